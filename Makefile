@@ -1,0 +1,27 @@
+# AGNT — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint clean-data help
+
+help:
+	@echo "make run    run the platform (embedded PostgreSQL + Redis, demo data, admin user)"
+	@echo "make test   run the test suite against real PostgreSQL + pgvector and Redis"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@$(PY) -m agnt.devrun
+
+test: $(STAMP)
+	@AGNT_DATA_DIR=$(CURDIR)/.data/test ./scripts/test.sh $(ARGS)
+
+clean-data:
+	@AGNT_DATA_DIR=$(CURDIR)/.data $(PY) -m agnt.devinfra stop || true
+	@AGNT_DATA_DIR=$(CURDIR)/.data/test $(PY) -m agnt.devinfra stop || true
+	rm -rf .data

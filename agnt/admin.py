@@ -1,0 +1,179 @@
+"""Back office for core identity and cross-cutting records."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+
+from agnt import services
+from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin
+from agnt.models import AnalyticsDailyRollup, AnalyticsEvent, ErrorLog, PushSubscription, Session, User, UserFollowsTaste
+
+# Extra inlines other apps contribute to the user page (channels, credits, bookings);
+# appended in agnt.admin_inlines so this module does not import every app.
+USER_EXTRA_INLINES: list = []
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ("created_at", "last_used_at", "expires_at", "revoked_at", "revoked_reason", "ip_address")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+    show_change_link = True
+    verbose_name_plural = "login sessions"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-created_at")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, AgntModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+    list_display = ("username", "display_name", "email", "city", "plan", "credits", "is_business", "is_staff", "date_joined")
+    list_filter = ("plan", "is_business", "is_staff", "is_superuser", "is_active", "language", "city", "groups")
+    search_fields = ("username", "email", "display_name", "phone", "referral_code", "cp_agent_id")
+    list_select_related = ("city",)
+    date_hierarchy = "date_joined"
+    ordering = ("-date_joined",)
+    readonly_fields = ("credits", "referral_code", "cp_agent_id", "stripe_customer_id", "last_login", "date_joined", "last_seen_at")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Profile"), {"fields": ("display_name", "email", "phone", "language", "city", "timezone", "marketing_opt_in")}),
+        (_("Account"), {"fields": ("plan", "credits", "referral_code", "stripe_customer_id", "cp_agent_id", "is_business")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"), "classes": ["tab"]}),
+        (_("Dates"), {"fields": ("last_login", "date_joined", "last_seen_at")}),
+    )
+    actions = ("revoke_all_sessions",)
+
+    def get_inlines(self, request, obj):
+        return [SessionInline, *USER_EXTRA_INLINES] if obj else []
+
+    @admin.action(description="Revoke all login sessions (forces re-login on every device)")
+    def revoke_all_sessions(self, request, queryset):
+        total = sum(services.session_revoke_all(user=user, reason="staff_revoke") for user in queryset)
+        self.message_user(request, f"Revoked {total} session(s) for {queryset.count()} user(s).")
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, AgntModelAdmin):
+    pass
+
+
+@admin.register(Session)
+class SessionAdmin(AgntModelAdmin):
+    list_display = ("user", "created_at", "last_used_at", "expires_at", "active", "revoked_reason", "ip_address")
+    list_filter = ("revoked_reason",)
+    search_fields = ("user__username", "user__email", "ip_address")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("user", "refresh_jti", "user_agent", "ip_address", "created_at", "last_used_at", "expires_at", "revoked_at", "revoked_reason")
+    exclude = ("refresh_jti",)
+    actions = ("revoke",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(boolean=True)
+    def active(self, obj: Session) -> bool:
+        return obj.is_active
+
+    @admin.action(description="Revoke selected sessions")
+    def revoke(self, request, queryset):
+        for session in queryset:
+            services.session_revoke(session=session, reason="staff_revoke")
+        self.message_user(request, f"Revoked {queryset.count()} session(s); their tokens stop working now.")
+
+
+@admin.register(AnalyticsEvent)
+class AnalyticsEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    list_display = ("name", "user", "source", "occurred_at")
+    list_filter = ("name", "source")
+    search_fields = ("name", "user__username")
+    list_select_related = ("user",)
+    date_hierarchy = "occurred_at"
+    paginator = EstimatedCountPaginator
+
+
+@admin.register(AnalyticsDailyRollup)
+class AnalyticsDailyRollupAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    list_display = ("day", "name", "count", "unique_users")
+    list_filter = ("name",)
+    date_hierarchy = "day"
+
+
+@admin.register(ErrorLog)
+class ErrorLogAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    list_display = ("created_at", "level", "logger", "short_message", "exception_type", "request_path")
+    list_filter = ("level", "logger", "exception_type")
+    search_fields = ("message", "exception_type", "request_path")
+    date_hierarchy = "created_at"
+    paginator = EstimatedCountPaginator
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser  # pruning is the job's work; superusers may clear noise
+
+    @admin.display(description="message")
+    def short_message(self, obj: ErrorLog) -> str:
+        return obj.message[:120]
+
+
+@admin.register(UserFollowsTaste)
+class UserFollowsTasteAdmin(AgntModelAdmin):
+    list_display = ("user", "taste", "weight", "created_at")
+    search_fields = ("taste", "user__username")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(AgntModelAdmin):
+    list_display = ("user", "status", "failure_count", "last_success_at", "created_at")
+    list_filter = ("status",)
+    search_fields = ("user__username", "endpoint")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+
+
+# django-celery-beat's models, re-registered with the unfold look so scheduling sits with the rest.
+for model in (PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule):
+    admin.site.unregister(model)
+
+
+@admin.register(PeriodicTask)
+class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin, AgntModelAdmin):
+    list_display = ("name", "task", "enabled", "interval", "crontab", "queue", "last_run_at", "total_run_count")
+    list_select_related = ("interval", "crontab", "solar", "clocked")
+
+
+@admin.register(IntervalSchedule)
+class IntervalScheduleAdmin(AgntModelAdmin):
+    pass
+
+
+@admin.register(CrontabSchedule)
+class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin, AgntModelAdmin):
+    pass
+
+
+@admin.register(SolarSchedule)
+class SolarScheduleAdmin(AgntModelAdmin):
+    pass
+
+
+@admin.register(ClockedSchedule)
+class ClockedScheduleAdmin(beat_admin.ClockedScheduleAdmin, AgntModelAdmin):
+    pass

@@ -1,0 +1,82 @@
+"""First-party API: authentication endpoints and the caller's profile (DRF, JWT)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from agnt import auth, services
+from agnt.models import User
+
+
+class LoginThrottle(AnonRateThrottle):
+    rate = "20/min"
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    access_expires_at = serializers.DateTimeField()
+    refresh_expires_at = serializers.DateTimeField()
+    session_id = serializers.UUIDField()
+
+
+class TokenObtainView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [LoginThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, **data.validated_data)
+        if user is None:
+            return Response({"detail": "invalid username or password"}, status=status.HTTP_401_UNAUTHORIZED)
+        pair = services.session_login(
+            user=user, user_agent=request.headers.get("User-Agent", ""), ip_address=request.META.get("REMOTE_ADDR")
+        )
+        return Response(TokenPairSerializer(pair).data, status=status.HTTP_201_CREATED)
+
+
+class TokenRefreshView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField(max_length=2000)
+
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            pair = services.session_refresh(refresh_token=data.validated_data["refresh"])
+        except auth.TokenError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_401_UNAUTHORIZED)
+        return Response(TokenPairSerializer(pair).data)
+
+
+class LogoutView(APIView):
+    def post(self, request):
+        services.session_revoke(session=request.auth, reason="logout")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeSerializer(serializers.ModelSerializer):
+    city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "display_name", "language", "city", "plan", "credits", "referral_code", "date_joined"]
+        read_only_fields = fields
+
+
+class MeView(APIView):
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)

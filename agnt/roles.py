@@ -1,0 +1,33 @@
+"""Staff roles (auth groups) and who counts as platform staff versus a venue owner."""
+
+from __future__ import annotations
+
+OPERATIONS = "Operations"
+FINANCE = "Finance"
+SUPPORT = "Support"
+VENUE_OWNERS = "Venue owners"
+PLATFORM_GROUPS = (OPERATIONS, FINANCE, SUPPORT)
+
+
+def is_platform_staff(user) -> bool:
+    """Superusers and members of a platform group see everything; venue owners see their own."""
+    if not user.is_authenticated or not user.is_staff:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_agnt_platform_staff", None)
+    if cached is None:
+        cached = user.groups.filter(name__in=PLATFORM_GROUPS).exists()
+        user._agnt_platform_staff = cached
+    return cached
+
+
+def owned_venue_ids(user) -> list:
+    """Ids of the venues a business user may manage (cached on the user for the request)."""
+    cached = getattr(user, "_agnt_owned_venue_ids", None)
+    if cached is None:
+        from venues.models import VenueClient
+
+        cached = list(VenueClient.objects.filter(user=user, is_active=True).values_list("venue_id", flat=True))
+        user._agnt_owned_venue_ids = cached
+    return cached

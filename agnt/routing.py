@@ -1,0 +1,3 @@
+"""Channels routes. Apps append their consumers here (e.g. the live dashboard, MCP SSE)."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,155 @@
+"""Write-side operations of the core app (login sessions, analytics)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from agnt import auth
+from agnt.models import AnalyticsEvent, Session, User
+
+
+def _pair(session: Session) -> auth.TokenPair:
+    access_expires = min(timezone.now() + settings.JWT_ACCESS_TTL, session.expires_at)
+    return auth.TokenPair(
+        access=auth.encode(
+            user_id=session.user_id, session_id=session.pk, token_type="access",
+            jti=uuid.uuid4().hex, expires_at=access_expires,
+        ),
+        refresh=auth.encode(
+            user_id=session.user_id, session_id=session.pk, token_type="refresh",
+            jti=session.refresh_jti, expires_at=session.expires_at,
+        ),
+        access_expires_at=access_expires,
+        refresh_expires_at=session.expires_at,
+        session_id=session.pk,
+    )
+
+
+@transaction.atomic
+def session_login(*, user: User, user_agent: str = "", ip_address: str | None = None) -> auth.TokenPair:
+    """Open a Session for a user whose credentials were already verified; return its tokens."""
+    session = Session.objects.create(
+        user=user,
+        refresh_jti=secrets.token_hex(16),
+        user_agent=user_agent[:400],
+        ip_address=ip_address,
+        expires_at=timezone.now() + settings.JWT_REFRESH_TTL,
+    )
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return _pair(session)
+
+
+def session_refresh(*, refresh_token: str) -> auth.TokenPair:
+    """Rotate a refresh token. Presenting an already-rotated one revokes the session (theft signal)."""
+    claims = auth.decode(refresh_token, expected_type="refresh")
+    with transaction.atomic():
+        session = Session.objects.select_for_update().filter(pk=claims["sid"], user_id=claims["sub"]).first()
+        if session is None or not session.is_active:
+            raise auth.TokenError("session revoked or expired")
+        if secrets.compare_digest(session.refresh_jti, claims["jti"]):
+            session.refresh_jti = secrets.token_hex(16)
+            session.last_used_at = timezone.now()
+            session.save(update_fields=["refresh_jti", "last_used_at"])
+            return _pair(session)
+        # The revocation must commit, so the error is raised after the transaction closes.
+        _revoke(session, reason="refresh_reuse")
+    raise auth.TokenError("refresh token already used; session revoked")
+
+
+def _revoke(session: Session, *, reason: str) -> None:
+    session.revoked_at = timezone.now()
+    session.revoked_reason = reason[:64]
+    session.save(update_fields=["revoked_at", "revoked_reason"])
+
+
+@transaction.atomic
+def session_revoke(*, session: Session, reason: str = "logout") -> Session:
+    """Revoke a login session; its access and refresh tokens stop working immediately."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if session.revoked_at is None:
+        _revoke(session, reason=reason)
+    return session
+
+
+def session_revoke_all(*, user: User, reason: str = "revoke_all") -> int:
+    return Session.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
+
+
+def analytics_event_record(*, name: str, user: User | None = None, source: str = "", properties: dict | None = None) -> AnalyticsEvent:
+    return AnalyticsEvent.objects.create(name=name, user=user, source=source, properties=properties or {})
+
+
+HEARTBEAT_KEY = "agnt:heartbeat"
+
+
+def heartbeat_record() -> str:
+    """Stamp the current time in Redis; /health shows it, so a dead beat or worker is visible."""
+    from agnt.scheduling import redis_client
+
+    stamp = timezone.now().isoformat()
+    redis_client().set(HEARTBEAT_KEY, stamp, ex=3600)
+    return stamp
+
+
+def analytics_rollup(*, days: int = 2) -> int:
+    """Upsert AnalyticsDailyRollup for the last ``days`` days (today included). Returns rows written.
+
+    Re-running is harmless: counts are recomputed from the events, not incremented.
+    """
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    from agnt.models import AnalyticsDailyRollup
+
+    since = (timezone.now() - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = (
+        AnalyticsEvent.objects.filter(occurred_at__gte=since)
+        .annotate(day=TruncDate("occurred_at"))
+        .values("day", "name")
+        .annotate(count=Count("id"), unique_users=Count("user", distinct=True))
+    )
+    written = 0
+    for row in rows:
+        AnalyticsDailyRollup.objects.update_or_create(
+            day=row["day"], name=row["name"], defaults={"count": row["count"], "unique_users": row["unique_users"]}
+        )
+        written += 1
+    return written
+
+
+def error_log_prune() -> int:
+    from agnt.models import ErrorLog
+
+    cutoff = timezone.now() - timedelta(days=settings.ERROR_LOG_RETENTION_DAYS)
+    deleted, _ = ErrorLog.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def session_cleanup() -> int:
+    cutoff = timezone.now() - timedelta(days=settings.SESSION_RETENTION_DAYS)
+    from django.db.models import Q
+
+    deleted, _ = Session.objects.filter(Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff)).delete()
+    return deleted
+
+
+def admin_user_ensure(*, username: str = "admin") -> tuple[str, str | None]:
+    """Make sure a staff superuser exists. Returns (username, password) — the password only
+    when the user was created now, so it is shown once and never fixed in code."""
+    existing = User.objects.filter(username=username).first()
+    if existing is not None:
+        if not (existing.is_superuser and existing.is_staff and existing.is_active):
+            existing.is_superuser = existing.is_staff = existing.is_active = True
+            existing.save(update_fields=["is_superuser", "is_staff", "is_active"])
+        return username, None
+    password = secrets.token_urlsafe(12)
+    User.objects.create_superuser(username=username, email=f"{username}@agnt.local", password=password, display_name="AGNT admin")
+    return username, password

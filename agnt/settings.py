@@ -1,0 +1,269 @@
+"""Django settings for AGNT. Every value comes from agnt.env (the configuration contract)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+
+from agnt import env as E
+
+BASE_DIR = E.BASE_DIR
+E.read_dotenv()
+
+TESTING = E.bool_("AGNT_TESTING", False)
+DEBUG = E.bool_("DEBUG", False)
+SECRET_KEY = E.str_("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG and not TESTING:
+        raise E.ConfigError("SECRET_KEY is not set; put a long random string in .env (make run writes one for you)")
+    SECRET_KEY = "insecure-development-only-key"  # noqa: S105 - only when DEBUG or tests
+ALLOWED_HOSTS = E.list_("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] + (["testserver"] if TESTING else []))
+PUBLIC_BASE_URL = E.str_("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = E.list_("CSRF_TRUSTED_ORIGINS", [PUBLIC_BASE_URL])
+
+INSTALLED_APPS = [
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.inlines",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.postgres",
+    "rest_framework",
+    "ninja",
+    "channels",
+    "django_celery_beat",
+    "agnt",
+    "venues",
+    "bookings",
+    "billing",
+    "agents",
+    "crm",
+    "knowledge",
+    "messaging",
+]
+
+MIDDLEWARE = [
+    "agnt.metrics.MetricsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "agnt.urls"
+WSGI_APPLICATION = "agnt.wsgi.application"
+ASGI_APPLICATION = "agnt.asgi.application"
+AUTH_USER_MODEL = "agnt.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "agnt" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- Data stores -----------------------------------------------------------------
+_database = E.db_url("DATABASE_URL")
+EMBEDDED_POSTGRES = _database is None
+if EMBEDDED_POSTGRES:
+    from agnt import devinfra
+
+    _database = devinfra.ensure_postgres()
+_database.setdefault("OPTIONS", {})
+_database["CONN_HEALTH_CHECKS"] = True
+if E.bool_("DATABASE_POOL", not TESTING):
+    # psycopg 3's pool; CONN_MAX_AGE must stay 0 with it.
+    _database["OPTIONS"]["pool"] = {"min_size": 1, "max_size": E.int_("DATABASE_POOL_MAX", 10), "timeout": 10}
+    _database["CONN_MAX_AGE"] = 0
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = E.str_("REDIS_URL")
+EMBEDDED_REDIS = not REDIS_URL
+if EMBEDDED_REDIS:
+    from agnt import devinfra
+
+    REDIS_URL = devinfra.ensure_redis()
+if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise E.ConfigError("REDIS_URL must look like redis://host:6379/0 (unset it to use the embedded Redis)")
+
+
+def _redis_db_url(db: int) -> str:
+    """The same Redis server, another logical database (keeps tests apart from `make run`)."""
+    if REDIS_URL.startswith("unix://"):
+        return f"{REDIS_URL.split('?')[0]}?db={db}"
+    base, _, _ = REDIS_URL.rpartition("/") if REDIS_URL.count("/") > 2 else (REDIS_URL, "", "")
+    return f"{base}/{db}"
+
+
+REDIS_DB = E.int_("REDIS_DB", 1 if TESTING else 0)
+REDIS_APP_URL = _redis_db_url(REDIS_DB)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_APP_URL, "KEY_PREFIX": "agnt"}}
+
+CHANNEL_LAYERS = {
+    "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_APP_URL]}}
+}
+
+# --- Celery -------------------------------------------------------------------------
+def _broker_url(url: str) -> str:
+    # kombu spells Unix-socket Redis as redis+socket://
+    return url.replace("unix://", "redis+socket://", 1) if url.startswith("unix://") else url
+
+
+CELERY_BROKER_URL = _broker_url(_redis_db_url(REDIS_DB + 2))
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = E.bool_("CELERY_TASK_ALWAYS_EAGER", TESTING)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_QUEUES = ["default", "messaging", "bookings", "agents", "billing", "knowledge", "crm", "maintenance"]
+
+# --- Auth, sessions, security -----------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+LOGIN_URL = "admin:login"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
+DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
+
+FERNET_KEYS = E.list_("FERNET_KEYS")
+if not FERNET_KEYS:
+    if not DEBUG and not TESTING:
+        raise E.ConfigError("FERNET_KEYS is not set; generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
+    # Derived from SECRET_KEY so development data stays readable across restarts.
+    import base64
+    import hashlib
+
+    FERNET_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+try:
+    from cryptography.fernet import Fernet
+
+    for _key in FERNET_KEYS:
+        Fernet(_key)
+except ValueError as exc:
+    raise E.ConfigError("FERNET_KEYS holds a value that is not a Fernet key (32 url-safe base64 bytes); generate one with Fernet.generate_key()") from exc
+
+JWT_SIGNING_KEY = E.str_("JWT_SIGNING_KEY") or SECRET_KEY
+JWT_ACCESS_TTL = timedelta(minutes=E.int_("JWT_ACCESS_TTL_MINUTES", 15))
+JWT_REFRESH_TTL = timedelta(days=E.int_("JWT_REFRESH_TTL_DAYS", 30))
+
+# --- External services (unset credentials mean "use the local stand-in") -----------
+LLM_PROVIDER = E.str_("LLM_PROVIDER", "anthropic" if E.str_("ANTHROPIC_API_KEY") else "offline")
+ANTHROPIC_API_KEY = E.str_("ANTHROPIC_API_KEY")
+ANTHROPIC_BASE_URL = E.str_("ANTHROPIC_BASE_URL", "https://api.anthropic.com")
+ANTHROPIC_MODEL = E.str_("ANTHROPIC_MODEL", "claude-sonnet-4-5")
+OLLAMA_BASE_URL = E.str_("OLLAMA_BASE_URL", "http://127.0.0.1:11434")
+TELEGRAM_BOT_TOKEN = E.str_("TELEGRAM_BOT_TOKEN")
+TELEGRAM_WEBHOOK_SECRET = E.str_("TELEGRAM_WEBHOOK_SECRET")
+TELEGRAM_API_BASE_URL = E.str_("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
+META_APP_SECRET = E.str_("META_APP_SECRET")
+WHATSAPP_VERIFY_TOKEN = E.str_("WHATSAPP_VERIFY_TOKEN")
+D360_API_KEY = E.str_("D360_API_KEY")
+WHATSAPP_API_BASE_URL = E.str_("WHATSAPP_API_BASE_URL", "https://waba-v2.360dialog.io")
+INSTAGRAM_ACCESS_TOKEN = E.str_("INSTAGRAM_ACCESS_TOKEN")
+INSTAGRAM_API_BASE_URL = E.str_("INSTAGRAM_API_BASE_URL", "https://graph.instagram.com")
+STRIPE_SECRET_KEY = E.str_("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = E.str_("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = E.str_("STRIPE_API_BASE", "https://api.stripe.com")
+CLAWPULSE_GATEWAY = E.str_("CLAWPULSE_GATEWAY", f"{PUBLIC_BASE_URL}/gateway")
+CLAWPULSE_API_KEY = E.str_("CLAWPULSE_API_KEY")
+CLAWPULSE_PLATFORM_AGENT_ID = E.str_("CLAWPULSE_PLATFORM_AGENT_ID", "agnt-platform")
+A2A_SIGNING_KEY = E.str_("A2A_SIGNING_KEY") or SECRET_KEY
+A2A_SIGNING_KEY_PREVIOUS = E.str_("A2A_SIGNING_KEY_PREVIOUS")
+EMBEDDINGS_PROVIDER = E.str_("EMBEDDINGS_PROVIDER", "local")
+LALAMOVE_API_KEY = E.str_("LALAMOVE_API_KEY")
+LALAMOVE_API_SECRET = E.str_("LALAMOVE_API_SECRET")
+LALAMOVE_BASE_URL = E.str_("LALAMOVE_BASE_URL", "https://rest.sandbox.lalamove.com")
+WEATHER_API_BASE_URL = E.str_("WEATHER_API_BASE_URL", "https://api.open-meteo.com")
+EMAIL_URL = E.str_("EMAIL_URL", "consolemail://")
+try:
+    import environ as _environ
+
+    vars().update(_environ.Env.email_url_config(EMAIL_URL))
+except Exception as exc:  # noqa: BLE001 - django-environ raises several types here
+    raise E.ConfigError(f"EMAIL_URL={EMAIL_URL!r} is invalid ({exc}); use e.g. smtp://user:pass@host:587 or consolemail://") from exc
+DEFAULT_FROM_EMAIL = E.str_("DEFAULT_FROM_EMAIL", "AGNT <noreply@agnt.local>")
+
+# --- Retention / housekeeping -------------------------------------------------------
+ERROR_LOG_RETENTION_DAYS = E.int_("ERROR_LOG_RETENTION_DAYS", 30)
+SESSION_RETENTION_DAYS = E.int_("SESSION_RETENTION_DAYS", 30)
+
+# --- i18n / static -----------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "Asia/Makassar"  # Bali (WITA); stored values are UTC (USE_TZ)
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / ".data" / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = BASE_DIR / ".data" / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not (DEBUG or TESTING)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+if WHITENOISE_USE_FINDERS:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
+
+# --- DRF ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["agnt.auth.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "UNAUTHENTICATED_USER": None,
+}
+
+# --- Logging: JSON lines when DEBUG is off -----------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "plain": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain" if DEBUG else "json"},
+        "errorlog": {"class": "agnt.logging.ErrorLogHandler", "level": "ERROR"},
+    },
+    "root": {"handlers": ["console", "errorlog"], "level": E.str_("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+}
+
+from agnt.admin_site import UNFOLD  # noqa: E402,F401 - admin theme configuration
