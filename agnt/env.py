@@ -15,7 +15,7 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DOTENV_PATH = BASE_DIR / ".env"
+DOTENV_PATH = Path(os.environ.get("AGNT_DOTENV", BASE_DIR / ".env"))
 _LINE = re.compile(r"^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=.*$")
 
 
@@ -58,8 +58,13 @@ def _wrap(name: str, reader, *args, **kwargs):
         raise ConfigError(f"{name}={raw!r} is invalid ({exc}); see .env.example for the expected form") from exc
 
 
-def str_(name: str, default: str = "") -> str:
-    return _wrap(name, env.str, default=default)
+def str_(name: str, default: str = "", *, choices: tuple[str, ...] | None = None) -> str:
+    """A string setting; empty counts as unset (so a blank line in .env means "default")."""
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip()
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{name}={value!r} is not one of {', '.join(choices)}")
+    return value
 
 
 def bool_(name: str, default: bool = False) -> bool:

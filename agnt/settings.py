@@ -178,7 +178,9 @@ JWT_ACCESS_TTL = timedelta(minutes=E.int_("JWT_ACCESS_TTL_MINUTES", 15))
 JWT_REFRESH_TTL = timedelta(days=E.int_("JWT_REFRESH_TTL_DAYS", 30))
 
 # --- External services (unset credentials mean "use the local stand-in") -----------
-LLM_PROVIDER = E.str_("LLM_PROVIDER", "anthropic" if E.str_("ANTHROPIC_API_KEY") else "offline")
+LLM_PROVIDER = E.str_(
+    "LLM_PROVIDER", "anthropic" if E.str_("ANTHROPIC_API_KEY") else "offline", choices=("offline", "anthropic", "ollama")
+)
 ANTHROPIC_API_KEY = E.str_("ANTHROPIC_API_KEY")
 ANTHROPIC_BASE_URL = E.str_("ANTHROPIC_BASE_URL", "https://api.anthropic.com")
 ANTHROPIC_MODEL = E.str_("ANTHROPIC_MODEL", "claude-sonnet-4-5")
@@ -200,7 +202,7 @@ CLAWPULSE_API_KEY = E.str_("CLAWPULSE_API_KEY")
 CLAWPULSE_PLATFORM_AGENT_ID = E.str_("CLAWPULSE_PLATFORM_AGENT_ID", "agnt-platform")
 A2A_SIGNING_KEY = E.str_("A2A_SIGNING_KEY") or SECRET_KEY
 A2A_SIGNING_KEY_PREVIOUS = E.str_("A2A_SIGNING_KEY_PREVIOUS")
-EMBEDDINGS_PROVIDER = E.str_("EMBEDDINGS_PROVIDER", "local")
+EMBEDDINGS_PROVIDER = E.str_("EMBEDDINGS_PROVIDER", "local", choices=("local", "openai", "voyage"))
 LALAMOVE_API_KEY = E.str_("LALAMOVE_API_KEY")
 LALAMOVE_API_SECRET = E.str_("LALAMOVE_API_SECRET")
 LALAMOVE_BASE_URL = E.str_("LALAMOVE_BASE_URL", "https://rest.sandbox.lalamove.com")
