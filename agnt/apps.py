@@ -10,6 +10,7 @@ class AgntConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from agnt import metrics, scheduling
+        from agnt.api import schema  # noqa: F401 - registers the OpenAPI auth extension
 
         metrics.connect_task_signals()
         post_migrate.connect(scheduling.sync_on_migrate, sender=self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -29,12 +30,17 @@ class TokenObtainView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_classes = [LoginThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class LoginInputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=256, trim_whitespace=False)
 
+    @extend_schema(
+        request=LoginInputSerializer,
+        responses={201: TokenPairSerializer, 401: OpenApiResponse(description="Wrong username or password")},
+        summary="Log in: open a session and get an access + refresh token pair",
+    )
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(request, **data.validated_data)
         if user is None:
@@ -49,11 +55,16 @@ class TokenRefreshView(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
-    class InputSerializer(serializers.Serializer):
+    class RefreshInputSerializer(serializers.Serializer):
         refresh = serializers.CharField(max_length=2000)
 
+    @extend_schema(
+        request=RefreshInputSerializer,
+        responses={200: TokenPairSerializer, 401: OpenApiResponse(description="Expired, revoked or reused refresh token")},
+        summary="Rotate a refresh token (a reused one revokes the session)",
+    )
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             pair = services.session_refresh(refresh_token=data.validated_data["refresh"])
@@ -63,6 +74,7 @@ class TokenRefreshView(APIView):
 
 
 class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None}, summary="Log out: revoke this session's tokens now")
     def post(self, request):
         services.session_revoke(session=request.auth, reason="logout")
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -78,5 +90,6 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class MeView(APIView):
+    @extend_schema(responses=MeSerializer, summary="The authenticated user's profile")
     def get(self, request):
         return Response(MeSerializer(request.user).data)

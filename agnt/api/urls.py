@@ -1,4 +1,5 @@
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from agnt.api import drf
 
@@ -7,4 +8,6 @@ urlpatterns = [
     path("auth/refresh", drf.TokenRefreshView.as_view(), name="api-token-refresh"),
     path("auth/logout", drf.LogoutView.as_view(), name="api-logout"),
     path("me", drf.MeView.as_view(), name="api-me"),
+    path("schema", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[]), name="api-docs"),
 ]
