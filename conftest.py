@@ -15,6 +15,16 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    # A transactional test's flush recreates content types with new ids; the per-process
+    # cache would otherwise hand later tests ids that no longer exist.
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _clean_redis(settings):
     import redis
 

@@ -15,9 +15,14 @@ from agnt import services
 from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin
 from agnt.models import AnalyticsDailyRollup, AnalyticsEvent, ErrorLog, PushSubscription, Session, User, UserFollowsTaste
 
-# Extra inlines other apps contribute to the user page (channels, credits, bookings);
-# appended in agnt.admin_inlines so this module does not import every app.
-USER_EXTRA_INLINES: list = []
+def _user_extra_inlines() -> list:
+    """Inlines other apps contribute to the user page, imported late so agnt does not
+    import every app's admin at module load."""
+    from billing.admin import UserCreditTransactionInline
+    from bookings.admin import UserBookingInline
+    from messaging.admin import UserChannelInline
+
+    return [UserChannelInline, UserBookingInline, UserCreditTransactionInline]
 
 
 class SessionInline(admin.TabularInline):
@@ -57,7 +62,7 @@ class UserAdmin(BaseUserAdmin, AgntModelAdmin):
     actions = ("revoke_all_sessions",)
 
     def get_inlines(self, request, obj):
-        return [SessionInline, *USER_EXTRA_INLINES] if obj else []
+        return [SessionInline, *_user_extra_inlines()] if obj else []
 
     @admin.action(description="Revoke all login sessions (forces re-login on every device)")
     def revoke_all_sessions(self, request, queryset):
@@ -149,6 +154,7 @@ class PushSubscriptionAdmin(AgntModelAdmin):
 
 
 # django-celery-beat's models, re-registered with the unfold look so scheduling sits with the rest.
+# Solar and clocked schedules are unused by the job registry, so they stay out of the back office.
 for model in (PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule):
     admin.site.unregister(model)
 
@@ -166,14 +172,4 @@ class IntervalScheduleAdmin(AgntModelAdmin):
 
 @admin.register(CrontabSchedule)
 class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin, AgntModelAdmin):
-    pass
-
-
-@admin.register(SolarSchedule)
-class SolarScheduleAdmin(AgntModelAdmin):
-    pass
-
-
-@admin.register(ClockedSchedule)
-class ClockedScheduleAdmin(beat_admin.ClockedScheduleAdmin, AgntModelAdmin):
     pass

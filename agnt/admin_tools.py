@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.db import connection
 from django.utils.functional import cached_property
 from unfold.admin import ModelAdmin
@@ -23,7 +24,8 @@ class VenueScopedAdminMixin:
 
     ``venue_path`` is the ORM path from this model to Venue ("venue", "booking__venue")
     or "" for the Venue model itself. Platform staff (superusers, Operations, Finance,
-    Support) see every row.
+    Support) see every row. An owner asking for a row outside their venues gets a plain
+    404 (Django would redirect with "doesn't exist"; the 404 says no more than that).
     """
 
     venue_path: str = "venue"
@@ -34,6 +36,11 @@ class VenueScopedAdminMixin:
             return qs
         lookup = f"{self.venue_path}__in" if self.venue_path else "pk__in"
         return qs.filter(**{lookup: owned_venue_ids(request.user)})
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        if not is_platform_staff(request.user):
+            raise Http404(f"No {opts.verbose_name} with id {object_id!r}")
+        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         from venues.models import Venue

@@ -1,5 +1,5 @@
 import pytest
-from django.db import IntegrityError, InternalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.utils import DatabaseError
 from model_bakery import baker
 

@@ -1,0 +1,333 @@
+"""Back office for the agent network: registry, cards, envelopes, API keys, webhooks."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from unfold.admin import TabularInline
+
+from agents import services
+from agents.models import (
+    A2AEnvelope,
+    Agent,
+    AgentCard,
+    ApiKey,
+    CardResponse,
+    EnvelopeEvent,
+    ProjectMemory,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from agents.state import EnvelopeStatus
+from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin
+
+
+def pretty_json(value) -> str:
+    return format_html(
+        '<pre style="white-space:pre-wrap;max-width:60rem">{}</pre>',
+        json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str),
+    )
+
+
+# --- Registry ------------------------------------------------------------------------------
+
+
+@admin.register(Agent)
+class AgentAdmin(AgntModelAdmin):
+    list_display = ("agent_id", "kind", "display_name", "status", "owner", "last_seen_at", "created_at")
+    list_filter = ("kind", "status")
+    search_fields = ("agent_id", "display_name", "user__username", "user__email", "venue__name", "venue__slug")
+    list_select_related = ("user", "venue")
+    autocomplete_fields = ("user", "venue")
+    readonly_fields = ("inbox_key_hash", "last_seen_at", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("agent_id", "kind", "display_name", "status", "user", "venue", "endpoint_url")}),
+        ("DNA", {"fields": ("persona", "languages", "skills", "policies")}),
+        ("Gateway", {"fields": ("inbox_key_hash", "last_seen_at", "created_at", "updated_at")}),
+    )
+    actions = ("pause_agents", "activate_agents")
+
+    def get_readonly_fields(self, request, obj=None):
+        # envelopes address agents by agent_id; changing it (or its owner) would orphan them
+        fixed = ("agent_id", "kind", "user", "venue") if obj else ()
+        return (*fixed, *self.readonly_fields)
+
+    @admin.display(description="owner")
+    def owner(self, obj: Agent) -> str:
+        return str(obj.venue or obj.user or "platform")
+
+    @admin.action(description="Pause selected agents", permissions=["change"])
+    def pause_agents(self, request, queryset):
+        for agent in queryset:
+            services.agent_set_status(agent=agent, status=Agent.Status.PAUSED)
+        self.message_user(request, f"Paused {queryset.count()} agent(s).")
+
+    @admin.action(description="Activate selected agents", permissions=["change"])
+    def activate_agents(self, request, queryset):
+        for agent in queryset:
+            services.agent_set_status(agent=agent, status=Agent.Status.ACTIVE)
+        self.message_user(request, f"Activated {queryset.count()} agent(s).")
+
+
+@admin.register(AgentCard)
+class AgentCardAdmin(AgntModelAdmin):
+    list_display = ("agent", "version", "protocol_version", "short_etag", "published_at")
+    search_fields = ("agent__agent_id", "agent__display_name")
+    list_select_related = ("agent",)
+    readonly_fields = ("agent", "version", "protocol_version", "etag", "published_at", "card_json", "updated_at")
+    exclude = ("card",)
+
+    def has_add_permission(self, request) -> bool:
+        # cards are published by agent_card_publish (from the agent's DNA), not typed in
+        return False
+
+    @admin.display(description="etag")
+    def short_etag(self, obj: AgentCard) -> str:
+        return obj.etag[:12]
+
+    @admin.display(description="card")
+    def card_json(self, obj: AgentCard) -> str:
+        return pretty_json(obj.card)
+
+
+# --- Envelopes ------------------------------------------------------------------------------
+
+
+class EnvelopeEventInline(ReadOnlyAdminMixin, TabularInline):
+    model = EnvelopeEvent
+    extra = 0
+    fields = ("created_at", "from_status", "to_status", "error")
+    readonly_fields = fields
+    ordering = ("created_at",)
+
+
+@admin.register(A2AEnvelope)
+class A2AEnvelopeAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    list_display = (
+        "envelope_id", "intent", "direction", "from_agent_id", "to_agent_id", "status", "attempts", "created_at",
+    )
+    list_filter = ("status", "intent", "direction")
+    search_fields = ("envelope_id", "correlation_id", "from_agent_id", "to_agent_id")
+    date_hierarchy = "created_at"
+    paginator = EstimatedCountPaginator
+    inlines = (EnvelopeEventInline,)
+    exclude = ("payload",)
+    readonly_fields = (
+        "envelope_id", "intent", "direction", "status", "from_agent_id", "to_agent_id", "booking", "api_key",
+        "correlation_id", "payload_json", "signature", "signed_at", "priority", "ttl_ms", "expires_at",
+        "attempts", "last_error", "next_attempt_at", "sent_at", "delivered_at", "processed_at", "created_at", "updated_at",
+    )
+    actions = ("requeue_envelopes",)
+
+    def has_requeue_permission(self, request) -> bool:
+        return request.user.has_perm("agents.change_a2aenvelope")
+
+    @admin.display(description="payload")
+    def payload_json(self, obj: A2AEnvelope) -> str:
+        return pretty_json(obj.payload)
+
+    @admin.action(description="Retry failed envelopes (re-queue)", permissions=["requeue"])
+    def requeue_envelopes(self, request, queryset):
+        moved = 0
+        for envelope in queryset.filter(status=EnvelopeStatus.FAILED):
+            try:
+                services.envelope_transition(
+                    envelope=envelope, to_status=EnvelopeStatus.QUEUED, data={"requeued_by": str(request.user)}
+                )
+                moved += 1
+            except services.EnvelopeTransitionError:
+                pass  # moved on (expired) since the page was loaded
+        skipped = queryset.count() - moved
+        self.message_user(
+            request, f"Re-queued {moved} envelope(s); {skipped} skipped (only failed ones can be retried).",
+            messages.SUCCESS if moved else messages.WARNING,
+        )
+
+
+@admin.register(EnvelopeEvent)
+class EnvelopeEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    list_display = ("envelope", "from_status", "to_status", "created_at")
+    list_filter = ("to_status",)
+    search_fields = ("envelope__envelope_id",)
+    list_select_related = ("envelope",)
+    paginator = EstimatedCountPaginator
+
+
+# --- API keys -------------------------------------------------------------------------------
+
+
+class ApiKeyAddForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ("owner", "name", "tier", "scopes", "expires_at")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(AgntModelAdmin):
+    list_display = ("name", "prefix", "owner", "tier", "last_used_at", "bookings_total", "active", "created_at")
+    list_filter = ("tier", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("name", "prefix", "owner__username", "owner__email")
+    list_select_related = ("owner",)
+    autocomplete_fields = ("owner",)
+    readonly_fields = ("prefix", "last_used_at", "bookings_total", "revoked_at", "revoked_reason", "created_at", "updated_at")
+    actions = ("revoke_keys",)
+    add_fieldsets = ((None, {"fields": ("owner", "name", "tier", "scopes", "expires_at")}),)
+    fieldsets = (
+        (None, {"fields": ("owner", "name", "prefix", "tier", "scopes", "rate_limit_per_minute", "expires_at")}),
+        ("Usage", {"fields": ("last_used_at", "bookings_total")}),
+        ("Revocation", {"fields": ("revoked_at", "revoked_reason")}),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("owner", *self.readonly_fields) if obj else self.readonly_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiKeyAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    @admin.display(boolean=True, description="active")
+    def active(self, obj: ApiKey) -> bool:
+        return obj.is_active
+
+    def save_model(self, request, obj: ApiKey, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # the service generates and hashes the secret; the admin shows the plaintext once
+        created, plaintext = services.api_key_create(
+            owner=obj.owner, name=obj.name, tier=obj.tier, scopes=obj.scopes, expires_at=obj.expires_at
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        self.message_user(
+            request,
+            format_html("API key created. Copy it now, it will not be shown again: <code>{}</code>", plaintext),
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke selected keys", permissions=["change"])
+    def revoke_keys(self, request, queryset):
+        count = 0
+        for api_key in queryset.filter(revoked_at__isnull=True):
+            services.api_key_revoke(api_key=api_key, reason=f"revoked by {request.user} in the admin")
+            count += 1
+        self.message_user(request, f"Revoked {count} key(s); their webhooks are disabled.")
+
+
+# --- Webhooks -------------------------------------------------------------------------------
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    class Meta:
+        model = WebhookSubscription
+        fields = ("api_key", "url", "events", "description")
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(AgntModelAdmin):
+    form = WebhookSubscriptionForm
+    list_display = ("url", "api_key", "event_list", "is_active", "consecutive_failures", "last_success_at", "disabled_reason")
+    list_filter = ("is_active",)
+    search_fields = ("url", "description", "api_key__name", "api_key__prefix", "api_key__owner__email")
+    list_select_related = ("api_key",)
+    autocomplete_fields = ("api_key",)
+    readonly_fields = (
+        "is_active", "consecutive_failures", "last_success_at", "last_failure_at", "disabled_at", "disabled_reason",
+        "created_at", "updated_at",
+    )
+    actions = ("disable_subscriptions", "enable_subscriptions")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("api_key", *self.readonly_fields) if obj else self.readonly_fields
+
+    @admin.display(description="events")
+    def event_list(self, obj: WebhookSubscription) -> str:
+        return ", ".join(obj.events) or "all"
+
+    def save_model(self, request, obj: WebhookSubscription, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created, secret = services.webhook_subscription_create(
+            api_key=obj.api_key, url=obj.url, events=obj.events, description=obj.description
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        # The receiver needs the signing secret to verify; it is shown here once and
+        # never again (the column holds only ciphertext).
+        self.message_user(
+            request,
+            format_html("Signing secret (shown once, pass it to the developer): <code>{}</code>", secret),
+            messages.WARNING,
+        )
+
+    @admin.action(description="Disable selected subscriptions", permissions=["change"])
+    def disable_subscriptions(self, request, queryset):
+        for subscription in queryset.filter(is_active=True):
+            services.webhook_subscription_disable(subscription=subscription, reason=f"disabled by {request.user}")
+        self.message_user(request, "Disabled the selected subscriptions.")
+
+    @admin.action(description="Enable selected subscriptions", permissions=["change"])
+    def enable_subscriptions(self, request, queryset):
+        enabled, refused = 0, 0
+        for subscription in queryset.select_related("api_key").filter(is_active=False):
+            try:
+                services.webhook_subscription_enable(subscription=subscription)
+                enabled += 1
+            except ValueError:
+                refused += 1
+        self.message_user(
+            request, f"Enabled {enabled} subscription(s); {refused} refused (revoked key).",
+            messages.SUCCESS if not refused else messages.WARNING,
+        )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    list_display = ("event_id", "event_type", "subscription", "attempt", "status", "response_status", "duration_ms", "created_at")
+    list_filter = ("status", "event_type")
+    search_fields = ("event_id", "subscription__url")
+    list_select_related = ("subscription",)
+    date_hierarchy = "created_at"
+    paginator = EstimatedCountPaginator
+    exclude = ("payload",)
+    readonly_fields = (
+        "subscription", "event_id", "event_type", "payload_json", "attempt", "status", "response_status",
+        "response_body", "error", "duration_ms", "next_attempt_at", "delivered_at", "created_at",
+    )
+
+    @admin.display(description="payload")
+    def payload_json(self, obj: WebhookDelivery) -> str:
+        return pretty_json(obj.payload)
+
+
+# --- Fleet memory, cards ------------------------------------------------------------------------
+
+
+@admin.register(ProjectMemory)
+class ProjectMemoryAdmin(AgntModelAdmin):
+    list_display = ("project", "key", "author", "tags", "expires_at", "updated_at")
+    list_filter = ("project",)
+    search_fields = ("project", "key", "value", "author")
+
+
+@admin.register(CardResponse)
+class CardResponseAdmin(AgntModelAdmin):
+    list_display = ("card_id", "card_kind", "responder", "channel", "created_at")
+    list_filter = ("card_kind", "channel")
+    search_fields = ("card_id", "responder_handle", "response_text", "user__username", "user__email")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+    date_hierarchy = "created_at"
+
+    @admin.display(description="responder")
+    def responder(self, obj: CardResponse) -> str:
+        return obj.responder_handle or str(obj.user or "—")

@@ -1,0 +1,60 @@
+"""Reads for the agents app that need more than a one-line query."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from agents.models import A2AEnvelope, Agent, ApiKey, WebhookDelivery, WebhookSubscription
+from agents.services import hash_secret
+from agents.state import LIVE_ENVELOPE_STATUSES, EnvelopeStatus, WebhookDeliveryStatus
+
+
+def api_key_get_active(*, plaintext: str) -> ApiKey | None:
+    """The usable key a bearer token stands for, or None (unknown, revoked or expired)."""
+    if not plaintext:
+        return None
+    now = timezone.now()
+    return (
+        ApiKey.objects.select_related("owner")
+        .filter(key_hash=hash_secret(plaintext), revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .first()
+    )
+
+
+def agent_get_by_inbox_key(*, agent_id: str, plaintext: str) -> Agent | None:
+    if not plaintext:
+        return None
+    return Agent.objects.filter(agent_id=agent_id, inbox_key_hash=hash_secret(plaintext)).first()
+
+
+def envelopes_due_for_retry(*, limit: int = 200) -> QuerySet[A2AEnvelope]:
+    now = timezone.now()
+    return A2AEnvelope.objects.filter(
+        status__in=[EnvelopeStatus.QUEUED, EnvelopeStatus.FAILED], next_attempt_at__lte=now
+    ).order_by("priority", "next_attempt_at")[:limit]
+
+
+def envelopes_past_ttl(*, limit: int = 500) -> QuerySet[A2AEnvelope]:
+    return A2AEnvelope.objects.filter(status__in=LIVE_ENVELOPE_STATUSES, expires_at__lte=timezone.now())[:limit]
+
+
+def agent_inbox(*, agent_id: str, limit: int = 50) -> QuerySet[A2AEnvelope]:
+    """Envelopes waiting in an agent's built-in gateway inbox, most urgent first."""
+    return A2AEnvelope.objects.filter(
+        to_agent_id=agent_id, status__in=[EnvelopeStatus.SENT, EnvelopeStatus.DELIVERED]
+    ).order_by("priority", "created_at")[:limit]
+
+
+def webhook_subscriptions_for_event(*, api_key: ApiKey, event_type: str) -> list[WebhookSubscription]:
+    subscriptions = WebhookSubscription.objects.filter(api_key=api_key, is_active=True)
+    return [s for s in subscriptions if s.wants(event_type)]
+
+
+def webhook_deliveries_due(*, limit: int = 200) -> QuerySet[WebhookDelivery]:
+    return (
+        WebhookDelivery.objects.select_related("subscription")
+        .filter(status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")[:limit]
+    )

@@ -1,0 +1,59 @@
+"""The A2A envelope and webhook-delivery state machines, declared once.
+
+The service layer (agents.services.envelope_transition) checks these transitions, the
+database re-checks them with triggers generated from the same tables (see the migration
+using agnt.db.EnforceTransitions), and every envelope transition writes an EnvelopeEvent.
+"""
+
+from django.db import models
+
+
+class EnvelopeStatus(models.TextChoices):
+    CREATED = "created", "Created"
+    QUEUED = "queued", "Queued (breaker open / retry later)"
+    SENT = "sent", "Sent to gateway"
+    DELIVERED = "delivered", "Delivered to the agent's inbox"
+    PROCESSED = "processed", "Processed by the recipient"
+    REJECTED = "rejected", "Rejected by the recipient (bad signature, unknown intent…)"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired (TTL passed)"
+
+
+E = EnvelopeStatus
+ENVELOPE_TRANSITIONS: dict[str, frozenset[str]] = {
+    E.CREATED: frozenset({E.QUEUED, E.SENT, E.FAILED, E.EXPIRED}),
+    # queued: a breaker was open or the gateway refused; a retry sends it later
+    E.QUEUED: frozenset({E.SENT, E.FAILED, E.EXPIRED}),
+    # sent → queued: the gateway took it but then reported a transient delivery error
+    E.SENT: frozenset({E.DELIVERED, E.PROCESSED, E.REJECTED, E.QUEUED, E.FAILED, E.EXPIRED}),
+    E.DELIVERED: frozenset({E.PROCESSED, E.REJECTED, E.FAILED, E.EXPIRED}),
+    # failed → queued: an operator (or the retry job) tries again while the TTL allows
+    E.FAILED: frozenset({E.QUEUED, E.EXPIRED}),
+    E.PROCESSED: frozenset(),
+    E.REJECTED: frozenset(),
+    E.EXPIRED: frozenset(),
+}
+TERMINAL_ENVELOPE_STATUSES = frozenset(s for s, targets in ENVELOPE_TRANSITIONS.items() if not targets)
+# Envelopes still in flight: the TTL sweep expires these once expires_at has passed.
+LIVE_ENVELOPE_STATUSES = frozenset({E.CREATED, E.QUEUED, E.SENT, E.DELIVERED, E.FAILED})
+
+
+def can_transition_envelope(current: str, target: str) -> bool:
+    return target in ENVELOPE_TRANSITIONS.get(current, frozenset())
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed (a later attempt follows)"
+    DEAD = "dead", "Dead (no more attempts)"
+
+
+W = WebhookDeliveryStatus
+# One WebhookDelivery row is one attempt: it starts pending and ends exactly once.
+WEBHOOK_DELIVERY_TRANSITIONS: dict[str, frozenset[str]] = {
+    W.PENDING: frozenset({W.SUCCEEDED, W.FAILED, W.DEAD}),
+    W.SUCCEEDED: frozenset(),
+    W.FAILED: frozenset(),
+    W.DEAD: frozenset(),
+}

@@ -1,0 +1,67 @@
+"""Demo rows for billing, written through the services (for the seed_demo command and tests).
+
+Idempotent: every write carries an idempotency key or is looked up first, so seeding twice
+adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.utils import timezone
+
+from billing import services
+from billing.models import AccountingDocument, CreditKind, DocumentType, LedgerAccount, PriceWatcher, Referral
+
+
+def seed_billing_demo(*, users: Sequence, venues: Sequence, staff=None) -> dict[str, int]:
+    """Credits, a referral, fees, invoices (issued, paid, draft), a credit note, price watches and clicks."""
+    if len(users) < 2 or not venues:
+        raise ValueError("the billing demo needs at least two users and one venue")
+    first, second = users[0], users[1]
+    for user in users:
+        services.credit_grant(user=user, amount=100, reason="Welcome credits", kind=CreditKind.GRANT,
+                              idempotency_key=f"demo:welcome:{user.pk}")
+    services.credit_spend(user=first, amount=15, reason="Priority booking", idempotency_key=f"demo:spend:{first.pk}")
+    if not Referral.objects.filter(referred=second).exists() and not Referral.objects.filter(referred=first, referrer=second).exists():
+        referral = services.referral_create(referred=second, code=first.referral_code, reward_credits=50)
+        services.referral_reward(referral=referral)
+
+    today = timezone.localdate()
+    period_end = today.replace(day=1)
+    period_start = (period_end - dt.timedelta(days=1)).replace(day=1)
+    for n, venue in enumerate(venues):
+        for i in range(3):
+            services.commerce_ledger_record(
+                entry_type="booking_fee", amount_cents=(150_000 + 25_000 * i) * 100, currency=venue.currency, venue=venue,
+                description=f"Referral fee, demo booking {i + 1}", idempotency_key=f"demo:fee:{venue.pk}:{i}",
+                occurred_at=timezone.make_aware(dt.datetime.combine(period_start + dt.timedelta(days=3 + i), dt.time(19))),
+            )
+        invoice = services.invoice_create_for_venue(venue=venue, period_start=period_start, period_end=period_end, created_by=staff)
+        if invoice.status == "draft" and n % 3 != 2:  # every third venue keeps a draft to show
+            invoice = services.accounting_document_issue(document=invoice, actor=staff)
+            if n % 3 == 0:
+                services.accounting_document_mark_paid(document=invoice, actor=staff, stripe_charge_id=f"ch_demo_{n}")
+            elif not invoice.related_documents.filter(doc_type=DocumentType.CREDIT_NOTE).exists():
+                line = invoice.lines.first()
+                note = services.credit_note_create_for_invoice(
+                    invoice=invoice, reason="One booking disputed", created_by=staff,
+                    lines=[services.LineSpec(description=f"Credit: {line.description}", unit_price=line.unit_price,
+                                             tax_rate=line.tax_rate, account=LedgerAccount.REFERRAL_FEE_REVENUE)],
+                )
+                services.accounting_document_issue(document=note, actor=staff)
+
+    services.commerce_ledger_record(entry_type="subscription", amount_cents=29_00, currency="USD", user=first,
+                                    description="Plus plan, monthly", idempotency_key="demo:subscription:1")
+    if not PriceWatcher.objects.filter(user=first).exists():
+        watcher = services.price_watcher_create(
+            user=first, marketplace="shopee", product_url="https://shopee.co.id/rattan-beach-bag-i.1.2",
+            product_title="Rattan beach bag", target_price=Decimal("185000"),
+        )
+        services.price_watcher_record_price(watcher=watcher, price=Decimal("210000"))
+        click = services.affiliate_click_record(partner="shopee", url=watcher.product_url, user=first,
+                                                price_watcher=watcher, campaign="price-watch", ip="203.0.113.7")
+        services.affiliate_click_convert(click=click, commission=Decimal("9250"), order_ref="SHP-DEMO-1")
+    return {"documents": AccountingDocument.objects.count()}

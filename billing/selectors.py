@@ -1,0 +1,74 @@
+"""Read-side queries of billing that carry logic (balances, what is left to invoice)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from billing.models import (
+    AccountingDocument,
+    AccountingDocumentLine,
+    AccountingLedgerEntry,
+    CommerceEntryType,
+    CommerceLedger,
+    CreditTransaction,
+    DocumentStatus,
+    DocumentType,
+)
+
+if TYPE_CHECKING:
+    from agnt.models import User
+    from venues.models import Venue
+
+
+def credit_balance_from_ledger(*, user: User) -> int:
+    """The balance the ledger says the user has: the last row's balance_after (0 without rows).
+
+    ledger_integrity_check compares this with the cached ``User.credits``.
+    """
+    last = CreditTransaction.objects.filter(user=user).order_by("-created_at", "-id").values_list("balance_after", flat=True).first()
+    return last or 0
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def commerce_entries_uninvoiced(*, venue: Venue, period_start: dt.date, period_end: dt.date) -> QuerySet[CommerceLedger]:
+    """A venue's booking fees and fee reversals in [period_start, period_end) (local days, in the
+    venue's currency) that are not yet on a live (non-void) invoice."""
+    on_live_invoice = AccountingDocumentLine.objects.filter(
+        commerce_entry__isnull=False, document__doc_type=DocumentType.INVOICE
+    ).exclude(document__status=DocumentStatus.VOID)
+    return (
+        CommerceLedger.objects.filter(
+            venue=venue,
+            entry_type__in=[CommerceEntryType.BOOKING_FEE, CommerceEntryType.FEE_REVERSAL],
+            currency=venue.currency,
+            occurred_at__gte=_local_midnight(period_start),
+            occurred_at__lt=_local_midnight(period_end),
+        )
+        .exclude(pk__in=on_live_invoice.values("commerce_entry_id"))
+        .select_related("booking")
+        .order_by("occurred_at", "id")
+    )
+
+
+def document_ledger_totals(*, document: AccountingDocument) -> dict[str, int]:
+    """Debit and credit sums of a document's ledger lines (equal for any committed document)."""
+    sums = AccountingLedgerEntry.objects.filter(document=document).aggregate(
+        debits=Sum("debit_cents"), credits=Sum("credit_cents")
+    )
+    return {"debits": sums["debits"] or 0, "credits": sums["credits"] or 0}
+
+
+def account_balance_cents(*, account: str, currency: str, until: dt.datetime | None = None) -> int:
+    """Debits minus credits of one account (positive for assets, negative for revenue/liabilities)."""
+    qs = AccountingLedgerEntry.objects.filter(account=account, currency=currency)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    sums = qs.aggregate(debits=Sum("debit_cents"), credits=Sum("credit_cents"))
+    return (sums["debits"] or 0) - (sums["credits"] or 0)

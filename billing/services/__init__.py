@@ -1,0 +1,104 @@
+"""Write-side operations of billing, one module per area; import them from here.
+
+Safety rules kept here without exception:
+- a credit balance changes only in :func:`credit_adjust`, under ``SELECT … FOR UPDATE``
+  on the user row, together with the ledger row that explains it;
+- ledgers are append-only (the database refuses UPDATE/DELETE): corrections are new rows;
+- every recording that can be retried carries an idempotency key (or request id);
+- document numbers come from a locked DocumentSequence row inside the issuing
+  transaction, so they are gap-free.
+"""
+
+from billing.services.accounting import (
+    LineSpec,
+    accounting_document_create,
+    accounting_document_issue,
+    accounting_document_line_delete,
+    accounting_document_line_save,
+    accounting_document_mark_paid,
+    accounting_document_recalculate,
+    accounting_document_void,
+    credit_note_create_for_invoice,
+    default_tax_rate,
+    invoice_create_for_venue,
+    line_amount,
+)
+from billing.services.commerce import (
+    USAGE_PRICES_CENTS,
+    api_usage_record,
+    booking_fee_cents,
+    commerce_booking_fee_record,
+    commerce_booking_fee_reverse,
+    commerce_ledger_record,
+    from_cents,
+    to_cents,
+)
+from billing.services.credits import (
+    credit_adjust,
+    credit_grant,
+    credit_spend,
+    referral_cancel,
+    referral_create,
+    referral_expire_due,
+    referral_qualify,
+    referral_reward,
+)
+from billing.services.errors import (
+    BillingError,
+    IdempotencyConflict,
+    InsufficientCredits,
+    InvalidTransition,
+    NothingToInvoice,
+    ReferralError,
+)
+from billing.services.marketplace import (
+    affiliate_click_convert,
+    affiliate_click_record,
+    hash_ip,
+    price_watcher_create,
+    price_watcher_record_price,
+    price_watcher_set_status,
+)
+
+__all__ = [
+    "USAGE_PRICES_CENTS",
+    "BillingError",
+    "IdempotencyConflict",
+    "InsufficientCredits",
+    "InvalidTransition",
+    "LineSpec",
+    "NothingToInvoice",
+    "ReferralError",
+    "accounting_document_create",
+    "accounting_document_issue",
+    "accounting_document_line_delete",
+    "accounting_document_line_save",
+    "accounting_document_mark_paid",
+    "accounting_document_recalculate",
+    "accounting_document_void",
+    "affiliate_click_convert",
+    "affiliate_click_record",
+    "api_usage_record",
+    "booking_fee_cents",
+    "commerce_booking_fee_record",
+    "commerce_booking_fee_reverse",
+    "commerce_ledger_record",
+    "credit_adjust",
+    "credit_grant",
+    "credit_note_create_for_invoice",
+    "credit_spend",
+    "default_tax_rate",
+    "from_cents",
+    "hash_ip",
+    "invoice_create_for_venue",
+    "line_amount",
+    "price_watcher_create",
+    "price_watcher_record_price",
+    "price_watcher_set_status",
+    "referral_cancel",
+    "referral_create",
+    "referral_expire_due",
+    "referral_qualify",
+    "referral_reward",
+    "to_cents",
+]

@@ -1,0 +1,467 @@
+"""Back office for bookings, their event log, ratings, reminders and courier bookings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from unfold.admin import TabularInline
+from unfold.contrib.filters.admin import RangeDateTimeFilter
+from unfold.decorators import display
+
+from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin, VenueScopedAdminMixin
+from agnt.roles import is_platform_staff
+from bookings import services
+from bookings.models import (
+    ActorKind,
+    BookingEvent,
+    BookingRating,
+    BookingSource,
+    Reminder,
+    TransportBooking,
+    TransportEvent,
+    VenueBooking,
+)
+from bookings.state import BookingStatus, ReminderStatus, TransportStatus
+
+BOOKING_STATUS_LABELS = {
+    BookingStatus.REQUESTED: "info",
+    BookingStatus.PENDING_OWNER: "warning",
+    BookingStatus.COUNTER_OFFERED: "warning",
+    BookingStatus.CONFIRMED: "success",
+    BookingStatus.COMPLETED: "success",
+    BookingStatus.REJECTED: "danger",
+    BookingStatus.CANCELLED: "danger",
+    BookingStatus.NO_SHOW: "danger",
+    BookingStatus.EXPIRED: "",
+}
+TRANSPORT_STATUS_LABELS = {
+    TransportStatus.QUOTED: "info",
+    TransportStatus.AWAITING_CONFIRMATION: "warning",
+    TransportStatus.CONFIRMED: "success",
+    TransportStatus.DRIVER_ASSIGNED: "success",
+    TransportStatus.PICKED_UP: "success",
+    TransportStatus.COMPLETED: "success",
+    TransportStatus.CANCELLED: "danger",
+    TransportStatus.FAILED: "danger",
+    TransportStatus.EXPIRED: "",
+}
+
+
+def _actor_kind(request: HttpRequest) -> str:
+    return ActorKind.STAFF if is_platform_staff(request.user) else ActorKind.OWNER
+
+
+def _ref(booking: VenueBooking) -> str:
+    return booking.external_ref or str(booking.pk)[:8]
+
+
+# --------------------------------------------------------------------------- bookings
+
+
+class BookingEventInline(TabularInline):
+    model = BookingEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "actor_kind", "actor", "reason")
+    readonly_fields = fields
+    ordering = ("created_at",)
+    verbose_name_plural = "history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# Always read-only in the form: the status moves only through the actions (services),
+# and the timestamps/reference are written by those services.
+BOOKING_SYSTEM_FIELDS = (
+    "status", "external_ref", "status_reason", "confirmed_at", "cancelled_at", "completed_at",
+    "reminder_sent_at", "created_at", "updated_at",
+)
+# What a venue owner may not edit: who booked, where, when and through what. They can
+# keep their internal note; changing the slot or party is a counter-offer, made by agents.
+BOOKING_OWNER_READONLY_FIELDS = (
+    "venue", "user", "api_key", "source", "party_size", "slot_start", "slot_end", "contact_name", "contact_phone",
+    "special_requests", "idempotency_key", "deposit_amount", "spend_estimate", "currency", "counter_offer_slots",
+    "owner_decision_deadline",
+)
+
+
+class VenueBookingForm(forms.ModelForm):
+    """Runs the booking service's request checks when a booking is added by hand."""
+
+    class Meta:
+        model = VenueBooking
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        venue, party_size, slot_start = cleaned.get("venue"), cleaned.get("party_size"), cleaned.get("slot_start")
+        if self.instance._state.adding and venue and party_size and slot_start:
+            try:
+                services.booking_check_request(
+                    venue=venue, party_size=party_size, slot_start=slot_start, slot_end=cleaned.get("slot_end")
+                )
+            except services.BookingError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return cleaned
+
+
+@admin.register(VenueBooking)
+class VenueBookingAdmin(VenueScopedAdminMixin, AgntModelAdmin):
+    venue_path = "venue"
+    form = VenueBookingForm
+    list_display = ("external_ref", "venue", "user", "slot_start", "party_size", "status_badge", "source")
+    list_filter = (
+        "status",
+        "source",
+        ("venue__city", admin.RelatedOnlyFieldListFilter),
+        ("slot_start", RangeDateTimeFilter),
+    )
+    list_select_related = ("venue", "user")
+    date_hierarchy = "slot_start"
+    search_fields = ("external_ref", "contact_name", "contact_phone", "venue__name", "user__username", "user__email")
+    search_help_text = "Reference, guest name or phone, venue, username or e-mail"
+    autocomplete_fields = ("venue", "user")
+    raw_id_fields = ("api_key",)
+    paginator = EstimatedCountPaginator
+    inlines = [BookingEventInline]
+    actions = ["confirm", "cancel", "mark_completed", "mark_no_show"]
+    fieldsets = (
+        (None, {"fields": ("external_ref", "venue", "status", "status_reason", "source")}),
+        ("Visit", {"fields": ("slot_start", "slot_end", "party_size", "special_requests", "venue_notes")}),
+        ("Guest", {"fields": ("user", "contact_name", "contact_phone", "api_key", "idempotency_key")}),
+        ("Money", {"fields": ("deposit_amount", "spend_estimate", "currency")}),
+        ("Negotiation", {"fields": ("counter_offer_slots", "owner_decision_deadline")}),
+        (
+            "Timeline",
+            {"fields": ("confirmed_at", "cancelled_at", "completed_at", "reminder_sent_at", "created_at", "updated_at")},
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return BOOKING_SYSTEM_FIELDS
+        if is_platform_staff(request.user):
+            return BOOKING_SYSTEM_FIELDS + ("venue", "api_key", "idempotency_key")
+        return BOOKING_SYSTEM_FIELDS + BOOKING_OWNER_READONLY_FIELDS
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A booking is a record (fees, disputes, the append-only event log): cancel it instead.
+        return False
+
+    def get_changeform_initial_data(self, request):
+        return {"source": BookingSource.ADMIN, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj: VenueBooking, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A booking taken by phone in the back office goes through the same service as
+        # every other booking: reference, validation, event row, notifications.
+        # (VenueBookingForm.clean ran the same checks, so refusals show on the form.)
+        created = services.booking_create(
+            venue=obj.venue, user=obj.user, party_size=obj.party_size, slot_start=obj.slot_start,
+            slot_end=obj.slot_end, source=obj.source or BookingSource.ADMIN, contact_name=obj.contact_name,
+            contact_phone=obj.contact_phone, special_requests=obj.special_requests, api_key=obj.api_key,
+            spend_estimate=obj.spend_estimate, actor=request.user, actor_kind=_actor_kind(request),
+        )
+        if obj.venue_notes:
+            created.venue_notes = obj.venue_notes
+            created.save(update_fields=["venue_notes", "updated_at"])
+        obj.pk, obj._state = created.pk, created._state
+        for field in ("external_ref", "status", "slot_end", "currency", "deposit_amount", "created_at", "updated_at"):
+            setattr(obj, field, getattr(created, field))
+
+    @display(description="Status", ordering="status", label=BOOKING_STATUS_LABELS)
+    def status_badge(self, obj: VenueBooking):
+        return obj.status, obj.get_status_display()
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[VenueBooking], label: str, call: Callable) -> None:
+        """Apply a service to each booking; report what worked and what the rules refused."""
+        done, refused = [], []
+        actor_kind = _actor_kind(request)
+        for booking in queryset.select_related(None).order_by("slot_start"):
+            try:
+                call(booking=booking, actor=request.user, actor_kind=actor_kind)
+                done.append(_ref(booking))
+            except services.BookingError as exc:
+                refused.append(f"{_ref(booking)}: {exc}")
+        if done:
+            self.message_user(request, f"{label} {len(done)} booking(s): {', '.join(done)}.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"Refused {len(refused)} — " + "; ".join(refused), messages.WARNING)
+
+    @admin.action(description="Confirm selected bookings", permissions=["change"])
+    def confirm(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
+        self._run(request, queryset, "Confirmed", services.booking_confirm)
+
+    @admin.action(description="Cancel selected bookings", permissions=["change"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
+        reason = "Cancelled by the venue" if _actor_kind(request) == ActorKind.OWNER else "Cancelled by AGNT support"
+        self._run(
+            request, queryset, "Cancelled",
+            lambda **kw: services.booking_cancel(reason=reason, **kw),
+        )
+
+    @admin.action(description="Mark selected bookings completed", permissions=["change"])
+    def mark_completed(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
+        self._run(request, queryset, "Completed", services.booking_complete)
+
+    @admin.action(description="Mark selected bookings no-show", permissions=["change"])
+    def mark_no_show(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
+        self._run(request, queryset, "Marked no-show", services.booking_mark_no_show)
+
+
+@admin.register(BookingEvent)
+class BookingEventAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
+    venue_path = "booking__venue"
+    list_display = ("created_at", "booking_ref", "venue", "from_status", "to_status", "actor_kind", "actor", "reason")
+    list_filter = ("to_status", "actor_kind")
+    list_select_related = ("booking__venue", "actor")
+    search_fields = ("booking__external_ref", "booking__venue__name", "reason")
+    date_hierarchy = "created_at"
+    paginator = EstimatedCountPaginator
+
+    @display(description="Booking", ordering="booking__external_ref")
+    def booking_ref(self, obj: BookingEvent) -> str:
+        return _ref(obj.booking)
+
+    @display(description="Venue", ordering="booking__venue__name")
+    def venue(self, obj: BookingEvent):
+        return obj.booking.venue
+
+
+# --------------------------------------------------------------------------- ratings
+
+
+@admin.register(BookingRating)
+class BookingRatingAdmin(VenueScopedAdminMixin, AgntModelAdmin):
+    venue_path = "venue"
+    list_display = ("created_at", "venue", "booking_ref", "user", "stars", "would_return", "is_public", "replied")
+    list_filter = ("score", "is_public", "would_return", ("venue__city", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("venue", "booking", "user")
+    search_fields = ("venue__name", "booking__external_ref", "comment", "user__username")
+    date_hierarchy = "created_at"
+    fields = (
+        "booking", "venue", "user", "score", "food_score", "service_score", "ambience_score", "value_score",
+        "would_return", "comment", "is_public", "owner_reply", "owner_replied_at", "created_at",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        everything_but_reply = tuple(f for f in self.fields if f != "owner_reply")
+        if is_platform_staff(request.user):
+            # Staff moderate visibility and may edit a reply; the guest's words stay theirs.
+            return tuple(f for f in everything_but_reply if f != "is_public")
+        return everything_but_reply
+
+    def has_add_permission(self, request) -> bool:
+        # Ratings come from the guest (services.booking_rate), never from the back office.
+        return False
+
+    def save_model(self, request, obj: BookingRating, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "owner_reply" in form.changed_data:
+            services.booking_rating_reply(rating=obj, reply=obj.owner_reply, actor=request.user)
+        if "is_public" in form.changed_data:
+            services.venue_refresh_rating(venue_id=obj.venue_id)
+
+    @display(description="Booking", ordering="booking__external_ref")
+    def booking_ref(self, obj: BookingRating) -> str:
+        return _ref(obj.booking)
+
+    @display(description="Score", ordering="score")
+    def stars(self, obj: BookingRating) -> str:
+        return "★" * obj.score + "☆" * (5 - obj.score)
+
+    @display(description="Replied", boolean=True)
+    def replied(self, obj: BookingRating) -> bool:
+        return bool(obj.owner_reply)
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+@admin.register(Reminder)
+class ReminderAdmin(AgntModelAdmin):
+    list_display = ("due_at", "user", "short_text", "kind", "channel", "status_badge", "attempts", "sent_at")
+    list_filter = ("status", "channel", "kind", ("due_at", RangeDateTimeFilter))
+    list_select_related = ("user",)
+    search_fields = ("text", "user__username", "user__email", "booking__external_ref")
+    date_hierarchy = "due_at"
+    autocomplete_fields = ("user", "booking")
+    readonly_fields = (
+        "status", "attempts", "last_error", "provider_message_id", "sent_at", "cancelled_at", "created_at", "updated_at",
+    )
+    paginator = EstimatedCountPaginator
+    actions = ["cancel"]
+
+    def has_add_permission(self, request) -> bool:
+        # Reminders are set by the user (set_reminder) or the booking jobs, through reminder_create.
+        return False
+
+    @display(description="Text")
+    def short_text(self, obj: Reminder) -> str:
+        return obj.text if len(obj.text) <= 60 else obj.text[:57] + "…"
+
+    @display(
+        description="Status", ordering="status",
+        label={ReminderStatus.SCHEDULED: "info", ReminderStatus.SENT: "success", ReminderStatus.FAILED: "danger",
+               ReminderStatus.CANCELLED: ""},
+    )
+    def status_badge(self, obj: Reminder):
+        return obj.status, obj.get_status_display()
+
+    @admin.action(description="Cancel selected reminders", permissions=["change"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
+        done, refused = 0, []
+        for reminder in queryset:
+            try:
+                services.reminder_cancel(reminder=reminder)
+                done += 1
+            except services.ReminderError as exc:
+                refused.append(f"{reminder}: {exc}")
+        if done:
+            self.message_user(request, f"Cancelled {done} reminder(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Refused — " + "; ".join(refused), messages.WARNING)
+
+
+# --------------------------------------------------------------------------- courier bookings
+
+
+class TransportEventInline(TabularInline):
+    model = TransportEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "actor_kind", "actor", "reason", "data")
+    readonly_fields = fields
+    ordering = ("created_at",)
+    verbose_name_plural = "history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TransportBooking)
+class TransportBookingAdmin(AgntModelAdmin):
+    """Courier bookings, for support to follow and, if needed, cancel.
+
+    Deliberately NO action (and no editable field) that confirms a courier: the safety
+    rule is that a courier is booked only on the user's own explicit confirmation
+    (services.transport_confirm, called from the user's message). Staff acting "on the
+    user's behalf" would spend the user's money without their consent, so the admin can
+    only look and cancel. The database enforces the same rule with a CHECK.
+    """
+
+    list_display = (
+        "created_at", "user", "service_type", "route", "price", "status_badge", "user_confirmed_at", "lalamove_order_id",
+    )
+    list_filter = ("status", "service_type", ("created_at", RangeDateTimeFilter))
+    list_select_related = ("user",)
+    search_fields = ("quote_id", "lalamove_order_id", "user__username", "user__email", "pickup_address", "dropoff_address")
+    date_hierarchy = "created_at"
+    inlines = [TransportEventInline]
+    actions = ["cancel"]
+    fieldsets = (
+        (None, {"fields": ("user", "venue", "status", "status_reason", "service_type", "item_description", "scheduled_at")}),
+        ("Quote", {"fields": ("quote_id", "price_amount", "currency", "distance_m", "quote_expires_at", "quote_payload")}),
+        (
+            "Pickup",
+            {"fields": ("pickup_address", "pickup_latitude", "pickup_longitude", "pickup_contact_name", "pickup_contact_phone")},
+        ),
+        (
+            "Drop-off",
+            {"fields": ("dropoff_address", "dropoff_latitude", "dropoff_longitude", "dropoff_contact_name", "dropoff_contact_phone")},
+        ),
+        ("User confirmation", {"fields": ("user_confirmed_at", "confirmation_ref")}),
+        (
+            "Order",
+            {"fields": ("lalamove_order_id", "driver_name", "driver_phone", "driver_plate", "tracking_url", "last_polled_at",
+                        "completed_at", "cancelled_at", "created_at", "updated_at")},
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Everything is a record of what the user saw, agreed to and what Lalamove did.
+        return [name for fieldset in self.fieldsets for name in fieldset[1]["fields"]]
+
+    def has_add_permission(self, request) -> bool:
+        # Rows start from a real Lalamove quotation (transport_quote_record), not by hand.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @display(description="Route")
+    def route(self, obj: TransportBooking) -> str:
+        return f"{obj.pickup_address[:28]} → {obj.dropoff_address[:28]}"
+
+    @display(description="Price", ordering="price_amount")
+    def price(self, obj: TransportBooking) -> str:
+        return f"{obj.price_amount:,.0f} {obj.currency}"
+
+    @display(description="Status", ordering="status", label=TRANSPORT_STATUS_LABELS)
+    def status_badge(self, obj: TransportBooking):
+        return obj.status, obj.get_status_display()
+
+    @admin.action(description="Cancel selected courier bookings", permissions=["change"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet[TransportBooking]) -> None:
+        done, refused = 0, []
+        for transport in queryset:
+            try:
+                services.transport_cancel(
+                    transport=transport, actor=request.user, actor_kind=ActorKind.STAFF, reason="Cancelled by AGNT support"
+                )
+                done += 1
+            except services.TransportError as exc:
+                refused.append(f"{transport.quote_id}: {exc}")
+        if done:
+            self.message_user(request, f"Cancelled {done} courier booking(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Refused — " + "; ".join(refused), messages.WARNING)
+
+
+@admin.register(TransportEvent)
+class TransportEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    list_display = ("created_at", "transport", "from_status", "to_status", "actor_kind", "actor", "reason")
+    list_filter = ("to_status", "actor_kind")
+    list_select_related = ("transport", "actor")
+    search_fields = ("transport__quote_id", "transport__lalamove_order_id", "reason")
+    date_hierarchy = "created_at"
+
+
+class UserBookingInline(TabularInline):
+    """On the user page: their most recent bookings (read-only; change them from the booking)."""
+
+    model = VenueBooking
+    fk_name = "user"
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("external_ref", "venue", "slot_start", "party_size", "status", "source")
+    readonly_fields = fields
+    ordering = ("-slot_start",)
+    verbose_name_plural = "bookings"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("venue")

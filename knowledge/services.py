@@ -1,0 +1,124 @@
+"""Writes for the knowledge app: knowledge sources and their ingestion states, user memory."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from knowledge.models import KnowledgeSourceEvent, SourceKind, UserMemory, VenueKnowledgeSource
+from knowledge.state import SOURCE_TRANSITIONS, SourceStatus, can_transition_source
+
+
+class SourceTransitionError(ValueError):
+    """The knowledge-source state machine does not allow this move."""
+
+
+def _sha256_file(file) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in file.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    file.seek(0)
+    return digest.hexdigest(), size
+
+
+@transaction.atomic
+def knowledge_source_create(
+    *,
+    venue,
+    kind: str,
+    title: str,
+    file=None,
+    url: str = "",
+    text: str = "",
+    refresh_interval_hours: int | None = None,
+    created_by=None,
+) -> VenueKnowledgeSource:
+    """Register a source in ``queued``; the ``ingest_pending_sources`` job picks it up.
+
+    Only the content that matches ``kind`` is kept, so a PDF source never carries a stale
+    URL around.
+    """
+    if kind not in SourceKind.values:
+        raise ValidationError(f"unknown knowledge source kind {kind!r}")
+    source = VenueKnowledgeSource(venue=venue, kind=kind, title=title, created_by=created_by)
+    if kind == SourceKind.PDF:
+        if not file:
+            raise ValidationError("a PDF source needs a file")
+        source.content_hash, source.size_bytes = _sha256_file(file)
+        source.file = file
+    elif kind == SourceKind.URL:
+        if not url:
+            raise ValidationError("a URL source needs a url")
+        source.url = url
+        source.refresh_interval_hours = refresh_interval_hours
+    else:
+        if not text.strip():
+            raise ValidationError("a text source needs text")
+        encoded = text.encode("utf-8")
+        source.text = text
+        source.content_hash = hashlib.sha256(encoded).hexdigest()
+        source.size_bytes = len(encoded)
+    source.save()
+    KnowledgeSourceEvent.objects.create(source=source, from_status="", to_status=source.status, actor=created_by)
+    return source
+
+
+@transaction.atomic
+def knowledge_source_transition(
+    *,
+    source: VenueKnowledgeSource,
+    to_status: str,
+    error: str = "",
+    actor=None,
+) -> VenueKnowledgeSource:
+    """Move a source along SOURCE_TRANSITIONS, keep its progress fields honest, log the move."""
+    locked = VenueKnowledgeSource.objects.select_for_update().get(pk=source.pk)
+    from_status = locked.status
+    if not can_transition_source(from_status, to_status):
+        allowed = ", ".join(sorted(SOURCE_TRANSITIONS.get(from_status, ()))) or "nothing"
+        raise SourceTransitionError(f"source {locked.pk} cannot move from {from_status} to {to_status} (allowed: {allowed})")
+    locked.status = to_status
+    fields = ["status", "error", "progress", "updated_at"]
+    if to_status == SourceStatus.QUEUED:
+        locked.error, locked.progress = "", 0
+    elif to_status == SourceStatus.PROCESSING:
+        locked.error, locked.progress = "", 0
+    elif to_status == SourceStatus.READY:
+        locked.error, locked.progress = "", 100
+        locked.last_ingested_at = timezone.now()
+        fields.append("last_ingested_at")
+    elif to_status == SourceStatus.FAILED:
+        locked.error = error or "ingestion failed"
+    locked.save(update_fields=fields)
+    KnowledgeSourceEvent.objects.create(
+        source=locked, from_status=from_status, to_status=to_status, error=error, actor=actor
+    )
+    for field in fields:
+        setattr(source, field, getattr(locked, field))
+    return locked
+
+
+def knowledge_source_requeue(*, source: VenueKnowledgeSource, actor=None) -> VenueKnowledgeSource:
+    """Re-ingest a ready or failed source (the state machine refuses one already in flight)."""
+    return knowledge_source_transition(source=source, to_status=SourceStatus.QUEUED, actor=actor)
+
+
+@transaction.atomic
+def knowledge_source_set_progress(*, source: VenueKnowledgeSource, progress: int) -> None:
+    """Progress of a running ingestion; only moves while processing, and only forward."""
+    VenueKnowledgeSource.objects.filter(
+        pk=source.pk, status=SourceStatus.PROCESSING, progress__lt=min(progress, 99)
+    ).update(progress=min(progress, 99), updated_at=timezone.now())
+
+
+@transaction.atomic
+def user_memory_forget(*, user, memory: UserMemory) -> None:
+    """Really delete a memory the user asked us to forget (no soft delete: it is their data)."""
+    if memory.user_id != user.pk:
+        raise PermissionDenied("a memory can only be forgotten by its user (or staff on their behalf)")
+    UserMemory.objects.filter(pk=memory.pk, user=user).delete()

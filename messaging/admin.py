@@ -1,0 +1,92 @@
+"""Back office for channel bindings, the interaction log and conversation snapshots."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html
+from unfold.admin import TabularInline
+
+from agents.crypto import InvalidToken
+from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin
+from messaging.models import ConversationSnapshot, Interaction, UserChannel
+
+
+class UserChannelInline(TabularInline):
+    """For the User admin page: where this person talks to us."""
+
+    model = UserChannel
+    fk_name = "user"
+    extra = 0
+    fields = ("platform", "external_id", "username", "display_name", "is_active", "last_inbound_at")
+    readonly_fields = ("platform", "external_id", "last_inbound_at")
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        # bindings are created by the first inbound message (user_channel_bind)
+        return False
+
+
+@admin.register(UserChannel)
+class UserChannelAdmin(AgntModelAdmin):
+    list_display = ("__str__", "user", "platform", "external_id", "is_active", "last_inbound_at", "created_at")
+    list_filter = ("platform", "is_active")
+    search_fields = ("external_id", "username", "display_name", "user__username", "user__email", "user__phone")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+    readonly_fields = ("last_inbound_at", "last_outbound_at", "created_at", "updated_at")
+
+
+@admin.register(Interaction)
+class InteractionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    list_display = ("created_at", "platform", "direction", "source", "kind", "status", "user", "short_text")
+    list_filter = ("platform", "direction", "status", "kind", "source")
+    search_fields = ("provider_message_id", "text", "user__username", "user__email", "channel__external_id")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    paginator = EstimatedCountPaginator
+    exclude = ("payload",)
+    readonly_fields = (
+        "user", "channel", "platform", "direction", "source", "kind", "status", "provider_message_id", "text",
+        "payload_json", "error", "attempts", "next_attempt_at", "booking", "api_key", "reply_to", "tokens_in",
+        "tokens_out", "sent_at", "delivered_at", "read_at", "created_at", "updated_at",
+    )
+
+    @admin.display(description="text")
+    def short_text(self, obj: Interaction) -> str:
+        return obj.text[:80]
+
+    @admin.display(description="payload")
+    def payload_json(self, obj: Interaction) -> str:
+        return format_html(
+            '<pre style="white-space:pre-wrap;max-width:60rem">{}</pre>',
+            json.dumps(obj.payload, indent=2, ensure_ascii=False, default=str),
+        )
+
+
+@admin.register(ConversationSnapshot)
+class ConversationSnapshotAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    list_display = ("user", "platform", "reason", "message_count", "taken_at")
+    list_filter = ("platform", "reason")
+    search_fields = ("user__username", "user__email")
+    list_select_related = ("user",)
+    date_hierarchy = "taken_at"
+    # the list never decrypts; the change page (one row, one audited view) does
+    fields = ("user", "platform", "reason", "message_count", "first_message_at", "last_message_at", "taken_at", "decrypted_messages")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # the ciphertext can be large; the change page loads it for its single row
+        return super().get_queryset(request).defer("messages_ciphertext")
+
+    @admin.display(description="messages (decrypted)")
+    def decrypted_messages(self, obj: ConversationSnapshot) -> str:
+        try:
+            messages = obj.decrypt_messages()
+        except InvalidToken:
+            return "Cannot decrypt: the key that encrypted this snapshot is no longer in FERNET_KEYS."
+        return format_html(
+            '<pre style="white-space:pre-wrap;max-width:60rem">{}</pre>',
+            json.dumps(messages, indent=2, ensure_ascii=False, default=str),
+        )

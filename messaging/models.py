@@ -1,0 +1,196 @@
+"""Users' channel bindings, every message in and out (interactions), conversation snapshots."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from agnt.db import BaseModel, TimestampedModel, choices_check
+from messaging.state import InteractionStatus
+
+
+class ChannelPlatform(models.TextChoices):
+    TELEGRAM = "telegram", "Telegram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    INSTAGRAM = "instagram", "Instagram"
+    WEB = "web", "Web chat"
+
+
+class UserChannel(TimestampedModel):
+    """A user's identity on one messaging platform (Telegram chat id, WhatsApp wa_id, IGSID…).
+
+    The message router resolves the user of an inbound message through this row.
+    """
+
+    Platform = ChannelPlatform
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channels")
+    platform = models.CharField(max_length=10, choices=ChannelPlatform.choices)
+    external_id = models.CharField(max_length=128, help_text="Chat id / wa_id / IGSID on the platform.")
+    username = models.CharField(max_length=120, blank=True)
+    display_name = models.CharField(max_length=160, blank=True)
+    language_code = models.CharField(max_length=16, blank=True, help_text="As reported by the platform.")
+    is_active = models.BooleanField(default=True, help_text="Off when the user blocked the bot or unsubscribed.")
+    last_inbound_at = models.DateTimeField(
+        null=True, blank=True, help_text="WhatsApp: free-form replies are allowed for 24 h after this."
+    )
+    last_outbound_at = models.DateTimeField(null=True, blank=True)
+    referral_code_used = models.CharField(max_length=16, blank=True)
+
+    class Meta(TimestampedModel.Meta):
+        constraints = [
+            choices_check("platform", ChannelPlatform, name="user_channel_platform_valid"),
+            models.UniqueConstraint(fields=["platform", "external_id"], name="user_channel_platform_external_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "platform"], name="user_channel_user_platform")]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.username or self.external_id}"
+
+
+class InteractionPlatform(models.TextChoices):
+    TELEGRAM = "telegram", "Telegram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    INSTAGRAM = "instagram", "Instagram"
+    WEB = "web", "Web chat"
+    A2A = "a2a", "A2A agent"
+    API = "api", "External API"
+    MCP = "mcp", "MCP"
+
+
+class InteractionDirection(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+
+
+class InteractionSource(models.TextChoices):
+    USER = "user", "User"
+    CONCIERGE = "concierge", "Concierge agent"
+    VENUE_AGENT = "venue_agent", "Venue agent"
+    EXTERNAL_AGENT = "external_agent", "External agent"
+    STAFF = "staff", "Staff"
+    SYSTEM = "system", "System"
+
+
+class InteractionKind(models.TextChoices):
+    TEXT = "text", "Text"
+    IMAGE = "image", "Image"
+    COMMAND = "command", "Command"
+    INTERACTIVE = "interactive", "Interactive (buttons, lists)"
+    STATUS = "status", "Status / receipt"
+    SYSTEM = "system", "System"
+
+
+class Interaction(TimestampedModel):
+    """One message in or out on any channel, including A2A and external-agent API calls.
+
+    Inbound webhooks are deduplicated by the database: ``(platform, provider_message_id)``
+    is unique whenever the provider gave an id, so a redelivered webhook cannot create a
+    second row (messaging.services.interaction_record_inbound relies on it).
+    """
+
+    Platform = InteractionPlatform
+    Direction = InteractionDirection
+    Source = InteractionSource
+    Kind = InteractionKind
+    Status = InteractionStatus
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+    )
+    channel = models.ForeignKey(
+        UserChannel, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+    )
+    platform = models.CharField(max_length=10, choices=InteractionPlatform.choices)
+    direction = models.CharField(max_length=8, choices=InteractionDirection.choices)
+    source = models.CharField(max_length=16, choices=InteractionSource.choices)
+    kind = models.CharField(max_length=12, choices=InteractionKind.choices, default=InteractionKind.TEXT)
+    provider_message_id = models.CharField(max_length=191, null=True, blank=True)
+    text = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True, help_text="Raw provider payload / tool call / envelope.")
+    status = models.CharField(max_length=10, choices=InteractionStatus.choices)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    booking = models.ForeignKey(
+        "bookings.VenueBooking", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+    )
+    api_key = models.ForeignKey(
+        "agents.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions",
+        help_text="External developer key, for A2A / API / MCP calls.",
+    )
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    tokens_in = models.PositiveIntegerField(null=True, blank=True, help_text="LLM input tokens spent on it.")
+    tokens_out = models.PositiveIntegerField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TimestampedModel.Meta):
+        constraints = [
+            choices_check("platform", InteractionPlatform, name="interaction_platform_valid"),
+            choices_check("direction", InteractionDirection, name="interaction_direction_valid"),
+            choices_check("source", InteractionSource, name="interaction_source_valid"),
+            choices_check("kind", InteractionKind, name="interaction_kind_valid"),
+            choices_check("status", InteractionStatus, name="interaction_status_valid"),
+            # the webhook dedupe: a provider message id is stored at most once per platform
+            models.UniqueConstraint(
+                fields=["platform", "provider_message_id"], name="interaction_provider_message_unique",
+                condition=models.Q(provider_message_id__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="interaction_user_time"),
+            models.Index(fields=["status", "created_at"], name="interaction_status_time"),
+            models.Index(fields=["channel", "created_at"], name="interaction_channel_time"),
+            models.Index(
+                fields=["next_attempt_at"], name="interaction_retry_due",
+                condition=models.Q(status=InteractionStatus.FAILED),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        arrow = "←" if self.direction == InteractionDirection.INBOUND else "→"
+        return f"{self.platform} {arrow} {(self.text or self.kind)[:60]}"
+
+
+class SnapshotReason(models.TextChoices):
+    DAILY = "daily", "Daily"
+    HANDOFF = "handoff", "Hand-off to staff"
+    ESCALATION = "escalation", "Escalation"
+    MANUAL = "manual", "Manual"
+
+
+class ConversationSnapshot(BaseModel):
+    """A point-in-time copy of one user's conversation on one platform, for replay or audit.
+
+    The messages are stored encrypted (agents.crypto, Fernet); only the ciphertext is in
+    the database.
+    """
+
+    Reason = SnapshotReason
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversation_snapshots")
+    platform = models.CharField(max_length=10, choices=ChannelPlatform.choices)
+    messages_ciphertext = models.TextField(editable=False)
+    message_count = models.PositiveIntegerField(default=0)
+    reason = models.CharField(max_length=12, choices=SnapshotReason.choices, default=SnapshotReason.DAILY)
+    first_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    taken_at = models.DateTimeField()
+
+    class Meta(BaseModel.Meta):
+        ordering = ["-taken_at"]
+        constraints = [
+            choices_check("platform", ChannelPlatform, name="conversation_snapshot_platform_valid"),
+            choices_check("reason", SnapshotReason, name="conversation_snapshot_reason_valid"),
+        ]
+        indexes = [models.Index(fields=["user", "-taken_at"], name="conversation_snapshot_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.platform} · {self.taken_at:%Y-%m-%d %H:%M}"
+
+    def decrypt_messages(self) -> list:
+        from agents.crypto import decrypt_json
+
+        return decrypt_json(self.messages_ciphertext) if self.messages_ciphertext else []

@@ -1,0 +1,257 @@
+"""Writes for the messaging app: channel bindings, the interaction log, conversation snapshots."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from datetime import timezone as dt_timezone
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agents import crypto
+from messaging.models import (
+    ChannelPlatform,
+    ConversationSnapshot,
+    Interaction,
+    InteractionDirection,
+    InteractionKind,
+    InteractionSource,
+    SnapshotReason,
+    UserChannel,
+)
+from messaging.state import OUTBOUND_PROGRESS, InteractionStatus, can_transition_interaction
+
+
+class InteractionTransitionError(ValueError):
+    """The interaction status machine does not allow this move."""
+
+
+def _new_username(platform: str) -> str:
+    # usernames are internal; people are known by their channel handle / display name
+    return f"{platform[:2]}-{secrets.token_hex(6)}"
+
+
+@transaction.atomic
+def user_channel_bind(
+    *,
+    platform: str,
+    external_id: str,
+    username: str = "",
+    display_name: str = "",
+    language_code: str = "",
+    referral_code: str = "",
+    user=None,
+) -> tuple[UserChannel, bool]:
+    """The binding for a platform identity, creating the user and the binding on first contact.
+
+    Returns (channel, created). Passing ``user`` links the identity to an existing account
+    (e.g. after a login-with-Telegram). Two webhooks for the same new chat racing here
+    both end with the same binding: the unique (platform, external_id) decides.
+    """
+    if platform not in ChannelPlatform.values:
+        raise ValueError(f"unknown channel platform {platform!r}")
+    external_id = str(external_id)
+    channel = UserChannel.objects.select_related("user").filter(platform=platform, external_id=external_id).first()
+    if channel is not None:
+        changed = []
+        for field, value in (("username", username), ("display_name", display_name), ("language_code", language_code)):
+            if value and getattr(channel, field) != value:
+                setattr(channel, field, value)
+                changed.append(field)
+        if not channel.is_active:
+            channel.is_active = True
+            changed.append("is_active")
+        if changed:
+            channel.save(update_fields=[*changed, "updated_at"])
+        return channel, False
+
+    try:
+        with transaction.atomic():
+            if user is None:
+                User = get_user_model()
+                user = User(username=_new_username(platform), display_name=display_name[:120])
+                user.set_unusable_password()
+                user.save()
+            channel = UserChannel.objects.create(
+                user=user,
+                platform=platform,
+                external_id=external_id,
+                username=username,
+                display_name=display_name,
+                language_code=language_code,
+                referral_code_used=referral_code[:16],
+            )
+    except IntegrityError:
+        # lost the race: another request bound this identity a moment ago
+        return UserChannel.objects.select_related("user").get(platform=platform, external_id=external_id), False
+    return channel, True
+
+
+@transaction.atomic
+def interaction_record_inbound(
+    *,
+    platform: str,
+    provider_message_id: str | None,
+    text: str = "",
+    payload: dict[str, Any] | None = None,
+    kind: str = InteractionKind.TEXT,
+    source: str = InteractionSource.USER,
+    channel: UserChannel | None = None,
+    user=None,
+    booking=None,
+    api_key=None,
+) -> tuple[Interaction, bool]:
+    """Store an inbound message once; returns (interaction, created).
+
+    Deduplication is the database's job: the partial unique constraint on
+    (platform, provider_message_id) rejects the second insert of a redelivered webhook,
+    even when two deliveries race in parallel. The insert runs in a savepoint so the
+    caller's transaction survives the rejection.
+    """
+    if user is None and channel is not None:
+        user = channel.user
+    try:
+        with transaction.atomic():
+            interaction = Interaction.objects.create(
+                platform=platform,
+                provider_message_id=provider_message_id or None,
+                direction=InteractionDirection.INBOUND,
+                source=source,
+                kind=kind,
+                text=text,
+                payload=payload or {},
+                status=InteractionStatus.RECEIVED,
+                channel=channel,
+                user=user,
+                booking=booking,
+                api_key=api_key,
+            )
+    except IntegrityError:
+        if not provider_message_id:
+            raise
+        existing = Interaction.objects.get(platform=platform, provider_message_id=provider_message_id)
+        return existing, False
+    if channel is not None:
+        # the WhatsApp 24 h customer-service window opens at every inbound message
+        UserChannel.objects.filter(pk=channel.pk).update(last_inbound_at=interaction.created_at or timezone.now())
+    return interaction, True
+
+
+@transaction.atomic
+def interaction_record_outbound(
+    *,
+    platform: str,
+    text: str = "",
+    payload: dict[str, Any] | None = None,
+    kind: str = InteractionKind.TEXT,
+    source: str = InteractionSource.CONCIERGE,
+    channel: UserChannel | None = None,
+    user=None,
+    booking=None,
+    reply_to: Interaction | None = None,
+) -> Interaction:
+    """An outbound message queued for the send queue."""
+    return Interaction.objects.create(
+        platform=platform,
+        direction=InteractionDirection.OUTBOUND,
+        source=source,
+        kind=kind,
+        text=text,
+        payload=payload or {},
+        status=InteractionStatus.QUEUED,
+        channel=channel,
+        user=user if user is not None else (channel.user if channel else None),
+        booking=booking,
+        reply_to=reply_to,
+    )
+
+
+_STATUS_TIMESTAMPS = {
+    InteractionStatus.SENT: "sent_at",
+    InteractionStatus.DELIVERED: "delivered_at",
+    InteractionStatus.READ: "read_at",
+}
+
+
+@transaction.atomic
+def interaction_mark_status(
+    *,
+    interaction: Interaction,
+    status: str,
+    error: str = "",
+    provider_message_id: str | None = None,
+    next_attempt_at: datetime | None = None,
+    at: datetime | None = None,
+) -> bool:
+    """Move a message to ``status``; returns False for a stale receipt that was ignored.
+
+    Delivery receipts arrive out of order, so a receipt for an earlier step than the
+    current one (``delivered`` after ``read``) is ignored rather than treated as an error.
+    Anything else the state machine forbids raises InteractionTransitionError.
+    """
+    locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    current = locked.status
+    if current == status:
+        return False
+    if (
+        current in OUTBOUND_PROGRESS
+        and status in OUTBOUND_PROGRESS
+        and OUTBOUND_PROGRESS[status] < OUTBOUND_PROGRESS[current]
+    ):
+        return False
+    if not can_transition_interaction(current, status):
+        raise InteractionTransitionError(f"interaction {locked.pk} cannot move from {current} to {status}")
+    now = at or timezone.now()
+    locked.status = status
+    fields = ["status", "updated_at"]
+    if status == InteractionStatus.FAILED:
+        locked.error = error or "failed"
+        locked.next_attempt_at = next_attempt_at
+        fields += ["error", "next_attempt_at"]
+    if status in (InteractionStatus.SENDING, InteractionStatus.PROCESSING):
+        locked.attempts += 1
+        fields.append("attempts")
+    if provider_message_id and not locked.provider_message_id:
+        locked.provider_message_id = provider_message_id
+        fields.append("provider_message_id")
+    # a "read" receipt implies sent and delivered; fill the gaps so reports stay consistent
+    for step in (InteractionStatus.SENT, InteractionStatus.DELIVERED, InteractionStatus.READ):
+        stamp = _STATUS_TIMESTAMPS[step]
+        if OUTBOUND_PROGRESS.get(status, -1) >= OUTBOUND_PROGRESS[step] and getattr(locked, stamp) is None:
+            setattr(locked, stamp, now)
+            fields.append(stamp)
+    locked.save(update_fields=fields)
+    if status == InteractionStatus.SENT and locked.channel_id:
+        UserChannel.objects.filter(pk=locked.channel_id).update(last_outbound_at=now)
+    for field in fields:
+        setattr(interaction, field, getattr(locked, field))
+    return True
+
+
+@transaction.atomic
+def conversation_snapshot_take(
+    *, user, platform: str, messages: list[dict[str, Any]], reason: str = SnapshotReason.DAILY
+) -> ConversationSnapshot:
+    """Store an encrypted copy of a conversation (messages as the session store keeps them)."""
+    timestamps = sorted(str(m["ts"]) for m in messages if isinstance(m, dict) and m.get("ts"))
+    return ConversationSnapshot.objects.create(
+        user=user,
+        platform=platform,
+        messages_ciphertext=crypto.encrypt_json(messages),
+        message_count=len(messages),
+        reason=reason,
+        first_message_at=_parse_ts(timestamps[0]) if timestamps else None,
+        last_message_at=_parse_ts(timestamps[-1]) if timestamps else None,
+        taken_at=timezone.now(),
+    )
+
+
+def _parse_ts(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt_timezone.utc)

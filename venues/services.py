@@ -1,0 +1,384 @@
+"""Write-side operations of venues: claims, onboarding, users' venue lists, ambassadors.
+
+State changes (claims, onboarding) lock the row, check the table in venues.state, save
+with ``update_fields`` and write an event row; the database re-checks the transition.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from agnt import roles
+from agnt.services import analytics_event_record
+from venues.models import (
+    B2BOnboardingEvent,
+    B2BOnboardingSession,
+    CityAmbassador,
+    UserList,
+    UserListItem,
+    UserListKind,
+    Venue,
+    VenueClaim,
+    VenueClaimEvent,
+    VenueClient,
+    VenueRole,
+    VenueStatus,
+)
+from venues.state import (
+    CLAIM_TRANSITIONS,
+    ONBOARDING_TRANSITIONS,
+    OPEN_CLAIM_STATUSES,
+    OPEN_ONBOARDING_STEPS,
+    OnboardingStep,
+    VenueClaimStatus,
+    next_onboarding_step,
+)
+
+
+class VenueError(Exception):
+    """A venue operation the domain rules refuse; the message is safe to show a user."""
+
+
+class VenueClaimError(VenueError):
+    pass
+
+
+class OnboardingError(VenueError):
+    pass
+
+
+class UserListError(VenueError):
+    pass
+
+
+# --------------------------------------------------------------------------- claims
+
+
+@transaction.atomic
+def venue_claim_submit(
+    *,
+    venue: Venue,
+    claimant,
+    contact_name: str,
+    verification_method: str,
+    contact_email: str = "",
+    contact_phone: str = "",
+    role: str = VenueRole.OWNER,
+    business_name: str = "",
+    evidence_text: str = "",
+    evidence_url: str = "",
+    ambassador: CityAmbassador | None = None,
+) -> VenueClaim:
+    """File a business user's claim on a listed venue (status ``submitted``)."""
+    venue = Venue.objects.select_for_update().get(pk=venue.pk)
+    if venue.status == VenueStatus.CLOSED:
+        raise VenueClaimError(f"{venue} is closed and cannot be claimed")
+    owners = VenueClient.objects.filter(venue=venue, is_active=True, role=VenueRole.OWNER)
+    if owners.filter(user=claimant).exists():
+        raise VenueClaimError(f"you already manage {venue}")
+    if owners.exists():
+        raise VenueClaimError(f"{venue} already has an owner on AGNT; ask them to add you")
+    if not (contact_email or contact_phone):
+        raise VenueClaimError("leave an e-mail address or a phone number so we can verify the claim")
+    claim = VenueClaim(
+        venue=venue, claimant=claimant, role=role, business_name=business_name, contact_name=contact_name,
+        contact_email=contact_email, contact_phone=contact_phone, verification_method=verification_method,
+        evidence_text=evidence_text, evidence_url=evidence_url, ambassador=ambassador,
+    )
+    try:
+        claim.full_clean(exclude=["venue", "claimant", "ambassador", "reviewer"], validate_constraints=False)
+    except ValidationError as exc:
+        raise VenueClaimError("; ".join(exc.messages)) from exc
+    try:
+        with transaction.atomic():
+            claim.save(force_insert=True)
+    except IntegrityError as exc:
+        # The partial unique constraint venue_claim_one_open_per_user.
+        raise VenueClaimError(f"you already have an open claim on {venue}") from exc
+    VenueClaimEvent.objects.create(claim=claim, from_status="", to_status=VenueClaimStatus.SUBMITTED, actor=claimant)
+    analytics_event_record(name="venue.claim_submitted", user=claimant, properties={"venue_id": str(venue.pk)})
+    return claim
+
+
+def _claim_move(
+    claim: VenueClaim, *, to_status: str, actor, reason: str = "", data: dict[str, Any] | None = None
+) -> VenueClaim:
+    locked = VenueClaim.objects.select_for_update().get(pk=claim.pk)
+    from_status = locked.status
+    if to_status not in CLAIM_TRANSITIONS.get(from_status, frozenset()):
+        raise VenueClaimError(f"claim cannot move from {from_status} to {to_status}")
+    locked.status = to_status
+    fields = ["status", "updated_at"]
+    if to_status in (VenueClaimStatus.APPROVED, VenueClaimStatus.REJECTED, VenueClaimStatus.WITHDRAWN):
+        locked.decided_at = timezone.now()
+        locked.reason = reason[:300]
+        fields += ["decided_at", "reason"]
+    if to_status != VenueClaimStatus.WITHDRAWN and actor is not None:
+        locked.reviewer = actor
+        fields.append("reviewer")
+    locked.save(update_fields=fields)
+    VenueClaimEvent.objects.create(
+        claim=locked, from_status=from_status, to_status=to_status, actor=actor, reason=reason[:300], data=data or {}
+    )
+    for field in fields:
+        setattr(claim, field, getattr(locked, field))
+    return locked
+
+
+@transaction.atomic
+def venue_claim_start_review(*, claim: VenueClaim, reviewer) -> VenueClaim:
+    """A staff member takes the claim (so colleagues don't verify it twice)."""
+    return _claim_move(claim, to_status=VenueClaimStatus.UNDER_REVIEW, actor=reviewer)
+
+
+@transaction.atomic
+def venue_claim_approve(*, claim: VenueClaim, reviewer, reason: str = "") -> VenueClaim:
+    """Approve a claim: the claimant becomes the venue's owner and gets the owner back office.
+
+    Side effects, all in this transaction: an active VenueClient link (created or
+    re-activated), the venue set ``active``, the user marked ``is_business`` and
+    ``is_staff`` and added to the "Venue owners" group, every other open claim on the
+    venue rejected, and an onboarding session opened if none is running.
+    """
+    # Lock the venue first (same order as venue_claim_submit) so two approvals of rival
+    # claims on one venue cannot both succeed.
+    venue = Venue.objects.select_for_update().get(pk=claim.venue_id)
+    claim = _claim_move(claim, to_status=VenueClaimStatus.APPROVED, actor=reviewer, reason=reason or "Claim verified")
+    user = claim.claimant
+
+    link, created = VenueClient.objects.get_or_create(
+        user=user, venue=venue, defaults={"role": claim.role, "is_active": True, "cp_agent_id": venue.cp_agent_id}
+    )
+    if not created and (not link.is_active or link.role != claim.role):
+        link.is_active, link.role = True, claim.role
+        link.save(update_fields=["is_active", "role", "updated_at"])
+
+    venue_fields = []
+    if venue.status != VenueStatus.ACTIVE:
+        venue.status = VenueStatus.ACTIVE
+        venue_fields.append("status")
+    if claim.ambassador_id and venue.ambassador_id is None:
+        venue.ambassador_id = claim.ambassador_id
+        venue_fields.append("ambassador")
+    if venue_fields:
+        venue.save(update_fields=[*venue_fields, "updated_at"])
+
+    user_fields = [name for name in ("is_business", "is_staff") if not getattr(user, name)]
+    for name in user_fields:
+        setattr(user, name, True)
+    if user_fields:
+        user.save(update_fields=user_fields)
+    group, _ = Group.objects.get_or_create(name=roles.VENUE_OWNERS)
+    user.groups.add(group)
+
+    rivals = VenueClaim.objects.filter(venue=venue, status__in=OPEN_CLAIM_STATUSES).exclude(pk=claim.pk)
+    for rival in rivals.select_for_update():
+        _claim_move(
+            rival, to_status=VenueClaimStatus.REJECTED, actor=reviewer,
+            reason="Another claim on this venue was approved", data={"approved_claim_id": str(claim.pk)},
+        )
+
+    onboarding_start(venue=venue, user=user)
+    analytics_event_record(name="venue.claim_approved", user=user, properties={"venue_id": str(venue.pk)})
+    return claim
+
+
+@transaction.atomic
+def venue_claim_reject(*, claim: VenueClaim, reviewer, reason: str) -> VenueClaim:
+    if not reason.strip():
+        raise VenueClaimError("say why the claim is rejected; the claimant is told")
+    return _claim_move(claim, to_status=VenueClaimStatus.REJECTED, actor=reviewer, reason=reason)
+
+
+@transaction.atomic
+def venue_claim_withdraw(*, claim: VenueClaim, user, reason: str = "") -> VenueClaim:
+    if claim.claimant_id != user.pk:
+        raise VenueClaimError("only the claimant can withdraw a claim")
+    return _claim_move(claim, to_status=VenueClaimStatus.WITHDRAWN, actor=user, reason=reason or "Withdrawn by the claimant")
+
+
+# --------------------------------------------------------------------------- onboarding
+
+# Which Venue columns each wizard step may write. Commercial columns (fees, ranking,
+# Stripe account, status) are never written from owner input.
+ONBOARDING_STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    OnboardingStep.PROFILE: (
+        "name", "description", "category", "area", "address", "latitude", "longitude", "phone", "whatsapp",
+        "email", "website", "instagram", "cuisines", "tags", "price_level", "average_spend",
+    ),
+    OnboardingStep.HOURS: ("opening_hours", "slot_minutes", "covers_per_slot", "capacity", "blackout_dates"),
+    OnboardingStep.POLICIES: (
+        "min_party_size", "max_party_size", "booking_lead_minutes", "booking_window_days",
+        "booking_duration_minutes", "deposit_required", "deposit_amount", "cancellation_window_hours",
+        "minimum_spend", "kids_allowed", "dress_code",
+    ),
+    OnboardingStep.KNOWLEDGE: ("knowledge_text",),
+    OnboardingStep.PAYMENTS: (),
+}
+
+
+@transaction.atomic
+def onboarding_start(*, venue: Venue, user) -> B2BOnboardingSession:
+    """Open (or return the already open) onboarding session for a venue."""
+    session = B2BOnboardingSession.objects.filter(
+        venue=venue, current_step__in=OPEN_ONBOARDING_STEPS
+    ).first()
+    if session is not None:
+        return session
+    session = B2BOnboardingSession.objects.create(venue=venue, user=user, current_step=OnboardingStep.STARTED)
+    B2BOnboardingEvent.objects.create(session=session, from_step="", to_step=OnboardingStep.STARTED, actor=user)
+    return session
+
+
+def _onboarding_move(
+    session: B2BOnboardingSession, locked: B2BOnboardingSession, *, to_step: str, actor, reason: str = "",
+    data: dict[str, Any] | None = None, fields: list[str] | None = None,
+) -> B2BOnboardingSession:
+    from_step = locked.current_step
+    if to_step not in ONBOARDING_TRANSITIONS.get(from_step, frozenset()):
+        raise OnboardingError(f"onboarding cannot move from {from_step} to {to_step}")
+    now = timezone.now()
+    locked.current_step = to_step
+    locked.last_activity_at = now
+    fields = [*(fields or []), "current_step", "last_activity_at", "updated_at"]
+    if to_step == OnboardingStep.COMPLETED:
+        locked.completed_at = now
+        fields.append("completed_at")
+    if to_step == OnboardingStep.ABANDONED:
+        locked.abandoned_at = now
+        fields.append("abandoned_at")
+    locked.save(update_fields=fields)
+    B2BOnboardingEvent.objects.create(
+        session=locked, from_step=from_step, to_step=to_step, actor=actor, reason=reason[:300], data=data or {}
+    )
+    for field in fields:
+        setattr(session, field, getattr(locked, field))
+    return locked
+
+
+@transaction.atomic
+def onboarding_advance(*, session: B2BOnboardingSession, step_data: dict[str, Any], actor=None) -> B2BOnboardingSession:
+    """Save the data of the current step, apply it to the venue, and move to the next step.
+
+    Keys of ``step_data`` that name a Venue column allowed for this step are validated
+    and written to the venue; everything is also kept in ``session.step_data`` under the
+    step's name so the wizard can be resumed or reviewed.
+    """
+    locked = B2BOnboardingSession.objects.select_for_update().select_related("venue").get(pk=session.pk)
+    step = locked.current_step
+    target = next_onboarding_step(step)
+    if target is None or step not in ONBOARDING_TRANSITIONS or target not in ONBOARDING_TRANSITIONS[step]:
+        raise OnboardingError(f"onboarding is {step}; there is no next step")
+
+    allowed = ONBOARDING_STEP_FIELDS.get(step, ())
+    venue_changes = {key: value for key, value in step_data.items() if key in allowed}
+    if venue_changes:
+        venue = Venue.objects.select_for_update().get(pk=locked.venue_id)
+        for name, value in venue_changes.items():
+            setattr(venue, name, value)
+        try:
+            # full_clean also converts the values (strings from a form → dates, decimals).
+            venue.full_clean(exclude=[f.name for f in Venue._meta.concrete_fields if f.name not in venue_changes])
+        except ValidationError as exc:
+            raise OnboardingError("; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items())) from exc
+        venue.save(update_fields=[*venue_changes, "updated_at"])
+
+    # Round-trip through the Django encoder so dates/decimals from Python callers fit in JSON.
+    locked.step_data = {**locked.step_data, step: json.loads(json.dumps(step_data, cls=DjangoJSONEncoder))}
+    moved = _onboarding_move(
+        session, locked, to_step=target, actor=actor or locked.user,
+        data={"applied_to_venue": sorted(venue_changes)}, fields=["step_data"],
+    )
+    if target == OnboardingStep.COMPLETED:
+        venue = Venue.objects.select_for_update().get(pk=locked.venue_id)
+        if venue.status in (VenueStatus.DRAFT, VenueStatus.LISTED):
+            venue.status = VenueStatus.ACTIVE
+            venue.save(update_fields=["status", "updated_at"])
+        analytics_event_record(name="venue.onboarding_completed", user=locked.user, properties={"venue_id": str(venue.pk)})
+    return moved
+
+
+@transaction.atomic
+def onboarding_abandon(*, session: B2BOnboardingSession, actor=None, reason: str = "") -> B2BOnboardingSession:
+    locked = B2BOnboardingSession.objects.select_for_update().get(pk=session.pk)
+    return _onboarding_move(session, locked, to_step=OnboardingStep.ABANDONED, actor=actor, reason=reason or "Abandoned")
+
+
+# --------------------------------------------------------------------------- user lists
+
+
+@transaction.atomic
+def user_list_create(*, user, name: str, kind: str = UserListKind.CUSTOM, is_public: bool = False, description: str = "") -> UserList:
+    """Create a list with a slug unique for the user ("Sunset spots" → ``sunset-spots-2`` if taken)."""
+    name = name.strip()
+    if not name:
+        raise UserListError("a list needs a name")
+    if kind != UserListKind.CUSTOM and UserList.objects.filter(user=user, kind=kind).exists():
+        raise UserListError(f"you already have a {kind} list")
+    base = slugify(name)[:80] or kind
+    taken = set(UserList.objects.filter(user=user, slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return UserList.objects.create(user=user, name=name[:80], slug=slug, kind=kind, is_public=is_public, description=description)
+
+
+def user_list_get_builtin(*, user, kind: str) -> UserList:
+    """The user's wishlist or favourites list, created on first use."""
+    if kind == UserListKind.CUSTOM:
+        raise UserListError("custom lists are created with user_list_create")
+    existing = UserList.objects.filter(user=user, kind=kind).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return user_list_create(user=user, name=UserListKind(kind).label, kind=kind)
+    except (IntegrityError, UserListError):
+        # A concurrent request created it first.
+        return UserList.objects.get(user=user, kind=kind)
+
+
+@transaction.atomic
+def user_list_add_venue(*, user_list: UserList, venue: Venue, note: str = "") -> UserListItem:
+    """Put a venue at the end of a list; adding it again only updates the note."""
+    # Lock the list so two concurrent adds don't take the same position.
+    UserList.objects.select_for_update().only("pk").get(pk=user_list.pk)
+    item = UserListItem.objects.filter(user_list=user_list, venue=venue).first()
+    if item is not None:
+        if note and note != item.note:
+            item.note = note[:300]
+            item.save(update_fields=["note"])
+        return item
+    last = UserListItem.objects.filter(user_list=user_list).aggregate(last=Max("position"))["last"]
+    return UserListItem.objects.create(
+        user_list=user_list, venue=venue, note=note[:300], position=0 if last is None else last + 1
+    )
+
+
+@transaction.atomic
+def user_list_remove_venue(*, user_list: UserList, venue: Venue) -> bool:
+    """Take a venue off a list. Returns whether it was on it."""
+    deleted, _ = UserListItem.objects.filter(user_list=user_list, venue=venue).delete()
+    return deleted > 0
+
+
+# --------------------------------------------------------------------------- ambassadors
+
+
+@transaction.atomic
+def city_ambassador_refresh_stats(*, ambassador: CityAmbassador) -> CityAmbassador:
+    """Recount the venues an ambassador signed (the other counters come from billing's report)."""
+    locked = CityAmbassador.objects.select_for_update().get(pk=ambassador.pk)
+    locked.venues_signed_count = Venue.objects.filter(ambassador=locked).count()
+    locked.stats_refreshed_at = timezone.now()
+    locked.save(update_fields=["venues_signed_count", "stats_refreshed_at", "updated_at"])
+    return locked
