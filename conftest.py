@@ -1,17 +1,11 @@
 """Test-wide setup: a real PostgreSQL (embedded unless DATABASE_URL is set) and a real Redis.
 
-AGNT_TESTING switches settings to test mode *before* Django is configured: tasks run
-eagerly, fast password hashing, and a separate Redis logical database that is flushed
-per test so no state leaks between tests (or into a running `make run`).
+Test mode is switched on in agnt/settings_test.py (pytest-django configures Django
+before this file is read): tasks run eagerly, fast password hashing, the tests' own
+embedded servers under .data/test/, and a Redis logical database flushed per test.
 """
 
-import os
-
-os.environ.setdefault("AGNT_TESTING", "true")
-# Tests get their own embedded servers, so `make test` never disturbs a running `make run`.
-os.environ.setdefault("AGNT_DATA_DIR", os.path.join(os.path.dirname(__file__), ".data", "test"))
-
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(autouse=True)

@@ -397,17 +397,32 @@ class DemoSeeder:
             core.session_login(user=self.consumers[0], user_agent="AGNT iOS 1.4 (demo)", ip_address="203.0.113.10")
             self.count("sessions")
 
-    def run(self) -> dict[str, int]:
-        from agnt.services import admin_user_ensure
+    def operations_staff(self) -> User:
+        """A demo Operations team member: approves claims and owns the CRM pipeline.
 
+        Deliberately not the superuser: that account (and its one-time password) belongs to
+        `make run`, never to demo data.
+        """
+        from django.contrib.auth.models import Group
+
+        from agnt.roles import OPERATIONS
+
+        staff, created = User.objects.get_or_create(
+            username="wayan.ops", defaults={"display_name": "Wayan (Operations)", "email": "wayan.ops@agnt.example", "is_staff": True}
+        )
+        if created:
+            staff.set_unusable_password()
+            staff.save(update_fields=["password"])
+        staff.groups.add(Group.objects.get_or_create(name=OPERATIONS)[0])
+        self.count("staff", created)
+        return staff
+
+    def run(self) -> dict[str, int]:
         with transaction.atomic():
             self.cities()
             self.venues()
             self.users()
-            reviewer = User.objects.filter(is_superuser=True).order_by("date_joined").first()
-            if reviewer is None:
-                admin_user_ensure(username="admin")
-                reviewer = User.objects.get(username="admin")
+            reviewer = self.operations_staff()
             developer, _ = User.objects.get_or_create(username="dev.agent", defaults={"display_name": "Demo developer", "email": "dev@agnt.example"})
             self.owners_and_claims(reviewer)
             self.ambassadors()

@@ -26,10 +26,15 @@ REDIS_PIDFILE = REDIS_DIR / "redis.pid"
 DATABASE_NAME = "agnt"
 
 
-def ensure_postgres() -> dict:
-    """Start (or reuse) the embedded PostgreSQL and return Django DATABASES settings."""
+def _runtime_dir() -> None:
+    # pgserver (through platformdirs) wants a runtime dir; machines without a login session lack one.
     os.environ.setdefault("XDG_RUNTIME_DIR", str(DATA_DIR / "run"))
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def ensure_postgres() -> dict:
+    """Start (or reuse) the embedded PostgreSQL and return Django DATABASES settings."""
+    _runtime_dir()
     import logging
 
     import pgserver  # imported lazily: production never needs it
@@ -56,17 +61,18 @@ def ensure_postgres() -> dict:
 
 
 def stop_postgres() -> None:
-    pg_ctl = _pg_ctl()
-    if (PG_DIR / "postmaster.pid").exists() and pg_ctl:
-        subprocess.run([pg_ctl, "-D", str(PG_DIR), "-m", "fast", "-w", "stop"], capture_output=True, check=False)
-
-
-def _pg_ctl() -> str | None:
+    """Fast-stop the embedded server (as the ``pgserver`` system user when we are root,
+    because PostgreSQL refuses to run as root and pgserver started it as that user)."""
+    if not (PG_DIR / "postmaster.pid").exists():
+        return
+    _runtime_dir()
     try:
         from pgserver._commands import POSTGRES_BIN_PATH
     except ImportError:
-        return None
-    return str(Path(POSTGRES_BIN_PATH) / "pg_ctl")
+        return
+    command = [str(Path(POSTGRES_BIN_PATH) / "pg_ctl"), "-D", str(PG_DIR), "-m", "fast", "-w", "stop"]
+    user = "pgserver" if os.geteuid() == 0 else None
+    subprocess.run(command, capture_output=True, check=False, user=user, timeout=60)
 
 
 def _redis_running() -> bool:

@@ -67,11 +67,12 @@ def prepare() -> tuple[str, str | None]:
     if not settings.DEBUG:
         call_command("collectstatic", interactive=False, verbosity=0)
     call_command("setup_roles", verbosity=0)
-    print("Loading demo data…", flush=True)
-    call_command("seed_demo", verbosity=1)
     from agnt.services import admin_user_ensure
 
-    return admin_user_ensure(username=os.environ.get("AGNT_ADMIN_USERNAME", "admin"))
+    admin = admin_user_ensure(username=os.environ.get("AGNT_ADMIN_USERNAME", "admin"))
+    print("Loading demo data…", flush=True)
+    call_command("seed_demo", verbosity=1)
+    return admin
 
 
 def main() -> None:
@@ -99,8 +100,8 @@ def main() -> None:
     queues = ",".join(settings.CELERY_WORKER_QUEUES)
     commands = {
         "web": [str(BIN / "uvicorn"), "agnt.asgi:application", "--host", host, "--port", str(port), "--log-level", "warning"],
-        "worker": [str(BIN / "celery"), "-A", "agnt", "worker", "-Q", queues, "-c", "2", "--loglevel", "WARNING", "-n", "dev@%h"],
-        "beat": [str(BIN / "celery"), "-A", "agnt", "beat", "-S", "django_celery_beat.schedulers:DatabaseScheduler", "--loglevel", "WARNING"],
+        "worker": [str(BIN / "celery"), "-A", "agnt", "--quiet", "worker", "-Q", queues, "-c", "2", "--loglevel", "WARNING", "-n", "dev@%h"],
+        "beat": [str(BIN / "celery"), "-A", "agnt", "--quiet", "beat", "-S", "django_celery_beat.schedulers:DatabaseScheduler", "--loglevel", "WARNING"],
     }
     processes: dict[str, subprocess.Popen] = {}
     for name, command in commands.items():

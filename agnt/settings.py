@@ -8,9 +8,9 @@ from datetime import timedelta
 from agnt import env as E
 
 BASE_DIR = E.BASE_DIR
-E.read_dotenv()
-
 TESTING = E.bool_("AGNT_TESTING", False)
+if not TESTING:  # tests must not depend on a developer's .env
+    E.read_dotenv()
 DEBUG = E.bool_("DEBUG", False)
 SECRET_KEY = E.str_("SECRET_KEY")
 if not SECRET_KEY:
