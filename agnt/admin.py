@@ -9,7 +9,13 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
+from django import forms
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminTextInputWidget
 
 from agnt import services
 from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin
@@ -40,6 +46,18 @@ class SessionInline(admin.TabularInline):
         return super().get_queryset(request).order_by("-created_at")
 
 
+class CreditAdjustmentForm(forms.Form):
+    amount = forms.IntegerField(
+        help_text="Credits to add (positive) or remove (negative).", widget=UnfoldAdminIntegerFieldWidget
+    )
+    reason = forms.CharField(max_length=200, widget=UnfoldAdminTextInputWidget, help_text="Shown in the credit ledger.")
+
+    def clean_amount(self) -> int:
+        if self.cleaned_data["amount"] == 0:
+            raise forms.ValidationError("An adjustment of 0 credits changes nothing.")
+        return self.cleaned_data["amount"]
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin, AgntModelAdmin):
     form = UserChangeForm
@@ -60,6 +78,41 @@ class UserAdmin(BaseUserAdmin, AgntModelAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined", "last_seen_at")}),
     )
     actions = ("revoke_all_sessions",)
+    actions_detail = ("adjust_credits",)
+
+    def has_adjust_credits_permission(self, request, object_id=None) -> bool:
+        """Credit balances are money: superusers and Finance only."""
+        from agnt.roles import FINANCE
+
+        return request.user.is_superuser or request.user.groups.filter(name=FINANCE).exists()
+
+    @action(description="Adjust credits", url_path="adjust-credits", permissions=["adjust_credits"], icon="toll")
+    def adjust_credits(self, request, object_id):
+        """A staff correction through billing's credit_adjust (row lock + ledger row), never a raw edit."""
+        from billing.services import BillingError, credit_adjust
+
+        user = get_object_or_404(User, pk=object_id)
+        form = CreditAdjustmentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                entry = credit_adjust(
+                    user=user, amount=form.cleaned_data["amount"], kind="adjustment",
+                    reason=form.cleaned_data["reason"], created_by=request.user,
+                )
+            except BillingError as exc:
+                form.add_error("amount", str(exc))
+            else:
+                self.message_user(request, f"{user}: {entry.amount:+d} credits, balance now {entry.balance_after}.")
+                return redirect(reverse("admin:agnt_user_change", args=[user.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Adjust credits — {user}",
+            "subtitle": f"Current balance: {user.credits} credits",
+            "form": form,
+            "opts": self.model._meta,
+            "original": user,
+        }
+        return TemplateResponse(request, "admin/agnt/user/adjust_credits.html", context)
 
     def get_inlines(self, request, obj):
         return [SessionInline, *_user_extra_inlines()] if obj else []

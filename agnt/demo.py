@@ -175,7 +175,8 @@ class DemoSeeder:
                 special_requests="Window table if possible" if index % 3 == 0 else "",
             )
             self._walk(booking, final)
-            VenueBooking.objects.filter(pk=booking.pk).update(created_at=_aware(min(day, 0) - 2, 10 + index % 8))
+            if day < 0:  # past visits were requested a couple of days ahead; today's arrive today
+                VenueBooking.objects.filter(pk=booking.pk).update(created_at=_aware(day - 2, 10 + index % 8))
             self.bookings_made.append(booking)
             self.count("bookings")
 

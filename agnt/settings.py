@@ -157,6 +157,7 @@ LOGIN_URL = "admin:login"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
+FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6.0 default, adopted now
 
 FERNET_KEYS = E.list_("FERNET_KEYS")
 if not FERNET_KEYS:
@@ -217,6 +218,19 @@ try:
 except Exception as exc:  # noqa: BLE001 - django-environ raises several types here
     raise E.ConfigError(f"EMAIL_URL={EMAIL_URL!r} is invalid ({exc}); use e.g. smtp://user:pass@host:587 or consolemail://") from exc
 DEFAULT_FROM_EMAIL = E.str_("DEFAULT_FROM_EMAIL", "AGNT <noreply@agnt.local>")
+
+# --- Money ---------------------------------------------------------------------------
+BILLING_TAX_RATE_PCT = E.str_("BILLING_TAX_RATE_PCT", "11.00")  # Indonesian VAT (PPN) on platform invoices
+BILLING_PAYMENT_TERMS_DAYS = E.int_("BILLING_PAYMENT_TERMS_DAYS", 14)
+REFERRAL_QUALIFY_DAYS = E.int_("REFERRAL_QUALIFY_DAYS", 30)
+REFERRAL_REWARD_CREDITS = E.int_("REFERRAL_REWARD_CREDITS", 50)
+try:
+    from decimal import Decimal, InvalidOperation
+
+    if not 0 <= Decimal(BILLING_TAX_RATE_PCT) <= 100:
+        raise InvalidOperation
+except InvalidOperation as exc:
+    raise E.ConfigError(f"BILLING_TAX_RATE_PCT={BILLING_TAX_RATE_PCT!r} must be a percentage between 0 and 100, e.g. 11.00") from exc
 
 # --- Retention / housekeeping -------------------------------------------------------
 ERROR_LOG_RETENTION_DAYS = E.int_("ERROR_LOG_RETENTION_DAYS", 30)

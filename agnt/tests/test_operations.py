@@ -133,3 +133,31 @@ def test_the_advisory_lock_is_exclusive_across_connections():
         inner_done.wait(10)
     thread.join()
     assert results == {"first": True, "other": False}
+
+
+def test_logs_are_json_lines_when_debug_is_off(settings):
+    import json
+    import logging
+
+    from django.utils.module_loading import import_string
+
+    assert settings.DEBUG is False
+    config = settings.LOGGING["formatters"][settings.LOGGING["handlers"]["console"]["formatter"]]
+    formatter = import_string(config["()"])(**{k: v for k, v in config.items() if k != "()"})
+    record = logging.LogRecord("agnt.bookings", logging.WARNING, __file__, 1, "slot %s is full", ("19:00",), None)
+    line = json.loads(formatter.format(record))
+    assert line["level"] == "WARNING" and line["logger"] == "agnt.bookings" and line["message"] == "slot 19:00 is full"
+
+
+@pytest.mark.django_db
+def test_an_error_logged_anywhere_lands_in_the_error_log_table():
+    import logging
+
+    from agnt.models import ErrorLog
+
+    try:
+        raise ValueError("provider returned garbage")
+    except ValueError:
+        logging.getLogger("messaging.send").exception("WhatsApp send failed")
+    row = ErrorLog.objects.get(logger="messaging.send")
+    assert row.exception_type == "ValueError" and "provider returned garbage" in row.traceback

@@ -54,7 +54,7 @@ class LineSpec:
 
 def default_tax_rate() -> Decimal:
     """PPN (Indonesian VAT) rate applied to the platform's fees, in percent."""
-    return Decimal(str(getattr(settings, "BILLING_TAX_RATE_PCT", "11.00")))
+    return Decimal(str(settings.BILLING_TAX_RATE_PCT))
 
 
 def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
@@ -306,7 +306,7 @@ def accounting_document_issue(
     document.issue_date = issue_date
     document.issued_at = timezone.now()
     if document.due_date is None and document.doc_type == DocumentType.INVOICE:
-        document.due_date = issue_date + dt.timedelta(days=getattr(settings, "BILLING_PAYMENT_TERMS_DAYS", 14))
+        document.due_date = issue_date + dt.timedelta(days=settings.BILLING_PAYMENT_TERMS_DAYS)
     _document_move(document, DocumentStatus.ISSUED, actor=actor, data={"number": document.number})
     document.save(update_fields=["status", "year", "sequence", "number", "issue_date", "issued_at", "due_date", "updated_at"])
     if payment_account and document.doc_type != DocumentType.RECEIPT:

@@ -139,7 +139,7 @@ def credit_spend(
 
 
 def _referral_window() -> dt.timedelta:
-    return dt.timedelta(days=getattr(settings, "REFERRAL_QUALIFY_DAYS", 30))
+    return dt.timedelta(days=settings.REFERRAL_QUALIFY_DAYS)
 
 
 def _referral_move(referral: Referral, target: str, **stamps) -> Referral:
@@ -166,7 +166,7 @@ def referral_create(*, referred: User, code: str, reward_credits: int | None = N
     if Referral.objects.filter(referrer=referred, referred=referrer).exists():
         raise ReferralError("two users cannot refer each other")
     if reward_credits is None:
-        reward_credits = getattr(settings, "REFERRAL_REWARD_CREDITS", 50)
+        reward_credits = settings.REFERRAL_REWARD_CREDITS
     return Referral.objects.create(
         referrer=referrer, referred=referred, code=code, reward_credits=reward_credits,
         expires_at=timezone.now() + _referral_window(),
