@@ -7,7 +7,6 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
-from unfold.admin import TabularInline
 
 from agents import services
 from agents.models import (
@@ -22,7 +21,12 @@ from agents.models import (
     WebhookSubscription,
 )
 from agents.state import EnvelopeStatus
-from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin
+from agnt.admin_tools import (
+    AgntModelAdmin,
+    EstimatedCountPaginator,
+    EventLogInline,
+    ReadOnlyAdminMixin,
+)
 
 
 def pretty_json(value) -> str:
@@ -96,12 +100,9 @@ class AgentCardAdmin(AgntModelAdmin):
 # --- Envelopes ------------------------------------------------------------------------------
 
 
-class EnvelopeEventInline(ReadOnlyAdminMixin, TabularInline):
+class EnvelopeEventInline(EventLogInline):
     model = EnvelopeEvent
-    extra = 0
     fields = ("created_at", "from_status", "to_status", "error")
-    readonly_fields = fields
-    ordering = ("created_at",)
 
 
 @admin.register(A2AEnvelope)

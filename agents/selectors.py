@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from agents.models import A2AEnvelope, Agent, ApiKey, WebhookDelivery, WebhookSubscription
+from agents.models import (
+    A2AEnvelope,
+    Agent,
+    ApiKey,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from agents.services import hash_secret
 from agents.state import LIVE_ENVELOPE_STATUSES, EnvelopeStatus, WebhookDeliveryStatus
 

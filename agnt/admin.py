@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
-from django.utils.translation import gettext_lazy as _
-from django_celery_beat import admin as beat_admin
-from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
-from django import forms
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
 from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminTextInputWidget
 
 from agnt import services
 from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin
-from agnt.models import AnalyticsDailyRollup, AnalyticsEvent, ErrorLog, PushSubscription, Session, User, UserFollowsTaste
+from agnt.models import (
+    AnalyticsDailyRollup,
+    AnalyticsEvent,
+    ErrorLog,
+    PushSubscription,
+    Session,
+    User,
+    UserFollowsTaste,
+)
+
 
 def _user_extra_inlines() -> list:
     """Inlines other apps contribute to the user page, imported late so agnt does not

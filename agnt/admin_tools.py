@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.db import connection
+from django.http import Http404
 from django.utils.functional import cached_property
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, TabularInline
 
 from agnt.roles import is_platform_staff, owned_venue_ids
 
@@ -78,3 +78,40 @@ class EstimatedCountPaginator(Paginator):
             if row and row[0] > self.threshold:
                 return int(row[0])
         return super().count
+
+
+class ReadOnlyInline(TabularInline):
+    """A tabular inline that shows rows and never edits them (ledgers, logs, recent lists).
+
+    Every listed field is read-only; there is no add, change or delete.
+    """
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EventLogInline(ReadOnlyInline):
+    """A state machine's event rows (who moved it, from what, to what, why), oldest first."""
+
+    ordering = ("created_at",)
+    per_page = 25
+    verbose_name_plural = "history"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if any(field.name == "actor" for field in self.model._meta.fields):
+            queryset = queryset.select_related("actor")
+        return queryset

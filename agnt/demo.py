@@ -17,7 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from agnt.models import AnalyticsEvent, ErrorLog, PushSubscription, User, UserFollowsTaste
+from agnt.models import (
+    AnalyticsEvent,
+    ErrorLog,
+    PushSubscription,
+    User,
+    UserFollowsTaste,
+)
 from venues import demo_data
 
 DEMO_MARK = "demo"
@@ -236,7 +242,14 @@ class DemoSeeder:
     # -- agents, knowledge, messaging ---------------------------------------------
     def agents_and_keys(self, developer: User) -> None:
         from agents import services as a
-        from agents.models import A2AEnvelope, ApiKey, CardResponse, ProjectMemory, WebhookDelivery, WebhookSubscription
+        from agents.models import (
+            A2AEnvelope,
+            ApiKey,
+            CardResponse,
+            ProjectMemory,
+            WebhookDelivery,
+            WebhookSubscription,
+        )
 
         for venue in list(self.venue.values())[:10]:
             agent = a.agent_register_for_venue(venue=venue)
@@ -289,7 +302,14 @@ class DemoSeeder:
 
     def knowledge(self) -> None:
         from knowledge import services as k
-        from knowledge.models import EntityEdge, EntityNode, FoodDiary, UserMemory, VenueChunk, VenueKnowledgeSource
+        from knowledge.models import (
+            EntityEdge,
+            EntityNode,
+            FoodDiary,
+            UserMemory,
+            VenueChunk,
+            VenueKnowledgeSource,
+        )
 
         for venue in self.venue.values():
             source = VenueKnowledgeSource.objects.filter(venue=venue, kind="text", title="Venue notes").first()

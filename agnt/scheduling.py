@@ -25,7 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from celery.schedules import crontab, schedule as interval_schedule
+from celery.schedules import crontab
+from celery.schedules import schedule as interval_schedule
 from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
@@ -155,7 +156,11 @@ def sync_beat_schedule() -> tuple[int, int]:
     longer exist are disabled (not deleted, so their history stays visible).
     Returns (jobs synced, stale rows disabled).
     """
-    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+    from django_celery_beat.models import (
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+    )
 
     jobs = load_all_jobs()
     for job in jobs.values():

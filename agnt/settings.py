@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-
 from agnt import env as E
 
 BASE_DIR = E.BASE_DIR

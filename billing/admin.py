@@ -17,7 +17,14 @@ from django.utils import timezone
 from unfold.admin import TabularInline
 from unfold.decorators import display
 
-from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin, VenueScopedAdminMixin
+from agnt.admin_tools import (
+    AgntModelAdmin,
+    EstimatedCountPaginator,
+    EventLogInline,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    VenueScopedAdminMixin,
+)
 from billing import services
 from billing.models import (
     AccountingDocument,
@@ -82,29 +89,19 @@ class _ServiceActionsMixin:
 # --------------------------------------------------------------------------- credits
 
 
-class UserCreditTransactionInline(TabularInline):
-    """Recent credit ledger rows on the user page (offered to agnt.admin's USER_EXTRA_INLINES)."""
+class UserCreditTransactionInline(ReadOnlyInline):
+    """Recent credit ledger rows on the user page (agnt.admin adds it to the user page)."""
 
     model = CreditTransaction
     fk_name = "user"
-    extra = 0
-    max_num = 0
-    can_delete = False
     fields = ("created_at", "amount", "balance_after", "kind", "reason", "expires_at", "created_by")
-    readonly_fields = fields
     ordering = ("-created_at",)
     show_change_link = True
     verbose_name_plural = "credit ledger (last 90 days; the full ledger is under Billing)"
 
     def get_queryset(self, request):
         # a long-lived account has thousands of rows; the user page shows the recent ones
-        return super().get_queryset(request).filter(created_at__gte=timezone.now() - timedelta(days=90))
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+        return super().get_queryset(request).filter(created_at__gte=timezone.now() - timedelta(days=90)).select_related("created_by")
 
 
 @admin.register(CreditTransaction)
@@ -225,20 +222,10 @@ class DocumentLineInline(TabularInline):
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-class DocumentLedgerInline(TabularInline):
+class DocumentLedgerInline(ReadOnlyInline):
     model = AccountingLedgerEntry
-    extra = 0
-    max_num = 0
-    can_delete = False
     fields = ("created_at", "posting", "account", "debit", "credit", "currency", "memo")
-    readonly_fields = fields
     verbose_name_plural = "ledger postings"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     @display(description="Debit")
     def debit(self, obj: AccountingLedgerEntry) -> str:
@@ -249,20 +236,9 @@ class DocumentLedgerInline(TabularInline):
         return f"{obj.credit_cents / 100:,.2f}" if obj.credit_cents else ""
 
 
-class DocumentEventInline(TabularInline):
+class DocumentEventInline(EventLogInline):
     model = AccountingDocumentEvent
-    extra = 0
-    max_num = 0
-    can_delete = False
     fields = ("created_at", "from_status", "to_status", "actor", "reason")
-    readonly_fields = fields
-    verbose_name_plural = "history"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 DOCUMENT_SYSTEM_FIELDS = (

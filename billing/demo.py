@@ -13,7 +13,14 @@ from decimal import Decimal
 from django.utils import timezone
 
 from billing import services
-from billing.models import AccountingDocument, CreditKind, DocumentType, LedgerAccount, PriceWatcher, Referral
+from billing.models import (
+    AccountingDocument,
+    CreditKind,
+    DocumentType,
+    LedgerAccount,
+    PriceWatcher,
+    Referral,
+)
 
 
 def seed_billing_demo(*, users: Sequence, venues: Sequence, staff=None) -> dict[str, int]:

@@ -8,11 +8,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 from unfold.decorators import display
 
-from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin, VenueScopedAdminMixin
+from agnt.admin_tools import (
+    AgntModelAdmin,
+    EstimatedCountPaginator,
+    EventLogInline,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    VenueScopedAdminMixin,
+)
 from agnt.roles import is_platform_staff
 from bookings import services
 from bookings.models import (
@@ -62,26 +68,9 @@ def _ref(booking: VenueBooking) -> str:
 # --------------------------------------------------------------------------- bookings
 
 
-class BookingEventInline(TabularInline):
+class BookingEventInline(EventLogInline):
     model = BookingEvent
-    extra = 0
-    can_delete = False
     fields = ("created_at", "from_status", "to_status", "actor_kind", "actor", "reason")
-    readonly_fields = fields
-    ordering = ("created_at",)
-    verbose_name_plural = "history"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # Always read-only in the form: the status moves only through the actions (services),
@@ -342,23 +331,9 @@ class ReminderAdmin(AgntModelAdmin):
 # --------------------------------------------------------------------------- courier bookings
 
 
-class TransportEventInline(TabularInline):
+class TransportEventInline(EventLogInline):
     model = TransportEvent
-    extra = 0
-    can_delete = False
     fields = ("created_at", "from_status", "to_status", "actor_kind", "actor", "reason", "data")
-    readonly_fields = fields
-    ordering = ("created_at",)
-    verbose_name_plural = "history"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(TransportBooking)
@@ -449,19 +424,18 @@ class TransportEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     date_hierarchy = "created_at"
 
 
-class UserBookingInline(TabularInline):
-    """On the user page: their most recent bookings (read-only; change them from the booking)."""
+class UserBookingInline(ReadOnlyInline):
+    """On the user page: their bookings, newest first (change them from the booking)."""
 
     model = VenueBooking
     fk_name = "user"
-    extra = 0
-    max_num = 0
-    can_delete = False
+    per_page = 10
     show_change_link = True
     fields = ("external_ref", "venue", "slot_start", "party_size", "status", "source")
-    readonly_fields = fields
     ordering = ("-slot_start",)
     verbose_name_plural = "bookings"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("venue")
+
+

@@ -7,7 +7,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from agnt.db import BaseModel, TimestampedModel, choices_check
-from bookings.state import TRANSPORT_IN_FLIGHT_STATUSES, TRANSPORT_USER_CONFIRMED_STATUSES, BookingStatus, ReminderStatus, TransportStatus
+from bookings.state import (
+    TRANSPORT_IN_FLIGHT_STATUSES,
+    TRANSPORT_USER_CONFIRMED_STATUSES,
+    BookingStatus,
+    ReminderStatus,
+    TransportStatus,
+)
 
 
 class BookingSource(models.TextChoices):

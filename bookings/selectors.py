@@ -8,7 +8,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bookings.models import Reminder, TransportBooking, VenueBooking
-from bookings.state import ACTIVE_STATUSES, TRANSPORT_IN_FLIGHT_STATUSES, ReminderStatus, TransportStatus
+from bookings.state import (
+    ACTIVE_STATUSES,
+    TRANSPORT_IN_FLIGHT_STATUSES,
+    ReminderStatus,
+    TransportStatus,
+)
 
 
 def reminders_due(*, now: datetime | None = None, limit: int = 200, lock: bool = False) -> QuerySet[Reminder]:

@@ -8,7 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from unfold.admin import TabularInline
 
-from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin, VenueScopedAdminMixin
+from agnt.admin_tools import (
+    AgntModelAdmin,
+    EstimatedCountPaginator,
+    EventLogInline,
+    ReadOnlyAdminMixin,
+    VenueScopedAdminMixin,
+)
 from knowledge import services
 from knowledge.models import (
     EntityEdge,
@@ -36,12 +42,9 @@ class VenueKnowledgeSourceInline(TabularInline):
         return False
 
 
-class KnowledgeSourceEventInline(ReadOnlyAdminMixin, TabularInline):
+class KnowledgeSourceEventInline(EventLogInline):
     model = KnowledgeSourceEvent
-    extra = 0
     fields = ("created_at", "from_status", "to_status", "error", "actor")
-    readonly_fields = fields
-    ordering = ("created_at",)
 
 
 class VenueKnowledgeSourceForm(forms.ModelForm):

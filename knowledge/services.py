@@ -8,7 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from knowledge.models import KnowledgeSourceEvent, SourceKind, UserMemory, VenueKnowledgeSource
+from knowledge.models import (
+    KnowledgeSourceEvent,
+    SourceKind,
+    UserMemory,
+    VenueKnowledgeSource,
+)
 from knowledge.state import SOURCE_TRANSITIONS, SourceStatus, can_transition_source
 
 

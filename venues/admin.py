@@ -9,7 +9,13 @@ from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RelatedDropdownFilter
 from unfold.decorators import display
 
-from agnt.admin_tools import AgntModelAdmin, ReadOnlyAdminMixin, VenueScopedAdminMixin
+from agnt.admin_tools import (
+    AgntModelAdmin,
+    EventLogInline,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    VenueScopedAdminMixin,
+)
 from agnt.roles import is_platform_staff
 from bookings.models import VenueBooking
 from venues import services
@@ -25,7 +31,12 @@ from venues.models import (
     VenueClaimEvent,
     VenueClient,
 )
-from venues.state import OPEN_CLAIM_STATUSES, OPEN_ONBOARDING_STEPS, OnboardingStep, VenueClaimStatus
+from venues.state import (
+    OPEN_CLAIM_STATUSES,
+    OPEN_ONBOARDING_STEPS,
+    OnboardingStep,
+    VenueClaimStatus,
+)
 
 CLAIM_STATUS_LABELS = {
     VenueClaimStatus.SUBMITTED: "info",
@@ -104,34 +115,22 @@ class VenueClientInline(TabularInline):
         return super().get_queryset(request).select_related("user")
 
 
-class RecentBookingInline(TabularInline):
+class RecentBookingInline(ReadOnlyInline):
     """The venue's latest bookings, paginated in the database, read-only (change them on the booking)."""
 
     model = VenueBooking
     per_page = 10
-    extra = 0
-    can_delete = False
     show_change_link = True
     fields = ("external_ref", "slot_start", "party_size", "status", "source", "user", "contact_name")
-    readonly_fields = fields
     verbose_name = "booking"
     verbose_name_plural = "recent bookings"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user").order_by("-slot_start")
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-# The lead appends the knowledge-source inline here (from knowledge/admin.py, which is
-# imported after this module): VENUE_INLINES.append(VenueKnowledgeSourceInline).
+# The knowledge app appends its source inline here (knowledge/admin.py is imported after
+# this module): VENUE_INLINES.append(VenueKnowledgeSourceInline).
 VENUE_INLINES: list = [VenueClientInline, RecentBookingInline]
 
 # Columns a venue owner may look at but never change: what AGNT charges them, where they
@@ -220,23 +219,9 @@ class VenueClientAdmin(VenueScopedAdminMixin, AgntModelAdmin):
 # --------------------------------------------------------------------------- claims
 
 
-class VenueClaimEventInline(TabularInline):
+class VenueClaimEventInline(EventLogInline):
     model = VenueClaimEvent
-    extra = 0
-    can_delete = False
     fields = ("created_at", "from_status", "to_status", "actor", "reason")
-    readonly_fields = fields
-    ordering = ("created_at",)
-    verbose_name_plural = "history"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(VenueClaim)
@@ -324,23 +309,9 @@ class VenueClaimEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 # --------------------------------------------------------------------------- onboarding
 
 
-class B2BOnboardingEventInline(TabularInline):
+class B2BOnboardingEventInline(EventLogInline):
     model = B2BOnboardingEvent
-    extra = 0
-    can_delete = False
     fields = ("created_at", "from_step", "to_step", "actor", "reason", "data")
-    readonly_fields = fields
-    ordering = ("created_at",)
-    verbose_name_plural = "history"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(B2BOnboardingSession)

@@ -9,7 +9,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from agnt.db import BaseModel, TimestampedModel, choices_check
-from venues.state import OPEN_CLAIM_STATUSES, OPEN_ONBOARDING_STEPS, OnboardingStep, VenueClaimStatus
+from venues.state import (
+    OPEN_CLAIM_STATUSES,
+    OPEN_ONBOARDING_STEPS,
+    OnboardingStep,
+    VenueClaimStatus,
+)
 
 
 class City(TimestampedModel):

@@ -4,8 +4,16 @@ from django.db.utils import DatabaseError
 from model_bakery import baker
 
 from agents.models import A2AEnvelope, EnvelopeEvent
-from agents.services import EnvelopeTransitionError, envelope_record, envelope_transition
-from agents.state import ENVELOPE_TRANSITIONS, TERMINAL_ENVELOPE_STATUSES, EnvelopeStatus
+from agents.services import (
+    EnvelopeTransitionError,
+    envelope_record,
+    envelope_transition,
+)
+from agents.state import (
+    ENVELOPE_TRANSITIONS,
+    TERMINAL_ENVELOPE_STATUSES,
+    EnvelopeStatus,
+)
 
 S = EnvelopeStatus
 

@@ -8,7 +8,11 @@ not mistaken for query parameters.
 from django.db import migrations
 
 from agnt.db import AppendOnly, EnforceTransitions
-from billing.state import DOCUMENT_TRANSITIONS, PRICE_WATCH_TRANSITIONS, REFERRAL_TRANSITIONS
+from billing.state import (
+    DOCUMENT_TRANSITIONS,
+    PRICE_WATCH_TRANSITIONS,
+    REFERRAL_TRANSITIONS,
+)
 
 # At COMMIT (deferred), every document that got ledger lines must balance, per currency.
 # A constraint trigger is the only kind PostgreSQL can defer, and deferral is what lets a

@@ -20,8 +20,20 @@ from billing.models.commerce import (
     CommerceEntryType,
     CommerceLedger,
 )
-from billing.models.credits import CREDIT_KINDS_ADDING, CREDIT_KINDS_REMOVING, CreditKind, CreditTransaction, Referral
-from billing.models.marketplace import AffiliateClick, AffiliatePartner, Marketplace, NotifyChannel, PriceWatcher
+from billing.models.credits import (
+    CREDIT_KINDS_ADDING,
+    CREDIT_KINDS_REMOVING,
+    CreditKind,
+    CreditTransaction,
+    Referral,
+)
+from billing.models.marketplace import (
+    AffiliateClick,
+    AffiliatePartner,
+    Marketplace,
+    NotifyChannel,
+    PriceWatcher,
+)
 from billing.state import DocumentStatus, PriceWatchStatus, ReferralStatus
 
 __all__ = [

@@ -23,8 +23,12 @@ from billing.models import (
     Referral,
     ReferralStatus,
 )
-from billing.services.errors import IdempotencyConflict, InsufficientCredits, InvalidTransition, ReferralError
-
+from billing.services.errors import (
+    IdempotencyConflict,
+    InsufficientCredits,
+    InvalidTransition,
+    ReferralError,
+)
 
 Reference = Model | tuple[str, str] | None
 

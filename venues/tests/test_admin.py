@@ -8,7 +8,13 @@ from django.urls import reverse
 from model_bakery import baker
 
 from agnt import roles
-from venues.models import B2BOnboardingSession, UserList, UserListItem, VenueClaim, VenueClient
+from venues.models import (
+    B2BOnboardingSession,
+    UserList,
+    UserListItem,
+    VenueClaim,
+    VenueClient,
+)
 from venues.tests.factories import make_booking, make_owner, make_venue
 
 pytestmark = pytest.mark.django_db
