@@ -153,6 +153,7 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024

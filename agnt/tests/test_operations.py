@@ -161,3 +161,8 @@ def test_an_error_logged_anywhere_lands_in_the_error_log_table():
         logging.getLogger("messaging.send").exception("WhatsApp send failed")
     row = ErrorLog.objects.get(logger="messaging.send")
     assert row.exception_type == "ValueError" and "provider returned garbage" in row.traceback
+
+
+def test_the_site_root_leads_to_the_back_office(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/admin/"
