@@ -96,7 +96,9 @@ def main() -> None:
 
     from django.conf import settings
 
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # Dev machines and containers often run as root; Celery's root warning would be the
+    # first thing a newcomer reads, so it is silenced here (and only here).
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONWARNINGS="ignore::UserWarning:celery.platforms")
     queues = ",".join(settings.CELERY_WORKER_QUEUES)
     commands = {
         "web": [str(BIN / "uvicorn"), "agnt.asgi:application", "--host", host, "--port", str(port), "--log-level", "warning"],

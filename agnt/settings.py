@@ -293,7 +293,12 @@ LOGGING = {
         "errorlog": {"class": "agnt.logging.ErrorLogHandler", "level": "ERROR"},
     },
     "root": {"handlers": ["console", "errorlog"], "level": E.str_("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own console handler would print every request error twice next to ours.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+        "pgserver": {"level": "WARNING"},
+    },
 }
 
 from agnt.admin_site import UNFOLD  # noqa: E402,F401 - admin theme configuration
