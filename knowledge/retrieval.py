@@ -1,0 +1,164 @@
+"""Hybrid retrieval over venue knowledge: pgvector (HNSW, cosine) + PostgreSQL full text,
+fused with reciprocal rank fusion, filtered by venue, city and category.
+
+Why the filter handling matters: an HNSW index scan returns the ``ef_search`` nearest
+rows and *then* applies the WHERE clause, so a selective filter (one venue, one small
+city) can come back with fewer than ``limit`` rows or miss the true neighbours. We count
+the rows the filter matches first and
+  - below ``EXACT_SEARCH_MAX_ROWS``: search exactly (index scans off for this query —
+    a sequential scan over a few thousand vectors takes milliseconds), or
+  - above it: widen ``hnsw.ef_search`` in proportion to how selective the filter is.
+Both settings are ``SET LOCAL``: they end with the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection, transaction
+from django.db.models import F, Q
+from pgvector.django import CosineDistance
+
+from knowledge.models import VenueChunk
+
+RRF_K = 60  # the constant from Cormack et al.; dampens the weight of top ranks
+EXACT_SEARCH_MAX_ROWS = 20_000
+DEFAULT_EF_SEARCH = 40
+MAX_EF_SEARCH = 1000
+
+
+@dataclass
+class ChunkHit:
+    """One retrieved passage with what it cites and how each retriever ranked it."""
+
+    chunk_id: str
+    venue_id: str
+    venue_name: str
+    venue_slug: str
+    source_id: str
+    source_title: str
+    heading: str
+    content: str
+    score: float
+    vector_rank: int | None = None
+    text_rank: int | None = None
+    citation: dict = field(default_factory=dict)
+
+
+def _filters(*, venue=None, venues: Sequence | None = None, city=None, category: str | None = None) -> Q:
+    condition = Q()
+    if venue is not None:
+        condition &= Q(venue=venue)
+    if venues is not None:
+        condition &= Q(venue__in=list(venues))
+    if city is not None:
+        condition &= Q(venue__city__slug=city) if isinstance(city, str) else Q(venue__city=city)
+    if category:
+        condition &= Q(venue__category=category)
+    return condition
+
+
+def _vector_ranking(condition: Q, query_vector: Sequence[float], candidates: int) -> list[str]:
+    queryset = VenueChunk.objects.filter(condition, embedding__isnull=False)
+    vector = [float(x) for x in query_vector]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if condition:
+            matching = queryset.count()
+            if matching <= EXACT_SEARCH_MAX_ROWS:
+                cursor.execute("SET LOCAL enable_indexscan = off")
+            else:
+                total = max(1, _estimated_rows())
+                widened = int(DEFAULT_EF_SEARCH * total / max(matching, 1))
+                cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(candidates, min(MAX_EF_SEARCH, widened)))])
+        else:
+            cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(DEFAULT_EF_SEARCH, candidates))])
+        ids = list(
+            queryset.annotate(distance=CosineDistance("embedding", vector)).order_by("distance").values_list("pk", flat=True)[:candidates]
+        )
+    return [str(pk) for pk in ids]
+
+
+def _estimated_rows() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [VenueChunk._meta.db_table])
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] > 0 else VenueChunk.objects.count()
+
+
+def _text_ranking(condition: Q, query: str, candidates: int) -> list[str]:
+    search = SearchQuery(query, config="english", search_type="websearch")
+    ids = (
+        VenueChunk.objects.filter(condition, search_vector=search)
+        .annotate(rank=SearchRank(F("search_vector"), search))
+        .order_by("-rank", "pk")
+        .values_list("pk", flat=True)[:candidates]
+    )
+    hits = [str(pk) for pk in ids]
+    if hits or len(query.split()) < 2:
+        return hits
+    # websearch syntax ANDs the words; a long question rarely matches every word, so
+    # fall back to OR-ing them (ranked) before giving up on the text side.
+    any_word = SearchQuery(" | ".join(w for w in query.split() if w.isalnum()) or query, config="english", search_type="raw")
+    ids = (
+        VenueChunk.objects.filter(condition, search_vector=any_word)
+        .annotate(rank=SearchRank(F("search_vector"), any_word))
+        .order_by("-rank", "pk")
+        .values_list("pk", flat=True)[:candidates]
+    )
+    return [str(pk) for pk in ids]
+
+
+def reciprocal_rank_fusion(*rankings: list[str], k: int = RRF_K) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for position, key in enumerate(ranking, start=1):
+            scores[key] = scores.get(key, 0.0) + 1.0 / (k + position)
+    return scores
+
+
+def search_venue_knowledge(
+    *,
+    query: str,
+    query_vector: Sequence[float] | None = None,
+    venue=None,
+    venues: Sequence | None = None,
+    city=None,
+    category: str | None = None,
+    limit: int = 8,
+    candidates: int = 50,
+) -> list[ChunkHit]:
+    """The passages that best answer ``query``, best first, each with its citation.
+
+    ``query_vector`` is the query's embedding; without it the local provider embeds the
+    query (and if no chunk has an embedding yet, full text alone still answers).
+    """
+    condition = _filters(venue=venue, venues=venues, city=city, category=category)
+    candidates = max(candidates, limit)
+    if query_vector is None and VenueChunk.objects.filter(condition, embedding__isnull=False).exists():
+        from knowledge.embeddings import embed_texts
+
+        query_vector = embed_texts([query])[0]
+    vector_ids = _vector_ranking(condition, query_vector, candidates) if query_vector is not None else []
+    text_ids = _text_ranking(condition, query, candidates) if query.strip() else []
+    scores = reciprocal_rank_fusion(vector_ids, text_ids)
+    best = sorted(scores, key=lambda key: (-scores[key], key))[:limit]
+    rows = {str(pk): chunk for pk, chunk in VenueChunk.objects.select_related("venue", "source").in_bulk(best).items()}
+    vector_pos = {key: i for i, key in enumerate(vector_ids, start=1)}
+    text_pos = {key: i for i, key in enumerate(text_ids, start=1)}
+    hits = []
+    for key in best:
+        chunk = rows.get(key)
+        if chunk is None:
+            continue
+        hits.append(
+            ChunkHit(
+                chunk_id=key, venue_id=str(chunk.venue_id), venue_name=chunk.venue.name, venue_slug=chunk.venue.slug,
+                source_id=str(chunk.source_id), source_title=chunk.source.title, heading=chunk.heading,
+                content=chunk.content, score=round(scores[key], 6), vector_rank=vector_pos.get(key), text_rank=text_pos.get(key),
+                citation={"venue": chunk.venue.name, "source": chunk.source.title, "kind": chunk.source.kind,
+                          "url": chunk.source.url or None, "section": chunk.heading or None},
+            )
+        )
+    return hits
