@@ -21,6 +21,9 @@ run: $(STAMP)
 test: $(STAMP)
 	@AGNT_DATA_DIR=$(CURDIR)/.data/test ./scripts/test.sh $(ARGS)
 
+bench: $(STAMP)
+	@$(PY) bench/knowledge_search.py $(ARGS)
+
 clean-data:
 	@AGNT_DATA_DIR=$(CURDIR)/.data $(PY) -m agnt.devinfra stop || true
 	@AGNT_DATA_DIR=$(CURDIR)/.data/test $(PY) -m agnt.devinfra stop || true

@@ -9,7 +9,6 @@ Re-running changes nothing: every object is looked up by a natural key first.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -307,22 +306,24 @@ class DemoSeeder:
             EntityNode,
             FoodDiary,
             UserMemory,
-            VenueChunk,
             VenueKnowledgeSource,
         )
+
+        from knowledge.ingestion import knowledge_source_ingest
+        from knowledge.maintenance import reembed_stale_chunks
 
         for venue in self.venue.values():
             source = VenueKnowledgeSource.objects.filter(venue=venue, kind="text", title="Venue notes").first()
             if source is None:
                 source = k.knowledge_source_create(venue=venue, kind="text", title="Venue notes", text=venue.knowledge_text)
                 self.count("knowledge sources")
-            if not VenueChunk.objects.filter(source=source).exists():
-                # Paragraph-level chunk of the manual text; embeddings are filled by the knowledge pipeline.
-                VenueChunk.objects.create(
-                    venue=venue, source=source, ordinal=0, heading=venue.name, content=venue.knowledge_text,
-                    token_count=len(venue.knowledge_text.split()), content_hash=hashlib.sha256(venue.knowledge_text.encode()).hexdigest(),
-                )
-                self.count("chunks")
+            if source.status == "queued":
+                # Manual text needs no fetching: ingest now so the demo is searchable at once
+                # (the on-commit task will then find the source ready and skip it).
+                knowledge_source_ingest(source_id=source.pk)
+        embedded = reembed_stale_chunks()["embedded"]
+        if embedded:
+            self.created["chunks embedded"] = embedded
         memories = [("allergy", "Allergic to peanuts"), ("area", "Prefers Berawa and Batu Bolong"), ("party_size", "Usually books for 2"), ("budget", "Mid-range, around IDR 300k per person")]
         for user in self.consumers[:3]:
             for kind, content in memories:

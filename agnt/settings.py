@@ -206,6 +206,14 @@ CLAWPULSE_PLATFORM_AGENT_ID = E.str_("CLAWPULSE_PLATFORM_AGENT_ID", "agnt-platfo
 A2A_SIGNING_KEY = E.str_("A2A_SIGNING_KEY") or SECRET_KEY
 A2A_SIGNING_KEY_PREVIOUS = E.str_("A2A_SIGNING_KEY_PREVIOUS")
 EMBEDDINGS_PROVIDER = E.str_("EMBEDDINGS_PROVIDER", "local", choices=("local", "openai", "voyage"))
+KNOWLEDGE_MAX_UPLOAD_BYTES = E.int_("KNOWLEDGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+KNOWLEDGE_MAX_FETCH_BYTES = E.int_("KNOWLEDGE_MAX_FETCH_BYTES", 5 * 1024 * 1024)
+KNOWLEDGE_FETCH_TIMEOUT = E.int_("KNOWLEDGE_FETCH_TIMEOUT", 20)  # seconds, per fetch (all redirects included)
+# Only for development and tests: lets knowledge sources fetch localhost / private networks (SSRF guard off).
+KNOWLEDGE_ALLOW_PRIVATE_URLS = E.bool_("KNOWLEDGE_ALLOW_PRIVATE_URLS", False)
+EMBEDDINGS_API_KEY = E.str_("EMBEDDINGS_API_KEY")
+EMBEDDINGS_API_BASE_URL = E.str_("EMBEDDINGS_API_BASE_URL", "https://api.openai.com")
+EMBEDDINGS_MODEL = E.str_("EMBEDDINGS_MODEL", "text-embedding-3-small")
 LALAMOVE_API_KEY = E.str_("LALAMOVE_API_KEY")
 LALAMOVE_API_SECRET = E.str_("LALAMOVE_API_SECRET")
 LALAMOVE_BASE_URL = E.str_("LALAMOVE_BASE_URL", "https://rest.sandbox.lalamove.com")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, ExpressionWrapper, Q
@@ -15,7 +18,8 @@ from agnt.admin_tools import (
     ReadOnlyAdminMixin,
     VenueScopedAdminMixin,
 )
-from knowledge import services
+from knowledge import ingestion, services
+from knowledge.fetch import human_size
 from knowledge.models import (
     EntityEdge,
     EntityNode,
@@ -58,6 +62,15 @@ class VenueKnowledgeSourceForm(forms.ModelForm):
         needed = {SourceKind.PDF: "file", SourceKind.URL: "url", SourceKind.TEXT: "text"}.get(kind)
         if needed and not cleaned.get(needed):
             self.add_error(needed, f"A {kind} source needs this.")
+        upload = cleaned.get("file")
+        if kind == SourceKind.PDF and upload:
+            # the same limits ingestion enforces, told to the owner now instead of as a failed source
+            extension = os.path.splitext(upload.name or "")[1].lower()
+            if extension not in ingestion.PDF_EXTENSIONS | ingestion.TEXT_EXTENSIONS:
+                self.add_error("file", "Upload a PDF or a plain-text file (.pdf, .txt, .md).")
+            elif upload.size > settings.KNOWLEDGE_MAX_UPLOAD_BYTES:
+                limit = human_size(settings.KNOWLEDGE_MAX_UPLOAD_BYTES)
+                self.add_error("file", f"The file is {human_size(upload.size)}; the limit is {limit}.")
         return cleaned
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,6 +16,8 @@ from knowledge.models import (
     VenueKnowledgeSource,
 )
 from knowledge.state import SOURCE_TRANSITIONS, SourceStatus, can_transition_source
+
+logger = logging.getLogger(__name__)
 
 
 class SourceTransitionError(ValueError):
@@ -70,6 +73,7 @@ def knowledge_source_create(
         source.size_bytes = len(encoded)
     source.save()
     KnowledgeSourceEvent.objects.create(source=source, from_status="", to_status=source.status, actor=created_by)
+    _enqueue_ingest_on_commit(source.pk)
     return source
 
 
@@ -108,9 +112,26 @@ def knowledge_source_transition(
     return locked
 
 
+@transaction.atomic
 def knowledge_source_requeue(*, source: VenueKnowledgeSource, actor=None) -> VenueKnowledgeSource:
     """Re-ingest a ready or failed source (the state machine refuses one already in flight)."""
-    return knowledge_source_transition(source=source, to_status=SourceStatus.QUEUED, actor=actor)
+    locked = knowledge_source_transition(source=source, to_status=SourceStatus.QUEUED, actor=actor)
+    _enqueue_ingest_on_commit(locked.pk)
+    return locked
+
+
+def _enqueue_ingest_on_commit(source_id) -> None:
+    # After commit, so the worker sees the row; a failed enqueue (broker down) is only
+    # logged: the ingest_pending_sources sweep enqueues queued sources it finds later.
+    def enqueue() -> None:
+        from knowledge.tasks import ingest_source
+
+        try:
+            ingest_source.delay(str(source_id))  # JSON serializer: a UUID travels as text
+        except Exception:
+            logger.warning("could not enqueue ingestion of knowledge source %s", source_id, exc_info=True)
+
+    transaction.on_commit(enqueue)
 
 
 @transaction.atomic
