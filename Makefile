@@ -4,11 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean-data help
+.PHONY: run test bench clean-data help
 
 help:
 	@echo "make run    run the platform (embedded PostgreSQL + Redis, demo data, admin user)"
 	@echo "make test   run the test suite against real PostgreSQL + pgvector and Redis"
+	@echo "make bench  run the benchmarks in bench/ (not part of the test suite)"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
