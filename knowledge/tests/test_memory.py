@@ -21,7 +21,6 @@ from knowledge.memory import (
     user_memory_remember,
 )
 from knowledge.models import UserMemory
-from knowledge.selectors import user_memories_nearest
 from knowledge.services import user_memory_forget
 
 
@@ -56,7 +55,7 @@ def test_recall_skips_archived_memories_and_other_users():
     live = baker.make(UserMemory, user=user, content="loves natural wine", embedding=vector)
     baker.make(UserMemory, user=user, content="old", embedding=vector, archived_at="2025-01-01T00:00:00Z")
     baker.make(UserMemory, content="someone else", embedding=vector)
-    assert [m.pk for m in user_memories_nearest(user=user, embedding=vector)] == [live.pk]
+    assert [m.pk for m in user_memory_recall(user=user)] == [live.pk]
 
 
 # --- knowledge.memory: extraction, remember, recall, forget, prompt ---------------------
