@@ -24,6 +24,10 @@ from dataclasses import dataclass
 
 from knowledge.extract import Section
 
+# Bump when chunk boundaries change: ingestion folds it into a source's content hash, so
+# unchanged files are re-chunked on their next ingest (unchanged chunks keep their vectors).
+CHUNKER_VERSION = "2"
+
 TARGET_WORDS = 200
 OVERLAP_WORDS = 40
 

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from knowledge.chunking import Chunk, chunk_sections
+from knowledge.chunking import CHUNKER_VERSION, Chunk, chunk_sections
 from knowledge.extract import (
     ExtractError,
     Section,
@@ -104,7 +104,9 @@ def _claim(source_id: UUID | str) -> VenueKnowledgeSource | None:
 def _ingest(source: VenueKnowledgeSource) -> VenueKnowledgeSource:
     loaded = _read(source)
     raw = loaded.raw
-    new_hash = hashlib.sha256(raw).hexdigest()
+    # The chunker's version is part of the hash: when chunking changes, an unchanged file
+    # is re-chunked on its next ingest instead of keeping chunks cut the old way.
+    new_hash = hashlib.sha256(CHUNKER_VERSION.encode() + b"\0" + raw).hexdigest()
     knowledge_source_set_progress(source=source, progress=20)
 
     if source.last_ingested_at and source.content_hash == new_hash and source.chunks.exists():
@@ -224,6 +226,7 @@ def _replace_chunks(source: VenueKnowledgeSource, chunks: list[Chunk]) -> None:
                 ordinal=chunk.ordinal,
                 heading=chunk.heading[:300],
                 content=chunk.content,
+                page=chunk.page,
                 token_count=chunk.token_count,
                 content_hash=chunk.content_hash,
                 embedding=embedding,

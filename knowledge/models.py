@@ -106,6 +106,7 @@ class VenueChunk(BaseModel):
     ordinal = models.PositiveIntegerField()
     heading = models.CharField(max_length=300, blank=True)
     content = models.TextField()
+    page = models.PositiveIntegerField(null=True, blank=True, help_text="1-based PDF page the passage starts on.")
     token_count = models.PositiveIntegerField(default=0)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=80, blank=True)

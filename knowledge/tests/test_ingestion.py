@@ -74,6 +74,27 @@ def test_a_text_pdf_menu_becomes_ready_with_chunks_under_their_headings(venue):
     ]
 
 
+def test_pdf_chunks_remember_their_page_and_citations_carry_it(venue):
+    from knowledge.retrieval import search_venue_knowledge
+
+    _ingest(_pdf_source(venue, menu_pdf()))
+    assert set(VenueChunk.objects.filter(venue=venue).values_list("page", flat=True)) == {1}
+    [hit] = search_venue_knowledge(query="snapper", venue=venue, limit=1)
+    assert hit.citation["page"] == 1 and hit.citation["source"] == "Menu"
+
+
+def test_a_new_chunker_version_rechunks_an_unchanged_file(venue, monkeypatch):
+    source = _ingest(_pdf_source(venue, menu_pdf()))
+    ids = set(source.chunks.values_list("pk", flat=True))
+    monkeypatch.setattr(ingestion, "CHUNKER_VERSION", "test-next")
+
+    knowledge_source_requeue(source=source)
+    source = _ingest(source)
+
+    assert source.status == S.READY and source.chunk_count == 3
+    assert ids.isdisjoint(source.chunks.values_list("pk", flat=True))
+
+
 def test_chunks_are_found_by_full_text_search(venue):
     _ingest(_pdf_source(venue, menu_pdf()))
     assert VenueChunk.objects.filter(venue=venue, search_vector="snapper").get().heading == "Mains"
