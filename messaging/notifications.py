@@ -1,0 +1,98 @@
+"""Unprompted messages to a user: booking decisions reach the guest on their channel.
+
+bookings.signals.booking_status_changed fires after commit; the receiver only enqueues
+a task with ids (CONVENTIONS: no logic in signals). The task builds the text from the
+booking as it is *then*, so a late or repeated task never reports a stale status.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from bookings.models import ActorKind, BookingEvent, VenueBooking
+from bookings.state import BookingStatus
+from messaging.models import Interaction, InteractionSource
+from messaging.services import user_channel_preferred
+
+logger = logging.getLogger(__name__)
+
+# The guest is told about what *others* decided; their own cancellation was answered in chat.
+NOTIFY_STATUSES = frozenset({
+    BookingStatus.CONFIRMED, BookingStatus.REJECTED, BookingStatus.COUNTER_OFFERED, BookingStatus.PENDING_OWNER,
+    BookingStatus.CANCELLED, BookingStatus.EXPIRED,
+})
+GUEST_ACTORS = frozenset({ActorKind.CONSUMER, ActorKind.CONSUMER_AGENT})
+
+
+def on_booking_status_changed(sender, *, booking_id, from_status: str, to_status: str, **kwargs) -> None:
+    if to_status not in NOTIFY_STATUSES:
+        return
+    from messaging.tasks import notify_booking_status
+
+    notify_booking_status.delay(str(booking_id), to_status)
+
+
+def booking_status_text(booking: VenueBooking) -> str:
+    venue = booking.venue
+    local = booking.slot_start.astimezone(_tz(venue))
+    when = f"{local:%a %d %b} at {local:%H:%M}"
+    who = f"{booking.party_size} {'guest' if booking.party_size == 1 else 'guests'}"
+    ref = booking.external_ref
+    reason = f" Reason: {booking.status_reason}." if booking.status_reason else ""
+    status = booking.status
+    if status == BookingStatus.CONFIRMED:
+        return f"✅ Confirmed: {venue.name}, {when}, {who}. Reference {ref}. Enjoy!"
+    if status == BookingStatus.REJECTED:
+        return f"Sorry — {venue.name} couldn't take your booking for {when} ({ref}).{reason} Want me to find another place or time?"
+    if status == BookingStatus.COUNTER_OFFERED:
+        slots = ", ".join(_slot_label(slot, venue) for slot in booking.counter_offer_slots[:3]) or "another time"
+        return f"{venue.name} can't do {when}, but offers {slots} for {who} ({ref}). Shall I book one of those?"
+    if status == BookingStatus.PENDING_OWNER:
+        return f"{venue.name} needs to approve your request for {when} ({ref}) personally. I'll tell you as soon as they answer."
+    if status == BookingStatus.CANCELLED:
+        return f"Your booking at {venue.name} for {when} ({ref}) was cancelled.{reason}"
+    if status == BookingStatus.EXPIRED:
+        return f"{venue.name} didn't answer your request for {when} in time ({ref}), so it has lapsed. Shall I try somewhere else?"
+    return f"Your booking {ref} at {venue.name} is now {booking.get_status_display().lower()}."
+
+
+def _tz(venue):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(venue.city.timezone if venue.city_id else "Asia/Makassar")
+
+
+def _slot_label(slot, venue) -> str:
+    from datetime import datetime
+
+    try:
+        return f"{datetime.fromisoformat(str(slot)).astimezone(_tz(venue)):%a %H:%M}"
+    except ValueError:
+        return str(slot)
+
+
+@transaction.atomic
+def booking_status_notify(*, booking_id, to_status: str) -> Interaction | None:
+    """Queue the status message for the guest, once per booking and status."""
+    booking = VenueBooking.objects.select_related("venue__city", "user").filter(pk=booking_id).first()
+    if booking is None or booking.user is None or booking.status != to_status:
+        return None  # gone, anonymous (API booking), or moved on since
+    last_event = BookingEvent.objects.filter(booking=booking, to_status=to_status).order_by("-created_at").first()
+    if to_status == BookingStatus.CANCELLED and last_event is not None and last_event.actor_kind in GUEST_ACTORS:
+        return None
+    marker = f"booking:{booking.pk}:{to_status}"
+    if Interaction.objects.filter(booking=booking, payload__notification=marker).exists():
+        return None  # a redelivered task
+    channel = user_channel_preferred(user=booking.user)
+    if channel is None:
+        logger.info("booking %s is %s but its guest has no channel to tell", booking.pk, to_status)
+        return None
+    from messaging.outbound import reply_send
+
+    return reply_send(
+        channel=channel, text=booking_status_text(booking), booking=booking,
+        source=InteractionSource.VENUE_AGENT if to_status != BookingStatus.EXPIRED else InteractionSource.SYSTEM,
+        payload={"notification": marker},
+    )

@@ -1,0 +1,334 @@
+"""The message router: every channel's inbound message becomes one concierge turn.
+
+Webhook views (and the web chat, and ``manage.py chat``) call :func:`inbound_accept`,
+which binds the user, stores the message once (dedupe is the database's unique
+constraint) and enqueues processing after commit. A worker then runs
+:func:`channel_drain`:
+
+* **Order.** Messages from one user are answered in the order they arrived, even when
+  several workers pick up their tasks at once: a per-channel Redis lock is held while
+  answering, and whoever holds it answers the *oldest* unanswered message first — so a
+  later task that wins the race still answers the earlier message first, and the task
+  for a message already answered finds nothing to do.
+* **One turn per message.** Commands (/start, /help, /reset) are answered here; anything
+  else goes to the LLM gateway with the encrypted session history, and the reply goes
+  out through the send queue on the same channel.
+* **Nothing is lost.** A turn that fails marks the message failed with the error, and
+  the user gets a short apology instead of silence.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from agnt.scheduling import redis_client
+from messaging import session_store
+from messaging.models import (
+    ChannelPlatform,
+    Interaction,
+    InteractionDirection,
+    InteractionKind,
+    InteractionSource,
+    UserChannel,
+)
+from messaging.services import (
+    interaction_mark_status,
+    interaction_record_inbound,
+    interaction_record_usage,
+    user_channel_bind,
+)
+from messaging.state import InteractionStatus
+from messaging.types import InboundMessage, MediaRef, ToolContext, TurnResult
+
+logger = logging.getLogger(__name__)
+
+LOCK_TTL_SECONDS = 180  # longer than one LLM turn with tools; renewed per message
+LOCK_WAIT_SECONDS = 150  # a task waits this long for the user's previous turn to finish
+DRAIN_BATCH = 20  # messages answered per lock hold before yielding the worker
+MAX_IMAGE_BYTES = 5 * 1024 * 1024  # Anthropic's per-image limit
+
+WELCOME = (
+    "Hi{name}! I'm your AGNT concierge for Bali. I can find restaurants, beach clubs, spas and cafés, "
+    "answer questions about them, book a table, set reminders, check the weather and remember what you like.\n"
+    "Try: \"beach club in Canggu\", \"vegan dinner in Ubud for 4 tonight\" or \"book La Brisa tomorrow 7pm for 2\"."
+)
+HELP = (
+    "Here is what I can do:\n"
+    "• find venues — \"sushi in Seminyak\", \"spa in Ubud open now\"\n"
+    "• answer questions — \"does Nook have a kids menu?\"\n"
+    "• check and book tables — \"is Mason free Friday at 8pm for 4?\", \"book it\"\n"
+    "• your bookings — \"my bookings\", \"cancel AG-7K3Q9D\"\n"
+    "• reminders, weather, preferences (\"I'm vegetarian\"), meal log, courier quotes\n"
+    "Send /reset to start our conversation afresh."
+)
+APOLOGY = "Sorry — something went wrong on my side while answering that. Please try again in a moment."
+
+
+# --------------------------------------------------------------------------- accept
+
+
+def inbound_accept(message: InboundMessage, *, enqueue: bool = True) -> tuple[Interaction, bool]:
+    """Bind the sender, store the message once, and (after commit) enqueue its processing.
+
+    Returns ``(interaction, created)``; ``created`` is False for a redelivered message,
+    which is then neither stored nor processed again.
+    """
+    with transaction.atomic():
+        channel, channel_created = user_channel_bind(
+            platform=message.platform,
+            external_id=message.external_id,
+            username=message.username,
+            display_name=message.display_name,
+            language_code=message.language_code,
+            referral_code=message.referral_code,
+        )
+        payload: dict[str, Any] = {"provider": message.payload, "media": [asdict(media) for media in message.media]}
+        if message.referral_code:
+            payload["referral_code"] = message.referral_code
+        interaction, created = interaction_record_inbound(
+            platform=message.platform,
+            provider_message_id=message.provider_message_id,
+            text=message.text[:8000],
+            kind=message.kind,
+            channel=channel,
+            payload=payload,
+        )
+        if created and enqueue:
+            channel_id = str(channel.pk)
+            transaction.on_commit(lambda: _enqueue_drain(channel_id))
+    return interaction, created
+
+
+def web_message_accept(*, user, text: str, client_message_id: str | None = None) -> tuple[Interaction, bool]:
+    """The first-party web chat (``/api/chat``, ``/chat/``, ``manage.py chat``): same pipeline, no provider.
+
+    The caller answers it at once with :func:`channel_drain` (blocking chat UX), so nothing
+    is enqueued here.
+    """
+    with transaction.atomic():
+        user_channel_bind(
+            platform=ChannelPlatform.WEB, external_id=str(user.pk), username=user.get_username(),
+            display_name=getattr(user, "display_name", "") or user.get_full_name(), user=user,
+        )
+        # a client id makes retries idempotent; without one every POST is a new message
+        message_id = f"{user.pk}:{client_message_id}" if client_message_id else f"{user.pk}:{uuid.uuid4()}"
+        return inbound_accept(
+            InboundMessage(
+                platform=ChannelPlatform.WEB, external_id=str(user.pk), provider_message_id=message_id,
+                kind=InteractionKind.COMMAND if text.startswith("/") else InteractionKind.TEXT, text=text,
+            ),
+            enqueue=False,
+        )
+
+
+def _enqueue_drain(channel_id: str) -> None:
+    from messaging.tasks import process_channel_messages
+
+    process_channel_messages.delay(channel_id)
+
+
+# --------------------------------------------------------------------------- drain
+
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+
+
+class ChannelBusy(Exception):
+    """Another worker held the user's conversation for longer than we were willing to wait."""
+
+
+def _pending(channel_id) -> Interaction | None:
+    return (
+        Interaction.objects.select_related("channel__user", "channel__user__city")
+        .filter(channel_id=channel_id, direction=InteractionDirection.INBOUND, status=InteractionStatus.RECEIVED)
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
+def channel_drain(*, channel_id, wait_seconds: float = LOCK_WAIT_SECONDS) -> int:
+    """Answer the channel's unanswered messages, oldest first; returns how many were answered.
+
+    Raises ChannelBusy if the channel's lock could not be taken within ``wait_seconds``
+    (the task retries later; the message stays ``received``).
+    """
+    client = redis_client()
+    key = f"agnt:chat:lock:{channel_id}"
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + wait_seconds
+    while not client.set(key, token, nx=True, px=LOCK_TTL_SECONDS * 1000):
+        if time.monotonic() >= deadline:
+            raise ChannelBusy(f"channel {channel_id} is busy")
+        time.sleep(0.05)
+    answered = 0
+    try:
+        while answered < DRAIN_BATCH:
+            interaction = _pending(channel_id)
+            if interaction is None:
+                break
+            client.eval(_RENEW, 1, key, token, LOCK_TTL_SECONDS * 1000)
+            interaction_process(interaction=interaction)
+            answered += 1
+    finally:
+        client.eval(_RELEASE, 1, key, token)
+    if answered == DRAIN_BATCH and _pending(channel_id) is not None:
+        _enqueue_drain(str(channel_id))
+    return answered
+
+
+# --------------------------------------------------------------------------- one turn
+
+
+def interaction_process(*, interaction: Interaction) -> list[Interaction]:
+    """Answer one inbound message; returns the outbound replies it queued."""
+    if not interaction_mark_status(interaction=interaction, status=InteractionStatus.PROCESSING):
+        return []
+    channel: UserChannel = interaction.channel
+    try:
+        replies = _answer(interaction, channel)
+    except Exception as exc:  # noqa: BLE001 - the turn fails, the user still hears from us
+        logger.exception("concierge turn failed for interaction %s", interaction.pk)
+        interaction_mark_status(
+            interaction=interaction, status=InteractionStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        return [_reply(channel, APOLOGY, interaction, source=InteractionSource.SYSTEM)]
+    if interaction.status == InteractionStatus.PROCESSING:
+        interaction_mark_status(interaction=interaction, status=InteractionStatus.PROCESSED)
+    return replies
+
+
+def _reply(channel: UserChannel, text: str, reply_to: Interaction, *, source: str = InteractionSource.CONCIERGE,
+           payload: dict | None = None) -> Interaction:
+    from messaging.outbound import reply_send
+
+    return reply_send(channel=channel, text=text, reply_to=reply_to, source=source, payload=payload)
+
+
+def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]:
+    user = channel.user
+    text = (interaction.text or "").strip()
+    command, _, argument = text.partition(" ")
+    command = command.lower().split("@", 1)[0]  # Telegram group syntax: /help@agnt_bot
+
+    if command in {"/start", "/help", "/reset"}:
+        if command == "/start":
+            _apply_referral(user, argument.strip() or interaction.payload.get("referral_code", ""))
+            name = f" {user.display_name.split()[0]}" if user.display_name.strip() else ""
+            return [_reply(channel, WELCOME.format(name=name), interaction)]
+        if command == "/help":
+            return [_reply(channel, HELP, interaction)]
+        session_store.history_clear(platform=channel.platform, user_id=user.pk)
+        from messaging.tools.confirmation import pending_action_clear
+
+        pending_action_clear(user=user)
+        return [_reply(channel, "Done — I've cleared our conversation. What can I do for you?", interaction)]
+
+    ctx = ToolContext(user=user, platform=channel.platform, channel=channel, interaction_id=interaction.pk, now=timezone.now())
+    _resolve_confirmation(ctx, text)
+    user_content = _user_content(interaction, text)
+    if not user_content:
+        interaction_mark_status(interaction=interaction, status=InteractionStatus.IGNORED)
+        return []
+
+    from messaging.llm.gateway import run_turn
+
+    history = session_store.history_load(platform=channel.platform, user_id=user.pk)
+    result: TurnResult = run_turn(ctx=ctx, history=history, user_content=user_content)
+    session_store.history_save(platform=channel.platform, user_id=user.pk, messages=history + result.new_messages)
+    interaction_record_usage(interaction=interaction, tokens_in=result.tokens_in, tokens_out=result.tokens_out)
+    if text and not result.refused:
+        _learn(user, text, interaction)
+    reply_text = (result.reply_text or "").strip() or "Sorry, I don't have an answer for that yet."
+    return [
+        _reply(
+            channel, reply_text, interaction,
+            payload={
+                "provider": result.provider,
+                "tools": [{"name": call.name, "is_error": call.is_error} for call in result.tool_calls],
+                **({"refused": result.refused} if result.refused else {}),
+            },
+        )
+    ]
+
+
+def _resolve_confirmation(ctx: ToolContext, text: str) -> None:
+    """Confirmation is decided here, from the user's own words — never by the model."""
+    from messaging.tools.confirmation import is_affirmative, is_negative, pending_action_clear, pending_action_get
+
+    pending = pending_action_get(user=ctx.user)
+    if pending is None or not text:
+        return
+    if is_affirmative(text):
+        ctx.confirmed_action = pending
+    elif is_negative(text):
+        pending_action_clear(user=ctx.user)
+
+
+def _user_content(interaction: Interaction, text: str) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    media = [MediaRef(**item) for item in interaction.payload.get("media", []) if isinstance(item, dict)]
+    images = [item for item in media if item.type == "image"]
+    if images and settings.LLM_PROVIDER != "offline":
+        # the offline planner cannot look at pictures; don't download what nobody reads
+        image = _image_block(interaction.platform, images[0])
+        if image is not None:
+            blocks.append(image)
+    if images and not text:
+        text = "(photo)" if blocks else "[The user sent a photo without a caption.]"
+    if text:
+        blocks.append({"type": "text", "text": text[:8000]})
+    elif media:
+        blocks.append({"type": "text", "text": f"[The user sent a {media[0].type} attachment, which I cannot open.]"})
+    return blocks
+
+
+def _image_block(platform: str, media: MediaRef) -> dict[str, Any] | None:
+    import base64
+
+    from messaging.clients import media_bytes
+
+    try:
+        fetched = media_bytes(platform, media, MAX_IMAGE_BYTES)
+    except Exception:  # noqa: BLE001 - an image we cannot fetch is skipped, the text still answered
+        logger.warning("could not fetch %s image %s", platform, media.provider_id or media.url, exc_info=True)
+        return None
+    if not fetched:
+        return None
+    data, mime = fetched
+    if mime not in {"image/jpeg", "image/png", "image/gif", "image/webp"}:
+        mime = "image/jpeg"
+    return {"type": "image", "source": {"type": "base64", "media_type": mime, "data": base64.b64encode(data).decode("ascii")}}
+
+
+def _apply_referral(user, code: str) -> None:
+    code = code.strip()[:16]
+    if not code:
+        return
+    from billing.services import ReferralError, referral_create
+
+    try:
+        referral_create(referred=user, code=code)
+    except ReferralError as exc:
+        logger.info("referral code %r not applied for %s: %s", code, user.pk, exc)
+
+
+def _learn(user, text: str, interaction: Interaction) -> None:
+    """Passive memory: preferences stated in passing ("I'm vegetarian") are remembered."""
+    from knowledge.memory import user_memory_learn_from_message
+
+    try:
+        user_memory_learn_from_message(user=user, text=text, interaction_id=interaction.pk)
+    except Exception:  # noqa: BLE001 - memory is best effort; the reply matters more
+        logger.warning("memory extraction failed for interaction %s", interaction.pk, exc_info=True)
+
+
+def replies_to(interaction: Interaction) -> list[Interaction]:
+    return list(Interaction.objects.filter(reply_to=interaction).order_by("created_at", "id"))
