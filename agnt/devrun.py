@@ -30,18 +30,33 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
+# Webhook secrets a provider must present. `make run` generates development values so the
+# webhooks work (and can be tried with curl) on a fresh machine; real ones go in .env.
+DEV_WEBHOOK_SECRETS = ("TELEGRAM_WEBHOOK_SECRET", "WHATSAPP_VERIFY_TOKEN", "META_APP_SECRET")
+
+
 def ensure_dotenv() -> None:
-    if DOTENV_PATH.exists():
-        return
     from cryptography.fernet import Fernet
 
-    DOTENV_PATH.write_text(
-        "# Written by `make run` for local development. See .env.example for every setting.\n"
-        "DEBUG=true\n"
-        f"SECRET_KEY={secrets.token_urlsafe(48)}\n"
-        f"FERNET_KEYS={Fernet.generate_key().decode()}\n"
-    )
-    print(f"Wrote {DOTENV_PATH.name} with fresh development secrets.")
+    if not DOTENV_PATH.exists():
+        DOTENV_PATH.write_text(
+            "# Written by `make run` for local development. See .env.example for every setting.\n"
+            "DEBUG=true\n"
+            f"SECRET_KEY={secrets.token_urlsafe(48)}\n"
+            f"FERNET_KEYS={Fernet.generate_key().decode()}\n"
+        )
+        print(f"Wrote {DOTENV_PATH.name} with fresh development secrets.")
+    existing = DOTENV_PATH.read_text()
+    defined = {line.split("=", 1)[0].strip() for line in existing.splitlines() if "=" in line and not line.lstrip().startswith("#")}
+    missing = [name for name in DEV_WEBHOOK_SECRETS if name not in defined and not os.environ.get(name)]
+    if missing:
+        with DOTENV_PATH.open("a") as handle:
+            if not existing.endswith("\n"):
+                handle.write("\n")
+            handle.write("# Development webhook secrets (replace with your providers' real values)\n")
+            for name in missing:
+                handle.write(f"{name}={secrets.token_urlsafe(24)}\n")
+        print(f"Added development {', '.join(missing)} to {DOTENV_PATH.name}.")
 
 
 def check_port(host: str, port: int) -> None:
@@ -115,6 +130,9 @@ def main() -> None:
         f"  Back office   {base}/admin/\n"
         f"  Consumer API  {base}/api/\n"
         f"  Health        {base}/health   Metrics {base}/metrics\n"
+        f"  Demo chat     {base}/chat/   (or: .venv/bin/python manage.py chat)\n"
+        f"  Webhooks      {base}/webhooks/telegram · /webhooks/whatsapp · /webhooks/instagram"
+        f" (secrets in .env; LLM provider: {settings.LLM_PROVIDER})\n"
         f"  Data          {'embedded under .data/' if settings.EMBEDDED_POSTGRES else 'DATABASE_URL'}"
         f" · Redis {'embedded' if settings.EMBEDDED_REDIS else 'REDIS_URL'}\n"
     )

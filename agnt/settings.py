@@ -218,6 +218,31 @@ LALAMOVE_API_KEY = E.str_("LALAMOVE_API_KEY")
 LALAMOVE_API_SECRET = E.str_("LALAMOVE_API_SECRET")
 LALAMOVE_BASE_URL = E.str_("LALAMOVE_BASE_URL", "https://rest.sandbox.lalamove.com")
 WEATHER_API_BASE_URL = E.str_("WEATHER_API_BASE_URL", "https://api.open-meteo.com")
+
+# --- Concierge (messaging) -------------------------------------------------------------
+OLLAMA_MODEL = E.str_("OLLAMA_MODEL", "llama3.1")
+LLM_MAX_TOKENS = E.int_("LLM_MAX_TOKENS", 1024)  # per model response
+LLM_MAX_TOOL_ITERATIONS = E.int_("LLM_MAX_TOOL_ITERATIONS", 8)  # tool-use rounds per turn
+LLM_TIMEOUT_SECONDS = E.int_("LLM_TIMEOUT_SECONDS", 60)
+LLM_DAILY_TOKEN_BUDGET = E.int_("LLM_DAILY_TOKEN_BUDGET", 200_000)  # input+output tokens per user per day
+LLM_USER_CONCURRENCY = E.int_("LLM_USER_CONCURRENCY", 2)  # LLM calls in flight per user, across processes
+LLM_CONCURRENCY_LEASE_SECONDS = E.int_("LLM_CONCURRENCY_LEASE_SECONDS", 2 * LLM_TIMEOUT_SECONDS + 30)  # a dead worker's slot frees itself
+LLM_MAX_RETRIES = E.int_("LLM_MAX_RETRIES", 3)  # SDK retries with backoff on 429 / 5xx / connection errors
+LLM_RETRY_AFTER_MAX_SECONDS = E.int_("LLM_RETRY_AFTER_MAX_SECONDS", 20)  # cap on a provider's retry-after
+TOOL_TIMEOUT_SECONDS = E.int_("TOOL_TIMEOUT_SECONDS", 5)
+CHAT_HISTORY_MAX_MESSAGES = E.int_("CHAT_HISTORY_MAX_MESSAGES", 40)
+CHAT_HISTORY_TTL_HOURS = E.int_("CHAT_HISTORY_TTL_HOURS", 7 * 24)
+WEBHOOK_MAX_BODY_BYTES = E.int_("WEBHOOK_MAX_BODY_BYTES", 3 * 1024 * 1024)
+CHANNEL_HTTP_TIMEOUT_SECONDS = E.int_("CHANNEL_HTTP_TIMEOUT_SECONDS", 10)  # Telegram / 360dialog / Instagram calls
+INSTAGRAM_API_VERSION = E.str_("INSTAGRAM_API_VERSION", "v21.0")
+INSTAGRAM_VERIFY_TOKEN = E.str_("INSTAGRAM_VERIFY_TOKEN")  # empty: WHATSAPP_VERIFY_TOKEN (one Meta app)
+SEND_MAX_ATTEMPTS = E.int_("SEND_MAX_ATTEMPTS", 5)  # quick retries of one outbound message
+SEND_GIVE_UP_ATTEMPTS = E.int_("SEND_GIVE_UP_ATTEMPTS", 15)  # after this many, a failed message waits for a human
+SEND_RETRY_FAILED_AFTER_MINUTES = E.int_("SEND_RETRY_FAILED_AFTER_MINUTES", 15)
+SEND_RETRY_BASE_SECONDS = E.int_("SEND_RETRY_BASE_SECONDS", 2)
+# Approved WhatsApp template sent outside the 24-hour customer-service window (one body parameter).
+WHATSAPP_TEMPLATE_NAME = E.str_("WHATSAPP_TEMPLATE_NAME", "agnt_update")
+WHATSAPP_TEMPLATE_LANGUAGE = E.str_("WHATSAPP_TEMPLATE_LANGUAGE", "en")
 EMAIL_URL = E.str_("EMAIL_URL", "consolemail://")
 try:
     import environ as _environ
@@ -306,6 +331,9 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
+        # httpx logs every request URL at INFO; Telegram URLs carry the bot token in the path.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from agnt import views
+from messaging.views import chat_page
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
@@ -10,4 +11,6 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("metrics", views.metrics, name="metrics"),
     path("api/", include("agnt.api.urls")),
+    path("webhooks/", include("messaging.urls")),
+    path("chat/", chat_page, name="chat"),
 ]

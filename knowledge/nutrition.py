@@ -110,19 +110,16 @@ def estimate(description: str) -> list[dict]:
     """
     text = " " + re.sub(r"[^\w\s\-.,]", " ", (description or "").lower()) + " "
     taken = [False] * len(text)
-    found: list[dict] = []
+    found: list[tuple[int, dict]] = []
     for alias, dish in _ALIASES:
-        pattern = re.compile(rf"(?:{_QTY}\s+(?:x\s+)?(?:portions?\s+of\s+|plates?\s+of\s+|bowls?\s+of\s+|cups?\s+of\s+|glass(?:es)?\s+of\s+|pieces?\s+of\s+)?)?\b{re.escape(alias)}(?:e?s)?\b")
-        for match in pattern.finditer(text):
+        for match in _pattern(alias).finditer(text):
             start, end = match.span()
-            name_start = end - len(match.group(0)) + (match.group(0).rfind(alias.split()[0]) if alias.split() else 0)
-            if any(taken[name_start:end]):
-                continue
+            if any(taken[start:end]):
+                continue  # already part of a longer dish name ("fried rice" before "rice")
             for i in range(start, end):
                 taken[i] = True
-            qty = _quantity(match.group("qty")) if match.group("qty") else 1.0
-            qty = max(0.25, min(qty, 10.0))
-            found.append({
+            qty = max(0.25, min(_quantity(match.group("qty")) if match.group("qty") else 1.0, 10.0))
+            found.append((start, {
                 "name": dish.name,
                 "portion": dish.portion,
                 "quantity": qty,
@@ -130,9 +127,20 @@ def estimate(description: str) -> list[dict]:
                 "protein_g": round(dish.protein_g * qty, 1),
                 "carbs_g": round(dish.carbs_g * qty, 1),
                 "fat_g": round(dish.fat_g * qty, 1),
-            })
-    order = {item["name"]: text.find(item["name"].split()[0]) for item in found}
-    return sorted(found, key=lambda item: order.get(item["name"], 0))
+            }))
+    return [item for _start, item in sorted(found, key=lambda pair: pair[0])]
+
+
+_UNITS = r"(?:portions?|plates?|bowls?|cups?|glass(?:es)?|pieces?|slices?|servings?|bottles?)\s+of\s+"
+_PATTERNS: dict[str, re.Pattern] = {}
+
+
+def _pattern(alias: str) -> re.Pattern:
+    if alias not in _PATTERNS:
+        _PATTERNS[alias] = re.compile(
+            rf"(?:\b{_QTY}\s+(?:x\s+)?(?:{_UNITS})?)?\b{re.escape(alias)}(?:e?s)?\b"
+        )
+    return _PATTERNS[alias]
 
 
 def totals(items: list[dict]) -> dict[str, float]:

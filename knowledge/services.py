@@ -148,3 +148,38 @@ def user_memory_forget(*, user, memory: UserMemory) -> None:
     if memory.user_id != user.pk:
         raise PermissionDenied("a memory can only be forgotten by its user (or staff on their behalf)")
     UserMemory.objects.filter(pk=memory.pk, user=user).delete()
+
+
+@transaction.atomic
+def food_diary_log(
+    *,
+    user,
+    description: str,
+    items: list[dict],
+    eaten_at,
+    meal_type: str = "",
+    confidence: float | None = None,
+    source_interaction_id=None,
+):
+    """Record one meal with its items; the entry's calories and macros are the items' sums.
+
+    ``items`` are dicts with ``name`` and optional ``calories``, ``protein_g``, ``carbs_g``,
+    ``fat_g`` (as the food_diary_log tool, the nutrition table or a vision model give them).
+    """
+    from decimal import Decimal
+
+    from knowledge.models import FoodDiary, MealType
+    from knowledge.nutrition import totals
+
+    if meal_type and meal_type not in MealType.values:
+        raise ValidationError(f"unknown meal type {meal_type!r}; use one of {', '.join(MealType.values)}")
+    if not items:
+        raise ValidationError("a food diary entry needs at least one item")
+    if confidence is not None and not 0 <= confidence <= 1:
+        raise ValidationError("confidence must be between 0 and 1")
+    summed = totals(items)
+    return FoodDiary.objects.create(
+        user=user, description=(description or "").strip(), items=items, eaten_at=eaten_at, meal_type=meal_type,
+        calories=summed["calories"], protein_g=Decimal(str(summed["protein_g"])), carbs_g=Decimal(str(summed["carbs_g"])),
+        fat_g=Decimal(str(summed["fat_g"])), confidence=confidence, source_interaction_id=source_interaction_id,
+    )

@@ -5,3 +5,9 @@ class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = "Messaging"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from bookings.signals import booking_status_changed
+        from messaging.notifications import on_booking_status_changed
+
+        booking_status_changed.connect(on_booking_status_changed, dispatch_uid="messaging.booking_status")

@@ -32,3 +32,14 @@ def interactions_due_for_retry(*, limit: int = 200) -> QuerySet[Interaction]:
     return Interaction.objects.filter(status=InteractionStatus.FAILED, next_attempt_at__lte=timezone.now()).order_by(
         "next_attempt_at"
     )[:limit]
+
+
+def web_chat_messages(*, user, limit: int = 50) -> list[Interaction]:
+    """The user's web-chat conversation, oldest first (status receipts excluded)."""
+    rows = (
+        Interaction.objects.select_related("booking")
+        .filter(user=user, platform=ChannelPlatform.WEB)
+        .exclude(kind="status")
+        .order_by("-created_at")[:limit]
+    )
+    return list(reversed(rows))

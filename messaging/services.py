@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from typing import Any
 
@@ -196,8 +196,12 @@ def interaction_mark_status(
     current = locked.status
     if current == status:
         return False
+    # sending → queued is the one deliberate step back (the provider rate-limited us, or a
+    # temporary error will be retried); any other backwards move is a stale receipt.
+    requeue = current == InteractionStatus.SENDING and status == InteractionStatus.QUEUED
     if (
-        current in OUTBOUND_PROGRESS
+        not requeue
+        and current in OUTBOUND_PROGRESS
         and status in OUTBOUND_PROGRESS
         and OUTBOUND_PROGRESS[status] < OUTBOUND_PROGRESS[current]
     ):
@@ -255,3 +259,90 @@ def _parse_ts(value: str) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt_timezone.utc)
+
+
+def interaction_record_usage(*, interaction: Interaction, tokens_in: int, tokens_out: int) -> None:
+    """Store the LLM tokens a turn spent on the inbound message it answered."""
+    if not (tokens_in or tokens_out):
+        return
+    interaction.tokens_in = tokens_in
+    interaction.tokens_out = tokens_out
+    Interaction.objects.filter(pk=interaction.pk).update(tokens_in=tokens_in, tokens_out=tokens_out)
+
+
+def user_channel_preferred(*, user) -> UserChannel | None:
+    """The channel to reach a user on unprompted: the active one they wrote from most recently.
+
+    Messaging apps beat the web chat (a notification there is only seen on the next visit).
+    """
+    channels = list(
+        UserChannel.objects.filter(user=user, is_active=True).order_by("-last_inbound_at", "-created_at")
+    )
+    for channel in channels:
+        if channel.platform != ChannelPlatform.WEB and channel.last_inbound_at is not None:
+            return channel
+    return channels[0] if channels else None
+
+
+STUCK_RECEIVED_AFTER = timedelta(minutes=2)
+STUCK_PROCESSING_AFTER = timedelta(minutes=10)
+
+
+def interaction_requeue_stuck(*, now: datetime | None = None) -> list:
+    """Channels with inbound messages nobody answered: received long ago, or stuck in processing.
+
+    A message left ``processing`` for ten minutes belonged to a worker that died; it goes
+    back to ``received`` so the next drain answers it (in order, before anything newer).
+    """
+    now = now or timezone.now()
+    inbound = Interaction.objects.filter(direction=InteractionDirection.INBOUND, channel__isnull=False)
+    for interaction in inbound.filter(status=InteractionStatus.PROCESSING, updated_at__lt=now - STUCK_PROCESSING_AFTER)[:500]:
+        interaction_mark_status(interaction=interaction, status=InteractionStatus.RECEIVED)
+    return list(
+        inbound.filter(status=InteractionStatus.RECEIVED, created_at__lt=now - STUCK_RECEIVED_AFTER)
+        .values_list("channel_id", flat=True)
+        .distinct()[:500]
+    )
+
+
+def conversation_snapshot_daily(*, now: datetime | None = None) -> int:
+    """Snapshot every conversation in the session store that changed in the last 24 hours."""
+    from django.contrib.auth import get_user_model
+
+    from agnt.scheduling import redis_client
+    from messaging import session_store
+
+    now = now or timezone.now()
+    since = now - timedelta(days=1)
+    client = redis_client()
+    taken = 0
+    for raw_key in client.scan_iter(match=f"{session_store.KEY_PREFIX}:*", count=500):
+        _, _, _, platform, user_id = raw_key.decode().split(":", 4)
+        blob = client.get(raw_key)
+        if not blob:
+            continue
+        try:
+            data = crypto.decrypt_json(blob.decode("ascii"))
+        except (crypto.InvalidToken, ValueError):
+            continue
+        updated = _parse_ts(str(data.get("updated_at", "")))
+        user = get_user_model().objects.filter(pk=user_id).first()
+        if user is None or updated is None or updated < since or platform not in ChannelPlatform.values:
+            continue
+        messages = [{**message, "ts": data.get("updated_at")} for message in data.get("messages", [])]
+        conversation_snapshot_take(user=user, platform=platform, messages=messages, reason=SnapshotReason.DAILY)
+        taken += 1
+    return taken
+
+
+def interaction_payload_merge(*, interaction: Interaction, **values: Any) -> None:
+    """Add keys to an interaction's payload (e.g. the provider ids of a split message's parts)."""
+    interaction.payload = {**(interaction.payload or {}), **values}
+    Interaction.objects.filter(pk=interaction.pk).update(payload=interaction.payload, updated_at=timezone.now())
+
+
+def user_channel_deactivate(*, channel: UserChannel, reason: str = "") -> None:
+    """The user blocked the bot or is gone from the platform: stop messaging them there."""
+    if channel.is_active:
+        channel.is_active = False
+        channel.save(update_fields=["is_active", "updated_at"])

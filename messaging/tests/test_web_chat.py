@@ -66,8 +66,13 @@ def test_malformed_json_is_a_400(api):
     assert response.status_code == 400
 
 
-def test_the_demo_page_is_for_staff_only(client, staff_client):
-    assert client.get("/chat/").status_code == 302  # to the admin login
+def test_the_demo_page_is_for_staff_only(staff_client, django_user_model):
+    from django.test import Client
+
+    assert Client().get("/chat/").status_code == 302  # to the admin login
+    consumer = Client()
+    consumer.force_login(django_user_model.objects.create_user(username="ana", password="pw-ana-12345!"))
+    assert consumer.get("/chat/").status_code == 302
     page = staff_client.get("/chat/")
     assert page.status_code == 200 and b"/api/chat" in page.content
 

@@ -1,0 +1,170 @@
+"""The venue diary: which slot start times can still take a party on a given day.
+
+This is the one availability function. The concierge's check_availability and
+create_booking tools use it, and the venue agent (Issue 4) decides requests against it.
+
+The rules, all read from the Venue row:
+- opening hours per weekday in the venue's timezone (nights past midnight included);
+  a slot may start from opening until ``booking_duration_minutes`` before closing (or
+  at opening time if the whole interval is shorter than a booking);
+- party size between ``min_party_size`` and ``max_party_size``;
+- not a blackout date, not in the past, within ``booking_window_days``, at least
+  ``booking_lead_minutes`` ahead of now;
+- pacing: at most ``covers_per_slot`` guests may ARRIVE in one slot;
+- capacity: at most ``capacity`` guests SEATED at once, where each booking holds its
+  table from ``slot_start`` to ``slot_end``.
+Bookings that hold a table: requested, pending owner approval, counter-offered, confirmed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from django.utils import timezone
+
+from bookings.models import VenueBooking
+from bookings.state import ACTIVE_STATUSES
+from venues.models import Venue
+from venues.selectors import venue_opening_intervals, venue_timezone
+
+HOLDING_STATUSES = frozenset(ACTIVE_STATUSES)
+
+
+class Unavailable:
+    """Why a day has no free slot (stable codes; :func:`describe` turns them into words)."""
+
+    CLOSED = "closed"
+    BLACKOUT = "blackout"
+    PARTY_TOO_SMALL = "party_too_small"
+    PARTY_TOO_LARGE = "party_too_large"
+    PAST = "past"
+    OUTSIDE_WINDOW = "outside_booking_window"
+    LEAD_TIME = "lead_time"
+    FULLY_BOOKED = "fully_booked"
+
+
+class FreeSlots(NamedTuple):
+    """Free slot starts (aware, venue-local) and, when there are none, the reason code."""
+
+    slots: list[datetime]
+    reason: str = ""
+
+
+def describe(reason: str, venue: Venue) -> str:
+    """A sentence a guest can read for a reason code."""
+    return {
+        Unavailable.CLOSED: f"{venue.name} is closed that day",
+        Unavailable.BLACKOUT: f"{venue.name} does not take bookings that day",
+        Unavailable.PARTY_TOO_SMALL: f"{venue.name} takes parties of at least {venue.min_party_size}",
+        Unavailable.PARTY_TOO_LARGE: f"{venue.name} takes parties of up to {venue.max_party_size} through the concierge",
+        Unavailable.PAST: "that day is in the past",
+        Unavailable.OUTSIDE_WINDOW: f"{venue.name} takes bookings only up to {venue.booking_window_days} days ahead",
+        Unavailable.LEAD_TIME: (
+            f"{venue.name} needs bookings at least {venue.booking_lead_minutes} minutes ahead, "
+            "and no later slot is left that day"
+        ),
+        Unavailable.FULLY_BOOKED: f"{venue.name} is fully booked that day for that party size",
+    }.get(reason, reason)
+
+
+def _candidate_starts(venue: Venue, day: date) -> list[datetime]:
+    step = timedelta(minutes=max(5, venue.slot_minutes or 30))
+    duration = timedelta(minutes=venue.booking_duration_minutes)
+    starts: list[datetime] = []
+    for opens, closes in venue_opening_intervals(venue, day):
+        last = max(opens, closes - duration)
+        current = opens
+        while current <= last and current < closes:
+            starts.append(current)
+            current += step
+    return sorted(set(starts))
+
+
+def free_slots(*, venue: Venue, day: date, party_size: int, now: datetime | None = None) -> FreeSlots:
+    """Slot start times on ``day`` (the venue's local date) that can take ``party_size`` more guests.
+
+    Two queries at most: the venue's city if not loaded, and the day's holding bookings.
+    """
+    now = now or timezone.now()
+    tz = venue_timezone(venue)
+    today = now.astimezone(tz).date()
+    if party_size < venue.min_party_size:
+        return FreeSlots([], Unavailable.PARTY_TOO_SMALL)
+    if party_size > venue.max_party_size:
+        return FreeSlots([], Unavailable.PARTY_TOO_LARGE)
+    # Yesterday still counts: its late opening can run past midnight into today.
+    if day < today - timedelta(days=1):
+        return FreeSlots([], Unavailable.PAST)
+    if day > today + timedelta(days=venue.booking_window_days):
+        return FreeSlots([], Unavailable.OUTSIDE_WINDOW)
+    if day in (venue.blackout_dates or ()):
+        return FreeSlots([], Unavailable.BLACKOUT)
+    starts = _candidate_starts(venue, day)
+    if not starts:
+        return FreeSlots([], Unavailable.CLOSED)
+    earliest = now + timedelta(minutes=venue.booking_lead_minutes)
+    starts = [start for start in starts if start >= earliest]
+    if not starts:
+        return FreeSlots([], Unavailable.PAST if day < today else Unavailable.LEAD_TIME)
+
+    slot = timedelta(minutes=max(5, venue.slot_minutes or 30))
+    duration = timedelta(minutes=venue.booking_duration_minutes)
+    window_start, window_end = starts[0], starts[-1] + max(slot, duration)
+    bookings = list(
+        VenueBooking.objects.filter(
+            venue=venue, status__in=HOLDING_STATUSES, slot_start__lt=window_end, slot_end__gt=window_start
+        ).values_list("slot_start", "slot_end", "party_size")
+    )
+    free = [
+        start for start in starts
+        if _arrivals(bookings, start, start + slot) + party_size <= venue.covers_per_slot
+        and _peak_seated(bookings, start, start + duration) + party_size <= venue.capacity
+    ]
+    return FreeSlots(free, "" if free else Unavailable.FULLY_BOOKED)
+
+
+def _arrivals(bookings, start: datetime, end: datetime) -> int:
+    return sum(size for b_start, _b_end, size in bookings if start <= b_start < end)
+
+
+def _peak_seated(bookings, start: datetime, end: datetime) -> int:
+    """Most guests seated at any moment in [start, end): the occupancy can only rise at
+    the window's start or when another booking starts inside it."""
+    overlapping = [(b_start, b_end, size) for b_start, b_end, size in bookings if b_start < end and b_end > start]
+    moments = {start} | {b_start for b_start, _e, _s in overlapping if b_start > start}
+    return max(
+        (sum(size for b_start, b_end, size in overlapping if b_start <= moment < b_end) for moment in moments),
+        default=0,
+    )
+
+
+def slot_is_free(*, venue: Venue, start: datetime, party_size: int, now: datetime | None = None) -> FreeSlots:
+    """Can the venue take ``party_size`` at exactly ``start``? ``slots`` is ``[start]`` when
+    it can; otherwise empty with the reason (``fully_booked`` when the time is simply not
+    a free slot, e.g. between slots, outside hours or taken).
+
+    A start after midnight may belong to the previous day's late opening, so both days'
+    diaries are consulted.
+    """
+    local = start.astimezone(venue_timezone(venue))
+    reason = ""
+    for day in (local.date(), local.date() - timedelta(days=1)):
+        result = free_slots(venue=venue, day=day, party_size=party_size, now=now)
+        if local in result.slots:
+            return FreeSlots([local])
+        if day == local.date():
+            reason = result.reason
+    return FreeSlots([], reason or Unavailable.FULLY_BOOKED)
+
+
+def nearest_free_slots(*, venue: Venue, start: datetime, party_size: int, count: int = 3, now: datetime | None = None) -> list[datetime]:
+    """The free slots closest to ``start`` (for "not then, but how about …"), from its local
+    day and, for small hours, the evening before whose opening runs past midnight."""
+    local = start.astimezone(venue_timezone(venue))
+    slots = free_slots(venue=venue, day=local.date(), party_size=party_size, now=now).slots
+    slots += [
+        slot for slot in free_slots(venue=venue, day=local.date() - timedelta(days=1), party_size=party_size, now=now).slots
+        if slot.date() == local.date() or abs((slot - local).total_seconds()) <= 6 * 3600
+    ]
+    return sorted(set(slots), key=lambda slot: (abs((slot - local).total_seconds()), slot))[:count]

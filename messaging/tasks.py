@@ -1,0 +1,48 @@
+"""Messaging jobs. Thin: each takes ids, calls one service, and owns its retries."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.schedules import crontab
+
+from agnt.scheduling import periodic_job
+from messaging import notifications, router, services
+
+# The send queue's tasks live in messaging.send_queue; importing them here registers
+# them with the worker (Celery autodiscovers ``tasks`` modules only).
+from messaging.send_queue import *  # noqa: F401,F403,E402
+
+
+@shared_task(name="messaging.process_channel_messages", bind=True, queue="messaging", max_retries=20)
+def process_channel_messages(self, channel_id: str) -> int:
+    """Answer a channel's unanswered messages in arrival order (see messaging.router)."""
+    try:
+        return router.channel_drain(channel_id=channel_id)
+    except router.ChannelBusy as exc:
+        # the user's previous turn is still running somewhere; its holder will not see
+        # messages that arrive after its last check, so come back shortly
+        raise self.retry(exc=exc, countdown=5) from exc
+
+
+@shared_task(name="messaging.notify_booking_status", queue="messaging", acks_late=True)
+def notify_booking_status(booking_id: str, to_status: str) -> str | None:
+    """Tell the guest on their channel that the venue confirmed / declined / cancelled."""
+    sent = notifications.booking_status_notify(booking_id=booking_id, to_status=to_status)
+    return str(sent.pk) if sent is not None else None
+
+
+@periodic_job(name="conversation_snapshots", schedule=crontab(minute=40, hour=3), queue="messaging")
+@shared_task(name="messaging.conversation_snapshots")
+def conversation_snapshots() -> int:
+    """Daily encrypted snapshot of every conversation that changed in the last day."""
+    return services.conversation_snapshot_daily()
+
+
+@periodic_job(name="stuck_inbound_requeue", schedule=crontab(minute="*/5"), queue="messaging")
+@shared_task(name="messaging.stuck_inbound_requeue")
+def stuck_inbound_requeue() -> int:
+    """Re-enqueue channels whose inbound messages were never answered (a lost task or a dead worker)."""
+    channel_ids = services.interaction_requeue_stuck()
+    for channel_id in channel_ids:
+        process_channel_messages.delay(str(channel_id))
+    return len(channel_ids)

@@ -1,0 +1,283 @@
+"""The offline planner end to end: real tools (messaging.tools.registry) on demo venues,
+driven through the gateway exactly as a chat message would be."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from messaging.llm.gateway import run_turn
+from messaging.tests.fake_weather import fake_weather  # noqa: F401  (fixture)
+from messaging.types import ToolContext
+from venues import demo_data
+
+pytestmark = pytest.mark.django_db
+
+DECIMALS = {"latitude", "longitude", "average_spend", "deposit_amount", "minimum_spend", "referral_fee_pct", "rating_average"}
+
+
+@pytest.fixture
+def bali(db):
+    """The demo cities and venues, created the way agnt.demo does (without the agent registry)."""
+    from venues.models import City, Venue
+
+    cities = {}
+    for row in demo_data.CITIES:
+        # update_or_create: tolerant of rows a transactional test elsewhere may have committed
+        cities[row["slug"]], _ = City.objects.update_or_create(
+            slug=row["slug"], defaults={"name": row["name"], "latitude": Decimal(row["latitude"]), "longitude": Decimal(row["longitude"])},
+        )
+    for row in demo_data.VENUES:
+        fields = {k: v for k, v in row.items() if k not in {"slug", "city"}}
+        for key in DECIMALS & fields.keys():
+            fields[key] = Decimal(fields[key]) if fields[key] is not None else None
+        Venue.objects.update_or_create(slug=row["slug"], defaults={"city": cities[row["city"]], "status": "listed", **fields})
+    return cities
+
+
+@pytest.fixture
+def user(django_user_model, bali):
+    return django_user_model.objects.create_user(username="maya", password="x", display_name="Maya", city=bali["canggu"])
+
+
+@pytest.fixture(autouse=True)
+def offline(settings):
+    settings.LLM_PROVIDER = "offline"
+
+
+class Chat:
+    """A conversation: keeps history like the session store and the pending confirmation like the router."""
+
+    def __init__(self, user):
+        self.user = user
+        self.history: list[dict] = []
+
+    def say(self, text: str = "", *, image: bool = False, confirm: bool = False):
+        from messaging.tools.confirmation import pending_action_get
+
+        content = [{"type": "text", "text": text}] if text else []
+        if image:
+            content.append({"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": "/9j/4AAQ"}})
+        ctx = ToolContext(user=self.user, platform="telegram", confirmed_action=pending_action_get(user=self.user) if confirm else None)
+        result = run_turn(ctx=ctx, history=self.history, user_content=content)
+        self.history += result.new_messages
+        assert result.provider == "offline" and result.refused == ""
+        return result
+
+
+def _names_in(reply: str) -> list[str]:
+    from venues.models import Venue
+
+    return [name for name in Venue.objects.values_list("name", flat=True) if name in reply]
+
+
+def test_a_greeting_gets_the_help_menu_without_tools(user):
+    result = Chat(user).say("hi there")
+    assert result.tool_calls == []
+    assert "Hi Maya" in result.reply_text and "book" in result.reply_text
+
+
+def test_beach_clubs_in_canggu_are_searched_with_filters_and_listed_from_results(user):
+    from venues.models import Venue
+
+    result = Chat(user).say("any good beach club in Canggu?")
+    call = result.tool_calls[0]
+    assert call.name == "venue_search" and not call.is_error
+    assert call.input["category"] == "beach_club" and call.input["city"] == "Canggu"
+    expected = set(Venue.objects.filter(city__slug="canggu", category="beach_club").values_list("name", flat=True))
+    named = set(_names_in(result.reply_text))
+    assert named and named <= expected
+
+
+def test_vegan_cafe_in_ubud_for_four_tonight_uses_every_filter(user):
+    result = Chat(user).say("vegan cafe in Ubud for 4 tonight")
+    first = result.tool_calls[0].input
+    assert first["category"] == "cafe" and first["city"] == "Ubud" and first["party_size"] == 4
+    assert first["query"] == "vegan" and "open_at" in first
+    # Whatever the search returns (possibly after relaxing a filter), every venue named is a real Ubud café.
+    from venues.models import Venue
+
+    ubud_cafes = set(Venue.objects.filter(city__slug="ubud", category="cafe").values_list("name", flat=True))
+    named = set(_names_in(result.reply_text))
+    assert named <= ubud_cafes
+    assert named or "couldn't find" in result.reply_text
+
+
+def test_cheap_sushi_caps_the_price(user):
+    result = Chat(user).say("cheap sushi")
+    first = result.tool_calls[0].input
+    assert first["query"] == "sushi" and first["price_level_max"] == 2
+
+
+def test_opening_hours_of_a_venue_come_from_venue_details(user):
+    result = Chat(user).say("what are the opening hours of Kaito Omakase?")
+    assert [c.name for c in result.tool_calls] == ["venue_details"]
+    assert result.tool_calls[0].input == {"venue": "kaito-omakase"} or result.tool_calls[0].input["venue"].startswith("kaito")
+    assert "Opening hours:" in result.reply_text and "Mon:" in result.reply_text
+    assert "Kaito Omakase" in result.reply_text
+
+
+def test_a_question_about_a_venue_is_answered_from_its_knowledge_with_a_citation(user):
+    from venues.models import Venue
+
+    venue = Venue.objects.get(name="Tidehouse Beach Club")
+    result = Chat(user).say("does Tidehouse have a kids area?")
+    assert result.tool_calls[0].name == "ask_venue"
+    assert result.tool_calls[0].input["venue"] == venue.slug
+    if venue.knowledge_text:
+        assert "Tidehouse Beach Club" in result.reply_text and "—" in result.reply_text
+    else:
+        assert "won't guess" in result.reply_text
+
+
+def test_availability_question_resolves_friday_8pm_for_two(user):
+    result = Chat(user).say("is Luma Trattoria free on Friday at 8pm for 2?")
+    call = result.tool_calls[0]
+    assert call.name == "check_availability"
+    assert call.input["time"] == "20:00" and call.input["party_size"] == 2
+    from datetime import date
+
+    assert date.fromisoformat(call.input["date"]).weekday() == 4
+    assert "Luma Trattoria" in result.reply_text
+
+
+def _bookable_slot(venue_name: str, party: int):
+    from bookings.availability import free_slots
+    from venues.models import Venue
+
+    venue = Venue.objects.get(name=venue_name)
+    for offset in range(1, 8):
+        day = timezone.localdate() + timedelta(days=offset)
+        slots = free_slots(venue=venue, day=day, party_size=party).slots
+        if slots:
+            return venue, day, slots[len(slots) // 2]
+    raise AssertionError("no free slot in a week")
+
+
+def test_booking_asks_for_yes_and_books_only_after_it_then_cancel_and_list(user):
+    from bookings.models import VenueBooking
+
+    venue, day, slot = _bookable_slot("Luma Trattoria", 4)
+    chat = Chat(user)
+    asked = chat.say(f"book {venue.name} on {day:%Y-%m-%d} at {slot:%H:%M} for 4")
+    assert [c.name for c in asked.tool_calls] == ["create_booking"]
+    assert "YES" in asked.reply_text and venue.name in asked.reply_text
+    assert not VenueBooking.objects.exists()
+
+    done = chat.say("yes", confirm=True)
+    booking = VenueBooking.objects.get()
+    assert booking.party_size == 4 and booking.venue == venue and booking.user == user
+    assert booking.external_ref in done.reply_text and "isn't confirmed yet" in done.reply_text
+    assert done.tool_calls[0].input["confirmation_id"]
+
+    listed = chat.say("show my bookings")
+    assert listed.tool_calls[0].name == "list_my_bookings" and booking.external_ref in listed.reply_text
+
+    cancelled = chat.say(f"please cancel {booking.external_ref}")
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    assert "Cancelled" in cancelled.reply_text
+
+
+def test_a_no_drops_the_pending_booking(user):
+    from messaging.tools.confirmation import pending_action_get
+
+    venue, day, slot = _bookable_slot("Luma Trattoria", 2)
+    chat = Chat(user)
+    chat.say(f"book {venue.name} {day:%Y-%m-%d} {slot:%H:%M} for 2")
+    assert pending_action_get(user=user) is not None
+    reply = chat.say("no thanks")
+    assert pending_action_get(user=user) is None
+    assert "won't go ahead" in reply.reply_text
+
+
+def test_booking_without_a_time_offers_the_free_slots(user):
+    result = Chat(user).say("book Luma Trattoria tomorrow for 2")
+    assert [c.name for c in result.tool_calls] == ["check_availability"]
+    assert "Luma Trattoria" in result.reply_text
+
+
+def test_a_reminder_in_two_hours_is_scheduled(user):
+    from bookings.models import Reminder
+
+    before = timezone.now()
+    result = Chat(user).say("remind me to call the villa in 2 hours")
+    reminder = Reminder.objects.get(user=user)
+    assert reminder.text == "call the villa"
+    assert abs((reminder.due_at - before) - timedelta(hours=2)) < timedelta(minutes=2)
+    assert "call the villa" in result.reply_text
+
+
+def test_preferences_are_remembered_and_recalled(user):
+    chat = Chat(user)
+    saved = chat.say("I'm vegetarian")
+    assert saved.tool_calls[0].name == "remember_preference"
+    recalled = chat.say("what do you know about me?")
+    assert recalled.tool_calls[0].name == "recall_memories"
+    assert "egetarian" in recalled.reply_text
+
+
+def test_weather_now_in_the_users_city(user, fake_weather, settings):  # noqa: F811
+    result = Chat(user).say("what's the weather like?")
+    assert result.tool_calls[0].name == "get_weather" and not result.tool_calls[0].is_error
+    assert "29.4°C" in result.reply_text and "Canggu" in result.reply_text
+
+
+def test_a_meal_is_logged_in_the_food_diary(user):
+    from knowledge.models import FoodDiary
+
+    result = Chat(user).say("I had nasi goreng for lunch")
+    assert result.tool_calls[0].name == "food_diary_log"
+    assert result.tool_calls[0].input.get("meal_type") == "lunch"
+    if not result.tool_calls[0].is_error:
+        assert FoodDiary.objects.filter(user=user).count() == 1
+        assert "kcal" in result.reply_text
+
+
+def test_a_photo_without_caption_asks_what_it_is(user):
+    result = Chat(user).say(image=True)
+    assert result.tool_calls == [] and "photo" in result.reply_text.lower()
+
+
+def test_price_watch_takes_the_link_and_target(user):
+    result = Chat(user).say("watch https://shopee.co.id/product/123/456 and tell me when it drops below 150k")
+    call = result.tool_calls[0]
+    assert call.name == "price_watch" and call.input["target_price"] == 150000
+
+
+def test_an_unknown_message_gets_a_helpful_fallback(user):
+    result = Chat(user).say("blorp zzz")
+    assert result.tool_calls == [] and "I can" in result.reply_text
+
+
+def test_a_yes_with_nothing_pending_books_nothing(user):
+    from bookings.models import VenueBooking
+
+    result = Chat(user).say("yes")
+    assert result.tool_calls == [] and "nothing waiting" in result.reply_text
+    assert not VenueBooking.objects.exists()
+
+
+def test_parse_when_understands_common_phrases():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from messaging.llm.offline import parse_party_size, parse_when
+
+    now = datetime(2026, 3, 11, 14, 0, tzinfo=ZoneInfo("Asia/Makassar"))  # a Wednesday
+    when, rest = parse_when("tomorrow at 7pm for 4", now, prefer_evening=True)
+    assert (when.day.isoformat(), when.at.strftime("%H:%M")) == ("2026-03-12", "19:00")
+    assert parse_party_size(rest) == 4
+    when, _ = parse_when("on friday at 8", now, prefer_evening=True)
+    assert when.day.isoformat() == "2026-03-13" and when.at.hour == 20
+    when, _ = parse_when("24 dec 19:30", now, prefer_evening=True)
+    assert when.day.isoformat() == "2026-12-24" and when.at.strftime("%H:%M") == "19:30"
+    when, _ = parse_when("in 30 minutes", now, prefer_evening=False)
+    assert when.moment == now + timedelta(minutes=30)
+    assert parse_party_size("table for two at 8pm") == 2
+    assert parse_party_size("for 8pm") is None
+    assert re.sub(r"\s+", " ", parse_when("dinner tonight", now, prefer_evening=True)[1]).strip() == "dinner"
