@@ -53,9 +53,25 @@ class InteractionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
         "tokens_out", "sent_at", "delivered_at", "read_at", "created_at", "updated_at",
     )
 
+    actions = ("retry_failed",)
+
     @admin.display(description="text")
     def short_text(self, obj: Interaction) -> str:
         return obj.text[:80]
+
+    @admin.action(description="Retry failed messages (resend outbound, answer inbound again)", permissions=["retry"])
+    def retry_failed(self, request, queryset):
+        from messaging.services import interaction_retry_failed
+
+        sent, drained = interaction_retry_failed(interactions=queryset.filter(status="failed").select_related("channel"))
+        self.message_user(
+            request,
+            f"Queued {len(sent)} message(s) to resend and {len(drained)} conversation(s) to answer again; "
+            "selected messages that had not failed were left alone.",
+        )
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("messaging.view_interaction") and request.user.is_staff
 
     @admin.display(description="payload")
     def payload_json(self, obj: Interaction) -> str:

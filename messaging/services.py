@@ -346,3 +346,28 @@ def user_channel_deactivate(*, channel: UserChannel, reason: str = "") -> None:
     if channel.is_active:
         channel.is_active = False
         channel.save(update_fields=["is_active", "updated_at"])
+
+
+@transaction.atomic
+def interaction_retry_failed(*, interactions) -> tuple[list[str], list[str]]:
+    """Staff retry of failed messages: outbound ones go back to the send queue, inbound ones
+    are answered again. Returns (outbound ids to send, channel ids to drain), enqueued on commit."""
+    from messaging.send_queue import send_interaction
+    from messaging.tasks import process_channel_messages
+
+    to_send: list[str] = []
+    to_drain: set[str] = set()
+    for interaction in interactions:
+        if interaction.status != InteractionStatus.FAILED:
+            continue
+        if interaction.direction == InteractionDirection.OUTBOUND:
+            interaction_mark_status(interaction=interaction, status=InteractionStatus.QUEUED)
+            to_send.append(str(interaction.pk))
+        elif interaction.channel_id:
+            interaction_mark_status(interaction=interaction, status=InteractionStatus.RECEIVED)
+            to_drain.add(str(interaction.channel_id))
+    for interaction_id in to_send:
+        transaction.on_commit(lambda i=interaction_id: send_interaction.delay(i))
+    for channel_id in to_drain:
+        transaction.on_commit(lambda c=channel_id: process_channel_messages.delay(c))
+    return to_send, sorted(to_drain)

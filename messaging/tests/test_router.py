@@ -158,3 +158,19 @@ def test_messages_nobody_answered_are_requeued_and_stuck_ones_reset():
     assert channel_ids == {waiting.channel_id, stuck.channel_id}
     stuck.refresh_from_db()
     assert stuck.status == InteractionStatus.RECEIVED
+
+
+@pytest.mark.django_db
+def test_staff_can_retry_a_failed_inbound_message_from_the_admin(staff_client, settings, django_capture_on_commit_callbacks):
+    settings.LLM_PROVIDER = "offline"
+    interaction, _ = router.inbound_accept(_telegram("/help", 500), enqueue=False)
+    from messaging.services import interaction_mark_status
+
+    interaction_mark_status(interaction=interaction, status=InteractionStatus.FAILED, error="boom")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/admin/messaging/interaction/", {"action": "retry_failed", "_selected_action": [str(interaction.pk)]}, follow=True
+        )
+    assert b"1 conversation(s) to answer again" in response.content
+    interaction.refresh_from_db()
+    assert interaction.status == InteractionStatus.PROCESSED and router.replies_to(interaction)

@@ -126,7 +126,7 @@ def test_a_slow_tool_times_out_with_an_error(settings, monkeypatch):
         pass
 
     def slow(_args, _ctx):
-        time.sleep(1.0)
+        time.sleep(1.5)
         finished.set()
         return {"late": True}
 
@@ -135,8 +135,8 @@ def test_a_slow_tool_times_out_with_an_error(settings, monkeypatch):
     result = registry.execute_tool("slow", {}, ToolContext(user=object(), platform="telegram"))
     elapsed = time.monotonic() - started
     assert result.is_error and "did not answer within 0.5 seconds" in result.content["error"]
-    assert 0.45 < elapsed < 0.9
-    assert finished.wait(2)  # the abandoned worker still ends on its own
+    assert 0.45 < elapsed < 1.3
+    assert not finished.is_set() and finished.wait(3)  # the abandoned worker still ends on its own
 
 
 def test_inside_a_transaction_a_tool_sees_uncommitted_rows_and_a_failure_does_not_poison_it(ctx, monkeypatch):
