@@ -437,7 +437,10 @@ class DemoSeeder:
         return staff
 
     def run(self) -> dict[str, int]:
-        with transaction.atomic():
+        from bookings.signals import silenced
+
+        # demo history is written, not announced: no guest is messaged about seeded bookings
+        with silenced(), transaction.atomic():
             self.cities()
             self.venues()
             self.users()

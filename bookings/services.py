@@ -213,6 +213,8 @@ def booking_transition(
 def _announce_on_commit(booking: VenueBooking, *, from_status: str, to_status: str) -> None:
     # Notifications, fees and webhooks react to this signal; sending it only after
     # commit means nobody is told about a change that was rolled back.
+    if signals.is_silenced():
+        return
     booking_id = booking.pk
     transaction.on_commit(
         lambda: signals.booking_status_changed.send(

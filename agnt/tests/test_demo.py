@@ -31,3 +31,14 @@ def test_demo_bookings_carry_their_event_history():
     call_command("seed_demo", verbosity=0)
     completed = VenueBooking.objects.filter(status="completed").first()
     assert list(completed.events.order_by("created_at").values_list("to_status", flat=True)) == ["requested", "confirmed", "completed"]
+
+
+@pytest.mark.django_db
+def test_seeding_demo_bookings_messages_nobody(django_capture_on_commit_callbacks):
+    from messaging.models import Interaction
+
+    seeded = Interaction.objects.filter(direction="outbound", payload__has_key="notification")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", verbosity=0)
+    assert VenueBooking.objects.filter(status="confirmed").exists()
+    assert not seeded.exists()

@@ -61,6 +61,24 @@ class WindowClosed(ProviderPermanentError):
     """WhatsApp refused free-form text: the 24-hour customer-service window is closed (code 131047)."""
 
 
+STAND_IN_CREDENTIAL = "not-configured"
+
+
+def credential(value: str, *, name: str, base_url: str, provider_base_url: str) -> str:
+    """A provider credential, or a placeholder when a local stand-in is configured instead.
+
+    With the provider's real base URL an unset credential is a configuration error (no
+    point sending a request the provider must refuse). With the base URL pointed somewhere
+    else — a local fake, a staging proxy — the request goes out with a placeholder, so the
+    whole pipeline can be exercised without real keys.
+    """
+    if value:
+        return value
+    if base_url.rstrip("/") != provider_base_url.rstrip("/"):
+        return STAND_IN_CREDENTIAL
+    raise ProviderNotConfigured(f"{name} is not configured")
+
+
 _client: httpx.Client | None = None
 _client_lock = threading.Lock()
 

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from messaging.clients import (
     ProviderNotConfigured,
+    credential,
     ProviderPermanentError,
     ProviderRateLimited,
     ProviderTemporaryError,
@@ -32,10 +33,12 @@ def _version() -> str:
     return getattr(settings, "INSTAGRAM_API_VERSION", "v21.0")
 
 
+PROVIDER_BASE_URL = "https://graph.instagram.com"
+
+
 def _headers() -> dict[str, str]:
-    token = settings.INSTAGRAM_ACCESS_TOKEN
-    if not token:
-        raise ProviderNotConfigured("INSTAGRAM_ACCESS_TOKEN is not configured")
+    token = credential(settings.INSTAGRAM_ACCESS_TOKEN, name="INSTAGRAM_ACCESS_TOKEN",
+                       base_url=settings.INSTAGRAM_API_BASE_URL, provider_base_url=PROVIDER_BASE_URL)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -8,7 +8,9 @@ from typing import Any
 from django.conf import settings
 
 from messaging.clients import (
+    STAND_IN_CREDENTIAL,
     ProviderNotConfigured,
+    credential,
     ProviderPermanentError,
     ProviderRateLimited,
     ProviderTemporaryError,
@@ -23,11 +25,14 @@ MAX_TEXT_LENGTH = 4096
 _GONE = ("bot was blocked", "user is deactivated", "chat not found", "bot was kicked", "bot can't initiate")
 
 
+PROVIDER_BASE_URL = "https://api.telegram.org"
+
+
 def _token() -> str:
-    token = settings.TELEGRAM_BOT_TOKEN
-    if not token:
-        raise ProviderNotConfigured("TELEGRAM_BOT_TOKEN is not configured")
-    return token
+    token = credential(settings.TELEGRAM_BOT_TOKEN, name="TELEGRAM_BOT_TOKEN",
+                       base_url=settings.TELEGRAM_API_BASE_URL, provider_base_url=PROVIDER_BASE_URL)
+    # a stand-in still gets a token-shaped path segment: /bot0:not-configured/sendMessage
+    return token if token != STAND_IN_CREDENTIAL else f"0:{STAND_IN_CREDENTIAL}"
 
 
 def _url(method: str) -> str:

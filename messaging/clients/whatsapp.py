@@ -14,6 +14,7 @@ from django.conf import settings
 
 from messaging.clients import (
     ProviderNotConfigured,
+    credential,
     ProviderPermanentError,
     ProviderRateLimited,
     ProviderTemporaryError,
@@ -35,10 +36,12 @@ _GONE_CODES = {131026, 131030, 131021}
 _TEMPORARY_CODES = {1, 2, 131000, 131016, 133004}
 
 
+PROVIDER_BASE_URL = "https://waba-v2.360dialog.io"
+
+
 def _headers() -> dict[str, str]:
-    key = settings.D360_API_KEY
-    if not key:
-        raise ProviderNotConfigured("D360_API_KEY is not configured")
+    key = credential(settings.D360_API_KEY, name="D360_API_KEY",
+                     base_url=settings.WHATSAPP_API_BASE_URL, provider_base_url=PROVIDER_BASE_URL)
     return {"D360-API-KEY": key, "Content-Type": "application/json"}
 
 

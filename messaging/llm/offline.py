@@ -466,6 +466,8 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
                  r"\bwhat (?:have|did) i book|\bupcoming (?:bookings?|reservations?)\b|\bdo i have (?:a |any )?(?:bookings?|reservations?)\b", t) \
             and not re.search(r"\bbook (?:a|me)\b", t):
         return Intent("list_bookings", {"include_past": bool(re.search(r"\b(past|previous|history|old|all)\b", t))})
+    if re.search(r"^(?:please\s+)?(?:forget|delete|erase|stop remembering)\b|\bforget (?:that|about|everything|what)\b", t):
+        return Intent("forget")
     if re.search(r"\bwhat do you (?:know|remember)\b|\bwhat have you (?:remembered|learned)\b|\bmy (?:preferences|profile|memories)\b|"
                  r"\bdo you remember\b|\bwhat(?:'s| is) my\b", t):
         return Intent("recall")
@@ -1128,6 +1130,23 @@ def _plan_remember(turn, ctx, now, intent) -> Step:
     if not remembered:
         return _say("Noted — though I couldn't pick out a specific preference from that. Try e.g. \"I'm vegetarian\" or \"I love sunset bars\".")
     return _say("Got it, I'll remember: " + "; ".join(m.get("content", "") for m in remembered) + ".")
+
+
+def _plan_forget(turn, ctx, now, intent) -> Step:
+    done = turn.last("remember_preference")
+    if done is None:
+        what = re.sub(r"^(?:please\s+)?(?:forget|delete|erase|stop remembering)\s+(?:that\s+|about\s+)?", "",
+                      turn.text.strip(), flags=re.I).strip(" .!?") or "everything"
+        if re.fullmatch(r"(?:all|everything|it all|all of it|what you know(?: about me)?|my data)", what, flags=re.I):
+            what = "everything"
+        return _call("remember_preference", text=what[:480], forget=True)
+    if done.is_error:
+        return _say(f"I couldn't forget that: {_error_text(done.result)}")
+    result = done.result if isinstance(done.result, dict) else {}
+    count = int(result.get("forgotten") or 0)
+    if not count:
+        return _say("I don't have anything remembered that matches that. Ask \"what do you know about me?\" to see it all.")
+    return _say(f"Done — I've deleted {count} thing{'s' if count != 1 else ''} I remembered about you.")
 
 
 def _plan_recall(turn, ctx, now, intent) -> Step:

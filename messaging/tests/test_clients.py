@@ -44,8 +44,24 @@ def test_telegram_errors_are_typed(fake_telegram):
 
 def test_telegram_without_a_token_is_not_configured(settings):
     settings.TELEGRAM_BOT_TOKEN = ""
+    settings.TELEGRAM_API_BASE_URL = "https://api.telegram.org"
     with pytest.raises(ProviderNotConfigured):
         telegram.send_message("42", "x")
+
+
+def test_without_credentials_a_stand_in_base_url_still_gets_the_messages(settings, fake_telegram, fake_360dialog, fake_instagram):
+    from messaging.clients import instagram, whatsapp
+
+    settings.TELEGRAM_BOT_TOKEN = settings.D360_API_KEY = settings.INSTAGRAM_ACCESS_TOKEN = ""
+    # the stand-ins accept the placeholder credential, as a developer's fake server would
+    fake_telegram.token = "0:not-configured"
+    fake_360dialog.api_key = fake_instagram.token = "not-configured"
+    telegram.send_message("42", "hello telegram")
+    whatsapp.send_text("628111", "hello whatsapp")
+    instagram.send_text("IGSID-1", "hello instagram")
+    assert fake_telegram.texts() == ["hello telegram"] and "/bot0:not-configured/sendMessage" in fake_telegram.requests[-1].path
+    assert fake_360dialog.texts() == ["hello whatsapp"]
+    assert fake_instagram.texts() == ["hello instagram"]
 
 
 def test_an_unreachable_provider_is_a_temporary_error(settings):

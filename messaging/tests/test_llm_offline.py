@@ -281,3 +281,19 @@ def test_parse_when_understands_common_phrases():
     assert parse_party_size("table for two at 8pm") == 2
     assert parse_party_size("for 8pm") is None
     assert re.sub(r"\s+", " ", parse_when("dinner tonight", now, prefer_evening=True)[1]).strip() == "dinner"
+
+
+def test_forget_really_deletes_what_was_remembered(user):
+    from knowledge.models import UserMemory
+
+    chat = Chat(user)
+    chat.say("I'm allergic to peanuts")
+    chat.say("I'm vegetarian")
+    assert UserMemory.objects.filter(user=user).count() == 2
+    result = chat.say("forget that I'm allergic to peanuts")
+    assert [c.name for c in result.tool_calls] == ["remember_preference"] and result.tool_calls[0].input["forget"] is True
+    assert "deleted 1 thing" in result.reply_text
+    assert list(UserMemory.objects.filter(user=user).values_list("kind", flat=True)) != [] and not UserMemory.objects.filter(
+        user=user, content__icontains="peanut").exists()
+    assert "deleted 1 thing" in chat.say("forget everything").reply_text
+    assert not UserMemory.objects.filter(user=user).exists()

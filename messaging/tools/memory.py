@@ -11,6 +11,10 @@ from messaging.tools.base import Tool, ToolArgs, ToolFailure
 
 class RememberPreferenceArgs(ToolArgs):
     text: str = Field(..., min_length=2, description="What to remember, in the user's words ('I'm vegetarian').")
+    forget: bool = Field(
+        False, description="True when the user asks you to FORGET it: the matching memories are deleted for good "
+        "(text 'everything' deletes all of them).",
+    )
 
 
 def _interaction_uuid(ctx):
@@ -26,6 +30,8 @@ def run_remember_preference(args: RememberPreferenceArgs, ctx) -> dict:
     from knowledge.memory import user_memory_learn_from_message, user_memory_remember
     from knowledge.models import MemoryKind
 
+    if args.forget:
+        return _forget(args.text, ctx)
     interaction = _interaction_uuid(ctx)
     memories = user_memory_learn_from_message(user=ctx.user, text=args.text, interaction_id=interaction)
     if not memories:
@@ -40,6 +46,15 @@ def run_remember_preference(args: RememberPreferenceArgs, ctx) -> dict:
             raise ToolFailure("; ".join(exc.messages)) from None
         memories = [memory]
     return {"remembered": [{"kind": m.kind, "content": m.content} for m in memories]}
+
+
+def _forget(text: str, ctx) -> dict:
+    from knowledge.memory import user_memory_forget_matching
+
+    deleted = user_memory_forget_matching(user=ctx.user, text=text)
+    if not deleted:
+        return {"forgotten": 0, "note": f"nothing remembered matches {text!r}"}
+    return {"forgotten": deleted}
 
 
 class RecallMemoriesArgs(ToolArgs):
@@ -59,7 +74,8 @@ def run_recall_memories(args: RecallMemoriesArgs, ctx) -> dict:
 TOOLS = [
     Tool("remember_preference",
          "Remember something the user tells about themselves (diet, allergies, favourite areas, budget, usual party "
-         "size, tastes).", RememberPreferenceArgs, run_remember_preference),
+         "size, tastes) — or, with forget=true, delete what they ask you to forget.",
+         RememberPreferenceArgs, run_remember_preference),
     Tool("recall_memories", "What you remember about the user, optionally about one topic.",
          RecallMemoriesArgs, run_recall_memories),
 ]
