@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ from typing import Protocol, runtime_checkable
 import httpx
 import numpy as np
 from django.conf import settings
+
+# Celery's prefork workers fork after the tokenizer may have run its thread pool; the
+# library then warns and disables parallelism anyway. Batches here are small: run serial.
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from agnt.env import ConfigError
 from knowledge.models import EMBEDDING_DIMENSIONS

@@ -89,6 +89,7 @@ def inbound_accept(message: InboundMessage, *, enqueue: bool = True) -> tuple[In
             display_name=message.display_name,
             language_code=message.language_code,
             referral_code=message.referral_code,
+            with_user=False,
         )
         payload: dict[str, Any] = {"provider": message.payload, "media": [asdict(media) for media in message.media]}
         if message.referral_code:

@@ -25,6 +25,9 @@ from messaging.models import (
 from messaging.state import OUTBOUND_PROGRESS, InteractionStatus, can_transition_interaction
 
 
+LAST_INBOUND_RESOLUTION = timedelta(seconds=60)
+
+
 class InteractionTransitionError(ValueError):
     """The interaction status machine does not allow this move."""
 
@@ -34,7 +37,7 @@ def _new_username(platform: str) -> str:
     return f"{platform[:2]}-{secrets.token_hex(6)}"
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # joins the caller's transaction; the insert below has its own savepoint
 def user_channel_bind(
     *,
     platform: str,
@@ -44,6 +47,7 @@ def user_channel_bind(
     language_code: str = "",
     referral_code: str = "",
     user=None,
+    with_user: bool = True,
 ) -> tuple[UserChannel, bool]:
     """The binding for a platform identity, creating the user and the binding on first contact.
 
@@ -54,7 +58,9 @@ def user_channel_bind(
     if platform not in ChannelPlatform.values:
         raise ValueError(f"unknown channel platform {platform!r}")
     external_id = str(external_id)
-    channel = UserChannel.objects.select_related("user").filter(platform=platform, external_id=external_id).first()
+    channels = UserChannel.objects.filter(platform=platform, external_id=external_id)
+    # the webhook path only needs the binding (and user_id); the user row is loaded lazily
+    channel = (channels.select_related("user") if with_user else channels).first()
     if channel is not None:
         changed = []
         for field, value in (("username", username), ("display_name", display_name), ("language_code", language_code)):
@@ -90,7 +96,7 @@ def user_channel_bind(
     return channel, True
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # the insert has its own savepoint for the dedupe
 def interaction_record_inbound(
     *,
     platform: str,
@@ -111,8 +117,7 @@ def interaction_record_inbound(
     even when two deliveries race in parallel. The insert runs in a savepoint so the
     caller's transaction survives the rejection.
     """
-    if user is None and channel is not None:
-        user = channel.user
+    user_id = user.pk if user is not None else (channel.user_id if channel is not None else None)
     try:
         with transaction.atomic():
             interaction = Interaction.objects.create(
@@ -125,7 +130,7 @@ def interaction_record_inbound(
                 payload=payload or {},
                 status=InteractionStatus.RECEIVED,
                 channel=channel,
-                user=user,
+                user_id=user_id,
                 booking=booking,
                 api_key=api_key,
             )
@@ -135,8 +140,12 @@ def interaction_record_inbound(
         existing = Interaction.objects.get(platform=platform, provider_message_id=provider_message_id)
         return existing, False
     if channel is not None:
-        # the WhatsApp 24 h customer-service window opens at every inbound message
-        UserChannel.objects.filter(pk=channel.pk).update(last_inbound_at=interaction.created_at or timezone.now())
+        # The WhatsApp 24 h customer-service window opens at every inbound message. A burst
+        # of messages needs one write, not one per message: a minute changes nothing here.
+        now = interaction.created_at or timezone.now()
+        if channel.last_inbound_at is None or now - channel.last_inbound_at > LAST_INBOUND_RESOLUTION:
+            UserChannel.objects.filter(pk=channel.pk).update(last_inbound_at=now)
+            channel.last_inbound_at = now
     return interaction, True
 
 
