@@ -4,13 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-webhooks clean-data help
+.PHONY: run test bench bench-webhooks bench-bookings clean-data help
 
 help:
 	@echo "make run    run the platform (embedded PostgreSQL + Redis, demo data, admin user)"
 	@echo "make test   run the test suite against real PostgreSQL + pgvector and Redis"
 	@echo "make bench  run the benchmarks in bench/ (not part of the test suite)"
 	@echo "make bench-webhooks  webhook ingestion next to a trivial endpoint (bench/webhook_ingest.py)"
+	@echo "make bench-bookings  chat booking latency through the built-in gateway (bench/booking_latency.py)"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +29,9 @@ bench: $(STAMP)
 
 bench-webhooks: $(STAMP)
 	@$(PY) bench/webhook_ingest.py $(ARGS)
+
+bench-bookings: $(STAMP)
+	@$(PY) bench/booking_latency.py $(ARGS)
 
 clean-data:
 	@AGNT_DATA_DIR=$(CURDIR)/.data $(PY) -m agnt.devinfra stop || true

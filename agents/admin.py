@@ -8,14 +8,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from agents import services
+from agents import cards, registry, services
 from agents.models import (
     A2AEnvelope,
     Agent,
     AgentCard,
+    AgentKind,
     ApiKey,
     CardResponse,
     EnvelopeEvent,
+    GatewayMessage,
     ProjectMemory,
     WebhookDelivery,
     WebhookSubscription,
@@ -39,20 +41,73 @@ def pretty_json(value) -> str:
 # --- Registry ------------------------------------------------------------------------------
 
 
+class AgentForm(forms.ModelForm):
+    """Validates the DNA with the registry's rules, so the admin cannot store what the service refuses."""
+
+    class Meta:
+        model = Agent
+        fields = "__all__"
+
+    def clean_policies(self):
+        try:
+            return registry._clean_policies(self.cleaned_data.get("policies") or {})
+        except registry.AgentDnaError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_languages(self):
+        languages = self.cleaned_data.get("languages") or []
+        bad = [code for code in languages if not registry.LANGUAGE_RE.match(code)]
+        if bad:
+            raise forms.ValidationError(f"not language codes: {', '.join(bad)}")
+        return languages
+
+    def clean_skills(self):
+        skills = self.cleaned_data.get("skills") or []
+        unknown = sorted(set(skills) - set(A2AEnvelope.Intent.values))
+        if unknown:
+            raise forms.ValidationError(f"unknown skills (A2A intents): {', '.join(unknown)}")
+        return skills
+
+
+def _republish(request, agents) -> tuple[int, int, int]:
+    """card_publish for each platform/venue agent; returns (changed, unchanged, skipped)."""
+    changed = unchanged = skipped = 0
+    for agent in agents:
+        if agent.kind == AgentKind.CONSUMER:
+            skipped += 1  # consumer agents have no public card
+            continue
+        try:
+            _, did_change = cards.card_publish(agent=agent)
+        except cards.CardError as exc:
+            messages.error(request, f"{agent.agent_id}: {exc}")
+            skipped += 1
+            continue
+        changed += int(did_change)
+        unchanged += int(not did_change)
+    return changed, unchanged, skipped
+
+
 @admin.register(Agent)
 class AgentAdmin(AgntModelAdmin):
-    list_display = ("agent_id", "kind", "display_name", "status", "owner", "last_seen_at", "created_at")
+    form = AgentForm
+    list_display = ("agent_id", "kind", "display_name", "status", "owner", "card_published", "last_seen_at", "created_at")
     list_filter = ("kind", "status")
     search_fields = ("agent_id", "display_name", "user__username", "user__email", "venue__name", "venue__slug")
-    list_select_related = ("user", "venue")
+    list_select_related = ("user", "venue", "card")
     autocomplete_fields = ("user", "venue")
-    readonly_fields = ("inbox_key_hash", "last_seen_at", "created_at", "updated_at")
+    readonly_fields = (
+        "inbox_key_hash", "last_seen_at", "created_at", "updated_at", "card_url", "card_etag", "card_json",
+    )
     fieldsets = (
         (None, {"fields": ("agent_id", "kind", "display_name", "status", "user", "venue", "endpoint_url")}),
         ("DNA", {"fields": ("persona", "languages", "skills", "policies")}),
+        ("AgentCard", {"fields": ("card_url", "card_etag", "card_json")}),
         ("Gateway", {"fields": ("inbox_key_hash", "last_seen_at", "created_at", "updated_at")}),
     )
-    actions = ("pause_agents", "activate_agents")
+    actions = ("pause_agents", "activate_agents", "republish_cards")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("card", "venue__city")
 
     def get_readonly_fields(self, request, obj=None):
         # envelopes address agents by agent_id; changing it (or its owner) would orphan them
@@ -62,6 +117,50 @@ class AgentAdmin(AgntModelAdmin):
     @admin.display(description="owner")
     def owner(self, obj: Agent) -> str:
         return str(obj.venue or obj.user or "platform")
+
+    @staticmethod
+    def _card(obj: Agent) -> AgentCard | None:
+        try:
+            return obj.card
+        except AgentCard.DoesNotExist:
+            return None
+
+    @admin.display(description="card published")
+    def card_published(self, obj: Agent):
+        card = self._card(obj)
+        return card.published_at if card else "—"
+
+    @admin.display(description="public URL")
+    def card_url(self, obj: Agent) -> str:
+        if obj.kind == AgentKind.PLATFORM:
+            url = cards.platform_card_url()
+        elif obj.kind == AgentKind.VENUE and obj.venue is not None:
+            url = cards.venue_card_url(obj.venue)
+        else:
+            return "— (consumer agents have no public card)"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+
+    @admin.display(description="etag")
+    def card_etag(self, obj: Agent) -> str:
+        card = self._card(obj)
+        if card is None:
+            return "not published yet"
+        published = f"{card.published_at:%Y-%m-%d %H:%M}" if card.published_at else "—"
+        return f"{card.etag} (v{card.version}, published {published})"
+
+    @admin.display(description="card")
+    def card_json(self, obj: Agent) -> str:
+        card = self._card(obj)
+        return pretty_json(card.card) if card else "—"
+
+    def save_model(self, request, obj: Agent, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and obj.kind != AgentKind.CONSUMER and {"persona", "languages", "skills", "policies", "display_name",
+                                                          "endpoint_url", "status"} & set(form.changed_data):
+            # the public card shows the DNA: publish the new one now, not at the next refresh
+            changed, _, _ = _republish(request, [obj])
+            if changed:
+                self.message_user(request, "The agent's card was republished.")
 
     @admin.action(description="Pause selected agents", permissions=["change"])
     def pause_agents(self, request, queryset):
@@ -75,18 +174,33 @@ class AgentAdmin(AgntModelAdmin):
             services.agent_set_status(agent=agent, status=Agent.Status.ACTIVE)
         self.message_user(request, f"Activated {queryset.count()} agent(s).")
 
+    @admin.action(description="Republish AgentCards of selected agents", permissions=["change"])
+    def republish_cards(self, request, queryset):
+        changed, unchanged, skipped = _republish(request, queryset.select_related("venue__city"))
+        self.message_user(
+            request, f"Republished {changed} card(s); {unchanged} unchanged; {skipped} skipped (consumer agents have no card)."
+        )
+
 
 @admin.register(AgentCard)
 class AgentCardAdmin(AgntModelAdmin):
-    list_display = ("agent", "version", "protocol_version", "short_etag", "published_at")
+    list_display = ("agent", "version", "protocol_version", "short_etag", "published_at", "updated_at")
     search_fields = ("agent__agent_id", "agent__display_name")
     list_select_related = ("agent",)
     readonly_fields = ("agent", "version", "protocol_version", "etag", "published_at", "card_json", "updated_at")
     exclude = ("card",)
+    actions = ("republish_cards",)
 
     def has_add_permission(self, request) -> bool:
         # cards are published by agent_card_publish (from the agent's DNA), not typed in
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # shown, never typed over: the next refresh would overwrite a hand edit anyway
+        return False
+
+    def has_republish_permission(self, request) -> bool:
+        return request.user.has_perm("agents.change_agentcard")
 
     @admin.display(description="etag")
     def short_etag(self, obj: AgentCard) -> str:
@@ -96,22 +210,32 @@ class AgentCardAdmin(AgntModelAdmin):
     def card_json(self, obj: AgentCard) -> str:
         return pretty_json(obj.card)
 
+    @admin.action(description="Rebuild and republish selected cards", permissions=["republish"])
+    def republish_cards(self, request, queryset):
+        agents = [card.agent for card in queryset.select_related("agent__venue__city")]
+        changed, unchanged, skipped = _republish(request, agents)
+        self.message_user(request, f"Republished {changed} card(s); {unchanged} unchanged; {skipped} skipped.")
+
 
 # --- Envelopes ------------------------------------------------------------------------------
 
 
 class EnvelopeEventInline(EventLogInline):
     model = EnvelopeEvent
-    fields = ("created_at", "from_status", "to_status", "error")
+    fields = ("created_at", "from_status", "to_status", "error", "data")
 
 
 @admin.register(A2AEnvelope)
 class A2AEnvelopeAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     list_display = (
-        "envelope_id", "intent", "direction", "from_agent_id", "to_agent_id", "status", "attempts", "created_at",
+        "envelope_id", "intent", "direction", "from_agent_id", "to_agent_id", "booking_ref", "status", "attempts",
+        "created_at",
     )
     list_filter = ("status", "intent", "direction")
-    search_fields = ("envelope_id", "correlation_id", "from_agent_id", "to_agent_id")
+    # a booking reference (AG-7K3Q9D) finds every envelope of that negotiation
+    search_fields = ("=envelope_id", "=correlation_id", "=booking__external_ref", "from_agent_id", "to_agent_id")
+    search_help_text = "Envelope id, correlation id or booking reference (exact), or an agent id."
+    list_select_related = ("booking",)
     date_hierarchy = "created_at"
     paginator = EstimatedCountPaginator
     inlines = (EnvelopeEventInline,)
@@ -129,6 +253,10 @@ class A2AEnvelopeAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     @admin.display(description="payload")
     def payload_json(self, obj: A2AEnvelope) -> str:
         return pretty_json(obj.payload)
+
+    @admin.display(description="booking", ordering="booking__external_ref")
+    def booking_ref(self, obj: A2AEnvelope) -> str:
+        return (obj.booking.external_ref or str(obj.booking.pk)) if obj.booking_id else "—"
 
     @admin.action(description="Retry failed envelopes (re-queue)", permissions=["requeue"])
     def requeue_envelopes(self, request, queryset):
@@ -155,6 +283,27 @@ class EnvelopeEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     search_fields = ("envelope__envelope_id",)
     list_select_related = ("envelope",)
     paginator = EstimatedCountPaginator
+
+
+@admin.register(GatewayMessage)
+class GatewayMessageAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """The built-in gateway's inboxes: a log, never edited by hand."""
+
+    list_display = ("created_at", "recipient", "from_agent_id", "envelope_id", "priority", "status", "push_attempts", "delivered_at")
+    list_filter = ("status", "sent_with")
+    search_fields = ("=envelope_id", "recipient__agent_id", "from_agent_id")
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
+    paginator = EstimatedCountPaginator
+    exclude = ("payload",)
+    readonly_fields = (
+        "recipient", "from_agent_id", "envelope_id", "payload_json", "priority", "status", "sent_with",
+        "push_attempts", "last_error", "expires_at", "delivered_at", "created_at",
+    )
+
+    @admin.display(description="payload")
+    def payload_json(self, obj: GatewayMessage) -> str:
+        return pretty_json(obj.payload)
 
 
 # --- API keys -------------------------------------------------------------------------------

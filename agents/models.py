@@ -397,3 +397,63 @@ class CardResponse(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.card_kind} {self.card_id} · {self.responder_handle or self.user_id}"
+
+
+# --- Built-in gateway -----------------------------------------------------------------
+
+
+class GatewayMessageStatus(models.TextChoices):
+    PENDING = "pending", "Pending (in the inbox)"
+    DELIVERED = "delivered", "Delivered (pushed to the agent)"
+    DRAINED = "drained", "Drained (the agent fetched it)"
+    EXPIRED = "expired", "Expired (TTL passed undelivered)"
+
+
+_G = GatewayMessageStatus
+# A message leaves the inbox exactly once; the service checks this and a trigger re-checks it.
+GATEWAY_MESSAGE_TRANSITIONS: dict[str, frozenset[str]] = {
+    _G.PENDING: frozenset({_G.DELIVERED, _G.DRAINED, _G.EXPIRED}),
+    _G.DELIVERED: frozenset(),
+    _G.DRAINED: frozenset(),
+    _G.EXPIRED: frozenset(),
+}
+
+
+class GatewayMessage(BaseModel):
+    """One message in an agent's inbox on the project's built-in ClawPulse-compatible gateway.
+
+    The gateway's own durable queue, separate from A2AEnvelope (which is each agent's
+    record of what it sent or received): a remote agent that drains this inbox never sees
+    our envelope rows. ``payload`` is exactly what the sender posted (normally a signed
+    envelope). On arrival the gateway pushes it to the recipient; a drain or the fallback
+    job picks up what the push could not deliver. Rows are never deleted by the gateway.
+    """
+
+    Status = GatewayMessageStatus
+
+    recipient = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="gateway_messages")
+    from_agent_id = models.CharField(max_length=200)
+    envelope_id = models.CharField(max_length=64, blank=True, db_index=True, help_text="From the payload, when it is an envelope.")
+    payload = models.JSONField(default=dict)
+    priority = models.PositiveSmallIntegerField(default=5, help_text="0 (highest) to 9 (lowest).")
+    status = models.CharField(max_length=10, choices=GatewayMessageStatus.choices, default=GatewayMessageStatus.PENDING)
+    sent_with = models.CharField(max_length=10, blank=True, help_text="Which key sent it: platform, agent or internal.")
+    push_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = "gateway inbox message"
+        constraints = [
+            choices_check("status", GatewayMessageStatus, name="gateway_message_status_valid"),
+            models.CheckConstraint(condition=models.Q(priority__lte=9), name="gateway_message_priority_range"),
+        ]
+        indexes = [
+            # drain / fallback: one agent's pending messages, most urgent first
+            models.Index(fields=["recipient", "status", "priority", "created_at"], name="gateway_msg_inbox"),
+            models.Index(fields=["status", "created_at"], name="gateway_msg_status_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_agent_id} → {self.recipient_id} ({self.status})"

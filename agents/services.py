@@ -109,6 +109,21 @@ CONSUMER_AGENT_SKILLS = [
 ]
 
 
+AGENT_ID_MAX = 64  # Venue.cp_agent_id / User.cp_agent_id cache the id in 64 characters
+
+
+def venue_agent_id(venue) -> str:
+    """``venue-<slug>``; a slug too long for the cached id keeps its start plus a short hash,
+    so two long slugs with the same beginning still get different ids."""
+    agent_id = f"venue-{venue.slug}"
+    if len(agent_id) <= AGENT_ID_MAX:
+        return agent_id
+    import hashlib
+
+    digest = hashlib.sha256(venue.slug.encode()).hexdigest()[:8]
+    return f"{agent_id[: AGENT_ID_MAX - 9]}-{digest}"
+
+
 @transaction.atomic
 def agent_register_for_venue(*, venue) -> Agent:
     """The venue's agent, created on first call with DNA derived from the venue's rules."""
@@ -116,7 +131,7 @@ def agent_register_for_venue(*, venue) -> Agent:
         venue=venue,
         defaults={
             "kind": AgentKind.VENUE,
-            "agent_id": f"venue-{venue.slug}"[:200],
+            "agent_id": venue_agent_id(venue),
             "display_name": venue.name,
             "persona": f"The booking agent of {venue.name}. Polite, precise, never overbooks.",
             "languages": ["en", "id"],

@@ -286,6 +286,7 @@ class DemoSeeder:
             for status in ("sent", "delivered", "processed"):
                 envelope = a.envelope_transition(envelope=envelope, to_status=status)
             self.count("envelopes")
+        self.gateway_ping()
         _, created = ProjectMemory.objects.get_or_create(
             project="concierge", key="tone",
             defaults={"value": "Warm, brief, local. Suggest at most three venues at once.", "tags": ["style"], "author": "ops"},
@@ -296,6 +297,23 @@ class DemoSeeder:
             defaults={"card_kind": "poll", "user": self.consumers[0], "response": {"choice": "Tidehouse"}, "response_text": "Tidehouse!", "channel": "telegram"},
         )
         self.count("card responses", created)
+
+    def gateway_ping(self) -> None:
+        """One signed network.ping in the built-in gateway's inbox of the platform agent, so the
+        gateway admin has a row to show; the worker pushes it to the platform agent, which answers it."""
+        from agents.gateway import gateway_message_accept
+        from agents.models import GatewayMessage
+        from agents.registry import platform_agent
+        from agents.signing import build_envelope, sign_envelope
+
+        platform = platform_agent()
+        if GatewayMessage.objects.filter(recipient=platform, from_agent_id=f"{DEMO_MARK}-probe").exists():
+            return
+        envelope = sign_envelope(build_envelope(
+            intent="network.ping", from_agent_id=f"{DEMO_MARK}-probe", to_agent_id=platform.agent_id, payload={"demo": True},
+        ))
+        gateway_message_accept(to_agent_id=platform.agent_id, from_agent_id=f"{DEMO_MARK}-probe", payload=envelope)
+        self.count("gateway messages")
 
     def knowledge(self) -> None:
         from knowledge import services as k

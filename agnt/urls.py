@@ -13,4 +13,7 @@ urlpatterns = [
     path("api/", include("agnt.api.urls")),
     path("webhooks/", include("messaging.urls")),
     path("chat/", chat_page, name="chat"),
+    path("gateway/", include("agents.urls_gateway")),
+    path("bookings/", include("bookings.urls")),
+    path("", include("agents.urls_cards")),
 ]

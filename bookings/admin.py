@@ -127,7 +127,7 @@ class VenueBookingAdmin(VenueScopedAdminMixin, AgntModelAdmin):
     raw_id_fields = ("api_key",)
     paginator = EstimatedCountPaginator
     inlines = [BookingEventInline]
-    actions = ["confirm", "cancel", "mark_completed", "mark_no_show"]
+    actions = ["owner_approve", "owner_decline", "confirm", "cancel", "mark_completed", "mark_no_show"]
     fieldsets = (
         (None, {"fields": ("external_ref", "venue", "status", "status_reason", "source")}),
         ("Visit", {"fields": ("slot_start", "slot_end", "party_size", "special_requests", "venue_notes")}),
@@ -197,12 +197,28 @@ class VenueBookingAdmin(VenueScopedAdminMixin, AgntModelAdmin):
     def confirm(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
         self._run(request, queryset, "Confirmed", services.booking_confirm)
 
+    @admin.action(description="Approve selected requests (awaiting the venue)", permissions=["change"])
+    def owner_approve(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
+        # The venue agent's service: confirms against the diary and answers the guest's agent.
+        from agents.venue_agent import owner_approve
+
+        self._run(request, queryset, "Approved", owner_approve)
+
+    @admin.action(description="Decline selected requests (guest gets other times)", permissions=["change"])
+    def owner_decline(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
+        from agents.venue_agent import owner_decline
+
+        self._run(request, queryset, "Declined", owner_decline)
+
     @admin.action(description="Cancel selected bookings", permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
+        # Through the venue agent, so the guest's agent (possibly remote) hears of it too.
+        from agents.venue_agent import venue_booking_cancel
+
         reason = "Cancelled by the venue" if _actor_kind(request) == ActorKind.OWNER else "Cancelled by AGNT support"
         self._run(
             request, queryset, "Cancelled",
-            lambda **kw: services.booking_cancel(reason=reason, **kw),
+            lambda **kw: venue_booking_cancel(reason=reason, **kw),
         )
 
     @admin.action(description="Mark selected bookings completed", permissions=["change"])

@@ -13,7 +13,13 @@ The rules, all read from the Venue row:
 - pacing: at most ``covers_per_slot`` guests may ARRIVE in one slot;
 - capacity: at most ``capacity`` guests SEATED at once, where each booking holds its
   table from ``slot_start`` to ``slot_end``.
-Bookings that hold a table: requested, pending owner approval, counter-offered, confirmed.
+Bookings that hold a table: requested (in flight, counted conservatively for the
+concierge's pre-check), pending owner approval and confirmed. A counter-offered booking
+does not hold its original slot: the venue said no to that time.
+
+The venue agent decides with ``holding_statuses=DECISION_HOLDING_STATUSES`` and
+``exclude_booking_id`` (the request being decided): undecided requests do not hold a
+slot against each other there, the venue row lock serialises the decisions instead.
 """
 
 from __future__ import annotations
@@ -24,11 +30,13 @@ from typing import NamedTuple
 from django.utils import timezone
 
 from bookings.models import VenueBooking
-from bookings.state import ACTIVE_STATUSES
+from bookings.state import ACTIVE_STATUSES, BookingStatus
 from venues.models import Venue
 from venues.selectors import venue_opening_intervals, venue_timezone
 
-HOLDING_STATUSES = frozenset(ACTIVE_STATUSES)
+HOLDING_STATUSES = frozenset(ACTIVE_STATUSES - {BookingStatus.COUNTER_OFFERED})
+# What the venue agent counts when deciding: only bookings it has already given the slot to.
+DECISION_HOLDING_STATUSES = frozenset({BookingStatus.CONFIRMED, BookingStatus.PENDING_OWNER})
 
 
 class Unavailable:
@@ -81,7 +89,15 @@ def _candidate_starts(venue: Venue, day: date) -> list[datetime]:
     return sorted(set(starts))
 
 
-def free_slots(*, venue: Venue, day: date, party_size: int, now: datetime | None = None) -> FreeSlots:
+def free_slots(
+    *,
+    venue: Venue,
+    day: date,
+    party_size: int,
+    now: datetime | None = None,
+    holding_statuses: frozenset[str] = HOLDING_STATUSES,
+    exclude_booking_id=None,
+) -> FreeSlots:
     """Slot start times on ``day`` (the venue's local date) that can take ``party_size`` more guests.
 
     Two queries at most: the venue's city if not loaded, and the day's holding bookings.
@@ -111,11 +127,12 @@ def free_slots(*, venue: Venue, day: date, party_size: int, now: datetime | None
     slot = timedelta(minutes=max(5, venue.slot_minutes or 30))
     duration = timedelta(minutes=venue.booking_duration_minutes)
     window_start, window_end = starts[0], starts[-1] + max(slot, duration)
-    bookings = list(
-        VenueBooking.objects.filter(
-            venue=venue, status__in=HOLDING_STATUSES, slot_start__lt=window_end, slot_end__gt=window_start
-        ).values_list("slot_start", "slot_end", "party_size")
+    holding = VenueBooking.objects.filter(
+        venue=venue, status__in=holding_statuses, slot_start__lt=window_end, slot_end__gt=window_start
     )
+    if exclude_booking_id is not None:
+        holding = holding.exclude(pk=exclude_booking_id)
+    bookings = list(holding.values_list("slot_start", "slot_end", "party_size"))
     free = [
         start for start in starts
         if _arrivals(bookings, start, start + slot) + party_size <= venue.covers_per_slot
@@ -139,7 +156,7 @@ def _peak_seated(bookings, start: datetime, end: datetime) -> int:
     )
 
 
-def slot_is_free(*, venue: Venue, start: datetime, party_size: int, now: datetime | None = None) -> FreeSlots:
+def slot_is_free(*, venue: Venue, start: datetime, party_size: int, now: datetime | None = None, **holding) -> FreeSlots:
     """Can the venue take ``party_size`` at exactly ``start``? ``slots`` is ``[start]`` when
     it can; otherwise empty with the reason (``fully_booked`` when the time is simply not
     a free slot, e.g. between slots, outside hours or taken).
@@ -150,7 +167,7 @@ def slot_is_free(*, venue: Venue, start: datetime, party_size: int, now: datetim
     local = start.astimezone(venue_timezone(venue))
     reason = ""
     for day in (local.date(), local.date() - timedelta(days=1)):
-        result = free_slots(venue=venue, day=day, party_size=party_size, now=now)
+        result = free_slots(venue=venue, day=day, party_size=party_size, now=now, **holding)
         if local in result.slots:
             return FreeSlots([local])
         if day == local.date():
@@ -158,13 +175,19 @@ def slot_is_free(*, venue: Venue, start: datetime, party_size: int, now: datetim
     return FreeSlots([], reason or Unavailable.FULLY_BOOKED)
 
 
-def nearest_free_slots(*, venue: Venue, start: datetime, party_size: int, count: int = 3, now: datetime | None = None) -> list[datetime]:
+def nearest_free_slots(
+    *, venue: Venue, start: datetime, party_size: int, count: int = 3, now: datetime | None = None, **holding
+) -> list[datetime]:
     """The free slots closest to ``start`` (for "not then, but how about …"), from its local
-    day and, for small hours, the evening before whose opening runs past midnight."""
+    day and, for small hours, the evening before whose opening runs past midnight.
+
+    ``holding`` passes ``holding_statuses`` / ``exclude_booking_id`` on to :func:`free_slots`."""
     local = start.astimezone(venue_timezone(venue))
-    slots = free_slots(venue=venue, day=local.date(), party_size=party_size, now=now).slots
+    slots = free_slots(venue=venue, day=local.date(), party_size=party_size, now=now, **holding).slots
     slots += [
-        slot for slot in free_slots(venue=venue, day=local.date() - timedelta(days=1), party_size=party_size, now=now).slots
+        slot for slot in free_slots(
+            venue=venue, day=local.date() - timedelta(days=1), party_size=party_size, now=now, **holding
+        ).slots
         if slot.date() == local.date() or abs((slot - local).total_seconds()) <= 6 * 3600
     ]
     return sorted(set(slots), key=lambda slot: (abs((slot - local).total_seconds()), slot))[:count]

@@ -346,3 +346,147 @@ class TransportEvent(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+# --------------------------------------------------------------------------- lifecycle (Issue 4)
+
+
+class BookingMessageKind(models.TextChoices):
+    REMINDER_DAY_BEFORE = "reminder_day_before", "Reminder the day before"
+    REMINDER_TWO_HOURS = "reminder_two_hours", "Reminder two hours before"
+    RATING_REQUEST = "rating_request", "Rating request after the visit"
+
+
+class BookingMessageOutcome(models.TextChoices):
+    QUEUED = "queued", "Queued on the guest's channel"
+    NO_CHANNEL = "no_channel", "Skipped: the guest has no channel"
+
+
+class BookingMessage(BaseModel):
+    """One lifecycle message the jobs sent (or meant to send) a booking's guest: a reminder or
+    a rating request.
+
+    The row is the jobs' memory: the unique (booking, kind) pair is what makes a re-run of
+    booking_reminders or request_post_visit_ratings send nothing twice, and what a "keep",
+    "cancel" or "rate 4" reply is matched against. ``interaction_id`` is the outbound
+    messaging.Interaction (no FK: messaging already depends on bookings).
+    """
+
+    Kind = BookingMessageKind
+    Outcome = BookingMessageOutcome
+
+    booking = models.ForeignKey(VenueBooking, on_delete=models.CASCADE, related_name="lifecycle_messages")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=24, choices=BookingMessageKind.choices)
+    outcome = models.CharField(max_length=12, choices=BookingMessageOutcome.choices, default=BookingMessageOutcome.QUEUED)
+    platform = models.CharField(max_length=10, blank=True, help_text="The channel's platform the message went to.")
+    interaction_id = models.UUIDField(null=True, blank=True)
+
+    class Meta(BaseModel.Meta):
+        constraints = [
+            choices_check("kind", BookingMessageKind, name="booking_message_kind_valid"),
+            choices_check("outcome", BookingMessageOutcome, name="booking_message_outcome_valid"),
+            models.UniqueConstraint(fields=["booking", "kind"], name="booking_message_once_per_kind"),
+        ]
+        indexes = [models.Index(fields=["user", "kind", "-created_at"], name="booking_message_user_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.booking_id}"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    NOTIFIED = "notified", "Told a table opened up"
+    CANCELLED = "cancelled", "Left the waitlist"
+    EXPIRED = "expired", "Expired (the time passed)"
+
+
+W = WaitlistStatus
+# Declared here rather than in bookings.state because only this model uses it; the
+# migration turns the same table into a trigger. A notified guest is done: they were
+# told once, and asking again puts them back in line with a new entry.
+WAITLIST_TRANSITIONS: dict[str, frozenset[str]] = {
+    W.WAITING: frozenset({W.NOTIFIED, W.CANCELLED, W.EXPIRED}),
+    W.NOTIFIED: frozenset(),
+    W.CANCELLED: frozenset(),
+    W.EXPIRED: frozenset(),
+}
+
+
+class WaitlistEntry(TimestampedModel):
+    """A guest waiting for a table at a venue around a time that was full when they asked.
+
+    When a booking at the venue near that time is cancelled, waitlist_promote tells the
+    first entries (oldest first) whose party now fits; ``offered_booking`` is that
+    cancellation (it also marks the cancellation as handled) and ``offered_slot`` the time
+    they were offered.
+    """
+
+    Status = WaitlistStatus
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries")
+    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="waitlist_entries")
+    party_size = models.PositiveSmallIntegerField()
+    slot_start = models.DateTimeField(help_text="The time the guest asked for.")
+    flexibility_minutes = models.PositiveSmallIntegerField(
+        default=60, help_text="How far from the asked time (either way) an opening still interests the guest."
+    )
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING)
+    offered_booking = models.ForeignKey(
+        VenueBooking, null=True, blank=True, on_delete=models.SET_NULL, related_name="waitlist_offers",
+        help_text="The cancelled booking whose table was offered.",
+    )
+    offered_slot = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    interaction_id = models.UUIDField(null=True, blank=True)
+
+    class Meta(TimestampedModel.Meta):
+        ordering = ["created_at"]
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            choices_check("status", WaitlistStatus, name="waitlist_status_valid"),
+            models.CheckConstraint(condition=models.Q(party_size__gte=1), name="waitlist_party_size_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(status=WaitlistStatus.NOTIFIED) | models.Q(notified_at__isnull=False),
+                name="waitlist_notified_time",
+            ),
+            # Asking twice for the same table keeps one place in line.
+            models.UniqueConstraint(
+                fields=["user", "venue", "slot_start"], condition=models.Q(status=WaitlistStatus.WAITING),
+                name="waitlist_one_waiting_per_slot",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["venue", "slot_start"], condition=models.Q(status=WaitlistStatus.WAITING), name="waitlist_waiting"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue} · {self.slot_start:%Y-%m-%d %H:%M} · {self.party_size}p"
+
+
+class GuestReliability(TimestampedModel):
+    """A guest's no-show record over the recent window, recomputed by no_show_strikes_recompute.
+
+    ``needs_owner_approval`` is what the venue agent reads (through
+    bookings.selectors.guest_needs_owner_approval): a guest with too many recent no-shows
+    is not auto-confirmed; the venue's owner decides.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="booking_reliability")
+    no_show_count = models.PositiveSmallIntegerField(default=0, help_text="No-shows within the window.")
+    window_days = models.PositiveSmallIntegerField(default=180)
+    last_no_show_at = models.DateTimeField(null=True, blank=True)
+    needs_owner_approval = models.BooleanField(default=False)
+    computed_at = models.DateTimeField()
+
+    class Meta(TimestampedModel.Meta):
+        verbose_name_plural = "guest reliability"
+        indexes = [
+            models.Index(fields=["user"], condition=models.Q(needs_owner_approval=True), name="guest_reliability_flagged"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.no_show_count} no-show(s) in {self.window_days} d"

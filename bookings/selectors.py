@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from bookings.models import Reminder, TransportBooking, VenueBooking
 from bookings.state import (
     ACTIVE_STATUSES,
+    BookingStatus,
     TRANSPORT_IN_FLIGHT_STATUSES,
     ReminderStatus,
     TransportStatus,
@@ -48,4 +49,152 @@ def transport_quotes_expired(*, now: datetime | None = None) -> QuerySet[Transpo
     """Open quotes past their expiry (the sweeper moves them to ``expired``)."""
     return TransportBooking.objects.filter(
         status__in=[TransportStatus.QUOTED, TransportStatus.AWAITING_CONFIRMATION], quote_expires_at__lte=now or timezone.now()
+    )
+
+
+# --------------------------------------------------------------------------- lifecycle (Issue 4)
+
+
+def _setting(name: str, default):
+    from django.conf import settings
+
+    return getattr(settings, name, default)
+
+
+def bookings_stale_pending(*, now: datetime | None = None) -> QuerySet[VenueBooking]:
+    """Undecided bookings nobody will decide any more, for expire_pending_bookings.
+
+    - requested: the venue agent did not answer within BOOKINGS_REQUEST_TTL_MINUTES (the
+      envelope sweep normally expires these first; this is the backstop);
+    - counter-offered: the guest did not pick a slot within BOOKINGS_COUNTER_OFFER_TTL_MINUTES;
+    - pending owner: the owner's deadline passed BOOKINGS_OWNER_DECISION_GRACE_MINUTES ago
+      (the venue agent's own job declines politely at the deadline; this only catches what
+      it missed), or, without a deadline, nobody decided within BOOKINGS_PENDING_OWNER_TTL_HOURS;
+    - any of them once the slot has started.
+    """
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    requested_ttl = timedelta(minutes=int(_setting("BOOKINGS_REQUEST_TTL_MINUTES", 30)))
+    counter_ttl = timedelta(minutes=int(_setting("BOOKINGS_COUNTER_OFFER_TTL_MINUTES", 120)))
+    owner_grace = timedelta(minutes=int(_setting("BOOKINGS_OWNER_DECISION_GRACE_MINUTES", 30)))
+    owner_ttl = timedelta(hours=int(_setting("BOOKINGS_PENDING_OWNER_TTL_HOURS", 24)))
+    S = BookingStatus
+    return (
+        VenueBooking.objects.filter(
+            Q(status__in=[S.REQUESTED, S.COUNTER_OFFERED, S.PENDING_OWNER], slot_start__lte=now)
+            | Q(status=S.REQUESTED, created_at__lt=now - requested_ttl)
+            | Q(status=S.COUNTER_OFFERED, updated_at__lt=now - counter_ttl)
+            | Q(status=S.PENDING_OWNER, owner_decision_deadline__lt=now - owner_grace)
+            | Q(status=S.PENDING_OWNER, owner_decision_deadline__isnull=True, updated_at__lt=now - owner_ttl)
+        )
+        .order_by("created_at")
+    )
+
+
+def bookings_past_to_complete(*, now: datetime | None = None) -> QuerySet[VenueBooking]:
+    """Confirmed bookings whose visit ended longer ago than the venue's time to report a no-show."""
+    grace = timedelta(hours=int(_setting("BOOKINGS_NO_SHOW_GRACE_HOURS", 12)))
+    return VenueBooking.objects.filter(
+        status=BookingStatus.CONFIRMED, slot_end__lte=(now or timezone.now()) - grace
+    ).order_by("slot_end")
+
+
+def bookings_due_reminder(*, kind: str, now: datetime | None = None) -> QuerySet[VenueBooking]:
+    """Confirmed bookings of known guests inside ``kind``'s reminder window, not reminded yet.
+
+    The window runs from the reminder's lead time before the visit until the next
+    reminder's (a late job run sends the nearer reminder, never a stale "tomorrow").
+    """
+    from bookings.models import BookingMessage
+    from bookings.services import REMINDER_LEADS, REMINDER_MIN_NOTICE_EXTRA
+
+    now = now or timezone.now()
+    lead = REMINDER_LEADS[kind]
+    shorter = [other for other in REMINDER_LEADS.values() if other < lead]
+    until = max(shorter, default=timedelta(0))
+    return (
+        VenueBooking.objects.filter(
+            status=BookingStatus.CONFIRMED, user__isnull=False,
+            slot_start__gt=now + until, slot_start__lte=now + lead,
+            created_at__lte=F("slot_start") - (lead + REMINDER_MIN_NOTICE_EXTRA),
+        )
+        .exclude(Exists(BookingMessage.objects.filter(booking=OuterRef("pk"), kind=kind)))
+        .order_by("slot_start")
+    )
+
+
+def bookings_due_rating_request(*, now: datetime | None = None) -> QuerySet[VenueBooking]:
+    """Completed, unrated visits of known guests from the last few days not asked about yet."""
+    from bookings.models import BookingMessage, BookingMessageKind, BookingRating
+
+    now = now or timezone.now()
+    within = timedelta(days=int(_setting("BOOKINGS_RATING_REQUEST_WITHIN_DAYS", 3)))
+    return (
+        VenueBooking.objects.filter(
+            status=BookingStatus.COMPLETED, user__isnull=False, completed_at__gte=now - within, slot_end__lte=now
+        )
+        .exclude(Exists(BookingRating.objects.filter(booking=OuterRef("pk"))))
+        .exclude(Exists(BookingMessage.objects.filter(booking=OuterRef("pk"), kind=BookingMessageKind.RATING_REQUEST)))
+        .select_related("venue__city")
+        .order_by("completed_at")
+    )
+
+
+def cancellations_for_waitlist(*, now: datetime | None = None) -> QuerySet[VenueBooking]:
+    """Bookings cancelled in the last day for a time still ahead, at a venue with guests
+    waiting, whose table was not offered yet."""
+    from bookings.models import WaitlistEntry, WaitlistStatus
+
+    now = now or timezone.now()
+    return (
+        VenueBooking.objects.filter(status=BookingStatus.CANCELLED, cancelled_at__gte=now - timedelta(days=1), slot_start__gt=now)
+        .filter(Exists(WaitlistEntry.objects.filter(venue=OuterRef("venue"), status=WaitlistStatus.WAITING, slot_start__gt=now)))
+        .exclude(Exists(WaitlistEntry.objects.filter(offered_booking=OuterRef("pk"))))
+        .order_by("cancelled_at")
+    )
+
+
+def waitlist_candidates(*, booking: VenueBooking) -> QuerySet:
+    """Waiting entries at the booking's venue that could use its time, first come first served.
+
+    An entry matches when the freed slot is within a day of its asked time; the service
+    then applies each entry's own flexibility against the diary.
+    """
+    from bookings.models import WaitlistEntry, WaitlistStatus
+
+    return (
+        WaitlistEntry.objects.filter(
+            venue_id=booking.venue_id, status=WaitlistStatus.WAITING,
+            slot_start__gte=booking.slot_start - timedelta(days=1), slot_start__lte=booking.slot_start + timedelta(days=1),
+        )
+        .select_related("user")
+        .order_by("created_at")
+    )
+
+
+def guest_needs_owner_approval(*, user) -> bool:
+    """Whether the venue agent must send this guest's requests to the owner instead of
+    auto-confirming: too many recent no-shows (bookings.models.GuestReliability, kept by
+    no_show_strikes_recompute and bookings.services.guest_reliability_recompute).
+
+    Anonymous requests (no user: external API bookings) have no record and are not flagged.
+    """
+    from bookings.models import GuestReliability
+
+    if user is None or getattr(user, "pk", None) is None:
+        return False
+    return GuestReliability.objects.filter(user_id=user.pk, needs_owner_approval=True).exists()
+
+
+def booking_message_latest(*, user, kinds, since: datetime) -> "BookingMessage | None":  # noqa: F821
+    """The guest's most recent lifecycle message of ``kinds`` since ``since`` (what a bare
+    "keep" / "cancel" / "4" reply answers)."""
+    from bookings.models import BookingMessage
+
+    return (
+        BookingMessage.objects.filter(user=user, kind__in=list(kinds), created_at__gte=since)
+        .select_related("booking__venue__city")
+        .order_by("-created_at")
+        .first()
     )

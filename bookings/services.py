@@ -508,3 +508,414 @@ def transport_transition(
 
 def transport_cancel(*, transport: TransportBooking, actor=None, actor_kind: str = ActorKind.CONSUMER, reason: str = "") -> TransportBooking:
     return transport_transition(transport=transport, to_status=TransportStatus.CANCELLED, actor=actor, actor_kind=actor_kind, reason=reason)
+
+
+# --------------------------------------------------------------------------- lifecycle jobs (Issue 4)
+#
+# The periodic jobs in bookings/tasks.py each call one batch function below. A batch
+# works booking by booking, each in its own transaction (one bad row must not roll back
+# the rest), and every send is remembered in a row checked under the booking's lock, so
+# a re-run — or two workers racing — sends nothing twice.
+
+import logging  # noqa: E402
+
+from django.conf import settings as django_settings  # noqa: E402
+
+from bookings.models import (  # noqa: E402
+    WAITLIST_TRANSITIONS,
+    BookingMessage,
+    BookingMessageKind,
+    BookingMessageOutcome,
+    GuestReliability,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def lifecycle_setting(name: str, default):
+    """Lifecycle knobs (all optional in settings; the defaults are the product's rules)."""
+    return getattr(django_settings, name, default)
+
+
+# How long before the visit each reminder goes out, and how much notice a booking must
+# have had for it to be worth sending: a guest who booked this afternoon for tonight
+# does not need a "see you tomorrow" message, and one who booked 2½ hours ago not a
+# "two hours to go" one.
+REMINDER_LEADS: dict[str, timedelta] = {
+    BookingMessageKind.REMINDER_DAY_BEFORE: timedelta(hours=24),
+    BookingMessageKind.REMINDER_TWO_HOURS: timedelta(hours=2),
+}
+REMINDER_MIN_NOTICE_EXTRA = timedelta(hours=1)
+# Rating requests wait for the venue's daytime: nobody wants "how was dinner?" at 1 am.
+RATING_REQUEST_LOCAL_HOURS = range(9, 21)
+
+
+def _guest_message_send(*, booking: VenueBooking, kind: str, build) -> BookingMessage | None:
+    """Send one lifecycle message of ``kind`` to the booking's guest, at most once ever.
+
+    ``build(booking, platform) -> (text, reply_markup | None)``. Runs inside the caller's
+    transaction with the booking row locked; returns None when it was already sent.
+    """
+    from messaging.models import InteractionSource
+    from messaging.outbound import reply_send
+    from messaging.services import user_channel_preferred
+
+    if BookingMessage.objects.filter(booking=booking, kind=kind).exists():
+        return None
+    channel = user_channel_preferred(user=booking.user)
+    if channel is None:
+        # Remember the miss too: retrying every five minutes would not find a channel
+        # the guest never gave us, and a late reminder is worse than none.
+        return BookingMessage.objects.create(
+            booking=booking, user=booking.user, kind=kind, outcome=BookingMessageOutcome.NO_CHANNEL
+        )
+    text, markup = build(booking, channel.platform)
+    payload: dict[str, Any] = {"notification": f"booking:{booking.pk}:{kind}"}
+    if markup and channel.platform == "telegram":
+        payload["reply_markup"] = markup
+    interaction = reply_send(channel=channel, text=text, booking=booking, source=InteractionSource.SYSTEM, payload=payload)
+    return BookingMessage.objects.create(
+        booking=booking, user=booking.user, kind=kind, outcome=BookingMessageOutcome.QUEUED,
+        platform=channel.platform, interaction_id=interaction.pk,
+    )
+
+
+@transaction.atomic
+def booking_reminder_send(*, booking: VenueBooking, kind: str, now: datetime | None = None) -> BookingMessage | None:
+    """Remind the guest of a confirmed booking (day before / two hours before), once per kind.
+
+    The message carries Keep / Cancel buttons on Telegram and asks for a "keep" or
+    "cancel" reply elsewhere (bookings.replies handles both).
+    """
+    from bookings import replies
+
+    if kind not in REMINDER_LEADS:
+        raise ReminderError(f"{kind!r} is not a booking reminder")
+    now = now or timezone.now()
+    locked = VenueBooking.objects.select_for_update(of=("self",)).select_related("venue__city", "user").get(pk=booking.pk)
+    if locked.status != BookingStatus.CONFIRMED or locked.user is None or locked.slot_start <= now:
+        return None
+    return _guest_message_send(
+        booking=locked, kind=kind,
+        build=lambda b, platform: (replies.reminder_text(b, kind=kind, platform=platform, now=now), replies.booking_reply_markup(b)),
+    )
+
+
+@transaction.atomic
+def booking_rating_request_send(*, booking: VenueBooking) -> BookingMessage | None:
+    """Ask the guest of a completed visit for a 1–5 rating, once per booking."""
+    from bookings import replies
+
+    locked = VenueBooking.objects.select_for_update(of=("self",)).select_related("venue__city", "user").get(pk=booking.pk)
+    if locked.status != BookingStatus.COMPLETED or locked.user is None or BookingRating.objects.filter(booking=locked).exists():
+        return None
+    return _guest_message_send(
+        booking=locked, kind=BookingMessageKind.RATING_REQUEST,
+        build=lambda b, platform: (replies.rating_request_text(b, platform=platform), replies.rating_reply_markup(b)),
+    )
+
+
+ATTENDANCE_CONFIRMED = "attendance_confirmed"
+
+
+@transaction.atomic
+def booking_attendance_confirm(*, booking: VenueBooking, user) -> bool:
+    """The guest answered a reminder with "keep": note it on the booking's log (no status
+    change — it stays confirmed). Returns False if it was already noted."""
+    locked = VenueBooking.objects.select_for_update().get(pk=booking.pk)
+    if locked.user_id != user.pk:
+        raise BookingError("only the guest who booked can confirm they are coming")
+    if locked.status != BookingStatus.CONFIRMED:
+        raise BookingTransitionError(f"booking {locked.external_ref} is {locked.status}, not confirmed")
+    if locked.events.filter(data__kind=ATTENDANCE_CONFIRMED).exists():
+        return False
+    BookingEvent.objects.create(
+        booking=locked, from_status=locked.status, to_status=locked.status, actor=user, actor_kind=ActorKind.CONSUMER,
+        reason="the guest confirmed they are coming", data={"kind": ATTENDANCE_CONFIRMED},
+    )
+    return True
+
+
+def _each(bookings, action, *, label: str) -> int:
+    """Apply ``action`` to each booking in its own transaction; count the ones it acted on."""
+    done = 0
+    for booking in bookings:
+        try:
+            if action(booking):
+                done += 1
+        except BookingTransitionError as exc:
+            # Someone (the venue agent, the guest) moved it meanwhile: nothing to do.
+            logger.info("%s skipped booking %s: %s", label, booking.pk, exc)
+        except Exception:
+            logger.exception("%s failed for booking %s", label, booking.pk)
+    return done
+
+
+def bookings_expire_stale(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Expire booking requests nobody will answer any more (see selectors.bookings_stale_pending).
+
+    The guest is told by messaging.notifications (expired is a notified status).
+    """
+    from bookings.selectors import bookings_stale_pending
+
+    now = now or timezone.now()
+
+    def expire(booking: VenueBooking) -> bool:
+        reason = "the slot has passed" if booking.slot_start <= now else "no answer in time"
+        booking_transition(booking=booking, to_status=BookingStatus.EXPIRED, actor_kind=ActorKind.SYSTEM, reason=reason)
+        return True
+
+    return _each(list(bookings_stale_pending(now=now)[:limit]), expire, label="expire_pending_bookings")
+
+
+def bookings_complete_past(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Complete confirmed bookings whose visit ended more than the no-show grace ago.
+
+    No-shows are only ever marked by the venue (owner or staff, through
+    booking_mark_no_show): we have no signal that a guest did not come, and a false
+    no-show strike costs a real guest their auto-confirmation. So a visit the venue did
+    not flag within BOOKINGS_NO_SHOW_GRACE_HOURS counts as having happened.
+    """
+    from bookings.selectors import bookings_past_to_complete
+
+    now = now or timezone.now()
+    grace = int(lifecycle_setting("BOOKINGS_NO_SHOW_GRACE_HOURS", 12))
+
+    def complete(booking: VenueBooking) -> bool:
+        booking_complete(booking=booking, reason=f"the venue reported no no-show within {grace} h")
+        return True
+
+    return _each(list(bookings_past_to_complete(now=now)[:limit]), complete, label="complete_past_bookings")
+
+
+def booking_reminders_send_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Send every reminder (day before, two hours before) that is due and not sent yet."""
+    from bookings.selectors import bookings_due_reminder
+
+    now = now or timezone.now()
+    sent = 0
+    for kind in REMINDER_LEADS:
+        sent += _each(
+            list(bookings_due_reminder(kind=kind, now=now)[:limit]),
+            lambda booking, kind=kind: booking_reminder_send(booking=booking, kind=kind, now=now) is not None,
+            label=f"booking_reminders[{kind}]",
+        )
+    return sent
+
+
+def rating_requests_send_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Ask for a rating of each recently completed, unrated visit, in the venue's daytime."""
+    from bookings.selectors import bookings_due_rating_request
+    from venues.selectors import venue_timezone
+
+    now = now or timezone.now()
+
+    def ask(booking: VenueBooking) -> bool:
+        if now.astimezone(venue_timezone(booking.venue)).hour not in RATING_REQUEST_LOCAL_HOURS:
+            return False  # the next run in the venue's daytime sends it
+        return booking_rating_request_send(booking=booking) is not None
+
+    return _each(list(bookings_due_rating_request(now=now)[:limit]), ask, label="request_post_visit_ratings")
+
+
+# --------------------------------------------------------------------------- waitlist
+
+
+class WaitlistError(BookingError):
+    pass
+
+
+@transaction.atomic
+def waitlist_join(
+    *, user, venue: Venue, party_size: int, slot_start: datetime, flexibility_minutes: int = 60, note: str = "",
+) -> WaitlistEntry:
+    """Put the guest on the venue's waitlist for a full slot; asking again keeps their place."""
+    if venue.status not in BOOKABLE_VENUE_STATUSES:
+        raise WaitlistError(f"{venue} does not take bookings")
+    if not venue.min_party_size <= party_size <= venue.max_party_size:
+        raise WaitlistError(f"{venue} takes parties of {venue.min_party_size}–{venue.max_party_size}, not {party_size}")
+    if slot_start <= timezone.now():
+        raise WaitlistError("that time has already passed")
+    if not 0 <= flexibility_minutes <= 24 * 60:
+        raise WaitlistError("flexibility must be between 0 minutes and a day")
+    existing = WaitlistEntry.objects.filter(
+        user=user, venue=venue, slot_start=slot_start, status=WaitlistStatus.WAITING
+    ).first()
+    if existing is not None:
+        return existing
+    from bookings.availability import slot_is_free
+
+    if slot_is_free(venue=venue, start=slot_start, party_size=party_size).slots:
+        raise WaitlistError("that time is still free: book it instead")
+    entry = WaitlistEntry.objects.create(
+        user=user, venue=venue, party_size=party_size, slot_start=slot_start,
+        flexibility_minutes=flexibility_minutes, note=note[:300],
+    )
+    analytics_event_record(name="waitlist.joined", user=user, properties={"venue_id": str(venue.pk)})
+    return entry
+
+
+def _waitlist_move(entry: WaitlistEntry, to_status: str, **fields) -> WaitlistEntry:
+    locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+    if to_status not in WAITLIST_TRANSITIONS.get(locked.status, frozenset()):
+        raise WaitlistError(f"waitlist entry cannot move from {locked.status} to {to_status}")
+    locked.status = to_status
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=["status", "updated_at", *fields])
+    return locked
+
+
+@transaction.atomic
+def waitlist_leave(*, entry: WaitlistEntry, user) -> WaitlistEntry:
+    if entry.user_id != user.pk:
+        raise WaitlistError("only the guest on the waitlist can leave it")
+    return _waitlist_move(entry, WaitlistStatus.CANCELLED)
+
+
+@transaction.atomic
+def waitlist_offer_for_cancellation(*, booking: VenueBooking, now: datetime | None = None) -> list[WaitlistEntry]:
+    """A booking was cancelled: tell the first waiting guests (oldest first) whose party now
+    fits near their asked time that a table opened up. First to book wins.
+
+    Idempotent: the offered entries point at the cancellation (``offered_booking``), and a
+    cancellation that already has offers is skipped. Runs under the booking's lock.
+    """
+    from bookings import replies
+    from bookings.availability import slot_is_free
+    from bookings.selectors import waitlist_candidates
+    from messaging.models import InteractionSource
+    from messaging.outbound import reply_send
+    from messaging.services import user_channel_preferred
+
+    now = now or timezone.now()
+    locked = VenueBooking.objects.select_for_update(of=("self",)).select_related("venue__city").get(pk=booking.pk)
+    if locked.status != BookingStatus.CANCELLED or locked.slot_start <= now:
+        return []
+    if WaitlistEntry.objects.filter(offered_booking=locked).exists():
+        return []
+    limit = int(lifecycle_setting("BOOKINGS_WAITLIST_NOTIFY_COUNT", 3))
+    offered: list[WaitlistEntry] = []
+    for entry in waitlist_candidates(booking=locked):
+        if len(offered) >= limit:
+            break
+        # Prefer the time they asked for; else the freed booking's own time, if it is
+        # within their flexibility. The diary decides, so a slot someone else already
+        # took (or pacing still forbids) is not offered.
+        slot = None
+        for candidate in (entry.slot_start, locked.slot_start):
+            if abs(candidate - entry.slot_start) <= timedelta(minutes=entry.flexibility_minutes) and slot_is_free(
+                venue=locked.venue, start=candidate, party_size=entry.party_size, now=now
+            ).slots:
+                slot = candidate
+                break
+        if slot is None:
+            continue
+        channel = user_channel_preferred(user=entry.user)
+        interaction_id = None
+        if channel is not None:
+            interaction_id = reply_send(
+                channel=channel, text=replies.waitlist_offer_text(entry, slot=slot, venue=locked.venue),
+                source=InteractionSource.SYSTEM, payload={"notification": f"waitlist:{entry.pk}"},
+            ).pk
+        offered.append(_waitlist_move(
+            entry, WaitlistStatus.NOTIFIED, notified_at=now, offered_booking=locked, offered_slot=slot,
+            interaction_id=interaction_id,
+        ))
+    return offered
+
+
+def waitlist_promote_due(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Offer freed tables to waiting guests, then expire entries whose time has passed.
+
+    Returns how many guests were told."""
+    from bookings.selectors import cancellations_for_waitlist
+
+    now = now or timezone.now()
+    told = 0
+    for booking in list(cancellations_for_waitlist(now=now)[:limit]):
+        try:
+            told += len(waitlist_offer_for_cancellation(booking=booking, now=now))
+        except Exception:
+            logger.exception("waitlist_promote failed for booking %s", booking.pk)
+    waitlist_expire_past(now=now)
+    return told
+
+
+@transaction.atomic
+def waitlist_expire_past(*, now: datetime | None = None) -> int:
+    """Entries still waiting for a time that has passed are expired."""
+    now = now or timezone.now()
+    expired = 0
+    for entry in WaitlistEntry.objects.select_for_update(skip_locked=True).filter(
+        status=WaitlistStatus.WAITING, slot_start__lte=now
+    )[:1000]:
+        _waitlist_move(entry, WaitlistStatus.EXPIRED)
+        expired += 1
+    return expired
+
+
+# --------------------------------------------------------------------------- guest reliability (no-show strikes)
+
+
+def no_show_window_days() -> int:
+    return int(lifecycle_setting("BOOKINGS_NO_SHOW_WINDOW_DAYS", 180))
+
+
+def no_show_strike_threshold() -> int:
+    """No-shows within the window at which a guest's bookings need the owner's approval."""
+    return int(lifecycle_setting("BOOKINGS_NO_SHOW_STRIKES", 2))
+
+
+@transaction.atomic
+def guest_reliability_recompute(*, user, now: datetime | None = None) -> GuestReliability:
+    """Count the guest's no-shows in the window and set ``needs_owner_approval``.
+
+    Call it right after marking a no-show to flag the guest at once; the nightly job
+    recomputes everyone so old no-shows fall out of the window.
+    """
+    now = now or timezone.now()
+    window = no_show_window_days()
+    no_shows = VenueBooking.objects.filter(
+        user=user, status=BookingStatus.NO_SHOW, slot_start__gte=now - timedelta(days=window), slot_start__lte=now
+    )
+    count = no_shows.count()
+    last = no_shows.order_by("-slot_start").values_list("slot_start", flat=True).first()
+    flagged = count >= no_show_strike_threshold()
+    record, created = GuestReliability.objects.select_for_update().get_or_create(
+        user=user,
+        defaults={"no_show_count": count, "window_days": window, "last_no_show_at": last,
+                  "needs_owner_approval": flagged, "computed_at": now},
+    )
+    if not created:
+        if record.needs_owner_approval != flagged:
+            logger.info("guest %s %s owner approval (%s no-shows)", user.pk, "now needs" if flagged else "no longer needs", count)
+        record.no_show_count, record.window_days, record.last_no_show_at = min(count, 32767), window, last
+        record.needs_owner_approval, record.computed_at = flagged, now
+        record.save(update_fields=["no_show_count", "window_days", "last_no_show_at", "needs_owner_approval",
+                                   "computed_at", "updated_at"])
+    return record
+
+
+def guest_reliability_recompute_all(*, now: datetime | None = None) -> int:
+    """Recompute every guest with a no-show in the window or a record still counting one."""
+    from django.contrib.auth import get_user_model
+
+    now = now or timezone.now()
+    since = now - timedelta(days=no_show_window_days())
+    user_ids = set(
+        VenueBooking.objects.filter(status=BookingStatus.NO_SHOW, slot_start__gte=since, user__isnull=False)
+        .values_list("user_id", flat=True)
+    ) | set(GuestReliability.objects.filter(no_show_count__gt=0).values_list("user_id", flat=True)) | set(
+        GuestReliability.objects.filter(needs_owner_approval=True).values_list("user_id", flat=True)
+    )
+    done = 0
+    for user in get_user_model().objects.filter(pk__in=user_ids):
+        try:
+            guest_reliability_recompute(user=user, now=now)
+            done += 1
+        except Exception:
+            logger.exception("no-show strikes recompute failed for user %s", user.pk)
+    return done

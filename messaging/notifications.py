@@ -43,7 +43,10 @@ def booking_status_text(booking: VenueBooking) -> str:
     reason = f" Reason: {booking.status_reason}." if booking.status_reason else ""
     status = booking.status
     if status == BookingStatus.CONFIRMED:
-        return f"✅ Confirmed: {venue.name}, {when}, {who}. Reference {ref}. Enjoy!"
+        from bookings.calendar import booking_calendar_url
+
+        return (f"✅ Confirmed: {venue.name}, {when}, {who}. Reference {ref}. Enjoy!\n"
+                f"Add it to your calendar: {booking_calendar_url(booking)}")
     if status == BookingStatus.REJECTED:
         return f"Sorry — {venue.name} couldn't take your booking for {when} ({ref}).{reason} Want me to find another place or time?"
     if status == BookingStatus.COUNTER_OFFERED:
@@ -54,7 +57,11 @@ def booking_status_text(booking: VenueBooking) -> str:
     if status == BookingStatus.CANCELLED:
         return f"Your booking at {venue.name} for {when} ({ref}) was cancelled.{reason}"
     if status == BookingStatus.EXPIRED:
-        return f"{venue.name} didn't answer your request for {when} in time ({ref}), so it has lapsed. Shall I try somewhere else?"
+        expired_from = (BookingEvent.objects.filter(booking=booking, to_status=BookingStatus.EXPIRED)
+                        .order_by("-created_at").values_list("from_status", flat=True).first())
+        if expired_from == BookingStatus.COUNTER_OFFERED:
+            return f"The other times {venue.name} offered instead of {when} ({ref}) have lapsed.{reason} Shall I look again?"
+        return f"{venue.name} didn't answer your request for {when} in time ({ref}), so it has lapsed.{reason} Shall I try somewhere else?"
     return f"Your booking {ref} at {venue.name} is now {booking.get_status_display().lower()}."
 
 

@@ -233,7 +233,14 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
         return [_reply(channel, "Done — I've cleared our conversation. What can I do for you?", interaction)]
 
     ctx = ToolContext(user=user, platform=channel.platform, channel=channel, interaction_id=interaction.pk, now=timezone.now())
-    _resolve_confirmation(ctx, text)
+    answered_pending = _resolve_confirmation(ctx, text)
+    if text and not answered_pending:
+        # a tap on a reminder/rating button, or "keep" / "cancel" / "rate 4" right after one
+        from bookings.replies import booking_reply_handle
+
+        handled = booking_reply_handle(user=user, data=text)
+        if handled:
+            return [_reply(channel, handled, interaction, payload={"handled_by": "booking_reply"})]
     user_content = _user_content(interaction, text)
     if not user_content:
         interaction_mark_status(interaction=interaction, status=InteractionStatus.IGNORED)
@@ -260,17 +267,23 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
     ]
 
 
-def _resolve_confirmation(ctx: ToolContext, text: str) -> None:
-    """Confirmation is decided here, from the user's own words — never by the model."""
+def _resolve_confirmation(ctx: ToolContext, text: str) -> bool:
+    """Confirmation is decided here, from the user's own words — never by the model.
+
+    Returns True when the message was a yes or no to a pending action.
+    """
     from messaging.tools.confirmation import is_affirmative, is_negative, pending_action_clear, pending_action_get
 
     pending = pending_action_get(user=ctx.user)
     if pending is None or not text:
-        return
+        return False
     if is_affirmative(text):
         ctx.confirmed_action = pending
-    elif is_negative(text):
+        return True
+    if is_negative(text):
         pending_action_clear(user=ctx.user)
+        return True
+    return False
 
 
 def _user_content(interaction: Interaction, text: str) -> list[dict[str, Any]]:

@@ -70,3 +70,15 @@ def test_publishing_an_unchanged_card_is_a_no_op():
     assert changed and not changed_again and changed_third
     assert AgentCard.objects.count() == 1
     assert updated.version == "2.2.0" and updated.etag != stored.etag
+
+
+@pytest.mark.django_db
+def test_a_venue_with_a_very_long_slug_gets_an_agent_id_that_fits_the_cached_column():
+    from agents.services import agent_register_for_venue
+    from venues.tests.factories import make_venue
+
+    first = agent_register_for_venue(venue=make_venue(slug="a-" + "very-long-venue-name-" * 4 + "one"))
+    second = agent_register_for_venue(venue=make_venue(slug="a-" + "very-long-venue-name-" * 4 + "two"))
+    assert len(first.agent_id) <= 64 and len(second.agent_id) <= 64 and first.agent_id != second.agent_id
+    first.venue.refresh_from_db()
+    assert first.venue.cp_agent_id == first.agent_id

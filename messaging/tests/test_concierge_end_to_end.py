@@ -53,17 +53,27 @@ def test_a_telegram_question_gets_a_useful_reply_at_the_telegram_api(client, bal
     assert outbound.status == "sent" and outbound.provider_message_id
 
 
-def test_a_booking_made_over_telegram_needs_a_yes_and_then_exists(client, bali, fake_telegram, django_capture_on_commit_callbacks):
+def test_a_telegram_booking_is_confirmed_by_the_venue_agent_through_the_gateway(
+    client, bali, fake_telegram, django_capture_on_commit_callbacks
+):
+    from agents.models import A2AEnvelope
+
     with django_capture_on_commit_callbacks(execute=True):
-        _telegram(client, 9101, "book Luma Trattoria tomorrow at 7pm for 2")
+        _telegram(client, 9101, "book dinner for 2 at 7pm tomorrow at Luma Trattoria")
     ask = fake_telegram.texts()[-1]
     assert "YES" in ask.upper() and not VenueBooking.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
         _telegram(client, 9102, "yes")
     booking = VenueBooking.objects.get()
-    assert booking.venue.name == "Luma Trattoria" and booking.party_size == 2 and booking.status == "requested"
-    assert booking.external_ref in fake_telegram.texts()[-1]
+    assert booking.venue.name == "Luma Trattoria" and booking.party_size == 2 and booking.status == "confirmed"
+    confirmation = fake_telegram.texts()[-1]
+    assert confirmation.startswith("✅ Confirmed: Luma Trattoria") and booking.external_ref in confirmation
+    assert f"/bookings/{booking.external_ref}/calendar.ics?t=" in confirmation
+    # the negotiation is on record: the request to the venue agent and its answer, both processed
+    intents = dict(A2AEnvelope.objects.filter(booking=booking).values_list("intent", "status"))
+    assert intents == {"booking.request": "processed", "booking.accepted": "processed"}
+    assert list(booking.events.values_list("to_status", flat=True).order_by("created_at")) == ["requested", "confirmed"]
 
 
 def test_a_whatsapp_message_is_answered_through_360dialog(client, bali, fake_360dialog, django_capture_on_commit_callbacks):

@@ -41,6 +41,7 @@ def test_a_confirmation_is_sent_to_the_guest_with_the_reference(guest_channel, d
     [message] = _notifications(booking)
     assert message.channel == guest_channel and message.platform == "telegram"
     assert "Confirmed: La Brisa" in message.text and booking.external_ref in message.text and "4 guests" in message.text
+    assert f"/bookings/{booking.external_ref}/calendar.ics?t=" in message.text
 
 
 def test_a_rejection_carries_the_venues_reason(guest_channel, django_capture_on_commit_callbacks):
@@ -79,3 +80,11 @@ def test_a_stale_task_for_a_status_the_booking_left_sends_nothing(guest_channel)
     services.booking_confirm(booking=booking)
     services.booking_cancel(booking=booking, actor_kind=ActorKind.OWNER)
     assert booking_status_notify(booking_id=booking.pk, to_status="confirmed") is None
+
+
+def test_a_lapsed_counter_offer_is_not_blamed_on_the_venue(guest_channel):
+    booking = _booking(guest_channel)
+    services.booking_transition(booking=booking, to_status="counter_offered", actor_kind=ActorKind.VENUE_AGENT)
+    services.booking_transition(booking=booking, to_status="expired", actor_kind=ActorKind.SYSTEM)
+    message = booking_status_notify(booking_id=booking.pk, to_status="expired")
+    assert "offered instead" in message.text and "didn't answer" not in message.text

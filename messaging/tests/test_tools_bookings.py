@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from agents.models import A2AEnvelope
 from bookings.models import Reminder, VenueBooking
 from messaging.tools.confirmation import pending_action_get
 from messaging.tools.registry import execute_tool
@@ -20,7 +22,9 @@ HOURS = {day: [["12:00", "23:00"]] for day in ("mon", "tue", "wed", "thu", "fri"
 
 @pytest.fixture
 def venue(db):
-    city = make_city(name="Canggu", slug="canggu", timezone="Asia/Makassar")
+    # a city name of its own: other test runs share the database and may commit a "Canggu"
+    tag = uuid.uuid4().hex[:6]
+    city = make_city(name=f"Canggu {tag}", slug=f"canggu-{tag}", timezone="Asia/Makassar")
     return make_venue(city=city, name="Tanah Ember", slug="tanah-ember", area="Berawa", opening_hours=HOURS,
                       max_party_size=8, capacity=40, covers_per_slot=10, booking_lead_minutes=60,
                       booking_window_days=60, deposit_required=False)
@@ -77,7 +81,7 @@ def test_confirmed_booking_uses_the_stored_arguments_and_clears_the_pending_acti
                                                          confirmation_id=first["confirmation_id"]), ctx)
     assert not result.is_error, result.content
     assert result.content["status"] == "requested" and result.content["reference"].startswith("AG-")
-    assert "not confirmed yet" in result.content["note"]
+    assert "not confirmed yet" in result.content["note"] and "Tanah Ember's booking agent" in result.content["note"]
     booking = VenueBooking.objects.get()
     assert booking.party_size == 4 and booking.user == ctx.user and booking.source == "telegram"
     assert booking.slot_start.astimezone(BALI).strftime("%H:%M") == "19:00"
@@ -86,6 +90,25 @@ def test_confirmed_booking_uses_the_stored_arguments_and_clears_the_pending_acti
     # Replaying the same confirmation books nothing more.
     again = execute_tool("create_booking", booking_args(confirmation_id=first["confirmation_id"]), ctx)
     assert again.is_error and VenueBooking.objects.count() == 1
+    # the request went to the venue's agent as one signed envelope (sent once the turn commits)
+    request = A2AEnvelope.objects.get(booking=booking)
+    assert (request.intent, request.to_agent_id) == ("booking.request", "venue-tanah-ember")
+    assert request.from_agent_id == ctx.user.agent.agent_id
+
+
+def test_a_confirmed_request_is_decided_by_the_venue_agent_once_the_turn_commits(
+    venue, ctx, django_capture_on_commit_callbacks
+):
+    first = execute_tool("create_booking", booking_args(), ctx).content
+    ctx.confirmed_action = pending_action_get(user=ctx.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = execute_tool("create_booking", booking_args(confirmation_id=first["confirmation_id"]), ctx)
+    assert result.content["status"] == "requested"  # what the tool saw; the answer came after commit
+    booking = VenueBooking.objects.get()
+    assert booking.status == "confirmed"
+    assert sorted(A2AEnvelope.objects.filter(booking=booking).values_list("intent", "status")) == [
+        ("booking.accepted", "processed"), ("booking.request", "processed"),
+    ]
 
 
 def test_a_confirmation_for_another_tool_does_not_book(venue, ctx):
@@ -124,6 +147,10 @@ def test_cancel_only_the_users_own_booking(venue, ctx, django_user_model):
     assert not result.is_error and result.content["status"] == "cancelled"
     mine.refresh_from_db()
     assert mine.status == "cancelled"
+    # the venue's agent is told, so its diary frees the table
+    told = A2AEnvelope.objects.get(booking=mine)
+    assert told.intent == "booking.cancel" and told.payload["booking_ref"] == mine.external_ref
+    assert not A2AEnvelope.objects.filter(booking=theirs).exists()
     result = execute_tool("cancel_booking", {"reference": mine.external_ref}, ctx)
     assert result.is_error and "cannot be cancelled" in result.content["error"]
 

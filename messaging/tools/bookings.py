@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
+from agents.booking_flow import booking_cancel_send, booking_request_send
 from bookings.availability import describe, nearest_free_slots, slot_is_free
 from bookings.models import BookingSource, ReminderChannel, VenueBooking
 from bookings.selectors import bookings_upcoming_for_user
@@ -102,6 +103,9 @@ def run_create_booking(args: CreateBookingArgs, ctx) -> dict:
             contact_phone=(getattr(user, "phone", "") or "")[:32],
             special_requests=stored.special_requests or "",
         )
+        # The venue's agent decides against its diary; its answer reaches the guest as a
+        # notification (usually within a second, the gateway pushes both ways).
+        booking_request_send(booking=booking)
     except BookingError as exc:
         raise ToolFailure(str(exc)) from None
     return {
@@ -112,8 +116,8 @@ def run_create_booking(args: CreateBookingArgs, ctx) -> dict:
         "time": start.strftime("%H:%M"),
         "party_size": booking.party_size,
         "deposit": money(booking.deposit_amount, booking.currency),
-        "note": "The request was sent to the venue. It is not confirmed yet: the user will be told as soon as "
-                "the venue confirms.",
+        "note": f"The request went to {venue.name}'s booking agent. It is not confirmed yet: the confirmation "
+                "(or the venue's answer) follows in a moment as a separate message.",
     }
 
 
@@ -132,10 +136,14 @@ def run_cancel_booking(args: CancelBookingArgs, ctx) -> dict:
     booking = VenueBooking.objects.select_related("venue").filter(user=ctx.user, external_ref=ref).first()
     if booking is None:
         raise ToolFailure(f"you have no booking with reference {ref}")
+    reason = args.reason or "cancelled by the guest in chat"
     try:
-        booking_cancel(booking=booking, actor=ctx.user, reason=args.reason or "cancelled by the guest in chat")
+        booking_cancel(booking=booking, actor=ctx.user, reason=reason)
     except BookingError as exc:
         raise ToolFailure(f"booking {ref} cannot be cancelled: it is {booking.get_status_display().lower()}") from exc
+    # Cancelled here already (the guest's word is final); the venue's agent is told so
+    # its diary frees the table.
+    booking_cancel_send(booking=booking, reason=reason)
     result = {"status": "cancelled", "reference": ref, "venue": booking.venue.name}
     hours_left = (booking.slot_start - ctx_now(ctx)).total_seconds() / 3600
     if booking.deposit_amount and hours_left < booking.venue.cancellation_window_hours:
@@ -200,7 +208,7 @@ TOOLS = [
     Tool("create_booking",
          "Request a table. The first call returns needs_confirmation with a summary and confirmation_id: show the "
          "summary and ask the user to reply YES. Only after they confirm, call again with that confirmation_id. "
-         "The venue then confirms the request; say so truthfully.",
+         "The venue's agent then answers the request; say truthfully that the confirmation follows in a moment.",
          CreateBookingArgs, run_create_booking),
     Tool("cancel_booking", "Cancel one of the user's own bookings by its reference (AG-XXXXXX).",
          CancelBookingArgs, run_cancel_booking),

@@ -1,0 +1,220 @@
+"""The guest's answers to lifecycle messages: reminder buttons/replies and post-visit ratings.
+
+Contract with the message router (messaging):
+
+- :func:`booking_reply_markup` — the Telegram inline keyboard of a reminder, callback data
+  ``booking:keep:<ref>`` / ``booking:cancel:<ref>``; :func:`rating_reply_markup` — 1–5
+  stars, ``booking:rate:<ref>:<n>``.
+- :func:`booking_reply_handle` — give it a button's callback data or the text of an
+  inbound message; it acts through the services and returns the answer to send, or
+  None when the text is not a reply to a lifecycle message (the concierge then answers).
+
+WhatsApp, Instagram and the web chat have no inline buttons here, so the texts ask for a
+"keep" / "cancel" or "rate 4" reply; a bare reply is matched to the guest's most recent
+reminder or rating request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.models import ActorKind, BookingMessageKind, VenueBooking, WaitlistEntry
+from bookings.state import BookingStatus
+
+logger = logging.getLogger(__name__)
+
+CALLBACK_PREFIX = "booking:"
+# How long a bare "keep"/"cancel" or "4" still answers the last reminder / rating request.
+REMINDER_REPLY_WINDOW = timedelta(hours=26)
+RATING_REPLY_WINDOW = timedelta(days=7)
+
+_REF = r"AG-?[2-9A-Z]{6}"
+_CALLBACK = re.compile(rf"^booking:(keep|cancel):({_REF})$", re.IGNORECASE)
+_CALLBACK_RATE = re.compile(rf"^booking:rate:({_REF}):([1-5])$", re.IGNORECASE)
+_TEXT_KEEP_CANCEL = re.compile(rf"^(keep|cancel)(?:\s+(?:it|booking|my booking))?(?:\s+({_REF}))?$", re.IGNORECASE)
+_TEXT_RATE = re.compile(
+    rf"^rate\s+(?:({_REF})\s+)?([1-5])\s*(?:/\s*5|stars?|★+)?(?:\s*[,.:;!-]?\s+(.+))?$", re.IGNORECASE | re.DOTALL
+)
+_TEXT_BARE_SCORE = re.compile(r"^([1-5])\s*(?:/\s*5|stars?|★+)?$", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- texts and keyboards
+
+
+def _local(booking_or_venue_time: datetime, venue) -> datetime:
+    from venues.selectors import venue_timezone
+
+    return booking_or_venue_time.astimezone(venue_timezone(venue))
+
+
+def _guests(n: int) -> str:
+    return f"{n} {'guest' if n == 1 else 'guests'}"
+
+
+def booking_reply_markup(booking: VenueBooking) -> dict:
+    """Telegram inline keyboard of a reminder: keep or cancel this booking."""
+    ref = booking.external_ref
+    return {"inline_keyboard": [[
+        {"text": "✅ Keep", "callback_data": f"booking:keep:{ref}"},
+        {"text": "❌ Cancel", "callback_data": f"booking:cancel:{ref}"},
+    ]]}
+
+
+def rating_reply_markup(booking: VenueBooking) -> dict:
+    """Telegram inline keyboard of a rating request: one to five stars."""
+    ref = booking.external_ref
+    return {"inline_keyboard": [[{"text": f"{n}★", "callback_data": f"booking:rate:{ref}:{n}"} for n in range(1, 6)]]}
+
+
+def reminder_text(booking: VenueBooking, *, kind: str, platform: str, now: datetime | None = None) -> str:
+    now = now or timezone.now()
+    venue = booking.venue
+    local = _local(booking.slot_start, venue)
+    today = _local(now, venue).date()
+    if local.date() == today:
+        day = "today"
+    elif local.date() == today + timedelta(days=1):
+        day = "tomorrow"
+    else:
+        day = f"{local:%a %d %b}"
+    where = f" ({venue.address})" if venue.address else ""
+    if kind == BookingMessageKind.REMINDER_TWO_HOURS:
+        head = f"⏰ See you soon: {venue.name}{where}, {day} at {local:%H:%M} for {_guests(booking.party_size)}."
+    else:
+        head = f"⏰ Reminder: your table at {venue.name}{where} is {day} at {local:%H:%M} for {_guests(booking.party_size)}."
+    ask = "Still coming?" if platform == "telegram" else 'Still coming? Reply "keep" to keep it or "cancel" to cancel it.'
+    return f"{head} Reference {booking.external_ref}. {ask}"
+
+
+def rating_request_text(booking: VenueBooking, *, platform: str) -> str:
+    local = _local(booking.slot_start, booking.venue)
+    how = "Tap a star" if platform == "telegram" else 'Reply "rate" and a score from 1 to 5, e.g. "rate 4 lovely sunset"'
+    return (f"How was {booking.venue.name} on {local:%a %d %b}? Rate your visit from 1 to 5 — {how}. "
+            f"It helps other guests and the venue ({booking.external_ref}).")
+
+
+def waitlist_offer_text(entry: WaitlistEntry, *, slot: datetime, venue) -> str:
+    local = _local(slot, venue)
+    return (f"Good news — a table for {_guests(entry.party_size)} just opened up at {venue.name} on "
+            f"{local:%a %d %b} at {local:%H:%M}. You were on the waitlist; want me to book it? "
+            "Reply soon: the first guest to book gets it.")
+
+
+# --------------------------------------------------------------------------- handling replies
+
+
+def _normalise_ref(ref: str) -> str:
+    ref = ref.upper()
+    return ref if ref.startswith("AG-") else "AG-" + ref.removeprefix("AG")
+
+
+def _own_booking(user, ref: str) -> VenueBooking | None:
+    return VenueBooking.objects.select_related("venue__city").filter(user=user, external_ref=_normalise_ref(ref)).first()
+
+
+def booking_reply_handle(*, user, data: str) -> str | None:
+    """Act on a reminder or rating answer and return the text to reply with.
+
+    ``data`` is a Telegram callback (``booking:keep:AG-…``, ``booking:cancel:AG-…``,
+    ``booking:rate:AG-…:4``) or an inbound text ("keep", "cancel AG-7K3Q9D", "rate 4 great
+    food", or just "4" right after a rating request). Returns None when the text is not
+    such a reply, so the caller passes it on to the concierge. Never raises for what a
+    user can send.
+    """
+    if user is None or not data:
+        return None
+    text = " ".join(str(data).split())
+    is_callback = text.lower().startswith(CALLBACK_PREFIX)
+    if is_callback:
+        if match := _CALLBACK.match(text):
+            booking = _own_booking(user, match.group(2))
+            return _keep_or_cancel(user, booking, match.group(1).lower()) if booking else "I couldn't find that booking."
+        if match := _CALLBACK_RATE.match(text):
+            booking = _own_booking(user, match.group(1))
+            return _rate(user, booking, int(match.group(2)), "") if booking else "I couldn't find that booking."
+        return "Sorry, I didn't understand that button."
+
+    plain = text.strip().rstrip("!.").strip()
+    if match := _TEXT_KEEP_CANCEL.match(plain):
+        action, ref = match.group(1).lower(), match.group(2)
+        if ref:
+            booking = _own_booking(user, ref)
+        else:
+            booking = _last_prompted(user, (BookingMessageKind.REMINDER_DAY_BEFORE, BookingMessageKind.REMINDER_TWO_HOURS),
+                                     REMINDER_REPLY_WINDOW)
+            if booking is not None and not (booking.status == BookingStatus.CONFIRMED and booking.slot_start > timezone.now()):
+                booking = None  # the reminder's booking moved on: the text means something else
+        return _keep_or_cancel(user, booking, action) if booking else None
+    if match := _TEXT_RATE.match(text.strip()):
+        ref, score, comment = match.group(1), int(match.group(2)), (match.group(3) or "").strip()
+        booking = _own_booking(user, ref) if ref else _last_prompted(user, (BookingMessageKind.RATING_REQUEST,), RATING_REPLY_WINDOW)
+        return _rate(user, booking, score, comment) if booking else None
+    if match := _TEXT_BARE_SCORE.match(plain):
+        booking = _last_prompted(user, (BookingMessageKind.RATING_REQUEST,), RATING_REPLY_WINDOW)
+        if booking is None or booking.status != BookingStatus.COMPLETED or hasattr(booking, "rating"):
+            return None
+        return _rate(user, booking, int(match.group(1)), "")
+    return None
+
+
+def _last_prompted(user, kinds, window: timedelta) -> VenueBooking | None:
+    from bookings.selectors import booking_message_latest
+
+    message = booking_message_latest(user=user, kinds=kinds, since=timezone.now() - window)
+    return message.booking if message is not None else None
+
+
+def _when(booking: VenueBooking) -> str:
+    local = _local(booking.slot_start, booking.venue)
+    return f"{local:%a %d %b} at {local:%H:%M}"
+
+
+def _keep_or_cancel(user, booking: VenueBooking, action: str) -> str:
+    from bookings.services import BookingError, booking_attendance_confirm, booking_cancel
+
+    venue, ref = booking.venue, booking.external_ref
+    if booking.status != BookingStatus.CONFIRMED:
+        return f"Your booking {ref} at {venue.name} is {booking.get_status_display().lower()}, so there is nothing to {action}."
+    if booking.slot_start <= timezone.now():
+        return f"Your booking {ref} at {venue.name} has already started; please talk to the venue directly."
+    try:
+        if action == "keep":
+            booking_attendance_confirm(booking=booking, user=user)
+            return f"Great — see you at {venue.name} on {_when(booking)}! ({ref})"
+        with transaction.atomic():
+            booking_cancel(booking=booking, actor=user, actor_kind=ActorKind.CONSUMER,
+                           reason="cancelled by the guest from the reminder")
+            _tell_venue_agent(booking)
+    except BookingError as exc:
+        logger.info("reminder reply %s on %s refused: %s", action, ref, exc)
+        return f"Sorry, I couldn't {action} booking {ref}: {exc}."
+    note = ""
+    hours_left = (booking.slot_start - timezone.now()).total_seconds() / 3600
+    if booking.deposit_amount and hours_left < venue.cancellation_window_hours:
+        note = f" It was within {venue.cancellation_window_hours} h of the booking, so the venue's policy may keep the deposit."
+    return f"Done — your booking at {venue.name} on {_when(booking)} ({ref}) is cancelled.{note}"
+
+
+def _tell_venue_agent(booking: VenueBooking) -> None:
+    """Tell the venue's agent, the same way the concierge's cancel tool does (the envelope
+    goes out on commit; if it cannot be delivered the outbox retries it)."""
+    from agents.booking_flow import booking_cancel_send
+
+    booking_cancel_send(booking=booking, reason="cancelled by the guest from the reminder")
+
+
+def _rate(user, booking: VenueBooking | None, score: int, comment: str) -> str:
+    from bookings.services import RatingError, booking_rate
+
+    if booking is None:
+        return "I couldn't find that booking."
+    try:
+        booking_rate(booking=booking, user=user, score=score, comment=comment[:2000])
+    except RatingError as exc:
+        return f"I couldn't record that rating: {exc}."
+    return f"Thank you! {'★' * score}{'☆' * (5 - score)} for {booking.venue.name} is recorded."
