@@ -48,9 +48,16 @@ DATA_DIR = REPO / ".data" / "bench"
 RESULTS_DIR = REPO / "bench" / "results"
 TELEGRAM_SECRET = "bench-telegram-secret"
 BOT_TOKEN = "123456:BENCH"
-CHAT_BASE = 7_700_000_000
-BISTRO = "Bench Bistro"
-LAST_TABLE = "Bench Last Table"
+# Every run gets its own venues and chats: booking history is append-only (the database
+# refuses deletes), so runs leave their rows in the private bench database and must not
+# see each other's. `make clean-data` removes .data/bench altogether.
+RUN = int(time.time())
+RUN_TAG = "".join(chr(ord("a") + (RUN // 26 ** i) % 26) for i in range(4))
+CHAT_BASE = 7_000_000_000 + (RUN % 9000) * 100_000
+BISTRO = f"Bench Bistro {RUN_TAG.capitalize()}"
+LAST_TABLE = f"Bench Last Table {RUN_TAG.capitalize()}"
+BISTRO_SLUG = f"bench-bistro-{RUN_TAG}"
+LAST_SLUG = f"bench-last-table-{RUN_TAG}"
 
 
 # --- the fake Telegram Bot API ----------------------------------------------------------
@@ -197,35 +204,24 @@ def _venues():
         "min_party_size": 1, "max_party_size": 8, "price_level": 2, "description": "Benchmark venue",
     }
     bistro, _ = Venue.objects.update_or_create(
-        slug="bench-bistro", defaults={**common, "name": BISTRO, "capacity": 100_000, "covers_per_slot": 100_000})
+        slug=BISTRO_SLUG, defaults={**common, "name": BISTRO, "capacity": 100_000, "covers_per_slot": 30_000})
     last, _ = Venue.objects.update_or_create(
-        slug="bench-last-table", defaults={**common, "name": LAST_TABLE, "capacity": 2, "covers_per_slot": 2})
+        slug=LAST_SLUG, defaults={**common, "name": LAST_TABLE, "capacity": 2, "covers_per_slot": 2})
     return bistro, last
 
 
 def _cleanup() -> dict:
+    """Close this run's venues (so later runs' searches don't see them) and drop the
+    broker's leftover tasks. Bookings, their events and envelopes stay: append-only."""
     import redis
     from django.conf import settings
-    from django.contrib.auth import get_user_model
 
-    from agents.models import A2AEnvelope
     from bookings.models import VenueBooking
-    from messaging.models import Interaction, UserChannel
     from venues.models import Venue
 
-    channels = UserChannel.objects.filter(platform="telegram", external_id__startswith=str(CHAT_BASE)[:4])
-    user_ids = list(channels.values_list("user_id", flat=True))
-    bookings = VenueBooking.objects.filter(venue__slug__in=["bench-bistro", "bench-last-table"])
-    A2AEnvelope.objects.filter(booking__in=bookings).update(booking=None)
-    Interaction.objects.filter(user_id__in=user_ids).delete()
-    deleted_bookings = bookings.count()
-    for booking in bookings:
-        booking.events.all().delete()
-    bookings.delete()
-    get_user_model().objects.filter(pk__in=user_ids).delete()
-    Venue.objects.filter(slug__in=["bench-bistro", "bench-last-table"]).update(status="closed")
+    closed = Venue.objects.filter(slug__in=[BISTRO_SLUG, LAST_SLUG]).update(status="closed")
     redis.Redis.from_url(settings.CELERY_BROKER_URL.replace("redis+socket://", "unix://", 1)).flushdb()
-    return {"bookings_deleted": deleted_bookings, "users_deleted": len(user_ids)}
+    return {"venues_closed": closed, "bookings_kept": VenueBooking.objects.filter(venue__slug__in=[BISTRO_SLUG, LAST_SLUG]).count()}
 
 
 # --- the conversations --------------------------------------------------------------------
@@ -260,7 +256,7 @@ def _confirmation_enqueued_at(chat_id: str, after: float, timeout: float = 30.0)
     since = datetime.fromtimestamp(after, UTC)
     while time.time() < deadline:
         row = (Interaction.objects.filter(channel__external_id=chat_id, direction="outbound", created_at__gte=since,
-                                          payload__notification__contains=":confirmed")
+                                          payload__notification__endswith=":confirmed")
                .order_by("created_at").values_list("created_at", flat=True).first())
         if row is not None:
             return row.timestamp()
@@ -274,7 +270,7 @@ def one_booking(client: Client, telegram: Telegram, index: int, slot: str) -> di
     if telegram.wait_for(chat, "YES", asked) is None:
         return {"ok": False, "error": "no confirmation question"}
     t0 = client.say(chat, "yes")
-    delivered = telegram.wait_for(chat, "Confirmed", t0)
+    delivered = telegram.wait_for(chat, "✅ Confirmed", t0)
     enqueued = _confirmation_enqueued_at(chat, t0 - 1)
     if delivered is None or enqueued is None:
         return {"ok": False, "error": "no confirmation within 30 s"}
@@ -298,18 +294,18 @@ def last_table(client: Client, telegram: Telegram, contenders: int, last) -> dic
     for chat, at in zip(chats, asked):
         telegram.wait_for(chat, "YES", at)
     with ThreadPoolExecutor(contenders) as pool:
-        list(pool.map(lambda chat: client.say(chat, "yes"), chats))
+        said_yes = list(pool.map(lambda chat: client.say(chat, "yes"), chats))
+    for chat, at in zip(chats, said_yes):  # every guest hears back (booked, or told the slot went)
+        telegram.wait_for(chat, "", at)
     deadline = time.time() + 60
-    while time.time() < deadline:
-        undecided = VenueBooking.objects.filter(venue=last, status="requested").count()
-        total = VenueBooking.objects.filter(venue=last).count()
-        if total == contenders and undecided == 0:
-            break
+    while time.time() < deadline and VenueBooking.objects.filter(venue=last, status="requested").exists():
         time.sleep(0.2)
     statuses = dict.fromkeys(["confirmed", "rejected", "counter_offered", "requested", "pending_owner"], 0)
     for status in VenueBooking.objects.filter(venue=last).values_list("status", flat=True):
         statuses[status] = statuses.get(status, 0) + 1
-    return {"contenders": contenders, "statuses": statuses, "double_booked": statuses["confirmed"] > 1}
+    booked = sum(statuses.values())
+    return {"contenders": contenders, "statuses": statuses, "refused_before_booking": contenders - booked,
+            "double_booked": statuses["confirmed"] > 1}
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -335,7 +331,6 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    _cleanup()
     bistro, last = _venues()
     connection.close()
     processes = _start(env, port, args.workers, args.concurrency)
@@ -351,6 +346,9 @@ def main() -> None:
             helps = [x for x in pool.map(lambda i: one_help(client, telegram, i), range(args.bookings)) if x is not None]
             outcomes = list(pool.map(lambda i: one_booking(client, telegram, i, slots[i % len(slots)]), range(args.bookings)))
         ok = [o for o in outcomes if o["ok"]]
+        if not ok or not helps:
+            sample = [m for m in telegram.messages if m[1] == str(CHAT_BASE)][-4:]
+            raise SystemExit(f"no booking was confirmed: {outcomes[:3]}; last messages to the first chat: {sample}")
         results["baseline_help"] = {"n": len(helps), "p50": statistics.median(helps), "p95": _pct(helps, 95)}
         results["booking_enqueued"] = {"n": len(ok), "p50": statistics.median(o["enqueued"] for o in ok), "p95": _pct([o["enqueued"] for o in ok], 95)}
         results["booking_delivered"] = {"n": len(ok), "p50": statistics.median(o["delivered"] for o in ok), "p95": _pct([o["delivered"] for o in ok], 95)}
@@ -375,7 +373,8 @@ def _report(results: dict, args, total: float) -> None:
         f"  booking: 'yes' → confirmation at Telegram   {dlv['n']:4d}  {dlv['p50']:7.3f}  {dlv['p95']:7.3f}   {dlv['p50'] / base['p50']:.1f}",
         f"  failed bookings: {len(results['failures'])} {sorted(set(results['failures']))}",
         "",
-        f"last table: {last['contenders']} guests, one slot for one party → {last['statuses']}",
+        f"last table: {last['contenders']} guests said yes at once for one slot that seats one party → bookings "
+        f"{last['statuses']}; {last['refused_before_booking']} told the slot had gone before a booking was made",
         "",
         "goals (issue “Agent-to-agent bookings”)",
         f"  p95 'yes' → confirmation enqueued ≤ 2 s        {enq['p95']:.3f} s  {'PASS' if enq['p95'] <= 2 and enq['n'] >= 100 else 'FAIL'}"

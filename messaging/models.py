@@ -85,7 +85,7 @@ class Interaction(TimestampedModel):
     """One message in or out on any channel, including A2A and external-agent API calls.
 
     Inbound webhooks are deduplicated by the database: ``(platform, provider_message_id)``
-    is unique whenever the provider gave an id, so a redelivered webhook cannot create a
+    is unique for inbound messages whenever the provider gave an id, so a redelivered webhook cannot create a
     second row (messaging.services.interaction_record_inbound relies on it).
     """
 
@@ -133,16 +133,23 @@ class Interaction(TimestampedModel):
             choices_check("source", InteractionSource, name="interaction_source_valid"),
             choices_check("kind", InteractionKind, name="interaction_kind_valid"),
             choices_check("status", InteractionStatus, name="interaction_status_valid"),
-            # the webhook dedupe: a provider message id is stored at most once per platform
+            # The webhook dedupe: an inbound provider message id is stored at most once per
+            # platform. Inbound only: Telegram's outbound message_id counts per chat, so two
+            # chats' replies legitimately share one.
             models.UniqueConstraint(
-                fields=["platform", "provider_message_id"], name="interaction_provider_message_unique",
-                condition=models.Q(provider_message_id__isnull=False),
+                fields=["platform", "provider_message_id"], name="interaction_inbound_provider_message_unique",
+                condition=models.Q(provider_message_id__isnull=False, direction="inbound"),
             ),
         ]
         indexes = [
             models.Index(fields=["user", "created_at"], name="interaction_user_time"),
             models.Index(fields=["status", "created_at"], name="interaction_status_time"),
             models.Index(fields=["channel", "created_at"], name="interaction_channel_time"),
+            # delivery receipts (WhatsApp statuses) find the outbound message by its provider id
+            models.Index(
+                fields=["platform", "provider_message_id"], name="interaction_outbound_msg_id",
+                condition=models.Q(provider_message_id__isnull=False, direction="outbound"),
+            ),
             models.Index(
                 fields=["next_attempt_at"], name="interaction_retry_due",
                 condition=models.Q(status=InteractionStatus.FAILED),

@@ -137,7 +137,9 @@ def interaction_record_inbound(
     except IntegrityError:
         if not provider_message_id:
             raise
-        existing = Interaction.objects.get(platform=platform, provider_message_id=provider_message_id)
+        existing = Interaction.objects.get(
+            platform=platform, provider_message_id=provider_message_id, direction=InteractionDirection.INBOUND
+        )
         return existing, False
     if channel is not None:
         # The WhatsApp 24 h customer-service window opens at every inbound message. A burst

@@ -153,7 +153,9 @@ def parse_when(text: str, now: datetime, *, prefer_evening: bool) -> tuple[When,
 
     m = re.search(r"\b(?:at\s+|@\s*|around\s+|by\s+)?(\d{1,2})[:.](\d{2})\s*(am|pm|a\.m\.|p\.m\.)?(?!\d)", t)
     if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
-        hour = _hour12(int(m.group(1)), m.group(3), prefer_evening)
+        # "10:00" / "09:30" read as the 24-hour clock they look like; "7:30" for a dinner
+        # booking still means the evening
+        hour = _hour12(int(m.group(1)), m.group(3), prefer_evening and len(m.group(1)) == 1)
         when.at, when.soft = time(hour, int(m.group(2))), False
         cut(m)
     else:

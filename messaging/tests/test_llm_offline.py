@@ -297,3 +297,13 @@ def test_forget_really_deletes_what_was_remembered(user):
         user=user, content__icontains="peanut").exists()
     assert "deleted 1 thing" in chat.say("forget everything").reply_text
     assert not UserMemory.objects.filter(user=user).exists()
+
+
+def test_a_two_digit_clock_time_is_read_as_24_hour_but_7_30_for_dinner_is_evening():
+    from datetime import datetime
+
+    from messaging.llm.offline import parse_when
+
+    now = datetime(2026, 11, 22, 9, 0)
+    assert parse_when("book it tomorrow at 10:00 for 2", now, prefer_evening=True)[0].at.hour == 10
+    assert parse_when("book it tomorrow at 7:30 for 2", now, prefer_evening=True)[0].at.hour == 19

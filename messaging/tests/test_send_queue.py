@@ -305,3 +305,20 @@ def test_a_reminder_for_a_user_without_a_channel_records_a_failure(django_user_m
     assert reminders_dispatch() == 0
     reminder.refresh_from_db()
     assert reminder.attempts == 1 and "no active messaging channel" in reminder.last_error
+
+
+def test_replies_in_two_chats_may_share_telegrams_per_chat_message_id(fake_telegram):
+    # Telegram numbers messages per chat, and an inbound update_id can equal an outbound
+    # message_id: neither may collide with the inbound dedupe.
+    from messaging.router import inbound_accept
+    from messaging.types import InboundMessage
+
+    inbound_accept(InboundMessage(platform="telegram", external_id="555", provider_message_id="1001", kind="text", text="hi"),
+                   enqueue=False)
+    first, second = queue(tg_channel(), "one"), queue(tg_channel("888"), "two")
+    fake_telegram._ids = iter([1001, 1001])  # both chats' replies get message_id 1001
+    assert interaction_send(interaction_id=first.pk).status == "sent"
+    assert interaction_send(interaction_id=second.pk).status == "sent"
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.provider_message_id == second.provider_message_id == "1001"
