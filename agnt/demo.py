@@ -226,6 +226,7 @@ class DemoSeeder:
                 s.reminder_create(user=booking.user, text=f"Your table at {booking.venue.name} is in 2 hours",
                                   due_at=booking.slot_start - timedelta(hours=2), booking=booking, kind="booking", channel="whatsapp")
                 self.count("reminders")
+        self.lifecycle_rows(upcoming, completed)
         user = self.consumers[0]
         if not TransportBooking.objects.filter(quote_id=f"{DEMO_MARK}-quote-1").exists():
             venue = self.venue[demo_data.VENUES[0]["slug"]]
@@ -237,6 +238,30 @@ class DemoSeeder:
                 item_description="Forgotten sunglasses", distance_m=3200, venue=venue,
             )
             self.count("courier quotes")
+
+    def lifecycle_rows(self, upcoming: list, completed: list) -> None:
+        """A sent reminder and rating request, a waitlisted guest and a reliability record, as
+        the lifecycle jobs leave them (written as history: seeding must message nobody)."""
+        from bookings.models import BookingMessage, WaitlistEntry
+        from bookings.services import guest_reliability_recompute
+
+        for booking, kind in ((upcoming[0] if upcoming else None, "reminder_day_before"),
+                              (completed[0] if completed else None, "rating_request")):
+            if booking is not None and booking.user is not None:
+                _, created = BookingMessage.objects.get_or_create(
+                    booking=booking, kind=kind, defaults={"user": booking.user, "outcome": "queued", "platform": "telegram"}
+                )
+                self.count("lifecycle messages", created)
+        if upcoming:
+            booking = upcoming[0]
+            guest = self.consumers[-1]
+            _, created = WaitlistEntry.objects.get_or_create(
+                user=guest, venue=booking.venue, slot_start=booking.slot_start,
+                defaults={"party_size": booking.party_size, "flexibility_minutes": 60, "note": "Any table is fine"},
+            )
+            self.count("waitlist entries", created)
+        for user in self.consumers[:2]:
+            guest_reliability_recompute(user=user)
 
     # -- agents, knowledge, messaging ---------------------------------------------
     def agents_and_keys(self, developer: User) -> None:

@@ -24,12 +24,15 @@ from bookings import services
 from bookings.models import (
     ActorKind,
     BookingEvent,
+    BookingMessage,
     BookingRating,
     BookingSource,
+    GuestReliability,
     Reminder,
     TransportBooking,
     TransportEvent,
     VenueBooking,
+    WaitlistEntry,
 )
 from bookings.state import BookingStatus, ReminderStatus, TransportStatus
 
@@ -455,3 +458,38 @@ class UserBookingInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("venue")
 
 
+
+
+@admin.register(BookingMessage)
+class BookingMessageAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
+    """Reminders and rating requests the lifecycle jobs sent: one row per booking and kind."""
+
+    venue_path = "booking__venue"
+    list_display = ("created_at", "booking", "kind", "outcome", "platform")
+    list_filter = ("kind", "outcome", "platform")
+    list_select_related = ("booking",)
+    search_fields = ("booking__external_ref",)
+    paginator = EstimatedCountPaginator
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(VenueScopedAdminMixin, AgntModelAdmin):
+    list_display = ("slot_start", "venue", "user", "party_size", "flexibility_minutes", "status", "offered_slot", "notified_at")
+    list_filter = ("status", ("slot_start", RangeDateTimeFilter))
+    list_select_related = ("venue", "user")
+    search_fields = ("venue__name", "user__username", "user__display_name")
+    autocomplete_fields = ("venue", "user")
+    readonly_fields = ("status", "offered_slot", "notified_at", "interaction_id", "created_at", "updated_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # guests join through the concierge (waitlist_join)
+
+
+@admin.register(GuestReliability)
+class GuestReliabilityAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """No-shows per guest (recomputed hourly); the flag makes venue agents ask the owner."""
+
+    list_display = ("user", "no_show_count", "window_days", "last_no_show_at", "needs_owner_approval", "computed_at")
+    list_filter = ("needs_owner_approval",)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__display_name", "user__email")

@@ -40,6 +40,8 @@ _TEXT_KEEP_CANCEL = re.compile(rf"^(keep|cancel)(?:\s+(?:it|booking|my booking))
 _TEXT_RATE = re.compile(
     rf"^rate\s+(?:({_REF})\s+)?([1-5])\s*(?:/\s*5|stars?|★+)?(?:\s*[,.:;!-]?\s+(.+))?$", re.IGNORECASE | re.DOTALL
 )
+_TEXT_WAITLIST = re.compile(r"^(?:(?:please\s+)?(?:put me on|add me to|join)\s+(?:the\s+)?)?wait\s*-?\s*list(?:\s+me)?$", re.IGNORECASE)
+WAITLIST_REPLY_WINDOW = timedelta(hours=24)
 _TEXT_BARE_SCORE = re.compile(r"^([1-5])\s*(?:/\s*5|stars?|★+)?$", re.IGNORECASE)
 
 
@@ -154,6 +156,8 @@ def booking_reply_handle(*, user, data: str) -> str | None:
         ref, score, comment = match.group(1), int(match.group(2)), (match.group(3) or "").strip()
         booking = _own_booking(user, ref) if ref else _last_prompted(user, (BookingMessageKind.RATING_REQUEST,), RATING_REPLY_WINDOW)
         return _rate(user, booking, score, comment) if booking else None
+    if _TEXT_WAITLIST.match(plain):
+        return _join_waitlist(user)
     if match := _TEXT_BARE_SCORE.match(plain):
         booking = _last_prompted(user, (BookingMessageKind.RATING_REQUEST,), RATING_REPLY_WINDOW)
         if booking is None or booking.status != BookingStatus.COMPLETED or hasattr(booking, "rating"):
@@ -218,3 +222,24 @@ def _rate(user, booking: VenueBooking | None, score: int, comment: str) -> str:
     except RatingError as exc:
         return f"I couldn't record that rating: {exc}."
     return f"Thank you! {'★' * score}{'☆' * (5 - score)} for {booking.venue.name} is recorded."
+
+
+def _join_waitlist(user) -> str | None:
+    """"waitlist" after a venue said no: wait for the time the guest asked for."""
+    from bookings.services import WaitlistError, waitlist_join
+
+    booking = (
+        VenueBooking.objects.select_related("venue__city")
+        .filter(user=user, status__in=[BookingStatus.REJECTED, BookingStatus.COUNTER_OFFERED, BookingStatus.EXPIRED],
+                updated_at__gte=timezone.now() - WAITLIST_REPLY_WINDOW, slot_start__gt=timezone.now())
+        .order_by("-updated_at")
+        .first()
+    )
+    if booking is None:
+        return None  # nothing to wait for: let the concierge answer
+    try:
+        waitlist_join(user=user, venue=booking.venue, party_size=booking.party_size, slot_start=booking.slot_start)
+    except WaitlistError as exc:
+        return f"I couldn't put you on the waitlist: {exc}."
+    return (f"You're on the waitlist for {booking.venue.name}, {_when(booking)}, {_guests(booking.party_size)}. "
+            "I'll message you as soon as a table opens up.")

@@ -48,7 +48,8 @@ def booking_status_text(booking: VenueBooking) -> str:
         return (f"✅ Confirmed: {venue.name}, {when}, {who}. Reference {ref}. Enjoy!\n"
                 f"Add it to your calendar: {booking_calendar_url(booking)}")
     if status == BookingStatus.REJECTED:
-        return f"Sorry — {venue.name} couldn't take your booking for {when} ({ref}).{reason} Want me to find another place or time?"
+        return (f"Sorry — {venue.name} couldn't take your booking for {when} ({ref}).{reason} Want me to find another "
+                "place or time? Or reply “waitlist” and I'll tell you if a table opens up.")
     if status == BookingStatus.COUNTER_OFFERED:
         slots = ", ".join(_slot_label(slot, venue) for slot in booking.counter_offer_slots[:3]) or "another time"
         return f"{venue.name} can't do {when}, but offers {slots} for {who} ({ref}). Shall I book one of those?"

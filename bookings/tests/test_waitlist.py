@@ -121,3 +121,23 @@ def test_entries_for_a_time_that_passed_expire_and_left_entries_cannot_come_back
     # The database's trigger holds the same rule.
     with pytest.raises(Exception, match="transition|not allowed|status"), transaction.atomic():
         WaitlistEntry.objects.filter(pk=entry.pk).update(status="waiting")
+
+
+def test_replying_waitlist_after_a_refusal_puts_the_guest_on_the_waitlist_for_that_time(venue):
+    from bookings.replies import booking_reply_handle
+
+    guest = _guest("4242")
+    slot = timezone.now().astimezone(BALI).replace(hour=20, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    full = services.booking_create(venue=venue, user=_guest("4141"), party_size=4, slot_start=slot, source="telegram")
+    services.booking_confirm(booking=full)  # the venue's four seats are taken
+    booking = services.booking_create(venue=venue, user=guest, party_size=2, slot_start=slot, source="telegram")
+    services.booking_reject(booking=booking, reason="fully booked")
+
+    answer = booking_reply_handle(user=guest, data="waitlist")
+
+    assert answer.startswith("You're on the waitlist for Tanah Ember")
+    entry = WaitlistEntry.objects.get(user=guest)
+    assert (entry.venue, entry.party_size, entry.slot_start) == (venue, 2, slot)
+    assert booking_reply_handle(user=guest, data="waitlist").startswith("You're on the waitlist")  # asking again keeps one place
+    assert WaitlistEntry.objects.filter(user=guest).count() == 1
+    assert booking_reply_handle(user=_guest("4343"), data="waitlist") is None  # nothing refused: the concierge answers
