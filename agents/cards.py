@@ -386,8 +386,11 @@ def card_sources_changed_at(agent: Agent):
 
 
 def card_is_stale(agent: Agent, stored: AgentCard | None) -> bool:
-    """Missing, or its agent/venue/city changed after it was last checked (see card_publish)."""
-    return stored is None or card_sources_changed_at(agent) > stored.updated_at
+    """Missing, built by an older card format, or its agent/venue/city changed after it was
+    last checked (see card_publish)."""
+    if stored is None or "supportedInterfaces" not in (stored.card or {}):
+        return True  # a card from before the A2A v1.0 builder (e.g. older demo data)
+    return card_sources_changed_at(agent) > stored.updated_at
 
 
 @transaction.atomic

@@ -274,15 +274,15 @@ class DemoSeeder:
             WebhookSubscription,
         )
 
+        from agents.cards import card_publish
+        from agents.registry import platform_agent
+
+        # the real A2A v1.0 cards (agents.cards), the same the well-known endpoints serve
+        _, created = card_publish(agent=platform_agent())
+        self.count("agent cards", created)
         for venue in list(self.venue.values())[:10]:
             agent = a.agent_register_for_venue(venue=venue)
-            card = {
-                "protocolVersion": "1.0", "name": venue.name, "description": venue.description,
-                "url": f"/agents/{venue.slug}/a2a", "skills": [{"id": skill, "name": skill.replace("_", " ")} for skill in agent.skills],
-                "capabilities": {"streaming": False, "pushNotifications": True},
-                "extensions": [{"uri": "https://agnt.example/ext/venue-policy/v1", "params": agent.policies}],
-            }
-            _, created = a.agent_card_publish(agent=agent, card=card)
+            _, created = card_publish(agent=agent)
             self.count("agent cards", created)
         for user in self.consumers[:3]:
             a.agent_register_for_user(user=user)

@@ -101,6 +101,10 @@ def main() -> None:
         fail(f"PORT={os.environ.get('PORT')!r} is not a number; use e.g. PORT=8001 make run")
     host = os.environ.get("HOST", "127.0.0.1")
     check_port(host, port)
+    # Absolute links (calendar files, AgentCards, the built-in gateway's URL) follow the
+    # port this run serves on, unless PUBLIC_BASE_URL says otherwise.
+    if not os.environ.get("PUBLIC_BASE_URL"):
+        os.environ["PUBLIC_BASE_URL"] = f"http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}"
 
     try:
         username, password = prepare()

@@ -273,3 +273,16 @@ def test_a_changed_base_url_rebuilds_every_card(settings, venue):
     assert counts["changed"] == 2
     stored = AgentCard.objects.get(agent__venue=venue)
     assert stored.card["supportedInterfaces"][0]["url"].startswith("https://new.agnt.example/gateway")
+
+
+@pytest.mark.django_db
+def test_a_card_stored_in_an_older_format_is_rebuilt_when_fetched(client):
+    from agents import services
+    from agents.services import agent_register_for_venue
+    from venues.tests.factories import make_city, make_venue
+
+    venue = make_venue(city=make_city(name="Oldformat Town", slug="oldformat-town"), slug="old-format-cafe", status="active")
+    agent = agent_register_for_venue(venue=venue)
+    services.agent_card_publish(agent=agent, card={"name": venue.name, "url": "/agents/old/a2a", "protocolVersion": "1.0"})
+    body = client.get("/agents/old-format-cafe/.well-known/agent-card.json").json()
+    assert "supportedInterfaces" in body and any("venue-policy" in e["uri"] for e in body["capabilities"]["extensions"])

@@ -937,7 +937,12 @@ def render_passages(passages: list[dict], *, venue_name: str | None = None) -> s
         if len(excerpt) > 320:
             excerpt = excerpt[:319].rsplit(" ", 1)[0] + "…"
         venue = passage.get("venue") or citation.get("venue") or ""
-        lines.append(f"• {excerpt}\n  — {venue}{', ' if venue else ''}{source}{' (' + url + ')' if url else ''}")
+        where = ", ".join(part for part in (
+            f"“{citation['section']}”" if citation.get("section") else "",
+            f"p. {citation['page']}" if citation.get("page") else "",
+        ) if part)
+        lines.append(f"• {excerpt}\n  — {venue}{', ' if venue else ''}{source}{', ' + where if where else ''}"
+                     f"{' (' + url + ')' if url else ''}")
     return "\n".join(lines)
 
 
