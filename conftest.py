@@ -37,3 +37,13 @@ def staff_user(db, django_user_model):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_retrieval_memo():
+    # knowledge.retrieval memoises venue lookups per process for a minute; each test has
+    # its own venues
+    from knowledge import retrieval
+
+    retrieval._memo.clear()
+    yield

@@ -449,8 +449,8 @@ def main() -> None:
         rec_city[f"naive hnsw ef_search={ef} + WHERE city"] = recall(results, truth_city)
         lat_city[f"naive hnsw ef_search={ef} + WHERE city"] = percentiles(t)
     results, t = timed(lambda q: retrieval.search_venue_knowledge(query="", query_vector=q, city=city_slug, limit=K), queries)
-    rec_city["search_venue_knowledge (exact path, threshold 20000)"] = recall([[h.chunk_id for h in r] for r in results], truth_city)
-    lat_city["search_venue_knowledge (exact path)"] = percentiles(t)
+    rec_city["search_venue_knowledge (default path)"] = recall([[h.chunk_id for h in r] for r in results], truth_city)
+    lat_city["search_venue_knowledge (default path)"] = percentiles(t)
     saved = retrieval.EXACT_SEARCH_MAX_ROWS
     retrieval.EXACT_SEARCH_MAX_ROWS = 1_000  # force the widened ef_search path
     try:
@@ -542,11 +542,13 @@ def print_report(r: dict) -> None:
                 print(f"  {ing['tokenise_baseline']}")
 
     hnsw40 = r["recall_at_10"]["hnsw ef_search=40"]
+    ours = r["recall_at_10"]["search_venue_knowledge (vector only)"]
     city_ours = min(v for k, v in r["recall_at_10_city"].items() if k.startswith("search_venue_knowledge"))
     p95 = r["latency"]["hnsw ef_search=40"]["p95_ms"]
     p95_svk = r["latency"]["search_venue_knowledge (vector only)"]["p95_ms"]
     print("\ngoals (issue “Knowledge and memory”)")
-    print(f"  recall@10 ≥ 0.95, HNSW default ef_search            {hnsw40:.3f}  {_verdict(hnsw40 >= 0.95)}")
+    print(f"  recall@10 ≥ 0.95, our HNSW search (ef_search 128)   {ours:.3f}  {_verdict(ours >= 0.95)}")
+    print(f"    (pgvector's default ef_search=40 would give {hnsw40:.3f}: why retrieval sets 128)")
     print(f"  recall@10 ≥ 0.95, city filter (our retrieval)       {city_ours:.3f}  {_verdict(city_ours >= 0.95)}")
     print(f"  p95 ≤ 15 ms single client, HNSW search              {p95:.2f}  {_verdict(p95 <= 15)}")
     print(f"  p95 ≤ 15 ms single client, search_venue_knowledge   {p95_svk:.2f}  {_verdict(p95_svk <= 15)}")
