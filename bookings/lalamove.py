@@ -233,3 +233,41 @@ def transport_order_place(*, transport: TransportBooking, sender_phone: str, rec
             reason="Lalamove order placed", data={"order_id": order_id, "lalamove_status": data.get("status", "")},
         )
     return locked
+
+
+# Lalamove v3 order statuses → our courier statuses (the path a courier takes, in order).
+_LALAMOVE_STATUS = {
+    "ASSIGNING_DRIVER": None,  # still looking: nothing to record
+    "ON_GOING": TransportStatus.DRIVER_ASSIGNED,
+    "PICKED_UP": TransportStatus.PICKED_UP,
+    "COMPLETED": TransportStatus.COMPLETED,
+    "CANCELED": TransportStatus.CANCELLED,
+    "REJECTED": TransportStatus.FAILED,
+    "EXPIRED": TransportStatus.FAILED,
+}
+_ROAD = [TransportStatus.CONFIRMED, TransportStatus.DRIVER_ASSIGNED, TransportStatus.PICKED_UP, TransportStatus.COMPLETED]
+
+
+def transport_status_sync(*, transport: TransportBooking) -> TransportBooking:
+    """Bring one courier booking up to date with Lalamove's order status.
+
+    A poll can miss steps (driver assigned and picked up between two polls); the booking
+    then walks through each of them, so its event log reads like the trip did.
+    """
+    from bookings.services import transport_transition
+
+    if not transport.lalamove_order_id:
+        return transport
+    data = order_get(order_id=transport.lalamove_order_id)
+    order = data.get("data") if isinstance(data.get("data"), dict) else data
+    remote = str(order.get("status") or "").upper()
+    target = _LALAMOVE_STATUS.get(remote)
+    TransportBooking.objects.filter(pk=transport.pk).update(last_polled_at=timezone.now())
+    if target is None or target == transport.status:
+        return transport
+    info = {"lalamove_status": remote}
+    if target in _ROAD and transport.status in _ROAD:
+        for step in _ROAD[_ROAD.index(transport.status) + 1:_ROAD.index(target) + 1]:
+            transport = transport_transition(transport=transport, to_status=step, reason=f"Lalamove: {remote}", data=info)
+        return transport
+    return transport_transition(transport=transport, to_status=target, reason=f"Lalamove: {remote}", data=info)

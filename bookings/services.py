@@ -243,7 +243,14 @@ def booking_mark_no_show(*, booking: VenueBooking, actor=None, actor_kind: str =
     if booking.slot_start > timezone.now():
         # Refuse before locking: a guest cannot miss a table that has not started yet.
         raise BookingTransitionError(f"booking {booking.external_ref or booking.pk} has not started yet")
-    return booking_transition(booking=booking, to_status=BookingStatus.NO_SHOW, actor=actor, actor_kind=actor_kind, reason=reason)
+    with transaction.atomic():
+        booking = booking_transition(
+            booking=booking, to_status=BookingStatus.NO_SHOW, actor=actor, actor_kind=actor_kind, reason=reason
+        )
+        if booking.user_id:
+            # the strike counts from now, not from the next hourly recount
+            guest_reliability_recompute(user=booking.user)
+    return booking
 
 
 # --------------------------------------------------------------------------- ratings

@@ -10,6 +10,7 @@ guest their auto-confirmation, a missed one costs nothing.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -17,6 +18,8 @@ from celery.schedules import crontab
 
 from agnt.scheduling import periodic_job
 from bookings import services
+
+logger = logging.getLogger(__name__)
 
 
 @periodic_job(name="expire_pending_bookings", schedule=timedelta(minutes=5), queue="maintenance")
@@ -59,3 +62,21 @@ def waitlist_promote() -> int:
 def no_show_strikes_recompute() -> int:
     """Recount guests' no-shows in the last 180 days; too many → their bookings need the owner."""
     return services.guest_reliability_recompute_all()
+
+
+@periodic_job(name="transport_status_poll", schedule=timedelta(minutes=1), queue="bookings", expires=55)
+@shared_task(name="bookings.transport_status_poll")
+def transport_status_poll() -> int:
+    """Follow couriers on the road: Lalamove's order status onto each TransportBooking."""
+    from bookings import lalamove
+    from bookings.selectors import transports_to_poll
+
+    synced = 0
+    for transport in transports_to_poll()[:100]:
+        try:
+            lalamove.transport_status_sync(transport=transport)
+            synced += 1
+        except lalamove.LalamoveError:
+            # one courier's hiccup must not stop the others; it is polled again next minute
+            logger.warning("courier %s: Lalamove status unavailable", transport.pk, exc_info=True)
+    return synced

@@ -134,3 +134,23 @@ def test_expired_quotes_cannot_be_confirmed(quoted):
 
     with pytest.raises(TransportConfirmationError):
         transport_confirm(transport=transport, user=user)
+
+
+def test_the_poll_job_walks_a_courier_through_the_steps_lalamove_reports(quoted, fake_lalamove):
+    from bookings.tasks import transport_status_poll
+
+    user, transport = quoted
+    transport_transition(transport=transport, to_status=TransportStatus.AWAITING_CONFIRMATION)
+    transport_confirm(transport=transport, user=user, confirmation_ref="telegram:2")
+    lalamove.transport_order_place(transport=transport, sender_phone="+62812", recipient_phone="+62813")
+
+    assert transport_status_poll() == 1  # ASSIGNING_DRIVER: polled, nothing to record
+    stored = TransportBooking.objects.get(pk=transport.pk)
+    assert stored.status == TransportStatus.CONFIRMED and stored.last_polled_at is not None
+
+    fake_lalamove.orders[0]["status"] = "PICKED_UP"  # the driver came and went between two polls
+    TransportBooking.objects.filter(pk=transport.pk).update(last_polled_at=None)
+    transport_status_poll()
+    stored = TransportBooking.objects.get(pk=transport.pk)
+    assert stored.status == TransportStatus.PICKED_UP
+    assert list(stored.events.order_by("created_at").values_list("to_status", flat=True))[-2:] == ["driver_assigned", "picked_up"]

@@ -62,3 +62,25 @@ def test_marking_a_no_show_then_recomputing_the_guest_flags_them_at_once(guest, 
     services.booking_mark_no_show(booking=booking)
     services.guest_reliability_recompute(user=guest)
     assert guest_needs_owner_approval(user=guest)
+
+
+def test_marking_a_no_show_counts_the_strike_at_once(django_user_model):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings import services
+    from bookings.selectors import guest_needs_owner_approval
+    from venues.tests.factories import make_venue
+
+    guest = django_user_model.objects.create_user(username="late-guest", password="x")
+    venue = make_venue(slug="strike-cafe")
+    for days in (3, 10):
+        booking = services.booking_create(venue=venue, user=guest, party_size=2, source="web",
+                                          slot_start=timezone.now() + timedelta(days=1))
+        services.booking_confirm(booking=booking)
+        type(booking).objects.filter(pk=booking.pk).update(slot_start=timezone.now() - timedelta(days=days),
+                                                           slot_end=timezone.now() - timedelta(days=days, hours=-2))
+        booking.refresh_from_db()
+        services.booking_mark_no_show(booking=booking)
+    assert guest_needs_owner_approval(user=guest)
