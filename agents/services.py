@@ -127,24 +127,10 @@ def venue_agent_id(venue) -> str:
 @transaction.atomic
 def agent_register_for_venue(*, venue) -> Agent:
     """The venue's agent, created on first call with DNA derived from the venue's rules."""
+    from agents.registry import venue_dna  # the DNA is declared once, in the registry
+
     agent, created = Agent.objects.get_or_create(
-        venue=venue,
-        defaults={
-            "kind": AgentKind.VENUE,
-            "agent_id": venue_agent_id(venue),
-            "display_name": venue.name,
-            "persona": f"The booking agent of {venue.name}. Polite, precise, never overbooks.",
-            "languages": ["en", "id"],
-            "skills": list(VENUE_AGENT_SKILLS),
-            "policies": {
-                "min_party_size": venue.min_party_size,
-                "max_party_size": venue.max_party_size,
-                "booking_lead_minutes": venue.booking_lead_minutes,
-                "booking_window_days": venue.booking_window_days,
-                "deposit_required": venue.deposit_required,
-                "auto_accept": True,
-            },
-        },
+        venue=venue, defaults={"kind": AgentKind.VENUE, "agent_id": venue_agent_id(venue), **venue_dna(venue)}
     )
     # Venue.cp_agent_id caches the registry's answer so venue queries need no join.
     if venue.cp_agent_id != agent.agent_id:
@@ -156,17 +142,10 @@ def agent_register_for_venue(*, venue) -> Agent:
 @transaction.atomic
 def agent_register_for_user(*, user) -> Agent:
     """The user's concierge agent, created on first call."""
+    from agents.registry import consumer_dna
+
     agent, created = Agent.objects.get_or_create(
-        user=user,
-        defaults={
-            "kind": AgentKind.CONSUMER,
-            "agent_id": f"consumer-{user.pk}",
-            "display_name": f"Concierge of {user}"[:160],
-            "persona": "A warm, concise local concierge for Bali who remembers what the user likes.",
-            "languages": [user.language] if getattr(user, "language", "") else ["en"],
-            "skills": list(CONSUMER_AGENT_SKILLS),
-            "policies": {"confirm_before_paid_actions": True},
-        },
+        user=user, defaults={"kind": AgentKind.CONSUMER, "agent_id": f"consumer-{user.pk}", **consumer_dna(user)}
     )
     if user.cp_agent_id != agent.agent_id:
         user.cp_agent_id = agent.agent_id
