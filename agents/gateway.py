@@ -33,7 +33,8 @@ from django.db.models import Min
 from django.utils import timezone
 
 from agents import signing
-from agents.models import GATEWAY_MESSAGE_TRANSITIONS, Agent, AgentStatus, GatewayMessage, GatewayMessageStatus
+from agents.models import Agent, AgentStatus, GatewayMessage
+from agents.state import GATEWAY_MESSAGE_TRANSITIONS, GatewayMessageStatus
 from agents.selectors import agent_get_by_inbox_key
 from agents.services import agent_inbox_key_rotate
 

@@ -7,7 +7,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
-from agents.state import EnvelopeStatus, WebhookDeliveryStatus
+from agents.state import (
+    EnvelopeStatus,
+    GatewayMessageStatus,
+    WebhookDeliveryStatus,
+)
 from agnt.db import BaseModel, TimestampedModel, choices_check
 
 
@@ -400,23 +404,6 @@ class CardResponse(BaseModel):
 
 
 # --- Built-in gateway -----------------------------------------------------------------
-
-
-class GatewayMessageStatus(models.TextChoices):
-    PENDING = "pending", "Pending (in the inbox)"
-    DELIVERED = "delivered", "Delivered (pushed to the agent)"
-    DRAINED = "drained", "Drained (the agent fetched it)"
-    EXPIRED = "expired", "Expired (TTL passed undelivered)"
-
-
-_G = GatewayMessageStatus
-# A message leaves the inbox exactly once; the service checks this and a trigger re-checks it.
-GATEWAY_MESSAGE_TRANSITIONS: dict[str, frozenset[str]] = {
-    _G.PENDING: frozenset({_G.DELIVERED, _G.DRAINED, _G.EXPIRED}),
-    _G.DELIVERED: frozenset(),
-    _G.DRAINED: frozenset(),
-    _G.EXPIRED: frozenset(),
-}
 
 
 class GatewayMessage(BaseModel):

@@ -57,3 +57,20 @@ WEBHOOK_DELIVERY_TRANSITIONS: dict[str, frozenset[str]] = {
     W.FAILED: frozenset(),
     W.DEAD: frozenset(),
 }
+
+
+class GatewayMessageStatus(models.TextChoices):
+    PENDING = "pending", "Pending (in the inbox)"
+    DELIVERED = "delivered", "Delivered (pushed to the agent)"
+    DRAINED = "drained", "Drained (the agent fetched it)"
+    EXPIRED = "expired", "Expired (TTL passed undelivered)"
+
+
+_G = GatewayMessageStatus
+# A message leaves the inbox exactly once; the service checks this and a trigger re-checks it.
+GATEWAY_MESSAGE_TRANSITIONS: dict[str, frozenset[str]] = {
+    _G.PENDING: frozenset({_G.DELIVERED, _G.DRAINED, _G.EXPIRED}),
+    _G.DELIVERED: frozenset(),
+    _G.DRAINED: frozenset(),
+    _G.EXPIRED: frozenset(),
+}

@@ -13,6 +13,7 @@ from bookings.state import (
     BookingStatus,
     ReminderStatus,
     TransportStatus,
+    WaitlistStatus,
 )
 
 
@@ -392,25 +393,6 @@ class BookingMessage(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.booking_id}"
-
-
-class WaitlistStatus(models.TextChoices):
-    WAITING = "waiting", "Waiting"
-    NOTIFIED = "notified", "Told a table opened up"
-    CANCELLED = "cancelled", "Left the waitlist"
-    EXPIRED = "expired", "Expired (the time passed)"
-
-
-W = WaitlistStatus
-# Declared here rather than in bookings.state because only this model uses it; the
-# migration turns the same table into a trigger. A notified guest is done: they were
-# told once, and asking again puts them back in line with a new entry.
-WAITLIST_TRANSITIONS: dict[str, frozenset[str]] = {
-    W.WAITING: frozenset({W.NOTIFIED, W.CANCELLED, W.EXPIRED}),
-    W.NOTIFIED: frozenset(),
-    W.CANCELLED: frozenset(),
-    W.EXPIRED: frozenset(),
-}
 
 
 class WaitlistEntry(TimestampedModel):

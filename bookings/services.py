@@ -529,14 +529,13 @@ import logging  # noqa: E402
 from django.conf import settings as django_settings  # noqa: E402
 
 from bookings.models import (  # noqa: E402
-    WAITLIST_TRANSITIONS,
     BookingMessage,
     BookingMessageKind,
     BookingMessageOutcome,
     GuestReliability,
     WaitlistEntry,
-    WaitlistStatus,
 )
+from bookings.state import WAITLIST_TRANSITIONS, WaitlistStatus  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

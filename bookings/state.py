@@ -98,3 +98,21 @@ REMINDER_TRANSITIONS: dict[str, frozenset[str]] = {
 
 def can_reminder_transition(current: str, target: str) -> bool:
     return target in REMINDER_TRANSITIONS.get(current, frozenset())
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    NOTIFIED = "notified", "Told a table opened up"
+    CANCELLED = "cancelled", "Left the waitlist"
+    EXPIRED = "expired", "Expired (the time passed)"
+
+
+W = WaitlistStatus
+# The waitlist entry's machine (service + a trigger made from the same table). A notified
+# guest is done: they were told once, and asking again puts them back in line with a new entry.
+WAITLIST_TRANSITIONS: dict[str, frozenset[str]] = {
+    W.WAITING: frozenset({W.NOTIFIED, W.CANCELLED, W.EXPIRED}),
+    W.NOTIFIED: frozenset(),
+    W.CANCELLED: frozenset(),
+    W.EXPIRED: frozenset(),
+}
