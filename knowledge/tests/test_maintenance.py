@@ -3,7 +3,6 @@
 import hashlib
 import uuid
 from datetime import timedelta
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -21,7 +20,8 @@ from knowledge.maintenance import (
     refresh_due_url_sources,
     sources_reconcile,
 )
-from knowledge.memory import normalise_memory_text, user_memory_remember
+from knowledge.tests.embedding_fakes import FAKE_MODEL, fake_embeddings, fake_vector  # noqa: F401 (autouse fixture)
+from knowledge.memory import user_memory_remember
 from knowledge.models import (
     EntityEdge,
     EntityNode,
@@ -31,7 +31,6 @@ from knowledge.models import (
 )
 from knowledge.services import knowledge_source_transition
 
-FAKE_MODEL = "fake-bow"
 
 # These jobs sweep whole tables and the test database is shared with concurrently running
 # suites, so tests name their own rows uniquely and assert on those rows (counts the job
@@ -40,25 +39,6 @@ FAKE_MODEL = "fake-bow"
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def fake_vector(text: str) -> np.ndarray:
-    vector = np.zeros(384, dtype=np.float32)
-    for word in normalise_memory_text(text).split():
-        vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % 384] += 1.0
-    if not vector.any():
-        vector[0] = 1.0
-    return vector / np.linalg.norm(vector)
-
-
-def fake_embed_texts(texts, **_kwargs):
-    return np.stack([fake_vector(t) for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
-
-
-@pytest.fixture(autouse=True)
-def fake_embeddings(monkeypatch):
-    monkeypatch.setattr("knowledge.embeddings.embed_texts", fake_embed_texts)
-    monkeypatch.setattr("knowledge.embeddings.get_provider", lambda: SimpleNamespace(name=FAKE_MODEL))
 
 
 @pytest.fixture

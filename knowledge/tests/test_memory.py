@@ -1,7 +1,5 @@
 """User memory: extraction, remember/dedupe, recall, forget (really deletes), the prompt block."""
 
-import hashlib
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -10,9 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from model_bakery import baker
 
+from knowledge.tests.embedding_fakes import FAKE_MODEL, fake_embeddings, fake_vector  # noqa: F401 (autouse fixture)
 from knowledge.memory import (
     extract_memories,
-    normalise_memory_text,
     soul_prompt_memory_block,
     user_memory_describe,
     user_memory_forget_matching,
@@ -60,27 +58,6 @@ def test_recall_skips_archived_memories_and_other_users():
 
 # --- knowledge.memory: extraction, remember, recall, forget, prompt ---------------------
 
-FAKE_MODEL = "fake-bow"
-
-
-def fake_vector(text: str) -> np.ndarray:
-    """Bag of words hashed into 384 dims: deterministic, and shared words mean high cosine."""
-    vector = np.zeros(384, dtype=np.float32)
-    for word in normalise_memory_text(text).split():
-        vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % 384] += 1.0
-    if not vector.any():
-        vector[0] = 1.0
-    return vector / np.linalg.norm(vector)
-
-
-def fake_embed_texts(texts, **_kwargs):
-    return np.stack([fake_vector(t) for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
-
-
-@pytest.fixture(autouse=True)
-def fake_embeddings(monkeypatch):
-    monkeypatch.setattr("knowledge.embeddings.embed_texts", fake_embed_texts)
-    monkeypatch.setattr("knowledge.embeddings.get_provider", lambda: SimpleNamespace(name=FAKE_MODEL))
 
 
 @pytest.fixture

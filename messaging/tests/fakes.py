@@ -280,34 +280,30 @@ class FakeInstagram(FakeServer):
                     path_contains="/me/messages")
 
 
-@pytest.fixture
-def fake_telegram(settings) -> Iterator[FakeTelegram]:
-    fake = FakeTelegram().start()
-    settings.TELEGRAM_API_BASE_URL = fake.base_url
-    settings.TELEGRAM_BOT_TOKEN = FakeTelegram.token
+def _serving(fake: FakeServer, settings, *, base_url_setting: str, credential_setting: str, credential: str):
+    """Start ``fake``, point the client's base URL and credential settings at it, stop it after."""
+    fake.start()
+    setattr(settings, base_url_setting, fake.base_url)
+    setattr(settings, credential_setting, credential)
     try:
         yield fake
     finally:
         fake.stop()
+
+
+@pytest.fixture
+def fake_telegram(settings) -> Iterator[FakeTelegram]:
+    yield from _serving(FakeTelegram(), settings, base_url_setting="TELEGRAM_API_BASE_URL",
+                        credential_setting="TELEGRAM_BOT_TOKEN", credential=FakeTelegram.token)
 
 
 @pytest.fixture
 def fake_360dialog(settings) -> Iterator[Fake360Dialog]:
-    fake = Fake360Dialog().start()
-    settings.WHATSAPP_API_BASE_URL = fake.base_url
-    settings.D360_API_KEY = Fake360Dialog.api_key
-    try:
-        yield fake
-    finally:
-        fake.stop()
+    yield from _serving(Fake360Dialog(), settings, base_url_setting="WHATSAPP_API_BASE_URL",
+                        credential_setting="D360_API_KEY", credential=Fake360Dialog.api_key)
 
 
 @pytest.fixture
 def fake_instagram(settings) -> Iterator[FakeInstagram]:
-    fake = FakeInstagram().start()
-    settings.INSTAGRAM_API_BASE_URL = fake.base_url
-    settings.INSTAGRAM_ACCESS_TOKEN = FakeInstagram.token
-    try:
-        yield fake
-    finally:
-        fake.stop()
+    yield from _serving(FakeInstagram(), settings, base_url_setting="INSTAGRAM_API_BASE_URL",
+                        credential_setting="INSTAGRAM_ACCESS_TOKEN", credential=FakeInstagram.token)

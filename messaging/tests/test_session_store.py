@@ -63,3 +63,26 @@ def test_clear_forgets_the_conversation(db):
     session_store.history_save(platform="web", user_id="u1", messages=_turn("a"))
     session_store.history_clear(platform="web", user_id="u1")
     assert session_store.history_load(platform="web", user_id="u1") == []
+
+
+def test_the_nightly_job_snapshots_conversations_that_changed_today_encrypted(django_user_model):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.models import ConversationSnapshot
+    from messaging.services import conversation_snapshot_daily
+    from messaging.tasks import conversation_snapshots
+
+    active = django_user_model.objects.create_user(username="active", password="x")
+    quiet = django_user_model.objects.create_user(username="quiet", password="x")
+    session_store.history_save(platform="telegram", user_id=active.pk, messages=_turn("vegan food in Ubud"))
+    session_store.history_save(platform="telegram", user_id=quiet.pk, messages=_turn("hello"))
+
+    # a day later only the conversation that changed since is copied
+    assert conversation_snapshot_daily(now=timezone.now() + timedelta(days=2)) == 0
+    assert conversation_snapshots() == 2
+    snapshot = ConversationSnapshot.objects.get(user=active)
+    assert snapshot.platform == "telegram" and snapshot.message_count == 4
+    assert "vegan" not in snapshot.messages_ciphertext
+    assert snapshot.decrypt_messages()[0]["content"][0]["text"] == "vegan food in Ubud"
