@@ -220,7 +220,10 @@ class DemoSeeder:
                 s.booking_rate(booking=booking, user=booking.user, score=5 - index % 2, comment=["Sunset was unreal", "Great service, slow kitchen"][index % 2],
                                food_score=4, service_score=5 - index % 2, would_return=True)
                 self.count("ratings")
-        upcoming = [b for b in self.bookings_made if b.status == "confirmed"]
+        # Only bookings whose two-hours-before reminder is still ahead: the demo's slots are
+        # relative to today, so at some hours of the day the nearest ones have already passed it.
+        upcoming = [b for b in self.bookings_made
+                    if b.status == "confirmed" and b.slot_start - timedelta(hours=2) > timezone.now() + timedelta(minutes=5)]
         for booking in upcoming[:3]:
             if booking.user and not Reminder.objects.filter(booking=booking).exists():
                 s.reminder_create(user=booking.user, text=f"Your table at {booking.venue.name} is in 2 hours",
