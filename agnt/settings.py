@@ -215,6 +215,13 @@ BREAKER_WINDOW_SECONDS = E.int_("BREAKER_WINDOW_SECONDS", 600)  # … within thi
 BREAKER_OPEN_SECONDS = E.int_("BREAKER_OPEN_SECONDS", 300)  # … for this long, then one trial goes through
 AGENT_CARD_CACHE_SECONDS = E.int_("AGENT_CARD_CACHE_SECONDS", 300)
 AGNT_AGENT_VERSION = E.str_("AGNT_AGENT_VERSION", "1.0.0")
+# --- Open network: external API (/a2a/v1), MCP (/mcp), A2A JSON-RPC ----------------------
+API_RATE_LIMITS_PER_MINUTE = {  # requests per minute per API key, shared by every transport and worker
+    "free": E.int_("API_RATE_LIMIT_FREE", 60),
+    "pro": E.int_("API_RATE_LIMIT_PRO", 600),
+    "enterprise": E.int_("API_RATE_LIMIT_ENTERPRISE", 3000),
+}
+API_MAX_BODY_BYTES = E.int_("API_MAX_BODY_BYTES", 64 * 1024)  # larger request bodies get 413
 # --- Booking lifecycle -------------------------------------------------------------------
 BOOKINGS_REQUEST_TTL_MINUTES = E.int_("BOOKINGS_REQUEST_TTL_MINUTES", 30)
 BOOKINGS_COUNTER_OFFER_TTL_MINUTES = E.int_("BOOKINGS_COUNTER_OFFER_TTL_MINUTES", 120)

@@ -179,7 +179,7 @@ def _place_q(value: str, *, prefer: str) -> Q:
     return city_q | area_q if prefer == "city" else area_q | city_q
 
 
-def venue_search(
+def venue_search_queryset(
     *,
     query: str = "",
     city: str | None = None,
@@ -187,19 +187,10 @@ def venue_search(
     category: str | None = None,
     tags: Sequence[str] = (),
     price_level_max: int | None = None,
-    open_at: datetime | None = None,
     party_size: int | None = None,
-    limit: int = 5,
-) -> list[Venue]:
-    """Guest-visible venues matching the filters, best first.
-
-    Ranking: full-text rank of ``query`` over name, tags, cuisines, area and description
-    (Postgres ``ts_rank`` on the indexed document), then the venue's priority rank and
-    rating. Without a query, priority and rating alone. ``open_at`` keeps venues open at
-    that moment in their own timezone (nights past midnight included). Each venue comes
-    with ``search_rank`` set. One query; ``city`` is joined, not fetched per row.
-    """
-    limit = max(1, min(int(limit or 5), SEARCH_MAX_LIMIT))
+) -> QuerySet[Venue]:
+    """The ordered queryset behind :func:`venue_search` (every filter but ``open_at``, which
+    needs each venue's own timezone). The external API pages through it with a cursor."""
     qs = Venue.objects.filter(status__in=SEARCHABLE_STATUSES).select_related("city")
     if city:
         qs = qs.filter(_place_q(city, prefer="city"))
@@ -237,12 +228,40 @@ def venue_search(
             .filter(document=search)
             .annotate(search_rank=SearchRank(F("document"), search), search_coverage=coverage)
             .order_by("-search_coverage", "-search_rank", "-priority_rank",
-                      F("rating_average").desc(nulls_last=True), "name")
+                      F("rating_average").desc(nulls_last=True), "name", "pk")
         )
     else:
         qs = qs.annotate(search_rank=Value(0.0, output_field=FloatField())).order_by(
-            "-priority_rank", F("rating_average").desc(nulls_last=True), "name"
+            "-priority_rank", F("rating_average").desc(nulls_last=True), "name", "pk"
         )
+    return qs
+
+
+def venue_search(
+    *,
+    query: str = "",
+    city: str | None = None,
+    area: str | None = None,
+    category: str | None = None,
+    tags: Sequence[str] = (),
+    price_level_max: int | None = None,
+    open_at: datetime | None = None,
+    party_size: int | None = None,
+    limit: int = 5,
+) -> list[Venue]:
+    """Guest-visible venues matching the filters, best first.
+
+    Ranking: full-text rank of ``query`` over name, tags, cuisines, area and description
+    (Postgres ``ts_rank`` on the indexed document), then the venue's priority rank and
+    rating. Without a query, priority and rating alone. ``open_at`` keeps venues open at
+    that moment in their own timezone (nights past midnight included). Each venue comes
+    with ``search_rank`` set. One query; ``city`` is joined, not fetched per row.
+    """
+    limit = max(1, min(int(limit or 5), SEARCH_MAX_LIMIT))
+    qs = venue_search_queryset(
+        query=query, city=city, area=area, category=category, tags=tags,
+        price_level_max=price_level_max, party_size=party_size,
+    )
     if open_at is None:
         return list(qs[:limit])
     return [venue for venue in qs[:SEARCH_CANDIDATES] if venue_is_open_at(venue, open_at)][:limit]
