@@ -401,24 +401,24 @@ def webhook_subscription_update(
     ``is_active=False`` disables (pending attempts die), ``True`` re-enables (refused for
     a revoked key). An empty ``events`` list means every event type.
     """
-    subscription = WebhookSubscription.objects.select_for_update().select_related("api_key").get(pk=subscription.pk)
+    locked = WebhookSubscription.objects.select_for_update().select_related("api_key").get(pk=subscription.pk)
     fields: list[str] = []
     if url is not None:
-        subscription.url = webhook_client.check_url(url).geturl()
+        locked.url = webhook_client.check_url(url).geturl()
         fields.append("url")
     if events is not None:
-        subscription.events = _validate_events(events)
+        locked.events = _validate_events(events)
         fields.append("events")
     if description is not None:
-        subscription.description = _validate_description(description)
+        locked.description = _validate_description(description)
         fields.append("description")
     if fields:
-        subscription.save(update_fields=[*fields, "updated_at"])
+        locked.save(update_fields=[*fields, "updated_at"])
     if is_active is True:
-        subscription = webhook_subscription_enable(subscription=subscription)
+        locked = webhook_subscription_enable(subscription=locked)
     elif is_active is False:
-        subscription = webhook_subscription_disable(subscription=subscription, reason="disabled by the owner")
-    return subscription
+        locked = webhook_subscription_disable(subscription=locked, reason="disabled by the owner")
+    return _in_step(subscription, locked)
 
 
 @transaction.atomic
@@ -444,36 +444,50 @@ def webhook_subscription_rotate_secret(*, subscription: WebhookSubscription) -> 
 @transaction.atomic
 def webhook_subscription_disable(*, subscription: WebhookSubscription, reason: str) -> WebhookSubscription:
     """Stop sending to a subscription (operator action, key revoked, or too many failures)."""
-    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
-    if not subscription.is_active:
-        return subscription
-    subscription.is_active = False
-    subscription.disabled_at = timezone.now()
-    subscription.disabled_reason = reason[:200]
-    subscription.save(update_fields=["is_active", "disabled_at", "disabled_reason", "updated_at"])
+    locked = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    if not locked.is_active:
+        return _in_step(subscription, locked)
+    locked.is_active = False
+    locked.disabled_at = timezone.now()
+    locked.disabled_reason = reason[:200]
+    locked.save(update_fields=["is_active", "disabled_at", "disabled_reason", "updated_at"])
     # attempts still waiting would only fail again; they die with the subscription
-    WebhookDelivery.objects.filter(subscription=subscription, status=WebhookDeliveryStatus.PENDING).update(
+    WebhookDelivery.objects.filter(subscription=locked, status=WebhookDeliveryStatus.PENDING).update(
         status=WebhookDeliveryStatus.DEAD, error=f"subscription disabled: {reason}"[:500], next_attempt_at=None
     )
-    return subscription
+    return _in_step(subscription, locked)
+
+
+_SUBSCRIPTION_STATE_FIELDS = (
+    "is_active", "disabled_at", "disabled_reason", "consecutive_failures", "failing_since", "last_success_at",
+    "last_failure_at", "url", "events", "description", "secret_ciphertext", "updated_at",
+)
+
+
+def _in_step(caller: WebhookSubscription, locked: WebhookSubscription) -> WebhookSubscription:
+    """Bring the caller's instance up to date with the row a service locked and changed."""
+    if caller is not locked:
+        for field in _SUBSCRIPTION_STATE_FIELDS:
+            setattr(caller, field, getattr(locked, field))
+    return locked
 
 
 @transaction.atomic
 def webhook_subscription_enable(*, subscription: WebhookSubscription) -> WebhookSubscription:
-    subscription = WebhookSubscription.objects.select_for_update().select_related("api_key").get(pk=subscription.pk)
-    if subscription.api_key.revoked_at is not None:
+    locked = WebhookSubscription.objects.select_for_update().select_related("api_key").get(pk=subscription.pk)
+    if locked.api_key.revoked_at is not None:
         raise WebhookSubscriptionInactive("the subscription's API key is revoked")
-    if subscription.is_active:
-        return subscription
-    subscription.is_active = True
-    subscription.disabled_at = None
-    subscription.disabled_reason = ""
-    subscription.consecutive_failures = 0
-    subscription.failing_since = None
-    subscription.save(
+    if locked.is_active:
+        return _in_step(subscription, locked)
+    locked.is_active = True
+    locked.disabled_at = None
+    locked.disabled_reason = ""
+    locked.consecutive_failures = 0
+    locked.failing_since = None
+    locked.save(
         update_fields=["is_active", "disabled_at", "disabled_reason", "consecutive_failures", "failing_since", "updated_at"]
     )
-    return subscription
+    return _in_step(subscription, locked)
 
 
 def webhook_event_envelope(*, event_type: str, data: dict, timestamp: datetime | None = None) -> dict:
@@ -548,6 +562,7 @@ def webhook_test_send(*, subscription: WebhookSubscription) -> WebhookDelivery:
     A ping is one attempt: when it fails it is not retried (the developer is watching),
     and it does not count towards auto-disable.
     """
+    subscription = WebhookSubscription.objects.select_related("api_key").get(pk=subscription.pk)
     if not subscription.is_active:
         raise WebhookSubscriptionInactive("the subscription is disabled; enable it before sending a test event")
     body = webhook_event_envelope(
