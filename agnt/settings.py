@@ -340,6 +340,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api",
+    # several "kind" fields with different choices: name each enum after its model's choices
+    "ENUM_NAME_OVERRIDES": {
+        "MemoryKindEnum": "knowledge.models.MemoryKind",
+        "UserListKindEnum": "venues.models.UserListKind",
+        "CreditKindEnum": "billing.models.credits.CreditKind",
+    },
 }
 
 # --- Logging: JSON lines when DEBUG is off -----------------------------------------
