@@ -19,15 +19,16 @@ class StandardPagination(PageNumberPagination):
 
 
 @contextmanager
-def service_errors(field: str = "non_field_errors") -> Iterator[None]:
-    """A service's ValueError / Django ValidationError becomes a DRF 400 naming ``field``.
+def service_errors(field: str = "non_field_errors", *errors: type[Exception]) -> Iterator[None]:
+    """A service's ValueError / Django ValidationError (or one of ``errors``) becomes a DRF
+    400 naming ``field``.
 
-    Services raise plain ValueError subclasses with a message meant for the caller; the
-    API reports it under the input field it is about, like DRF's own validation errors.
+    Services raise exceptions whose message is meant for the caller; the API reports it
+    under the input field it is about, like DRF's own validation errors.
     """
     try:
         yield
     except DjangoValidationError as exc:
         raise serializers.ValidationError({field: exc.messages}) from exc
-    except ValueError as exc:
+    except (ValueError, *errors) as exc:
         raise serializers.ValidationError({field: [str(exc)]}) from exc

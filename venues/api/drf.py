@@ -75,7 +75,7 @@ class UserListListView(APIView):
     def post(self, request):
         data = UserListCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with service_errors("kind" if data.validated_data["kind"] != UserListKind.CUSTOM else "name"):
+        with service_errors("kind" if data.validated_data["kind"] != UserListKind.CUSTOM else "name", services.UserListError):
             user_list = services.user_list_create(user=request.user, **data.validated_data)
         return Response(UserListDetailSerializer(_my_list(request.user, user_list.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -92,7 +92,7 @@ class UserListDetailView(APIView):
         user_list = _my_list(request.user, pk)
         data = UserListUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        with service_errors("name"):
+        with service_errors("name", services.UserListError):
             services.user_list_update(user_list=user_list, **data.validated_data)
         return Response(UserListDetailSerializer(_my_list(request.user, pk)).data)
 
@@ -109,7 +109,7 @@ class UserListVenuesView(APIView):
         user_list = _my_list(request.user, pk)
         data = ListItemAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with service_errors("venue"):
+        with service_errors("venue", services.UserListError):
             services.user_list_add_venue(user_list=user_list, venue=data.validated_data["venue"], note=data.validated_data["note"])
         return Response(UserListDetailSerializer(_my_list(request.user, pk)).data, status=status.HTTP_201_CREATED)
 
