@@ -63,9 +63,10 @@ WEBHOOK_RETRY_DELAYS = (
 WEBHOOK_RETRY_JITTER = 0.15
 WEBHOOK_MAX_ATTEMPTS = len(WEBHOOK_RETRY_DELAYS) + 1
 WEBHOOK_RESPONSE_EXCERPT = 2_000
-# While one worker sends an attempt, the row is "leased" (next_attempt_at pushed ahead) so
-# the retry job does not send it a second time; a worker that dies leaves it due again.
-WEBHOOK_SEND_LEASE = timedelta(seconds=60)
+# While one worker sends an attempt, the row is "leased" (next_attempt_at pushed ahead,
+# well past the HTTP timeout) so the retry job does not send it a second time; a worker
+# that dies leaves it due again once the lease ends.
+WEBHOOK_SEND_LEASE_MIN = timedelta(seconds=60)
 WEBHOOK_DESCRIPTION_MAX = 200
 
 
@@ -330,11 +331,24 @@ def envelope_transition(
 
 
 class WebhookError(ValueError):
-    """Bad input for a webhook subscription or delivery; the message is for the developer."""
+    """Bad input for a webhook subscription or delivery; the message is for the developer.
+
+    ``field`` names the input it is about ("events", "description"…) when there is one,
+    so an API can report it like a validation error on that field.
+    """
+
+    field: str | None = None
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        if field is not None:
+            self.field = field
 
 
 class WebhookEventTypeUnknown(WebhookError):
     """An event type that is not one of WebhookEventType."""
+
+    field = "events"
 
 
 class WebhookSubscriptionInactive(WebhookError):
@@ -355,7 +369,7 @@ def _validate_events(events: list[str]) -> list[str]:
 def _validate_description(description: str) -> str:
     description = (description or "").strip()
     if len(description) > WEBHOOK_DESCRIPTION_MAX:
-        raise WebhookError(f"description is longer than {WEBHOOK_DESCRIPTION_MAX} characters")
+        raise WebhookError(f"description is longer than {WEBHOOK_DESCRIPTION_MAX} characters", field="description")
     return description
 
 
@@ -535,12 +549,12 @@ def webhook_event_publish(
     if event_type not in WebhookEventType.values:
         raise WebhookEventTypeUnknown(f"unknown webhook event type {event_type!r}")
     if not isinstance(payload, dict):
-        raise WebhookError("payload must be a JSON object")
+        raise WebhookError("payload must be a JSON object", field="payload")
     if api_key.revoked_at is not None:
         return []
     event_id = event_id or new_webhook_message_id()
     if len(event_id) > 64:
-        raise WebhookError("event_id is longer than 64 characters")
+        raise WebhookError("event_id is longer than 64 characters", field="event_id")
     body = webhook_event_envelope(event_type=event_type, data=payload)
     created: list[WebhookDelivery] = []
     subscriptions = WebhookSubscription.objects.filter(api_key=api_key, is_active=True).order_by("created_at")
@@ -575,11 +589,14 @@ def webhook_test_send(*, subscription: WebhookSubscription) -> WebhookDelivery:
 
 def _claim(delivery: WebhookDelivery) -> WebhookDelivery | None:
     """Lease a due, pending attempt for this worker; None when it is not due or someone else has it."""
+    from django.conf import settings
+
     now = timezone.now()
+    lease = max(WEBHOOK_SEND_LEASE_MIN, timedelta(seconds=3 * settings.WEBHOOK_TIMEOUT_SECONDS))
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDeliveryStatus.PENDING)
         .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
-        .update(next_attempt_at=now + WEBHOOK_SEND_LEASE)
+        .update(next_attempt_at=now + lease)
     )
     if not claimed:
         return None

@@ -37,6 +37,8 @@ RESPONSE_EXCERPT_BYTES = 4_096
 class WebhookUrlRejected(ValueError):
     """A subscription URL we will not send to; the message says why (shown to the developer)."""
 
+    field = "url"
+
 
 class WebhookSendError(Exception):
     """The attempt got no HTTP answer (refused target, DNS, connect error, timeout)."""

@@ -506,3 +506,49 @@ def test_a_redelivered_booking_event_task_sends_nothing_twice(hook, api_key, ven
 
     assert webhook_booking_status_publish(booking_id=booking.pk, from_status="", to_status="requested") == []
     assert WebhookDelivery.objects.filter(event_type="booking.created").count() == 1
+
+
+def test_an_attempt_another_worker_is_sending_is_not_sent_twice(hook, api_key, webhook_receiver, django_capture_on_commit_callbacks):
+    [delivery] = webhook_event_publish(api_key=api_key, event_type="booking.confirmed", payload={})
+    assert services._claim(delivery) is not None  # a worker has leased it and is sending
+
+    assert webhook_delivery_attempt(delivery=delivery).status == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhook_delivery_retry() == 0
+    assert webhook_receiver.requests == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "field"),
+    [
+        ({"url": "https://10.0.0.1/x"}, WebhookUrlRejected, "url"),
+        ({"events": ["booking.teleported"]}, services.WebhookEventTypeUnknown, "events"),
+        ({"description": "d" * 201}, services.WebhookError, "description"),
+    ],
+)
+def test_update_refuses_bad_input_naming_the_field_and_changes_nothing(api_key, settings, kwargs, error, field):
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    subscription, _ = webhook_subscription_create(api_key=api_key, url="https://hooks.partner.example/x")
+    with pytest.raises(error) as caught:
+        services.webhook_subscription_update(subscription=subscription, **kwargs)
+    assert caught.value.field == field
+    subscription.refresh_from_db()
+    assert subscription.url == "https://hooks.partner.example/x" and subscription.events == [] and subscription.description == ""
+
+
+def test_update_changes_events_and_disables_then_reenables(api_key):
+    subscription, _ = webhook_subscription_create(api_key=api_key, url="https://hooks.partner.example/x")
+    services.webhook_subscription_update(subscription=subscription, events=["booking.confirmed"], is_active=False)
+    subscription.refresh_from_db()
+    assert subscription.events == ["booking.confirmed"] and not subscription.is_active
+    services.webhook_subscription_update(subscription=subscription, is_active=True)
+    subscription.refresh_from_db()
+    assert subscription.is_active and subscription.disabled_at is None
+
+
+def test_delete_removes_the_subscription_and_its_log(hook, api_key):
+    subscription, _ = hook
+    webhook_event_publish(api_key=api_key, event_type="booking.confirmed", payload={})
+    services.webhook_subscription_delete(subscription=subscription)
+    assert not WebhookSubscription.objects.filter(pk=subscription.pk).exists()
+    assert not WebhookDelivery.objects.exists()

@@ -95,3 +95,14 @@ def test_an_overlong_cancel_reason_names_the_field(venue, me):
         reverse("api-booking-cancel", kwargs={"ref": booking.external_ref}), {"reason": "x" * 301}, format="json"
     )
     assert response.status_code == 400 and "reason" in response.json()
+
+
+def test_the_booking_list_costs_the_same_queries_for_one_or_many_bookings(venue, me, django_assert_max_num_queries):
+    api = bearer_client(me)
+    _book(venue, me)
+    with django_assert_max_num_queries(6) as one:
+        api.get(reverse("api-bookings"))
+    for days in range(3, 13):
+        _book(venue, me, days=days)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert api.get(reverse("api-bookings")).json()["count"] == 11
