@@ -563,9 +563,14 @@ def webhook_event_publish(
             continue
         if WebhookDelivery.objects.filter(subscription=subscription, event_id=event_id).exists():
             continue  # this event already went out to this subscription (a repeated publish)
-        created.append(
-            webhook_delivery_enqueue(subscription=subscription, event_type=event_type, payload=body, event_id=event_id)
-        )
+        try:
+            with transaction.atomic():
+                delivery = webhook_delivery_enqueue(
+                    subscription=subscription, event_type=event_type, payload=body, event_id=event_id
+                )
+        except IntegrityError:
+            continue  # a concurrent publish of the same event won the unique (subscription, event_id, attempt)
+        created.append(delivery)
     _send_on_commit([delivery.pk for delivery in created])
     return created
 
