@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from agents import cards, registry, services
+from agents import cards, registry, services, webhook_client
 from agents.models import (
     A2AEnvelope,
     Agent,
@@ -376,24 +376,47 @@ class ApiKeyAdmin(AgntModelAdmin):
 
 
 class WebhookSubscriptionForm(forms.ModelForm):
+    """Validates the URL with the same SSRF guard and rules the service applies."""
+
     class Meta:
         model = WebhookSubscription
         fields = ("api_key", "url", "events", "description")
+
+    def clean_url(self):
+        try:
+            return webhook_client.check_url(self.cleaned_data.get("url") or "").geturl()
+        except webhook_client.WebhookUrlRejected as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class FailingFilter(admin.SimpleListFilter):
+    title = "health"
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return (("failing", "Failing now"), ("healthy", "Healthy"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "failing":
+            return queryset.filter(consecutive_failures__gt=0)
+        if self.value() == "healthy":
+            return queryset.filter(consecutive_failures=0)
+        return queryset
 
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(AgntModelAdmin):
     form = WebhookSubscriptionForm
     list_display = ("url", "api_key", "event_list", "is_active", "consecutive_failures", "last_success_at", "disabled_reason")
-    list_filter = ("is_active",)
+    list_filter = ("is_active", FailingFilter)
     search_fields = ("url", "description", "api_key__name", "api_key__prefix", "api_key__owner__email")
     list_select_related = ("api_key",)
     autocomplete_fields = ("api_key",)
     readonly_fields = (
-        "is_active", "consecutive_failures", "last_success_at", "last_failure_at", "disabled_at", "disabled_reason",
-        "created_at", "updated_at",
+        "is_active", "consecutive_failures", "failing_since", "last_success_at", "last_failure_at", "disabled_at",
+        "disabled_reason", "created_at", "updated_at",
     )
-    actions = ("disable_subscriptions", "enable_subscriptions")
+    actions = ("disable_subscriptions", "enable_subscriptions", "rotate_secrets", "send_test_events")
 
     def get_readonly_fields(self, request, obj=None):
         return ("api_key", *self.readonly_fields) if obj else self.readonly_fields
@@ -404,7 +427,9 @@ class WebhookSubscriptionAdmin(AgntModelAdmin):
 
     def save_model(self, request, obj: WebhookSubscription, form, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            services.webhook_subscription_update(
+                subscription=obj, url=obj.url, events=obj.events, description=obj.description
+            )
             return
         created, secret = services.webhook_subscription_create(
             api_key=obj.api_key, url=obj.url, events=obj.events, description=obj.description
@@ -439,11 +464,40 @@ class WebhookSubscriptionAdmin(AgntModelAdmin):
             messages.SUCCESS if not refused else messages.WARNING,
         )
 
+    @admin.action(description="Rotate the signing secret (shows the new one once)", permissions=["change"])
+    def rotate_secrets(self, request, queryset):
+        for subscription in queryset:
+            secret = services.webhook_subscription_rotate_secret(subscription=subscription)
+            self.message_user(
+                request,
+                format_html("New signing secret for {} (shown once): <code>{}</code>", subscription.url, secret),
+                messages.WARNING,
+            )
+
+    @admin.action(description="Send a test event (webhook.ping) now", permissions=["change"])
+    def send_test_events(self, request, queryset):
+        for subscription in queryset.select_related("api_key"):
+            try:
+                delivery = services.webhook_test_send(subscription=subscription)
+            except ValueError as exc:
+                self.message_user(request, f"{subscription.url}: {exc}", messages.ERROR)
+                continue
+            if delivery.status == WebhookDelivery.Status.SUCCEEDED:
+                self.message_user(
+                    request, f"{subscription.url}: delivered (HTTP {delivery.response_status}, {delivery.duration_ms} ms)."
+                )
+            else:
+                outcome = f"HTTP {delivery.response_status}" if delivery.response_status else delivery.error
+                self.message_user(request, f"{subscription.url}: test event failed ({outcome}).", messages.ERROR)
+
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """Every attempt, read-only. "Replay" sends the message again as the next attempt of the
+    same chain (same webhook-id and payload, attempt = last + 1); see webhook_delivery_replay."""
+
     list_display = ("event_id", "event_type", "subscription", "attempt", "status", "response_status", "duration_ms", "created_at")
-    list_filter = ("status", "event_type")
+    list_filter = ("status", "event_type", ("response_status", admin.EmptyFieldListFilter))
     search_fields = ("event_id", "subscription__url")
     list_select_related = ("subscription",)
     date_hierarchy = "created_at"
@@ -453,10 +507,32 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
         "subscription", "event_id", "event_type", "payload_json", "attempt", "status", "response_status",
         "response_body", "error", "duration_ms", "next_attempt_at", "delivered_at", "created_at",
     )
+    actions = ("replay_deliveries",)
+
+    def has_replay_permission(self, request) -> bool:
+        return request.user.has_perm("agents.change_webhooksubscription")
 
     @admin.display(description="payload")
     def payload_json(self, obj: WebhookDelivery) -> str:
         return pretty_json(obj.payload)
+
+    @admin.action(description="Replay: send the selected events again", permissions=["replay"])
+    def replay_deliveries(self, request, queryset):
+        replayed, refused = 0, []
+        seen: set[tuple] = set()
+        for delivery in queryset.order_by("-attempt"):
+            key = (delivery.subscription_id, delivery.event_id)
+            if key in seen:
+                continue  # two attempts of one event selected: replay the event once
+            seen.add(key)
+            try:
+                services.webhook_delivery_replay(delivery=delivery)
+                replayed += 1
+            except ValueError as exc:
+                refused.append(f"{delivery.event_id}: {exc}")
+        self.message_user(request, f"Replayed {replayed} event(s); they are sent now.")
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)
 
 
 # --- Fleet memory, cards ------------------------------------------------------------------------

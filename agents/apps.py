@@ -5,3 +5,9 @@ class AgentsConfig(AppConfig):
     name = "agents"
     verbose_name = "Agents & API"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from agents.webhook_jobs import on_booking_status_changed
+        from bookings.signals import booking_status_changed
+
+        booking_status_changed.connect(on_booking_status_changed, dispatch_uid="agents.webhook_booking_status")

@@ -119,3 +119,19 @@ def booking_cancel_send(*, booking: VenueBooking, reason: str = "") -> A2AEnvelo
         correlation_id=request.envelope_id if request is not None else "",
         priority=BOOKING_PRIORITY,
     )
+
+
+@transaction.atomic
+def booking_guest_cancel(*, booking: VenueBooking, user, reason: str = "") -> VenueBooking:
+    """The guest cancels their own booking (app, API): cancel it here, then tell the venue's agent.
+
+    Raises bookings.services.BookingError when the booking's status does not allow it.
+    """
+    from bookings.services import booking_cancel
+
+    if booking.user_id != user.pk:
+        raise ValueError("a booking can only be cancelled by its guest")
+    reason = (reason or "").strip()[:300] or "cancelled by the guest in the app"
+    booking = booking_cancel(booking=booking, actor=user, reason=reason)
+    booking_cancel_send(booking=booking, reason=reason)
+    return booking

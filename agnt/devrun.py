@@ -101,6 +101,10 @@ def main() -> None:
         fail(f"PORT={os.environ.get('PORT')!r} is not a number; use e.g. PORT=8001 make run")
     host = os.environ.get("HOST", "127.0.0.1")
     check_port(host, port)
+    # A developer trying webhooks receives them on localhost: let subscriptions target
+    # private addresses in this development run unless .env says otherwise.
+    if not os.environ.get("WEBHOOKS_ALLOW_PRIVATE_TARGETS"):
+        os.environ["WEBHOOKS_ALLOW_PRIVATE_TARGETS"] = "true"
     # Absolute links (calendar files, AgentCards, the built-in gateway's URL) follow the
     # port this run serves on, unless PUBLIC_BASE_URL says otherwise.
     if not os.environ.get("PUBLIC_BASE_URL"):

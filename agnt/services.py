@@ -153,3 +153,24 @@ def admin_user_ensure(*, username: str = "admin") -> tuple[str, str | None]:
     password = secrets.token_urlsafe(12)
     User.objects.create_superuser(username=username, email=f"{username}@agnt.local", password=password, display_name="AGNT admin")
     return username, password
+
+
+PROFILE_FIELDS = ("display_name", "language", "city", "timezone", "marketing_opt_in")
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, **changes) -> User:
+    """Change the profile fields a user may edit themselves (PROFILE_FIELDS); others are refused.
+
+    Values arrive validated (the API's serializer checks choices, the city and the time
+    zone); this is the one place the row is written, with update_fields.
+    """
+    unknown = sorted(set(changes) - set(PROFILE_FIELDS))
+    if unknown:
+        raise ValueError(f"these profile fields cannot be changed: {', '.join(unknown)}")
+    if not changes:
+        return user
+    for field, value in changes.items():
+        setattr(user, field, value)
+    user.save(update_fields=[*changes, "updated_at"])
+    return user

@@ -320,6 +320,16 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 if WHITENOISE_USE_FINDERS:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 
+# --- Outbound webhooks (agents/webhook_client.py) -------------------------------------
+# Development and tests only: lets webhook subscriptions target localhost / private
+# networks and plain http (SSRF guard off). `make run` turns it on for local receivers.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = E.bool_("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_TIMEOUT_SECONDS = E.int_("WEBHOOK_TIMEOUT_SECONDS", 10)  # per attempt; a slow receiver fails and is retried
+# A subscription is disabled (and its owner told) after this many consecutive failed
+# attempts, or when every attempt for this many hours has failed.
+WEBHOOK_AUTODISABLE_FAILURES = E.int_("WEBHOOK_AUTODISABLE_FAILURES", 50)
+WEBHOOK_AUTODISABLE_HOURS = E.int_("WEBHOOK_AUTODISABLE_HOURS", 24)
+
 # --- DRF ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["agnt.auth.JWTAuthentication"],
@@ -337,6 +347,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api",
+    # several "kind" fields with different choices: name each enum after its model's choices
+    "ENUM_NAME_OVERRIDES": {
+        "MemoryKindEnum": "knowledge.models.MemoryKind",
+        "UserListKindEnum": "venues.models.UserListKind",
+        "CreditKindEnum": "billing.models.credits.CreditKind",
+    },
 }
 
 # --- Logging: JSON lines when DEBUG is off -----------------------------------------

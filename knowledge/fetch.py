@@ -23,14 +23,16 @@ are accepted. Every failure is a FetchError whose message can be shown to the ow
 
 from __future__ import annotations
 
-import ipaddress
-import socket
+import socket  # noqa: F401 - tests steer DNS through fetch.socket
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
+
+from agnt import netguard
+from agnt.netguard import blocked_reason  # noqa: F401 - the address rules live in agnt.netguard
 
 MAX_REDIRECTS = 5
 ACCEPTED_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/pdf", "text/plain"})
@@ -102,40 +104,13 @@ def _default_port(scheme: str) -> int:
 def _vetted_address(host: str, port: int) -> str:
     """Resolve ``host`` and return one address to connect to, if every address is allowed."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"the host {host} could not be found") from exc
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
-    if not addresses:
-        raise FetchError(f"the host {host} could not be found")
-    if not settings.KNOWLEDGE_ALLOW_PRIVATE_URLS:
-        for address in addresses:
-            reason = blocked_reason(address)
-            if reason:
-                raise FetchError(f"refusing to fetch {reason} {address}")
-    return addresses[0]
-
-
-def blocked_reason(address: str) -> str | None:
-    """Why an IP may not be fetched ("a private address"), or None when it is public."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if ip.is_unspecified:
-        return "an unspecified address"
-    if ip.is_loopback:
-        return "a loopback address"
-    if ip.is_link_local:
-        return "a link-local address"
-    if ip.is_multicast:
-        return "a multicast address"
-    if ip.is_private:
-        return "a private address"
-    if ip.is_reserved:
-        return "a reserved address"
-    if not ip.is_global:  # shared address space (100.64/10) and the like
-        return "a non-public address"
-    return None
+        return netguard.resolve_public(
+            host, port, allow_private=settings.KNOWLEDGE_ALLOW_PRIVATE_URLS, judge=lambda address: blocked_reason(address)
+        )
+    except netguard.UnresolvableHost as exc:
+        raise FetchError(str(exc)) from exc
+    except netguard.UnsafeAddress as exc:
+        raise FetchError(f"refusing to fetch {exc.reason} {exc.address}") from exc
 
 
 def _send(client: httpx.Client, parts, address: str):

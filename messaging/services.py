@@ -360,6 +360,18 @@ def user_channel_deactivate(*, channel: UserChannel, reason: str = "") -> None:
 
 
 @transaction.atomic
+def user_channel_unlink(*, user, channel: UserChannel) -> None:
+    """The user removes a platform identity from their account: the binding is deleted.
+
+    Past interactions stay (their channel becomes empty); the next message from that
+    chat is treated as a new contact and gets a fresh account.
+    """
+    if channel.user_id != user.pk:
+        raise ValueError("a channel can only be unlinked by its own user")
+    UserChannel.objects.filter(pk=channel.pk, user=user).delete()
+
+
+@transaction.atomic
 def interaction_retry_failed(*, interactions) -> tuple[list[str], list[str]]:
     """Staff retry of failed messages: outbound ones go back to the send queue, inbound ones
     are answered again. Returns (outbound ids to send, channel ids to drain), enqueued on commit."""

@@ -371,6 +371,35 @@ def user_list_remove_venue(*, user_list: UserList, venue: Venue) -> bool:
     return deleted > 0
 
 
+@transaction.atomic
+def user_list_update(
+    *, user_list: UserList, name: str | None = None, description: str | None = None, is_public: bool | None = None
+) -> UserList:
+    """Rename, describe or share a list; ``None`` leaves a field as it is (the slug stays, so shared links keep working)."""
+    fields: list[str] = []
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise UserListError("a list needs a name")
+        user_list.name = name[:80]
+        fields.append("name")
+    if description is not None:
+        user_list.description = description[:300]
+        fields.append("description")
+    if is_public is not None:
+        user_list.is_public = is_public
+        fields.append("is_public")
+    if fields:
+        user_list.save(update_fields=[*fields, "updated_at"])
+    return user_list
+
+
+@transaction.atomic
+def user_list_delete(*, user_list: UserList) -> None:
+    """Delete a list and its items (a built-in list comes back empty on first use)."""
+    UserList.objects.filter(pk=user_list.pk).delete()
+
+
 # --------------------------------------------------------------------------- ambassadors
 
 

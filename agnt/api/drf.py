@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -10,7 +12,8 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from agnt import auth, services
-from agnt.models import User
+from agnt.models import Language, User
+from venues.models import City
 
 
 class LoginThrottle(AnonRateThrottle):
@@ -85,11 +88,48 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "display_name", "language", "city", "plan", "credits", "referral_code", "date_joined"]
+        fields = [
+            "id", "username", "email", "display_name", "language", "city", "timezone", "marketing_opt_in", "plan",
+            "credits", "referral_code", "date_joined",
+        ]
         read_only_fields = fields
+
+
+class ProfileUpdateSerializer(serializers.Serializer):
+    """What a user may change about themselves; every field is optional (PATCH)."""
+
+    display_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    city = serializers.SlugRelatedField(
+        slug_field="slug", queryset=City.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    timezone = serializers.CharField(max_length=64, required=False)
+    marketing_opt_in = serializers.BooleanField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        # a client sending {"credits": 1000} must hear that it cannot, not get a silent 200
+        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["this field cannot be changed"] for name in unknown})
+        return attrs
+
+    def validate_timezone(self, value: str) -> str:
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError(f"{value!r} is not an IANA time zone (e.g. Asia/Makassar)")
+        return value
 
 
 class MeView(APIView):
     @extend_schema(responses=MeSerializer, summary="The authenticated user's profile")
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+    @extend_schema(
+        request=ProfileUpdateSerializer, responses={200: MeSerializer},
+        summary="Change the profile (display name, language, city, time zone, marketing consent)",
+    )
+    def patch(self, request):
+        data = ProfileUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = services.user_profile_update(user=request.user, **data.validated_data)
+        return Response(MeSerializer(user).data)

@@ -7,7 +7,7 @@ booking confirmation that arrived later.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import authentication, serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
@@ -79,3 +79,41 @@ class ChatView(APIView):
             return Response({"limit": ["A whole number between 1 and 100."]}, status=status.HTTP_400_BAD_REQUEST)
         messages = selectors.web_chat_messages(user=request.user, limit=limit)
         return Response(ChatMessageSerializer(messages, many=True).data)
+
+
+# --- Channels: the user's messaging identities ---------------------------------------------
+
+
+class ChannelSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    platform = serializers.CharField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    is_active = serializers.BooleanField(help_text="False when the user blocked the bot on that platform.")
+    last_inbound_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ChannelListView(APIView):
+    @extend_schema(responses=ChannelSerializer(many=True), summary="The messaging channels linked to my account")
+    def get(self, request):
+        from messaging.models import UserChannel
+
+        channels = UserChannel.objects.filter(user=request.user).order_by("platform", "created_at")
+        return Response(ChannelSerializer(channels, many=True).data)
+
+
+class ChannelDetailView(APIView):
+    @extend_schema(
+        responses={204: None, 404: OpenApiResponse(description="No such channel of mine")},
+        summary="Unlink a channel: the concierge stops knowing that chat as me",
+    )
+    def delete(self, request, pk):
+        from django.shortcuts import get_object_or_404
+
+        from messaging.models import UserChannel
+        from messaging.services import user_channel_unlink
+
+        channel = get_object_or_404(UserChannel, pk=pk, user=request.user)
+        user_channel_unlink(user=request.user, channel=channel)
+        return Response(status=status.HTTP_204_NO_CONTENT)
