@@ -463,3 +463,88 @@ def webhook_delivery_schedule_retry(
         attempt=delivery.attempt + 1,
         next_attempt_at=now + WEBHOOK_RETRY_DELAYS[delivery.attempt - 1],
     )
+
+
+# --- Webhook subscription management for the external API --------------------------------
+# MERGE NOTE (ninja branch): minimal versions of services the webhooks branch provides
+# under the same names and signatures (with the full SSRF guard and real delivery). When
+# both branches meet, keep the webhooks branch's versions and delete this block.
+
+
+class WebhookUrlRejected(ValueError):
+    """The URL may not receive webhooks (not http(s), or a loopback / private / link-local host)."""
+
+
+def _webhook_url_check(url: str) -> str:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookUrlRejected("webhook URLs must be http(s) URLs with a host")
+    host = parts.hostname.lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        raise WebhookUrlRejected("webhook URLs may not point at localhost")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return url
+    if not ip.is_global:
+        raise WebhookUrlRejected(f"webhook URLs may not point at a non-public address ({ip})")
+    return url
+
+
+@transaction.atomic
+def webhook_subscription_update(
+    *,
+    subscription: WebhookSubscription,
+    url: str | None = None,
+    events: list[str] | None = None,
+    description: str | None = None,
+    is_active: bool | None = None,
+) -> WebhookSubscription:
+    """Change a subscription; ``None`` leaves a field as it is. Re-enabling resets the failure count."""
+    fields: list[str] = []
+    if url is not None:
+        subscription.url = _webhook_url_check(url)
+        fields.append("url")
+    if events is not None:
+        subscription.events = _validate_events(events)
+        fields.append("events")
+    if description is not None:
+        subscription.description = description[:200]
+        fields.append("description")
+    if fields:
+        subscription.save(update_fields=[*fields, "updated_at"])
+    if is_active is True:
+        subscription = webhook_subscription_enable(subscription=subscription)
+    elif is_active is False:
+        subscription = webhook_subscription_disable(subscription=subscription, reason="disabled by its owner")
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
+    """Delete a subscription and its delivery log."""
+    subscription.delete()
+
+
+def webhook_test_send(*, subscription: WebhookSubscription) -> WebhookDelivery:
+    """Queue a ``webhook.ping`` event to the subscription (the delivery worker sends it)."""
+    if not subscription.is_active:
+        raise ValueError("the subscription is disabled; enable it first")
+    return webhook_delivery_enqueue(
+        subscription=subscription, event_type=WebhookEventType.PING,
+        payload={"type": WebhookEventType.PING, "subscription": str(subscription.pk), "test": True},
+    )
+
+
+_webhook_subscription_create_unguarded = webhook_subscription_create
+
+
+def webhook_subscription_create(  # noqa: F811 - the URL guard in front of the original (see MERGE NOTE)
+    *, api_key: ApiKey, url: str, events: list[str] | None = None, description: str = ""
+) -> tuple[WebhookSubscription, str]:
+    return _webhook_subscription_create_unguarded(
+        api_key=api_key, url=_webhook_url_check(url), events=events, description=description
+    )
