@@ -231,10 +231,15 @@ def venue_list(
     }
     digest = _filters_digest(filters)
     offset = _decode_cursor(cursor, digest) if cursor else 0
-    qs = venue_search_queryset(
-        query=query, city=city, area=area, category=category, tags=tags,
-        price_level_max=price_level_max, party_size=party_size,
-    )
+    from venues.selectors import VenueSearchError
+
+    try:
+        qs = venue_search_queryset(
+            query=query, city=city, area=area, category=category, tags=tags,
+            price_level_max=price_level_max, party_size=party_size,
+        )
+    except VenueSearchError as exc:  # the only filter it refuses is an unknown category
+        raise InvalidRequest(str(exc), field="category") from None
     items: list[Venue] = []
     position = offset
     if open_at is None:

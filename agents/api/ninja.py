@@ -105,6 +105,34 @@ class BodyRefused(Exception):
     """The body is not an object we can read (the cause says why)."""
 
 
+class NulInBody(BodyRefused):
+    """A string in the body holds a NUL character, which no text column (nor any sane input) can."""
+
+    def __init__(self, field: str):
+        super().__init__(f"{field} contains a NUL character")
+        self.field = field
+
+
+def _nul_field(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first string (or key) holding U+0000 in a parsed JSON value."""
+    if isinstance(value, str):
+        return path or "body" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                return child
+            found = _nul_field(item, child)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_field(item, f"{path}.{index}" if path else str(index))
+            if found:
+                return found
+    return None
+
+
 # --- auth --------------------------------------------------------------------------------
 
 
@@ -138,6 +166,9 @@ class JsonObjectParser(Parser):
             raise BodyRefused(f"the body is not valid JSON ({exc})") from exc
         if not isinstance(data, dict):
             raise BodyRefused(f"the body must be a JSON object, not a JSON {type(data).__name__}")
+        field = _nul_field(data)
+        if field:
+            raise NulInBody(field)
         return data
 
 
@@ -204,6 +235,8 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     cause = exc.__cause__
+    if isinstance(cause, NulInBody):
+        return _nul_problem(cause.field)
     if isinstance(cause, BodyRefused):
         return problem(status=400, code="malformed_json", title="The body is not a JSON object", detail=str(cause))
     codes = {400: "bad_request", 401: "missing_api_key", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
@@ -288,7 +321,7 @@ def booking_create(
     request: HttpRequest,
     data: schemas.BookingIn,
     idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", max_length=128,
+        None, alias="Idempotency-Key", max_length=128, pattern=r"^[\x21-\x7e]+$",
         description="Your unique id for this booking: a retry with the same key returns the first booking.",
     ),
 ):
@@ -442,10 +475,27 @@ def _refuse_body(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+def _nul_problem(field: str) -> HttpResponse:
+    return problem(status=422, code="validation_error", title="The request is not valid",
+                   detail=f"{field}: NUL characters are not allowed",
+                   errors=[{"field": field, "message": "NUL characters are not allowed"}])
+
+
+def _refuse_nul(request: HttpRequest, kwargs: dict[str, Any]) -> HttpResponse | None:
+    """Path and query values with U+0000 (``%00``) are refused before they reach a query."""
+    for name, value in kwargs.items():
+        if isinstance(value, str) and "\x00" in value:
+            return _nul_problem(name)
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            return _nul_problem(name.replace("\x00", ""))
+    return None
+
+
 def _guarded(view):
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = _refuse_body(request) or view(request, *args, **kwargs)
+        response = _refuse_body(request) or _refuse_nul(request, kwargs) or view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response["Allow"]
             response = problem(status=405, code="method_not_allowed", title="Method not allowed",

@@ -383,3 +383,20 @@ def test_an_unknown_webhook_event_is_a_validation_error(client, pro):
 
 def test_ids_are_never_guessable_across_keys(client, pro):
     problem_of(client.get(f"{BASE}/webhooks/{uuid.uuid4()}", **bearer(pro)), 404, "not_found")
+
+
+def test_an_unknown_category_is_a_422_naming_the_field(client, pro):
+    # found by the schemathesis run: it was a 500
+    body = problem_of(client.get(f"{BASE}/venues?category=submarine", **bearer(pro)), 422, "invalid_request")
+    assert body["errors"][0]["field"] == "category" and "beach_club" in body["detail"]
+
+
+def test_nul_characters_are_refused_wherever_they_come_from(client, pro, venue):
+    # found by the schemathesis run: PostgreSQL refuses NUL in text, which was a 500
+    body = problem_of(post(client, "/bookings", {**booking_body(venue), "contact_name": "a\x00b"}, pro), 422,
+                      "validation_error")
+    assert body["errors"] == [{"field": "contact_name", "message": "NUL characters are not allowed"}]
+    body = problem_of(client.get(f"{BASE}/venues?query=sun%00set", **bearer(pro)), 422, "validation_error")
+    assert body["errors"][0]["field"] == "query"
+    body = problem_of(client.get(f"{BASE}/venues/tanah%00ember", **bearer(pro)), 422, "validation_error")
+    assert body["errors"][0]["field"] == "slug"
