@@ -99,6 +99,13 @@ def venue_card_url(venue: Venue) -> str:
     return card_url(venue)
 
 
+# What venue_summary (and the open_at check) reads: search pages load only these columns.
+VENUE_SUMMARY_COLUMNS = (
+    "slug", "name", "category", "area", "price_level", "rating_average", "rating_count", "cuisines", "tags",
+    "min_party_size", "max_party_size", "opening_hours", "city__slug", "city__name", "city__timezone",
+)
+
+
 def venue_summary(venue: Venue) -> dict[str, Any]:
     """The list shape of a venue (search results)."""
     return {
@@ -240,6 +247,8 @@ def venue_list(
         )
     except VenueSearchError as exc:  # the only filter it refuses is an unknown category
         raise InvalidRequest(str(exc), field="category") from None
+    # a page needs the summary's columns, not descriptions, knowledge text or menus
+    qs = qs.only(*VENUE_SUMMARY_COLUMNS)
     items: list[Venue] = []
     position = offset
     if open_at is None:

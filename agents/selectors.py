@@ -21,8 +21,9 @@ def api_key_get_active(*, plaintext: str) -> ApiKey | None:
     if not plaintext:
         return None
     now = timezone.now()
+    # One indexed lookup on every API request: no join (the owner loads lazily if ever needed).
     return (
-        ApiKey.objects.select_related("owner")
+        ApiKey.objects
         .filter(key_hash=hash_secret(plaintext), revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .first()
