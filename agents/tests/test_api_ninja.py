@@ -402,3 +402,17 @@ def test_nul_characters_are_refused_wherever_they_come_from(client, pro, venue):
     assert body["errors"][0]["field"] == "query"
     body = problem_of(client.get(f"{BASE}/venues/tanah%00ember", **bearer(pro)), 422, "validation_error")
     assert body["errors"][0]["field"] == "slug"
+
+
+def test_a_refused_envelope_id_cannot_be_resent_and_unknown_recipients_are_refused(client, pro, free, venue):
+    payload = {"venue": venue.slug, "slot_start": at(days_ahead(2), "19:00").isoformat(), "party_size": 2}
+    problem_of(post(client, "/envelope", envelope("booking.confirm", payload, id="refused-1"), free), 403, "tier_required")
+    body = problem_of(post(client, "/envelope", envelope("booking.confirm", payload, id="refused-1"), free), 409,
+                      "envelope_already_refused")
+    assert "tier_required" in body["detail"]
+    # another key cannot take over the id either
+    problem_of(post(client, "/envelope", envelope("booking.confirm", payload, id="refused-1"), pro), 409,
+               "envelope_id_conflict")
+    body = problem_of(post(client, "/envelope", envelope("network.ping", to="venue-nowhere"), pro), 422,
+                      "unknown_recipient")
+    assert body["errors"][0]["field"] == "to"
