@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-webhooks bench-bookings clean-data help
+.PHONY: run test bench bench-webhooks bench-bookings bench-api clean-data help
 
 help:
 	@echo "make run    run the platform (embedded PostgreSQL + Redis, demo data, admin user)"
@@ -12,6 +12,7 @@ help:
 	@echo "make bench  run the benchmarks in bench/ (not part of the test suite)"
 	@echo "make bench-webhooks  webhook ingestion next to a trivial endpoint (bench/webhook_ingest.py)"
 	@echo "make bench-bookings  chat booking latency through the built-in gateway (bench/booking_latency.py)"
+	@echo "make bench-api  venue search through /a2a/v1 next to a trivial endpoint (bench/api_search.py)"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-model.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ bench-webhooks: $(STAMP)
 
 bench-bookings: $(STAMP)
 	@$(PY) bench/booking_latency.py $(ARGS)
+
+bench-api: $(STAMP)
+	@$(PY) bench/api_search.py $(ARGS)
 
 clean-data:
 	@AGNT_DATA_DIR=$(CURDIR)/.data $(PY) -m agnt.devinfra stop || true

@@ -99,6 +99,13 @@ def venue_card_url(venue: Venue) -> str:
     return card_url(venue)
 
 
+# What venue_summary (and the open_at check) reads: search pages load only these columns.
+VENUE_SUMMARY_COLUMNS = (
+    "slug", "name", "category", "area", "price_level", "rating_average", "rating_count", "cuisines", "tags",
+    "min_party_size", "max_party_size", "opening_hours", "city__slug", "city__name", "city__timezone",
+)
+
+
 def venue_summary(venue: Venue) -> dict[str, Any]:
     """The list shape of a venue (search results)."""
     return {
@@ -231,10 +238,17 @@ def venue_list(
     }
     digest = _filters_digest(filters)
     offset = _decode_cursor(cursor, digest) if cursor else 0
-    qs = venue_search_queryset(
-        query=query, city=city, area=area, category=category, tags=tags,
-        price_level_max=price_level_max, party_size=party_size,
-    )
+    from venues.selectors import VenueSearchError
+
+    try:
+        qs = venue_search_queryset(
+            query=query, city=city, area=area, category=category, tags=tags,
+            price_level_max=price_level_max, party_size=party_size,
+        )
+    except VenueSearchError as exc:  # the only filter it refuses is an unknown category
+        raise InvalidRequest(str(exc), field="category") from None
+    # a page needs the summary's columns, not descriptions, knowledge text or menus
+    qs = qs.only(*VENUE_SUMMARY_COLUMNS)
     items: list[Venue] = []
     position = offset
     if open_at is None:
@@ -432,6 +446,46 @@ def booking_get_for_key(*, api_key: ApiKey, reference: str) -> VenueBooking:
     return booking
 
 
+def booking_list_for_key(*, api_key: ApiKey, limit: int = PAGE_DEFAULT, cursor: str | None = None) -> BookingPage:
+    """The key's own bookings, newest first, one keyset page at a time (stable while new ones arrive)."""
+    if not 1 <= int(limit) <= PAGE_MAX:
+        raise InvalidRequest(f"limit must be between 1 and {PAGE_MAX}", field="limit")
+    qs = VenueBooking.objects.select_related("venue", "venue__city").filter(api_key=api_key)
+    if cursor:
+        created_at, pk = _decode_booking_cursor(cursor)
+        qs = qs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+    batch = list(qs.order_by("-created_at", "-pk")[: limit + 1])
+    items, more = batch[:limit], len(batch) > limit
+    next_cursor = _encode_booking_cursor(items[-1]) if more else None
+    return BookingPage(items=[booking_public(b) for b in items], next_cursor=next_cursor)
+
+
+@dataclass
+class BookingPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _encode_booking_cursor(booking: VenueBooking) -> str:
+    raw = json.dumps({"c": booking.created_at.isoformat(), "i": str(booking.pk)}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_booking_cursor(cursor: str) -> tuple[datetime, str]:
+    import uuid
+
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        created_at = datetime.fromisoformat(data["c"])
+        pk = str(uuid.UUID(data["i"]))
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InvalidRequest("the cursor is not one this API handed out", field="cursor") from None
+    if created_at.tzinfo is None:
+        raise InvalidRequest("the cursor is not one this API handed out", field="cursor")
+    return created_at, pk
+
+
 def booking_cancel_for_key(*, api_key: ApiKey, reference: str, reason: str = "") -> VenueBooking:
     """Cancel one of the key's bookings and tell the venue's agent; cancelling twice is a no-op."""
     from agents.booking_flow import booking_cancel_send
@@ -481,6 +535,92 @@ def ask_venue(*, question: str, venue: Venue | None = None, city: str | None = N
             "citation": {"venue": venue.name, "source": "venue profile", "kind": "profile", "url": venue.website or None},
         }]
     return {"question": question, "found": bool(passages), "passages": passages}
+
+
+# --- webhook subscriptions (scoped to the calling key) ---------------------------------------
+
+WEBHOOKS_PER_KEY_MAX = 20
+
+
+def webhook_public(subscription) -> dict[str, Any]:
+    """A subscription as its owner sees it (never the secret, which is shown once at creation)."""
+    return {
+        "id": str(subscription.pk),
+        "url": subscription.url,
+        "events": list(subscription.events or []),
+        "description": subscription.description,
+        "is_active": subscription.is_active,
+        "consecutive_failures": subscription.consecutive_failures,
+        "last_success_at": subscription.last_success_at,
+        "last_failure_at": subscription.last_failure_at,
+        "disabled_reason": subscription.disabled_reason,
+        "created_at": subscription.created_at,
+    }
+
+
+def webhook_list_for_key(*, api_key: ApiKey) -> list:
+    from agents.models import WebhookSubscription
+
+    return list(WebhookSubscription.objects.filter(api_key=api_key).order_by("created_at"))
+
+
+def webhook_get_for_key(*, api_key: ApiKey, webhook_id: str):
+    """One of the key's own subscriptions (NotFound for an unknown id or anyone else's)."""
+    from agents.models import WebhookSubscription
+
+    subscription = None
+    if _is_uuid(webhook_id or ""):
+        subscription = WebhookSubscription.objects.filter(api_key=api_key, pk=webhook_id).first()
+    if subscription is None:
+        raise NotFound(f"no webhook subscription {webhook_id!r} for this API key", field="webhook_id")
+    return subscription
+
+
+def webhook_create_for_key(*, api_key: ApiKey, url: str, events: list[str], description: str = ""):
+    """Subscribe ``url`` to events of the key's bookings; returns (subscription, secret shown once)."""
+    from agents import services
+    from agents.models import WebhookSubscription
+
+    if WebhookSubscription.objects.filter(api_key=api_key).count() >= WEBHOOKS_PER_KEY_MAX:
+        raise InvalidRequest(f"a key can have at most {WEBHOOKS_PER_KEY_MAX} webhook subscriptions; delete one first")
+    try:
+        return services.webhook_subscription_create(api_key=api_key, url=url, events=events, description=description)
+    except services.WebhookUrlRejected as exc:
+        raise InvalidRequest(str(exc), field="url") from None
+    except ValueError as exc:
+        raise InvalidRequest(str(exc), field=getattr(exc, "field", None) or "events") from None
+
+
+def webhook_update_for_key(*, api_key: ApiKey, webhook_id: str, **changes):
+    from agents import services
+
+    subscription = webhook_get_for_key(api_key=api_key, webhook_id=webhook_id)
+    try:
+        return services.webhook_subscription_update(subscription=subscription, **changes)
+    except services.WebhookUrlRejected as exc:
+        raise InvalidRequest(str(exc), field="url") from None
+    except ValueError as exc:
+        raise InvalidRequest(str(exc), field=getattr(exc, "field", None)) from None
+
+
+def webhook_delete_for_key(*, api_key: ApiKey, webhook_id: str) -> None:
+    from agents import services
+
+    services.webhook_subscription_delete(subscription=webhook_get_for_key(api_key=api_key, webhook_id=webhook_id))
+
+
+def webhook_test_for_key(*, api_key: ApiKey, webhook_id: str):
+    from agents import services
+
+    subscription = webhook_get_for_key(api_key=api_key, webhook_id=webhook_id)
+    if not subscription.is_active:
+        raise WebhookDisabled(f"subscription {subscription.pk} is disabled ({subscription.disabled_reason or 'no reason'}); "
+                              "PATCH is_active=true first", field="webhook_id")
+    return services.webhook_test_send(subscription=subscription)
+
+
+class WebhookDisabled(NetworkError):
+    code, status, title = "webhook_disabled", 409, "The webhook subscription is disabled"
 
 
 # --- rate-limit and usage bookkeeping shared by the transports -------------------------------

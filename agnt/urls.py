@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from agents.api import ninja as network_api
 from agnt import views
 from messaging.views import chat_page
 
@@ -16,4 +17,6 @@ urlpatterns = [
     path("gateway/", include("agents.urls_gateway")),
     path("bookings/", include("bookings.urls")),
     path("", include("agents.urls_cards")),
+    # External agent API (django-ninja, API keys); docs at /a2a/v1/docs
+    path("a2a/v1/", network_api.urls),
 ]
