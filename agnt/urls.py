@@ -15,5 +15,7 @@ urlpatterns = [
     path("chat/", chat_page, name="chat"),
     path("gateway/", include("agents.urls_gateway")),
     path("bookings/", include("bookings.urls")),
+    # billing: the printable invoice / receipt / credit note
+    path("billing/", include("billing.urls")),
     path("", include("agents.urls_cards")),
 ]

@@ -95,6 +95,10 @@ def credit_adjust(
 
     reference_type, reference_id = _reference(reference)
     entry = CreditTransaction.objects.create(
+        # Stamped now, under the lock, not by the database default (transaction start): a
+        # transaction that began before ours but queued behind us on the lock must sort
+        # after us, so "the latest row" always carries the current balance.
+        created_at=timezone.now(),
         user_id=locked.pk,
         amount=amount,
         balance_after=balance,
