@@ -145,7 +145,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each phase in each round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; medians are reported")
     parser.add_argument("--users", type=int, default=1000, help="users the spread phase draws from")
+    parser.add_argument("--switch-interval", type=float, default=sys.getswitchinterval(),
+                        help="sys.setswitchinterval for the bench threads (Python's default 0.005 s)")
     args = parser.parse_args()
+    sys.setswitchinterval(args.switch_interval)
 
     run_started = time.time()
     _setup_django()

@@ -7,6 +7,7 @@ the user row, together with the append-only ledger row that explains it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -52,44 +53,53 @@ def _replayed_credit(key: str, *, user_id, amount: int, kind: str) -> CreditTran
 
 
 # The row lock on the user is held from SELECT … FOR UPDATE until COMMIT, so on a busy
-# account throughput is 1 / (time the lock is held). Under the lock we therefore send ONE
-# statement: the ledger insert (ON CONFLICT on the idempotency key: a concurrent replay
-# that committed first inserts nothing) and, only if it inserted, the balance update.
-# bench/credits.py measures it; the ORM version (re-check key, save(), create()) held the
-# lock for three statements and managed about half the debits per second.
-_APPEND_AND_MOVE_SQL = """
-WITH entry AS (
-    INSERT INTO {ledger} ({columns}) VALUES ({values})
+# account throughput is 1 / (time the lock is held). We therefore lock, check, append and
+# move the balance in ONE statement: the lock is taken inside it and only COMMIT follows.
+# - ``locked`` takes the row lock; under READ COMMITTED, a call that queued behind
+#   another reads the balance that one committed (never a stale one: no lost update);
+# - ``entry`` appends the ledger row only if the new balance is not negative, and not if a
+#   concurrent call with the same idempotency key committed first (ON CONFLICT);
+# - the UPDATE moves the balance only if the ledger row was written.
+# No row back means: a replay, or not enough credits (the caller sorts out which).
+# bench/credits.py measures it against a plain UPDATE of one row.
+_SPEND_SQL = """
+WITH locked AS (
+    SELECT id, credits + %(amount)s AS balance FROM {users} WHERE id = %(user_id)s FOR UPDATE
+), entry AS (
+    INSERT INTO {ledger} ({columns})
+    SELECT {values} FROM locked WHERE locked.balance >= 0
     ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING id
+    RETURNING balance_after, created_at
 )
-UPDATE {users} SET credits = %s, updated_at = %s
- WHERE id = %s AND EXISTS (SELECT 1 FROM entry)
-RETURNING credits
+UPDATE {users} AS u SET credits = entry.balance_after, updated_at = entry.created_at
+  FROM entry WHERE u.id = %(user_id)s
+RETURNING u.credits, entry.created_at
 """
-_LEDGER_FIELDS = (
-    "id", "created_at", "user", "amount", "balance_after", "kind", "reason", "reference_type", "reference_id",
-    "idempotency_key", "expires_at", "created_by",
-)
+# ledger columns and what the statement puts in them ("locked.*" comes from the locked row)
+# created_at is clock_timestamp(), read once the lock is held, not the transaction's start
+# (the column default): a call that began before ours but queued behind us on the lock
+# must sort after us, so "the latest row" always carries the current balance.
+_LEDGER_VALUES = {
+    "id": "%(id)s", "created_at": "clock_timestamp()", "user": "locked.id", "amount": "%(amount)s",
+    "balance_after": "locked.balance", "kind": "%(kind)s", "reason": "%(reason)s",
+    "reference_type": "%(reference_type)s", "reference_id": "%(reference_id)s",
+    "idempotency_key": "%(idempotency_key)s", "expires_at": "%(expires_at)s", "created_by": "%(created_by_id)s",
+}
 
 
-def _append_and_move_balance(entry: CreditTransaction, *, balance: int) -> bool:
-    """Insert ``entry`` and set the locked user's balance, in one statement. False if the key was taken."""
-    fields = [CreditTransaction._meta.get_field(name) for name in _LEDGER_FIELDS]
-    sql = _APPEND_AND_MOVE_SQL.format(
-        ledger=connection.ops.quote_name(CreditTransaction._meta.db_table),
-        users=connection.ops.quote_name(User._meta.db_table),
-        columns=", ".join(connection.ops.quote_name(f.column) for f in fields),
-        values=", ".join(["%s"] * len(fields)),
+@functools.cache
+def _spend_sql() -> str:
+    quote = connection.ops.quote_name
+    fields = [CreditTransaction._meta.get_field(name) for name in _LEDGER_VALUES]
+    values = [
+        # typed placeholders: an untyped NULL in INSERT … SELECT would be read as text
+        f"CAST({expression} AS {field.db_type(connection)})" if expression.startswith("%(") else expression
+        for field, expression in zip(fields, _LEDGER_VALUES.values(), strict=True)
+    ]
+    return _SPEND_SQL.format(
+        users=quote(User._meta.db_table), ledger=quote(CreditTransaction._meta.db_table),
+        columns=", ".join(quote(f.column) for f in fields), values=", ".join(values),
     )
-    params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, balance, entry.created_at, entry.user_id])
-        moved = cursor.fetchone() is not None
-    if moved:
-        entry._state.adding = False
-        entry._state.db = connection.alias
-    return moved
 
 
 @transaction.atomic
@@ -122,38 +132,34 @@ def credit_adjust(
     if idempotency_key and (done := _replayed_credit(idempotency_key, user_id=user.pk, amount=amount, kind=kind)):
         return done
 
-    locked = User.objects.select_for_update().only("pk", "credits").get(pk=user.pk)
-    balance = locked.credits + amount
-    if balance < 0:
-        # a same-key call that committed while we waited already spent it: that is a replay
-        if idempotency_key and (done := _replayed_credit(idempotency_key, user_id=user.pk, amount=amount, kind=kind)):
-            return done
-        raise InsufficientCredits(balance=locked.credits, requested=-amount)
-
     reference_type, reference_id = _reference(reference)
     entry = CreditTransaction(
-        # Stamped now, under the lock, not by the database default (transaction start): a
-        # transaction that began before ours but queued behind us on the lock must sort
-        # after us, so "the latest row" always carries the current balance.
-        created_at=timezone.now(),
-        user_id=locked.pk,
-        amount=amount,
-        balance_after=balance,
-        kind=kind,
-        reason=reason[:300],
-        reference_type=reference_type,
-        reference_id=reference_id,
-        idempotency_key=idempotency_key or None,
-        expires_at=expires_at,
-        created_by=created_by,
+        user_id=user.pk, amount=amount, kind=kind, reason=reason[:300],
+        reference_type=reference_type, reference_id=reference_id, idempotency_key=idempotency_key or None,
+        expires_at=expires_at, created_by=created_by,
     )
-    if not _append_and_move_balance(entry, balance=balance):
-        # A concurrent call with the same key committed while we waited for the lock (the
-        # insert found its row): nothing was written, return what the first call wrote.
-        done = _replayed_credit(idempotency_key, user_id=user.pk, amount=amount, kind=kind)
-        if done is None:  # pragma: no cover - ON CONFLICT found a row that is not there
-            raise IdempotencyConflict(f"idempotency key {idempotency_key!r} conflicted but no row holds it")
-        return done
+    params = {
+        "id": entry.id, "user_id": user.pk, "amount": amount, "kind": kind,
+        "reason": entry.reason, "reference_type": reference_type, "reference_id": reference_id,
+        "idempotency_key": entry.idempotency_key, "expires_at": expires_at,
+        "created_by_id": created_by.pk if created_by else None,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_spend_sql(), params)
+        moved = cursor.fetchone()
+    if moved is None:
+        # We hold the lock now (the statement took it). Either a same-key call committed while
+        # we waited — a replay — or the balance does not cover the debit.
+        if idempotency_key and (done := _replayed_credit(idempotency_key, user_id=user.pk, amount=amount, kind=kind)):
+            return done
+        current = User.objects.filter(pk=user.pk).values_list("credits", flat=True).first()
+        if current is None:
+            raise User.DoesNotExist(f"no user {user.pk}")
+        raise InsufficientCredits(balance=current, requested=-amount)
+    balance, entry.created_at = moved
+    entry.balance_after = balance
+    entry._state.adding = False
+    entry._state.db = connection.alias
     user.credits = balance  # keep the caller's instance truthful
     return entry
 

@@ -20,11 +20,12 @@ def test_credit_adjust_locks_the_user_row_before_changing_the_balance(user):
     with CaptureQueriesContext(connection) as queries:
         services.credit_grant(user=user, amount=5, reason="welcome")
     sqls = [q["sql"] for q in queries.captured_queries]
-    lock = next(i for i, sql in enumerate(sqls) if 'FROM "agnt_user"' in sql and "FOR UPDATE" in sql)
-    # the balance update and the ledger insert travel in one statement, after the lock
-    update = next(i for i, sql in enumerate(sqls) if 'UPDATE "agnt_user"' in sql)
-    assert lock < update
-    assert 'INSERT INTO "billing_credittransaction"' in sqls[update]
+    # one statement locks the row (SELECT … FOR UPDATE in its first CTE), appends the ledger
+    # row and only then updates the balance
+    [statement] = [sql for sql in sqls if 'UPDATE "agnt_user"' in sql]
+    lock = statement.index('FROM "agnt_user" WHERE id =')
+    assert statement.index("FOR UPDATE") > lock
+    assert lock < statement.index('INSERT INTO "billing_credittransaction"') < statement.index('UPDATE "agnt_user"')
 
 
 @pytest.mark.django_db
