@@ -17,6 +17,7 @@ from billing.models import (
     AccountingDocument,
     CreditKind,
     DocumentType,
+    IntegrityRun,
     LedgerAccount,
     PriceWatcher,
     Referral,
@@ -71,4 +72,6 @@ def seed_billing_demo(*, users: Sequence, venues: Sequence, staff=None) -> dict[
         click = services.affiliate_click_record(partner="shopee", url=watcher.product_url, user=first,
                                                 price_watcher=watcher, campaign="price-watch", ip="203.0.113.7")
         services.affiliate_click_convert(click=click, commission=Decimal("9250"), order_ref="SHP-DEMO-1")
+    if not IntegrityRun.objects.exists():  # the nightly check's verdict on the demo books (clean)
+        services.ledger_integrity_check()
     return {"documents": AccountingDocument.objects.count()}

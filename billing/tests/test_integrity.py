@@ -149,3 +149,15 @@ def test_a_fee_from_a_closed_month_left_off_every_invoice_is_reported(books):
     )
     [finding] = _findings(services.ledger_integrity_check(), "fees_invoiced")
     assert finding.subject_id == str(old.pk) and "is on no invoice" in finding.message
+
+
+def test_the_demo_books_are_clean(staff_user):
+    from billing.demo import seed_billing_demo
+    from venues.tests.factories import make_venue
+
+    users = [baker.make(User, referral_code=f"DEMO{i}") for i in range(3)]
+    venues = [make_venue(name=f"Demo {i}") for i in range(3)]
+    seed_billing_demo(users=users, venues=venues, staff=staff_user)
+    run = IntegrityRun.objects.get()
+    assert run.findings_count == 0, [f.message for f in run.findings.all()]
+    assert run.documents_checked >= 4
