@@ -129,9 +129,8 @@ def credit_adjust(
     if expires_at is not None and amount < 0:
         raise ValueError("only added credits can expire")
 
-    if idempotency_key and (done := _replayed_credit(idempotency_key, user_id=user.pk, amount=amount, kind=kind)):
-        return done
-
+    # No look-up of the idempotency key first: the statement's ON CONFLICT finds a replay,
+    # and every query we save is CPU the account's next debit does not wait for.
     reference_type, reference_id = _reference(reference)
     entry = CreditTransaction(
         user_id=user.pk, amount=amount, kind=kind, reason=reason[:300],
@@ -148,8 +147,9 @@ def credit_adjust(
         cursor.execute(_spend_sql(), params)
         moved = cursor.fetchone()
     if moved is None:
-        # We hold the lock now (the statement took it). Either a same-key call committed while
-        # we waited — a replay — or the balance does not cover the debit.
+        # We hold the lock now (the statement took it). Either the key was used before — a
+        # replay, possibly by a call that committed while we waited — or the balance does not
+        # cover the debit.
         if idempotency_key and (done := _replayed_credit(idempotency_key, user_id=user.pk, amount=amount, kind=kind)):
             return done
         current = User.objects.filter(pk=user.pk).values_list("credits", flat=True).first()
