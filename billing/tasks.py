@@ -7,8 +7,6 @@ overlapping run changes nothing more. Schedules are in UTC; Bali is UTC+8.
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 from celery.schedules import crontab
 from django.db import OperationalError
@@ -16,8 +14,6 @@ from django.db import OperationalError
 from agnt.scheduling import periodic_job
 from billing.services import credit_jobs, fees, integrity
 from billing.services.credits import referral_expire_due
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,7 +38,10 @@ def booking_fee_sync(*, booking_id) -> CommerceLedger | None:
     booking ended cancelled or as a no-show. Idempotent; returns the row written (or found)."""
     from bookings.models import VenueBooking
 
-    booking = VenueBooking.objects.select_related("venue", "user").filter(pk=booking_id).first()
+    try:
+        booking = VenueBooking.objects.select_related("venue", "user").filter(pk=booking_id).first()
+    except (ValidationError, ValueError):  # not a booking id at all
+        booking = None
     if booking is None:
         logger.warning("booking fee: booking %s does not exist", booking_id)
         return None
