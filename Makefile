@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-webhooks bench-bookings bench-api clean-data help
+.PHONY: run test bench bench-webhooks bench-bookings bench-api bench-credits clean-data help
 
 help:
 	@echo "make run    run the platform (embedded PostgreSQL + Redis, demo data, admin user)"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench-webhooks  webhook ingestion next to a trivial endpoint (bench/webhook_ingest.py)"
 	@echo "make bench-bookings  chat booking latency through the built-in gateway (bench/booking_latency.py)"
 	@echo "make bench-api  venue search through /a2a/v1 next to a trivial endpoint (bench/api_search.py)"
+	@echo "make bench-credits  credit debits/s on one hot row and spread, zero lost updates (bench/credits.py)"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-model.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +38,9 @@ bench-bookings: $(STAMP)
 
 bench-api: $(STAMP)
 	@$(PY) bench/api_search.py $(ARGS)
+
+bench-credits: $(STAMP)
+	@$(PY) bench/credits.py $(ARGS)
 
 clean-data:
 	@AGNT_DATA_DIR=$(CURDIR)/.data $(PY) -m agnt.devinfra stop || true

@@ -295,6 +295,30 @@ try:
 except InvalidOperation as exc:
     raise E.ConfigError(f"BILLING_TAX_RATE_PCT={BILLING_TAX_RATE_PCT!r} must be a percentage between 0 and 100, e.g. 11.00") from exc
 
+# --- Money: credits jobs and printable invoices (billing ledger jobs) -----------------
+# Credits granted on the 1st of each month per consumer plan ("plan=credits,…"); plans not
+# listed get none. Monthly grants lapse after CREDITS_MONTHLY_GRANT_VALID_DAYS (0 = never).
+CREDITS_MONTHLY_GRANTS_RAW = E.str_("CREDITS_MONTHLY_GRANTS", "free=0,plus=100,premium=300")
+try:
+    CREDITS_MONTHLY_GRANTS = {
+        plan.strip(): int(amount) for plan, _, amount in (item.partition("=") for item in CREDITS_MONTHLY_GRANTS_RAW.split(","))
+    }
+    if any(amount < 0 or not plan for plan, amount in CREDITS_MONTHLY_GRANTS.items()):
+        raise ValueError
+except ValueError as exc:
+    raise E.ConfigError(
+        f"CREDITS_MONTHLY_GRANTS={CREDITS_MONTHLY_GRANTS_RAW!r} must look like free=0,plus=100,premium=300"
+    ) from exc
+CREDITS_MONTHLY_GRANT_VALID_DAYS = E.int_("CREDITS_MONTHLY_GRANT_VALID_DAYS", 62)
+# Who the platform's invoices come from, and how venues pay them (printed on every invoice).
+BILLING_ISSUER_NAME = E.str_("BILLING_ISSUER_NAME", "PT AGNT Network Indonesia")
+BILLING_ISSUER_ADDRESS = E.str_("BILLING_ISSUER_ADDRESS", "Jl. Raya Canggu No. 1, Badung, Bali 80361, Indonesia")
+BILLING_ISSUER_TAX_ID = E.str_("BILLING_ISSUER_TAX_ID", "")
+BILLING_PAYMENT_INSTRUCTIONS = E.str_(
+    "BILLING_PAYMENT_INSTRUCTIONS",
+    "Pay by bank transfer quoting the invoice number, or by card from the billing page of your venue back office.",
+)
+
 # --- Retention / housekeeping -------------------------------------------------------
 ERROR_LOG_RETENTION_DAYS = E.int_("ERROR_LOG_RETENTION_DAYS", 30)
 SESSION_RETENTION_DAYS = E.int_("SESSION_RETENTION_DAYS", 30)

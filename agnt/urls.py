@@ -16,6 +16,8 @@ urlpatterns = [
     path("chat/", chat_page, name="chat"),
     path("gateway/", include("agents.urls_gateway")),
     path("bookings/", include("bookings.urls")),
+    # billing: the printable invoice / receipt / credit note
+    path("billing/", include("billing.urls")),
     path("", include("agents.urls_cards")),
     # External agent API (django-ninja, API keys); docs at /a2a/v1/docs
     path("a2a/v1/", network_api.urls),

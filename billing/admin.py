@@ -10,12 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from unfold.admin import TabularInline
-from unfold.decorators import display
+from unfold.decorators import action, display
 
 from agnt.admin_tools import (
     AgntModelAdmin,
@@ -38,6 +43,8 @@ from billing.models import (
     DocumentSequence,
     DocumentStatus,
     DocumentType,
+    IntegrityFinding,
+    IntegrityRun,
     PriceWatcher,
     PriceWatchStatus,
     Referral,
@@ -84,6 +91,36 @@ class _ServiceActionsMixin:
             self.message_user(request, f"{label} {len(done)}: {', '.join(done)}.", messages.SUCCESS)
         if refused:
             self.message_user(request, f"Refused {len(refused)} — " + "; ".join(refused), messages.WARNING)
+
+
+class CreditNoteForm(forms.Form):
+    """The intermediate form of the "Credit note…" button on an invoice."""
+
+    FULL, PARTIAL = "full", "partial"
+    scope = forms.ChoiceField(
+        choices=[(FULL, "Full — every line of the invoice"), (PARTIAL, "Partial — an amount before tax")],
+        initial=FULL, widget=forms.RadioSelect,
+    )
+    net_amount = forms.DecimalField(
+        required=False, min_value=0, max_digits=12, decimal_places=2,
+        help_text="Partial only: the amount before tax to credit; tax follows at the invoice's rate.",
+    )
+    reason = forms.CharField(max_length=200, help_text="Printed on the credit note.")
+    issue_now = forms.BooleanField(required=False, initial=True, help_text="Give it a number and post it at once.")
+
+    def __init__(self, *args, invoice: AccountingDocument, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invoice = invoice
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == self.PARTIAL:
+            amount = data.get("net_amount")
+            if not amount:
+                self.add_error("net_amount", "Enter the amount to credit.")
+            elif amount > self.invoice.subtotal:
+                self.add_error("net_amount", f"At most the invoice subtotal, {self.invoice.subtotal:,.2f}.")
+        return data
 
 
 # --------------------------------------------------------------------------- credits
@@ -162,7 +199,7 @@ class ReferralAdmin(_ServiceActionsMixin, AgntModelAdmin):
 
 
 @admin.register(CommerceLedger)
-class CommerceLedgerAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
+class CommerceLedgerAdmin(_ServiceActionsMixin, ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
     venue_path = "venue"
     list_display = ("occurred_at", "entry_type", "venue", "booking", "amount_display", "description", "stripe_payment_intent_id")
     list_filter = ("entry_type", "currency", ("venue__city", admin.RelatedOnlyFieldListFilter))
@@ -174,10 +211,23 @@ class CommerceLedgerAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAd
     search_help_text = "Venue, booking reference, description, idempotency key or a Stripe id"
     date_hierarchy = "occurred_at"
     paginator = EstimatedCountPaginator
+    actions = ("reverse_booking_fee",)
 
     @display(description="Amount", ordering="amount_cents")
     def amount_display(self, obj: CommerceLedger) -> str:
         return _cents(obj.amount_cents, obj.currency)
+
+    def has_reverse_fee_permission(self, request) -> bool:
+        # the ledger stays read-only; a reversal is a new row, so it takes the "add" permission (Finance)
+        return request.user.has_perm("billing.add_commerceledger")
+
+    @admin.action(description="Reverse booking fee (appends a fee reversal, once)", permissions=["reverse_fee"])
+    def reverse_booking_fee(self, request, queryset):
+        reason = f"reversed in the back office by {request.user}"
+        self._run(
+            request, queryset.select_related("booking__venue", "booking__user"), "Reversed",
+            lambda entry: services.commerce_fee_entry_reverse(entry=entry, reason=reason),
+        )
 
 
 @admin.register(ApiKeyUsageEvent)
@@ -263,6 +313,7 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
     autocomplete_fields = ("venue", "customer", "related_document")
     inlines = [DocumentLineInline, DocumentLedgerInline, DocumentEventInline]
     actions = ("issue", "mark_paid", "void", "draft_credit_note")
+    actions_detail = ("print_document", "credit_note")
     fieldsets = (
         (None, {"fields": ("doc_type", "status", "number", "related_document")}),
         ("Bill to", {"fields": ("venue", "customer", "bill_to_name", "bill_to_address", "bill_to_tax_id", "bill_to_email")}),
@@ -338,6 +389,58 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
             request, queryset, "Voided",
             lambda d: services.accounting_document_void(document=d, actor=request.user, reason=reason),
         )
+
+    def has_print_permission(self, request, object_id=None) -> bool:
+        return self.has_view_permission(request)
+
+    def has_credit_note_permission(self, request, object_id=None) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    @action(description="Print / PDF", url_path="print", permissions=["print"], icon="print")
+    def print_document(self, request, object_id):
+        document = self.get_object(request, object_id)  # owners: their venues' documents only
+        if document is None:
+            raise Http404("No such document")
+        return redirect(reverse("billing:document_print", args=[document.pk]))
+
+    @action(description="Credit note…", url_path="credit-note", permissions=["credit_note"], icon="undo")
+    def credit_note(self, request, object_id):
+        """Credit this invoice in full or in part (an intermediate form), optionally issuing the note at once."""
+        invoice = self.get_object(request, object_id)
+        if invoice is None:
+            raise Http404("No such document")
+        change_url = reverse("admin:billing_accountingdocument_change", args=[invoice.pk])
+        if invoice.doc_type != DocumentType.INVOICE or invoice.status not in (DocumentStatus.ISSUED, DocumentStatus.PAID):
+            self.message_user(request, f"{invoice} is not an issued or paid invoice; only those are credited.", messages.WARNING)
+            return redirect(change_url)
+        form = CreditNoteForm(request.POST or None, invoice=invoice)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    if data["scope"] == CreditNoteForm.FULL:
+                        note = services.credit_note_create_for_invoice(invoice=invoice, reason=data["reason"], created_by=request.user)
+                    else:
+                        note = services.credit_note_create_partial(
+                            invoice=invoice, net_amount=data["net_amount"], reason=data["reason"], created_by=request.user
+                        )
+                    if data["issue_now"]:
+                        note = services.accounting_document_issue(document=note, actor=request.user)
+            except services.BillingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(
+                    request, f"Credit note {note} ({note.total:,.2f} {note.currency}) for {invoice.number}"
+                    f"{' issued' if note.number else ' drafted'}.", messages.SUCCESS,
+                )
+                return redirect(reverse("admin:billing_accountingdocument_change", args=[note.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Credit note for {invoice.number}",
+            "subtitle": f"Invoice total {invoice.total:,.2f} {invoice.currency} (subtotal {invoice.subtotal:,.2f} + tax {invoice.tax:,.2f})",
+            "form": form, "opts": self.model._meta, "original": invoice, "submit_label": "Create credit note",
+        }
+        return TemplateResponse(request, "admin/billing/service_form.html", context)
 
     @admin.action(description="Draft a full credit note", permissions=["add"])
     def draft_credit_note(self, request, queryset):
@@ -447,4 +550,38 @@ class AffiliateClickAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     list_select_related = ("user", "venue")
     search_fields = ("campaign", "url", "order_ref", "user__username", "venue__name")
     date_hierarchy = "clicked_at"
+    paginator = EstimatedCountPaginator
+
+
+# --------------------------------------------------------------------------- ledger integrity
+
+
+class IntegrityFindingInline(ReadOnlyInline):
+    model = IntegrityFinding
+    fields = ("check_name", "subject_type", "subject_id", "currency", "expected", "actual", "message")
+    verbose_name_plural = "findings"
+
+
+@admin.register(IntegrityRun)
+class IntegrityRunAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """The nightly ledger_integrity_check: a clean run has no findings."""
+
+    list_display = ("created_at", "verdict", "users_checked", "documents_checked", "fee_entries_checked", "finished_at")
+    date_hierarchy = "created_at"
+    inlines = [IntegrityFindingInline]
+
+    @display(description="Verdict", ordering="findings_count", label={"clean": "success", "drift": "danger"})
+    def verdict(self, obj: IntegrityRun):
+        if obj.findings_count:
+            return "drift", f"{obj.findings_count} finding(s)"
+        return "clean", "Clean"
+
+
+@admin.register(IntegrityFinding)
+class IntegrityFindingAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    list_display = ("created_at", "check_name", "subject_type", "subject_id", "currency", "expected", "actual", "message")
+    list_filter = ("check_name", "subject_type", "currency")
+    list_select_related = ("run",)
+    search_fields = ("subject_id", "message")
+    date_hierarchy = "created_at"
     paginator = EstimatedCountPaginator

@@ -17,6 +17,7 @@ from billing.models import (
     AccountingDocument,
     CreditKind,
     DocumentType,
+    IntegrityRun,
     LedgerAccount,
     PriceWatcher,
     Referral,
@@ -71,4 +72,13 @@ def seed_billing_demo(*, users: Sequence, venues: Sequence, staff=None) -> dict[
         click = services.affiliate_click_record(partner="shopee", url=watcher.product_url, user=first,
                                                 price_watcher=watcher, campaign="price-watch", ip="203.0.113.7")
         services.affiliate_click_convert(click=click, commission=Decimal("9250"), order_ref="SHP-DEMO-1")
+    # A fee from three months ago that never reached an invoice (it was recorded after its
+    # month had been invoiced): the nightly integrity check's one finding in the demo.
+    services.commerce_ledger_record(
+        entry_type="booking_fee", amount_cents=85_000_00, currency=venues[0].currency, venue=venues[0],
+        description="Referral fee, late-recorded demo booking", idempotency_key=f"demo:fee:{venues[0].pk}:late",
+        occurred_at=timezone.make_aware(dt.datetime.combine(period_start - dt.timedelta(days=45), dt.time(20))),
+    )
+    if not IntegrityRun.objects.exists():
+        services.ledger_integrity_check()
     return {"documents": AccountingDocument.objects.count()}

@@ -36,6 +36,8 @@ def finance_permission_codenames() -> list[tuple[str, str]]:
             (APP, "delete_accountingdocumentline"),
             (APP, "change_referral"),
             (APP, "change_pricewatcher"),
+            # "reverse booking fee" on the commerce ledger appends a reversal row (never an edit)
+            (APP, "add_commerceledger"),
         }
     )
 

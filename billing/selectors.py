@@ -72,3 +72,70 @@ def account_balance_cents(*, account: str, currency: str, until: dt.datetime | N
         qs = qs.filter(created_at__lt=until)
     sums = qs.aggregate(debits=Sum("debit_cents"), credits=Sum("credit_cents"))
     return (sums["debits"] or 0) - (sums["credits"] or 0)
+
+
+def document_visible_to(*, user, document: AccountingDocument) -> bool:
+    """Finance and other platform staff with the view permission see every document; a venue's
+    owners and managers (active VenueClient links) see their venue's documents."""
+    from agnt.roles import is_platform_staff, owned_venue_ids
+
+    if not user.is_authenticated or not user.is_active or not user.has_perm("billing.view_accountingdocument"):
+        return False
+    if is_platform_staff(user):
+        return True
+    return document.venue_id is not None and document.venue_id in owned_venue_ids(user)
+
+
+def document_for_print(*, user, pk) -> AccountingDocument | None:
+    document = (
+        AccountingDocument.objects.select_related("venue", "customer", "related_document")
+        .prefetch_related("lines")
+        .filter(pk=pk)
+        .first()
+    )
+    if document is None or not document_visible_to(user=user, document=document):
+        return None
+    return document
+
+
+def document_print_context(*, document: AccountingDocument) -> dict:
+    """Everything the printed document shows: lines with their tax, tax per rate, what is still due."""
+    from decimal import Decimal
+
+    from django.conf import settings
+    from django.db.models import Sum
+
+    from billing.services.accounting import _line_tax_cents
+    from billing.services.commerce import from_cents
+
+    lines, by_rate = [], {}
+    for line in document.lines.all():
+        tax = from_cents(_line_tax_cents(line))
+        lines.append({"line": line, "tax": tax, "gross": line.amount + tax})
+        rate = line.tax_rate.normalize()
+        base, taxed = by_rate.get(rate, (Decimal("0"), Decimal("0")))
+        by_rate[rate] = (base + line.amount, taxed + tax)
+    credited = Decimal("0")
+    if document.doc_type == DocumentType.INVOICE and document.number:
+        credited = (
+            document.related_documents.filter(doc_type=DocumentType.CREDIT_NOTE, status__in=[DocumentStatus.ISSUED, DocumentStatus.PAID])
+            .aggregate(total=Sum("total"))["total"]
+            or Decimal("0")
+        )
+    paid = document.status == DocumentStatus.PAID
+    due = Decimal("0") if paid or document.doc_type != DocumentType.INVOICE else document.total - credited
+    return {
+        "document": document,
+        "lines": lines,
+        "tax_breakdown": sorted(by_rate.items()),
+        "credited": credited,
+        "amount_due": max(due, Decimal("0")),
+        "is_draft": document.status == DocumentStatus.DRAFT,
+        "is_void": document.status == DocumentStatus.VOID,
+        "is_paid": paid,
+        "issuer": {
+            "name": settings.BILLING_ISSUER_NAME, "address": settings.BILLING_ISSUER_ADDRESS,
+            "tax_id": settings.BILLING_ISSUER_TAX_ID,
+        },
+        "payment_instructions": settings.BILLING_PAYMENT_INSTRUCTIONS,
+    }

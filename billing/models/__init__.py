@@ -27,6 +27,7 @@ from billing.models.credits import (
     CreditTransaction,
     Referral,
 )
+from billing.models.integrity import IntegrityCheck, IntegrityFinding, IntegrityRun
 from billing.models.marketplace import (
     AffiliateClick,
     AffiliatePartner,
@@ -57,6 +58,9 @@ __all__ = [
     "DocumentSequence",
     "DocumentStatus",
     "DocumentType",
+    "IntegrityCheck",
+    "IntegrityFinding",
+    "IntegrityRun",
     "LedgerAccount",
     "LedgerPosting",
     "Marketplace",

@@ -26,6 +26,7 @@ from billing.services.accounting import (
 from billing.services.commerce import (
     USAGE_PRICES_CENTS,
     api_usage_record,
+    booking_fee_basis,
     booking_fee_cents,
     commerce_booking_fee_record,
     commerce_booking_fee_reverse,
@@ -33,6 +34,7 @@ from billing.services.commerce import (
     from_cents,
     to_cents,
 )
+from billing.services.credit_notes import credit_note_create_partial
 from billing.services.credits import (
     credit_adjust,
     credit_grant,
@@ -43,6 +45,13 @@ from billing.services.credits import (
     referral_qualify,
     referral_reward,
 )
+from billing.services.credit_jobs import (
+    credit_expire_due,
+    credit_expire_for_user,
+    credit_lots,
+    credit_monthly_grant,
+    credit_monthly_grants_run,
+)
 from billing.services.errors import (
     BillingError,
     IdempotencyConflict,
@@ -51,6 +60,8 @@ from billing.services.errors import (
     NothingToInvoice,
     ReferralError,
 )
+from billing.services.fees import booking_fee_sync, commerce_fee_entry_reverse, invoice_monthly_run
+from billing.services.integrity import ledger_integrity_check
 from billing.services.marketplace import (
     affiliate_click_convert,
     affiliate_click_record,
@@ -79,13 +90,24 @@ __all__ = [
     "affiliate_click_convert",
     "affiliate_click_record",
     "api_usage_record",
+    "booking_fee_basis",
     "booking_fee_cents",
+    "booking_fee_sync",
+    "commerce_fee_entry_reverse",
+    "credit_expire_due",
+    "credit_expire_for_user",
+    "credit_lots",
+    "credit_monthly_grant",
+    "credit_monthly_grants_run",
+    "invoice_monthly_run",
+    "ledger_integrity_check",
     "commerce_booking_fee_record",
     "commerce_booking_fee_reverse",
     "commerce_ledger_record",
     "credit_adjust",
     "credit_grant",
     "credit_note_create_for_invoice",
+    "credit_note_create_partial",
     "credit_spend",
     "default_tax_rate",
     "from_cents",

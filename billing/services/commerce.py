@@ -82,22 +82,42 @@ def from_cents(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
+def booking_fee_basis(booking: VenueBooking) -> tuple[Decimal, str, str] | None:
+    """What the referral fee is a percentage of: ``(spend, currency, how it was estimated)``.
+
+    The spend the booking carries (the guest's or venue agent's estimate) comes first.
+    Without one, the venue's average spend per person × the party size stands in — the
+    same estimate the concierge quotes to guests. Without either there is no fee: we never
+    invent a price for a venue.
+    """
+    if booking.spend_estimate:
+        return Decimal(booking.spend_estimate), booking.currency, f"estimated spend {booking.spend_estimate}"
+    venue = booking.venue
+    if venue.average_spend:
+        spend = Decimal(venue.average_spend) * booking.party_size
+        return spend, venue.currency, f"average spend {venue.average_spend} × {booking.party_size} guests"
+    return None
+
+
 def booking_fee_cents(booking: VenueBooking) -> int:
-    """The platform's referral fee on a booking: the venue's fee % of the expected spend."""
-    if not booking.spend_estimate:
+    """The platform's referral fee on a booking, in integer cents: the venue's fee % of the spend basis."""
+    basis = booking_fee_basis(booking)
+    if basis is None:
         return 0
-    return to_cents(booking.spend_estimate * booking.venue.referral_fee_pct / 100)
+    return to_cents(basis[0] * booking.venue.referral_fee_pct / 100)
 
 
 def commerce_booking_fee_record(*, booking: VenueBooking) -> CommerceLedger | None:
     """Record the referral fee owed for a booking (once; safe to call again). None when there is no fee."""
+    basis = booking_fee_basis(booking)
     fee = booking_fee_cents(booking)
-    if fee <= 0:
+    if basis is None or fee <= 0:
         return None
+    _, currency, label = basis
     return commerce_ledger_record(
-        entry_type=CommerceEntryType.BOOKING_FEE, amount_cents=fee, currency=booking.currency,
+        entry_type=CommerceEntryType.BOOKING_FEE, amount_cents=fee, currency=currency,
         venue=booking.venue, booking=booking, user=booking.user,
-        description=f"Referral fee {booking.venue.referral_fee_pct}% of {booking.spend_estimate} {booking.currency}",
+        description=f"Referral fee {booking.venue.referral_fee_pct}% of {label} {currency}",
         idempotency_key=f"booking-fee:{booking.pk}",
     )
 

@@ -1,11 +1,13 @@
 """The billing back office: every page renders, actions call the services, owners see only theirs."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 from model_bakery import baker
 
 from billing import services
@@ -34,6 +36,10 @@ def scene(user):
     watcher = services.price_watcher_create(user=user, marketplace="shopee", product_url="https://shopee.co.id/p/9",
                                             target_price=Decimal("99000"))
     services.affiliate_click_record(partner="shopee", url="https://shopee.co.id/p/9", user=user, price_watcher=watcher)
+    # a fee from months ago that never reached an invoice: the integrity run has a finding to show
+    services.commerce_ledger_record(entry_type="booking_fee", amount_cents=12_00, venue=theirs, idempotency_key="old-fee",
+                                    occurred_at=timezone.now() - timedelta(days=100))
+    services.ledger_integrity_check()
     return {"mine": mine, "theirs": theirs, "issued": issued, "draft": draft, "referral": referral, "referrer": referrer}
 
 

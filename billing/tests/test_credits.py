@@ -20,9 +20,12 @@ def test_credit_adjust_locks_the_user_row_before_changing_the_balance(user):
     with CaptureQueriesContext(connection) as queries:
         services.credit_grant(user=user, amount=5, reason="welcome")
     sqls = [q["sql"] for q in queries.captured_queries]
-    lock = next(i for i, sql in enumerate(sqls) if 'FROM "agnt_user"' in sql and "FOR UPDATE" in sql)
-    update = next(i for i, sql in enumerate(sqls) if sql.startswith('UPDATE "agnt_user"'))
-    assert lock < update
+    # one statement locks the row (SELECT … FOR UPDATE in its first CTE), appends the ledger
+    # row and only then updates the balance
+    [statement] = [sql for sql in sqls if 'UPDATE "agnt_user"' in sql]
+    lock = statement.index('FROM "agnt_user" WHERE id =')
+    assert statement.index("FOR UPDATE") > lock
+    assert lock < statement.index('INSERT INTO "billing_credittransaction"') < statement.index('UPDATE "agnt_user"')
 
 
 @pytest.mark.django_db
@@ -155,3 +158,31 @@ def test_concurrent_spenders_never_take_the_balance_below_zero():
     assert user.credits == 0
     balances = sorted(CreditTransaction.objects.filter(user=user).values_list("balance_after", flat=True))
     assert balances == [0, 10, 20, 30, 40, 50]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_idempotency_key_racing_on_one_user_writes_one_row():
+    user = baker.make(User)
+    services.credit_grant(user=user, amount=100, reason="seed")
+    results: list = []
+    start = threading.Barrier(6)
+
+    def spend():
+        try:
+            start.wait(timeout=10)
+            results.append(services.credit_spend(user=User(pk=user.pk), amount=60, reason="race", idempotency_key="same").pk)
+        except Exception as exc:  # pragma: no cover - surfaced by the assertion below
+            results.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=spend) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    # every caller gets the one row back; none is told "insufficient credits" by its own replay
+    assert len(results) == 6 and len(set(results)) == 1, results
+    user.refresh_from_db()
+    assert user.credits == 40
+    assert CreditTransaction.objects.filter(user=user, kind=CreditKind.SPEND).count() == 1
