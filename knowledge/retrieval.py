@@ -4,8 +4,8 @@ fused with reciprocal rank fusion, filtered by venue, city and category.
 Why the filter handling matters: an HNSW index scan returns the ``ef_search`` nearest
 rows and *then* applies the WHERE clause, so a selective filter (one venue, one small
 city) can come back with fewer than ``limit`` rows or miss the true neighbours. We count
-the rows the filter matches first (the planner's estimate: an exact count cost more than
-the search) and
+the rows the filter matches first (a count bounded at the threshold; above it the
+planner's estimate sizes the beam) and
   - below ``EXACT_SEARCH_MAX_ROWS``: search exactly (index scans off for this query —
     a sequential scan over a few thousand vectors takes milliseconds), or
   - above it: widen ``hnsw.ef_search`` in proportion to how selective the filter is.
@@ -14,7 +14,6 @@ Both settings are ``SET LOCAL``: they end with the transaction.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -74,35 +73,35 @@ def _memoised(key, compute):
     return value
 
 
+def _city_id(city) -> object | None:
+    """A city given as a City, an id or a slug, as its id (None: no such city)."""
+    if not isinstance(city, str):
+        return getattr(city, "pk", city)
+    hit = _memo.get(("city", city))
+    if hit is not None:  # a slug's id never changes; only found ones are remembered
+        return hit[1]
+    from venues.models import City
+
+    pk = City.objects.filter(slug=city).values_list("pk", flat=True).first()
+    if pk is not None:
+        _memoised(("city", city), lambda: pk)
+    return pk
+
+
 def _filters(*, venue=None, venues: Sequence | None = None, city=None, category: str | None = None) -> Q:
-    """The chunk filter, expressed on ``venue_id`` only.
-
-    City and category are resolved to the list of matching venue ids first (a small query
-    on the venues table), so PostgreSQL can read just the matching chunks through the
-    venue index instead of scanning every chunk and joining venues to test each one.
-    """
-    if city is None and not category:
-        if venue is not None:
-            return Q(venue=venue)
-        return Q(venue__in=list(venues)) if venues is not None else Q()
-    from venues.models import Venue
-
-    def venue_ids() -> list:
-        candidates = Venue.objects.all()
-        if city is not None:
-            candidates = candidates.filter(city__slug=city) if isinstance(city, str) else candidates.filter(city=city)
-        if category:
-            candidates = candidates.filter(category=category)
-        return list(candidates.values_list("pk", flat=True))
-
-    ids = _memoised(("venues", city if isinstance(city, str) or city is None else city.pk, category or ""), venue_ids)
+    """The chunk filter. City and category are columns of the chunk itself (copies of the
+    venue's, kept by database triggers), so each is one indexed equality — no join and no
+    list of venue ids for PostgreSQL to test every row the HNSW scan streams against."""
+    condition = Q()
     if venue is not None:
-        wanted = str(getattr(venue, "pk", venue))
-        ids = [pk for pk in ids if str(pk) == wanted]
+        condition &= Q(venue=venue)
     if venues is not None:
-        wanted = {str(getattr(v, "pk", v)) for v in venues}
-        ids = [pk for pk in ids if str(pk) in wanted]
-    return Q(venue_id__in=ids)
+        condition &= Q(venue__in=list(venues))
+    if city is not None:
+        condition &= Q(city_id=_city_id(city))  # an unknown slug: city_id IS NULL, which no chunk matches
+    if category:
+        condition &= Q(category=category)
+    return condition
 
 
 def _vector_ranking(condition: Q, query_vector: Sequence[float], candidates: int) -> list[str]:
@@ -111,25 +110,27 @@ def _vector_ranking(condition: Q, query_vector: Sequence[float], candidates: int
     with transaction.atomic(), connection.cursor() as cursor:
         if condition:
             # How many rows does the filter match? Only "more than the exact-search
-            # threshold?" must be exact (a bounded count: at most that many index entries;
-            # without order_by() the model's default ordering joined the sources table and
-            # the count cost 16 ms). Above it the planner's estimate sizes the beam.
+            # threshold?" must be exact: a bounded count, at most that many index entries
+            # (order_by(): the model's default ordering would join the sources table).
             matching = VenueChunk.objects.filter(condition).order_by().values("pk")[: EXACT_SEARCH_MAX_ROWS + 1].count()
             if matching <= EXACT_SEARCH_MAX_ROWS:
                 cursor.execute("SET LOCAL enable_indexscan = off")
             else:
                 # Walk the HNSW index with a wider beam and filter as rows come out. Left to
-                # itself the planner prefers reading every matching row through the venue
-                # index (≈100 ms at 10k rows), so the other access paths are switched off.
+                # itself the planner may prefer reading every matching row through the city
+                # or venue index (≈100 ms at 10k rows), so the other access paths are off.
                 # Beam: 128 × (1/selectivity)^0.3 — 10 % of the rows → ef 255 (bench: recall
                 # 0.96 already at ef 200 for that selectivity; the square root's 442 cost 2× the time).
                 total = max(1, _memoised(("rows",), _estimated_rows))
                 estimate_key = ("estimate", str(condition))
                 matching = max(matching, _memoised(estimate_key, lambda: _planner_estimate(queryset.order_by())))
                 widened = int(DEFAULT_EF_SEARCH * (total / max(matching, 1)) ** 0.3)
-                cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(candidates, min(MAX_EF_SEARCH, widened)))])
-                cursor.execute("SET LOCAL enable_seqscan = off")
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
+                # One round trip for the three settings (each SET LOCAL was its own).
+                cursor.execute(
+                    "SELECT set_config('hnsw.ef_search', %s, true), set_config('enable_seqscan', 'off', true),"
+                    " set_config('enable_bitmapscan', 'off', true)",
+                    [str(max(candidates, min(MAX_EF_SEARCH, widened)))],
+                )
         else:
             cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(DEFAULT_EF_SEARCH, candidates))])
         ids = list(
