@@ -79,15 +79,18 @@ def _city_id(city) -> object | None:
     """A city given as a City, an id or a slug, as its id (None: no such city)."""
     if not isinstance(city, str):
         return getattr(city, "pk", city)
-    hit = _memo.get(("city", city))
-    if hit is not None:  # a slug's id never changes; only found ones are remembered
-        return hit[1]
     from venues.models import City
 
-    pk = City.objects.filter(slug=city).values_list("pk", flat=True).first()
-    if pk is not None:
-        _memoised(("city", city), lambda: pk)
-    return pk
+    def lookup():
+        pk = City.objects.filter(slug=city).values_list("pk", flat=True).first()
+        if pk is None:
+            raise LookupError  # not remembered: a city created a second later is found
+        return pk
+
+    try:
+        return _memoised(("city", city), lookup)
+    except LookupError:
+        return None
 
 
 def _filters(*, venue=None, venues: Sequence | None = None, city=None, category: str | None = None) -> Q:

@@ -125,8 +125,14 @@ def test_a_category_filter_matches_exact_search(corpus):
     assert [h.chunk_id for h in hits] == _exact(query, venue__category="beach_club")
 
 
-def test_an_unknown_city_finds_nothing(corpus):
-    assert search_venue_knowledge(query="passage", query_vector=unit(corpus["rng"])[0], city="atlantis") == []
+def test_an_unknown_city_finds_nothing_until_it_exists(corpus):
+    query = unit(corpus["rng"])[0]
+    assert search_venue_knowledge(query="passage", query_vector=query, city="atlantis") == []
+    atlantis = baker.make("venues.City", slug="atlantis", name="Atlantis")
+    corpus["venues"][9].city = atlantis
+    corpus["venues"][9].save()
+    hits = search_venue_knowledge(query="", query_vector=query, city="atlantis", limit=10)
+    assert hits and {h.venue_slug for h in hits} == {"v9"}  # the miss was not remembered
 
 
 # --- the chunk's copy of its venue's city and category --------------------------------
