@@ -241,6 +241,10 @@ KNOWLEDGE_ALLOW_PRIVATE_URLS = E.bool_("KNOWLEDGE_ALLOW_PRIVATE_URLS", False)
 EMBEDDINGS_API_KEY = E.str_("EMBEDDINGS_API_KEY")
 EMBEDDINGS_API_BASE_URL = E.str_("EMBEDDINGS_API_BASE_URL", "https://api.openai.com")
 EMBEDDINGS_MODEL = E.str_("EMBEDDINGS_MODEL", "text-embedding-3-small")
+# --- Knowledge: memory extraction (issue 7) ---
+# auto: Claude (strict tool schema) plus the rules when LLM_PROVIDER=anthropic, the rules otherwise; rules: never the model
+MEMORY_EXTRACTOR = E.str_("MEMORY_EXTRACTOR", "auto", choices=("auto", "rules"))
+MEMORY_EXTRACTOR_MODEL = E.str_("MEMORY_EXTRACTOR_MODEL")  # empty: ANTHROPIC_MODEL
 LALAMOVE_API_KEY = E.str_("LALAMOVE_API_KEY")
 LALAMOVE_API_SECRET = E.str_("LALAMOVE_API_SECRET")
 LALAMOVE_BASE_URL = E.str_("LALAMOVE_BASE_URL", "https://rest.sandbox.lalamove.com")

@@ -44,6 +44,7 @@ from knowledge.services import (
     knowledge_source_transition,
 )
 from knowledge.state import SourceStatus
+from venues.models import Venue
 
 logger = logging.getLogger(__name__)
 
@@ -216,12 +217,17 @@ def _replace_chunks(source: VenueKnowledgeSource, chunks: list[Chunk]) -> None:
         )
     }
     source.chunks.all().delete()
+    # The venue's city and category ride on each chunk for filtered search. The database
+    # trigger would copy them anyway; setting them here keeps the Python objects truthful.
+    city_id, category = Venue.objects.filter(pk=source.venue_id).values_list("city_id", "category").get()
     rows = []
     for chunk in chunks:
         embedding, model = previous.get(chunk.content_hash, (None, ""))
         rows.append(
             VenueChunk(
                 venue_id=source.venue_id,
+                city_id=city_id,
+                category=category,
                 source=source,
                 ordinal=chunk.ordinal,
                 heading=chunk.heading[:300],

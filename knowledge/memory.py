@@ -2,7 +2,8 @@
 
 Facts come from the user's own messages (allergies, favourite areas, usual party size,
 budget, tastes). ``extract_memories`` is a deterministic, offline extractor built from
-careful patterns; an LLM extractor will sit next to it with the concierge. Everything it
+careful patterns; knowledge.memory_llm asks Claude for the same facts through a strict
+tool schema when the concierge runs on Anthropic, and falls back to the rules. Everything it
 finds goes through ``user_memory_remember``, which embeds the text and folds repeats into
 the memory already held instead of inserting a second row.
 
@@ -273,9 +274,13 @@ def _clean_object(what: str) -> str:
     return what
 
 
+# Sign-offs that end a listing clause ("allergic to shellfish, thanks"): not list items.
+_PLEASANTRIES = frozenset({"thanks", "thank you", "thx", "ty", "cheers", "please", "pls", "ok", "okay", "lol", "haha"})
+
+
 def _split_list(what: str) -> list[str]:
     items = re.split(r"\s*(?:,|\band\b|\bor\b|&)\s*", what)
-    return [i.strip(" -") for i in items if i.strip(" -")]
+    return [i.strip(" -") for i in items if i.strip(" -") and i.strip(" -").lower() not in _PLEASANTRIES]
 
 
 def _format_amount(amount: str, unit: str | None) -> str | None:
@@ -552,9 +557,15 @@ def _remember(
 
 
 def user_memory_learn_from_message(*, user, text: str, interaction_id=None) -> list[UserMemory]:
-    """Extract what an inbound message says about its author and remember it."""
+    """Extract what an inbound message says about its author and remember it.
+
+    The extractor is the rules, or Claude plus the rules when LLM_PROVIDER=anthropic and
+    MEMORY_EXTRACTOR=auto (knowledge.memory_llm; it falls back to the rules on any error).
+    """
+    from knowledge.memory_llm import extract_memories_with_llm
+
     remembered = []
-    for candidate in extract_memories(text):
+    for candidate in extract_memories_with_llm(text, user=user):
         memory, _created = user_memory_remember(
             user=user,
             kind=candidate.kind,

@@ -99,9 +99,20 @@ class VenueChunk(BaseModel):
 
     ``search_vector`` is a STORED generated column (full-text fallback and hybrid search);
     ``embedding`` is searched by cosine distance through an HNSW index.
+
+    ``city`` and ``category`` are copies of the venue's, so a city/category filter is one
+    indexed equality on this table instead of a join or a list of venue ids. The database
+    keeps them right (migration 0004's triggers): a chunk takes its venue's values on
+    every insert, and a venue that moves city or changes category moves its chunks in
+    the same transaction — whatever path saved the venue (admin, onboarding, a script).
     """
 
     venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="knowledge_chunks")
+    city = models.ForeignKey(
+        "venues.City", on_delete=models.PROTECT, related_name="+", db_index=False,
+        help_text="The venue's city (copied by a database trigger; filter on it, never write it).",
+    )
+    category = models.CharField(max_length=20, help_text="The venue's category (copied by a database trigger).")
     source = models.ForeignKey(VenueKnowledgeSource, on_delete=models.CASCADE, related_name="chunks")
     ordinal = models.PositiveIntegerField()
     heading = models.CharField(max_length=300, blank=True)
@@ -127,6 +138,8 @@ class VenueChunk(BaseModel):
             ),
             GinIndex(fields=["search_vector"], name="venue_chunk_search_gin"),
             models.Index(fields=["venue"], name="venue_chunk_venue"),
+            # city alone and city + category: the bounded count and the exact path read these
+            models.Index(fields=["city", "category"], name="venue_chunk_city_category"),
         ]
 
     def __str__(self) -> str:

@@ -4,8 +4,8 @@ fused with reciprocal rank fusion, filtered by venue, city and category.
 Why the filter handling matters: an HNSW index scan returns the ``ef_search`` nearest
 rows and *then* applies the WHERE clause, so a selective filter (one venue, one small
 city) can come back with fewer than ``limit`` rows or miss the true neighbours. We count
-the rows the filter matches first (the planner's estimate: an exact count cost more than
-the search) and
+the rows the filter matches first (a count bounded at the threshold; above it the
+planner's estimate sizes the beam) and
   - below ``EXACT_SEARCH_MAX_ROWS``: search exactly (index scans off for this query —
     a sequential scan over a few thousand vectors takes milliseconds), or
   - above it: widen ``hnsw.ef_search`` in proportion to how selective the filter is.
@@ -14,13 +14,12 @@ Both settings are ``SET LOCAL``: they end with the transaction.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from pgvector.django import CosineDistance
 
 from knowledge.models import VenueChunk
@@ -33,6 +32,8 @@ EXACT_SEARCH_MAX_ROWS = 2_000
 # 100 gave 0.944 and 200 gave 0.972 for ~1 ms more (bench/knowledge_search.py), so 128.
 DEFAULT_EF_SEARCH = 128
 MAX_EF_SEARCH = 1000
+# The full-text side ranks at most this many matching chunks (see _ranked_by_text).
+TEXT_RANK_MAX_ROWS = 2_000
 
 
 @dataclass
@@ -74,35 +75,38 @@ def _memoised(key, compute):
     return value
 
 
+def _city_id(city) -> object | None:
+    """A city given as a City, an id or a slug, as its id (None: no such city)."""
+    if not isinstance(city, str):
+        return getattr(city, "pk", city)
+    from venues.models import City
+
+    def lookup():
+        pk = City.objects.filter(slug=city).values_list("pk", flat=True).first()
+        if pk is None:
+            raise LookupError  # not remembered: a city created a second later is found
+        return pk
+
+    try:
+        return _memoised(("city", city), lookup)
+    except LookupError:
+        return None
+
+
 def _filters(*, venue=None, venues: Sequence | None = None, city=None, category: str | None = None) -> Q:
-    """The chunk filter, expressed on ``venue_id`` only.
-
-    City and category are resolved to the list of matching venue ids first (a small query
-    on the venues table), so PostgreSQL can read just the matching chunks through the
-    venue index instead of scanning every chunk and joining venues to test each one.
-    """
-    if city is None and not category:
-        if venue is not None:
-            return Q(venue=venue)
-        return Q(venue__in=list(venues)) if venues is not None else Q()
-    from venues.models import Venue
-
-    def venue_ids() -> list:
-        candidates = Venue.objects.all()
-        if city is not None:
-            candidates = candidates.filter(city__slug=city) if isinstance(city, str) else candidates.filter(city=city)
-        if category:
-            candidates = candidates.filter(category=category)
-        return list(candidates.values_list("pk", flat=True))
-
-    ids = _memoised(("venues", city if isinstance(city, str) or city is None else city.pk, category or ""), venue_ids)
+    """The chunk filter. City and category are columns of the chunk itself (copies of the
+    venue's, kept by database triggers), so each is one indexed equality — no join and no
+    list of venue ids for PostgreSQL to test every row the HNSW scan streams against."""
+    condition = Q()
     if venue is not None:
-        wanted = str(getattr(venue, "pk", venue))
-        ids = [pk for pk in ids if str(pk) == wanted]
+        condition &= Q(venue=venue)
     if venues is not None:
-        wanted = {str(getattr(v, "pk", v)) for v in venues}
-        ids = [pk for pk in ids if str(pk) in wanted]
-    return Q(venue_id__in=ids)
+        condition &= Q(venue__in=list(venues))
+    if city is not None:
+        condition &= Q(city_id=_city_id(city))  # an unknown slug: city_id IS NULL, which no chunk matches
+    if category:
+        condition &= Q(category=category)
+    return condition
 
 
 def _vector_ranking(condition: Q, query_vector: Sequence[float], candidates: int) -> list[str]:
@@ -111,31 +115,56 @@ def _vector_ranking(condition: Q, query_vector: Sequence[float], candidates: int
     with transaction.atomic(), connection.cursor() as cursor:
         if condition:
             # How many rows does the filter match? Only "more than the exact-search
-            # threshold?" must be exact (a bounded count: at most that many index entries;
-            # without order_by() the model's default ordering joined the sources table and
-            # the count cost 16 ms). Above it the planner's estimate sizes the beam.
-            matching = VenueChunk.objects.filter(condition).order_by().values("pk")[: EXACT_SEARCH_MAX_ROWS + 1].count()
+            # threshold?" must be exact: a bounded count, at most that many index entries
+            # (order_by(): the model's default ordering would join the sources table).
+            matching = (
+                VenueChunk.objects.filter(condition).order_by().values(_count_column(condition))[: EXACT_SEARCH_MAX_ROWS + 1].count()
+            )
             if matching <= EXACT_SEARCH_MAX_ROWS:
                 cursor.execute("SET LOCAL enable_indexscan = off")
             else:
                 # Walk the HNSW index with a wider beam and filter as rows come out. Left to
-                # itself the planner prefers reading every matching row through the venue
-                # index (≈100 ms at 10k rows), so the other access paths are switched off.
+                # itself the planner may prefer reading every matching row through the city
+                # or venue index (≈100 ms at 10k rows), so the other access paths are off.
                 # Beam: 128 × (1/selectivity)^0.3 — 10 % of the rows → ef 255 (bench: recall
                 # 0.96 already at ef 200 for that selectivity; the square root's 442 cost 2× the time).
                 total = max(1, _memoised(("rows",), _estimated_rows))
                 estimate_key = ("estimate", str(condition))
                 matching = max(matching, _memoised(estimate_key, lambda: _planner_estimate(queryset.order_by())))
                 widened = int(DEFAULT_EF_SEARCH * (total / max(matching, 1)) ** 0.3)
-                cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(candidates, min(MAX_EF_SEARCH, widened)))])
-                cursor.execute("SET LOCAL enable_seqscan = off")
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
+                # One round trip for the three settings (each SET LOCAL was its own).
+                cursor.execute(
+                    "SELECT set_config('hnsw.ef_search', %s, true), set_config('enable_seqscan', 'off', true),"
+                    " set_config('enable_bitmapscan', 'off', true)",
+                    [str(max(candidates, min(MAX_EF_SEARCH, widened)))],
+                )
         else:
             cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(DEFAULT_EF_SEARCH, candidates))])
         ids = list(
             queryset.annotate(distance=CosineDistance("embedding", vector)).order_by("distance").values_list("pk", flat=True)[:candidates]
         )
     return [str(pk) for pk in ids]
+
+
+def _count_column(condition: Q) -> str:
+    """The column the bounded count selects: one the filter's index holds, so PostgreSQL
+    can count from the index alone (an index-only scan) instead of visiting a heap page per
+    row (bench: 2 000 rows read through the heap cost ~20 ms cold, from 1 978 pages). The
+    planner usually drops an unused ``pk`` from the counted subquery by itself; this does
+    not leave it to chance."""
+    names: set[str] = set()
+    pending = [condition]
+    while pending:
+        for child in pending.pop().children:
+            if isinstance(child, Q):
+                pending.append(child)
+            else:
+                names.add(child[0])
+    if "city_id" in names:
+        return "city_id"
+    if "venue" in names or "venue__in" in names:
+        return "venue_id"
+    return "pk"
 
 
 def _planner_estimate(queryset) -> int:
@@ -156,26 +185,41 @@ def _estimated_rows() -> int:
 
 
 def _text_ranking(condition: Q, query: str, candidates: int) -> list[str]:
-    search = SearchQuery(query, config="english", search_type="websearch")
-    ids = (
-        VenueChunk.objects.filter(condition, search_vector=search)
-        .annotate(rank=SearchRank(F("search_vector"), search))
-        .order_by("-rank", "pk")
-        .values_list("pk", flat=True)[:candidates]
-    )
-    hits = [str(pk) for pk in ids]
+    hits = _ranked_by_text(condition, query, "websearch", candidates)
     if hits or len(query.split()) < 2:
         return hits
     # websearch syntax ANDs the words; a long question rarely matches every word, so
     # fall back to OR-ing them (ranked) before giving up on the text side.
-    any_word = SearchQuery(" | ".join(w for w in query.split() if w.isalnum()) or query, config="english", search_type="raw")
-    ids = (
-        VenueChunk.objects.filter(condition, search_vector=any_word)
-        .annotate(rank=SearchRank(F("search_vector"), any_word))
-        .order_by("-rank", "pk")
-        .values_list("pk", flat=True)[:candidates]
+    any_word = " | ".join(w for w in query.split() if w.isalnum())
+    return _ranked_by_text(condition, any_word, "raw", candidates) if any_word else []
+
+
+_TSQUERY_SQL = {
+    "websearch": "websearch_to_tsquery('english'::regconfig, %s)",
+    "raw": "to_tsquery('english'::regconfig, %s)",
+}
+
+
+def _ranked_by_text(condition: Q, text: str, search_type: str, candidates: int) -> list[str]:
+    """Chunk ids best first by ``ts_rank``, among at most TEXT_RANK_MAX_ROWS matching rows.
+
+    Why the cap: ranking reads every matching row from the heap, and a common word over a
+    large city matches thousands (bench: the hybrid path's p95 was 30 ms at 100k chunks,
+    most of it ranking). The GIN index finds the matches cheaply; only the first
+    TEXT_RANK_MAX_ROWS of them are read and ranked. A query that matches more than that
+    says little through its words alone — the vector side carries the ranking there.
+    """
+    search = SearchQuery(text, config="english", search_type=search_type)
+    matching = (
+        VenueChunk.objects.filter(condition, search_vector=search).order_by().values("pk", "search_vector")[:TEXT_RANK_MAX_ROWS]
     )
-    return [str(pk) for pk in ids]
+    sql, params = matching.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.pk FROM ({sql}) m ORDER BY ts_rank(m.search_vector, {_TSQUERY_SQL[search_type]}) DESC, m.pk LIMIT %s",
+            [*params, text, candidates],
+        )
+        return [str(row[0]) for row in cursor.fetchall()]
 
 
 def reciprocal_rank_fusion(*rankings: list[str], k: int = RRF_K) -> dict[str, float]:
@@ -212,29 +256,30 @@ def search_venue_knowledge(
     text_ids = _text_ranking(condition, query, candidates) if query.strip() else []
     scores = reciprocal_rank_fusion(vector_ids, text_ids)
     best = sorted(scores, key=lambda key: (-scores[key], key))[:limit]
+    # Plain rows, not model instances (30 of them per search), and no default ordering (it
+    # would sort through a join): only what a hit carries — not the vector, nor long texts.
     rows = {
-        str(pk): chunk
-        for pk, chunk in VenueChunk.objects.select_related("venue", "source")
-        # only what a hit carries: not the vector, nor the venue's and source's long texts
-        .only("venue_id", "source_id", "heading", "content", "page", "venue__name", "venue__slug",
-              "source__title", "source__kind", "source__url")
-        .in_bulk(best).items()
+        str(row["pk"]): row
+        for row in VenueChunk.objects.filter(pk__in=best).order_by().values(
+            "pk", "venue_id", "source_id", "heading", "content", "page", "venue__name", "venue__slug",
+            "source__title", "source__kind", "source__url",
+        )
     }
     vector_pos = {key: i for i, key in enumerate(vector_ids, start=1)}
     text_pos = {key: i for i, key in enumerate(text_ids, start=1)}
     hits = []
     for key in best:
-        chunk = rows.get(key)
-        if chunk is None:
+        row = rows.get(key)
+        if row is None:
             continue
         hits.append(
             ChunkHit(
-                chunk_id=key, venue_id=str(chunk.venue_id), venue_name=chunk.venue.name, venue_slug=chunk.venue.slug,
-                source_id=str(chunk.source_id), source_title=chunk.source.title, heading=chunk.heading,
-                content=chunk.content, score=round(scores[key], 6), vector_rank=vector_pos.get(key), text_rank=text_pos.get(key),
-                citation={"venue": chunk.venue.name, "source": chunk.source.title, "kind": chunk.source.kind,
-                          "url": chunk.source.url or None, "section": chunk.heading or None,
-                          "page": chunk.page},
+                chunk_id=key, venue_id=str(row["venue_id"]), venue_name=row["venue__name"], venue_slug=row["venue__slug"],
+                source_id=str(row["source_id"]), source_title=row["source__title"], heading=row["heading"],
+                content=row["content"], score=round(scores[key], 6), vector_rank=vector_pos.get(key), text_rank=text_pos.get(key),
+                citation={"venue": row["venue__name"], "source": row["source__title"], "kind": row["source__kind"],
+                          "url": row["source__url"] or None, "section": row["heading"] or None,
+                          "page": row["page"]},
             )
         )
     return hits

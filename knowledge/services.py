@@ -151,6 +151,13 @@ def user_memory_forget(*, user, memory: UserMemory) -> None:
 
 
 @transaction.atomic
+def user_memory_forget_all(*, user) -> int:
+    """Really delete every memory of ``user`` ("forget everything"); returns how many went."""
+    deleted, _per_model = UserMemory.objects.filter(user=user).delete()
+    return deleted
+
+
+@transaction.atomic
 def food_diary_log(
     *,
     user,

@@ -32,6 +32,7 @@ urlpatterns = [
     path("credits/transactions", billing_api.CreditTransactionListView.as_view(), name="api-credit-transactions"),
     path("api-keys", agents_api.ApiKeyListView.as_view(), name="api-api-keys"),
     path("api-keys/<uuid:pk>/revoke", agents_api.ApiKeyRevokeView.as_view(), name="api-api-key-revoke"),
+    path("knowledge/search", knowledge_api.KnowledgeSearchView.as_view(), name="api-knowledge-search"),
     path("schema", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[]), name="api-docs"),
 ]

@@ -135,6 +135,12 @@ def test_a_list_of_allergens_becomes_one_memory_each():
     assert contents == {"Allergic to peanuts", "Allergic to shellfish"}
 
 
+@pytest.mark.parametrize("sign_off", ["thanks a lot", "thank you", "cheers", "ok"])
+def test_a_sign_off_after_a_list_of_allergens_is_not_an_allergen(sign_off):
+    contents = {c.content for c in extract_memories(f"I'm allergic to shellfish, {sign_off}")}
+    assert contents == {"Allergic to shellfish"}
+
+
 def test_remembering_stores_content_with_its_embedding(user):
     memory, created = user_memory_remember(user=user, kind="allergy", content="  Allergic to   peanuts ")
     assert created

@@ -117,3 +117,73 @@ def test_above_the_exact_threshold_a_selective_filter_widens_ef_search(corpus, m
     ef = [int(params[0]) for sql, params in seen if "hnsw.ef_search" in sql]
     assert ef and ef[0] > retrieval.DEFAULT_EF_SEARCH  # 80 of 400 rows match: ef_search grows ~5x
     assert [h.chunk_id for h in hits] == _exact(query, venue__city__slug="ubud")
+
+
+def test_a_category_filter_matches_exact_search(corpus):
+    query = unit(corpus["rng"])[0]
+    hits = search_venue_knowledge(query="", query_vector=query, category="beach_club", limit=10)
+    assert [h.chunk_id for h in hits] == _exact(query, venue__category="beach_club")
+
+
+def test_an_unknown_city_finds_nothing_until_it_exists(corpus):
+    query = unit(corpus["rng"])[0]
+    assert search_venue_knowledge(query="passage", query_vector=query, city="atlantis") == []
+    atlantis = baker.make("venues.City", slug="atlantis", name="Atlantis")
+    corpus["venues"][9].city = atlantis
+    corpus["venues"][9].save()
+    hits = search_venue_knowledge(query="", query_vector=query, city="atlantis", limit=10)
+    assert hits and {h.venue_slug for h in hits} == {"v9"}  # the miss was not remembered
+
+
+# --- the chunk's copy of its venue's city and category --------------------------------
+
+
+def test_a_new_chunk_takes_its_venues_city_and_category_whatever_the_writer_sent(corpus):
+    venue = corpus["venues"][0]  # Canggu, beach_club
+    source = VenueKnowledgeSource.objects.filter(venue=venue).first()
+    chunk = VenueChunk.objects.create(
+        venue=venue, source=source, ordinal=9999, content="late", city=corpus["ubud"], category="spa"
+    )
+    chunk.refresh_from_db()
+    assert (chunk.city_id, chunk.category) == (venue.city_id, "beach_club")
+
+
+def test_a_venue_moving_city_moves_its_chunks(corpus):
+    venue = corpus["venues"][2]  # Canggu
+    query = np.asarray(VenueChunk.objects.filter(venue=venue).first().embedding, dtype=np.float32)
+    assert all(h.venue_slug != venue.slug for h in search_venue_knowledge(query="", query_vector=query, city="ubud", limit=10))
+
+    venue.city = corpus["ubud"]
+    venue.save()  # what the admin's change form does
+
+    assert set(VenueChunk.objects.filter(venue=venue).values_list("city_id", flat=True)) == {corpus["ubud"].pk}
+    hits = search_venue_knowledge(query="", query_vector=query, city="ubud", limit=10)
+    assert hits[0].venue_slug == venue.slug
+    assert [h.chunk_id for h in hits] == _exact(query, venue__city__slug="ubud")
+    assert all(h.venue_slug != venue.slug for h in search_venue_knowledge(query="", query_vector=query, city="canggu", limit=10))
+
+
+def test_a_bulk_update_of_venues_moves_their_chunks_too(corpus):
+    from venues.models import Venue
+
+    moved = [v.pk for v in corpus["venues"][:4]]
+    Venue.objects.filter(pk__in=moved).update(city=corpus["ubud"], category="spa")  # no save(), no signals
+    assert set(VenueChunk.objects.filter(venue__in=moved).values_list("city_id", "category").distinct()) == {
+        (corpus["ubud"].pk, "spa")
+    }
+    assert VenueChunk.objects.exclude(venue__in=moved).filter(category="spa").count() == 0
+
+
+def test_a_category_change_in_onboarding_reaches_the_chunks(corpus):
+    from model_bakery import baker as _baker
+
+    from venues.services import onboarding_advance, onboarding_start
+
+    venue = corpus["venues"][1]  # restaurant
+    owner = _baker.make("agnt.User")
+    session = onboarding_start(venue=venue, user=owner)
+    session = onboarding_advance(session=session, step_data={}, actor=owner)  # started → profile
+    onboarding_advance(session=session, step_data={"category": "cafe"}, actor=owner)
+    assert set(VenueChunk.objects.filter(venue=venue).values_list("category", flat=True)) == {"cafe"}
+    hits = search_venue_knowledge(query="", query_vector=unit(corpus["rng"])[0], category="cafe", limit=50)
+    assert {h.venue_slug for h in hits} == {venue.slug}

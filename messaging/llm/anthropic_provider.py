@@ -20,7 +20,7 @@ from django.conf import settings
 
 from messaging.types import ToolContext
 
-from .base import ModelResponse, ProviderError
+from .base import ModelResponse, ProviderError, StructuredResult
 
 log = logging.getLogger(__name__)
 
@@ -137,3 +137,41 @@ class AnthropicProvider:
                 "cache_creation_input_tokens": cache_write, "cache_read_input_tokens": cache_read,
             },
         )
+
+    def extract(
+        self, *, instructions: str, text: str, tool: dict[str, Any], user_id: str = "", model: str = "",
+        max_tokens: int = 512, timeout: float = 15.0,
+    ) -> StructuredResult:
+        """One forced call of ``tool`` with a strict input schema: the model can only answer by
+        filling the schema, and the API checks its output against it.
+
+        Short timeout and one retry: a caller of this (memory extraction) has a fallback and
+        runs next to a user waiting for a reply, so it must not sit out the turn's backoff.
+        """
+        if not settings.ANTHROPIC_API_KEY:
+            raise ProviderError("ANTHROPIC_API_KEY is not set")
+        sdk = (self.sdk or client()).with_options(timeout=anthropic.Timeout(timeout, connect=5.0), max_retries=1)
+        try:
+            message = sdk.messages.create(
+                model=model or settings.ANTHROPIC_MODEL,
+                max_tokens=max_tokens,
+                system=[{"type": "text", "text": instructions}],
+                messages=[{"role": "user", "content": [{"type": "text", "text": text}]}],
+                tools=[{**tool, "strict": True}],
+                tool_choice={"type": "tool", "name": tool["name"]},
+                metadata={"user_id": user_id[:64]},
+            )
+        except anthropic.APIStatusError as exc:
+            log.warning("anthropic extract: HTTP %s: %s", exc.status_code, str(exc)[:300])
+            raise ProviderError(f"anthropic HTTP {exc.status_code}") from exc
+        except anthropic.APIError as exc:
+            log.warning("anthropic extract: %s", exc)
+            raise ProviderError(f"anthropic unreachable: {type(exc).__name__}") from exc
+        calls = [b for b in message.content if b.type == "tool_use" and b.name == tool["name"]]
+        if not calls or not isinstance(calls[0].input, dict):
+            raise ProviderError(f"anthropic extract: no {tool['name']} call in the answer (stop_reason {message.stop_reason})")
+        usage = message.usage
+        tokens_in = int(usage.input_tokens or 0) + int(getattr(usage, "cache_creation_input_tokens", 0) or 0) + int(
+            getattr(usage, "cache_read_input_tokens", 0) or 0
+        )
+        return StructuredResult(data=dict(calls[0].input), tokens_in=tokens_in, tokens_out=int(usage.output_tokens or 0))

@@ -31,6 +31,16 @@ class ModelResponse:
         return "\n\n".join(b["text"].strip() for b in self.content if b.get("type") == "text" and b.get("text", "").strip())
 
 
+@dataclass
+class StructuredResult:
+    """The arguments a model gave a forced tool call (schema-checked by the API when strict),
+    with what the call cost. Callers still validate ``data``: it came from a model."""
+
+    data: dict[str, Any]
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
 class Provider(Protocol):
     name: str
 

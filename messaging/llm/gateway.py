@@ -18,7 +18,7 @@ from django.conf import settings
 from messaging.types import ToolCallRecord, ToolContext, ToolResult, TurnResult
 
 from . import limits
-from .base import ModelResponse, Provider, ProviderError
+from .base import ModelResponse, Provider, ProviderError, StructuredResult
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,27 @@ def provider_for(name: str | None = None) -> Provider:
     from .offline import OfflinePlanner
 
     return OfflinePlanner()
+
+
+def extract_structured(
+    *, instructions: str, text: str, tool: dict[str, Any], user=None, model: str = "", provider: Provider | None = None
+) -> StructuredResult | None:
+    """Ask the configured model to fill ``tool``'s input schema from ``text`` (one forced call).
+
+    None when the provider cannot (the offline planner and Ollama have no forced, schema-
+    checked tool call): the caller uses its own non-LLM path. Raises ProviderError when the
+    model fails or the user's daily token budget is spent; the tokens count against it.
+    """
+    provider = provider or provider_for()
+    extract = getattr(provider, "extract", None)
+    if extract is None:
+        return None
+    if user is not None and limits.token_budget_exhausted(user=user):
+        raise ProviderError("the user's daily token budget is spent")
+    result = extract(instructions=instructions, text=text, tool=tool, user_id=str(getattr(user, "pk", "") or ""), model=model)
+    if user is not None:
+        limits.token_usage_add(user=user, tokens=result.tokens_in + result.tokens_out)
+    return result
 
 
 def sanitize_history(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
