@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -156,7 +156,11 @@ class MemoryListView(ListAPIView):
             )
         return Response(MemorySerializer(memory).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(responses={200: serializers.DictField()}, summary="Forget everything (the rows are deleted)")
+    @extend_schema(
+        operation_id="memories_forget_all",
+        responses={200: inline_serializer("MemoriesForgotten", fields={"deleted": serializers.IntegerField()})},
+        summary="Forget everything (the rows are deleted)",
+    )
     def delete(self, request):
         return Response({"deleted": services.user_memory_forget_all(user=request.user)})
 

@@ -118,4 +118,4 @@ def test_forgetting_everything_deletes_every_row_of_that_user_only(api, user):
 
 def test_the_schema_documents_the_knowledge_routes(client):
     schema = client.get(reverse("api-schema")).content.decode()
-    assert "/api/knowledge/search" in schema and "/api/memories/{pk}" in schema
+    assert "/api/knowledge/search" in schema and "/api/memories/{id}" in schema
