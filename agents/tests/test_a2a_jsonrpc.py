@@ -174,7 +174,7 @@ def test_a_platform_card_stored_before_the_endpoint_existed_is_rebuilt_on_fetch(
     stored, _ = cards.card_publish(agent=platform_agent())
     old = dict(stored.card)
     old["supportedInterfaces"] = [i for i in old["supportedInterfaces"] if i["protocolBinding"] != "JSONRPC"]
-    AgentCard.objects.filter(pk=stored.pk).update(card=old)
+    AgentCard.objects.filter(pk=stored.pk).update(card=old, etag="card-from-before-the-endpoint")
 
     served = client.get("/.well-known/agent-card.json").json()
 
