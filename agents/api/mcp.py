@@ -364,11 +364,50 @@ class StatelessStreamableHTTP:
         await manager.handle_request(scope, receive, send)
 
 
+class LegacySse:
+    """ASGI app for GET /mcp/sse and POST /mcp/messages/ (agents.api.mcp_sse relays POSTs
+    between worker processes). One transport per event loop: its streams belong to it."""
+
+    def __init__(self) -> None:
+        self._transports: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+
+    def _transport(self):
+        from agents.api.mcp_sse import RelayingSseTransport
+
+        loop = asyncio.get_running_loop()
+        transport = self._transports.get(loop)
+        if transport is None:
+            transport = self._transports[loop] = RelayingSseTransport(MESSAGES_PATH, security_settings=_TRANSPORT_SECURITY)
+        return transport
+
+    async def __call__(self, scope, receive, send) -> None:
+        transport = self._transport()
+        if scope["path"].rstrip("/") == SSE_PATH:
+            if scope["method"] != "GET":
+                await _plain(send, 405, "use GET to open the event stream", {"Allow": "GET"})
+                return
+            lowlevel = mcp_server()._lowlevel_server
+            try:
+                async with transport.connect_sse(scope, receive, send) as (read, write):
+                    await lowlevel.run(read, write, lowlevel.create_initialization_options())
+            except ValueError:
+                return  # refused by the transport, which has answered already
+            return
+        if scope["path"].startswith(MESSAGES_PATH):
+            await transport.handle_post_message(scope, receive, send)
+            return
+        await _plain(send, 404, "not found")
+
+
+async def _plain(send, status: int, text: str, headers: dict[str, str] | None = None) -> None:
+    raw = [(b"content-type", b"text/plain; charset=utf-8")] + [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": text.encode()})
+
+
 def build_asgi_apps() -> tuple[Any, Any]:
     """(the /mcp app, the /mcp/sse + /mcp/messages/ app), both behind API-key auth."""
-    server = mcp_server()
-    sse = server.sse_app(sse_path=SSE_PATH, message_path=MESSAGES_PATH, transport_security=_TRANSPORT_SECURITY)
     return (
         ApiKeyAuthMiddleware(StatelessStreamableHTTP(), realm="agnt-mcp"),
-        ApiKeyAuthMiddleware(sse, realm="agnt-mcp"),
+        ApiKeyAuthMiddleware(LegacySse(), realm="agnt-mcp"),
     )

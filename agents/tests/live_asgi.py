@@ -11,6 +11,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -21,14 +23,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def asgi_server(transactional_db):
+@contextmanager
+def serving(app=None) -> Iterator[str]:
+    """Serve ``app`` (default: agnt.asgi:application) on a free port in a thread; yields its base URL."""
     import uvicorn
 
-    from agnt.asgi import application
+    if app is None:
+        from agnt.asgi import application as app
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -36,6 +40,21 @@ def asgi_server(transactional_db):
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test ASGI server did not start")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    with serving() as url:
+        yield url
+
+
+@pytest.fixture
+def second_asgi_server(transactional_db):
+    """Another server process's stand-in: its own event loop, so its own MCP sessions."""
+    with serving() as url:
+        yield url

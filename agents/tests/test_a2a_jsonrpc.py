@@ -44,6 +44,10 @@ def server(asgi_server, settings):
     return asgi_server
 
 
+def _run(coroutine, timeout: float = 60):
+    return asyncio.run(asyncio.wait_for(coroutine, timeout))
+
+
 def _user_message(*parts):
     return new_message(list(parts), role=Role.ROLE_USER, context_id=str(uuid.uuid4()))
 
@@ -86,7 +90,7 @@ def test_an_a2a_client_finds_the_endpoint_searches_and_books(server, venue, key_
         "party_size": 2, "idempotency_key": "a2a-1", "contact_name": "Ana",
     }))
 
-    card, (by_data, by_text, booked) = asyncio.run(_send(server, token, structured_search, text_search, booking))
+    card, (by_data, by_text, booked) = _run(_send(server, token, structured_search, text_search, booking))
 
     assert card.supported_interfaces[0].url == f"{server}/a2a/jsonrpc"
     for answer in (by_data, by_text):
@@ -106,11 +110,11 @@ def test_a_text_booking_request_is_understood_and_status_and_cancel_follow(serve
     day = days_ahead(4)
     text = _user_message(new_text_part(f"book Tanah Ember for 3 people on {day.isoformat()} at 20:00"))
 
-    _, (booked,) = asyncio.run(_send(server, key_pair[1], text))
+    _, (booked,) = _run(_send(server, key_pair[1], text))
     reference = booked["data"]["result"]["booking"]["reference"]
     status = _user_message(new_data_part({"skill": "booking.status", "reference": reference}))
     cancel = _user_message(new_data_part({"skill": "booking.cancel", "reference": reference, "reason": "rain"}))
-    _, (seen, cancelled) = asyncio.run(_send(server, key_pair[1], status, cancel))
+    _, (seen, cancelled) = _run(_send(server, key_pair[1], status, cancel))
 
     assert booked["data"]["result"]["booking"]["party_size"] == 3
     assert booked["data"]["result"]["booking"]["slot_start"].startswith(f"{day.isoformat()}T20:00")
@@ -128,7 +132,7 @@ def test_refusals_come_back_as_error_data_not_failures(server, venue, key_pair):
     bad_date = _user_message(new_data_part({"skill": "booking.request", "venue": venue.slug, "date": "soon",
                                             "time": "19:00", "party_size": 2}))
 
-    _, answers = asyncio.run(_send(server, key_pair[1], full, unknown_skill, vague, bad_date))
+    _, answers = _run(_send(server, key_pair[1], full, unknown_skill, vague, bad_date))
     errors = [answer["data"]["error"] for answer in answers]
 
     assert errors[0]["code"] == "slot_unavailable" and errors[0]["extra"]["alternatives"]
@@ -142,7 +146,7 @@ def test_refusals_come_back_as_error_data_not_failures(server, venue, key_pair):
 def test_a_bad_key_is_refused_before_the_agent_runs(server, venue, token):
     search = _user_message(new_text_part("beach clubs"))
     with pytest.raises(A2AClientError) as refused:
-        asyncio.run(_send(server, token, search))
+        _run(_send(server, token, search))
     assert "401" in str(refused.value)
 
     raw = httpx.post(f"{server}/a2a/jsonrpc", json={"jsonrpc": "2.0", "id": 1, "method": "SendMessage"},

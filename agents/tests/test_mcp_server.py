@@ -20,7 +20,7 @@ from mcp.shared.exceptions import MCPError
 
 from agents.models import A2AEnvelope
 from agents.services import api_key_create, api_key_revoke
-from agents.tests.live_asgi import asgi_server  # noqa: F401 - fixture
+from agents.tests.live_asgi import asgi_server, second_asgi_server  # noqa: F401 - fixtures
 from agents.tests.test_venue_agent import days_ahead, held, at, make_test_venue
 from bookings.models import VenueBooking
 
@@ -57,6 +57,11 @@ async def mcp_session(base_url: str, transport: str, token: str | None):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 yield session
+
+
+def run(coroutine, timeout: float = 60):
+    """Run a client scenario; a server that stops answering fails the test instead of hanging it."""
+    return asyncio.run(asyncio.wait_for(coroutine, timeout))
 
 
 def error_text(result) -> str:
@@ -97,7 +102,7 @@ def test_a_client_searches_books_reads_and_cancels_through_mcp(asgi_server, tran
                                                                                       "reason": "plans changed"}))
             return seen
 
-    seen = asyncio.run(scenario())
+    seen = run(scenario())
 
     assert set(seen["tools"]) == TOOLS
     booking_schema = seen["tools"]["create_booking"].input_schema
@@ -136,7 +141,7 @@ def test_policy_cards_are_resources(asgi_server, transport, venue, key_pair):
                 await session.read_resource("agnt://venues/no-such-venue/policy")
             return templates, listed, policy, missing.value
 
-    templates, listed, policy, missing = asyncio.run(scenario())
+    templates, listed, policy, missing = run(scenario())
 
     assert [t.uri_template for t in templates] == ["agnt://venues/{slug}/policy"]
     assert {str(r.uri) for r in listed} >= {"agnt://venues", f"agnt://venues/{venue.slug}/policy"}
@@ -160,7 +165,7 @@ def test_network_errors_come_back_as_tool_errors(asgi_server, transport, venue, 
             foreign = await session.call_tool("get_booking", {"reference": "AG-NOPE00"})
             return full, unknown, bad_date, foreign
 
-    full, unknown, bad_date, foreign = asyncio.run(scenario())
+    full, unknown, bad_date, foreign = run(scenario())
 
     assert error_text(full).startswith("slot_unavailable:") and '"alternatives": ["' in error_text(full)
     assert error_text(unknown).startswith("not_found:")
@@ -181,7 +186,7 @@ def test_a_key_cannot_read_another_keys_booking(asgi_server, venue, key_pair, dj
         async with mcp_session(asgi_server, "http", other_token) as theirs:
             return await theirs.call_tool("get_booking", {"reference": booked["booking"]["reference"]})
 
-    result = asyncio.run(scenario())
+    result = run(scenario())
     assert error_text(result).startswith("not_found:")
 
 
@@ -208,7 +213,7 @@ def test_the_official_client_is_refused_without_a_key(asgi_server):
             pass
 
     with pytest.raises(BaseExceptionGroup) as refused:
-        asyncio.run(asyncio.wait_for(scenario(), timeout=20))
+        run(scenario())
     # the SDK reports the 401 as a failed initialize
     assert refused.group_contains(MCPError)
 
@@ -236,3 +241,64 @@ def test_a_host_outside_allowed_hosts_is_refused(asgi_server, key_pair):
 def test_other_paths_still_reach_django(asgi_server):
     response = httpx.get(f"{asgi_server}/.well-known/agent-card.json", timeout=10)
     assert response.status_code == 200 and response.json()["name"]
+
+
+def test_legacy_sse_messages_posted_to_another_worker_reach_the_stream(asgi_server, second_asgi_server, venue,
+                                                                       key_pair, django_user_model):
+    """uvicorn --workers N: the stream is held by one worker, POSTs land on any; Channels relays them."""
+    other_port = second_asgi_server.rsplit(":", 1)[1]
+
+    def client_posting_elsewhere(headers=None, timeout=None, auth=None):
+        async def to_the_other_worker(request):
+            if request.method == "POST":
+                request.url = request.url.copy_with(port=int(other_port))
+
+        return httpx2.AsyncClient(headers=headers, timeout=timeout, auth=auth, follow_redirects=False,
+                                  event_hooks={"request": [to_the_other_worker]})
+
+    posted: list[str] = []
+
+    async def scenario():
+        async with sse_client(f"{asgi_server}/mcp/sse", headers={"Authorization": f"Bearer {key_pair[1]}"},
+                              httpx_client_factory=client_posting_elsewhere) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                search = structured(await session.call_tool("search_venues", {"query": "tanah"}))
+                booked = structured(await session.call_tool("create_booking", {
+                    "venue": venue.slug, "date": days_ahead(3).isoformat(), "time": "19:30", "party_size": 2}))
+                return search, booked
+
+    search, booked = run(scenario())
+
+    assert [v["slug"] for v in search["venues"]] == [venue.slug]
+    assert VenueBooking.objects.get(external_ref=booked["booking"]["reference"]).api_key_id == key_pair[0].pk
+
+
+def test_a_legacy_sse_session_refuses_messages_from_another_key_on_any_worker(asgi_server, second_asgi_server,
+                                                                               key_pair, django_user_model):
+    _, other_token = api_key_create(
+        owner=django_user_model.objects.create_user(username="intruder", password="x"), name="Other", tier="free")
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+
+    async def scenario():
+        async with httpx.AsyncClient(timeout=10) as http:
+            async with http.stream("GET", f"{asgi_server}/mcp/sse",
+                                   headers={"Authorization": f"Bearer {key_pair[1]}"}) as stream:
+                # read up to the endpoint event without leaving the iterator (which would close the stream)
+                lines = stream.aiter_lines()
+                line = ""
+                while not line.startswith("data: "):
+                    line = await lines.__anext__()
+                endpoint = line[len("data: "):]
+                answers = {}
+                for name, base, token in (("same worker, other key", asgi_server, other_token),
+                                          ("other worker, other key", second_asgi_server, other_token),
+                                          ("other worker, own key", second_asgi_server, key_pair[1]),
+                                          ("unknown session", second_asgi_server, key_pair[1])):
+                    url = f"{base}{endpoint}" if name != "unknown session" else f"{base}/mcp/messages/?session_id={'0' * 32}"
+                    answers[name] = (await http.post(url, json=ping, headers={"Authorization": f"Bearer {token}"})).status_code
+                return answers
+
+    answers = run(scenario())
+    assert answers == {"same worker, other key": 404, "other worker, other key": 404,
+                       "other worker, own key": 202, "unknown session": 404}
