@@ -319,4 +319,8 @@ class PlatformAgentJsonRpc:
 
 
 def build_asgi_app():
-    return ApiKeyAuthMiddleware(PlatformAgentJsonRpc(), realm="agnt-a2a")
+    from django.conf import settings
+
+    # the SDK reads the whole body into memory: cap it like Django caps its own requests
+    return ApiKeyAuthMiddleware(PlatformAgentJsonRpc(), realm="agnt-a2a",
+                                max_body_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)

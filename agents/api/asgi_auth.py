@@ -90,6 +90,38 @@ async def _drain(receive) -> None:
             return
 
 
+async def _limited_body(scope, receive, send, limit: int):
+    """The request body read up front (at most ``limit`` bytes) and replayed to the app, or
+    None after answering 413 — whether the client declared the size or streamed it chunked."""
+    declared = _header(scope, b"content-length")
+    too_large = {"error": "payload_too_large", "message": f"request bodies are limited to {limit} bytes"}
+    if declared and declared.isdigit() and int(declared) > limit:
+        await _respond(send, 413, too_large)
+        return None
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return receive  # disconnected: let the app see it
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > limit:
+            await _respond(send, 413, too_large)
+            return None
+        if not message.get("more_body"):
+            break
+    body, sent = b"".join(chunks), False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 def _authenticate_and_count(authorization: str | None, x_api_key: str | None) -> tuple[ApiKey, RateLimit]:
     api_key = api_key_authenticate(authorization=authorization, x_api_key=x_api_key)
     return api_key, rate_limit_hit(api_key=api_key)
@@ -99,12 +131,14 @@ class ApiKeyAuthMiddleware:
     """ASGI middleware: only requests with an active API key within its rate limit pass.
 
     ``realm`` names the surface in WWW-Authenticate (RFC 6750) so a client can tell which
-    credential is wanted.
+    credential is wanted. ``max_body_bytes`` caps request bodies (413) for apps that would
+    otherwise read any size into memory; the MCP SDK enforces its own cap.
     """
 
-    def __init__(self, app, *, realm: str) -> None:
+    def __init__(self, app, *, realm: str, max_body_bytes: int | None = None) -> None:
         self.app = app
         self.realm = realm
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -159,6 +193,10 @@ class ApiKeyAuthMiddleware:
             AccessToken(token=api_key.prefix, client_id=f"apikey:{api_key.pk}", scopes=[api_key.tier])
         )
         extra_headers = [(k.lower().encode(), v.encode()) for k, v in limit.headers().items()]
+        if self.max_body_bytes is not None:
+            receive = await _limited_body(scope, receive, send, self.max_body_bytes)
+            if receive is None:
+                return
 
         async def send_with_limits(message) -> None:
             if message["type"] == "http.response.start":

@@ -183,3 +183,14 @@ def test_a_platform_card_stored_before_the_endpoint_existed_is_rebuilt_on_fetch(
     served = client.get("/.well-known/agent-card.json").json()
 
     assert served["supportedInterfaces"][0]["protocolBinding"] == "JSONRPC"
+
+
+def test_an_oversized_body_is_refused_with_413_before_the_sdk_reads_it(server, key_pair, settings):
+    headers = {"Authorization": f"Bearer {key_pair[1]}", "Content-Type": "application/json"}
+    huge = b'{"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": {"pad": "' + b"x" * (4 * 1024 * 1024) + b'"}}'
+
+    declared = httpx.post(f"{server}/a2a/jsonrpc", content=huge, headers=headers, timeout=30)
+    chunked = httpx.post(f"{server}/a2a/jsonrpc", content=iter([huge[:1024 * 1024]] * 4), headers=headers, timeout=30)
+
+    assert declared.status_code == 413 and declared.json()["error"] == "payload_too_large"
+    assert chunked.status_code == 413

@@ -302,3 +302,13 @@ def test_a_legacy_sse_session_refuses_messages_from_another_key_on_any_worker(as
     answers = run(scenario())
     assert answers == {"same worker, other key": 404, "other worker, other key": 404,
                        "other worker, own key": 202, "unknown session": 404}
+
+
+def test_malformed_and_oversized_mcp_requests_get_4xx_not_500(asgi_server, key_pair):
+    headers = {"Authorization": f"Bearer {key_pair[1]}", "Content-Type": "application/json",
+               "Accept": "application/json, text/event-stream"}
+    broken = httpx.post(f"{asgi_server}/mcp", content=b"{not json", headers=headers, timeout=10)
+    huge = httpx.post(f"{asgi_server}/mcp", content=b"[" + b" " * (5 * 1024 * 1024) + b"]", headers=headers, timeout=30)
+
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == -32700
+    assert huge.status_code == 413
