@@ -66,6 +66,15 @@ def scope_api_key(scope: dict[str, Any] | None) -> ApiKey | None:
     return (scope or {}).get(API_KEY_SCOPE)
 
 
+# Browser-based agents may call these endpoints: credentials travel in the Authorization
+# header, never in cookies, so any origin may read the answers.
+_CORS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers",
+     b"Mcp-Session-Id, WWW-Authenticate, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"),
+]
+
+
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
     for key, value in scope.get("headers") or []:
         if key == name:
@@ -73,9 +82,11 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
-async def _respond(send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-    payload = json.dumps(body).encode()
-    raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+async def _respond(send, status: int, body: dict[str, Any] | None, headers: dict[str, str] | None = None) -> None:
+    payload = json.dumps(body).encode() if body is not None else b""  # a 204 has no body
+    raw_headers = [(b"content-length", str(len(payload)).encode()), *_CORS]
+    if body is not None:
+        raw_headers.append((b"content-type", b"application/json"))
     raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": payload})
@@ -152,8 +163,7 @@ class ApiKeyAuthMiddleware:
             return
         if scope.get("method") == "OPTIONS":
             # CORS preflight carries no credentials; answer it without asking for a key
-            await _respond(send, 204, {}, {
-                "Access-Control-Allow-Origin": "*",
+            await _respond(send, 204, None, {
                 "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
                 "Access-Control-Allow-Headers": "Authorization, X-API-Key, Content-Type, Mcp-Session-Id, "
                                                 "Mcp-Protocol-Version, Last-Event-ID, A2A-Version, A2A-Extensions",
@@ -192,7 +202,7 @@ class ApiKeyAuthMiddleware:
         scope["user"] = AuthenticatedUser(
             AccessToken(token=api_key.prefix, client_id=f"apikey:{api_key.pk}", scopes=[api_key.tier])
         )
-        extra_headers = [(k.lower().encode(), v.encode()) for k, v in limit.headers().items()]
+        extra_headers = [(k.lower().encode(), v.encode()) for k, v in limit.headers().items()] + _CORS
         if self.max_body_bytes is not None:
             receive = await _limited_body(scope, receive, send, self.max_body_bytes)
             if receive is None:

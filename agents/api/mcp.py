@@ -352,6 +352,7 @@ class StatelessStreamableHTTP:
                 except BaseException as exc:
                     if not ready.done():
                         ready.set_exception(exc)
+                        self._managers.pop(loop, None)  # the next request starts a new one
                     raise
 
             task = loop.create_task(keep_running(), name="mcp-streamable-http")

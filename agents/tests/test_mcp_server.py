@@ -312,3 +312,16 @@ def test_malformed_and_oversized_mcp_requests_get_4xx_not_500(asgi_server, key_p
 
     assert broken.status_code == 400 and broken.json()["error"]["code"] == -32700
     assert huge.status_code == 413
+
+
+def test_a_cors_preflight_is_answered_without_a_key(asgi_server):
+    preflight = httpx.options(f"{asgi_server}/mcp", timeout=10, headers={
+        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type"})
+
+    assert preflight.status_code == 204 and preflight.content == b""
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    refused = httpx.post(f"{asgi_server}/mcp", json={}, timeout=10, headers={"Origin": "http://localhost:5173"})
+    assert refused.status_code == 401 and refused.headers["Access-Control-Allow-Origin"] == "*"
+    assert "WWW-Authenticate" in refused.headers["Access-Control-Expose-Headers"]
