@@ -74,10 +74,14 @@ def _tool_error(exc: network.NetworkError) -> ToolError:
 
 
 async def _call(fn, /, **kwargs: Any) -> Any:
+    from venues.selectors import VenueSearchError
+
     try:
         return await run_orm(fn, **kwargs)
     except network.NetworkError as exc:
         raise _tool_error(exc) from None
+    except VenueSearchError as exc:  # a filter that cannot mean anything, e.g. an unknown category
+        raise ToolError(f"invalid_request: {exc} (field: category)") from None
 
 
 def _api_key(ctx: Context) -> ApiKey:

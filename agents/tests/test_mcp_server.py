@@ -163,14 +163,16 @@ def test_network_errors_come_back_as_tool_errors(asgi_server, transport, venue, 
             bad_date = await session.call_tool("check_availability", {"venue": venue.slug, "date": "next week",
                                                                       "party_size": 2})
             foreign = await session.call_tool("get_booking", {"reference": "AG-NOPE00"})
-            return full, unknown, bad_date, foreign
+            bad_category = await session.call_tool("search_venues", {"category": "submarine"})
+            return full, unknown, bad_date, foreign, bad_category
 
-    full, unknown, bad_date, foreign = run(scenario())
+    full, unknown, bad_date, foreign, bad_category = run(scenario())
 
     assert error_text(full).startswith("slot_unavailable:") and '"alternatives": ["' in error_text(full)
     assert error_text(unknown).startswith("not_found:")
     assert "date" in error_text(bad_date)
     assert error_text(foreign).startswith("not_found:")
+    assert error_text(bad_category).startswith("invalid_request: unknown category 'submarine'")
     assert not VenueBooking.objects.filter(api_key=key_pair[0]).exists()
 
 
@@ -220,16 +222,21 @@ def test_the_official_client_is_refused_without_a_key(asgi_server):
 
 def test_the_rate_limit_is_shared_with_the_other_transports(asgi_server, key_pair):
     api_key, token = key_pair
-    api_key.rate_limit_per_minute = 2
+    api_key.rate_limit_per_minute = 3
     api_key.save(update_fields=["rate_limit_per_minute"])
     body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json, text/event-stream"}
 
-    answers = [httpx.post(f"{asgi_server}/mcp", json=body, headers=headers, timeout=10) for _ in range(3)]
+    mcp = httpx.post(f"{asgi_server}/mcp", json=body, headers=headers, timeout=10)
+    a2a = httpx.post(f"{asgi_server}/a2a/jsonrpc", json=body, headers=headers, timeout=10)
+    sse = httpx.post(f"{asgi_server}/mcp/messages/?session_id={'0' * 32}", json=body, headers=headers, timeout=10)
+    spent = httpx.post(f"{asgi_server}/mcp", json=body, headers=headers, timeout=10)
 
-    assert [a.status_code for a in answers[:2]] != [429, 429] and answers[0].headers["RateLimit-Limit"] == "2"
-    assert answers[2].status_code == 429 and int(answers[2].headers["Retry-After"]) >= 1
-    assert answers[2].json()["error"] == "rate_limited"
+    assert mcp.status_code == 200 and mcp.headers["RateLimit-Limit"] == "3"
+    assert a2a.status_code != 429 and sse.status_code == 404  # both counted against the same budget
+    assert [mcp, a2a, sse][2].headers["RateLimit-Remaining"] == "0"
+    assert spent.status_code == 429 and int(spent.headers["Retry-After"]) >= 1
+    assert spent.json()["error"] == "rate_limited"
 
 
 def test_a_host_outside_allowed_hosts_is_refused(asgi_server, key_pair):
