@@ -36,6 +36,7 @@ from a2a.types import (
     AgentProvider,
     AgentSkill,
     APIKeySecurityScheme,
+    HTTPAuthSecurityScheme,
     SecurityRequirement,
     SecurityScheme,
 )
@@ -55,8 +56,11 @@ logger = logging.getLogger(__name__)
 
 A2A_PROTOCOL_VERSION = "1.0"
 ENVELOPE_PROTOCOL = "agnt-a2a/1.0"
-# The protocol binding of our one interface: signed envelopes through the gateway.
+# The protocol binding of the gateway interface: signed envelopes through the gateway.
 ENVELOPE_BINDING = "AGNT-ENVELOPE"
+# The platform agent also speaks standard A2A JSON-RPC (agents.api.a2a_jsonrpc).
+JSONRPC_BINDING = "JSONRPC"
+JSONRPC_PATH = "/a2a/jsonrpc"
 # Extension URIs are identifiers, not links: a URN stays the same on every deployment,
 # so clients can match on it whatever host served the card.
 ENVELOPE_EXTENSION_URI = "urn:agnt:a2a:ext:envelope:1.0"
@@ -106,6 +110,39 @@ SKILL_CATALOGUE: dict[str, tuple[str, str, list[str], list[str]]] = {
         ['{"city": "canggu", "category": "restaurant"}'],
     ),
     "network.ping": ("Ping", "Liveness check; answered with the agent's status.", ["health"], []),
+}
+
+# The platform agent's skills on its A2A JSON-RPC interface (agents.api.a2a_jsonrpc): sent
+# as a DataPart {"skill": id, ...} or as plain text, answered with a DataPart result.
+JSONRPC_SKILL_CATALOGUE: dict[str, tuple[str, str, list[str], list[str]]] = {
+    "venue.search": (
+        "Search venues",
+        "Find venues on the network (restaurants, beach clubs, spas, cafés in Bali) by free text or filters: "
+        "query, city, area, category, tags, price_level_max, party_size, limit, cursor. Plain text works too.",
+        ["discovery", "venues", "search"],
+        ["beach clubs in Canggu", '{"skill": "venue.search", "city": "canggu", "category": "beach_club"}'],
+    ),
+    "booking.request": (
+        "Request a booking",
+        "Book a table for your API key: venue (slug), date (YYYY-MM-DD), time (HH:MM, venue-local) or slot_start, "
+        "party_size, idempotency_key (reuse it on retries), contact_name, contact_phone, special_requests. The "
+        "venue's agent decides within seconds; the answer carries the booking and its status.",
+        ["booking", "reservation"],
+        ['{"skill": "booking.request", "venue": "la-brisa", "date": "2026-03-01", "time": "19:00", '
+         '"party_size": 2, "idempotency_key": "order-42"}', "book La Brisa for 2 tomorrow at 19:00"],
+    ),
+    "booking.status": (
+        "Booking status",
+        "One of your bookings by reference: status (requested, confirmed, rejected, counter_offered, cancelled).",
+        ["booking"],
+        ['{"skill": "booking.status", "reference": "AG-7K3Q9D"}'],
+    ),
+    "booking.cancel": (
+        "Cancel a booking",
+        "Cancel one of your bookings by reference; the venue's agent is told.",
+        ["booking", "cancellation"],
+        ['{"skill": "booking.cancel", "reference": "AG-7K3Q9D", "reason": "plans changed"}'],
+    ),
 }
 
 
@@ -199,10 +236,16 @@ def venue_policy(venue: Venue, agent: Agent | None = None, *, today: date | None
 # --- building -------------------------------------------------------------------------------
 
 
-def _skills(skill_ids: list[str]) -> list[AgentSkill]:
+def jsonrpc_url() -> str:
+    return f"{_base_url()}{JSONRPC_PATH}"
+
+
+def _skills(skill_ids: list[str], *, jsonrpc: bool = False) -> list[AgentSkill]:
     skills = []
+    # on the platform card, skills it answers over JSON-RPC are described as such
+    catalogue = {**SKILL_CATALOGUE, **JSONRPC_SKILL_CATALOGUE} if jsonrpc else SKILL_CATALOGUE
     for skill_id in dict.fromkeys(skill_ids or []):
-        name, description, tags, examples = SKILL_CATALOGUE.get(
+        name, description, tags, examples = catalogue.get(
             skill_id, (skill_id, f"Handles {skill_id} envelopes.", ["agnt"], [])
         )
         skills.append(
@@ -214,7 +257,7 @@ def _skills(skill_ids: list[str]) -> list[AgentSkill]:
     return skills
 
 
-def _envelope_extension(agent: Agent) -> tuple[AgentExtension, dict[str, Any]]:
+def _envelope_extension(agent: Agent, *, required: bool = True) -> tuple[AgentExtension, dict[str, Any]]:
     params = {
         "protocol": ENVELOPE_PROTOCOL,
         "agent_id": agent.agent_id,
@@ -226,8 +269,13 @@ def _envelope_extension(agent: Agent) -> tuple[AgentExtension, dict[str, Any]]:
     }
     extension = AgentExtension(
         uri=ENVELOPE_EXTENSION_URI,
-        description="Messages to this agent are signed agnt-a2a/1.0 envelopes sent through the gateway.",
-        required=True,
+        description=(
+            "Messages to this agent are signed agnt-a2a/1.0 envelopes sent through the gateway."
+            if required else
+            "Messages sent to the gateway interface are signed agnt-a2a/1.0 envelopes (the JSON-RPC interface "
+            "takes plain A2A messages)."
+        ),
+        required=required,
         params=params,
     )
     return extension, params
@@ -249,9 +297,15 @@ def _policy_extension(venue: Venue, agent: Agent) -> tuple[AgentExtension, dict[
 
 def _card(
     *, agent: Agent, name: str, description: str, extensions: list[tuple[AgentExtension, dict]],
-    documentation_url: str = "", icon_url: str = "",
+    documentation_url: str = "", icon_url: str = "", jsonrpc: bool = False, extra_skills: list[str] | None = None,
 ) -> dict[str, Any]:
-    interfaces = [
+    interfaces = []
+    if jsonrpc:
+        # first: the interface any standard A2A client can use (clients prefer the first)
+        interfaces.append(
+            AgentInterface(url=jsonrpc_url(), protocol_binding=JSONRPC_BINDING, protocol_version=A2A_PROTOCOL_VERSION)
+        )
+    interfaces += [
         AgentInterface(
             url=f"{_gateway_url()}/api/agents/message", protocol_binding=ENVELOPE_BINDING,
             protocol_version=A2A_PROTOCOL_VERSION, tenant=agent.agent_id,
@@ -291,8 +345,16 @@ def _card(
         security_requirements=[SecurityRequirement(schemes={"gatewayKey": {"list": []}})],
         default_input_modes=MODES,
         default_output_modes=MODES,
-        skills=_skills(list(agent.skills or [])),
+        skills=_skills(list(extra_skills or []) + list(agent.skills or []), jsonrpc=jsonrpc),
     )
+    if jsonrpc:
+        # the JSON-RPC endpoint takes the same AGNT API key as a bearer token (or X-API-Key)
+        card.security_schemes["apiKeyBearer"].CopyFrom(
+            SecurityScheme(http_auth_security_scheme=HTTPAuthSecurityScheme(
+                scheme="bearer", description="An AGNT API key (agnt_live_…), as Authorization: Bearer.",
+            ))
+        )
+        card.security_requirements.append(SecurityRequirement(schemes={"apiKeyBearer": {"list": []}}))
     try:
         validate_proto_required_fields(card)
     except InvalidParamsError as exc:
@@ -313,8 +375,10 @@ def build_platform_card() -> dict[str, Any]:
         agent=agent,
         name=agent.display_name or "AGNT",
         description=agent.persona or "The AGNT platform agent.",
-        extensions=[_envelope_extension(agent)],
+        extensions=[_envelope_extension(agent, required=False)],
         documentation_url=f"{_base_url()}/api/docs/",
+        jsonrpc=True,
+        extra_skills=list(JSONRPC_SKILL_CATALOGUE),
     )
 
 
@@ -390,6 +454,10 @@ def card_is_stale(agent: Agent, stored: AgentCard | None) -> bool:
     last checked (see card_publish)."""
     if stored is None or "supportedInterfaces" not in (stored.card or {}):
         return True  # a card from before the A2A v1.0 builder (e.g. older demo data)
+    if agent.kind == AgentKind.PLATFORM and not any(
+        interface.get("protocolBinding") == JSONRPC_BINDING for interface in stored.card["supportedInterfaces"]
+    ):
+        return True  # a platform card from before the JSON-RPC endpoint
     return card_sources_changed_at(agent) > stored.updated_at
 
 

@@ -119,7 +119,10 @@ REDIS_APP_URL = _redis_db_url(REDIS_DB)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_APP_URL, "KEY_PREFIX": "agnt"}}
 
 CHANNEL_LAYERS = {
-    "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_APP_URL]}}
+    # socket_timeout above channels_redis' 5 s blocking receive: redis-py 8's default of 5 s
+    # made every idle receive() fail with a TimeoutError (the MCP SSE relay listens this way)
+    "default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [{"address": REDIS_APP_URL, "socket_timeout": 15}]}}
 }
 
 # --- Celery -------------------------------------------------------------------------
@@ -408,6 +411,8 @@ LOGGING = {
         # httpx logs every request URL at INFO; Telegram URLs carry the bot token in the path.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # The MCP SDK logs every stateless /mcp request ("Terminating session: None") at INFO.
+        "mcp": {"level": "WARNING"},
     },
 }
 

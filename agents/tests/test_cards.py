@@ -49,14 +49,17 @@ def test_the_platform_card_is_a_valid_a2a_v1_card_addressed_through_the_gateway(
     parsed = cards.validate_card(card)
 
     assert parsed.name == "AGNT" and parsed.version
-    interface = parsed.supported_interfaces[0]
+    # first the standard A2A JSON-RPC endpoint (agents/tests/test_a2a_jsonrpc.py), then the gateway
+    jsonrpc, interface = parsed.supported_interfaces[0], parsed.supported_interfaces[1]
+    assert jsonrpc.protocol_binding == cards.JSONRPC_BINDING and jsonrpc.url == "https://agnt.example/a2a/jsonrpc"
     assert interface.url == "https://agnt.example/gateway/api/agents/message"
     assert interface.protocol_version == "1.0" and interface.protocol_binding == cards.ENVELOPE_BINDING
     assert interface.tenant == "agnt-platform"
     assert parsed.security_schemes["gatewayKey"].api_key_security_scheme.name == "X-API-Key"
     assert {skill.id for skill in parsed.skills} >= {"venue.list", "booking.accepted", "booking.counter_offer"}
     (envelope_ext,) = parsed.capabilities.extensions
-    assert envelope_ext.uri == cards.ENVELOPE_EXTENSION_URI and envelope_ext.required
+    # not required on the platform card: its JSON-RPC interface takes plain A2A messages
+    assert envelope_ext.uri == cards.ENVELOPE_EXTENSION_URI and not envelope_ext.required
     assert MessageToDict(envelope_ext.params)["protocol"] == "agnt-a2a/1.0"
 
 

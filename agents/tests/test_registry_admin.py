@@ -104,7 +104,8 @@ def test_editing_the_dna_in_the_admin_validates_it_and_republishes_the_card(staf
     assert saved.status_code == 302
     card = AgentCard.objects.get(agent=agent).card
     assert card["description"] == "A new voice."
-    assert [skill["id"] for skill in card["skills"]] == ["venue.list", "network.ping"]
+    # the JSON-RPC endpoint's skills (always), then the DNA's envelope skills as edited
+    assert [skill["id"] for skill in card["skills"]] == [*cards.JSONRPC_SKILL_CATALOGUE, "venue.list", "network.ping"]
 
 
 def test_card_pages_are_read_only_and_can_be_republished(staff_client):

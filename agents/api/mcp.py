@@ -1,0 +1,418 @@
+"""The MCP server: the AGNT venue network as tools and resources for coding agents.
+
+Built on the official ``mcp`` SDK (v2's MCPServer). Every tool is a thin call into
+agents.network — the same functions behind /a2a/v1 — run on Django's thread-sensitive
+executor (the ORM is sync). A NetworkError comes back as a tool error result
+(``isError: true`` with its code and message) for the model to read and act on, never as
+a protocol error.
+
+Transports (mounted in agnt/asgi.py, behind agents.api.asgi_auth's API-key check):
+
+- ``/mcp``: Streamable HTTP, *stateless* with JSON responses. No session lives in a
+  process, so any worker answers any request (uvicorn --workers N, several hosts).
+- ``/mcp/sse`` + ``/mcp/messages/``: the legacy HTTP+SSE transport for older clients.
+  It is stateful by design (a stream plus POSTs that name it); see docs/mcp.md.
+
+Bookings are made for the API key of the request that called the tool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import weakref
+from datetime import date, datetime, time
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp_types import Resource as MCPResource
+from mcp_types import ToolAnnotations
+from pydantic import Field
+
+from agents import network
+from agents.api.asgi_auth import ApiKeyAuthMiddleware, run_orm, scope_api_key
+from agents.models import ApiKey
+from bookings.models import BookingSource
+
+INSTRUCTIONS = """\
+AGNT is a booking network of venues in Bali (restaurants, beach clubs, spas, cafés) in
+Canggu, Seminyak, Ubud, Uluwatu and Sanur. Each venue has its own booking agent that
+decides requests against its diary.
+
+How to book a table:
+1. search_venues to find venues (free text like "sunset beach club", plus city / area /
+   category / party_size filters). Use the venue's slug in the other tools.
+2. get_venue for details and the booking policy (deposit, cancellation window, dress code,
+   opening hours); ask_venue answers questions from the venue's own knowledge, with sources.
+3. check_availability for the free start times on a date for a party size.
+4. create_booking with venue, date, time and party_size. Pass an idempotency_key (any
+   unique string) and reuse it if you retry, so a retry never books twice. The booking
+   starts as "requested"; the venue's agent confirms or declines it shortly (usually
+   within a second or two). Call get_booking with the returned reference to see the
+   decision ("confirmed", "rejected" with alternatives, or "counter_offered").
+5. cancel_booking with the reference if plans change.
+
+Times are venue-local (Asia/Makassar, UTC+8). Venue policy cards are also resources:
+agnt://venues/{slug}/policy.
+"""
+
+VenueRef = Annotated[str, Field(description="The venue's slug from search_venues (e.g. 'la-brisa'), or its id.")]
+Reference = Annotated[str, Field(description="The booking reference returned by create_booking, e.g. 'AG-7K3Q9D'.")]
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+
+
+def _tool_error(exc: network.NetworkError) -> ToolError:
+    message = f"{exc.code}: {exc.detail}"
+    if exc.field:
+        message += f" (field: {exc.field})"
+    if exc.extra:
+        message += f" {json.dumps(exc.extra, default=str)}"
+    return ToolError(message)
+
+
+async def _call(fn, /, **kwargs: Any) -> Any:
+    from venues.selectors import VenueSearchError
+
+    try:
+        return await run_orm(fn, **kwargs)
+    except network.NetworkError as exc:
+        raise _tool_error(exc) from None
+    except VenueSearchError as exc:  # a filter that cannot mean anything, e.g. an unknown category
+        raise ToolError(f"invalid_request: {exc} (field: category)") from None
+
+
+def _api_key(ctx: Context) -> ApiKey:
+    request = ctx.request_context.request
+    api_key = scope_api_key(getattr(request, "scope", None))
+    if api_key is None:  # only reachable when the app is mounted without its auth middleware
+        raise ToolError("unauthenticated: send your AGNT API key as 'Authorization: Bearer …'")
+    return api_key
+
+
+# --- the domain calls each tool makes (sync: ORM) -----------------------------------------
+
+
+def _search(**filters: Any) -> dict[str, Any]:
+    page = network.venue_list(**filters)
+    return {"venues": page.items, "count": len(page.items), "next_cursor": page.next_cursor}
+
+
+def _venue(*, venue: str) -> dict[str, Any]:
+    return network.venue_detail(network.venue_get(ref=venue))
+
+
+def _availability(*, venue: str, day: date, party_size: int) -> dict[str, Any]:
+    return network.availability(venue=network.venue_get(ref=venue), day=day, party_size=party_size)
+
+
+def _book(
+    *, api_key: ApiKey, venue: str, day: date, at: time, party_size: int, contact_name: str, contact_phone: str,
+    special_requests: str, idempotency_key: str | None,
+) -> dict[str, Any]:
+    from venues.selectors import venue_timezone
+
+    place = network.venue_get(ref=venue)
+    slot_start = datetime.combine(day, at.replace(tzinfo=None), tzinfo=venue_timezone(place))
+    result = network.booking_create_for_key(
+        api_key=api_key, venue=place, slot_start=slot_start, party_size=party_size, contact_name=contact_name,
+        contact_phone=contact_phone, special_requests=special_requests, idempotency_key=idempotency_key,
+        source=BookingSource.MCP,
+    )
+    booking = network.booking_public(result.booking)
+    return {
+        "booking": booking,
+        "created": result.created,
+        "next_step": (
+            f"Booking {booking['reference']} is {booking['status']}. "
+            + ("The venue's agent decides shortly (usually within a second or two); "
+               f"call get_booking with reference {booking['reference']} to see whether it is confirmed."
+               if booking["status"] == "requested" else "")
+        ).strip(),
+    }
+
+
+def _booking(*, api_key: ApiKey, reference: str) -> dict[str, Any]:
+    return network.booking_public(network.booking_get_for_key(api_key=api_key, reference=reference))
+
+
+def _cancel(*, api_key: ApiKey, reference: str, reason: str) -> dict[str, Any]:
+    return network.booking_public(network.booking_cancel_for_key(api_key=api_key, reference=reference, reason=reason))
+
+
+def _ask(*, question: str, venue: str | None, city: str | None) -> dict[str, Any]:
+    place = network.venue_get(ref=venue) if venue else None
+    return network.ask_venue(question=question, venue=place, city=city)
+
+
+def _policy(*, slug: str) -> dict[str, Any]:
+    return network.venue_policy_card(network.venue_get(ref=slug))
+
+
+def _venue_index(limit: int = network.PAGE_MAX) -> list[dict[str, Any]]:
+    page = network.venue_list(limit=limit)
+    return [
+        {"slug": v["slug"], "name": v["name"], "city": v["city"], "category": v["category"],
+         "policy": f"agnt://venues/{v['slug']}/policy"}
+        for v in page.items
+    ]
+
+
+# --- the server ---------------------------------------------------------------------------
+
+
+class AgntMCPServer(MCPServer):
+    """MCPServer whose resource list also names each venue's policy card (not only the template)."""
+
+    async def list_resources(self) -> list[MCPResource]:
+        listed = await super().list_resources()
+        venues = await run_orm(_venue_index)
+        listed += [
+            MCPResource(
+                uri=venue["policy"], name=f"{venue['slug']}-policy", title=f"{venue['name']} — booking policy",
+                description=f"Booking rules of {venue['name']} ({venue['category']}, {venue['city']}).",
+                mime_type="application/json",
+            )
+            for venue in venues
+        ]
+        return listed
+
+
+def build_server() -> AgntMCPServer:
+    from django.conf import settings
+
+    server = AgntMCPServer(
+        name="agnt",
+        title="AGNT venue network",
+        description="Search, ask about and book venues in Bali through their booking agents.",
+        instructions=INSTRUCTIONS,
+        website_url=settings.PUBLIC_BASE_URL,
+        version=str(getattr(settings, "AGNT_AGENT_VERSION", "1.0.0")),
+        log_level="WARNING",
+    )
+
+    @server.tool(annotations=READ_ONLY)
+    async def search_venues(
+        query: Annotated[str, Field(description="Free text: a name, cuisine or vibe, e.g. 'sunset beach club'.")] = "",
+        city: Annotated[str | None, Field(description="City slug: canggu, seminyak, ubud, uluwatu or sanur.")] = None,
+        area: Annotated[str | None, Field(description="Neighbourhood within the city, e.g. 'Berawa'.")] = None,
+        category: Annotated[str | None, Field(
+            description="restaurant, beach_club, cafe, bar, spa, … (as in a venue's 'category').")] = None,
+        tags: Annotated[list[str], Field(description="Venues carrying all of these tags, e.g. ['sunset', 'vegan'].")] = [],  # noqa: B006 - pydantic copies defaults
+        price_level_max: Annotated[int | None, Field(ge=1, le=4, description="Most expensive price level, 1–4.")] = None,
+        party_size: Annotated[int | None, Field(ge=1, le=200, description="Only venues that seat this many.")] = None,
+        limit: Annotated[int, Field(ge=1, le=network.PAGE_MAX, description="Venues per page.")] = 10,
+        cursor: Annotated[str | None, Field(description="next_cursor of the previous page, same filters.")] = None,
+    ) -> dict[str, Any]:
+        """Search the network's venues, best match first. Returns venues (slug, name, category, city,
+        area, price level, rating, tags, party sizes) and next_cursor when there are more."""
+        return await _call(
+            _search, query=query, city=city, area=area, category=category, tags=tags,
+            price_level_max=price_level_max, party_size=party_size, limit=limit, cursor=cursor,
+        )
+
+    @server.tool(annotations=READ_ONLY)
+    async def get_venue(venue: VenueRef) -> dict[str, Any]:
+        """Everything public about one venue: description, address, location, average spend, and its
+        booking policy (party sizes, deposit, cancellation window, dress code, opening hours)."""
+        return await _call(_venue, venue=venue)
+
+    @server.tool(annotations=READ_ONLY)
+    async def check_availability(
+        venue: VenueRef,
+        date: Annotated[date, Field(description="The day, YYYY-MM-DD (venue-local).")],
+        party_size: Annotated[int, Field(ge=1, le=200, description="Number of guests.")],
+    ) -> dict[str, Any]:
+        """Free start times at a venue on a date for a party size (venue-local ISO times), or the reason
+        there are none (closed, fully booked, party too large, too far ahead…)."""
+        return await _call(_availability, venue=venue, day=date, party_size=party_size)
+
+    @server.tool(annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True))
+    async def create_booking(
+        ctx: Context,
+        venue: VenueRef,
+        date: Annotated[date, Field(description="The day, YYYY-MM-DD (venue-local).")],
+        time: Annotated[time, Field(description="Start time, HH:MM, 24-hour, venue-local (e.g. '19:30').")],
+        party_size: Annotated[int, Field(ge=1, le=200, description="Number of guests.")],
+        contact_name: Annotated[str, Field(max_length=120, description="Guest name for the venue.")] = "",
+        contact_phone: Annotated[str, Field(max_length=32, description="Guest phone, international format.")] = "",
+        special_requests: Annotated[str, Field(max_length=1000, description="Notes for the venue.")] = "",
+        idempotency_key: Annotated[str | None, Field(
+            min_length=1, max_length=128,
+            description="Any unique string for this booking; send the same one again on a retry and the first "
+                        "booking is returned instead of a second one being made.")] = None,
+    ) -> dict[str, Any]:
+        """Request a table. The venue's agent decides against its diary and usually confirms within a
+        second or two: the booking comes back as 'requested' with a reference — call get_booking with
+        it to see 'confirmed' (or 'rejected' / 'counter_offered' with alternatives). An impossible
+        slot is refused at once with the nearest free alternatives."""
+        return await _call(
+            _book, api_key=_api_key(ctx), venue=venue, day=date, at=time, party_size=party_size,
+            contact_name=contact_name, contact_phone=contact_phone, special_requests=special_requests,
+            idempotency_key=idempotency_key,
+        )
+
+    @server.tool(annotations=READ_ONLY)
+    async def get_booking(ctx: Context, reference: Reference) -> dict[str, Any]:
+        """One of your bookings by reference: its status (requested, confirmed, rejected,
+        counter_offered, cancelled, …), time, party size, and the venue's reason or alternatives."""
+        return await _call(_booking, api_key=_api_key(ctx), reference=reference)
+
+    @server.tool(annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True))
+    async def cancel_booking(
+        ctx: Context,
+        reference: Reference,
+        reason: Annotated[str, Field(max_length=300, description="Why, for the venue (optional).")] = "",
+    ) -> dict[str, Any]:
+        """Cancel one of your bookings and tell the venue's agent. Cancelling twice is harmless."""
+        return await _call(_cancel, api_key=_api_key(ctx), reference=reference, reason=reason)
+
+    @server.tool(annotations=READ_ONLY)
+    async def ask_venue(
+        question: Annotated[str, Field(min_length=1, max_length=1000,
+                                       description="The question, e.g. 'is there parking?' or 'vegan options?'.")],
+        venue: Annotated[str | None, Field(description="Ask one venue (slug); leave empty to ask across venues.")] = None,
+        city: Annotated[str | None, Field(description="Limit a cross-venue question to one city (slug).")] = None,
+    ) -> dict[str, Any]:
+        """Answers from the venues' own knowledge (menus, FAQs, websites): matching passages, each with
+        its citation (venue, source, URL). 'found' is false when the knowledge has no answer."""
+        return await _call(_ask, question=question, venue=venue, city=city)
+
+    @server.resource(
+        "agnt://venues", name="venues", title="Venues on the network",
+        description="The venues (slug, name, city, category) with the URI of each one's policy card.",
+        mime_type="application/json",
+    )
+    async def venues_resource() -> str:
+        return json.dumps({"venues": await run_orm(_venue_index)}, ensure_ascii=False)
+
+    @server.resource(
+        "agnt://venues/{slug}/policy", name="venue-policy", title="Venue booking policy",
+        description="A venue's booking rules: party sizes, deposit, cancellation window, minimum spend, kids, "
+                    "dress code, opening hours (venue-local), lead time, booking window, blackout dates.",
+        mime_type="application/json",
+    )
+    async def venue_policy_resource(slug: str) -> str:
+        try:
+            card = await run_orm(_policy, slug=slug)
+        except network.NotFound as exc:
+            raise ResourceNotFoundError(exc.detail) from None
+        return json.dumps(card, ensure_ascii=False)
+
+    return server
+
+
+# --- ASGI apps ------------------------------------------------------------------------------
+
+# Host checks happen in ApiKeyAuthMiddleware against Django's ALLOWED_HOSTS; the SDK's
+# own DNS-rebinding guard would only know localhost.
+_TRANSPORT_SECURITY = TransportSecuritySettings(enable_dns_rebinding_protection=False)
+MCP_PATH = "/mcp"
+SSE_PATH = "/mcp/sse"
+MESSAGES_PATH = "/mcp/messages/"
+
+_server: AgntMCPServer | None = None
+
+
+def mcp_server() -> AgntMCPServer:
+    global _server
+    if _server is None:
+        _server = build_server()
+    return _server
+
+
+class StatelessStreamableHTTP:
+    """ASGI app for /mcp: the SDK's Streamable HTTP session manager in stateless mode.
+
+    The manager needs a running task group (``manager.run()``), normally entered from a
+    Starlette lifespan. The project's ASGI app is Channels' router, which has no lifespan,
+    so each event loop starts its own manager on first use and keeps it running until the
+    loop ends (uvicorn cancels it on shutdown). One manager per loop also keeps tests that
+    start several servers in one process apart.
+    """
+
+    def __init__(self) -> None:
+        self._managers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future] = weakref.WeakKeyDictionary()
+        self._tasks: set[asyncio.Task] = set()
+
+    async def _manager(self) -> StreamableHTTPSessionManager:
+        loop = asyncio.get_running_loop()
+        ready = self._managers.get(loop)
+        if ready is None:
+            ready = loop.create_future()
+            self._managers[loop] = ready  # set before any await: concurrent first requests share it
+            manager = StreamableHTTPSessionManager(
+                app=mcp_server()._lowlevel_server, stateless=True, json_response=True,
+                security_settings=_TRANSPORT_SECURITY,
+            )
+
+            async def keep_running() -> None:
+                try:
+                    async with manager.run():
+                        ready.set_result(manager)
+                        await asyncio.Event().wait()
+                except BaseException as exc:
+                    if not ready.done():
+                        ready.set_exception(exc)
+                        self._managers.pop(loop, None)  # the next request starts a new one
+                    raise
+
+            task = loop.create_task(keep_running(), name="mcp-streamable-http")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(ready)
+
+    async def __call__(self, scope, receive, send) -> None:
+        manager = await self._manager()
+        await manager.handle_request(scope, receive, send)
+
+
+class LegacySse:
+    """ASGI app for GET /mcp/sse and POST /mcp/messages/ (agents.api.mcp_sse relays POSTs
+    between worker processes). One transport per event loop: its streams belong to it."""
+
+    def __init__(self) -> None:
+        self._transports: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+
+    def _transport(self):
+        from agents.api.mcp_sse import RelayingSseTransport
+
+        loop = asyncio.get_running_loop()
+        transport = self._transports.get(loop)
+        if transport is None:
+            transport = self._transports[loop] = RelayingSseTransport(MESSAGES_PATH, security_settings=_TRANSPORT_SECURITY)
+        return transport
+
+    async def __call__(self, scope, receive, send) -> None:
+        transport = self._transport()
+        if scope["path"].rstrip("/") == SSE_PATH:
+            if scope["method"] != "GET":
+                await _plain(send, 405, "use GET to open the event stream", {"Allow": "GET"})
+                return
+            lowlevel = mcp_server()._lowlevel_server
+            try:
+                async with transport.connect_sse(scope, receive, send) as (read, write):
+                    await lowlevel.run(read, write, lowlevel.create_initialization_options())
+            except ValueError:
+                return  # refused by the transport, which has answered already
+            return
+        if scope["path"].startswith(MESSAGES_PATH):
+            await transport.handle_post_message(scope, receive, send)
+            return
+        await _plain(send, 404, "not found")
+
+
+async def _plain(send, status: int, text: str, headers: dict[str, str] | None = None) -> None:
+    raw = [(b"content-type", b"text/plain; charset=utf-8")] + [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": text.encode()})
+
+
+def build_asgi_apps() -> tuple[Any, Any]:
+    """(the /mcp app, the /mcp/sse + /mcp/messages/ app), both behind API-key auth."""
+    return (
+        ApiKeyAuthMiddleware(StatelessStreamableHTTP(), realm="agnt-mcp"),
+        ApiKeyAuthMiddleware(LegacySse(), realm="agnt-mcp"),
+    )
