@@ -102,3 +102,52 @@ __all__ = [
     "referral_reward",
     "to_cents",
 ]
+
+# --- Stripe: subscriptions and events (billing/services/subscriptions.py, stripe_events.py) ---
+from billing.services.errors import (  # noqa: E402
+    StripeAuthenticationFailed,
+    StripeCardDeclined,
+    StripeFailure,
+    StripeIdempotencyMismatch,
+    StripeInvalidRequest,
+    StripeRateLimited,
+    StripeUnavailable,
+)
+from billing.services.stripe_events import (  # noqa: E402
+    stripe_event_process,
+    stripe_event_reconcile,
+    stripe_event_store,
+    stripe_events_process_pending,
+    subscription_status_sync,
+)
+from billing.services.subscriptions import (  # noqa: E402
+    stripe_customer_ensure_for_user,
+    stripe_customer_ensure_for_venue,
+    subscription_apply_snapshot,
+    subscription_checkout_start,
+    subscription_portal_open,
+    subscription_sync_from_stripe,
+    user_plan_sync,
+)
+
+__all__ += [
+    "StripeAuthenticationFailed",
+    "StripeCardDeclined",
+    "StripeFailure",
+    "StripeIdempotencyMismatch",
+    "StripeInvalidRequest",
+    "StripeRateLimited",
+    "StripeUnavailable",
+    "stripe_customer_ensure_for_user",
+    "stripe_customer_ensure_for_venue",
+    "stripe_event_process",
+    "stripe_event_reconcile",
+    "stripe_event_store",
+    "stripe_events_process_pending",
+    "subscription_apply_snapshot",
+    "subscription_checkout_start",
+    "subscription_portal_open",
+    "subscription_status_sync",
+    "subscription_sync_from_stripe",
+    "user_plan_sync",
+]
