@@ -470,6 +470,7 @@ from billing.models import (  # noqa: E402
     StripeSubscription,
     SubscriptionKind,
     SubscriptionStatus,
+    VenueStripeCustomer,
 )
 
 SUBSCRIPTION_STATUS_LABELS = {
@@ -681,3 +682,13 @@ class StripeConnectAccountAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntM
     list_filter = ("charges_enabled", "payouts_enabled", "details_submitted")
     list_select_related = ("venue",)
     search_fields = ("=stripe_account_id", "venue__name")
+
+
+@admin.register(VenueStripeCustomer)
+class VenueStripeCustomerAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
+    """Which Stripe customer each venue is billed as (made on its first checkout)."""
+
+    venue_path = "venue"
+    list_display = ("venue", "stripe_customer_id", "created_at")
+    list_select_related = ("venue",)
+    search_fields = ("=stripe_customer_id", "venue__name")

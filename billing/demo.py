@@ -71,4 +71,7 @@ def seed_billing_demo(*, users: Sequence, venues: Sequence, staff=None) -> dict[
         click = services.affiliate_click_record(partner="shopee", url=watcher.product_url, user=first,
                                                 price_watcher=watcher, campaign="price-watch", ip="203.0.113.7")
         services.affiliate_click_convert(click=click, commission=Decimal("9250"), order_ref="SHP-DEMO-1")
+    from billing.demo_stripe import seed_stripe_demo  # Stripe subscriptions, events, Connect status
+
+    seed_stripe_demo(users=users, venues=venues)
     return {"documents": AccountingDocument.objects.count()}

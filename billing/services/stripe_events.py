@@ -37,6 +37,7 @@ from billing.models import (
     StripeEvent,
     StripeEventSource,
     StripeSubscription,
+    VenueStripeCustomer,
 )
 from billing.services import subscriptions
 from billing.services.accounting import (
@@ -168,11 +169,19 @@ def _handle_checkout_completed(event: StripeEvent) -> str:
         return f"checkout {session.get('id')} in mode {session.get('mode')!r}; nothing to do"
     metadata = session.get("metadata") or {}
     customer = session.get("customer") or ""
+    # the customer was made (and linked) before checkout; these only repair a link lost to a
+    # crash between Stripe's answer and our write
     if metadata.get("agnt_user_id") and customer:
         from agnt.models import User
 
-        # the customer was made before checkout; this only repairs a link lost to a crash
         User.objects.filter(pk=metadata["agnt_user_id"], stripe_customer_id="").update(stripe_customer_id=customer)
+    elif metadata.get("agnt_venue_id") and customer:
+        from venues.models import Venue
+
+        venue = Venue.objects.filter(pk=metadata["agnt_venue_id"]).first()
+        if venue is not None and not VenueStripeCustomer.objects.filter(venue=venue).exists():
+            with transaction.atomic():
+                VenueStripeCustomer.objects.get_or_create(stripe_customer_id=customer, defaults={"venue": venue})
     sub_id = session.get("subscription") or ""
     row = StripeSubscription.objects.filter(stripe_subscription_id=sub_id).first() if sub_id else None
     if row is None:

@@ -6,6 +6,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 from model_bakery import baker
 
 from billing import services
@@ -34,6 +35,13 @@ def scene(user):
     watcher = services.price_watcher_create(user=user, marketplace="shopee", product_url="https://shopee.co.id/p/9",
                                             target_price=Decimal("99000"))
     services.affiliate_click_record(partner="shopee", url="https://shopee.co.id/p/9", user=user, price_watcher=watcher)
+    # Stripe rows, as webhooks leave them
+    services.stripe_event_store(payload={"id": "evt_admin", "object": "event", "type": "invoice.paid", "created": 1_700_000_000,
+                                         "data": {"object": {"id": "in_admin"}}})
+    baker.make("billing.StripeSubscription", kind="venue", venue=mine, plan="venue_pro", status="active",
+               stripe_subscription_id="sub_admin", stripe_customer_id="cus_admin", stripe_state_at=timezone.now())
+    baker.make("billing.VenueStripeCustomer", venue=mine, stripe_customer_id="cus_admin")
+    baker.make("billing.StripeConnectAccount", venue=mine, stripe_account_id="acct_admin", stripe_state_at=timezone.now())
     return {"mine": mine, "theirs": theirs, "issued": issued, "draft": draft, "referral": referral, "referrer": referrer}
 
 
