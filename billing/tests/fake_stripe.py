@@ -119,7 +119,9 @@ class FakeStripe(FakeServer):
         self.events: list[dict[str, Any]] = []  # oldest first
         self._idempotency: dict[str, tuple[str, Any, Response]] = {}
         self.declining_customers: set[str] = set()
-        self._post_lock = threading.Lock()  # payments of these customers fail (card_declined)
+        self._post_lock = threading.Lock()
+        self.webhook_url = ""  # set by the `make run` stand-in: deliver events like Stripe does
+        self.webhook_secret = WEBHOOK_SECRET  # payments of these customers fail (card_declined)
 
     # ---- bookkeeping ----------------------------------------------------------------
 
@@ -146,7 +148,20 @@ class FakeStripe(FakeServer):
         }
         with self._lock:
             self.events.append(event)
+        if self.webhook_url:  # the `make run` stand-in also delivers, signed, like Stripe
+            threading.Thread(target=self._push, args=(event,), daemon=True).start()
         return event
+
+    def _push(self, event: dict[str, Any]) -> None:
+        import urllib.request
+
+        body, header = signed_delivery(event, secret=self.webhook_secret)
+        request = urllib.request.Request(self.webhook_url, data=body, method="POST",
+                                         headers={"Content-Type": "application/json", "Stripe-Signature": header})
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except OSError:
+            pass  # Stripe would retry; here the reconcile job lists the event instead
 
     def posts(self) -> list[tuple[str, str, dict[str, Any]]]:
         """Every POST received: (path, Idempotency-Key header or "", decoded params)."""
@@ -161,10 +176,12 @@ class FakeStripe(FakeServer):
     # ---- HTTP ---------------------------------------------------------------------------
 
     def handle(self, request: Recorded) -> Response:
+        url = urlsplit(request.path)
+        if request.method == "GET" and url.path.startswith(("/c/pay/", "/p/session/")):
+            return self._hosted_page(url.path)
         auth = request.headers.get("authorization", "")
         if not auth.startswith("Bearer sk_"):
             return error(401, "Invalid API Key provided.", type_="invalid_request_error", code="api_key_invalid")
-        url = urlsplit(request.path)
         path = url.path.rstrip("/")
         if request.method == "GET":
             return self._get(path, decode_form(parse_qsl(url.query, keep_blank_values=True)))
@@ -256,6 +273,19 @@ class FakeStripe(FakeServer):
         if len(parts) == 3 and parts[0] == "invoices" and parts[2] == "finalize":
             return self._invoice_finalize(parts[1])
         return error(404, f"Unrecognized request URL (POST: {path}).")
+
+    def _hosted_page(self, path: str) -> Response:
+        """Stand-ins for Stripe's hosted pages: opening a Checkout link pays it (a test card that
+        always succeeds); the portal page just says where it would be."""
+        if path.startswith("/c/pay/"):
+            session = self.objects["checkout.session"].get(path.removeprefix("/c/pay/"))
+            if session is None:
+                return 404, b"No such checkout session", {"Content-Type": "text/plain"}
+            if session["status"] == "open":
+                self.complete_checkout(session["id"])
+            return 303, b"", {"Location": session["success_url"], "Content-Type": "text/plain"}
+        body = b"<h1>Stripe customer portal (local stand-in)</h1><p>Plans are changed in real Stripe.</p>"
+        return 200, body, {"Content-Type": "text/html"}
 
     # ---- resources ----------------------------------------------------------------------
 
@@ -513,17 +543,22 @@ def fake_stripe(settings) -> Iterator[FakeStripe]:
 
 
 def main() -> None:  # pragma: no cover - the `make run` stand-in
-    parser = argparse.ArgumentParser(description="AGNT's local Stripe stand-in (fake, in-memory).")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=12111)
-    args = parser.parse_args()
-    fake = FakeStripe()
-    fake._server.server_close()
+    import os
     from http.server import ThreadingHTTPServer
 
-    fake._server = ThreadingHTTPServer((args.host, args.port), fake._server.RequestHandlerClass)
+    parser = argparse.ArgumentParser(description="AGNT's local Stripe stand-in (in memory).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument("--webhook-url", default=os.environ.get("STRIPE_STANDIN_WEBHOOK_URL", ""))
+    args = parser.parse_args()
+    fake = FakeStripe()
+    handler = fake._server.RequestHandlerClass
+    fake._server.server_close()
+    fake._server = ThreadingHTTPServer((args.host, args.port), handler)
+    fake._server.daemon_threads = True
     fake.base_url = f"http://{args.host}:{args.port}"
-    print(f"Stripe stand-in on {fake.base_url}", flush=True)
+    fake.webhook_url = args.webhook_url
+    fake.webhook_secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "") or WEBHOOK_SECRET
     try:
         fake._server.serve_forever()
     except KeyboardInterrupt:
@@ -531,5 +566,4 @@ def main() -> None:  # pragma: no cover - the `make run` stand-in
 
 
 if __name__ == "__main__":  # pragma: no cover
-    threading.current_thread().name = "stripe-standin"
     main()

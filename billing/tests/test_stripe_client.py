@@ -159,3 +159,25 @@ def test_the_form_decoder_reads_stripe_bracket_nesting():
              ("types[]", "x"), ("types[]", "y"), ("created[gte]", "5")]
     assert decode_form(pairs) == {"line_items": [{"price": "p", "quantity": "1"}], "metadata": {"a": "b"},
                                   "types": ["x", "y"], "created": {"gte": "5"}}
+
+
+def test_opening_a_checkout_link_on_the_standin_pays_it(fake_stripe):
+    import urllib.request
+
+    customer = _customer(fake_stripe)
+    session = stripe_client.checkout_session_create_subscription(
+        customer_id=customer, price_id="price_agnt_plus", subject_key="user:7", attempt="a1",
+        success_url="http://127.0.0.1:1/ok", cancel_url="http://127.0.0.1:1/cancel", client_reference_id="user:7", metadata={},
+    )
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(session.url)
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 303 and exc.headers["Location"] == "http://127.0.0.1:1/ok"
+    assert stripe_client.checkout_session_retrieve(session.id)["status"] == "complete"
+    assert [s["status"] for s in stripe_client.subscriptions_list(customer_id=customer)] == ["active"]
