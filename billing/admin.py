@@ -7,14 +7,21 @@ action that calls billing.services.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from unfold.admin import TabularInline
+from unfold.decorators import action as unfold_action
 from unfold.decorators import display
 
 from agnt.admin_tools import (
@@ -25,7 +32,8 @@ from agnt.admin_tools import (
     ReadOnlyInline,
     VenueScopedAdminMixin,
 )
-from billing import services
+from agnt.roles import is_platform_staff, owned_venue_ids
+from billing import plans, services
 from billing.models import (
     AccountingDocument,
     AccountingDocumentEvent,
@@ -42,6 +50,12 @@ from billing.models import (
     PriceWatchStatus,
     Referral,
     ReferralStatus,
+    StripeConnectAccount,
+    StripeEvent,
+    StripeSubscription,
+    SubscriptionKind,
+    SubscriptionStatus,
+    VenueStripeCustomer,
 )
 
 DOCUMENT_STATUS_LABELS = {
@@ -451,27 +465,6 @@ class AffiliateClickAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 
 
 # --------------------------------------------------------------------------- Stripe: events, subscriptions
-# (kept in one block with its own imports so it merges cleanly with the rest of billing's admin)
-
-import json  # noqa: E402
-
-from django import forms  # noqa: E402
-from django.shortcuts import redirect  # noqa: E402
-from django.template.response import TemplateResponse  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils.html import format_html  # noqa: E402
-from unfold.decorators import action as unfold_action  # noqa: E402
-
-from agnt.roles import is_platform_staff, owned_venue_ids  # noqa: E402
-from billing import plans  # noqa: E402
-from billing.models import (  # noqa: E402
-    StripeConnectAccount,
-    StripeEvent,
-    StripeSubscription,
-    SubscriptionKind,
-    SubscriptionStatus,
-    VenueStripeCustomer,
-)
 
 SUBSCRIPTION_STATUS_LABELS = {
     SubscriptionStatus.ACTIVE: "success",

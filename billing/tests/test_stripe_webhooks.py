@@ -19,8 +19,6 @@ from billing.models import (
     AccountingDocument,
     CommerceEntryType,
     CommerceLedger,
-    DocumentStatus,
-    DocumentType,
     StripeConnectAccount,
     StripeEvent,
     StripeSubscription,
