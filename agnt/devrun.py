@@ -32,7 +32,7 @@ def fail(message: str) -> None:
 
 # Webhook secrets a provider must present. `make run` generates development values so the
 # webhooks work (and can be tried with curl) on a fresh machine; real ones go in .env.
-DEV_WEBHOOK_SECRETS = ("TELEGRAM_WEBHOOK_SECRET", "WHATSAPP_VERIFY_TOKEN", "META_APP_SECRET")
+DEV_WEBHOOK_SECRETS = ("TELEGRAM_WEBHOOK_SECRET", "WHATSAPP_VERIFY_TOKEN", "META_APP_SECRET", "STRIPE_WEBHOOK_SECRET")
 
 
 def ensure_dotenv() -> None:
@@ -128,6 +128,17 @@ def main() -> None:
         "worker": [str(BIN / "celery"), "-A", "agnt", "--quiet", "worker", "-Q", queues, "-c", "2", "--loglevel", "WARNING", "-n", "dev@%h"],
         "beat": [str(BIN / "celery"), "-A", "agnt", "--quiet", "beat", "-S", "django_celery_beat.schedulers:DatabaseScheduler", "--loglevel", "WARNING"],
     }
+    # Stripe without a key: the local stand-in (billing/tests/fake_stripe.py) answers the client
+    # and delivers signed events to /webhooks/stripe, so subscriptions work end to end offline.
+    from billing import stripe_client
+
+    stripe_standin = stripe_client.using_standin() and settings.STRIPE_API_BASE == stripe_client.STANDIN_API_BASE
+    if stripe_standin:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            stripe_standin = sock.connect_ex(("127.0.0.1", 12111)) != 0  # already served (another run): reuse it
+        env["STRIPE_STANDIN_WEBHOOK_URL"] = f"{os.environ['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/stripe"
+    if stripe_standin:
+        commands["stripe"] = [sys.executable, "-m", "billing.tests.fake_stripe", "--port", "12111"]
     processes: dict[str, subprocess.Popen] = {}
     for name, command in commands.items():
         processes[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
@@ -140,7 +151,8 @@ def main() -> None:
         f"  Health        {base}/health   Metrics {base}/metrics\n"
         f"  Demo chat     {base}/chat/   (or: .venv/bin/python manage.py chat)\n"
         f"  Webhooks      {base}/webhooks/telegram · /webhooks/whatsapp · /webhooks/instagram"
-        f" (secrets in .env; LLM provider: {settings.LLM_PROVIDER})\n"
+        f" · /webhooks/stripe (secrets in .env; LLM provider: {settings.LLM_PROVIDER})\n"
+        f"  Stripe        {'local stand-in on ' + settings.STRIPE_API_BASE if stripe_client.using_standin() else settings.STRIPE_API_BASE}\n"
         f"  Data          {'embedded under .data/' if settings.EMBEDDED_POSTGRES else 'DATABASE_URL'}"
         f" · Redis {'embedded' if settings.EMBEDDED_REDIS else 'REDIS_URL'}\n"
     )

@@ -202,7 +202,9 @@ INSTAGRAM_ACCESS_TOKEN = E.str_("INSTAGRAM_ACCESS_TOKEN")
 INSTAGRAM_API_BASE_URL = E.str_("INSTAGRAM_API_BASE_URL", "https://graph.instagram.com")
 STRIPE_SECRET_KEY = E.str_("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = E.str_("STRIPE_WEBHOOK_SECRET")
-STRIPE_API_BASE = E.str_("STRIPE_API_BASE", "https://api.stripe.com")
+# Without a key the Stripe client uses a stand-in key against the local Stripe stand-in
+# (billing/stripe_client.py; `make run` serves it on 127.0.0.1:12111).
+STRIPE_API_BASE = E.str_("STRIPE_API_BASE", "https://api.stripe.com" if STRIPE_SECRET_KEY else "http://127.0.0.1:12111")
 CLAWPULSE_GATEWAY = E.str_("CLAWPULSE_GATEWAY", f"{PUBLIC_BASE_URL}/gateway")
 CLAWPULSE_API_KEY = E.str_("CLAWPULSE_API_KEY")
 CLAWPULSE_PLATFORM_AGENT_ID = E.str_("CLAWPULSE_PLATFORM_AGENT_ID", "agnt-platform")
@@ -325,6 +327,15 @@ BILLING_PAYMENT_INSTRUCTIONS = E.str_(
     "BILLING_PAYMENT_INSTRUCTIONS",
     "Pay by bank transfer quoting the invoice number, or by card from the billing page of your venue back office.",
 )
+# --- Stripe: subscriptions, webhooks, reconcile (billing/stripe_client.py, docs/billing.md) ---
+STRIPE_MAX_NETWORK_RETRIES = E.int_("STRIPE_MAX_NETWORK_RETRIES", 2)  # the library's retries reuse our idempotency key
+STRIPE_TIMEOUT_SECONDS = E.int_("STRIPE_TIMEOUT_SECONDS", 20)
+STRIPE_IDEMPOTENCY_NAMESPACE = E.str_("STRIPE_IDEMPOTENCY_NAMESPACE", "agnt")  # distinct per install sharing a Stripe account
+STRIPE_PRICE_PLUS = E.str_("STRIPE_PRICE_PLUS", "price_agnt_plus")  # consumer Plus, monthly
+STRIPE_PRICE_PREMIUM = E.str_("STRIPE_PRICE_PREMIUM", "price_agnt_premium")  # consumer Premium, monthly
+STRIPE_PRICE_VENUE_PRO = E.str_("STRIPE_PRICE_VENUE_PRO", "price_agnt_venue_pro")  # venue (B2B) Pro, monthly
+STRIPE_RECONCILE_LOOKBACK_HOURS = E.int_("STRIPE_RECONCILE_LOOKBACK_HOURS", 72)  # Stripe keeps events 30 days
+STRIPE_SUBSCRIPTION_SYNC_AFTER_HOURS = E.int_("STRIPE_SUBSCRIPTION_SYNC_AFTER_HOURS", 24)  # pull state not updated this long
 
 # --- Retention / housekeeping -------------------------------------------------------
 ERROR_LOG_RETENTION_DAYS = E.int_("ERROR_LOG_RETENTION_DAYS", 30)

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from agents.api import ninja as network_api
 from agnt import views
+from billing.webhooks import stripe_webhook
 from messaging.views import chat_page
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("metrics", views.metrics, name="metrics"),
     path("api/", include("agnt.api.urls")),
+    path("webhooks/stripe", stripe_webhook, name="stripe-webhook"),  # billing: Stripe events in
     path("webhooks/", include("messaging.urls")),
     path("chat/", chat_page, name="chat"),
     path("gateway/", include("agents.urls_gateway")),

@@ -7,6 +7,7 @@ action that calls billing.services.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from unfold.admin import TabularInline
 from unfold.decorators import action, display
 
@@ -30,7 +32,8 @@ from agnt.admin_tools import (
     ReadOnlyInline,
     VenueScopedAdminMixin,
 )
-from billing import services
+from agnt.roles import is_platform_staff, owned_venue_ids
+from billing import plans, services
 from billing.models import (
     AccountingDocument,
     AccountingDocumentEvent,
@@ -49,6 +52,12 @@ from billing.models import (
     PriceWatchStatus,
     Referral,
     ReferralStatus,
+    StripeConnectAccount,
+    StripeEvent,
+    StripeSubscription,
+    SubscriptionKind,
+    SubscriptionStatus,
+    VenueStripeCustomer,
 )
 
 DOCUMENT_STATUS_LABELS = {
@@ -585,3 +594,224 @@ class IntegrityFindingAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     search_fields = ("subject_id", "message")
     date_hierarchy = "created_at"
     paginator = EstimatedCountPaginator
+# --------------------------------------------------------------------------- Stripe: events, subscriptions
+
+SUBSCRIPTION_STATUS_LABELS = {
+    SubscriptionStatus.ACTIVE: "success",
+    SubscriptionStatus.TRIALING: "info",
+    SubscriptionStatus.PAST_DUE: "warning",
+    SubscriptionStatus.UNPAID: "danger",
+    SubscriptionStatus.INCOMPLETE: "",
+    SubscriptionStatus.INCOMPLETE_EXPIRED: "",
+    SubscriptionStatus.PAUSED: "warning",
+    SubscriptionStatus.CANCELED: "danger",
+}
+
+
+class StripeEventProcessedFilter(admin.SimpleListFilter):
+    title = "processing"
+    parameter_name = "processing"
+
+    def lookups(self, request, model_admin):
+        return (("processed", "Processed"), ("pending", "Pending (not tried yet)"), ("failed", "Failed or deferred"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "processed":
+            return queryset.filter(processed_at__isnull=False)
+        if self.value() == "pending":
+            return queryset.filter(processed_at__isnull=True, processing_error="")
+        if self.value() == "failed":
+            return queryset.filter(processed_at__isnull=True).exclude(processing_error="")
+        return queryset
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """Every Stripe event we received or reconciled; read-only. "Reprocess" runs the handler again
+    (handlers are idempotent, so this repairs and never doubles)."""
+
+    list_display = ("stripe_created", "type", "stripe_id", "source", "processed", "attempts", "result")
+    list_filter = (StripeEventProcessedFilter, "type", "source", "livemode")
+    search_fields = ("=stripe_id", "type", "outcome", "processing_error")
+    search_help_text = "Stripe event id (exact), type, outcome or error"
+    date_hierarchy = "stripe_created"
+    paginator = EstimatedCountPaginator
+    exclude = ("payload",)
+    readonly_fields = ("stripe_id", "type", "stripe_created", "livemode", "api_version", "source", "received_at", "attempts",
+                       "processed_at", "outcome", "processing_error", "payload_json")
+    actions = ("reprocess",)
+
+    def has_reprocess_permission(self, request) -> bool:
+        return request.user.has_perm("billing.change_stripeevent")
+
+    @admin.display(boolean=True, description="processed", ordering="processed_at")
+    def processed(self, obj: StripeEvent) -> bool:
+        return obj.processed_at is not None
+
+    @admin.display(description="outcome / error")
+    def result(self, obj: StripeEvent) -> str:
+        return (obj.processing_error or obj.outcome or "—")[:120]
+
+    @admin.display(description="payload")
+    def payload_json(self, obj: StripeEvent) -> str:
+        return format_html('<pre style="white-space:pre-wrap;max-width:60rem">{}</pre>',
+                           json.dumps(obj.payload, indent=2, sort_keys=True, ensure_ascii=False))
+
+    @admin.action(description="Reprocess (run the handler again; idempotent)", permissions=["reprocess"])
+    def reprocess(self, request, queryset):
+        done, failed = 0, []
+        for event in queryset:
+            event = services.stripe_event_process(event=event, force=True)
+            if event.processed_at is not None and not event.processing_error:
+                done += 1
+            else:
+                failed.append(f"{event.stripe_id}: {event.processing_error}")
+        if done:
+            self.message_user(request, f"Reprocessed {done} event(s).", messages.SUCCESS)
+        if failed:
+            self.message_user(request, "Still failing — " + "; ".join(failed)[:1000], messages.WARNING)
+
+
+class VenueCheckoutForm(forms.Form):
+    venue = forms.ModelChoiceField(queryset=None, help_text="The venue that will pay for the plan.")
+    plan = forms.ChoiceField(choices=[])
+
+    def __init__(self, *args, venues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = venues
+        self.fields["plan"].choices = [(p.code, p.name) for p in plans.plans_of_kind(SubscriptionKind.VENUE)]
+
+
+@admin.register(StripeSubscription)
+class StripeSubscriptionAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
+    """Stripe subscriptions as Stripe last told us (webhooks, reconcile, hourly sync); read-only.
+    Plans change in Stripe (Checkout, the customer portal); here staff follow and open them."""
+
+    venue_path = "venue"
+    list_display = ("stripe_subscription_id", "kind", "plan", "party", "status_label", "current_period_end",
+                    "cancel_at_period_end", "last_payment_failed_at", "synced_at")
+    list_filter = ("status", "kind", "plan", "cancel_at_period_end")
+    list_select_related = ("user", "venue")
+    search_fields = ("=stripe_subscription_id", "=stripe_customer_id", "user__username", "user__email", "venue__name")
+    search_help_text = "Subscription or customer id (exact), username, e-mail or venue"
+    readonly_fields = ("kind", "plan", "price_id", "user_link", "venue_link", "stripe_subscription_id", "stripe_customer_id",
+                       "status", "current_period_start", "current_period_end", "cancel_at_period_end", "canceled_at",
+                       "latest_invoice_id", "last_payment_failed_at", "stripe_state_at", "synced_at", "created_at")
+    exclude = ("user", "venue")
+    actions = ("sync_from_stripe",)
+    actions_detail = ("open_portal",)
+    actions_list = ("venue_checkout",)
+
+    def has_manage_permission(self, request, object_id=None) -> bool:
+        return request.user.has_perm("billing.change_stripesubscription")
+
+    def has_checkout_permission(self, request, object_id=None) -> bool:
+        # staff with the permission, or an owner for their own venues
+        return self.has_manage_permission(request) or bool(owned_venue_ids(request.user))
+
+    @display(description="status", ordering="status", label=SUBSCRIPTION_STATUS_LABELS)
+    def status_label(self, obj: StripeSubscription) -> str:
+        return obj.status
+
+    @admin.display(description="subscriber")
+    def party(self, obj: StripeSubscription) -> str:
+        return str(obj.user or obj.venue)
+
+    @admin.display(description="user")
+    def user_link(self, obj: StripeSubscription) -> str:
+        if not obj.user_id:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:agnt_user_change", args=[obj.user_id]), obj.user)
+
+    @admin.display(description="venue")
+    def venue_link(self, obj: StripeSubscription) -> str:
+        if not obj.venue_id:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:venues_venue_change", args=[obj.venue_id]), obj.venue)
+
+    @admin.action(description="Sync from Stripe now", permissions=["manage"])
+    def sync_from_stripe(self, request, queryset):
+        done, refused = [], []
+        for sub in queryset:
+            try:
+                done.append(services.subscription_sync_from_stripe(subscription=sub))
+            except services.BillingError as exc:
+                refused.append(f"{sub.stripe_subscription_id}: {exc}")
+        if done:
+            self.message_user(request, "; ".join(done)[:1000], messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not synced — " + "; ".join(refused)[:1000], messages.WARNING)
+
+    @action(description="Open the customer portal", url_path="portal", permissions=["manage"], icon="open_in_new")
+    def open_portal(self, request, object_id):
+        sub = self.get_object(request, object_id)
+        if sub is None:
+            return redirect(reverse("admin:billing_stripesubscription_changelist"))
+        back = request.build_absolute_uri(reverse("admin:billing_stripesubscription_change", args=[sub.pk]))
+        try:
+            session = services.subscription_portal_open(
+                user=sub.user if sub.kind == SubscriptionKind.CONSUMER else None,
+                venue=sub.venue if sub.kind == SubscriptionKind.VENUE else None,
+                return_url=back, attempt=f"admin:{request.user.pk}:{timezone.now():%Y%m%d%H%M}",
+            )
+        except services.BillingError as exc:
+            self.message_user(request, f"Portal not opened: {exc}", messages.ERROR)
+            return redirect(back)
+        return redirect(session.url)
+
+    @action(description="Venue plan checkout link", url_path="venue-checkout", permissions=["checkout"], icon="add_card")
+    def venue_checkout(self, request):
+        from venues.models import Venue
+
+        venues = Venue.objects.order_by("name")
+        if not is_platform_staff(request.user):
+            venues = venues.filter(pk__in=owned_venue_ids(request.user))
+        form = VenueCheckoutForm(request.POST or None, venues=venues)
+        if request.method == "POST" and form.is_valid():
+            back = request.build_absolute_uri(reverse("admin:billing_stripesubscription_changelist"))
+            try:
+                session = services.subscription_checkout_start(
+                    venue=form.cleaned_data["venue"], plan_code=form.cleaned_data["plan"],
+                    # one link per venue, plan and day: asking again the same day returns the same link
+                    attempt=f"admin:{timezone.now():%Y-%m-%d}", success_url=back, cancel_url=back,
+                )
+            except services.BillingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(
+                    request, format_html('Checkout for {}: <a href="{}" target="_blank">{}</a> (send it to the owner, or open it).',
+                                         form.cleaned_data["venue"], session.url, session.url),
+                    messages.SUCCESS,
+                )
+                return redirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Venue plan checkout",
+            "subtitle": "Creates a Stripe Checkout link (mode=subscription) for the venue's plan. "
+                        "The subscription appears here when Stripe confirms the payment.",
+            "submit_label": "Create checkout link",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/billing/form_page.html", context)
+
+
+@admin.register(StripeConnectAccount)
+class StripeConnectAccountAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
+    """Venues' Stripe Connect accounts, as account.updated last described them."""
+
+    venue_path = "venue"
+    list_display = ("stripe_account_id", "venue", "charges_enabled", "payouts_enabled", "details_submitted", "stripe_state_at")
+    list_filter = ("charges_enabled", "payouts_enabled", "details_submitted")
+    list_select_related = ("venue",)
+    search_fields = ("=stripe_account_id", "venue__name")
+
+
+@admin.register(VenueStripeCustomer)
+class VenueStripeCustomerAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
+    """Which Stripe customer each venue is billed as (made on its first checkout)."""
+
+    venue_path = "venue"
+    list_display = ("venue", "stripe_customer_id", "created_at")
+    list_select_related = ("venue",)
+    search_fields = ("=stripe_customer_id", "venue__name")

@@ -81,4 +81,7 @@ def seed_billing_demo(*, users: Sequence, venues: Sequence, staff=None) -> dict[
     )
     if not IntegrityRun.objects.exists():
         services.ledger_integrity_check()
+    from billing.demo_stripe import seed_stripe_demo  # Stripe subscriptions, events, Connect status
+
+    seed_stripe_demo(users=users, venues=venues)
     return {"documents": AccountingDocument.objects.count()}

@@ -21,6 +21,7 @@ def venue_owner_permission_codenames() -> list[tuple[str, str]]:
         (APP, "view_commerceledger"),
         (APP, "view_accountingdocument"),
         (APP, "view_accountingdocumentline"),
+        (APP, "view_stripesubscription"),  # their venue's plan (and the checkout link page)
     ]
 
 
@@ -38,6 +39,9 @@ def finance_permission_codenames() -> list[tuple[str, str]]:
             (APP, "change_pricewatcher"),
             # "reverse booking fee" on the commerce ledger appends a reversal row (never an edit)
             (APP, "add_commerceledger"),
+            # Stripe: reprocess an event, sync a subscription, open a customer portal, venue checkout links
+            (APP, "change_stripeevent"),
+            (APP, "change_stripesubscription"),
         }
     )
 

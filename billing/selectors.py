@@ -139,3 +139,35 @@ def document_print_context(*, document: AccountingDocument) -> dict:
         },
         "payment_instructions": settings.BILLING_PAYMENT_INSTRUCTIONS,
     }
+# --------------------------------------------------------------------------- subscriptions and plan gates
+
+
+def user_entitlements(*, user: User):
+    """What the user's plan allows now (API tier for their keys, monthly credit grant), from
+    ``User.plan`` — which the Stripe webhooks keep in sync with their live subscription."""
+    from billing import plans
+
+    return plans.entitlements_for(user.plan)
+
+
+def user_subscriptions(*, user: User):
+    from billing.models import StripeSubscription
+
+    return StripeSubscription.objects.filter(user=user).order_by("-created_at")
+
+
+def venue_subscription_live(*, venue: Venue):
+    """The venue's live B2B subscription, or None."""
+    from billing.models import LIVE_SUBSCRIPTION_STATUSES, StripeSubscription
+
+    return (
+        StripeSubscription.objects.filter(venue=venue, status__in=LIVE_SUBSCRIPTION_STATUSES)
+        .order_by("-created_at").first()
+    )
+
+
+def venue_stripe_customer_id(*, venue: Venue) -> str:
+    """The Stripe customer a venue is billed as ("" before its first checkout)."""
+    from billing.models import VenueStripeCustomer
+
+    return VenueStripeCustomer.objects.filter(venue=venue).values_list("stripe_customer_id", flat=True).first() or ""

@@ -64,3 +64,8 @@ def monthly_invoicing() -> dict:
 def ledger_integrity_check() -> int:
     """Prove every balance equals its ledger (credits, postings, receivables, invoiced fees); report drift."""
     return integrity.ledger_integrity_check().findings_count
+
+
+# Stripe jobs (stripe_event_reconcile, subscription_status_sync) live in their own module;
+# importing it here registers them with the worker (autodiscovery reads ``tasks`` modules only).
+from billing.stripe_jobs import *  # noqa: E402,F401,F403

@@ -33,6 +33,10 @@ urlpatterns = [
     path("api-keys", agents_api.ApiKeyListView.as_view(), name="api-api-keys"),
     path("api-keys/<uuid:pk>/revoke", agents_api.ApiKeyRevokeView.as_view(), name="api-api-key-revoke"),
     path("knowledge/search", knowledge_api.KnowledgeSearchView.as_view(), name="api-knowledge-search"),
+    # billing: the caller's plan, Stripe Checkout and the customer portal
+    path("billing", billing_api.BillingStatusView.as_view(), name="api-billing"),
+    path("billing/checkout", billing_api.CheckoutView.as_view(), name="api-billing-checkout"),
+    path("billing/portal", billing_api.PortalView.as_view(), name="api-billing-portal"),
     path("schema", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[]), name="api-docs"),
 ]

@@ -35,6 +35,17 @@ from billing.models.marketplace import (
     NotifyChannel,
     PriceWatcher,
 )
+from billing.models.stripe import (
+    LIVE_SUBSCRIPTION_STATUSES,
+    TERMINAL_SUBSCRIPTION_STATUSES,
+    StripeConnectAccount,
+    StripeEvent,
+    StripeEventSource,
+    StripeSubscription,
+    SubscriptionKind,
+    SubscriptionStatus,
+    VenueStripeCustomer,
+)
 from billing.state import DocumentStatus, PriceWatchStatus, ReferralStatus
 
 __all__ = [
@@ -43,6 +54,8 @@ __all__ = [
     "CREDIT_KINDS_ADDING",
     "CREDIT_KINDS_REMOVING",
     "DOCUMENT_NUMBER_PREFIX",
+    "LIVE_SUBSCRIPTION_STATUSES",
+    "TERMINAL_SUBSCRIPTION_STATUSES",
     "REVENUE_ACCOUNTS",
     "AccountingDocument",
     "AccountingDocumentEvent",
@@ -69,4 +82,11 @@ __all__ = [
     "PriceWatcher",
     "Referral",
     "ReferralStatus",
+    "StripeConnectAccount",
+    "StripeEvent",
+    "StripeEventSource",
+    "StripeSubscription",
+    "SubscriptionKind",
+    "SubscriptionStatus",
+    "VenueStripeCustomer",
 ]

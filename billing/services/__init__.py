@@ -6,7 +6,9 @@ Safety rules kept here without exception:
 - ledgers are append-only (the database refuses UPDATE/DELETE): corrections are new rows;
 - every recording that can be retried carries an idempotency key (or request id);
 - document numbers come from a locked DocumentSequence row inside the issuing
-  transaction, so they are gap-free.
+  transaction, so they are gap-free;
+- Stripe is called only through billing/stripe_client.py, every POST with an idempotency key
+  derived from the domain object, and Stripe's events are stored once before any handler runs.
 """
 
 from billing.services.accounting import (
@@ -59,6 +61,13 @@ from billing.services.errors import (
     InvalidTransition,
     NothingToInvoice,
     ReferralError,
+    StripeAuthenticationFailed,
+    StripeCardDeclined,
+    StripeFailure,
+    StripeIdempotencyMismatch,
+    StripeInvalidRequest,
+    StripeRateLimited,
+    StripeUnavailable,
 )
 from billing.services.fees import booking_fee_sync, commerce_fee_entry_reverse, invoice_monthly_run
 from billing.services.integrity import ledger_integrity_check
@@ -70,6 +79,22 @@ from billing.services.marketplace import (
     price_watcher_record_price,
     price_watcher_set_status,
 )
+from billing.services.stripe_events import (
+    stripe_event_process,
+    stripe_event_reconcile,
+    stripe_event_store,
+    stripe_events_process_pending,
+    subscription_status_sync,
+)
+from billing.services.subscriptions import (
+    stripe_customer_ensure_for_user,
+    stripe_customer_ensure_for_venue,
+    subscription_apply_snapshot,
+    subscription_checkout_start,
+    subscription_portal_open,
+    subscription_sync_from_stripe,
+    user_plan_sync,
+)
 
 __all__ = [
     "USAGE_PRICES_CENTS",
@@ -80,6 +105,13 @@ __all__ = [
     "LineSpec",
     "NothingToInvoice",
     "ReferralError",
+    "StripeAuthenticationFailed",
+    "StripeCardDeclined",
+    "StripeFailure",
+    "StripeIdempotencyMismatch",
+    "StripeInvalidRequest",
+    "StripeRateLimited",
+    "StripeUnavailable",
     "accounting_document_create",
     "accounting_document_issue",
     "accounting_document_line_delete",
@@ -122,5 +154,18 @@ __all__ = [
     "referral_expire_due",
     "referral_qualify",
     "referral_reward",
+    "stripe_customer_ensure_for_user",
+    "stripe_customer_ensure_for_venue",
+    "stripe_event_process",
+    "stripe_event_reconcile",
+    "stripe_event_store",
+    "stripe_events_process_pending",
+    "subscription_apply_snapshot",
+    "subscription_checkout_start",
+    "subscription_portal_open",
+    "subscription_status_sync",
+    "subscription_sync_from_stripe",
     "to_cents",
+    "user_plan_sync",
 ]
+

@@ -40,6 +40,13 @@ def scene(user):
     services.commerce_ledger_record(entry_type="booking_fee", amount_cents=12_00, venue=theirs, idempotency_key="old-fee",
                                     occurred_at=timezone.now() - timedelta(days=100))
     services.ledger_integrity_check()
+    # Stripe rows, as webhooks leave them
+    services.stripe_event_store(payload={"id": "evt_admin", "object": "event", "type": "invoice.paid", "created": 1_700_000_000,
+                                         "data": {"object": {"id": "in_admin"}}})
+    baker.make("billing.StripeSubscription", kind="venue", venue=mine, plan="venue_pro", status="active",
+               stripe_subscription_id="sub_admin", stripe_customer_id="cus_admin", stripe_state_at=timezone.now())
+    baker.make("billing.VenueStripeCustomer", venue=mine, stripe_customer_id="cus_admin")
+    baker.make("billing.StripeConnectAccount", venue=mine, stripe_account_id="acct_admin", stripe_state_at=timezone.now())
     return {"mine": mine, "theirs": theirs, "issued": issued, "draft": draft, "referral": referral, "referrer": referrer}
 
 
