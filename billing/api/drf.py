@@ -105,7 +105,7 @@ class BillingStatusView(APIView):
 
 
 class CheckoutView(APIView):
-    class InputSerializer(serializers.Serializer):
+    class CheckoutInputSerializer(serializers.Serializer):
         plan = serializers.ChoiceField(choices=[p.code for p in plans.plans_of_kind(SubscriptionKind.CONSUMER)])
         success_url = serializers.URLField(required=False)
         cancel_url = serializers.URLField(required=False)
@@ -115,7 +115,7 @@ class CheckoutView(APIView):
         url = serializers.CharField()
 
     @extend_schema(
-        request=InputSerializer, parameters=[IDEMPOTENCY_HEADER],
+        request=CheckoutInputSerializer, parameters=[IDEMPOTENCY_HEADER],
         responses={201: OutputSerializer, 400: OpenApiResponse(description="Unknown plan, missing Idempotency-Key"),
                    409: OpenApiResponse(description="Already subscribed: use the portal"),
                    503: OpenApiResponse(description="Stripe unreachable; retry with the same Idempotency-Key")},
@@ -125,7 +125,7 @@ class CheckoutView(APIView):
         attempt = _attempt(request)
         if attempt is None:
             return Response({"detail": "send an Idempotency-Key header (1–100 printable characters)"}, status=400)
-        data = self.InputSerializer(data=request.data)
+        data = self.CheckoutInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         base = settings.PUBLIC_BASE_URL.rstrip("/")
         try:
@@ -142,11 +142,11 @@ class CheckoutView(APIView):
 
 
 class PortalView(APIView):
-    class InputSerializer(serializers.Serializer):
+    class PortalInputSerializer(serializers.Serializer):
         return_url = serializers.URLField(required=False)
 
     @extend_schema(
-        request=InputSerializer, parameters=[IDEMPOTENCY_HEADER],
+        request=PortalInputSerializer, parameters=[IDEMPOTENCY_HEADER],
         responses={201: CheckoutView.OutputSerializer, 409: OpenApiResponse(description="No Stripe customer yet")},
         summary="Open the Stripe customer portal (change plan, cancel, cards, invoices)",
     )
@@ -154,7 +154,7 @@ class PortalView(APIView):
         attempt = _attempt(request)
         if attempt is None:
             return Response({"detail": "send an Idempotency-Key header (1–100 printable characters)"}, status=400)
-        data = self.InputSerializer(data=request.data)
+        data = self.PortalInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             session = subscription_portal_open(
