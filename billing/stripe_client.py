@@ -330,6 +330,16 @@ def refund_create(
     return _plain(client().v1.refunds.create(params=params, options=_post_options("refund", f"{target}:{source_key}")))
 
 
+# --------------------------------------------------------------------------- fee collection (money-collect)
+
+
+@_mapped
+def invoice_items_list_pending(*, customer_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    """The customer's invoice items not yet on an invoice (every page)."""
+    params: dict[str, Any] = {"customer": customer_id, "pending": True, "limit": limit}
+    return [_plain(i) for i in client().v1.invoice_items.list(params=params).auto_paging_iter()]
+
+
 # --------------------------------------------------------------------------- metered usage
 
 
@@ -363,6 +373,7 @@ __all__ = [
     "invoice_create",
     "invoice_finalize",
     "invoice_item_create",
+    "invoice_items_list_pending",
     "invoice_retrieve",
     "meter_event_create",
     "portal_session_create",

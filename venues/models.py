@@ -118,6 +118,10 @@ class Venue(TimestampedModel):
     instagram = models.CharField(max_length=64, blank=True)
     cp_agent_id = models.CharField("venue agent id", max_length=64, blank=True, db_index=True)
     stripe_account_id = models.CharField(max_length=64, blank=True, help_text="Stripe Connect account.")
+    stripe_customer_id = models.CharField(
+        max_length=64, blank=True, db_index=True,
+        help_text="Stripe customer the platform bills (referral fees, venue plan); created on first need.",
+    )
     ambassador = models.ForeignKey(
         "venues.CityAmbassador", null=True, blank=True, on_delete=models.SET_NULL, related_name="venues_signed",
         help_text="The city ambassador who brought this venue onto AGNT.",

@@ -13,6 +13,12 @@ from billing.models.accounting import (
     LedgerAccount,
     LedgerPosting,
 )
+from billing.models.collection import (
+    FeeCollection,
+    FeeCollectionOutcome,
+    UsageBilling,
+    UsageBillingOutcome,
+)
 from billing.models.commerce import (
     COMMERCE_TYPES_NEGATIVE,
     COMMERCE_TYPES_POSITIVE,
@@ -57,6 +63,8 @@ __all__ = [
     "DocumentSequence",
     "DocumentStatus",
     "DocumentType",
+    "FeeCollection",
+    "FeeCollectionOutcome",
     "LedgerAccount",
     "LedgerPosting",
     "Marketplace",
@@ -65,4 +73,6 @@ __all__ = [
     "PriceWatcher",
     "Referral",
     "ReferralStatus",
+    "UsageBilling",
+    "UsageBillingOutcome",
 ]

@@ -23,6 +23,18 @@ from billing.services.accounting import (
     invoice_create_for_venue,
     line_amount,
 )
+from billing.services.collection import (
+    FeeRefund,
+    booking_fee_refund,
+    fee_collect,
+    fees_collect_pending,
+    usage_bill,
+    usage_bill_unbilled,
+    user_stripe_customer_ensure,
+    venue_fees_invoice,
+    venue_stripe_customer_ensure,
+    venues_invoice_pending_fees,
+)
 from billing.services.commerce import (
     USAGE_PRICES_CENTS,
     api_usage_record,
@@ -61,6 +73,16 @@ from billing.services.marketplace import (
 )
 
 __all__ = [
+    "FeeRefund",
+    "booking_fee_refund",
+    "fee_collect",
+    "fees_collect_pending",
+    "usage_bill",
+    "usage_bill_unbilled",
+    "user_stripe_customer_ensure",
+    "venue_fees_invoice",
+    "venue_stripe_customer_ensure",
+    "venues_invoice_pending_fees",
     "USAGE_PRICES_CENTS",
     "BillingError",
     "IdempotencyConflict",
