@@ -26,6 +26,7 @@ from agnt.admin_tools import (
     VenueScopedAdminMixin,
 )
 from billing import services
+from billing.collection_admin import FeeCollectionOnLedgerMixin, UsageBillingOnUsageMixin  # also registers their admins
 from billing.models import (
     AccountingDocument,
     AccountingDocumentEvent,
@@ -162,11 +163,15 @@ class ReferralAdmin(_ServiceActionsMixin, AgntModelAdmin):
 
 
 @admin.register(CommerceLedger)
-class CommerceLedgerAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
+class CommerceLedgerAdmin(FeeCollectionOnLedgerMixin, ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
     venue_path = "venue"
-    list_display = ("occurred_at", "entry_type", "venue", "booking", "amount_display", "description", "stripe_payment_intent_id")
+    list_display = (
+        "occurred_at", "entry_type", "venue", "booking", "amount_display", "description", "stripe_collection",
+        "stripe_payment_intent_id",
+    )
+    actions = ("refund_fee",)
     list_filter = ("entry_type", "currency", ("venue__city", admin.RelatedOnlyFieldListFilter))
-    list_select_related = ("venue", "booking__venue", "user")
+    list_select_related = ("venue", "booking__venue", "user", "fee_collection")
     search_fields = (
         "idempotency_key", "description", "venue__name", "booking__external_ref", "stripe_payment_intent_id",
         "stripe_invoice_id", "stripe_charge_id", "stripe_event_id",
@@ -181,10 +186,10 @@ class CommerceLedgerAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAd
 
 
 @admin.register(ApiKeyUsageEvent)
-class ApiKeyUsageEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
-    list_display = ("occurred_at", "api_key", "intent", "quantity", "unit_price", "amount", "booking", "request_id")
+class ApiKeyUsageEventAdmin(UsageBillingOnUsageMixin, ReadOnlyAdminMixin, AgntModelAdmin):
+    list_display = ("occurred_at", "api_key", "intent", "quantity", "unit_price", "amount", "stripe_billing", "booking", "request_id")
     list_filter = ("intent", "currency")
-    list_select_related = ("api_key", "booking__venue")
+    list_select_related = ("api_key", "booking__venue", "billing")
     search_fields = ("request_id", "intent", "api_key__prefix", "api_key__name", "api_key__owner__email")
     date_hierarchy = "occurred_at"
     paginator = EstimatedCountPaginator

@@ -36,6 +36,9 @@ def finance_permission_codenames() -> list[tuple[str, str]]:
             (APP, "delete_accountingdocumentline"),
             (APP, "change_referral"),
             (APP, "change_pricewatcher"),
+            # money-collect: refund/credit booking fees, the Stripe reconciliation page
+            (APP, "refund_fee"),
+            (APP, "view_reconciliation"),
         }
     )
 

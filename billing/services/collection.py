@@ -155,7 +155,7 @@ def _invoice_item(*, entry: CommerceLedger, customer_id: str, description: str) 
 
 
 def _lock(entry: CommerceLedger) -> CommerceLedger:
-    return CommerceLedger.objects.select_for_update().select_related("venue", "booking").get(pk=entry.pk)
+    return CommerceLedger.objects.select_for_update(of=("self",)).select_related("venue", "booking").get(pk=entry.pk)
 
 
 def _collect_fee(fee: CommerceLedger) -> FeeCollection:
