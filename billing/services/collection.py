@@ -242,7 +242,8 @@ class RunReport:
     failed: list[str] = field(default_factory=list)
 
     def count(self, outcome: str) -> None:
-        self.done[outcome] = self.done.get(outcome, 0) + 1
+        key = str(outcome)  # TextChoices members → plain strings (Celery results are JSON)
+        self.done[key] = self.done.get(key, 0) + 1
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.done, "failed": len(self.failed)}

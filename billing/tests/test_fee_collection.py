@@ -12,6 +12,7 @@ from django.urls import reverse
 from model_bakery import baker
 
 from agnt.models import User
+from agnt.scheduling import advisory_xact_lock
 from billing import services, stripe_client
 from billing.collection_jobs import collect_booking_fees, invoice_unsubscribed_venue_fees
 from billing.models import (
@@ -157,6 +158,33 @@ def test_concurrent_collections_of_one_fee_create_one_item_and_one_row(fake_stri
     assert len(fake_stripe.created("customer")) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_run_while_another_holds_the_advisory_lock_collects_nothing(fake_stripe):
+    venue = make_venue(name="Warung Biru", currency="IDR", referral_fee_pct=Decimal("10.00"))
+    _fee(venue)
+    holding, release = threading.Event(), threading.Event()
+
+    def other_run():
+        try:
+            with transaction.atomic(), advisory_xact_lock("job:collect_booking_fees") as got:
+                assert got
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    assert holding.wait(10)
+    try:
+        assert collect_booking_fees() is None  # the Redis lock was free; the advisory lock was not
+    finally:
+        release.set()
+        thread.join(10)
+    assert fake_stripe.posts() == [] and not FeeCollection.objects.exists()
+    assert collect_booking_fees() == {"invoiced": 1, "failed": 0}
+
+
 @pytest.mark.django_db
 def test_the_database_refuses_a_second_collection_and_any_edit(fake_stripe, venue):
     fee = _fee(venue)
@@ -230,6 +258,19 @@ def test_refunding_a_collected_invoiced_fee_reverses_credits_and_issues_a_credit
     assert (note.doc_type, note.status, note.related_document, note.subtotal) == (
         DocumentType.CREDIT_NOTE, DocumentStatus.ISSUED, invoice, Decimal("100000.00"))
     assert note.number.startswith("CN-")
+
+
+@pytest.mark.django_db
+def test_a_refund_stripe_refuses_leaves_no_reversal_and_can_be_retried(fake_stripe, venue):
+    fee = _fee(venue)
+    collect_booking_fees()
+    fake_stripe.script(503, {"error": {"type": "api_error", "message": "Stripe is down"}}, path_contains="/v1/invoiceitems")
+
+    with pytest.raises(services.BillingError, match="Stripe"):
+        services.booking_fee_refund(fee=fee)
+    assert not CommerceLedger.objects.filter(entry_type="fee_reversal").exists()
+
+    assert services.booking_fee_refund(fee=fee).collection.outcome == "credited"
 
 
 @pytest.mark.django_db
