@@ -106,7 +106,7 @@ def test_the_page_costs_the_same_queries_for_one_day_or_many(books, admin_client
     with CaptureQueriesContext(connection) as many:
         assert admin_client.get(reverse(URL)).status_code == 200
     assert len(many) == len(one_day)
-    assert len(many) <= 12, [q["sql"][:120] for q in many.captured_queries]
+    assert len(many) <= 8, [q["sql"][:120] for q in many.captured_queries]
 
 
 @pytest.mark.django_db
