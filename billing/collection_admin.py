@@ -175,7 +175,13 @@ class FeeCollectionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
                 for e in reconciliation.unbilled_usage(date_from=date_from, date_to=date_to)
             ],
             "list_limit": reconciliation.UNSETTLED_LIST_LIMIT,
+            "check_stripe": form.wants_stripe_check(),
         }
+        if context["check_stripe"]:
+            try:
+                context["stripe_check"] = reconciliation.stripe_invoice_item_check(date_from=date_from, date_to=date_to)
+            except services.BillingError as exc:  # StripeFailure: show it, never a 500
+                context["stripe_error"] = str(exc)
         return TemplateResponse(request, "admin/billing/reconciliation.html", context)
 
 
@@ -209,6 +215,10 @@ class UsageBillingAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 class ReconciliationRangeForm(forms.Form):
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    check_stripe = forms.BooleanField(required=False, label="Also ask Stripe for its invoice items")
+
+    def wants_stripe_check(self) -> bool:
+        return self.is_bound and self.is_valid() and bool(self.cleaned_data.get("check_stripe"))
 
     def clean(self):
         cleaned = super().clean()

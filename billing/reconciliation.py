@@ -7,6 +7,12 @@ whatever the range:
 - fees: CommerceLedger booking fees and reversals ⟷ FeeCollection (invoice items/credits);
 - usage: billable ApiKeyUsageEvent amounts ⟷ UsageBilling (Billing Meter values).
 
+On request, :func:`stripe_invoice_item_check` also asks **Stripe** for the invoice items
+created in the range and compares them with FeeCollection, item by item: an item Stripe
+has that we never recorded (a crash not yet repaired), one we recorded that Stripe lacks,
+or amounts that differ. (Stripe has no list of meter events; its meter summaries are per
+customer, so usage is reconciled from our tables only.)
+
 Per day (Bali time, like the rest of the admin) and currency the page shows the ledger
 total, what Stripe was sent, what was skipped on purpose, what is still waiting for the
 next job run, and the **mismatch** — ledger − sent − skipped − waiting — which is zero
@@ -17,14 +23,16 @@ pending; a non-zero mismatch is highlighted as an error.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from billing import stripe_client
 from billing.models import (
     ApiKeyUsageEvent,
+    FeeCollection,
     CommerceEntryType,
     CommerceLedger,
     FeeCollectionOutcome,
@@ -140,3 +148,47 @@ def unbilled_usage(*, date_from: dt.date, date_to: dt.date) -> QuerySet[ApiKeyUs
                                         api_key__tier__in=sorted(METERED_API_TIERS), unit_price_cents__gt=0)
         .select_related("api_key").order_by("occurred_at")[:UNSETTLED_LIST_LIMIT]
     )
+
+
+@dataclass
+class StripeItemCheck:
+    """Stripe's invoice items in a range against our FeeCollection rows."""
+
+    stripe_count: int = 0
+    matched: int = 0
+    missing_here: list[dict] = field(default_factory=list)  # in Stripe, not recorded by us
+    missing_in_stripe: list[FeeCollection] = field(default_factory=list)  # recorded, Stripe has no such item
+    amount_differs: list[tuple[FeeCollection, dict]] = field(default_factory=list)
+
+    @property
+    def differences(self) -> int:
+        return len(self.missing_here) + len(self.missing_in_stripe) + len(self.amount_differs)
+
+
+def stripe_invoice_item_check(*, date_from: dt.date, date_to: dt.date) -> StripeItemCheck:
+    """Ask Stripe for the invoice items created in the range (one paginated listing) and match
+    them to FeeCollection rows (two queries). Only items we created (``agnt_source``
+    metadata) count. Raises StripeFailure when Stripe cannot be asked."""
+    start, end = _bounds(date_from, date_to)
+    items = [
+        item for item in stripe_client.invoice_items_created_between(
+            created_gte=int(start.timestamp()), created_lt=int(end.timestamp()))
+        if str((item.get("metadata") or {}).get("agnt_source", "")).startswith("booking-fee")
+    ]
+    by_id = {item["id"]: item for item in items}
+    check = StripeItemCheck(stripe_count=len(items))
+    ours = FeeCollection.objects.filter(stripe_invoice_item_id__in=list(by_id)).select_related("ledger_entry")
+    seen: set[str] = set()
+    for row in ours:
+        seen.add(row.stripe_invoice_item_id)
+        if int(by_id[row.stripe_invoice_item_id]["amount"]) != row.amount_cents:
+            check.amount_differs.append((row, by_id[row.stripe_invoice_item_id]))
+        else:
+            check.matched += 1
+    check.missing_here = [item for item_id, item in by_id.items() if item_id not in seen]
+    check.missing_in_stripe = list(
+        FeeCollection.objects.filter(collected_at__gte=start, collected_at__lt=end)
+        .exclude(outcome=FeeCollectionOutcome.SKIPPED).exclude(stripe_invoice_item_id__in=list(by_id))
+        .select_related("ledger_entry").order_by("collected_at")[:UNSETTLED_LIST_LIMIT]
+    )
+    return check

@@ -4,18 +4,19 @@ Finance only, a fixed number of queries."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from model_bakery import baker
 
 from agnt.models import User
-from billing import reconciliation, services
+from billing import reconciliation, services, stripe_client
 from billing.collection_jobs import charge_unbilled_usage, collect_booking_fees
 from billing.models import CommerceLedger, FeeCollection
 from billing.tests.fake_stripe import fake_stripe  # noqa: F401  (a fixture)
@@ -41,6 +42,7 @@ def _fee(venue, *, days_ago: int, spend: str = "1000000.00") -> CommerceLedger:
 def books(fake_stripe, venue):
     """Three days: 3 days ago all collected; 2 days ago a fee recorded after the run (waiting);
     yesterday a collection that disagrees with its ledger row (a mismatch). Usage likewise."""
+    fake_stripe.clock = int(time.time())  # Stripe's `created` = now, so today's range holds the items
     _fee(venue, days_ago=3)
     _fee(venue, days_ago=3, spend="200000.00")
     key = baker.make("agents.ApiKey", owner=baker.make(User, email="dev@example.com"), tier="pro")
@@ -139,3 +141,38 @@ def test_only_finance_may_open_the_page(venue, client):
     finance_user.groups.add(finance)
     client.force_login(finance_user)
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_asking_stripe_lists_items_we_never_recorded_rows_stripe_lacks_and_amounts_that_differ(books, fake_stripe, venue,
+                                                                                                admin_client):
+    # a crashed collection: Stripe has the item, our row was rolled back
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.fee_collect(entry=books["waiting"])
+        raise RuntimeError("worker killed before commit")
+    crashed_item = next(i for i in fake_stripe.created("invoiceitem") if i["metadata"]["agnt_ledger_id"] == str(books["waiting"].pk))
+    # a row whose Stripe item carries another amount
+    odd = _fee(venue, days_ago=0)
+    item = stripe_client.invoice_item_create(source_key=f"booking-fee:{odd.pk}", customer_id=crashed_item["customer"],
+                                             amount_cents=1, currency="IDR", description="odd")
+    FeeCollection.objects.create(ledger_entry=odd, venue=venue, outcome="invoiced", amount_cents=odd.amount_cents,
+                                 currency="IDR", stripe_invoice_item_id=item["id"])
+
+    check = reconciliation.stripe_invoice_item_check(date_from=timezone.localdate() - dt.timedelta(days=13),
+                                                     date_to=timezone.localdate())
+    assert (check.stripe_count, check.matched) == (4, 2)
+    assert [i["id"] for i in check.missing_here] == [crashed_item["id"]]
+    assert [r.stripe_invoice_item_id for r in check.missing_in_stripe] == ["ii_wrong"]
+    assert [(r.ledger_entry, i["amount"]) for r, i in check.amount_differs] == [(odd, 1)]
+
+    html = admin_client.get(reverse(URL), {"check_stripe": "on"}).content.decode()
+    assert "3 differ" in html and crashed_item["id"] in html and "ii_wrong" in html
+    assert html.count('class="stripe-') == 3
+
+
+@pytest.mark.django_db
+def test_when_stripe_cannot_be_asked_the_page_says_so(books, fake_stripe, admin_client):
+    fake_stripe.script(500, {"error": {"type": "api_error", "message": "boom"}}, path_contains="/v1/invoiceitems")
+    response = admin_client.get(reverse(URL), {"check_stripe": "on"})
+    assert response.status_code == 200
+    assert "Stripe could not be asked" in response.content.decode()
