@@ -138,7 +138,8 @@ VENUE_INLINES: list = [VenueClientInline, RecentBookingInline]
 OWNER_READONLY_VENUE_FIELDS = (
     "referral_fee_pct", "status", "priority_rank", "stripe_account_id", "ambassador", "slug", "city", "cp_agent_id",
 )
-COMPUTED_VENUE_FIELDS = ("rating_average", "rating_count", "created_at", "updated_at")
+# stripe_customer_id is created by billing on first need (billing.services.venue_stripe_customer_ensure)
+COMPUTED_VENUE_FIELDS = ("rating_average", "rating_count", "stripe_customer_id", "created_at", "updated_at")
 
 
 @admin.register(Venue)
@@ -179,7 +180,7 @@ class VenueAdmin(VenueScopedAdminMixin, AgntModelAdmin):
             {
                 "fields": (
                     "price_level", "average_spend", "currency", "referral_fee_pct", "priority_rank",
-                    "stripe_account_id", "ambassador", "rating_average", "rating_count",
+                    "stripe_account_id", "stripe_customer_id", "ambassador", "rating_average", "rating_count",
                 )
             },
         ),
