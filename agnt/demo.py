@@ -519,6 +519,10 @@ class DemoSeeder:
         for index, booking in enumerate(self.bookings_made[:6]):
             api_usage_record(api_key=key, intent="booking.search" if index % 2 else "booking.confirm",
                              request_id=f"{DEMO_MARK}-req-{index}", booking=booking if index % 2 == 0 else None)
+        # money-collect: a disputed fee reversed before collection, a free API call settled
+        from billing.collection_demo import seed_collection_demo
+
+        seed_collection_demo(bookings=self.bookings_made, api_key=key, request_id=f"{DEMO_MARK}-req-free")
         owned = [link.venue for link in VenueClient.objects.select_related("venue").order_by("created_at")]
         # Credits, referral, invoices (issued, paid, draft), a credit note, price watches, CRM
         # pipelines; both functions are idempotent and return totals, not what they added.

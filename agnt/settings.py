@@ -337,6 +337,11 @@ STRIPE_PRICE_VENUE_PRO = E.str_("STRIPE_PRICE_VENUE_PRO", "price_agnt_venue_pro"
 STRIPE_RECONCILE_LOOKBACK_HOURS = E.int_("STRIPE_RECONCILE_LOOKBACK_HOURS", 72)  # Stripe keeps events 30 days
 STRIPE_SUBSCRIPTION_SYNC_AFTER_HOURS = E.int_("STRIPE_SUBSCRIPTION_SYNC_AFTER_HOURS", 24)  # pull state not updated this long
 
+# --- Stripe: collecting booking fees and metered API usage (billing/services/collection.py) ---
+STRIPE_METER_EVENT_NAME = E.str_("STRIPE_METER_EVENT_NAME", "agnt_api_calls")  # the Billing Meter's event_name (sum of cents)
+FEE_COLLECTION_BATCH_SIZE = E.int_("FEE_COLLECTION_BATCH_SIZE", 500)  # ledger rows per collect_booking_fees run
+USAGE_BILLING_BATCH_SIZE = E.int_("USAGE_BILLING_BATCH_SIZE", 2000)  # usage events per charge_unbilled_usage run
+
 # --- Retention / housekeeping -------------------------------------------------------
 ERROR_LOG_RETENTION_DAYS = E.int_("ERROR_LOG_RETENTION_DAYS", 30)
 SESSION_RETENTION_DAYS = E.int_("SESSION_RETENTION_DAYS", 30)

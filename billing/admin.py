@@ -34,6 +34,7 @@ from agnt.admin_tools import (
 )
 from agnt.roles import is_platform_staff, owned_venue_ids
 from billing import plans, services
+from billing.collection_admin import FeeCollectionOnLedgerMixin, UsageBillingOnUsageMixin  # also registers their admins
 from billing.models import (
     AccountingDocument,
     AccountingDocumentEvent,
@@ -208,11 +209,17 @@ class ReferralAdmin(_ServiceActionsMixin, AgntModelAdmin):
 
 
 @admin.register(CommerceLedger)
-class CommerceLedgerAdmin(_ServiceActionsMixin, ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
+class CommerceLedgerAdmin(
+    FeeCollectionOnLedgerMixin, _ServiceActionsMixin, ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin
+):
     venue_path = "venue"
-    list_display = ("occurred_at", "entry_type", "venue", "booking", "amount_display", "description", "stripe_payment_intent_id")
+    list_display = (
+        "occurred_at", "entry_type", "venue", "booking", "amount_display", "description", "stripe_collection",
+        "stripe_payment_intent_id",
+    )
+    actions = ("refund_fee",)
     list_filter = ("entry_type", "currency", ("venue__city", admin.RelatedOnlyFieldListFilter))
-    list_select_related = ("venue", "booking__venue", "user")
+    list_select_related = ("venue", "booking__venue", "user", "fee_collection")
     search_fields = (
         "idempotency_key", "description", "venue__name", "booking__external_ref", "stripe_payment_intent_id",
         "stripe_invoice_id", "stripe_charge_id", "stripe_event_id",
@@ -220,30 +227,17 @@ class CommerceLedgerAdmin(_ServiceActionsMixin, ReadOnlyAdminMixin, VenueScopedA
     search_help_text = "Venue, booking reference, description, idempotency key or a Stripe id"
     date_hierarchy = "occurred_at"
     paginator = EstimatedCountPaginator
-    actions = ("reverse_booking_fee",)
 
     @display(description="Amount", ordering="amount_cents")
     def amount_display(self, obj: CommerceLedger) -> str:
         return _cents(obj.amount_cents, obj.currency)
 
-    def has_reverse_fee_permission(self, request) -> bool:
-        # the ledger stays read-only; a reversal is a new row, so it takes the "add" permission (Finance)
-        return request.user.has_perm("billing.add_commerceledger")
-
-    @admin.action(description="Reverse booking fee (appends a fee reversal, once)", permissions=["reverse_fee"])
-    def reverse_booking_fee(self, request, queryset):
-        reason = f"reversed in the back office by {request.user}"
-        self._run(
-            request, queryset.select_related("booking__venue", "booking__user"), "Reversed",
-            lambda entry: services.commerce_fee_entry_reverse(entry=entry, reason=reason),
-        )
-
 
 @admin.register(ApiKeyUsageEvent)
-class ApiKeyUsageEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
-    list_display = ("occurred_at", "api_key", "intent", "quantity", "unit_price", "amount", "booking", "request_id")
+class ApiKeyUsageEventAdmin(UsageBillingOnUsageMixin, ReadOnlyAdminMixin, AgntModelAdmin):
+    list_display = ("occurred_at", "api_key", "intent", "quantity", "unit_price", "amount", "stripe_billing", "booking", "request_id")
     list_filter = ("intent", "currency")
-    list_select_related = ("api_key", "booking__venue")
+    list_select_related = ("api_key", "booking__venue", "billing")
     search_fields = ("request_id", "intent", "api_key__prefix", "api_key__name", "api_key__owner__email")
     date_hierarchy = "occurred_at"
     paginator = EstimatedCountPaginator

@@ -42,6 +42,9 @@ def finance_permission_codenames() -> list[tuple[str, str]]:
             # Stripe: reprocess an event, sync a subscription, open a customer portal, venue checkout links
             (APP, "change_stripeevent"),
             (APP, "change_stripesubscription"),
+            # money-collect: refund/credit booking fees, the Stripe reconciliation page
+            (APP, "refund_fee"),
+            (APP, "view_reconciliation"),
         }
     )
 

@@ -330,6 +330,23 @@ def refund_create(
     return _plain(client().v1.refunds.create(params=params, options=_post_options("refund", f"{target}:{source_key}")))
 
 
+# --------------------------------------------------------------------------- fee collection (money-collect)
+
+
+@_mapped
+def invoice_items_list_pending(*, customer_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    """The customer's invoice items not yet on an invoice (every page)."""
+    params: dict[str, Any] = {"customer": customer_id, "pending": True, "limit": limit}
+    return [_plain(i) for i in client().v1.invoice_items.list(params=params).auto_paging_iter()]
+
+
+@_mapped
+def invoice_items_created_between(*, created_gte: int, created_lt: int, page_size: int = 100) -> list[dict[str, Any]]:
+    """Every invoice item created in ``[created_gte, created_lt)`` (unix seconds), all pages."""
+    params: dict[str, Any] = {"created": {"gte": created_gte, "lt": created_lt}, "limit": page_size}
+    return [_plain(i) for i in client().v1.invoice_items.list(params=params).auto_paging_iter()]
+
+
 # --------------------------------------------------------------------------- metered usage
 
 
@@ -363,6 +380,8 @@ __all__ = [
     "invoice_create",
     "invoice_finalize",
     "invoice_item_create",
+    "invoice_items_created_between",
+    "invoice_items_list_pending",
     "invoice_retrieve",
     "meter_event_create",
     "portal_session_create",

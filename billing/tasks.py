@@ -69,3 +69,6 @@ def ledger_integrity_check() -> int:
 # Stripe jobs (stripe_event_reconcile, subscription_status_sync) live in their own module;
 # importing it here registers them with the worker (autodiscovery reads ``tasks`` modules only).
 from billing.stripe_jobs import *  # noqa: E402,F401,F403
+
+# Fee collection and metered usage through Stripe (collect_booking_fees, charge_unbilled_usage…)
+from billing.collection_jobs import *  # noqa: E402,F401,F403

@@ -13,6 +13,12 @@ from billing.models.accounting import (
     LedgerAccount,
     LedgerPosting,
 )
+from billing.models.collection import (
+    FeeCollection,
+    FeeCollectionOutcome,
+    UsageBilling,
+    UsageBillingOutcome,
+)
 from billing.models.commerce import (
     COMMERCE_TYPES_NEGATIVE,
     COMMERCE_TYPES_POSITIVE,
@@ -74,6 +80,8 @@ __all__ = [
     "IntegrityCheck",
     "IntegrityFinding",
     "IntegrityRun",
+    "FeeCollection",
+    "FeeCollectionOutcome",
     "LedgerAccount",
     "LedgerPosting",
     "Marketplace",
@@ -89,4 +97,6 @@ __all__ = [
     "SubscriptionKind",
     "SubscriptionStatus",
     "VenueStripeCustomer",
+    "UsageBilling",
+    "UsageBillingOutcome",
 ]

@@ -25,6 +25,16 @@ from billing.services.accounting import (
     invoice_create_for_venue,
     line_amount,
 )
+from billing.services.collection import (
+    FeeRefund,
+    booking_fee_refund,
+    fee_collect,
+    fees_collect_pending,
+    usage_bill,
+    usage_bill_unbilled,
+    venue_fees_invoice,
+    venues_invoice_pending_fees,
+)
 from billing.services.commerce import (
     USAGE_PRICES_CENTS,
     api_usage_record,
@@ -97,6 +107,14 @@ from billing.services.subscriptions import (
 )
 
 __all__ = [
+    "FeeRefund",
+    "booking_fee_refund",
+    "fee_collect",
+    "fees_collect_pending",
+    "usage_bill",
+    "usage_bill_unbilled",
+    "venue_fees_invoice",
+    "venues_invoice_pending_fees",
     "USAGE_PRICES_CENTS",
     "BillingError",
     "IdempotencyConflict",

@@ -220,6 +220,16 @@ class FakeStripe(FakeServer):
                     if (not query.get("customer") or s["customer"] == query["customer"])
                     and (query.get("status") in (None, "all") or s["status"] == query["status"])]
             return self._page(subs, query, "/v1/subscriptions")
+        # ---- money-collect: pending invoice items of a customer
+        if parts == ["invoiceitems"]:
+            items = [i for i in self.objects["invoiceitem"].values()
+                     if (not query.get("customer") or i["customer"] == query["customer"])
+                     and ("pending" not in query or (i["invoice"] is None) == _truthy(query["pending"]))]
+            created = query.get("created") or {}
+            if isinstance(created, dict):
+                items = [i for i in items if int(created.get("gte", i["date"])) <= i["date"]
+                         and ("lt" not in created or i["date"] < int(created["lt"]))]
+            return self._page(items, query, "/v1/invoiceitems")
         kinds = {"customers": "customer", "subscriptions": "subscription", "invoices": "invoice", "charges": "charge",
                  "payment_intents": "payment_intent", "refunds": "refund", "accounts": "account"}
         if len(parts) == 2 and parts[0] in kinds:

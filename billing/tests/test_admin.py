@@ -30,7 +30,9 @@ def scene(user):
     services.commerce_ledger_record(entry_type="booking_fee", amount_cents=77_00, venue=theirs, idempotency_key="theirs-fee",
                                     description="THEIRS-FEE")
     key = baker.make("agents.ApiKey")
-    services.api_usage_record(api_key=key, intent="booking.confirm", request_id="req-admin")
+    usage = services.api_usage_record(api_key=key, intent="booking.confirm", request_id="req-admin")
+    services.usage_bill(event=usage)  # a free-tier key: settled as not billable, no Stripe call
+    services.fee_collect(entry=services.commerce_booking_fee_reverse(booking=booking, reason="disputed"))  # both skipped
     issued = services.accounting_document_issue(document=draft_invoice(mine, "100.00"))
     draft = draft_invoice(theirs, "55.00")
     watcher = services.price_watcher_create(user=user, marketplace="shopee", product_url="https://shopee.co.id/p/9",

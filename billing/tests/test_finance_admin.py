@@ -128,15 +128,15 @@ def test_the_credit_note_form_refuses_more_than_the_invoice_and_a_full_note_draf
     assert AccountingDocument.objects.filter(doc_type="credit_note").count() == 1  # the refused draft rolled back
 
 
-def test_the_reverse_fee_action_appends_one_reversal_and_refuses_non_fees(staff_client, venue):
+def test_the_refund_fee_action_appends_one_reversal_and_refuses_non_fees(staff_client, venue):
     booking = make_booking(venue=venue, status="completed", spend_estimate=Decimal("400000"))
     fee = services.commerce_booking_fee_record(booking=booking)
     other = services.commerce_ledger_record(entry_type="adjustment", amount_cents=5_00, venue=venue, idempotency_key="adj")
     url = reverse("admin:billing_commerceledger_changelist")
-    response = staff_client.post(url, {"action": "reverse_booking_fee", "_selected_action": [str(fee.pk), str(other.pk)]}, follow=True)
+    response = staff_client.post(url, {"action": "refund_fee", "_selected_action": [str(fee.pk), str(other.pk)]}, follow=True)
     html = response.content.decode()
-    assert "Reversed 1" in html and "Refused 1" in html
-    staff_client.post(url, {"action": "reverse_booking_fee", "_selected_action": [str(fee.pk)]})
+    assert "Refunded 1" in html and "Refused 1" in html
+    staff_client.post(url, {"action": "refund_fee", "_selected_action": [str(fee.pk)]})
     reversal = CommerceLedger.objects.get(entry_type="fee_reversal")
     assert reversal.amount_cents == -fee.amount_cents and reversal.booking_id == booking.pk
 
@@ -146,8 +146,8 @@ def test_owners_cannot_reverse_fees(client, venue):
     fee = services.commerce_booking_fee_record(booking=booking)
     client.force_login(_owner(venue, "own"))
     url = reverse("admin:billing_commerceledger_changelist")
-    assert "reverse_booking_fee" not in client.get(url).content.decode()
-    client.post(url, {"action": "reverse_booking_fee", "_selected_action": [str(fee.pk)]})
+    assert "refund_fee" not in client.get(url).content.decode()
+    client.post(url, {"action": "refund_fee", "_selected_action": [str(fee.pk)]})
     assert not CommerceLedger.objects.filter(entry_type="fee_reversal").exists()
 
 

@@ -6,6 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('billing', '0003_fee_collection_usage_billing'),
         ('billing', '0003_ledger_integrity_runs'),
         ('billing', '0003_stripe_subscriptions_and_events'),
     ]
