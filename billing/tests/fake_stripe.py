@@ -179,6 +179,8 @@ class FakeStripe(FakeServer):
         url = urlsplit(request.path)
         if request.method == "GET" and url.path.startswith(("/c/pay/", "/p/session/")):
             return self._hosted_page(url.path)
+        if request.method == "GET" and url.path in ("", "/"):
+            return self._request_log_page()
         auth = request.headers.get("authorization", "")
         if not auth.startswith("Bearer sk_"):
             return error(401, "Invalid API Key provided.", type_="invalid_request_error", code="api_key_invalid")
@@ -283,6 +285,33 @@ class FakeStripe(FakeServer):
         if len(parts) == 3 and parts[0] == "invoices" and parts[2] == "finalize":
             return self._invoice_finalize(parts[1])
         return error(404, f"Unrecognized request URL (POST: {path}).")
+
+    def _request_log_page(self) -> Response:
+        """``GET /``: every POST the stand-in received, newest first, with its Idempotency-Key —
+        what staff compare against the admin's ledgers when they follow a payment under ``make run``."""
+        from html import escape
+
+        rows = []
+        for path, key, params in reversed(self.posts()):
+            summary = ", ".join(
+                f"{name}={value}" for name, value in params.items()
+                if name in ("customer", "amount", "currency", "event_name", "identifier", "charge", "mode", "description")
+            )
+            rows.append(f"<tr><td>POST {escape(path)}</td><td><code>{escape(key or '— none —')}</code></td>"
+                        f"<td>{escape(summary[:300])}</td></tr>")
+        events = "".join(
+            f"<tr><td>{escape(e['id'])}</td><td>{escape(e['type'])}</td><td>{e['created']}</td></tr>"
+            for e in list(reversed(self.events))[:200]
+        )
+        body = (
+            "<!doctype html><meta charset=utf-8><title>Stripe stand-in</title>"
+            "<style>body{font:14px system-ui;margin:2em}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}"
+            "code{font-size:12px}</style><h1>Local Stripe stand-in</h1>"
+            "<p>Requests AGNT sent (every POST must carry an Idempotency-Key), newest first.</p>"
+            f"<table><tr><th>request</th><th>Idempotency-Key</th><th>parameters</th></tr>{''.join(rows)}</table>"
+            f"<h2>Events</h2><table><tr><th>id</th><th>type</th><th>created</th></tr>{events}</table>"
+        )
+        return 200, body.encode(), {"Content-Type": "text/html; charset=utf-8"}
 
     def _hosted_page(self, path: str) -> Response:
         """Stand-ins for Stripe's hosted pages: opening a Checkout link pays it (a test card that

@@ -181,3 +181,15 @@ def test_opening_a_checkout_link_on_the_standin_pays_it(fake_stripe):
         assert exc.code == 303 and exc.headers["Location"] == "http://127.0.0.1:1/ok"
     assert stripe_client.checkout_session_retrieve(session.id)["status"] == "complete"
     assert [s["status"] for s in stripe_client.subscriptions_list(customer_id=customer)] == ["active"]
+
+
+def test_the_standins_front_page_lists_every_post_with_its_idempotency_key(fake_stripe):
+    import urllib.request
+
+    customer = _customer(fake_stripe)
+    stripe_client.invoice_item_create(
+        source_key="booking-fee:42", customer_id=customer, amount_cents=12_34, currency="idr", description="fee",
+    )
+    page = urllib.request.urlopen(fake_stripe.base_url + "/").read().decode()
+    assert "POST /v1/invoiceitems" in page and "POST /v1/customers" in page
+    assert "agnt:invoiceitem:booking-fee:42" in page and "amount=1234" in page
