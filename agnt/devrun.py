@@ -147,12 +147,13 @@ def main() -> None:
     print(
         "\nAGNT is running.\n"
         f"  Back office   {base}/admin/\n"
-        f"  Consumer API  {base}/api/\n"
+        f"  Consumer API  {base}/api/docs/\n"
+        f"  Agent API     {base}/a2a/v1/docs   MCP {base}/mcp   A2A {base}/.well-known/agent-card.json\n"
         f"  Health        {base}/health   Metrics {base}/metrics\n"
         f"  Demo chat     {base}/chat/   (or: .venv/bin/python manage.py chat)\n"
         f"  Webhooks      {base}/webhooks/telegram · /webhooks/whatsapp · /webhooks/instagram"
         f" · /webhooks/stripe (secrets in .env; LLM provider: {settings.LLM_PROVIDER})\n"
-        f"  Stripe        {'local stand-in on ' + settings.STRIPE_API_BASE if stripe_client.using_standin() else settings.STRIPE_API_BASE}\n"
+        f"  Stripe        {'local stand-in on ' + settings.STRIPE_API_BASE + ' (its page lists every request)' if stripe_client.using_standin() else settings.STRIPE_API_BASE}\n"
         f"  Data          {'embedded under .data/' if settings.EMBEDDED_POSTGRES else 'DATABASE_URL'}"
         f" · Redis {'embedded' if settings.EMBEDDED_REDIS else 'REDIS_URL'}\n"
     )

@@ -427,6 +427,8 @@ LOGGING = {
         # httpx logs every request URL at INFO; Telegram URLs carry the bot token in the path.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # the stripe library logs every request and response at INFO
+        "stripe": {"level": "WARNING"},
         # The MCP SDK logs every stateless /mcp request ("Terminating session: None") at INFO.
         "mcp": {"level": "WARNING"},
     },
