@@ -511,7 +511,7 @@ def booking_cancel_for_key(*, api_key: ApiKey, reference: str, reason: str = "")
 
 def ask_venue(*, question: str, venue: Venue | None = None, city: str | None = None, limit: int = 4) -> dict[str, Any]:
     """Passages from venue knowledge that answer ``question``, each with its citation."""
-    from knowledge.retrieval import search_venue_knowledge
+    from knowledge.selectors import venue_knowledge_passages
     from venues.models import City
 
     question = (question or "").strip()
@@ -524,16 +524,12 @@ def ask_venue(*, question: str, venue: Venue | None = None, city: str | None = N
         city_obj = City.objects.filter(Q(slug__iexact=city) | Q(name__iexact=city)).first()
         if city_obj is None:
             raise NotFound(f"no city {city!r}", field="city")
-    hits = search_venue_knowledge(query=question, venue=venue, city=city_obj, limit=max(1, min(limit, 10)))
     passages = [
-        {"venue": hit.venue_slug, "venue_name": hit.venue_name, "text": hit.content[:1200], "citation": hit.citation}
-        for hit in hits
+        {"venue": p["venue_slug"], "venue_name": p["venue_name"], "text": p["text"], "citation": p["citation"]}
+        for p in venue_knowledge_passages(
+            question=question, venue=venue, city=city_obj, limit=max(1, min(limit, 10)), text_chars=1200,
+        )
     ]
-    if not passages and venue is not None and venue.knowledge_text:
-        passages = [{
-            "venue": venue.slug, "venue_name": venue.name, "text": venue.knowledge_text[:1500],
-            "citation": {"venue": venue.name, "source": "venue profile", "kind": "profile", "url": venue.website or None},
-        }]
     return {"question": question, "found": bool(passages), "passages": passages}
 
 

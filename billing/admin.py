@@ -787,7 +787,7 @@ class StripeSubscriptionAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntMod
             "form": form,
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/billing/form_page.html", context)
+        return TemplateResponse(request, "admin/billing/service_form.html", context)
 
 
 @admin.register(StripeConnectAccount)

@@ -178,21 +178,14 @@ class AskVenueArgs(ToolArgs):
 
 
 def run_ask_venue(args: AskVenueArgs, ctx) -> dict:
-    from knowledge.retrieval import search_venue_knowledge
+    from knowledge.selectors import venue_knowledge_passages
 
     venue = resolve_venue(args.venue) if args.venue else None
     city = resolve_city(args.city) if args.city and venue is None else None
-    hits = search_venue_knowledge(query=args.question, venue=venue, city=city, limit=4)
     passages = [
-        {"venue": hit.venue_name, "venue_slug": hit.venue_slug, "text": hit.content[:700], "citation": hit.citation}
-        for hit in hits
+        {"venue": p["venue_name"], "venue_slug": p["venue_slug"], "text": p["text"], "citation": p["citation"]}
+        for p in venue_knowledge_passages(question=args.question, venue=venue, city=city, limit=4)
     ]
-    if not passages and venue is not None and venue.knowledge_text:
-        # The venue's own profile text is knowledge too, before any document is ingested.
-        passages = [{
-            "venue": venue.name, "venue_slug": venue.slug, "text": venue.knowledge_text[:1500],
-            "citation": {"venue": venue.name, "source": "venue profile", "kind": "profile", "url": venue.website or None},
-        }]
     if not passages:
         target = venue.name if venue else "the venues I know"
         return {"found": False, "passages": [],
