@@ -138,7 +138,9 @@ def main() -> None:
             stripe_standin = sock.connect_ex(("127.0.0.1", 12111)) != 0  # already served (another run): reuse it
         env["STRIPE_STANDIN_WEBHOOK_URL"] = f"{os.environ['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/stripe"
     if stripe_standin:
-        commands["stripe"] = [sys.executable, "-m", "billing.tests.fake_stripe", "--port", "12111"]
+        # its state (and the demo's Stripe objects) persist in the data dir, like the database
+        commands["stripe"] = [sys.executable, "-m", "billing.tests.fake_stripe", "--port", "12111",
+                              "--state-file", settings.STRIPE_STANDIN_STATE_FILE]
     processes: dict[str, subprocess.Popen] = {}
     for name, command in commands.items():
         processes[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)

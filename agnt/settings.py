@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from pathlib import Path
 
 from agnt import env as E
 
@@ -205,6 +207,12 @@ STRIPE_WEBHOOK_SECRET = E.str_("STRIPE_WEBHOOK_SECRET")
 # Without a key the Stripe client uses a stand-in key against the local Stripe stand-in
 # (billing/stripe_client.py; `make run` serves it on 127.0.0.1:12111).
 STRIPE_API_BASE = E.str_("STRIPE_API_BASE", "https://api.stripe.com" if STRIPE_SECRET_KEY else "http://127.0.0.1:12111")
+# The stand-in keeps its objects in this file across restarts (billing/standin_state.py); the demo
+# seeder adds there the Stripe objects whose ids it stores. Empty (nothing written) in tests and with a key.
+STRIPE_STANDIN_STATE_FILE = E.str_(
+    "STRIPE_STANDIN_STATE_FILE",
+    "" if TESTING or STRIPE_SECRET_KEY else str(Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data") / "stripe-standin.json"),
+)
 CLAWPULSE_GATEWAY = E.str_("CLAWPULSE_GATEWAY", f"{PUBLIC_BASE_URL}/gateway")
 CLAWPULSE_API_KEY = E.str_("CLAWPULSE_API_KEY")
 CLAWPULSE_PLATFORM_AGENT_ID = E.str_("CLAWPULSE_PLATFORM_AGENT_ID", "agnt-platform")

@@ -22,23 +22,31 @@ Stripe would send (served by ``GET /v1/events`` for reconcile) and returns them 
 can deliver them to our webhook with :func:`signed_delivery`.
 
     def test_x(fake_stripe): ...       # the fixture points STRIPE_API_BASE at it
+
+Tests keep everything in memory. ``FakeStripe(state_path=…)`` — what ``make run``'s stand-in
+(:func:`main`) uses — loads objects, events, idempotency records and the id counter from that
+JSON file at start and saves them atomically after each request that changes them, picking up
+objects the demo seeder added meanwhile (billing/standin_state.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
+import os
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import stripe
 
+from billing import standin_state
 from messaging.tests.fakes import FakeServer, Recorded
 
 WEBHOOK_SECRET = "whsec_test_agnt_fake"
@@ -106,9 +114,10 @@ def _truthy(value: Any) -> bool:
 class FakeStripe(FakeServer):
     """Stripe's v1 API for the objects AGNT uses, with its idempotency semantics."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, state_path: str | os.PathLike | None = None) -> None:
         super().__init__()
-        self._seq = itertools.count(1)
+        self._seq = 1
+        self._seq_lock = threading.Lock()
         self.clock = int(time.time()) - 3600  # Stripe's `created` seconds; tests may move it
         self.objects: dict[str, dict[str, dict[str, Any]]] = {
             kind: {} for kind in (
@@ -122,11 +131,86 @@ class FakeStripe(FakeServer):
         self._post_lock = threading.Lock()
         self.webhook_url = ""  # set by the `make run` stand-in: deliver events like Stripe does
         self.webhook_secret = WEBHOOK_SECRET  # payments of these customers fail (card_declined)
+        # `make run`'s stand-in keeps its state in a file (billing/standin_state.py) across restarts;
+        # tests pass nothing and keep everything in memory.
+        self.state_path = os.fspath(state_path) if state_path else ""
+        self._state_signature: tuple[int, int, int] | None = None
+        if self.state_path:
+            with standin_state.locked(self.state_path):
+                self._reload_if_changed()
 
     # ---- bookkeeping ----------------------------------------------------------------
 
     def new_id(self, prefix: str) -> str:
-        return f"{prefix}_{next(self._seq):06d}{secrets.token_hex(4)}"
+        with self._seq_lock:
+            seq, self._seq = self._seq, self._seq + 1
+        return f"{prefix}_{seq:06d}{secrets.token_hex(4)}"
+
+    # ---- persistence (the `make run` stand-in only) -----------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """Everything Stripe-side as JSON-ready data: objects, events, idempotency records, id counter, clock."""
+        with self._lock:
+            events = list(self.events)
+            idempotency = {
+                key: {"path": path, "params": params, "status": status, "body": body, "headers": headers}
+                for key, (path, params, (status, body, headers)) in self._idempotency.items()
+                if not isinstance(body, bytes)
+            }
+        return {"version": standin_state.VERSION, "seq": self._seq, "clock": self.clock, "objects": self.objects,
+                "events": events, "idempotency": idempotency, "declining_customers": sorted(self.declining_customers)}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Take over a saved :meth:`state`. The clock never goes back, nor lags real time by more than an hour."""
+        objects = {kind: {} for kind in self.objects}
+        for kind, by_id in (state.get("objects") or {}).items():
+            objects.setdefault(kind, {}).update(by_id)
+        with self._lock:
+            self.objects = objects
+            self.events = list(state.get("events") or [])
+            self._idempotency = {
+                key: (record["path"], record["params"], (record["status"], record["body"], dict(record["headers"])))
+                for key, record in (state.get("idempotency") or {}).items()
+            }
+        self.declining_customers = set(state.get("declining_customers") or [])
+        with self._seq_lock:
+            self._seq = max(self._seq, int(state.get("seq") or 1))
+        self.clock = max(int(state.get("clock") or 0), int(time.time()) - 3600)
+
+    def _reload_if_changed(self) -> None:
+        """(Under the file lock.) Load the file when someone else wrote it since we last did (the demo seeder)."""
+        current = standin_state.signature(self.state_path)
+        if current is None or current == self._state_signature:
+            return
+        try:
+            saved = standin_state.read(self.state_path)
+        except ValueError as exc:
+            aside = f"{self.state_path}.unreadable-{int(time.time())}"
+            os.replace(self.state_path, aside)
+            sys.stderr.write(f"Stripe stand-in: {exc}; moved it to {aside} and started empty.\n")
+            self._state_signature = None
+            return
+        if saved is not None:
+            self.load_state(saved)
+        self._state_signature = current
+
+    def _save_state(self) -> None:
+        """(Under the file lock.) Write the state atomically."""
+        standin_state.write(self.state_path, self.state())
+        self._state_signature = standin_state.signature(self.state_path)
+
+    @contextmanager
+    def _serialised(self, *, changes: bool) -> Iterator[None]:
+        """One request at a time against the state; with a state file: reload others' writes first, save after."""
+        with self._post_lock:
+            if not self.state_path:
+                yield
+                return
+            with standin_state.locked(self.state_path):
+                self._reload_if_changed()
+                yield
+                if changes:
+                    self._save_state()
 
     def tick(self, seconds: int = 1) -> int:
         self.clock += seconds
@@ -178,7 +262,11 @@ class FakeStripe(FakeServer):
     def handle(self, request: Recorded) -> Response:
         url = urlsplit(request.path)
         if request.method == "GET" and url.path.startswith(("/c/pay/", "/p/session/")):
-            return self._hosted_page(url.path)
+            with self._serialised(changes=url.path.startswith("/c/pay/")):  # paying completes the checkout
+                return self._hosted_page(url.path)
+        if self.state_path and request.method == "GET":
+            with self._serialised(changes=False):
+                pass  # picks up the demo seeder's writes before answering
         if request.method == "GET" and url.path in ("", "/"):
             return self._request_log_page()
         auth = request.headers.get("authorization", "")
@@ -189,7 +277,7 @@ class FakeStripe(FakeServer):
             return self._get(path, decode_form(parse_qsl(url.query, keep_blank_values=True)))
         params = decode_form(parse_qsl(request.body.decode(), keep_blank_values=True))
         # POSTs are serialised: two concurrent requests with one key cannot both do the work
-        with self._post_lock:
+        with self._serialised(changes=True):
             return self._post_idempotent(path, params, request.headers.get("idempotency-key", ""))
 
     def _post_idempotent(self, path: str, params: dict[str, Any], key: str) -> Response:
@@ -307,7 +395,8 @@ class FakeStripe(FakeServer):
             "<!doctype html><meta charset=utf-8><title>Stripe stand-in</title>"
             "<style>body{font:14px system-ui;margin:2em}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}"
             "code{font-size:12px}</style><h1>Local Stripe stand-in</h1>"
-            "<p>Requests AGNT sent (every POST must carry an Idempotency-Key), newest first.</p>"
+            f"<p>State: {escape(self.state_path or 'in memory only')}. "
+            "Requests AGNT sent since this stand-in started (every POST must carry an Idempotency-Key), newest first.</p>"
             f"<table><tr><th>request</th><th>Idempotency-Key</th><th>parameters</th></tr>{''.join(rows)}</table>"
             f"<h2>Events</h2><table><tr><th>id</th><th>type</th><th>created</th></tr>{events}</table>"
         )
@@ -585,12 +674,15 @@ def main() -> None:  # pragma: no cover - the `make run` stand-in
     import os
     from http.server import ThreadingHTTPServer
 
-    parser = argparse.ArgumentParser(description="AGNT's local Stripe stand-in (in memory).")
+    parser = argparse.ArgumentParser(description="AGNT's local Stripe stand-in (state kept in a JSON file across restarts).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=12111)
     parser.add_argument("--webhook-url", default=os.environ.get("STRIPE_STANDIN_WEBHOOK_URL", ""))
+    parser.add_argument("--state-file", default=os.environ.get("STRIPE_STANDIN_STATE_FILE") or str(standin_state.default_path()),
+                        help="where objects, events and idempotency records are kept ('' keeps them in memory only); "
+                             "default $AGNT_DATA_DIR/stripe-standin.json")
     args = parser.parse_args()
-    fake = FakeStripe()
+    fake = FakeStripe(state_path=args.state_file or None)
     handler = fake._server.RequestHandlerClass
     fake._server.server_close()
     fake._server = ThreadingHTTPServer((args.host, args.port), handler)
