@@ -6,10 +6,12 @@ rows and *then* applies the WHERE clause, so a selective filter (one venue, one 
 city) can come back with fewer than ``limit`` rows or miss the true neighbours. We count
 the rows the filter matches first (a count bounded at the threshold; above it the
 planner's estimate sizes the beam) and
-  - below ``EXACT_SEARCH_MAX_ROWS``: search exactly (index scans off for this query —
-    a sequential scan over a few thousand vectors takes milliseconds), or
+  - below ``EXACT_SEARCH_MAX_ROWS``: search exactly (an ordering the HNSW index cannot
+    serve — a sequential scan over a few thousand vectors takes milliseconds), or
   - above it: widen ``hnsw.ef_search`` in proportion to how selective the filter is.
-Both settings are ``SET LOCAL``: they end with the transaction.
+The count, the setting (``set_config(…, true)``: it ends with the statement's
+transaction), the search and the hit's citation columns are one SQL statement — one round
+trip per vector search (see ``_vector_ranking``).
 """
 
 from __future__ import annotations
@@ -18,11 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
-from pgvector.django import CosineDistance
 
-from knowledge.models import VenueChunk
+from knowledge.models import VenueChunk, VenueKnowledgeSource
 
 RRF_K = 60  # the constant from Cormack et al.; dampens the weight of top ranks
 # Below this many matching rows an exact scan is both exact and quick (bench: 10k rows
@@ -109,62 +110,114 @@ def _filters(*, venue=None, venues: Sequence | None = None, city=None, category:
     return condition
 
 
-def _vector_ranking(condition: Q, query_vector: Sequence[float], candidates: int) -> list[str]:
-    queryset = VenueChunk.objects.filter(condition, embedding__isnull=False)
-    vector = [float(x) for x in query_vector]
-    with transaction.atomic(), connection.cursor() as cursor:
-        if condition:
-            # How many rows does the filter match? Only "more than the exact-search
-            # threshold?" must be exact: a bounded count, at most that many index entries
-            # (order_by(): the model's default ordering would join the sources table).
-            matching = (
-                VenueChunk.objects.filter(condition).order_by().values(_count_column(condition))[: EXACT_SEARCH_MAX_ROWS + 1].count()
-            )
-            if matching <= EXACT_SEARCH_MAX_ROWS:
-                cursor.execute("SET LOCAL enable_indexscan = off")
-            else:
-                # Walk the HNSW index with a wider beam and filter as rows come out. Left to
-                # itself the planner may prefer reading every matching row through the city
-                # or venue index (≈100 ms at 10k rows), so the other access paths are off.
-                # Beam: 128 × (1/selectivity)^0.3 — 10 % of the rows → ef 255 (bench: recall
-                # 0.96 already at ef 200 for that selectivity; the square root's 442 cost 2× the time).
-                total = max(1, _memoised(("rows",), _estimated_rows))
-                estimate_key = ("estimate", str(condition))
-                matching = max(matching, _memoised(estimate_key, lambda: _planner_estimate(queryset.order_by())))
-                widened = int(DEFAULT_EF_SEARCH * (total / max(matching, 1)) ** 0.3)
-                # One round trip for the three settings (each SET LOCAL was its own).
-                cursor.execute(
-                    "SELECT set_config('hnsw.ef_search', %s, true), set_config('enable_seqscan', 'off', true),"
-                    " set_config('enable_bitmapscan', 'off', true)",
-                    [str(max(candidates, min(MAX_EF_SEARCH, widened)))],
-                )
+def _where_sql(*, venue=None, venues: Sequence | None = None, city_id=None, category: str | None = None) -> tuple[str, list]:
+    """The same filter as ``_filters``, as SQL over the chunk table aliased ``c``."""
+    parts, params = [], []
+    if venue is not None:
+        parts.append("c.venue_id = %s")
+        params.append(getattr(venue, "pk", venue))
+    if venues is not None:
+        ids = [getattr(v, "pk", v) for v in venues]
+        if not ids:
+            parts.append("FALSE")
         else:
-            cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(DEFAULT_EF_SEARCH, candidates))])
-        ids = list(
-            queryset.annotate(distance=CosineDistance("embedding", vector)).order_by("distance").values_list("pk", flat=True)[:candidates]
-        )
-    return [str(pk) for pk in ids]
+            parts.append(f"c.venue_id IN ({', '.join(['%s'] * len(ids))})")
+            params += ids
+    if city_id is not None:
+        parts.append("c.city_id = %s")
+        params.append(city_id)
+    if category:
+        parts.append("c.category = %s")
+        params.append(category)
+    return " AND ".join(parts), params
 
 
-def _count_column(condition: Q) -> str:
-    """The column the bounded count selects: one the filter's index holds, so PostgreSQL
-    can count from the index alone (an index-only scan) instead of visiting a heap page per
-    row (bench: 2 000 rows read through the heap cost ~20 ms cold, from 1 978 pages). The
-    planner usually drops an unused ``pk`` from the counted subquery by itself; this does
-    not leave it to chance."""
-    names: set[str] = set()
-    pending = [condition]
-    while pending:
-        for child in pending.pop().children:
-            if isinstance(child, Q):
-                pending.append(child)
-            else:
-                names.add(child[0])
-    if "city_id" in names:
-        return "city_id"
-    if "venue" in names or "venue__in" in names:
-        return "venue_id"
-    return "pk"
+def _vector_literal(query_vector: Sequence[float]) -> str:
+    values = query_vector.tolist() if hasattr(query_vector, "tolist") else [float(x) for x in query_vector]
+    return "[" + ",".join(map(repr, values)) + "]"
+
+
+def _hit_sql() -> str:
+    """The columns a hit carries, joined onto the ranked chunk ids ``r`` (not the vector)."""
+    from venues.models import Venue
+
+    return (
+        "SELECT r.id, c.venue_id, c.source_id, c.heading, c.content, c.page, v.name, v.slug, s.title, s.kind, s.url"
+        f" FROM r JOIN {VenueChunk._meta.db_table} c ON c.id = r.id"
+        f" JOIN {Venue._meta.db_table} v ON v.id = c.venue_id"
+        f" JOIN {VenueKnowledgeSource._meta.db_table} s ON s.id = c.source_id"
+        " ORDER BY r.distance, r.id"
+    )
+
+
+def _vector_ranking(where: str, where_params: list, condition: Q, query_vector: Sequence[float], candidates: int,
+                    rows: int, *, hydrate: bool) -> list[tuple]:
+    """The ``rows`` nearest chunks as hit rows (id first), best first — in ONE statement and
+    one round trip, without a transaction of its own.
+
+    - ``hnsw.ef_search`` is set by ``set_config(…, true)`` inside the statement: an
+      uncorrelated sub-select in a predicate without columns becomes a one-time filter
+      (an InitPlan) that PostgreSQL runs before the HNSW scan reads its first tuple, which
+      is when pgvector reads the setting. Outside a transaction the statement is its own
+      transaction, so the setting ends with it (inside a caller's transaction it lasts
+      until that ends, as the ``SET LOCAL`` it replaces did).
+    - With a filter, the bounded count (the first EXACT_SEARCH_MAX_ROWS + 1 matching index
+      entries) is in the same statement, and it gates two branches of which exactly one
+      runs: the exact scan (``ORDER BY distance + 0`` cannot be served by the HNSW index,
+      so the planner reads the filtered rows and sorts them — no ``enable_indexscan`` to
+      switch off before planning) or the widened HNSW beam, written as "the ef nearest
+      rows, then the filter". That is what pgvector 0.6's filtered index scan does anyway
+      (it returns at most ``ef_search`` rows and filters them), so there is no
+      ``enable_seqscan`` / ``enable_bitmapscan`` to switch off either: nothing about the
+      plan depends on settings made before it. (With pgvector ≥ 0.8's iterative index
+      scans this branch should become a plain filtered index scan.)
+    - With ``hydrate``, the citation columns (venue, source) are joined onto the ranked ids
+      in the same statement, so a vector-only search needs no second query for its hits.
+      The hybrid path asks for ids only: which of its 50 candidates make the fused top
+      ``limit`` is known only after fusion, so it fetches those (at most ``limit``) afterwards.
+    """
+    table = VenueChunk._meta.db_table
+    vector = _vector_literal(query_vector)
+    if not where:
+        ef = max(DEFAULT_EF_SEARCH, candidates)
+        sql = (
+            "WITH q AS MATERIALIZED (SELECT %s::vector AS v), r AS MATERIALIZED ("
+            f"SELECT c.id, c.embedding <=> (SELECT v FROM q) AS distance FROM {table} c"
+            " WHERE c.embedding IS NOT NULL AND (SELECT set_config('hnsw.ef_search', %s, true)) IS NOT NULL"
+            f" ORDER BY c.embedding <=> (SELECT v FROM q) LIMIT {int(rows)}) "
+        ) + (_hit_sql() if hydrate else "SELECT r.id FROM r ORDER BY r.distance, r.id")
+        params = [vector, str(ef)]
+    else:
+        # Beam: 128 × (1/selectivity)^0.3 — 10 % of the rows → ef 255 (bench: recall 0.96
+        # already at ef 200 for that selectivity; the square root's 442 cost 2× the time).
+        # Sized from the planner's estimate of the filter (memoised per filter); the exact
+        # decision is the bounded count in the statement.
+        total = max(1, _memoised(("rows",), _estimated_rows))
+        estimate_key = ("estimate", str(condition))
+        matching = max(EXACT_SEARCH_MAX_ROWS + 1, _memoised(
+            estimate_key, lambda: _planner_estimate(VenueChunk.objects.filter(condition, embedding__isnull=False).order_by())
+        ))
+        widened = int(DEFAULT_EF_SEARCH * (total / max(matching, 1)) ** 0.3)
+        ef = int(max(candidates, min(MAX_EF_SEARCH, widened)))
+        bound = int(EXACT_SEARCH_MAX_ROWS)
+        sql = (
+            "WITH ef AS MATERIALIZED (SELECT set_config('hnsw.ef_search', %s, true) AS value),"
+            " q AS MATERIALIZED (SELECT %s::vector AS v),"
+            f" matching AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM {table} c WHERE {where} LIMIT {bound + 1}) m),"
+            " r AS MATERIALIZED ("
+            f"(SELECT c.id, c.embedding <=> (SELECT v FROM q) AS distance FROM {table} c"
+            f" WHERE {where} AND c.embedding IS NOT NULL AND (SELECT n FROM matching) <= {bound}"
+            f" ORDER BY (c.embedding <=> (SELECT v FROM q)) + 0 LIMIT {int(rows)})"
+            " UNION ALL "
+            "(SELECT c.id, c.distance FROM ("
+            f"SELECT c.id, c.venue_id, c.city_id, c.category, c.embedding <=> (SELECT v FROM q) AS distance FROM {table} c"
+            f" WHERE c.embedding IS NOT NULL AND (SELECT n FROM matching) > {bound} AND (SELECT value FROM ef) IS NOT NULL"
+            f" ORDER BY c.embedding <=> (SELECT v FROM q) LIMIT {ef}) c WHERE {where} ORDER BY c.distance LIMIT {int(rows)})) "
+        ) + (_hit_sql() if hydrate else "SELECT r.id FROM r ORDER BY r.distance, r.id")
+        params = [str(ef), vector, *where_params, *where_params, *where_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _planner_estimate(queryset) -> int:
@@ -246,25 +299,40 @@ def search_venue_knowledge(
     ``query_vector`` is the query's embedding; without it the local provider embeds the
     query (and if no chunk has an embedding yet, full text alone still answers).
     """
-    condition = _filters(venue=venue, venues=venues, city=city, category=category)
+    city_id = _city_id(city) if city is not None else None
+    if city is not None and city_id is None:
+        return []  # an unknown city slug: nothing matches (not remembered — see _city_id)
+    condition = _filters(venue=venue, venues=venues, city=city_id, category=category)
     candidates = max(candidates, limit)
     if query_vector is None and VenueChunk.objects.filter(condition, embedding__isnull=False).exists():
         from knowledge.embeddings import embed_texts
 
         query_vector = embed_texts([query])[0]
-    vector_ids = _vector_ranking(condition, query_vector, candidates) if query_vector is not None else []
-    text_ids = _text_ranking(condition, query, candidates) if query.strip() else []
+    with_text = bool(query.strip())
+    rows: dict[str, tuple] = {}
+    vector_ids: list[str] = []
+    if query_vector is not None:
+        where, where_params = _where_sql(venue=venue, venues=venues, city_id=city_id, category=category)
+        # Without a text side the fused ranking is the vector ranking: only ``limit`` rows
+        # are needed (the beam is still sized from ``candidates``).
+        for row in _vector_ranking(where, where_params, condition, query_vector, candidates,
+                                   candidates if with_text else limit, hydrate=not with_text):
+            key = str(row[0])
+            vector_ids.append(key)
+            if len(row) > 1:
+                rows[key] = row
+    text_ids = _text_ranking(condition, query, candidates) if with_text else []
     scores = reciprocal_rank_fusion(vector_ids, text_ids)
     best = sorted(scores, key=lambda key: (-scores[key], key))[:limit]
-    # Plain rows, not model instances (30 of them per search), and no default ordering (it
-    # would sort through a join): only what a hit carries — not the vector, nor long texts.
-    rows = {
-        str(row["pk"]): row
-        for row in VenueChunk.objects.filter(pk__in=best).order_by().values(
+    missing = [key for key in best if key not in rows]
+    if missing:
+        # The hybrid path's hits: plain rows, not model instances, and no default ordering
+        # (it would sort through a join) — only what a hit carries, not the vector.
+        for row in VenueChunk.objects.filter(pk__in=missing).order_by().values_list(
             "pk", "venue_id", "source_id", "heading", "content", "page", "venue__name", "venue__slug",
             "source__title", "source__kind", "source__url",
-        )
-    }
+        ):
+            rows[str(row[0])] = row
     vector_pos = {key: i for i, key in enumerate(vector_ids, start=1)}
     text_pos = {key: i for i, key in enumerate(text_ids, start=1)}
     hits = []
@@ -272,14 +340,14 @@ def search_venue_knowledge(
         row = rows.get(key)
         if row is None:
             continue
+        _pk, venue_id, source_id, heading, content, page, venue_name, venue_slug, source_title, source_kind, source_url = row
         hits.append(
             ChunkHit(
-                chunk_id=key, venue_id=str(row["venue_id"]), venue_name=row["venue__name"], venue_slug=row["venue__slug"],
-                source_id=str(row["source_id"]), source_title=row["source__title"], heading=row["heading"],
-                content=row["content"], score=round(scores[key], 6), vector_rank=vector_pos.get(key), text_rank=text_pos.get(key),
-                citation={"venue": row["venue__name"], "source": row["source__title"], "kind": row["source__kind"],
-                          "url": row["source__url"] or None, "section": row["heading"] or None,
-                          "page": row["page"]},
+                chunk_id=key, venue_id=str(venue_id), venue_name=venue_name, venue_slug=venue_slug,
+                source_id=str(source_id), source_title=source_title, heading=heading,
+                content=content, score=round(scores[key], 6), vector_rank=vector_pos.get(key), text_rank=text_pos.get(key),
+                citation={"venue": venue_name, "source": source_title, "kind": source_kind,
+                          "url": source_url or None, "section": heading or None, "page": page},
             )
         )
     return hits
