@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 
 from agents.models import A2AEnvelope, WebhookDelivery, WebhookSubscription
 from agents.services import api_key_create, api_key_revoke
-from agents.tests.test_venue_agent import at, days_ahead, make_test_venue
+from agents.tests.test_venue_agent import at, days_ahead
 from billing.models import ApiKeyUsageEvent
 from bookings.models import VenueBooking
 from venues.tests.factories import make_city, make_venue
@@ -20,16 +20,6 @@ pytestmark = pytest.mark.django_db
 
 BASE = "/a2a/v1"
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def venue():
-    return make_test_venue()
-
-
-@pytest.fixture
-def developer(django_user_model):
-    return django_user_model.objects.create_user(username="dev", password="x")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from agents.booking_flow import booking_cancel_send, booking_request_send
 from agents.handlers import EnvelopeRejected, on_envelope_expired, on_envelope_undeliverable
 from agents.models import A2AEnvelope
 from agents.services import agent_register_for_venue, envelope_record
-from agents.tests.test_venue_agent import at, days_ahead, held, hhmm, make_test_venue
+from agents.tests.test_venue_agent import at, days_ahead, held, hhmm
 from agents.venue_agent import Outcome, venue_agent_handle_request
 from bookings.models import VenueBooking
 from bookings.services import booking_cancel, booking_create
@@ -25,11 +25,6 @@ from messaging.models import Interaction, UserChannel
 from venues.tests.factories import make_owner
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def venue():
-    return make_test_venue()
 
 
 @pytest.fixture

@@ -12,22 +12,12 @@ from agents import network
 from agents.api_auth import AuthFailure, api_key_authenticate, rate_limit_hit
 from agents.models import A2AEnvelope, ApiKey
 from agents.services import api_key_create, api_key_revoke
-from agents.tests.test_venue_agent import at, days_ahead, held, make_test_venue
+from agents.tests.test_venue_agent import at, days_ahead, held
 from billing.models import ApiKeyUsageEvent
 from bookings.models import VenueBooking
 from venues.tests.factories import make_city, make_venue
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def venue():
-    return make_test_venue()
-
-
-@pytest.fixture
-def developer(django_user_model):
-    return django_user_model.objects.create_user(username="dev", password="x")
 
 
 @pytest.fixture

@@ -67,8 +67,8 @@ from billing.models import (
     UsageBillingOutcome,
 )
 from billing.services.accounting import LineSpec, accounting_document_issue, credit_note_create_for_invoice
-from billing.services.commerce import commerce_booking_fee_reverse
 from billing.services.errors import BillingError, StripeFailure, StripeInvalidRequest
+from billing.services.fees import commerce_fee_entry_reverse
 from billing.services.subscriptions import stripe_customer_ensure_for_user, stripe_customer_ensure_for_venue
 
 logger = logging.getLogger(__name__)
@@ -309,12 +309,8 @@ def booking_fee_refund(*, fee: CommerceLedger, actor: User | None = None, reason
     Safe to repeat: the reversal, the Stripe credit and the credit note each happen once.
     All or nothing: if Stripe refuses, the reversal is rolled back too and the operator can retry.
     """
-    if fee.entry_type != CommerceEntryType.BOOKING_FEE or fee.booking_id is None:
-        raise BillingError("only a booking's referral fee can be refunded here")
     reason = reason or (f"refunded by {actor}" if actor else "refunded")
-    reversal = commerce_booking_fee_reverse(booking=fee.booking, reason=reason)
-    if reversal is None:  # pragma: no cover - the fee row exists, so its reversal does too
-        raise BillingError("the booking has no recorded fee")
+    reversal = commerce_fee_entry_reverse(entry=fee, reason=reason)  # refuses anything but a booking fee
     collection = fee_collect(entry=reversal)
     return FeeRefund(reversal=reversal, collection=collection, credit_note=_fee_credit_note(fee=fee, reversal=reversal, actor=actor, reason=reason))
 
