@@ -90,13 +90,28 @@ def _republish(request, agents) -> tuple[int, int, int]:
 @admin.register(Agent)
 class AgentAdmin(AgntModelAdmin):
     form = AgentForm
-    list_display = ("agent_id", "kind", "display_name", "status", "owner", "card_published", "last_seen_at", "created_at")
+    list_display = (
+        "agent_id",
+        "kind",
+        "display_name",
+        "status",
+        "owner",
+        "card_published",
+        "last_seen_at",
+        "created_at",
+    )
     list_filter = ("kind", "status")
     search_fields = ("agent_id", "display_name", "user__username", "user__email", "venue__name", "venue__slug")
     list_select_related = ("user", "venue", "card")
     autocomplete_fields = ("user", "venue")
     readonly_fields = (
-        "inbox_key_hash", "last_seen_at", "created_at", "updated_at", "card_url", "card_etag", "card_json",
+        "inbox_key_hash",
+        "last_seen_at",
+        "created_at",
+        "updated_at",
+        "card_url",
+        "card_etag",
+        "card_json",
     )
     fieldsets = (
         (None, {"fields": ("agent_id", "kind", "display_name", "status", "user", "venue", "endpoint_url")}),
@@ -155,8 +170,12 @@ class AgentAdmin(AgntModelAdmin):
 
     def save_model(self, request, obj: Agent, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        if change and obj.kind != AgentKind.CONSUMER and {"persona", "languages", "skills", "policies", "display_name",
-                                                          "endpoint_url", "status"} & set(form.changed_data):
+        if (
+            change
+            and obj.kind != AgentKind.CONSUMER
+            and {"persona", "languages", "skills", "policies", "display_name", "endpoint_url", "status"}
+            & set(form.changed_data)
+        ):
             # the public card shows the DNA: publish the new one now, not at the next refresh
             changed, _, _ = _republish(request, [obj])
             if changed:
@@ -178,7 +197,8 @@ class AgentAdmin(AgntModelAdmin):
     def republish_cards(self, request, queryset):
         changed, unchanged, skipped = _republish(request, queryset.select_related("venue__city"))
         self.message_user(
-            request, f"Republished {changed} card(s); {unchanged} unchanged; {skipped} skipped (consumer agents have no card)."
+            request,
+            f"Republished {changed} card(s); {unchanged} unchanged; {skipped} skipped (consumer agents have no card).",
         )
 
 
@@ -228,7 +248,14 @@ class EnvelopeEventInline(EventLogInline):
 @admin.register(A2AEnvelope)
 class A2AEnvelopeAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     list_display = (
-        "envelope_id", "intent", "direction", "from_agent_id", "to_agent_id", "booking_ref", "status", "attempts",
+        "envelope_id",
+        "intent",
+        "direction",
+        "from_agent_id",
+        "to_agent_id",
+        "booking_ref",
+        "status",
+        "attempts",
         "created_at",
     )
     list_filter = ("status", "intent", "direction")
@@ -241,9 +268,29 @@ class A2AEnvelopeAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     inlines = (EnvelopeEventInline,)
     exclude = ("payload",)
     readonly_fields = (
-        "envelope_id", "intent", "direction", "status", "from_agent_id", "to_agent_id", "booking", "api_key",
-        "correlation_id", "payload_json", "signature", "signed_at", "priority", "ttl_ms", "expires_at",
-        "attempts", "last_error", "next_attempt_at", "sent_at", "delivered_at", "processed_at", "created_at", "updated_at",
+        "envelope_id",
+        "intent",
+        "direction",
+        "status",
+        "from_agent_id",
+        "to_agent_id",
+        "booking",
+        "api_key",
+        "correlation_id",
+        "payload_json",
+        "signature",
+        "signed_at",
+        "priority",
+        "ttl_ms",
+        "expires_at",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+        "delivered_at",
+        "processed_at",
+        "created_at",
+        "updated_at",
     )
     actions = ("requeue_envelopes",)
 
@@ -271,7 +318,8 @@ class A2AEnvelopeAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
                 pass  # moved on (expired) since the page was loaded
         skipped = queryset.count() - moved
         self.message_user(
-            request, f"Re-queued {moved} envelope(s); {skipped} skipped (only failed ones can be retried).",
+            request,
+            f"Re-queued {moved} envelope(s); {skipped} skipped (only failed ones can be retried).",
             messages.SUCCESS if moved else messages.WARNING,
         )
 
@@ -289,7 +337,16 @@ class EnvelopeEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 class GatewayMessageAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     """The built-in gateway's inboxes: a log, never edited by hand."""
 
-    list_display = ("created_at", "recipient", "from_agent_id", "envelope_id", "priority", "status", "push_attempts", "delivered_at")
+    list_display = (
+        "created_at",
+        "recipient",
+        "from_agent_id",
+        "envelope_id",
+        "priority",
+        "status",
+        "push_attempts",
+        "delivered_at",
+    )
     list_filter = ("status", "sent_with")
     search_fields = ("=envelope_id", "recipient__agent_id", "from_agent_id")
     list_select_related = ("recipient",)
@@ -297,8 +354,18 @@ class GatewayMessageAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     paginator = EstimatedCountPaginator
     exclude = ("payload",)
     readonly_fields = (
-        "recipient", "from_agent_id", "envelope_id", "payload_json", "priority", "status", "sent_with",
-        "push_attempts", "last_error", "expires_at", "delivered_at", "created_at",
+        "recipient",
+        "from_agent_id",
+        "envelope_id",
+        "payload_json",
+        "priority",
+        "status",
+        "sent_with",
+        "push_attempts",
+        "last_error",
+        "expires_at",
+        "delivered_at",
+        "created_at",
     )
 
     @admin.display(description="payload")
@@ -322,7 +389,15 @@ class ApiKeyAdmin(AgntModelAdmin):
     search_fields = ("name", "prefix", "owner__username", "owner__email")
     list_select_related = ("owner",)
     autocomplete_fields = ("owner",)
-    readonly_fields = ("prefix", "last_used_at", "bookings_total", "revoked_at", "revoked_reason", "created_at", "updated_at")
+    readonly_fields = (
+        "prefix",
+        "last_used_at",
+        "bookings_total",
+        "revoked_at",
+        "revoked_reason",
+        "created_at",
+        "updated_at",
+    )
     actions = ("revoke_keys",)
     add_fieldsets = ((None, {"fields": ("owner", "name", "tier", "scopes", "expires_at")}),)
     fieldsets = (
@@ -407,14 +482,29 @@ class FailingFilter(admin.SimpleListFilter):
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(AgntModelAdmin):
     form = WebhookSubscriptionForm
-    list_display = ("url", "api_key", "event_list", "is_active", "consecutive_failures", "last_success_at", "disabled_reason")
+    list_display = (
+        "url",
+        "api_key",
+        "event_list",
+        "is_active",
+        "consecutive_failures",
+        "last_success_at",
+        "disabled_reason",
+    )
     list_filter = ("is_active", FailingFilter)
     search_fields = ("url", "description", "api_key__name", "api_key__prefix", "api_key__owner__email")
     list_select_related = ("api_key",)
     autocomplete_fields = ("api_key",)
     readonly_fields = (
-        "is_active", "consecutive_failures", "failing_since", "last_success_at", "last_failure_at", "disabled_at",
-        "disabled_reason", "created_at", "updated_at",
+        "is_active",
+        "consecutive_failures",
+        "failing_since",
+        "last_success_at",
+        "last_failure_at",
+        "disabled_at",
+        "disabled_reason",
+        "created_at",
+        "updated_at",
     )
     actions = ("disable_subscriptions", "enable_subscriptions", "rotate_secrets", "send_test_events")
 
@@ -460,7 +550,8 @@ class WebhookSubscriptionAdmin(AgntModelAdmin):
             except ValueError:
                 refused += 1
         self.message_user(
-            request, f"Enabled {enabled} subscription(s); {refused} refused (revoked key).",
+            request,
+            f"Enabled {enabled} subscription(s); {refused} refused (revoked key).",
             messages.SUCCESS if not refused else messages.WARNING,
         )
 
@@ -484,7 +575,8 @@ class WebhookSubscriptionAdmin(AgntModelAdmin):
                 continue
             if delivery.status == WebhookDelivery.Status.SUCCEEDED:
                 self.message_user(
-                    request, f"{subscription.url}: delivered (HTTP {delivery.response_status}, {delivery.duration_ms} ms)."
+                    request,
+                    f"{subscription.url}: delivered (HTTP {delivery.response_status}, {delivery.duration_ms} ms).",
                 )
             else:
                 outcome = f"HTTP {delivery.response_status}" if delivery.response_status else delivery.error
@@ -496,7 +588,16 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     """Every attempt, read-only. "Replay" sends the message again as the next attempt of the
     same chain (same webhook-id and payload, attempt = last + 1); see webhook_delivery_replay."""
 
-    list_display = ("event_id", "event_type", "subscription", "attempt", "status", "response_status", "duration_ms", "created_at")
+    list_display = (
+        "event_id",
+        "event_type",
+        "subscription",
+        "attempt",
+        "status",
+        "response_status",
+        "duration_ms",
+        "created_at",
+    )
     list_filter = ("status", "event_type", ("response_status", admin.EmptyFieldListFilter))
     search_fields = ("event_id", "subscription__url")
     list_select_related = ("subscription",)
@@ -504,8 +605,19 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     paginator = EstimatedCountPaginator
     exclude = ("payload",)
     readonly_fields = (
-        "subscription", "event_id", "event_type", "payload_json", "attempt", "status", "response_status",
-        "response_body", "error", "duration_ms", "next_attempt_at", "delivered_at", "created_at",
+        "subscription",
+        "event_id",
+        "event_type",
+        "payload_json",
+        "attempt",
+        "status",
+        "response_status",
+        "response_body",
+        "error",
+        "duration_ms",
+        "next_attempt_at",
+        "delivered_at",
+        "created_at",
     )
     actions = ("replay_deliveries",)
 

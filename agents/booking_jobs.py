@@ -31,9 +31,11 @@ def owner_decision_deadlines() -> int:
     """Decline (politely, with alternatives) requests the owner did not answer by the deadline."""
     from agents.venue_agent import owner_decision_lapse
 
-    due = VenueBooking.objects.filter(
-        status=BookingStatus.PENDING_OWNER, owner_decision_deadline__lte=timezone.now()
-    ).order_by("owner_decision_deadline").values_list("pk", flat=True)[:200]
+    due = (
+        VenueBooking.objects.filter(status=BookingStatus.PENDING_OWNER, owner_decision_deadline__lte=timezone.now())
+        .order_by("owner_decision_deadline")
+        .values_list("pk", flat=True)[:200]
+    )
     declined = 0
     for booking_id in due:
         # One booking per transaction: a failure on one does not hold back the others.

@@ -180,8 +180,13 @@ class CircuitBreaker:
         state = self._run(
             _FAILURE,
             [self.key, self.failures_key],
-            [repr(now), self.window_seconds, self.threshold, f"{now!r}:{uuid.uuid4().hex[:8]}",
-             "1" if permit is not None and permit.trial else "0"],
+            [
+                repr(now),
+                self.window_seconds,
+                self.threshold,
+                f"{now!r}:{uuid.uuid4().hex[:8]}",
+                "1" if permit is not None and permit.trial else "0",
+            ],
         )
         state = state.decode() if isinstance(state, bytes) else str(state)
         if state == OPEN:

@@ -28,7 +28,6 @@ from typing import Any
 
 from a2a.client.card_resolver import parse_agent_card
 from a2a.server.request_handlers.response_helpers import agent_card_to_dict
-from a2a.types import AgentCard as A2AAgentCard
 from a2a.types import (
     AgentCapabilities,
     AgentExtension,
@@ -40,6 +39,7 @@ from a2a.types import (
     SecurityRequirement,
     SecurityScheme,
 )
+from a2a.types import AgentCard as A2AAgentCard
 from a2a.utils.errors import InvalidParamsError
 from a2a.utils.proto_utils import validate_proto_required_fields
 from django.conf import settings
@@ -98,11 +98,24 @@ SKILL_CATALOGUE: dict[str, tuple[str, str, list[str], list[str]]] = {
         ['{"booking_ref": "AG-7K3Q9D", "slot_start": "2026-03-01T19:30:00+08:00"}'],
     ),
     "booking.accepted": ("Booking accepted", "A venue agent confirmed a requested booking.", ["booking", "reply"], []),
-    "booking.rejected": ("Booking rejected", "A venue agent declined a request, with a reason.", ["booking", "reply"], []),
-    "booking.counter_offer": (
-        "Booking counter-offer", "A venue agent proposed other slots for a request.", ["booking", "reply"], [],
+    "booking.rejected": (
+        "Booking rejected",
+        "A venue agent declined a request, with a reason.",
+        ["booking", "reply"],
+        [],
     ),
-    "booking.cancelled": ("Booking cancelled", "A booking was cancelled by the venue or the guest.", ["booking", "reply"], []),
+    "booking.counter_offer": (
+        "Booking counter-offer",
+        "A venue agent proposed other slots for a request.",
+        ["booking", "reply"],
+        [],
+    ),
+    "booking.cancelled": (
+        "Booking cancelled",
+        "A booking was cancelled by the venue or the guest.",
+        ["booking", "reply"],
+        [],
+    ),
     "venue.list": (
         "List venues",
         "Venues on the network (restaurants, beach clubs, spas…) with their venue agent ids and card URLs.",
@@ -128,8 +141,11 @@ JSONRPC_SKILL_CATALOGUE: dict[str, tuple[str, str, list[str], list[str]]] = {
         "party_size, idempotency_key (reuse it on retries), contact_name, contact_phone, special_requests. The "
         "venue's agent decides within seconds; the answer carries the booking and its status.",
         ["booking", "reservation"],
-        ['{"skill": "booking.request", "venue": "la-brisa", "date": "2026-03-01", "time": "19:00", '
-         '"party_size": 2, "idempotency_key": "order-42"}', "book La Brisa for 2 tomorrow at 19:00"],
+        [
+            '{"skill": "booking.request", "venue": "la-brisa", "date": "2026-03-01", "time": "19:00", '
+            '"party_size": 2, "idempotency_key": "order-42"}',
+            "book La Brisa for 2 tomorrow at 19:00",
+        ],
     ),
     "booking.status": (
         "Booking status",
@@ -250,8 +266,13 @@ def _skills(skill_ids: list[str], *, jsonrpc: bool = False) -> list[AgentSkill]:
         )
         skills.append(
             AgentSkill(
-                id=skill_id, name=name, description=description, tags=tags, examples=examples,
-                input_modes=MODES, output_modes=MODES,
+                id=skill_id,
+                name=name,
+                description=description,
+                tags=tags,
+                examples=examples,
+                input_modes=MODES,
+                output_modes=MODES,
             )
         )
     return skills
@@ -271,8 +292,8 @@ def _envelope_extension(agent: Agent, *, required: bool = True) -> tuple[AgentEx
         uri=ENVELOPE_EXTENSION_URI,
         description=(
             "Messages to this agent are signed agnt-a2a/1.0 envelopes sent through the gateway."
-            if required else
-            "Messages sent to the gateway interface are signed agnt-a2a/1.0 envelopes (the JSON-RPC interface "
+            if required
+            else "Messages sent to the gateway interface are signed agnt-a2a/1.0 envelopes (the JSON-RPC interface "
             "takes plain A2A messages)."
         ),
         required=required,
@@ -296,8 +317,15 @@ def _policy_extension(venue: Venue, agent: Agent) -> tuple[AgentExtension, dict[
 
 
 def _card(
-    *, agent: Agent, name: str, description: str, extensions: list[tuple[AgentExtension, dict]],
-    documentation_url: str = "", icon_url: str = "", jsonrpc: bool = False, extra_skills: list[str] | None = None,
+    *,
+    agent: Agent,
+    name: str,
+    description: str,
+    extensions: list[tuple[AgentExtension, dict]],
+    documentation_url: str = "",
+    icon_url: str = "",
+    jsonrpc: bool = False,
+    extra_skills: list[str] | None = None,
 ) -> dict[str, Any]:
     interfaces = []
     if jsonrpc:
@@ -307,16 +335,20 @@ def _card(
         )
     interfaces += [
         AgentInterface(
-            url=f"{_gateway_url()}/api/agents/message", protocol_binding=ENVELOPE_BINDING,
-            protocol_version=A2A_PROTOCOL_VERSION, tenant=agent.agent_id,
+            url=f"{_gateway_url()}/api/agents/message",
+            protocol_binding=ENVELOPE_BINDING,
+            protocol_version=A2A_PROTOCOL_VERSION,
+            tenant=agent.agent_id,
         )
     ]
     if agent.endpoint_url:
         # an agent hosted elsewhere also takes envelopes pushed straight to it
         interfaces.append(
             AgentInterface(
-                url=agent.endpoint_url, protocol_binding=ENVELOPE_BINDING,
-                protocol_version=A2A_PROTOCOL_VERSION, tenant=agent.agent_id,
+                url=agent.endpoint_url,
+                protocol_binding=ENVELOPE_BINDING,
+                protocol_version=A2A_PROTOCOL_VERSION,
+                tenant=agent.agent_id,
             )
         )
     card = A2AAgentCard(
@@ -337,7 +369,8 @@ def _card(
         security_schemes={
             "gatewayKey": SecurityScheme(
                 api_key_security_scheme=APIKeySecurityScheme(
-                    location="header", name="X-API-Key",
+                    location="header",
+                    name="X-API-Key",
                     description="Gateway key: the agent's inbox key, or an AGNT API key for external agents.",
                 )
             )
@@ -350,9 +383,12 @@ def _card(
     if jsonrpc:
         # the JSON-RPC endpoint takes the same AGNT API key as a bearer token (or X-API-Key)
         card.security_schemes["apiKeyBearer"].CopyFrom(
-            SecurityScheme(http_auth_security_scheme=HTTPAuthSecurityScheme(
-                scheme="bearer", description="An AGNT API key (agnt_live_…), as Authorization: Bearer.",
-            ))
+            SecurityScheme(
+                http_auth_security_scheme=HTTPAuthSecurityScheme(
+                    scheme="bearer",
+                    description="An AGNT API key (agnt_live_…), as Authorization: Bearer.",
+                )
+            )
         )
         card.security_requirements.append(SecurityRequirement(schemes={"apiKeyBearer": {"list": []}}))
     try:
@@ -502,7 +538,9 @@ def cards_refresh(*, full: bool = False, batch: int = 500) -> dict[str, int]:
     counts["changed"] += int(platform_changed)
     full = full or platform_changed
 
-    for venue in Venue.objects.filter(status__in=PUBLISHED_VENUE_STATUSES, agent__isnull=True).select_related("city")[:batch]:
+    for venue in Venue.objects.filter(status__in=PUBLISHED_VENUE_STATUSES, agent__isnull=True).select_related("city")[
+        :batch
+    ]:
         try:
             venue_agent(venue)
             counts["registered"] += 1

@@ -92,6 +92,9 @@ def consumer_apply_response(*, envelope: A2AEnvelope) -> VenueBooking:
         booking.save(update_fields=["counter_offer_slots", "updated_at"])
     reason = str(payload.get("reason") or "")[:300]
     return booking_transition(
-        booking=booking, to_status=target, actor_kind=ActorKind.VENUE_AGENT, reason=reason,
+        booking=booking,
+        to_status=target,
+        actor_kind=ActorKind.VENUE_AGENT,
+        reason=reason,
         data={"envelope_id": envelope.envelope_id, "from_agent_id": envelope.from_agent_id},
     )

@@ -34,9 +34,9 @@ from django.utils import timezone
 
 from agents import signing
 from agents.models import Agent, AgentStatus, GatewayMessage
-from agents.state import GATEWAY_MESSAGE_TRANSITIONS, GatewayMessageStatus
 from agents.selectors import agent_get_by_inbox_key
 from agents.services import agent_inbox_key_rotate
+from agents.state import GATEWAY_MESSAGE_TRANSITIONS, GatewayMessageStatus
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +200,9 @@ def _push_hosted(message_pk) -> str:
 
     with transaction.atomic():
         # the row lock makes push and drain exclusive: the fallback job skips a message in flight
-        locked = GatewayMessage.objects.select_for_update(skip_locked=True).filter(pk=message_pk, status=M.PENDING).first()
+        locked = (
+            GatewayMessage.objects.select_for_update(skip_locked=True).filter(pk=message_pk, status=M.PENDING).first()
+        )
         if locked is None:
             return "skipped"
         GatewayMessage.objects.filter(pk=locked.pk).update(push_attempts=locked.push_attempts + 1)
@@ -234,7 +236,9 @@ def _push_endpoint(message: GatewayMessage) -> str:
     }
     GatewayMessage.objects.filter(pk=message.pk).update(push_attempts=message.push_attempts + 1)
     try:
-        response = httpx.post(message.recipient.endpoint_url, content=body, headers=headers, timeout=PUSH_TIMEOUT_SECONDS)
+        response = httpx.post(
+            message.recipient.endpoint_url, content=body, headers=headers, timeout=PUSH_TIMEOUT_SECONDS
+        )
     except httpx.HTTPError as exc:
         _record_push_failure(message.pk, f"push failed: {type(exc).__name__}")
         return "retry"
@@ -283,8 +287,9 @@ def gateway_messages_stale(*, older_than: timedelta = timedelta(seconds=30), lim
 def gateway_messages_expire() -> int:
     """Pending messages past their TTL leave the inbox as expired."""
     expired = list(
-        GatewayMessage.objects.select_for_update(skip_locked=True)
-        .filter(status=M.PENDING, expires_at__lte=timezone.now())[:1000]
+        GatewayMessage.objects.select_for_update(skip_locked=True).filter(
+            status=M.PENDING, expires_at__lte=timezone.now()
+        )[:1000]
     )
     for message in expired:
         _mark(message, M.EXPIRED)

@@ -178,8 +178,9 @@ class GatewayClient:
 
     # --- transport -----------------------------------------------------------------------
 
-    def _http(self, method: str, path: str, *, json_body: Any = None, params: dict | None = None,
-              api_key: str | None = None) -> dict[str, Any]:
+    def _http(
+        self, method: str, path: str, *, json_body: Any = None, params: dict | None = None, api_key: str | None = None
+    ) -> dict[str, Any]:
         if not self.base_url:
             raise GatewayUnavailable("CLAWPULSE_GATEWAY is not configured")
         url = self.base_url + path
@@ -204,7 +205,9 @@ class GatewayClient:
         try:
             data = response.json()
         except ValueError as exc:
-            raise GatewayUnavailable(f"the gateway answered {response.status_code} with a body that is not JSON") from exc
+            raise GatewayUnavailable(
+                f"the gateway answered {response.status_code} with a body that is not JSON"
+            ) from exc
         if not isinstance(data, dict):
             raise GatewayUnavailable("the gateway answered with JSON that is not an object")
         return data
@@ -251,17 +254,25 @@ class GatewayClient:
 
             try:
                 message = gateway.gateway_message_accept(
-                    to_agent_id=to, from_agent_id=from_agent_id, payload=payload, priority=priority, sent_with="internal"
+                    to_agent_id=to,
+                    from_agent_id=from_agent_id,
+                    payload=payload,
+                    priority=priority,
+                    sent_with="internal",
                 )
             except gateway.UnknownRecipient as exc:
                 raise GatewayUnknownAgent(str(exc), status=404, code=exc.code) from exc
             except gateway.GatewayRequestError as exc:
                 raise GatewayRejected(str(exc), status=exc.status, code=exc.code) from exc
             except DatabaseError as exc:
-                raise GatewayUnavailable(f"the built-in gateway could not store the message ({type(exc).__name__})") from exc
+                raise GatewayUnavailable(
+                    f"the built-in gateway could not store the message ({type(exc).__name__})"
+                ) from exc
             return SendResult(message_id=str(message.pk), status=message.status)
         data = self._http(
-            "POST", "/api/agents/message", json_body={"to": to, "from": from_agent_id, "payload": payload, "priority": priority}
+            "POST",
+            "/api/agents/message",
+            json_body={"to": to, "from": from_agent_id, "payload": payload, "priority": priority},
         )
         return SendResult(message_id=str(data.get("message_id", "")), status=str(data.get("status", "queued")))
 
@@ -276,8 +287,12 @@ class GatewayClient:
                 raise GatewayUnknownAgent(f"no agent {agent_id!r} on this gateway", status=404, code="unknown_agent")
             return [
                 DrainedMessage(
-                    message_id=str(m.pk), from_agent_id=m.from_agent_id, to_agent_id=agent_id, payload=m.payload,
-                    priority=m.priority, created_at=m.created_at.isoformat(),
+                    message_id=str(m.pk),
+                    from_agent_id=m.from_agent_id,
+                    to_agent_id=agent_id,
+                    payload=m.payload,
+                    priority=m.priority,
+                    created_at=m.created_at.isoformat(),
                 )
                 for m in gateway.gateway_inbox_drain(agent=agent, limit=limit)
             ]

@@ -100,4 +100,11 @@ def gateway_health_probe() -> dict:
     return result
 
 
-__all__ = ["envelope_retry", "envelope_send", "envelope_ttl_sweep", "gateway_health_probe", "gateway_push", "venue_inbox_drain"]
+__all__ = [
+    "envelope_retry",
+    "envelope_send",
+    "envelope_ttl_sweep",
+    "gateway_health_probe",
+    "gateway_push",
+    "venue_inbox_drain",
+]

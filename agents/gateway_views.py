@@ -85,7 +85,9 @@ def message_send(request: HttpRequest) -> JsonResponse:
     if not isinstance(body, dict):
         raise gateway.MessageInvalid("the body must be a JSON object")
     sender = body.get("from")
-    sent_with = gateway.gateway_authenticate(api_key=_api_key(request), agent_id=sender if isinstance(sender, str) else "")
+    sent_with = gateway.gateway_authenticate(
+        api_key=_api_key(request), agent_id=sender if isinstance(sender, str) else ""
+    )
     message = gateway.gateway_message_accept(
         to_agent_id=body.get("to"),
         from_agent_id=sender,
@@ -107,7 +109,9 @@ def queue_drain(request: HttpRequest, agent_id: str) -> JsonResponse:
     gateway.gateway_authenticate(api_key=_api_key(request), agent_id=agent_id)
     raw_limit = request.GET.get("limit", "50")
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= gateway.MAX_DRAIN:
-        raise gateway.GatewayRequestError(f"limit must be an integer from 1 to {gateway.MAX_DRAIN}", code="invalid_limit")
+        raise gateway.GatewayRequestError(
+            f"limit must be an integer from 1 to {gateway.MAX_DRAIN}", code="invalid_limit"
+        )
     messages = gateway.gateway_inbox_drain(agent=agent, limit=int(raw_limit))
     return JsonResponse({"ok": True, "agent_id": agent_id, "messages": [gateway.message_as_wire(m) for m in messages]})
 

@@ -102,7 +102,9 @@ def _record_refusal(envelope: dict, reason: str, detail: str) -> A2AEnvelope | N
             ttl_ms=0,
         )
         if created:
-            envelope_transition(envelope=row, to_status=S.REJECTED, error=f"{reason}: {detail}", data={"reason": reason})
+            envelope_transition(
+                envelope=row, to_status=S.REJECTED, error=f"{reason}: {detail}", data={"reason": reason}
+            )
     return row
 
 
@@ -188,8 +190,12 @@ def _accept_and_handle(envelope: dict, handlers: Mapping[str, Handler] | None) -
     row = _accept(envelope)
     handler = _handler_for(row.intent, handlers)
     if handler is None:
-        envelope_transition(envelope=row, to_status=S.REJECTED, error=f"no handler for intent {row.intent}",
-                            data={"reason": "unknown_intent"})
+        envelope_transition(
+            envelope=row,
+            to_status=S.REJECTED,
+            error=f"no handler for intent {row.intent}",
+            data={"reason": "unknown_intent"},
+        )
         return row
     try:
         with transaction.atomic():
@@ -204,16 +210,18 @@ def _accept_and_handle(envelope: dict, handlers: Mapping[str, Handler] | None) -
         logger.exception("handler for %s failed on envelope %s", row.intent, row.envelope_id)
         row.refresh_from_db(fields=["status"])
         if row.status == S.DELIVERED:
-            envelope_transition(envelope=row, to_status=S.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
-                                data={"reason": "handler_error"})
+            envelope_transition(
+                envelope=row,
+                to_status=S.FAILED,
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+                data={"reason": "handler_error"},
+            )
         return row
     row.refresh_from_db(fields=["status"])
     # a handler may settle the envelope itself (say, reject it with a reason); don't overwrite that
     if row.status == S.DELIVERED:
         envelope_transition(envelope=row, to_status=S.PROCESSED)
     return row
-
-
 
 
 def _agents_to_drain() -> list[str]:
@@ -226,7 +234,8 @@ def _agents_to_drain() -> list[str]:
     hosted = Agent.objects.filter(endpoint_url="", status=AgentStatus.ACTIVE)
     ids = set(hosted.filter(kind__in=[AgentKind.VENUE, AgentKind.PLATFORM]).values_list("agent_id", flat=True))
     waiting = A2AEnvelope.objects.filter(
-        direction=EnvelopeDirection.OUTBOUND, status__in=[S.SENT, S.DELIVERED, S.PROCESSED],
+        direction=EnvelopeDirection.OUTBOUND,
+        status__in=[S.SENT, S.DELIVERED, S.PROCESSED],
         created_at__gte=timezone.now() - timedelta(hours=1),
     ).values_list("from_agent_id", flat=True)
     ids |= set(hosted.filter(kind=AgentKind.CONSUMER, agent_id__in=waiting).values_list("agent_id", flat=True))

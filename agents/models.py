@@ -94,7 +94,9 @@ class Agent(TimestampedModel):
     policies = models.JSONField(default=dict, blank=True, help_text="Rules the agent applies (auto-accept, limits…).")
     skills = ArrayField(models.CharField(max_length=60), default=list, blank=True, help_text="Intents it handles.")
     status = models.CharField(max_length=10, choices=AgentStatus.choices, default=AgentStatus.ACTIVE)
-    endpoint_url = models.URLField(max_length=500, blank=True, help_text="Push endpoint, when not the built-in gateway.")
+    endpoint_url = models.URLField(
+        max_length=500, blank=True, help_text="Push endpoint, when not the built-in gateway."
+    )
     inbox_key_hash = models.CharField(
         max_length=64, blank=True, help_text="SHA-256 of the key this agent uses to drain its built-in gateway inbox."
     )
@@ -182,7 +184,11 @@ class A2AEnvelope(TimestampedModel):
         "bookings.VenueBooking", null=True, blank=True, on_delete=models.SET_NULL, related_name="envelopes"
     )
     api_key = models.ForeignKey(
-        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="envelopes",
+        ApiKey,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="envelopes",
         help_text="The external developer key that originated it, if any.",
     )
     correlation_id = models.CharField(
@@ -268,7 +274,9 @@ class WebhookSubscription(TimestampedModel):
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="webhook_subscriptions")
     url = models.URLField(max_length=500)
     events = ArrayField(
-        models.CharField(max_length=40, choices=WebhookEventType.choices), default=list, blank=True,
+        models.CharField(max_length=40, choices=WebhookEventType.choices),
+        default=list,
+        blank=True,
         help_text="Comma-separated event types; empty means all.",
     )
     secret_ciphertext = models.TextField(editable=False)
@@ -317,7 +325,9 @@ class WebhookDelivery(BaseModel):
     event_type = models.CharField(max_length=40)
     payload = models.JSONField(default=dict)
     attempt = models.PositiveSmallIntegerField(default=1)
-    status = models.CharField(max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING
+    )
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.TextField(blank=True, help_text="First 2 000 characters.")
     error = models.TextField(blank=True)
@@ -329,7 +339,9 @@ class WebhookDelivery(BaseModel):
         verbose_name_plural = "webhook deliveries"
         constraints = [
             choices_check("status", WebhookDeliveryStatus, name="webhook_delivery_status_valid"),
-            models.UniqueConstraint(fields=["subscription", "event_id", "attempt"], name="webhook_delivery_attempt_unique"),
+            models.UniqueConstraint(
+                fields=["subscription", "event_id", "attempt"], name="webhook_delivery_attempt_unique"
+            ),
             models.CheckConstraint(condition=models.Q(attempt__gte=1), name="webhook_delivery_attempt_positive"),
         ]
         indexes = [
@@ -388,7 +400,11 @@ class CardResponse(BaseModel):
     card_id = models.CharField(max_length=64, db_index=True)
     card_kind = models.CharField(max_length=16, choices=CardKind.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="card_responses",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="card_responses",
         help_text="Empty when the responder is not an AGNT user.",
     )
     responder_handle = models.CharField(max_length=120, blank=True)
@@ -423,7 +439,9 @@ class GatewayMessage(BaseModel):
 
     recipient = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="gateway_messages")
     from_agent_id = models.CharField(max_length=200)
-    envelope_id = models.CharField(max_length=64, blank=True, db_index=True, help_text="From the payload, when it is an envelope.")
+    envelope_id = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="From the payload, when it is an envelope."
+    )
     payload = models.JSONField(default=dict)
     priority = models.PositiveSmallIntegerField(default=5, help_text="0 (highest) to 9 (lowest).")
     status = models.CharField(max_length=10, choices=GatewayMessageStatus.choices, default=GatewayMessageStatus.PENDING)

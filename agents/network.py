@@ -101,8 +101,21 @@ def venue_card_url(venue: Venue) -> str:
 
 # What venue_summary (and the open_at check) reads: search pages load only these columns.
 VENUE_SUMMARY_COLUMNS = (
-    "slug", "name", "category", "area", "price_level", "rating_average", "rating_count", "cuisines", "tags",
-    "min_party_size", "max_party_size", "opening_hours", "city__slug", "city__name", "city__timezone",
+    "slug",
+    "name",
+    "category",
+    "area",
+    "price_level",
+    "rating_average",
+    "rating_count",
+    "cuisines",
+    "tags",
+    "min_party_size",
+    "max_party_size",
+    "opening_hours",
+    "city__slug",
+    "city__name",
+    "city__timezone",
 )
 
 
@@ -134,7 +147,8 @@ def venue_detail(venue: Venue) -> dict[str, Any]:
         "address": venue.address or None,
         "location": (
             {"lat": float(venue.latitude), "lng": float(venue.longitude)}
-            if venue.latitude is not None and venue.longitude is not None else None
+            if venue.latitude is not None and venue.longitude is not None
+            else None
         ),
         "average_spend": _money(venue.average_spend),
         "currency": venue.currency,
@@ -232,8 +246,13 @@ def venue_list(
     if party_size is not None and not 1 <= party_size <= 200:
         raise InvalidRequest("party_size must be between 1 and 200", field="party_size")
     filters = {
-        "query": query or "", "city": city or None, "area": area or None, "category": category or None,
-        "tags": sorted(t for t in tags if t), "price_level_max": price_level_max, "party_size": party_size,
+        "query": query or "",
+        "city": city or None,
+        "area": area or None,
+        "category": category or None,
+        "tags": sorted(t for t in tags if t),
+        "price_level_max": price_level_max,
+        "party_size": party_size,
         "open_at": open_at.isoformat() if open_at else None,
     }
     digest = _filters_digest(filters)
@@ -242,8 +261,13 @@ def venue_list(
 
     try:
         qs = venue_search_queryset(
-            query=query, city=city, area=area, category=category, tags=tags,
-            price_level_max=price_level_max, party_size=party_size,
+            query=query,
+            city=city,
+            area=area,
+            category=category,
+            tags=tags,
+            price_level_max=price_level_max,
+            party_size=party_size,
         )
     except VenueSearchError as exc:  # the only filter it refuses is an unknown category
         raise InvalidRequest(str(exc), field="category") from None
@@ -252,14 +276,14 @@ def venue_list(
     items: list[Venue] = []
     position = offset
     if open_at is None:
-        batch = list(qs[offset:offset + limit + 1])
+        batch = list(qs[offset : offset + limit + 1])
         items, more = batch[:limit], len(batch) > limit
         position = offset + len(items)
     else:
         # open_at needs each venue's timezone: walk candidates until the page is full
         more = False
         while len(items) < limit:
-            batch = list(qs[position:position + 100])
+            batch = list(qs[position : position + 100])
             if not batch:
                 break
             for venue in batch:
@@ -268,7 +292,7 @@ def venue_list(
                     items.append(venue)
                     if len(items) == limit:
                         break
-        more = len(items) == limit and qs[position:position + 1].exists()
+        more = len(items) == limit and qs[position : position + 1].exists()
     return VenuePage(
         items=[venue_summary(v) for v in items],
         next_cursor=_encode_cursor(position, digest) if more else None,
@@ -317,8 +341,7 @@ def booking_public(booking: VenueBooking) -> dict[str, Any]:
         "status_reason": booking.status_reason or None,
         "counter_offer_slots": list(booking.counter_offer_slots or []),
         "deposit": (
-            {"amount": _money(booking.deposit_amount), "currency": booking.currency}
-            if booking.deposit_amount else None
+            {"amount": _money(booking.deposit_amount), "currency": booking.currency} if booking.deposit_amount else None
         ),
         "created_at": booking.created_at.isoformat(),
         "confirmed_at": booking.confirmed_at.isoformat() if booking.confirmed_at else None,
@@ -389,13 +412,15 @@ def booking_create_for_key(
             raise InvalidRequest("Idempotency-Key must be 1–128 characters", field="Idempotency-Key")
         existing = (
             VenueBooking.objects.select_related("venue", "venue__city")
-            .filter(api_key=api_key, idempotency_key=idempotency_key).first()
+            .filter(api_key=api_key, idempotency_key=idempotency_key)
+            .first()
         )
         if existing is not None:
             if not _same_request(existing, venue=venue, slot_start=slot_start, party_size=party_size):
                 raise IdempotencyConflict(
                     f"Idempotency-Key {idempotency_key!r} was used for booking {existing.external_ref} "
-                    "with another venue, time or party size", field="Idempotency-Key",
+                    "with another venue, time or party size",
+                    field="Idempotency-Key",
                 )
             return BookingResult(existing, created=False)
 
@@ -410,14 +435,22 @@ def booking_create_for_key(
     try:
         with transaction.atomic():
             booking = booking_create(
-                venue=venue, user=None, api_key=api_key, idempotency_key=idempotency_key or None,
-                party_size=party_size, slot_start=slot_start, source=source,
-                contact_name=(contact_name or api_key.name)[:120], contact_phone=(contact_phone or "")[:32],
+                venue=venue,
+                user=None,
+                api_key=api_key,
+                idempotency_key=idempotency_key or None,
+                party_size=party_size,
+                slot_start=slot_start,
+                source=source,
+                contact_name=(contact_name or api_key.name)[:120],
+                contact_phone=(contact_phone or "")[:32],
                 special_requests=special_requests or "",
                 actor_kind="api",
             )
             ApiKey.objects.filter(pk=api_key.pk).update(bookings_total=F("bookings_total") + 1)
-            usage_meter(api_key=api_key, intent=intent, request_id=request_id or f"booking:{booking.pk}", booking=booking)
+            usage_meter(
+                api_key=api_key, intent=intent, request_id=request_id or f"booking:{booking.pk}", booking=booking
+            )
             from agents.booking_flow import booking_request_send
 
             booking_request_send(booking=booking)
@@ -438,8 +471,7 @@ def booking_get_for_key(*, api_key: ApiKey, reference: str) -> VenueBooking:
     """One of the key's own bookings by its reference (NotFound for anyone else's)."""
     ref = (reference or "").strip().upper()
     booking = (
-        VenueBooking.objects.select_related("venue", "venue__city")
-        .filter(api_key=api_key, external_ref=ref).first()
+        VenueBooking.objects.select_related("venue", "venue__city").filter(api_key=api_key, external_ref=ref).first()
     )
     if booking is None:
         raise NotFound(f"no booking {ref!r} for this API key", field="reference")
@@ -501,7 +533,8 @@ def booking_cancel_for_key(*, api_key: ApiKey, reference: str, reason: str = "")
             booking_cancel_send(booking=booking, reason=reason)
     except BookingError as exc:
         raise BookingNotCancellable(
-            f"booking {booking.external_ref} is {booking.status} and cannot be cancelled", extra={"status": booking.status}
+            f"booking {booking.external_ref} is {booking.status} and cannot be cancelled",
+            extra={"status": booking.status},
         ) from exc
     return booking
 
@@ -527,7 +560,11 @@ def ask_venue(*, question: str, venue: Venue | None = None, city: str | None = N
     passages = [
         {"venue": p["venue_slug"], "venue_name": p["venue_name"], "text": p["text"], "citation": p["citation"]}
         for p in venue_knowledge_passages(
-            question=question, venue=venue, city=city_obj, limit=max(1, min(limit, 10)), text_chars=1200,
+            question=question,
+            venue=venue,
+            city=city_obj,
+            limit=max(1, min(limit, 10)),
+            text_chars=1200,
         )
     ]
     return {"question": question, "found": bool(passages), "passages": passages}
@@ -610,8 +647,11 @@ def webhook_test_for_key(*, api_key: ApiKey, webhook_id: str):
 
     subscription = webhook_get_for_key(api_key=api_key, webhook_id=webhook_id)
     if not subscription.is_active:
-        raise WebhookDisabled(f"subscription {subscription.pk} is disabled ({subscription.disabled_reason or 'no reason'}); "
-                              "PATCH is_active=true first", field="webhook_id")
+        raise WebhookDisabled(
+            f"subscription {subscription.pk} is disabled ({subscription.disabled_reason or 'no reason'}); "
+            "PATCH is_active=true first",
+            field="webhook_id",
+        )
     return services.webhook_test_send(subscription=subscription)
 
 

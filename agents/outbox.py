@@ -158,8 +158,13 @@ def _mark_queued(envelope: A2AEnvelope, *, error: str, retry_in: timedelta) -> b
         locked.next_attempt_at, locked.last_error = next_attempt_at, error
         locked.save(update_fields=["next_attempt_at", "last_error", "updated_at"])
     elif locked.status in (S.CREATED, S.SENT, S.FAILED):
-        envelope_transition(envelope=locked, to_status=S.QUEUED, error=error, next_attempt_at=next_attempt_at,
-                            data={USER_TOLD: True} if first_time else {})
+        envelope_transition(
+            envelope=locked,
+            to_status=S.QUEUED,
+            error=error,
+            next_attempt_at=next_attempt_at,
+            data={USER_TOLD: True} if first_time else {},
+        )
         told_now = first_time
     else:
         return False  # delivered meanwhile (built-in gateway push): nothing to retry
@@ -246,4 +251,11 @@ def envelope_ttl_sweep(*, limit: int = 500) -> int:
     return expired
 
 
-__all__ = ["envelope_dispatch", "envelope_retry_due", "envelope_send_now", "envelope_ttl_sweep", "envelope_wire", "venue_key_for"]
+__all__ = [
+    "envelope_dispatch",
+    "envelope_retry_due",
+    "envelope_send_now",
+    "envelope_ttl_sweep",
+    "envelope_wire",
+    "venue_key_for",
+]

@@ -11,15 +11,13 @@ import hashlib
 import json
 import random
 import secrets
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from agents import crypto, webhook_client
-from agents.webhook_client import WebhookUrlRejected  # noqa: F401 - part of this module's API
 from agents.models import (
     A2AEnvelope,
     Agent,
@@ -40,6 +38,7 @@ from agents.state import (
     WebhookDeliveryStatus,
     can_transition_envelope,
 )
+from agents.webhook_client import WebhookUrlRejected  # noqa: F401 - part of this module's API
 
 API_KEY_PREFIX = "agnt_live_"
 # visible part of a key: the fixed prefix plus 8 characters of the random token
@@ -118,10 +117,18 @@ def api_key_revoke(*, api_key: ApiKey, reason: str = "") -> ApiKey:
 
 
 VENUE_AGENT_SKILLS = [
-    "booking.request", "booking.cancel", "booking.search", "booking.confirm", "network.ping",
+    "booking.request",
+    "booking.cancel",
+    "booking.search",
+    "booking.confirm",
+    "network.ping",
 ]
 CONSUMER_AGENT_SKILLS = [
-    "booking.accepted", "booking.rejected", "booking.counter_offer", "booking.cancelled", "network.ping",
+    "booking.accepted",
+    "booking.rejected",
+    "booking.counter_offer",
+    "booking.cancelled",
+    "network.ping",
 ]
 
 
@@ -473,8 +480,18 @@ def webhook_subscription_disable(*, subscription: WebhookSubscription, reason: s
 
 
 _SUBSCRIPTION_STATE_FIELDS = (
-    "is_active", "disabled_at", "disabled_reason", "consecutive_failures", "failing_since", "last_success_at",
-    "last_failure_at", "url", "events", "description", "secret_ciphertext", "updated_at",
+    "is_active",
+    "disabled_at",
+    "disabled_reason",
+    "consecutive_failures",
+    "failing_since",
+    "last_success_at",
+    "last_failure_at",
+    "url",
+    "events",
+    "description",
+    "secret_ciphertext",
+    "updated_at",
 )
 
 
@@ -499,14 +516,21 @@ def webhook_subscription_enable(*, subscription: WebhookSubscription) -> Webhook
     locked.consecutive_failures = 0
     locked.failing_since = None
     locked.save(
-        update_fields=["is_active", "disabled_at", "disabled_reason", "consecutive_failures", "failing_since", "updated_at"]
+        update_fields=[
+            "is_active",
+            "disabled_at",
+            "disabled_reason",
+            "consecutive_failures",
+            "failing_since",
+            "updated_at",
+        ]
     )
     return _in_step(subscription, locked)
 
 
 def webhook_event_envelope(*, event_type: str, data: dict, timestamp: datetime | None = None) -> dict:
     """The JSON body every webhook carries: ``{"type", "timestamp", "data"}`` (Standard Webhooks shape)."""
-    moment = (timestamp or timezone.now()).astimezone(dt_timezone.utc)
+    moment = (timestamp or timezone.now()).astimezone(UTC)
     return {"type": event_type, "timestamp": moment.isoformat().replace("+00:00", "Z"), "data": data}
 
 
@@ -634,19 +658,30 @@ def webhook_delivery_attempt(*, delivery: WebhookDelivery) -> WebhookDelivery:
         )
     except webhook_client.WebhookSendError as exc:
         webhook_delivery_schedule_retry(
-            delivery=claimed, error=str(exc)[:500], duration_ms=exc.duration_ms, retry=not is_ping, count_failure=not is_ping
+            delivery=claimed,
+            error=str(exc)[:500],
+            duration_ms=exc.duration_ms,
+            retry=not is_ping,
+            count_failure=not is_ping,
         )
     else:
         if response.ok:
             webhook_delivery_record_success(
-                delivery=claimed, response_status=response.status, response_body=response.body,
+                delivery=claimed,
+                response_status=response.status,
+                response_body=response.body,
                 duration_ms=response.duration_ms,
             )
         else:
             error = "redirects are not followed" if 300 <= response.status < 400 else f"HTTP {response.status}"
             webhook_delivery_schedule_retry(
-                delivery=claimed, response_status=response.status, response_body=response.body, error=error,
-                duration_ms=response.duration_ms, retry=not is_ping, count_failure=not is_ping,
+                delivery=claimed,
+                response_status=response.status,
+                response_body=response.body,
+                error=error,
+                duration_ms=response.duration_ms,
+                retry=not is_ping,
+                count_failure=not is_ping,
             )
     return WebhookDelivery.objects.get(pk=claimed.pk)
 
@@ -708,7 +743,9 @@ def webhook_delivery_schedule_retry(
     """
     delivery = _lock_pending(delivery)
     now = timezone.now()
-    subscription = WebhookSubscription.objects.select_for_update().select_related("api_key").get(pk=delivery.subscription_id)
+    subscription = (
+        WebhookSubscription.objects.select_for_update().select_related("api_key").get(pk=delivery.subscription_id)
+    )
     exhausted = not retry or delivery.attempt >= WEBHOOK_MAX_ATTEMPTS or not subscription.is_active
     disable = False
     if count_failure and subscription.is_active:
@@ -723,7 +760,9 @@ def webhook_delivery_schedule_retry(
     delivery.error = error
     delivery.duration_ms = duration_ms
     delivery.next_attempt_at = None
-    delivery.save(update_fields=["status", "response_status", "response_body", "error", "duration_ms", "next_attempt_at"])
+    delivery.save(
+        update_fields=["status", "response_status", "response_body", "error", "duration_ms", "next_attempt_at"]
+    )
     if disable:
         webhook_subscription_autodisable(subscription=subscription)
         return None
@@ -760,14 +799,15 @@ def webhook_subscription_autodisable(*, subscription: WebhookSubscription) -> We
     if not subscription.is_active:
         return subscription
     since = subscription.failing_since
-    reason = (
-        f"auto-disabled after {subscription.consecutive_failures} consecutive failed attempts"
-        + (f" since {since:%Y-%m-%d %H:%M} UTC" if since else "")
+    reason = f"auto-disabled after {subscription.consecutive_failures} consecutive failed attempts" + (
+        f" since {since:%Y-%m-%d %H:%M} UTC" if since else ""
     )
     subscription = webhook_subscription_disable(subscription=subscription, reason=reason)
     owner = WebhookSubscription.objects.select_related("api_key__owner").get(pk=subscription.pk).api_key.owner
     analytics_event_record(
-        name="webhook.subscription_disabled", user=owner, source="webhooks",
+        name="webhook.subscription_disabled",
+        user=owner,
+        source="webhooks",
         properties={"subscription_id": str(subscription.pk), "url": subscription.url, "reason": reason},
     )
     if owner.email:
@@ -782,7 +822,9 @@ def webhook_subscription_autodisable(*, subscription: WebhookSubscription) -> We
     return subscription
 
 
-def webhook_subscriptions_autodisable_failing(*, now: datetime | None = None, limit: int = 500) -> list[WebhookSubscription]:
+def webhook_subscriptions_autodisable_failing(
+    *, now: datetime | None = None, limit: int = 500
+) -> list[WebhookSubscription]:
     """Disable every active subscription past the auto-disable limits (the periodic sweep).
 
     Failures are checked as they happen, but a subscription whose last retry died before
@@ -792,9 +834,14 @@ def webhook_subscriptions_autodisable_failing(*, now: datetime | None = None, li
 
     now = now or timezone.now()
     cutoff = now - timedelta(hours=settings.WEBHOOK_AUTODISABLE_HOURS)
-    failing = WebhookSubscription.objects.filter(is_active=True).filter(
-        models.Q(failing_since__lte=cutoff) | models.Q(consecutive_failures__gte=settings.WEBHOOK_AUTODISABLE_FAILURES)
-    ).order_by("failing_since")[:limit]
+    failing = (
+        WebhookSubscription.objects.filter(is_active=True)
+        .filter(
+            models.Q(failing_since__lte=cutoff)
+            | models.Q(consecutive_failures__gte=settings.WEBHOOK_AUTODISABLE_FAILURES)
+        )
+        .order_by("failing_since")[:limit]
+    )
     return [webhook_subscription_autodisable(subscription=subscription) for subscription in failing]
 
 
@@ -867,8 +914,8 @@ def booking_webhook_data(*, booking, status: str, previous_status: str, reason: 
             "ref": booking.external_ref,
             "status": status,
             "previous_status": previous_status or None,
-            "slot_start": booking.slot_start.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z"),
-            "slot_end": booking.slot_end.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z"),
+            "slot_start": booking.slot_start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "slot_end": booking.slot_end.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "party_size": booking.party_size,
             "reason": reason or None,
             "counter_offer_slots": list(booking.counter_offer_slots or []) if status == "counter_offered" else [],
@@ -899,7 +946,9 @@ def webhook_booking_status_publish(*, booking_id, from_status: str, to_status: s
     )
     event_id = f"msg_{event.pk.hex}" if event is not None else None
     data = booking_webhook_data(
-        booking=booking, status=to_status, previous_status=from_status,
+        booking=booking,
+        status=to_status,
+        previous_status=from_status,
         reason=(event.reason if event is not None else "") or booking.status_reason,
     )
     return webhook_event_publish(api_key=booking.api_key, event_type=event_type, payload=data, event_id=event_id)

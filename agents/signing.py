@@ -172,7 +172,9 @@ def check_timestamp(timestamp: int, *, now: int | None = None) -> None:
     if timestamp < now - replay_window_seconds():
         raise StaleTimestamp(f"timestamp is {now - timestamp} s old (window {replay_window_seconds()} s)")
     if timestamp > now + future_skew_seconds():
-        raise FutureTimestamp(f"timestamp is {timestamp - now} s in the future (allowed skew {future_skew_seconds()} s)")
+        raise FutureTimestamp(
+            f"timestamp is {timestamp - now} s in the future (allowed skew {future_skew_seconds()} s)"
+        )
 
 
 def _redis():

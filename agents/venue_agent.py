@@ -59,8 +59,19 @@ logger = logging.getLogger(__name__)
 
 # Special requests with these words need a person at the venue to say yes.
 REVIEW_KEYWORDS = (
-    "buyout", "buy-out", "private event", "private room", "exclusive", "wedding", "corporate", "photo shoot",
-    "photoshoot", "film", "live music", "dj", "fireworks",
+    "buyout",
+    "buy-out",
+    "private event",
+    "private room",
+    "exclusive",
+    "wedding",
+    "corporate",
+    "photo shoot",
+    "photoshoot",
+    "film",
+    "live music",
+    "dj",
+    "fireworks",
 )
 DEFAULT_OWNER_DECISION_MINUTES = 120
 # The owner must answer a while before the visit, or the guest cannot plan.
@@ -120,7 +131,9 @@ def venue_policy(*, agent: Agent | None) -> VenuePolicy:
         auto_accept=bool(policies.get("auto_accept", True)) and not paused,
         owner_approval_above_party_size=above,
         flag_special_requests=bool(policies.get("flag_special_requests", True)),
-        owner_decision_minutes=max(5, _int_or_none(policies.get("owner_decision_minutes")) or DEFAULT_OWNER_DECISION_MINUTES),
+        owner_decision_minutes=max(
+            5, _int_or_none(policies.get("owner_decision_minutes")) or DEFAULT_OWNER_DECISION_MINUTES
+        ),
     )
 
 
@@ -139,15 +152,18 @@ def _hold(booking: VenueBooking) -> dict:
     return {"holding_statuses": DECISION_HOLDING_STATUSES, "exclude_booking_id": booking.pk}
 
 
-def _alternatives(*, venue: Venue, booking: VenueBooking, now: datetime, count: int, from_next_day: bool = False) -> list[datetime]:
+def _alternatives(
+    *, venue: Venue, booking: VenueBooking, now: datetime, count: int, from_next_day: bool = False
+) -> list[datetime]:
     """Free slots to propose instead: the nearest on the requested day, else the first
     day of the next week that has any, nearest to the requested time of day."""
     hold = _hold(booking)
     tz = venue_timezone(venue)
     local = booking.slot_start.astimezone(tz)
     if not from_next_day:
-        nearby = nearest_free_slots(venue=venue, start=booking.slot_start, party_size=booking.party_size, count=count,
-                                    now=now, **hold)
+        nearby = nearest_free_slots(
+            venue=venue, start=booking.slot_start, party_size=booking.party_size, count=count, now=now, **hold
+        )
         if nearby:
             return nearby
     for offset in range(1, ALTERNATIVE_SEARCH_DAYS + 1):
@@ -176,7 +192,11 @@ def _owner_review_reason(booking: VenueBooking, policy: VenuePolicy) -> str:
     if booking.user_id is not None and _guest_needs_owner_approval(booking.user):
         return "the guest has missed recent bookings, so the venue approves this one"
     text = (booking.special_requests or "").lower()
-    flagged = [word for word in REVIEW_KEYWORDS if re.search(rf"\b{re.escape(word)}\b", text)] if policy.flag_special_requests else []
+    flagged = (
+        [word for word in REVIEW_KEYWORDS if re.search(rf"\b{re.escape(word)}\b", text)]
+        if policy.flag_special_requests
+        else []
+    )
     if flagged:
         return f"the special request ({flagged[0]}) needs the venue's approval"
     return ""
@@ -190,7 +210,11 @@ def booking_decide(*, booking: VenueBooking, venue: Venue, policy: VenuePolicy, 
     count = policy.alternatives
 
     def reject(code: str, *, alternatives: bool = True, next_day: bool = False) -> Decision:
-        slots = _alternatives(venue=venue, booking=booking, now=now, count=count, from_next_day=next_day) if alternatives else []
+        slots = (
+            _alternatives(venue=venue, booking=booking, now=now, count=count, from_next_day=next_day)
+            if alternatives
+            else []
+        )
         return Decision(Outcome.REJECT, code, describe(code, venue), slots)
 
     if party < venue.min_party_size:
@@ -203,7 +227,8 @@ def booking_decide(*, booking: VenueBooking, venue: Venue, policy: VenuePolicy, 
         return reject(Unavailable.OUTSIDE_WINDOW, alternatives=False)
     if booking.slot_start < now + timedelta(minutes=venue.booking_lead_minutes):
         return Decision(
-            Outcome.REJECT, Unavailable.LEAD_TIME,
+            Outcome.REJECT,
+            Unavailable.LEAD_TIME,
             f"{venue.name} needs bookings at least {venue.booking_lead_minutes} minutes ahead",
             _alternatives(venue=venue, booking=booking, now=now, count=count),
         )
@@ -217,12 +242,15 @@ def booking_decide(*, booking: VenueBooking, venue: Venue, policy: VenuePolicy, 
         return Decision(Outcome.ACCEPT)
 
     day = free_slots(venue=venue, day=local.date(), party_size=party, now=now, **_hold(booking))
-    nearby = nearest_free_slots(venue=venue, start=booking.slot_start, party_size=party, count=count, now=now,
-                                **_hold(booking))
+    nearby = nearest_free_slots(
+        venue=venue, start=booking.slot_start, party_size=party, count=count, now=now, **_hold(booking)
+    )
     if nearby:
         return Decision(
-            Outcome.COUNTER_OFFER, Unavailable.FULLY_BOOKED,
-            f"{venue.name} can't take {party} at {local:%H:%M} on {local:%a %d %b}", nearby,
+            Outcome.COUNTER_OFFER,
+            Unavailable.FULLY_BOOKED,
+            f"{venue.name} can't take {party} at {local:%H:%M} on {local:%a %d %b}",
+            nearby,
         )
     code = Unavailable.CLOSED if day.reason == Unavailable.CLOSED else Unavailable.FULLY_BOOKED
     return reject(code, next_day=True)
@@ -254,11 +282,15 @@ def _venue_agent(venue: Venue) -> Agent:
 
 
 def _owner_deadline(booking: VenueBooking, policy: VenuePolicy, now: datetime) -> datetime:
-    deadline = min(now + timedelta(minutes=policy.owner_decision_minutes), booking.slot_start - OWNER_DEADLINE_BEFORE_SLOT)
+    deadline = min(
+        now + timedelta(minutes=policy.owner_decision_minutes), booking.slot_start - OWNER_DEADLINE_BEFORE_SLOT
+    )
     return max(deadline, now + MIN_OWNER_DECISION_TIME)
 
 
-def _reply(*, booking: VenueBooking, intent: str, payload: dict, to_agent_id: str = "", correlation_id: str = "") -> A2AEnvelope:
+def _reply(
+    *, booking: VenueBooking, intent: str, payload: dict, to_agent_id: str = "", correlation_id: str = ""
+) -> A2AEnvelope:
     """Answer the booking's consumer agent through the gateway (sent once we commit)."""
     from agents.booking_flow import booking_consumer_agent_id, booking_request_envelope
     from agents.outbox import envelope_dispatch
@@ -277,19 +309,34 @@ def _reply(*, booking: VenueBooking, intent: str, payload: dict, to_agent_id: st
     )
 
 
-def _answer(booking: VenueBooking, decision: Decision, *, to_agent_id: str = "", correlation_id: str = "") -> A2AEnvelope | None:
+def _answer(
+    booking: VenueBooking, decision: Decision, *, to_agent_id: str = "", correlation_id: str = ""
+) -> A2AEnvelope | None:
     slots = [slot.isoformat() for slot in decision.slots]
     if decision.outcome == Outcome.ACCEPT:
-        return _reply(booking=booking, intent=EnvelopeIntent.BOOKING_ACCEPTED, to_agent_id=to_agent_id,
-                      correlation_id=correlation_id,
-                      payload={"slot_start": booking.slot_start.isoformat(), "party_size": booking.party_size})
+        return _reply(
+            booking=booking,
+            intent=EnvelopeIntent.BOOKING_ACCEPTED,
+            to_agent_id=to_agent_id,
+            correlation_id=correlation_id,
+            payload={"slot_start": booking.slot_start.isoformat(), "party_size": booking.party_size},
+        )
     if decision.outcome == Outcome.REJECT:
-        return _reply(booking=booking, intent=EnvelopeIntent.BOOKING_REJECTED, to_agent_id=to_agent_id,
-                      correlation_id=correlation_id,
-                      payload={"reason": decision.reason, "reason_code": decision.reason_code, "alternatives": slots})
+        return _reply(
+            booking=booking,
+            intent=EnvelopeIntent.BOOKING_REJECTED,
+            to_agent_id=to_agent_id,
+            correlation_id=correlation_id,
+            payload={"reason": decision.reason, "reason_code": decision.reason_code, "alternatives": slots},
+        )
     if decision.outcome == Outcome.COUNTER_OFFER:
-        return _reply(booking=booking, intent=EnvelopeIntent.BOOKING_COUNTER_OFFER, to_agent_id=to_agent_id,
-                      correlation_id=correlation_id, payload={"reason": decision.reason, "slots": slots})
+        return _reply(
+            booking=booking,
+            intent=EnvelopeIntent.BOOKING_COUNTER_OFFER,
+            to_agent_id=to_agent_id,
+            correlation_id=correlation_id,
+            payload={"reason": decision.reason, "slots": slots},
+        )
     # pending owner: the protocol has no "wait" intent; the answer follows the owner's decision
     return None
 
@@ -301,21 +348,30 @@ def _apply(booking: VenueBooking, venue: Venue, decision: Decision, policy: Venu
     elif decision.outcome == Outcome.REJECT:
         _set_offered_slots(booking, decision.slots)
         booking_transition(
-            booking=booking, to_status=BookingStatus.REJECTED, actor_kind=ActorKind.VENUE_AGENT,
-            reason=_reason_with_alternatives(decision.reason, decision.slots, venue), data=data,
+            booking=booking,
+            to_status=BookingStatus.REJECTED,
+            actor_kind=ActorKind.VENUE_AGENT,
+            reason=_reason_with_alternatives(decision.reason, decision.slots, venue),
+            data=data,
         )
     elif decision.outcome == Outcome.COUNTER_OFFER:
         _set_offered_slots(booking, decision.slots)
         booking_transition(
-            booking=booking, to_status=BookingStatus.COUNTER_OFFERED, actor_kind=ActorKind.VENUE_AGENT,
-            reason=decision.reason, data=data,
+            booking=booking,
+            to_status=BookingStatus.COUNTER_OFFERED,
+            actor_kind=ActorKind.VENUE_AGENT,
+            reason=decision.reason,
+            data=data,
         )
     elif decision.outcome == Outcome.PENDING_OWNER:
         booking.owner_decision_deadline = _owner_deadline(booking, policy, now)
         booking.save(update_fields=["owner_decision_deadline", "updated_at"])
         booking_transition(
-            booking=booking, to_status=BookingStatus.PENDING_OWNER, actor_kind=ActorKind.VENUE_AGENT,
-            reason=decision.reason, data={**data, "deadline": booking.owner_decision_deadline.isoformat()},
+            booking=booking,
+            to_status=BookingStatus.PENDING_OWNER,
+            actor_kind=ActorKind.VENUE_AGENT,
+            reason=decision.reason,
+            data={**data, "deadline": booking.owner_decision_deadline.isoformat()},
         )
         booking_id = str(booking.pk)
 
@@ -406,7 +462,11 @@ def _booking_from_payload(envelope: A2AEnvelope, venue: Venue) -> VenueBooking:
     end = _parse_datetime(payload["slot_end"], "slot_end") if payload.get("slot_end") else None
     try:
         booking = booking_create(
-            venue=venue, party_size=party_size, slot_start=start, slot_end=end, source=BookingSource.A2A,
+            venue=venue,
+            party_size=party_size,
+            slot_start=start,
+            slot_end=end,
+            source=BookingSource.A2A,
             contact_name=str(payload.get("contact_name") or "")[:120],
             contact_phone=str(payload.get("contact_phone") or "")[:32],
             special_requests=str(payload.get("special_requests") or "")[:2000],
@@ -454,8 +514,13 @@ def venue_agent_handle_cancel(*, envelope: A2AEnvelope) -> VenueBooking:
         except BookingTransitionError as exc:
             raise EnvelopeRejected(str(exc)) from None
     booking.refresh_from_db()
-    _reply(booking=booking, intent=EnvelopeIntent.BOOKING_CANCELLED, to_agent_id=envelope.from_agent_id,
-           correlation_id=envelope.envelope_id, payload={"reason": booking.status_reason})
+    _reply(
+        booking=booking,
+        intent=EnvelopeIntent.BOOKING_CANCELLED,
+        to_agent_id=envelope.from_agent_id,
+        correlation_id=envelope.envelope_id,
+        payload={"reason": booking.status_reason},
+    )
     return booking
 
 
@@ -474,7 +539,9 @@ def _awaiting_owner(booking: VenueBooking) -> None:
 
 
 @transaction.atomic
-def owner_approve(*, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.OWNER, now: datetime | None = None) -> VenueBooking:
+def owner_approve(
+    *, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.OWNER, now: datetime | None = None
+) -> VenueBooking:
     """The owner says yes: confirm (if the diary still has the room) and tell the guest's agent."""
     now = now or timezone.now()
     booking, venue = _lock(booking)
@@ -484,35 +551,54 @@ def owner_approve(*, booking: VenueBooking, actor=None, actor_kind: str = ActorK
     # The pending booking held its slot, so this only fails if the diary changed by hand.
     # Lead time and window are judged as of the request (the guest asked in time; the
     # owner's answer may come later), capacity and pacing as of now.
-    if not slot_is_free(venue=venue, start=booking.slot_start, party_size=booking.party_size,
-                        now=min(now, booking.created_at), **_hold(booking)).slots:
+    if not slot_is_free(
+        venue=venue,
+        start=booking.slot_start,
+        party_size=booking.party_size,
+        now=min(now, booking.created_at),
+        **_hold(booking),
+    ).slots:
         raise OwnerDecisionError(f"booking {booking.external_ref}: the slot is no longer free, decline it instead")
     booking_confirm(booking=booking, actor=actor, actor_kind=actor_kind, reason="approved by the venue")
     _answer(booking, Decision(Outcome.ACCEPT))
     return booking
 
 
-def _decline(booking: VenueBooking, venue: Venue, *, reason: str, actor, actor_kind: str, now: datetime) -> VenueBooking:
+def _decline(
+    booking: VenueBooking, venue: Venue, *, reason: str, actor, actor_kind: str, now: datetime
+) -> VenueBooking:
     policy = venue_policy(agent=_venue_agent(venue))
     slots = _alternatives(venue=venue, booking=booking, now=now, count=policy.alternatives)
     decision = Decision(Outcome.REJECT, "owner_declined", reason, slots)
     _set_offered_slots(booking, slots)
-    booking_reject(booking=booking, actor=actor, actor_kind=actor_kind,
-                   reason=_reason_with_alternatives(reason, slots, venue))
+    booking_reject(
+        booking=booking, actor=actor, actor_kind=actor_kind, reason=_reason_with_alternatives(reason, slots, venue)
+    )
     _answer(booking, decision)
     return booking
 
 
 @transaction.atomic
 def owner_decline(
-    *, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.OWNER, reason: str = "", now: datetime | None = None
+    *,
+    booking: VenueBooking,
+    actor=None,
+    actor_kind: str = ActorKind.OWNER,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> VenueBooking:
     """The owner says no: reject with alternatives from the diary and tell the guest's agent."""
     now = now or timezone.now()
     booking, venue = _lock(booking)
     _awaiting_owner(booking)
-    return _decline(booking, venue, reason=reason or f"{venue.name} can't take this booking", actor=actor,
-                    actor_kind=actor_kind, now=now)
+    return _decline(
+        booking,
+        venue,
+        reason=reason or f"{venue.name} can't take this booking",
+        actor=actor,
+        actor_kind=actor_kind,
+        now=now,
+    )
 
 
 @transaction.atomic
@@ -530,8 +616,12 @@ def owner_decision_lapse(*, booking_id, now: datetime | None = None) -> VenueBoo
     if booking.status != BookingStatus.PENDING_OWNER or deadline is None or deadline > now:
         return None
     return _decline(
-        booking, venue, reason=f"{venue.name} couldn't confirm your request in time", actor=None,
-        actor_kind=ActorKind.VENUE_AGENT, now=now,
+        booking,
+        venue,
+        reason=f"{venue.name} couldn't confirm your request in time",
+        actor=None,
+        actor_kind=ActorKind.VENUE_AGENT,
+        now=now,
     )
 
 
@@ -551,14 +641,18 @@ def booking_request_lapse(*, booking_id, envelope_id: str = "", now: datetime | 
     slots = _alternatives(venue=venue, booking=booking, now=now, count=3) if booking.slot_start > now else []
     _set_offered_slots(booking, slots)
     return booking_transition(
-        booking=booking, to_status=BookingStatus.EXPIRED, actor_kind=ActorKind.SYSTEM,
+        booking=booking,
+        to_status=BookingStatus.EXPIRED,
+        actor_kind=ActorKind.SYSTEM,
         reason=_reason_with_alternatives(f"{venue.name}'s booking agent did not answer in time", slots, venue),
         data={"envelope_id": envelope_id, "slots": [slot.isoformat() for slot in slots]},
     )
 
 
 @transaction.atomic
-def venue_booking_cancel(*, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.OWNER, reason: str = "") -> VenueBooking:
+def venue_booking_cancel(
+    *, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.OWNER, reason: str = ""
+) -> VenueBooking:
     """The venue (owner or staff) cancels a booking and tells the guest's agent, if one asked for it."""
     from agents.booking_flow import booking_request_envelope
 
@@ -622,7 +716,9 @@ def owner_notify_pending(*, booking_id) -> int:
         return 0
     text = owner_review_text(booking)
     told = 0
-    clients = VenueClient.objects.filter(venue_id=booking.venue_id, is_active=True, notify_on_booking=True).select_related("user")
+    clients = VenueClient.objects.filter(
+        venue_id=booking.venue_id, is_active=True, notify_on_booking=True
+    ).select_related("user")
     for client in clients:
         owner = client.user
         marker = f"owner:{booking.pk}:{owner.pk}:pending_owner"
@@ -630,8 +726,13 @@ def owner_notify_pending(*, booking_id) -> int:
         if channel is not None:
             if Interaction.objects.filter(booking=booking, payload__notification=marker).exists():
                 continue
-            reply_send(channel=channel, text=text, booking=booking, source=InteractionSource.VENUE_AGENT,
-                       payload={"notification": marker})
+            reply_send(
+                channel=channel,
+                text=text,
+                booking=booking,
+                source=InteractionSource.VENUE_AGENT,
+                payload={"notification": marker},
+            )
             told += 1
         elif owner.email:
             subject = f"Approve booking {booking.external_ref} at {booking.venue.name}?"
@@ -640,5 +741,7 @@ def owner_notify_pending(*, booking_id) -> int:
             )
             told += 1
         else:
-            logger.warning("owner %s of %s has no channel nor e-mail to approve %s", owner.pk, booking.venue_id, booking.pk)
+            logger.warning(
+                "owner %s of %s has no channel nor e-mail to approve %s", owner.pk, booking.venue_id, booking.pk
+            )
     return told

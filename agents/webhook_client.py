@@ -99,7 +99,9 @@ def check_url(url: str, *, resolve: bool = True):
                 parts.hostname, port or _default_port(parts.scheme), allow_private=allow_private_targets()
             )
         except netguard.UnsafeAddress as exc:
-            raise WebhookUrlRejected(f"the URL points at {exc.reason} ({exc.address}); webhooks go to public hosts only") from exc
+            raise WebhookUrlRejected(
+                f"the URL points at {exc.reason} ({exc.address}); webhooks go to public hosts only"
+            ) from exc
         except netguard.UnresolvableHost:
             pass  # checked again at every send
     return parts
@@ -153,13 +155,17 @@ def post_signed(*, url: str, secret: str, message_id: str, payload: dict, timest
         **signature_headers(secret=secret, message_id=message_id, timestamp=timestamp, body=body),
     }
     ip_host = f"[{address}]" if ":" in address else address
-    pinned = urlunsplit((parts.scheme, ip_host + (f":{parts.port}" if parts.port else ""), parts.path or "/", parts.query, ""))
+    pinned = urlunsplit(
+        (parts.scheme, ip_host + (f":{parts.port}" if parts.port else ""), parts.path or "/", parts.query, "")
+    )
     # httpcore checks the certificate against sni_hostname: https stays verified for the real name
     extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     try:
         with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False) as client:
-            with client.stream("POST", pinned, content=body.encode("utf-8"), headers=headers, extensions=extensions) as response:
+            with client.stream(
+                "POST", pinned, content=body.encode("utf-8"), headers=headers, extensions=extensions
+            ) as response:
                 excerpt = bytearray()
                 for piece in response.iter_bytes():
                     excerpt.extend(piece)
@@ -168,7 +174,9 @@ def post_signed(*, url: str, secret: str, message_id: str, payload: dict, timest
                 text = bytes(excerpt[:RESPONSE_EXCERPT_BYTES]).decode("utf-8", errors="replace")
                 return WebhookResponse(status=response.status_code, body=text, duration_ms=elapsed())
     except httpx.TimeoutException as exc:
-        raise WebhookSendError(f"no answer within {timeout} seconds ({type(exc).__name__})", duration_ms=elapsed()) from exc
+        raise WebhookSendError(
+            f"no answer within {timeout} seconds ({type(exc).__name__})", duration_ms=elapsed()
+        ) from exc
     except httpx.HTTPError as exc:
         raise WebhookSendError(f"could not connect ({type(exc).__name__}: {exc})", duration_ms=elapsed()) from exc
 

@@ -78,18 +78,45 @@ class UserAdmin(BaseUserAdmin, AgntModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
-    list_display = ("username", "display_name", "email", "city", "plan", "credits", "is_business", "is_staff", "date_joined")
+    list_display = (
+        "username",
+        "display_name",
+        "email",
+        "city",
+        "plan",
+        "credits",
+        "is_business",
+        "is_staff",
+        "date_joined",
+    )
     list_filter = ("plan", "is_business", "is_staff", "is_superuser", "is_active", "language", "city", "groups")
     search_fields = ("username", "email", "display_name", "phone", "referral_code", "cp_agent_id")
     list_select_related = ("city",)
     date_hierarchy = "date_joined"
     ordering = ("-date_joined",)
-    readonly_fields = ("credits", "referral_code", "cp_agent_id", "stripe_customer_id", "last_login", "date_joined", "last_seen_at")
+    readonly_fields = (
+        "credits",
+        "referral_code",
+        "cp_agent_id",
+        "stripe_customer_id",
+        "last_login",
+        "date_joined",
+        "last_seen_at",
+    )
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Profile"), {"fields": ("display_name", "email", "phone", "language", "city", "timezone", "marketing_opt_in")}),
-        (_("Account"), {"fields": ("plan", "credits", "referral_code", "stripe_customer_id", "cp_agent_id", "is_business")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"), "classes": ["tab"]}),
+        (
+            _("Profile"),
+            {"fields": ("display_name", "email", "phone", "language", "city", "timezone", "marketing_opt_in")},
+        ),
+        (
+            _("Account"),
+            {"fields": ("plan", "credits", "referral_code", "stripe_customer_id", "cp_agent_id", "is_business")},
+        ),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"), "classes": ["tab"]},
+        ),
         (_("Dates"), {"fields": ("last_login", "date_joined", "last_seen_at")}),
     )
     actions = ("revoke_all_sessions",)
@@ -111,8 +138,11 @@ class UserAdmin(BaseUserAdmin, AgntModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 entry = credit_adjust(
-                    user=user, amount=form.cleaned_data["amount"], kind="adjustment",
-                    reason=form.cleaned_data["reason"], created_by=request.user,
+                    user=user,
+                    amount=form.cleaned_data["amount"],
+                    kind="adjustment",
+                    reason=form.cleaned_data["reason"],
+                    created_by=request.user,
                 )
             except BillingError as exc:
                 form.add_error("amount", str(exc))
@@ -153,7 +183,17 @@ class SessionAdmin(AgntModelAdmin):
     search_fields = ("user__username", "user__email", "ip_address")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
-    readonly_fields = ("user", "refresh_jti", "user_agent", "ip_address", "created_at", "last_used_at", "expires_at", "revoked_at", "revoked_reason")
+    readonly_fields = (
+        "user",
+        "refresh_jti",
+        "user_agent",
+        "ip_address",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_reason",
+    )
     exclude = ("refresh_jti",)
     actions = ("revoke",)
 

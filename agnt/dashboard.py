@@ -68,7 +68,10 @@ def dashboard_numbers(user) -> dict:
         revenue = CommerceLedger.objects.filter(entry_type__in=FEE_ENTRY_TYPES)
         numbers.update(
             new_users_today=User.objects.filter(date_joined__gte=start, date_joined__lt=end).count(),
-            revenue_today_cents=revenue.filter(occurred_at__gte=start, occurred_at__lt=end).aggregate(s=Sum("amount_cents"))["s"] or 0,
+            revenue_today_cents=revenue.filter(occurred_at__gte=start, occurred_at__lt=end).aggregate(
+                s=Sum("amount_cents")
+            )["s"]
+            or 0,
             failed_sends_today=Interaction.objects.filter(
                 direction="outbound", status="failed", created_at__gte=start, created_at__lt=end
             ).count(),
@@ -86,7 +89,14 @@ def _chart(series: dict, label: str, color: str, scale: float = 1) -> str:
     return json.dumps(
         {
             "labels": series["labels"],
-            "datasets": [{"label": label, "data": [v / scale for v in series["values"]], "backgroundColor": color, "borderColor": color}],
+            "datasets": [
+                {
+                    "label": label,
+                    "data": [v / scale for v in series["values"]],
+                    "backgroundColor": color,
+                    "borderColor": color,
+                }
+            ],
         }
     )
 
@@ -101,21 +111,37 @@ def dashboard_callback(request, context):
             "href": reverse("admin:bookings_venuebooking_changelist"),
         }
     ]
-    charts = [{"title": f"Bookings, last {DAYS} days", "data": _chart(numbers["bookings_series"], "Bookings", "#7c3aed")}]
+    charts = [
+        {"title": f"Bookings, last {DAYS} days", "data": _chart(numbers["bookings_series"], "Bookings", "#7c3aed")}
+    ]
     if numbers["staff"]:
         cards += [
-            {"title": "New users today", "value": numbers["new_users_today"], "footer": "sign-ups since midnight", "href": reverse("admin:agnt_user_changelist")},
-            {"title": "Revenue today", "value": _money(numbers["revenue_today_cents"]), "footer": "fees, subscriptions and usage", "href": reverse("admin:billing_commerceledger_changelist")},
+            {
+                "title": "New users today",
+                "value": numbers["new_users_today"],
+                "footer": "sign-ups since midnight",
+                "href": reverse("admin:agnt_user_changelist"),
+            },
+            {
+                "title": "Revenue today",
+                "value": _money(numbers["revenue_today_cents"]),
+                "footer": "fees, subscriptions and usage",
+                "href": reverse("admin:billing_commerceledger_changelist"),
+            },
             {
                 "title": "Failed sends today",
                 "value": numbers["failed_sends_today"],
                 "footer": "outbound messages that failed",
-                "href": reverse("admin:messaging_interaction_changelist") + "?direction__exact=outbound&status__exact=failed",
+                "href": reverse("admin:messaging_interaction_changelist")
+                + "?direction__exact=outbound&status__exact=failed",
             },
         ]
         charts += [
             {"title": f"New users, last {DAYS} days", "data": _chart(numbers["users_series"], "Users", "#0ea5e9")},
-            {"title": f"Revenue (IDR), last {DAYS} days", "data": _chart(numbers["revenue_series"], "IDR", "#16a34a", scale=100)},
+            {
+                "title": f"Revenue (IDR), last {DAYS} days",
+                "data": _chart(numbers["revenue_series"], "IDR", "#16a34a", scale=100),
+            },
         ]
     context.update(dashboard_cards=cards, dashboard_charts=charts)
     return context

@@ -47,7 +47,9 @@ class TimestampedModel(BaseModel):
         abstract = True
 
 
-def choices_check(field: str, choices: type[models.Choices], *, name: str, allow_null: bool = False) -> models.CheckConstraint:
+def choices_check(
+    field: str, choices: type[models.Choices], *, name: str, allow_null: bool = False
+) -> models.CheckConstraint:
     """A CHECK that the column holds one of ``choices``: the database's copy of the rule."""
     condition = models.Q(**{f"{field}__in": [value for value, _ in choices.choices]})
     if allow_null:

@@ -51,8 +51,11 @@ class DemoSeeder:
             city, created = City.objects.update_or_create(
                 slug=row["slug"],
                 defaults={
-                    "name": row["name"], "latitude": Decimal(row["latitude"]), "longitude": Decimal(row["longitude"]),
-                    "description": row["description"], "launched_on": row["launched_on"],
+                    "name": row["name"],
+                    "latitude": Decimal(row["latitude"]),
+                    "longitude": Decimal(row["longitude"]),
+                    "description": row["description"],
+                    "launched_on": row["launched_on"],
                 },
             )
             self.city[city.slug] = city
@@ -62,7 +65,15 @@ class DemoSeeder:
         from agents.services import agent_register_for_venue
         from venues.models import Venue
 
-        decimal_fields = {"latitude", "longitude", "average_spend", "deposit_amount", "minimum_spend", "referral_fee_pct", "rating_average"}
+        decimal_fields = {
+            "latitude",
+            "longitude",
+            "average_spend",
+            "deposit_amount",
+            "minimum_spend",
+            "referral_fee_pct",
+            "rating_average",
+        }
         self.venue = {}
         for row in demo_data.VENUES:
             fields = {k: v for k, v in row.items() if k not in {"slug", "city"}}
@@ -83,8 +94,10 @@ class DemoSeeder:
             user, created = User.objects.get_or_create(
                 username=row["username"],
                 defaults={
-                    "display_name": row["display_name"], "email": row["email"],
-                    "language": row.get("language", "en"), "city": self.city.get(row.get("city", "")),
+                    "display_name": row["display_name"],
+                    "email": row["email"],
+                    "language": row.get("language", "en"),
+                    "city": self.city.get(row.get("city", "")),
                     "plan": row.get("plan", "free"),
                 },
             )
@@ -107,8 +120,12 @@ class DemoSeeder:
                 if VenueClient.objects.filter(user=user, venue=venue).exists():
                     continue
                 claim = venue_claim_submit(
-                    venue=venue, claimant=user, contact_name=user.display_name, contact_email=user.email,
-                    verification_method="phone_call", role=row.get("role", "owner"),
+                    venue=venue,
+                    claimant=user,
+                    contact_name=user.display_name,
+                    contact_email=user.email,
+                    verification_method="phone_call",
+                    role=row.get("role", "owner"),
                     evidence_text="Verified by calling the number listed on the venue's Google profile.",
                 )
                 venue_claim_approve(claim=claim, reviewer=reviewer, reason="Phone verification passed")
@@ -118,8 +135,12 @@ class DemoSeeder:
         claimant = self.consumers[-1]
         if not VenueClaim.objects.filter(venue=pending_venue, claimant=claimant).exists():
             venue_claim_submit(
-                venue=pending_venue, claimant=claimant, contact_name=claimant.display_name, contact_email=claimant.email,
-                verification_method="document", business_name=pending_venue.name,
+                venue=pending_venue,
+                claimant=claimant,
+                contact_name=claimant.display_name,
+                contact_email=claimant.email,
+                verification_method="document",
+                business_name=pending_venue.name,
                 evidence_text="Uploaded NIB business licence; awaiting review.",
             )
             self.count("claims pending")
@@ -129,9 +150,14 @@ class DemoSeeder:
 
         for user, city_slug in ((self.consumers[0], "canggu"), (self.consumers[1], "ubud")):
             _, created = CityAmbassador.objects.get_or_create(
-                user=user, city=self.city[city_slug],
-                defaults={"status": "active", "referral_code": f"AMB-{city_slug.upper()[:4]}", "commission_pct": Decimal("5.00"),
-                          "started_on": timezone.localdate() - timedelta(days=60)},
+                user=user,
+                city=self.city[city_slug],
+                defaults={
+                    "status": "active",
+                    "referral_code": f"AMB-{city_slug.upper()[:4]}",
+                    "commission_pct": Decimal("5.00"),
+                    "started_on": timezone.localdate() - timedelta(days=60),
+                },
             )
             self.count("ambassadors", created)
 
@@ -141,7 +167,7 @@ class DemoSeeder:
         venues = list(self.venue.values())
         for index, user in enumerate(self.consumers[:4]):
             wishlist = user_list_get_builtin(user=user, kind="wishlist")
-            for venue in venues[index * 3: index * 3 + 3]:
+            for venue in venues[index * 3 : index * 3 + 3]:
                 if not wishlist.items.filter(venue=venue).exists():
                     user_list_add_venue(user_list=wishlist, venue=venue, note="Saw it on Instagram")
                     self.count("list items")
@@ -149,12 +175,30 @@ class DemoSeeder:
     # -- bookings -----------------------------------------------------------------
     BOOKING_PLAN = [
         # (days from today, hour, party, final status)
-        (-12, 19, 2, "completed"), (-11, 13, 4, "completed"), (-10, 20, 2, "no_show"), (-9, 18, 6, "completed"),
-        (-8, 12, 2, "cancelled"), (-7, 19, 3, "completed"), (-6, 20, 2, "completed"), (-5, 17, 8, "rejected"),
-        (-4, 19, 2, "completed"), (-3, 13, 5, "completed"), (-2, 20, 2, "completed"), (-1, 19, 4, "completed"),
-        (0, 19, 2, "confirmed"), (0, 20, 4, "confirmed"), (0, 13, 2, "requested"), (1, 19, 2, "confirmed"),
-        (1, 20, 12, "pending_owner"), (2, 18, 3, "confirmed"), (3, 19, 2, "requested"), (4, 12, 6, "confirmed"),
-        (5, 20, 2, "counter_offered"), (6, 19, 2, "confirmed"), (9, 19, 4, "confirmed"), (13, 18, 2, "requested"),
+        (-12, 19, 2, "completed"),
+        (-11, 13, 4, "completed"),
+        (-10, 20, 2, "no_show"),
+        (-9, 18, 6, "completed"),
+        (-8, 12, 2, "cancelled"),
+        (-7, 19, 3, "completed"),
+        (-6, 20, 2, "completed"),
+        (-5, 17, 8, "rejected"),
+        (-4, 19, 2, "completed"),
+        (-3, 13, 5, "completed"),
+        (-2, 20, 2, "completed"),
+        (-1, 19, 4, "completed"),
+        (0, 19, 2, "confirmed"),
+        (0, 20, 4, "confirmed"),
+        (0, 13, 2, "requested"),
+        (1, 19, 2, "confirmed"),
+        (1, 20, 12, "pending_owner"),
+        (2, 18, 3, "confirmed"),
+        (3, 19, 2, "requested"),
+        (4, 12, 6, "confirmed"),
+        (5, 20, 2, "counter_offered"),
+        (6, 19, 2, "confirmed"),
+        (9, 19, 4, "confirmed"),
+        (13, 18, 2, "requested"),
     ]
 
     def bookings(self) -> None:
@@ -174,8 +218,13 @@ class DemoSeeder:
             user = self.consumers[index % len(self.consumers)]
             party = max(venue.min_party_size, min(party, venue.max_party_size))
             booking = booking_services.booking_create(
-                venue=venue, user=user, party_size=party, slot_start=_aware(day, hour), source=sources[index % len(sources)],
-                contact_name=user.display_name, idempotency_key=key,
+                venue=venue,
+                user=user,
+                party_size=party,
+                slot_start=_aware(day, hour),
+                source=sources[index % len(sources)],
+                contact_name=user.display_name,
+                idempotency_key=key,
                 spend_estimate=(venue.average_spend or Decimal("250000")) * party,
                 special_requests="Window table if possible" if index % 3 == 0 else "",
             )
@@ -194,11 +243,19 @@ class DemoSeeder:
             s.booking_reject(booking=booking, reason="Fully booked for parties of that size")
             return
         if final == "pending_owner":
-            s.booking_transition(booking=booking, to_status="pending_owner", actor_kind="venue_agent", reason="Party above the auto-accept limit")
+            s.booking_transition(
+                booking=booking,
+                to_status="pending_owner",
+                actor_kind="venue_agent",
+                reason="Party above the auto-accept limit",
+            )
             return
         if final == "counter_offered":
             s.booking_transition(
-                booking=booking, to_status="counter_offered", actor_kind="venue_agent", reason="Requested slot is full",
+                booking=booking,
+                to_status="counter_offered",
+                actor_kind="venue_agent",
+                reason="Requested slot is full",
                 data={"alternatives": [(booking.slot_start + timedelta(minutes=90)).isoformat()]},
             )
             return
@@ -217,28 +274,54 @@ class DemoSeeder:
         completed = [b for b in self.bookings_made if b.status == "completed"]
         for index, booking in enumerate(completed[:6]):
             if not BookingRating.objects.filter(booking=booking).exists():
-                s.booking_rate(booking=booking, user=booking.user, score=5 - index % 2, comment=["Sunset was unreal", "Great service, slow kitchen"][index % 2],
-                               food_score=4, service_score=5 - index % 2, would_return=True)
+                s.booking_rate(
+                    booking=booking,
+                    user=booking.user,
+                    score=5 - index % 2,
+                    comment=["Sunset was unreal", "Great service, slow kitchen"][index % 2],
+                    food_score=4,
+                    service_score=5 - index % 2,
+                    would_return=True,
+                )
                 self.count("ratings")
         # Only bookings whose two-hours-before reminder is still ahead: the demo's slots are
         # relative to today, so at some hours of the day the nearest ones have already passed it.
-        upcoming = [b for b in self.bookings_made
-                    if b.status == "confirmed" and b.slot_start - timedelta(hours=2) > timezone.now() + timedelta(minutes=5)]
+        upcoming = [
+            b
+            for b in self.bookings_made
+            if b.status == "confirmed" and b.slot_start - timedelta(hours=2) > timezone.now() + timedelta(minutes=5)
+        ]
         for booking in upcoming[:3]:
             if booking.user and not Reminder.objects.filter(booking=booking).exists():
-                s.reminder_create(user=booking.user, text=f"Your table at {booking.venue.name} is in 2 hours",
-                                  due_at=booking.slot_start - timedelta(hours=2), booking=booking, kind="booking", channel="whatsapp")
+                s.reminder_create(
+                    user=booking.user,
+                    text=f"Your table at {booking.venue.name} is in 2 hours",
+                    due_at=booking.slot_start - timedelta(hours=2),
+                    booking=booking,
+                    kind="booking",
+                    channel="whatsapp",
+                )
                 self.count("reminders")
         self.lifecycle_rows(upcoming, completed)
         user = self.consumers[0]
         if not TransportBooking.objects.filter(quote_id=f"{DEMO_MARK}-quote-1").exists():
             venue = self.venue[demo_data.VENUES[0]["slug"]]
             s.transport_quote_record(
-                user=user, quote_id=f"{DEMO_MARK}-quote-1", quote_expires_at=timezone.now() + timedelta(minutes=5),
-                price_amount=Decimal("48000.00"), currency="IDR", service_type="motorcycle",
+                user=user,
+                quote_id=f"{DEMO_MARK}-quote-1",
+                quote_expires_at=timezone.now() + timedelta(minutes=5),
+                price_amount=Decimal("48000.00"),
+                currency="IDR",
+                service_type="motorcycle",
                 pickup={"address": venue.address, "latitude": str(venue.latitude), "longitude": str(venue.longitude)},
-                dropoff={"address": "Jl. Pantai Berawa No. 12, Canggu", "latitude": "-8.661000", "longitude": "115.139000"},
-                item_description="Forgotten sunglasses", distance_m=3200, venue=venue,
+                dropoff={
+                    "address": "Jl. Pantai Berawa No. 12, Canggu",
+                    "latitude": "-8.661000",
+                    "longitude": "115.139000",
+                },
+                item_description="Forgotten sunglasses",
+                distance_m=3200,
+                venue=venue,
             )
             self.count("courier quotes")
 
@@ -248,18 +331,24 @@ class DemoSeeder:
         from bookings.models import BookingMessage, WaitlistEntry
         from bookings.services import guest_reliability_recompute
 
-        for booking, kind in ((upcoming[0] if upcoming else None, "reminder_day_before"),
-                              (completed[0] if completed else None, "rating_request")):
+        for booking, kind in (
+            (upcoming[0] if upcoming else None, "reminder_day_before"),
+            (completed[0] if completed else None, "rating_request"),
+        ):
             if booking is not None and booking.user is not None:
                 _, created = BookingMessage.objects.get_or_create(
-                    booking=booking, kind=kind, defaults={"user": booking.user, "outcome": "queued", "platform": "telegram"}
+                    booking=booking,
+                    kind=kind,
+                    defaults={"user": booking.user, "outcome": "queued", "platform": "telegram"},
                 )
                 self.count("lifecycle messages", created)
         if upcoming:
             booking = upcoming[0]
             guest = self.consumers[-1]
             _, created = WaitlistEntry.objects.get_or_create(
-                user=guest, venue=booking.venue, slot_start=booking.slot_start,
+                user=guest,
+                venue=booking.venue,
+                slot_start=booking.slot_start,
                 defaults={"party_size": booking.party_size, "flexibility_minutes": 60, "note": "Any table is fine"},
             )
             self.count("waitlist entries", created)
@@ -269,6 +358,7 @@ class DemoSeeder:
     # -- agents, knowledge, messaging ---------------------------------------------
     def agents_and_keys(self, developer: User) -> None:
         from agents import services as a
+        from agents.cards import card_publish
         from agents.models import (
             A2AEnvelope,
             ApiKey,
@@ -276,8 +366,6 @@ class DemoSeeder:
             ProjectMemory,
             WebhookSubscription,
         )
-
-        from agents.cards import card_publish
         from agents.registry import platform_agent
 
         # the real A2A v1.0 cards (agents.cards), the same the well-known endpoints serve
@@ -296,19 +384,30 @@ class DemoSeeder:
             self.count("api keys")
         if not WebhookSubscription.objects.filter(api_key=key).exists():
             subscription, _ = a.webhook_subscription_create(
-                api_key=key, url="https://hooks.agnt.example/bookings", events=["booking.confirmed", "booking.cancelled"],
+                api_key=key,
+                url="https://hooks.agnt.example/bookings",
+                events=["booking.confirmed", "booking.cancelled"],
                 description="Demo developer's booking hook",
             )
-            a.webhook_delivery_enqueue(subscription=subscription, event_type="booking.confirmed", payload={"booking": "demo"})
+            a.webhook_delivery_enqueue(
+                subscription=subscription, event_type="booking.confirmed", payload={"booking": "demo"}
+            )
             self.count("webhook subscriptions")
         for booking in self.bookings_made[:4]:
             envelope_id = f"{DEMO_MARK}-env-{booking.idempotency_key}"
             if A2AEnvelope.objects.filter(envelope_id=envelope_id).exists():
                 continue
             envelope, _ = a.envelope_record(
-                envelope_id=envelope_id, intent="booking.request", direction="outbound",
-                from_agent_id=f"consumer-{booking.user_id}", to_agent_id=booking.venue.cp_agent_id,
-                payload={"booking_ref": booking.external_ref, "party_size": booking.party_size, "slot_start": booking.slot_start.isoformat()},
+                envelope_id=envelope_id,
+                intent="booking.request",
+                direction="outbound",
+                from_agent_id=f"consumer-{booking.user_id}",
+                to_agent_id=booking.venue.cp_agent_id,
+                payload={
+                    "booking_ref": booking.external_ref,
+                    "party_size": booking.party_size,
+                    "slot_start": booking.slot_start.isoformat(),
+                },
             )
             A2AEnvelope.objects.filter(pk=envelope.pk).update(booking=booking)
             for status in ("sent", "delivered", "processed"):
@@ -316,13 +415,25 @@ class DemoSeeder:
             self.count("envelopes")
         self.gateway_ping()
         _, created = ProjectMemory.objects.get_or_create(
-            project="concierge", key="tone",
-            defaults={"value": "Warm, brief, local. Suggest at most three venues at once.", "tags": ["style"], "author": "ops"},
+            project="concierge",
+            key="tone",
+            defaults={
+                "value": "Warm, brief, local. Suggest at most three venues at once.",
+                "tags": ["style"],
+                "author": "ops",
+            },
         )
         self.count("project memories", created)
         _, created = CardResponse.objects.get_or_create(
-            card_id=f"{DEMO_MARK}-card-1", responder_handle="@sari",
-            defaults={"card_kind": "poll", "user": self.consumers[0], "response": {"choice": "Tidehouse"}, "response_text": "Tidehouse!", "channel": "telegram"},
+            card_id=f"{DEMO_MARK}-card-1",
+            responder_handle="@sari",
+            defaults={
+                "card_kind": "poll",
+                "user": self.consumers[0],
+                "response": {"choice": "Tidehouse"},
+                "response_text": "Tidehouse!",
+                "channel": "telegram",
+            },
         )
         self.count("card responses", created)
 
@@ -337,14 +448,21 @@ class DemoSeeder:
         platform = platform_agent()
         if GatewayMessage.objects.filter(recipient=platform, from_agent_id=f"{DEMO_MARK}-probe").exists():
             return
-        envelope = sign_envelope(build_envelope(
-            intent="network.ping", from_agent_id=f"{DEMO_MARK}-probe", to_agent_id=platform.agent_id, payload={"demo": True},
-        ))
+        envelope = sign_envelope(
+            build_envelope(
+                intent="network.ping",
+                from_agent_id=f"{DEMO_MARK}-probe",
+                to_agent_id=platform.agent_id,
+                payload={"demo": True},
+            )
+        )
         gateway_message_accept(to_agent_id=platform.agent_id, from_agent_id=f"{DEMO_MARK}-probe", payload=envelope)
         self.count("gateway messages")
 
     def knowledge(self) -> None:
         from knowledge import services as k
+        from knowledge.ingestion import knowledge_source_ingest
+        from knowledge.maintenance import reembed_stale_chunks
         from knowledge.models import (
             EntityEdge,
             EntityNode,
@@ -353,13 +471,12 @@ class DemoSeeder:
             VenueKnowledgeSource,
         )
 
-        from knowledge.ingestion import knowledge_source_ingest
-        from knowledge.maintenance import reembed_stale_chunks
-
         for venue in self.venue.values():
             source = VenueKnowledgeSource.objects.filter(venue=venue, kind="text", title="Venue notes").first()
             if source is None:
-                source = k.knowledge_source_create(venue=venue, kind="text", title="Venue notes", text=venue.knowledge_text)
+                source = k.knowledge_source_create(
+                    venue=venue, kind="text", title="Venue notes", text=venue.knowledge_text
+                )
                 self.count("knowledge sources")
             if source.status == "queued":
                 # Manual text needs no fetching: ingest now so the demo is searchable at once
@@ -368,17 +485,33 @@ class DemoSeeder:
         embedded = reembed_stale_chunks()["embedded"]
         if embedded:
             self.created["chunks embedded"] = embedded
-        memories = [("allergy", "Allergic to peanuts"), ("area", "Prefers Berawa and Batu Bolong"), ("party_size", "Usually books for 2"), ("budget", "Mid-range, around IDR 300k per person")]
+        memories = [
+            ("allergy", "Allergic to peanuts"),
+            ("area", "Prefers Berawa and Batu Bolong"),
+            ("party_size", "Usually books for 2"),
+            ("budget", "Mid-range, around IDR 300k per person"),
+        ]
         for user in self.consumers[:3]:
             for kind, content in memories:
-                _, created = UserMemory.objects.get_or_create(user=user, kind=kind, content=content, defaults={"importance": 0.8, "confidence": 0.9})
+                _, created = UserMemory.objects.get_or_create(
+                    user=user, kind=kind, content=content, defaults={"importance": 0.8, "confidence": 0.9}
+                )
                 self.count("memories", created)
         self._graph(EntityNode, EntityEdge)
         user = self.consumers[0]
         _, created = FoodDiary.objects.get_or_create(
-            user=user, description="Nasi campur with tempeh and sambal matah",
-            defaults={"meal_type": "lunch", "eaten_at": _aware(-1, 13), "calories": 640, "protein_g": Decimal("24.0"),
-                      "carbs_g": Decimal("82.0"), "fat_g": Decimal("21.0"), "confidence": 0.7, "items": [{"name": "nasi campur", "calories": 640}]},
+            user=user,
+            description="Nasi campur with tempeh and sambal matah",
+            defaults={
+                "meal_type": "lunch",
+                "eaten_at": _aware(-1, 13),
+                "calories": 640,
+                "protein_g": Decimal("24.0"),
+                "carbs_g": Decimal("82.0"),
+                "fat_g": Decimal("21.0"),
+                "confidence": 0.7,
+                "items": [{"name": "nasi campur", "calories": 640}],
+            },
         )
         self.count("food diary", created)
 
@@ -409,30 +542,49 @@ class DemoSeeder:
         platforms = ["telegram", "whatsapp", "instagram"]
         for index, user in enumerate(self.consumers):
             platform = platforms[index % 3]
-            channel, _ = m.user_channel_bind(platform=platform, external_id=f"{DEMO_MARK}-{platform}-{index}", user=user,
-                                             username=user.username, display_name=user.display_name)
+            channel, _ = m.user_channel_bind(
+                platform=platform,
+                external_id=f"{DEMO_MARK}-{platform}-{index}",
+                user=user,
+                username=user.username,
+                display_name=user.display_name,
+            )
             inbound, created = m.interaction_record_inbound(
-                platform=platform, provider_message_id=f"{DEMO_MARK}-in-{index}", text="Any sunset dinner spots for two tonight?",
-                channel=channel, user=user,
+                platform=platform,
+                provider_message_id=f"{DEMO_MARK}-in-{index}",
+                text="Any sunset dinner spots for two tonight?",
+                channel=channel,
+                user=user,
             )
             if not created:
                 continue
             self.count("interactions")
             reply = m.interaction_record_outbound(
-                platform=platform, text="Three picks with sunset views near you: Tidehouse, Lava Sands, Salt & Sourdough. Want me to book?",
-                channel=channel, user=user, reply_to=inbound,
+                platform=platform,
+                text="Three picks with sunset views near you: Tidehouse, Lava Sands, Salt & Sourdough. Want me to book?",
+                channel=channel,
+                user=user,
+                reply_to=inbound,
             )
             if index == 2:
-                m.interaction_mark_status(interaction=reply, status="failed", error="429 Too Many Requests from provider")
+                m.interaction_mark_status(
+                    interaction=reply, status="failed", error="429 Too Many Requests from provider"
+                )
             else:
-                m.interaction_mark_status(interaction=reply, status="sent", provider_message_id=f"{DEMO_MARK}-out-{index}")
+                m.interaction_mark_status(
+                    interaction=reply, status="sent", provider_message_id=f"{DEMO_MARK}-out-{index}"
+                )
             self.count("interactions")
         user = self.consumers[0]
         if not ConversationSnapshot.objects.filter(user=user).exists():
-            m.conversation_snapshot_take(user=user, platform="telegram", messages=[
-                {"role": "user", "content": "Any sunset dinner spots for two tonight?"},
-                {"role": "assistant", "content": "Three picks with sunset views near you…"},
-            ])
+            m.conversation_snapshot_take(
+                user=user,
+                platform="telegram",
+                messages=[
+                    {"role": "user", "content": "Any sunset dinner spots for two tonight?"},
+                    {"role": "assistant", "content": "Three picks with sunset views near you…"},
+                ],
+            )
             self.count("snapshots")
 
     # -- core ---------------------------------------------------------------------
@@ -441,19 +593,34 @@ class DemoSeeder:
 
         if not AnalyticsEvent.objects.filter(name="chat.message", source=DEMO_MARK).exists():
             for index, user in enumerate(self.consumers):
-                AnalyticsEvent.objects.create(name="chat.message", user=user, source=DEMO_MARK, properties={"platform": "telegram"}, occurred_at=_aware(-(index % 5), 12))
+                AnalyticsEvent.objects.create(
+                    name="chat.message",
+                    user=user,
+                    source=DEMO_MARK,
+                    properties={"platform": "telegram"},
+                    occurred_at=_aware(-(index % 5), 12),
+                )
             self.count("analytics events")
         core.analytics_rollup(days=7)
         if not ErrorLog.objects.filter(logger="messaging.send").exists():
-            ErrorLog.objects.create(level="error", logger="messaging.send", message="WhatsApp send failed: 429 Too Many Requests (will retry)",
-                                    exception_type="ProviderRateLimited", context={"platform": "whatsapp", "retry_in": 30})
+            ErrorLog.objects.create(
+                level="error",
+                logger="messaging.send",
+                message="WhatsApp send failed: 429 Too Many Requests (will retry)",
+                exception_type="ProviderRateLimited",
+                context={"platform": "whatsapp", "retry_in": 30},
+            )
             self.count("error logs")
         for user, taste in zip(self.consumers, ["sunset", "natural-wine", "vegan", "live-music", "brunch", "surf"]):
             _, created = UserFollowsTaste.objects.get_or_create(user=user, taste=taste)
             self.count("tastes", created)
         _, created = PushSubscription.objects.get_or_create(
             endpoint="https://push.agnt.example/sub/demo-1",
-            defaults={"user": self.consumers[0], "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"},
+            defaults={
+                "user": self.consumers[0],
+                "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+                "auth": "tBHItJI5svbpez7KI4CCXg",
+            },
         )
         self.count("push subscriptions", created)
         from agnt.models import Session
@@ -473,7 +640,8 @@ class DemoSeeder:
         from agnt.roles import OPERATIONS
 
         staff, created = User.objects.get_or_create(
-            username="wayan.ops", defaults={"display_name": "Wayan (Operations)", "email": "wayan.ops@agnt.example", "is_staff": True}
+            username="wayan.ops",
+            defaults={"display_name": "Wayan (Operations)", "email": "wayan.ops@agnt.example", "is_staff": True},
         )
         if created:
             staff.set_unusable_password()
@@ -491,7 +659,9 @@ class DemoSeeder:
             self.venues()
             self.users()
             reviewer = self.operations_staff()
-            developer, _ = User.objects.get_or_create(username="dev.agent", defaults={"display_name": "Demo developer", "email": "dev@agnt.example"})
+            developer, _ = User.objects.get_or_create(
+                username="dev.agent", defaults={"display_name": "Demo developer", "email": "dev@agnt.example"}
+            )
             self.owners_and_claims(reviewer)
             self.ambassadors()
             self.lists()
@@ -517,8 +687,12 @@ class DemoSeeder:
                 commerce_booking_fee_record(booking=booking)
         key = ApiKey.objects.get(owner=developer, name="Demo developer agent")
         for index, booking in enumerate(self.bookings_made[:6]):
-            api_usage_record(api_key=key, intent="booking.search" if index % 2 else "booking.confirm",
-                             request_id=f"{DEMO_MARK}-req-{index}", booking=booking if index % 2 == 0 else None)
+            api_usage_record(
+                api_key=key,
+                intent="booking.search" if index % 2 else "booking.confirm",
+                request_id=f"{DEMO_MARK}-req-{index}",
+                booking=booking if index % 2 == 0 else None,
+            )
         # money-collect: a disputed fee reversed before collection, a free API call settled
         from billing.collection_demo import seed_collection_demo
 

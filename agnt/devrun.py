@@ -47,7 +47,11 @@ def ensure_dotenv() -> None:
         )
         print(f"Wrote {DOTENV_PATH.name} with fresh development secrets.")
     existing = DOTENV_PATH.read_text()
-    defined = {line.split("=", 1)[0].strip() for line in existing.splitlines() if "=" in line and not line.lstrip().startswith("#")}
+    defined = {
+        line.split("=", 1)[0].strip()
+        for line in existing.splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    }
     missing = [name for name in DEV_WEBHOOK_SECRETS if name not in defined and not os.environ.get(name)]
     if missing:
         with DOTENV_PATH.open("a") as handle:
@@ -65,7 +69,9 @@ def check_port(host: str, port: int) -> None:
         try:
             sock.bind((host, port))
         except OSError:
-            fail(f"port {port} on {host} is already in use (another `make run`?). Stop that process or use: PORT={port + 1} make run")
+            fail(
+                f"port {port} on {host} is already in use (another `make run`?). Stop that process or use: PORT={port + 1} make run"
+            )
 
 
 def prepare() -> tuple[str, str | None]:
@@ -115,7 +121,9 @@ def main() -> None:
     except ConfigError as exc:
         fail(f"configuration error: {exc}")
     except Exception as exc:  # noqa: BLE001 - first-run problems must read as one line
-        fail(f"could not prepare the platform: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
+        fail(
+            f"could not prepare the platform: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        )
 
     from django.conf import settings
 
@@ -124,9 +132,42 @@ def main() -> None:
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONWARNINGS="ignore::UserWarning:celery.platforms")
     queues = ",".join(settings.CELERY_WORKER_QUEUES)
     commands = {
-        "web": [str(BIN / "uvicorn"), "agnt.asgi:application", "--host", host, "--port", str(port), "--log-level", "warning"],
-        "worker": [str(BIN / "celery"), "-A", "agnt", "--quiet", "worker", "-Q", queues, "-c", "2", "--loglevel", "WARNING", "-n", "dev@%h"],
-        "beat": [str(BIN / "celery"), "-A", "agnt", "--quiet", "beat", "-S", "django_celery_beat.schedulers:DatabaseScheduler", "--loglevel", "WARNING"],
+        "web": [
+            str(BIN / "uvicorn"),
+            "agnt.asgi:application",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        "worker": [
+            str(BIN / "celery"),
+            "-A",
+            "agnt",
+            "--quiet",
+            "worker",
+            "-Q",
+            queues,
+            "-c",
+            "2",
+            "--loglevel",
+            "WARNING",
+            "-n",
+            "dev@%h",
+        ],
+        "beat": [
+            str(BIN / "celery"),
+            "-A",
+            "agnt",
+            "--quiet",
+            "beat",
+            "-S",
+            "django_celery_beat.schedulers:DatabaseScheduler",
+            "--loglevel",
+            "WARNING",
+        ],
     }
     # Stripe without a key: the local stand-in (billing/tests/fake_stripe.py) answers the client
     # and delivers signed events to /webhooks/stripe, so subscriptions work end to end offline.
@@ -139,8 +180,15 @@ def main() -> None:
         env["STRIPE_STANDIN_WEBHOOK_URL"] = f"{os.environ['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/stripe"
     if stripe_standin:
         # its state (and the demo's Stripe objects) persist in the data dir, like the database
-        commands["stripe"] = [sys.executable, "-m", "billing.tests.fake_stripe", "--port", "12111",
-                              "--state-file", settings.STRIPE_STANDIN_STATE_FILE]
+        commands["stripe"] = [
+            sys.executable,
+            "-m",
+            "billing.tests.fake_stripe",
+            "--port",
+            "12111",
+            "--state-file",
+            settings.STRIPE_STANDIN_STATE_FILE,
+        ]
     processes: dict[str, subprocess.Popen] = {}
     for name, command in commands.items():
         processes[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
@@ -160,9 +208,13 @@ def main() -> None:
         f" · Redis {'embedded' if settings.EMBEDDED_REDIS else 'REDIS_URL'}\n"
     )
     if password:
-        print(f"  Admin login   {username} / {password}\n  (shown once — change it in the admin, or run: .venv/bin/python manage.py changepassword {username})\n")
+        print(
+            f"  Admin login   {username} / {password}\n  (shown once — change it in the admin, or run: .venv/bin/python manage.py changepassword {username})\n"
+        )
     else:
-        print(f"  Admin login   {username} (password was shown on the first run; reset: .venv/bin/python manage.py changepassword {username})\n")
+        print(
+            f"  Admin login   {username} (password was shown on the first run; reset: .venv/bin/python manage.py changepassword {username})\n"
+        )
     print("Press Ctrl-C to stop.", flush=True)
 
     stopping = False
@@ -177,7 +229,10 @@ def main() -> None:
     while not stopping:
         for name, proc in processes.items():
             if proc.poll() is not None:
-                print(f"make run: the {name} process exited with code {proc.returncode}; stopping the rest.", file=sys.stderr)
+                print(
+                    f"make run: the {name} process exited with code {proc.returncode}; stopping the rest.",
+                    file=sys.stderr,
+                )
                 exit_code = 1
                 stopping = True
                 break

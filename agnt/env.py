@@ -41,8 +41,7 @@ def read_dotenv(path: Path = DOTENV_PATH) -> None:
             continue
         if not _LINE.match(line):
             raise ConfigError(
-                f"{path.name} line {number} is not KEY=VALUE: {stripped[:60]!r}; "
-                "fix it or comment it out with #"
+                f"{path.name} line {number} is not KEY=VALUE: {stripped[:60]!r}; fix it or comment it out with #"
             )
     environ.Env.read_env(str(path), overwrite=False)
 

@@ -47,11 +47,14 @@ def roles_sync() -> dict[str, int]:
     """Create the role groups and set their permissions exactly (removing stale grants)."""
     everything = Permission.objects.filter(content_type__app_label__in=OPERATIONS_APPS)
     core_view = Permission.objects.filter(
-        content_type__app_label="agnt", codename__in=["view_user", "view_session", "view_analyticsevent", "view_analyticsdailyrollup", "view_errorlog"]
+        content_type__app_label="agnt",
+        codename__in=["view_user", "view_session", "view_analyticsevent", "view_analyticsdailyrollup", "view_errorlog"],
     )
     plan = {
         roles.OPERATIONS: everything | core_view | _view(("billing",)) | _perms([("agnt", "change_user")]),
-        roles.FINANCE: _perms(_from_apps("finance_permission_codenames")) | _view(("billing", "venues", "bookings")) | core_view,
+        roles.FINANCE: _perms(_from_apps("finance_permission_codenames"))
+        | _view(("billing", "venues", "bookings"))
+        | core_view,
         roles.SUPPORT: _perms(_from_apps("support_permission_codenames"))
         | _view(("venues", "bookings", "messaging"))
         | core_view

@@ -209,4 +209,13 @@ def sync_on_migrate(sender, using="default", **kwargs) -> None:
         print(f"  Synced {synced} periodic jobs into celery-beat ({stale} stale disabled).")
 
 
-__all__ = ["Job", "REGISTRY", "periodic_job", "leader_lock", "advisory_xact_lock", "sync_beat_schedule", "crontab", "interval_schedule"]
+__all__ = [
+    "Job",
+    "REGISTRY",
+    "periodic_job",
+    "leader_lock",
+    "advisory_xact_lock",
+    "sync_beat_schedule",
+    "crontab",
+    "interval_schedule",
+]

@@ -43,7 +43,9 @@ def _broker() -> None:
 def _scheduler() -> dict:
     import redis
 
-    value = redis.Redis.from_url(settings.REDIS_APP_URL, socket_timeout=2, socket_connect_timeout=2).get("agnt:heartbeat")
+    value = redis.Redis.from_url(settings.REDIS_APP_URL, socket_timeout=2, socket_connect_timeout=2).get(
+        "agnt:heartbeat"
+    )
     return {"last_heartbeat": value.decode() if value else None}
 
 

@@ -18,12 +18,18 @@ def _pair(session: Session) -> auth.TokenPair:
     access_expires = min(timezone.now() + settings.JWT_ACCESS_TTL, session.expires_at)
     return auth.TokenPair(
         access=auth.encode(
-            user_id=session.user_id, session_id=session.pk, token_type="access",
-            jti=uuid.uuid4().hex, expires_at=access_expires,
+            user_id=session.user_id,
+            session_id=session.pk,
+            token_type="access",
+            jti=uuid.uuid4().hex,
+            expires_at=access_expires,
         ),
         refresh=auth.encode(
-            user_id=session.user_id, session_id=session.pk, token_type="refresh",
-            jti=session.refresh_jti, expires_at=session.expires_at,
+            user_id=session.user_id,
+            session_id=session.pk,
+            token_type="refresh",
+            jti=session.refresh_jti,
+            expires_at=session.expires_at,
         ),
         access_expires_at=access_expires,
         refresh_expires_at=session.expires_at,
@@ -83,7 +89,9 @@ def session_revoke_all(*, user: User, reason: str = "revoke_all") -> int:
     )
 
 
-def analytics_event_record(*, name: str, user: User | None = None, source: str = "", properties: dict | None = None) -> AnalyticsEvent:
+def analytics_event_record(
+    *, name: str, user: User | None = None, source: str = "", properties: dict | None = None
+) -> AnalyticsEvent:
     return AnalyticsEvent.objects.create(name=name, user=user, source=source, properties=properties or {})
 
 
@@ -151,7 +159,9 @@ def admin_user_ensure(*, username: str = "admin") -> tuple[str, str | None]:
             existing.save(update_fields=["is_superuser", "is_staff", "is_active"])
         return username, None
     password = secrets.token_urlsafe(12)
-    User.objects.create_superuser(username=username, email=f"{username}@agnt.local", password=password, display_name="AGNT admin")
+    User.objects.create_superuser(
+        username=username, email=f"{username}@agnt.local", password=password, display_name="AGNT admin"
+    )
     return username, password
 
 

@@ -118,14 +118,23 @@ def _redis_db_url(db: int) -> str:
 
 REDIS_DB = E.int_("REDIS_DB", 1 if TESTING else 0)
 REDIS_APP_URL = _redis_db_url(REDIS_DB)
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_APP_URL, "KEY_PREFIX": "agnt"}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_APP_URL,
+        "KEY_PREFIX": "agnt",
+    }
+}
 
 CHANNEL_LAYERS = {
     # socket_timeout above channels_redis' 5 s blocking receive: redis-py 8's default of 5 s
     # made every idle receive() fail with a TimeoutError (the MCP SSE relay listens this way)
-    "default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [{"address": REDIS_APP_URL, "socket_timeout": 15}]}}
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [{"address": REDIS_APP_URL, "socket_timeout": 15}]},
+    }
 }
+
 
 # --- Celery -------------------------------------------------------------------------
 def _broker_url(url: str) -> str:
@@ -167,7 +176,9 @@ FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6.0 default, adopted now
 FERNET_KEYS = E.list_("FERNET_KEYS")
 if not FERNET_KEYS:
     if not DEBUG and not TESTING:
-        raise E.ConfigError("FERNET_KEYS is not set; generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
+        raise E.ConfigError(
+            "FERNET_KEYS is not set; generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        )
     # Derived from SECRET_KEY so development data stays readable across restarts.
     import base64
     import hashlib
@@ -179,7 +190,9 @@ try:
     for _key in FERNET_KEYS:
         Fernet(_key)
 except ValueError as exc:
-    raise E.ConfigError("FERNET_KEYS holds a value that is not a Fernet key (32 url-safe base64 bytes); generate one with Fernet.generate_key()") from exc
+    raise E.ConfigError(
+        "FERNET_KEYS holds a value that is not a Fernet key (32 url-safe base64 bytes); generate one with Fernet.generate_key()"
+    ) from exc
 
 JWT_SIGNING_KEY = E.str_("JWT_SIGNING_KEY") or SECRET_KEY
 JWT_ACCESS_TTL = timedelta(minutes=E.int_("JWT_ACCESS_TTL_MINUTES", 15))
@@ -187,7 +200,9 @@ JWT_REFRESH_TTL = timedelta(days=E.int_("JWT_REFRESH_TTL_DAYS", 30))
 
 # --- External services (unset credentials mean "use the local stand-in") -----------
 LLM_PROVIDER = E.str_(
-    "LLM_PROVIDER", "anthropic" if E.str_("ANTHROPIC_API_KEY") else "offline", choices=("offline", "anthropic", "ollama")
+    "LLM_PROVIDER",
+    "anthropic" if E.str_("ANTHROPIC_API_KEY") else "offline",
+    choices=("offline", "anthropic", "ollama"),
 )
 ANTHROPIC_API_KEY = E.str_("ANTHROPIC_API_KEY")
 ANTHROPIC_BASE_URL = E.str_("ANTHROPIC_BASE_URL", "https://api.anthropic.com")
@@ -211,7 +226,9 @@ STRIPE_API_BASE = E.str_("STRIPE_API_BASE", "https://api.stripe.com" if STRIPE_S
 # seeder adds there the Stripe objects whose ids it stores. Empty (nothing written) in tests and with a key.
 STRIPE_STANDIN_STATE_FILE = E.str_(
     "STRIPE_STANDIN_STATE_FILE",
-    "" if TESTING or STRIPE_SECRET_KEY else str(Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data") / "stripe-standin.json"),
+    ""
+    if TESTING or STRIPE_SECRET_KEY
+    else str(Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data") / "stripe-standin.json"),
 )
 CLAWPULSE_GATEWAY = E.str_("CLAWPULSE_GATEWAY", f"{PUBLIC_BASE_URL}/gateway")
 CLAWPULSE_API_KEY = E.str_("CLAWPULSE_API_KEY")
@@ -270,7 +287,9 @@ LLM_MAX_TOOL_ITERATIONS = E.int_("LLM_MAX_TOOL_ITERATIONS", 8)  # tool-use round
 LLM_TIMEOUT_SECONDS = E.int_("LLM_TIMEOUT_SECONDS", 60)
 LLM_DAILY_TOKEN_BUDGET = E.int_("LLM_DAILY_TOKEN_BUDGET", 200_000)  # input+output tokens per user per day
 LLM_USER_CONCURRENCY = E.int_("LLM_USER_CONCURRENCY", 2)  # LLM calls in flight per user, across processes
-LLM_CONCURRENCY_LEASE_SECONDS = E.int_("LLM_CONCURRENCY_LEASE_SECONDS", 2 * LLM_TIMEOUT_SECONDS + 30)  # a dead worker's slot frees itself
+LLM_CONCURRENCY_LEASE_SECONDS = E.int_(
+    "LLM_CONCURRENCY_LEASE_SECONDS", 2 * LLM_TIMEOUT_SECONDS + 30
+)  # a dead worker's slot frees itself
 LLM_MAX_RETRIES = E.int_("LLM_MAX_RETRIES", 3)  # SDK retries with backoff on 429 / 5xx / connection errors
 LLM_RETRY_AFTER_MAX_SECONDS = E.int_("LLM_RETRY_AFTER_MAX_SECONDS", 20)  # cap on a provider's retry-after
 TOOL_TIMEOUT_SECONDS = E.int_("TOOL_TIMEOUT_SECONDS", 5)
@@ -296,7 +315,9 @@ try:
 
     vars().update(_environ.Env.email_url_config(EMAIL_URL))
 except Exception as exc:  # noqa: BLE001 - django-environ raises several types here
-    raise E.ConfigError(f"EMAIL_URL={EMAIL_URL!r} is invalid ({exc}); use e.g. smtp://user:pass@host:587 or consolemail://") from exc
+    raise E.ConfigError(
+        f"EMAIL_URL={EMAIL_URL!r} is invalid ({exc}); use e.g. smtp://user:pass@host:587 or consolemail://"
+    ) from exc
 DEFAULT_FROM_EMAIL = E.str_("DEFAULT_FROM_EMAIL", "AGNT <noreply@agnt.local>")
 
 # --- Money ---------------------------------------------------------------------------
@@ -310,7 +331,9 @@ try:
     if not 0 <= Decimal(BILLING_TAX_RATE_PCT) <= 100:
         raise InvalidOperation
 except InvalidOperation as exc:
-    raise E.ConfigError(f"BILLING_TAX_RATE_PCT={BILLING_TAX_RATE_PCT!r} must be a percentage between 0 and 100, e.g. 11.00") from exc
+    raise E.ConfigError(
+        f"BILLING_TAX_RATE_PCT={BILLING_TAX_RATE_PCT!r} must be a percentage between 0 and 100, e.g. 11.00"
+    ) from exc
 
 # --- Money: credits jobs and printable invoices (billing ledger jobs) -----------------
 # Credits granted on the 1st of each month per consumer plan ("plan=credits,…"); plans not
@@ -318,7 +341,8 @@ except InvalidOperation as exc:
 CREDITS_MONTHLY_GRANTS_RAW = E.str_("CREDITS_MONTHLY_GRANTS", "free=0,plus=100,premium=300")
 try:
     CREDITS_MONTHLY_GRANTS = {
-        plan.strip(): int(amount) for plan, _, amount in (item.partition("=") for item in CREDITS_MONTHLY_GRANTS_RAW.split(","))
+        plan.strip(): int(amount)
+        for plan, _, amount in (item.partition("=") for item in CREDITS_MONTHLY_GRANTS_RAW.split(","))
     }
     if any(amount < 0 or not plan for plan, amount in CREDITS_MONTHLY_GRANTS.items()):
         raise ValueError
@@ -338,15 +362,21 @@ BILLING_PAYMENT_INSTRUCTIONS = E.str_(
 # --- Stripe: subscriptions, webhooks, reconcile (billing/stripe_client.py, docs/billing.md) ---
 STRIPE_MAX_NETWORK_RETRIES = E.int_("STRIPE_MAX_NETWORK_RETRIES", 2)  # the library's retries reuse our idempotency key
 STRIPE_TIMEOUT_SECONDS = E.int_("STRIPE_TIMEOUT_SECONDS", 20)
-STRIPE_IDEMPOTENCY_NAMESPACE = E.str_("STRIPE_IDEMPOTENCY_NAMESPACE", "agnt")  # distinct per install sharing a Stripe account
+STRIPE_IDEMPOTENCY_NAMESPACE = E.str_(
+    "STRIPE_IDEMPOTENCY_NAMESPACE", "agnt"
+)  # distinct per install sharing a Stripe account
 STRIPE_PRICE_PLUS = E.str_("STRIPE_PRICE_PLUS", "price_agnt_plus")  # consumer Plus, monthly
 STRIPE_PRICE_PREMIUM = E.str_("STRIPE_PRICE_PREMIUM", "price_agnt_premium")  # consumer Premium, monthly
 STRIPE_PRICE_VENUE_PRO = E.str_("STRIPE_PRICE_VENUE_PRO", "price_agnt_venue_pro")  # venue (B2B) Pro, monthly
 STRIPE_RECONCILE_LOOKBACK_HOURS = E.int_("STRIPE_RECONCILE_LOOKBACK_HOURS", 72)  # Stripe keeps events 30 days
-STRIPE_SUBSCRIPTION_SYNC_AFTER_HOURS = E.int_("STRIPE_SUBSCRIPTION_SYNC_AFTER_HOURS", 24)  # pull state not updated this long
+STRIPE_SUBSCRIPTION_SYNC_AFTER_HOURS = E.int_(
+    "STRIPE_SUBSCRIPTION_SYNC_AFTER_HOURS", 24
+)  # pull state not updated this long
 
 # --- Stripe: collecting booking fees and metered API usage (billing/services/collection.py) ---
-STRIPE_METER_EVENT_NAME = E.str_("STRIPE_METER_EVENT_NAME", "agnt_api_calls")  # the Billing Meter's event_name (sum of cents)
+STRIPE_METER_EVENT_NAME = E.str_(
+    "STRIPE_METER_EVENT_NAME", "agnt_api_calls"
+)  # the Billing Meter's event_name (sum of cents)
 FEE_COLLECTION_BATCH_SIZE = E.int_("FEE_COLLECTION_BATCH_SIZE", 500)  # ledger rows per collect_booking_fees run
 USAGE_BILLING_BATCH_SIZE = E.int_("USAGE_BILLING_BATCH_SIZE", 2000)  # usage events per charge_unbilled_usage run
 

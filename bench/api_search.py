@@ -73,14 +73,16 @@ def _bench_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    env.update({
-        "AGNT_DATA_DIR": str(DATA_DIR),
-        "AGNT_TESTING": "true",  # settings skip .env …
-        "DATABASE_POOL": "true",  # … but keep the production connection pool
-        "DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": "agnt.settings",
-        "PYTHONPATH": str(REPO),
-    })
+    env.update(
+        {
+            "AGNT_DATA_DIR": str(DATA_DIR),
+            "AGNT_TESTING": "true",  # settings skip .env …
+            "DATABASE_POOL": "true",  # … but keep the production connection pool
+            "DEBUG": "false",
+            "DJANGO_SETTINGS_MODULE": "agnt.settings",
+            "PYTHONPATH": str(REPO),
+        }
+    )
     return env
 
 
@@ -178,8 +180,22 @@ def _cleanup() -> dict:
 
 
 def _start_server(port: int, workers: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "bench.api_search:asgi_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.api_search:asgi_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     server = subprocess.Popen(command, cwd=REPO, env=_bench_env(), start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -199,16 +215,22 @@ def _start_server(port: int, workers: int) -> subprocess.Popen:
 
 def _sample(port: int, requests: Requests) -> dict:
     """One search answer, to show what was measured (and that it found venues)."""
+
     async def fetch():
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(requests.search())
         await writer.drain()
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
-        length = int(next(line.split(":", 1)[1] for line in head.split("\r\n") if line.lower().startswith("content-length")))
+        length = int(
+            next(line.split(":", 1)[1] for line in head.split("\r\n") if line.lower().startswith("content-length"))
+        )
         body = json.loads(await reader.readexactly(length))
         writer.close()
-        return {"status": head.split()[1], "items": len(body.get("items", [])),
-                "ratelimit": [line for line in head.split("\r\n") if line.lower().startswith("ratelimit-limit")]}
+        return {
+            "status": head.split()[1],
+            "items": len(body.get("items", [])),
+            "ratelimit": [line for line in head.split("\r\n") if line.lower().startswith("ratelimit-limit")],
+        }
 
     return asyncio.run(fetch())
 
@@ -245,7 +267,10 @@ def main() -> None:
             for name in ("search", "search_text"):
                 rate = results["saturation"][name]["rps"] / 2
                 results["half"][name] = {"rate": rate, **await open_loop(port, endpoints[name], rate, args.seconds)}
-                results["half"][f"trivial@{name}"] = {"rate": rate, **await open_loop(port, requests.trivial, rate, args.seconds)}
+                results["half"][f"trivial@{name}"] = {
+                    "rate": rate,
+                    **await open_loop(port, requests.trivial, rate, args.seconds),
+                }
 
         asyncio.run(run())
     finally:
@@ -257,32 +282,44 @@ def main() -> None:
 
 def _report(results: dict, args, total: float) -> None:
     sat, half = results["saturation"], results["half"]
-    lines = [f"=== /a2a/v1 venue search benchmark — {datetime.now(UTC).isoformat(timespec='seconds')} ===",
-             f"uvicorn --workers {args.workers}, {args.clients} client connections, {args.seconds:g} s per phase; "
-             f"{os.cpu_count()} CPUs; Python {platform.python_version()}; load generator on the same machine",
-             f"sample search answer: {results['sample']}",
-             "", "saturation (closed loop)                     req/s    p50 ms   p99 ms   errors   ratio"]
+    lines = [
+        f"=== /a2a/v1 venue search benchmark — {datetime.now(UTC).isoformat(timespec='seconds')} ===",
+        f"uvicorn --workers {args.workers}, {args.clients} client connections, {args.seconds:g} s per phase; "
+        f"{os.cpu_count()} CPUs; Python {platform.python_version()}; load generator on the same machine",
+        f"sample search answer: {results['sample']}",
+        "",
+        "saturation (closed loop)                     req/s    p50 ms   p99 ms   errors   ratio",
+    ]
     base = sat["trivial"]["rps"]
     for name in ("trivial", "search", "search_text"):
         r = sat[name]
-        lines.append(f"  {name:<40} {r['rps']:8.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['errors']:8d}   {r['rps'] / base:5.2f}")
+        lines.append(
+            f"  {name:<40} {r['rps']:8.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['errors']:8d}   {r['rps'] / base:5.2f}"
+        )
     lines += ["", "half of the search's saturation (open loop)   rate     p50 ms   p99 ms   max ms   errors"]
     for name, r in half.items():
-        lines.append(f"  {name:<40} {r['rate']:7.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['max_ms']:8.2f} {r['errors']:6d}")
+        lines.append(
+            f"  {name:<40} {r['rate']:7.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['max_ms']:8.2f} {r['errors']:6d}"
+        )
     lines += ["", "goals (issue “The open network”)"]
     goals = {}
     for name in ("search", "search_text"):
         ratio = sat[name]["rps"] / base
         p99 = half[name]["p99_ms"]
         goals[f"{name}_throughput_ratio"], goals[f"{name}_p99_half_ms"] = ratio, p99
-        lines.append(f"  {name}: throughput ≥ 30% of trivial          {ratio * 100:5.1f}%  {'PASS' if ratio >= 0.3 else 'FAIL'}")
+        lines.append(
+            f"  {name}: throughput ≥ 30% of trivial          {ratio * 100:5.1f}%  {'PASS' if ratio >= 0.3 else 'FAIL'}"
+        )
         lines.append(f"  {name}: p99 ≤ 50 ms at half of saturation    {p99:5.1f}  {'PASS' if p99 <= 50 else 'FAIL'}")
     lines.append(f"cleanup: {results['cleanup']}; total run time {total / 60:.1f} min")
     print("\n".join(lines))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"api_search-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
-    out.write_text(json.dumps({"args": vars(args), "results": results, "goals": goals, "cpus": os.cpu_count()},
-                              indent=2, default=str))
+    out.write_text(
+        json.dumps(
+            {"args": vars(args), "results": results, "goals": goals, "cpus": os.cpu_count()}, indent=2, default=str
+        )
+    )
     print(f"full figures: {out.relative_to(REPO)}")
 
 

@@ -39,7 +39,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -52,7 +52,7 @@ BOT_TOKEN = "123456:BENCH"
 # refuses deletes), so runs leave their rows in the private bench database and must not
 # see each other's. `make clean-data` removes .data/bench altogether.
 RUN = int(time.time())
-RUN_TAG = "".join(chr(ord("a") + (RUN // 26 ** i) % 26) for i in range(4))
+RUN_TAG = "".join(chr(ord("a") + (RUN // 26**i) % 26) for i in range(4))
 CHAT_BASE = 7_000_000_000 + (RUN % 9000) * 100_000
 BISTRO = f"Bench Bistro {RUN_TAG.capitalize()}"
 LAST_TABLE = f"Bench Last Table {RUN_TAG.capitalize()}"
@@ -79,7 +79,9 @@ class Telegram:
                     fake.messages.append((time.time(), str(body.get("chat_id")), str(body.get("text", ""))))
                     fake.condition.notify_all()
                     message_id = len(fake.messages)
-                out = json.dumps({"ok": True, "result": {"message_id": message_id, "date": 0, "chat": {"id": 1}}}).encode()
+                out = json.dumps(
+                    {"ok": True, "result": {"message_id": message_id, "date": 0, "chat": {"id": 1}}}
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(out)))
@@ -114,21 +116,23 @@ def _env(telegram: Telegram, port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    env.update({
-        "AGNT_DATA_DIR": str(DATA_DIR),
-        "AGNT_TESTING": "true",  # settings skip .env …
-        "DATABASE_POOL": "true",  # … but keep the production connection pool
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DEBUG": "false",
-        "LLM_PROVIDER": "offline",
-        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "TELEGRAM_API_BASE_URL": telegram.base_url,
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "DJANGO_SETTINGS_MODULE": "agnt.settings",
-        "PYTHONPATH": str(REPO),
-        "TOKENIZERS_PARALLELISM": "false",
-    })
+    env.update(
+        {
+            "AGNT_DATA_DIR": str(DATA_DIR),
+            "AGNT_TESTING": "true",  # settings skip .env …
+            "DATABASE_POOL": "true",  # … but keep the production connection pool
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "DEBUG": "false",
+            "LLM_PROVIDER": "offline",
+            "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+            "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "TELEGRAM_API_BASE_URL": telegram.base_url,
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "DJANGO_SETTINGS_MODULE": "agnt.settings",
+            "PYTHONPATH": str(REPO),
+            "TOKENIZERS_PARALLELISM": "false",
+        }
+    )
     return env
 
 
@@ -142,14 +146,46 @@ def _start(env: dict[str, str], port: int, workers: int, concurrency: int) -> li
     from django.conf import settings
 
     web = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "agnt.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-        cwd=REPO, env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "agnt.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "agnt", "--quiet", "worker", "-Q", ",".join(settings.CELERY_WORKER_QUEUES),
-         "-c", str(concurrency), "--loglevel", "WARNING", "-n", f"bench-{port}@%h"],
-        cwd=REPO, env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "agnt",
+            "--quiet",
+            "worker",
+            "-Q",
+            ",".join(settings.CELERY_WORKER_QUEUES),
+            "-c",
+            str(concurrency),
+            "--loglevel",
+            "WARNING",
+            "-n",
+            f"bench-{port}@%h",
+        ],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
     )
     processes = [web, worker]
     deadline = time.time() + 90
@@ -199,14 +235,25 @@ def _venues():
 
     city, _ = City.objects.get_or_create(slug="bench-city", defaults={"name": "Benchtown", "timezone": "Asia/Makassar"})
     common = {
-        "city": city, "category": "restaurant", "status": "active", "opening_hours": _hours(), "slot_minutes": 30,
-        "booking_duration_minutes": 90, "booking_lead_minutes": 0, "booking_window_days": 60,
-        "min_party_size": 1, "max_party_size": 8, "price_level": 2, "description": "Benchmark venue",
+        "city": city,
+        "category": "restaurant",
+        "status": "active",
+        "opening_hours": _hours(),
+        "slot_minutes": 30,
+        "booking_duration_minutes": 90,
+        "booking_lead_minutes": 0,
+        "booking_window_days": 60,
+        "min_party_size": 1,
+        "max_party_size": 8,
+        "price_level": 2,
+        "description": "Benchmark venue",
     }
     bistro, _ = Venue.objects.update_or_create(
-        slug=BISTRO_SLUG, defaults={**common, "name": BISTRO, "capacity": 100_000, "covers_per_slot": 30_000})
+        slug=BISTRO_SLUG, defaults={**common, "name": BISTRO, "capacity": 100_000, "covers_per_slot": 30_000}
+    )
     last, _ = Venue.objects.update_or_create(
-        slug=LAST_SLUG, defaults={**common, "name": LAST_TABLE, "capacity": 2, "covers_per_slot": 2})
+        slug=LAST_SLUG, defaults={**common, "name": LAST_TABLE, "capacity": 2, "covers_per_slot": 2}
+    )
     return bistro, last
 
 
@@ -221,7 +268,10 @@ def _cleanup() -> dict:
 
     closed = Venue.objects.filter(slug__in=[BISTRO_SLUG, LAST_SLUG]).update(status="closed")
     redis.Redis.from_url(settings.CELERY_BROKER_URL.replace("redis+socket://", "unix://", 1)).flushdb()
-    return {"venues_closed": closed, "bookings_kept": VenueBooking.objects.filter(venue__slug__in=[BISTRO_SLUG, LAST_SLUG]).count()}
+    return {
+        "venues_closed": closed,
+        "bookings_kept": VenueBooking.objects.filter(venue__slug__in=[BISTRO_SLUG, LAST_SLUG]).count(),
+    }
 
 
 # --- the conversations --------------------------------------------------------------------
@@ -239,12 +289,20 @@ class Client:
         with self.lock:
             self.update_id += 1
             update_id = self.update_id
-        body = {"update_id": update_id, "message": {
-            "message_id": update_id, "date": int(time.time()), "text": text,
-            "chat": {"id": int(chat_id), "type": "private"},
-            "from": {"id": int(chat_id), "is_bot": False, "first_name": "Bench"}}}
+        body = {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": int(time.time()),
+                "text": text,
+                "chat": {"id": int(chat_id), "type": "private"},
+                "from": {"id": int(chat_id), "is_bot": False, "first_name": "Bench"},
+            },
+        }
         sent = time.time()
-        response = self.http.post("/webhooks/telegram", json=body, headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
+        response = self.http.post(
+            "/webhooks/telegram", json=body, headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+        )
         response.raise_for_status()
         return sent
 
@@ -255,9 +313,17 @@ def _confirmation_enqueued_at(chat_id: str, after: float, timeout: float = 30.0)
     deadline = time.time() + timeout
     since = datetime.fromtimestamp(after, UTC)
     while time.time() < deadline:
-        row = (Interaction.objects.filter(channel__external_id=chat_id, direction="outbound", created_at__gte=since,
-                                          payload__notification__endswith=":confirmed")
-               .order_by("created_at").values_list("created_at", flat=True).first())
+        row = (
+            Interaction.objects.filter(
+                channel__external_id=chat_id,
+                direction="outbound",
+                created_at__gte=since,
+                payload__notification__endswith=":confirmed",
+            )
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
         if row is not None:
             return row.timestamp()
         time.sleep(0.01)
@@ -304,8 +370,12 @@ def last_table(client: Client, telegram: Telegram, contenders: int, last) -> dic
     for status in VenueBooking.objects.filter(venue=last).values_list("status", flat=True):
         statuses[status] = statuses.get(status, 0) + 1
     booked = sum(statuses.values())
-    return {"contenders": contenders, "statuses": statuses, "refused_before_booking": contenders - booked,
-            "double_booked": statuses["confirmed"] > 1}
+    return {
+        "contenders": contenders,
+        "statuses": statuses,
+        "refused_before_booking": contenders - booked,
+        "double_booked": statuses["confirmed"] > 1,
+    }
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -343,15 +413,27 @@ def main() -> None:
             one_booking(client, telegram, 800 + i, f"{10 + i}:00")
         slots = [f"{h:02d}:{m:02d}" for h in range(10, 22) for m in (0, 30)]
         with ThreadPoolExecutor(args.parallel) as pool:
-            helps = [x for x in pool.map(lambda i: one_help(client, telegram, i), range(args.bookings)) if x is not None]
-            outcomes = list(pool.map(lambda i: one_booking(client, telegram, i, slots[i % len(slots)]), range(args.bookings)))
+            helps = [
+                x for x in pool.map(lambda i: one_help(client, telegram, i), range(args.bookings)) if x is not None
+            ]
+            outcomes = list(
+                pool.map(lambda i: one_booking(client, telegram, i, slots[i % len(slots)]), range(args.bookings))
+            )
         ok = [o for o in outcomes if o["ok"]]
         if not ok or not helps:
             sample = [m for m in telegram.messages if m[1] == str(CHAT_BASE)][-4:]
             raise SystemExit(f"no booking was confirmed: {outcomes[:3]}; last messages to the first chat: {sample}")
         results["baseline_help"] = {"n": len(helps), "p50": statistics.median(helps), "p95": _pct(helps, 95)}
-        results["booking_enqueued"] = {"n": len(ok), "p50": statistics.median(o["enqueued"] for o in ok), "p95": _pct([o["enqueued"] for o in ok], 95)}
-        results["booking_delivered"] = {"n": len(ok), "p50": statistics.median(o["delivered"] for o in ok), "p95": _pct([o["delivered"] for o in ok], 95)}
+        results["booking_enqueued"] = {
+            "n": len(ok),
+            "p50": statistics.median(o["enqueued"] for o in ok),
+            "p95": _pct([o["enqueued"] for o in ok], 95),
+        }
+        results["booking_delivered"] = {
+            "n": len(ok),
+            "p50": statistics.median(o["delivered"] for o in ok),
+            "p95": _pct([o["delivered"] for o in ok], 95),
+        }
         results["failures"] = [o["error"] for o in outcomes if not o["ok"]]
         results["last_table"] = last_table(client, telegram, args.contenders, last)
     finally:
@@ -361,7 +443,12 @@ def main() -> None:
 
 
 def _report(results: dict, args, total: float) -> None:
-    base, enq, dlv, last = results["baseline_help"], results["booking_enqueued"], results["booking_delivered"], results["last_table"]
+    base, enq, dlv, last = (
+        results["baseline_help"],
+        results["booking_enqueued"],
+        results["booking_delivered"],
+        results["last_table"],
+    )
     lines = [
         f"=== booking latency benchmark — {datetime.now(UTC).isoformat(timespec='seconds')} ===",
         f"{args.bookings} chat bookings, {args.parallel} conversations in flight; uvicorn --workers {args.workers}, "

@@ -63,7 +63,9 @@ def _prepare(users: int):
     from billing import services
 
     def ensure(name: str) -> User:
-        user, _ = User.objects.get_or_create(username=f"{USERNAME_PREFIX}{name}", defaults={"email": f"{name}@bench.invalid"})
+        user, _ = User.objects.get_or_create(
+            username=f"{USERNAME_PREFIX}{name}", defaults={"email": f"{name}@bench.invalid"}
+        )
         if user.credits < 10_000_000:
             services.credit_grant(user=user, amount=1_000_000_000, reason="bench float")
         return user
@@ -118,25 +120,34 @@ def _snapshot(user_ids) -> dict:
     balances = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "credits"))
     ledger = {
         row["user_id"]: (row["n"], row["total"])
-        for row in CreditTransaction.objects.filter(user_id__in=user_ids).values("user_id").annotate(n=Count("id"), total=Sum("amount"))
+        for row in CreditTransaction.objects.filter(user_id__in=user_ids)
+        .values("user_id")
+        .annotate(n=Count("id"), total=Sum("amount"))
     }
     return {pk: (balances[pk], *ledger.get(pk, (0, 0))) for pk in user_ids}
 
 
 def _verify(before: dict, after: dict, done: Counter) -> dict:
     """Zero lost updates: every returned debit moved the balance by 1 and added one ledger row."""
-    from billing.selectors import credit_balance_from_ledger
     from agnt.models import User
+    from billing.selectors import credit_balance_from_ledger
 
     problems = []
     for pk, (credits, rows, total) in after.items():
         b_credits, b_rows, _ = before[pk]
         n = done.get(pk, 0)
         if b_credits - credits != n or rows - b_rows != n or credits != total:
-            problems.append(f"user {pk}: {n} debits returned, balance {b_credits}→{credits}, rows {b_rows}→{rows}, ledger sum {total}")
+            problems.append(
+                f"user {pk}: {n} debits returned, balance {b_credits}→{credits}, rows {b_rows}→{rows}, ledger sum {total}"
+            )
         elif n and credit_balance_from_ledger(user=User(pk=pk)) != credits:
             problems.append(f"user {pk}: latest ledger row disagrees with the balance {credits}")
-    return {"debits": sum(done.values()), "users": len(after), "lost_or_inconsistent": len(problems), "problems": problems[:5]}
+    return {
+        "debits": sum(done.values()),
+        "users": len(after),
+        "lost_or_inconsistent": len(problems),
+        "problems": problems[:5],
+    }
 
 
 def main() -> None:
@@ -145,8 +156,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each phase in each round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; medians are reported")
     parser.add_argument("--users", type=int, default=1000, help="users the spread phase draws from")
-    parser.add_argument("--switch-interval", type=float, default=sys.getswitchinterval(),
-                        help="sys.setswitchinterval for the bench threads (Python's default 0.005 s)")
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=sys.getswitchinterval(),
+        help="sys.setswitchinterval for the bench threads (Python's default 0.005 s)",
+    )
     args = parser.parse_args()
     sys.setswitchinterval(args.switch_interval)
 
@@ -178,8 +193,9 @@ def main() -> None:
     sequence = iter(range(10**12))  # next() on a shared iterator is atomic under the GIL
 
     def debit(user_pk) -> None:
-        services.credit_spend(user=User(pk=user_pk), amount=1, reason="bench debit",
-                              idempotency_key=f"bench:{run_id}:{next(sequence)}")
+        services.credit_spend(
+            user=User(pk=user_pk), amount=1, reason="bench debit", idempotency_key=f"bench:{run_id}:{next(sequence)}"
+        )
 
     def debit_hot(index: int, counter: Counter) -> None:
         debit(hot.pk)
@@ -229,7 +245,9 @@ def _report(rounds: list[dict], checks: list[dict], args, total: float) -> None:
         "phase (median of rounds)                     ops/s    vs update_hot   vs select1",
     ]
     for name, value in medians.items():
-        lines.append(f"  {name:<40} {value:9,.0f}   {value / medians['update_hot']:8.2f}     {value / medians['select1']:8.3f}")
+        lines.append(
+            f"  {name:<40} {value:9,.0f}   {value / medians['update_hot']:8.2f}     {value / medians['select1']:8.3f}"
+        )
     lines += [
         "",
         f"lost updates: {lost} inconsistent users over {debits:,} verified debits "
@@ -241,8 +259,13 @@ def _report(rounds: list[dict], checks: list[dict], args, total: float) -> None:
     print("\n".join(lines))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"credits-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
-    out.write_text(json.dumps({"args": vars(args), "rounds": rounds, "medians": medians, "checks": checks,
-                               "cpus": os.cpu_count()}, indent=2, default=str))
+    out.write_text(
+        json.dumps(
+            {"args": vars(args), "rounds": rounds, "medians": medians, "checks": checks, "cpus": os.cpu_count()},
+            indent=2,
+            default=str,
+        )
+    )
     print(f"full figures: {out.relative_to(REPO)}")
 
 

@@ -102,9 +102,10 @@ def generate(rows: int, queries: int):
     # for filter-after-search: the filter removes 90% of any neighbourhood).
     venue = np.arange(rows) % VENUES
     query_cluster = rng.choice(CLUSTERS, size=queries, p=weights)
-    query_vectors = centres[query_cluster] + rng.standard_normal((queries, DIMENSIONS)).astype(np.float32) * spread[
-        query_cluster, None
-    ]
+    query_vectors = (
+        centres[query_cluster]
+        + rng.standard_normal((queries, DIMENSIONS)).astype(np.float32) * spread[query_cluster, None]
+    )
     query_vectors /= np.linalg.norm(query_vectors, axis=1, keepdims=True)
     topics = [rng.choice(len(WORDS), size=4, replace=False) for _ in range(CLUSTERS)]
     return {
@@ -144,13 +145,13 @@ def load(data, rows: int) -> dict:
     timings["migrate_s"] = time.perf_counter() - started
     table = VenueChunk._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {table}, {VenueKnowledgeSource._meta.db_table}, {Venue._meta.db_table}, "
-                       f"{City._meta.db_table} CASCADE")
+        cursor.execute(
+            f"TRUNCATE {table}, {VenueKnowledgeSource._meta.db_table}, {Venue._meta.db_table}, "
+            f"{City._meta.db_table} CASCADE"
+        )
         cursor.execute("DROP INDEX IF EXISTS venue_chunk_embedding_hnsw")
 
-    cities = City.objects.bulk_create(
-        [City(name=f"Bench City {c}", slug=f"bench-city-{c}") for c in range(CITIES)]
-    )
+    cities = City.objects.bulk_create([City(name=f"Bench City {c}", slug=f"bench-city-{c}") for c in range(CITIES)])
     venues = Venue.objects.bulk_create(
         [
             Venue(city=cities[v % CITIES], name=f"Bench Venue {v}", slug=f"bench-venue-{v}", category="restaurant")
@@ -167,7 +168,9 @@ def load(data, rows: int) -> dict:
     vectors = data["vectors"]
     started = time.perf_counter()
     ordinal = np.zeros(VENUES, dtype=np.int64)
-    columns = "id, venue_id, source_id, ordinal, heading, content, token_count, embedding, embedding_model, content_hash"
+    columns = (
+        "id, venue_id, source_id, ordinal, heading, content, token_count, embedding, embedding_model, content_hash"
+    )
     block = 5_000
     # One %-format per row: ~5x faster than formatting each float on its own.
     vector_format = "[" + ",".join(["%.6f"] * DIMENSIONS) + "]"
@@ -224,16 +227,27 @@ def percentiles(samples_s: list[float]) -> dict:
     import numpy as np
 
     ms = np.asarray(samples_s) * 1000
-    return {"p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)),
-            "p99_ms": float(np.percentile(ms, 99)), "n": len(ms)}
+    return {
+        "p50_ms": float(np.percentile(ms, 50)),
+        "p95_ms": float(np.percentile(ms, 95)),
+        "p99_ms": float(np.percentile(ms, 99)),
+        "n": len(ms),
+    }
 
 
 def vec_text(vector) -> str:
     return "[" + ",".join(f"{x:.6f}" for x in vector) + "]"
 
 
-def sql_search(vector, *, exact: bool = False, ef_search: int = 40, city_slug: str | None = None, k: int = K,
-               city_shape: str = "join") -> list[str]:
+def sql_search(
+    vector,
+    *,
+    exact: bool = False,
+    ef_search: int = 40,
+    city_slug: str | None = None,
+    k: int = K,
+    city_shape: str = "join",
+) -> list[str]:
     """Plain top-k by cosine distance; ``exact`` turns index scans off (sequential scan).
 
     ``city_shape`` is how a city filter is written: ``join`` (chunks → venues → cities),
@@ -371,9 +385,16 @@ def bench_ingestion(texts_count: int) -> dict:
     started = time.perf_counter()
     vectors = embed_texts(texts, batch_size=32)
     embed_s = time.perf_counter() - started
-    result = {"provider": provider.name, "texts": texts_count, "words_per_text": 120, "batch_size": 32,
-              "model_load_s": warmup, "embed_s": embed_s, "chunks_per_s": texts_count / embed_s,
-              "shape": list(vectors.shape)}
+    result = {
+        "provider": provider.name,
+        "texts": texts_count,
+        "words_per_text": 120,
+        "batch_size": 32,
+        "model_load_s": warmup,
+        "embed_s": embed_s,
+        "chunks_per_s": texts_count / embed_s,
+        "shape": list(vectors.shape),
+    }
     tokenizer = getattr(provider, "tokenizer", None)
     if tokenizer is None:
         # The local provider keeps its tokenizer on the loaded model (private, but the
@@ -390,9 +411,14 @@ def bench_ingestion(texts_count: int) -> dict:
     started = time.perf_counter()
     encodings = tokenizer.encode_batch(texts)
     tok_s = time.perf_counter() - started
-    result.update({"tokenise_s": tok_s, "tokenise_texts_per_s": texts_count / tok_s,
-                   "mean_tokens": sum(len(e.ids) for e in encodings) / texts_count,
-                   "embed_vs_tokenise_ratio": embed_s / tok_s})
+    result.update(
+        {
+            "tokenise_s": tok_s,
+            "tokenise_texts_per_s": texts_count / tok_s,
+            "mean_tokens": sum(len(e.ids) for e in encodings) / texts_count,
+            "embed_vs_tokenise_ratio": embed_s / tok_s,
+        }
+    )
     return result
 
 
@@ -418,14 +444,20 @@ def main() -> None:
     from knowledge.models import VenueChunk
 
     run_started = time.perf_counter()
-    report: dict = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": {
-        "cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}}
-    print(f"generating {args.rows} clustered vectors ({CLUSTERS} clusters, {DIMENSIONS} dims) and {args.queries} queries…")
+    report: dict = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+    }
+    print(
+        f"generating {args.rows} clustered vectors ({CLUSTERS} clusters, {DIMENSIONS} dims) and {args.queries} queries…"
+    )
     data = generate(args.rows, args.queries)
     meta_file = DATA_DIR / "bench-meta.json"
     meta = {"rows": args.rows, "seed": SEED, "clusters": CLUSTERS, "venues": VENUES, "cities": CITIES}
     loaded = (
-        args.skip_load and meta_file.exists() and json.loads(meta_file.read_text()) == meta
+        args.skip_load
+        and meta_file.exists()
+        and json.loads(meta_file.read_text()) == meta
         and VenueChunk.objects.count() == args.rows
     )
     if loaded:
@@ -491,11 +523,15 @@ def main() -> None:
     # as retrieval's widened path (ef 255 for 10 % of the rows), filter as a list of the
     # city's 100 venue ids (before) and as one equality on the chunk's city_id (after).
     for shape in ("venue_ids", "column"):
-        results, t = timed(lambda q, shape=shape: sql_search(q, ef_search=255, city_slug=city_slug, city_shape=shape), queries)
+        results, t = timed(
+            lambda q, shape=shape: sql_search(q, ef_search=255, city_slug=city_slug, city_shape=shape), queries
+        )
         label = "venue_id IN (100 ids)" if shape == "venue_ids" else "city_id = (column)"
         rec_city[f"hnsw ef_search=255 + {label}"] = recall(results, truth_city)
         lat_city[f"hnsw ef_search=255 + {label}"] = percentiles(t)
-    results, t = timed(lambda q: retrieval.search_venue_knowledge(query="", query_vector=q, city=city_slug, limit=K), queries)
+    results, t = timed(
+        lambda q: retrieval.search_venue_knowledge(query="", query_vector=q, city=city_slug, limit=K), queries
+    )
     rec_city["search_venue_knowledge (default path)"] = recall([[h.chunk_id for h in r] for r in results], truth_city)
     lat_city["search_venue_knowledge (default path)"] = percentiles(t)
     saved = retrieval.EXACT_SEARCH_MAX_ROWS
@@ -506,10 +542,14 @@ def main() -> None:
         )
     finally:
         retrieval.EXACT_SEARCH_MAX_ROWS = saved
-    rec_city["search_venue_knowledge (widened ef_search path)"] = recall([[h.chunk_id for h in r] for r in results], truth_city)
+    rec_city["search_venue_knowledge (widened ef_search path)"] = recall(
+        [[h.chunk_id for h in r] for r in results], truth_city
+    )
     lat_city["search_venue_knowledge (widened ef_search path)"] = percentiles(t)
     city_pairs = list(zip(text_queries, queries, strict=True))
-    _, t = timed(lambda p: retrieval.search_venue_knowledge(query=p[0], query_vector=p[1], city=city_slug, limit=K), city_pairs)
+    _, t = timed(
+        lambda p: retrieval.search_venue_knowledge(query=p[0], query_vector=p[1], city=city_slug, limit=K), city_pairs
+    )
     lat_city["hybrid, text query (search_venue_knowledge)"] = percentiles(t)
     returned = [len(r) for r in timed(lambda q: sql_search(q, ef_search=40, city_slug=city_slug), queries[:50])[0]]
     report["naive_hnsw_filtered_rows_returned_mean"] = statistics.mean(returned)
@@ -519,16 +559,31 @@ def main() -> None:
     hnsw = lambda q: sql_search(q, ef_search=40)
     exact = lambda q: sql_search(q, exact=True)
     svk = lambda q: retrieval.search_venue_knowledge(query="", query_vector=q, limit=K)
-    for name, fn in (("hnsw ef_search=40", hnsw), ("search_venue_knowledge (vector only)", svk),
-                     ("exact seq scan (baseline)", exact)):
+    for name, fn in (
+        ("hnsw ef_search=40", hnsw),
+        ("search_venue_knowledge (vector only)", svk),
+        ("exact seq scan (baseline)", exact),
+    ):
         one = throughput(fn, queries, 1, args.seconds)
         many = throughput(fn, queries, args.clients, args.seconds)
-        qps[name] = {"1_client_qps": one["qps"], f"{args.clients}_clients_qps": many["qps"],
-                     "scaling": many["qps"] / one["qps"]}
+        qps[name] = {
+            "1_client_qps": one["qps"],
+            f"{args.clients}_clients_qps": many["qps"],
+            "scaling": many["qps"] / one["qps"],
+        }
 
-    report.update({"rows": args.rows, "queries": args.queries, "clients": args.clients,
-                   "recall_at_10": rec, "recall_at_10_city": rec_city, "latency": lat, "latency_city": lat_city,
-                   "qps": qps})
+    report.update(
+        {
+            "rows": args.rows,
+            "queries": args.queries,
+            "clients": args.clients,
+            "recall_at_10": rec,
+            "recall_at_10_city": rec_city,
+            "latency": lat,
+            "latency_city": lat_city,
+            "qps": qps,
+        }
+    )
     if args.embed_texts:
         print(f"ingestion: embedding {args.embed_texts} texts…")
         report["ingestion"] = bench_ingestion(args.embed_texts)
@@ -550,26 +605,34 @@ def _verdict(ok: bool) -> str:
 def print_report(r: dict) -> None:
     m = r["machine"]
     print(f"\n=== knowledge search benchmark — {r['started_at']} ===")
-    print(f"{r['rows']} chunks × {DIMENSIONS} dims, {CLUSTERS} clusters, {r['queries']} queries; "
-          f"{m['cpus']} CPUs; PostgreSQL {m['postgres']}, pgvector {m['pgvector']}")
+    print(
+        f"{r['rows']} chunks × {DIMENSIONS} dims, {CLUSTERS} clusters, {r['queries']} queries; "
+        f"{m['cpus']} CPUs; PostgreSQL {m['postgres']}, pgvector {m['pgvector']}"
+    )
     load = r["load"]
     if not load.get("reused"):
-        print(f"load: COPY {load['copy_s']:.1f} s ({load['copy_rows_per_s']:.0f} rows/s), "
-              f"HNSW build {load['hnsw_build_s']:.1f} s, GIN build {load['gin_build_s']:.1f} s, VACUUM ANALYZE {load['vacuum_analyze_s']:.1f} s")
+        print(
+            f"load: COPY {load['copy_s']:.1f} s ({load['copy_rows_per_s']:.0f} rows/s), "
+            f"HNSW build {load['hnsw_build_s']:.1f} s, GIN build {load['gin_build_s']:.1f} s, VACUUM ANALYZE {load['vacuum_analyze_s']:.1f} s"
+        )
     print("\nrecall@10 vs exact top-10 (ground truth: numpy brute force)")
     for name, value in r["recall_at_10"].items():
         print(f"  {name:<58} {value:.3f}")
     print(f"recall@10 with city filter ({r['city_filter_fraction']:.0%} of rows)")
     for name, value in r["recall_at_10_city"].items():
         print(f"  {name:<58} {value:.3f}")
-    print(f"  (naive hnsw ef_search=40 + WHERE returns {r['naive_hnsw_filtered_rows_returned_mean']:.1f} rows of {K} on average)")
+    print(
+        f"  (naive hnsw ef_search=40 + WHERE returns {r['naive_hnsw_filtered_rows_returned_mean']:.1f} rows of {K} on average)"
+    )
 
     def latency_table(title: str, rows: dict) -> None:
         base = next(v for k, v in rows.items() if "baseline" in k)
         print(f"\n{title}  (ratio = p50 / baseline p50; < 1 is faster)")
         print(f"  {'':<50} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'ratio':>7}")
         for name, v in rows.items():
-            print(f"  {name:<50} {v['p50_ms']:8.2f} {v['p95_ms']:8.2f} {v['p99_ms']:8.2f} {v['p50_ms'] / base['p50_ms']:7.3f}")
+            print(
+                f"  {name:<50} {v['p50_ms']:8.2f} {v['p95_ms']:8.2f} {v['p99_ms']:8.2f} {v['p50_ms'] / base['p50_ms']:7.3f}"
+            )
 
     latency_table("single-client latency, unfiltered", r["latency"])
     latency_table("single-client latency, city filter", r["latency_city"])
@@ -583,11 +646,15 @@ def print_report(r: dict) -> None:
         if "skipped" in ing:
             print(f"  skipped: {ing['skipped']}")
         else:
-            print(f"  {ing['provider']}: {ing['chunks_per_s']:.1f} chunks/s ({ing['texts']} texts × {ing['words_per_text']} words, "
-                  f"batch {ing['batch_size']}, model load {ing['model_load_s']:.1f} s)")
+            print(
+                f"  {ing['provider']}: {ing['chunks_per_s']:.1f} chunks/s ({ing['texts']} texts × {ing['words_per_text']} words, "
+                f"batch {ing['batch_size']}, model load {ing['model_load_s']:.1f} s)"
+            )
             if "tokenise_s" in ing:
-                print(f"  baseline tokenise only: {ing['tokenise_texts_per_s']:.0f} texts/s "
-                      f"(~{ing['mean_tokens']:.0f} tokens each); embedding costs ×{ing['embed_vs_tokenise_ratio']:.0f} the tokenising")
+                print(
+                    f"  baseline tokenise only: {ing['tokenise_texts_per_s']:.0f} texts/s "
+                    f"(~{ing['mean_tokens']:.0f} tokens each); embedding costs ×{ing['embed_vs_tokenise_ratio']:.0f} the tokenising"
+                )
             else:
                 print(f"  {ing['tokenise_baseline']}")
 

@@ -50,17 +50,19 @@ def _bench_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    env.update({
-        "AGNT_DATA_DIR": str(DATA_DIR),
-        "AGNT_TESTING": "true",  # settings skip .env …
-        "DATABASE_POOL": "true",  # … but keep the production connection pool
-        "CELERY_TASK_ALWAYS_EAGER": "false",  # processing is enqueued to Redis, not run inline
-        "DEBUG": "false",
-        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-        "META_APP_SECRET": META_SECRET,
-        "DJANGO_SETTINGS_MODULE": "agnt.settings",
-        "PYTHONPATH": str(REPO),
-    })
+    env.update(
+        {
+            "AGNT_DATA_DIR": str(DATA_DIR),
+            "AGNT_TESTING": "true",  # settings skip .env …
+            "DATABASE_POOL": "true",  # … but keep the production connection pool
+            "CELERY_TASK_ALWAYS_EAGER": "false",  # processing is enqueued to Redis, not run inline
+            "DEBUG": "false",
+            "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+            "META_APP_SECRET": META_SECRET,
+            "DJANGO_SETTINGS_MODULE": "agnt.settings",
+            "PYTHONPATH": str(REPO),
+        }
+    )
     return env
 
 
@@ -107,8 +109,13 @@ class Requests:
         self.counter = 0
 
     def _raw(self, path: str, body: bytes, headers: dict[str, str]) -> bytes:
-        head = [f"POST {path} HTTP/1.1", f"Host: {self.host}", "Content-Type: application/json",
-                f"Content-Length: {len(body)}", *[f"{k}: {v}" for k, v in headers.items()]]
+        head = [
+            f"POST {path} HTTP/1.1",
+            f"Host: {self.host}",
+            "Content-Type: application/json",
+            f"Content-Length: {len(body)}",
+            *[f"{k}: {v}" for k, v in headers.items()],
+        ]
         return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
     def trivial(self) -> bytes:
@@ -119,24 +126,58 @@ class Requests:
         chat = CHAT_BASE + self.counter % CHATS
         update = {
             "update_id": self.run_id * 10_000_000 + self.counter,
-            "message": {"message_id": self.counter, "date": int(time.time()), "text": "find me a beach club in Canggu for 4",
-                        "from": {"id": chat, "is_bot": False, "first_name": "Bench", "username": f"bench{chat}", "language_code": "en"},
-                        "chat": {"id": chat, "type": "private", "first_name": "Bench"}},
+            "message": {
+                "message_id": self.counter,
+                "date": int(time.time()),
+                "text": "find me a beach club in Canggu for 4",
+                "from": {
+                    "id": chat,
+                    "is_bot": False,
+                    "first_name": "Bench",
+                    "username": f"bench{chat}",
+                    "language_code": "en",
+                },
+                "chat": {"id": chat, "type": "private", "first_name": "Bench"},
+            },
         }
         return json.dumps(update).encode()
 
     def telegram(self) -> bytes:
         self.counter += 1
-        return self._raw("/webhooks/telegram", self._telegram_body(), {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
+        return self._raw(
+            "/webhooks/telegram", self._telegram_body(), {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+        )
 
     def whatsapp(self) -> bytes:
         self.counter += 1
         wa_id = f"{WA_PREFIX}{self.counter % CHATS:08d}"
-        payload = {"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp", "metadata": {"display_phone_number": "628110000", "phone_number_id": "1099"},
-            "contacts": [{"profile": {"name": "Bench"}, "wa_id": wa_id}],
-            "messages": [{"from": wa_id, "id": f"wamid.BENCH{self.run_id}.{self.counter}", "timestamp": str(int(time.time())),
-                          "type": "text", "text": {"body": "any vegan cafe in Ubud open now?"}}]}}]}]}
+        payload = {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "WABA",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {"display_phone_number": "628110000", "phone_number_id": "1099"},
+                                "contacts": [{"profile": {"name": "Bench"}, "wa_id": wa_id}],
+                                "messages": [
+                                    {
+                                        "from": wa_id,
+                                        "id": f"wamid.BENCH{self.run_id}.{self.counter}",
+                                        "timestamp": str(int(time.time())),
+                                        "type": "text",
+                                        "text": {"body": "any vegan cafe in Ubud open now?"},
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
         body = json.dumps(payload).encode()
         signature = "sha256=" + hmac.new(META_SECRET.encode(), body, hashlib.sha256).hexdigest()
         return self._raw("/webhooks/whatsapp", body, {"X-Hub-Signature-256": signature})
@@ -229,9 +270,16 @@ def _summary(latencies: list[float], elapsed: float, errors: int, statuses: dict
     def pct(p: float) -> float:
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else float("nan")
 
-    return {"requests": len(ordered), "seconds": round(elapsed, 2), "rps": len(ordered) / elapsed if elapsed else 0.0,
-            "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": ordered[-1] * 1000 if ordered else float("nan"),
-            "errors": errors, "statuses": statuses}
+    return {
+        "requests": len(ordered),
+        "seconds": round(elapsed, 2),
+        "rps": len(ordered) / elapsed if elapsed else 0.0,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "max_ms": ordered[-1] * 1000 if ordered else float("nan"),
+        "errors": errors,
+        "statuses": statuses,
+    }
 
 
 # --- orchestration ----------------------------------------------------------------------
@@ -252,8 +300,22 @@ def _free_port() -> int:
 
 
 def _start_server(port: int, workers: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "bench.webhook_ingest:asgi_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.webhook_ingest:asgi_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     server = subprocess.Popen(command, cwd=REPO, env=_bench_env(), start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -289,7 +351,8 @@ def _cleanup() -> dict:
     from messaging.models import Interaction, UserChannel
 
     channels = UserChannel.objects.filter(external_id__startswith=str(CHAT_BASE)[:4]) | UserChannel.objects.filter(
-        external_id__startswith=WA_PREFIX)
+        external_id__startswith=WA_PREFIX
+    )
     user_ids = list(channels.values_list("user_id", flat=True))
     deleted_interactions, _ = Interaction.objects.filter(channel__in=channels).delete()
     get_user_model().objects.filter(pk__in=user_ids).delete()
@@ -331,7 +394,10 @@ def main() -> None:
             for name in ("telegram", "whatsapp"):
                 rate = results["saturation"][name]["rps"] / 2
                 results["half"][name] = {"rate": rate, **await open_loop(port, endpoints[name], rate, args.seconds)}
-                results["half"][f"trivial@{name}"] = {"rate": rate, **await open_loop(port, requests.trivial, rate, args.seconds)}
+                results["half"][f"trivial@{name}"] = {
+                    "rate": rate,
+                    **await open_loop(port, requests.trivial, rate, args.seconds),
+                }
 
         asyncio.run(run())
     finally:
@@ -343,31 +409,44 @@ def main() -> None:
 
 def _report(results: dict, args, settings, total: float) -> None:
     sat, half = results["saturation"], results["half"]
-    lines = [f"=== webhook ingestion benchmark — {datetime.now(UTC).isoformat(timespec='seconds')} ===",
-             f"uvicorn --workers {args.workers}, {args.clients} client connections, {args.seconds:g} s per phase; "
-             f"{os.cpu_count()} CPUs; Python {platform.python_version()}; load generator on the same machine",
-             "", "saturation (closed loop)                     req/s    p50 ms   p99 ms   errors   ratio"]
+    lines = [
+        f"=== webhook ingestion benchmark — {datetime.now(UTC).isoformat(timespec='seconds')} ===",
+        f"uvicorn --workers {args.workers}, {args.clients} client connections, {args.seconds:g} s per phase; "
+        f"{os.cpu_count()} CPUs; Python {platform.python_version()}; load generator on the same machine",
+        "",
+        "saturation (closed loop)                     req/s    p50 ms   p99 ms   errors   ratio",
+    ]
     base = sat["trivial"]["rps"]
     for name in ("trivial", "telegram", "whatsapp"):
         r = sat[name]
-        lines.append(f"  {name:<40} {r['rps']:8.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['errors']:8d}   {r['rps'] / base:5.2f}")
+        lines.append(
+            f"  {name:<40} {r['rps']:8.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['errors']:8d}   {r['rps'] / base:5.2f}"
+        )
     lines += ["", "half of the webhook's saturation (open loop)  rate     p50 ms   p99 ms   max ms   errors"]
     for name, r in half.items():
-        lines.append(f"  {name:<40} {r['rate']:7.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['max_ms']:8.2f} {r['errors']:6d}")
+        lines.append(
+            f"  {name:<40} {r['rate']:7.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['max_ms']:8.2f} {r['errors']:6d}"
+        )
     lines += ["", "goals (issue “Conversational concierge”)"]
     goals = {}
     for name in ("telegram", "whatsapp"):
         ratio = sat[name]["rps"] / base
         goals[f"{name}_throughput_ratio"] = ratio
         goals[f"{name}_p99_half_ms"] = half[name]["p99_ms"]
-        lines.append(f"  {name}: throughput ≥ 40% of trivial            {ratio * 100:5.1f}%  {'PASS' if ratio >= 0.4 else 'FAIL'}")
+        lines.append(
+            f"  {name}: throughput ≥ 40% of trivial            {ratio * 100:5.1f}%  {'PASS' if ratio >= 0.4 else 'FAIL'}"
+        )
         p99 = half[name]["p99_ms"]
         lines.append(f"  {name}: p99 ≤ 50 ms at half of saturation      {p99:5.1f}  {'PASS' if p99 <= 50 else 'FAIL'}")
     lines.append(f"cleanup: {results['cleanup']}; total run time {total / 60:.1f} min")
     print("\n".join(lines))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"webhook_ingest-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
-    out.write_text(json.dumps({"args": vars(args), "results": results, "goals": goals, "cpus": os.cpu_count()}, indent=2, default=str))
+    out.write_text(
+        json.dumps(
+            {"args": vars(args), "results": results, "goals": goals, "cpus": os.cpu_count()}, indent=2, default=str
+        )
+    )
     print(f"full figures: {out.relative_to(REPO)}")
 
 

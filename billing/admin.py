@@ -89,7 +89,9 @@ def _cents(cents: int, currency: str) -> str:
 class _ServiceActionsMixin:
     """Runs a service over the selected rows and reports what worked and what the rules refused."""
 
-    def _run(self, request: HttpRequest, queryset: QuerySet, label: str, call: Callable, errors=(services.BillingError,)) -> None:
+    def _run(
+        self, request: HttpRequest, queryset: QuerySet, label: str, call: Callable, errors=(services.BillingError,)
+    ) -> None:
         done, refused = [], []
         for obj in queryset:
             try:
@@ -109,10 +111,14 @@ class CreditNoteForm(forms.Form):
     FULL, PARTIAL = "full", "partial"
     scope = forms.ChoiceField(
         choices=[(FULL, "Full — every line of the invoice"), (PARTIAL, "Partial — an amount before tax")],
-        initial=FULL, widget=forms.RadioSelect,
+        initial=FULL,
+        widget=forms.RadioSelect,
     )
     net_amount = forms.DecimalField(
-        required=False, min_value=0, max_digits=12, decimal_places=2,
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
         help_text="Partial only: the amount before tax to credit; tax follows at the invoice's rate.",
     )
     reason = forms.CharField(max_length=200, help_text="Printed on the credit note.")
@@ -148,12 +154,26 @@ class UserCreditTransactionInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         # a long-lived account has thousands of rows; the user page shows the recent ones
-        return super().get_queryset(request).filter(created_at__gte=timezone.now() - timedelta(days=90)).select_related("created_by")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(created_at__gte=timezone.now() - timedelta(days=90))
+            .select_related("created_by")
+        )
 
 
 @admin.register(CreditTransaction)
 class CreditTransactionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
-    list_display = ("created_at", "user", "amount_display", "balance_after", "kind", "reason", "reference", "created_by")
+    list_display = (
+        "created_at",
+        "user",
+        "amount_display",
+        "balance_after",
+        "kind",
+        "reason",
+        "reference",
+        "created_by",
+    )
     list_filter = ("kind", ("expires_at", admin.EmptyFieldListFilter))
     list_select_related = ("user", "created_by")
     search_fields = ("user__username", "user__email", "reason", "idempotency_key", "reference_id")
@@ -172,17 +192,45 @@ class CreditTransactionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 
 @admin.register(Referral)
 class ReferralAdmin(_ServiceActionsMixin, AgntModelAdmin):
-    list_display = ("created_at", "referrer", "referred", "code", "status_badge", "reward_credits", "expires_at", "rewarded_at")
+    list_display = (
+        "created_at",
+        "referrer",
+        "referred",
+        "code",
+        "status_badge",
+        "reward_credits",
+        "expires_at",
+        "rewarded_at",
+    )
     list_filter = ("status",)
     list_select_related = ("referrer", "referred")
     search_fields = ("code", "referrer__username", "referrer__email", "referred__username", "referred__email")
     date_hierarchy = "created_at"
     autocomplete_fields = ("referrer", "referred")
     readonly_fields = (
-        "referrer", "referred", "code", "status", "qualified_at", "rewarded_at", "reward_transaction", "created_at",
+        "referrer",
+        "referred",
+        "code",
+        "status",
+        "qualified_at",
+        "rewarded_at",
+        "reward_transaction",
+        "created_at",
         "updated_at",
     )
-    fields = ("referrer", "referred", "code", "status", "reward_credits", "expires_at", "qualified_at", "rewarded_at", "reward_transaction", "created_at", "updated_at")
+    fields = (
+        "referrer",
+        "referred",
+        "code",
+        "status",
+        "reward_credits",
+        "expires_at",
+        "qualified_at",
+        "rewarded_at",
+        "reward_transaction",
+        "created_at",
+        "updated_at",
+    )
     actions = ("qualify", "reward", "cancel")
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -214,15 +262,27 @@ class CommerceLedgerAdmin(
 ):
     venue_path = "venue"
     list_display = (
-        "occurred_at", "entry_type", "venue", "booking", "amount_display", "description", "stripe_collection",
+        "occurred_at",
+        "entry_type",
+        "venue",
+        "booking",
+        "amount_display",
+        "description",
+        "stripe_collection",
         "stripe_payment_intent_id",
     )
     actions = ("refund_fee",)
     list_filter = ("entry_type", "currency", ("venue__city", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("venue", "booking__venue", "user", "fee_collection")
     search_fields = (
-        "idempotency_key", "description", "venue__name", "booking__external_ref", "stripe_payment_intent_id",
-        "stripe_invoice_id", "stripe_charge_id", "stripe_event_id",
+        "idempotency_key",
+        "description",
+        "venue__name",
+        "booking__external_ref",
+        "stripe_payment_intent_id",
+        "stripe_invoice_id",
+        "stripe_charge_id",
+        "stripe_event_id",
     )
     search_help_text = "Venue, booking reference, description, idempotency key or a Stripe id"
     date_hierarchy = "occurred_at"
@@ -235,7 +295,17 @@ class CommerceLedgerAdmin(
 
 @admin.register(ApiKeyUsageEvent)
 class ApiKeyUsageEventAdmin(UsageBillingOnUsageMixin, ReadOnlyAdminMixin, AgntModelAdmin):
-    list_display = ("occurred_at", "api_key", "intent", "quantity", "unit_price", "amount", "stripe_billing", "booking", "request_id")
+    list_display = (
+        "occurred_at",
+        "api_key",
+        "intent",
+        "quantity",
+        "unit_price",
+        "amount",
+        "stripe_billing",
+        "booking",
+        "request_id",
+    )
     list_filter = ("intent", "currency")
     list_select_related = ("api_key", "booking__venue", "billing")
     search_fields = ("request_id", "intent", "api_key__prefix", "api_key__name", "api_key__owner__email")
@@ -257,7 +327,17 @@ class ApiKeyUsageEventAdmin(UsageBillingOnUsageMixin, ReadOnlyAdminMixin, AgntMo
 class DocumentLineInline(TabularInline):
     model = AccountingDocumentLine
     extra = 0
-    fields = ("position", "description", "quantity", "unit_price", "tax_rate", "account", "amount", "booking", "commerce_entry")
+    fields = (
+        "position",
+        "description",
+        "quantity",
+        "unit_price",
+        "tax_rate",
+        "account",
+        "amount",
+        "booking",
+        "commerce_entry",
+    )
     readonly_fields = ("amount",)
     autocomplete_fields = ("booking", "commerce_entry")
     ordering = ("position", "created_at")
@@ -295,8 +375,19 @@ class DocumentEventInline(EventLogInline):
 
 
 DOCUMENT_SYSTEM_FIELDS = (
-    "status", "number", "issue_date", "issued_at", "paid_at", "voided_at", "void_reason",
-    "subtotal", "tax", "total", "created_by", "created_at", "updated_at",
+    "status",
+    "number",
+    "issue_date",
+    "issued_at",
+    "paid_at",
+    "voided_at",
+    "void_reason",
+    "subtotal",
+    "tax",
+    "total",
+    "created_by",
+    "created_at",
+    "updated_at",
 )
 # Once numbered a document is a legal record; only these remain editable.
 DOCUMENT_EDITABLE_AFTER_ISSUE = ("notes", "stripe_invoice_id", "due_date")
@@ -306,11 +397,26 @@ DOCUMENT_EDITABLE_AFTER_ISSUE = ("notes", "stripe_invoice_id", "due_date")
 class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntModelAdmin):
     venue_path = "venue"
     list_display = (
-        "display_number", "doc_type", "status_badge", "bill_to_name", "venue", "issue_date", "due_date", "total_display",
+        "display_number",
+        "doc_type",
+        "status_badge",
+        "bill_to_name",
+        "venue",
+        "issue_date",
+        "due_date",
+        "total_display",
     )
     list_filter = ("doc_type", "status", "currency", ("venue__city", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("venue", "customer")
-    search_fields = ("number", "bill_to_name", "bill_to_email", "bill_to_tax_id", "venue__name", "customer__email", "stripe_invoice_id")
+    search_fields = (
+        "number",
+        "bill_to_name",
+        "bill_to_email",
+        "bill_to_tax_id",
+        "venue__name",
+        "customer__email",
+        "stripe_invoice_id",
+    )
     search_help_text = "Number, bill-to name/e-mail/tax id, venue, customer e-mail or Stripe invoice id"
     date_hierarchy = "created_at"
     autocomplete_fields = ("venue", "customer", "related_document")
@@ -319,8 +425,25 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
     actions_detail = ("print_document", "credit_note")
     fieldsets = (
         (None, {"fields": ("doc_type", "status", "number", "related_document")}),
-        ("Bill to", {"fields": ("venue", "customer", "bill_to_name", "bill_to_address", "bill_to_tax_id", "bill_to_email")}),
-        ("Dates", {"fields": ("issue_date", "due_date", "period_start", "period_end", "issued_at", "paid_at", "voided_at", "void_reason")}),
+        (
+            "Bill to",
+            {"fields": ("venue", "customer", "bill_to_name", "bill_to_address", "bill_to_tax_id", "bill_to_email")},
+        ),
+        (
+            "Dates",
+            {
+                "fields": (
+                    "issue_date",
+                    "due_date",
+                    "period_start",
+                    "period_end",
+                    "issued_at",
+                    "paid_at",
+                    "voided_at",
+                    "void_reason",
+                )
+            },
+        ),
         ("Amounts", {"fields": ("currency", "subtotal", "tax", "total")}),
         ("Other", {"fields": ("stripe_invoice_id", "notes", "created_by", "created_at", "updated_at")}),
     )
@@ -348,10 +471,19 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
             super().save_model(request, obj, form, change)
             return
         created = services.accounting_document_create(
-            doc_type=obj.doc_type, venue=obj.venue, customer=obj.customer, currency=obj.currency,
-            related_document=obj.related_document, period_start=obj.period_start, period_end=obj.period_end,
-            due_date=obj.due_date, bill_to_name=obj.bill_to_name, bill_to_address=obj.bill_to_address,
-            bill_to_tax_id=obj.bill_to_tax_id, bill_to_email=obj.bill_to_email, notes=obj.notes,
+            doc_type=obj.doc_type,
+            venue=obj.venue,
+            customer=obj.customer,
+            currency=obj.currency,
+            related_document=obj.related_document,
+            period_start=obj.period_start,
+            period_end=obj.period_end,
+            due_date=obj.due_date,
+            bill_to_name=obj.bill_to_name,
+            bill_to_address=obj.bill_to_address,
+            bill_to_tax_id=obj.bill_to_tax_id,
+            bill_to_email=obj.bill_to_email,
+            notes=obj.notes,
             created_by=request.user,
         )
         if obj.stripe_invoice_id:
@@ -374,14 +506,18 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
     @admin.action(description="Issue (assign the next number and post to the ledger)", permissions=["change"])
     def issue(self, request, queryset):
         self._run(
-            request, queryset.order_by("created_at"), "Issued",
+            request,
+            queryset.order_by("created_at"),
+            "Issued",
             lambda d: services.accounting_document_issue(document=d, actor=request.user),
         )
 
     @admin.action(description="Mark paid (issues a receipt)", permissions=["change"])
     def mark_paid(self, request, queryset):
         self._run(
-            request, queryset, "Marked paid",
+            request,
+            queryset,
+            "Marked paid",
             lambda d: services.accounting_document_mark_paid(document=d, actor=request.user),
         )
 
@@ -389,7 +525,9 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
     def void(self, request, queryset):
         reason = f"Voided in the back office by {request.user}"
         self._run(
-            request, queryset, "Voided",
+            request,
+            queryset,
+            "Voided",
             lambda d: services.accounting_document_void(document=d, actor=request.user, reason=reason),
         )
 
@@ -413,8 +551,13 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
         if invoice is None:
             raise Http404("No such document")
         change_url = reverse("admin:billing_accountingdocument_change", args=[invoice.pk])
-        if invoice.doc_type != DocumentType.INVOICE or invoice.status not in (DocumentStatus.ISSUED, DocumentStatus.PAID):
-            self.message_user(request, f"{invoice} is not an issued or paid invoice; only those are credited.", messages.WARNING)
+        if invoice.doc_type != DocumentType.INVOICE or invoice.status not in (
+            DocumentStatus.ISSUED,
+            DocumentStatus.PAID,
+        ):
+            self.message_user(
+                request, f"{invoice} is not an issued or paid invoice; only those are credited.", messages.WARNING
+            )
             return redirect(change_url)
         form = CreditNoteForm(request.POST or None, invoice=invoice)
         if request.method == "POST" and form.is_valid():
@@ -422,10 +565,15 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
             try:
                 with transaction.atomic():
                     if data["scope"] == CreditNoteForm.FULL:
-                        note = services.credit_note_create_for_invoice(invoice=invoice, reason=data["reason"], created_by=request.user)
+                        note = services.credit_note_create_for_invoice(
+                            invoice=invoice, reason=data["reason"], created_by=request.user
+                        )
                     else:
                         note = services.credit_note_create_partial(
-                            invoice=invoice, net_amount=data["net_amount"], reason=data["reason"], created_by=request.user
+                            invoice=invoice,
+                            net_amount=data["net_amount"],
+                            reason=data["reason"],
+                            created_by=request.user,
                         )
                     if data["issue_now"]:
                         note = services.accounting_document_issue(document=note, actor=request.user)
@@ -433,22 +581,29 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
                 form.add_error(None, str(exc))
             else:
                 self.message_user(
-                    request, f"Credit note {note} ({note.total:,.2f} {note.currency}) for {invoice.number}"
-                    f"{' issued' if note.number else ' drafted'}.", messages.SUCCESS,
+                    request,
+                    f"Credit note {note} ({note.total:,.2f} {note.currency}) for {invoice.number}"
+                    f"{' issued' if note.number else ' drafted'}.",
+                    messages.SUCCESS,
                 )
                 return redirect(reverse("admin:billing_accountingdocument_change", args=[note.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": f"Credit note for {invoice.number}",
             "subtitle": f"Invoice total {invoice.total:,.2f} {invoice.currency} (subtotal {invoice.subtotal:,.2f} + tax {invoice.tax:,.2f})",
-            "form": form, "opts": self.model._meta, "original": invoice, "submit_label": "Create credit note",
+            "form": form,
+            "opts": self.model._meta,
+            "original": invoice,
+            "submit_label": "Create credit note",
         }
         return TemplateResponse(request, "admin/billing/service_form.html", context)
 
     @admin.action(description="Draft a full credit note", permissions=["add"])
     def draft_credit_note(self, request, queryset):
         self._run(
-            request, queryset.filter(doc_type=DocumentType.INVOICE), "Drafted credit notes for",
+            request,
+            queryset.filter(doc_type=DocumentType.INVOICE),
+            "Drafted credit notes for",
             lambda d: services.credit_note_create_for_invoice(
                 invoice=d, reason=f"credited by {request.user}", created_by=request.user
             ),
@@ -508,8 +663,15 @@ class DocumentSequenceAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 @admin.register(PriceWatcher)
 class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
     list_display = (
-        "product", "user", "marketplace", "target_price", "last_price", "lowest_price", "status_badge",
-        "last_checked_at", "notify_channel",
+        "product",
+        "user",
+        "marketplace",
+        "target_price",
+        "last_price",
+        "lowest_price",
+        "status_badge",
+        "last_checked_at",
+        "notify_channel",
     )
     list_filter = ("status", "marketplace", "notify_channel")
     list_select_related = ("user",)
@@ -517,8 +679,15 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ("user",)
     readonly_fields = (
-        "status", "last_price", "lowest_price", "last_checked_at", "check_failures", "triggered_at", "notified_at",
-        "created_at", "updated_at",
+        "status",
+        "last_price",
+        "lowest_price",
+        "last_checked_at",
+        "check_failures",
+        "triggered_at",
+        "notified_at",
+        "created_at",
+        "updated_at",
     )
     actions = ("pause", "resume", "expire")
 
@@ -548,7 +717,16 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
 
 @admin.register(AffiliateClick)
 class AffiliateClickAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
-    list_display = ("clicked_at", "partner", "campaign", "user", "venue", "converted_at", "commission", "commission_currency")
+    list_display = (
+        "clicked_at",
+        "partner",
+        "campaign",
+        "user",
+        "venue",
+        "converted_at",
+        "commission",
+        "commission_currency",
+    )
     list_filter = ("partner", ("converted_at", admin.EmptyFieldListFilter))
     list_select_related = ("user", "venue")
     search_fields = ("campaign", "url", "order_ref", "user__username", "venue__name")
@@ -582,12 +760,23 @@ class IntegrityRunAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 
 @admin.register(IntegrityFinding)
 class IntegrityFindingAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
-    list_display = ("created_at", "check_name", "subject_type", "subject_id", "currency", "expected", "actual", "message")
+    list_display = (
+        "created_at",
+        "check_name",
+        "subject_type",
+        "subject_id",
+        "currency",
+        "expected",
+        "actual",
+        "message",
+    )
     list_filter = ("check_name", "subject_type", "currency")
     list_select_related = ("run",)
     search_fields = ("subject_id", "message")
     date_hierarchy = "created_at"
     paginator = EstimatedCountPaginator
+
+
 # --------------------------------------------------------------------------- Stripe: events, subscriptions
 
 SUBSCRIPTION_STATUS_LABELS = {
@@ -631,8 +820,20 @@ class StripeEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     date_hierarchy = "stripe_created"
     paginator = EstimatedCountPaginator
     exclude = ("payload",)
-    readonly_fields = ("stripe_id", "type", "stripe_created", "livemode", "api_version", "source", "received_at", "attempts",
-                       "processed_at", "outcome", "processing_error", "payload_json")
+    readonly_fields = (
+        "stripe_id",
+        "type",
+        "stripe_created",
+        "livemode",
+        "api_version",
+        "source",
+        "received_at",
+        "attempts",
+        "processed_at",
+        "outcome",
+        "processing_error",
+        "payload_json",
+    )
     actions = ("reprocess",)
 
     def has_reprocess_permission(self, request) -> bool:
@@ -648,8 +849,10 @@ class StripeEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 
     @admin.display(description="payload")
     def payload_json(self, obj: StripeEvent) -> str:
-        return format_html('<pre style="white-space:pre-wrap;max-width:60rem">{}</pre>',
-                           json.dumps(obj.payload, indent=2, sort_keys=True, ensure_ascii=False))
+        return format_html(
+            '<pre style="white-space:pre-wrap;max-width:60rem">{}</pre>',
+            json.dumps(obj.payload, indent=2, sort_keys=True, ensure_ascii=False),
+        )
 
     @admin.action(description="Reprocess (run the handler again; idempotent)", permissions=["reprocess"])
     def reprocess(self, request, queryset):
@@ -682,15 +885,40 @@ class StripeSubscriptionAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntMod
     Plans change in Stripe (Checkout, the customer portal); here staff follow and open them."""
 
     venue_path = "venue"
-    list_display = ("stripe_subscription_id", "kind", "plan", "party", "status_label", "current_period_end",
-                    "cancel_at_period_end", "last_payment_failed_at", "synced_at")
+    list_display = (
+        "stripe_subscription_id",
+        "kind",
+        "plan",
+        "party",
+        "status_label",
+        "current_period_end",
+        "cancel_at_period_end",
+        "last_payment_failed_at",
+        "synced_at",
+    )
     list_filter = ("status", "kind", "plan", "cancel_at_period_end")
     list_select_related = ("user", "venue")
     search_fields = ("=stripe_subscription_id", "=stripe_customer_id", "user__username", "user__email", "venue__name")
     search_help_text = "Subscription or customer id (exact), username, e-mail or venue"
-    readonly_fields = ("kind", "plan", "price_id", "user_link", "venue_link", "stripe_subscription_id", "stripe_customer_id",
-                       "status", "current_period_start", "current_period_end", "cancel_at_period_end", "canceled_at",
-                       "latest_invoice_id", "last_payment_failed_at", "stripe_state_at", "synced_at", "created_at")
+    readonly_fields = (
+        "kind",
+        "plan",
+        "price_id",
+        "user_link",
+        "venue_link",
+        "stripe_subscription_id",
+        "stripe_customer_id",
+        "status",
+        "current_period_start",
+        "current_period_end",
+        "cancel_at_period_end",
+        "canceled_at",
+        "latest_invoice_id",
+        "last_payment_failed_at",
+        "stripe_state_at",
+        "synced_at",
+        "created_at",
+    )
     exclude = ("user", "venue")
     actions = ("sync_from_stripe",)
     actions_detail = ("open_portal",)
@@ -746,14 +974,17 @@ class StripeSubscriptionAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntMod
             session = services.subscription_portal_open(
                 user=sub.user if sub.kind == SubscriptionKind.CONSUMER else None,
                 venue=sub.venue if sub.kind == SubscriptionKind.VENUE else None,
-                return_url=back, attempt=f"admin:{request.user.pk}:{timezone.now():%Y%m%d%H%M}",
+                return_url=back,
+                attempt=f"admin:{request.user.pk}:{timezone.now():%Y%m%d%H%M}",
             )
         except services.BillingError as exc:
             self.message_user(request, f"Portal not opened: {exc}", messages.ERROR)
             return redirect(back)
         return redirect(session.url)
 
-    @action(description="Venue plan checkout link", url_path="venue-checkout", permissions=["checkout"], icon="add_card")
+    @action(
+        description="Venue plan checkout link", url_path="venue-checkout", permissions=["checkout"], icon="add_card"
+    )
     def venue_checkout(self, request):
         from venues.models import Venue
 
@@ -765,16 +996,24 @@ class StripeSubscriptionAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntMod
             back = request.build_absolute_uri(reverse("admin:billing_stripesubscription_changelist"))
             try:
                 session = services.subscription_checkout_start(
-                    venue=form.cleaned_data["venue"], plan_code=form.cleaned_data["plan"],
+                    venue=form.cleaned_data["venue"],
+                    plan_code=form.cleaned_data["plan"],
                     # one link per venue, plan and day: asking again the same day returns the same link
-                    attempt=f"admin:{timezone.now():%Y-%m-%d}", success_url=back, cancel_url=back,
+                    attempt=f"admin:{timezone.now():%Y-%m-%d}",
+                    success_url=back,
+                    cancel_url=back,
                 )
             except services.BillingError as exc:
                 form.add_error(None, str(exc))
             else:
                 self.message_user(
-                    request, format_html('Checkout for {}: <a href="{}" target="_blank">{}</a> (send it to the owner, or open it).',
-                                         form.cleaned_data["venue"], session.url, session.url),
+                    request,
+                    format_html(
+                        'Checkout for {}: <a href="{}" target="_blank">{}</a> (send it to the owner, or open it).',
+                        form.cleaned_data["venue"],
+                        session.url,
+                        session.url,
+                    ),
                     messages.SUCCESS,
                 )
                 return redirect(back)
@@ -782,7 +1021,7 @@ class StripeSubscriptionAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntMod
             **self.admin_site.each_context(request),
             "title": "Venue plan checkout",
             "subtitle": "Creates a Stripe Checkout link (mode=subscription) for the venue's plan. "
-                        "The subscription appears here when Stripe confirms the payment.",
+            "The subscription appears here when Stripe confirms the payment.",
             "submit_label": "Create checkout link",
             "form": form,
             "opts": self.model._meta,
@@ -795,7 +1034,14 @@ class StripeConnectAccountAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntM
     """Venues' Stripe Connect accounts, as account.updated last described them."""
 
     venue_path = "venue"
-    list_display = ("stripe_account_id", "venue", "charges_enabled", "payouts_enabled", "details_submitted", "stripe_state_at")
+    list_display = (
+        "stripe_account_id",
+        "venue",
+        "charges_enabled",
+        "payouts_enabled",
+        "details_submitted",
+        "stripe_state_at",
+    )
     list_filter = ("charges_enabled", "payouts_enabled", "details_submitted")
     list_select_related = ("venue",)
     search_fields = ("=stripe_account_id", "venue__name")

@@ -70,8 +70,10 @@ class FeeCollectionOnLedgerMixin:
             return "waiting"
         return _change_link(collection, collection.get_outcome_display().split(" (")[0])
 
-    @admin.action(description="Refund / credit this fee (reverses it; credits the venue in Stripe if collected)",
-                  permissions=["refund_fee"])
+    @admin.action(
+        description="Refund / credit this fee (reverses it; credits the venue in Stripe if collected)",
+        permissions=["refund_fee"],
+    )
     def refund_fee(self, request: HttpRequest, queryset) -> None:
         done, refused = [], []
         for fee in queryset.select_related("booking", "venue"):
@@ -134,14 +136,20 @@ class FeeCollectionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     def has_view_reconciliation_permission(self, request: HttpRequest, object_id=None) -> bool:
         return is_platform_staff(request.user) and request.user.has_perm(RECONCILIATION_PERMISSION)
 
-    @action(description="Stripe reconciliation", url_path="open-reconciliation", permissions=["view_reconciliation"],
-            icon="balance")
+    @action(
+        description="Stripe reconciliation",
+        url_path="open-reconciliation",
+        permissions=["view_reconciliation"],
+        icon="balance",
+    )
     def open_reconciliation(self, request: HttpRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:billing_reconciliation"))
 
     def get_urls(self):
         return [
-            path("reconciliation/", self.admin_site.admin_view(self.reconciliation_view), name="billing_reconciliation"),
+            path(
+                "reconciliation/", self.admin_site.admin_view(self.reconciliation_view), name="billing_reconciliation"
+            ),
             *super().get_urls(),
         ]
 
@@ -157,21 +165,39 @@ class FeeCollectionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
             "opts": self.model._meta,
             "form": form,
             "sections": [
-                _section("Booking fees", "Ledger: booking fees and reversals · Stripe: invoice items and credits",
-                         reconciliation.fee_rows(date_from=date_from, date_to=date_to),
-                         _changelist("billing", "commerceledger", "occurred_at", {"entry_type__in": "booking_fee,fee_reversal"}),
-                         _changelist("billing", "feecollection", "ledger_entry__occurred_at", {})),
-                _section("Metered API usage", "Ledger: billable usage events (quantity × price) · Stripe: Billing Meter values",
-                         reconciliation.usage_rows(date_from=date_from, date_to=date_to),
-                         _changelist("billing", "apikeyusageevent", "occurred_at", {}),
-                         _changelist("billing", "usagebilling", "usage_event__occurred_at", {})),
+                _section(
+                    "Booking fees",
+                    "Ledger: booking fees and reversals · Stripe: invoice items and credits",
+                    reconciliation.fee_rows(date_from=date_from, date_to=date_to),
+                    _changelist(
+                        "billing", "commerceledger", "occurred_at", {"entry_type__in": "booking_fee,fee_reversal"}
+                    ),
+                    _changelist("billing", "feecollection", "ledger_entry__occurred_at", {}),
+                ),
+                _section(
+                    "Metered API usage",
+                    "Ledger: billable usage events (quantity × price) · Stripe: Billing Meter values",
+                    reconciliation.usage_rows(date_from=date_from, date_to=date_to),
+                    _changelist("billing", "apikeyusageevent", "occurred_at", {}),
+                    _changelist("billing", "usagebilling", "usage_event__occurred_at", {}),
+                ),
             ],
             "unsettled_fees": [
-                {"link": _change_link(e), "venue": e.venue, "amount": _money(e.amount_cents, e.currency), "at": e.occurred_at}
+                {
+                    "link": _change_link(e),
+                    "venue": e.venue,
+                    "amount": _money(e.amount_cents, e.currency),
+                    "at": e.occurred_at,
+                }
                 for e in reconciliation.unsettled_fees(date_from=date_from, date_to=date_to)
             ],
             "unbilled_usage": [
-                {"link": _change_link(e), "key": e.api_key, "amount": _money(e.amount_cents, e.currency), "at": e.occurred_at}
+                {
+                    "link": _change_link(e),
+                    "key": e.api_key,
+                    "amount": _money(e.amount_cents, e.currency),
+                    "at": e.occurred_at,
+                }
                 for e in reconciliation.unbilled_usage(date_from=date_from, date_to=date_to)
             ],
             "list_limit": reconciliation.UNSETTLED_LIST_LIMIT,
@@ -189,7 +215,15 @@ class FeeCollectionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 class UsageBillingAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     """What each usage event became in Stripe's Billing Meter. Read-only (append-only in the database)."""
 
-    list_display = ("billed_at", "outcome_badge", "usage_link", "event_name", "meter_value", "currency", "stripe_customer_id")
+    list_display = (
+        "billed_at",
+        "outcome_badge",
+        "usage_link",
+        "event_name",
+        "meter_value",
+        "currency",
+        "stripe_customer_id",
+    )
     list_filter = ("outcome", "event_name")
     list_select_related = ("usage_event",)
     search_fields = ("meter_identifier", "stripe_customer_id", "usage_event__request_id")
@@ -261,10 +295,14 @@ def _section(title: str, caption: str, rows, ledger_link, stripe_link) -> dict:
         "caption": caption,
         "rows": [
             {
-                "row": row, "ledger": _money(row.ledger_cents, row.currency), "sent": _money(row.sent_cents, row.currency),
-                "skipped": _money(row.skipped_cents, row.currency), "waiting": _money(row.waiting_cents, row.currency),
+                "row": row,
+                "ledger": _money(row.ledger_cents, row.currency),
+                "sent": _money(row.sent_cents, row.currency),
+                "skipped": _money(row.skipped_cents, row.currency),
+                "waiting": _money(row.waiting_cents, row.currency),
                 "mismatch": _money(row.mismatch_cents, row.currency),
-                "ledger_url": ledger_link(row.day), "stripe_url": stripe_link(row.day),
+                "ledger_url": ledger_link(row.day),
+                "stripe_url": stripe_link(row.day),
             }
             for row in rows
         ],

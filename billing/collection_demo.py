@@ -21,7 +21,11 @@ def seed_collection_demo(*, bookings: Sequence, api_key, request_id: str) -> Non
         fees = mine.filter(entry_type="booking_fee", fee_collection__isnull=True).order_by("occurred_at")
         disputed = fees.first()
         if disputed is not None and fees.count() > 1:
-            reversal = services.commerce_booking_fee_reverse(booking=disputed.booking, reason="Demo: the guest disputed the visit")
+            reversal = services.commerce_booking_fee_reverse(
+                booking=disputed.booking, reason="Demo: the guest disputed the visit"
+            )
             services.fee_collect(entry=reversal)  # reversed before collection: fee and reversal skipped
-    free_call = services.api_usage_record(api_key=api_key, intent="venue.details", request_id=request_id, unit_price_cents=0)
+    free_call = services.api_usage_record(
+        api_key=api_key, intent="venue.details", request_id=request_id, unit_price_cents=0
+    )
     services.usage_bill(event=free_call)  # a free intent: settled as not billable

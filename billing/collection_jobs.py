@@ -27,8 +27,9 @@ def collect_booking_fees() -> dict:
     return fees_collect_pending().as_dict()
 
 
-@periodic_job(name="invoice_unsubscribed_venue_fees", schedule=crontab(minute=30, hour=17), queue="billing",
-              advisory_lock=True)
+@periodic_job(
+    name="invoice_unsubscribed_venue_fees", schedule=crontab(minute=30, hour=17), queue="billing", advisory_lock=True
+)
 @shared_task(name="billing.invoice_unsubscribed_venue_fees")
 def invoice_unsubscribed_venue_fees() -> dict:
     """Invoice pending fee items of venues without a live subscription (daily, 01:30 Bali time)."""

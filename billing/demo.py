@@ -30,10 +30,18 @@ def seed_billing_demo(*, users: Sequence, venues: Sequence, staff=None) -> dict[
         raise ValueError("the billing demo needs at least two users and one venue")
     first, second = users[0], users[1]
     for user in users:
-        services.credit_grant(user=user, amount=100, reason="Welcome credits", kind=CreditKind.GRANT,
-                              idempotency_key=f"demo:welcome:{user.pk}")
+        services.credit_grant(
+            user=user,
+            amount=100,
+            reason="Welcome credits",
+            kind=CreditKind.GRANT,
+            idempotency_key=f"demo:welcome:{user.pk}",
+        )
     services.credit_spend(user=first, amount=15, reason="Priority booking", idempotency_key=f"demo:spend:{first.pk}")
-    if not Referral.objects.filter(referred=second).exists() and not Referral.objects.filter(referred=first, referrer=second).exists():
+    if (
+        not Referral.objects.filter(referred=second).exists()
+        and not Referral.objects.filter(referred=first, referrer=second).exists()
+    ):
         referral = services.referral_create(referred=second, code=first.referral_code, reward_credits=50)
         services.referral_reward(referral=referral)
 
@@ -43,11 +51,19 @@ def seed_billing_demo(*, users: Sequence, venues: Sequence, staff=None) -> dict[
     for n, venue in enumerate(venues):
         for i in range(3):
             services.commerce_ledger_record(
-                entry_type="booking_fee", amount_cents=(150_000 + 25_000 * i) * 100, currency=venue.currency, venue=venue,
-                description=f"Referral fee, demo booking {i + 1}", idempotency_key=f"demo:fee:{venue.pk}:{i}",
-                occurred_at=timezone.make_aware(dt.datetime.combine(period_start + dt.timedelta(days=3 + i), dt.time(19))),
+                entry_type="booking_fee",
+                amount_cents=(150_000 + 25_000 * i) * 100,
+                currency=venue.currency,
+                venue=venue,
+                description=f"Referral fee, demo booking {i + 1}",
+                idempotency_key=f"demo:fee:{venue.pk}:{i}",
+                occurred_at=timezone.make_aware(
+                    dt.datetime.combine(period_start + dt.timedelta(days=3 + i), dt.time(19))
+                ),
             )
-        invoice = services.invoice_create_for_venue(venue=venue, period_start=period_start, period_end=period_end, created_by=staff)
+        invoice = services.invoice_create_for_venue(
+            venue=venue, period_start=period_start, period_end=period_end, created_by=staff
+        )
         if invoice.status == "draft" and n % 3 != 2:  # every third venue keeps a draft to show
             invoice = services.accounting_document_issue(document=invoice, actor=staff)
             if n % 3 == 0:
@@ -55,28 +71,55 @@ def seed_billing_demo(*, users: Sequence, venues: Sequence, staff=None) -> dict[
             elif not invoice.related_documents.filter(doc_type=DocumentType.CREDIT_NOTE).exists():
                 line = invoice.lines.first()
                 note = services.credit_note_create_for_invoice(
-                    invoice=invoice, reason="One booking disputed", created_by=staff,
-                    lines=[services.LineSpec(description=f"Credit: {line.description}", unit_price=line.unit_price,
-                                             tax_rate=line.tax_rate, account=LedgerAccount.REFERRAL_FEE_REVENUE)],
+                    invoice=invoice,
+                    reason="One booking disputed",
+                    created_by=staff,
+                    lines=[
+                        services.LineSpec(
+                            description=f"Credit: {line.description}",
+                            unit_price=line.unit_price,
+                            tax_rate=line.tax_rate,
+                            account=LedgerAccount.REFERRAL_FEE_REVENUE,
+                        )
+                    ],
                 )
                 services.accounting_document_issue(document=note, actor=staff)
 
-    services.commerce_ledger_record(entry_type="subscription", amount_cents=29_00, currency="USD", user=first,
-                                    description="Plus plan, monthly", idempotency_key="demo:subscription:1")
+    services.commerce_ledger_record(
+        entry_type="subscription",
+        amount_cents=29_00,
+        currency="USD",
+        user=first,
+        description="Plus plan, monthly",
+        idempotency_key="demo:subscription:1",
+    )
     if not PriceWatcher.objects.filter(user=first).exists():
         watcher = services.price_watcher_create(
-            user=first, marketplace="shopee", product_url="https://shopee.co.id/rattan-beach-bag-i.1.2",
-            product_title="Rattan beach bag", target_price=Decimal("185000"),
+            user=first,
+            marketplace="shopee",
+            product_url="https://shopee.co.id/rattan-beach-bag-i.1.2",
+            product_title="Rattan beach bag",
+            target_price=Decimal("185000"),
         )
         services.price_watcher_record_price(watcher=watcher, price=Decimal("210000"))
-        click = services.affiliate_click_record(partner="shopee", url=watcher.product_url, user=first,
-                                                price_watcher=watcher, campaign="price-watch", ip="203.0.113.7")
+        click = services.affiliate_click_record(
+            partner="shopee",
+            url=watcher.product_url,
+            user=first,
+            price_watcher=watcher,
+            campaign="price-watch",
+            ip="203.0.113.7",
+        )
         services.affiliate_click_convert(click=click, commission=Decimal("9250"), order_ref="SHP-DEMO-1")
     # A fee from three months ago that never reached an invoice (it was recorded after its
     # month had been invoiced): the nightly integrity check's one finding in the demo.
     services.commerce_ledger_record(
-        entry_type="booking_fee", amount_cents=85_000_00, currency=venues[0].currency, venue=venues[0],
-        description="Referral fee, late-recorded demo booking", idempotency_key=f"demo:fee:{venues[0].pk}:late",
+        entry_type="booking_fee",
+        amount_cents=85_000_00,
+        currency=venues[0].currency,
+        venue=venues[0],
+        description="Referral fee, late-recorded demo booking",
+        idempotency_key=f"demo:fee:{venues[0].pk}:late",
         occurred_at=timezone.make_aware(dt.datetime.combine(period_start - dt.timedelta(days=45), dt.time(20))),
     )
     if not IntegrityRun.objects.exists():

@@ -32,9 +32,9 @@ from django.utils import timezone
 from billing import stripe_client
 from billing.models import (
     ApiKeyUsageEvent,
-    FeeCollection,
     CommerceEntryType,
     CommerceLedger,
+    FeeCollection,
     FeeCollectionOutcome,
     UsageBillingOutcome,
 )
@@ -76,8 +76,16 @@ def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datet
 
 def _rows(values) -> list[DayRow]:
     return [
-        DayRow(day=v["day"], currency=v["currency"], count=v["n"], ledger_cents=v["ledger"] or 0, sent_cents=v["sent"] or 0,
-               skipped_cents=v["skipped"] or 0, waiting_count=v["waiting_n"], waiting_cents=v["waiting"] or 0)
+        DayRow(
+            day=v["day"],
+            currency=v["currency"],
+            count=v["n"],
+            ledger_cents=v["ledger"] or 0,
+            sent_cents=v["sent"] or 0,
+            skipped_cents=v["skipped"] or 0,
+            waiting_count=v["waiting_n"],
+            waiting_cents=v["waiting"] or 0,
+        )
         for v in values
     ]
 
@@ -134,9 +142,11 @@ def unsettled_fees(*, date_from: dt.date, date_to: dt.date) -> QuerySet[Commerce
     """The fee rows still waiting for collection in the range (first ``UNSETTLED_LIST_LIMIT``)."""
     start, end = _bounds(date_from, date_to)
     return (
-        CommerceLedger.objects.filter(entry_type__in=FEE_TYPES, occurred_at__gte=start, occurred_at__lt=end,
-                                      fee_collection__isnull=True)
-        .select_related("venue").order_by("occurred_at")[:UNSETTLED_LIST_LIMIT]
+        CommerceLedger.objects.filter(
+            entry_type__in=FEE_TYPES, occurred_at__gte=start, occurred_at__lt=end, fee_collection__isnull=True
+        )
+        .select_related("venue")
+        .order_by("occurred_at")[:UNSETTLED_LIST_LIMIT]
     )
 
 
@@ -144,9 +154,15 @@ def unbilled_usage(*, date_from: dt.date, date_to: dt.date) -> QuerySet[ApiKeyUs
     """Billable usage events not yet sent to the meter in the range (first ``UNSETTLED_LIST_LIMIT``)."""
     start, end = _bounds(date_from, date_to)
     return (
-        ApiKeyUsageEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end, billing__isnull=True,
-                                        api_key__tier__in=sorted(METERED_API_TIERS), unit_price_cents__gt=0)
-        .select_related("api_key").order_by("occurred_at")[:UNSETTLED_LIST_LIMIT]
+        ApiKeyUsageEvent.objects.filter(
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+            billing__isnull=True,
+            api_key__tier__in=sorted(METERED_API_TIERS),
+            unit_price_cents__gt=0,
+        )
+        .select_related("api_key")
+        .order_by("occurred_at")[:UNSETTLED_LIST_LIMIT]
     )
 
 
@@ -171,8 +187,10 @@ def stripe_invoice_item_check(*, date_from: dt.date, date_to: dt.date) -> Stripe
     metadata) count. Raises StripeFailure when Stripe cannot be asked."""
     start, end = _bounds(date_from, date_to)
     items = [
-        item for item in stripe_client.invoice_items_created_between(
-            created_gte=int(start.timestamp()), created_lt=int(end.timestamp()))
+        item
+        for item in stripe_client.invoice_items_created_between(
+            created_gte=int(start.timestamp()), created_lt=int(end.timestamp())
+        )
         if str((item.get("metadata") or {}).get("agnt_source", "")).startswith("booking-fee")
     ]
     by_id = {item["id"]: item for item in items}
@@ -188,7 +206,9 @@ def stripe_invoice_item_check(*, date_from: dt.date, date_to: dt.date) -> Stripe
     check.missing_here = [item for item_id, item in by_id.items() if item_id not in seen]
     check.missing_in_stripe = list(
         FeeCollection.objects.filter(collected_at__gte=start, collected_at__lt=end)
-        .exclude(outcome=FeeCollectionOutcome.SKIPPED).exclude(stripe_invoice_item_id__in=list(by_id))
-        .select_related("ledger_entry").order_by("collected_at")[:UNSETTLED_LIST_LIMIT]
+        .exclude(outcome=FeeCollectionOutcome.SKIPPED)
+        .exclude(stripe_invoice_item_id__in=list(by_id))
+        .select_related("ledger_entry")
+        .order_by("collected_at")[:UNSETTLED_LIST_LIMIT]
     )
     return check

@@ -51,4 +51,9 @@ def finance_permission_codenames() -> list[tuple[str, str]]:
 
 def support_permission_codenames() -> list[tuple[str, str]]:
     """Support answers "where did my credits go?": read the credit ledger, referrals and price watches."""
-    return [(APP, "view_credittransaction"), (APP, "view_referral"), (APP, "view_pricewatcher"), (APP, "view_affiliateclick")]
+    return [
+        (APP, "view_credittransaction"),
+        (APP, "view_referral"),
+        (APP, "view_pricewatcher"),
+        (APP, "view_affiliateclick"),
+    ]

@@ -29,7 +29,12 @@ def credit_balance_from_ledger(*, user: User) -> int:
 
     ledger_integrity_check compares this with the cached ``User.credits``.
     """
-    last = CreditTransaction.objects.filter(user=user).order_by("-created_at", "-id").values_list("balance_after", flat=True).first()
+    last = (
+        CreditTransaction.objects.filter(user=user)
+        .order_by("-created_at", "-id")
+        .values_list("balance_after", flat=True)
+        .first()
+    )
     return last or 0
 
 
@@ -37,7 +42,9 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def commerce_entries_uninvoiced(*, venue: Venue, period_start: dt.date, period_end: dt.date) -> QuerySet[CommerceLedger]:
+def commerce_entries_uninvoiced(
+    *, venue: Venue, period_start: dt.date, period_end: dt.date
+) -> QuerySet[CommerceLedger]:
     """A venue's booking fees and fee reversals in [period_start, period_end) (local days, in the
     venue's currency) that are not yet on a live (non-void) invoice."""
     on_live_invoice = AccountingDocumentLine.objects.filter(
@@ -117,11 +124,9 @@ def document_print_context(*, document: AccountingDocument) -> dict:
         by_rate[rate] = (base + line.amount, taxed + tax)
     credited = Decimal("0")
     if document.doc_type == DocumentType.INVOICE and document.number:
-        credited = (
-            document.related_documents.filter(doc_type=DocumentType.CREDIT_NOTE, status__in=[DocumentStatus.ISSUED, DocumentStatus.PAID])
-            .aggregate(total=Sum("total"))["total"]
-            or Decimal("0")
-        )
+        credited = document.related_documents.filter(
+            doc_type=DocumentType.CREDIT_NOTE, status__in=[DocumentStatus.ISSUED, DocumentStatus.PAID]
+        ).aggregate(total=Sum("total"))["total"] or Decimal("0")
     paid = document.status == DocumentStatus.PAID
     due = Decimal("0") if paid or document.doc_type != DocumentType.INVOICE else document.total - credited
     return {
@@ -134,11 +139,14 @@ def document_print_context(*, document: AccountingDocument) -> dict:
         "is_void": document.status == DocumentStatus.VOID,
         "is_paid": paid,
         "issuer": {
-            "name": settings.BILLING_ISSUER_NAME, "address": settings.BILLING_ISSUER_ADDRESS,
+            "name": settings.BILLING_ISSUER_NAME,
+            "address": settings.BILLING_ISSUER_ADDRESS,
             "tax_id": settings.BILLING_ISSUER_TAX_ID,
         },
         "payment_instructions": settings.BILLING_PAYMENT_INSTRUCTIONS,
     }
+
+
 # --------------------------------------------------------------------------- subscriptions and plan gates
 
 
@@ -162,7 +170,8 @@ def venue_subscription_live(*, venue: Venue):
 
     return (
         StripeSubscription.objects.filter(venue=venue, status__in=LIVE_SUBSCRIPTION_STATUSES)
-        .order_by("-created_at").first()
+        .order_by("-created_at")
+        .first()
     )
 
 

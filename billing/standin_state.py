@@ -33,8 +33,15 @@ def default_path() -> Path:
 
 
 def empty() -> dict[str, Any]:
-    return {"version": VERSION, "seq": 1, "clock": 0, "objects": {}, "events": [], "idempotency": {},
-            "declining_customers": []}
+    return {
+        "version": VERSION,
+        "seq": 1,
+        "clock": 0,
+        "objects": {},
+        "events": [],
+        "idempotency": {},
+        "declining_customers": [],
+    }
 
 
 @contextmanager

@@ -141,7 +141,9 @@ def _translate(exc: stripe.StripeError) -> StripeFailure:
     request_id = getattr(exc, "request_id", None) or ""
     code = getattr(exc, "code", None) or ""
     if isinstance(exc, stripe.CardError):
-        return StripeCardDeclined(message, code=code, decline_code=getattr(exc.error, "decline_code", "") or "", request_id=request_id)
+        return StripeCardDeclined(
+            message, code=code, decline_code=getattr(exc.error, "decline_code", "") or "", request_id=request_id
+        )
     if isinstance(exc, stripe.IdempotencyError):
         return StripeIdempotencyMismatch(message, code=code, request_id=request_id)
     if isinstance(exc, stripe.RateLimitError):
@@ -182,7 +184,9 @@ def _plain(obj: Any) -> dict[str, Any]:
 
 
 @_mapped
-def customer_create(*, party_key: str, email: str = "", name: str = "", metadata: dict[str, str] | None = None) -> Customer:
+def customer_create(
+    *, party_key: str, email: str = "", name: str = "", metadata: dict[str, str] | None = None
+) -> Customer:
     """Create the Stripe customer for one party (``user:{id}`` / ``venue:{id}``); a retry returns the same one."""
     params: dict[str, Any] = {"metadata": {"agnt_party": party_key, **(metadata or {})}}
     if email:
@@ -226,10 +230,17 @@ def checkout_session_create_subscription(
         "metadata": metadata,
         "subscription_data": {"metadata": metadata},
     }
-    obj = _plain(client().v1.checkout.sessions.create(
-        params=params, options=_post_options("checkout", f"{subject_key}:{price_id}:{attempt}")
-    ))
-    return CheckoutSession(id=obj["id"], url=obj.get("url") or "", customer=obj.get("customer") or customer_id, status=obj.get("status") or "")
+    obj = _plain(
+        client().v1.checkout.sessions.create(
+            params=params, options=_post_options("checkout", f"{subject_key}:{price_id}:{attempt}")
+        )
+    )
+    return CheckoutSession(
+        id=obj["id"],
+        url=obj.get("url") or "",
+        customer=obj.get("customer") or customer_id,
+        status=obj.get("status") or "",
+    )
 
 
 @_mapped
@@ -239,9 +250,12 @@ def checkout_session_retrieve(session_id: str) -> dict[str, Any]:
 
 @_mapped
 def portal_session_create(*, customer_id: str, return_url: str, attempt: str) -> PortalSession:
-    obj = _plain(client().v1.billing_portal.sessions.create(
-        params={"customer": customer_id, "return_url": return_url}, options=_post_options("portal", f"{customer_id}:{attempt}")
-    ))
+    obj = _plain(
+        client().v1.billing_portal.sessions.create(
+            params={"customer": customer_id, "return_url": return_url},
+            options=_post_options("portal", f"{customer_id}:{attempt}"),
+        )
+    )
     return PortalSession(id=obj["id"], url=obj.get("url") or "")
 
 
@@ -286,8 +300,11 @@ def invoice_item_create(
 ) -> dict[str, Any]:
     """A pending invoice item (e.g. a booking fee) picked up by the customer's next invoice."""
     params: dict[str, Any] = {
-        "customer": customer_id, "amount": amount_cents, "currency": currency.lower(),
-        "description": description[:500], "metadata": {"agnt_source": source_key, **(metadata or {})},
+        "customer": customer_id,
+        "amount": amount_cents,
+        "currency": currency.lower(),
+        "description": description[:500],
+        "metadata": {"agnt_source": source_key, **(metadata or {})},
     }
     if subscription_id:
         params["subscription"] = subscription_id
@@ -295,15 +312,23 @@ def invoice_item_create(
 
 
 @_mapped
-def invoice_create(*, source_key: str, customer_id: str, metadata: dict[str, str] | None = None, auto_advance: bool = True) -> dict[str, Any]:
-    params = {"customer": customer_id, "auto_advance": auto_advance, "pending_invoice_items_behavior": "include",
-              "metadata": {"agnt_source": source_key, **(metadata or {})}}
+def invoice_create(
+    *, source_key: str, customer_id: str, metadata: dict[str, str] | None = None, auto_advance: bool = True
+) -> dict[str, Any]:
+    params = {
+        "customer": customer_id,
+        "auto_advance": auto_advance,
+        "pending_invoice_items_behavior": "include",
+        "metadata": {"agnt_source": source_key, **(metadata or {})},
+    }
     return _plain(client().v1.invoices.create(params=params, options=_post_options("invoice", source_key)))
 
 
 @_mapped
 def invoice_finalize(invoice_id: str) -> dict[str, Any]:
-    return _plain(client().v1.invoices.finalize_invoice(invoice_id, options=_post_options("invoice-finalize", invoice_id)))
+    return _plain(
+        client().v1.invoices.finalize_invoice(invoice_id, options=_post_options("invoice-finalize", invoice_id))
+    )
 
 
 @_mapped
@@ -313,8 +338,13 @@ def invoice_retrieve(invoice_id: str) -> dict[str, Any]:
 
 @_mapped
 def refund_create(
-    *, source_key: str, charge_id: str = "", payment_intent_id: str = "", amount_cents: int | None = None,
-    reason: str = "requested_by_customer", metadata: dict[str, str] | None = None,
+    *,
+    source_key: str,
+    charge_id: str = "",
+    payment_intent_id: str = "",
+    amount_cents: int | None = None,
+    reason: str = "requested_by_customer",
+    metadata: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Refund a charge (or payment intent), fully or ``amount_cents`` of it; once per ``source_key``."""
     if bool(charge_id) == bool(payment_intent_id):
@@ -351,15 +381,23 @@ def invoice_items_created_between(*, created_gte: int, created_lt: int, page_siz
 
 
 @_mapped
-def meter_event_create(*, event_name: str, stripe_customer_id: str, value: int, identifier: str, timestamp: int) -> MeterEvent:
+def meter_event_create(
+    *, event_name: str, stripe_customer_id: str, value: int, identifier: str, timestamp: int
+) -> MeterEvent:
     """One Billing Meter event. ``identifier`` is our usage event id: Stripe refuses a second
     event with the same identifier, and the idempotency key is derived from it as well."""
     params = {
-        "event_name": event_name, "identifier": identifier, "timestamp": timestamp,
+        "event_name": event_name,
+        "identifier": identifier,
+        "timestamp": timestamp,
         "payload": {"stripe_customer_id": stripe_customer_id, "value": str(value)},
     }
-    obj = _plain(client().v1.billing.meter_events.create(params=params, options=_post_options("meter-event", identifier)))
-    return MeterEvent(identifier=obj.get("identifier") or identifier, event_name=obj.get("event_name") or event_name, value=value)
+    obj = _plain(
+        client().v1.billing.meter_events.create(params=params, options=_post_options("meter-event", identifier))
+    )
+    return MeterEvent(
+        identifier=obj.get("identifier") or identifier, event_name=obj.get("event_name") or event_name, value=value
+    )
 
 
 __all__ = [

@@ -33,7 +33,9 @@ def stripe_event_reconcile() -> dict:
 @shared_task(name="billing.subscription_status_sync", ignore_result=True)
 def subscription_status_sync() -> dict:
     """Pull from Stripe the subscriptions no event has touched for a while."""
-    return stripe_events.subscription_status_sync(stale_after=timedelta(hours=settings.STRIPE_SUBSCRIPTION_SYNC_AFTER_HOURS))
+    return stripe_events.subscription_status_sync(
+        stale_after=timedelta(hours=settings.STRIPE_SUBSCRIPTION_SYNC_AFTER_HOURS)
+    )
 
 
 __all__ = ["stripe_event_process_task", "stripe_event_reconcile", "subscription_status_sync"]

@@ -17,7 +17,10 @@ from billing.services.credits import referral_expire_due
 
 
 @shared_task(
-    name="billing.booking_fee_sync", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5,
+    name="billing.booking_fee_sync",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
     acks_late=True,
 )
 def booking_fee_sync(booking_id: str) -> str | None:
@@ -27,7 +30,10 @@ def booking_fee_sync(booking_id: str) -> str | None:
 
 
 @periodic_job(
-    name="monthly_credit_grants", schedule=crontab(minute=20, hour=0, day_of_month=1), queue="billing", advisory_lock=True,
+    name="monthly_credit_grants",
+    schedule=crontab(minute=20, hour=0, day_of_month=1),
+    queue="billing",
+    advisory_lock=True,
 )
 @shared_task(name="billing.monthly_credit_grants")
 def monthly_credit_grants() -> int:
@@ -50,7 +56,10 @@ def referral_expiry() -> int:
 
 
 @periodic_job(
-    name="monthly_invoicing", schedule=crontab(minute=0, hour=1, day_of_month=1), queue="billing", advisory_lock=True,
+    name="monthly_invoicing",
+    schedule=crontab(minute=0, hour=1, day_of_month=1),
+    queue="billing",
+    advisory_lock=True,
 )
 @shared_task(name="billing.monthly_invoicing")
 def monthly_invoicing() -> dict:
@@ -68,7 +77,6 @@ def ledger_integrity_check() -> int:
 
 # Stripe jobs (stripe_event_reconcile, subscription_status_sync) live in their own module;
 # importing it here registers them with the worker (autodiscovery reads ``tasks`` modules only).
-from billing.stripe_jobs import *  # noqa: E402,F401,F403
-
 # Fee collection and metered usage through Stripe (collect_booking_fees, charge_unbilled_usage…)
 from billing.collection_jobs import *  # noqa: E402,F401,F403
+from billing.stripe_jobs import *  # noqa: E402,F401,F403

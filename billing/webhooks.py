@@ -35,12 +35,15 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         return _refuse(413, "payload too large")
     secret = settings.STRIPE_WEBHOOK_SECRET or ""
     if not secret:
-        logger.error("Stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set, so no event can be verified (fail closed)")
+        logger.error(
+            "Stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set, so no event can be verified (fail closed)"
+        )
         return _refuse(400, "webhook secret not configured")
     try:
         # construct_event verifies the signature and the timestamp before it parses anything
-        stripe.Webhook.construct_event(body, request.headers.get("Stripe-Signature", ""), secret,
-                                       tolerance=SIGNATURE_TOLERANCE_SECONDS)
+        stripe.Webhook.construct_event(
+            body, request.headers.get("Stripe-Signature", ""), secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
+        )
     except stripe.SignatureVerificationError as exc:
         logger.warning("Stripe webhook refused: %s", exc)
         return _refuse(400, "bad signature")

@@ -79,14 +79,34 @@ class BookingEventInline(EventLogInline):
 # Always read-only in the form: the status moves only through the actions (services),
 # and the timestamps/reference are written by those services.
 BOOKING_SYSTEM_FIELDS = (
-    "status", "external_ref", "status_reason", "confirmed_at", "cancelled_at", "completed_at",
-    "reminder_sent_at", "created_at", "updated_at",
+    "status",
+    "external_ref",
+    "status_reason",
+    "confirmed_at",
+    "cancelled_at",
+    "completed_at",
+    "reminder_sent_at",
+    "created_at",
+    "updated_at",
 )
 # What a venue owner may not edit: who booked, where, when and through what. They can
 # keep their internal note; changing the slot or party is a counter-offer, made by agents.
 BOOKING_OWNER_READONLY_FIELDS = (
-    "venue", "user", "api_key", "source", "party_size", "slot_start", "slot_end", "contact_name", "contact_phone",
-    "special_requests", "idempotency_key", "deposit_amount", "spend_estimate", "currency", "counter_offer_slots",
+    "venue",
+    "user",
+    "api_key",
+    "source",
+    "party_size",
+    "slot_start",
+    "slot_end",
+    "contact_name",
+    "contact_phone",
+    "special_requests",
+    "idempotency_key",
+    "deposit_amount",
+    "spend_estimate",
+    "currency",
+    "counter_offer_slots",
     "owner_decision_deadline",
 )
 
@@ -139,7 +159,16 @@ class VenueBookingAdmin(VenueScopedAdminMixin, AgntModelAdmin):
         ("Negotiation", {"fields": ("counter_offer_slots", "owner_decision_deadline")}),
         (
             "Timeline",
-            {"fields": ("confirmed_at", "cancelled_at", "completed_at", "reminder_sent_at", "created_at", "updated_at")},
+            {
+                "fields": (
+                    "confirmed_at",
+                    "cancelled_at",
+                    "completed_at",
+                    "reminder_sent_at",
+                    "created_at",
+                    "updated_at",
+                )
+            },
         ),
     )
 
@@ -165,10 +194,19 @@ class VenueBookingAdmin(VenueScopedAdminMixin, AgntModelAdmin):
         # every other booking: reference, validation, event row, notifications.
         # (VenueBookingForm.clean ran the same checks, so refusals show on the form.)
         created = services.booking_create(
-            venue=obj.venue, user=obj.user, party_size=obj.party_size, slot_start=obj.slot_start,
-            slot_end=obj.slot_end, source=obj.source or BookingSource.ADMIN, contact_name=obj.contact_name,
-            contact_phone=obj.contact_phone, special_requests=obj.special_requests, api_key=obj.api_key,
-            spend_estimate=obj.spend_estimate, actor=request.user, actor_kind=_actor_kind(request),
+            venue=obj.venue,
+            user=obj.user,
+            party_size=obj.party_size,
+            slot_start=obj.slot_start,
+            slot_end=obj.slot_end,
+            source=obj.source or BookingSource.ADMIN,
+            contact_name=obj.contact_name,
+            contact_phone=obj.contact_phone,
+            special_requests=obj.special_requests,
+            api_key=obj.api_key,
+            spend_estimate=obj.spend_estimate,
+            actor=request.user,
+            actor_kind=_actor_kind(request),
         )
         if obj.venue_notes:
             created.venue_notes = obj.venue_notes
@@ -220,7 +258,9 @@ class VenueBookingAdmin(VenueScopedAdminMixin, AgntModelAdmin):
 
         reason = "Cancelled by the venue" if _actor_kind(request) == ActorKind.OWNER else "Cancelled by AGNT support"
         self._run(
-            request, queryset, "Cancelled",
+            request,
+            queryset,
+            "Cancelled",
             lambda **kw: venue_booking_cancel(reason=reason, **kw),
         )
 
@@ -264,8 +304,20 @@ class BookingRatingAdmin(VenueScopedAdminMixin, AgntModelAdmin):
     search_fields = ("venue__name", "booking__external_ref", "comment", "user__username")
     date_hierarchy = "created_at"
     fields = (
-        "booking", "venue", "user", "score", "food_score", "service_score", "ambience_score", "value_score",
-        "would_return", "comment", "is_public", "owner_reply", "owner_replied_at", "created_at",
+        "booking",
+        "venue",
+        "user",
+        "score",
+        "food_score",
+        "service_score",
+        "ambience_score",
+        "value_score",
+        "would_return",
+        "comment",
+        "is_public",
+        "owner_reply",
+        "owner_replied_at",
+        "created_at",
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -311,7 +363,14 @@ class ReminderAdmin(AgntModelAdmin):
     date_hierarchy = "due_at"
     autocomplete_fields = ("user", "booking")
     readonly_fields = (
-        "status", "attempts", "last_error", "provider_message_id", "sent_at", "cancelled_at", "created_at", "updated_at",
+        "status",
+        "attempts",
+        "last_error",
+        "provider_message_id",
+        "sent_at",
+        "cancelled_at",
+        "created_at",
+        "updated_at",
     )
     paginator = EstimatedCountPaginator
     actions = ["cancel"]
@@ -325,9 +384,14 @@ class ReminderAdmin(AgntModelAdmin):
         return obj.text if len(obj.text) <= 60 else obj.text[:57] + "…"
 
     @display(
-        description="Status", ordering="status",
-        label={ReminderStatus.SCHEDULED: "info", ReminderStatus.SENT: "success", ReminderStatus.FAILED: "danger",
-               ReminderStatus.CANCELLED: ""},
+        description="Status",
+        ordering="status",
+        label={
+            ReminderStatus.SCHEDULED: "info",
+            ReminderStatus.SENT: "success",
+            ReminderStatus.FAILED: "danger",
+            ReminderStatus.CANCELLED: "",
+        },
     )
     def status_badge(self, obj: Reminder):
         return obj.status, obj.get_status_display()
@@ -367,30 +431,88 @@ class TransportBookingAdmin(AgntModelAdmin):
     """
 
     list_display = (
-        "created_at", "user", "service_type", "route", "price", "status_badge", "user_confirmed_at", "lalamove_order_id",
+        "created_at",
+        "user",
+        "service_type",
+        "route",
+        "price",
+        "status_badge",
+        "user_confirmed_at",
+        "lalamove_order_id",
     )
     list_filter = ("status", "service_type", ("created_at", RangeDateTimeFilter))
     list_select_related = ("user",)
-    search_fields = ("quote_id", "lalamove_order_id", "user__username", "user__email", "pickup_address", "dropoff_address")
+    search_fields = (
+        "quote_id",
+        "lalamove_order_id",
+        "user__username",
+        "user__email",
+        "pickup_address",
+        "dropoff_address",
+    )
     date_hierarchy = "created_at"
     inlines = [TransportEventInline]
     actions = ["cancel"]
     fieldsets = (
-        (None, {"fields": ("user", "venue", "status", "status_reason", "service_type", "item_description", "scheduled_at")}),
-        ("Quote", {"fields": ("quote_id", "price_amount", "currency", "distance_m", "quote_expires_at", "quote_payload")}),
+        (
+            None,
+            {
+                "fields": (
+                    "user",
+                    "venue",
+                    "status",
+                    "status_reason",
+                    "service_type",
+                    "item_description",
+                    "scheduled_at",
+                )
+            },
+        ),
+        (
+            "Quote",
+            {"fields": ("quote_id", "price_amount", "currency", "distance_m", "quote_expires_at", "quote_payload")},
+        ),
         (
             "Pickup",
-            {"fields": ("pickup_address", "pickup_latitude", "pickup_longitude", "pickup_contact_name", "pickup_contact_phone")},
+            {
+                "fields": (
+                    "pickup_address",
+                    "pickup_latitude",
+                    "pickup_longitude",
+                    "pickup_contact_name",
+                    "pickup_contact_phone",
+                )
+            },
         ),
         (
             "Drop-off",
-            {"fields": ("dropoff_address", "dropoff_latitude", "dropoff_longitude", "dropoff_contact_name", "dropoff_contact_phone")},
+            {
+                "fields": (
+                    "dropoff_address",
+                    "dropoff_latitude",
+                    "dropoff_longitude",
+                    "dropoff_contact_name",
+                    "dropoff_contact_phone",
+                )
+            },
         ),
         ("User confirmation", {"fields": ("user_confirmed_at", "confirmation_ref")}),
         (
             "Order",
-            {"fields": ("lalamove_order_id", "driver_name", "driver_phone", "driver_plate", "tracking_url", "last_polled_at",
-                        "completed_at", "cancelled_at", "created_at", "updated_at")},
+            {
+                "fields": (
+                    "lalamove_order_id",
+                    "driver_name",
+                    "driver_phone",
+                    "driver_plate",
+                    "tracking_url",
+                    "last_polled_at",
+                    "completed_at",
+                    "cancelled_at",
+                    "created_at",
+                    "updated_at",
+                )
+            },
         ),
     )
 
@@ -423,7 +545,10 @@ class TransportBookingAdmin(AgntModelAdmin):
         for transport in queryset:
             try:
                 services.transport_cancel(
-                    transport=transport, actor=request.user, actor_kind=ActorKind.STAFF, reason="Cancelled by AGNT support"
+                    transport=transport,
+                    actor=request.user,
+                    actor_kind=ActorKind.STAFF,
+                    reason="Cancelled by AGNT support",
                 )
                 done += 1
             except services.TransportError as exc:
@@ -458,8 +583,6 @@ class UserBookingInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("venue")
 
 
-
-
 @admin.register(BookingMessage)
 class BookingMessageAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
     """Reminders and rating requests the lifecycle jobs sent: one row per booking and kind."""
@@ -474,7 +597,16 @@ class BookingMessageAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAd
 
 @admin.register(WaitlistEntry)
 class WaitlistEntryAdmin(VenueScopedAdminMixin, AgntModelAdmin):
-    list_display = ("slot_start", "venue", "user", "party_size", "flexibility_minutes", "status", "offered_slot", "notified_at")
+    list_display = (
+        "slot_start",
+        "venue",
+        "user",
+        "party_size",
+        "flexibility_minutes",
+        "status",
+        "offered_slot",
+        "notified_at",
+    )
     list_filter = ("status", ("slot_start", RangeDateTimeFilter))
     list_select_related = ("venue", "user")
     search_fields = ("venue__name", "user__username", "user__display_name")

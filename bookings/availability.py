@@ -134,7 +134,8 @@ def free_slots(
         holding = holding.exclude(pk=exclude_booking_id)
     bookings = list(holding.values_list("slot_start", "slot_end", "party_size"))
     free = [
-        start for start in starts
+        start
+        for start in starts
         if _arrivals(bookings, start, start + slot) + party_size <= venue.covers_per_slot
         and _peak_seated(bookings, start, start + duration) + party_size <= venue.capacity
     ]
@@ -156,7 +157,9 @@ def _peak_seated(bookings, start: datetime, end: datetime) -> int:
     )
 
 
-def slot_is_free(*, venue: Venue, start: datetime, party_size: int, now: datetime | None = None, **holding) -> FreeSlots:
+def slot_is_free(
+    *, venue: Venue, start: datetime, party_size: int, now: datetime | None = None, **holding
+) -> FreeSlots:
     """Can the venue take ``party_size`` at exactly ``start``? ``slots`` is ``[start]`` when
     it can; otherwise empty with the reason (``fully_booked`` when the time is simply not
     a free slot, e.g. between slots, outside hours or taken).
@@ -185,7 +188,8 @@ def nearest_free_slots(
     local = start.astimezone(venue_timezone(venue))
     slots = free_slots(venue=venue, day=local.date(), party_size=party_size, now=now, **holding).slots
     slots += [
-        slot for slot in free_slots(
+        slot
+        for slot in free_slots(
             venue=venue, day=local.date() - timedelta(days=1), party_size=party_size, now=now, **holding
         ).slots
         if slot.date() == local.date() or abs((slot - local).total_seconds()) <= 6 * 3600

@@ -24,8 +24,11 @@ MAX_LINE_OCTETS = 75
 # Cancelled, rejected or expired bookings still produce a calendar file, marked cancelled,
 # so a guest who imported it sees the event struck out when their app refreshes it.
 _ICS_STATUS = {
-    BookingStatus.CONFIRMED: "CONFIRMED", BookingStatus.COMPLETED: "CONFIRMED", BookingStatus.NO_SHOW: "CONFIRMED",
-    BookingStatus.REQUESTED: "TENTATIVE", BookingStatus.PENDING_OWNER: "TENTATIVE",
+    BookingStatus.CONFIRMED: "CONFIRMED",
+    BookingStatus.COMPLETED: "CONFIRMED",
+    BookingStatus.NO_SHOW: "CONFIRMED",
+    BookingStatus.REQUESTED: "TENTATIVE",
+    BookingStatus.PENDING_OWNER: "TENTATIVE",
     BookingStatus.COUNTER_OFFERED: "TENTATIVE",
 }
 
@@ -33,8 +36,12 @@ _ICS_STATUS = {
 def ics_escape(value: str) -> str:
     """TEXT value escaping (RFC 5545 §3.3.11): backslash, semicolon, comma, newline."""
     return (
-        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
     )
 
 

@@ -110,7 +110,9 @@ def _request(method: str, path: str, payload: dict[str, Any] | None = None) -> d
         headers["Content-Type"] = "application/json"
     url = settings.LALAMOVE_BASE_URL.rstrip("/") + path
     try:
-        response = httpx.request(method, url, content=body.encode() if body else None, headers=headers, timeout=TIMEOUT_SECONDS)
+        response = httpx.request(
+            method, url, content=body.encode() if body else None, headers=headers, timeout=TIMEOUT_SECONDS
+        )
     except httpx.HTTPError as exc:
         raise LalamoveUnavailable(f"the courier service could not be reached ({type(exc).__name__})") from exc
     try:
@@ -124,8 +126,11 @@ def _request(method: str, path: str, payload: dict[str, Any] | None = None) -> d
         first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
         message = str(first.get("message") or first.get("id") or f"HTTP {response.status_code}")[:200]
         cls = LalamoveAuthError if response.status_code in (401, 403) else LalamoveRequestError
-        raise cls(f"the courier service refused the request: {message}", status=response.status_code,
-                  error_id=str(first.get("id", ""))[:64])
+        raise cls(
+            f"the courier service refused the request: {message}",
+            status=response.status_code,
+            error_id=str(first.get("id", ""))[:64],
+        )
     if not isinstance(data, dict) or not isinstance(data.get("data"), dict):
         raise LalamoveUnavailable("the courier service sent an unreadable answer")
     return data["data"]
@@ -139,7 +144,11 @@ def _decimal(value: Any, *, field: str) -> Decimal:
 
 
 def quotation_create(
-    *, pickup: Place, dropoff: Place, service_type: str = "MOTORCYCLE", language: str = "en_ID",
+    *,
+    pickup: Place,
+    dropoff: Place,
+    service_type: str = "MOTORCYCLE",
+    language: str = "en_ID",
     schedule_at: datetime | None = None,
 ) -> Quote:
     """POST /v3/quotations: the price of taking something from ``pickup`` to ``dropoff``."""
@@ -179,13 +188,24 @@ def quotation_create(
     )
 
 
-def order_create(*, quotation_id: str, sender_stop_id: str, sender_name: str, sender_phone: str,
-                 recipient_stop_id: str, recipient_name: str, recipient_phone: str, remarks: str = "") -> dict[str, Any]:
+def order_create(
+    *,
+    quotation_id: str,
+    sender_stop_id: str,
+    sender_name: str,
+    sender_phone: str,
+    recipient_stop_id: str,
+    recipient_name: str,
+    recipient_phone: str,
+    remarks: str = "",
+) -> dict[str, Any]:
     """POST /v3/orders: book the driver for a quotation. Only :func:`transport_order_place` calls this."""
     payload = {
         "quotationId": quotation_id,
         "sender": {"stopId": sender_stop_id, "name": sender_name, "phone": sender_phone},
-        "recipients": [{"stopId": recipient_stop_id, "name": recipient_name, "phone": recipient_phone, "remarks": remarks}],
+        "recipients": [
+            {"stopId": recipient_stop_id, "name": recipient_name, "phone": recipient_phone, "remarks": remarks}
+        ],
         "isPODEnabled": False,
     }
     return _request("POST", "/v3/orders", {"data": payload})
@@ -196,8 +216,14 @@ def order_get(*, order_id: str) -> dict[str, Any]:
     return _request("GET", f"/v3/orders/{order_id}")
 
 
-def transport_order_place(*, transport: TransportBooking, sender_phone: str, recipient_phone: str,
-                          sender_name: str = "", recipient_name: str = "") -> TransportBooking:
+def transport_order_place(
+    *,
+    transport: TransportBooking,
+    sender_phone: str,
+    recipient_phone: str,
+    sender_name: str = "",
+    recipient_name: str = "",
+) -> TransportBooking:
     """Place the Lalamove order for a booking the user has confirmed, and record the order id.
 
     Refuses (LalamoveError, nothing sent) unless the row was confirmed by the user through
@@ -214,9 +240,11 @@ def transport_order_place(*, transport: TransportBooking, sender_phone: str, rec
         raise LalamoveError("the stored quotation has no stop ids; ask for a new quote")
     data = order_create(
         quotation_id=transport.quote_id,
-        sender_stop_id=stop_ids[0], sender_name=sender_name or transport.pickup_contact_name or "AGNT guest",
+        sender_stop_id=stop_ids[0],
+        sender_name=sender_name or transport.pickup_contact_name or "AGNT guest",
         sender_phone=sender_phone,
-        recipient_stop_id=stop_ids[-1], recipient_name=recipient_name or transport.dropoff_contact_name or "AGNT guest",
+        recipient_stop_id=stop_ids[-1],
+        recipient_name=recipient_name or transport.dropoff_contact_name or "AGNT guest",
         recipient_phone=recipient_phone,
         remarks=transport.item_description,
     )
@@ -229,8 +257,11 @@ def transport_order_place(*, transport: TransportBooking, sender_phone: str, rec
         locked.tracking_url = str(data.get("shareLink") or "")[:500]
         locked.save(update_fields=["lalamove_order_id", "tracking_url", "updated_at"])
         TransportEvent.objects.create(
-            transport=locked, from_status=locked.status, to_status=locked.status,
-            reason="Lalamove order placed", data={"order_id": order_id, "lalamove_status": data.get("status", "")},
+            transport=locked,
+            from_status=locked.status,
+            to_status=locked.status,
+            reason="Lalamove order placed",
+            data={"order_id": order_id, "lalamove_status": data.get("status", "")},
         )
     return locked
 
@@ -245,7 +276,12 @@ _LALAMOVE_STATUS = {
     "REJECTED": TransportStatus.FAILED,
     "EXPIRED": TransportStatus.FAILED,
 }
-_ROAD = [TransportStatus.CONFIRMED, TransportStatus.DRIVER_ASSIGNED, TransportStatus.PICKED_UP, TransportStatus.COMPLETED]
+_ROAD = [
+    TransportStatus.CONFIRMED,
+    TransportStatus.DRIVER_ASSIGNED,
+    TransportStatus.PICKED_UP,
+    TransportStatus.COMPLETED,
+]
 
 
 def transport_status_sync(*, transport: TransportBooking) -> TransportBooking:
@@ -267,7 +303,9 @@ def transport_status_sync(*, transport: TransportBooking) -> TransportBooking:
         return transport
     info = {"lalamove_status": remote}
     if target in _ROAD and transport.status in _ROAD:
-        for step in _ROAD[_ROAD.index(transport.status) + 1:_ROAD.index(target) + 1]:
-            transport = transport_transition(transport=transport, to_status=step, reason=f"Lalamove: {remote}", data=info)
+        for step in _ROAD[_ROAD.index(transport.status) + 1 : _ROAD.index(target) + 1]:
+            transport = transport_transition(
+                transport=transport, to_status=step, reason=f"Lalamove: {remote}", data=info
+            )
         return transport
     return transport_transition(transport=transport, to_status=target, reason=f"Lalamove: {remote}", data=info)

@@ -43,7 +43,11 @@ class VenueBooking(TimestampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
     )
     api_key = models.ForeignKey(
-        "agents.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings",
+        "agents.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
         help_text="Set when an external developer agent made the booking.",
     )
     status = models.CharField(max_length=20, choices=BookingStatus.choices, default=BookingStatus.REQUESTED)
@@ -78,9 +82,12 @@ class VenueBooking(TimestampedModel):
             choices_check("status", BookingStatus, name="booking_status_valid"),
             choices_check("source", BookingSource, name="booking_source_valid"),
             models.CheckConstraint(condition=models.Q(party_size__gte=1), name="booking_party_size_positive"),
-            models.CheckConstraint(condition=models.Q(slot_end__gt=models.F("slot_start")), name="booking_slot_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(slot_end__gt=models.F("slot_start")), name="booking_slot_ordered"
+            ),
             models.UniqueConstraint(
-                fields=["api_key", "idempotency_key"], name="booking_api_idempotency_unique",
+                fields=["api_key", "idempotency_key"],
+                name="booking_api_idempotency_unique",
                 condition=models.Q(idempotency_key__isnull=False),
             ),
         ]
@@ -133,7 +140,9 @@ def _score_field(label: str, *, required: bool = False) -> models.PositiveSmallI
 
 def _score_check(field: str, *, name: str, required: bool = False) -> models.CheckConstraint:
     in_range = models.Q(**{f"{field}__gte": 1, f"{field}__lte": 5})
-    return models.CheckConstraint(condition=in_range if required else in_range | models.Q(**{f"{field}__isnull": True}), name=name)
+    return models.CheckConstraint(
+        condition=in_range if required else in_range | models.Q(**{f"{field}__isnull": True}), name=name
+    )
 
 
 class BookingRating(TimestampedModel):
@@ -145,7 +154,9 @@ class BookingRating(TimestampedModel):
 
     booking = models.OneToOneField(VenueBooking, on_delete=models.CASCADE, related_name="rating")
     venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="ratings")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="booking_ratings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="booking_ratings"
+    )
     score = _score_field("overall", required=True)
     food_score = _score_field("food")
     service_score = _score_field("service")
@@ -197,7 +208,9 @@ class Reminder(TimestampedModel):
     Kind = ReminderKind
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
-    booking = models.ForeignKey(VenueBooking, null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders")
+    booking = models.ForeignKey(
+        VenueBooking, null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders"
+    )
     kind = models.CharField(max_length=16, choices=ReminderKind.choices, default=ReminderKind.CUSTOM)
     text = models.CharField(max_length=1000)
     due_at = models.DateTimeField()
@@ -216,13 +229,16 @@ class Reminder(TimestampedModel):
             choices_check("channel", ReminderChannel, name="reminder_channel_valid"),
             choices_check("kind", ReminderKind, name="reminder_kind_valid"),
             models.CheckConstraint(
-                condition=~models.Q(status=ReminderStatus.SENT) | models.Q(sent_at__isnull=False), name="reminder_sent_time"
+                condition=~models.Q(status=ReminderStatus.SENT) | models.Q(sent_at__isnull=False),
+                name="reminder_sent_time",
             ),
             # A booking gets one automatic reminder of each kind (the jobs that create them
             # can run twice); cancelling one frees the slot for a replacement.
             models.UniqueConstraint(
                 fields=["booking", "kind"],
-                condition=models.Q(booking__isnull=False) & ~models.Q(kind=ReminderKind.CUSTOM) & ~models.Q(status=ReminderStatus.CANCELLED),
+                condition=models.Q(booking__isnull=False)
+                & ~models.Q(kind=ReminderKind.CUSTOM)
+                & ~models.Q(status=ReminderStatus.CANCELLED),
                 name="reminder_one_per_booking_kind",
             ),
         ]
@@ -258,11 +274,17 @@ class TransportBooking(TimestampedModel):
     # PROTECT: a courier order is a commercial record that must outlive a careless delete.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transport_bookings")
     venue = models.ForeignKey(
-        "venues.Venue", null=True, blank=True, on_delete=models.SET_NULL, related_name="transport_bookings",
+        "venues.Venue",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="transport_bookings",
         help_text="The venue the delivery goes to or comes from, if any.",
     )
     status = models.CharField(max_length=24, choices=TransportStatus.choices, default=TransportStatus.QUOTED)
-    service_type = models.CharField(max_length=12, choices=TransportServiceType.choices, default=TransportServiceType.MOTORCYCLE)
+    service_type = models.CharField(
+        max_length=12, choices=TransportServiceType.choices, default=TransportServiceType.MOTORCYCLE
+    )
     quote_id = models.CharField("Lalamove quotation id", max_length=64, unique=True)
     quote_expires_at = models.DateTimeField()
     price_amount = models.DecimalField(max_digits=10, decimal_places=2)
@@ -279,13 +301,17 @@ class TransportBooking(TimestampedModel):
     dropoff_contact_name = models.CharField(max_length=120, blank=True)
     dropoff_contact_phone = models.CharField(max_length=32, blank=True)
     item_description = models.CharField(max_length=300, blank=True)
-    scheduled_at = models.DateTimeField(null=True, blank=True, help_text="Pickup time; empty means as soon as possible.")
+    scheduled_at = models.DateTimeField(
+        null=True, blank=True, help_text="Pickup time; empty means as soon as possible."
+    )
     quote_payload = models.JSONField(default=dict, blank=True, help_text="Lalamove's quotation, as received.")
     user_confirmed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the user explicitly confirmed this quote."
     )
     confirmation_ref = models.CharField(
-        max_length=200, blank=True, editable=False,
+        max_length=200,
+        blank=True,
+        editable=False,
         help_text="The inbound message (channel and id) in which the user confirmed.",
     )
     lalamove_order_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
@@ -316,7 +342,8 @@ class TransportBooking(TimestampedModel):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="transport_user_recent"),
             models.Index(
-                fields=["last_polled_at"], condition=models.Q(status__in=sorted(TRANSPORT_IN_FLIGHT_STATUSES)),
+                fields=["last_polled_at"],
+                condition=models.Q(status__in=sorted(TRANSPORT_IN_FLIGHT_STATUSES)),
                 name="transport_in_flight_poll",
             ),
             models.Index(
@@ -337,7 +364,9 @@ class TransportEvent(BaseModel):
     from_status = models.CharField(max_length=24, blank=True)
     to_status = models.CharField(max_length=24)
     actor_kind = models.CharField(max_length=16, choices=ActorKind.choices, default=ActorKind.SYSTEM)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reason = models.CharField(max_length=300, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
@@ -377,9 +406,13 @@ class BookingMessage(BaseModel):
     Outcome = BookingMessageOutcome
 
     booking = models.ForeignKey(VenueBooking, on_delete=models.CASCADE, related_name="lifecycle_messages")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=24, choices=BookingMessageKind.choices)
-    outcome = models.CharField(max_length=12, choices=BookingMessageOutcome.choices, default=BookingMessageOutcome.QUEUED)
+    outcome = models.CharField(
+        max_length=12, choices=BookingMessageOutcome.choices, default=BookingMessageOutcome.QUEUED
+    )
     platform = models.CharField(max_length=10, blank=True, help_text="The channel's platform the message went to.")
     interaction_id = models.UUIDField(null=True, blank=True)
 
@@ -416,7 +449,11 @@ class WaitlistEntry(TimestampedModel):
     note = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING)
     offered_booking = models.ForeignKey(
-        VenueBooking, null=True, blank=True, on_delete=models.SET_NULL, related_name="waitlist_offers",
+        VenueBooking,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="waitlist_offers",
         help_text="The cancelled booking whose table was offered.",
     )
     offered_slot = models.DateTimeField(null=True, blank=True)
@@ -435,13 +472,16 @@ class WaitlistEntry(TimestampedModel):
             ),
             # Asking twice for the same table keeps one place in line.
             models.UniqueConstraint(
-                fields=["user", "venue", "slot_start"], condition=models.Q(status=WaitlistStatus.WAITING),
+                fields=["user", "venue", "slot_start"],
+                condition=models.Q(status=WaitlistStatus.WAITING),
                 name="waitlist_one_waiting_per_slot",
             ),
         ]
         indexes = [
             models.Index(
-                fields=["venue", "slot_start"], condition=models.Q(status=WaitlistStatus.WAITING), name="waitlist_waiting"
+                fields=["venue", "slot_start"],
+                condition=models.Q(status=WaitlistStatus.WAITING),
+                name="waitlist_waiting",
             ),
         ]
 
@@ -467,7 +507,9 @@ class GuestReliability(TimestampedModel):
     class Meta(TimestampedModel.Meta):
         verbose_name_plural = "guest reliability"
         indexes = [
-            models.Index(fields=["user"], condition=models.Q(needs_owner_approval=True), name="guest_reliability_flagged"),
+            models.Index(
+                fields=["user"], condition=models.Q(needs_owner_approval=True), name="guest_reliability_flagged"
+            ),
         ]
 
     def __str__(self) -> str:

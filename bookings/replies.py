@@ -40,7 +40,9 @@ _TEXT_KEEP_CANCEL = re.compile(rf"^(keep|cancel)(?:\s+(?:it|booking|my booking))
 _TEXT_RATE = re.compile(
     rf"^rate\s+(?:({_REF})\s+)?([1-5])\s*(?:/\s*5|stars?|★+)?(?:\s*[,.:;!-]?\s+(.+))?$", re.IGNORECASE | re.DOTALL
 )
-_TEXT_WAITLIST = re.compile(r"^(?:(?:please\s+)?(?:put me on|add me to|join)\s+(?:the\s+)?)?wait\s*-?\s*list(?:\s+me)?$", re.IGNORECASE)
+_TEXT_WAITLIST = re.compile(
+    r"^(?:(?:please\s+)?(?:put me on|add me to|join)\s+(?:the\s+)?)?wait\s*-?\s*list(?:\s+me)?$", re.IGNORECASE
+)
 WAITLIST_REPLY_WINDOW = timedelta(hours=24)
 _TEXT_BARE_SCORE = re.compile(r"^([1-5])\s*(?:/\s*5|stars?|★+)?$", re.IGNORECASE)
 
@@ -61,10 +63,14 @@ def _guests(n: int) -> str:
 def booking_reply_markup(booking: VenueBooking) -> dict:
     """Telegram inline keyboard of a reminder: keep or cancel this booking."""
     ref = booking.external_ref
-    return {"inline_keyboard": [[
-        {"text": "✅ Keep", "callback_data": f"booking:keep:{ref}"},
-        {"text": "❌ Cancel", "callback_data": f"booking:cancel:{ref}"},
-    ]]}
+    return {
+        "inline_keyboard": [
+            [
+                {"text": "✅ Keep", "callback_data": f"booking:keep:{ref}"},
+                {"text": "❌ Cancel", "callback_data": f"booking:cancel:{ref}"},
+            ]
+        ]
+    }
 
 
 def rating_reply_markup(booking: VenueBooking) -> dict:
@@ -89,22 +95,30 @@ def reminder_text(booking: VenueBooking, *, kind: str, platform: str, now: datet
         head = f"⏰ See you soon: {venue.name}{where}, {day} at {local:%H:%M} for {_guests(booking.party_size)}."
     else:
         head = f"⏰ Reminder: your table at {venue.name}{where} is {day} at {local:%H:%M} for {_guests(booking.party_size)}."
-    ask = "Still coming?" if platform == "telegram" else 'Still coming? Reply "keep" to keep it or "cancel" to cancel it.'
+    ask = (
+        "Still coming?" if platform == "telegram" else 'Still coming? Reply "keep" to keep it or "cancel" to cancel it.'
+    )
     return f"{head} Reference {booking.external_ref}. {ask}"
 
 
 def rating_request_text(booking: VenueBooking, *, platform: str) -> str:
     local = _local(booking.slot_start, booking.venue)
-    how = "Tap a star" if platform == "telegram" else 'Reply "rate" and a score from 1 to 5, e.g. "rate 4 lovely sunset"'
-    return (f"How was {booking.venue.name} on {local:%a %d %b}? Rate your visit from 1 to 5 — {how}. "
-            f"It helps other guests and the venue ({booking.external_ref}).")
+    how = (
+        "Tap a star" if platform == "telegram" else 'Reply "rate" and a score from 1 to 5, e.g. "rate 4 lovely sunset"'
+    )
+    return (
+        f"How was {booking.venue.name} on {local:%a %d %b}? Rate your visit from 1 to 5 — {how}. "
+        f"It helps other guests and the venue ({booking.external_ref})."
+    )
 
 
 def waitlist_offer_text(entry: WaitlistEntry, *, slot: datetime, venue) -> str:
     local = _local(slot, venue)
-    return (f"Good news — a table for {_guests(entry.party_size)} just opened up at {venue.name} on "
-            f"{local:%a %d %b} at {local:%H:%M}. You were on the waitlist; want me to book it? "
-            "Reply soon: the first guest to book gets it.")
+    return (
+        f"Good news — a table for {_guests(entry.party_size)} just opened up at {venue.name} on "
+        f"{local:%a %d %b} at {local:%H:%M}. You were on the waitlist; want me to book it? "
+        "Reply soon: the first guest to book gets it."
+    )
 
 
 # --------------------------------------------------------------------------- handling replies
@@ -116,7 +130,9 @@ def _normalise_ref(ref: str) -> str:
 
 
 def _own_booking(user, ref: str) -> VenueBooking | None:
-    return VenueBooking.objects.select_related("venue__city").filter(user=user, external_ref=_normalise_ref(ref)).first()
+    return (
+        VenueBooking.objects.select_related("venue__city").filter(user=user, external_ref=_normalise_ref(ref)).first()
+    )
 
 
 def booking_reply_handle(*, user, data: str) -> str | None:
@@ -135,7 +151,9 @@ def booking_reply_handle(*, user, data: str) -> str | None:
     if is_callback:
         if match := _CALLBACK.match(text):
             booking = _own_booking(user, match.group(2))
-            return _keep_or_cancel(user, booking, match.group(1).lower()) if booking else "I couldn't find that booking."
+            return (
+                _keep_or_cancel(user, booking, match.group(1).lower()) if booking else "I couldn't find that booking."
+            )
         if match := _CALLBACK_RATE.match(text):
             booking = _own_booking(user, match.group(1))
             return _rate(user, booking, int(match.group(2)), "") if booking else "I couldn't find that booking."
@@ -147,14 +165,23 @@ def booking_reply_handle(*, user, data: str) -> str | None:
         if ref:
             booking = _own_booking(user, ref)
         else:
-            booking = _last_prompted(user, (BookingMessageKind.REMINDER_DAY_BEFORE, BookingMessageKind.REMINDER_TWO_HOURS),
-                                     REMINDER_REPLY_WINDOW)
-            if booking is not None and not (booking.status == BookingStatus.CONFIRMED and booking.slot_start > timezone.now()):
+            booking = _last_prompted(
+                user,
+                (BookingMessageKind.REMINDER_DAY_BEFORE, BookingMessageKind.REMINDER_TWO_HOURS),
+                REMINDER_REPLY_WINDOW,
+            )
+            if booking is not None and not (
+                booking.status == BookingStatus.CONFIRMED and booking.slot_start > timezone.now()
+            ):
                 booking = None  # the reminder's booking moved on: the text means something else
         return _keep_or_cancel(user, booking, action) if booking else None
     if match := _TEXT_RATE.match(text.strip()):
         ref, score, comment = match.group(1), int(match.group(2)), (match.group(3) or "").strip()
-        booking = _own_booking(user, ref) if ref else _last_prompted(user, (BookingMessageKind.RATING_REQUEST,), RATING_REPLY_WINDOW)
+        booking = (
+            _own_booking(user, ref)
+            if ref
+            else _last_prompted(user, (BookingMessageKind.RATING_REQUEST,), RATING_REPLY_WINDOW)
+        )
         return _rate(user, booking, score, comment) if booking else None
     if _TEXT_WAITLIST.match(plain):
         return _join_waitlist(user)
@@ -191,8 +218,12 @@ def _keep_or_cancel(user, booking: VenueBooking, action: str) -> str:
             booking_attendance_confirm(booking=booking, user=user)
             return f"Great — see you at {venue.name} on {_when(booking)}! ({ref})"
         with transaction.atomic():
-            booking_cancel(booking=booking, actor=user, actor_kind=ActorKind.CONSUMER,
-                           reason="cancelled by the guest from the reminder")
+            booking_cancel(
+                booking=booking,
+                actor=user,
+                actor_kind=ActorKind.CONSUMER,
+                reason="cancelled by the guest from the reminder",
+            )
             _tell_venue_agent(booking)
     except BookingError as exc:
         logger.info("reminder reply %s on %s refused: %s", action, ref, exc)
@@ -225,13 +256,17 @@ def _rate(user, booking: VenueBooking | None, score: int, comment: str) -> str:
 
 
 def _join_waitlist(user) -> str | None:
-    """"waitlist" after a venue said no: wait for the time the guest asked for."""
+    """ "waitlist" after a venue said no: wait for the time the guest asked for."""
     from bookings.services import WaitlistError, waitlist_join
 
     booking = (
         VenueBooking.objects.select_related("venue__city")
-        .filter(user=user, status__in=[BookingStatus.REJECTED, BookingStatus.COUNTER_OFFERED, BookingStatus.EXPIRED],
-                updated_at__gte=timezone.now() - WAITLIST_REPLY_WINDOW, slot_start__gt=timezone.now())
+        .filter(
+            user=user,
+            status__in=[BookingStatus.REJECTED, BookingStatus.COUNTER_OFFERED, BookingStatus.EXPIRED],
+            updated_at__gte=timezone.now() - WAITLIST_REPLY_WINDOW,
+            slot_start__gt=timezone.now(),
+        )
         .order_by("-updated_at")
         .first()
     )
@@ -241,5 +276,7 @@ def _join_waitlist(user) -> str | None:
         waitlist_join(user=user, venue=booking.venue, party_size=booking.party_size, slot_start=booking.slot_start)
     except WaitlistError as exc:
         return f"I couldn't put you on the waitlist: {exc}."
-    return (f"You're on the waitlist for {booking.venue.name}, {_when(booking)}, {_guests(booking.party_size)}. "
-            "I'll message you as soon as a table opens up.")
+    return (
+        f"You're on the waitlist for {booking.venue.name}, {_when(booking)}, {_guests(booking.party_size)}. "
+        "I'll message you as soon as a table opens up."
+    )

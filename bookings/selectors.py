@@ -10,8 +10,8 @@ from django.utils import timezone
 from bookings.models import Reminder, TransportBooking, VenueBooking
 from bookings.state import (
     ACTIVE_STATUSES,
-    BookingStatus,
     TRANSPORT_IN_FLIGHT_STATUSES,
+    BookingStatus,
     ReminderStatus,
     TransportStatus,
 )
@@ -38,7 +38,9 @@ def bookings_upcoming_for_user(*, user, now: datetime | None = None) -> QuerySet
     )
 
 
-def transports_to_poll(*, stale_after: timedelta = timedelta(minutes=1), now: datetime | None = None) -> QuerySet[TransportBooking]:
+def transports_to_poll(
+    *, stale_after: timedelta = timedelta(minutes=1), now: datetime | None = None
+) -> QuerySet[TransportBooking]:
     """Courier bookings on the road whose Lalamove status was not checked recently."""
     cutoff = (now or timezone.now()) - stale_after
     qs = TransportBooking.objects.filter(status__in=TRANSPORT_IN_FLIGHT_STATUSES)
@@ -48,7 +50,8 @@ def transports_to_poll(*, stale_after: timedelta = timedelta(minutes=1), now: da
 def transport_quotes_expired(*, now: datetime | None = None) -> QuerySet[TransportBooking]:
     """Open quotes past their expiry (the sweeper moves them to ``expired``)."""
     return TransportBooking.objects.filter(
-        status__in=[TransportStatus.QUOTED, TransportStatus.AWAITING_CONFIRMATION], quote_expires_at__lte=now or timezone.now()
+        status__in=[TransportStatus.QUOTED, TransportStatus.AWAITING_CONFIRMATION],
+        quote_expires_at__lte=now or timezone.now(),
     )
 
 
@@ -80,16 +83,13 @@ def bookings_stale_pending(*, now: datetime | None = None) -> QuerySet[VenueBook
     owner_grace = timedelta(minutes=int(_setting("BOOKINGS_OWNER_DECISION_GRACE_MINUTES", 30)))
     owner_ttl = timedelta(hours=int(_setting("BOOKINGS_PENDING_OWNER_TTL_HOURS", 24)))
     S = BookingStatus
-    return (
-        VenueBooking.objects.filter(
-            Q(status__in=[S.REQUESTED, S.COUNTER_OFFERED, S.PENDING_OWNER], slot_start__lte=now)
-            | Q(status=S.REQUESTED, created_at__lt=now - requested_ttl)
-            | Q(status=S.COUNTER_OFFERED, updated_at__lt=now - counter_ttl)
-            | Q(status=S.PENDING_OWNER, owner_decision_deadline__lt=now - owner_grace)
-            | Q(status=S.PENDING_OWNER, owner_decision_deadline__isnull=True, updated_at__lt=now - owner_ttl)
-        )
-        .order_by("created_at")
-    )
+    return VenueBooking.objects.filter(
+        Q(status__in=[S.REQUESTED, S.COUNTER_OFFERED, S.PENDING_OWNER], slot_start__lte=now)
+        | Q(status=S.REQUESTED, created_at__lt=now - requested_ttl)
+        | Q(status=S.COUNTER_OFFERED, updated_at__lt=now - counter_ttl)
+        | Q(status=S.PENDING_OWNER, owner_decision_deadline__lt=now - owner_grace)
+        | Q(status=S.PENDING_OWNER, owner_decision_deadline__isnull=True, updated_at__lt=now - owner_ttl)
+    ).order_by("created_at")
 
 
 def bookings_past_to_complete(*, now: datetime | None = None) -> QuerySet[VenueBooking]:
@@ -115,8 +115,10 @@ def bookings_due_reminder(*, kind: str, now: datetime | None = None) -> QuerySet
     until = max(shorter, default=timedelta(0))
     return (
         VenueBooking.objects.filter(
-            status=BookingStatus.CONFIRMED, user__isnull=False,
-            slot_start__gt=now + until, slot_start__lte=now + lead,
+            status=BookingStatus.CONFIRMED,
+            user__isnull=False,
+            slot_start__gt=now + until,
+            slot_start__lte=now + lead,
             created_at__lte=F("slot_start") - (lead + REMINDER_MIN_NOTICE_EXTRA),
         )
         .exclude(Exists(BookingMessage.objects.filter(booking=OuterRef("pk"), kind=kind)))
@@ -148,8 +150,14 @@ def cancellations_for_waitlist(*, now: datetime | None = None) -> QuerySet[Venue
 
     now = now or timezone.now()
     return (
-        VenueBooking.objects.filter(status=BookingStatus.CANCELLED, cancelled_at__gte=now - timedelta(days=1), slot_start__gt=now)
-        .filter(Exists(WaitlistEntry.objects.filter(venue=OuterRef("venue"), status=WaitlistStatus.WAITING, slot_start__gt=now)))
+        VenueBooking.objects.filter(
+            status=BookingStatus.CANCELLED, cancelled_at__gte=now - timedelta(days=1), slot_start__gt=now
+        )
+        .filter(
+            Exists(
+                WaitlistEntry.objects.filter(venue=OuterRef("venue"), status=WaitlistStatus.WAITING, slot_start__gt=now)
+            )
+        )
         .exclude(Exists(WaitlistEntry.objects.filter(offered_booking=OuterRef("pk"))))
         .order_by("cancelled_at")
     )
@@ -165,8 +173,10 @@ def waitlist_candidates(*, booking: VenueBooking) -> QuerySet:
 
     return (
         WaitlistEntry.objects.filter(
-            venue_id=booking.venue_id, status=WaitlistStatus.WAITING,
-            slot_start__gte=booking.slot_start - timedelta(days=1), slot_start__lte=booking.slot_start + timedelta(days=1),
+            venue_id=booking.venue_id,
+            status=WaitlistStatus.WAITING,
+            slot_start__gte=booking.slot_start - timedelta(days=1),
+            slot_start__lte=booking.slot_start + timedelta(days=1),
         )
         .select_related("user")
         .order_by("created_at")
@@ -187,7 +197,7 @@ def guest_needs_owner_approval(*, user) -> bool:
     return GuestReliability.objects.filter(user_id=user.pk, needs_owner_approval=True).exists()
 
 
-def booking_message_latest(*, user, kinds, since: datetime) -> "BookingMessage | None":  # noqa: F821
+def booking_message_latest(*, user, kinds, since: datetime) -> BookingMessage | None:  # noqa: F821
     """The guest's most recent lifecycle message of ``kinds`` since ``since`` (what a bare
     "keep" / "cancel" / "4" reply answers)."""
     from bookings.models import BookingMessage

@@ -86,10 +86,14 @@ _TIMESTAMP_FOR_STATUS = {
     BookingStatus.COMPLETED: "completed_at",
 }
 # Statuses whose reason the guest (or partner) should see on the booking itself.
-_REASON_STATUSES = frozenset({BookingStatus.REJECTED, BookingStatus.CANCELLED, BookingStatus.EXPIRED, BookingStatus.NO_SHOW})
+_REASON_STATUSES = frozenset(
+    {BookingStatus.REJECTED, BookingStatus.CANCELLED, BookingStatus.EXPIRED, BookingStatus.NO_SHOW}
+)
 
 
-def booking_check_request(*, venue: Venue, party_size: int, slot_start: datetime, slot_end: datetime | None = None) -> datetime:
+def booking_check_request(
+    *, venue: Venue, party_size: int, slot_start: datetime, slot_end: datetime | None = None
+) -> datetime:
     """Refuse a request the venue's rules exclude outright; return the slot's end.
 
     Only hard rules live here (venue open for bookings, party size). Whether the slot is
@@ -137,10 +141,20 @@ def booking_create(
         raise BookingError(f"unknown booking source {source!r}")
 
     booking = VenueBooking(
-        venue=venue, user=user, api_key=api_key, idempotency_key=idempotency_key or None,
-        status=BookingStatus.REQUESTED, source=source, party_size=party_size,
-        slot_start=slot_start, slot_end=slot_end, contact_name=contact_name, contact_phone=contact_phone,
-        special_requests=special_requests, currency=venue.currency, spend_estimate=spend_estimate,
+        venue=venue,
+        user=user,
+        api_key=api_key,
+        idempotency_key=idempotency_key or None,
+        status=BookingStatus.REQUESTED,
+        source=source,
+        party_size=party_size,
+        slot_start=slot_start,
+        slot_end=slot_end,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        special_requests=special_requests,
+        currency=venue.currency,
+        spend_estimate=spend_estimate,
         deposit_amount=venue.deposit_amount if venue.deposit_required else None,
     )
     # A collision on the reference is astronomically rare; retry inside a savepoint so the
@@ -156,7 +170,11 @@ def booking_create(
             if attempt == 4 or not VenueBooking.objects.filter(external_ref=booking.external_ref).exists():
                 raise
     BookingEvent.objects.create(
-        booking=booking, from_status="", to_status=BookingStatus.REQUESTED, actor=actor, actor_kind=actor_kind,
+        booking=booking,
+        from_status="",
+        to_status=BookingStatus.REQUESTED,
+        actor=actor,
+        actor_kind=actor_kind,
         data={"source": source, "party_size": party_size},
     )
     analytics_event_record(name="booking.created", user=user, source=source, properties={"venue_id": str(venue.pk)})
@@ -196,11 +214,18 @@ def booking_transition(
         fields.append("status_reason")
     locked.save(update_fields=fields)
     BookingEvent.objects.create(
-        booking=locked, from_status=from_status, to_status=to_status, actor=actor, actor_kind=actor_kind,
-        reason=reason[:300], data=data or {},
+        booking=locked,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        actor_kind=actor_kind,
+        reason=reason[:300],
+        data=data or {},
     )
     analytics_event_record(
-        name=f"booking.{to_status}", user=locked.user if locked.user_id else None, source=actor_kind,
+        name=f"booking.{to_status}",
+        user=locked.user if locked.user_id else None,
+        source=actor_kind,
         properties={"booking_id": str(locked.pk), "venue_id": str(locked.venue_id)},
     )
     _announce_on_commit(locked, from_status=from_status, to_status=to_status)
@@ -223,23 +248,41 @@ def _announce_on_commit(booking: VenueBooking, *, from_status: str, to_status: s
     )
 
 
-def booking_confirm(*, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.VENUE_AGENT, reason: str = "") -> VenueBooking:
-    return booking_transition(booking=booking, to_status=BookingStatus.CONFIRMED, actor=actor, actor_kind=actor_kind, reason=reason)
+def booking_confirm(
+    *, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.VENUE_AGENT, reason: str = ""
+) -> VenueBooking:
+    return booking_transition(
+        booking=booking, to_status=BookingStatus.CONFIRMED, actor=actor, actor_kind=actor_kind, reason=reason
+    )
 
 
-def booking_reject(*, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.VENUE_AGENT, reason: str = "") -> VenueBooking:
-    return booking_transition(booking=booking, to_status=BookingStatus.REJECTED, actor=actor, actor_kind=actor_kind, reason=reason)
+def booking_reject(
+    *, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.VENUE_AGENT, reason: str = ""
+) -> VenueBooking:
+    return booking_transition(
+        booking=booking, to_status=BookingStatus.REJECTED, actor=actor, actor_kind=actor_kind, reason=reason
+    )
 
 
-def booking_cancel(*, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.CONSUMER, reason: str = "") -> VenueBooking:
-    return booking_transition(booking=booking, to_status=BookingStatus.CANCELLED, actor=actor, actor_kind=actor_kind, reason=reason)
+def booking_cancel(
+    *, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.CONSUMER, reason: str = ""
+) -> VenueBooking:
+    return booking_transition(
+        booking=booking, to_status=BookingStatus.CANCELLED, actor=actor, actor_kind=actor_kind, reason=reason
+    )
 
 
-def booking_complete(*, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.SYSTEM, reason: str = "") -> VenueBooking:
-    return booking_transition(booking=booking, to_status=BookingStatus.COMPLETED, actor=actor, actor_kind=actor_kind, reason=reason)
+def booking_complete(
+    *, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.SYSTEM, reason: str = ""
+) -> VenueBooking:
+    return booking_transition(
+        booking=booking, to_status=BookingStatus.COMPLETED, actor=actor, actor_kind=actor_kind, reason=reason
+    )
 
 
-def booking_mark_no_show(*, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.OWNER, reason: str = "") -> VenueBooking:
+def booking_mark_no_show(
+    *, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.OWNER, reason: str = ""
+) -> VenueBooking:
     if booking.slot_start > timezone.now():
         # Refuse before locking: a guest cannot miss a table that has not started yet.
         raise BookingTransitionError(f"booking {booking.external_ref or booking.pk} has not started yet")
@@ -277,8 +320,13 @@ def booking_rate(
         raise RatingError("only a completed visit can be rated")
     if booking.user_id is not None and booking.user_id != user.pk:
         raise RatingError("only the guest who booked can rate this visit")
-    scores = {"score": score, "food_score": food_score, "service_score": service_score,
-              "ambience_score": ambience_score, "value_score": value_score}
+    scores = {
+        "score": score,
+        "food_score": food_score,
+        "service_score": service_score,
+        "ambience_score": ambience_score,
+        "value_score": value_score,
+    }
     for name, value in scores.items():
         if value is not None and not 1 <= int(value) <= 5:
             raise RatingError(f"{name} must be between 1 and 5")
@@ -288,7 +336,9 @@ def booking_rate(
         booking=booking, venue_id=booking.venue_id, user=user, comment=comment, would_return=would_return, **scores
     )
     venue_refresh_rating(venue_id=booking.venue_id)
-    analytics_event_record(name="booking.rated", user=user, properties={"venue_id": str(booking.venue_id), "score": score})
+    analytics_event_record(
+        name="booking.rated", user=user, properties={"venue_id": str(booking.venue_id), "score": score}
+    )
     return rating
 
 
@@ -337,7 +387,12 @@ def reminder_create(
     if booking is not None and booking.user_id not in (None, user.pk):
         raise ReminderError("a reminder can only point at the user's own booking")
     return Reminder.objects.create(
-        user=user, text=text[:1000], due_at=due_at, channel=channel, booking=booking, kind=kind,
+        user=user,
+        text=text[:1000],
+        due_at=due_at,
+        channel=channel,
+        booking=booking,
+        kind=kind,
         status=ReminderStatus.SCHEDULED,
     )
 
@@ -424,20 +479,38 @@ def transport_quote_record(
     if price_amount < 0:
         raise TransportError("a quote cannot have a negative price")
     transport = TransportBooking.objects.create(
-        user=user, venue=venue, quote_id=quote_id, quote_expires_at=quote_expires_at, price_amount=price_amount,
-        currency=currency, service_type=service_type, item_description=item_description, distance_m=distance_m,
-        scheduled_at=scheduled_at, quote_payload=quote_payload or {},
+        user=user,
+        venue=venue,
+        quote_id=quote_id,
+        quote_expires_at=quote_expires_at,
+        price_amount=price_amount,
+        currency=currency,
+        service_type=service_type,
+        item_description=item_description,
+        distance_m=distance_m,
+        scheduled_at=scheduled_at,
+        quote_payload=quote_payload or {},
         **places,
     )
     TransportEvent.objects.create(
-        transport=transport, from_status="", to_status=TransportStatus.QUOTED, actor=user,
-        actor_kind=ActorKind.CONSUMER_AGENT, data={"price": str(price_amount), "currency": currency},
+        transport=transport,
+        from_status="",
+        to_status=TransportStatus.QUOTED,
+        actor=user,
+        actor_kind=ActorKind.CONSUMER_AGENT,
+        data={"price": str(price_amount), "currency": currency},
     )
     return transport
 
 
 def _transport_move(
-    transport: TransportBooking, *, to_status: str, actor, actor_kind: str, reason: str, data: dict | None,
+    transport: TransportBooking,
+    *,
+    to_status: str,
+    actor,
+    actor_kind: str,
+    reason: str,
+    data: dict | None,
     extra: dict[str, Any] | None = None,
 ) -> TransportBooking:
     locked = TransportBooking.objects.select_for_update().get(pk=transport.pk)
@@ -457,8 +530,13 @@ def _transport_move(
         fields.append(name)
     locked.save(update_fields=fields)
     TransportEvent.objects.create(
-        transport=locked, from_status=from_status, to_status=to_status, actor=actor, actor_kind=actor_kind,
-        reason=reason[:300], data=data or {},
+        transport=locked,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        actor_kind=actor_kind,
+        reason=reason[:300],
+        data=data or {},
     )
     for field in fields:
         setattr(transport, field, getattr(locked, field))
@@ -483,7 +561,11 @@ def transport_confirm(*, transport: TransportBooking, user, confirmation_ref: st
     if locked.quote_expires_at <= now:
         raise TransportConfirmationError("the courier quote has expired; ask for a new quote")
     return _transport_move(
-        transport, to_status=TransportStatus.CONFIRMED, actor=user, actor_kind=ActorKind.CONSUMER, reason="",
+        transport,
+        to_status=TransportStatus.CONFIRMED,
+        actor=user,
+        actor_kind=ActorKind.CONSUMER,
+        reason="",
         data={"confirmation_ref": confirmation_ref[:200]},
         extra={"user_confirmed_at": now, "confirmation_ref": confirmation_ref[:200]},
     )
@@ -510,11 +592,17 @@ def transport_transition(
     for key in ("name", "phone", "plate"):
         if driver and driver.get(key):
             extra[f"driver_{key}"] = driver[key]
-    return _transport_move(transport, to_status=to_status, actor=actor, actor_kind=actor_kind, reason=reason, data=data, extra=extra)
+    return _transport_move(
+        transport, to_status=to_status, actor=actor, actor_kind=actor_kind, reason=reason, data=data, extra=extra
+    )
 
 
-def transport_cancel(*, transport: TransportBooking, actor=None, actor_kind: str = ActorKind.CONSUMER, reason: str = "") -> TransportBooking:
-    return transport_transition(transport=transport, to_status=TransportStatus.CANCELLED, actor=actor, actor_kind=actor_kind, reason=reason)
+def transport_cancel(
+    *, transport: TransportBooking, actor=None, actor_kind: str = ActorKind.CONSUMER, reason: str = ""
+) -> TransportBooking:
+    return transport_transition(
+        transport=transport, to_status=TransportStatus.CANCELLED, actor=actor, actor_kind=actor_kind, reason=reason
+    )
 
 
 # --------------------------------------------------------------------------- lifecycle jobs (Issue 4)
@@ -581,10 +669,16 @@ def _guest_message_send(*, booking: VenueBooking, kind: str, build) -> BookingMe
     payload: dict[str, Any] = {"notification": f"booking:{booking.pk}:{kind}"}
     if markup and channel.platform == "telegram":
         payload["reply_markup"] = markup
-    interaction = reply_send(channel=channel, text=text, booking=booking, source=InteractionSource.SYSTEM, payload=payload)
+    interaction = reply_send(
+        channel=channel, text=text, booking=booking, source=InteractionSource.SYSTEM, payload=payload
+    )
     return BookingMessage.objects.create(
-        booking=booking, user=booking.user, kind=kind, outcome=BookingMessageOutcome.QUEUED,
-        platform=channel.platform, interaction_id=interaction.pk,
+        booking=booking,
+        user=booking.user,
+        kind=kind,
+        outcome=BookingMessageOutcome.QUEUED,
+        platform=channel.platform,
+        interaction_id=interaction.pk,
     )
 
 
@@ -600,12 +694,18 @@ def booking_reminder_send(*, booking: VenueBooking, kind: str, now: datetime | N
     if kind not in REMINDER_LEADS:
         raise ReminderError(f"{kind!r} is not a booking reminder")
     now = now or timezone.now()
-    locked = VenueBooking.objects.select_for_update(of=("self",)).select_related("venue__city", "user").get(pk=booking.pk)
+    locked = (
+        VenueBooking.objects.select_for_update(of=("self",)).select_related("venue__city", "user").get(pk=booking.pk)
+    )
     if locked.status != BookingStatus.CONFIRMED or locked.user is None or locked.slot_start <= now:
         return None
     return _guest_message_send(
-        booking=locked, kind=kind,
-        build=lambda b, platform: (replies.reminder_text(b, kind=kind, platform=platform, now=now), replies.booking_reply_markup(b)),
+        booking=locked,
+        kind=kind,
+        build=lambda b, platform: (
+            replies.reminder_text(b, kind=kind, platform=platform, now=now),
+            replies.booking_reply_markup(b),
+        ),
     )
 
 
@@ -614,11 +714,18 @@ def booking_rating_request_send(*, booking: VenueBooking) -> BookingMessage | No
     """Ask the guest of a completed visit for a 1–5 rating, once per booking."""
     from bookings import replies
 
-    locked = VenueBooking.objects.select_for_update(of=("self",)).select_related("venue__city", "user").get(pk=booking.pk)
-    if locked.status != BookingStatus.COMPLETED or locked.user is None or BookingRating.objects.filter(booking=locked).exists():
+    locked = (
+        VenueBooking.objects.select_for_update(of=("self",)).select_related("venue__city", "user").get(pk=booking.pk)
+    )
+    if (
+        locked.status != BookingStatus.COMPLETED
+        or locked.user is None
+        or BookingRating.objects.filter(booking=locked).exists()
+    ):
         return None
     return _guest_message_send(
-        booking=locked, kind=BookingMessageKind.RATING_REQUEST,
+        booking=locked,
+        kind=BookingMessageKind.RATING_REQUEST,
         build=lambda b, platform: (replies.rating_request_text(b, platform=platform), replies.rating_reply_markup(b)),
     )
 
@@ -638,8 +745,13 @@ def booking_attendance_confirm(*, booking: VenueBooking, user) -> bool:
     if locked.events.filter(data__kind=ATTENDANCE_CONFIRMED).exists():
         return False
     BookingEvent.objects.create(
-        booking=locked, from_status=locked.status, to_status=locked.status, actor=user, actor_kind=ActorKind.CONSUMER,
-        reason="the guest confirmed they are coming", data={"kind": ATTENDANCE_CONFIRMED},
+        booking=locked,
+        from_status=locked.status,
+        to_status=locked.status,
+        actor=user,
+        actor_kind=ActorKind.CONSUMER,
+        reason="the guest confirmed they are coming",
+        data={"kind": ATTENDANCE_CONFIRMED},
     )
     return True
 
@@ -735,7 +847,13 @@ class WaitlistError(BookingError):
 
 @transaction.atomic
 def waitlist_join(
-    *, user, venue: Venue, party_size: int, slot_start: datetime, flexibility_minutes: int = 60, note: str = "",
+    *,
+    user,
+    venue: Venue,
+    party_size: int,
+    slot_start: datetime,
+    flexibility_minutes: int = 60,
+    note: str = "",
 ) -> WaitlistEntry:
     """Put the guest on the venue's waitlist for a full slot; asking again keeps their place."""
     if venue.status not in BOOKABLE_VENUE_STATUSES:
@@ -756,8 +874,12 @@ def waitlist_join(
     if slot_is_free(venue=venue, start=slot_start, party_size=party_size).slots:
         raise WaitlistError("that time is still free: book it instead")
     entry = WaitlistEntry.objects.create(
-        user=user, venue=venue, party_size=party_size, slot_start=slot_start,
-        flexibility_minutes=flexibility_minutes, note=note[:300],
+        user=user,
+        venue=venue,
+        party_size=party_size,
+        slot_start=slot_start,
+        flexibility_minutes=flexibility_minutes,
+        note=note[:300],
     )
     analytics_event_record(name="waitlist.joined", user=user, properties={"venue_id": str(venue.pk)})
     return entry
@@ -812,9 +934,10 @@ def waitlist_offer_for_cancellation(*, booking: VenueBooking, now: datetime | No
         # took (or pacing still forbids) is not offered.
         slot = None
         for candidate in (entry.slot_start, locked.slot_start):
-            if abs(candidate - entry.slot_start) <= timedelta(minutes=entry.flexibility_minutes) and slot_is_free(
-                venue=locked.venue, start=candidate, party_size=entry.party_size, now=now
-            ).slots:
+            if (
+                abs(candidate - entry.slot_start) <= timedelta(minutes=entry.flexibility_minutes)
+                and slot_is_free(venue=locked.venue, start=candidate, party_size=entry.party_size, now=now).slots
+            ):
                 slot = candidate
                 break
         if slot is None:
@@ -823,13 +946,21 @@ def waitlist_offer_for_cancellation(*, booking: VenueBooking, now: datetime | No
         interaction_id = None
         if channel is not None:
             interaction_id = reply_send(
-                channel=channel, text=replies.waitlist_offer_text(entry, slot=slot, venue=locked.venue),
-                source=InteractionSource.SYSTEM, payload={"notification": f"waitlist:{entry.pk}"},
+                channel=channel,
+                text=replies.waitlist_offer_text(entry, slot=slot, venue=locked.venue),
+                source=InteractionSource.SYSTEM,
+                payload={"notification": f"waitlist:{entry.pk}"},
             ).pk
-        offered.append(_waitlist_move(
-            entry, WaitlistStatus.NOTIFIED, notified_at=now, offered_booking=locked, offered_slot=slot,
-            interaction_id=interaction_id,
-        ))
+        offered.append(
+            _waitlist_move(
+                entry,
+                WaitlistStatus.NOTIFIED,
+                notified_at=now,
+                offered_booking=locked,
+                offered_slot=slot,
+                interaction_id=interaction_id,
+            )
+        )
     return offered
 
 
@@ -892,16 +1023,34 @@ def guest_reliability_recompute(*, user, now: datetime | None = None) -> GuestRe
     flagged = count >= no_show_strike_threshold()
     record, created = GuestReliability.objects.select_for_update().get_or_create(
         user=user,
-        defaults={"no_show_count": count, "window_days": window, "last_no_show_at": last,
-                  "needs_owner_approval": flagged, "computed_at": now},
+        defaults={
+            "no_show_count": count,
+            "window_days": window,
+            "last_no_show_at": last,
+            "needs_owner_approval": flagged,
+            "computed_at": now,
+        },
     )
     if not created:
         if record.needs_owner_approval != flagged:
-            logger.info("guest %s %s owner approval (%s no-shows)", user.pk, "now needs" if flagged else "no longer needs", count)
+            logger.info(
+                "guest %s %s owner approval (%s no-shows)",
+                user.pk,
+                "now needs" if flagged else "no longer needs",
+                count,
+            )
         record.no_show_count, record.window_days, record.last_no_show_at = min(count, 32767), window, last
         record.needs_owner_approval, record.computed_at = flagged, now
-        record.save(update_fields=["no_show_count", "window_days", "last_no_show_at", "needs_owner_approval",
-                                   "computed_at", "updated_at"])
+        record.save(
+            update_fields=[
+                "no_show_count",
+                "window_days",
+                "last_no_show_at",
+                "needs_owner_approval",
+                "computed_at",
+                "updated_at",
+            ]
+        )
     return record
 
 
@@ -911,11 +1060,14 @@ def guest_reliability_recompute_all(*, now: datetime | None = None) -> int:
 
     now = now or timezone.now()
     since = now - timedelta(days=no_show_window_days())
-    user_ids = set(
-        VenueBooking.objects.filter(status=BookingStatus.NO_SHOW, slot_start__gte=since, user__isnull=False)
-        .values_list("user_id", flat=True)
-    ) | set(GuestReliability.objects.filter(no_show_count__gt=0).values_list("user_id", flat=True)) | set(
-        GuestReliability.objects.filter(needs_owner_approval=True).values_list("user_id", flat=True)
+    user_ids = (
+        set(
+            VenueBooking.objects.filter(
+                status=BookingStatus.NO_SHOW, slot_start__gte=since, user__isnull=False
+            ).values_list("user_id", flat=True)
+        )
+        | set(GuestReliability.objects.filter(no_show_count__gt=0).values_list("user_id", flat=True))
+        | set(GuestReliability.objects.filter(needs_owner_approval=True).values_list("user_id", flat=True))
     )
     done = 0
     for user in get_user_model().objects.filter(pk__in=user_ids):

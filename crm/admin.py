@@ -97,7 +97,12 @@ class DealInline(TabularInline):
 class CrmContactAdmin(_OwnerMustPickVenueMixin, VenueScopedAdminMixin, AgntModelAdmin):
     venue_path = "venue"
     list_display = ("full_name", "company", "email", "phone", "venue", "stage_badge", "owner", "last_contacted_at")
-    list_filter = ("lifecycle_stage", "source", ("venue", admin.RelatedOnlyFieldListFilter), ("venue", admin.EmptyFieldListFilter))
+    list_filter = (
+        "lifecycle_stage",
+        "source",
+        ("venue", admin.RelatedOnlyFieldListFilter),
+        ("venue", admin.EmptyFieldListFilter),
+    )
     list_select_related = ("venue", "owner")
     search_fields = ("full_name", "email", "phone", "company", "tags")
     search_help_text = "Name, e-mail, phone, company or tag"
@@ -124,9 +129,17 @@ class CrmContactAdmin(_OwnerMustPickVenueMixin, VenueScopedAdminMixin, AgntModel
             super().save_model(request, obj, form, change)
             return
         created = services.crm_contact_create(
-            venue=obj.venue, full_name=obj.full_name, email=obj.email, phone=obj.phone, company=obj.company,
-            role=obj.role, lifecycle_stage=obj.lifecycle_stage, source=obj.source, tags=obj.tags,
-            owner=obj.owner or request.user, user=obj.user,
+            venue=obj.venue,
+            full_name=obj.full_name,
+            email=obj.email,
+            phone=obj.phone,
+            company=obj.company,
+            role=obj.role,
+            lifecycle_stage=obj.lifecycle_stage,
+            source=obj.source,
+            tags=obj.tags,
+            owner=obj.owner or request.user,
+            user=obj.user,
         )
         obj.pk, obj._state, obj.owner = created.pk, created._state, created.owner
 
@@ -173,7 +186,16 @@ class DealNoteInline(StackedInline):
 @admin.register(CrmDeal)
 class CrmDealAdmin(VenueScopedAdminMixin, AgntModelAdmin):
     venue_path = "venue"
-    list_display = ("title", "contact", "venue", "stage_badge", "value_display", "expected_close_date", "owner", "stage_changed_at")
+    list_display = (
+        "title",
+        "contact",
+        "venue",
+        "stage_badge",
+        "value_display",
+        "expected_close_date",
+        "owner",
+        "stage_changed_at",
+    )
     list_filter = ("stage", ("venue", admin.RelatedOnlyFieldListFilter), ("owner", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("contact", "venue", "owner")
     search_fields = ("title", "contact__full_name", "contact__company", "contact__email")
@@ -205,8 +227,13 @@ class CrmDealAdmin(VenueScopedAdminMixin, AgntModelAdmin):
             super().save_model(request, obj, form, change)
             return
         created = services.crm_deal_create(
-            contact=obj.contact, title=obj.title, value=obj.value, currency=obj.currency,
-            owner=obj.owner or request.user, expected_close_date=obj.expected_close_date, actor=request.user,
+            contact=obj.contact,
+            title=obj.title,
+            value=obj.value,
+            currency=obj.currency,
+            owner=obj.owner or request.user,
+            expected_close_date=obj.expected_close_date,
+            actor=request.user,
         )
         obj.pk, obj._state = created.pk, created._state
         for field in ("venue_id", "owner_id", "stage", "stage_changed_at", "created_at", "updated_at"):
@@ -297,7 +324,12 @@ class CrmNoteAdmin(VenueScopedAdminMixin, AgntModelAdmin):
         created = services.crm_note_add(
             author=request.user, body=obj.body, contact=obj.contact, deal=obj.deal, pinned=obj.pinned
         )
-        obj.pk, obj._state, obj.contact_id, obj.author_id = created.pk, created._state, created.contact_id, created.author_id
+        obj.pk, obj._state, obj.contact_id, obj.author_id = (
+            created.pk,
+            created._state,
+            created.contact_id,
+            created.author_id,
+        )
 
 
 @admin.register(CrmActivity)
@@ -334,7 +366,12 @@ class CrmActivityAdmin(VenueScopedAdminMixin, AgntModelAdmin):
             super().save_model(request, obj, form, change)
             return
         created = services.crm_activity_log(
-            kind=obj.kind, actor=request.user, subject=obj.subject, contact=obj.contact, deal=obj.deal, body=obj.body,
+            kind=obj.kind,
+            actor=request.user,
+            subject=obj.subject,
+            contact=obj.contact,
+            deal=obj.deal,
+            body=obj.body,
             due_at=obj.due_at,
         )
         obj.pk, obj._state = created.pk, created._state

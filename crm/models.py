@@ -43,15 +43,27 @@ class CrmContact(TimestampedModel):
     LifecycleStage = LifecycleStage
 
     venue = models.ForeignKey(
-        "venues.Venue", null=True, blank=True, on_delete=models.PROTECT, related_name="crm_contacts",
+        "venues.Venue",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="crm_contacts",
         help_text="Empty: the platform's own sales CRM.",
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_crm_contacts",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_crm_contacts",
         help_text="Team member responsible for this contact.",
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="crm_records",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="crm_records",
         help_text="The AGNT account of this person, when they have one (e.g. a guest who booked).",
     )
     full_name = models.CharField(max_length=160)
@@ -73,8 +85,10 @@ class CrmContact(TimestampedModel):
             models.CheckConstraint(condition=Q(email=Lower("email")), name="crm_contact_email_lowercase"),
             # one contact per e-mail per CRM (the platform CRM, venue NULL, counts as one CRM)
             models.UniqueConstraint(
-                fields=["venue", "email"], name="crm_contact_venue_email_unique",
-                condition=~Q(email=""), nulls_distinct=False,
+                fields=["venue", "email"],
+                name="crm_contact_venue_email_unique",
+                condition=~Q(email=""),
+                nulls_distinct=False,
             ),
         ]
         indexes = [
@@ -95,7 +109,11 @@ class CrmDeal(TimestampedModel):
 
     contact = models.ForeignKey(CrmContact, on_delete=models.PROTECT, related_name="deals")
     venue = models.ForeignKey(
-        "venues.Venue", null=True, blank=True, on_delete=models.PROTECT, related_name="crm_deals",
+        "venues.Venue",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="crm_deals",
         help_text="The CRM this deal belongs to; same as the contact's.",
     )
     title = models.CharField(max_length=200)
@@ -208,7 +226,9 @@ class CrmActivity(TimestampedModel):
         indexes = [
             models.Index(fields=["contact", "-created_at"], name="crm_activity_contact_recent"),
             models.Index(fields=["deal", "-created_at"], name="crm_activity_deal_recent"),
-            models.Index(fields=["actor", "due_at"], name="crm_activity_open_tasks", condition=Q(completed_at__isnull=True)),
+            models.Index(
+                fields=["actor", "due_at"], name="crm_activity_open_tasks", condition=Q(completed_at__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,9 @@ from crm.models import CrmActivity, CrmContact, CrmDeal
 from crm.state import OPEN_STAGES
 
 
-def deals_stale(*, older_than: dt.timedelta = dt.timedelta(days=14), now: dt.datetime | None = None) -> QuerySet[CrmDeal]:
+def deals_stale(
+    *, older_than: dt.timedelta = dt.timedelta(days=14), now: dt.datetime | None = None
+) -> QuerySet[CrmDeal]:
     """Open deals whose stage has not moved for ``older_than`` (stale_deal_reminders)."""
     cutoff = (now or timezone.now()) - older_than
     return (

@@ -69,9 +69,17 @@ def crm_contact_create(
     if email and CrmContact.objects.filter(venue=venue, email=email).exists():
         raise CrmError(f"{email} is already a contact in this CRM")
     return CrmContact.objects.create(
-        venue=venue, full_name=full_name.strip(), email=email, phone=phone.strip(), company=company.strip(),
-        role=role.strip(), lifecycle_stage=lifecycle_stage, source=source, tags=_normalize_tags(tags),
-        owner=owner, user=user,
+        venue=venue,
+        full_name=full_name.strip(),
+        email=email,
+        phone=phone.strip(),
+        company=company.strip(),
+        role=role.strip(),
+        lifecycle_stage=lifecycle_stage,
+        source=source,
+        tags=_normalize_tags(tags),
+        owner=owner,
+        user=user,
     )
 
 
@@ -97,15 +105,24 @@ def crm_contact_set_lifecycle(*, contact: CrmContact, stage: str) -> bool:
     return True
 
 
-def _stage_activity(*, deal: CrmDeal, from_stage: str, to_stage: str, actor: User | None, note: str = "") -> CrmActivity:
+def _stage_activity(
+    *, deal: CrmDeal, from_stage: str, to_stage: str, actor: User | None, note: str = ""
+) -> CrmActivity:
     labels = dict(DealStage.choices)
     subject = (
-        f"Stage: {labels.get(from_stage, from_stage)} → {labels[to_stage]}" if from_stage
+        f"Stage: {labels.get(from_stage, from_stage)} → {labels[to_stage]}"
+        if from_stage
         else f"Deal opened as {labels[to_stage]}"
     )
     return CrmActivity.objects.create(
-        kind=ActivityKind.STAGE_CHANGE, deal=deal, contact_id=deal.contact_id, subject=subject, body=note,
-        actor=actor, completed_at=timezone.now(), data={"from": from_stage, "to": to_stage},
+        kind=ActivityKind.STAGE_CHANGE,
+        deal=deal,
+        contact_id=deal.contact_id,
+        subject=subject,
+        body=note,
+        actor=actor,
+        completed_at=timezone.now(),
+        data={"from": from_stage, "to": to_stage},
     )
 
 
@@ -122,8 +139,14 @@ def crm_deal_create(
 ) -> CrmDeal:
     """Open a deal with a contact, in the contact's CRM, at the lead stage."""
     deal = CrmDeal.objects.create(
-        contact=contact, venue_id=contact.venue_id, title=title.strip(), value=value, currency=currency.upper(),
-        owner=owner or contact.owner, expected_close_date=expected_close_date, stage=DealStage.LEAD,
+        contact=contact,
+        venue_id=contact.venue_id,
+        title=title.strip(),
+        value=value,
+        currency=currency.upper(),
+        owner=owner or contact.owner,
+        expected_close_date=expected_close_date,
+        stage=DealStage.LEAD,
         stage_changed_at=timezone.now(),
     )
     crm_deal_log_created(deal=deal, actor=actor)
@@ -182,7 +205,12 @@ def _subject_pair(contact: CrmContact | None, deal: CrmDeal | None) -> tuple[Crm
 
 @transaction.atomic
 def crm_note_add(
-    *, author: User | None, body: str, contact: CrmContact | None = None, deal: CrmDeal | None = None, pinned: bool = False
+    *,
+    author: User | None,
+    body: str,
+    contact: CrmContact | None = None,
+    deal: CrmDeal | None = None,
+    pinned: bool = False,
 ) -> CrmNote:
     body = body.strip()
     if not body:
@@ -215,8 +243,14 @@ def crm_activity_log(
     if completed_at is None and due_at is None:
         completed_at = timezone.now()  # no due date: it already happened
     activity = CrmActivity.objects.create(
-        kind=kind, contact=contact, deal=deal, subject=subject.strip()[:200], body=body, due_at=due_at,
-        completed_at=completed_at, actor=actor,
+        kind=kind,
+        contact=contact,
+        deal=deal,
+        subject=subject.strip()[:200],
+        body=body,
+        due_at=due_at,
+        completed_at=completed_at,
+        actor=actor,
     )
     if completed_at is not None and kind in TOUCH_KINDS:
         crm_contact_touch(contact=contact, at=completed_at)
@@ -224,7 +258,9 @@ def crm_activity_log(
 
 
 @transaction.atomic
-def crm_activity_complete(*, activity: CrmActivity, actor: User | None = None, at: dt.datetime | None = None) -> CrmActivity:
+def crm_activity_complete(
+    *, activity: CrmActivity, actor: User | None = None, at: dt.datetime | None = None
+) -> CrmActivity:
     """Tick off a planned activity; a call/e-mail/meeting/message also counts as contacting the person."""
     activity = CrmActivity.objects.select_for_update(of=("self",)).select_related("contact").get(pk=activity.pk)
     if activity.completed_at is not None:

@@ -88,8 +88,16 @@ class VenueKnowledgeSourceAdmin(VenueScopedAdminMixin, AgntModelAdmin):
     # content is fixed once ingested; change it by adding a new source (keeps chunks honest)
     change_readonly = ("venue", "kind", "file", "url", "text")
     status_fields = (
-        "status", "progress", "error", "chunk_count", "size_bytes", "content_hash", "last_ingested_at", "created_by",
-        "created_at", "updated_at",
+        "status",
+        "progress",
+        "error",
+        "chunk_count",
+        "size_bytes",
+        "content_hash",
+        "last_ingested_at",
+        "created_by",
+        "created_at",
+        "updated_at",
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -110,9 +118,14 @@ class VenueKnowledgeSourceAdmin(VenueScopedAdminMixin, AgntModelAdmin):
         data = form.cleaned_data
         try:
             created = services.knowledge_source_create(
-                venue=data["venue"], kind=data["kind"], title=data["title"], file=data.get("file"),
-                url=data.get("url") or "", text=data.get("text") or "",
-                refresh_interval_hours=data.get("refresh_interval_hours"), created_by=request.user,
+                venue=data["venue"],
+                kind=data["kind"],
+                title=data["title"],
+                file=data.get("file"),
+                url=data.get("url") or "",
+                text=data.get("text") or "",
+                refresh_interval_hours=data.get("refresh_interval_hours"),
+                created_by=request.user,
             )
         except ValidationError as exc:  # the form checks the same; this is the last line of defence
             raise ValueError("; ".join(exc.messages)) from exc
@@ -132,7 +145,8 @@ class VenueKnowledgeSourceAdmin(VenueScopedAdminMixin, AgntModelAdmin):
             except services.SourceTransitionError:
                 skipped += 1
         self.message_user(
-            request, f"Queued {done} source(s) for re-ingestion; {skipped} skipped (already queued or processing).",
+            request,
+            f"Queued {done} source(s) for re-ingestion; {skipped} skipped (already queued or processing).",
             messages.SUCCESS if done else messages.WARNING,
         )
 
@@ -160,8 +174,16 @@ class VenueChunkAdmin(VenueScopedAdminMixin, ReadOnlyAdminMixin, AgntModelAdmin)
     paginator = EstimatedCountPaginator
     # the 384-float vector is noise on screen; show whether it exists
     fields = (
-        "venue", "source", "ordinal", "heading", "content", "token_count", "has_embedding", "embedding_model",
-        "content_hash", "created_at",
+        "venue",
+        "source",
+        "ordinal",
+        "heading",
+        "content",
+        "token_count",
+        "has_embedding",
+        "embedding_model",
+        "content_hash",
+        "created_at",
     )
     readonly_fields = fields
 
@@ -180,15 +202,30 @@ class VenueChunkAdmin(VenueScopedAdminMixin, ReadOnlyAdminMixin, AgntModelAdmin)
 
 @admin.register(UserMemory)
 class UserMemoryAdmin(AgntModelAdmin):
-    list_display = ("short_content", "user", "kind", "importance", "confidence", "recall_count", "last_recalled_at", "archived")
+    list_display = (
+        "short_content",
+        "user",
+        "kind",
+        "importance",
+        "confidence",
+        "recall_count",
+        "last_recalled_at",
+        "archived",
+    )
     list_filter = ("kind", ("archived_at", admin.EmptyFieldListFilter))
     search_fields = ("content", "user__username", "user__email")
     list_select_related = ("user",)
     autocomplete_fields = ("user",)
     exclude = ("embedding",)
     readonly_fields = (
-        "embedding_model", "source_interaction_id", "last_recalled_at", "recall_count", "decayed_at", "archived_at",
-        "created_at", "updated_at",
+        "embedding_model",
+        "source_interaction_id",
+        "last_recalled_at",
+        "recall_count",
+        "decayed_at",
+        "archived_at",
+        "created_at",
+        "updated_at",
     )
     actions = ("forget",)
 

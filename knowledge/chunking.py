@@ -34,7 +34,9 @@ OVERLAP_WORDS = 40
 # A sentence ends at . ! ? (optionally closed by a quote or bracket) followed by a space
 # and something that starts a sentence. "e.g. fish" and "8.50" stay in one piece.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[]?[A-Z0-9])")
-_ABBREVIATIONS = frozenset({"e.g.", "i.e.", "etc.", "approx.", "incl.", "no.", "vs.", "mr.", "mrs.", "ms.", "dr.", "st.", "jl."})
+_ABBREVIATIONS = frozenset(
+    {"e.g.", "i.e.", "etc.", "approx.", "incl.", "no.", "vs.", "mr.", "mrs.", "ms.", "dr.", "st.", "jl."}
+)
 _WORD_PIECE = re.compile(r"\w+|[^\w\s]")
 
 

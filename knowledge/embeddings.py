@@ -215,7 +215,11 @@ class _MiniLM:
         batch, length = ids.shape
         # Hidden states stay 2-D (batch*length, hidden): numpy runs a 3-D @ 2-D matmul as many
         # small GEMMs, ~7x slower than one large one on this model.
-        x = self.word_embeddings[ids] + self.position_embeddings[:length][None, :, :] + self.token_type_embeddings[type_ids]
+        x = (
+            self.word_embeddings[ids]
+            + self.position_embeddings[:length][None, :, :]
+            + self.token_type_embeddings[type_ids]
+        )
         x = _layer_norm(x.reshape(batch * length, self.hidden), *self.embedding_norm, self.eps)
         # Padded keys get the most negative float, as transformers does: exp() makes them 0.
         key_bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]

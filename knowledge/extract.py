@@ -107,7 +107,9 @@ def extract_html(data: bytes | str, *, url: str | None = None) -> list[Section]:
     markdown = _clean(markdown or "")
     if not _looks_like_main_text(markdown):
         raise ExtractError(NO_MAIN_TEXT)
-    sections, _ = _sections_from_lines(_tidy_markdown_tables(markdown.splitlines()), heading="", page=None, shape_headings=False)
+    sections, _ = _sections_from_lines(
+        _tidy_markdown_tables(markdown.splitlines()), heading="", page=None, shape_headings=False
+    )
     if not sections:
         raise ExtractError(NO_MAIN_TEXT)
     return sections

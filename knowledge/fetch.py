@@ -105,7 +105,10 @@ def _vetted_address(host: str, port: int) -> str:
     """Resolve ``host`` and return one address to connect to, if every address is allowed."""
     try:
         return netguard.resolve_public(
-            host, port, allow_private=settings.KNOWLEDGE_ALLOW_PRIVATE_URLS, judge=lambda address: blocked_reason(address)
+            host,
+            port,
+            allow_private=settings.KNOWLEDGE_ALLOW_PRIVATE_URLS,
+            judge=lambda address: blocked_reason(address),
         )
     except netguard.UnresolvableHost as exc:
         raise FetchError(str(exc)) from exc

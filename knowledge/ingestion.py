@@ -212,9 +212,9 @@ def _finish(
 def _replace_chunks(source: VenueKnowledgeSource, chunks: list[Chunk]) -> None:
     previous = {
         row["content_hash"]: (row["embedding"], row["embedding_model"])
-        for row in source.chunks.filter(embedding__isnull=False).exclude(content_hash="").values(
-            "content_hash", "embedding", "embedding_model"
-        )
+        for row in source.chunks.filter(embedding__isnull=False)
+        .exclude(content_hash="")
+        .values("content_hash", "embedding", "embedding_model")
     }
     source.chunks.all().delete()
     # The venue's city and category ride on each chunk for filtered search. The database

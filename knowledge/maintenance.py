@@ -81,7 +81,9 @@ def _embed_missing_memory_vectors(model: str, *, batch_size: int = 256) -> int:
     """Memories stored while the provider was down (or by an older model) get a vector."""
     from knowledge import embeddings
 
-    stale = UserMemory.objects.filter(archived_at__isnull=True).filter(Q(embedding__isnull=True) | ~Q(embedding_model=model))
+    stale = UserMemory.objects.filter(archived_at__isnull=True).filter(
+        Q(embedding__isnull=True) | ~Q(embedding_model=model)
+    )
     done = 0
     last_pk = None
     while True:
@@ -140,8 +142,13 @@ def _consolidate_group(user_id, kind: str) -> int:
         for cluster in clusters:
             head = cluster[0]
             if kind in SINGLE_VALUED_KINDS or memories_are_duplicates(
-                head.content, head.embedding, head.embedding_model,
-                memory.content, memory.embedding, memory.embedding_model, kind=kind,
+                head.content,
+                head.embedding,
+                head.embedding_model,
+                memory.content,
+                memory.embedding,
+                memory.embedding_model,
+                kind=kind,
             ):
                 cluster.append(memory)
                 break
@@ -161,7 +168,9 @@ def _consolidate_group(user_id, kind: str) -> int:
         keep.append(head)
         delete_ids.extend(m.pk for m in rest)
     if keep:
-        UserMemory.objects.bulk_update(keep, ["confidence", "importance", "recall_count", "last_recalled_at", "updated_at"])
+        UserMemory.objects.bulk_update(
+            keep, ["confidence", "importance", "recall_count", "last_recalled_at", "updated_at"]
+        )
     if delete_ids:
         UserMemory.objects.filter(pk__in=delete_ids).delete()
     return len(delete_ids)
@@ -216,14 +225,16 @@ def dreaming(*, now: datetime | None = None) -> dict[str, int]:
 
 # (relation, src kind, dst kind) this job owns: edges of these shapes that no longer
 # follow from the venue table are removed. Anything else (user likes, dishes…) is left be.
-OWNED_EDGE_SHAPES = frozenset({
-    (EntityRelation.LOCATED_IN, EntityKind.VENUE, EntityKind.AREA),
-    (EntityRelation.LOCATED_IN, EntityKind.VENUE, EntityKind.CITY),
-    (EntityRelation.PART_OF, EntityKind.AREA, EntityKind.CITY),
-    (EntityRelation.SERVES, EntityKind.VENUE, EntityKind.CUISINE),
-    (EntityRelation.HAS_TASTE, EntityKind.VENUE, EntityKind.TASTE),
-    (EntityRelation.SIMILAR_TO, EntityKind.VENUE, EntityKind.VENUE),
-})
+OWNED_EDGE_SHAPES = frozenset(
+    {
+        (EntityRelation.LOCATED_IN, EntityKind.VENUE, EntityKind.AREA),
+        (EntityRelation.LOCATED_IN, EntityKind.VENUE, EntityKind.CITY),
+        (EntityRelation.PART_OF, EntityKind.AREA, EntityKind.CITY),
+        (EntityRelation.SERVES, EntityKind.VENUE, EntityKind.CUISINE),
+        (EntityRelation.HAS_TASTE, EntityKind.VENUE, EntityKind.TASTE),
+        (EntityRelation.SIMILAR_TO, EntityKind.VENUE, EntityKind.VENUE),
+    }
+)
 
 
 def _label(value: str) -> str:
@@ -272,7 +283,10 @@ def knowledge_graph_build() -> dict[str, int]:
         tags = {t.strip().lower() for t in venue.tags or [] if t and t.strip()}
         tags = {t for t in tags if slugify(t)}
         for tag in tags:
-            wanted_edges[(v, node(EntityKind.TASTE, slugify(tag)[:200], _label(tag)), EntityRelation.HAS_TASTE)] = (1.0, {})
+            wanted_edges[(v, node(EntityKind.TASTE, slugify(tag)[:200], _label(tag)), EntityRelation.HAS_TASTE)] = (
+                1.0,
+                {},
+            )
         by_city[venue.city.slug].append((v, tags))
 
     for members in by_city.values():
@@ -338,7 +352,9 @@ def knowledge_graph_build() -> dict[str, int]:
 
 # --- FAQ compilation --------------------------------------------------------------------
 
-_GREETING = re.compile(r"^(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|halo|yo)\b[\s,!.]*)+", re.IGNORECASE)
+_GREETING = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|halo|yo)\b[\s,!.]*)+", re.IGNORECASE
+)
 _QUESTION_START = re.compile(
     r"^(?:is|are|do|does|did|can|could|would|will|should|what|what's|whats|where|which|who|how|when|why|any|have|has)\b",
     re.IGNORECASE,
@@ -388,7 +404,9 @@ def faq_compile(*, days: int = 30, min_count: int = 2, now: datetime | None = No
     for venue in venues:
         by_name[" ".join(venue.name.lower().split())].append(venue)
     names = sorted(by_name, key=len, reverse=True)
-    name_re = re.compile(r"(?<!\w)(" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names) + r")(?!\w)", re.IGNORECASE)
+    name_re = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names) + r")(?!\w)", re.IGNORECASE
+    )
 
     counts: dict[object, Counter] = defaultdict(Counter)
     # the most common spelling of each grouped question is the one the list shows

@@ -68,11 +68,45 @@ def normalise_memory_text(text: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", text.lower()).split())
 
 
-_STOPWORDS = frozenset({
-    "a", "an", "the", "to", "of", "and", "or", "in", "on", "at", "for", "with", "from", "about",
-    "my", "me", "i", "im", "we", "our", "us", "you", "your", "it", "its", "that", "this",
-    "is", "are", "am", "be", "please", "where", "what", "how",
-})
+_STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "and",
+        "or",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "from",
+        "about",
+        "my",
+        "me",
+        "i",
+        "im",
+        "we",
+        "our",
+        "us",
+        "you",
+        "your",
+        "it",
+        "its",
+        "that",
+        "this",
+        "is",
+        "are",
+        "am",
+        "be",
+        "please",
+        "where",
+        "what",
+        "how",
+    }
+)
 
 
 def _tokens(text: str) -> set[str]:
@@ -94,8 +128,20 @@ def _stem(word: str) -> str:
 # --- extraction -------------------------------------------------------------------------
 
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple": 2, "couple": 2,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a couple": 2,
+    "couple": 2,
 }
 _NUM = r"(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 
@@ -169,7 +215,13 @@ _DIET = re.compile(
 _INTOLERANT = re.compile(rf"\b{_SUBJECT}\s+(?P<diet>lactose[ -]intolerant)\b", re.IGNORECASE)
 
 _PARTY_PATTERNS: list[tuple[re.Pattern, float]] = [
-    (re.compile(rf"\busually\s+(?:(?:we\s*'?\s*re|we\s+are|it\s*'?\s*s|there\s+are)\s+)?(?:a\s+group\s+of\s+)?{_NUM}\s+(?:of\s+us|people|pax|guests|persons|adults)\b", re.IGNORECASE), 0.9),
+    (
+        re.compile(
+            rf"\busually\s+(?:(?:we\s*'?\s*re|we\s+are|it\s*'?\s*s|there\s+are)\s+)?(?:a\s+group\s+of\s+)?{_NUM}\s+(?:of\s+us|people|pax|guests|persons|adults)\b",
+            re.IGNORECASE,
+        ),
+        0.9,
+    ),
     (re.compile(rf"\b(?:we\s*'?\s*re|we\s+are)\s+usually\s+{_NUM}\b", re.IGNORECASE), 0.9),
     (re.compile(rf"\busually\s+(?:book|books|booking|reserve)\s+(?:a\s+table\s+)?for\s+{_NUM}\b", re.IGNORECASE), 0.9),
     (re.compile(rf"\b(?:always|usually)\s+(?:a\s+)?table\s+for\s+{_NUM}\b", re.IGNORECASE), 0.9),
@@ -187,9 +239,24 @@ _BUDGET_AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _BUDGET_WORDS: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"\b(?:mid[- ]?range|moderately\s+priced|nothing\s+too\s+(?:fancy|expensive))\b", re.IGNORECASE), "Budget: mid-range"),
-    (re.compile(r"\b(?:cheap\s+eats|on\s+a\s+(?:tight\s+)?budget|budget[- ]friendly|(?:something|somewhere|places?)\s+(?:cheap|affordable|inexpensive)|keep\s+it\s+cheap)\b", re.IGNORECASE), "Budget: cheap eats, budget-friendly"),
-    (re.compile(r"\b(?:splurge|splash\s+out|treat\s+ourselves|money\s+is\s+no\s+object|price\s+(?:doesn'?t|does\s+not)\s+matter|high[- ]end|fine\s+dining)\b", re.IGNORECASE), "Budget: happy to splurge"),
+    (
+        re.compile(r"\b(?:mid[- ]?range|moderately\s+priced|nothing\s+too\s+(?:fancy|expensive))\b", re.IGNORECASE),
+        "Budget: mid-range",
+    ),
+    (
+        re.compile(
+            r"\b(?:cheap\s+eats|on\s+a\s+(?:tight\s+)?budget|budget[- ]friendly|(?:something|somewhere|places?)\s+(?:cheap|affordable|inexpensive)|keep\s+it\s+cheap)\b",
+            re.IGNORECASE,
+        ),
+        "Budget: cheap eats, budget-friendly",
+    ),
+    (
+        re.compile(
+            r"\b(?:splurge|splash\s+out|treat\s+ourselves|money\s+is\s+no\s+object|price\s+(?:doesn'?t|does\s+not)\s+matter|high[- ]end|fine\s+dining)\b",
+            re.IGNORECASE,
+        ),
+        "Budget: happy to splurge",
+    ),
 ]
 
 _LIKE_VERB = r"(?:really\s+|absolutely\s+|just\s+|do\s+|also\s+|both\s+)?(?P<verb>love|loves|like|likes|enjoy|enjoys|adore|prefer|prefers|(?:am|'m|are|'re)\s+into|(?:am|'m|are|'re)\s+a\s+(?:big\s+)?fan\s+of)"
@@ -199,7 +266,9 @@ _DISLIKE = re.compile(
     r"(?:am|'m|are|'re)\s+not\s+(?:a\s+)?(?:big\s+)?fans?\s+of)\s+(?P<what>[^,.!?;]+)",
     re.IGNORECASE,
 )
-_FAVOURITE = re.compile(r"\b(?:my|our)\s+favou?rite\s+(?P<thing>[a-z ]{2,30}?)\s+(?:is|are)\s+(?P<what>[^,.!?;]+)", re.IGNORECASE)
+_FAVOURITE = re.compile(
+    r"\b(?:my|our)\s+favou?rite\s+(?P<thing>[a-z ]{2,30}?)\s+(?:is|are)\s+(?P<what>[^,.!?;]+)", re.IGNORECASE
+)
 _VIBE_WORDS = (
     r"quiet|calm|romantic|lively|cosy|cozy|kid[- ]friendly|family[- ]friendly|dog[- ]friendly|pet[- ]friendly|"
     r"vegan[- ]friendly|beachfront|rooftop|outdoor|late[- ]night|laid[- ]back|healthy|local|authentic"
@@ -217,11 +286,32 @@ _JUNK_OBJECT = re.compile(
     r"^(?:it|this|that|them|you|him|her|these|those|to\s+(?:book|know|ask|reserve|make|have|get|go\s+to\s+a)|the\s+idea|so)\b",
     re.IGNORECASE,
 )
-_TRAILING = re.compile(r"\s+(?:too|as\s+well|a\s+lot|very\s+much|so\s+much|please|though|also|lol|haha)$", re.IGNORECASE)
-_GENERIC_PLACE_WORDS = frozenset({
-    "the", "area", "vibe", "vibes", "around", "there", "neighbourhood", "neighborhood", "side", "of", "in",
-    "near", "scene", "best", "beach", "beaches", "town", "village", "whole",
-})
+_TRAILING = re.compile(
+    r"\s+(?:too|as\s+well|a\s+lot|very\s+much|so\s+much|please|though|also|lol|haha)$", re.IGNORECASE
+)
+_GENERIC_PLACE_WORDS = frozenset(
+    {
+        "the",
+        "area",
+        "vibe",
+        "vibes",
+        "around",
+        "there",
+        "neighbourhood",
+        "neighborhood",
+        "side",
+        "of",
+        "in",
+        "near",
+        "scene",
+        "best",
+        "beach",
+        "beaches",
+        "town",
+        "village",
+        "whole",
+    }
+)
 
 
 def _known_places() -> dict[str, str]:
@@ -503,8 +593,14 @@ def user_memory_remember(
     vectors, model = _embed([content])
     vector = vectors[0] if vectors is not None else None
     return _remember(
-        user=user, kind=kind, content=content, confidence=confidence, importance=importance,
-        source_interaction_id=source_interaction_id, vector=vector, model=model,
+        user=user,
+        kind=kind,
+        content=content,
+        confidence=confidence,
+        importance=importance,
+        source_interaction_id=source_interaction_id,
+        vector=vector,
+        model=model,
     )
 
 
@@ -538,9 +634,17 @@ def _remember(
             current.embedding = vector.tolist() if vector is not None else None
             current.embedding_model = model
             current.source_interaction_id = source_interaction_id or current.source_interaction_id
-            current.save(update_fields=[
-                "content", "confidence", "importance", "embedding", "embedding_model", "source_interaction_id", "updated_at",
-            ])
+            current.save(
+                update_fields=[
+                    "content",
+                    "confidence",
+                    "importance",
+                    "embedding",
+                    "embedding_model",
+                    "source_interaction_id",
+                    "updated_at",
+                ]
+            )
         return current, False
 
     memory = UserMemory.objects.create(
@@ -665,11 +769,24 @@ _FORGET_PREFIX = re.compile(
     r"(?:about\s+)?(?:the\s+(?:fact|memory)\s+)?(?:that\s+)?(?:i\s*'?\s*m\s+|i\s+am\s+|i\s+|we\s*'?\s*re\s+|we\s+)?",
     re.IGNORECASE,
 )
-_EVERYTHING = frozenset({
-    "everything", "everything about me", "all", "all of it", "it all", "all my data", "all of my data",
-    "all memories", "all my memories", "everything you know", "everything you know about me",
-    "everything you remember", "everything you remember about me", "all you know about me",
-})
+_EVERYTHING = frozenset(
+    {
+        "everything",
+        "everything about me",
+        "all",
+        "all of it",
+        "it all",
+        "all my data",
+        "all of my data",
+        "all memories",
+        "all my memories",
+        "everything you know",
+        "everything you know about me",
+        "everything you remember",
+        "everything you remember about me",
+        "all you know about me",
+    }
+)
 
 
 @transaction.atomic
@@ -706,9 +823,7 @@ def soul_prompt_memory_block(*, user, query: str | None, limit: int = PROMPT_MEM
     allergies = list(
         UserMemory.objects.filter(user=user, kind=MemoryKind.ALLERGY, archived_at__isnull=True).order_by("created_at")
     )
-    others = _ranked(
-        user=user, query=query, limit=limit - len(allergies), exclude=[m.pk for m in allergies]
-    )
+    others = _ranked(user=user, query=query, limit=limit - len(allergies), exclude=[m.pk for m in allergies])
     chosen = allergies + others
     if not chosen:
         return ""

@@ -24,8 +24,8 @@ from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from knowledge.memory import (
-    MemoryCandidate,
     _DIETS,
+    MemoryCandidate,
     _format_amount,
     _known_places,
     extract_memories,
@@ -41,8 +41,17 @@ MAX_MESSAGE_CHARS = 2_000
 MIN_MESSAGE_WORDS = 3
 
 DIETS = (
-    "vegan", "vegetarian", "pescatarian", "gluten-free", "dairy-free", "halal", "kosher", "keto",
-    "lactose intolerant", "no pork", "no alcohol",
+    "vegan",
+    "vegetarian",
+    "pescatarian",
+    "gluten-free",
+    "dairy-free",
+    "halal",
+    "kosher",
+    "keto",
+    "lactose intolerant",
+    "no pork",
+    "no alcohol",
 )
 _DIET_CONTENT = {
     **{diet: _DIETS[diet] for diet in DIETS if diet in _DIETS},
@@ -87,7 +96,9 @@ FACTS_TOOL = {
                         "properties": {
                             "per_person_idr": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
                             "bound": {"type": "string", "enum": ["under", "around"]},
-                            "level": {"anyOf": [{"type": "string", "enum": list(_BUDGET_LEVEL_CONTENT)}, {"type": "null"}]},
+                            "level": {
+                                "anyOf": [{"type": "string", "enum": list(_BUDGET_LEVEL_CONTENT)}, {"type": "null"}]
+                            },
                         },
                         "required": ["per_person_idr", "bound", "level"],
                         "additionalProperties": False,
@@ -102,7 +113,9 @@ FACTS_TOOL = {
     },
 }
 
-_Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60, pattern=r"^[^\n\r<>{}]+$")]
+_Phrase = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60, pattern=r"^[^\n\r<>{}]+$")
+]
 
 
 class _Budget(BaseModel):
@@ -132,7 +145,9 @@ def facts_to_candidates(facts: ExtractedFacts, *, places: dict[str, str] | None 
     found: dict[tuple[str, str], MemoryCandidate] = {}
 
     def add(kind: str, content: str, confidence: float) -> None:
-        found.setdefault((kind, normalise_memory_text(content)), MemoryCandidate(kind=kind, content=content, confidence=confidence))
+        found.setdefault(
+            (kind, normalise_memory_text(content)), MemoryCandidate(kind=kind, content=content, confidence=confidence)
+        )
 
     for item in facts.allergies:
         add(MemoryKind.ALLERGY, f"Allergic to {item.lower()}", 0.9)
@@ -157,7 +172,11 @@ def facts_to_candidates(facts: ExtractedFacts, *, places: dict[str, str] | None 
 
 def llm_extraction_enabled() -> bool:
     """Whether messages go to the model first: MEMORY_EXTRACTOR=auto and a provider that can."""
-    return settings.MEMORY_EXTRACTOR == "auto" and settings.LLM_PROVIDER == "anthropic" and bool(settings.ANTHROPIC_API_KEY)
+    return (
+        settings.MEMORY_EXTRACTOR == "auto"
+        and settings.LLM_PROVIDER == "anthropic"
+        and bool(settings.ANTHROPIC_API_KEY)
+    )
 
 
 def extract_memories_with_llm(text: str, *, user=None) -> list[MemoryCandidate]:
@@ -170,8 +189,11 @@ def extract_memories_with_llm(text: str, *, user=None) -> list[MemoryCandidate]:
 
     try:
         result = extract_structured(
-            instructions=INSTRUCTIONS, text=f"<message>\n{text[:MAX_MESSAGE_CHARS]}\n</message>", tool=FACTS_TOOL,
-            user=user, model=settings.MEMORY_EXTRACTOR_MODEL,
+            instructions=INSTRUCTIONS,
+            text=f"<message>\n{text[:MAX_MESSAGE_CHARS]}\n</message>",
+            tool=FACTS_TOOL,
+            user=user,
+            model=settings.MEMORY_EXTRACTOR_MODEL,
         )
         if result is None:  # the provider has no forced tool call
             return extract_memories(text)

@@ -84,7 +84,9 @@ class KnowledgeSourceEvent(BaseModel):
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10)
     error = models.TextField(blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta(BaseModel.Meta):
         ordering = ["created_at"]
@@ -109,7 +111,10 @@ class VenueChunk(BaseModel):
 
     venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="knowledge_chunks")
     city = models.ForeignKey(
-        "venues.City", on_delete=models.PROTECT, related_name="+", db_index=False,
+        "venues.City",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
         help_text="The venue's city (copied by a database trigger; filter on it, never write it).",
     )
     category = models.CharField(max_length=20, help_text="The venue's category (copied by a database trigger).")
@@ -121,7 +126,9 @@ class VenueChunk(BaseModel):
     token_count = models.PositiveIntegerField(default=0)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=80, blank=True)
-    content_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the content; re-embed when it changes.")
+    content_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the content; re-embed when it changes."
+    )
     search_vector = models.GeneratedField(
         expression=SearchVector("heading", "content", config="english"),
         output_field=SearchVectorField(),
@@ -133,7 +140,10 @@ class VenueChunk(BaseModel):
         constraints = [models.UniqueConstraint(fields=["source", "ordinal"], name="venue_chunk_source_ordinal_unique")]
         indexes = [
             HnswIndex(
-                name="venue_chunk_embedding_hnsw", fields=["embedding"], m=16, ef_construction=64,
+                name="venue_chunk_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
                 opclasses=["vector_cosine_ops"],
             ),
             GinIndex(fields=["search_vector"], name="venue_chunk_search_gin"),
@@ -182,16 +192,24 @@ class UserMemory(TimestampedModel):
         verbose_name_plural = "user memories"
         constraints = [
             choices_check("kind", MemoryKind, name="user_memory_kind_valid"),
-            models.CheckConstraint(condition=models.Q(importance__gte=0, importance__lte=1), name="user_memory_importance_range"),
-            models.CheckConstraint(condition=models.Q(confidence__gte=0, confidence__lte=1), name="user_memory_confidence_range"),
+            models.CheckConstraint(
+                condition=models.Q(importance__gte=0, importance__lte=1), name="user_memory_importance_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(confidence__gte=0, confidence__lte=1), name="user_memory_confidence_range"
+            ),
         ]
         indexes = [
             HnswIndex(
-                name="user_memory_embedding_hnsw", fields=["embedding"], m=16, ef_construction=64,
+                name="user_memory_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
                 opclasses=["vector_cosine_ops"],
             ),
             models.Index(
-                fields=["user", "-importance"], name="user_memory_live",
+                fields=["user", "-importance"],
+                name="user_memory_live",
                 condition=models.Q(archived_at__isnull=True),
             ),
             models.Index(fields=["user", "kind"], name="user_memory_user_kind"),

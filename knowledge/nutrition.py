@@ -48,10 +48,22 @@ DISHES: tuple[Dish, ...] = (
     Dish("white rice", "1 cup (160 g cooked)", 210, 4, 46, 0.5, ("nasi putih", "steamed rice", "rice")),
     Dish("fried egg", "1 egg", 90, 6, 0.5, 7, ("telur ceplok", "egg", "eggs")),
     # Café and Western
-    Dish("smoothie bowl", "1 bowl with granola and fruit", 450, 9, 80, 12, ("acai bowl", "açaí bowl", "smoothie bowls")),
-    Dish("avocado toast", "2 slices sourdough with avocado", 420, 11, 40, 24, ("avo toast", "smashed avo", "smashed avocado")),
+    Dish(
+        "smoothie bowl", "1 bowl with granola and fruit", 450, 9, 80, 12, ("acai bowl", "açaí bowl", "smoothie bowls")
+    ),
+    Dish(
+        "avocado toast",
+        "2 slices sourdough with avocado",
+        420,
+        11,
+        40,
+        24,
+        ("avo toast", "smashed avo", "smashed avocado"),
+    ),
     Dish("eggs benedict", "2 eggs on muffin with hollandaise", 700, 30, 36, 48, ("eggs benny",)),
-    Dish("big breakfast", "eggs, bacon, sausage, toast, beans", 950, 45, 60, 58, ("full breakfast", "english breakfast")),
+    Dish(
+        "big breakfast", "eggs, bacon, sausage, toast, beans", 950, 45, 60, 58, ("full breakfast", "english breakfast")
+    ),
     Dish("scrambled eggs", "3 eggs", 300, 20, 3, 23, ("scrambled egg",)),
     Dish("pancakes", "3 pancakes with syrup", 520, 12, 85, 14, ("pancake",)),
     Dish("granola with yoghurt", "1 bowl", 380, 14, 50, 14, ("granola", "yogurt bowl", "yoghurt bowl")),
@@ -76,11 +88,27 @@ DISHES: tuple[Dish, ...] = (
 )
 
 _NUMBER_WORDS = {
-    "a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "six": 6.0,
-    "half": 0.5, "half a": 0.5, "double": 2.0, "couple of": 2.0, "a couple of": 2.0, "some": 1.0,
-    "dua": 2.0, "satu": 1.0, "tiga": 3.0,
+    "a": 1.0,
+    "an": 1.0,
+    "one": 1.0,
+    "two": 2.0,
+    "three": 3.0,
+    "four": 4.0,
+    "five": 5.0,
+    "six": 6.0,
+    "half": 0.5,
+    "half a": 0.5,
+    "double": 2.0,
+    "couple of": 2.0,
+    "a couple of": 2.0,
+    "some": 1.0,
+    "dua": 2.0,
+    "satu": 1.0,
+    "tiga": 3.0,
 }
-_QTY = r"(?P<qty>\d+(?:[.,]\d+)?|a couple of|couple of|half a|half|an|a|one|two|three|four|five|six|double|dua|satu|tiga)"
+_QTY = (
+    r"(?P<qty>\d+(?:[.,]\d+)?|a couple of|couple of|half a|half|an|a|one|two|three|four|five|six|double|dua|satu|tiga)"
+)
 
 
 def _alias_index() -> list[tuple[str, Dish]]:
@@ -119,15 +147,20 @@ def estimate(description: str) -> list[dict]:
             for i in range(start, end):
                 taken[i] = True
             qty = max(0.25, min(_quantity(match.group("qty")) if match.group("qty") else 1.0, 10.0))
-            found.append((start, {
-                "name": dish.name,
-                "portion": dish.portion,
-                "quantity": qty,
-                "calories": round(dish.calories * qty),
-                "protein_g": round(dish.protein_g * qty, 1),
-                "carbs_g": round(dish.carbs_g * qty, 1),
-                "fat_g": round(dish.fat_g * qty, 1),
-            }))
+            found.append(
+                (
+                    start,
+                    {
+                        "name": dish.name,
+                        "portion": dish.portion,
+                        "quantity": qty,
+                        "calories": round(dish.calories * qty),
+                        "protein_g": round(dish.protein_g * qty, 1),
+                        "carbs_g": round(dish.carbs_g * qty, 1),
+                        "fat_g": round(dish.fat_g * qty, 1),
+                    },
+                )
+            )
     return [item for _start, item in sorted(found, key=lambda pair: pair[0])]
 
 
@@ -137,16 +170,19 @@ _PATTERNS: dict[str, re.Pattern] = {}
 
 def _pattern(alias: str) -> re.Pattern:
     if alias not in _PATTERNS:
-        _PATTERNS[alias] = re.compile(
-            rf"(?:\b{_QTY}\s+(?:x\s+)?(?:{_UNITS})?)?\b{re.escape(alias)}(?:e?s)?\b"
-        )
+        _PATTERNS[alias] = re.compile(rf"(?:\b{_QTY}\s+(?:x\s+)?(?:{_UNITS})?)?\b{re.escape(alias)}(?:e?s)?\b")
     return _PATTERNS[alias]
 
 
 def totals(items: list[dict]) -> dict[str, float]:
     """Sum of calories and macros over ``items`` (missing values count as zero)."""
+
     def total(key: str) -> float:
         return round(sum(float(item.get(key) or 0) for item in items), 1)
 
-    return {"calories": int(round(total("calories"))), "protein_g": total("protein_g"),
-            "carbs_g": total("carbs_g"), "fat_g": total("fat_g")}
+    return {
+        "calories": int(round(total("calories"))),
+        "protein_g": total("protein_g"),
+        "carbs_g": total("carbs_g"),
+        "fat_g": total("fat_g"),
+    }

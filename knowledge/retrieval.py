@@ -110,7 +110,9 @@ def _filters(*, venue=None, venues: Sequence | None = None, city=None, category:
     return condition
 
 
-def _where_sql(*, venue=None, venues: Sequence | None = None, city_id=None, category: str | None = None) -> tuple[str, list]:
+def _where_sql(
+    *, venue=None, venues: Sequence | None = None, city_id=None, category: str | None = None
+) -> tuple[str, list]:
     """The same filter as ``_filters``, as SQL over the chunk table aliased ``c``."""
     parts, params = [], []
     if venue is not None:
@@ -150,8 +152,16 @@ def _hit_sql() -> str:
     )
 
 
-def _vector_ranking(where: str, where_params: list, condition: Q, query_vector: Sequence[float], candidates: int,
-                    rows: int, *, hydrate: bool) -> list[tuple]:
+def _vector_ranking(
+    where: str,
+    where_params: list,
+    condition: Q,
+    query_vector: Sequence[float],
+    candidates: int,
+    rows: int,
+    *,
+    hydrate: bool,
+) -> list[tuple]:
     """The ``rows`` nearest chunks as hit rows (id first), best first — in ONE statement and
     one round trip, without a transaction of its own.
 
@@ -194,9 +204,13 @@ def _vector_ranking(where: str, where_params: list, condition: Q, query_vector: 
         # decision is the bounded count in the statement.
         total = max(1, _memoised(("rows",), _estimated_rows))
         estimate_key = ("estimate", str(condition))
-        matching = max(EXACT_SEARCH_MAX_ROWS + 1, _memoised(
-            estimate_key, lambda: _planner_estimate(VenueChunk.objects.filter(condition, embedding__isnull=False).order_by())
-        ))
+        matching = max(
+            EXACT_SEARCH_MAX_ROWS + 1,
+            _memoised(
+                estimate_key,
+                lambda: _planner_estimate(VenueChunk.objects.filter(condition, embedding__isnull=False).order_by()),
+            ),
+        )
         widened = int(DEFAULT_EF_SEARCH * (total / max(matching, 1)) ** 0.3)
         ef = int(max(candidates, min(MAX_EF_SEARCH, widened)))
         bound = int(EXACT_SEARCH_MAX_ROWS)
@@ -264,7 +278,9 @@ def _ranked_by_text(condition: Q, text: str, search_type: str, candidates: int) 
     """
     search = SearchQuery(text, config="english", search_type=search_type)
     matching = (
-        VenueChunk.objects.filter(condition, search_vector=search).order_by().values("pk", "search_vector")[:TEXT_RANK_MAX_ROWS]
+        VenueChunk.objects.filter(condition, search_vector=search)
+        .order_by()
+        .values("pk", "search_vector")[:TEXT_RANK_MAX_ROWS]
     )
     sql, params = matching.query.sql_with_params()
     with connection.cursor() as cursor:
@@ -315,8 +331,15 @@ def search_venue_knowledge(
         where, where_params = _where_sql(venue=venue, venues=venues, city_id=city_id, category=category)
         # Without a text side the fused ranking is the vector ranking: only ``limit`` rows
         # are needed (the beam is still sized from ``candidates``).
-        for row in _vector_ranking(where, where_params, condition, query_vector, candidates,
-                                   candidates if with_text else limit, hydrate=not with_text):
+        for row in _vector_ranking(
+            where,
+            where_params,
+            condition,
+            query_vector,
+            candidates,
+            candidates if with_text else limit,
+            hydrate=not with_text,
+        ):
             key = str(row[0])
             vector_ids.append(key)
             if len(row) > 1:
@@ -328,9 +351,22 @@ def search_venue_knowledge(
     if missing:
         # The hybrid path's hits: plain rows, not model instances, and no default ordering
         # (it would sort through a join) — only what a hit carries, not the vector.
-        for row in VenueChunk.objects.filter(pk__in=missing).order_by().values_list(
-            "pk", "venue_id", "source_id", "heading", "content", "page", "venue__name", "venue__slug",
-            "source__title", "source__kind", "source__url",
+        for row in (
+            VenueChunk.objects.filter(pk__in=missing)
+            .order_by()
+            .values_list(
+                "pk",
+                "venue_id",
+                "source_id",
+                "heading",
+                "content",
+                "page",
+                "venue__name",
+                "venue__slug",
+                "source__title",
+                "source__kind",
+                "source__url",
+            )
         ):
             rows[str(row[0])] = row
     vector_pos = {key: i for i, key in enumerate(vector_ids, start=1)}
@@ -340,14 +376,40 @@ def search_venue_knowledge(
         row = rows.get(key)
         if row is None:
             continue
-        _pk, venue_id, source_id, heading, content, page, venue_name, venue_slug, source_title, source_kind, source_url = row
+        (
+            _pk,
+            venue_id,
+            source_id,
+            heading,
+            content,
+            page,
+            venue_name,
+            venue_slug,
+            source_title,
+            source_kind,
+            source_url,
+        ) = row
         hits.append(
             ChunkHit(
-                chunk_id=key, venue_id=str(venue_id), venue_name=venue_name, venue_slug=venue_slug,
-                source_id=str(source_id), source_title=source_title, heading=heading,
-                content=content, score=round(scores[key], 6), vector_rank=vector_pos.get(key), text_rank=text_pos.get(key),
-                citation={"venue": venue_name, "source": source_title, "kind": source_kind,
-                          "url": source_url or None, "section": heading or None, "page": page},
+                chunk_id=key,
+                venue_id=str(venue_id),
+                venue_name=venue_name,
+                venue_slug=venue_slug,
+                source_id=str(source_id),
+                source_title=source_title,
+                heading=heading,
+                content=content,
+                score=round(scores[key], 6),
+                vector_rank=vector_pos.get(key),
+                text_rank=text_pos.get(key),
+                citation={
+                    "venue": venue_name,
+                    "source": source_title,
+                    "kind": source_kind,
+                    "url": source_url or None,
+                    "section": heading or None,
+                    "page": page,
+                },
             )
         )
     return hits

@@ -90,7 +90,9 @@ def knowledge_source_transition(
     from_status = locked.status
     if not can_transition_source(from_status, to_status):
         allowed = ", ".join(sorted(SOURCE_TRANSITIONS.get(from_status, ()))) or "nothing"
-        raise SourceTransitionError(f"source {locked.pk} cannot move from {from_status} to {to_status} (allowed: {allowed})")
+        raise SourceTransitionError(
+            f"source {locked.pk} cannot move from {from_status} to {to_status} (allowed: {allowed})"
+        )
     locked.status = to_status
     fields = ["status", "error", "progress", "updated_at"]
     if to_status == SourceStatus.QUEUED:
@@ -186,7 +188,15 @@ def food_diary_log(
         raise ValidationError("confidence must be between 0 and 1")
     summed = totals(items)
     return FoodDiary.objects.create(
-        user=user, description=(description or "").strip(), items=items, eaten_at=eaten_at, meal_type=meal_type,
-        calories=summed["calories"], protein_g=Decimal(str(summed["protein_g"])), carbs_g=Decimal(str(summed["carbs_g"])),
-        fat_g=Decimal(str(summed["fat_g"])), confidence=confidence, source_interaction_id=source_interaction_id,
+        user=user,
+        description=(description or "").strip(),
+        items=items,
+        eaten_at=eaten_at,
+        meal_type=meal_type,
+        calories=summed["calories"],
+        protein_g=Decimal(str(summed["protein_g"])),
+        carbs_g=Decimal(str(summed["carbs_g"])),
+        fat_g=Decimal(str(summed["fat_g"])),
+        confidence=confidence,
+        source_interaction_id=source_interaction_id,
     )

@@ -48,9 +48,29 @@ class InteractionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     paginator = EstimatedCountPaginator
     exclude = ("payload",)
     readonly_fields = (
-        "user", "channel", "platform", "direction", "source", "kind", "status", "provider_message_id", "text",
-        "payload_json", "error", "attempts", "next_attempt_at", "booking", "api_key", "reply_to", "tokens_in",
-        "tokens_out", "sent_at", "delivered_at", "read_at", "created_at", "updated_at",
+        "user",
+        "channel",
+        "platform",
+        "direction",
+        "source",
+        "kind",
+        "status",
+        "provider_message_id",
+        "text",
+        "payload_json",
+        "error",
+        "attempts",
+        "next_attempt_at",
+        "booking",
+        "api_key",
+        "reply_to",
+        "tokens_in",
+        "tokens_out",
+        "sent_at",
+        "delivered_at",
+        "read_at",
+        "created_at",
+        "updated_at",
     )
 
     actions = ("retry_failed",)
@@ -63,7 +83,9 @@ class InteractionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     def retry_failed(self, request, queryset):
         from messaging.services import interaction_retry_failed
 
-        sent, drained = interaction_retry_failed(interactions=queryset.filter(status="failed").select_related("channel"))
+        sent, drained = interaction_retry_failed(
+            interactions=queryset.filter(status="failed").select_related("channel")
+        )
         self.message_user(
             request,
             f"Queued {len(sent)} message(s) to resend and {len(drained)} conversation(s) to answer again; "
@@ -89,7 +111,16 @@ class ConversationSnapshotAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     list_select_related = ("user",)
     date_hierarchy = "taken_at"
     # the list never decrypts; the change page (one row, one audited view) does
-    fields = ("user", "platform", "reason", "message_count", "first_message_at", "last_message_at", "taken_at", "decrypted_messages")
+    fields = (
+        "user",
+        "platform",
+        "reason",
+        "message_count",
+        "first_message_at",
+        "last_message_at",
+        "taken_at",
+        "decrypted_messages",
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):

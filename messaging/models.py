@@ -116,7 +116,11 @@ class Interaction(TimestampedModel):
         "bookings.VenueBooking", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
     )
     api_key = models.ForeignKey(
-        "agents.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions",
+        "agents.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
         help_text="External developer key, for A2A / API / MCP calls.",
     )
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
@@ -137,7 +141,8 @@ class Interaction(TimestampedModel):
             # platform. Inbound only: Telegram's outbound message_id counts per chat, so two
             # chats' replies legitimately share one.
             models.UniqueConstraint(
-                fields=["platform", "provider_message_id"], name="interaction_inbound_provider_message_unique",
+                fields=["platform", "provider_message_id"],
+                name="interaction_inbound_provider_message_unique",
                 condition=models.Q(provider_message_id__isnull=False, direction="inbound"),
             ),
         ]
@@ -147,11 +152,13 @@ class Interaction(TimestampedModel):
             models.Index(fields=["channel", "created_at"], name="interaction_channel_time"),
             # delivery receipts (WhatsApp statuses) find the outbound message by its provider id
             models.Index(
-                fields=["platform", "provider_message_id"], name="interaction_outbound_msg_id",
+                fields=["platform", "provider_message_id"],
+                name="interaction_outbound_msg_id",
                 condition=models.Q(provider_message_id__isnull=False, direction="outbound"),
             ),
             models.Index(
-                fields=["next_attempt_at"], name="interaction_retry_due",
+                fields=["next_attempt_at"],
+                name="interaction_retry_due",
                 condition=models.Q(status=InteractionStatus.FAILED),
             ),
         ]

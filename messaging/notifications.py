@@ -19,10 +19,16 @@ from messaging.services import user_channel_preferred
 logger = logging.getLogger(__name__)
 
 # The guest is told about what *others* decided; their own cancellation was answered in chat.
-NOTIFY_STATUSES = frozenset({
-    BookingStatus.CONFIRMED, BookingStatus.REJECTED, BookingStatus.COUNTER_OFFERED, BookingStatus.PENDING_OWNER,
-    BookingStatus.CANCELLED, BookingStatus.EXPIRED,
-})
+NOTIFY_STATUSES = frozenset(
+    {
+        BookingStatus.CONFIRMED,
+        BookingStatus.REJECTED,
+        BookingStatus.COUNTER_OFFERED,
+        BookingStatus.PENDING_OWNER,
+        BookingStatus.CANCELLED,
+        BookingStatus.EXPIRED,
+    }
+)
 GUEST_ACTORS = frozenset({ActorKind.CONSUMER, ActorKind.CONSUMER_AGENT})
 
 
@@ -45,11 +51,15 @@ def booking_status_text(booking: VenueBooking) -> str:
     if status == BookingStatus.CONFIRMED:
         from bookings.calendar import booking_calendar_url
 
-        return (f"✅ Confirmed: {venue.name}, {when}, {who}. Reference {ref}. Enjoy!\n"
-                f"Add it to your calendar: {booking_calendar_url(booking)}")
+        return (
+            f"✅ Confirmed: {venue.name}, {when}, {who}. Reference {ref}. Enjoy!\n"
+            f"Add it to your calendar: {booking_calendar_url(booking)}"
+        )
     if status == BookingStatus.REJECTED:
-        return (f"Sorry — {venue.name} couldn't take your booking for {when} ({ref}).{reason} Want me to find another "
-                "place or time? Or reply “waitlist” and I'll tell you if a table opens up.")
+        return (
+            f"Sorry — {venue.name} couldn't take your booking for {when} ({ref}).{reason} Want me to find another "
+            "place or time? Or reply “waitlist” and I'll tell you if a table opens up."
+        )
     if status == BookingStatus.COUNTER_OFFERED:
         slots = ", ".join(_slot_label(slot, venue) for slot in booking.counter_offer_slots[:3]) or "another time"
         return f"{venue.name} can't do {when}, but offers {slots} for {who} ({ref}). Shall I book one of those?"
@@ -58,8 +68,12 @@ def booking_status_text(booking: VenueBooking) -> str:
     if status == BookingStatus.CANCELLED:
         return f"Your booking at {venue.name} for {when} ({ref}) was cancelled.{reason}"
     if status == BookingStatus.EXPIRED:
-        expired_from = (BookingEvent.objects.filter(booking=booking, to_status=BookingStatus.EXPIRED)
-                        .order_by("-created_at").values_list("from_status", flat=True).first())
+        expired_from = (
+            BookingEvent.objects.filter(booking=booking, to_status=BookingStatus.EXPIRED)
+            .order_by("-created_at")
+            .values_list("from_status", flat=True)
+            .first()
+        )
         if expired_from == BookingStatus.COUNTER_OFFERED:
             return f"The other times {venue.name} offered instead of {when} ({ref}) have lapsed.{reason} Shall I look again?"
         return f"{venue.name} didn't answer your request for {when} in time ({ref}), so it has lapsed.{reason} Shall I try somewhere else?"
@@ -100,7 +114,9 @@ def booking_status_notify(*, booking_id, to_status: str) -> Interaction | None:
     from messaging.outbound import reply_send
 
     return reply_send(
-        channel=channel, text=booking_status_text(booking), booking=booking,
+        channel=channel,
+        text=booking_status_text(booking),
+        booking=booking,
         source=InteractionSource.VENUE_AGENT if to_status != BookingStatus.EXPIRED else InteractionSource.SYSTEM,
         payload={"notification": marker},
     )

@@ -83,7 +83,9 @@ def delivery_status_apply(*, platform: str, update: StatusUpdate) -> bool:
         platform=platform, provider_message_id=update.provider_message_id, direction=InteractionDirection.OUTBOUND
     ).first()
     if interaction is None:
-        logger.debug("%s receipt %s for unknown message %s ignored", platform, update.status, update.provider_message_id)
+        logger.debug(
+            "%s receipt %s for unknown message %s ignored", platform, update.status, update.provider_message_id
+        )
         return False
     at = datetime.fromtimestamp(update.timestamp, tz=UTC) if update.timestamp else None
     try:

@@ -112,7 +112,13 @@ def _telegram_message(update_id: str, message: dict) -> InboundMessage | None:
         logger.info("telegram update %s ignored: %s chat", update_id, _str(chat.get("type"), 20))
         return None
     sender = _telegram_sender(_dict(message.get("from")))
-    common = {"platform": "telegram", "external_id": chat_id, "provider_message_id": update_id, "payload": message, **sender}
+    common = {
+        "platform": "telegram",
+        "external_id": chat_id,
+        "provider_message_id": update_id,
+        "payload": message,
+        **sender,
+    }
 
     text = _str(message.get("text"))
     if text:
@@ -129,7 +135,9 @@ def _telegram_message(update_id: str, message: dict) -> InboundMessage | None:
     photos = [p for p in _list(message.get("photo")) if isinstance(p, dict) and _id(p.get("file_id"), 256)]
     if photos:
         largest = max(photos, key=lambda p: (_int(p.get("width")) * _int(p.get("height")), _int(p.get("file_size"))))
-        media = MediaRef(type="image", provider_id=_id(largest["file_id"], 256), mime_type="image/jpeg", caption=caption)
+        media = MediaRef(
+            type="image", provider_id=_id(largest["file_id"], 256), mime_type="image/jpeg", caption=caption
+        )
         return InboundMessage(kind=InteractionKind.IMAGE, text=caption, media=(media,), **common)
 
     document = _dict(message.get("document"))
@@ -152,8 +160,13 @@ def _telegram_callback(update_id: str, query: dict) -> InboundMessage | None:
         logger.info("telegram callback_query %s ignored", update_id)
         return None
     return InboundMessage(
-        platform="telegram", external_id=chat_id, provider_message_id=update_id, kind=InteractionKind.INTERACTIVE,
-        text=data, payload=query, **_telegram_sender(sender),
+        platform="telegram",
+        external_id=chat_id,
+        provider_message_id=update_id,
+        kind=InteractionKind.INTERACTIVE,
+        text=data,
+        payload=query,
+        **_telegram_sender(sender),
     )
 
 
@@ -209,7 +222,9 @@ def _whatsapp_message(raw: dict, names: dict[str, str], metadata: dict) -> Inbou
         logger.info("whatsapp message without id or sender ignored")
         return None
     common = {
-        "platform": "whatsapp", "external_id": sender, "provider_message_id": wamid,
+        "platform": "whatsapp",
+        "external_id": sender,
+        "provider_message_id": wamid,
         "display_name": names.get(sender, ""),
         "payload": {**raw, "_phone_number_id": _str(metadata.get("phone_number_id"), 64)},
     }
@@ -222,7 +237,9 @@ def _whatsapp_message(raw: dict, names: dict[str, str], metadata: dict) -> Inbou
         media_id = _id(image.get("id"), 256)
         if media_id:
             caption = _str(image.get("caption"))
-            media = MediaRef(type="image", provider_id=media_id, mime_type=_str(image.get("mime_type"), 100), caption=caption)
+            media = MediaRef(
+                type="image", provider_id=media_id, mime_type=_str(image.get("mime_type"), 100), caption=caption
+            )
             return InboundMessage(kind=InteractionKind.IMAGE, text=caption, media=(media,), **common)
     elif kind_name == "interactive":
         interactive = _dict(raw.get("interactive"))
@@ -258,8 +275,11 @@ def _whatsapp_status(raw: dict) -> StatusUpdate | None:
     except (TypeError, ValueError):
         ts = None
     return StatusUpdate(
-        provider_message_id=wamid, status=status, recipient_id=_str(raw.get("recipient_id"), _EXTERNAL_ID_MAX),
-        error=error[:500], timestamp=ts,
+        provider_message_id=wamid,
+        status=status,
+        recipient_id=_str(raw.get("recipient_id"), _EXTERNAL_ID_MAX),
+        error=error[:500],
+        timestamp=ts,
     )
 
 
@@ -295,8 +315,14 @@ def _instagram_event(event: dict) -> InboundMessage | None:
         mid = _id(postback.get("mid"), _PROVIDER_ID_MAX)
         title = _str(postback.get("title"), 256) or _str(postback.get("payload"), 256)
         if mid and title:
-            return InboundMessage(platform="instagram", external_id=sender, provider_message_id=mid,
-                                  kind=InteractionKind.INTERACTIVE, text=title, payload=event)
+            return InboundMessage(
+                platform="instagram",
+                external_id=sender,
+                provider_message_id=mid,
+                kind=InteractionKind.INTERACTIVE,
+                text=title,
+                payload=event,
+            )
         return None
     message = _dict(event.get("message"))
     if not message:

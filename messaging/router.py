@@ -58,15 +58,15 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024  # Anthropic's per-image limit
 WELCOME = (
     "Hi{name}! I'm your AGNT concierge for Bali. I can find restaurants, beach clubs, spas and cafés, "
     "answer questions about them, book a table, set reminders, check the weather and remember what you like.\n"
-    "Try: \"beach club in Canggu\", \"vegan dinner in Ubud for 4 tonight\" or \"book La Brisa tomorrow 7pm for 2\"."
+    'Try: "beach club in Canggu", "vegan dinner in Ubud for 4 tonight" or "book La Brisa tomorrow 7pm for 2".'
 )
 HELP = (
     "Here is what I can do:\n"
-    "• find venues — \"sushi in Seminyak\", \"spa in Ubud open now\"\n"
-    "• answer questions — \"does Nook have a kids menu?\"\n"
-    "• check and book tables — \"is Mason free Friday at 8pm for 4?\", \"book it\"\n"
-    "• your bookings — \"my bookings\", \"cancel AG-7K3Q9D\"\n"
-    "• reminders, weather, preferences (\"I'm vegetarian\"), meal log, courier quotes\n"
+    '• find venues — "sushi in Seminyak", "spa in Ubud open now"\n'
+    '• answer questions — "does Nook have a kids menu?"\n'
+    '• check and book tables — "is Mason free Friday at 8pm for 4?", "book it"\n'
+    '• your bookings — "my bookings", "cancel AG-7K3Q9D"\n'
+    '• reminders, weather, preferences ("I\'m vegetarian"), meal log, courier quotes\n'
     "Send /reset to start our conversation afresh."
 )
 APOLOGY = "Sorry — something went wrong on my side while answering that. Please try again in a moment."
@@ -116,15 +116,21 @@ def web_message_accept(*, user, text: str, client_message_id: str | None = None)
     """
     with transaction.atomic():
         user_channel_bind(
-            platform=ChannelPlatform.WEB, external_id=str(user.pk), username=user.get_username(),
-            display_name=getattr(user, "display_name", "") or user.get_full_name(), user=user,
+            platform=ChannelPlatform.WEB,
+            external_id=str(user.pk),
+            username=user.get_username(),
+            display_name=getattr(user, "display_name", "") or user.get_full_name(),
+            user=user,
         )
         # a client id makes retries idempotent; without one every POST is a new message
         message_id = f"{user.pk}:{client_message_id}" if client_message_id else f"{user.pk}:{uuid.uuid4()}"
         return inbound_accept(
             InboundMessage(
-                platform=ChannelPlatform.WEB, external_id=str(user.pk), provider_message_id=message_id,
-                kind=InteractionKind.COMMAND if text.startswith("/") else InteractionKind.TEXT, text=text,
+                platform=ChannelPlatform.WEB,
+                external_id=str(user.pk),
+                provider_message_id=message_id,
+                kind=InteractionKind.COMMAND if text.startswith("/") else InteractionKind.TEXT,
+                text=text,
             ),
             enqueue=False,
         )
@@ -139,7 +145,9 @@ def _enqueue_drain(channel_id: str) -> None:
 # --------------------------------------------------------------------------- drain
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
-_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+_RENEW = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+)
 
 
 class ChannelBusy(Exception):
@@ -206,8 +214,14 @@ def interaction_process(*, interaction: Interaction) -> list[Interaction]:
     return replies
 
 
-def _reply(channel: UserChannel, text: str, reply_to: Interaction, *, source: str = InteractionSource.CONCIERGE,
-           payload: dict | None = None) -> Interaction:
+def _reply(
+    channel: UserChannel,
+    text: str,
+    reply_to: Interaction,
+    *,
+    source: str = InteractionSource.CONCIERGE,
+    payload: dict | None = None,
+) -> Interaction:
     from messaging.outbound import reply_send
 
     return reply_send(channel=channel, text=text, reply_to=reply_to, source=source, payload=payload)
@@ -232,7 +246,9 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
         pending_action_clear(user=user)
         return [_reply(channel, "Done — I've cleared our conversation. What can I do for you?", interaction)]
 
-    ctx = ToolContext(user=user, platform=channel.platform, channel=channel, interaction_id=interaction.pk, now=timezone.now())
+    ctx = ToolContext(
+        user=user, platform=channel.platform, channel=channel, interaction_id=interaction.pk, now=timezone.now()
+    )
     answered_pending = _resolve_confirmation(ctx, text)
     if text and not answered_pending:
         # a tap on a reminder/rating button, or "keep" / "cancel" / "rate 4" right after one
@@ -257,7 +273,9 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
     reply_text = (result.reply_text or "").strip() or "Sorry, I don't have an answer for that yet."
     return [
         _reply(
-            channel, reply_text, interaction,
+            channel,
+            reply_text,
+            interaction,
             payload={
                 "provider": result.provider,
                 "tools": [{"name": call.name, "is_error": call.is_error} for call in result.tool_calls],
@@ -319,7 +337,10 @@ def _image_block(platform: str, media: MediaRef) -> dict[str, Any] | None:
     data, mime = fetched
     if mime not in {"image/jpeg", "image/png", "image/gif", "image/webp"}:
         mime = "image/jpeg"
-    return {"type": "image", "source": {"type": "base64", "media_type": mime, "data": base64.b64encode(data).decode("ascii")}}
+    return {
+        "type": "image",
+        "source": {"type": "base64", "media_type": mime, "data": base64.b64encode(data).decode("ascii")},
+    }
 
 
 def _apply_referral(user, code: str) -> None:

@@ -237,7 +237,7 @@ def _remaining_parts(interaction: Interaction) -> tuple[list[str], list[str]]:
     limit, measure = TEXT_LIMITS.get(interaction.platform, (4096, len))
     parts = split_text(interaction.text, limit, measure)
     already = [str(i) for i in (interaction.payload or {}).get("provider_message_ids", [])]
-    return parts[len(already):], already
+    return parts[len(already) :], already
 
 
 def _deliver(interaction: Interaction, channel: UserChannel, parts: list[str], sent_ids: list[str]) -> None:
@@ -296,15 +296,21 @@ def interaction_send(*, interaction_id: str) -> SendOutcome:
         interaction_mark_status(interaction=interaction, status=S.SENT)
         return SendOutcome("sent")
     if interaction.platform not in PROVIDER_PLATFORMS:
-        interaction_mark_status(interaction=interaction, status=S.FAILED, error=f"no provider for platform {interaction.platform}")
+        interaction_mark_status(
+            interaction=interaction, status=S.FAILED, error=f"no provider for platform {interaction.platform}"
+        )
         return SendOutcome("failed", detail="no provider")
     if channel is None or not channel.is_active:
-        interaction_mark_status(interaction=interaction, status=S.FAILED, error="the user's channel is inactive or gone")
+        interaction_mark_status(
+            interaction=interaction, status=S.FAILED, error="the user's channel is inactive or gone"
+        )
         return SendOutcome("failed", detail="channel inactive")
 
     parts, sent_ids = _remaining_parts(interaction)
     if not parts:  # every part went out in an earlier attempt that died before recording it
-        interaction_mark_status(interaction=interaction, status=S.SENT, provider_message_id=sent_ids[0] if sent_ids else None)
+        interaction_mark_status(
+            interaction=interaction, status=S.SENT, provider_message_id=sent_ids[0] if sent_ids else None
+        )
         return SendOutcome("sent")
     wait = rate_acquire(platform=interaction.platform, recipient=channel.external_id, cost=len(parts))
     if wait > 0:
@@ -325,7 +331,9 @@ def interaction_send(*, interaction_id: str) -> SendOutcome:
         return _retry_or_fail(interaction, str(exc), retry_in=max(exc.retry_after, 0.5), give_up_at=2 * _max_attempts())
     except ProviderTemporaryError as exc:
         _record_progress(interaction, sent_ids, new_ids)
-        return _retry_or_fail(interaction, str(exc), retry_in=_backoff(interaction.attempts), give_up_at=_max_attempts())
+        return _retry_or_fail(
+            interaction, str(exc), retry_in=_backoff(interaction.attempts), give_up_at=_max_attempts()
+        )
     except ProviderPermanentError as exc:
         _record_progress(interaction, sent_ids, new_ids)
         if exc.recipient_gone:
@@ -334,7 +342,9 @@ def interaction_send(*, interaction_id: str) -> SendOutcome:
         return SendOutcome("failed", detail=str(exc))
     except ProviderError as exc:  # any other provider error: treat as temporary
         _record_progress(interaction, sent_ids, new_ids)
-        return _retry_or_fail(interaction, str(exc), retry_in=_backoff(interaction.attempts), give_up_at=_max_attempts())
+        return _retry_or_fail(
+            interaction, str(exc), retry_in=_backoff(interaction.attempts), give_up_at=_max_attempts()
+        )
 
     all_ids = sent_ids + new_ids
     _payload_merge(interaction, provider_message_ids=all_ids)
@@ -407,9 +417,17 @@ def sends_requeue_due(*, limit: int = 200) -> list[str]:
     ids: list[str] = []
     outbound = Interaction.objects.filter(direction=InteractionDirection.OUTBOUND)
     with transaction.atomic():
-        for interaction in outbound.filter(status=S.SENDING, updated_at__lt=now - STALE_AFTER).select_for_update(skip_locked=True)[:limit]:
-            interaction_mark_status(interaction=interaction, status=S.FAILED, error="worker lost during send", next_attempt_at=now)
-        due = outbound.filter(status=S.FAILED, next_attempt_at__lte=now).select_for_update(skip_locked=True).order_by("next_attempt_at")[:limit]
+        for interaction in outbound.filter(status=S.SENDING, updated_at__lt=now - STALE_AFTER).select_for_update(
+            skip_locked=True
+        )[:limit]:
+            interaction_mark_status(
+                interaction=interaction, status=S.FAILED, error="worker lost during send", next_attempt_at=now
+            )
+        due = (
+            outbound.filter(status=S.FAILED, next_attempt_at__lte=now)
+            .select_for_update(skip_locked=True)
+            .order_by("next_attempt_at")[:limit]
+        )
         for interaction in due:
             try:
                 interaction_mark_status(interaction=interaction, status=S.QUEUED)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -23,7 +22,6 @@ from messaging.models import (
     UserChannel,
 )
 from messaging.state import OUTBOUND_PROGRESS, InteractionStatus, can_transition_interaction
-
 
 LAST_INBOUND_RESOLUTION = timedelta(seconds=60)
 
@@ -269,7 +267,7 @@ def _parse_ts(value: str) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt_timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def interaction_record_usage(*, interaction: Interaction, tokens_in: int, tokens_out: int) -> None:
@@ -286,9 +284,7 @@ def user_channel_preferred(*, user) -> UserChannel | None:
 
     Messaging apps beat the web chat (a notification there is only seen on the next visit).
     """
-    channels = list(
-        UserChannel.objects.filter(user=user, is_active=True).order_by("-last_inbound_at", "-created_at")
-    )
+    channels = list(UserChannel.objects.filter(user=user, is_active=True).order_by("-last_inbound_at", "-created_at"))
     for channel in channels:
         if channel.platform != ChannelPlatform.WEB and channel.last_inbound_at is not None:
             return channel
@@ -307,7 +303,9 @@ def interaction_requeue_stuck(*, now: datetime | None = None) -> list:
     """
     now = now or timezone.now()
     inbound = Interaction.objects.filter(direction=InteractionDirection.INBOUND, channel__isnull=False)
-    for interaction in inbound.filter(status=InteractionStatus.PROCESSING, updated_at__lt=now - STUCK_PROCESSING_AFTER)[:500]:
+    for interaction in inbound.filter(status=InteractionStatus.PROCESSING, updated_at__lt=now - STUCK_PROCESSING_AFTER)[
+        :500
+    ]:
         interaction_mark_status(interaction=interaction, status=InteractionStatus.RECEIVED)
     return list(
         inbound.filter(status=InteractionStatus.RECEIVED, created_at__lt=now - STUCK_RECEIVED_AFTER)

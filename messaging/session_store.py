@@ -60,7 +60,9 @@ def history_load(*, platform: str, user_id) -> list[dict[str, Any]]:
     try:
         data = crypto.decrypt_json(raw.decode("ascii"))
     except (crypto.InvalidToken, ValueError, UnicodeDecodeError):
-        logger.warning("chat history for %s:%s is unreadable with the current FERNET_KEYS; starting afresh", platform, user_id)
+        logger.warning(
+            "chat history for %s:%s is unreadable with the current FERNET_KEYS; starting afresh", platform, user_id
+        )
         return []
     messages = data.get("messages") if isinstance(data, dict) else None
     return messages if isinstance(messages, list) else []

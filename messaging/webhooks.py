@@ -153,7 +153,8 @@ def _meta_signature_valid(request: HttpRequest, body: bytes, name: str) -> bool:
     if not secret:
         logger.error(
             "%s webhook refused: META_APP_SECRET is not set, so the X-Hub-Signature-256 signature "
-            "cannot be checked (fail closed).", name,
+            "cannot be checked (fail closed).",
+            name,
         )
         return False
     header = request.headers.get(META_SIGNATURE_HEADER, "")

@@ -4,6 +4,10 @@
 # nothing proves nothing.
 set -u
 cd "$(dirname "$0")/.."
+# The code rules first (seconds): lint, formatting, and the import layers. A failure
+# here fails the suite, so CI refuses an upward import or unformatted code.
+.venv/bin/ruff check --quiet . || exit 1
+.venv/bin/ruff format --check --quiet . || { echo "ruff format: run .venv/bin/ruff format ." >&2; exit 1; }
 .venv/bin/python -m pytest "$@"
 code=$?
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then

@@ -69,15 +69,27 @@ class CityAdmin(AgntModelAdmin):
 @admin.register(CityAmbassador)
 class CityAmbassadorAdmin(AgntModelAdmin):
     list_display = (
-        "user", "city", "referral_code", "commission_pct", "status_badge", "venues_signed_count",
-        "users_referred_count", "bookings_referred_count", "commission_earned", "started_on",
+        "user",
+        "city",
+        "referral_code",
+        "commission_pct",
+        "status_badge",
+        "venues_signed_count",
+        "users_referred_count",
+        "bookings_referred_count",
+        "commission_earned",
+        "started_on",
     )
     list_filter = ("status", ("city", RelatedDropdownFilter))
     list_select_related = ("user", "city")
     search_fields = ("referral_code", "user__username", "user__email", "user__display_name", "city__name", "instagram")
     autocomplete_fields = ("user", "city")
     readonly_fields = (
-        "venues_signed_count", "users_referred_count", "bookings_referred_count", "commission_earned", "stats_refreshed_at",
+        "venues_signed_count",
+        "users_referred_count",
+        "bookings_referred_count",
+        "commission_earned",
+        "stats_refreshed_at",
     )
     fieldsets = (
         (None, {"fields": ("user", "city", "status", "referral_code", "commission_pct")}),
@@ -136,7 +148,14 @@ VENUE_INLINES: list = [VenueClientInline, RecentBookingInline]
 # Columns a venue owner may look at but never change: what AGNT charges them, where they
 # rank, whether they are live, where their money goes, and computed ratings.
 OWNER_READONLY_VENUE_FIELDS = (
-    "referral_fee_pct", "status", "priority_rank", "stripe_account_id", "ambassador", "slug", "city", "cp_agent_id",
+    "referral_fee_pct",
+    "status",
+    "priority_rank",
+    "stripe_account_id",
+    "ambassador",
+    "slug",
+    "city",
+    "cp_agent_id",
 )
 COMPUTED_VENUE_FIELDS = ("rating_average", "rating_count", "created_at", "updated_at")
 
@@ -146,7 +165,15 @@ class VenueAdmin(VenueScopedAdminMixin, AgntModelAdmin):
     venue_path = ""
     inlines = VENUE_INLINES
     list_display = (
-        "name", "city", "category", "area", "status_badge", "price_level", "capacity", "referral_fee_pct", "rating",
+        "name",
+        "city",
+        "category",
+        "area",
+        "status_badge",
+        "price_level",
+        "capacity",
+        "referral_fee_pct",
+        "rating",
     )
     list_filter = ("status", "category", ("city", RelatedDropdownFilter), "price_level")
     list_select_related = ("city",)
@@ -160,8 +187,16 @@ class VenueAdmin(VenueScopedAdminMixin, AgntModelAdmin):
             "Booking rules",
             {
                 "fields": (
-                    "capacity", "opening_hours", "slot_minutes", "covers_per_slot", "booking_duration_minutes",
-                    "min_party_size", "max_party_size", "booking_lead_minutes", "booking_window_days", "blackout_dates",
+                    "capacity",
+                    "opening_hours",
+                    "slot_minutes",
+                    "covers_per_slot",
+                    "booking_duration_minutes",
+                    "min_party_size",
+                    "max_party_size",
+                    "booking_lead_minutes",
+                    "booking_window_days",
+                    "blackout_dates",
                 )
             },
         ),
@@ -169,8 +204,12 @@ class VenueAdmin(VenueScopedAdminMixin, AgntModelAdmin):
             "Policies",
             {
                 "fields": (
-                    "deposit_required", "deposit_amount", "cancellation_window_hours", "minimum_spend",
-                    "kids_allowed", "dress_code",
+                    "deposit_required",
+                    "deposit_amount",
+                    "cancellation_window_hours",
+                    "minimum_spend",
+                    "kids_allowed",
+                    "dress_code",
                 )
             },
         ),
@@ -178,8 +217,15 @@ class VenueAdmin(VenueScopedAdminMixin, AgntModelAdmin):
             "Commercial",
             {
                 "fields": (
-                    "price_level", "average_spend", "currency", "referral_fee_pct", "priority_rank",
-                    "stripe_account_id", "ambassador", "rating_average", "rating_count",
+                    "price_level",
+                    "average_spend",
+                    "currency",
+                    "referral_fee_pct",
+                    "priority_rank",
+                    "stripe_account_id",
+                    "ambassador",
+                    "rating_average",
+                    "rating_count",
                 )
             },
         ),
@@ -227,12 +273,26 @@ class VenueClaimEventInline(EventLogInline):
 @admin.register(VenueClaim)
 class VenueClaimAdmin(AgntModelAdmin):
     list_display = (
-        "venue", "claimant", "status_badge", "role", "verification_method", "contact_name", "created_at",
-        "reviewer", "decided_at",
+        "venue",
+        "claimant",
+        "status_badge",
+        "role",
+        "verification_method",
+        "contact_name",
+        "created_at",
+        "reviewer",
+        "decided_at",
     )
     list_filter = ("status", "verification_method", "role", ("venue__city", RelatedDropdownFilter))
     list_select_related = ("venue", "claimant", "reviewer")
-    search_fields = ("venue__name", "claimant__username", "claimant__email", "contact_name", "contact_email", "business_name")
+    search_fields = (
+        "venue__name",
+        "claimant__username",
+        "claimant__email",
+        "contact_name",
+        "contact_email",
+        "business_name",
+    )
     date_hierarchy = "created_at"
     autocomplete_fields = ("venue", "claimant", "ambassador")
     readonly_fields = ("status", "reviewer", "decided_at", "created_at", "updated_at")
@@ -278,19 +338,25 @@ class VenueClaimAdmin(AgntModelAdmin):
 
     @admin.action(description="Start review", permissions=["change"])
     def start_review(self, request: HttpRequest, queryset: QuerySet[VenueClaim]) -> None:
-        self._run(request, queryset, "Took", lambda c: services.venue_claim_start_review(claim=c, reviewer=request.user))
+        self._run(
+            request, queryset, "Took", lambda c: services.venue_claim_start_review(claim=c, reviewer=request.user)
+        )
 
     @admin.action(description="Approve: make the claimant the venue's owner", permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[VenueClaim]) -> None:
         self._run(
-            request, queryset, "Approved",
+            request,
+            queryset,
+            "Approved",
             lambda c: services.venue_claim_approve(claim=c, reviewer=request.user, reason=c.reason),
         )
 
     @admin.action(description="Reject (uses the claim's reason, or a default)", permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[VenueClaim]) -> None:
         self._run(
-            request, queryset, "Rejected",
+            request,
+            queryset,
+            "Rejected",
             lambda c: services.venue_claim_reject(
                 claim=c, reviewer=request.user, reason=c.reason or "We could not verify that you run this venue."
             ),
@@ -333,7 +399,8 @@ class B2BOnboardingSessionAdmin(VenueScopedAdminMixin, AgntModelAdmin):
         return False
 
     @display(
-        description="Step", ordering="current_step",
+        description="Step",
+        ordering="current_step",
         label={OnboardingStep.COMPLETED: "success", OnboardingStep.ABANDONED: "danger", OnboardingStep.STARTED: "info"},
     )
     def step_badge(self, obj: B2BOnboardingSession):

@@ -84,7 +84,9 @@ class Venue(TimestampedModel):
     price_level = models.PositiveSmallIntegerField(
         default=2, validators=[MinValueValidator(1), MaxValueValidator(4)], help_text="1 (budget) to 4 (luxury)."
     )
-    average_spend = models.DecimalField("average spend per person", max_digits=10, decimal_places=2, null=True, blank=True)
+    average_spend = models.DecimalField(
+        "average spend per person", max_digits=10, decimal_places=2, null=True, blank=True
+    )
     currency = models.CharField(max_length=3, default="IDR")
     capacity = models.PositiveIntegerField(default=40, help_text="Seats / guests at once.")
     opening_hours = models.JSONField(default=dict, blank=True)
@@ -105,7 +107,10 @@ class Venue(TimestampedModel):
     dress_code = models.CharField(max_length=120, blank=True)
     blackout_dates = ArrayField(models.DateField(), default=list, blank=True)
     referral_fee_pct = models.DecimalField(
-        "referral fee %", max_digits=5, decimal_places=2, default=10,
+        "referral fee %",
+        max_digits=5,
+        decimal_places=2,
+        default=10,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     priority_rank = models.IntegerField(default=0, help_text="Higher ranks are suggested first.")
@@ -119,7 +124,11 @@ class Venue(TimestampedModel):
     cp_agent_id = models.CharField("venue agent id", max_length=64, blank=True, db_index=True)
     stripe_account_id = models.CharField(max_length=64, blank=True, help_text="Stripe Connect account.")
     ambassador = models.ForeignKey(
-        "venues.CityAmbassador", null=True, blank=True, on_delete=models.SET_NULL, related_name="venues_signed",
+        "venues.CityAmbassador",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="venues_signed",
         help_text="The city ambassador who brought this venue onto AGNT.",
     )
 
@@ -128,14 +137,18 @@ class Venue(TimestampedModel):
         constraints = [
             choices_check("category", VenueCategory, name="venue_category_valid"),
             choices_check("status", VenueStatus, name="venue_status_valid"),
-            models.CheckConstraint(condition=models.Q(price_level__gte=1, price_level__lte=4), name="venue_price_level_range"),
+            models.CheckConstraint(
+                condition=models.Q(price_level__gte=1, price_level__lte=4), name="venue_price_level_range"
+            ),
             models.CheckConstraint(
                 condition=models.Q(referral_fee_pct__gte=0, referral_fee_pct__lte=100), name="venue_referral_fee_range"
             ),
             models.CheckConstraint(
                 condition=models.Q(min_party_size__lte=models.F("max_party_size")), name="venue_party_size_range"
             ),
-            models.CheckConstraint(condition=models.Q(booking_duration_minutes__gte=15), name="venue_booking_duration_min"),
+            models.CheckConstraint(
+                condition=models.Q(booking_duration_minutes__gte=15), name="venue_booking_duration_min"
+            ),
         ]
         indexes = [
             models.Index(fields=["city", "category", "status"], name="venue_city_category_status"),
@@ -192,9 +205,14 @@ class CityAmbassador(TimestampedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ambassadorships")
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="ambassadors")
     status = models.CharField(max_length=10, choices=AmbassadorStatus.choices, default=AmbassadorStatus.APPLIED)
-    referral_code = models.CharField(max_length=24, unique=True, help_text="Code venues and users enter to credit this ambassador.")
+    referral_code = models.CharField(
+        max_length=24, unique=True, help_text="Code venues and users enter to credit this ambassador."
+    )
     commission_pct = models.DecimalField(
-        "commission %", max_digits=5, decimal_places=2, default=5,
+        "commission %",
+        max_digits=5,
+        decimal_places=2,
+        default=5,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Share of AGNT's referral fee on bookings at venues this ambassador signed.",
     )
@@ -215,7 +233,8 @@ class CityAmbassador(TimestampedModel):
             choices_check("status", AmbassadorStatus, name="city_ambassador_status_valid"),
             models.UniqueConstraint(fields=["user", "city"], name="city_ambassador_user_city_unique"),
             models.CheckConstraint(
-                condition=models.Q(commission_pct__gte=0, commission_pct__lte=100), name="city_ambassador_commission_range"
+                condition=models.Q(commission_pct__gte=0, commission_pct__lte=100),
+                name="city_ambassador_commission_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(ended_on__isnull=True)
@@ -253,7 +272,10 @@ class VenueClaim(TimestampedModel):
     claimant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="venue_claims")
     status = models.CharField(max_length=16, choices=VenueClaimStatus.choices, default=VenueClaimStatus.SUBMITTED)
     role = models.CharField(
-        max_length=10, choices=VenueRole.choices, default=VenueRole.OWNER, help_text="The role the claimant says they hold."
+        max_length=10,
+        choices=VenueRole.choices,
+        default=VenueRole.OWNER,
+        help_text="The role the claimant says they hold.",
     )
     business_name = models.CharField(max_length=160, blank=True, help_text="Legal name of the operating company.")
     contact_name = models.CharField(max_length=120)
@@ -263,7 +285,11 @@ class VenueClaim(TimestampedModel):
     evidence_text = models.TextField(blank=True, help_text="What the claimant says proves the claim.")
     evidence_url = models.URLField(blank=True, help_text="Link to a document, website page or Instagram post.")
     ambassador = models.ForeignKey(
-        CityAmbassador, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims",
+        CityAmbassador,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claims",
         help_text="Ambassador who brought the claimant, if any.",
     )
     reviewer = models.ForeignKey(
@@ -278,7 +304,8 @@ class VenueClaim(TimestampedModel):
             choices_check("role", VenueRole, name="venue_claim_role_valid"),
             choices_check("verification_method", ClaimVerificationMethod, name="venue_claim_verification_valid"),
             models.UniqueConstraint(
-                fields=["venue", "claimant"], condition=models.Q(status__in=sorted(OPEN_CLAIM_STATUSES)),
+                fields=["venue", "claimant"],
+                condition=models.Q(status__in=sorted(OPEN_CLAIM_STATUSES)),
                 name="venue_claim_one_open_per_user",
             ),
             models.CheckConstraint(
@@ -302,7 +329,9 @@ class VenueClaimEvent(BaseModel):
     claim = models.ForeignKey(VenueClaim, on_delete=models.PROTECT, related_name="events")
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reason = models.CharField(max_length=300, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
@@ -336,7 +365,8 @@ class B2BOnboardingSession(TimestampedModel):
         constraints = [
             choices_check("current_step", OnboardingStep, name="onboarding_step_valid"),
             models.UniqueConstraint(
-                fields=["venue"], condition=models.Q(current_step__in=sorted(OPEN_ONBOARDING_STEPS)),
+                fields=["venue"],
+                condition=models.Q(current_step__in=sorted(OPEN_ONBOARDING_STEPS)),
                 name="onboarding_one_open_per_venue",
             ),
             models.CheckConstraint(
@@ -356,7 +386,9 @@ class B2BOnboardingEvent(BaseModel):
     session = models.ForeignKey(B2BOnboardingSession, on_delete=models.PROTECT, related_name="events")
     from_step = models.CharField(max_length=12, blank=True)
     to_step = models.CharField(max_length=12)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reason = models.CharField(max_length=300, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
@@ -396,7 +428,9 @@ class UserList(TimestampedModel):
             choices_check("kind", UserListKind, name="user_list_kind_valid"),
             models.UniqueConstraint(fields=["user", "slug"], name="user_list_user_slug_unique"),
             models.UniqueConstraint(
-                fields=["user", "kind"], condition=~models.Q(kind=UserListKind.CUSTOM), name="user_list_one_builtin_per_kind"
+                fields=["user", "kind"],
+                condition=~models.Q(kind=UserListKind.CUSTOM),
+                name="user_list_one_builtin_per_kind",
             ),
         ]
         indexes = [models.Index(fields=["user", "kind"], name="user_list_user_kind")]

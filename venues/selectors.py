@@ -28,7 +28,11 @@ def venues_managed_by(*, user) -> QuerySet[Venue]:
 
 def venue_claims_open(*, venue: Venue | None = None) -> QuerySet[VenueClaim]:
     """Claims waiting for a decision, oldest first (the staff review queue)."""
-    qs = VenueClaim.objects.filter(status__in=OPEN_CLAIM_STATUSES).select_related("venue", "claimant").order_by("created_at")
+    qs = (
+        VenueClaim.objects.filter(status__in=OPEN_CLAIM_STATUSES)
+        .select_related("venue", "claimant")
+        .order_by("created_at")
+    )
     return qs.filter(venue=venue) if venue is not None else qs
 
 
@@ -105,12 +109,25 @@ SEARCH_MAX_LIMIT = 10
 # Rows ranked in SQL before the Python-side opening-hours filter trims them to ``limit``.
 SEARCH_CANDIDATES = 200
 _CATEGORY_ALIASES = {
-    "cafe": VenueCategory.CAFE, "cafes": VenueCategory.CAFE, "coffee": VenueCategory.CAFE, "coffee_shop": VenueCategory.CAFE,
-    "restaurants": VenueCategory.RESTAURANT, "food": VenueCategory.RESTAURANT, "dinner": VenueCategory.RESTAURANT,
-    "beach_clubs": VenueCategory.BEACH_CLUB, "beachclub": VenueCategory.BEACH_CLUB, "club": VenueCategory.NIGHTCLUB,
-    "clubs": VenueCategory.NIGHTCLUB, "night_club": VenueCategory.NIGHTCLUB, "bars": VenueCategory.BAR,
-    "cocktail_bar": VenueCategory.BAR, "spas": VenueCategory.SPA, "massage": VenueCategory.SPA, "yoga": VenueCategory.WELLNESS,
-    "gym": VenueCategory.FITNESS, "activities": VenueCategory.ACTIVITY,
+    "cafe": VenueCategory.CAFE,
+    "cafes": VenueCategory.CAFE,
+    "coffee": VenueCategory.CAFE,
+    "coffee_shop": VenueCategory.CAFE,
+    "restaurants": VenueCategory.RESTAURANT,
+    "food": VenueCategory.RESTAURANT,
+    "dinner": VenueCategory.RESTAURANT,
+    "beach_clubs": VenueCategory.BEACH_CLUB,
+    "beachclub": VenueCategory.BEACH_CLUB,
+    "club": VenueCategory.NIGHTCLUB,
+    "clubs": VenueCategory.NIGHTCLUB,
+    "night_club": VenueCategory.NIGHTCLUB,
+    "bars": VenueCategory.BAR,
+    "cocktail_bar": VenueCategory.BAR,
+    "spas": VenueCategory.SPA,
+    "massage": VenueCategory.SPA,
+    "yoga": VenueCategory.WELLNESS,
+    "gym": VenueCategory.FITNESS,
+    "activities": VenueCategory.ACTIVITY,
 }
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -126,7 +143,9 @@ def venue_category_from_text(value: str) -> str:
     if key in VenueCategory.values:
         return key
     for choice_value, label in VenueCategory.choices:
-        label_key = re.sub(r"[\s\-&]+", "_", unicodedata.normalize("NFKD", str(label)).encode("ascii", "ignore").decode().lower())
+        label_key = re.sub(
+            r"[\s\-&]+", "_", unicodedata.normalize("NFKD", str(label)).encode("ascii", "ignore").decode().lower()
+        )
         if key == label_key:
             return choice_value
     if key in _CATEGORY_ALIASES:
@@ -147,7 +166,11 @@ class SearchDocument(Func):
     def __init__(self) -> None:
         text_array = ArrayField(TextField())
         super().__init__(
-            F("name"), F("description"), Cast(F("tags"), text_array), Cast(F("cuisines"), text_array), F("area"),
+            F("name"),
+            F("description"),
+            Cast(F("tags"), text_array),
+            Cast(F("cuisines"), text_array),
+            F("area"),
         )
 
 
@@ -219,16 +242,24 @@ def venue_search_queryset(
         # How many of the user's words a venue matches comes first ("budget sushi ramen"
         # wants the cheap ramen place over a famous sushi name), ts_rank breaks ties.
         coverage = sum(
-            (Case(When(document=SearchQuery(f"{w}:*", config="english", search_type="raw"), then=1), default=0)
-             for w in words),
+            (
+                Case(When(document=SearchQuery(f"{w}:*", config="english", search_type="raw"), then=1), default=0)
+                for w in words
+            ),
             Value(0),
         )
         qs = (
             qs.annotate(document=SearchDocument())
             .filter(document=search)
             .annotate(search_rank=SearchRank(F("document"), search), search_coverage=coverage)
-            .order_by("-search_coverage", "-search_rank", "-priority_rank",
-                      F("rating_average").desc(nulls_last=True), "name", "pk")
+            .order_by(
+                "-search_coverage",
+                "-search_rank",
+                "-priority_rank",
+                F("rating_average").desc(nulls_last=True),
+                "name",
+                "pk",
+            )
         )
     else:
         qs = qs.annotate(search_rank=Value(0.0, output_field=FloatField())).order_by(
@@ -259,8 +290,13 @@ def venue_search(
     """
     limit = max(1, min(int(limit or 5), SEARCH_MAX_LIMIT))
     qs = venue_search_queryset(
-        query=query, city=city, area=area, category=category, tags=tags,
-        price_level_max=price_level_max, party_size=party_size,
+        query=query,
+        city=city,
+        area=area,
+        category=category,
+        tags=tags,
+        price_level_max=price_level_max,
+        party_size=party_size,
     )
     if open_at is None:
         return list(qs[:limit])

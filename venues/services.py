@@ -90,9 +90,17 @@ def venue_claim_submit(
     if not (contact_email or contact_phone):
         raise VenueClaimError("leave an e-mail address or a phone number so we can verify the claim")
     claim = VenueClaim(
-        venue=venue, claimant=claimant, role=role, business_name=business_name, contact_name=contact_name,
-        contact_email=contact_email, contact_phone=contact_phone, verification_method=verification_method,
-        evidence_text=evidence_text, evidence_url=evidence_url, ambassador=ambassador,
+        venue=venue,
+        claimant=claimant,
+        role=role,
+        business_name=business_name,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        verification_method=verification_method,
+        evidence_text=evidence_text,
+        evidence_url=evidence_url,
+        ambassador=ambassador,
     )
     try:
         claim.full_clean(exclude=["venue", "claimant", "ambassador", "reviewer"], validate_constraints=False)
@@ -183,8 +191,11 @@ def venue_claim_approve(*, claim: VenueClaim, reviewer, reason: str = "") -> Ven
     rivals = VenueClaim.objects.filter(venue=venue, status__in=OPEN_CLAIM_STATUSES).exclude(pk=claim.pk)
     for rival in rivals.select_for_update():
         _claim_move(
-            rival, to_status=VenueClaimStatus.REJECTED, actor=reviewer,
-            reason="Another claim on this venue was approved", data={"approved_claim_id": str(claim.pk)},
+            rival,
+            to_status=VenueClaimStatus.REJECTED,
+            actor=reviewer,
+            reason="Another claim on this venue was approved",
+            data={"approved_claim_id": str(claim.pk)},
         )
 
     onboarding_start(venue=venue, user=user)
@@ -203,7 +214,9 @@ def venue_claim_reject(*, claim: VenueClaim, reviewer, reason: str) -> VenueClai
 def venue_claim_withdraw(*, claim: VenueClaim, user, reason: str = "") -> VenueClaim:
     if claim.claimant_id != user.pk:
         raise VenueClaimError("only the claimant can withdraw a claim")
-    return _claim_move(claim, to_status=VenueClaimStatus.WITHDRAWN, actor=user, reason=reason or "Withdrawn by the claimant")
+    return _claim_move(
+        claim, to_status=VenueClaimStatus.WITHDRAWN, actor=user, reason=reason or "Withdrawn by the claimant"
+    )
 
 
 # --------------------------------------------------------------------------- onboarding
@@ -212,14 +225,36 @@ def venue_claim_withdraw(*, claim: VenueClaim, user, reason: str = "") -> VenueC
 # Stripe account, status) are never written from owner input.
 ONBOARDING_STEP_FIELDS: dict[str, tuple[str, ...]] = {
     OnboardingStep.PROFILE: (
-        "name", "description", "category", "area", "address", "latitude", "longitude", "phone", "whatsapp",
-        "email", "website", "instagram", "cuisines", "tags", "price_level", "average_spend",
+        "name",
+        "description",
+        "category",
+        "area",
+        "address",
+        "latitude",
+        "longitude",
+        "phone",
+        "whatsapp",
+        "email",
+        "website",
+        "instagram",
+        "cuisines",
+        "tags",
+        "price_level",
+        "average_spend",
     ),
     OnboardingStep.HOURS: ("opening_hours", "slot_minutes", "covers_per_slot", "capacity", "blackout_dates"),
     OnboardingStep.POLICIES: (
-        "min_party_size", "max_party_size", "booking_lead_minutes", "booking_window_days",
-        "booking_duration_minutes", "deposit_required", "deposit_amount", "cancellation_window_hours",
-        "minimum_spend", "kids_allowed", "dress_code",
+        "min_party_size",
+        "max_party_size",
+        "booking_lead_minutes",
+        "booking_window_days",
+        "booking_duration_minutes",
+        "deposit_required",
+        "deposit_amount",
+        "cancellation_window_hours",
+        "minimum_spend",
+        "kids_allowed",
+        "dress_code",
     ),
     OnboardingStep.KNOWLEDGE: ("knowledge_text",),
     OnboardingStep.PAYMENTS: (),
@@ -229,9 +264,7 @@ ONBOARDING_STEP_FIELDS: dict[str, tuple[str, ...]] = {
 @transaction.atomic
 def onboarding_start(*, venue: Venue, user) -> B2BOnboardingSession:
     """Open (or return the already open) onboarding session for a venue."""
-    session = B2BOnboardingSession.objects.filter(
-        venue=venue, current_step__in=OPEN_ONBOARDING_STEPS
-    ).first()
+    session = B2BOnboardingSession.objects.filter(venue=venue, current_step__in=OPEN_ONBOARDING_STEPS).first()
     if session is not None:
         return session
     session = B2BOnboardingSession.objects.create(venue=venue, user=user, current_step=OnboardingStep.STARTED)
@@ -240,8 +273,14 @@ def onboarding_start(*, venue: Venue, user) -> B2BOnboardingSession:
 
 
 def _onboarding_move(
-    session: B2BOnboardingSession, locked: B2BOnboardingSession, *, to_step: str, actor, reason: str = "",
-    data: dict[str, Any] | None = None, fields: list[str] | None = None,
+    session: B2BOnboardingSession,
+    locked: B2BOnboardingSession,
+    *,
+    to_step: str,
+    actor,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    fields: list[str] | None = None,
 ) -> B2BOnboardingSession:
     from_step = locked.current_step
     if to_step not in ONBOARDING_TRANSITIONS.get(from_step, frozenset()):
@@ -295,29 +334,39 @@ def onboarding_advance(*, session: B2BOnboardingSession, step_data: dict[str, An
     # Round-trip through the Django encoder so dates/decimals from Python callers fit in JSON.
     locked.step_data = {**locked.step_data, step: json.loads(json.dumps(step_data, cls=DjangoJSONEncoder))}
     moved = _onboarding_move(
-        session, locked, to_step=target, actor=actor or locked.user,
-        data={"applied_to_venue": sorted(venue_changes)}, fields=["step_data"],
+        session,
+        locked,
+        to_step=target,
+        actor=actor or locked.user,
+        data={"applied_to_venue": sorted(venue_changes)},
+        fields=["step_data"],
     )
     if target == OnboardingStep.COMPLETED:
         venue = Venue.objects.select_for_update().get(pk=locked.venue_id)
         if venue.status in (VenueStatus.DRAFT, VenueStatus.LISTED):
             venue.status = VenueStatus.ACTIVE
             venue.save(update_fields=["status", "updated_at"])
-        analytics_event_record(name="venue.onboarding_completed", user=locked.user, properties={"venue_id": str(venue.pk)})
+        analytics_event_record(
+            name="venue.onboarding_completed", user=locked.user, properties={"venue_id": str(venue.pk)}
+        )
     return moved
 
 
 @transaction.atomic
 def onboarding_abandon(*, session: B2BOnboardingSession, actor=None, reason: str = "") -> B2BOnboardingSession:
     locked = B2BOnboardingSession.objects.select_for_update().get(pk=session.pk)
-    return _onboarding_move(session, locked, to_step=OnboardingStep.ABANDONED, actor=actor, reason=reason or "Abandoned")
+    return _onboarding_move(
+        session, locked, to_step=OnboardingStep.ABANDONED, actor=actor, reason=reason or "Abandoned"
+    )
 
 
 # --------------------------------------------------------------------------- user lists
 
 
 @transaction.atomic
-def user_list_create(*, user, name: str, kind: str = UserListKind.CUSTOM, is_public: bool = False, description: str = "") -> UserList:
+def user_list_create(
+    *, user, name: str, kind: str = UserListKind.CUSTOM, is_public: bool = False, description: str = ""
+) -> UserList:
     """Create a list with a slug unique for the user ("Sunset spots" → ``sunset-spots-2`` if taken)."""
     name = name.strip()
     if not name:
@@ -329,7 +378,9 @@ def user_list_create(*, user, name: str, kind: str = UserListKind.CUSTOM, is_pub
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
-    return UserList.objects.create(user=user, name=name[:80], slug=slug, kind=kind, is_public=is_public, description=description)
+    return UserList.objects.create(
+        user=user, name=name[:80], slug=slug, kind=kind, is_public=is_public, description=description
+    )
 
 
 def user_list_get_builtin(*, user, kind: str) -> UserList:

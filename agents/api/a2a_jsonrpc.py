@@ -97,8 +97,11 @@ def read_request(parts) -> tuple[str, dict[str, Any]]:
         if isinstance(data, dict) and data.get("skill"):
             skill = str(data["skill"])
             if skill not in SKILLS:
-                raise SkillError(f"unknown skill {skill!r}; this agent does {', '.join(SKILLS)}", field="skill",
-                                 code="unsupported_skill")
+                raise SkillError(
+                    f"unknown skill {skill!r}; this agent does {', '.join(SKILLS)}",
+                    field="skill",
+                    code="unsupported_skill",
+                )
             return skill, {k: v for k, v in data.items() if k != "skill"}
     text = " ".join(get_text_parts(parts)).strip()
     if not text:
@@ -129,8 +132,9 @@ def _booking_from_text(text: str) -> dict[str, Any]:
     norm = _norm(text)
     ref, rest = find_venue(norm, venue_aliases())
     if ref is None:
-        raise SkillError("which venue? name it as listed by venue.search, or send a booking.request DataPart",
-                         field="venue")
+        raise SkillError(
+            "which venue? name it as listed by venue.search, or send a booking.request DataPart", field="venue"
+        )
     bali_now = timezone.now().astimezone(network.venue_timezone(network.venue_get(ref=ref.slug)))
     when, _ = parse_when(rest, bali_now, prefer_evening=True)
     party_size = parse_party_size(rest)
@@ -150,23 +154,31 @@ def _booking_from_text(text: str) -> dict[str, Any]:
 def _search(args: dict[str, Any]) -> dict[str, Any]:
     from venues.selectors import VenueSearchError
 
-    filters = _search_filters_from_text(args["text"]) if "text" in args else {
-        "query": _as_str(args.get("query"), "query") or "",
-        "city": _as_str(args.get("city"), "city"),
-        "area": _as_str(args.get("area"), "area"),
-        "category": _as_str(args.get("category"), "category"),
-        "tags": [str(t) for t in args.get("tags") or []],
-        "price_level_max": _as_int(args.get("price_level_max"), "price_level_max"),
-        "party_size": _as_int(args.get("party_size"), "party_size"),
-        "cursor": _as_str(args.get("cursor"), "cursor"),
-    }
+    filters = (
+        _search_filters_from_text(args["text"])
+        if "text" in args
+        else {
+            "query": _as_str(args.get("query"), "query") or "",
+            "city": _as_str(args.get("city"), "city"),
+            "area": _as_str(args.get("area"), "area"),
+            "category": _as_str(args.get("category"), "category"),
+            "tags": [str(t) for t in args.get("tags") or []],
+            "price_level_max": _as_int(args.get("price_level_max"), "price_level_max"),
+            "party_size": _as_int(args.get("party_size"), "party_size"),
+            "cursor": _as_str(args.get("cursor"), "cursor"),
+        }
+    )
     limit = _as_int(args.get("limit"), "limit") or SEARCH_DEFAULT_LIMIT
     try:
         page = network.venue_list(**filters, limit=limit)
     except VenueSearchError as exc:
         raise SkillError(str(exc), field="category") from None
-    return {"venues": page.items, "count": len(page.items), "next_cursor": page.next_cursor,
-            "filters": {k: v for k, v in page.filters.items() if v}}
+    return {
+        "venues": page.items,
+        "count": len(page.items),
+        "next_cursor": page.next_cursor,
+        "filters": {k: v for k, v in page.filters.items() if v},
+    }
 
 
 def _slot_start(args: dict[str, Any], venue) -> datetime:
@@ -176,7 +188,10 @@ def _slot_start(args: dict[str, Any], venue) -> datetime:
         except ValueError:
             raise SkillError("slot_start must be an ISO 8601 date-time", field="slot_start") from None
         return start if start.tzinfo else start.replace(tzinfo=network.venue_timezone(venue))
-    raw_day, raw_time = _as_str(args.get("date"), "date", required=True), _as_str(args.get("time"), "time", required=True)
+    raw_day, raw_time = (
+        _as_str(args.get("date"), "date", required=True),
+        _as_str(args.get("time"), "time", required=True),
+    )
     try:
         day = date.fromisoformat(raw_day)
     except ValueError:
@@ -196,7 +211,10 @@ def _book(args: dict[str, Any], api_key: ApiKey) -> dict[str, Any]:
     if party_size is None:
         raise SkillError("party_size is required", field="party_size")
     result = network.booking_create_for_key(
-        api_key=api_key, venue=venue, slot_start=_slot_start(args, venue), party_size=party_size,
+        api_key=api_key,
+        venue=venue,
+        slot_start=_slot_start(args, venue),
+        party_size=party_size,
         contact_name=_as_str(args.get("contact_name"), "contact_name") or "",
         contact_phone=_as_str(args.get("contact_phone"), "contact_phone") or "",
         special_requests=_as_str(args.get("special_requests"), "special_requests") or "",
@@ -224,11 +242,16 @@ def _summary(skill: str, result: dict[str, Any]) -> str:
         names = ", ".join(f"{v['name']} ({v['slug']})" for v in result["venues"][:5])
         return f"{result['count']} venue(s): {names}" if result["count"] else "No venue matches that search."
     booking = result["booking"]
-    text = (f"Booking {booking['reference']} at {booking['venue_name']} for {booking['party_size']} "
-            f"on {booking['slot_start']}: {booking['status']}.")
+    text = (
+        f"Booking {booking['reference']} at {booking['venue_name']} for {booking['party_size']} "
+        f"on {booking['slot_start']}: {booking['status']}."
+    )
     if booking["status"] == "requested":
-        text += ' The venue agent decides shortly; ask with {"skill": "booking.status", "reference": "' \
-                + booking["reference"] + '"}.'
+        text += (
+            ' The venue agent decides shortly; ask with {"skill": "booking.status", "reference": "'
+            + booking["reference"]
+            + '"}.'
+        )
     elif booking.get("status_reason"):
         text += f" {booking['status_reason']}"
     return text
@@ -258,8 +281,12 @@ class PlatformAgentExecutor(AgentExecutor):
                 result = await run_orm(_cancel, args, api_key)
             parts = [new_text_part(_summary(skill, result)), new_data_part({"skill": skill, "result": result})]
         except (SkillError, network.NetworkError) as exc:
-            error = {"code": exc.code, "message": exc.detail, "field": exc.field,
-                     "extra": getattr(exc, "extra", None) or {}}
+            error = {
+                "code": exc.code,
+                "message": exc.detail,
+                "field": exc.field,
+                "extra": getattr(exc, "extra", None) or {},
+            }
             parts = [new_text_part(f"{exc.code}: {exc.detail}"), new_data_part({"skill": skill, "error": error})]
         await event_queue.enqueue_event(new_message(parts, context_id=context.context_id))
 
@@ -287,7 +314,9 @@ def _build_starlette() -> Starlette:
     from agents.cards import build_platform_card, validate_card
 
     card = validate_card(build_platform_card())
-    handler = DefaultRequestHandler(agent_executor=PlatformAgentExecutor(), task_store=InMemoryTaskStore(), agent_card=card)
+    handler = DefaultRequestHandler(
+        agent_executor=PlatformAgentExecutor(), task_store=InMemoryTaskStore(), agent_card=card
+    )
     routes = create_jsonrpc_routes(handler, rpc_url=JSONRPC_PATH, context_builder=ApiKeyCallContextBuilder())
     return Starlette(routes=routes)
 
@@ -322,5 +351,6 @@ def build_asgi_app():
     from django.conf import settings
 
     # the SDK reads the whole body into memory: cap it like Django caps its own requests
-    return ApiKeyAuthMiddleware(PlatformAgentJsonRpc(), realm="agnt-a2a",
-                                max_body_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return ApiKeyAuthMiddleware(
+        PlatformAgentJsonRpc(), realm="agnt-a2a", max_body_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    )

@@ -70,8 +70,10 @@ def scope_api_key(scope: dict[str, Any] | None) -> ApiKey | None:
 # header, never in cookies, so any origin may read the answers.
 _CORS = [
     (b"access-control-allow-origin", b"*"),
-    (b"access-control-expose-headers",
-     b"Mcp-Session-Id, WWW-Authenticate, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"),
+    (
+        b"access-control-expose-headers",
+        b"Mcp-Session-Id, WWW-Authenticate, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset",
+    ),
 ]
 
 
@@ -163,12 +165,17 @@ class ApiKeyAuthMiddleware:
             return
         if scope.get("method") == "OPTIONS":
             # CORS preflight carries no credentials; answer it without asking for a key
-            await _respond(send, 204, None, {
-                "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
-                "Access-Control-Allow-Headers": "Authorization, X-API-Key, Content-Type, Mcp-Session-Id, "
-                                                "Mcp-Protocol-Version, Last-Event-ID, A2A-Version, A2A-Extensions",
-                "Access-Control-Max-Age": "86400",
-            })
+            await _respond(
+                send,
+                204,
+                None,
+                {
+                    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+                    "Access-Control-Allow-Headers": "Authorization, X-API-Key, Content-Type, Mcp-Session-Id, "
+                    "Mcp-Protocol-Version, Last-Event-ID, A2A-Version, A2A-Extensions",
+                    "Access-Control-Max-Age": "86400",
+                },
+            )
             return
         try:
             api_key, limit = await run_orm(
@@ -179,14 +186,20 @@ class ApiKeyAuthMiddleware:
             challenge = f'Bearer realm="{self.realm}"'
             if failure.code == "invalid_api_key":
                 challenge += ', error="invalid_token", error_description="' + failure.detail.replace('"', "'") + '"'
-            await _respond(send, 401, {"error": failure.code, "message": failure.detail}, {"WWW-Authenticate": challenge})
+            await _respond(
+                send, 401, {"error": failure.code, "message": failure.detail}, {"WWW-Authenticate": challenge}
+            )
             return
         if not limit.allowed:
             await _drain(receive)
             await _respond(
-                send, 429,
-                {"error": "rate_limited", "message": f"rate limit of {limit.limit} requests per minute reached; "
-                                                     f"retry in {limit.retry_after} s"},
+                send,
+                429,
+                {
+                    "error": "rate_limited",
+                    "message": f"rate limit of {limit.limit} requests per minute reached; "
+                    f"retry in {limit.retry_after} s",
+                },
                 limit.headers(),
             )
             return

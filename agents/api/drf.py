@@ -31,7 +31,15 @@ class ApiKeySerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiKey
         fields = [
-            "id", "name", "prefix", "tier", "is_active", "last_used_at", "bookings_total", "expires_at", "revoked_at",
+            "id",
+            "name",
+            "prefix",
+            "tier",
+            "is_active",
+            "last_used_at",
+            "bookings_total",
+            "expires_at",
+            "revoked_at",
             "created_at",
         ]
         read_only_fields = fields
@@ -68,7 +76,10 @@ class ApiKeyListView(APIView):
 
     @extend_schema(
         request=ApiKeyCreateSerializer,
-        responses={201: ApiKeyCreatedSerializer, 400: OpenApiResponse(description="Invalid input or too many active keys")},
+        responses={
+            201: ApiKeyCreatedSerializer,
+            400: OpenApiResponse(description="Invalid input or too many active keys"),
+        },
         summary="Create an API key (the plaintext is in this answer only)",
     )
     def post(self, request):
@@ -77,7 +88,11 @@ class ApiKeyListView(APIView):
         active = ApiKey.objects.filter(owner=request.user, revoked_at__isnull=True).count()
         if active >= MAX_ACTIVE_KEYS:
             raise serializers.ValidationError(
-                {"non_field_errors": [f"you already have {active} active keys; revoke one first (limit {MAX_ACTIVE_KEYS})"]}
+                {
+                    "non_field_errors": [
+                        f"you already have {active} active keys; revoke one first (limit {MAX_ACTIVE_KEYS})"
+                    ]
+                }
             )
         api_key, plaintext = services.api_key_create(
             owner=request.user, name=data.validated_data["name"], expires_at=data.validated_data.get("expires_at")

@@ -86,13 +86,15 @@ def check_age(*, sent_at: datetime, ttl_ms: int, now: datetime) -> None:
     if sent_at > now + skew:
         raise EnvelopeFromTheFuture(
             f"timestamp {sent_at.isoformat()} is {(sent_at - now).total_seconds():.0f} s ahead of the server clock "
-            f"(allowed skew {skew.total_seconds():.0f} s)", field="timestamp",
+            f"(allowed skew {skew.total_seconds():.0f} s)",
+            field="timestamp",
         )
     expires = sent_at + timedelta(milliseconds=ttl_ms)
     if expires <= now:
         raise EnvelopeExpired(
             f"the envelope expired at {expires.isoformat()} (timestamp + ttl_ms); resend it with a fresh timestamp",
-            field="timestamp", extra={"expired_at": expires.isoformat()},
+            field="timestamp",
+            extra={"expired_at": expires.isoformat()},
         )
 
 
@@ -105,7 +107,8 @@ def _payload(model: type[pydantic.BaseModel], payload: dict[str, Any]):
             for error in exc.errors(include_url=False)
         ]
         raise PayloadInvalid(
-            "; ".join(f"{e['field']}: {e['message']}" for e in errors), field=errors[0]["field"],
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            field=errors[0]["field"],
             extra={"errors": errors},
         ) from None
 
@@ -129,8 +132,9 @@ def _venue_for(ref: str | None, recipient_venue) -> Any:
         return network.venue_get(ref=ref)
     if recipient_venue is not None:
         return recipient_venue
-    raise PayloadInvalid("payload.venue is required when the envelope is addressed to the platform agent",
-                         field="payload.venue")
+    raise PayloadInvalid(
+        "payload.venue is required when the envelope is addressed to the platform agent", field="payload.venue"
+    )
 
 
 def _run(*, api_key: ApiKey, envelope_id: str, intent: str, payload: dict, recipient_venue, now: datetime):
@@ -152,15 +156,26 @@ def _run(*, api_key: ApiKey, envelope_id: str, intent: str, payload: dict, recip
     data = _payload(schemas.BookingConfirmPayload, payload)
     venue = _venue_for(data.venue, recipient_venue)
     outcome = network.booking_create_for_key(
-        api_key=api_key, venue=venue, slot_start=data.slot_start, party_size=data.party_size,
-        contact_name=data.contact_name, contact_phone=data.contact_phone, special_requests=data.special_requests,
-        idempotency_key=envelope_id, intent="booking.confirm", request_id=f"env:{envelope_id}",
+        api_key=api_key,
+        venue=venue,
+        slot_start=data.slot_start,
+        party_size=data.party_size,
+        contact_name=data.contact_name,
+        contact_phone=data.contact_phone,
+        special_requests=data.special_requests,
+        idempotency_key=envelope_id,
+        intent="booking.confirm",
+        request_id=f"env:{envelope_id}",
     )
     return {"created": outcome.created, "booking": network.booking_public(outcome.booking)}, outcome.booking
 
 
 def _replay(*, existing: A2AEnvelope, api_key: ApiKey, intent: str) -> None:
-    if existing.api_key_id != api_key.pk or existing.intent != intent or existing.direction != EnvelopeDirection.INBOUND:
+    if (
+        existing.api_key_id != api_key.pk
+        or existing.intent != intent
+        or existing.direction != EnvelopeDirection.INBOUND
+    ):
         raise EnvelopeIdConflict(
             f"envelope id {existing.envelope_id!r} was already used (by another request); choose a new id", field="id"
         )
@@ -171,21 +186,40 @@ def _replay(*, existing: A2AEnvelope, api_key: ApiKey, intent: str) -> None:
         )
 
 
-def _record(*, api_key: ApiKey, envelope: schemas.EnvelopeIn, envelope_id: str, to: str, sent_at: datetime,
-            booking: VenueBooking | None, error: network.NetworkError | None) -> None:
+def _record(
+    *,
+    api_key: ApiKey,
+    envelope: schemas.EnvelopeIn,
+    envelope_id: str,
+    to: str,
+    sent_at: datetime,
+    booking: VenueBooking | None,
+    error: network.NetworkError | None,
+) -> None:
     with transaction.atomic():
         row, created = envelope_record(
-            envelope_id=envelope_id, intent=envelope.intent, direction=EnvelopeDirection.INBOUND,
-            from_agent_id=envelope.from_, to_agent_id=to, payload=envelope.payload, booking=booking,
-            api_key=api_key, signed_at=sent_at, ttl_ms=envelope.ttl_ms,
+            envelope_id=envelope_id,
+            intent=envelope.intent,
+            direction=EnvelopeDirection.INBOUND,
+            from_agent_id=envelope.from_,
+            to_agent_id=to,
+            payload=envelope.payload,
+            booking=booking,
+            api_key=api_key,
+            signed_at=sent_at,
+            ttl_ms=envelope.ttl_ms,
         )
         if not created:  # a concurrent resend of the same id recorded it first
             return
         if error is None:
             envelope_transition(envelope=row, to_status=EnvelopeStatus.PROCESSED, data={"via": "api"})
         else:
-            envelope_transition(envelope=row, to_status=EnvelopeStatus.REJECTED, error=f"{error.code}: {error.detail}"[:2000],
-                                data={"via": "api", "code": error.code})
+            envelope_transition(
+                envelope=row,
+                to_status=EnvelopeStatus.REJECTED,
+                error=f"{error.code}: {error.detail}"[:2000],
+                data={"via": "api", "code": error.code},
+            )
 
 
 def envelope_process(*, api_key: ApiKey, envelope: schemas.EnvelopeIn, now: datetime | None = None) -> dict[str, Any]:
@@ -204,17 +238,37 @@ def envelope_process(*, api_key: ApiKey, envelope: schemas.EnvelopeIn, now: date
         _replay(existing=existing, api_key=api_key, intent=envelope.intent)
     recipient_venue = _recipient_venue(to)
     try:
-        result, booking = _run(api_key=api_key, envelope_id=envelope_id, intent=envelope.intent,
-                               payload=envelope.payload, recipient_venue=recipient_venue, now=now)
+        result, booking = _run(
+            api_key=api_key,
+            envelope_id=envelope_id,
+            intent=envelope.intent,
+            payload=envelope.payload,
+            recipient_venue=recipient_venue,
+            now=now,
+        )
     except network.NetworkError as exc:
         if existing is None:
-            _record(api_key=api_key, envelope=envelope, envelope_id=envelope_id, to=to, sent_at=sent_at,
-                    booking=None, error=exc)
+            _record(
+                api_key=api_key,
+                envelope=envelope,
+                envelope_id=envelope_id,
+                to=to,
+                sent_at=sent_at,
+                booking=None,
+                error=exc,
+            )
         exc.extra.setdefault("in_reply_to", envelope_id)
         raise
     if existing is None:
-        _record(api_key=api_key, envelope=envelope, envelope_id=envelope_id, to=to, sent_at=sent_at,
-                booking=booking, error=None)
+        _record(
+            api_key=api_key,
+            envelope=envelope,
+            envelope_id=envelope_id,
+            to=to,
+            sent_at=sent_at,
+            booking=booking,
+            error=None,
+        )
     return {
         "protocol": PROTOCOL,
         "id": uuid.uuid4().hex,

@@ -109,16 +109,30 @@ def _availability(*, venue: str, day: date, party_size: int) -> dict[str, Any]:
 
 
 def _book(
-    *, api_key: ApiKey, venue: str, day: date, at: time, party_size: int, contact_name: str, contact_phone: str,
-    special_requests: str, idempotency_key: str | None,
+    *,
+    api_key: ApiKey,
+    venue: str,
+    day: date,
+    at: time,
+    party_size: int,
+    contact_name: str,
+    contact_phone: str,
+    special_requests: str,
+    idempotency_key: str | None,
 ) -> dict[str, Any]:
     from venues.selectors import venue_timezone
 
     place = network.venue_get(ref=venue)
     slot_start = datetime.combine(day, at.replace(tzinfo=None), tzinfo=venue_timezone(place))
     result = network.booking_create_for_key(
-        api_key=api_key, venue=place, slot_start=slot_start, party_size=party_size, contact_name=contact_name,
-        contact_phone=contact_phone, special_requests=special_requests, idempotency_key=idempotency_key,
+        api_key=api_key,
+        venue=place,
+        slot_start=slot_start,
+        party_size=party_size,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        special_requests=special_requests,
+        idempotency_key=idempotency_key,
         source=BookingSource.MCP,
     )
     booking = network.booking_public(result.booking)
@@ -127,9 +141,12 @@ def _book(
         "created": result.created,
         "next_step": (
             f"Booking {booking['reference']} is {booking['status']}. "
-            + ("The venue's agent decides shortly (usually within a second or two); "
-               f"call get_booking with reference {booking['reference']} to see whether it is confirmed."
-               if booking["status"] == "requested" else "")
+            + (
+                "The venue's agent decides shortly (usually within a second or two); "
+                f"call get_booking with reference {booking['reference']} to see whether it is confirmed."
+                if booking["status"] == "requested"
+                else ""
+            )
         ).strip(),
     }
 
@@ -154,8 +171,13 @@ def _policy(*, slug: str) -> dict[str, Any]:
 def _venue_index(limit: int = network.PAGE_MAX) -> list[dict[str, Any]]:
     page = network.venue_list(limit=limit)
     return [
-        {"slug": v["slug"], "name": v["name"], "city": v["city"], "category": v["category"],
-         "policy": f"agnt://venues/{v['slug']}/policy"}
+        {
+            "slug": v["slug"],
+            "name": v["name"],
+            "city": v["city"],
+            "category": v["category"],
+            "policy": f"agnt://venues/{v['slug']}/policy",
+        }
         for v in page.items
     ]
 
@@ -171,7 +193,9 @@ class AgntMCPServer(MCPServer):
         venues = await run_orm(_venue_index)
         listed += [
             MCPResource(
-                uri=venue["policy"], name=f"{venue['slug']}-policy", title=f"{venue['name']} — booking policy",
+                uri=venue["policy"],
+                name=f"{venue['slug']}-policy",
+                title=f"{venue['name']} — booking policy",
                 description=f"Booking rules of {venue['name']} ({venue['category']}, {venue['city']}).",
                 mime_type="application/json",
             )
@@ -198,10 +222,15 @@ def build_server() -> AgntMCPServer:
         query: Annotated[str, Field(description="Free text: a name, cuisine or vibe, e.g. 'sunset beach club'.")] = "",
         city: Annotated[str | None, Field(description="City slug: canggu, seminyak, ubud, uluwatu or sanur.")] = None,
         area: Annotated[str | None, Field(description="Neighbourhood within the city, e.g. 'Berawa'.")] = None,
-        category: Annotated[str | None, Field(
-            description="restaurant, beach_club, cafe, bar, spa, … (as in a venue's 'category').")] = None,
-        tags: Annotated[list[str], Field(description="Venues carrying all of these tags, e.g. ['sunset', 'vegan'].")] = [],  # noqa: B006 - pydantic copies defaults
-        price_level_max: Annotated[int | None, Field(ge=1, le=4, description="Most expensive price level, 1–4.")] = None,
+        category: Annotated[
+            str | None, Field(description="restaurant, beach_club, cafe, bar, spa, … (as in a venue's 'category').")
+        ] = None,
+        tags: Annotated[
+            list[str], Field(description="Venues carrying all of these tags, e.g. ['sunset', 'vegan'].")
+        ] = [],  # noqa: B006 - pydantic copies defaults
+        price_level_max: Annotated[
+            int | None, Field(ge=1, le=4, description="Most expensive price level, 1–4.")
+        ] = None,
         party_size: Annotated[int | None, Field(ge=1, le=200, description="Only venues that seat this many.")] = None,
         limit: Annotated[int, Field(ge=1, le=network.PAGE_MAX, description="Venues per page.")] = 10,
         cursor: Annotated[str | None, Field(description="next_cursor of the previous page, same filters.")] = None,
@@ -209,8 +238,16 @@ def build_server() -> AgntMCPServer:
         """Search the network's venues, best match first. Returns venues (slug, name, category, city,
         area, price level, rating, tags, party sizes) and next_cursor when there are more."""
         return await _call(
-            _search, query=query, city=city, area=area, category=category, tags=tags,
-            price_level_max=price_level_max, party_size=party_size, limit=limit, cursor=cursor,
+            _search,
+            query=query,
+            city=city,
+            area=area,
+            category=category,
+            tags=tags,
+            price_level_max=price_level_max,
+            party_size=party_size,
+            limit=limit,
+            cursor=cursor,
         )
 
     @server.tool(annotations=READ_ONLY)
@@ -239,18 +276,30 @@ def build_server() -> AgntMCPServer:
         contact_name: Annotated[str, Field(max_length=120, description="Guest name for the venue.")] = "",
         contact_phone: Annotated[str, Field(max_length=32, description="Guest phone, international format.")] = "",
         special_requests: Annotated[str, Field(max_length=1000, description="Notes for the venue.")] = "",
-        idempotency_key: Annotated[str | None, Field(
-            min_length=1, max_length=128,
-            description="Any unique string for this booking; send the same one again on a retry and the first "
-                        "booking is returned instead of a second one being made.")] = None,
+        idempotency_key: Annotated[
+            str | None,
+            Field(
+                min_length=1,
+                max_length=128,
+                description="Any unique string for this booking; send the same one again on a retry and the first "
+                "booking is returned instead of a second one being made.",
+            ),
+        ] = None,
     ) -> dict[str, Any]:
         """Request a table. The venue's agent decides against its diary and usually confirms within a
         second or two: the booking comes back as 'requested' with a reference — call get_booking with
         it to see 'confirmed' (or 'rejected' / 'counter_offered' with alternatives). An impossible
         slot is refused at once with the nearest free alternatives."""
         return await _call(
-            _book, api_key=_api_key(ctx), venue=venue, day=date, at=time, party_size=party_size,
-            contact_name=contact_name, contact_phone=contact_phone, special_requests=special_requests,
+            _book,
+            api_key=_api_key(ctx),
+            venue=venue,
+            day=date,
+            at=time,
+            party_size=party_size,
+            contact_name=contact_name,
+            contact_phone=contact_phone,
+            special_requests=special_requests,
             idempotency_key=idempotency_key,
         )
 
@@ -271,9 +320,15 @@ def build_server() -> AgntMCPServer:
 
     @server.tool(annotations=READ_ONLY)
     async def ask_venue(
-        question: Annotated[str, Field(min_length=1, max_length=1000,
-                                       description="The question, e.g. 'is there parking?' or 'vegan options?'.")],
-        venue: Annotated[str | None, Field(description="Ask one venue (slug); leave empty to ask across venues.")] = None,
+        question: Annotated[
+            str,
+            Field(
+                min_length=1, max_length=1000, description="The question, e.g. 'is there parking?' or 'vegan options?'."
+            ),
+        ],
+        venue: Annotated[
+            str | None, Field(description="Ask one venue (slug); leave empty to ask across venues.")
+        ] = None,
         city: Annotated[str | None, Field(description="Limit a cross-venue question to one city (slug).")] = None,
     ) -> dict[str, Any]:
         """Answers from the venues' own knowledge (menus, FAQs, websites): matching passages, each with
@@ -281,7 +336,9 @@ def build_server() -> AgntMCPServer:
         return await _call(_ask, question=question, venue=venue, city=city)
 
     @server.resource(
-        "agnt://venues", name="venues", title="Venues on the network",
+        "agnt://venues",
+        name="venues",
+        title="Venues on the network",
         description="The venues (slug, name, city, category) with the URI of each one's policy card.",
         mime_type="application/json",
     )
@@ -289,9 +346,11 @@ def build_server() -> AgntMCPServer:
         return json.dumps({"venues": await run_orm(_venue_index)}, ensure_ascii=False)
 
     @server.resource(
-        "agnt://venues/{slug}/policy", name="venue-policy", title="Venue booking policy",
+        "agnt://venues/{slug}/policy",
+        name="venue-policy",
+        title="Venue booking policy",
         description="A venue's booking rules: party sizes, deposit, cancellation window, minimum spend, kids, "
-                    "dress code, opening hours (venue-local), lead time, booking window, blackout dates.",
+        "dress code, opening hours (venue-local), lead time, booking window, blackout dates.",
         mime_type="application/json",
     )
     async def venue_policy_resource(slug: str) -> str:
@@ -334,7 +393,9 @@ class StatelessStreamableHTTP:
     """
 
     def __init__(self) -> None:
-        self._managers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future] = weakref.WeakKeyDictionary()
+        self._managers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future] = (
+            weakref.WeakKeyDictionary()
+        )
         self._tasks: set[asyncio.Task] = set()
 
     async def _manager(self) -> StreamableHTTPSessionManager:
@@ -344,7 +405,9 @@ class StatelessStreamableHTTP:
             ready = loop.create_future()
             self._managers[loop] = ready  # set before any await: concurrent first requests share it
             manager = StreamableHTTPSessionManager(
-                app=mcp_server()._lowlevel_server, stateless=True, json_response=True,
+                app=mcp_server()._lowlevel_server,
+                stateless=True,
+                json_response=True,
                 security_settings=_TRANSPORT_SECURITY,
             )
 
@@ -382,7 +445,9 @@ class LegacySse:
         loop = asyncio.get_running_loop()
         transport = self._transports.get(loop)
         if transport is None:
-            transport = self._transports[loop] = RelayingSseTransport(MESSAGES_PATH, security_settings=_TRANSPORT_SECURITY)
+            transport = self._transports[loop] = RelayingSseTransport(
+                MESSAGES_PATH, security_settings=_TRANSPORT_SECURITY
+            )
         return transport
 
     async def __call__(self, scope, receive, send) -> None:
@@ -405,7 +470,9 @@ class LegacySse:
 
 
 async def _plain(send, status: int, text: str, headers: dict[str, str] | None = None) -> None:
-    raw = [(b"content-type", b"text/plain; charset=utf-8")] + [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    raw = [(b"content-type", b"text/plain; charset=utf-8")] + [
+        (k.lower().encode(), v.encode()) for k, v in (headers or {}).items()
+    ]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": text.encode()})
 

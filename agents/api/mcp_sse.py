@@ -130,11 +130,17 @@ class RelayingSseTransport(SseServerTransport):
                     continue  # the sending worker validated it; never let one bad event end the stream
                 api_key = await run_orm(_load_api_key, event["api_key_id"])
                 scope = {
-                    "type": "http", "method": "POST", "path": self._endpoint, "headers": [], "query_string": b"",
+                    "type": "http",
+                    "method": "POST",
+                    "path": self._endpoint,
+                    "headers": [],
+                    "query_string": b"",
                     API_KEY_SCOPE: api_key,
                 }
                 try:
-                    await writer.send(SessionMessage(message, metadata=ServerMessageMetadata(request_context=Request(scope))))
+                    await writer.send(
+                        SessionMessage(message, metadata=ServerMessageMetadata(request_context=Request(scope)))
+                    )
                 except (anyio.ClosedResourceError, anyio.BrokenResourceError):
                     return
         finally:
@@ -166,6 +172,10 @@ class RelayingSseTransport(SseServerTransport):
         api_key = scope.get(API_KEY_SCOPE)
         await get_channel_layer().group_send(
             _group(session_id.hex),
-            {"type": MESSAGE_TYPE, "body": body.decode("utf-8", "replace"), "api_key_id": str(api_key.pk) if api_key else None},
+            {
+                "type": MESSAGE_TYPE,
+                "body": body.decode("utf-8", "replace"),
+                "api_key_id": str(api_key.pk) if api_key else None,
+            },
         )
         await Response("Accepted", status_code=202)(scope, receive, send)

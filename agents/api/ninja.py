@@ -66,8 +66,13 @@ are JSON objects of at most 64 KiB. Retrying `POST /bookings` with the same
 """
 
 ERROR_RESPONSES: dict[int, Any] = {
-    400: schemas.Problem, 401: schemas.Problem, 404: schemas.Problem, 413: schemas.Problem, 415: schemas.Problem,
-    422: schemas.Problem, 429: schemas.Problem,
+    400: schemas.Problem,
+    401: schemas.Problem,
+    404: schemas.Problem,
+    413: schemas.Problem,
+    415: schemas.Problem,
+    422: schemas.Problem,
+    429: schemas.Problem,
 }
 
 
@@ -79,10 +84,22 @@ def _responses(ok: dict[int, Any], *extra_codes: int) -> dict[int, Any]:
 
 
 def problem(
-    *, status: int, code: str, title: str, detail: str, errors: list[dict[str, str]] | None = None,
-    extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> HttpResponse:
-    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail, "code": code}
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
     if errors:
         body["errors"] = errors
     for key, value in (extra or {}).items():
@@ -200,7 +217,9 @@ _BODY_PARAM_NAMES = frozenset({"data", "envelope"})
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [{"field": _field_name(error.get("loc", ())), "message": error.get("msg", "invalid")} for error in exc.errors]
+    errors = [
+        {"field": _field_name(error.get("loc", ())), "message": error.get("msg", "invalid")} for error in exc.errors
+    ]
     code = "validation_error"
     if any(e["field"] == "protocol" and "protocol" in e["message"] for e in errors):
         code = "unsupported_protocol"
@@ -218,15 +237,18 @@ def _network_error(request: HttpRequest, exc: network.NetworkError) -> HttpRespo
 @api.exception_handler(AuthFailure)
 def _auth_failure(request: HttpRequest, exc: AuthFailure) -> HttpResponse:
     title = "An API key is required" if exc.code == "missing_api_key" else "The API key is not valid"
-    return problem(status=401, code=exc.code, title=title, detail=exc.detail,
-                   headers={"WWW-Authenticate": 'Bearer realm="agnt"'})
+    return problem(
+        status=401, code=exc.code, title=title, detail=exc.detail, headers={"WWW-Authenticate": 'Bearer realm="agnt"'}
+    )
 
 
 @api.exception_handler(RateLimited)
 def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     limit = exc.limit
     return problem(
-        status=429, code="rate_limited", title="Too many requests",
+        status=429,
+        code="rate_limited",
+        title="Too many requests",
         detail=f"this key may make {limit.limit} requests per minute; retry in {limit.retry_after} s",
         headers=limit.headers(),
     )
@@ -251,8 +273,12 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled error in %s %s", request.method, request.path)
-    return problem(status=500, code="internal_error", title="Something went wrong on our side",
-                   detail="the error was logged; retry later or contact support with the time of the request")
+    return problem(
+        status=500,
+        code="internal_error",
+        title="Something went wrong on our side",
+        detail="the error was logged; retry later or contact support with the time of the request",
+    )
 
 
 # --- venues ------------------------------------------------------------------------------
@@ -279,13 +305,18 @@ def venue_search(request: HttpRequest, filters: Query[VenueFilters]):
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@venues.get("/venues/{slug}", response=_responses({200: schemas.VenueDetail}), summary="One venue, with its booking policy")
+@venues.get(
+    "/venues/{slug}", response=_responses({200: schemas.VenueDetail}), summary="One venue, with its booking policy"
+)
 def venue_detail(request: HttpRequest, slug: str):
     return network.venue_detail(network.venue_get(ref=slug))
 
 
-@venues.get("/venues/{slug}/policy", response=_responses({200: schemas.VenuePolicy}),
-            summary="The venue's booking rules (its AgentCard policy extension)")
+@venues.get(
+    "/venues/{slug}/policy",
+    response=_responses({200: schemas.VenuePolicy}),
+    summary="The venue's booking rules (its AgentCard policy extension)",
+)
 def venue_policy(request: HttpRequest, slug: str):
     return network.venue_policy_card(network.venue_get(ref=slug))
 
@@ -295,8 +326,11 @@ class AvailabilityQuery(Schema):
     party_size: int = Field(ge=1, le=200)
 
 
-@venues.get("/venues/{slug}/availability", response=_responses({200: schemas.Availability}),
-            summary="Free slot starts for a date and party size")
+@venues.get(
+    "/venues/{slug}/availability",
+    response=_responses({200: schemas.Availability}),
+    summary="Free slot starts for a date and party size",
+)
 def venue_availability(request: HttpRequest, slug: str, params: Query[AvailabilityQuery]):
     from datetime import date
 
@@ -315,20 +349,31 @@ def venue_availability(request: HttpRequest, slug: str, params: Query[Availabili
 bookings = Router(tags=["bookings"])
 
 
-@bookings.post("/bookings", response=_responses({200: schemas.Booking, 201: schemas.Booking}, 403, 409),
-               summary="Request a table (the venue's agent decides); idempotent with Idempotency-Key")
+@bookings.post(
+    "/bookings",
+    response=_responses({200: schemas.Booking, 201: schemas.Booking}, 403, 409),
+    summary="Request a table (the venue's agent decides); idempotent with Idempotency-Key",
+)
 def booking_create(
     request: HttpRequest,
     data: schemas.BookingIn,
     idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", max_length=128, pattern=r"^[\x21-\x7e]+$",
+        None,
+        alias="Idempotency-Key",
+        max_length=128,
+        pattern=r"^[\x21-\x7e]+$",
         description="Your unique id for this booking: a retry with the same key returns the first booking.",
     ),
 ):
     venue = network.venue_get(ref=data.venue)
     outcome = network.booking_create_for_key(
-        api_key=request.auth, venue=venue, slot_start=data.slot_start, party_size=data.party_size,
-        contact_name=data.contact_name, contact_phone=data.contact_phone, special_requests=data.special_requests,
+        api_key=request.auth,
+        venue=venue,
+        slot_start=data.slot_start,
+        party_size=data.party_size,
+        contact_name=data.contact_name,
+        contact_phone=data.contact_phone,
+        special_requests=data.special_requests,
         idempotency_key=idempotency_key,
     )
     return Status(201 if outcome.created else 200, network.booking_public(outcome.booking))
@@ -345,21 +390,29 @@ def booking_list(request: HttpRequest, params: Query[BookingListQuery]):
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@bookings.get("/bookings/{reference}", response=_responses({200: schemas.Booking}), summary="One of this key's bookings")
+@bookings.get(
+    "/bookings/{reference}", response=_responses({200: schemas.Booking}), summary="One of this key's bookings"
+)
 def booking_get(request: HttpRequest, reference: str):
     return network.booking_public(network.booking_get_for_key(api_key=request.auth, reference=reference))
 
 
-@bookings.post("/bookings/{reference}/cancel", response=_responses({200: schemas.Booking}, 409),
-               summary="Cancel one of this key's bookings (cancelling twice is a no-op)")
+@bookings.post(
+    "/bookings/{reference}/cancel",
+    response=_responses({200: schemas.Booking}, 409),
+    summary="Cancel one of this key's bookings (cancelling twice is a no-op)",
+)
 def booking_cancel(request: HttpRequest, reference: str, data: schemas.CancelIn | None = None):
     reason = data.reason if data is not None else ""
     booking = network.booking_cancel_for_key(api_key=request.auth, reference=reference, reason=reason)
     return network.booking_public(booking)
 
 
-@bookings.delete("/bookings/{reference}", response=_responses({200: schemas.Booking}, 409),
-                 summary="Cancel one of this key's bookings (same as POST …/cancel)")
+@bookings.delete(
+    "/bookings/{reference}",
+    response=_responses({200: schemas.Booking}, 409),
+    summary="Cancel one of this key's bookings (same as POST …/cancel)",
+)
 def booking_delete(request: HttpRequest, reference: str):
     return network.booking_public(network.booking_cancel_for_key(api_key=request.auth, reference=reference))
 
@@ -369,8 +422,11 @@ def booking_delete(request: HttpRequest, reference: str):
 knowledge = Router(tags=["knowledge"])
 
 
-@knowledge.post("/ask", response=_responses({200: schemas.Answer}),
-                summary="Ask venue knowledge (menus, policies, FAQs); passages with citations")
+@knowledge.post(
+    "/ask",
+    response=_responses({200: schemas.Answer}),
+    summary="Ask venue knowledge (menus, policies, FAQs); passages with citations",
+)
 def ask(request: HttpRequest, data: schemas.AskIn):
     venue = network.venue_get(ref=data.venue) if data.venue else None
     answer = network.ask_venue(question=data.question, venue=venue, city=data.city, limit=data.limit)
@@ -383,8 +439,11 @@ def ask(request: HttpRequest, data: schemas.AskIn):
 webhooks = Router(tags=["webhooks"])
 
 
-@webhooks.post("/webhooks", response=_responses({201: schemas.WebhookCreated}),
-               summary="Subscribe a URL to booking events (the signing secret is shown once)")
+@webhooks.post(
+    "/webhooks",
+    response=_responses({201: schemas.WebhookCreated}),
+    summary="Subscribe a URL to booking events (the signing secret is shown once)",
+)
 def webhook_create(request: HttpRequest, data: schemas.WebhookIn):
     subscription, secret = network.webhook_create_for_key(
         api_key=request.auth, url=data.url, events=list(data.events), description=data.description
@@ -402,8 +461,11 @@ def webhook_get(request: HttpRequest, webhook_id: str):
     return network.webhook_public(network.webhook_get_for_key(api_key=request.auth, webhook_id=webhook_id))
 
 
-@webhooks.patch("/webhooks/{webhook_id}", response=_responses({200: schemas.Webhook}),
-                summary="Change the URL, events, description, or pause/resume (is_active)")
+@webhooks.patch(
+    "/webhooks/{webhook_id}",
+    response=_responses({200: schemas.Webhook}),
+    summary="Change the URL, events, description, or pause/resume (is_active)",
+)
 def webhook_update(request: HttpRequest, webhook_id: str, data: schemas.WebhookPatch):
     changes = data.model_dump(exclude_unset=True)
     if changes.get("events") is not None:
@@ -418,15 +480,26 @@ def webhook_delete(request: HttpRequest, webhook_id: str):
     return Status(204, None)
 
 
-@webhooks.post("/webhooks/{webhook_id}/test", response=_responses({202: schemas.WebhookDeliveryOut}, 409),
-               summary="Send a signed webhook.ping event to the subscription")
+@webhooks.post(
+    "/webhooks/{webhook_id}/test",
+    response=_responses({202: schemas.WebhookDeliveryOut}, 409),
+    summary="Send a signed webhook.ping event to the subscription",
+)
 def webhook_test(request: HttpRequest, webhook_id: str):
     delivery = network.webhook_test_for_key(api_key=request.auth, webhook_id=webhook_id)
-    return Status(202, {
-        "id": str(delivery.pk), "event_id": delivery.event_id, "event_type": delivery.event_type,
-        "attempt": delivery.attempt, "status": delivery.status, "response_status": delivery.response_status,
-        "error": delivery.error, "created_at": delivery.created_at,
-    })
+    return Status(
+        202,
+        {
+            "id": str(delivery.pk),
+            "event_id": delivery.event_id,
+            "event_type": delivery.event_type,
+            "attempt": delivery.attempt,
+            "status": delivery.status,
+            "response_status": delivery.response_status,
+            "error": delivery.error,
+            "created_at": delivery.created_at,
+        },
+    )
 
 
 # --- envelopes ---------------------------------------------------------------------------
@@ -434,8 +507,12 @@ def webhook_test(request: HttpRequest, webhook_id: str):
 envelopes = Router(tags=["envelopes"])
 
 
-@envelopes.post("/envelope", response=_responses({200: schemas.EnvelopeOut}, 403, 409), by_alias=True,
-                summary="Send an A2A envelope: network.ping, venue.list, booking.search, booking.confirm")
+@envelopes.post(
+    "/envelope",
+    response=_responses({200: schemas.EnvelopeOut}, 403, 409),
+    by_alias=True,
+    summary="Send an A2A envelope: network.ping, venue.list, booking.search, booking.confirm",
+)
 def envelope(request: HttpRequest, envelope: schemas.EnvelopeIn):
     return envelope_process(api_key=request.auth, envelope=envelope)
 
@@ -459,9 +536,16 @@ def _refuse_body(request: HttpRequest) -> HttpResponse | None:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return problem(status=400, code="bad_request", title="Bad Content-Length", detail="Content-Length is not a number")
-    too_big = problem(status=413, code="body_too_large", title="The request body is too large",
-                      detail=f"request bodies may be at most {limit} bytes", extra={"max_bytes": limit})
+        return problem(
+            status=400, code="bad_request", title="Bad Content-Length", detail="Content-Length is not a number"
+        )
+    too_big = problem(
+        status=413,
+        code="body_too_large",
+        title="The request body is too large",
+        detail=f"request bodies may be at most {limit} bytes",
+        extra={"max_bytes": limit},
+    )
     if declared > limit:
         return too_big
     if request.method not in BODY_METHODS:
@@ -470,15 +554,23 @@ def _refuse_body(request: HttpRequest) -> HttpResponse | None:
     if len(body) > limit:
         return too_big
     if body and not _is_json(request.content_type or ""):
-        return problem(status=415, code="unsupported_media_type", title="Send JSON",
-                       detail=f"request bodies must be application/json, not {request.content_type or 'untyped'}")
+        return problem(
+            status=415,
+            code="unsupported_media_type",
+            title="Send JSON",
+            detail=f"request bodies must be application/json, not {request.content_type or 'untyped'}",
+        )
     return None
 
 
 def _nul_problem(field: str) -> HttpResponse:
-    return problem(status=422, code="validation_error", title="The request is not valid",
-                   detail=f"{field}: NUL characters are not allowed",
-                   errors=[{"field": field, "message": "NUL characters are not allowed"}])
+    return problem(
+        status=422,
+        code="validation_error",
+        title="The request is not valid",
+        detail=f"{field}: NUL characters are not allowed",
+        errors=[{"field": field, "message": "NUL characters are not allowed"}],
+    )
 
 
 def _refuse_nul(request: HttpRequest, kwargs: dict[str, Any]) -> HttpResponse | None:
@@ -498,8 +590,13 @@ def _guarded(view):
         response = _refuse_body(request) or _refuse_nul(request, kwargs) or view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response["Allow"]
-            response = problem(status=405, code="method_not_allowed", title="Method not allowed",
-                               detail=f"{request.method} is not allowed here; use {allowed}", headers={"Allow": allowed})
+            response = problem(
+                status=405,
+                code="method_not_allowed",
+                title="Method not allowed",
+                detail=f"{request.method} is not allowed here; use {allowed}",
+                headers={"Allow": allowed},
+            )
         limit: RateLimit | None = getattr(request, "rate_limit", None)
         if limit is not None:
             for name, value in limit.headers().items():
@@ -511,8 +608,9 @@ def _guarded(view):
 
 
 def _unknown_path(request: HttpRequest, path: str = "") -> HttpResponse:
-    return problem(status=404, code="not_found", title="Not found",
-                   detail=f"no endpoint {request.path}; see /a2a/v1/docs")
+    return problem(
+        status=404, code="not_found", title="Not found", detail=f"no endpoint {request.path}; see /a2a/v1/docs"
+    )
 
 
 def _urls() -> tuple[list, str, str]:

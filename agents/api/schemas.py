@@ -255,9 +255,11 @@ class EnvelopeIn(StrictIn):
 
     protocol: str = Field(max_length=32, description="`agnt/1` (the major version must be 1).")
     id: str | None = Field(
-        None, pattern=CLIENT_ID_PATTERN, validation_alias=AliasChoices("id", "envelope_id"),
+        None,
+        pattern=CLIENT_ID_PATTERN,
+        validation_alias=AliasChoices("id", "envelope_id"),
         description="Your id for this envelope (1–64 of `A-Za-z0-9._:-`). For booking.confirm it is the "
-                    "idempotency key: resend the same id to get the same booking.",
+        "idempotency key: resend the same id to get the same booking.",
     )
     from_: str = Field(alias="from", min_length=1, max_length=200, description="Your agent's id.")
     to: str | None = Field(

@@ -61,8 +61,14 @@ class FakeGateway(FakeServer):
                 return 400, {"ok": False, "error": "invalid_message"}, {}
             message_id = f"msg-{next(self._ids)}"
             self.inboxes[body["to"]].append(
-                {"message_id": message_id, "from": body.get("from"), "to": body["to"], "payload": body["payload"],
-                 "priority": body.get("priority", 5), "created_at": "2026-01-01T00:00:00+00:00"}
+                {
+                    "message_id": message_id,
+                    "from": body.get("from"),
+                    "to": body["to"],
+                    "payload": body["payload"],
+                    "priority": body.get("priority", 5),
+                    "created_at": "2026-01-01T00:00:00+00:00",
+                }
             )
             return 202, {"ok": True, "message_id": message_id, "status": "queued"}, {}
         parts = path.strip("/").split("/")

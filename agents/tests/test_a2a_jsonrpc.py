@@ -61,10 +61,12 @@ async def _send(base_url: str, token: str | None, *messages) -> tuple[object, li
         for message in messages:
             async for response in client.send_message(SendMessageRequest(message=message)):
                 assert response.HasField("message"), response
-                answers.append({
-                    "text": " ".join(get_text_parts(response.message.parts)),
-                    "data": get_data_parts(response.message.parts)[0],
-                })
+                answers.append(
+                    {
+                        "text": " ".join(get_text_parts(response.message.parts)),
+                        "data": get_data_parts(response.message.parts)[0],
+                    }
+                )
         return client._card, answers
 
 
@@ -82,13 +84,23 @@ def test_the_card_advertises_the_jsonrpc_interface_first_with_its_skills(setting
 def test_an_a2a_client_finds_the_endpoint_searches_and_books(server, venue, key_pair):
     api_key, token = key_pair
     day = days_ahead(3)
-    structured_search = _user_message(new_data_part({"skill": "venue.search", "category": "beach_club",
-                                                     "city": venue.city.slug}))
+    structured_search = _user_message(
+        new_data_part({"skill": "venue.search", "category": "beach_club", "city": venue.city.slug})
+    )
     text_search = _user_message(new_text_part(f"beach clubs in {venue.city.name}"))
-    booking = _user_message(new_data_part({
-        "skill": "booking.request", "venue": venue.slug, "date": day.isoformat(), "time": "19:00",
-        "party_size": 2, "idempotency_key": "a2a-1", "contact_name": "Ana",
-    }))
+    booking = _user_message(
+        new_data_part(
+            {
+                "skill": "booking.request",
+                "venue": venue.slug,
+                "date": day.isoformat(),
+                "time": "19:00",
+                "party_size": 2,
+                "idempotency_key": "a2a-1",
+                "contact_name": "Ana",
+            }
+        )
+    )
 
     card, (by_data, by_text, booked) = _run(_send(server, token, structured_search, text_search, booking))
 
@@ -125,12 +137,18 @@ def test_a_text_booking_request_is_understood_and_status_and_cancel_follow(serve
 def test_refusals_come_back_as_error_data_not_failures(server, venue, key_pair):
     day = days_ahead(3)
     held(venue, at(day, "19:00"), 10)
-    full = _user_message(new_data_part({"skill": "booking.request", "venue": venue.slug, "date": day.isoformat(),
-                                        "time": "19:00", "party_size": 2}))
+    full = _user_message(
+        new_data_part(
+            {"skill": "booking.request", "venue": venue.slug, "date": day.isoformat(), "time": "19:00", "party_size": 2}
+        )
+    )
     unknown_skill = _user_message(new_data_part({"skill": "weather.get"}))
     vague = _user_message(new_text_part("book Tanah Ember please"))
-    bad_date = _user_message(new_data_part({"skill": "booking.request", "venue": venue.slug, "date": "soon",
-                                            "time": "19:00", "party_size": 2}))
+    bad_date = _user_message(
+        new_data_part(
+            {"skill": "booking.request", "venue": venue.slug, "date": "soon", "time": "19:00", "party_size": 2}
+        )
+    )
 
     _, answers = _run(_send(server, key_pair[1], full, unknown_skill, vague, bad_date))
     errors = [answer["data"]["error"] for answer in answers]
@@ -149,16 +167,21 @@ def test_a_bad_key_is_refused_before_the_agent_runs(server, venue, token):
         _run(_send(server, token, search))
     assert "401" in str(refused.value)
 
-    raw = httpx.post(f"{server}/a2a/jsonrpc", json={"jsonrpc": "2.0", "id": 1, "method": "SendMessage"},
-                     headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=10)
+    raw = httpx.post(
+        f"{server}/a2a/jsonrpc",
+        json={"jsonrpc": "2.0", "id": 1, "method": "SendMessage"},
+        headers={"Authorization": f"Bearer {token}"} if token else {},
+        timeout=10,
+    )
     assert raw.status_code == 401 and raw.headers["WWW-Authenticate"].startswith('Bearer realm="agnt-a2a"')
 
 
 def test_malformed_json_rpc_gets_a_json_rpc_error_not_a_500(server, key_pair):
     headers = {"Authorization": f"Bearer {key_pair[1]}", "Content-Type": "application/json", "A2A-Version": "1.0"}
     broken = httpx.post(f"{server}/a2a/jsonrpc", content=b"{not json", headers=headers, timeout=10)
-    unknown = httpx.post(f"{server}/a2a/jsonrpc", json={"jsonrpc": "2.0", "id": 7, "method": "NoSuchMethod"},
-                         headers=headers, timeout=10)
+    unknown = httpx.post(
+        f"{server}/a2a/jsonrpc", json={"jsonrpc": "2.0", "id": 7, "method": "NoSuchMethod"}, headers=headers, timeout=10
+    )
 
     assert broken.status_code < 500 and broken.json()["error"]["code"] == -32700
     assert unknown.status_code < 500 and unknown.json()["error"]["code"] == -32601
@@ -187,10 +210,12 @@ def test_a_platform_card_stored_before_the_endpoint_existed_is_rebuilt_on_fetch(
 
 def test_an_oversized_body_is_refused_with_413_before_the_sdk_reads_it(server, key_pair, settings):
     headers = {"Authorization": f"Bearer {key_pair[1]}", "Content-Type": "application/json"}
-    huge = b'{"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": {"pad": "' + b"x" * (4 * 1024 * 1024) + b'"}}'
+    huge = (
+        b'{"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": {"pad": "' + b"x" * (4 * 1024 * 1024) + b'"}}'
+    )
 
     declared = httpx.post(f"{server}/a2a/jsonrpc", content=huge, headers=headers, timeout=30)
-    chunked = httpx.post(f"{server}/a2a/jsonrpc", content=iter([huge[:1024 * 1024]] * 4), headers=headers, timeout=30)
+    chunked = httpx.post(f"{server}/a2a/jsonrpc", content=iter([huge[: 1024 * 1024]] * 4), headers=headers, timeout=30)
 
     assert declared.status_code == 413 and declared.json()["error"] == "payload_too_large"
     assert chunked.status_code == 413

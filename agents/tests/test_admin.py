@@ -36,15 +36,29 @@ def demo(db):
     subscription, secret = webhook_subscription_create(api_key=api_key, url="https://dev.example/hook")
     webhook_delivery_enqueue(subscription=subscription, event_type="booking.confirmed", payload={"booking": 1})
     envelope, _ = envelope_record(
-        envelope_id="env-admin", intent="booking.request", direction="outbound",
-        from_agent_id="consumer-x", to_agent_id=agent.agent_id, payload={"party_size": 2},
+        envelope_id="env-admin",
+        intent="booking.request",
+        direction="outbound",
+        from_agent_id="consumer-x",
+        to_agent_id=agent.agent_id,
+        payload={"party_size": 2},
     )
     baker.make(ProjectMemory, project="agnt", key="deploy", value="railway")
     baker.make(CardResponse, card_kind="poll", channel="web", response_text="yes")
     return {"secret": secret, "envelope": envelope, "subscription": subscription}
 
 
-MODELS = [Agent, AgentCard, A2AEnvelope, EnvelopeEvent, ApiKey, WebhookSubscription, WebhookDelivery, ProjectMemory, CardResponse]
+MODELS = [
+    Agent,
+    AgentCard,
+    A2AEnvelope,
+    EnvelopeEvent,
+    ApiKey,
+    WebhookSubscription,
+    WebhookDelivery,
+    ProjectMemory,
+    CardResponse,
+]
 
 
 def _url(model, page, *args):

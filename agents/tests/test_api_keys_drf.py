@@ -54,8 +54,12 @@ def test_another_users_keys_are_invisible_and_cannot_be_revoked(me):
 
 @pytest.mark.parametrize(
     ("payload", "field"),
-    [({}, "name"), ({"name": "x" * 121}, "name"), ({"name": "k", "expires_at": "2001-01-01T00:00:00Z"}, "expires_at"),
-     ({"name": "k", "expires_at": "tomorrow"}, "expires_at")],
+    [
+        ({}, "name"),
+        ({"name": "x" * 121}, "name"),
+        ({"name": "k", "expires_at": "2001-01-01T00:00:00Z"}, "expires_at"),
+        ({"name": "k", "expires_at": "tomorrow"}, "expires_at"),
+    ],
 )
 def test_invalid_keys_are_refused_naming_the_field(me, payload, field):
     response = bearer_client(me).post(reverse("api-api-keys"), payload, format="json")

@@ -51,8 +51,14 @@ def problem_of(response, status: int, code: str) -> dict:
 
 
 def envelope(intent: str, payload: dict | None = None, **fields) -> dict:
-    return {"protocol": "agnt/1", "from": "claude-code-test", "intent": intent, "payload": payload or {},
-            "timestamp": int(time.time()), **fields}
+    return {
+        "protocol": "agnt/1",
+        "from": "claude-code-test",
+        "intent": intent,
+        "payload": payload or {},
+        "timestamp": int(time.time()),
+        **fields,
+    }
 
 
 # --- auth ---------------------------------------------------------------------------------
@@ -81,8 +87,9 @@ def test_the_x_api_key_header_works_too(client, pro):
 
 def test_a_free_key_cannot_confirm_a_booking_and_nothing_is_booked(client, free, venue):
     payload = {"venue": venue.slug, "slot_start": at(days_ahead(2), "19:00").isoformat(), "party_size": 2}
-    body = problem_of(post(client, "/envelope", envelope("booking.confirm", payload, id="free-1"), free), 403,
-                      "tier_required")
+    body = problem_of(
+        post(client, "/envelope", envelope("booking.confirm", payload, id="free-1"), free), 403, "tier_required"
+    )
     assert "pro" in body["detail"]
     assert not VenueBooking.objects.filter(api_key=free[0]).exists()
     refused = A2AEnvelope.objects.get(envelope_id="free-1")
@@ -130,8 +137,11 @@ def test_the_same_idempotency_key_twice_makes_one_booking_and_the_same_answer(cl
 
 def test_the_same_idempotency_key_with_other_parameters_is_a_409(client, pro, venue):
     post(client, "/bookings", booking_body(venue), pro, HTTP_IDEMPOTENCY_KEY="k1")
-    body = problem_of(post(client, "/bookings", booking_body(venue, party=3), pro, HTTP_IDEMPOTENCY_KEY="k1"), 409,
-                      "idempotency_conflict")
+    body = problem_of(
+        post(client, "/bookings", booking_body(venue, party=3), pro, HTTP_IDEMPOTENCY_KEY="k1"),
+        409,
+        "idempotency_conflict",
+    )
     assert body["errors"] == [{"field": "Idempotency-Key", "message": body["detail"]}]
     assert VenueBooking.objects.filter(api_key=pro[0]).count() == 1
 
@@ -165,8 +175,10 @@ def test_a_full_slot_is_a_409_with_alternatives(client, pro, venue):
 
 
 def test_the_booking_list_pages_through_the_keys_own_bookings(client, pro, venue):
-    refs = {post(client, "/bookings", booking_body(venue, hhmm), pro).json()["reference"]
-            for hhmm in ("18:00", "18:30", "19:00")}
+    refs = {
+        post(client, "/bookings", booking_body(venue, hhmm), pro).json()["reference"]
+        for hhmm in ("18:00", "18:30", "19:00")
+    }
     first = client.get(f"{BASE}/bookings?limit=2", **bearer(pro)).json()
     second = client.get(f"{BASE}/bookings?limit=2&cursor={first['next_cursor']}", **bearer(pro)).json()
     assert len(first["items"]) == 2 and len(second["items"]) == 1 and second["next_cursor"] is None
@@ -186,8 +198,11 @@ def test_venue_detail_policy_and_availability(client, pro, venue):
     free = client.get(f"{BASE}/venues/{venue.slug}/availability?date={day}&party_size=2", **bearer(pro)).json()
     assert free["available"] and free["slots"][0].endswith("18:00:00+08:00")
     assert ApiKeyUsageEvent.objects.filter(api_key=pro[0], intent="availability.check").count() == 1
-    body = problem_of(client.get(f"{BASE}/venues/{venue.slug}/availability?date=2026-02-30&party_size=2",
-                                 **bearer(pro)), 422, "invalid_request")
+    body = problem_of(
+        client.get(f"{BASE}/venues/{venue.slug}/availability?date=2026-02-30&party_size=2", **bearer(pro)),
+        422,
+        "invalid_request",
+    )
     assert body["errors"][0]["field"] == "date"
     problem_of(client.get(f"{BASE}/venues/nowhere/policy", **bearer(pro)), 404, "not_found")
 
@@ -277,16 +292,26 @@ def test_an_envelope_id_reused_for_another_intent_is_a_conflict(client, pro):
 
 def test_stale_future_and_foreign_protocol_envelopes_are_refused(client, pro):
     now = int(time.time())
-    problem_of(post(client, "/envelope", envelope("network.ping", timestamp=now - 120, ttl_ms=60_000), pro), 422,
-               "envelope_expired")
+    problem_of(
+        post(client, "/envelope", envelope("network.ping", timestamp=now - 120, ttl_ms=60_000), pro),
+        422,
+        "envelope_expired",
+    )
     # epoch milliseconds and ISO 8601 are both understood
     assert post(client, "/envelope", envelope("network.ping", timestamp=now * 1000), pro).status_code == 200
-    problem_of(post(client, "/envelope", envelope("network.ping", timestamp="2020-01-01T00:00:00Z"), pro), 422,
-               "envelope_expired")
-    problem_of(post(client, "/envelope", envelope("network.ping", timestamp=now + 3600), pro), 422,
-               "envelope_timestamp_in_future")
-    body = problem_of(post(client, "/envelope", envelope("network.ping", protocol="agnt/2"), pro), 422,
-                      "unsupported_protocol")
+    problem_of(
+        post(client, "/envelope", envelope("network.ping", timestamp="2020-01-01T00:00:00Z"), pro),
+        422,
+        "envelope_expired",
+    )
+    problem_of(
+        post(client, "/envelope", envelope("network.ping", timestamp=now + 3600), pro),
+        422,
+        "envelope_timestamp_in_future",
+    )
+    body = problem_of(
+        post(client, "/envelope", envelope("network.ping", protocol="agnt/2"), pro), 422, "unsupported_protocol"
+    )
     assert body["errors"][0]["field"] == "protocol"
     body = problem_of(post(client, "/envelope", envelope("booking.destroy"), pro), 422, "validation_error")
     assert body["errors"][0]["field"] == "intent"
@@ -296,13 +321,15 @@ def test_stale_future_and_foreign_protocol_envelopes_are_refused(client, pro):
 
 
 def test_validation_errors_name_every_field(client, pro, venue):
-    body = problem_of(post(client, "/bookings", {"venue": venue.slug, "party_size": 0, "party_sise": 2}, pro), 422,
-                      "validation_error")
+    body = problem_of(
+        post(client, "/bookings", {"venue": venue.slug, "party_size": 0, "party_sise": 2}, pro), 422, "validation_error"
+    )
     assert {e["field"] for e in body["errors"]} == {"slot_start", "party_size", "party_sise"}
     body = problem_of(client.get(f"{BASE}/venues?limit=101&price_level_max=9", **bearer(pro)), 422, "validation_error")
     assert {e["field"] for e in body["errors"]} == {"limit", "price_level_max"}
-    body = problem_of(post(client, "/bookings", booking_body(venue), pro, HTTP_IDEMPOTENCY_KEY="x" * 129), 422,
-                      "validation_error")
+    body = problem_of(
+        post(client, "/bookings", booking_body(venue), pro, HTTP_IDEMPOTENCY_KEY="x" * 129), 422, "validation_error"
+    )
     assert body["errors"][0]["field"] == "Idempotency-Key"
 
 
@@ -315,7 +342,9 @@ def test_a_body_over_the_limit_is_a_413(client, pro, settings):
 def test_malformed_json_a_non_object_and_a_wrong_media_type_are_refused(client, pro):
     problem_of(post(client, "/ask", b'{"question": ', pro), 400, "malformed_json")
     problem_of(post(client, "/ask", b"[1, 2]", pro), 400, "malformed_json")
-    response = client.post(BASE + "/ask", "question=hi", content_type="application/x-www-form-urlencoded", **bearer(pro))
+    response = client.post(
+        BASE + "/ask", "question=hi", content_type="application/x-www-form-urlencoded", **bearer(pro)
+    )
     problem_of(response, 415, "unsupported_media_type")
 
 
@@ -346,12 +375,17 @@ def test_webhook_subscriptions_are_managed_per_key(client, pro, developer):
     problem_of(client.get(f"{BASE}/webhooks/{hook_id}", **bearer(other)), 404, "not_found")
     problem_of(client.get(f"{BASE}/webhooks/not-a-uuid", **bearer(pro)), 404, "not_found")
 
-    patched = client.patch(f"{BASE}/webhooks/{hook_id}", json.dumps({"events": ["booking.cancelled"], "is_active": False}),
-                           content_type="application/json", **bearer(pro)).json()
+    patched = client.patch(
+        f"{BASE}/webhooks/{hook_id}",
+        json.dumps({"events": ["booking.cancelled"], "is_active": False}),
+        content_type="application/json",
+        **bearer(pro),
+    ).json()
     assert patched["events"] == ["booking.cancelled"] and patched["is_active"] is False
     problem_of(post(client, f"/webhooks/{hook_id}/test", {}, pro), 409, "webhook_disabled")
-    client.patch(f"{BASE}/webhooks/{hook_id}", json.dumps({"is_active": True}), content_type="application/json",
-                 **bearer(pro))
+    client.patch(
+        f"{BASE}/webhooks/{hook_id}", json.dumps({"is_active": True}), content_type="application/json", **bearer(pro)
+    )
     tested = post(client, f"/webhooks/{hook_id}/test", {}, pro)
     assert tested.status_code == 202 and tested.json()["event_type"] == "webhook.ping"
     assert WebhookDelivery.objects.filter(subscription_id=hook_id, event_type="webhook.ping").count() == 1
@@ -368,8 +402,11 @@ def test_a_webhook_to_our_own_network_is_refused(client, pro, url):
 
 
 def test_an_unknown_webhook_event_is_a_validation_error(client, pro):
-    body = problem_of(post(client, "/webhooks", {"url": "https://a.example/h", "events": ["booking.exploded"]}, pro),
-                      422, "validation_error")
+    body = problem_of(
+        post(client, "/webhooks", {"url": "https://a.example/h", "events": ["booking.exploded"]}, pro),
+        422,
+        "validation_error",
+    )
     assert body["errors"][0]["field"].startswith("events")
 
 
@@ -385,8 +422,9 @@ def test_an_unknown_category_is_a_422_naming_the_field(client, pro):
 
 def test_nul_characters_are_refused_wherever_they_come_from(client, pro, venue):
     # found by the schemathesis run: PostgreSQL refuses NUL in text, which was a 500
-    body = problem_of(post(client, "/bookings", {**booking_body(venue), "contact_name": "a\x00b"}, pro), 422,
-                      "validation_error")
+    body = problem_of(
+        post(client, "/bookings", {**booking_body(venue), "contact_name": "a\x00b"}, pro), 422, "validation_error"
+    )
     assert body["errors"] == [{"field": "contact_name", "message": "NUL characters are not allowed"}]
     body = problem_of(client.get(f"{BASE}/venues?query=sun%00set", **bearer(pro)), 422, "validation_error")
     assert body["errors"][0]["field"] == "query"
@@ -396,13 +434,22 @@ def test_nul_characters_are_refused_wherever_they_come_from(client, pro, venue):
 
 def test_a_refused_envelope_id_cannot_be_resent_and_unknown_recipients_are_refused(client, pro, free, venue):
     payload = {"venue": venue.slug, "slot_start": at(days_ahead(2), "19:00").isoformat(), "party_size": 2}
-    problem_of(post(client, "/envelope", envelope("booking.confirm", payload, id="refused-1"), free), 403, "tier_required")
-    body = problem_of(post(client, "/envelope", envelope("booking.confirm", payload, id="refused-1"), free), 409,
-                      "envelope_already_refused")
+    problem_of(
+        post(client, "/envelope", envelope("booking.confirm", payload, id="refused-1"), free), 403, "tier_required"
+    )
+    body = problem_of(
+        post(client, "/envelope", envelope("booking.confirm", payload, id="refused-1"), free),
+        409,
+        "envelope_already_refused",
+    )
     assert "tier_required" in body["detail"]
     # another key cannot take over the id either
-    problem_of(post(client, "/envelope", envelope("booking.confirm", payload, id="refused-1"), pro), 409,
-               "envelope_id_conflict")
-    body = problem_of(post(client, "/envelope", envelope("network.ping", to="venue-nowhere"), pro), 422,
-                      "unknown_recipient")
+    problem_of(
+        post(client, "/envelope", envelope("booking.confirm", payload, id="refused-1"), pro),
+        409,
+        "envelope_id_conflict",
+    )
+    body = problem_of(
+        post(client, "/envelope", envelope("network.ping", to="venue-nowhere"), pro), 422, "unknown_recipient"
+    )
     assert body["errors"][0]["field"] == "to"

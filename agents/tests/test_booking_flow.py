@@ -45,8 +45,11 @@ def envelopes(booking) -> list[tuple[str, str]]:
 
 
 def guest_messages(guest) -> list[str]:
-    return list(Interaction.objects.filter(channel__user=guest, direction="outbound").order_by("created_at")
-                .values_list("text", flat=True))
+    return list(
+        Interaction.objects.filter(channel__user=guest, direction="outbound")
+        .order_by("created_at")
+        .values_list("text", flat=True)
+    )
 
 
 def test_a_request_the_diary_allows_comes_back_confirmed_and_the_guest_is_told_once(
@@ -111,8 +114,11 @@ def test_an_owner_approves_a_pending_request_from_the_admin_and_the_guest_is_con
 
     client.force_login(owner)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("admin:bookings_venuebooking_changelist"),
-                               {"action": "owner_approve", "_selected_action": [str(booking.pk)]}, follow=True)
+        response = client.post(
+            reverse("admin:bookings_venuebooking_changelist"),
+            {"action": "owner_approve", "_selected_action": [str(booking.pk)]},
+            follow=True,
+        )
     assert "Approved 1 booking(s)" in response.content.decode()
     booking.refresh_from_db()
     assert booking.status == "confirmed"
@@ -130,8 +136,10 @@ def test_an_owner_declines_and_the_guest_gets_other_times(venue, guest, client, 
         booking = book(venue, guest, at(days_ahead(2), "19:00"))
     client.force_login(owner)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("admin:bookings_venuebooking_changelist"),
-                    {"action": "owner_decline", "_selected_action": [str(booking.pk)]})
+        client.post(
+            reverse("admin:bookings_venuebooking_changelist"),
+            {"action": "owner_decline", "_selected_action": [str(booking.pk)]},
+        )
     booking.refresh_from_db()
     assert booking.status == "rejected" and "Free instead:" in booking.status_reason
     answer = A2AEnvelope.objects.get(booking=booking, intent="booking.rejected")
@@ -163,8 +171,9 @@ def test_past_the_owners_deadline_the_request_is_declined_politely_with_alternat
 
 
 def test_an_unreachable_venue_is_reported_to_the_guest_once(venue, guest):
-    booking = booking_create(venue=venue, user=guest, party_size=2, slot_start=at(days_ahead(2), "19:00"),
-                             source="telegram")
+    booking = booking_create(
+        venue=venue, user=guest, party_size=2, slot_start=at(days_ahead(2), "19:00"), source="telegram"
+    )
     envelope = booking_request_send(booking=booking)
     on_envelope_undeliverable(envelope)
     on_envelope_undeliverable(envelope)
@@ -175,8 +184,9 @@ def test_an_unreachable_venue_is_reported_to_the_guest_once(venue, guest):
 def test_an_expired_request_lapses_with_alternatives_and_a_late_answer_is_refused(
     venue, guest, django_capture_on_commit_callbacks
 ):
-    booking = booking_create(venue=venue, user=guest, party_size=2, slot_start=at(days_ahead(2), "19:00"),
-                             source="telegram")
+    booking = booking_create(
+        venue=venue, user=guest, party_size=2, slot_start=at(days_ahead(2), "19:00"), source="telegram"
+    )
     envelope = booking_request_send(booking=booking)  # never sent: callbacks not run
     with django_capture_on_commit_callbacks(execute=True):
         on_envelope_expired(envelope)
@@ -192,7 +202,10 @@ def test_a_remote_agents_request_starts_a_booking_here_and_is_answered(venue):
     agent = agent_register_for_venue(venue=venue)
     start = at(days_ahead(2), "19:00")
     envelope, _ = envelope_record(
-        envelope_id="a" * 32, intent="booking.request", direction="inbound", from_agent_id="consumer-remote-1",
+        envelope_id="a" * 32,
+        intent="booking.request",
+        direction="inbound",
+        from_agent_id="consumer-remote-1",
         to_agent_id=agent.agent_id,
         payload={"party_size": 2, "slot_start": start.isoformat(), "contact_name": "Remote Guest"},
     )
@@ -205,30 +218,41 @@ def test_a_remote_agents_request_starts_a_booking_here_and_is_answered(venue):
 
     # another agent cannot act on that booking by naming its reference
     forged, _ = envelope_record(
-        envelope_id="b" * 32, intent="booking.cancel", direction="inbound", from_agent_id="consumer-intruder",
-        to_agent_id=agent.agent_id, payload={"booking_ref": booking.external_ref},
+        envelope_id="b" * 32,
+        intent="booking.cancel",
+        direction="inbound",
+        from_agent_id="consumer-intruder",
+        to_agent_id=agent.agent_id,
+        payload={"booking_ref": booking.external_ref},
     )
     from agents.venue_agent import venue_agent_handle_cancel
 
     with pytest.raises(EnvelopeRejected, match="belongs to another agent"):
         venue_agent_handle_cancel(envelope=forged)
     bad, _ = envelope_record(
-        envelope_id="c" * 32, intent="booking.request", direction="inbound", from_agent_id="consumer-remote-1",
-        to_agent_id=agent.agent_id, payload={"party_size": "two", "slot_start": start.isoformat()},
+        envelope_id="c" * 32,
+        intent="booking.request",
+        direction="inbound",
+        from_agent_id="consumer-remote-1",
+        to_agent_id=agent.agent_id,
+        payload={"party_size": "two", "slot_start": start.isoformat()},
     )
     with pytest.raises(EnvelopeRejected, match="party_size"):
         venue_agent_handle_request(envelope=bad)
 
 
-def test_a_venue_cancellation_from_the_admin_tells_the_guests_agent(venue, guest, client,
-                                                                    django_capture_on_commit_callbacks):
+def test_a_venue_cancellation_from_the_admin_tells_the_guests_agent(
+    venue, guest, client, django_capture_on_commit_callbacks
+):
     owner = make_owner(venue)
     with django_capture_on_commit_callbacks(execute=True):
         booking = book(venue, guest, at(days_ahead(2), "19:00"))
     client.force_login(owner)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("admin:bookings_venuebooking_changelist"),
-                    {"action": "cancel", "_selected_action": [str(booking.pk)]})
+        client.post(
+            reverse("admin:bookings_venuebooking_changelist"),
+            {"action": "cancel", "_selected_action": [str(booking.pk)]},
+        )
     booking.refresh_from_db()
     assert booking.status == "cancelled" and booking.status_reason == "Cancelled by the venue"
     assert envelopes(booking)[-1] == ("booking.cancelled", "processed")

@@ -142,7 +142,9 @@ def _client(clock, **kwargs) -> GatewayClient:
 
 
 def _send(client, venue="la-brisa"):
-    return client.send_message(to=f"venue-{venue}", from_agent_id="consumer-1", payload={"envelope_id": "e"}, venue_key=venue)
+    return client.send_message(
+        to=f"venue-{venue}", from_agent_id="consumer-1", payload={"envelope_id": "e"}, venue_key=venue
+    )
 
 
 def test_the_client_opens_the_breaker_after_five_gateway_failures_and_stops_calling(fake_gateway, clock):
@@ -169,7 +171,12 @@ def test_the_client_sends_one_trial_after_the_open_period_and_recovers(fake_gate
     result = _send(client)
     assert result.status == "queued" and result.message_id.startswith("msg-")
     assert global_breaker(clock=clock).state() == CLOSED and venue_breaker("la-brisa", clock=clock).state() == CLOSED
-    assert fake_gateway.sent()[-1] == {"to": "venue-la-brisa", "from": "consumer-1", "payload": {"envelope_id": "e"}, "priority": 5}
+    assert fake_gateway.sent()[-1] == {
+        "to": "venue-la-brisa",
+        "from": "consumer-1",
+        "payload": {"envelope_id": "e"},
+        "priority": 5,
+    }
     assert fake_gateway.requests[-1].headers["x-api-key"] == "cp-test-key"
 
 

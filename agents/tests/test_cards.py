@@ -26,13 +26,28 @@ def _venue_url(slug: str) -> str:
 @pytest.fixture
 def venue():
     # a name of our own: parallel test runs share the database, and City.name is unique
-    city = make_city(name=f"Canggu {uuid.uuid4().hex[:6]}", slug=f"canggu-{uuid.uuid4().hex[:6]}", timezone="Asia/Makassar")
+    city = make_city(
+        name=f"Canggu {uuid.uuid4().hex[:6]}", slug=f"canggu-{uuid.uuid4().hex[:6]}", timezone="Asia/Makassar"
+    )
     return make_venue(
-        city=city, slug="la-brisa", name="La Brisa", area="Echo Beach", status="active", currency="IDR",
-        min_party_size=2, max_party_size=8, deposit_required=True, deposit_amount=Decimal("150000"),
-        cancellation_window_hours=48, minimum_spend=Decimal("500000.5"), kids_allowed=False,
-        dress_code="Smart casual", booking_lead_minutes=120, booking_window_days=30,
-        slot_minutes=30, booking_duration_minutes=90,
+        city=city,
+        slug="la-brisa",
+        name="La Brisa",
+        area="Echo Beach",
+        status="active",
+        currency="IDR",
+        min_party_size=2,
+        max_party_size=8,
+        deposit_required=True,
+        deposit_amount=Decimal("150000"),
+        cancellation_window_hours=48,
+        minimum_spend=Decimal("500000.5"),
+        kids_allowed=False,
+        dress_code="Smart casual",
+        booking_lead_minutes=120,
+        booking_window_days=30,
+        slot_minutes=30,
+        booking_duration_minutes=90,
         opening_hours={"mon": [["10:00", "22:00"]], "fri": [["17:00", "02:00"], ["bad"]], "sat": [["9:5", "x"]]},
         blackout_dates=[date(2000, 1, 1), timezone.localdate() + timedelta(days=3)],
     )
@@ -90,8 +105,13 @@ def test_the_venue_card_carries_the_venue_policy_as_an_extension(venue):
         "dress_code": "Smart casual",
         "timezone": "Asia/Makassar",
         "opening_hours": {
-            "mon": [["10:00", "22:00"]], "tue": [], "wed": [], "thu": [],
-            "fri": [["17:00", "02:00"]], "sat": [], "sun": [],
+            "mon": [["10:00", "22:00"]],
+            "tue": [],
+            "wed": [],
+            "thu": [],
+            "fri": [["17:00", "02:00"]],
+            "sat": [],
+            "sun": [],
         },
         "slot_minutes": 30,
         "booking_duration_minutes": 90,
@@ -108,7 +128,9 @@ def test_the_venue_card_carries_the_venue_policy_as_an_extension(venue):
 
 
 def test_a_venue_without_deposit_or_minimum_spend_says_so_with_nulls():
-    venue = make_venue(slug="warung", deposit_required=False, deposit_amount=Decimal("10"), minimum_spend=None, dress_code="")
+    venue = make_venue(
+        slug="warung", deposit_required=False, deposit_amount=Decimal("10"), minimum_spend=None, dress_code=""
+    )
     policy = cards.venue_policy(venue)
     assert policy["deposit"]["required"] is False and policy["deposit"]["amount"] is None
     assert policy["minimum_spend"]["amount"] is None and policy["dress_code"] is None
@@ -192,7 +214,9 @@ def test_a_changed_venue_is_served_with_its_new_policy_and_a_new_etag(client, ve
 
     assert second.status_code == 200 and second["ETag"] != first["ETag"]
     policy = next(
-        ext["params"] for ext in second.json()["capabilities"]["extensions"] if ext["uri"] == cards.VENUE_POLICY_EXTENSION_URI
+        ext["params"]
+        for ext in second.json()["capabilities"]["extensions"]
+        if ext["uri"] == cards.VENUE_POLICY_EXTENSION_URI
     )
     assert policy["max_party_size"] == 12
 
@@ -284,8 +308,12 @@ def test_a_card_stored_in_an_older_format_is_rebuilt_when_fetched(client):
     from agents.services import agent_register_for_venue
     from venues.tests.factories import make_city, make_venue
 
-    venue = make_venue(city=make_city(name="Oldformat Town", slug="oldformat-town"), slug="old-format-cafe", status="active")
+    venue = make_venue(
+        city=make_city(name="Oldformat Town", slug="oldformat-town"), slug="old-format-cafe", status="active"
+    )
     agent = agent_register_for_venue(venue=venue)
-    services.agent_card_publish(agent=agent, card={"name": venue.name, "url": "/agents/old/a2a", "protocolVersion": "1.0"})
+    services.agent_card_publish(
+        agent=agent, card={"name": venue.name, "url": "/agents/old/a2a", "protocolVersion": "1.0"}
+    )
     body = client.get("/agents/old-format-cafe/.well-known/agent-card.json").json()
     assert "supportedInterfaces" in body and any("venue-policy" in e["uri"] for e in body["capabilities"]["extensions"])

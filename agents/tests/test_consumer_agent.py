@@ -21,17 +21,22 @@ pytestmark = pytest.mark.django_db
 def scene(django_user_model):
     venue = make_test_venue()
     guest = django_user_model.objects.create_user(username="ayu", password="x")
-    booking = booking_create(venue=venue, user=guest, party_size=2, slot_start=at(days_ahead(2), "19:00"),
-                             source="telegram")
+    booking = booking_create(
+        venue=venue, user=guest, party_size=2, slot_start=at(days_ahead(2), "19:00"), source="telegram"
+    )
     return {
-        "venue": venue, "booking": booking,
-        "venue_agent": agent_register_for_venue(venue=venue), "consumer": agent_register_for_user(user=guest),
+        "venue": venue,
+        "booking": booking,
+        "venue_agent": agent_register_for_venue(venue=venue),
+        "consumer": agent_register_for_user(user=guest),
     }
 
 
 def answer(scene, intent: str, *, payload: dict | None = None, from_agent_id: str = "", to_agent_id: str = ""):
     envelope, _ = envelope_record(
-        envelope_id=uuid.uuid4().hex, intent=intent, direction="inbound",
+        envelope_id=uuid.uuid4().hex,
+        intent=intent,
+        direction="inbound",
         from_agent_id=from_agent_id or scene["venue_agent"].agent_id,
         to_agent_id=to_agent_id or scene["consumer"].agent_id,
         payload={"booking_ref": scene["booking"].external_ref, **(payload or {})},

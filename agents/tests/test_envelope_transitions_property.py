@@ -20,7 +20,13 @@ STAMPS = {S.SENT: "sent_at", S.DELIVERED: "delivered_at", S.PROCESSED: "processe
 
 
 @pytest.mark.django_db
-@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture], derandomize=True)
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=True,
+)
 @given(
     direction=st.sampled_from(["outbound", "inbound"]),
     targets=st.lists(st.sampled_from(S.values), max_size=10),
@@ -29,8 +35,12 @@ STAMPS = {S.SENT: "sent_at", S.DELIVERED: "delivered_at", S.PROCESSED: "processe
 def test_random_envelope_transitions_stay_inside_the_state_machine(direction, targets, probe):
     with transaction.atomic():
         envelope, created = envelope_record(
-            envelope_id=uuid.uuid4().hex, intent="booking.request", direction=direction,
-            from_agent_id="consumer-prop", to_agent_id="venue-prop", payload={"party_size": 2},
+            envelope_id=uuid.uuid4().hex,
+            intent="booking.request",
+            direction=direction,
+            from_agent_id="consumer-prop",
+            to_agent_id="venue-prop",
+            payload={"party_size": 2},
         )
         assert created
         current = S.DELIVERED.value if direction == "inbound" else S.CREATED.value
@@ -59,7 +69,9 @@ def test_random_envelope_transitions_stay_inside_the_state_machine(direction, ta
                 assert getattr(stored, field) is not None, field
 
         chain = list(
-            EnvelopeEvent.objects.filter(envelope=envelope).order_by("created_at", "id").values_list("from_status", "to_status")
+            EnvelopeEvent.objects.filter(envelope=envelope)
+            .order_by("created_at", "id")
+            .values_list("from_status", "to_status")
         )
         assert len(chain) == 1 + applied and chain[0][0] == ""
         for (_, previous_to), (from_status, to_status) in zip(chain, chain[1:]):

@@ -42,7 +42,9 @@ def test_it_walks_an_envelope_through_the_happy_path_and_logs_every_step():
     assert envelope.status == S.PROCESSED
     assert envelope.attempts == 1
     assert envelope.sent_at and envelope.delivered_at and envelope.processed_at
-    steps = list(EnvelopeEvent.objects.filter(envelope=envelope).order_by("created_at").values_list("from_status", "to_status"))
+    steps = list(
+        EnvelopeEvent.objects.filter(envelope=envelope).order_by("created_at").values_list("from_status", "to_status")
+    )
     assert steps == [("", S.CREATED), (S.CREATED, S.SENT), (S.SENT, S.DELIVERED), (S.DELIVERED, S.PROCESSED)]
 
 
@@ -119,8 +121,12 @@ def test_the_envelope_event_log_is_append_only():
 @pytest.mark.django_db
 def test_it_rejects_a_replayed_inbound_envelope_by_returning_the_stored_one():
     kwargs = dict(
-        envelope_id="env-replay", intent="booking.accepted", direction="inbound",
-        from_agent_id="venue-la-brisa", to_agent_id="consumer-abc", correlation_id="env-1",
+        envelope_id="env-replay",
+        intent="booking.accepted",
+        direction="inbound",
+        from_agent_id="venue-la-brisa",
+        to_agent_id="consumer-abc",
+        correlation_id="env-1",
     )
     first, created = envelope_record(**kwargs)
     again, created_again = envelope_record(**{**kwargs, "payload": {"tampered": True}})

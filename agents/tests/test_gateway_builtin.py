@@ -51,7 +51,9 @@ def pings(monkeypatch):
 
 def _ping(to="agnt-platform", sender="remote-agent", **kwargs):
     return signing.sign_envelope(
-        signing.build_envelope(intent="network.ping", from_agent_id=sender, to_agent_id=to, payload={"hello": 1}, **kwargs)
+        signing.build_envelope(
+            intent="network.ping", from_agent_id=sender, to_agent_id=to, payload={"hello": 1}, **kwargs
+        )
     )
 
 
@@ -93,7 +95,10 @@ def test_a_message_to_an_unknown_agent_is_404(client, platform):
         (b"\xff\xfe", "malformed_json"),
         ("[1, 2]", "invalid_message"),
         (json.dumps({"to": "agnt-platform", "from": "remote-agent", "payload": "text"}), "invalid_message"),
-        (json.dumps({"to": "agnt-platform", "from": "remote-agent", "payload": {}, "priority": "high"}), "invalid_message"),
+        (
+            json.dumps({"to": "agnt-platform", "from": "remote-agent", "payload": {}, "priority": "high"}),
+            "invalid_message",
+        ),
         (json.dumps({"to": "agnt-platform", "from": "remote-agent", "payload": {}, "priority": 12}), "invalid_message"),
         (json.dumps({"to": ["agnt-platform"], "from": "remote-agent", "payload": {}}), "invalid_message"),
     ],
@@ -126,7 +131,12 @@ def test_drain_returns_pending_messages_most_urgent_first_and_marks_them(client,
     assert response.status_code == 200
     assert [m["payload"] for m in response.json()["messages"]] == [{"n": 2}, {"n": 1}]
     assert response.json()["messages"][0] | {"created_at": None} == {
-        "message_id": str(high.pk), "from": "b", "to": "agnt-platform", "payload": {"n": 2}, "priority": 1, "created_at": None,
+        "message_id": str(high.pk),
+        "from": "b",
+        "to": "agnt-platform",
+        "payload": {"n": 2},
+        "priority": 1,
+        "created_at": None,
     }
     assert set(GatewayMessage.objects.values_list("status", flat=True)) == {"drained"}
     low.refresh_from_db()
@@ -157,7 +167,11 @@ def test_a_message_to_a_hosted_agent_is_pushed_to_its_inbox_on_arrival(
     assert response.status_code == 202
 
     message = GatewayMessage.objects.get()
-    assert message.status == "delivered" and message.envelope_id == envelope["envelope_id"] and message.sent_with == "platform"
+    assert (
+        message.status == "delivered"
+        and message.envelope_id == envelope["envelope_id"]
+        and message.sent_with == "platform"
+    )
     row = A2AEnvelope.objects.get(envelope_id=envelope["envelope_id"])
     assert [p.pk for p in pings] == [row.pk]
     assert row.direction == "inbound" and row.status == "processed" and row.from_agent_id == "remote-agent"
@@ -175,7 +189,9 @@ def test_the_same_envelope_pushed_twice_is_handled_once(client, platform, pings,
     assert second.status == "delivered" and "replay" in second.last_error
 
 
-def test_a_forged_envelope_is_delivered_to_the_inbox_which_rejects_it(client, platform, pings, django_capture_on_commit_callbacks):
+def test_a_forged_envelope_is_delivered_to_the_inbox_which_rejects_it(
+    client, platform, pings, django_capture_on_commit_callbacks
+):
     forged = dict(_ping(), payload={"hello": "forged"})
     with django_capture_on_commit_callbacks(execute=True):
         _post(client, {"to": "agnt-platform", "from": "remote-agent", "payload": forged})
@@ -188,7 +204,9 @@ def test_a_message_for_an_agent_with_an_endpoint_is_posted_there_signed(platform
     endpoint = FakeServer().start()
     try:
         endpoint.script(200, {"ok": True}, path_contains="/a2a/inbox")
-        remote = Agent.objects.create(kind="platform", agent_id="agnt-remote", endpoint_url=endpoint.base_url + "/a2a/inbox")
+        remote = Agent.objects.create(
+            kind="platform", agent_id="agnt-remote", endpoint_url=endpoint.base_url + "/a2a/inbox"
+        )
         envelope = _ping(to=remote.agent_id)
         with django_capture_on_commit_callbacks(execute=True):
             gateway_message_accept(to_agent_id=remote.agent_id, from_agent_id="agnt-platform", payload=envelope)

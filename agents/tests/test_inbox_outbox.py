@@ -54,8 +54,11 @@ def told(monkeypatch):
 
 def _dispatch(consumer, venue_agent, **kwargs):
     return envelope_dispatch(
-        intent="booking.request", from_agent_id=consumer.agent_id, to_agent_id=venue_agent.agent_id,
-        payload={"party_size": 2}, **kwargs,
+        intent="booking.request",
+        from_agent_id=consumer.agent_id,
+        to_agent_id=venue_agent.agent_id,
+        payload={"party_size": 2},
+        **kwargs,
     )
 
 
@@ -76,14 +79,22 @@ def test_an_envelope_between_two_hosted_agents_travels_through_the_built_in_gate
     envelope.refresh_from_db()
     assert envelope.status == "processed" and A2AEnvelope.objects.count() == 1
     assert _steps(envelope) == ["created", "sent", "delivered", "processed"]
-    assert signing.verify_signature({**envelope_wire(envelope), "signature": envelope_wire(envelope)["signature"]}) is None
+    assert (
+        signing.verify_signature({**envelope_wire(envelope), "signature": envelope_wire(envelope)["signature"]}) is None
+    )
     assert envelope.signature and envelope.signed_at
 
 
-def test_a_delivery_that_overtakes_the_senders_bookkeeping_still_walks_the_row_in_order(consumer, venue_agent, received):
+def test_a_delivery_that_overtakes_the_senders_bookkeeping_still_walks_the_row_in_order(
+    consumer, venue_agent, received
+):
     envelope = envelope_record(
-        envelope_id=signing.new_envelope_id(), intent="booking.request", direction="outbound",
-        from_agent_id=consumer.agent_id, to_agent_id=venue_agent.agent_id, payload={"party_size": 2},
+        envelope_id=signing.new_envelope_id(),
+        intent="booking.request",
+        direction="outbound",
+        from_agent_id=consumer.agent_id,
+        to_agent_id=venue_agent.agent_id,
+        payload={"party_size": 2},
     )[0]
     inbox_receive(envelope=envelope_wire(envelope))  # the push ran before the sender marked it sent
 
@@ -92,18 +103,30 @@ def test_a_delivery_that_overtakes_the_senders_bookkeeping_still_walks_the_row_i
     assert envelope_send_now(envelope=envelope) == "skipped"  # and the sender does not send it again
 
 
-def test_an_envelope_from_elsewhere_is_recorded_inbound_and_tied_to_the_booking_it_answers(consumer, venue_agent, monkeypatch):
+def test_an_envelope_from_elsewhere_is_recorded_inbound_and_tied_to_the_booking_it_answers(
+    consumer, venue_agent, monkeypatch
+):
     seen = []
     monkeypatch.setitem(handlers.HANDLERS, "booking.accepted", seen.append)
     booking = baker.make("bookings.VenueBooking", venue=venue_agent.venue)
     request = envelope_record(
-        envelope_id="req-1", intent="booking.request", direction="outbound", from_agent_id=consumer.agent_id,
-        to_agent_id="venue-remote", payload={}, booking=booking,
+        envelope_id="req-1",
+        intent="booking.request",
+        direction="outbound",
+        from_agent_id=consumer.agent_id,
+        to_agent_id="venue-remote",
+        payload={},
+        booking=booking,
     )[0]
-    answer = signing.sign_envelope(signing.build_envelope(
-        intent="booking.accepted", from_agent_id="venue-remote", to_agent_id=consumer.agent_id,
-        payload={"ref": "x"}, correlation_id=request.envelope_id,
-    ))
+    answer = signing.sign_envelope(
+        signing.build_envelope(
+            intent="booking.accepted",
+            from_agent_id="venue-remote",
+            to_agent_id=consumer.agent_id,
+            payload={"ref": "x"},
+            correlation_id=request.envelope_id,
+        )
+    )
     row = inbox_receive(envelope=answer)
     assert row.direction == "inbound" and row.status == "processed" and row.booking_id == booking.pk
     assert seen == [row]
@@ -122,8 +145,11 @@ def test_a_handler_rejection_and_a_handler_crash_are_recorded_not_raised(consume
 
     monkeypatch.setitem(handlers.HANDLERS, "booking.accepted", refuse)
     monkeypatch.setitem(handlers.HANDLERS, "booking.rejected", crash)
-    make = lambda intent: signing.sign_envelope(signing.build_envelope(  # noqa: E731
-        intent=intent, from_agent_id="venue-remote", to_agent_id=consumer.agent_id, payload={}))
+    make = lambda intent: signing.sign_envelope(
+        signing.build_envelope(  # noqa: E731
+            intent=intent, from_agent_id="venue-remote", to_agent_id=consumer.agent_id, payload={}
+        )
+    )
 
     rejected = inbox_receive(envelope=make("booking.accepted"))
     assert rejected.status == "rejected" and rejected.last_error == "unknown booking ref"
@@ -133,14 +159,16 @@ def test_a_handler_rejection_and_a_handler_crash_are_recorded_not_raised(consume
 
 
 def test_an_envelope_for_an_agent_not_hosted_here_or_without_a_handler_is_rejected(consumer):
-    stray = signing.sign_envelope(signing.build_envelope(
-        intent="booking.request", from_agent_id="x", to_agent_id="venue-elsewhere", payload={}))
+    stray = signing.sign_envelope(
+        signing.build_envelope(intent="booking.request", from_agent_id="x", to_agent_id="venue-elsewhere", payload={})
+    )
     with pytest.raises(InboxRejected) as refused:
         inbox_receive(envelope=stray)
     assert refused.value.reason == "unknown_recipient" and refused.value.envelope.status == "rejected"
 
-    unhandled = signing.sign_envelope(signing.build_envelope(
-        intent="venue.list", from_agent_id="x", to_agent_id=consumer.agent_id, payload={}))
+    unhandled = signing.sign_envelope(
+        signing.build_envelope(intent="venue.list", from_agent_id="x", to_agent_id=consumer.agent_id, payload={})
+    )
     row = inbox_receive(envelope=unhandled, handlers={})
     assert row.status == "rejected" and "no handler" in row.last_error
 
@@ -190,7 +218,9 @@ def test_sending_while_the_breaker_is_open_queues_the_envelope_and_tells_the_use
     assert posted["payload"]["envelope_id"] == envelope.envelope_id
 
 
-def test_a_gateway_failure_queues_with_backoff_and_five_of_them_open_the_breaker(consumer, venue_agent, fake_gateway, told):
+def test_a_gateway_failure_queues_with_backoff_and_five_of_them_open_the_breaker(
+    consumer, venue_agent, fake_gateway, told
+):
     fake_gateway.fail_with(503)
     envelopes = [_dispatch(consumer, venue_agent) for _ in range(6)]
     outcomes = [envelope_send_now(envelope=e) for e in envelopes]
@@ -203,7 +233,9 @@ def test_a_gateway_failure_queues_with_backoff_and_five_of_them_open_the_breaker
 
 def test_a_permanent_refusal_fails_the_envelope_without_retrying(consumer, fake_gateway, told):
     fake_gateway.script(404, {"ok": False, "error": "unknown_agent"}, path_contains="/api/agents/message")
-    envelope = envelope_dispatch(intent="booking.request", from_agent_id=consumer.agent_id, to_agent_id="venue-gone", payload={})
+    envelope = envelope_dispatch(
+        intent="booking.request", from_agent_id=consumer.agent_id, to_agent_id="venue-gone", payload={}
+    )
     assert envelope_send_now(envelope=envelope) == "failed"
     envelope.refresh_from_db()
     assert envelope.status == "failed" and envelope.next_attempt_at is None and told["undeliverable"] == []
@@ -211,10 +243,24 @@ def test_a_permanent_refusal_fails_the_envelope_without_retrying(consumer, fake_
 
 
 def test_the_fallback_drains_a_remote_gateway_for_hosted_agents(venue_agent, fake_gateway, received):
-    envelope = signing.sign_envelope(signing.build_envelope(
-        intent="booking.request", from_agent_id="consumer-remote", to_agent_id=venue_agent.agent_id, payload={"party_size": 4}))
-    fake_gateway.inboxes[venue_agent.agent_id].append({"message_id": "m1", "from": "consumer-remote", "to": venue_agent.agent_id,
-                                                       "payload": envelope, "priority": 5, "created_at": ""})
+    envelope = signing.sign_envelope(
+        signing.build_envelope(
+            intent="booking.request",
+            from_agent_id="consumer-remote",
+            to_agent_id=venue_agent.agent_id,
+            payload={"party_size": 4},
+        )
+    )
+    fake_gateway.inboxes[venue_agent.agent_id].append(
+        {
+            "message_id": "m1",
+            "from": "consumer-remote",
+            "to": venue_agent.agent_id,
+            "payload": envelope,
+            "priority": 5,
+            "created_at": "",
+        }
+    )
     assert venue_inbox_drain() == 1
     assert [e.envelope_id for e in received] == [envelope["envelope_id"]]
     assert received[0].status == "processed"
@@ -225,10 +271,19 @@ def test_the_fallback_drains_a_remote_gateway_for_hosted_agents(venue_agent, fak
 
 def test_the_ttl_sweep_expires_live_envelopes_and_tells_the_sender_side_only(consumer, venue_agent, told):
     outbound = _dispatch(consumer, venue_agent, ttl_ms=1000)
-    inbound = envelope_record(envelope_id="in-1", intent="booking.accepted", direction="inbound",
-                              from_agent_id="venue-x", to_agent_id=consumer.agent_id, payload={}, ttl_ms=1000)[0]
+    inbound = envelope_record(
+        envelope_id="in-1",
+        intent="booking.accepted",
+        direction="inbound",
+        from_agent_id="venue-x",
+        to_agent_id=consumer.agent_id,
+        payload={},
+        ttl_ms=1000,
+    )[0]
     fresh = _dispatch(consumer, venue_agent)
-    A2AEnvelope.objects.filter(pk__in=[outbound.pk, inbound.pk]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    A2AEnvelope.objects.filter(pk__in=[outbound.pk, inbound.pk]).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
 
     assert envelope_ttl_sweep()["envelopes"] == 2
     statuses = dict(A2AEnvelope.objects.values_list("envelope_id", "status"))

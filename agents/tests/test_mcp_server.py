@@ -21,18 +21,28 @@ from mcp.shared.exceptions import MCPError
 from agents.models import A2AEnvelope
 from agents.services import api_key_create, api_key_revoke
 from agents.tests.live_asgi import asgi_server, second_asgi_server  # noqa: F401 - fixtures
-from agents.tests.test_venue_agent import days_ahead, held, at, make_test_venue
+from agents.tests.test_venue_agent import at, days_ahead, held, make_test_venue
 from bookings.models import VenueBooking
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TOOLS = {"search_venues", "get_venue", "check_availability", "create_booking", "get_booking", "cancel_booking", "ask_venue"}
+TOOLS = {
+    "search_venues",
+    "get_venue",
+    "check_availability",
+    "create_booking",
+    "get_booking",
+    "cancel_booking",
+    "ask_venue",
+}
 
 
 @pytest.fixture
 def venue():
     return make_test_venue(
-        category="beach_club", area="Echo Beach", tags=["sunset"],
+        category="beach_club",
+        area="Echo Beach",
+        tags=["sunset"],
         knowledge_text="Free scooter parking behind the venue; car parking at the beach lot next door.",
     )
 
@@ -82,24 +92,54 @@ def test_a_client_searches_books_reads_and_cancels_through_mcp(asgi_server, tran
 
     async def scenario() -> dict:
         async with mcp_session(asgi_server, transport, token) as session:
-            seen: dict = {"instructions": session.initialize_result.instructions if hasattr(session, "initialize_result") else None}
+            seen: dict = {
+                "instructions": session.initialize_result.instructions
+                if hasattr(session, "initialize_result")
+                else None
+            }
             seen["tools"] = {tool.name: tool for tool in (await session.list_tools()).tools}
-            seen["search"] = structured(await session.call_tool("search_venues", {"query": "tanah", "category": "beach_club"}))
+            seen["search"] = structured(
+                await session.call_tool("search_venues", {"query": "tanah", "category": "beach_club"})
+            )
             seen["venue"] = structured(await session.call_tool("get_venue", {"venue": venue.slug}))
-            seen["availability"] = structured(await session.call_tool(
-                "check_availability", {"venue": venue.slug, "date": day.isoformat(), "party_size": 2}))
-            seen["booked"] = structured(await session.call_tool("create_booking", {
-                "venue": venue.slug, "date": day.isoformat(), "time": "19:00", "party_size": 2,
-                "contact_name": "Ana", "idempotency_key": f"mcp-{transport}-1"}))
-            seen["retry"] = structured(await session.call_tool("create_booking", {
-                "venue": venue.slug, "date": day.isoformat(), "time": "19:00", "party_size": 2,
-                "idempotency_key": f"mcp-{transport}-1"}))
+            seen["availability"] = structured(
+                await session.call_tool(
+                    "check_availability", {"venue": venue.slug, "date": day.isoformat(), "party_size": 2}
+                )
+            )
+            seen["booked"] = structured(
+                await session.call_tool(
+                    "create_booking",
+                    {
+                        "venue": venue.slug,
+                        "date": day.isoformat(),
+                        "time": "19:00",
+                        "party_size": 2,
+                        "contact_name": "Ana",
+                        "idempotency_key": f"mcp-{transport}-1",
+                    },
+                )
+            )
+            seen["retry"] = structured(
+                await session.call_tool(
+                    "create_booking",
+                    {
+                        "venue": venue.slug,
+                        "date": day.isoformat(),
+                        "time": "19:00",
+                        "party_size": 2,
+                        "idempotency_key": f"mcp-{transport}-1",
+                    },
+                )
+            )
             reference = seen["booked"]["booking"]["reference"]
             seen["got"] = structured(await session.call_tool("get_booking", {"reference": reference}))
-            seen["answer"] = structured(await session.call_tool("ask_venue", {"question": "is there parking?",
-                                                                              "venue": venue.slug}))
-            seen["cancelled"] = structured(await session.call_tool("cancel_booking", {"reference": reference,
-                                                                                      "reason": "plans changed"}))
+            seen["answer"] = structured(
+                await session.call_tool("ask_venue", {"question": "is there parking?", "venue": venue.slug})
+            )
+            seen["cancelled"] = structured(
+                await session.call_tool("cancel_booking", {"reference": reference, "reason": "plans changed"})
+            )
             return seen
 
     seen = run(scenario())
@@ -127,7 +167,9 @@ def test_a_client_searches_books_reads_and_cancels_through_mcp(asgi_server, tran
     assert booking.api_key_id == api_key.pk and booking.source == "mcp" and booking.contact_name == "Ana"
     assert VenueBooking.objects.filter(api_key=api_key).count() == 1
     assert set(A2AEnvelope.objects.filter(booking=booking).values_list("intent", flat=True)) >= {
-        "booking.request", "booking.cancel"}
+        "booking.request",
+        "booking.cancel",
+    }
 
 
 @pytest.mark.parametrize("transport", ["http", "sse"])
@@ -146,7 +188,11 @@ def test_policy_cards_are_resources(asgi_server, transport, venue, key_pair):
     assert [t.uri_template for t in templates] == ["agnt://venues/{slug}/policy"]
     assert {str(r.uri) for r in listed} >= {"agnt://venues", f"agnt://venues/{venue.slug}/policy"}
     card = json.loads(policy.contents[0].text)
-    assert card["venue"] == venue.slug and card["max_party_size"] == 8 and card["opening_hours"]["mon"] == [["18:00", "22:00"]]
+    assert (
+        card["venue"] == venue.slug
+        and card["max_party_size"] == 8
+        and card["opening_hours"]["mon"] == [["18:00", "22:00"]]
+    )
     assert "no-such-venue" in str(missing)
 
 
@@ -157,11 +203,13 @@ def test_network_errors_come_back_as_tool_errors(asgi_server, transport, venue, 
 
     async def scenario():
         async with mcp_session(asgi_server, transport, key_pair[1]) as session:
-            full = await session.call_tool("create_booking", {"venue": venue.slug, "date": day.isoformat(),
-                                                              "time": "19:00", "party_size": 2})
+            full = await session.call_tool(
+                "create_booking", {"venue": venue.slug, "date": day.isoformat(), "time": "19:00", "party_size": 2}
+            )
             unknown = await session.call_tool("get_venue", {"venue": "no-such-venue"})
-            bad_date = await session.call_tool("check_availability", {"venue": venue.slug, "date": "next week",
-                                                                      "party_size": 2})
+            bad_date = await session.call_tool(
+                "check_availability", {"venue": venue.slug, "date": "next week", "party_size": 2}
+            )
             foreign = await session.call_tool("get_booking", {"reference": "AG-NOPE00"})
             bad_category = await session.call_tool("search_venues", {"category": "submarine"})
             return full, unknown, bad_date, foreign, bad_category
@@ -178,13 +226,17 @@ def test_network_errors_come_back_as_tool_errors(asgi_server, transport, venue, 
 
 def test_a_key_cannot_read_another_keys_booking(asgi_server, venue, key_pair, django_user_model):
     other, other_token = api_key_create(
-        owner=django_user_model.objects.create_user(username="other", password="x"), name="Codex", tier="free")
+        owner=django_user_model.objects.create_user(username="other", password="x"), name="Codex", tier="free"
+    )
     day = days_ahead(3)
 
     async def scenario():
         async with mcp_session(asgi_server, "http", key_pair[1]) as mine:
-            booked = structured(await mine.call_tool("create_booking", {
-                "venue": venue.slug, "date": day.isoformat(), "time": "20:00", "party_size": 2}))
+            booked = structured(
+                await mine.call_tool(
+                    "create_booking", {"venue": venue.slug, "date": day.isoformat(), "time": "20:00", "party_size": 2}
+                )
+            )
         async with mcp_session(asgi_server, "http", other_token) as theirs:
             return await theirs.call_tool("get_booking", {"reference": booked["booking"]["reference"]})
 
@@ -192,15 +244,19 @@ def test_a_key_cannot_read_another_keys_booking(asgi_server, venue, key_pair, dj
     assert error_text(result).startswith("not_found:")
 
 
-@pytest.mark.parametrize("path,method", [("/mcp", "POST"), ("/mcp/sse", "GET"), ("/mcp/messages/?session_id=00", "POST")])
+@pytest.mark.parametrize(
+    "path,method", [("/mcp", "POST"), ("/mcp/sse", "GET"), ("/mcp/messages/?session_id=00", "POST")]
+)
 def test_missing_and_invalid_keys_get_401_with_a_bearer_challenge(asgi_server, key_pair, path, method):
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     missing = httpx.request(method, f"{asgi_server}{path}", json=body, timeout=10)
-    invalid = httpx.request(method, f"{asgi_server}{path}", json=body, timeout=10,
-                            headers={"Authorization": f"Bearer {key_pair[1]}x"})
+    invalid = httpx.request(
+        method, f"{asgi_server}{path}", json=body, timeout=10, headers={"Authorization": f"Bearer {key_pair[1]}x"}
+    )
     api_key_revoke(api_key=key_pair[0], reason="leaked")
-    revoked = httpx.request(method, f"{asgi_server}{path}", json=body, timeout=10,
-                            headers={"Authorization": f"Bearer {key_pair[1]}"})
+    revoked = httpx.request(
+        method, f"{asgi_server}{path}", json=body, timeout=10, headers={"Authorization": f"Bearer {key_pair[1]}"}
+    )
 
     assert missing.status_code == 401 and missing.json()["error"] == "missing_api_key"
     assert missing.headers["WWW-Authenticate"] == 'Bearer realm="agnt-mcp"'
@@ -240,8 +296,12 @@ def test_the_rate_limit_is_shared_with_the_other_transports(asgi_server, key_pai
 
 
 def test_a_host_outside_allowed_hosts_is_refused(asgi_server, key_pair):
-    response = httpx.post(f"{asgi_server}/mcp", json={}, timeout=10,
-                          headers={"Host": "evil.example", "Authorization": f"Bearer {key_pair[1]}"})
+    response = httpx.post(
+        f"{asgi_server}/mcp",
+        json={},
+        timeout=10,
+        headers={"Host": "evil.example", "Authorization": f"Bearer {key_pair[1]}"},
+    )
     assert response.status_code == 400 and response.json()["error"] == "bad_host"
 
 
@@ -250,8 +310,9 @@ def test_other_paths_still_reach_django(asgi_server):
     assert response.status_code == 200 and response.json()["name"]
 
 
-def test_legacy_sse_messages_posted_to_another_worker_reach_the_stream(asgi_server, second_asgi_server, venue,
-                                                                       key_pair, django_user_model):
+def test_legacy_sse_messages_posted_to_another_worker_reach_the_stream(
+    asgi_server, second_asgi_server, venue, key_pair, django_user_model
+):
     """uvicorn --workers N: the stream is held by one worker, POSTs land on any; Channels relays them."""
     other_port = second_asgi_server.rsplit(":", 1)[1]
 
@@ -260,19 +321,29 @@ def test_legacy_sse_messages_posted_to_another_worker_reach_the_stream(asgi_serv
             if request.method == "POST":
                 request.url = request.url.copy_with(port=int(other_port))
 
-        return httpx2.AsyncClient(headers=headers, timeout=timeout, auth=auth, follow_redirects=False,
-                                  event_hooks={"request": [to_the_other_worker]})
-
-    posted: list[str] = []
+        return httpx2.AsyncClient(
+            headers=headers,
+            timeout=timeout,
+            auth=auth,
+            follow_redirects=False,
+            event_hooks={"request": [to_the_other_worker]},
+        )
 
     async def scenario():
-        async with sse_client(f"{asgi_server}/mcp/sse", headers={"Authorization": f"Bearer {key_pair[1]}"},
-                              httpx_client_factory=client_posting_elsewhere) as (read, write):
+        async with sse_client(
+            f"{asgi_server}/mcp/sse",
+            headers={"Authorization": f"Bearer {key_pair[1]}"},
+            httpx_client_factory=client_posting_elsewhere,
+        ) as (read, write):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 search = structured(await session.call_tool("search_venues", {"query": "tanah"}))
-                booked = structured(await session.call_tool("create_booking", {
-                    "venue": venue.slug, "date": days_ahead(3).isoformat(), "time": "19:30", "party_size": 2}))
+                booked = structured(
+                    await session.call_tool(
+                        "create_booking",
+                        {"venue": venue.slug, "date": days_ahead(3).isoformat(), "time": "19:30", "party_size": 2},
+                    )
+                )
                 return search, booked
 
     search, booked = run(scenario())
@@ -281,39 +352,57 @@ def test_legacy_sse_messages_posted_to_another_worker_reach_the_stream(asgi_serv
     assert VenueBooking.objects.get(external_ref=booked["booking"]["reference"]).api_key_id == key_pair[0].pk
 
 
-def test_a_legacy_sse_session_refuses_messages_from_another_key_on_any_worker(asgi_server, second_asgi_server,
-                                                                               key_pair, django_user_model):
+def test_a_legacy_sse_session_refuses_messages_from_another_key_on_any_worker(
+    asgi_server, second_asgi_server, key_pair, django_user_model
+):
     _, other_token = api_key_create(
-        owner=django_user_model.objects.create_user(username="intruder", password="x"), name="Other", tier="free")
+        owner=django_user_model.objects.create_user(username="intruder", password="x"), name="Other", tier="free"
+    )
     ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
 
     async def scenario():
         async with httpx.AsyncClient(timeout=10) as http:
-            async with http.stream("GET", f"{asgi_server}/mcp/sse",
-                                   headers={"Authorization": f"Bearer {key_pair[1]}"}) as stream:
+            async with http.stream(
+                "GET", f"{asgi_server}/mcp/sse", headers={"Authorization": f"Bearer {key_pair[1]}"}
+            ) as stream:
                 # read up to the endpoint event without leaving the iterator (which would close the stream)
                 lines = stream.aiter_lines()
                 line = ""
                 while not line.startswith("data: "):
                     line = await lines.__anext__()
-                endpoint = line[len("data: "):]
+                endpoint = line[len("data: ") :]
                 answers = {}
-                for name, base, token in (("same worker, other key", asgi_server, other_token),
-                                          ("other worker, other key", second_asgi_server, other_token),
-                                          ("other worker, own key", second_asgi_server, key_pair[1]),
-                                          ("unknown session", second_asgi_server, key_pair[1])):
-                    url = f"{base}{endpoint}" if name != "unknown session" else f"{base}/mcp/messages/?session_id={'0' * 32}"
-                    answers[name] = (await http.post(url, json=ping, headers={"Authorization": f"Bearer {token}"})).status_code
+                for name, base, token in (
+                    ("same worker, other key", asgi_server, other_token),
+                    ("other worker, other key", second_asgi_server, other_token),
+                    ("other worker, own key", second_asgi_server, key_pair[1]),
+                    ("unknown session", second_asgi_server, key_pair[1]),
+                ):
+                    url = (
+                        f"{base}{endpoint}"
+                        if name != "unknown session"
+                        else f"{base}/mcp/messages/?session_id={'0' * 32}"
+                    )
+                    answers[name] = (
+                        await http.post(url, json=ping, headers={"Authorization": f"Bearer {token}"})
+                    ).status_code
                 return answers
 
     answers = run(scenario())
-    assert answers == {"same worker, other key": 404, "other worker, other key": 404,
-                       "other worker, own key": 202, "unknown session": 404}
+    assert answers == {
+        "same worker, other key": 404,
+        "other worker, other key": 404,
+        "other worker, own key": 202,
+        "unknown session": 404,
+    }
 
 
 def test_malformed_and_oversized_mcp_requests_get_4xx_not_500(asgi_server, key_pair):
-    headers = {"Authorization": f"Bearer {key_pair[1]}", "Content-Type": "application/json",
-               "Accept": "application/json, text/event-stream"}
+    headers = {
+        "Authorization": f"Bearer {key_pair[1]}",
+        "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream",
+    }
     broken = httpx.post(f"{asgi_server}/mcp", content=b"{not json", headers=headers, timeout=10)
     huge = httpx.post(f"{asgi_server}/mcp", content=b"[" + b" " * (5 * 1024 * 1024) + b"]", headers=headers, timeout=30)
 
@@ -322,9 +411,15 @@ def test_malformed_and_oversized_mcp_requests_get_4xx_not_500(asgi_server, key_p
 
 
 def test_a_cors_preflight_is_answered_without_a_key(asgi_server):
-    preflight = httpx.options(f"{asgi_server}/mcp", timeout=10, headers={
-        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type"})
+    preflight = httpx.options(
+        f"{asgi_server}/mcp",
+        timeout=10,
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
 
     assert preflight.status_code == 204 and preflight.content == b""
     assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]

@@ -196,7 +196,9 @@ def test_the_same_idempotency_key_with_other_parameters_is_a_conflict(api_key, v
     start = at(days_ahead(2), "19:00")
     network.booking_create_for_key(api_key=api_key, venue=venue, slot_start=start, party_size=2, idempotency_key="k1")
     with pytest.raises(network.IdempotencyConflict):
-        network.booking_create_for_key(api_key=api_key, venue=venue, slot_start=start, party_size=3, idempotency_key="k1")
+        network.booking_create_for_key(
+            api_key=api_key, venue=venue, slot_start=start, party_size=3, idempotency_key="k1"
+        )
 
 
 def test_a_full_slot_is_refused_with_alternatives_and_nothing_booked(api_key, venue):
@@ -210,10 +212,12 @@ def test_a_full_slot_is_refused_with_alternatives_and_nothing_booked(api_key, ve
 
 def test_a_metered_tier_writes_one_usage_event_per_request(api_key, venue):
     start = at(days_ahead(2), "20:00")
-    network.booking_create_for_key(api_key=api_key, venue=venue, slot_start=start, party_size=2,
-                                   idempotency_key="m1", request_id="req-1")
-    network.booking_create_for_key(api_key=api_key, venue=venue, slot_start=start, party_size=2,
-                                   idempotency_key="m1", request_id="req-1")
+    network.booking_create_for_key(
+        api_key=api_key, venue=venue, slot_start=start, party_size=2, idempotency_key="m1", request_id="req-1"
+    )
+    network.booking_create_for_key(
+        api_key=api_key, venue=venue, slot_start=start, party_size=2, idempotency_key="m1", request_id="req-1"
+    )
     events = list(ApiKeyUsageEvent.objects.filter(api_key=api_key))
     assert len(events) == 1 and events[0].intent == "booking.create" and events[0].unit_price_cents > 0
 
@@ -229,8 +233,9 @@ def test_a_free_key_cannot_use_booking_confirm_and_is_not_metered(developer, ven
 def test_a_key_sees_and_cancels_only_its_own_bookings(api_key, developer, venue, django_capture_on_commit_callbacks):
     other, _ = api_key_create(owner=developer, name="other")
     with django_capture_on_commit_callbacks(execute=True):
-        result = network.booking_create_for_key(api_key=api_key, venue=venue, slot_start=at(days_ahead(2), "19:00"),
-                                                party_size=2)
+        result = network.booking_create_for_key(
+            api_key=api_key, venue=venue, slot_start=at(days_ahead(2), "19:00"), party_size=2
+        )
     ref = result.booking.external_ref
     with pytest.raises(network.NotFound):
         network.booking_get_for_key(api_key=other, reference=ref)
@@ -244,8 +249,9 @@ def test_a_key_sees_and_cancels_only_its_own_bookings(api_key, developer, venue,
 
 
 def test_a_booking_reads_back_in_the_venues_timezone(api_key, venue):
-    result = network.booking_create_for_key(api_key=api_key, venue=venue, slot_start=at(days_ahead(2), "19:00"),
-                                            party_size=2)
+    result = network.booking_create_for_key(
+        api_key=api_key, venue=venue, slot_start=at(days_ahead(2), "19:00"), party_size=2
+    )
     public = network.booking_public(result.booking)
     assert public["slot_start"].endswith("T19:00:00+08:00") and public["venue"] == venue.slug
     assert "venue_notes" not in public and public["reference"].startswith("AG-")
@@ -258,9 +264,11 @@ def test_concurrent_retries_with_one_idempotency_key_make_one_booking(api_key, v
 
     def create():
         try:
-            outcomes.append(network.booking_create_for_key(
-                api_key=api_key, venue=venue, slot_start=start, party_size=2, idempotency_key="race"
-            ))
+            outcomes.append(
+                network.booking_create_for_key(
+                    api_key=api_key, venue=venue, slot_start=start, party_size=2, idempotency_key="race"
+                )
+            )
         except Exception as exc:  # noqa: BLE001 - the assertion below reports it
             errors.append(exc)
         finally:

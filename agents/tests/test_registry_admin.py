@@ -34,8 +34,12 @@ def _envelopes_with_bookings(count: int) -> list[A2AEnvelope]:
     for _ in range(count):
         booking = make_booking(venue=venue)
         envelope, _ = envelope_record(
-            envelope_id=uuid.uuid4().hex, intent="booking.request", direction="outbound",
-            from_agent_id="consumer-x", to_agent_id=f"venue-{venue.slug}", booking=booking,
+            envelope_id=uuid.uuid4().hex,
+            intent="booking.request",
+            direction="outbound",
+            from_agent_id="consumer-x",
+            to_agent_id=f"venue-{venue.slug}",
+            booking=booking,
         )
         envelope_transition(envelope=envelope, to_status="sent")
         rows.append(envelope)
@@ -67,7 +71,9 @@ def test_an_agents_page_shows_its_card_as_json_and_its_public_url(staff_client):
     assert f"/agents/{agent.venue.slug}/.well-known/agent-card.json" in html
 
     consumer = consumer_agent(baker.make("agnt.User"))
-    assert "consumer agents have no public card" in staff_client.get(_url(Agent, "change", consumer.pk)).content.decode()
+    assert (
+        "consumer agents have no public card" in staff_client.get(_url(Agent, "change", consumer.pk)).content.decode()
+    )
 
 
 def test_the_republish_action_publishes_changed_cards_and_skips_consumer_agents(staff_client):
@@ -93,8 +99,12 @@ def test_editing_the_dna_in_the_admin_validates_it_and_republishes_the_card(staf
     agent = platform_agent()
     cards.card_publish(agent=agent)
     form = {
-        "display_name": "AGNT", "status": "active", "endpoint_url": "", "persona": "A new voice.",
-        "languages": "en,id", "skills": "venue.list,network.ping",
+        "display_name": "AGNT",
+        "status": "active",
+        "endpoint_url": "",
+        "persona": "A new voice.",
+        "languages": "en,id",
+        "skills": "venue.list,network.ping",
     }
 
     refused = staff_client.post(_url(Agent, "change", agent.pk), {**form, "policies": '{"max_pary_size": 4}'})
@@ -145,8 +155,11 @@ def test_envelopes_are_found_by_booking_reference_and_envelope_id(staff_client):
 def test_envelopes_filter_by_intent_status_and_direction(staff_client):
     (sent,) = _envelopes_with_bookings(1)
     inbound, _ = envelope_record(
-        envelope_id=uuid.uuid4().hex, intent="booking.accepted", direction="inbound",
-        from_agent_id="venue-x", to_agent_id="consumer-x",
+        envelope_id=uuid.uuid4().hex,
+        intent="booking.accepted",
+        direction="inbound",
+        from_agent_id="venue-x",
+        to_agent_id="consumer-x",
     )
     changelist = _url(A2AEnvelope, "changelist")
     for params, shown, hidden in (
@@ -173,7 +186,10 @@ def test_an_envelope_page_is_read_only_with_its_events_inline(staff_client):
 def test_the_gateway_inbox_is_a_read_only_log(staff_client):
     recipient = platform_agent()
     message = GatewayMessage.objects.create(
-        recipient=recipient, from_agent_id="venue-x", envelope_id="env-gw-1", payload={"intent": "booking.accepted"},
+        recipient=recipient,
+        from_agent_id="venue-x",
+        envelope_id="env-gw-1",
+        payload={"intent": "booking.accepted"},
     )
     assert staff_client.get(_url(GatewayMessage, "changelist"), {"q": "env-gw-1"}).status_code == 200
     page = staff_client.get(_url(GatewayMessage, "change", message.pk))

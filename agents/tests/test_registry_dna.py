@@ -1,8 +1,8 @@
 import pytest
 
 from agents.registry import (
-    AgentDnaError,
     PLATFORM_AGENT_SKILLS,
+    AgentDnaError,
     agent_dna_update,
     platform_agent,
     venue_agent,

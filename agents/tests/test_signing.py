@@ -16,7 +16,9 @@ def _keys(settings):
 
 def _envelope(**overrides):
     envelope = signing.build_envelope(
-        intent="booking.request", from_agent_id="consumer-1", to_agent_id="venue-la-brisa",
+        intent="booking.request",
+        from_agent_id="consumer-1",
+        to_agent_id="venue-la-brisa",
         payload={"party_size": 2, "note": "window seat — merci"},
     )
     envelope.update(overrides)
@@ -91,9 +93,10 @@ def test_a_forged_copy_does_not_burn_the_genuine_envelope_id():
 def test_during_rotation_the_previous_key_still_verifies_but_never_signs(settings):
     old = signing.sign_envelope(_envelope(), key="previous-key")
     signing.verify_envelope(old)
-    assert signing.sign_envelope(_envelope(), timestamp=1)["signature"] != signing.sign_envelope(
-        _envelope(), timestamp=1, key="previous-key"
-    )["signature"]
+    assert (
+        signing.sign_envelope(_envelope(), timestamp=1)["signature"]
+        != signing.sign_envelope(_envelope(), timestamp=1, key="previous-key")["signature"]
+    )
 
 
 def test_an_envelope_signed_with_an_unknown_key_is_rejected(settings):
@@ -108,8 +111,21 @@ def test_an_envelope_signed_with_an_unknown_key_is_rejected(settings):
 
 @pytest.mark.parametrize(
     "envelope",
-    [None, [], {"envelope_id": "x"}, {"envelope_id": "x", "protocol": "p", "intent": "i", "from": "a", "to": "b",
-                                       "timestamp": 1, "payload": ["not", "an", "object"], "signature": "00"}],
+    [
+        None,
+        [],
+        {"envelope_id": "x"},
+        {
+            "envelope_id": "x",
+            "protocol": "p",
+            "intent": "i",
+            "from": "a",
+            "to": "b",
+            "timestamp": 1,
+            "payload": ["not", "an", "object"],
+            "signature": "00",
+        },
+    ],
     ids=["null", "array", "missing-fields", "payload-not-object"],
 )
 def test_it_refuses_malformed_envelopes_with_a_reason(envelope):

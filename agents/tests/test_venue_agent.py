@@ -48,9 +48,18 @@ def hhmm(slots) -> list[str]:
 
 def make_test_venue(*, city_name: str = "", **overrides):
     rules = dict(
-        name="Tanah Ember", slug="tanah-ember", opening_hours={day: [["18:00", "22:00"]] for day in WEEK},
-        slot_minutes=30, booking_duration_minutes=120, covers_per_slot=10, capacity=20, min_party_size=1,
-        max_party_size=8, booking_lead_minutes=60, booking_window_days=30, blackout_dates=[],
+        name="Tanah Ember",
+        slug="tanah-ember",
+        opening_hours={day: [["18:00", "22:00"]] for day in WEEK},
+        slot_minutes=30,
+        booking_duration_minutes=120,
+        covers_per_slot=10,
+        capacity=20,
+        min_party_size=1,
+        max_party_size=8,
+        booking_lead_minutes=60,
+        booking_window_days=30,
+        blackout_dates=[],
     )
     rules.update(overrides)
     # A name of its own: other test runs share this database and may commit a "Canggu".
@@ -71,8 +80,15 @@ def request(venue, start: datetime, party: int = 2, **kwargs) -> VenueBooking:
 
 def held(venue, start: datetime, party: int, status: str = "confirmed", minutes: int = 120) -> VenueBooking:
     """A booking already in the diary, in any status."""
-    return baker.make(VenueBooking, venue=venue, status=status, party_size=party, slot_start=start,
-                      slot_end=start + timedelta(minutes=minutes), external_ref=booking_generate_external_ref())
+    return baker.make(
+        VenueBooking,
+        venue=venue,
+        status=status,
+        party_size=party,
+        slot_start=start,
+        slot_end=start + timedelta(minutes=minutes),
+        external_ref=booking_generate_external_ref(),
+    )
 
 
 def decide(booking: VenueBooking):
@@ -123,8 +139,8 @@ def test_pacing_counts_guests_arriving_in_the_slot_and_counter_offers_the_neares
 
 def test_capacity_counts_guests_still_seated_from_earlier_bookings(venue):
     day = days_ahead(2)
-    held(venue, at(day, "18:00"), 8)   # seated 18:00–20:00
-    held(venue, at(day, "18:30"), 8)   # seated 18:30–20:30: 16 of 20 seats taken at 19:00
+    held(venue, at(day, "18:00"), 8)  # seated 18:00–20:00
+    held(venue, at(day, "18:30"), 8)  # seated 18:30–20:30: 16 of 20 seats taken at 19:00
     booking = request(venue, at(day, "19:00"), 5)
     decision = decide(booking)
     assert decision.outcome == Outcome.COUNTER_OFFER
@@ -256,9 +272,10 @@ def test_a_party_above_the_agents_limit_waits_for_the_owner_with_a_deadline_and_
 ):
     _owner_policy(venue, owner_approval_above_party_size=6, owner_decision_minutes=90)
     on_chat = make_owner(venue, username="ketut")
-    channel = UserChannel.objects.create(user=on_chat, platform="telegram", external_id="5551",
-                                         last_inbound_at=timezone.now())
-    by_mail = make_owner(venue, username="made", email="made@tanah.example")
+    channel = UserChannel.objects.create(
+        user=on_chat, platform="telegram", external_id="5551", last_inbound_at=timezone.now()
+    )
+    make_owner(venue, username="made", email="made@tanah.example")
     muted = make_owner(venue, username="wayan", email="wayan@tanah.example")
     muted.venue_links.update(notify_on_booking=False)
     booking = request(venue, at(days_ahead(2), "19:00"), 8, contact_name="Ayu")
@@ -346,8 +363,14 @@ def test_two_concurrent_requests_for_the_last_table_exactly_one_wins():
     # One slot a night (19:00–21:00) for four guests: two requests for four arrive at once.
     # Committed rows are visible to other test runs sharing this database: unique names.
     tag = uuid.uuid4().hex[:8]
-    venue = make_test_venue(city_name=f"Race-{tag}", slug=f"last-table-{tag}", opening_hours={day: [["19:00", "21:00"]] for day in WEEK},
-                            capacity=4, covers_per_slot=4, max_party_size=4)
+    venue = make_test_venue(
+        city_name=f"Race-{tag}",
+        slug=f"last-table-{tag}",
+        opening_hours={day: [["19:00", "21:00"]] for day in WEEK},
+        capacity=4,
+        covers_per_slot=4,
+        max_party_size=4,
+    )
     start = at(days_ahead(2), "19:00")
     first, second = request(venue, start, 4), request(venue, start, 4)
     barrier = threading.Barrier(2)
@@ -357,7 +380,9 @@ def test_two_concurrent_requests_for_the_last_table_exactly_one_wins():
     def decide_in_thread(booking_id):
         try:
             barrier.wait(timeout=10)
-            outcomes[str(booking_id)] = venue_agent_decide(booking=VenueBooking(pk=booking_id, venue_id=venue.pk)).outcome
+            outcomes[str(booking_id)] = venue_agent_decide(
+                booking=VenueBooking(pk=booking_id, venue_id=venue.pk)
+            ).outcome
         except BaseException as exc:  # surfaced below; a thread must not swallow failures
             errors.append(exc)
         finally:

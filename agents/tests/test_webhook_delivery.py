@@ -146,7 +146,11 @@ def test_a_failing_receiver_gets_every_attempt_with_the_same_id_then_the_event_d
     for request in webhook_receiver.requests:  # each attempt is freshly signed and verifies
         Webhook(secret).verify(request.body, request.headers)
     for wait, nominal in zip(waits, WEBHOOK_RETRY_DELAYS, strict=True):
-        assert nominal.total_seconds() * (1 - WEBHOOK_RETRY_JITTER) - 5 <= wait <= nominal.total_seconds() * (1 + WEBHOOK_RETRY_JITTER) + 5
+        assert (
+            nominal.total_seconds() * (1 - WEBHOOK_RETRY_JITTER) - 5
+            <= wait
+            <= nominal.total_seconds() * (1 + WEBHOOK_RETRY_JITTER) + 5
+        )
     rows = WebhookDelivery.objects.filter(event_id=delivery.event_id).order_by("attempt")
     assert [row.status for row in rows] == ["failed"] * (WEBHOOK_MAX_ATTEMPTS - 1) + ["dead"]
     assert all(row.response_status == 500 for row in rows)
@@ -238,13 +242,19 @@ def test_a_subscription_is_disabled_after_n_consecutive_failures_and_its_owner_t
     assert webhook_event_publish(api_key=api_key, event_type="booking.confirmed", payload={}) == []
 
 
-def test_the_sweep_disables_subscriptions_that_only_failed_for_a_day(api_key, settings, django_capture_on_commit_callbacks):
+def test_the_sweep_disables_subscriptions_that_only_failed_for_a_day(
+    api_key, settings, django_capture_on_commit_callbacks
+):
     settings.WEBHOOK_AUTODISABLE_HOURS = 24
     stale, _ = webhook_subscription_create(api_key=api_key, url="https://stale.example/hook")
     recent, _ = webhook_subscription_create(api_key=api_key, url="https://recent.example/hook")
     now = timezone.now()
-    WebhookSubscription.objects.filter(pk=stale.pk).update(consecutive_failures=4, failing_since=now - timedelta(hours=25))
-    WebhookSubscription.objects.filter(pk=recent.pk).update(consecutive_failures=4, failing_since=now - timedelta(hours=2))
+    WebhookSubscription.objects.filter(pk=stale.pk).update(
+        consecutive_failures=4, failing_since=now - timedelta(hours=25)
+    )
+    WebhookSubscription.objects.filter(pk=recent.pk).update(
+        consecutive_failures=4, failing_since=now - timedelta(hours=2)
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         assert webhook_subscription_autodisable() == 1
@@ -292,7 +302,9 @@ def test_a_disabled_subscription_refuses_a_test_ping(hook):
 
 def test_an_event_goes_only_to_the_keys_subscriptions_that_want_it_and_only_once(api_key, owner):
     wants_all, _ = webhook_subscription_create(api_key=api_key, url="https://all.example/hook")
-    wants_cancel, _ = webhook_subscription_create(api_key=api_key, url="https://c.example/hook", events=["booking.cancelled"])
+    wants_cancel, _ = webhook_subscription_create(
+        api_key=api_key, url="https://c.example/hook", events=["booking.cancelled"]
+    )
     other_key = api_key_create(owner=owner, name="other")[0]
     webhook_subscription_create(api_key=other_key, url="https://other.example/hook")
 
@@ -358,7 +370,9 @@ def test_private_targets_are_allowed_when_the_setting_is_on(api_key, settings):
     assert subscription.url == "http://127.0.0.1:9000/hook"
 
 
-def test_the_guard_is_checked_again_at_send_time_against_dns_rebinding(api_key, settings, monkeypatch, webhook_receiver):
+def test_the_guard_is_checked_again_at_send_time_against_dns_rebinding(
+    api_key, settings, monkeypatch, webhook_receiver
+):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
     _resolve(monkeypatch, {"hooks.partner.example": ["93.184.216.34"]})
     subscription, _ = webhook_subscription_create(api_key=api_key, url="https://hooks.partner.example/agnt")
@@ -395,7 +409,9 @@ def test_the_admin_replays_a_dead_delivery_as_the_next_attempt_of_the_same_messa
 
     changelist = reverse("admin:agents_webhookdelivery_changelist")
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(changelist, {"action": "replay_deliveries", "_selected_action": [delivery.pk]}, follow=True)
+        response = staff_client.post(
+            changelist, {"action": "replay_deliveries", "_selected_action": [delivery.pk]}, follow=True
+        )
 
     assert "Replayed 1" in response.content.decode()
     replay = WebhookDelivery.objects.get(event_id=delivery.event_id, attempt=2)
@@ -415,17 +431,23 @@ def test_the_admin_send_test_action_reports_the_outcome(staff_client, hook, webh
     subscription, _ = hook
     changelist = reverse("admin:agents_webhooksubscription_changelist")
 
-    response = staff_client.post(changelist, {"action": "send_test_events", "_selected_action": [subscription.pk]}, follow=True)
+    response = staff_client.post(
+        changelist, {"action": "send_test_events", "_selected_action": [subscription.pk]}, follow=True
+    )
 
     assert "delivered (HTTP 200" in response.content.decode()
     assert webhook_receiver.requests[0].json["type"] == "webhook.ping"
 
 
-def test_the_admin_rotate_action_shows_a_secret_that_verifies_the_next_delivery(staff_client, hook, api_key, webhook_receiver):
+def test_the_admin_rotate_action_shows_a_secret_that_verifies_the_next_delivery(
+    staff_client, hook, api_key, webhook_receiver
+):
     subscription, old_secret = hook
     changelist = reverse("admin:agents_webhooksubscription_changelist")
 
-    html = staff_client.post(changelist, {"action": "rotate_secrets", "_selected_action": [subscription.pk]}, follow=True).content.decode()
+    html = staff_client.post(
+        changelist, {"action": "rotate_secrets", "_selected_action": [subscription.pk]}, follow=True
+    ).content.decode()
 
     [new_secret] = [token for token in html.replace("<", " ").replace(">", " ").split() if token.startswith("whsec_")]
     assert new_secret != old_secret
@@ -485,7 +507,9 @@ def test_booking_status_changes_reach_the_booking_keys_subscriptions(
     assert len(ids) == 2
 
 
-def test_bookings_made_without_an_api_key_publish_nothing(hook, venue, webhook_receiver, django_capture_on_commit_callbacks):
+def test_bookings_made_without_an_api_key_publish_nothing(
+    hook, venue, webhook_receiver, django_capture_on_commit_callbacks
+):
     from bookings.services import booking_confirm
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -497,7 +521,9 @@ def test_bookings_made_without_an_api_key_publish_nothing(hook, venue, webhook_r
     assert not WebhookDelivery.objects.exists()
 
 
-def test_a_redelivered_booking_event_task_sends_nothing_twice(hook, api_key, venue, webhook_receiver, django_capture_on_commit_callbacks):
+def test_a_redelivered_booking_event_task_sends_nothing_twice(
+    hook, api_key, venue, webhook_receiver, django_capture_on_commit_callbacks
+):
     from agents.services import webhook_booking_status_publish
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -508,7 +534,9 @@ def test_a_redelivered_booking_event_task_sends_nothing_twice(hook, api_key, ven
     assert WebhookDelivery.objects.filter(event_type="booking.created").count() == 1
 
 
-def test_an_attempt_another_worker_is_sending_is_not_sent_twice(hook, api_key, webhook_receiver, django_capture_on_commit_callbacks):
+def test_an_attempt_another_worker_is_sending_is_not_sent_twice(
+    hook, api_key, webhook_receiver, django_capture_on_commit_callbacks
+):
     [delivery] = webhook_event_publish(api_key=api_key, event_type="booking.confirmed", payload={})
     assert services._claim(delivery) is not None  # a worker has leased it and is sending
 
@@ -533,7 +561,11 @@ def test_update_refuses_bad_input_naming_the_field_and_changes_nothing(api_key, 
         services.webhook_subscription_update(subscription=subscription, **kwargs)
     assert caught.value.field == field
     subscription.refresh_from_db()
-    assert subscription.url == "https://hooks.partner.example/x" and subscription.events == [] and subscription.description == ""
+    assert (
+        subscription.url == "https://hooks.partner.example/x"
+        and subscription.events == []
+        and subscription.description == ""
+    )
 
 
 def test_update_changes_events_and_disables_then_reenables(api_key):

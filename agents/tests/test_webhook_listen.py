@@ -7,10 +7,10 @@ from http.server import ThreadingHTTPServer
 
 import httpx
 import pytest
+from standardwebhooks.webhooks import Webhook
 
 from agents.management.commands.webhook_listen import make_handler
 from agents.services import api_key_create, webhook_subscription_create, webhook_test_send
-from standardwebhooks.webhooks import Webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,13 @@ def test_it_verifies_a_signed_agnt_webhook_and_answers_200(listener, django_user
 def test_it_refuses_a_body_whose_signature_does_not_match(listener):
     start, lines = listener
     url = start("whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-    response = httpx.post(url, content=b'{"type": "booking.confirmed"}', headers={
-        "webhook-id": "msg_1", "webhook-timestamp": "1700000000", "webhook-signature": "v1,AAAA",
-    })
+    response = httpx.post(
+        url,
+        content=b'{"type": "booking.confirmed"}',
+        headers={
+            "webhook-id": "msg_1",
+            "webhook-timestamp": "1700000000",
+            "webhook-signature": "v1,AAAA",
+        },
+    )
     assert response.status_code == 400 and lines[0].startswith("✗ refused msg_1")

@@ -41,7 +41,9 @@ def test_the_signing_secret_is_stored_encrypted_and_readable_by_the_worker():
 @pytest.mark.django_db
 def test_it_refuses_unknown_event_types_in_the_service_and_in_the_database(subscription):
     with pytest.raises(ValueError, match="booking.teleported"):
-        webhook_subscription_create(api_key=subscription.api_key, url="https://x.example", events=["booking.teleported"])
+        webhook_subscription_create(
+            api_key=subscription.api_key, url="https://x.example", events=["booking.teleported"]
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         WebhookSubscription.objects.filter(pk=subscription.pk).update(events=["booking.teleported"])
 
@@ -58,7 +60,9 @@ def test_a_subscription_only_wants_the_events_it_chose(subscription):
 def test_a_failed_attempt_schedules_the_next_one_with_the_same_event_id(subscription):
     first = webhook_delivery_enqueue(subscription=subscription, event_type="booking.confirmed", payload={"id": 1})
 
-    retry = webhook_delivery_schedule_retry(delivery=first, response_status=500, response_body="x" * 5000, duration_ms=120)
+    retry = webhook_delivery_schedule_retry(
+        delivery=first, response_status=500, response_body="x" * 5000, duration_ms=120
+    )
 
     first.refresh_from_db()
     assert first.status == "failed" and first.response_status == 500 and len(first.response_body) == 2000

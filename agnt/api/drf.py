@@ -63,7 +63,10 @@ class TokenRefreshView(APIView):
 
     @extend_schema(
         request=RefreshInputSerializer,
-        responses={200: TokenPairSerializer, 401: OpenApiResponse(description="Expired, revoked or reused refresh token")},
+        responses={
+            200: TokenPairSerializer,
+            401: OpenApiResponse(description="Expired, revoked or reused refresh token"),
+        },
         summary="Rotate a refresh token (a reused one revokes the session)",
     )
     def post(self, request):
@@ -89,8 +92,18 @@ class MeSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = [
-            "id", "username", "email", "display_name", "language", "city", "timezone", "marketing_opt_in", "plan",
-            "credits", "referral_code", "date_joined",
+            "id",
+            "username",
+            "email",
+            "display_name",
+            "language",
+            "city",
+            "timezone",
+            "marketing_opt_in",
+            "plan",
+            "credits",
+            "referral_code",
+            "date_joined",
         ]
         read_only_fields = fields
 
@@ -125,7 +138,8 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
     @extend_schema(
-        request=ProfileUpdateSerializer, responses={200: MeSerializer},
+        request=ProfileUpdateSerializer,
+        responses={200: MeSerializer},
         summary="Change the profile (display name, language, city, time zone, marketing consent)",
     )
     def patch(self, request):

@@ -24,7 +24,9 @@ urlpatterns = [
     path("lists", venues_api.UserListListView.as_view(), name="api-lists"),
     path("lists/<uuid:pk>", venues_api.UserListDetailView.as_view(), name="api-list"),
     path("lists/<uuid:pk>/venues", venues_api.UserListVenuesView.as_view(), name="api-list-venues"),
-    path("lists/<uuid:pk>/venues/<slug:venue_slug>", venues_api.UserListVenueDetailView.as_view(), name="api-list-venue"),
+    path(
+        "lists/<uuid:pk>/venues/<slug:venue_slug>", venues_api.UserListVenueDetailView.as_view(), name="api-list-venue"
+    ),
     path("bookings", bookings_api.BookingListView.as_view(), name="api-bookings"),
     path("bookings/<str:ref>", bookings_api.BookingDetailView.as_view(), name="api-booking"),
     path("bookings/<str:ref>/cancel", bookings_api.BookingCancelView.as_view(), name="api-booking-cancel"),

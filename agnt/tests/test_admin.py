@@ -25,7 +25,10 @@ def demo_data(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def admin_client_demo(demo_data, client, db):
-    client.force_login(User.objects.filter(is_superuser=True).order_by("date_joined").first() or User.objects.create_superuser("root", "r@x.example", "pw"))
+    client.force_login(
+        User.objects.filter(is_superuser=True).order_by("date_joined").first()
+        or User.objects.create_superuser("root", "r@x.example", "pw")
+    )
     return client
 
 

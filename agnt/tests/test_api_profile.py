@@ -21,7 +21,13 @@ def test_a_user_changes_their_profile(user):
 
     response = api.patch(
         reverse("api-me"),
-        {"display_name": "Made W.", "language": "id", "city": "ubud", "timezone": "Asia/Jakarta", "marketing_opt_in": True},
+        {
+            "display_name": "Made W.",
+            "language": "id",
+            "city": "ubud",
+            "timezone": "Asia/Jakarta",
+            "marketing_opt_in": True,
+        },
         format="json",
     )
 

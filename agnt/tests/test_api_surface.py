@@ -53,6 +53,13 @@ def test_the_openapi_schema_generates_without_warnings_and_documents_every_route
     # checks the result against the OpenAPI 3 JSON schema
     call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(target))
     schema = target.read_text()
-    for path in ("/api/me", "/api/channels/{id}", "/api/memories/{id}", "/api/lists/{id}/venues/{venue_slug}",
-                 "/api/bookings/{ref}/cancel", "/api/credits/transactions", "/api/api-keys/{id}/revoke"):
+    for path in (
+        "/api/me",
+        "/api/channels/{id}",
+        "/api/memories/{id}",
+        "/api/lists/{id}/venues/{venue_slug}",
+        "/api/bookings/{ref}/cancel",
+        "/api/credits/transactions",
+        "/api/api-keys/{id}/revoke",
+    ):
         assert f"  {path}:" in schema, path

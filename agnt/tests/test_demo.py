@@ -30,7 +30,11 @@ def test_seed_demo_loads_the_launch_cities_and_venues_and_a_second_run_adds_noth
 def test_demo_bookings_carry_their_event_history():
     call_command("seed_demo", verbosity=0)
     completed = VenueBooking.objects.filter(status="completed").first()
-    assert list(completed.events.order_by("created_at").values_list("to_status", flat=True)) == ["requested", "confirmed", "completed"]
+    assert list(completed.events.order_by("created_at").values_list("to_status", flat=True)) == [
+        "requested",
+        "confirmed",
+        "completed",
+    ]
 
 
 @pytest.mark.django_db

@@ -25,7 +25,9 @@ def test_analytics_rollup_counts_events_per_day_and_is_safe_to_rerun():
 @pytest.mark.django_db
 def test_error_log_prune_deletes_only_old_rows(settings):
     old = baker.make(ErrorLog, message="old")
-    ErrorLog.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=settings.ERROR_LOG_RETENTION_DAYS + 1))
+    ErrorLog.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=settings.ERROR_LOG_RETENTION_DAYS + 1)
+    )
     baker.make(ErrorLog, message="fresh")
     assert tasks.error_log_prune() == 1
     assert list(ErrorLog.objects.values_list("message", flat=True)) == ["fresh"]

@@ -20,16 +20,41 @@ from venues.services import venue_claim_approve, venue_claim_submit
 def network(db):
     roles_sync()
     city = baker.make("venues.City", name="Canggu", slug="canggu")
-    mine = baker.make(Venue, city=city, name="Mine Beach Club", slug="mine", status="listed", category="beach_club", min_party_size=1, max_party_size=10)
-    theirs = baker.make(Venue, city=city, name="Theirs Bistro", slug="theirs", status="listed", category="restaurant", min_party_size=1, max_party_size=10)
+    mine = baker.make(
+        Venue,
+        city=city,
+        name="Mine Beach Club",
+        slug="mine",
+        status="listed",
+        category="beach_club",
+        min_party_size=1,
+        max_party_size=10,
+    )
+    theirs = baker.make(
+        Venue,
+        city=city,
+        name="Theirs Bistro",
+        slug="theirs",
+        status="listed",
+        category="restaurant",
+        min_party_size=1,
+        max_party_size=10,
+    )
     owner = baker.make(User, username="owner")
     reviewer = baker.make(User, username="ops", is_staff=True)
     claim = venue_claim_submit(
-        venue=mine, claimant=owner, contact_name="Owner", contact_phone="+62 812 0000 1111", verification_method="phone_call"
+        venue=mine,
+        claimant=owner,
+        contact_name="Owner",
+        contact_phone="+62 812 0000 1111",
+        verification_method="phone_call",
     )
     venue_claim_approve(claim=claim, reviewer=reviewer)
     soon = timezone.now() + timedelta(days=1)
-    refs = {venue.slug: booking_create(venue=venue, party_size=2, slot_start=soon, source="web").external_ref for venue in (mine, theirs)}
+    refs = {
+        venue.slug: booking_create(venue=venue, party_size=2, slot_start=soon, source="web").external_ref
+        for venue in (mine, theirs)
+    }
     owner.refresh_from_db()
     return {"owner": owner, "mine": mine, "theirs": theirs, "refs": refs}
 
@@ -59,9 +84,21 @@ def test_an_approved_owner_works_in_a_back_office_scoped_to_their_venue(client, 
 @pytest.mark.parametrize(
     ("group", "allowed", "refused"),
     [
-        (OPERATIONS, ["admin:venues_venue_changelist", "admin:bookings_venuebooking_changelist", "admin:agnt_user_changelist"], []),
-        (FINANCE, ["admin:billing_commerceledger_changelist", "admin:billing_accountingdocument_changelist"], ["admin:crm_crmdeal_changelist"]),
-        (SUPPORT, ["admin:messaging_interaction_changelist", "admin:agnt_user_changelist"], ["admin:billing_accountingdocument_changelist"]),
+        (
+            OPERATIONS,
+            ["admin:venues_venue_changelist", "admin:bookings_venuebooking_changelist", "admin:agnt_user_changelist"],
+            [],
+        ),
+        (
+            FINANCE,
+            ["admin:billing_commerceledger_changelist", "admin:billing_accountingdocument_changelist"],
+            ["admin:crm_crmdeal_changelist"],
+        ),
+        (
+            SUPPORT,
+            ["admin:messaging_interaction_changelist", "admin:agnt_user_changelist"],
+            ["admin:billing_accountingdocument_changelist"],
+        ),
     ],
 )
 def test_each_staff_role_reaches_its_pages_and_not_others(client, network, group, allowed, refused):

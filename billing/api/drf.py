@@ -47,7 +47,9 @@ class CreditTransactionListView(ListAPIView):
         kind = self.request.query_params.get("kind")
         if kind:
             if kind not in CreditKind.values:
-                raise serializers.ValidationError({"kind": [f"unknown kind {kind!r}; one of {', '.join(CreditKind.values)}"]})
+                raise serializers.ValidationError(
+                    {"kind": [f"unknown kind {kind!r}; one of {', '.join(CreditKind.values)}"]}
+                )
             rows = rows.filter(kind=kind)
         return rows.order_by("-created_at", "-id")
 
@@ -60,7 +62,9 @@ class CreditTransactionListView(ListAPIView):
 
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", location=OpenApiParameter.HEADER, required=True,
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=True,
     description="One value per logical attempt; a retry with the same value returns the same session.",
 )
 
@@ -96,10 +100,15 @@ class BillingStatusView(APIView):
     def get(self, request):
         ent = selectors.user_entitlements(user=request.user)
         data = {
-            "plan": ent.plan, "api_tier": ent.api_tier, "monthly_credits": ent.monthly_credits, "credits": request.user.credits,
+            "plan": ent.plan,
+            "api_tier": ent.api_tier,
+            "monthly_credits": ent.monthly_credits,
+            "credits": request.user.credits,
             "subscriptions": list(selectors.user_subscriptions(user=request.user)[:10]),
-            "available_plans": [{"code": p.code, "name": p.name, "api_tier": p.api_tier, "monthly_credits": p.monthly_credits}
-                                for p in plans.plans_of_kind(SubscriptionKind.CONSUMER)],
+            "available_plans": [
+                {"code": p.code, "name": p.name, "api_tier": p.api_tier, "monthly_credits": p.monthly_credits}
+                for p in plans.plans_of_kind(SubscriptionKind.CONSUMER)
+            ],
         }
         return Response(BillingStatusSerializer(data).data)
 
@@ -115,10 +124,14 @@ class CheckoutView(APIView):
         url = serializers.CharField()
 
     @extend_schema(
-        request=CheckoutInputSerializer, parameters=[IDEMPOTENCY_HEADER],
-        responses={201: OutputSerializer, 400: OpenApiResponse(description="Unknown plan, missing Idempotency-Key"),
-                   409: OpenApiResponse(description="Already subscribed: use the portal"),
-                   503: OpenApiResponse(description="Stripe unreachable; retry with the same Idempotency-Key")},
+        request=CheckoutInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: OutputSerializer,
+            400: OpenApiResponse(description="Unknown plan, missing Idempotency-Key"),
+            409: OpenApiResponse(description="Already subscribed: use the portal"),
+            503: OpenApiResponse(description="Stripe unreachable; retry with the same Idempotency-Key"),
+        },
         summary="Start a subscription: a Stripe Checkout URL (mode=subscription)",
     )
     def post(self, request):
@@ -130,7 +143,9 @@ class CheckoutView(APIView):
         base = settings.PUBLIC_BASE_URL.rstrip("/")
         try:
             session = subscription_checkout_start(
-                plan_code=data.validated_data["plan"], user=request.user, attempt=attempt,
+                plan_code=data.validated_data["plan"],
+                user=request.user,
+                attempt=attempt,
                 success_url=data.validated_data.get("success_url") or f"{base}/api/billing?checkout=success",
                 cancel_url=data.validated_data.get("cancel_url") or f"{base}/api/billing?checkout=cancel",
             )
@@ -146,7 +161,8 @@ class PortalView(APIView):
         return_url = serializers.URLField(required=False)
 
     @extend_schema(
-        request=PortalInputSerializer, parameters=[IDEMPOTENCY_HEADER],
+        request=PortalInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={201: CheckoutView.OutputSerializer, 409: OpenApiResponse(description="No Stripe customer yet")},
         summary="Open the Stripe customer portal (change plan, cancel, cards, invoices)",
     )
@@ -158,8 +174,10 @@ class PortalView(APIView):
         data.is_valid(raise_exception=True)
         try:
             session = subscription_portal_open(
-                user=request.user, attempt=attempt,
-                return_url=data.validated_data.get("return_url") or f"{settings.PUBLIC_BASE_URL.rstrip('/')}/api/billing",
+                user=request.user,
+                attempt=attempt,
+                return_url=data.validated_data.get("return_url")
+                or f"{settings.PUBLIC_BASE_URL.rstrip('/')}/api/billing",
             )
         except StripeFailure as exc:
             return _stripe_error(exc)

@@ -92,7 +92,11 @@ class AccountingDocument(TimestampedModel):
         "venues.Venue", null=True, blank=True, on_delete=models.PROTECT, related_name="accounting_documents"
     )
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="accounting_documents",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounting_documents",
         help_text="The user billed (a consumer, or the owner's account for a venue).",
     )
     bill_to_name = models.CharField(max_length=200)
@@ -108,7 +112,11 @@ class AccountingDocument(TimestampedModel):
     tax = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     related_document = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="related_documents",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="related_documents",
         help_text="For a credit note or receipt: the invoice it refers to.",
     )
     stripe_invoice_id = models.CharField(max_length=64, blank=True, db_index=True)
@@ -135,7 +143,9 @@ class AccountingDocument(TimestampedModel):
                     Q(status=DocumentStatus.DRAFT, number__isnull=True, sequence__isnull=True, year__isnull=True)
                     | Q(
                         status__in=[DocumentStatus.ISSUED, DocumentStatus.PAID],
-                        number__isnull=False, sequence__isnull=False, year__isnull=False,
+                        number__isnull=False,
+                        sequence__isnull=False,
+                        year__isnull=False,
                         issue_date__isnull=False,
                     )
                     | Q(status=DocumentStatus.VOID)
@@ -146,16 +156,18 @@ class AccountingDocument(TimestampedModel):
                 condition=~Q(doc_type=DocumentType.CREDIT_NOTE) | Q(related_document__isnull=False),
                 name="accounting_document_credit_note_has_invoice",
             ),
-            models.CheckConstraint(condition=Q(total=F("subtotal") + F("tax")), name="accounting_document_total_adds_up"),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") + F("tax")), name="accounting_document_total_adds_up"
+            ),
             models.CheckConstraint(
                 condition=Q(period_start__isnull=True) | Q(period_end__gt=F("period_start")),
                 name="accounting_document_period_ordered",
             ),
             # one live invoice per venue and billing period: monthly invoicing is safe to re-run
             models.UniqueConstraint(
-                fields=["venue", "period_start"], name="accounting_document_one_invoice_per_period",
-                condition=Q(doc_type=DocumentType.INVOICE, period_start__isnull=False)
-                & ~Q(status=DocumentStatus.VOID),
+                fields=["venue", "period_start"],
+                name="accounting_document_one_invoice_per_period",
+                condition=Q(doc_type=DocumentType.INVOICE, period_start__isnull=False) & ~Q(status=DocumentStatus.VOID),
             ),
         ]
         indexes = [
@@ -182,14 +194,16 @@ class AccountingDocumentLine(TimestampedModel):
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="quantity × unit price, rounded to cents.")
     tax_rate = models.DecimalField("tax rate %", max_digits=5, decimal_places=2, default=Decimal("0.00"))
-    account = models.CharField(
-        max_length=4, choices=LedgerAccount.choices, default=LedgerAccount.REFERRAL_FEE_REVENUE
-    )
+    account = models.CharField(max_length=4, choices=LedgerAccount.choices, default=LedgerAccount.REFERRAL_FEE_REVENUE)
     booking = models.ForeignKey(
         "bookings.VenueBooking", null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines"
     )
     commerce_entry = models.ForeignKey(
-        "billing.CommerceLedger", null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines",
+        "billing.CommerceLedger",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
         help_text="The fee this line bills; an entry on a live invoice is not invoiced again.",
     )
 
@@ -200,7 +214,9 @@ class AccountingDocumentLine(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(amount=Round(F("quantity") * F("unit_price"), 2)), name="accounting_line_amount_matches"
             ),
-            models.CheckConstraint(condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="accounting_line_tax_rate_range"),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="accounting_line_tax_rate_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -256,7 +272,9 @@ class AccountingDocumentEvent(BaseModel):
     document = models.ForeignKey(AccountingDocument, on_delete=models.PROTECT, related_name="events")
     from_status = models.CharField(max_length=8)
     to_status = models.CharField(max_length=8)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(max_length=300, blank=True)
     data = models.JSONField(default=dict, blank=True)
 

@@ -36,7 +36,9 @@ class FeeCollection(BaseModel):
     Outcome = FeeCollectionOutcome
 
     ledger_entry = models.OneToOneField(
-        "billing.CommerceLedger", on_delete=models.PROTECT, related_name="fee_collection",
+        "billing.CommerceLedger",
+        on_delete=models.PROTECT,
+        related_name="fee_collection",
     )
     venue = models.ForeignKey("venues.Venue", on_delete=models.PROTECT, related_name="fee_collections")
     outcome = models.CharField(max_length=10, choices=FeeCollectionOutcome.choices)
@@ -65,7 +67,8 @@ class FeeCollection(BaseModel):
                 name="fee_collection_outcome_consistent",
             ),
             models.UniqueConstraint(
-                fields=["stripe_invoice_item_id"], condition=~Q(stripe_invoice_item_id=""),
+                fields=["stripe_invoice_item_id"],
+                condition=~Q(stripe_invoice_item_id=""),
                 name="fee_collection_invoice_item_unique",
             ),
         ]
@@ -92,7 +95,9 @@ class UsageBilling(BaseModel):
     Outcome = UsageBillingOutcome
 
     usage_event = models.OneToOneField(
-        "billing.ApiKeyUsageEvent", on_delete=models.PROTECT, related_name="billing",
+        "billing.ApiKeyUsageEvent",
+        on_delete=models.PROTECT,
+        related_name="billing",
     )
     outcome = models.CharField(max_length=12, choices=UsageBillingOutcome.choices)
     event_name = models.CharField(max_length=100, blank=True)
@@ -110,14 +115,17 @@ class UsageBilling(BaseModel):
             choices_check("outcome", UsageBillingOutcome, name="usage_billing_outcome_valid"),
             models.CheckConstraint(
                 condition=(
-                    Q(outcome=UsageBillingOutcome.METERED, meter_value__gt=0) & ~Q(meter_identifier="")
+                    Q(outcome=UsageBillingOutcome.METERED, meter_value__gt=0)
+                    & ~Q(meter_identifier="")
                     & ~Q(stripe_customer_id="")
                     | Q(outcome=UsageBillingOutcome.NOT_BILLABLE, meter_value=0, meter_identifier="")
                 ),
                 name="usage_billing_outcome_consistent",
             ),
             models.UniqueConstraint(
-                fields=["meter_identifier"], condition=~Q(meter_identifier=""), name="usage_billing_identifier_unique",
+                fields=["meter_identifier"],
+                condition=~Q(meter_identifier=""),
+                name="usage_billing_identifier_unique",
             ),
         ]
         indexes = [models.Index(fields=["billed_at"], name="usage_billing_time")]

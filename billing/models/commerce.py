@@ -21,8 +21,12 @@ class CommerceEntryType(models.TextChoices):
 
 
 # Money owed to / received by the platform is positive; money going back out is negative.
-COMMERCE_TYPES_POSITIVE = frozenset({CommerceEntryType.BOOKING_FEE, CommerceEntryType.SUBSCRIPTION, CommerceEntryType.USAGE})
-COMMERCE_TYPES_NEGATIVE = frozenset({CommerceEntryType.FEE_REVERSAL, CommerceEntryType.REFUND, CommerceEntryType.PAYOUT})
+COMMERCE_TYPES_POSITIVE = frozenset(
+    {CommerceEntryType.BOOKING_FEE, CommerceEntryType.SUBSCRIPTION, CommerceEntryType.USAGE}
+)
+COMMERCE_TYPES_NEGATIVE = frozenset(
+    {CommerceEntryType.FEE_REVERSAL, CommerceEntryType.REFUND, CommerceEntryType.PAYOUT}
+)
 
 
 class CommerceLedger(BaseModel):
@@ -37,7 +41,9 @@ class CommerceLedger(BaseModel):
     EntryType = CommerceEntryType
 
     entry_type = models.CharField(max_length=16, choices=CommerceEntryType.choices)
-    venue = models.ForeignKey("venues.Venue", null=True, blank=True, on_delete=models.PROTECT, related_name="commerce_entries")
+    venue = models.ForeignKey(
+        "venues.Venue", null=True, blank=True, on_delete=models.PROTECT, related_name="commerce_entries"
+    )
     booking = models.ForeignKey(
         "bookings.VenueBooking", null=True, blank=True, on_delete=models.PROTECT, related_name="commerce_entries"
     )
@@ -45,7 +51,11 @@ class CommerceLedger(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="commerce_entries"
     )
     api_key = models.ForeignKey(
-        "agents.ApiKey", null=True, blank=True, on_delete=models.PROTECT, related_name="commerce_entries",
+        "agents.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="commerce_entries",
         help_text="For usage charges: the developer key billed.",
     )
     amount_cents = models.BigIntegerField(help_text="Signed, in the currency's minor unit.")

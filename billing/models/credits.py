@@ -51,7 +51,11 @@ class CreditTransaction(BaseModel):
         null=True, blank=True, help_text="Promotional credits lapse at this time (the credits_expiry job)."
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Staff member who made a manual adjustment.",
     )
 
@@ -75,9 +79,7 @@ class CreditTransaction(BaseModel):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="credit_tx_user_recent"),
             models.Index(fields=["reference_type", "reference_id"], name="credit_tx_reference"),
-            models.Index(
-                fields=["expires_at"], name="credit_tx_expiring", condition=Q(expires_at__isnull=False)
-            ),
+            models.Index(fields=["expires_at"], name="credit_tx_expiring", condition=Q(expires_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -91,7 +93,9 @@ class Referral(TimestampedModel):
 
     referrer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referrals_made")
     referred = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referral",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="referral",
         help_text="A user can be referred only once.",
     )
     code = models.CharField(max_length=16, help_text="The referral code the new user entered.")

@@ -60,7 +60,8 @@ class PriceWatcher(TimestampedModel):
             models.CheckConstraint(condition=Q(target_price__gt=0), name="price_watcher_target_positive"),
             # one live watch per user and product; expired/triggered ones are history
             models.UniqueConstraint(
-                fields=["user", "product_url"], name="price_watcher_one_live_per_product",
+                fields=["user", "product_url"],
+                name="price_watcher_one_live_per_product",
                 condition=Q(status__in=[PriceWatchStatus.ACTIVE, PriceWatchStatus.PAUSED]),
             ),
         ]
@@ -92,9 +93,15 @@ class AffiliateClick(BaseModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="affiliate_clicks"
     )
-    venue = models.ForeignKey("venues.Venue", null=True, blank=True, on_delete=models.SET_NULL, related_name="affiliate_clicks")
+    venue = models.ForeignKey(
+        "venues.Venue", null=True, blank=True, on_delete=models.SET_NULL, related_name="affiliate_clicks"
+    )
     price_watcher = models.ForeignKey(
-        PriceWatcher, null=True, blank=True, on_delete=models.SET_NULL, related_name="clicks",
+        PriceWatcher,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="clicks",
         help_text="Set when the click came from a price-watch alert.",
     )
     partner = models.CharField(max_length=12, choices=AffiliatePartner.choices)
@@ -117,7 +124,8 @@ class AffiliateClick(BaseModel):
                 name="affiliate_click_commission_needs_conversion",
             ),
             models.CheckConstraint(
-                condition=Q(commission__isnull=True) | Q(commission__gte=0), name="affiliate_click_commission_non_negative"
+                condition=Q(commission__isnull=True) | Q(commission__gte=0),
+                name="affiliate_click_commission_non_negative",
             ),
         ]
         indexes = [

@@ -29,7 +29,9 @@ class SubscriptionStatus(models.TextChoices):
 
 
 # Statuses that grant the plan's entitlements. past_due keeps them while Stripe retries the card.
-LIVE_SUBSCRIPTION_STATUSES = frozenset({SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE})
+LIVE_SUBSCRIPTION_STATUSES = frozenset(
+    {SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE}
+)
 # Stripe never leaves these: a later snapshot saying otherwise is an older one delivered late.
 TERMINAL_SUBSCRIPTION_STATUSES = frozenset({SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED})
 
@@ -47,11 +49,19 @@ class StripeSubscription(TimestampedModel):
 
     kind = models.CharField(max_length=8, choices=SubscriptionKind.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="stripe_subscriptions",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stripe_subscriptions",
         help_text="The consumer (consumer tiers).",
     )
     venue = models.ForeignKey(
-        "venues.Venue", null=True, blank=True, on_delete=models.PROTECT, related_name="stripe_subscriptions",
+        "venues.Venue",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stripe_subscriptions",
         help_text="The venue (B2B plans).",
     )
     plan = models.CharField(max_length=16, help_text="Our plan code (plus, premium, venue_pro…); see billing/plans.py.")
@@ -116,7 +126,9 @@ class StripeConnectAccount(TimestampedModel):
     ``charges_enabled`` and ``payouts_enabled`` are both true.
     """
 
-    venue = models.OneToOneField("venues.Venue", null=True, blank=True, on_delete=models.PROTECT, related_name="stripe_connect")
+    venue = models.OneToOneField(
+        "venues.Venue", null=True, blank=True, on_delete=models.PROTECT, related_name="stripe_connect"
+    )
     stripe_account_id = models.CharField(max_length=64, unique=True)
     charges_enabled = models.BooleanField(default=False)
     payouts_enabled = models.BooleanField(default=False)

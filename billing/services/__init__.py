@@ -46,6 +46,13 @@ from billing.services.commerce import (
     from_cents,
     to_cents,
 )
+from billing.services.credit_jobs import (
+    credit_expire_due,
+    credit_expire_for_user,
+    credit_lots,
+    credit_monthly_grant,
+    credit_monthly_grants_run,
+)
 from billing.services.credit_notes import credit_note_create_partial
 from billing.services.credits import (
     credit_adjust,
@@ -56,13 +63,6 @@ from billing.services.credits import (
     referral_expire_due,
     referral_qualify,
     referral_reward,
-)
-from billing.services.credit_jobs import (
-    credit_expire_due,
-    credit_expire_for_user,
-    credit_lots,
-    credit_monthly_grant,
-    credit_monthly_grants_run,
 )
 from billing.services.errors import (
     BillingError,
@@ -186,4 +186,3 @@ __all__ = [
     "to_cents",
     "user_plan_sync",
 ]
-

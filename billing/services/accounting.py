@@ -71,12 +71,18 @@ def _require_draft(document: AccountingDocument) -> None:
         raise BillingError(f"{document} is {document.status}; only drafts can be edited")
 
 
-def _document_move(document: AccountingDocument, target: str, *, actor: User | None, reason: str = "", data=None) -> None:
+def _document_move(
+    document: AccountingDocument, target: str, *, actor: User | None, reason: str = "", data=None
+) -> None:
     """Set the status (caller saves) and append the event row; the transition table decides."""
     if not state.can_transition(state.DOCUMENT_TRANSITIONS, document.status, target):
         raise InvalidTransition(f"a {document.status} {document.get_doc_type_display().lower()} cannot become {target}")
     AccountingDocumentEvent.objects.create(
-        document=document, from_status=document.status, to_status=target, actor=actor, reason=reason[:300],
+        document=document,
+        from_status=document.status,
+        to_status=target,
+        actor=actor,
+        reason=reason[:300],
         data=data or {},
     )
     document.status = target
@@ -154,20 +160,33 @@ def accounting_document_create(
         raise ValueError("a document is addressed to a venue or a customer")
     bill_to = _bill_to_defaults(venue, customer)
     document = AccountingDocument.objects.create(
-        doc_type=doc_type, venue=venue, customer=customer,
+        doc_type=doc_type,
+        venue=venue,
+        customer=customer,
         currency=(currency or (venue.currency if venue else "IDR")).upper(),
-        related_document=related_document, period_start=period_start, period_end=period_end, due_date=due_date,
+        related_document=related_document,
+        period_start=period_start,
+        period_end=period_end,
+        due_date=due_date,
         bill_to_name=bill_to_name if bill_to_name is not None else bill_to.get("bill_to_name", ""),
         bill_to_address=bill_to_address if bill_to_address is not None else bill_to.get("bill_to_address", ""),
         bill_to_email=bill_to_email if bill_to_email is not None else bill_to.get("bill_to_email", ""),
-        bill_to_tax_id=bill_to_tax_id, notes=notes, created_by=created_by,
+        bill_to_tax_id=bill_to_tax_id,
+        notes=notes,
+        created_by=created_by,
     )
     AccountingDocumentLine.objects.bulk_create(
         AccountingDocumentLine(
-            document=document, position=position, description=spec.description[:300],
-            quantity=Decimal(spec.quantity), unit_price=Decimal(spec.unit_price),
-            amount=line_amount(spec.quantity, spec.unit_price), tax_rate=Decimal(spec.tax_rate),
-            account=spec.account, booking=spec.booking, commerce_entry=spec.commerce_entry,
+            document=document,
+            position=position,
+            description=spec.description[:300],
+            quantity=Decimal(spec.quantity),
+            unit_price=Decimal(spec.unit_price),
+            amount=line_amount(spec.quantity, spec.unit_price),
+            tax_rate=Decimal(spec.tax_rate),
+            account=spec.account,
+            booking=spec.booking,
+            commerce_entry=spec.commerce_entry,
         )
         for position, spec in enumerate(lines, start=1)
     )
@@ -213,8 +232,12 @@ def invoice_create_for_venue(
     entries = selectors.commerce_entries_uninvoiced(venue=venue, period_start=period_start, period_end=period_end)
     lines = [
         LineSpec(
-            description=_fee_line_description(entry), unit_price=from_cents(entry.amount_cents), tax_rate=rate,
-            account=LedgerAccount.REFERRAL_FEE_REVENUE, booking=entry.booking, commerce_entry=entry,
+            description=_fee_line_description(entry),
+            unit_price=from_cents(entry.amount_cents),
+            tax_rate=rate,
+            account=LedgerAccount.REFERRAL_FEE_REVENUE,
+            booking=entry.booking,
+            commerce_entry=entry,
         )
         for entry in entries
     ]
@@ -222,8 +245,13 @@ def invoice_create_for_venue(
     if not lines:
         raise NothingToInvoice(f"{venue} has nothing to invoice for {period_start}–{period_end}")
     return accounting_document_create(
-        doc_type=DocumentType.INVOICE, venue=venue, currency=venue.currency, lines=lines,
-        period_start=period_start, period_end=period_end, created_by=created_by,
+        doc_type=DocumentType.INVOICE,
+        venue=venue,
+        currency=venue.currency,
+        lines=lines,
+        period_start=period_start,
+        period_end=period_end,
+        created_by=created_by,
         notes=f"Referral fees for bookings from {period_start:%d %b %Y} to {period_end - dt.timedelta(days=1):%d %b %Y}.",
     )
 
@@ -264,11 +292,18 @@ def _issue_postings(document: AccountingDocument, *, counter_account: str | None
     return dict(postings)
 
 
-def _post(document: AccountingDocument, postings: dict[str, int], *, posting: str, memo: str) -> list[AccountingLedgerEntry]:
+def _post(
+    document: AccountingDocument, postings: dict[str, int], *, posting: str, memo: str
+) -> list[AccountingLedgerEntry]:
     entries = [
         AccountingLedgerEntry(
-            document=document, account=account, currency=document.currency, posting=posting, memo=memo[:300],
-            debit_cents=cents if cents > 0 else 0, credit_cents=-cents if cents < 0 else 0,
+            document=document,
+            account=account,
+            currency=document.currency,
+            posting=posting,
+            memo=memo[:300],
+            debit_cents=cents if cents > 0 else 0,
+            credit_cents=-cents if cents < 0 else 0,
         )
         for account, cents in sorted(postings.items())
         if cents
@@ -308,7 +343,9 @@ def accounting_document_issue(
     if document.due_date is None and document.doc_type == DocumentType.INVOICE:
         document.due_date = issue_date + dt.timedelta(days=settings.BILLING_PAYMENT_TERMS_DAYS)
     _document_move(document, DocumentStatus.ISSUED, actor=actor, data={"number": document.number})
-    document.save(update_fields=["status", "year", "sequence", "number", "issue_date", "issued_at", "due_date", "updated_at"])
+    document.save(
+        update_fields=["status", "year", "sequence", "number", "issue_date", "issued_at", "due_date", "updated_at"]
+    )
     if payment_account and document.doc_type != DocumentType.RECEIPT:
         raise ValueError("only receipts take a payment account")
     postings = _issue_postings(document, counter_account=payment_account)
@@ -323,17 +360,17 @@ def _check_credit_note_fits(credit_note: AccountingDocument) -> None:
         raise BillingError("a credit note must refer to an invoice")
     if invoice.status not in (DocumentStatus.ISSUED, DocumentStatus.PAID):
         raise BillingError(f"{invoice} is {invoice.status}; only issued or paid invoices can be credited")
-    credited = (
-        invoice.related_documents.filter(doc_type=DocumentType.CREDIT_NOTE, status__in=[DocumentStatus.ISSUED, DocumentStatus.PAID])
-        .aggregate(total=Sum("total"))["total"]
-        or Decimal("0")
-    )
+    credited = invoice.related_documents.filter(
+        doc_type=DocumentType.CREDIT_NOTE, status__in=[DocumentStatus.ISSUED, DocumentStatus.PAID]
+    ).aggregate(total=Sum("total"))["total"] or Decimal("0")
     if credited + credit_note.total > invoice.total:
         raise BillingError(f"credit notes would exceed {invoice.number}'s total of {invoice.total}")
 
 
 @transaction.atomic
-def accounting_document_void(*, document: AccountingDocument, reason: str, actor: User | None = None) -> AccountingDocument:
+def accounting_document_void(
+    *, document: AccountingDocument, reason: str, actor: User | None = None
+) -> AccountingDocument:
     """Void a draft (discard it) or an unpaid issued document (its postings are reversed, its number kept).
 
     A paid invoice is never voided: issue a credit note instead.
@@ -344,10 +381,16 @@ def accounting_document_void(*, document: AccountingDocument, reason: str, actor
     if document.doc_type == DocumentType.RECEIPT and document.related_document_id:
         if document.related_document.status == DocumentStatus.PAID:
             raise BillingError(f"{document} records the payment of a paid invoice; issue a credit note instead")
-    if document.related_documents.filter(doc_type=DocumentType.CREDIT_NOTE).exclude(status=DocumentStatus.VOID).exists():
+    if (
+        document.related_documents.filter(doc_type=DocumentType.CREDIT_NOTE)
+        .exclude(status=DocumentStatus.VOID)
+        .exists()
+    ):
         raise BillingError(f"{document} has credit notes; void those first")
     if document.number:
-        balances = document.ledger_entries.values("account").annotate(debit=Sum("debit_cents"), credit=Sum("credit_cents"))
+        balances = document.ledger_entries.values("account").annotate(
+            debit=Sum("debit_cents"), credit=Sum("credit_cents")
+        )
         reversal = {row["account"]: row["credit"] - row["debit"] for row in balances}
         _post(document, reversal, posting=LedgerPosting.VOID, memo=f"Void {document.number}: {reason}")
     _document_move(document, DocumentStatus.VOID, actor=actor, reason=reason)
@@ -373,15 +416,29 @@ def accounting_document_mark_paid(
     if not state.can_transition(state.DOCUMENT_TRANSITIONS, invoice.status, DocumentStatus.PAID):
         raise InvalidTransition(f"{invoice} is {invoice.status} and cannot be marked paid")
     receipt = accounting_document_create(
-        doc_type=DocumentType.RECEIPT, venue=invoice.venue, customer=invoice.customer, currency=invoice.currency,
-        related_document=invoice, bill_to_name=invoice.bill_to_name, bill_to_address=invoice.bill_to_address,
-        bill_to_tax_id=invoice.bill_to_tax_id, bill_to_email=invoice.bill_to_email, created_by=actor,
-        lines=[LineSpec(description=f"Payment of {invoice.number}", unit_price=invoice.total,
-                        account=LedgerAccount.ACCOUNTS_RECEIVABLE)],
+        doc_type=DocumentType.RECEIPT,
+        venue=invoice.venue,
+        customer=invoice.customer,
+        currency=invoice.currency,
+        related_document=invoice,
+        bill_to_name=invoice.bill_to_name,
+        bill_to_address=invoice.bill_to_address,
+        bill_to_tax_id=invoice.bill_to_tax_id,
+        bill_to_email=invoice.bill_to_email,
+        created_by=actor,
+        lines=[
+            LineSpec(
+                description=f"Payment of {invoice.number}",
+                unit_price=invoice.total,
+                account=LedgerAccount.ACCOUNTS_RECEIVABLE,
+            )
+        ],
         notes=f"Stripe charge {stripe_charge_id}" if stripe_charge_id else "",
     )
     receipt = accounting_document_issue(document=receipt, actor=actor, payment_account=cash_account)
-    _document_move(invoice, DocumentStatus.PAID, actor=actor, data={"receipt": receipt.number, "charge": stripe_charge_id})
+    _document_move(
+        invoice, DocumentStatus.PAID, actor=actor, data={"receipt": receipt.number, "charge": stripe_charge_id}
+    )
     invoice.paid_at = paid_at or timezone.now()
     invoice.save(update_fields=["status", "paid_at", "updated_at"])
     return invoice
@@ -400,13 +457,27 @@ def credit_note_create_for_invoice(
         raise BillingError("credit notes are written against issued or paid invoices")
     if lines is None:
         lines = [
-            LineSpec(description=line.description, unit_price=line.unit_price, quantity=line.quantity,
-                     tax_rate=line.tax_rate, account=line.account, booking=line.booking)
+            LineSpec(
+                description=line.description,
+                unit_price=line.unit_price,
+                quantity=line.quantity,
+                tax_rate=line.tax_rate,
+                account=line.account,
+                booking=line.booking,
+            )
             for line in invoice.lines.all()
         ]
     return accounting_document_create(
-        doc_type=DocumentType.CREDIT_NOTE, venue=invoice.venue, customer=invoice.customer, currency=invoice.currency,
-        related_document=invoice, bill_to_name=invoice.bill_to_name, bill_to_address=invoice.bill_to_address,
-        bill_to_tax_id=invoice.bill_to_tax_id, bill_to_email=invoice.bill_to_email, lines=lines,
-        notes=f"Credit for {invoice.number}: {reason}", created_by=created_by,
+        doc_type=DocumentType.CREDIT_NOTE,
+        venue=invoice.venue,
+        customer=invoice.customer,
+        currency=invoice.currency,
+        related_document=invoice,
+        bill_to_name=invoice.bill_to_name,
+        bill_to_address=invoice.bill_to_address,
+        bill_to_tax_id=invoice.bill_to_tax_id,
+        bill_to_email=invoice.bill_to_email,
+        lines=lines,
+        notes=f"Credit for {invoice.number}: {reason}",
+        created_by=created_by,
     )

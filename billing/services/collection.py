@@ -52,7 +52,6 @@ from django.utils import timezone
 
 from agnt.models import User
 from billing import stripe_client
-from billing.selectors import venue_stripe_customer_id
 from billing.models import (
     AccountingDocument,
     AccountingDocumentLine,
@@ -66,6 +65,7 @@ from billing.models import (
     UsageBilling,
     UsageBillingOutcome,
 )
+from billing.selectors import venue_stripe_customer_id
 from billing.services.accounting import LineSpec, accounting_document_issue, credit_note_create_for_invoice
 from billing.services.errors import BillingError, StripeFailure, StripeInvalidRequest
 from billing.services.fees import commerce_fee_entry_reverse
@@ -93,14 +93,25 @@ def fee_source_key(entry: CommerceLedger) -> str:
 
 
 def _fee_collection_record(
-    *, entry: CommerceLedger, venue_id, outcome: str, amount_cents: int = 0, customer_id: str = "",
-    invoice_item_id: str = "", note: str = "",
+    *,
+    entry: CommerceLedger,
+    venue_id,
+    outcome: str,
+    amount_cents: int = 0,
+    customer_id: str = "",
+    invoice_item_id: str = "",
+    note: str = "",
 ) -> FeeCollection:
     try:
         with transaction.atomic():
             return FeeCollection.objects.create(
-                ledger_entry=entry, venue_id=venue_id, outcome=outcome, amount_cents=amount_cents,
-                currency=entry.currency, stripe_customer_id=customer_id, stripe_invoice_item_id=invoice_item_id,
+                ledger_entry=entry,
+                venue_id=venue_id,
+                outcome=outcome,
+                amount_cents=amount_cents,
+                currency=entry.currency,
+                stripe_customer_id=customer_id,
+                stripe_invoice_item_id=invoice_item_id,
                 note=note[:300],
             )
     except IntegrityError:
@@ -115,8 +126,12 @@ def _invoice_item(*, entry: CommerceLedger, customer_id: str, description: str) 
     if entry.booking_id:
         metadata["agnt_booking_id"] = str(entry.booking_id)
     return stripe_client.invoice_item_create(
-        source_key=fee_source_key(entry), customer_id=customer_id, amount_cents=entry.amount_cents,
-        currency=entry.currency, description=description, metadata=metadata,
+        source_key=fee_source_key(entry),
+        customer_id=customer_id,
+        amount_cents=entry.amount_cents,
+        currency=entry.currency,
+        description=description,
+        metadata=metadata,
     )
 
 
@@ -136,16 +151,31 @@ def _collect_fee(fee: CommerceLedger) -> FeeCollection:
         reversal = CommerceLedger.objects.filter(idempotency_key=f"booking-fee-reversal:{fee.booking_id}").first()
     if reversal is not None:
         # reversed before it was collected: neither the fee nor its reversal goes to Stripe
-        _fee_collection_record(entry=reversal, venue_id=fee.venue_id, outcome=FeeCollectionOutcome.SKIPPED,
-                               note="the fee it reverses was never collected")
-        return _fee_collection_record(entry=fee, venue_id=fee.venue_id, outcome=FeeCollectionOutcome.SKIPPED,
-                                      note="reversed before collection")
+        _fee_collection_record(
+            entry=reversal,
+            venue_id=fee.venue_id,
+            outcome=FeeCollectionOutcome.SKIPPED,
+            note="the fee it reverses was never collected",
+        )
+        return _fee_collection_record(
+            entry=fee, venue_id=fee.venue_id, outcome=FeeCollectionOutcome.SKIPPED, note="reversed before collection"
+        )
     customer_id = stripe_customer_ensure_for_venue(venue=fee.venue)
-    ref = fee.booking.external_ref if fee.booking_id and getattr(fee.booking, "external_ref", "") else str(fee.booking_id or fee.pk)
-    item = _invoice_item(entry=fee, customer_id=customer_id, description=f"AGNT referral fee, booking {ref}: {fee.description}")
+    ref = (
+        fee.booking.external_ref
+        if fee.booking_id and getattr(fee.booking, "external_ref", "")
+        else str(fee.booking_id or fee.pk)
+    )
+    item = _invoice_item(
+        entry=fee, customer_id=customer_id, description=f"AGNT referral fee, booking {ref}: {fee.description}"
+    )
     return _fee_collection_record(
-        entry=fee, venue_id=fee.venue_id, outcome=FeeCollectionOutcome.INVOICED, amount_cents=fee.amount_cents,
-        customer_id=customer_id, invoice_item_id=item["id"],
+        entry=fee,
+        venue_id=fee.venue_id,
+        outcome=FeeCollectionOutcome.INVOICED,
+        amount_cents=fee.amount_cents,
+        customer_id=customer_id,
+        invoice_item_id=item["id"],
     )
 
 
@@ -157,28 +187,46 @@ def _collect_reversal(reversal: CommerceLedger) -> FeeCollection:
     if fee is None:
         if venue_id is None:
             raise BillingError(f"fee reversal {reversal.pk} has no venue")
-        return _fee_collection_record(entry=reversal, venue_id=venue_id, outcome=FeeCollectionOutcome.SKIPPED,
-                                      note="no recorded booking fee to credit")
+        return _fee_collection_record(
+            entry=reversal,
+            venue_id=venue_id,
+            outcome=FeeCollectionOutcome.SKIPPED,
+            note="no recorded booking fee to credit",
+        )
     fee = _lock(fee)  # the same lock the fee's own collection takes
     existing = FeeCollection.objects.filter(ledger_entry=reversal).first()
     if existing is not None:
         return existing
     fee_collection = FeeCollection.objects.filter(ledger_entry=fee).first()
     if fee_collection is None:
-        _fee_collection_record(entry=fee, venue_id=fee.venue_id, outcome=FeeCollectionOutcome.SKIPPED,
-                               note="reversed before collection")
-        return _fee_collection_record(entry=reversal, venue_id=fee.venue_id, outcome=FeeCollectionOutcome.SKIPPED,
-                                      note="the fee it reverses was never collected")
+        _fee_collection_record(
+            entry=fee, venue_id=fee.venue_id, outcome=FeeCollectionOutcome.SKIPPED, note="reversed before collection"
+        )
+        return _fee_collection_record(
+            entry=reversal,
+            venue_id=fee.venue_id,
+            outcome=FeeCollectionOutcome.SKIPPED,
+            note="the fee it reverses was never collected",
+        )
     if fee_collection.outcome != FeeCollectionOutcome.INVOICED:
-        return _fee_collection_record(entry=reversal, venue_id=fee.venue_id, outcome=FeeCollectionOutcome.SKIPPED,
-                                      note="the fee it reverses was never collected")
+        return _fee_collection_record(
+            entry=reversal,
+            venue_id=fee.venue_id,
+            outcome=FeeCollectionOutcome.SKIPPED,
+            note="the fee it reverses was never collected",
+        )
     item = _invoice_item(
-        entry=reversal, customer_id=fee_collection.stripe_customer_id,
+        entry=reversal,
+        customer_id=fee_collection.stripe_customer_id,
         description=f"Credit: AGNT referral fee reversed ({reversal.description})",
     )
     return _fee_collection_record(
-        entry=reversal, venue_id=fee.venue_id, outcome=FeeCollectionOutcome.CREDITED, amount_cents=reversal.amount_cents,
-        customer_id=fee_collection.stripe_customer_id, invoice_item_id=item["id"],
+        entry=reversal,
+        venue_id=fee.venue_id,
+        outcome=FeeCollectionOutcome.CREDITED,
+        amount_cents=reversal.amount_cents,
+        customer_id=fee_collection.stripe_customer_id,
+        invoice_item_id=item["id"],
     )
 
 
@@ -219,12 +267,10 @@ def fees_collect_pending(*, limit: int | None = None) -> RunReport:
     """Collect up to ``limit`` unsettled fee and reversal rows, oldest first; one row per savepoint,
     so one refused row does not hold back the others."""
     limit = limit or settings.FEE_COLLECTION_BATCH_SIZE
-    pending = (
-        CommerceLedger.objects.filter(
-            entry_type__in=[CommerceEntryType.BOOKING_FEE, CommerceEntryType.FEE_REVERSAL], fee_collection__isnull=True,
-        )
-        .order_by("occurred_at", "created_at")[:limit]
-    )
+    pending = CommerceLedger.objects.filter(
+        entry_type__in=[CommerceEntryType.BOOKING_FEE, CommerceEntryType.FEE_REVERSAL],
+        fee_collection__isnull=True,
+    ).order_by("occurred_at", "created_at")[:limit]
     report = RunReport()
     for entry in list(pending):
         try:
@@ -253,7 +299,8 @@ def venue_fees_invoice(*, venue, as_of: dt.date) -> dict[str, Any] | None:
     if any(s.get("status") in LIVE_SUBSCRIPTION_STATUSES for s in subscriptions):
         return None
     invoice = stripe_client.invoice_create(
-        source_key=f"booking-fees:venue:{venue.pk}:{as_of.isoformat()}", customer_id=customer_id,
+        source_key=f"booking-fees:venue:{venue.pk}:{as_of.isoformat()}",
+        customer_id=customer_id,
         metadata={"agnt_venue_id": str(venue.pk), "agnt_kind": "booking_fees"},
     )
     if invoice.get("status") == "draft":
@@ -269,7 +316,9 @@ def venues_invoice_pending_fees(*, as_of: dt.date | None = None, lookback_days: 
     since = timezone.now() - dt.timedelta(days=lookback_days)
     venue_ids = (
         FeeCollection.objects.filter(collected_at__gte=since)
-        .exclude(outcome=FeeCollectionOutcome.SKIPPED).values_list("venue_id", flat=True).distinct()
+        .exclude(outcome=FeeCollectionOutcome.SKIPPED)
+        .values_list("venue_id", flat=True)
+        .distinct()
     )
     report = RunReport()
     for venue in Venue.objects.filter(pk__in=list(venue_ids), stripe_customer__isnull=False).order_by("pk"):
@@ -312,30 +361,51 @@ def booking_fee_refund(*, fee: CommerceLedger, actor: User | None = None, reason
     reason = reason or (f"refunded by {actor}" if actor else "refunded")
     reversal = commerce_fee_entry_reverse(entry=fee, reason=reason)  # refuses anything but a booking fee
     collection = fee_collect(entry=reversal)
-    return FeeRefund(reversal=reversal, collection=collection, credit_note=_fee_credit_note(fee=fee, reversal=reversal, actor=actor, reason=reason))
+    return FeeRefund(
+        reversal=reversal,
+        collection=collection,
+        credit_note=_fee_credit_note(fee=fee, reversal=reversal, actor=actor, reason=reason),
+    )
 
 
-def _fee_credit_note(*, fee: CommerceLedger, reversal: CommerceLedger, actor: User | None, reason: str) -> AccountingDocument | None:
+def _fee_credit_note(
+    *, fee: CommerceLedger, reversal: CommerceLedger, actor: User | None, reason: str
+) -> AccountingDocument | None:
     """A credit note for the fee's line on its issued invoice, once (keyed by the reversal row)."""
     already = (
         AccountingDocumentLine.objects.select_related("document")
         .filter(commerce_entry=reversal, document__doc_type=DocumentType.CREDIT_NOTE)
-        .exclude(document__status=DocumentStatus.VOID).first()
+        .exclude(document__status=DocumentStatus.VOID)
+        .first()
     )
     if already is not None:
         return already.document
     line = (
         AccountingDocumentLine.objects.select_related("document", "booking")
-        .filter(commerce_entry=fee, document__doc_type=DocumentType.INVOICE,
-                document__status__in=[DocumentStatus.ISSUED, DocumentStatus.PAID])
+        .filter(
+            commerce_entry=fee,
+            document__doc_type=DocumentType.INVOICE,
+            document__status__in=[DocumentStatus.ISSUED, DocumentStatus.PAID],
+        )
         .first()
     )
     if line is None:
         return None
     note = credit_note_create_for_invoice(
-        invoice=line.document, reason=reason, created_by=actor,
-        lines=[LineSpec(description=f"Credit: {line.description}"[:300], unit_price=line.unit_price, quantity=line.quantity,
-                        tax_rate=line.tax_rate, account=line.account, booking=line.booking, commerce_entry=reversal)],
+        invoice=line.document,
+        reason=reason,
+        created_by=actor,
+        lines=[
+            LineSpec(
+                description=f"Credit: {line.description}"[:300],
+                unit_price=line.unit_price,
+                quantity=line.quantity,
+                tax_rate=line.tax_rate,
+                account=line.account,
+                booking=line.booking,
+                commerce_entry=reversal,
+            )
+        ],
     )
     return accounting_document_issue(document=note, actor=actor)
 
@@ -365,7 +435,10 @@ def usage_bill(*, event: ApiKeyUsageEvent, customer_cache: dict | None = None) -
     event_name = settings.STRIPE_METER_EVENT_NAME
     try:
         stripe_client.meter_event_create(
-            event_name=event_name, stripe_customer_id=customer_id, value=value, identifier=identifier,
+            event_name=event_name,
+            stripe_customer_id=customer_id,
+            value=value,
+            identifier=identifier,
             timestamp=int(event.occurred_at.timestamp()),
         )
     except StripeInvalidRequest as exc:
@@ -375,19 +448,34 @@ def usage_bill(*, event: ApiKeyUsageEvent, customer_cache: dict | None = None) -
             raise
         logger.info("usage event %s was already metered (%s)", identifier, exc)
     return _usage_billing_record(
-        event=event, outcome=UsageBillingOutcome.METERED, event_name=event_name, customer_id=customer_id,
-        identifier=identifier, value=value,
+        event=event,
+        outcome=UsageBillingOutcome.METERED,
+        event_name=event_name,
+        customer_id=customer_id,
+        identifier=identifier,
+        value=value,
     )
 
 
 def _usage_billing_record(
-    *, event: ApiKeyUsageEvent, outcome: str, event_name: str = "", customer_id: str = "", identifier: str = "", value: int = 0,
+    *,
+    event: ApiKeyUsageEvent,
+    outcome: str,
+    event_name: str = "",
+    customer_id: str = "",
+    identifier: str = "",
+    value: int = 0,
 ) -> UsageBilling:
     try:
         with transaction.atomic():
             return UsageBilling.objects.create(
-                usage_event=event, outcome=outcome, event_name=event_name, stripe_customer_id=customer_id,
-                meter_identifier=identifier, meter_value=value, currency=event.currency,
+                usage_event=event,
+                outcome=outcome,
+                event_name=event_name,
+                stripe_customer_id=customer_id,
+                meter_identifier=identifier,
+                meter_value=value,
+                currency=event.currency,
             )
     except IntegrityError:
         existing = UsageBilling.objects.filter(usage_event=event).first()
@@ -401,7 +489,8 @@ def usage_bill_unbilled(*, limit: int | None = None) -> RunReport:
     limit = limit or settings.USAGE_BILLING_BATCH_SIZE
     unbilled = (
         ApiKeyUsageEvent.objects.filter(billing__isnull=True)
-        .select_related("api_key__owner").order_by("occurred_at", "created_at")[:limit]
+        .select_related("api_key__owner")
+        .order_by("occurred_at", "created_at")[:limit]
     )
     report = RunReport()
     customers: dict = {}

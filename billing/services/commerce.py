@@ -55,11 +55,19 @@ def commerce_ledger_record(
     if existing is not None:
         return _check_replay(existing, entry_type=entry_type, amount_cents=amount_cents, currency=currency)
     fields = dict(
-        entry_type=entry_type, amount_cents=amount_cents, currency=currency, idempotency_key=idempotency_key,
+        entry_type=entry_type,
+        amount_cents=amount_cents,
+        currency=currency,
+        idempotency_key=idempotency_key,
         venue_id=venue.pk if venue else (booking.venue_id if booking else None),
-        booking=booking, user=user, api_key=api_key, description=description[:300],
-        stripe_payment_intent_id=stripe_payment_intent_id, stripe_invoice_id=stripe_invoice_id,
-        stripe_charge_id=stripe_charge_id, stripe_event_id=stripe_event_id,
+        booking=booking,
+        user=user,
+        api_key=api_key,
+        description=description[:300],
+        stripe_payment_intent_id=stripe_payment_intent_id,
+        stripe_invoice_id=stripe_invoice_id,
+        stripe_charge_id=stripe_charge_id,
+        stripe_event_id=stripe_event_id,
         occurred_at=occurred_at or timezone.now(),
     )
     try:
@@ -115,8 +123,12 @@ def commerce_booking_fee_record(*, booking: VenueBooking) -> CommerceLedger | No
         return None
     _, currency, label = basis
     return commerce_ledger_record(
-        entry_type=CommerceEntryType.BOOKING_FEE, amount_cents=fee, currency=currency,
-        venue=booking.venue, booking=booking, user=booking.user,
+        entry_type=CommerceEntryType.BOOKING_FEE,
+        amount_cents=fee,
+        currency=currency,
+        venue=booking.venue,
+        booking=booking,
+        user=booking.user,
         description=f"Referral fee {booking.venue.referral_fee_pct}% of {label} {currency}",
         idempotency_key=f"booking-fee:{booking.pk}",
     )
@@ -128,8 +140,11 @@ def commerce_booking_fee_reverse(*, booking: VenueBooking, reason: str = "") -> 
     if fee is None:
         return None
     return commerce_ledger_record(
-        entry_type=CommerceEntryType.FEE_REVERSAL, amount_cents=-fee.amount_cents, currency=fee.currency,
-        booking=booking, user=booking.user,
+        entry_type=CommerceEntryType.FEE_REVERSAL,
+        amount_cents=-fee.amount_cents,
+        currency=fee.currency,
+        booking=booking,
+        user=booking.user,
         description=f"Fee reversal: {reason}"[:300] if reason else "Fee reversal",
         idempotency_key=f"booking-fee-reversal:{booking.pk}",
     )
@@ -171,9 +186,15 @@ def api_usage_record(
     try:
         with transaction.atomic():
             return ApiKeyUsageEvent.objects.create(
-                api_key=api_key, intent=intent, request_id=request_id, quantity=quantity,
-                unit_price_cents=unit_price_cents, currency=currency.upper(), booking=booking,
-                metadata=metadata or {}, occurred_at=occurred_at or timezone.now(),
+                api_key=api_key,
+                intent=intent,
+                request_id=request_id,
+                quantity=quantity,
+                unit_price_cents=unit_price_cents,
+                currency=currency.upper(),
+                booking=booking,
+                metadata=metadata or {},
+                occurred_at=occurred_at or timezone.now(),
             )
     except IntegrityError:
         existing = ApiKeyUsageEvent.objects.filter(request_id=request_id).first()

@@ -98,9 +98,12 @@ def credit_expire_for_user(*, user: User, now: dt.datetime | None = None) -> lis
         if amount <= 0:
             continue
         entry = credit_adjust(
-            user=locked, amount=-amount, kind=CreditKind.EXPIRY,
+            user=locked,
+            amount=-amount,
+            kind=CreditKind.EXPIRY,
             reason=f"{amount} of {lot.granted} promotional credits lapsed on {timezone.localtime(lot.expires_at):%d %b %Y}",
-            reference=(GRANT_REFERENCE, lot.transaction_id), idempotency_key=f"credit-expiry:{lot.transaction_id}",
+            reference=(GRANT_REFERENCE, lot.transaction_id),
+            idempotency_key=f"credit-expiry:{lot.transaction_id}",
         )
         balance -= amount
         written.append(entry)
@@ -143,9 +146,12 @@ def credit_monthly_grant(*, user: User, month: dt.date) -> CreditTransaction | N
     valid_days = settings.CREDITS_MONTHLY_GRANT_VALID_DAYS
     expires_at = _month_start(month) + dt.timedelta(days=valid_days) if valid_days > 0 else None
     return credit_adjust(
-        user=user, amount=amount, kind=CreditKind.MONTHLY_GRANT,
+        user=user,
+        amount=amount,
+        kind=CreditKind.MONTHLY_GRANT,
         reason=f"Monthly {user.plan} plan credits, {month:%B %Y}",
-        idempotency_key=f"monthly-grant:{user.pk}:{month:%Y-%m}", expires_at=expires_at,
+        idempotency_key=f"monthly-grant:{user.pk}:{month:%Y-%m}",
+        expires_at=expires_at,
     )
 
 
@@ -157,11 +163,15 @@ def credit_monthly_grants_run(*, today: dt.date | None = None) -> int:
     month = (today or timezone.localdate()).replace(day=1)
     plans = [plan for plan, amount in settings.CREDITS_MONTHLY_GRANTS.items() if amount > 0]
     done_keys = CreditTransaction.objects.filter(
-        kind=CreditKind.MONTHLY_GRANT, idempotency_key__startswith="monthly-grant:",
+        kind=CreditKind.MONTHLY_GRANT,
+        idempotency_key__startswith="monthly-grant:",
         idempotency_key__endswith=f":{month:%Y-%m}",
     ).values("user_id")
     users = (
-        User.objects.filter(is_active=True, plan__in=plans).exclude(pk__in=done_keys).only("pk", "plan", "credits").order_by("pk")
+        User.objects.filter(is_active=True, plan__in=plans)
+        .exclude(pk__in=done_keys)
+        .only("pk", "plan", "credits")
+        .order_by("pk")
     )
     written = 0
     for user in users.iterator(chunk_size=500):

@@ -30,7 +30,9 @@ def credit_note_create_partial(
     if first is None:
         raise BillingError(f"{invoice} has no lines to credit")
     line = LineSpec(
-        description=f"Partial credit for {invoice.number}: {reason}"[:300], unit_price=net_amount,
-        tax_rate=first.tax_rate, account=first.account,
+        description=f"Partial credit for {invoice.number}: {reason}"[:300],
+        unit_price=net_amount,
+        tax_rate=first.tax_rate,
+        account=first.account,
     )
     return credit_note_create_for_invoice(invoice=invoice, reason=reason, lines=[line], created_by=created_by)

@@ -80,10 +80,18 @@ RETURNING u.credits, entry.created_at
 # (the column default): a call that began before ours but queued behind us on the lock
 # must sort after us, so "the latest row" always carries the current balance.
 _LEDGER_VALUES = {
-    "id": "%(id)s", "created_at": "clock_timestamp()", "user": "locked.id", "amount": "%(amount)s",
-    "balance_after": "locked.balance", "kind": "%(kind)s", "reason": "%(reason)s",
-    "reference_type": "%(reference_type)s", "reference_id": "%(reference_id)s",
-    "idempotency_key": "%(idempotency_key)s", "expires_at": "%(expires_at)s", "created_by": "%(created_by_id)s",
+    "id": "%(id)s",
+    "created_at": "clock_timestamp()",
+    "user": "locked.id",
+    "amount": "%(amount)s",
+    "balance_after": "locked.balance",
+    "kind": "%(kind)s",
+    "reason": "%(reason)s",
+    "reference_type": "%(reference_type)s",
+    "reference_id": "%(reference_id)s",
+    "idempotency_key": "%(idempotency_key)s",
+    "expires_at": "%(expires_at)s",
+    "created_by": "%(created_by_id)s",
 }
 
 
@@ -97,8 +105,10 @@ def _spend_sql() -> str:
         for field, expression in zip(fields, _LEDGER_VALUES.values(), strict=True)
     ]
     return _SPEND_SQL.format(
-        users=quote(User._meta.db_table), ledger=quote(CreditTransaction._meta.db_table),
-        columns=", ".join(quote(f.column) for f in fields), values=", ".join(values),
+        users=quote(User._meta.db_table),
+        ledger=quote(CreditTransaction._meta.db_table),
+        columns=", ".join(quote(f.column) for f in fields),
+        values=", ".join(values),
     )
 
 
@@ -133,14 +143,26 @@ def credit_adjust(
     # and every query we save is CPU the account's next debit does not wait for.
     reference_type, reference_id = _reference(reference)
     entry = CreditTransaction(
-        user_id=user.pk, amount=amount, kind=kind, reason=reason[:300],
-        reference_type=reference_type, reference_id=reference_id, idempotency_key=idempotency_key or None,
-        expires_at=expires_at, created_by=created_by,
+        user_id=user.pk,
+        amount=amount,
+        kind=kind,
+        reason=reason[:300],
+        reference_type=reference_type,
+        reference_id=reference_id,
+        idempotency_key=idempotency_key or None,
+        expires_at=expires_at,
+        created_by=created_by,
     )
     params = {
-        "id": entry.id, "user_id": user.pk, "amount": amount, "kind": kind,
-        "reason": entry.reason, "reference_type": reference_type, "reference_id": reference_id,
-        "idempotency_key": entry.idempotency_key, "expires_at": expires_at,
+        "id": entry.id,
+        "user_id": user.pk,
+        "amount": amount,
+        "kind": kind,
+        "reason": entry.reason,
+        "reference_type": reference_type,
+        "reference_id": reference_id,
+        "idempotency_key": entry.idempotency_key,
+        "expires_at": expires_at,
         "created_by_id": created_by.pk if created_by else None,
     }
     with connection.cursor() as cursor:
@@ -179,8 +201,14 @@ def credit_grant(
     if amount <= 0:
         raise ValueError("a grant adds a positive number of credits")
     return credit_adjust(
-        user=user, amount=amount, kind=kind, reason=reason, reference=reference,
-        idempotency_key=idempotency_key, expires_at=expires_at, created_by=created_by,
+        user=user,
+        amount=amount,
+        kind=kind,
+        reason=reason,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        expires_at=expires_at,
+        created_by=created_by,
     )
 
 
@@ -191,7 +219,11 @@ def credit_spend(
     if amount <= 0:
         raise ValueError("a spend removes a positive number of credits")
     return credit_adjust(
-        user=user, amount=-amount, kind=CreditKind.SPEND, reason=reason, reference=reference,
+        user=user,
+        amount=-amount,
+        kind=CreditKind.SPEND,
+        reason=reason,
+        reference=reference,
         idempotency_key=idempotency_key,
     )
 
@@ -226,7 +258,10 @@ def referral_create(*, referred: User, code: str, reward_credits: int | None = N
     if reward_credits is None:
         reward_credits = settings.REFERRAL_REWARD_CREDITS
     return Referral.objects.create(
-        referrer=referrer, referred=referred, code=code, reward_credits=reward_credits,
+        referrer=referrer,
+        referred=referred,
+        code=code,
+        reward_credits=reward_credits,
         expires_at=timezone.now() + _referral_window(),
     )
 
@@ -257,8 +292,11 @@ def referral_reward(*, referral: Referral, now: dt.datetime | None = None) -> Re
     entry = None
     if referral.reward_credits:
         entry = credit_adjust(
-            user=referral.referrer, amount=referral.reward_credits, kind=CreditKind.REFERRAL_REWARD,
-            reason=f"Referral reward: {referral.referred} joined", reference=referral,
+            user=referral.referrer,
+            amount=referral.reward_credits,
+            kind=CreditKind.REFERRAL_REWARD,
+            reason=f"Referral reward: {referral.referred} joined",
+            reference=referral,
             idempotency_key=f"referral-reward:{referral.pk}",
         )
     return _referral_move(referral, ReferralStatus.REWARDED, rewarded_at=now, reward_transaction=entry)

@@ -94,7 +94,8 @@ def invoice_monthly_run(*, today: dt.date | None = None, actor: User | None = No
     venue_ids = (
         CommerceLedger.objects.filter(
             entry_type__in=[CommerceEntryType.BOOKING_FEE, CommerceEntryType.FEE_REVERSAL],
-            occurred_at__gte=_local_midnight(period_start), occurred_at__lt=_local_midnight(period_end),
+            occurred_at__gte=_local_midnight(period_start),
+            occurred_at__lt=_local_midnight(period_end),
         )
         .values_list("venue_id", flat=True)
         .distinct()
@@ -102,7 +103,9 @@ def invoice_monthly_run(*, today: dt.date | None = None, actor: User | None = No
     for venue in Venue.objects.filter(pk__in=venue_ids).order_by("name", "pk"):
         try:
             with transaction.atomic():
-                invoice = invoice_create_for_venue(venue=venue, period_start=period_start, period_end=period_end, created_by=actor)
+                invoice = invoice_create_for_venue(
+                    venue=venue, period_start=period_start, period_end=period_end, created_by=actor
+                )
                 if invoice.status != DocumentStatus.DRAFT:
                     summary.already.append(str(venue))
                     continue
@@ -117,11 +120,14 @@ def invoice_monthly_run(*, today: dt.date | None = None, actor: User | None = No
             logger.warning("monthly_invoicing: no invoice for %s: %s", venue, exc)
     logger.info(
         "monthly_invoicing %s–%s: issued %d, already invoiced %d, skipped %d",
-        period_start, period_end, len(summary.issued), len(summary.already), len(summary.skipped),
+        period_start,
+        period_end,
+        len(summary.issued),
+        len(summary.already),
+        len(summary.skipped),
     )
     return summary
 
 
 class _NotBillable(Exception):
     """Raised inside the savepoint so the draft is rolled back with it."""
-

@@ -45,9 +45,15 @@ def price_watcher_create(
         raise BillingError("you are already watching this product")
     fields = {"notify_channel": notify_channel} if notify_channel else {}
     return PriceWatcher.objects.create(
-        user=user, marketplace=marketplace, product_url=product_url, target_price=target_price,
-        currency=currency.upper(), product_title=product_title[:300], product_id=product_id,
-        expires_at=expires_at, **fields,
+        user=user,
+        marketplace=marketplace,
+        product_url=product_url,
+        target_price=target_price,
+        currency=currency.upper(),
+        product_title=product_title[:300],
+        product_id=product_id,
+        expires_at=expires_at,
+        **fields,
     )
 
 
@@ -111,8 +117,15 @@ def affiliate_click_record(
     user_agent: str = "",
 ) -> AffiliateClick:
     return AffiliateClick.objects.create(
-        partner=partner, url=url, user=user, venue=venue, price_watcher=price_watcher, campaign=campaign[:80],
-        ip_hash=hash_ip(ip), user_agent=user_agent[:400], clicked_at=timezone.now(),
+        partner=partner,
+        url=url,
+        user=user,
+        venue=venue,
+        price_watcher=price_watcher,
+        campaign=campaign[:80],
+        ip_hash=hash_ip(ip),
+        user_agent=user_agent[:400],
+        clicked_at=timezone.now(),
     )
 
 

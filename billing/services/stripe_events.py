@@ -84,9 +84,13 @@ def stripe_event_store(*, payload: dict[str, Any], source: str = StripeEventSour
     try:
         with transaction.atomic():
             event = StripeEvent.objects.create(
-                stripe_id=event_id, type=event_type, stripe_created=dt.datetime.fromtimestamp(created, tz=dt.UTC),
-                livemode=bool(payload.get("livemode")), api_version=str(payload.get("api_version") or "")[:40],
-                payload=payload, source=source,
+                stripe_id=event_id,
+                type=event_type,
+                stripe_created=dt.datetime.fromtimestamp(created, tz=dt.UTC),
+                livemode=bool(payload.get("livemode")),
+                api_version=str(payload.get("api_version") or "")[:40],
+                payload=payload,
+                source=source,
             )
     except IntegrityError:
         existing = StripeEvent.objects.filter(stripe_id=event_id).first()
@@ -141,8 +145,9 @@ def stripe_events_process_pending(*, older_than: dt.timedelta = dt.timedelta(0),
     """Process stored events that are still unprocessed (failed, deferred or never enqueued)."""
     cutoff = timezone.now() - older_than
     pending = list(
-        StripeEvent.objects.filter(processed_at__isnull=True, received_at__lte=cutoff, attempts__lt=MAX_ATTEMPTS)
-        .order_by("stripe_created")[:limit]
+        StripeEvent.objects.filter(
+            processed_at__isnull=True, received_at__lte=cutoff, attempts__lt=MAX_ATTEMPTS
+        ).order_by("stripe_created")[:limit]
     )
     done = 0
     for event in pending:
@@ -185,7 +190,9 @@ def _handle_checkout_completed(event: StripeEvent) -> str:
     sub_id = session.get("subscription") or ""
     row = StripeSubscription.objects.filter(stripe_subscription_id=sub_id).first() if sub_id else None
     if row is None:
-        return f"checkout {session.get('id')} completed; subscription {sub_id or '—'} arrives with customer.subscription.*"
+        return (
+            f"checkout {session.get('id')} completed; subscription {sub_id or '—'} arrives with customer.subscription.*"
+        )
     return f"checkout {session.get('id')} completed for {row}"
 
 
@@ -193,7 +200,7 @@ def _invoice_subscription_id(invoice: dict[str, Any]) -> str:
     legacy = invoice.get("subscription")
     if legacy:
         return legacy if isinstance(legacy, str) else legacy.get("id", "")
-    details = ((invoice.get("parent") or {}).get("subscription_details") or {})
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
     sub = details.get("subscription") or ""
     return sub if isinstance(sub, str) else sub.get("id", "")
 
@@ -202,7 +209,7 @@ def _invoice_payment_intent(invoice: dict[str, Any]) -> str:
     if invoice.get("payment_intent"):  # API versions before 2025-03-31
         pi = invoice["payment_intent"]
         return pi if isinstance(pi, str) else pi.get("id", "")
-    for payment in ((invoice.get("payments") or {}).get("data") or []):
+    for payment in (invoice.get("payments") or {}).get("data") or []:
         pi = (payment.get("payment") or {}).get("payment_intent")
         if pi:
             return pi if isinstance(pi, str) else pi.get("id", "")
@@ -215,9 +222,15 @@ def _credit_refunds(document: AccountingDocument, *, payment_intent: str) -> int
         return 0
     issued = 0
     document = AccountingDocument.objects.select_for_update().get(pk=document.pk)
-    for refund in CommerceLedger.objects.filter(entry_type=CommerceEntryType.REFUND, stripe_payment_intent_id=payment_intent).order_by("occurred_at"):
+    for refund in CommerceLedger.objects.filter(
+        entry_type=CommerceEntryType.REFUND, stripe_payment_intent_id=payment_intent
+    ).order_by("occurred_at"):
         refund_id = refund.idempotency_key.removeprefix("stripe-refund:")
-        if document.related_documents.filter(doc_type=DocumentType.CREDIT_NOTE, notes__contains=refund_id).exclude(status=DocumentStatus.VOID).exists():
+        if (
+            document.related_documents.filter(doc_type=DocumentType.CREDIT_NOTE, notes__contains=refund_id)
+            .exclude(status=DocumentStatus.VOID)
+            .exists()
+        ):
             continue
         _credit_note_for_refund(document, refund_cents=-refund.amount_cents, refund_id=refund_id)
         issued += 1
@@ -234,7 +247,11 @@ def _credit_note_for_refund(invoice: AccountingDocument, *, refund_cents: int, r
         rate = rates.pop() if len(rates) == 1 else Decimal("0")
         net_cents = int((Decimal(refund_cents) * 100 / (100 + rate)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
         account = invoice.lines.values_list("account", flat=True).first() or LedgerAccount.OTHER_REVENUE
-        lines = [LineSpec(description=f"Refund {refund_id}", unit_price=from_cents(net_cents), tax_rate=rate, account=account)]
+        lines = [
+            LineSpec(
+                description=f"Refund {refund_id}", unit_price=from_cents(net_cents), tax_rate=rate, account=account
+            )
+        ]
     note = credit_note_create_for_invoice(invoice=invoice, reason=f"Stripe refund {refund_id}", lines=lines)
     return accounting_document_issue(document=note)
 
@@ -250,23 +267,36 @@ def _handle_invoice_paid(event: StripeEvent) -> str:
     said = []
     if amount > 0 and sub_id:
         commerce_ledger_record(
-            entry_type=CommerceEntryType.SUBSCRIPTION, amount_cents=amount, currency=currency,
-            idempotency_key=f"stripe-invoice-paid:{invoice_id}", user=user, venue=venue,
-            description=f"Subscription {sub_id} invoice {invoice_id}", stripe_invoice_id=invoice_id,
-            stripe_payment_intent_id=payment_intent, stripe_event_id=event.stripe_id,
+            entry_type=CommerceEntryType.SUBSCRIPTION,
+            amount_cents=amount,
+            currency=currency,
+            idempotency_key=f"stripe-invoice-paid:{invoice_id}",
+            user=user,
+            venue=venue,
+            description=f"Subscription {sub_id} invoice {invoice_id}",
+            stripe_invoice_id=invoice_id,
+            stripe_payment_intent_id=payment_intent,
+            stripe_event_id=event.stripe_id,
             occurred_at=_created(event),
         )
         said.append(f"subscription payment {amount} {currency} recorded")
-    document = AccountingDocument.objects.select_for_update().filter(
-        stripe_invoice_id=invoice_id, doc_type=DocumentType.INVOICE
-    ).first() if invoice_id else None
+    document = (
+        AccountingDocument.objects.select_for_update()
+        .filter(stripe_invoice_id=invoice_id, doc_type=DocumentType.INVOICE)
+        .first()
+        if invoice_id
+        else None
+    )
     if document is not None:
         if document.status == DocumentStatus.ISSUED:
             accounting_document_mark_paid(document=document, paid_at=_created(event), stripe_charge_id=payment_intent)
             said.append(f"{document.number} marked paid")
         else:
             said.append(f"{document} already {document.status}")
-        if payment_intent and not CommerceLedger.objects.filter(idempotency_key=f"stripe-invoice-paid:{invoice_id}").exists():
+        if (
+            payment_intent
+            and not CommerceLedger.objects.filter(idempotency_key=f"stripe-invoice-paid:{invoice_id}").exists()
+        ):
             # fee invoices: remember which payment paid which invoice, for refunds later
             _remember_invoice_payment(document, invoice_id=invoice_id, payment_intent=payment_intent)
         credited = _credit_refunds(document, payment_intent=payment_intent)
@@ -303,14 +333,18 @@ def _handle_payment_intent(event: StripeEvent) -> str:
     document_id = (intent.get("metadata") or {}).get("agnt_document_id")
     if not document_id:
         return f"payment intent {intent.get('id')} {intent.get('status')}; invoices carry subscription payments"
-    document = AccountingDocument.objects.select_for_update().filter(pk=document_id, doc_type=DocumentType.INVOICE).first()
+    document = (
+        AccountingDocument.objects.select_for_update().filter(pk=document_id, doc_type=DocumentType.INVOICE).first()
+    )
     if document is None:
         return f"payment intent {intent.get('id')}: document {document_id} not found"
     if event.type == "payment_intent.payment_failed":
         error = (intent.get("last_payment_error") or {}).get("code") or "failed"
         return f"payment of {document} failed ({error})"
     if document.status == DocumentStatus.ISSUED:
-        accounting_document_mark_paid(document=document, paid_at=_created(event), stripe_charge_id=intent.get("latest_charge") or intent.get("id"))
+        accounting_document_mark_paid(
+            document=document, paid_at=_created(event), stripe_charge_id=intent.get("latest_charge") or intent.get("id")
+        )
         return f"{document.number} marked paid"
     return f"{document} already {document.status}"
 
@@ -331,19 +365,30 @@ def _handle_charge_refunded(event: StripeEvent) -> str:
         if refund.get("status") not in ("succeeded", "pending"):
             continue
         commerce_ledger_record(
-            entry_type=CommerceEntryType.REFUND, amount_cents=-int(refund["amount"]), currency=currency,
-            idempotency_key=f"stripe-refund:{refund['id']}", user=user, venue=venue,
-            description=f"Stripe refund {refund['id']} of charge {charge.get('id')}", stripe_charge_id=charge.get("id") or "",
-            stripe_payment_intent_id=payment_intent, stripe_invoice_id=invoice_id or "", stripe_event_id=event.stripe_id,
+            entry_type=CommerceEntryType.REFUND,
+            amount_cents=-int(refund["amount"]),
+            currency=currency,
+            idempotency_key=f"stripe-refund:{refund['id']}",
+            user=user,
+            venue=venue,
+            description=f"Stripe refund {refund['id']} of charge {charge.get('id')}",
+            stripe_charge_id=charge.get("id") or "",
+            stripe_payment_intent_id=payment_intent,
+            stripe_invoice_id=invoice_id or "",
+            stripe_event_id=event.stripe_id,
             occurred_at=dt.datetime.fromtimestamp(int(refund.get("created") or event.payload["created"]), tz=dt.UTC),
         )
         recorded += 1
     said = [f"{recorded} refund(s) of {charge.get('id')} on the ledger"]
     document = None
     if invoice_id:
-        document = AccountingDocument.objects.filter(stripe_invoice_id=invoice_id, doc_type=DocumentType.INVOICE).first()
+        document = AccountingDocument.objects.filter(
+            stripe_invoice_id=invoice_id, doc_type=DocumentType.INVOICE
+        ).first()
     elif payment_intent:
-        document = AccountingDocument.objects.filter(doc_type=DocumentType.INVOICE, notes__contains=f"Stripe payment {payment_intent}").first()
+        document = AccountingDocument.objects.filter(
+            doc_type=DocumentType.INVOICE, notes__contains=f"Stripe payment {payment_intent}"
+        ).first()
     if document is not None:
         credited = _credit_refunds(document, payment_intent=payment_intent)
         said.append(f"{credited} credit note(s) against {document.number}")
@@ -360,10 +405,12 @@ def _handle_account_updated(event: StripeEvent) -> str:
     venue = Venue.objects.filter(stripe_account_id=account_id).first()
     requirements = account.get("requirements") or {}
     fields = dict(
-        charges_enabled=bool(account.get("charges_enabled")), payouts_enabled=bool(account.get("payouts_enabled")),
+        charges_enabled=bool(account.get("charges_enabled")),
+        payouts_enabled=bool(account.get("payouts_enabled")),
         details_submitted=bool(account.get("details_submitted")),
         requirements_due=list(requirements.get("currently_due") or []),
-        disabled_reason=str(requirements.get("disabled_reason") or "")[:120], stripe_state_at=_created(event),
+        disabled_reason=str(requirements.get("disabled_reason") or "")[:120],
+        stripe_state_at=_created(event),
     )
     row = StripeConnectAccount.objects.select_for_update().filter(stripe_account_id=account_id).first()
     if row is None:
@@ -424,7 +471,8 @@ def subscription_status_sync(*, stale_after: dt.timedelta, limit: int = 200) -> 
     cutoff = timezone.now() - stale_after
     rows = list(
         StripeSubscription.objects.filter(synced_at__lt=cutoff)
-        .exclude(status__in=["canceled", "incomplete_expired"]).order_by("synced_at")[:limit]
+        .exclude(status__in=["canceled", "incomplete_expired"])
+        .order_by("synced_at")[:limit]
     )
     synced = failed = 0
     for row in rows:

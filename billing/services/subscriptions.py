@@ -36,7 +36,9 @@ def stripe_customer_ensure_for_user(*, user: User) -> str:
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not locked.stripe_customer_id:
             customer = stripe_client.customer_create(
-                party_key=f"user:{locked.pk}", email=locked.email, name=locked.get_full_name() or locked.username,
+                party_key=f"user:{locked.pk}",
+                email=locked.email,
+                name=locked.get_full_name() or locked.username,
                 metadata={"agnt_user_id": str(locked.pk)},
             )
             locked.stripe_customer_id = customer.id
@@ -58,7 +60,9 @@ def stripe_customer_ensure_for_venue(*, venue: Venue) -> str:
         if existing:
             return existing
         customer = stripe_client.customer_create(
-            party_key=f"venue:{venue.pk}", email=getattr(venue, "email", "") or "", name=venue.name,
+            party_key=f"venue:{venue.pk}",
+            email=getattr(venue, "email", "") or "",
+            name=venue.name,
             metadata={"agnt_venue_id": str(venue.pk)},
         )
         VenueStripeCustomer.objects.create(venue=venue, stripe_customer_id=customer.id)
@@ -119,8 +123,14 @@ def subscription_checkout_start(
         subject, metadata = f"venue:{venue.pk}", {"agnt_venue_id": str(venue.pk)}
     metadata |= {"agnt_kind": kind, "agnt_plan": plan.code}
     return stripe_client.checkout_session_create_subscription(
-        customer_id=customer_id, price_id=plan.price_id, subject_key=subject, attempt=attempt,
-        success_url=success_url, cancel_url=cancel_url, client_reference_id=subject, metadata=metadata,
+        customer_id=customer_id,
+        price_id=plan.price_id,
+        subject_key=subject,
+        attempt=attempt,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        client_reference_id=subject,
+        metadata=metadata,
     )
 
 
@@ -131,7 +141,9 @@ def subscription_portal_open(
     if user is not None:
         customer_id = user.stripe_customer_id
     else:
-        customer_id = VenueStripeCustomer.objects.filter(venue=venue).values_list("stripe_customer_id", flat=True).first() or ""
+        customer_id = (
+            VenueStripeCustomer.objects.filter(venue=venue).values_list("stripe_customer_id", flat=True).first() or ""
+        )
     if not customer_id:
         raise BillingError("no Stripe customer yet: start a subscription first")
     return stripe_client.portal_session_create(customer_id=customer_id, return_url=return_url, attempt=attempt)
@@ -159,9 +171,14 @@ def _price_id(obj: dict[str, Any]) -> str:
 # Within one Stripe second, which of two snapshots is the later one: Stripe moves a
 # subscription forward from incomplete, and a payment problem follows an active state.
 _STATUS_RANK = {
-    SubscriptionStatus.INCOMPLETE: 0, SubscriptionStatus.TRIALING: 1, SubscriptionStatus.ACTIVE: 2,
-    SubscriptionStatus.PAST_DUE: 3, SubscriptionStatus.UNPAID: 4, SubscriptionStatus.PAUSED: 4,
-    SubscriptionStatus.INCOMPLETE_EXPIRED: 5, SubscriptionStatus.CANCELED: 5,
+    SubscriptionStatus.INCOMPLETE: 0,
+    SubscriptionStatus.TRIALING: 1,
+    SubscriptionStatus.ACTIVE: 2,
+    SubscriptionStatus.PAST_DUE: 3,
+    SubscriptionStatus.UNPAID: 4,
+    SubscriptionStatus.PAUSED: 4,
+    SubscriptionStatus.INCOMPLETE_EXPIRED: 5,
+    SubscriptionStatus.CANCELED: 5,
 }
 
 
@@ -203,13 +220,18 @@ def subscription_apply_snapshot(*, obj: dict[str, Any], state_at: dt.datetime) -
         raise BillingError(f"not a Stripe subscription snapshot: id={sub_id!r} status={status!r}")
     item = _item(obj)
     fields = dict(
-        status=status, price_id=_price_id(obj), stripe_customer_id=obj.get("customer") or "",
+        status=status,
+        price_id=_price_id(obj),
+        stripe_customer_id=obj.get("customer") or "",
         current_period_start=_ts(item.get("current_period_start") or obj.get("current_period_start")),
         current_period_end=_ts(item.get("current_period_end") or obj.get("current_period_end")),
-        cancel_at_period_end=bool(obj.get("cancel_at_period_end")), canceled_at=_ts(obj.get("canceled_at")),
-        latest_invoice_id=(obj.get("latest_invoice") or {}).get("id", "") if isinstance(obj.get("latest_invoice"), dict)
+        cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
+        canceled_at=_ts(obj.get("canceled_at")),
+        latest_invoice_id=(obj.get("latest_invoice") or {}).get("id", "")
+        if isinstance(obj.get("latest_invoice"), dict)
         else (obj.get("latest_invoice") or ""),
-        stripe_state_at=state_at, synced_at=timezone.now(),
+        stripe_state_at=state_at,
+        synced_at=timezone.now(),
     )
     with transaction.atomic():
         row = StripeSubscription.objects.select_for_update().filter(stripe_subscription_id=sub_id).first()
@@ -232,7 +254,10 @@ def subscription_apply_snapshot(*, obj: dict[str, Any], state_at: dt.datetime) -
         if not _is_newer(row, status=status, state_at=state_at):
             row.synced_at = timezone.now()
             row.save(update_fields=["synced_at", "updated_at"])
-            return row, f"subscription {sub_id}: snapshot from {state_at:%Y-%m-%d %H:%M:%S} is not newer; kept {row.status}"
+            return (
+                row,
+                f"subscription {sub_id}: snapshot from {state_at:%Y-%m-%d %H:%M:%S} is not newer; kept {row.status}",
+            )
         plan = plans.plan_for_price(fields["price_id"])
         if plan is not None and plan.kind == row.kind:
             row.plan = plan.code  # changed in the portal (upgrade / downgrade)
@@ -282,7 +307,9 @@ def user_plan_sync(*, user: User) -> str:
         locked.plan = best
         locked.save(update_fields=["plan"])
     tier = plans.entitlements_for(best).api_tier
-    ApiKey.objects.filter(owner=locked, revoked_at__isnull=True).exclude(tier=tier).update(tier=tier, updated_at=timezone.now())
+    ApiKey.objects.filter(owner=locked, revoked_at__isnull=True).exclude(tier=tier).update(
+        tier=tier, updated_at=timezone.now()
+    )
     user.plan = best
     return best
 

@@ -26,8 +26,12 @@ def venue(db):
 def draft_invoice(venue, *amounts: str, tax_rate: str = "11", **kwargs) -> AccountingDocument:
     """A draft invoice to ``venue`` with one referral-fee line per amount."""
     lines = [
-        services.LineSpec(description=f"Fee {n}", unit_price=Decimal(a), tax_rate=Decimal(tax_rate),
-                          account=LedgerAccount.REFERRAL_FEE_REVENUE)
+        services.LineSpec(
+            description=f"Fee {n}",
+            unit_price=Decimal(a),
+            tax_rate=Decimal(tax_rate),
+            account=LedgerAccount.REFERRAL_FEE_REVENUE,
+        )
         for n, a in enumerate(amounts or ("100.00",), start=1)
     ]
     return services.accounting_document_create(venue=venue, lines=lines, **kwargs)

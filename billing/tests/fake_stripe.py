@@ -94,7 +94,9 @@ def decode_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return root
 
 
-def error(status: int, message: str, *, type_: str = "invalid_request_error", code: str = "", param: str = "", **extra) -> Response:
+def error(
+    status: int, message: str, *, type_: str = "invalid_request_error", code: str = "", param: str = "", **extra
+) -> Response:
     body: dict[str, Any] = {"type": type_, "message": message}
     if code:
         body["code"] = code
@@ -120,9 +122,19 @@ class FakeStripe(FakeServer):
         self._seq_lock = threading.Lock()
         self.clock = int(time.time()) - 3600  # Stripe's `created` seconds; tests may move it
         self.objects: dict[str, dict[str, dict[str, Any]]] = {
-            kind: {} for kind in (
-                "customer", "checkout.session", "subscription", "invoice", "invoiceitem", "charge",
-                "payment_intent", "refund", "billing.meter_event", "account", "billing_portal.session",
+            kind: {}
+            for kind in (
+                "customer",
+                "checkout.session",
+                "subscription",
+                "invoice",
+                "invoiceitem",
+                "charge",
+                "payment_intent",
+                "refund",
+                "billing.meter_event",
+                "account",
+                "billing_portal.session",
             )
         }
         self.events: list[dict[str, Any]] = []  # oldest first
@@ -157,8 +169,15 @@ class FakeStripe(FakeServer):
                 for key, (path, params, (status, body, headers)) in self._idempotency.items()
                 if not isinstance(body, bytes)
             }
-        return {"version": standin_state.VERSION, "seq": self._seq, "clock": self.clock, "objects": self.objects,
-                "events": events, "idempotency": idempotency, "declining_customers": sorted(self.declining_customers)}
+        return {
+            "version": standin_state.VERSION,
+            "seq": self._seq,
+            "clock": self.clock,
+            "objects": self.objects,
+            "events": events,
+            "idempotency": idempotency,
+            "declining_customers": sorted(self.declining_customers),
+        }
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Take over a saved :meth:`state`. The clock never goes back, nor lags real time by more than an hour."""
@@ -226,8 +245,14 @@ class FakeStripe(FakeServer):
         if previous:
             data["previous_attributes"] = previous
         event = {
-            "id": self.new_id("evt"), "object": "event", "api_version": stripe.api_version, "created": self.clock,
-            "type": type_, "livemode": False, "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
+            "id": self.new_id("evt"),
+            "object": "event",
+            "api_version": stripe.api_version,
+            "created": self.clock,
+            "type": type_,
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
             "data": data,
         }
         with self._lock:
@@ -240,8 +265,12 @@ class FakeStripe(FakeServer):
         import urllib.request
 
         body, header = signed_delivery(event, secret=self.webhook_secret)
-        request = urllib.request.Request(self.webhook_url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json", "Stripe-Signature": header})
+        request = urllib.request.Request(
+            self.webhook_url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "Stripe-Signature": header},
+        )
         try:
             urllib.request.urlopen(request, timeout=10).close()
         except OSError:
@@ -250,8 +279,13 @@ class FakeStripe(FakeServer):
     def posts(self) -> list[tuple[str, str, dict[str, Any]]]:
         """Every POST received: (path, Idempotency-Key header or "", decoded params)."""
         return [
-            (urlsplit(r.path).path, r.headers.get("idempotency-key", ""), decode_form(parse_qsl(r.body.decode(), keep_blank_values=True)))
-            for r in self.requests if r.method == "POST"
+            (
+                urlsplit(r.path).path,
+                r.headers.get("idempotency-key", ""),
+                decode_form(parse_qsl(r.body.decode(), keep_blank_values=True)),
+            )
+            for r in self.requests
+            if r.method == "POST"
         ]
 
     def created(self, kind: str) -> list[dict[str, Any]]:
@@ -306,22 +340,39 @@ class FakeStripe(FakeServer):
         if parts == ["events"]:
             return self._list_events(query)
         if parts == ["subscriptions"]:
-            subs = [s for s in self.objects["subscription"].values()
-                    if (not query.get("customer") or s["customer"] == query["customer"])
-                    and (query.get("status") in (None, "all") or s["status"] == query["status"])]
+            subs = [
+                s
+                for s in self.objects["subscription"].values()
+                if (not query.get("customer") or s["customer"] == query["customer"])
+                and (query.get("status") in (None, "all") or s["status"] == query["status"])
+            ]
             return self._page(subs, query, "/v1/subscriptions")
         # ---- money-collect: pending invoice items of a customer
         if parts == ["invoiceitems"]:
-            items = [i for i in self.objects["invoiceitem"].values()
-                     if (not query.get("customer") or i["customer"] == query["customer"])
-                     and ("pending" not in query or (i["invoice"] is None) == _truthy(query["pending"]))]
+            items = [
+                i
+                for i in self.objects["invoiceitem"].values()
+                if (not query.get("customer") or i["customer"] == query["customer"])
+                and ("pending" not in query or (i["invoice"] is None) == _truthy(query["pending"]))
+            ]
             created = query.get("created") or {}
             if isinstance(created, dict):
-                items = [i for i in items if int(created.get("gte", i["date"])) <= i["date"]
-                         and ("lt" not in created or i["date"] < int(created["lt"]))]
+                items = [
+                    i
+                    for i in items
+                    if int(created.get("gte", i["date"])) <= i["date"]
+                    and ("lt" not in created or i["date"] < int(created["lt"]))
+                ]
             return self._page(items, query, "/v1/invoiceitems")
-        kinds = {"customers": "customer", "subscriptions": "subscription", "invoices": "invoice", "charges": "charge",
-                 "payment_intents": "payment_intent", "refunds": "refund", "accounts": "account"}
+        kinds = {
+            "customers": "customer",
+            "subscriptions": "subscription",
+            "invoices": "invoice",
+            "charges": "charge",
+            "payment_intents": "payment_intent",
+            "refunds": "refund",
+            "accounts": "account",
+        }
         if len(parts) == 2 and parts[0] in kinds:
             return self._retrieve(kinds[parts[0]], parts[1])
         if len(parts) == 3 and parts[:2] == ["checkout", "sessions"]:
@@ -339,7 +390,7 @@ class FakeStripe(FakeServer):
         after = query.get("starting_after")
         if after:
             ids = [i["id"] for i in items]
-            items = items[ids.index(after) + 1:] if after in ids else []
+            items = items[ids.index(after) + 1 :] if after in ids else []
         page = items[:limit]
         return 200, {"object": "list", "url": url, "has_more": len(items) > limit, "data": page}, {}
 
@@ -382,11 +433,15 @@ class FakeStripe(FakeServer):
         rows = []
         for path, key, params in reversed(self.posts()):
             summary = ", ".join(
-                f"{name}={value}" for name, value in params.items()
-                if name in ("customer", "amount", "currency", "event_name", "identifier", "charge", "mode", "description")
+                f"{name}={value}"
+                for name, value in params.items()
+                if name
+                in ("customer", "amount", "currency", "event_name", "identifier", "charge", "mode", "description")
             )
-            rows.append(f"<tr><td>POST {escape(path)}</td><td><code>{escape(key or '— none —')}</code></td>"
-                        f"<td>{escape(summary[:300])}</td></tr>")
+            rows.append(
+                f"<tr><td>POST {escape(path)}</td><td><code>{escape(key or '— none —')}</code></td>"
+                f"<td>{escape(summary[:300])}</td></tr>"
+            )
         events = "".join(
             f"<tr><td>{escape(e['id'])}</td><td>{escape(e['type'])}</td><td>{e['created']}</td></tr>"
             for e in list(reversed(self.events))[:200]
@@ -418,8 +473,17 @@ class FakeStripe(FakeServer):
     # ---- resources ----------------------------------------------------------------------
 
     def _customer_create(self, params: dict[str, Any]) -> Response:
-        obj = self._store({"id": self.new_id("cus"), "object": "customer", "created": self.clock, "email": params.get("email"),
-                           "name": params.get("name"), "metadata": params.get("metadata") or {}, "livemode": False})
+        obj = self._store(
+            {
+                "id": self.new_id("cus"),
+                "object": "customer",
+                "created": self.clock,
+                "email": params.get("email"),
+                "name": params.get("name"),
+                "metadata": params.get("metadata") or {},
+                "livemode": False,
+            }
+        )
         return 200, obj, {}
 
     def _checkout_create(self, params: dict[str, Any]) -> Response:
@@ -427,7 +491,12 @@ class FakeStripe(FakeServer):
             return error(400, "This fake only supports mode=subscription.", param="mode")
         items = params.get("line_items") or []
         if not items or not items[0].get("price"):
-            return error(400, "Missing required param: line_items[0][price].", code="parameter_missing", param="line_items[0][price]")
+            return error(
+                400,
+                "Missing required param: line_items[0][price].",
+                code="parameter_missing",
+                param="line_items[0][price]",
+            )
         for url_param in ("success_url", "cancel_url"):
             if not params.get(url_param):
                 return error(400, f"Missing required param: {url_param}.", code="parameter_missing", param=url_param)
@@ -435,14 +504,26 @@ class FakeStripe(FakeServer):
         if customer and customer not in self.objects["customer"]:
             return error(400, f"No such customer: '{customer}'", code="resource_missing", param="customer")
         session_id = self.new_id("cs_test")
-        obj = self._store({
-            "id": session_id, "object": "checkout.session", "mode": "subscription", "status": "open",
-            "payment_status": "unpaid", "customer": customer, "client_reference_id": params.get("client_reference_id"),
-            "metadata": params.get("metadata") or {}, "subscription": None, "created": self.clock,
-            "url": f"{self.base_url}/c/pay/{session_id}", "success_url": params["success_url"],
-            "cancel_url": params["cancel_url"], "line_items_price": items[0]["price"],
-            "subscription_data": params.get("subscription_data") or {}, "livemode": False,
-        })
+        obj = self._store(
+            {
+                "id": session_id,
+                "object": "checkout.session",
+                "mode": "subscription",
+                "status": "open",
+                "payment_status": "unpaid",
+                "customer": customer,
+                "client_reference_id": params.get("client_reference_id"),
+                "metadata": params.get("metadata") or {},
+                "subscription": None,
+                "created": self.clock,
+                "url": f"{self.base_url}/c/pay/{session_id}",
+                "success_url": params["success_url"],
+                "cancel_url": params["cancel_url"],
+                "line_items_price": items[0]["price"],
+                "subscription_data": params.get("subscription_data") or {},
+                "livemode": False,
+            }
+        )
         return 200, obj, {}
 
     def _portal_create(self, params: dict[str, Any]) -> Response:
@@ -450,32 +531,65 @@ class FakeStripe(FakeServer):
         if customer not in self.objects["customer"]:
             return error(400, f"No such customer: '{customer}'", code="resource_missing", param="customer")
         session_id = self.new_id("bps")
-        return 200, self._store({"id": session_id, "object": "billing_portal.session", "customer": customer,
-                                 "return_url": params.get("return_url"), "url": f"{self.base_url}/p/session/{session_id}",
-                                 "created": self.clock}), {}
+        return (
+            200,
+            self._store(
+                {
+                    "id": session_id,
+                    "object": "billing_portal.session",
+                    "customer": customer,
+                    "return_url": params.get("return_url"),
+                    "url": f"{self.base_url}/p/session/{session_id}",
+                    "created": self.clock,
+                }
+            ),
+            {},
+        )
 
     def _invoice_item_create(self, params: dict[str, Any]) -> Response:
         if params.get("customer") not in self.objects["customer"]:
-            return error(400, f"No such customer: '{params.get('customer')}'", code="resource_missing", param="customer")
+            return error(
+                400, f"No such customer: '{params.get('customer')}'", code="resource_missing", param="customer"
+            )
         try:
             amount = int(params.get("amount", ""))
         except ValueError:
             return error(400, "Invalid integer: amount", param="amount")
-        return 200, self._store({"id": self.new_id("ii"), "object": "invoiceitem", "customer": params["customer"],
-                                 "amount": amount, "currency": params.get("currency"), "description": params.get("description"),
-                                 "subscription": params.get("subscription"), "invoice": None,
-                                 "metadata": params.get("metadata") or {}, "date": self.clock}), {}
+        return (
+            200,
+            self._store(
+                {
+                    "id": self.new_id("ii"),
+                    "object": "invoiceitem",
+                    "customer": params["customer"],
+                    "amount": amount,
+                    "currency": params.get("currency"),
+                    "description": params.get("description"),
+                    "subscription": params.get("subscription"),
+                    "invoice": None,
+                    "metadata": params.get("metadata") or {},
+                    "date": self.clock,
+                }
+            ),
+            {},
+        )
 
     def _invoice_create(self, params: dict[str, Any]) -> Response:
         customer = params.get("customer")
         if customer not in self.objects["customer"]:
             return error(400, f"No such customer: '{customer}'", code="resource_missing", param="customer")
-        invoice = self._new_invoice(customer=customer, subscription=None, status="draft", metadata=params.get("metadata") or {})
-        pending = [i for i in self.objects["invoiceitem"].values() if i["customer"] == customer and i["invoice"] is None]
+        invoice = self._new_invoice(
+            customer=customer, subscription=None, status="draft", metadata=params.get("metadata") or {}
+        )
+        pending = [
+            i for i in self.objects["invoiceitem"].values() if i["customer"] == customer and i["invoice"] is None
+        ]
         for item in pending:
             item["invoice"] = invoice["id"]
         invoice["amount_due"] = invoice["total"] = sum(i["amount"] for i in pending)
-        invoice["lines"]["data"] = [{"id": i["id"], "amount": i["amount"], "description": i["description"]} for i in pending]
+        invoice["lines"]["data"] = [
+            {"id": i["id"], "amount": i["amount"], "description": i["description"]} for i in pending
+        ]
         return 200, invoice, {}
 
     def _invoice_finalize(self, invoice_id: str) -> Response:
@@ -491,14 +605,20 @@ class FakeStripe(FakeServer):
     def _refund_create(self, params: dict[str, Any]) -> Response:
         charge = self.objects["charge"].get(params.get("charge") or "")
         if charge is None and params.get("payment_intent"):
-            charge = next((c for c in self.objects["charge"].values() if c["payment_intent"] == params["payment_intent"]), None)
+            charge = next(
+                (c for c in self.objects["charge"].values() if c["payment_intent"] == params["payment_intent"]), None
+            )
         if charge is None:
             return error(404, "No such charge.", code="resource_missing", param="charge")
         remaining = charge["amount"] - charge["amount_refunded"]
         amount = int(params.get("amount") or remaining)
         if amount <= 0 or amount > remaining:
-            return error(400, f"Refund amount ({amount}) is greater than unrefunded amount on charge ({remaining})",
-                         code="amount_too_large", param="amount")
+            return error(
+                400,
+                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({remaining})",
+                code="amount_too_large",
+                param="amount",
+            )
         refund = self._refund(charge, amount, metadata=params.get("metadata") or {})
         return 200, refund, {}
 
@@ -508,46 +628,105 @@ class FakeStripe(FakeServer):
             if not params.get(name):
                 return error(400, f"Missing required param: {name}.", code="parameter_missing", param=name)
         if identifier in self.objects["billing.meter_event"]:
-            return error(400, f"An event already exists with identifier {identifier}.", code="resource_already_exists",
-                         param="identifier")
-        obj = {"object": "billing.meter_event", "id": identifier, "identifier": identifier, "event_name": params["event_name"],
-               "payload": params["payload"], "timestamp": int(params.get("timestamp") or self.clock), "created": self.clock,
-               "livemode": False}
+            return error(
+                400,
+                f"An event already exists with identifier {identifier}.",
+                code="resource_already_exists",
+                param="identifier",
+            )
+        obj = {
+            "object": "billing.meter_event",
+            "id": identifier,
+            "identifier": identifier,
+            "event_name": params["event_name"],
+            "payload": params["payload"],
+            "timestamp": int(params.get("timestamp") or self.clock),
+            "created": self.clock,
+            "livemode": False,
+        }
         self._store(obj)
         return 200, obj, {}
 
     # ---- Stripe-side happenings (tests call these) ------------------------------------
 
-    def _new_invoice(self, *, customer: str, subscription: str | None, status: str, metadata=None, amount: int = 0) -> dict[str, Any]:
-        return self._store({
-            "id": self.new_id("in"), "object": "invoice", "customer": customer, "status": status, "created": self.clock,
-            "currency": "usd", "amount_due": amount, "amount_paid": 0, "total": amount, "metadata": metadata or {},
-            "billing_reason": "subscription_create" if subscription else "manual",
-            "parent": {"type": "subscription_details", "subscription_details": {"subscription": subscription}} if subscription else None,
-            "payments": {"object": "list", "data": []}, "lines": {"object": "list", "data": []},
-            "period_start": self.clock, "period_end": self.clock, "livemode": False,
-        })
+    def _new_invoice(
+        self, *, customer: str, subscription: str | None, status: str, metadata=None, amount: int = 0
+    ) -> dict[str, Any]:
+        return self._store(
+            {
+                "id": self.new_id("in"),
+                "object": "invoice",
+                "customer": customer,
+                "status": status,
+                "created": self.clock,
+                "currency": "usd",
+                "amount_due": amount,
+                "amount_paid": 0,
+                "total": amount,
+                "metadata": metadata or {},
+                "billing_reason": "subscription_create" if subscription else "manual",
+                "parent": {"type": "subscription_details", "subscription_details": {"subscription": subscription}}
+                if subscription
+                else None,
+                "payments": {"object": "list", "data": []},
+                "lines": {"object": "list", "data": []},
+                "period_start": self.clock,
+                "period_end": self.clock,
+                "livemode": False,
+            }
+        )
 
     def _pay_invoice(self, invoice: dict[str, Any]) -> list[dict[str, Any]]:
         """Charge an invoice: a payment intent + charge; events as Stripe sends them."""
         amount = invoice["amount_due"]
         declined = invoice["customer"] in self.declining_customers
-        intent = self._store({"id": self.new_id("pi"), "object": "payment_intent", "amount": amount, "currency": invoice["currency"],
-                              "customer": invoice["customer"], "status": "requires_payment_method" if declined else "succeeded",
-                              "created": self.clock, "metadata": {}, "latest_charge": None,
-                              "last_payment_error": {"code": "card_declined", "decline_code": "insufficient_funds"} if declined else None})
-        invoice["payments"]["data"] = [{"object": "invoice_payment", "payment": {"type": "payment_intent", "payment_intent": intent["id"]}}]
+        intent = self._store(
+            {
+                "id": self.new_id("pi"),
+                "object": "payment_intent",
+                "amount": amount,
+                "currency": invoice["currency"],
+                "customer": invoice["customer"],
+                "status": "requires_payment_method" if declined else "succeeded",
+                "created": self.clock,
+                "metadata": {},
+                "latest_charge": None,
+                "last_payment_error": {"code": "card_declined", "decline_code": "insufficient_funds"}
+                if declined
+                else None,
+            }
+        )
+        invoice["payments"]["data"] = [
+            {"object": "invoice_payment", "payment": {"type": "payment_intent", "payment_intent": intent["id"]}}
+        ]
         if declined:
             invoice["status"] = "open"
             invoice["attempt_count"] = invoice.get("attempt_count", 0) + 1
             return [self.emit("payment_intent.payment_failed", intent), self.emit("invoice.payment_failed", invoice)]
-        charge = self._store({"id": self.new_id("ch"), "object": "charge", "amount": amount, "amount_refunded": 0,
-                              "currency": invoice["currency"], "customer": invoice["customer"], "payment_intent": intent["id"],
-                              "paid": True, "refunded": False, "status": "succeeded", "created": self.clock,
-                              "refunds": {"object": "list", "data": []}, "metadata": {}})
+        charge = self._store(
+            {
+                "id": self.new_id("ch"),
+                "object": "charge",
+                "amount": amount,
+                "amount_refunded": 0,
+                "currency": invoice["currency"],
+                "customer": invoice["customer"],
+                "payment_intent": intent["id"],
+                "paid": True,
+                "refunded": False,
+                "status": "succeeded",
+                "created": self.clock,
+                "refunds": {"object": "list", "data": []},
+                "metadata": {},
+            }
+        )
         intent["latest_charge"] = charge["id"]
         invoice.update(status="paid", amount_paid=amount, amount_remaining=0)
-        return [self.emit("charge.succeeded", charge), self.emit("payment_intent.succeeded", intent), self.emit("invoice.paid", invoice)]
+        return [
+            self.emit("charge.succeeded", charge),
+            self.emit("payment_intent.succeeded", intent),
+            self.emit("invoice.paid", invoice),
+        ]
 
     def complete_checkout(self, session_id: str, *, amount: int = 999, period_days: int = 30) -> list[dict[str, Any]]:
         """The customer pays on the Checkout page: a subscription, its first invoice and payment."""
@@ -555,14 +734,30 @@ class FakeStripe(FakeServer):
         self.tick()
         start = self.clock
         sub_id = self.new_id("sub")
-        item = {"id": self.new_id("si"), "object": "subscription_item", "price": {"id": session["line_items_price"], "object": "price"},
-                "quantity": 1, "current_period_start": start, "current_period_end": start + period_days * 86400}
-        sub = self._store({
-            "id": sub_id, "object": "subscription", "customer": session["customer"], "status": "incomplete",
-            "cancel_at_period_end": False, "canceled_at": None, "ended_at": None, "created": start,
-            "metadata": (session.get("subscription_data") or {}).get("metadata") or {},
-            "items": {"object": "list", "data": [item]}, "latest_invoice": None, "livemode": False,
-        })
+        item = {
+            "id": self.new_id("si"),
+            "object": "subscription_item",
+            "price": {"id": session["line_items_price"], "object": "price"},
+            "quantity": 1,
+            "current_period_start": start,
+            "current_period_end": start + period_days * 86400,
+        }
+        sub = self._store(
+            {
+                "id": sub_id,
+                "object": "subscription",
+                "customer": session["customer"],
+                "status": "incomplete",
+                "cancel_at_period_end": False,
+                "canceled_at": None,
+                "ended_at": None,
+                "created": start,
+                "metadata": (session.get("subscription_data") or {}).get("metadata") or {},
+                "items": {"object": "list", "data": [item]},
+                "latest_invoice": None,
+                "livemode": False,
+            }
+        )
         invoice = self._new_invoice(customer=session["customer"], subscription=sub_id, status="open", amount=amount)
         invoice["period_start"], invoice["period_end"] = start, start + period_days * 86400
         sub["latest_invoice"] = invoice["id"]
@@ -583,7 +778,9 @@ class FakeStripe(FakeServer):
         item = sub["items"]["data"][0]
         previous = {"items": json.loads(json.dumps(sub["items"])), "status": sub["status"]}
         item["current_period_start"], item["current_period_end"] = self.clock, self.clock + period_days * 86400
-        invoice = self._new_invoice(customer=sub["customer"], subscription=subscription_id, status="open", amount=amount)
+        invoice = self._new_invoice(
+            customer=sub["customer"], subscription=subscription_id, status="open", amount=amount
+        )
         invoice["billing_reason"] = "subscription_cycle"
         sub["latest_invoice"] = invoice["id"]
         events = [self.emit("invoice.created", invoice)]
@@ -612,9 +809,19 @@ class FakeStripe(FakeServer):
         return [self.events[-1]]
 
     def _refund(self, charge: dict[str, Any], amount: int, metadata=None) -> dict[str, Any]:
-        refund = self._store({"id": self.new_id("re"), "object": "refund", "amount": amount, "charge": charge["id"],
-                              "payment_intent": charge["payment_intent"], "currency": charge["currency"], "status": "succeeded",
-                              "created": self.clock, "metadata": metadata or {}})
+        refund = self._store(
+            {
+                "id": self.new_id("re"),
+                "object": "refund",
+                "amount": amount,
+                "charge": charge["id"],
+                "payment_intent": charge["payment_intent"],
+                "currency": charge["currency"],
+                "status": "succeeded",
+                "created": self.clock,
+                "metadata": metadata or {},
+            }
+        )
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
         charge["refunds"]["data"].insert(0, refund)
@@ -627,9 +834,16 @@ class FakeStripe(FakeServer):
         return next(c for c in self.objects["charge"].values() if c["payment_intent"] == intent_id)
 
     def add_account(self, account_id: str | None = None, **fields: Any) -> dict[str, Any]:
-        account = {"id": account_id or self.new_id("acct"), "object": "account", "charges_enabled": False,
-                   "payouts_enabled": False, "details_submitted": False, "requirements": {"currently_due": []},
-                   "created": self.clock, **fields}
+        account = {
+            "id": account_id or self.new_id("acct"),
+            "object": "account",
+            "charges_enabled": False,
+            "payouts_enabled": False,
+            "details_submitted": False,
+            "requirements": {"currently_due": []},
+            "created": self.clock,
+            **fields,
+        }
         return self._store(account)
 
     def update_account(self, account_id: str, **changes: Any) -> list[dict[str, Any]]:
@@ -643,7 +857,9 @@ class FakeStripe(FakeServer):
 # --------------------------------------------------------------------------- webhook delivery
 
 
-def signed_delivery(event: dict[str, Any], *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> tuple[bytes, str]:
+def signed_delivery(
+    event: dict[str, Any], *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None
+) -> tuple[bytes, str]:
     """The body and ``Stripe-Signature`` header Stripe would send for ``event`` (the real scheme)."""
     payload = json.dumps(event, separators=(",", ":"))
     header = stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp=timestamp)
@@ -674,13 +890,18 @@ def main() -> None:  # pragma: no cover - the `make run` stand-in
     import os
     from http.server import ThreadingHTTPServer
 
-    parser = argparse.ArgumentParser(description="AGNT's local Stripe stand-in (state kept in a JSON file across restarts).")
+    parser = argparse.ArgumentParser(
+        description="AGNT's local Stripe stand-in (state kept in a JSON file across restarts)."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=12111)
     parser.add_argument("--webhook-url", default=os.environ.get("STRIPE_STANDIN_WEBHOOK_URL", ""))
-    parser.add_argument("--state-file", default=os.environ.get("STRIPE_STANDIN_STATE_FILE") or str(standin_state.default_path()),
-                        help="where objects, events and idempotency records are kept ('' keeps them in memory only); "
-                             "default $AGNT_DATA_DIR/stripe-standin.json")
+    parser.add_argument(
+        "--state-file",
+        default=os.environ.get("STRIPE_STANDIN_STATE_FILE") or str(standin_state.default_path()),
+        help="where objects, events and idempotency records are kept ('' keeps them in memory only); "
+        "default $AGNT_DATA_DIR/stripe-standin.json",
+    )
     args = parser.parse_args()
     fake = FakeStripe(state_path=args.state_file or None)
     handler = fake._server.RequestHandlerClass

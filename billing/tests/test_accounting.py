@@ -128,8 +128,15 @@ def test_issuing_an_invoice_posts_receivable_revenue_and_tax(venue):
 def test_line_amounts_and_tax_round_to_the_cent_consistently(venue):
     document = services.accounting_document_create(
         venue=venue,
-        lines=[LineSpec(description="Usage", quantity=Decimal("3"), unit_price=Decimal("0.35"), tax_rate=Decimal("11"),
-                        account=LedgerAccount.API_USAGE_REVENUE)],
+        lines=[
+            LineSpec(
+                description="Usage",
+                quantity=Decimal("3"),
+                unit_price=Decimal("0.35"),
+                tax_rate=Decimal("11"),
+                account=LedgerAccount.API_USAGE_REVENUE,
+            )
+        ],
     )
     invoice = services.accounting_document_issue(document=document)
     assert (invoice.subtotal, invoice.tax, invoice.total) == (Decimal("1.05"), Decimal("0.12"), Decimal("1.17"))
@@ -160,7 +167,9 @@ def test_marking_an_invoice_paid_issues_a_receipt_that_moves_receivable_to_cash(
 
 @pytest.mark.django_db
 def test_a_paid_invoice_cannot_be_voided_or_paid_again(venue):
-    paid = services.accounting_document_mark_paid(document=services.accounting_document_issue(document=draft_invoice(venue)))
+    paid = services.accounting_document_mark_paid(
+        document=services.accounting_document_issue(document=draft_invoice(venue))
+    )
     with pytest.raises(InvalidTransition):
         services.accounting_document_void(document=paid, reason="oops")
     with pytest.raises(InvalidTransition):
@@ -207,7 +216,12 @@ def test_draft_lines_can_be_edited_and_totals_follow(venue):
 
 def _fee(venue, cents, when, key, entry_type="booking_fee", booking=None):
     return services.commerce_ledger_record(
-        entry_type=entry_type, amount_cents=cents, venue=venue, booking=booking, idempotency_key=key, occurred_at=when,
+        entry_type=entry_type,
+        amount_cents=cents,
+        venue=venue,
+        booking=booking,
+        idempotency_key=key,
+        occurred_at=when,
     )
 
 
@@ -248,5 +262,7 @@ def test_voiding_a_venue_invoice_frees_its_fees_for_the_next_invoice(venue):
 @pytest.mark.django_db
 def test_a_venue_with_nothing_to_bill_gets_no_invoice(venue):
     with pytest.raises(NothingToInvoice):
-        services.invoice_create_for_venue(venue=venue, period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 12, 1))
+        services.invoice_create_for_venue(
+            venue=venue, period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 12, 1)
+        )
     assert not AccountingDocument.objects.exists()

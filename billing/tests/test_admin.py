@@ -27,33 +27,74 @@ def scene(user):
     referrer = baker.make("agnt.User", referral_code="REFCODE1")
     referral = services.referral_create(referred=user, code="REFCODE1")
     services.commerce_booking_fee_record(booking=booking)
-    services.commerce_ledger_record(entry_type="booking_fee", amount_cents=77_00, venue=theirs, idempotency_key="theirs-fee",
-                                    description="THEIRS-FEE")
+    services.commerce_ledger_record(
+        entry_type="booking_fee",
+        amount_cents=77_00,
+        venue=theirs,
+        idempotency_key="theirs-fee",
+        description="THEIRS-FEE",
+    )
     key = baker.make("agents.ApiKey")
     usage = services.api_usage_record(api_key=key, intent="booking.confirm", request_id="req-admin")
     services.usage_bill(event=usage)  # a free-tier key: settled as not billable, no Stripe call
-    services.fee_collect(entry=services.commerce_booking_fee_reverse(booking=booking, reason="disputed"))  # both skipped
+    services.fee_collect(
+        entry=services.commerce_booking_fee_reverse(booking=booking, reason="disputed")
+    )  # both skipped
     issued = services.accounting_document_issue(document=draft_invoice(mine, "100.00"))
     draft = draft_invoice(theirs, "55.00")
-    watcher = services.price_watcher_create(user=user, marketplace="shopee", product_url="https://shopee.co.id/p/9",
-                                            target_price=Decimal("99000"))
+    watcher = services.price_watcher_create(
+        user=user, marketplace="shopee", product_url="https://shopee.co.id/p/9", target_price=Decimal("99000")
+    )
     services.affiliate_click_record(partner="shopee", url="https://shopee.co.id/p/9", user=user, price_watcher=watcher)
     # a fee from months ago that never reached an invoice: the integrity run has a finding to show
-    services.commerce_ledger_record(entry_type="booking_fee", amount_cents=12_00, venue=theirs, idempotency_key="old-fee",
-                                    occurred_at=timezone.now() - timedelta(days=100))
+    services.commerce_ledger_record(
+        entry_type="booking_fee",
+        amount_cents=12_00,
+        venue=theirs,
+        idempotency_key="old-fee",
+        occurred_at=timezone.now() - timedelta(days=100),
+    )
     services.ledger_integrity_check()
     # Stripe rows, as webhooks leave them
-    services.stripe_event_store(payload={"id": "evt_admin", "object": "event", "type": "invoice.paid", "created": 1_700_000_000,
-                                         "data": {"object": {"id": "in_admin"}}})
-    baker.make("billing.StripeSubscription", kind="venue", venue=mine, plan="venue_pro", status="active",
-               stripe_subscription_id="sub_admin", stripe_customer_id="cus_admin", stripe_state_at=timezone.now())
+    services.stripe_event_store(
+        payload={
+            "id": "evt_admin",
+            "object": "event",
+            "type": "invoice.paid",
+            "created": 1_700_000_000,
+            "data": {"object": {"id": "in_admin"}},
+        }
+    )
+    baker.make(
+        "billing.StripeSubscription",
+        kind="venue",
+        venue=mine,
+        plan="venue_pro",
+        status="active",
+        stripe_subscription_id="sub_admin",
+        stripe_customer_id="cus_admin",
+        stripe_state_at=timezone.now(),
+    )
     baker.make("billing.VenueStripeCustomer", venue=mine, stripe_customer_id="cus_admin")
-    baker.make("billing.StripeConnectAccount", venue=mine, stripe_account_id="acct_admin", stripe_state_at=timezone.now())
-    return {"mine": mine, "theirs": theirs, "issued": issued, "draft": draft, "referral": referral, "referrer": referrer}
+    baker.make(
+        "billing.StripeConnectAccount", venue=mine, stripe_account_id="acct_admin", stripe_state_at=timezone.now()
+    )
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "issued": issued,
+        "draft": draft,
+        "referral": referral,
+        "referrer": referrer,
+    }
 
 
 def _billing_admins():
-    return [(model, model_admin) for model, model_admin in admin.site._registry.items() if model._meta.app_label == "billing"]
+    return [
+        (model, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label == "billing"
+    ]
 
 
 def _url(model, view, *args):
@@ -83,8 +124,14 @@ def test_every_billing_page_renders_for_a_superuser(rf, staff_client, staff_user
 def test_ledgers_and_sequences_are_read_only_even_for_a_superuser(rf, staff_user):
     request = rf.get("/")
     request.user = staff_user
-    for name in ("credittransaction", "commerceledger", "apikeyusageevent", "accountingledgerentry",
-                 "accountingdocumentevent", "documentsequence"):
+    for name in (
+        "credittransaction",
+        "commerceledger",
+        "apikeyusageevent",
+        "accountingledgerentry",
+        "accountingdocumentevent",
+        "documentsequence",
+    ):
         model_admin = next(a for m, a in _billing_admins() if m._meta.model_name == name)
         assert not model_admin.has_add_permission(request)
         assert not model_admin.has_change_permission(request)
@@ -115,13 +162,27 @@ def test_a_draft_added_in_the_admin_gets_lines_through_the_service(staff_client,
     response = staff_client.post(
         _url(AccountingDocument, "add"),
         {
-            "doc_type": "invoice", "venue": str(scene["mine"].pk), "bill_to_name": "Warung Mine", "currency": "IDR",
-            "bill_to_address": "", "bill_to_tax_id": "", "bill_to_email": "", "notes": "", "stripe_invoice_id": "",
-            "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0",
-            "lines-0-position": "1", "lines-0-description": "Onboarding", "lines-0-quantity": "2",
-            "lines-0-unit_price": "150.00", "lines-0-tax_rate": "0", "lines-0-account": "4900",
-            "ledger_entries-TOTAL_FORMS": "0", "ledger_entries-INITIAL_FORMS": "0",
-            "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
+            "doc_type": "invoice",
+            "venue": str(scene["mine"].pk),
+            "bill_to_name": "Warung Mine",
+            "currency": "IDR",
+            "bill_to_address": "",
+            "bill_to_tax_id": "",
+            "bill_to_email": "",
+            "notes": "",
+            "stripe_invoice_id": "",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-position": "1",
+            "lines-0-description": "Onboarding",
+            "lines-0-quantity": "2",
+            "lines-0-unit_price": "150.00",
+            "lines-0-tax_rate": "0",
+            "lines-0-account": "4900",
+            "ledger_entries-TOTAL_FORMS": "0",
+            "ledger_entries-INITIAL_FORMS": "0",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
@@ -159,7 +220,9 @@ def test_an_owner_cannot_see_the_credit_ledger_or_act_on_invoices(owner_client, 
     from billing.models import CreditTransaction
 
     assert owner_client.get(_url(CreditTransaction, "changelist")).status_code == 403
-    owner_client.post(_url(AccountingDocument, "changelist"), {"action": "void", "_selected_action": [str(scene["issued"].pk)]})
+    owner_client.post(
+        _url(AccountingDocument, "changelist"), {"action": "void", "_selected_action": [str(scene["issued"].pk)]}
+    )
     scene["issued"].refresh_from_db()
     assert scene["issued"].status == "issued"
 
@@ -205,7 +268,11 @@ def test_the_demo_seed_is_idempotent_and_every_page_renders_with_it(staff_client
     seed_billing_demo(users=users, venues=venues, staff=staff_user)
     counts = (AccountingDocument.objects.count(), CommerceLedger.objects.count(), CreditTransaction.objects.count())
     seed_billing_demo(users=users, venues=venues, staff=staff_user)
-    assert (AccountingDocument.objects.count(), CommerceLedger.objects.count(), CreditTransaction.objects.count()) == counts
+    assert (
+        AccountingDocument.objects.count(),
+        CommerceLedger.objects.count(),
+        CreditTransaction.objects.count(),
+    ) == counts
     assert set(AccountingDocument.objects.values_list("status", flat=True)) == {"draft", "issued", "paid"}
     for model, _ in _billing_admins():
         assert staff_client.get(_url(model, "changelist")).status_code == 200, model

@@ -13,10 +13,22 @@ from venues.tests.factories import make_booking
 
 @pytest.mark.django_db
 def test_recording_the_same_idempotency_key_twice_appends_one_row(venue):
-    first = services.commerce_ledger_record(entry_type="subscription", amount_cents=29_00, currency="usd", venue=venue,
-                                            idempotency_key="stripe:evt_1", stripe_event_id="evt_1")
-    again = services.commerce_ledger_record(entry_type="subscription", amount_cents=29_00, currency="USD", venue=venue,
-                                            idempotency_key="stripe:evt_1", stripe_event_id="evt_1")
+    first = services.commerce_ledger_record(
+        entry_type="subscription",
+        amount_cents=29_00,
+        currency="usd",
+        venue=venue,
+        idempotency_key="stripe:evt_1",
+        stripe_event_id="evt_1",
+    )
+    again = services.commerce_ledger_record(
+        entry_type="subscription",
+        amount_cents=29_00,
+        currency="USD",
+        venue=venue,
+        idempotency_key="stripe:evt_1",
+        stripe_event_id="evt_1",
+    )
     assert again.pk == first.pk and first.currency == "USD"
     assert CommerceLedger.objects.count() == 1
 

@@ -28,7 +28,13 @@ def _state(*users: User) -> list[tuple]:
 
 def test_billing_jobs_are_registered_with_an_advisory_lock():
     load_all_jobs()
-    for name in ("monthly_credit_grants", "credits_expiry", "referral_expiry", "monthly_invoicing", "ledger_integrity_check"):
+    for name in (
+        "monthly_credit_grants",
+        "credits_expiry",
+        "referral_expiry",
+        "monthly_invoicing",
+        "ledger_integrity_check",
+    ):
         assert REGISTRY[name].advisory_lock, name
         assert REGISTRY[name].queue == "billing"
 
@@ -63,7 +69,8 @@ def test_next_month_grants_again_and_an_upgrade_mid_month_is_not_granted_twice(s
     user.refresh_from_db()
     assert user.credits == 400
     assert sorted(CreditTransaction.objects.filter(user=user).values_list("idempotency_key", flat=True)) == [
-        f"monthly-grant:{user.pk}:2026-11", f"monthly-grant:{user.pk}:2026-12",
+        f"monthly-grant:{user.pk}:2026-11",
+        f"monthly-grant:{user.pk}:2026-12",
     ]
 
 
@@ -89,7 +96,11 @@ def test_expiry_removes_only_what_is_left_of_a_lapsed_grant(user):
     user.refresh_from_db()
     assert user.credits == 100
     expiry = CreditTransaction.objects.get(user=user, kind=CreditKind.EXPIRY)
-    assert (expiry.amount, expiry.reference_id, expiry.idempotency_key) == (-20, str(promo.pk), f"credit-expiry:{promo.pk}")
+    assert (expiry.amount, expiry.reference_id, expiry.idempotency_key) == (
+        -20,
+        str(promo.pk),
+        f"credit-expiry:{promo.pk}",
+    )
 
 
 def test_a_fully_spent_grant_expires_nothing_and_the_job_is_idempotent(user):

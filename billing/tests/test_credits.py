@@ -52,10 +52,12 @@ def test_it_refuses_to_spend_more_credits_than_the_user_has(user):
 
 @pytest.mark.django_db
 def test_a_repeated_idempotency_key_returns_the_first_row_and_changes_nothing(user):
-    first = services.credit_grant(user=user, amount=50, reason="monthly", kind=CreditKind.MONTHLY_GRANT,
-                                  idempotency_key="monthly:2026-11:maya")
-    again = services.credit_grant(user=user, amount=50, reason="monthly", kind=CreditKind.MONTHLY_GRANT,
-                                  idempotency_key="monthly:2026-11:maya")
+    first = services.credit_grant(
+        user=user, amount=50, reason="monthly", kind=CreditKind.MONTHLY_GRANT, idempotency_key="monthly:2026-11:maya"
+    )
+    again = services.credit_grant(
+        user=user, amount=50, reason="monthly", kind=CreditKind.MONTHLY_GRANT, idempotency_key="monthly:2026-11:maya"
+    )
     user.refresh_from_db()
     assert again.pk == first.pk
     assert user.credits == 50
@@ -87,7 +89,9 @@ def test_it_rejects_amounts_whose_sign_contradicts_the_kind(user):
 
 @pytest.mark.django_db
 def test_a_staff_adjustment_records_who_made_it(user, staff_user):
-    entry = services.credit_adjust(user=user, amount=7, kind=CreditKind.ADJUSTMENT, reason="goodwill", created_by=staff_user)
+    entry = services.credit_adjust(
+        user=user, amount=7, kind=CreditKind.ADJUSTMENT, reason="goodwill", created_by=staff_user
+    )
     assert entry.created_by == staff_user
 
 
@@ -170,7 +174,9 @@ def test_the_same_idempotency_key_racing_on_one_user_writes_one_row():
     def spend():
         try:
             start.wait(timeout=10)
-            results.append(services.credit_spend(user=User(pk=user.pk), amount=60, reason="race", idempotency_key="same").pk)
+            results.append(
+                services.credit_spend(user=User(pk=user.pk), amount=60, reason="race", idempotency_key="same").pk
+            )
         except Exception as exc:  # pragma: no cover - surfaced by the assertion below
             results.append(repr(exc))
         finally:

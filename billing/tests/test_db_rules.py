@@ -40,7 +40,9 @@ def test_the_credit_ledger_rejects_update_and_delete(user):
 
 @pytest.mark.django_db
 def test_the_commerce_ledger_rejects_update_and_delete(venue):
-    entry = services.commerce_ledger_record(entry_type="booking_fee", amount_cents=50_000_00, venue=venue, idempotency_key="k1")
+    entry = services.commerce_ledger_record(
+        entry_type="booking_fee", amount_cents=50_000_00, venue=venue, idempotency_key="k1"
+    )
     _assert_append_only(CommerceLedger, entry.pk, amount_cents=1)
 
 
@@ -95,7 +97,9 @@ def test_the_database_rejects_ledger_lines_that_are_not_one_sided(venue):
     document = draft_invoice(venue)
     for debit, credit in [(100, 100), (0, 0), (-100, 0)]:
         with pytest.raises(IntegrityError), transaction.atomic():
-            AccountingLedgerEntry.objects.create(document=document, account="1100", debit_cents=debit, credit_cents=credit, currency="IDR")
+            AccountingLedgerEntry.objects.create(
+                document=document, account="1100", debit_cents=debit, credit_cents=credit, currency="IDR"
+            )
 
 
 @pytest.mark.django_db
@@ -126,8 +130,14 @@ def test_the_database_refuses_document_transitions_the_state_machine_forbids(ven
 @pytest.mark.django_db
 def test_the_database_refuses_referral_and_price_watch_transitions_the_machines_forbid(user):
     referrer = baker.make("agnt.User")
-    referral = baker.make(Referral, referrer=referrer, referred=user, status="rewarded", rewarded_at="2026-01-01T00:00Z",
-                          expires_at="2030-01-01T00:00Z")
+    referral = baker.make(
+        Referral,
+        referrer=referrer,
+        referred=user,
+        status="rewarded",
+        rewarded_at="2026-01-01T00:00Z",
+        expires_at="2030-01-01T00:00Z",
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         Referral.objects.filter(pk=referral.pk).update(status="pending")
     watcher = baker.make(PriceWatcher, user=user, marketplace="lazada", target_price=Decimal("5"), status="expired")

@@ -15,7 +15,6 @@ from agnt.models import User
 from agnt.scheduling import advisory_xact_lock
 from billing import services, stripe_client
 from billing.collection_jobs import collect_booking_fees, invoice_unsubscribed_venue_fees
-from billing.selectors import venue_stripe_customer_id
 from billing.models import (
     AccountingDocument,
     CommerceLedger,
@@ -24,6 +23,7 @@ from billing.models import (
     FeeCollection,
     LedgerAccount,
 )
+from billing.selectors import venue_stripe_customer_id
 from billing.tests.fake_stripe import fake_stripe  # noqa: F401  (a fixture)
 from venues.tests.factories import make_booking, make_venue
 
@@ -53,8 +53,12 @@ def test_a_fee_becomes_one_invoice_item_on_the_venues_new_customer_across_reruns
     assert (items[0]["customer"], items[0]["amount"], items[0]["currency"]) == (customer_id, 100_000_00, "idr")
     assert items[0]["metadata"]["agnt_ledger_id"] == str(fee.pk)
     collection = FeeCollection.objects.get()
-    assert (collection.ledger_entry, collection.outcome, collection.amount_cents, collection.stripe_invoice_item_id) == (
-        fee, "invoiced", 100_000_00, items[0]["id"])
+    assert (
+        collection.ledger_entry,
+        collection.outcome,
+        collection.amount_cents,
+        collection.stripe_invoice_item_id,
+    ) == (fee, "invoiced", 100_000_00, items[0]["id"])
 
 
 @pytest.mark.django_db
@@ -123,7 +127,9 @@ def test_a_crash_between_the_stripe_call_and_our_insert_is_repaired_without_a_se
 @pytest.mark.django_db
 def test_a_stripe_refusal_records_nothing_and_the_next_run_collects(fake_stripe, venue):
     fee = _fee(venue)
-    fake_stripe.script(503, {"error": {"type": "api_error", "message": "Stripe is down"}}, path_contains="/v1/invoiceitems")
+    fake_stripe.script(
+        503, {"error": {"type": "api_error", "message": "Stripe is down"}}, path_contains="/v1/invoiceitems"
+    )
 
     report = collect_booking_fees()
 
@@ -195,7 +201,9 @@ def test_the_database_refuses_a_second_collection_and_any_edit(fake_stripe, venu
     with pytest.raises(Exception, match="append-only"), transaction.atomic():
         FeeCollection.objects.filter(pk=row.pk).update(note="edited")
     with pytest.raises(IntegrityError), transaction.atomic():  # an invoiced row without an item id
-        FeeCollection.objects.create(ledger_entry=_fee(venue), venue=venue, outcome="invoiced", amount_cents=5, currency="IDR")
+        FeeCollection.objects.create(
+            ledger_entry=_fee(venue), venue=venue, outcome="invoiced", amount_cents=5, currency="IDR"
+        )
 
 
 @pytest.mark.django_db
@@ -218,8 +226,14 @@ def test_a_subscribed_venues_fees_wait_for_the_subscription_invoice(fake_stripe,
     _fee(venue)
     collect_booking_fees()
     session = stripe_client.checkout_session_create_subscription(
-        customer_id=venue_stripe_customer_id(venue=venue), price_id="price_agnt_venue_pro", subject_key=f"venue:{venue.pk}",
-        attempt="t", success_url="https://x/ok", cancel_url="https://x/no", client_reference_id="v", metadata={},
+        customer_id=venue_stripe_customer_id(venue=venue),
+        price_id="price_agnt_venue_pro",
+        subject_key=f"venue:{venue.pk}",
+        attempt="t",
+        success_url="https://x/ok",
+        cancel_url="https://x/no",
+        client_reference_id="v",
+        metadata={},
     )
     fake_stripe.complete_checkout(session.id)
     invoices_before = len(fake_stripe.created("invoice"))
@@ -234,9 +248,18 @@ def test_a_subscribed_venues_fees_wait_for_the_subscription_invoice(fake_stripe,
 
 def _issued_invoice_with(fee: CommerceLedger) -> AccountingDocument:
     document = services.accounting_document_create(
-        venue=fee.venue, currency="IDR",
-        lines=[services.LineSpec(description="Referral fee", unit_price=Decimal("100000.00"), tax_rate=Decimal("11"),
-                                 account=LedgerAccount.REFERRAL_FEE_REVENUE, booking=fee.booking, commerce_entry=fee)],
+        venue=fee.venue,
+        currency="IDR",
+        lines=[
+            services.LineSpec(
+                description="Referral fee",
+                unit_price=Decimal("100000.00"),
+                tax_rate=Decimal("11"),
+                account=LedgerAccount.REFERRAL_FEE_REVENUE,
+                booking=fee.booking,
+                commerce_entry=fee,
+            )
+        ],
     )
     return services.accounting_document_issue(document=document)
 
@@ -256,7 +279,11 @@ def test_refunding_a_collected_invoiced_fee_reverses_credits_and_issues_a_credit
     note = first.credit_note
     assert note is not None and note.pk == again.credit_note.pk
     assert (note.doc_type, note.status, note.related_document, note.subtotal) == (
-        DocumentType.CREDIT_NOTE, DocumentStatus.ISSUED, invoice, Decimal("100000.00"))
+        DocumentType.CREDIT_NOTE,
+        DocumentStatus.ISSUED,
+        invoice,
+        Decimal("100000.00"),
+    )
     assert note.number.startswith("CN-")
 
 
@@ -264,7 +291,9 @@ def test_refunding_a_collected_invoiced_fee_reverses_credits_and_issues_a_credit
 def test_a_refund_stripe_refuses_leaves_no_reversal_and_can_be_retried(fake_stripe, venue):
     fee = _fee(venue)
     collect_booking_fees()
-    fake_stripe.script(503, {"error": {"type": "api_error", "message": "Stripe is down"}}, path_contains="/v1/invoiceitems")
+    fake_stripe.script(
+        503, {"error": {"type": "api_error", "message": "Stripe is down"}}, path_contains="/v1/invoiceitems"
+    )
 
     with pytest.raises(services.BillingError, match="Stripe"):
         services.booking_fee_refund(fee=fee)
@@ -292,7 +321,8 @@ def test_the_admin_action_refunds_a_fee_and_reports_it(fake_stripe, venue, clien
 
     response = client.post(
         reverse("admin:billing_commerceledger_changelist"),
-        {"action": "refund_fee", "_selected_action": [str(fee.pk)]}, follow=True,
+        {"action": "refund_fee", "_selected_action": [str(fee.pk)]},
+        follow=True,
     )
 
     assert response.status_code == 200
@@ -316,6 +346,7 @@ def test_the_refund_action_is_hidden_from_staff_without_the_refund_permission(ve
     page = client.get(reverse("admin:billing_commerceledger_changelist"))
     assert page.status_code == 200
     assert b'value="refund_fee"' not in page.content
-    client.post(reverse("admin:billing_commerceledger_changelist"),
-                {"action": "refund_fee", "_selected_action": [str(fee.pk)]})
+    client.post(
+        reverse("admin:billing_commerceledger_changelist"), {"action": "refund_fee", "_selected_action": [str(fee.pk)]}
+    )
     assert not CommerceLedger.objects.filter(entry_type="fee_reversal").exists()

@@ -24,7 +24,12 @@ def test_completing_a_booking_records_the_venues_fee_once(venue, django_capture_
     booking = make_booking(venue=venue, status="confirmed", spend_estimate=Decimal("1250000.00"), currency="IDR")
     _completed(booking, django_capture_on_commit_callbacks)
     fee = CommerceLedger.objects.get(booking=booking)
-    assert (fee.entry_type, fee.amount_cents, fee.currency, fee.venue_id) == ("booking_fee", 125_000_00, "IDR", venue.pk)
+    assert (fee.entry_type, fee.amount_cents, fee.currency, fee.venue_id) == (
+        "booking_fee",
+        125_000_00,
+        "IDR",
+        venue.pk,
+    )
     # a repeated (or late) task changes nothing
     tasks.booking_fee_sync(str(booking.pk))
     tasks.booking_fee_sync(str(booking.pk))
@@ -53,7 +58,9 @@ def test_fees_are_rounded_to_whole_cents_half_up():
     assert services.booking_fee_cents(booking) == 1  # 0.625 cents → 1
 
 
-def test_a_cancelled_or_no_show_booking_owes_nothing_and_a_recorded_fee_is_reversed(venue, django_capture_on_commit_callbacks):
+def test_a_cancelled_or_no_show_booking_owes_nothing_and_a_recorded_fee_is_reversed(
+    venue, django_capture_on_commit_callbacks
+):
     booking = make_booking(venue=venue, status="confirmed", spend_estimate=Decimal("500000"))
     services.commerce_booking_fee_record(booking=booking)  # e.g. recorded by an earlier, mistaken completion
     with django_capture_on_commit_callbacks(execute=True):
@@ -84,7 +91,11 @@ def test_a_disputed_fee_is_reversed_once_from_its_ledger_row(venue):
 
 def _fee_at(venue, cents: int, when: dt.datetime, key: str) -> CommerceLedger:
     return services.commerce_ledger_record(
-        entry_type="booking_fee", amount_cents=cents, venue=venue, currency=venue.currency, idempotency_key=key,
+        entry_type="booking_fee",
+        amount_cents=cents,
+        venue=venue,
+        currency=venue.currency,
+        idempotency_key=key,
         occurred_at=when,
     )
 
@@ -111,19 +122,31 @@ def test_monthly_invoicing_issues_one_invoice_per_venue_for_last_months_fees():
     assert AccountingLedgerEntry.objects.filter(document=invoice, account="1100").get().debit_cents == 166_500_00
     assert not AccountingDocument.objects.filter(venue=quiet).exists()
 
-    state = (AccountingDocument.objects.count(), AccountingLedgerEntry.objects.count(),
-             DocumentSequence.objects.get(doc_type="invoice", year=2026).last_number)
+    state = (
+        AccountingDocument.objects.count(),
+        AccountingLedgerEntry.objects.count(),
+        DocumentSequence.objects.get(doc_type="invoice", year=2026).last_number,
+    )
     again = services.invoice_monthly_run(today=dt.date(2026, 11, 1))  # run twice → same state
     assert again.issued == [] and len(again.already) == 2
-    assert (AccountingDocument.objects.count(), AccountingLedgerEntry.objects.count(),
-            DocumentSequence.objects.get(doc_type="invoice", year=2026).last_number) == state
+    assert (
+        AccountingDocument.objects.count(),
+        AccountingLedgerEntry.objects.count(),
+        DocumentSequence.objects.get(doc_type="invoice", year=2026).last_number,
+    ) == state
 
 
 def test_a_month_of_only_reversals_gets_no_invoice_and_burns_no_number(venue):
     booking = make_booking(venue=venue, status="completed", spend_estimate=Decimal("100000"))
     fee = services.commerce_booking_fee_record(booking=booking)  # its month is not the one invoiced below
-    services.commerce_ledger_record(entry_type="fee_reversal", amount_cents=-fee.amount_cents, venue=venue,
-                                    currency=venue.currency, idempotency_key="rev", occurred_at=_local(dt.date(2026, 10, 5)))
+    services.commerce_ledger_record(
+        entry_type="fee_reversal",
+        amount_cents=-fee.amount_cents,
+        venue=venue,
+        currency=venue.currency,
+        idempotency_key="rev",
+        occurred_at=_local(dt.date(2026, 10, 5)),
+    )
     summary = services.invoice_monthly_run(today=dt.date(2026, 11, 1))
     assert summary.issued == [] and len(summary.skipped) == 1
     assert not AccountingDocument.objects.exists()

@@ -56,12 +56,19 @@ def test_the_printed_invoice_shows_number_dates_party_lines_tax_and_totals(staff
     assert response.status_code == 200
     html = response.content.decode()
     for text in (
-        invoice.number, "Warung Biru", "01.234.567.8-901.000", f"{invoice.issue_date:%-d %B %Y}",
-        f"{invoice.due_date:%-d %B %Y}", "1,250,000.00", "300,000.00",
+        invoice.number,
+        "Warung Biru",
+        "01.234.567.8-901.000",
+        f"{invoice.issue_date:%-d %B %Y}",
+        f"{invoice.due_date:%-d %B %Y}",
+        "1,250,000.00",
+        "300,000.00",
         "IDR 1,550,000.00",  # subtotal
-        "Tax (PPN) 11% on 1,550,000.00", "IDR 170,500.00",  # tax
+        "Tax (PPN) 11% on 1,550,000.00",
+        "IDR 170,500.00",  # tax
         "IDR 1,720,500.00",  # total and amount due
-        "Transfer to BCA 123-456-7890 a/n PT AGNT", "@page { size: A4",
+        "Transfer to BCA 123-456-7890 a/n PT AGNT",
+        "@page { size: A4",
     ):
         assert text in html, text
 
@@ -87,7 +94,9 @@ def test_finance_staff_and_the_venues_owner_may_print_everyone_else_gets_a_404(c
     client.logout()
     assert client.get(_print_url(invoice)).status_code == 302  # to the admin login
     client.force_login(cases[0][0])
-    assert client.get(reverse("billing:document_print", args=["0190a4c4-0000-7000-8000-000000000000"])).status_code == 404
+    assert (
+        client.get(reverse("billing:document_print", args=["0190a4c4-0000-7000-8000-000000000000"])).status_code == 404
+    )
     assert client.post(_print_url(invoice)).status_code == 405
 
 
@@ -104,16 +113,27 @@ def test_the_document_page_links_to_the_print_view_for_owners_too(client, invoic
 def test_a_partial_credit_note_is_drafted_taxed_and_issued_from_the_form(staff_client, invoice):
     url = reverse("admin:billing_accountingdocument_credit_note", args=[invoice.pk])
     assert staff_client.get(url).status_code == 200
-    response = staff_client.post(url, {"scope": "partial", "net_amount": "100000.00", "reason": "cold food", "issue_now": "on"})
+    response = staff_client.post(
+        url, {"scope": "partial", "net_amount": "100000.00", "reason": "cold food", "issue_now": "on"}
+    )
     note = AccountingDocument.objects.get(doc_type="credit_note")
-    assert response.status_code == 302 and response.url == reverse("admin:billing_accountingdocument_change", args=[note.pk])
-    assert (note.status, note.subtotal, note.tax, note.total) == ("issued", Decimal("100000.00"), Decimal("11000.00"), Decimal("111000.00"))
+    assert response.status_code == 302 and response.url == reverse(
+        "admin:billing_accountingdocument_change", args=[note.pk]
+    )
+    assert (note.status, note.subtotal, note.tax, note.total) == (
+        "issued",
+        Decimal("100000.00"),
+        Decimal("11000.00"),
+        Decimal("111000.00"),
+    )
     assert note.related_document_id == invoice.pk and note.number.startswith("CN-")
 
 
 def test_the_credit_note_form_refuses_more_than_the_invoice_and_a_full_note_drafts_every_line(staff_client, invoice):
     url = reverse("admin:billing_accountingdocument_credit_note", args=[invoice.pk])
-    response = staff_client.post(url, {"scope": "partial", "net_amount": "9999999.00", "reason": "x", "issue_now": "on"})
+    response = staff_client.post(
+        url, {"scope": "partial", "net_amount": "9999999.00", "reason": "x", "issue_now": "on"}
+    )
     assert response.status_code == 200 and "At most the invoice subtotal" in response.content.decode()
     response = staff_client.post(url, {"scope": "partial", "net_amount": "", "reason": "x"})
     assert "Enter the amount to credit" in response.content.decode()
@@ -131,9 +151,13 @@ def test_the_credit_note_form_refuses_more_than_the_invoice_and_a_full_note_draf
 def test_the_refund_fee_action_appends_one_reversal_and_refuses_non_fees(staff_client, venue):
     booking = make_booking(venue=venue, status="completed", spend_estimate=Decimal("400000"))
     fee = services.commerce_booking_fee_record(booking=booking)
-    other = services.commerce_ledger_record(entry_type="adjustment", amount_cents=5_00, venue=venue, idempotency_key="adj")
+    other = services.commerce_ledger_record(
+        entry_type="adjustment", amount_cents=5_00, venue=venue, idempotency_key="adj"
+    )
     url = reverse("admin:billing_commerceledger_changelist")
-    response = staff_client.post(url, {"action": "refund_fee", "_selected_action": [str(fee.pk), str(other.pk)]}, follow=True)
+    response = staff_client.post(
+        url, {"action": "refund_fee", "_selected_action": [str(fee.pk), str(other.pk)]}, follow=True
+    )
     html = response.content.decode()
     assert "Refunded 1" in html and "Refused 1" in html
     staff_client.post(url, {"action": "refund_fee", "_selected_action": [str(fee.pk)]})
@@ -157,10 +181,18 @@ def _changelist_queries(client, name: str) -> int:
     return len(queries.captured_queries)
 
 
-@pytest.mark.parametrize("name", [
-    "credittransaction", "commerceledger", "apikeyusageevent", "accountingledgerentry", "accountingdocument",
-    "integrityfinding", "integrityrun",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "credittransaction",
+        "commerceledger",
+        "apikeyusageevent",
+        "accountingledgerentry",
+        "accountingdocument",
+        "integrityfinding",
+        "integrityrun",
+    ],
+)
 def test_finance_changelists_do_not_grow_queries_with_rows(staff_client, venue, user, name):
     def add_rows(n: int) -> None:
         key = baker.make("agents.ApiKey")
@@ -168,10 +200,17 @@ def test_finance_changelists_do_not_grow_queries_with_rows(staff_client, venue, 
             booking = make_booking(venue=venue, status="completed", spend_estimate=Decimal("100000"))
             services.commerce_booking_fee_record(booking=booking)
             services.credit_grant(user=baker.make(User), amount=5, reason="seed")
-            services.api_usage_record(api_key=key, intent="booking.confirm", request_id=f"req-{name}-{n}-{i}", booking=booking)
+            services.api_usage_record(
+                api_key=key, intent="booking.confirm", request_id=f"req-{name}-{n}-{i}", booking=booking
+            )
             services.accounting_document_issue(document=draft_invoice(make_venue(), "10.00"))
-            services.commerce_ledger_record(entry_type="booking_fee", amount_cents=1_00, venue=venue,
-                                            idempotency_key=f"old-{n}-{i}", occurred_at=booking.slot_start.replace(year=2020))
+            services.commerce_ledger_record(
+                entry_type="booking_fee",
+                amount_cents=1_00,
+                venue=venue,
+                idempotency_key=f"old-{n}-{i}",
+                occurred_at=booking.slot_start.replace(year=2020),
+            )
         services.ledger_integrity_check()
 
     add_rows(2)

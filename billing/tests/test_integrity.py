@@ -39,11 +39,16 @@ def books(user, venue):
         booking = make_booking(venue=venue, status="completed", spend_estimate=Decimal("250000") * (n + 1))
         services.commerce_booking_fee_record(booking=booking)  # this month's: not invoiced yet, and rightly so
     services.commerce_ledger_record(
-        entry_type="booking_fee", amount_cents=90_000_00, venue=venue, idempotency_key="last-month",
+        entry_type="booking_fee",
+        amount_cents=90_000_00,
+        venue=venue,
+        idempotency_key="last-month",
         occurred_at=dt.datetime.combine(last_month, dt.time(12), tzinfo=timezone.get_current_timezone()),
     )
     monthly = services.invoice_monthly_run().issued
-    paid = services.accounting_document_mark_paid(document=services.accounting_document_issue(document=draft_invoice(venue, "100.00")))
+    paid = services.accounting_document_mark_paid(
+        document=services.accounting_document_issue(document=draft_invoice(venue, "100.00"))
+    )
     voided = services.accounting_document_void(
         document=services.accounting_document_issue(document=draft_invoice(venue, "40.00")), reason="duplicate"
     )
@@ -144,7 +149,10 @@ def test_a_fee_billed_at_a_different_amount_is_reported(books):
 
 def test_a_fee_from_a_closed_month_left_off_every_invoice_is_reported(books):
     old = services.commerce_ledger_record(
-        entry_type="booking_fee", amount_cents=12_00, venue=books["venue"], idempotency_key="forgotten",
+        entry_type="booking_fee",
+        amount_cents=12_00,
+        venue=books["venue"],
+        idempotency_key="forgotten",
         occurred_at=timezone.now() - dt.timedelta(days=75),
     )
     [finding] = _findings(services.ledger_integrity_check(), "fees_invoiced")

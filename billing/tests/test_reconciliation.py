@@ -33,8 +33,13 @@ def _at(days_ago: int) -> dt.datetime:
 def _fee(venue, *, days_ago: int, spend: str = "1000000.00") -> CommerceLedger:
     booking = make_booking(venue=venue, spend_estimate=Decimal(spend), currency="IDR")
     return services.commerce_ledger_record(
-        entry_type="booking_fee", amount_cents=services.booking_fee_cents(booking), currency="IDR", venue=venue,
-        booking=booking, idempotency_key=f"booking-fee:{booking.pk}", occurred_at=_at(days_ago),
+        entry_type="booking_fee",
+        amount_cents=services.booking_fee_cents(booking),
+        currency="IDR",
+        venue=venue,
+        booking=booking,
+        idempotency_key=f"booking-fee:{booking.pk}",
+        occurred_at=_at(days_ago),
     )
 
 
@@ -52,8 +57,14 @@ def books(fake_stripe, venue):
     waiting = _fee(venue, days_ago=2, spend="500000.00")
     services.api_usage_record(api_key=key, intent="booking.create", request_id="u2", occurred_at=_at(2))
     wrong = _fee(venue, days_ago=1)
-    FeeCollection.objects.create(ledger_entry=wrong, venue=venue, outcome="invoiced", amount_cents=90_000_00,
-                                 currency="IDR", stripe_invoice_item_id="ii_wrong")
+    FeeCollection.objects.create(
+        ledger_entry=wrong,
+        venue=venue,
+        outcome="invoiced",
+        amount_cents=90_000_00,
+        currency="IDR",
+        stripe_invoice_item_id="ii_wrong",
+    )
     return {"waiting": waiting, "wrong": wrong}
 
 
@@ -62,7 +73,12 @@ def test_the_selectors_report_waiting_and_mismatched_days(books):
     today = timezone.localdate()
     fees = {row.day: row for row in reconciliation.fee_rows(date_from=today - dt.timedelta(days=5), date_to=today)}
     d3, d2, d1 = (today - dt.timedelta(days=n) for n in (3, 2, 1))
-    assert (fees[d3].state, fees[d3].ledger_cents, fees[d3].sent_cents, fees[d3].mismatch_cents) == ("ok", 120_000_00, 120_000_00, 0)
+    assert (fees[d3].state, fees[d3].ledger_cents, fees[d3].sent_cents, fees[d3].mismatch_cents) == (
+        "ok",
+        120_000_00,
+        120_000_00,
+        0,
+    )
     assert (fees[d2].state, fees[d2].waiting_count, fees[d2].waiting_cents) == ("waiting", 1, 50_000_00)
     assert (fees[d1].state, fees[d1].mismatch_cents) == ("mismatch", 10_000_00)
     usage = {row.day: row for row in reconciliation.usage_rows(date_from=today - dt.timedelta(days=5), date_to=today)}
@@ -89,10 +105,13 @@ def test_the_page_shows_both_sides_per_day_with_differences_and_links(books, adm
 @pytest.mark.django_db
 def test_the_day_links_open_filtered_changelists(books, admin_client):
     day = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
-    ledger = admin_client.get(reverse("admin:billing_commerceledger_changelist"),
-                              {"occurred_at__date": day, "entry_type__in": "booking_fee,fee_reversal"})
-    collections = admin_client.get(reverse("admin:billing_feecollection_changelist"),
-                                   {"ledger_entry__occurred_at__date": day})
+    ledger = admin_client.get(
+        reverse("admin:billing_commerceledger_changelist"),
+        {"occurred_at__date": day, "entry_type__in": "booking_fee,fee_reversal"},
+    )
+    collections = admin_client.get(
+        reverse("admin:billing_feecollection_changelist"), {"ledger_entry__occurred_at__date": day}
+    )
     usage = admin_client.get(reverse("admin:billing_usagebilling_changelist"), {"usage_event__occurred_at__date": day})
     assert (ledger.status_code, collections.status_code, usage.status_code) == (200, 200, 200)
     assert list(ledger.context["cl"].result_list) == [books["wrong"]]
@@ -104,7 +123,10 @@ def test_the_page_costs_the_same_queries_for_one_day_or_many(books, admin_client
     today = timezone.localdate()
     admin_client.get(reverse(URL))  # warm the session/user caches
     with CaptureQueriesContext(connection) as one_day:
-        assert admin_client.get(reverse(URL), {"date_from": today.isoformat(), "date_to": today.isoformat()}).status_code == 200
+        assert (
+            admin_client.get(reverse(URL), {"date_from": today.isoformat(), "date_to": today.isoformat()}).status_code
+            == 200
+        )
     with CaptureQueriesContext(connection) as many:
         assert admin_client.get(reverse(URL)).status_code == 200
     assert len(many) == len(one_day)
@@ -144,22 +166,37 @@ def test_only_finance_may_open_the_page(venue, client):
 
 
 @pytest.mark.django_db
-def test_asking_stripe_lists_items_we_never_recorded_rows_stripe_lacks_and_amounts_that_differ(books, fake_stripe, venue,
-                                                                                                admin_client):
+def test_asking_stripe_lists_items_we_never_recorded_rows_stripe_lacks_and_amounts_that_differ(
+    books, fake_stripe, venue, admin_client
+):
     # a crashed collection: Stripe has the item, our row was rolled back
     with pytest.raises(RuntimeError), transaction.atomic():
         services.fee_collect(entry=books["waiting"])
         raise RuntimeError("worker killed before commit")
-    crashed_item = next(i for i in fake_stripe.created("invoiceitem") if i["metadata"]["agnt_ledger_id"] == str(books["waiting"].pk))
+    crashed_item = next(
+        i for i in fake_stripe.created("invoiceitem") if i["metadata"]["agnt_ledger_id"] == str(books["waiting"].pk)
+    )
     # a row whose Stripe item carries another amount
     odd = _fee(venue, days_ago=0)
-    item = stripe_client.invoice_item_create(source_key=f"booking-fee:{odd.pk}", customer_id=crashed_item["customer"],
-                                             amount_cents=1, currency="IDR", description="odd")
-    FeeCollection.objects.create(ledger_entry=odd, venue=venue, outcome="invoiced", amount_cents=odd.amount_cents,
-                                 currency="IDR", stripe_invoice_item_id=item["id"])
+    item = stripe_client.invoice_item_create(
+        source_key=f"booking-fee:{odd.pk}",
+        customer_id=crashed_item["customer"],
+        amount_cents=1,
+        currency="IDR",
+        description="odd",
+    )
+    FeeCollection.objects.create(
+        ledger_entry=odd,
+        venue=venue,
+        outcome="invoiced",
+        amount_cents=odd.amount_cents,
+        currency="IDR",
+        stripe_invoice_item_id=item["id"],
+    )
 
-    check = reconciliation.stripe_invoice_item_check(date_from=timezone.localdate() - dt.timedelta(days=13),
-                                                     date_to=timezone.localdate())
+    check = reconciliation.stripe_invoice_item_check(
+        date_from=timezone.localdate() - dt.timedelta(days=13), date_to=timezone.localdate()
+    )
     assert (check.stripe_count, check.matched) == (4, 2)
     assert [i["id"] for i in check.missing_here] == [crashed_item["id"]]
     assert [r.stripe_invoice_item_id for r in check.missing_in_stripe] == ["ii_wrong"]

@@ -28,7 +28,11 @@ def test_a_referral_reward_credits_the_referrer_once(referrer, user):
     assert rewarded.status == "rewarded" and again.reward_transaction_id == rewarded.reward_transaction_id
     assert referrer.credits == 40
     entry = CreditTransaction.objects.get(user=referrer)
-    assert (entry.kind, entry.reference_type, entry.reference_id) == ("referral_reward", "billing.referral", str(referral.pk))
+    assert (entry.kind, entry.reference_type, entry.reference_id) == (
+        "referral_reward",
+        "billing.referral",
+        str(referral.pk),
+    )
 
 
 @pytest.mark.django_db
@@ -66,28 +70,40 @@ def test_pending_referrals_past_their_window_expire(referrer, user):
 
 @pytest.mark.django_db
 def test_a_price_watch_triggers_when_the_price_reaches_the_target(user):
-    watcher = services.price_watcher_create(user=user, marketplace="shopee", product_url="https://shopee.co.id/p/1",
-                                            target_price=Decimal("150000"), product_title="Rattan bag")
+    watcher = services.price_watcher_create(
+        user=user,
+        marketplace="shopee",
+        product_url="https://shopee.co.id/p/1",
+        target_price=Decimal("150000"),
+        product_title="Rattan bag",
+    )
     watcher = services.price_watcher_record_price(watcher=watcher, price=Decimal("180000"))
     assert (watcher.status, watcher.lowest_price) == ("active", Decimal("180000"))
     watcher = services.price_watcher_record_price(watcher=watcher, price=Decimal("149000"))
     assert watcher.status == "triggered" and watcher.triggered_at is not None
     watcher = services.price_watcher_record_price(watcher=watcher, price=Decimal("155000"))
-    assert (watcher.status, watcher.lowest_price, watcher.last_price) == ("triggered", Decimal("149000"), Decimal("155000"))
+    assert (watcher.status, watcher.lowest_price, watcher.last_price) == (
+        "triggered",
+        Decimal("149000"),
+        Decimal("155000"),
+    )
 
 
 @pytest.mark.django_db
 def test_a_user_has_one_live_watch_per_product_and_expired_ones_cannot_resume(user):
-    watcher = services.price_watcher_create(user=user, marketplace="tokopedia", product_url="https://tokopedia.com/x",
-                                            target_price=Decimal("10"))
+    watcher = services.price_watcher_create(
+        user=user, marketplace="tokopedia", product_url="https://tokopedia.com/x", target_price=Decimal("10")
+    )
     with pytest.raises(services.BillingError):
-        services.price_watcher_create(user=user, marketplace="tokopedia", product_url="https://tokopedia.com/x",
-                                      target_price=Decimal("9"))
+        services.price_watcher_create(
+            user=user, marketplace="tokopedia", product_url="https://tokopedia.com/x", target_price=Decimal("9")
+        )
     services.price_watcher_set_status(watcher=watcher, status="expired")
     with pytest.raises(InvalidTransition):
         services.price_watcher_set_status(watcher=watcher, status="active")
-    services.price_watcher_create(user=user, marketplace="tokopedia", product_url="https://tokopedia.com/x",
-                                  target_price=Decimal("9"))
+    services.price_watcher_create(
+        user=user, marketplace="tokopedia", product_url="https://tokopedia.com/x", target_price=Decimal("9")
+    )
 
 
 @pytest.mark.django_db

@@ -88,11 +88,16 @@ def test_staff_follow_events_and_reprocess_them(staff_client, fake_stripe, maya)
     fake_stripe.complete_checkout(session.id)
     stripe_event_reconcile()
     event = StripeEvent.objects.get(type="invoice.paid")
-    assert staff_client.get(reverse("admin:billing_stripeevent_changelist") + "?processing=processed").status_code == 200
+    assert (
+        staff_client.get(reverse("admin:billing_stripeevent_changelist") + "?processing=processed").status_code == 200
+    )
     page = staff_client.get(reverse("admin:billing_stripeevent_change", args=[event.pk]))
     assert page.status_code == 200 and event.stripe_id.encode() in page.content
-    response = staff_client.post(reverse("admin:billing_stripeevent_changelist"),
-                                 {"action": "reprocess", "_selected_action": [event.pk]}, follow=True)
+    response = staff_client.post(
+        reverse("admin:billing_stripeevent_changelist"),
+        {"action": "reprocess", "_selected_action": [event.pk]},
+        follow=True,
+    )
     assert b"Reprocessed 1 event" in response.content
     event.refresh_from_db()
     assert event.attempts == 2
@@ -111,8 +116,10 @@ def test_staff_open_the_portal_and_sync_a_subscription(staff_client, fake_stripe
     portal = staff_client.get(reverse("admin:billing_stripesubscription_open_portal", args=[sub.pk]))
     assert portal.status_code == 302 and portal["Location"].startswith(fake_stripe.base_url)
     fake_stripe.objects["subscription"][sub.stripe_subscription_id]["cancel_at_period_end"] = True
-    staff_client.post(reverse("admin:billing_stripesubscription_changelist"),
-                      {"action": "sync_from_stripe", "_selected_action": [sub.pk]})
+    staff_client.post(
+        reverse("admin:billing_stripesubscription_changelist"),
+        {"action": "sync_from_stripe", "_selected_action": [sub.pk]},
+    )
     sub.refresh_from_db()
     assert sub.cancel_at_period_end is True
 

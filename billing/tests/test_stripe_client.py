@@ -23,17 +23,24 @@ def _customer(fake_stripe) -> str:
 def test_every_post_carries_a_derived_idempotency_key(fake_stripe):
     customer = _customer(fake_stripe)
     stripe_client.checkout_session_create_subscription(
-        customer_id=customer, price_id="price_agnt_plus", subject_key="user:7", attempt="a1",
-        success_url="https://app/ok", cancel_url="https://app/cancel", client_reference_id="user:7",
+        customer_id=customer,
+        price_id="price_agnt_plus",
+        subject_key="user:7",
+        attempt="a1",
+        success_url="https://app/ok",
+        cancel_url="https://app/cancel",
+        client_reference_id="user:7",
         metadata={"agnt_user_id": "7"},
     )
     stripe_client.portal_session_create(customer_id=customer, return_url="https://app/", attempt="p1")
-    stripe_client.invoice_item_create(source_key="booking-fee:3", customer_id=customer, amount_cents=1500,
-                                      currency="IDR", description="Referral fee")
+    stripe_client.invoice_item_create(
+        source_key="booking-fee:3", customer_id=customer, amount_cents=1500, currency="IDR", description="Referral fee"
+    )
     invoice = stripe_client.invoice_create(source_key="monthly:2026-11:venue:1", customer_id=customer)
     stripe_client.invoice_finalize(invoice["id"])
-    stripe_client.meter_event_create(event_name="api_calls", stripe_customer_id=customer, value=3,
-                                     identifier="usage-42", timestamp=fake_stripe.clock)
+    stripe_client.meter_event_create(
+        event_name="api_calls", stripe_customer_id=customer, value=3, identifier="usage-42", timestamp=fake_stripe.clock
+    )
 
     keys = [(path, key) for path, key, _ in fake_stripe.posts()]
     assert keys == [
@@ -59,16 +66,23 @@ def test_a_retried_call_does_not_create_twice(fake_stripe):
 
     customer = first.id
     for _ in range(2):
-        stripe_client.invoice_item_create(source_key="booking-fee:9", customer_id=customer, amount_cents=700,
-                                          currency="usd", description="fee")
+        stripe_client.invoice_item_create(
+            source_key="booking-fee:9", customer_id=customer, amount_cents=700, currency="usd", description="fee"
+        )
     assert len(fake_stripe.created("invoiceitem")) == 1
 
 
 def test_a_refund_retried_after_a_lost_response_refunds_once(fake_stripe):
     customer = _customer(fake_stripe)
     session = stripe_client.checkout_session_create_subscription(
-        customer_id=customer, price_id="price_agnt_plus", subject_key="user:7", attempt="a1",
-        success_url="https://app/ok", cancel_url="https://app/cancel", client_reference_id="user:7", metadata={},
+        customer_id=customer,
+        price_id="price_agnt_plus",
+        subject_key="user:7",
+        attempt="a1",
+        success_url="https://app/ok",
+        cancel_url="https://app/cancel",
+        client_reference_id="user:7",
+        metadata={},
     )
     fake_stripe.complete_checkout(session.id, amount=1000)
     charge = next(iter(fake_stripe.objects["charge"].values()))
@@ -80,21 +94,25 @@ def test_a_refund_retried_after_a_lost_response_refunds_once(fake_stripe):
 
 def test_reusing_a_key_with_other_parameters_is_an_idempotency_mismatch(fake_stripe):
     customer = _customer(fake_stripe)
-    stripe_client.invoice_item_create(source_key="booking-fee:1", customer_id=customer, amount_cents=100,
-                                      currency="usd", description="fee")
+    stripe_client.invoice_item_create(
+        source_key="booking-fee:1", customer_id=customer, amount_cents=100, currency="usd", description="fee"
+    )
     with pytest.raises(StripeIdempotencyMismatch):
-        stripe_client.invoice_item_create(source_key="booking-fee:1", customer_id=customer, amount_cents=200,
-                                          currency="usd", description="fee")
+        stripe_client.invoice_item_create(
+            source_key="booking-fee:1", customer_id=customer, amount_cents=200, currency="usd", description="fee"
+        )
 
 
 def test_a_duplicate_meter_event_identifier_is_refused_even_under_a_new_key(fake_stripe, settings):
     customer = _customer(fake_stripe)
-    stripe_client.meter_event_create(event_name="api_calls", stripe_customer_id=customer, value=1, identifier="u-1",
-                                     timestamp=fake_stripe.clock)
+    stripe_client.meter_event_create(
+        event_name="api_calls", stripe_customer_id=customer, value=1, identifier="u-1", timestamp=fake_stripe.clock
+    )
     settings.STRIPE_IDEMPOTENCY_NAMESPACE = "other-install"
     with pytest.raises(StripeInvalidRequest) as caught:
-        stripe_client.meter_event_create(event_name="api_calls", stripe_customer_id=customer, value=1, identifier="u-1",
-                                         timestamp=fake_stripe.clock)
+        stripe_client.meter_event_create(
+            event_name="api_calls", stripe_customer_id=customer, value=1, identifier="u-1", timestamp=fake_stripe.clock
+        )
     assert caught.value.param == "identifier"
     assert len(fake_stripe.created("billing.meter_event")) == 1
 
@@ -102,11 +120,33 @@ def test_a_duplicate_meter_event_identifier_is_refused_even_under_a_new_key(fake
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [
-        (402, {"error": {"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
-                         "message": "Your card has insufficient funds."}}, StripeCardDeclined),
-        (400, {"error": {"type": "invalid_request_error", "message": "No such price", "param": "price"}}, StripeInvalidRequest),
-        (429, {"error": {"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests"}}, StripeRateLimited),
-        (401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}, StripeAuthenticationFailed),
+        (
+            402,
+            {
+                "error": {
+                    "type": "card_error",
+                    "code": "card_declined",
+                    "decline_code": "insufficient_funds",
+                    "message": "Your card has insufficient funds.",
+                }
+            },
+            StripeCardDeclined,
+        ),
+        (
+            400,
+            {"error": {"type": "invalid_request_error", "message": "No such price", "param": "price"}},
+            StripeInvalidRequest,
+        ),
+        (
+            429,
+            {"error": {"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests"}},
+            StripeRateLimited,
+        ),
+        (
+            401,
+            {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}},
+            StripeAuthenticationFailed,
+        ),
         (500, {"error": {"type": "api_error", "message": "Something went wrong"}}, StripeUnavailable),
     ],
 )
@@ -119,8 +159,18 @@ def test_stripe_errors_become_domain_errors(fake_stripe, status, body, expected)
 
 
 def test_a_card_decline_keeps_the_decline_code(fake_stripe):
-    fake_stripe.script(402, {"error": {"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
-                                       "message": "Your card has insufficient funds."}}, path_contains="/v1/customers")
+    fake_stripe.script(
+        402,
+        {
+            "error": {
+                "type": "card_error",
+                "code": "card_declined",
+                "decline_code": "insufficient_funds",
+                "message": "Your card has insufficient funds.",
+            }
+        },
+        path_contains="/v1/customers",
+    )
     with pytest.raises(StripeCardDeclined) as caught:
         stripe_client.customer_create(party_key="user:1")
     assert caught.value.decline_code == "insufficient_funds"
@@ -145,8 +195,14 @@ def test_events_are_listed_across_pages(fake_stripe):
     customer = _customer(fake_stripe)
     for n in range(5):
         session = stripe_client.checkout_session_create_subscription(
-            customer_id=customer, price_id="price_agnt_plus", subject_key="user:7", attempt=f"a{n}",
-            success_url="https://app/ok", cancel_url="https://app/cancel", client_reference_id="user:7", metadata={},
+            customer_id=customer,
+            price_id="price_agnt_plus",
+            subject_key="user:7",
+            attempt=f"a{n}",
+            success_url="https://app/ok",
+            cancel_url="https://app/cancel",
+            client_reference_id="user:7",
+            metadata={},
         )
         fake_stripe.complete_checkout(session.id)
     events = list(stripe_client.events_since(created_gte=0, page_size=4))
@@ -155,10 +211,20 @@ def test_events_are_listed_across_pages(fake_stripe):
 
 
 def test_the_form_decoder_reads_stripe_bracket_nesting():
-    pairs = [("line_items[0][price]", "p"), ("line_items[0][quantity]", "1"), ("metadata[a]", "b"),
-             ("types[]", "x"), ("types[]", "y"), ("created[gte]", "5")]
-    assert decode_form(pairs) == {"line_items": [{"price": "p", "quantity": "1"}], "metadata": {"a": "b"},
-                                  "types": ["x", "y"], "created": {"gte": "5"}}
+    pairs = [
+        ("line_items[0][price]", "p"),
+        ("line_items[0][quantity]", "1"),
+        ("metadata[a]", "b"),
+        ("types[]", "x"),
+        ("types[]", "y"),
+        ("created[gte]", "5"),
+    ]
+    assert decode_form(pairs) == {
+        "line_items": [{"price": "p", "quantity": "1"}],
+        "metadata": {"a": "b"},
+        "types": ["x", "y"],
+        "created": {"gte": "5"},
+    }
 
 
 def test_opening_a_checkout_link_on_the_standin_pays_it(fake_stripe):
@@ -166,8 +232,14 @@ def test_opening_a_checkout_link_on_the_standin_pays_it(fake_stripe):
 
     customer = _customer(fake_stripe)
     session = stripe_client.checkout_session_create_subscription(
-        customer_id=customer, price_id="price_agnt_plus", subject_key="user:7", attempt="a1",
-        success_url="http://127.0.0.1:1/ok", cancel_url="http://127.0.0.1:1/cancel", client_reference_id="user:7", metadata={},
+        customer_id=customer,
+        price_id="price_agnt_plus",
+        subject_key="user:7",
+        attempt="a1",
+        success_url="http://127.0.0.1:1/ok",
+        cancel_url="http://127.0.0.1:1/cancel",
+        client_reference_id="user:7",
+        metadata={},
     )
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -188,7 +260,11 @@ def test_the_standins_front_page_lists_every_post_with_its_idempotency_key(fake_
 
     customer = _customer(fake_stripe)
     stripe_client.invoice_item_create(
-        source_key="booking-fee:42", customer_id=customer, amount_cents=12_34, currency="idr", description="fee",
+        source_key="booking-fee:42",
+        customer_id=customer,
+        amount_cents=12_34,
+        currency="idr",
+        description="fee",
     )
     page = urllib.request.urlopen(fake_stripe.base_url + "/").read().decode()
     assert "POST /v1/invoiceitems" in page and "POST /v1/customers" in page

@@ -31,8 +31,13 @@ def test_a_restarted_standin_on_the_same_file_knows_what_the_first_one_made(tmp_
     first = point_at(FakeStripe(state_path=state_file).start())
     try:
         customer = stripe_client.customer_create(party_key="venue:7", email="ops@warung.example")
-        item = stripe_client.invoice_item_create(source_key="booking-fee:1", customer_id=customer.id, amount_cents=150_000,
-                                                 currency="IDR", description="Referral fee")
+        item = stripe_client.invoice_item_create(
+            source_key="booking-fee:1",
+            customer_id=customer.id,
+            amount_cents=150_000,
+            currency="IDR",
+            description="Referral fee",
+        )
         events_before = len(first.events)
     finally:
         first.stop()
@@ -59,8 +64,9 @@ def test_the_standin_picks_up_objects_the_demo_seeder_adds_while_it_runs(tmp_pat
     fake = point_at(FakeStripe(state_path=state_file).start())
     try:
         stripe_client.customer_create(party_key="user:1")
-        added = standin_state.add_objects(state_file, [{"id": "cus_demo_x", "object": "customer", "email": "x@example.com",
-                                                        "metadata": {}}])
+        added = standin_state.add_objects(
+            state_file, [{"id": "cus_demo_x", "object": "customer", "email": "x@example.com", "metadata": {}}]
+        )
         assert added == 1
         assert stripe_client.customer_retrieve("cus_demo_x").email == "x@example.com"
         stripe_client.customer_create(party_key="user:2")  # the next save keeps the seeder's object

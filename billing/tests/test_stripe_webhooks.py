@@ -60,8 +60,12 @@ def test_a_bad_signature_is_refused_and_nothing_is_stored(client, fake_stripe, m
     assert client.post("/webhooks/stripe", data=body, content_type="application/json").status_code == 400
     tampered_body, good_header = signed_delivery(event)
     tampered = tampered_body.replace(b'"livemode":false', b'"livemode":true')
-    assert client.post("/webhooks/stripe", data=tampered, content_type="application/json",
-                       HTTP_STRIPE_SIGNATURE=good_header).status_code == 400
+    assert (
+        client.post(
+            "/webhooks/stripe", data=tampered, content_type="application/json", HTTP_STRIPE_SIGNATURE=good_header
+        ).status_code
+        == 400
+    )
     assert not StripeEvent.objects.exists()
 
 
@@ -77,12 +81,24 @@ def test_without_a_webhook_secret_every_event_is_refused(client, fake_stripe, ma
     event = _checkout(fake_stripe, user=maya)[0]
     settings.STRIPE_WEBHOOK_SECRET = ""
     body, header = signed_delivery(event)
-    assert client.post("/webhooks/stripe", data=body, content_type="application/json",
-                       HTTP_STRIPE_SIGNATURE=header).status_code == 400
+    assert (
+        client.post(
+            "/webhooks/stripe", data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
+        ).status_code
+        == 400
+    )
     assert not StripeEvent.objects.exists()
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"id": "evt_1"}', json.dumps({"id": "x", "type": "t", "created": 1, "data": {}}).encode()])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'{"id": "evt_1"}',
+        json.dumps({"id": "x", "type": "t", "created": 1, "data": {}}).encode(),
+    ],
+)
 def test_malformed_but_signed_bodies_are_refused(db, client, fake_stripe, body):
     from stripe import WebhookSignature
 
@@ -100,7 +116,13 @@ def fake_stripe_secret() -> str:
 
 def test_an_oversized_body_is_refused(db, client, fake_stripe, settings):
     settings.WEBHOOK_MAX_BODY_BYTES = 1000
-    event = {"id": "evt_big", "object": "event", "type": "invoice.paid", "created": 1, "data": {"object": {"x": "y" * 2000}}}
+    event = {
+        "id": "evt_big",
+        "object": "event",
+        "type": "invoice.paid",
+        "created": 1,
+        "data": {"object": {"x": "y" * 2000}},
+    }
     assert deliver(client, event).status_code == 413
     assert not StripeEvent.objects.exists()
 
@@ -114,18 +136,24 @@ def test_a_redelivered_event_is_stored_once(client, fake_stripe, maya, django_ca
 
 
 def test_a_stored_event_cannot_be_rewritten_or_deleted(db):
-    event, _ = services.stripe_event_store(payload={"id": "evt_frozen", "object": "event", "type": "x.y", "created": 5, "data": {"object": {}}})
+    event, _ = services.stripe_event_store(
+        payload={"id": "evt_frozen", "object": "event", "type": "x.y", "created": 5, "data": {"object": {}}}
+    )
     with pytest.raises(DatabaseError), transaction.atomic():
         StripeEvent.objects.filter(pk=event.pk).update(payload={"forged": True})
     with pytest.raises(DatabaseError), transaction.atomic():
         StripeEvent.objects.filter(pk=event.pk).delete()
-    StripeEvent.objects.filter(pk=event.pk).update(attempts=3, processing_error="retrying")  # processing columns may move
+    StripeEvent.objects.filter(pk=event.pk).update(
+        attempts=3, processing_error="retrying"
+    )  # processing columns may move
 
 
 # --------------------------------------------------------------------------- checkout → plan gates
 
 
-def test_checkout_then_webhooks_activate_the_plan_and_the_api_tier(client, fake_stripe, maya, django_capture_on_commit_callbacks):
+def test_checkout_then_webhooks_activate_the_plan_and_the_api_tier(
+    client, fake_stripe, maya, django_capture_on_commit_callbacks
+):
     key, _ = api_key_create(owner=maya, name="my agent")
     assert user_entitlements(user=maya).api_tier == "free"
     events = _checkout(fake_stripe, user=maya, plan="plus", amount=999)
@@ -142,17 +170,24 @@ def test_checkout_then_webhooks_activate_the_plan_and_the_api_tier(client, fake_
     assert key.tier == "pro"
     paid = CommerceLedger.objects.get(entry_type=CommerceEntryType.SUBSCRIPTION)
     assert (paid.amount_cents, paid.currency, paid.user_id) == (999, "USD", maya.pk)
-    assert set(StripeEvent.objects.values_list("type", flat=True)) >= {"checkout.session.completed", "invoice.paid",
-                                                                      "customer.subscription.created"}
+    assert set(StripeEvent.objects.values_list("type", flat=True)) >= {
+        "checkout.session.completed",
+        "invoice.paid",
+        "customer.subscription.created",
+    }
     assert not StripeEvent.objects.filter(processed_at__isnull=True).exists()
 
-    _deliver_all(client, fake_stripe.cancel_subscription(sub.stripe_subscription_id), django_capture_on_commit_callbacks)
+    _deliver_all(
+        client, fake_stripe.cancel_subscription(sub.stripe_subscription_id), django_capture_on_commit_callbacks
+    )
     maya.refresh_from_db()
     key.refresh_from_db()
     assert (maya.plan, key.tier) == ("free", "free")
 
 
-def test_a_stale_snapshot_never_regresses_the_subscription(client, fake_stripe, maya, django_capture_on_commit_callbacks):
+def test_a_stale_snapshot_never_regresses_the_subscription(
+    client, fake_stripe, maya, django_capture_on_commit_callbacks
+):
     events = _checkout(fake_stripe, user=maya)
     sub_id = events[0]["data"]["object"]["id"]
     later = fake_stripe.update_subscription(sub_id, cancel_at_period_end=True)
@@ -184,16 +219,25 @@ def _story(fake, maya, venue) -> list[dict]:
     events += _checkout(fake, venue=venue, plan="venue_pro", amount=5000, attempt="second")
     fee_doc = services.accounting_document_issue(document=draft_invoice(venue, "100.00", tax_rate="11"))
     customer = services.stripe_customer_ensure_for_venue(venue=venue)
-    stripe_client.invoice_item_create(source_key=f"doc:{fee_doc.pk}", customer_id=customer, amount_cents=11100,
-                                      currency="usd", description=fee_doc.number)
+    stripe_client.invoice_item_create(
+        source_key=f"doc:{fee_doc.pk}",
+        customer_id=customer,
+        amount_cents=11100,
+        currency="usd",
+        description=fee_doc.number,
+    )
     stripe_invoice = stripe_client.invoice_create(source_key=f"doc:{fee_doc.pk}", customer_id=customer)
     stripe_client.invoice_finalize(stripe_invoice["id"])
     AccountingDocument.objects.filter(pk=fee_doc.pk).update(stripe_invoice_id=stripe_invoice["id"])
     events += fake._pay_invoice(fake.objects["invoice"][stripe_invoice["id"]])
     events += fake.refund_charge(fake.charge_for_invoice(stripe_invoice["id"])["id"], 5550)
 
-    events += fake.update_account(venue.stripe_account_id, details_submitted=True, requirements={"currently_due": ["external_account"]})
-    events += fake.update_account(venue.stripe_account_id, charges_enabled=True, payouts_enabled=True, requirements={"currently_due": []})
+    events += fake.update_account(
+        venue.stripe_account_id, details_submitted=True, requirements={"currently_due": ["external_account"]}
+    )
+    events += fake.update_account(
+        venue.stripe_account_id, charges_enabled=True, payouts_enabled=True, requirements={"currently_due": []}
+    )
     return [e for e in events if e["type"] in HANDLED_EVENT_TYPES]
 
 
@@ -202,22 +246,44 @@ def _state(maya) -> dict:
     return {
         "plan": maya.plan,
         "key_tiers": sorted(maya.api_keys.values_list("tier", flat=True)),
-        "subscriptions": sorted(StripeSubscription.objects.values_list(
-            "stripe_subscription_id", "kind", "plan", "status", "cancel_at_period_end", "current_period_end",
-            "last_payment_failed_at", "latest_invoice_id")),
-        "ledger": sorted(CommerceLedger.objects.values_list("entry_type", "amount_cents", "currency", "idempotency_key",
-                                                            "user_id", "venue_id", "stripe_invoice_id")),
-        "documents": sorted((d.doc_type, d.status, d.total, d.related_document_id is not None)
-                            for d in AccountingDocument.objects.all()),
-        "connect": list(StripeConnectAccount.objects.values_list("stripe_account_id", "venue_id", "charges_enabled",
-                                                                 "payouts_enabled", "details_submitted", "requirements_due")),
+        "subscriptions": sorted(
+            StripeSubscription.objects.values_list(
+                "stripe_subscription_id",
+                "kind",
+                "plan",
+                "status",
+                "cancel_at_period_end",
+                "current_period_end",
+                "last_payment_failed_at",
+                "latest_invoice_id",
+            )
+        ),
+        "ledger": sorted(
+            CommerceLedger.objects.values_list(
+                "entry_type", "amount_cents", "currency", "idempotency_key", "user_id", "venue_id", "stripe_invoice_id"
+            )
+        ),
+        "documents": sorted(
+            (d.doc_type, d.status, d.total, d.related_document_id is not None) for d in AccountingDocument.objects.all()
+        ),
+        "connect": list(
+            StripeConnectAccount.objects.values_list(
+                "stripe_account_id",
+                "venue_id",
+                "charges_enabled",
+                "payouts_enabled",
+                "details_submitted",
+                "requirements_due",
+            )
+        ),
         "unprocessed": StripeEvent.objects.filter(processed_at__isnull=True).count(),
     }
 
 
 @pytest.mark.parametrize("seeds", [(1, 2, 3, 4, 5)])
-def test_every_event_twice_in_any_order_leaves_the_same_state(client, fake_stripe, maya, venue, seeds,
-                                                              django_capture_on_commit_callbacks):
+def test_every_event_twice_in_any_order_leaves_the_same_state(
+    client, fake_stripe, maya, venue, seeds, django_capture_on_commit_callbacks
+):
     api_key_create(owner=maya, name="agent")
     venue.stripe_account_id = "acct_warungbiru"
     venue.save(update_fields=["stripe_account_id"])
@@ -240,10 +306,13 @@ def test_every_event_twice_in_any_order_leaves_the_same_state(client, fake_strip
     assert sorted(s[3] for s in expected["subscriptions"] if s[1] == "venue") == ["active", "canceled"]
     amounts = sorted(row[1] for row in expected["ledger"])
     assert amounts == [-5550, -300, 1000, 1000, 5000, 5000]
-    assert expected["documents"] == sorted([
-        ("invoice", "paid", Decimal("111.00"), False), ("receipt", "issued", Decimal("111.00"), True),
-        ("credit_note", "issued", Decimal("55.50"), True),
-    ])
+    assert expected["documents"] == sorted(
+        [
+            ("invoice", "paid", Decimal("111.00"), False),
+            ("receipt", "issued", Decimal("111.00"), True),
+            ("credit_note", "issued", Decimal("55.50"), True),
+        ]
+    )
     assert expected["connect"] == [("acct_warungbiru", venue.pk, True, True, True, [])]
     assert expected["unprocessed"] == 0
 
@@ -268,8 +337,9 @@ def test_reconcile_stores_and_processes_events_that_never_arrived(fake_stripe, m
     assert CommerceLedger.objects.filter(entry_type=CommerceEntryType.SUBSCRIPTION).count() == 1
 
 
-def test_a_crash_between_the_stripe_refund_and_the_ledger_write_is_repaired_once(client, fake_stripe, maya,
-                                                                                 django_capture_on_commit_callbacks):
+def test_a_crash_between_the_stripe_refund_and_the_ledger_write_is_repaired_once(
+    client, fake_stripe, maya, django_capture_on_commit_callbacks
+):
     _deliver_all(client, _checkout(fake_stripe, user=maya, amount=2000), django_capture_on_commit_callbacks)
     charge = next(iter(fake_stripe.objects["charge"].values()))
     # the refund reaches Stripe, then the worker dies before writing our ledger (and the
@@ -288,7 +358,9 @@ def test_a_crash_between_the_stripe_refund_and_the_ledger_write_is_repaired_once
     assert CommerceLedger.objects.filter(entry_type=CommerceEntryType.REFUND).count() == 1
 
 
-def test_a_failed_handler_stays_pending_and_reconcile_retries_it(client, fake_stripe, maya, django_capture_on_commit_callbacks):
+def test_a_failed_handler_stays_pending_and_reconcile_retries_it(
+    client, fake_stripe, maya, django_capture_on_commit_callbacks
+):
     events = _checkout(fake_stripe, user=maya)
     sub_id = events[0]["data"]["object"]["id"]
     fake_stripe.declining_customers.add(maya.stripe_customer_id)

@@ -23,8 +23,10 @@ def _key(tier: str = "pro", email: str = "dev@example.com"):
 
 
 def _usage(key, n: int, intent: str = "booking.confirm", **kwargs):
-    return [services.api_usage_record(api_key=key, intent=intent, request_id=f"{key.pk}-{intent}-{i}", **kwargs)
-            for i in range(n)]
+    return [
+        services.api_usage_record(api_key=key, intent=intent, request_id=f"{key.pk}-{intent}-{i}", **kwargs)
+        for i in range(n)
+    ]
 
 
 @pytest.mark.django_db
@@ -48,7 +50,9 @@ def test_running_twice_sends_one_meter_event_per_usage_row_with_its_id_as_identi
     assert all(key for _, key, _ in posts)
     assert {k for p, k, _ in posts if p == "/v1/billing/meter_events"} == {f"agnt:meter-event:{e.pk}" for e in events}
     rows = UsageBilling.objects.all()
-    assert {(r.usage_event_id, r.meter_identifier, r.outcome) for r in rows} == {(e.pk, str(e.pk), "metered") for e in events}
+    assert {(r.usage_event_id, r.meter_identifier, r.outcome) for r in rows} == {
+        (e.pk, str(e.pk), "metered") for e in events
+    }
 
 
 @pytest.mark.django_db
@@ -99,8 +103,9 @@ def test_after_stripes_idempotency_window_the_duplicate_identifier_counts_as_bil
 def test_a_stripe_outage_bills_nothing_and_the_next_run_catches_up(fake_stripe):
     key = _key()
     _usage(key, 2)
-    fake_stripe.script(500, {"error": {"type": "api_error", "message": "boom"}}, path_contains="/v1/billing/meter_events",
-                       times=2)
+    fake_stripe.script(
+        500, {"error": {"type": "api_error", "message": "boom"}}, path_contains="/v1/billing/meter_events", times=2
+    )
 
     assert charge_unbilled_usage() == {"failed": 2}
     assert not UsageBilling.objects.exists()
@@ -113,8 +118,12 @@ def test_a_run_is_bounded_and_takes_the_oldest_first(fake_stripe, settings):
     settings.USAGE_BILLING_BATCH_SIZE = 3
     key = _key()
     now = timezone.now()
-    events = [services.api_usage_record(api_key=key, intent="booking.search", request_id=f"r{i}",
-                                        occurred_at=now - dt.timedelta(minutes=10 - i)) for i in range(5)]
+    events = [
+        services.api_usage_record(
+            api_key=key, intent="booking.search", request_id=f"r{i}", occurred_at=now - dt.timedelta(minutes=10 - i)
+        )
+        for i in range(5)
+    ]
 
     assert charge_unbilled_usage() == {"metered": 3, "failed": 0}
     assert set(UsageBilling.objects.values_list("usage_event_id", flat=True)) == {e.pk for e in events[:3]}

@@ -32,8 +32,19 @@ class BookingSerializer(serializers.ModelSerializer):
     class Meta:
         model = VenueBooking
         fields = [
-            "ref", "venue", "status", "slot_start", "slot_end", "party_size", "special_requests", "reason",
-            "counter_offer_slots", "created_at", "confirmed_at", "cancelled_at", "completed_at",
+            "ref",
+            "venue",
+            "status",
+            "slot_start",
+            "slot_end",
+            "party_size",
+            "special_requests",
+            "reason",
+            "counter_offer_slots",
+            "created_at",
+            "confirmed_at",
+            "cancelled_at",
+            "completed_at",
         ]
         read_only_fields = fields
 
@@ -55,7 +66,9 @@ class BookingListView(ListAPIView):
         wanted = self.request.query_params.get("status")
         if wanted:
             if wanted not in BookingStatus.values:
-                raise serializers.ValidationError({"status": [f"unknown status {wanted!r}; one of {', '.join(BookingStatus.values)}"]})
+                raise serializers.ValidationError(
+                    {"status": [f"unknown status {wanted!r}; one of {', '.join(BookingStatus.values)}"]}
+                )
             bookings = bookings.filter(status=wanted)
         if self.request.query_params.get("upcoming") in ("1", "true"):
             return bookings.filter(status__in=ACTIVE_STATUSES, slot_end__gte=timezone.now()).order_by("slot_start")
@@ -73,8 +86,10 @@ class BookingListView(ListAPIView):
 
 
 class BookingDetailView(APIView):
-    @extend_schema(responses={200: BookingSerializer, 404: OpenApiResponse(description="No such booking of mine")},
-                   summary="One of my bookings, by its reference")
+    @extend_schema(
+        responses={200: BookingSerializer, 404: OpenApiResponse(description="No such booking of mine")},
+        summary="One of my bookings, by its reference",
+    )
     def get(self, request, ref):
         return Response(BookingSerializer(get_object_or_404(_mine(request.user), external_ref=ref.upper())).data)
 
@@ -100,7 +115,9 @@ class BookingCancelView(APIView):
             booking = booking_guest_cancel(booking=booking, user=request.user, reason=data.validated_data["reason"])
         except BookingError:
             return Response(
-                {"detail": f"booking {booking.external_ref} is {booking.get_status_display().lower()} and cannot be cancelled"},
+                {
+                    "detail": f"booking {booking.external_ref} is {booking.get_status_display().lower()} and cannot be cancelled"
+                },
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(BookingSerializer(booking).data)

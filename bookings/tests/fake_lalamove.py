@@ -1,8 +1,8 @@
 """A local fake of the Lalamove v3 API that checks the HMAC signature like the real one.
 
-    def test_x(fake_lalamove):   # points LALAMOVE_BASE_URL/KEY/SECRET at the fake
-        ...
-        assert fake_lalamove.orders == [...]
+def test_x(fake_lalamove):   # points LALAMOVE_BASE_URL/KEY/SECRET at the fake
+    ...
+    assert fake_lalamove.orders == [...]
 """
 
 from __future__ import annotations
@@ -69,8 +69,12 @@ class FakeLalamove(FakeServer):
                 "language": data.get("language"),
                 "stops": [{"stopId": f"S{quotation_id}{i}", **stop} for i, stop in enumerate(stops)],
                 "isRouteOptimized": False,
-                "priceBreakdown": {"base": self.price, "totalExcludePriorityFee": self.price, "total": self.price,
-                                   "currency": "IDR"},
+                "priceBreakdown": {
+                    "base": self.price,
+                    "totalExcludePriorityFee": self.price,
+                    "total": self.price,
+                    "currency": "IDR",
+                },
                 "distance": {"value": "5230", "unit": "m"},
             }
             self.quotations[quotation_id] = quote
@@ -79,10 +83,18 @@ class FakeLalamove(FakeServer):
             quote = self.quotations.get(data.get("quotationId"))
             if quote is None:
                 return 422, {"errors": [{"id": "ERR_INVALID_QUOTATION_ID", "message": "Invalid quotation"}]}, {}
-            order = {"orderId": f"{next(self._ids):019d}", "quotationId": quote["quotationId"],
-                     "priceBreakdown": quote["priceBreakdown"], "driverId": "", "status": "ASSIGNING_DRIVER",
-                     "shareLink": "https://share.sandbox.lalamove.com/?ID123", "distance": quote["distance"],
-                     "stops": quote["stops"], "sender": data.get("sender"), "recipients": data.get("recipients")}
+            order = {
+                "orderId": f"{next(self._ids):019d}",
+                "quotationId": quote["quotationId"],
+                "priceBreakdown": quote["priceBreakdown"],
+                "driverId": "",
+                "status": "ASSIGNING_DRIVER",
+                "shareLink": "https://share.sandbox.lalamove.com/?ID123",
+                "distance": quote["distance"],
+                "stops": quote["stops"],
+                "sender": data.get("sender"),
+                "recipients": data.get("recipients"),
+            }
             self.orders.append(order)
             return 201, {"data": order}, {}
         if request.method == "GET" and path.startswith("/v3/orders/"):

@@ -104,11 +104,18 @@ def test_a_booking_added_in_the_back_office_goes_through_the_service(staff_clien
     response = staff_client.post(
         reverse("admin:bookings_venuebooking_add"),
         {
-            "venue": scene["mine"].pk, "source": "admin", "party_size": 4,
-            "slot_start_0": start.strftime("%Y-%m-%d"), "slot_start_1": start.strftime("%H:%M:%S"),
-            "slot_end_0": start.strftime("%Y-%m-%d"), "slot_end_1": (start + timedelta(hours=2)).strftime("%H:%M:%S"),
-            "contact_name": "Phone guest", "counter_offer_slots": "[]", "currency": "IDR",
-            "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0,
+            "venue": scene["mine"].pk,
+            "source": "admin",
+            "party_size": 4,
+            "slot_start_0": start.strftime("%Y-%m-%d"),
+            "slot_start_1": start.strftime("%H:%M:%S"),
+            "slot_end_0": start.strftime("%Y-%m-%d"),
+            "slot_end_1": (start + timedelta(hours=2)).strftime("%H:%M:%S"),
+            "contact_name": "Phone guest",
+            "counter_offer_slots": "[]",
+            "currency": "IDR",
+            "events-TOTAL_FORMS": 0,
+            "events-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
@@ -123,10 +130,17 @@ def test_a_booking_the_venue_rules_refuse_shows_the_reason_on_the_form(staff_cli
     response = staff_client.post(
         reverse("admin:bookings_venuebooking_add"),
         {
-            "venue": scene["mine"].pk, "source": "admin", "party_size": 99,
-            "slot_start_0": start.strftime("%Y-%m-%d"), "slot_start_1": "19:00:00",
-            "slot_end_0": start.strftime("%Y-%m-%d"), "slot_end_1": "21:00:00",
-            "counter_offer_slots": "[]", "currency": "IDR", "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0,
+            "venue": scene["mine"].pk,
+            "source": "admin",
+            "party_size": 99,
+            "slot_start_0": start.strftime("%Y-%m-%d"),
+            "slot_start_1": "19:00:00",
+            "slot_end_0": start.strftime("%Y-%m-%d"),
+            "slot_end_1": "21:00:00",
+            "counter_offer_slots": "[]",
+            "currency": "IDR",
+            "events-TOTAL_FORMS": 0,
+            "events-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 200
@@ -148,8 +162,15 @@ def test_the_transport_admin_offers_no_way_to_confirm_a_courier(staff_client, dj
     assert set(model_admin.get_actions(request)) == {"cancel"}  # not even delete: it is a commercial record
     user = django_user_model.objects.create_user(username="rider", password="pw-rider-123!")
     transport = baker.make(
-        TransportBooking, user=user, status="awaiting_confirmation", quote_expires_at=timezone.now() + timedelta(minutes=5),
-        price_amount=Decimal("30000"), pickup_latitude=0, pickup_longitude=0, dropoff_latitude=0, dropoff_longitude=0,
+        TransportBooking,
+        user=user,
+        status="awaiting_confirmation",
+        quote_expires_at=timezone.now() + timedelta(minutes=5),
+        price_amount=Decimal("30000"),
+        pickup_latitude=0,
+        pickup_longitude=0,
+        dropoff_latitude=0,
+        dropoff_longitude=0,
         lalamove_order_id=None,
     )
     response = staff_client.get(_change_url(transport))
@@ -183,16 +204,24 @@ def test_every_bookings_changelist_and_change_page_renders_for_staff(staff_clien
     services.booking_rate(booking=booking, user=user, score=5)
     services.reminder_create(user=user, text="hello", due_at=timezone.now() + timedelta(hours=1), booking=booking)
     services.transport_quote_record(
-        user=user, quote_id="Q-1", quote_expires_at=timezone.now() + timedelta(minutes=5), price_amount=Decimal(20000),
-        currency="IDR", service_type="car",
-        pickup={"address": "a", "latitude": 0, "longitude": 0}, dropoff={"address": "b", "latitude": 0, "longitude": 0},
+        user=user,
+        quote_id="Q-1",
+        quote_expires_at=timezone.now() + timedelta(minutes=5),
+        price_amount=Decimal(20000),
+        currency="IDR",
+        service_type="car",
+        pickup={"address": "a", "latitude": 0, "longitude": 0},
+        dropoff={"address": "b", "latitude": 0, "longitude": 0},
     )
     cancelled = services.booking_cancel(booking=make_booking(venue=scene["mine"], user=user))
     response = staff_client.get(reverse(f"admin:bookings_{model_name}_changelist"))
     assert response.status_code == 200
     obj = {
-        "venuebooking": booking, "bookingevent": cancelled.events.first(), "bookingrating": booking.rating,
-        "reminder": Reminder.objects.first(), "transportbooking": TransportBooking.objects.first(),
+        "venuebooking": booking,
+        "bookingevent": cancelled.events.first(),
+        "bookingrating": booking.rating,
+        "reminder": Reminder.objects.first(),
+        "transportbooking": TransportBooking.objects.first(),
         "transportevent": TransportBooking.objects.first().events.first(),
     }[model_name]
     assert staff_client.get(_change_url(obj)).status_code == 200

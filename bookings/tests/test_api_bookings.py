@@ -27,7 +27,9 @@ def me():
 
 
 def _book(venue, user, days=2, **kwargs):
-    return booking_create(venue=venue, user=user, party_size=2, slot_start=timezone.now() + timedelta(days=days), source="app", **kwargs)
+    return booking_create(
+        venue=venue, user=user, party_size=2, slot_start=timezone.now() + timedelta(days=days), source="app", **kwargs
+    )
 
 
 def test_a_user_lists_and_reads_only_their_bookings(venue, me):
@@ -69,7 +71,9 @@ def test_a_booking_that_cannot_be_cancelled_is_a_409_and_sends_nothing(venue, me
     booking = _book(venue, me)
     booking_cancel(booking=booking, actor=me)
 
-    response = bearer_client(me).post(reverse("api-booking-cancel", kwargs={"ref": booking.external_ref}), {}, format="json")
+    response = bearer_client(me).post(
+        reverse("api-booking-cancel", kwargs={"ref": booking.external_ref}), {}, format="json"
+    )
 
     assert response.status_code == 409 and "cannot be cancelled" in response.json()["detail"]
     assert not A2AEnvelope.objects.filter(booking=booking, intent="booking.cancel").exists()
@@ -78,7 +82,12 @@ def test_a_booking_that_cannot_be_cancelled_is_a_409_and_sends_nothing(venue, me
 def test_another_users_booking_cannot_be_cancelled(venue, me):
     theirs = _book(venue, baker.make("agnt.User"))
 
-    assert bearer_client(me).post(reverse("api-booking-cancel", kwargs={"ref": theirs.external_ref}), {}, format="json").status_code == 404
+    assert (
+        bearer_client(me)
+        .post(reverse("api-booking-cancel", kwargs={"ref": theirs.external_ref}), {}, format="json")
+        .status_code
+        == 404
+    )
     theirs.refresh_from_db()
     assert theirs.status == "requested"
 

@@ -32,9 +32,18 @@ def every_day(spec: list[list[str]], **overrides) -> dict:
 def venue():
     city = make_city(name="Canggu", slug="canggu", timezone="Asia/Makassar")
     return make_venue(
-        city=city, name="Tanah Ember", opening_hours=every_day([["18:00", "22:00"]], mon=[]),
-        slot_minutes=30, booking_duration_minutes=120, covers_per_slot=10, capacity=20,
-        min_party_size=1, max_party_size=8, booking_lead_minutes=60, booking_window_days=30, blackout_dates=[],
+        city=city,
+        name="Tanah Ember",
+        opening_hours=every_day([["18:00", "22:00"]], mon=[]),
+        slot_minutes=30,
+        booking_duration_minutes=120,
+        covers_per_slot=10,
+        capacity=20,
+        min_party_size=1,
+        max_party_size=8,
+        booking_lead_minutes=60,
+        booking_window_days=30,
+        blackout_dates=[],
     )
 
 
@@ -44,8 +53,14 @@ def at(day: date, hhmm: str) -> datetime:
 
 
 def book(venue, start: datetime, party: int, *, status: str = "confirmed", minutes: int = 120) -> VenueBooking:
-    return baker.make(VenueBooking, venue=venue, status=status, party_size=party, slot_start=start,
-                      slot_end=start + timedelta(minutes=minutes))
+    return baker.make(
+        VenueBooking,
+        venue=venue,
+        status=status,
+        party_size=party,
+        slot_start=start,
+        slot_end=start + timedelta(minutes=minutes),
+    )
 
 
 def hhmm(slots) -> list[str]:
@@ -149,7 +164,11 @@ def test_slot_is_free_rejects_times_between_slots_and_nearest_offers_alternative
     assert not slot_is_free(venue=venue, start=at(THU, "19:15"), party_size=2, now=NOW).slots
     book(venue, at(THU, "19:00"), 10)
     assert slot_is_free(venue=venue, start=at(THU, "19:00"), party_size=2, now=NOW).reason == Unavailable.FULLY_BOOKED
-    assert hhmm(nearest_free_slots(venue=venue, start=at(THU, "19:00"), party_size=2, now=NOW)) == ["18:30", "19:30", "18:00"]
+    assert hhmm(nearest_free_slots(venue=venue, start=at(THU, "19:00"), party_size=2, now=NOW)) == [
+        "18:30",
+        "19:30",
+        "18:00",
+    ]
 
 
 def test_free_slots_uses_one_query_for_the_bookings(venue, django_assert_num_queries):
@@ -163,7 +182,12 @@ def test_free_slots_uses_one_query_for_the_bookings(venue, django_assert_num_que
 def test_the_venue_timezone_decides_the_day():
     # 18:00 in Bali is 10:00 UTC: a venue in another timezone keeps its own local day.
     city = make_city(name="Lisbon", slug="lisbon", timezone="Europe/Lisbon")
-    lisbon = make_venue(city=city, opening_hours=every_day([["18:00", "20:00"]]), booking_duration_minutes=60,
-                        booking_lead_minutes=0, max_party_size=8)
+    lisbon = make_venue(
+        city=city,
+        opening_hours=every_day([["18:00", "20:00"]]),
+        booking_duration_minutes=60,
+        booking_lead_minutes=0,
+        max_party_size=8,
+    )
     slots = free_slots(venue=lisbon, day=THU, party_size=2, now=NOW).slots
     assert slots[0] == datetime(2026, 3, 12, 18, 0, tzinfo=ZoneInfo("Europe/Lisbon"))

@@ -80,7 +80,12 @@ def test_confirm_stamps_the_time_and_records_who_did_it(guest):
     booking.refresh_from_db()
     assert booking.status == "confirmed" and booking.confirmed_at is not None
     last = booking.events.order_by("created_at").last()
-    assert (last.from_status, last.to_status, last.actor_id, last.actor_kind) == ("requested", "confirmed", guest.pk, "owner")
+    assert (last.from_status, last.to_status, last.actor_id, last.actor_kind) == (
+        "requested",
+        "confirmed",
+        guest.pk,
+        "owner",
+    )
 
 
 def test_cancel_keeps_the_reason_and_the_time(guest):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
-from urllib.parse import urlsplit
 from django.urls import include, path
 
 from bookings.calendar import booking_calendar_url, booking_ics, ics_fold
@@ -25,7 +25,9 @@ def _unfold(data: bytes) -> list[str]:
 def booking():
     venue = make_venue(name="Warung Ñam, Seminyak", address="Jl. Kayu Aya 9; Seminyak, Bali")
     booking = make_booking(
-        venue=venue, status="confirmed", party_size=4,
+        venue=venue,
+        status="confirmed",
+        party_size=4,
         special_requests="Window table please — it's our anniversary 🎉 " * 3,
     )
     start = datetime(2026, 7, 1, 11, 30, tzinfo=UTC)

@@ -20,12 +20,15 @@ DROPOFF = lalamove.Place(address="Jl. Batu Bolong 12", latitude=Decimal("-8.6550
 
 def test_signature_matches_the_documented_recipe():
     # HMAC-SHA256(secret, "{ts}\r\n{METHOD}\r\n{path}\r\n\r\n{body}") in hex.
-    signature = lalamove.sign(secret="s3cret", timestamp="1545880607433", method="post", path="/v3/quotations",
-                              body='{"data":{}}')
+    signature = lalamove.sign(
+        secret="s3cret", timestamp="1545880607433", method="post", path="/v3/quotations", body='{"data":{}}'
+    )
     import hashlib
     import hmac
 
-    expected = hmac.new(b"s3cret", b'1545880607433\r\nPOST\r\n/v3/quotations\r\n\r\n{"data":{}}', hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        b"s3cret", b'1545880607433\r\nPOST\r\n/v3/quotations\r\n\r\n{"data":{}}', hashlib.sha256
+    ).hexdigest()
     assert signature == expected
 
 
@@ -37,7 +40,10 @@ def test_quotation_is_signed_wrapped_in_data_and_parsed(fake_lalamove):
     assert request.headers["market"] == "ID" and request.headers["request-id"]
     body = request.json["data"]
     assert body["serviceType"] == "MOTORCYCLE"
-    assert body["stops"][0] == {"coordinates": {"lat": "-8.660100", "lng": "115.140200"}, "address": "Jl. Pantai Berawa 99"}
+    assert body["stops"][0] == {
+        "coordinates": {"lat": "-8.660100", "lng": "115.140200"},
+        "address": "Jl. Pantai Berawa 99",
+    }
     assert quote.price == Decimal("45000") and quote.currency == "IDR" and quote.distance_m == 5230
     assert quote.expires_at > timezone.now() and len(quote.stop_ids) == 2
 
@@ -77,9 +83,15 @@ def test_without_credentials_nothing_is_sent(settings):
 
 def test_get_order_signs_an_empty_body(fake_lalamove):
     quote = lalamove.quotation_create(pickup=PICKUP, dropoff=DROPOFF)
-    order = lalamove.order_create(quotation_id=quote.quotation_id, sender_stop_id=quote.stop_ids[0], sender_name="A",
-                                  sender_phone="+628123", recipient_stop_id=quote.stop_ids[1], recipient_name="B",
-                                  recipient_phone="+628124")
+    order = lalamove.order_create(
+        quotation_id=quote.quotation_id,
+        sender_stop_id=quote.stop_ids[0],
+        sender_name="A",
+        sender_phone="+628123",
+        recipient_stop_id=quote.stop_ids[1],
+        recipient_name="B",
+        recipient_phone="+628124",
+    )
     fetched = lalamove.order_get(order_id=order["orderId"])
     assert fetched["status"] == "ASSIGNING_DRIVER" and fake_lalamove.signature_failures == 0
     assert fake_lalamove.requests[-1].method == "GET" and fake_lalamove.requests[-1].body == b""
@@ -90,8 +102,12 @@ def quoted(db, django_user_model, fake_lalamove):
     user = django_user_model.objects.create_user(username="guest", password="x")
     quote = lalamove.quotation_create(pickup=PICKUP, dropoff=DROPOFF)
     transport = transport_quote_record(
-        user=user, quote_id=quote.quotation_id, quote_expires_at=quote.expires_at, price_amount=quote.price,
-        currency=quote.currency, service_type="motorcycle",
+        user=user,
+        quote_id=quote.quotation_id,
+        quote_expires_at=quote.expires_at,
+        price_amount=quote.price,
+        currency=quote.currency,
+        service_type="motorcycle",
         pickup={"address": PICKUP.address, "latitude": PICKUP.latitude, "longitude": PICKUP.longitude},
         dropoff={"address": DROPOFF.address, "latitude": DROPOFF.latitude, "longitude": DROPOFF.longitude},
         quote_payload=quote.raw,
@@ -116,7 +132,10 @@ def test_a_confirmed_booking_is_ordered_once_and_the_order_recorded(quoted, fake
     placed = lalamove.transport_order_place(transport=transport, sender_phone="+62812", recipient_phone="+62813")
     assert len(fake_lalamove.orders) == 1
     order = fake_lalamove.orders[0]
-    assert order["sender"]["phone"] == "+62812" and order["recipients"][0]["stopId"] == transport.quote_payload["stops"][1]["stopId"]
+    assert (
+        order["sender"]["phone"] == "+62812"
+        and order["recipients"][0]["stopId"] == transport.quote_payload["stops"][1]["stopId"]
+    )
     stored = TransportBooking.objects.get(pk=transport.pk)
     assert stored.lalamove_order_id == placed.lalamove_order_id == order["orderId"]
     assert stored.tracking_url.startswith("https://share.sandbox.lalamove.com")
@@ -153,4 +172,7 @@ def test_the_poll_job_walks_a_courier_through_the_steps_lalamove_reports(quoted,
     transport_status_poll()
     stored = TransportBooking.objects.get(pk=transport.pk)
     assert stored.status == TransportStatus.PICKED_UP
-    assert list(stored.events.order_by("created_at").values_list("to_status", flat=True))[-2:] == ["driver_assigned", "picked_up"]
+    assert list(stored.events.order_by("created_at").values_list("to_status", flat=True))[-2:] == [
+        "driver_assigned",
+        "picked_up",
+    ]

@@ -36,7 +36,9 @@ def whatsapp_guest():
     return _guest("whatsapp", "6281234567")
 
 
-def _booked(venue, user, *, status="confirmed", hours_ahead: float, booked_hours_before: float = 72, **kwargs) -> VenueBooking:
+def _booked(
+    venue, user, *, status="confirmed", hours_ahead: float, booked_hours_before: float = 72, **kwargs
+) -> VenueBooking:
     booking = make_booking(venue=venue, user=user, status=status, hours_ahead=0, **kwargs)
     start = timezone.now() + timedelta(hours=hours_ahead)
     VenueBooking.objects.filter(pk=booking.pk).update(
@@ -62,7 +64,10 @@ def test_the_day_before_reminder_goes_out_once_with_keep_and_cancel_buttons(tele
     [message] = _sent(booking)
     assert "La Brisa" in message.text and booking.external_ref in message.text and "tomorrow" in message.text
     buttons = message.payload["reply_markup"]["inline_keyboard"][0]
-    assert [b["callback_data"] for b in buttons] == [f"booking:keep:{booking.external_ref}", f"booking:cancel:{booking.external_ref}"]
+    assert [b["callback_data"] for b in buttons] == [
+        f"booking:keep:{booking.external_ref}",
+        f"booking:cancel:{booking.external_ref}",
+    ]
     assert BookingMessage.objects.get(booking=booking).kind == "reminder_day_before"
 
 
@@ -143,7 +148,10 @@ def test_buttons_for_someone_elses_booking_do_nothing(telegram_guest, whatsapp_g
     assert answer == "I couldn't find that booking."
     booking.refresh_from_db()
     assert booking.status == "confirmed"
-    assert booking_reply_handle(user=telegram_guest.user, data="booking:explode:now") == "Sorry, I didn't understand that button."
+    assert (
+        booking_reply_handle(user=telegram_guest.user, data="booking:explode:now")
+        == "Sorry, I didn't understand that button."
+    )
 
 
 # --------------------------------------------------------------------------- expiry
@@ -155,17 +163,21 @@ def test_stale_requests_expire_and_live_ones_stay(django_user_model):
     fresh_request = make_booking(venue=venue, status="requested", hours_ahead=30)
     old_counter = _booked(venue, None, status="counter_offered", hours_ahead=30)
     VenueBooking.objects.filter(pk=old_counter.pk).update(updated_at=timezone.now() - timedelta(hours=3))
-    owner_waiting = make_booking(venue=venue, status="pending_owner", hours_ahead=30,
-                                 owner_decision_deadline=timezone.now() + timedelta(hours=1))
-    owner_missed = make_booking(venue=venue, status="pending_owner", hours_ahead=30,
-                                owner_decision_deadline=timezone.now() - timedelta(hours=2))
+    owner_waiting = make_booking(
+        venue=venue, status="pending_owner", hours_ahead=30, owner_decision_deadline=timezone.now() + timedelta(hours=1)
+    )
+    owner_missed = make_booking(
+        venue=venue, status="pending_owner", hours_ahead=30, owner_decision_deadline=timezone.now() - timedelta(hours=2)
+    )
     started = make_booking(venue=venue, status="requested", hours_ahead=-1)
 
     assert tasks.expire_pending_bookings() == 4
     assert tasks.expire_pending_bookings() == 0
 
     status = dict(VenueBooking.objects.filter(venue=venue).values_list("pk", "status"))
-    assert status[old_request.pk] == status[old_counter.pk] == status[owner_missed.pk] == status[started.pk] == "expired"
+    assert (
+        status[old_request.pk] == status[old_counter.pk] == status[owner_missed.pk] == status[started.pk] == "expired"
+    )
     assert status[fresh_request.pk] == "requested" and status[owner_waiting.pk] == "pending_owner"
     assert BookingEvent.objects.get(booking=started, to_status="expired").reason == "the slot has passed"
 
@@ -199,8 +211,9 @@ def _venue_at_local_hour(hour: int, **kwargs):
 
 def test_a_completed_visit_gets_one_rating_request_and_a_rate_reply_records_it(whatsapp_guest):
     venue = _venue_at_local_hour(12, name="Warung Sari")
-    booking = make_booking(venue=venue, user=whatsapp_guest.user, status="completed", hours_ahead=-4,
-                           completed_at=timezone.now())
+    booking = make_booking(
+        venue=venue, user=whatsapp_guest.user, status="completed", hours_ahead=-4, completed_at=timezone.now()
+    )
 
     assert tasks.request_post_visit_ratings() == 1
     assert tasks.request_post_visit_ratings() == 0
@@ -215,8 +228,13 @@ def test_a_completed_visit_gets_one_rating_request_and_a_rate_reply_records_it(w
 
 
 def test_telegram_rating_requests_carry_star_buttons(telegram_guest):
-    booking = make_booking(venue=_venue_at_local_hour(15), user=telegram_guest.user, status="completed",
-                           hours_ahead=-4, completed_at=timezone.now())
+    booking = make_booking(
+        venue=_venue_at_local_hour(15),
+        user=telegram_guest.user,
+        status="completed",
+        hours_ahead=-4,
+        completed_at=timezone.now(),
+    )
     services.rating_requests_send_due()
     [message] = _sent(booking)
     stars = message.payload["reply_markup"]["inline_keyboard"][0]
@@ -226,7 +244,12 @@ def test_telegram_rating_requests_carry_star_buttons(telegram_guest):
 
 
 def test_no_rating_request_at_night_in_the_venues_timezone(telegram_guest):
-    booking = make_booking(venue=_venue_at_local_hour(3), user=telegram_guest.user, status="completed",
-                           hours_ahead=-4, completed_at=timezone.now())
+    booking = make_booking(
+        venue=_venue_at_local_hour(3),
+        user=telegram_guest.user,
+        status="completed",
+        hours_ahead=-4,
+        completed_at=timezone.now(),
+    )
     assert services.rating_requests_send_due() == 0
     assert _sent(booking) == [] and not BookingMessage.objects.filter(booking=booking).exists()

@@ -76,11 +76,13 @@ def test_marking_a_no_show_counts_the_strike_at_once(django_user_model):
     guest = django_user_model.objects.create_user(username="late-guest", password="x")
     venue = make_venue(slug="strike-cafe")
     for days in (3, 10):
-        booking = services.booking_create(venue=venue, user=guest, party_size=2, source="web",
-                                          slot_start=timezone.now() + timedelta(days=1))
+        booking = services.booking_create(
+            venue=venue, user=guest, party_size=2, source="web", slot_start=timezone.now() + timedelta(days=1)
+        )
         services.booking_confirm(booking=booking)
-        type(booking).objects.filter(pk=booking.pk).update(slot_start=timezone.now() - timedelta(days=days),
-                                                           slot_end=timezone.now() - timedelta(days=days, hours=-2))
+        type(booking).objects.filter(pk=booking.pk).update(
+            slot_start=timezone.now() - timedelta(days=days), slot_end=timezone.now() - timedelta(days=days, hours=-2)
+        )
         booking.refresh_from_db()
         services.booking_mark_no_show(booking=booking)
     assert guest_needs_owner_approval(user=guest)

@@ -31,12 +31,20 @@ OPERATIONS = [
     ("complete", services.booking_complete, S.COMPLETED),
     ("no_show", services.booking_mark_no_show, S.NO_SHOW),
 ] + [
-    (f"transition:{status}", partial(services.booking_transition, to_status=status, actor_kind=ActorKind.SYSTEM), status)
+    (
+        f"transition:{status}",
+        partial(services.booking_transition, to_status=status, actor_kind=ActorKind.SYSTEM),
+        status,
+    )
     for status in S.values
 ]
 OP = {label: (label, call, target) for label, call, target in OPERATIONS}
 PROPERTY_SETTINGS = settings(
-    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture], derandomize=True
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=True,
 )
 
 
@@ -61,8 +69,15 @@ def _expected_legal(current: str, label: str, target: str, started: bool) -> boo
 @example(steps=[OP["confirm"], OP["no_show"], OP["complete"]], started=False, probe=S.REQUESTED)
 @example(steps=[OP["confirm"], OP["no_show"], OP["cancel"]], started=True, probe=S.CONFIRMED)
 @example(
-    steps=[OP["transition:pending_owner"], OP["transition:counter_offered"], OP["confirm"], OP["confirm"], OP["cancel"]],
-    started=False, probe=S.PENDING_OWNER,
+    steps=[
+        OP["transition:pending_owner"],
+        OP["transition:counter_offered"],
+        OP["confirm"],
+        OP["confirm"],
+        OP["cancel"],
+    ],
+    started=False,
+    probe=S.PENDING_OWNER,
 )
 def test_random_service_call_sequences_stay_inside_the_state_machine(venue, steps, started, probe):
     with transaction.atomic():
@@ -87,7 +102,11 @@ def test_random_service_call_sequences_stay_inside_the_state_machine(venue, step
             assert stored == current and stored in BOOKING_TRANSITIONS
 
         # the event log replays to the stored status along allowed edges only
-        chain = list(BookingEvent.objects.filter(booking=booking).order_by("created_at", "id").values_list("from_status", "to_status"))
+        chain = list(
+            BookingEvent.objects.filter(booking=booking)
+            .order_by("created_at", "id")
+            .values_list("from_status", "to_status")
+        )
         assert len(chain) == 1 + applied and chain[0] == ("", S.REQUESTED)
         for (_, previous_to), (from_status, to_status) in zip(chain, chain[1:]):
             assert from_status == previous_to and to_status in BOOKING_TRANSITIONS[from_status]

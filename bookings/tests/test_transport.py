@@ -15,8 +15,13 @@ from bookings.state import TRANSPORT_USER_CONFIRMED_STATUSES
 pytestmark = pytest.mark.django_db
 
 PICKUP = {"address": "Jl. Batu Bolong 44, Canggu", "latitude": Decimal("-8.6550"), "longitude": Decimal("115.1300")}
-DROPOFF = {"address": "Jl. Petitenget 12, Seminyak", "latitude": Decimal("-8.6800"), "longitude": Decimal("115.1570"),
-           "contact_name": "Made", "contact_phone": "+62 812 0000 0000"}
+DROPOFF = {
+    "address": "Jl. Petitenget 12, Seminyak",
+    "latitude": Decimal("-8.6800"),
+    "longitude": Decimal("115.1570"),
+    "contact_name": "Made",
+    "contact_phone": "+62 812 0000 0000",
+}
 
 
 @pytest.fixture
@@ -26,14 +31,23 @@ def rider(django_user_model):
 
 def _quote(user, *, expires_in=timedelta(minutes=5), quote_id="Q-1"):
     return services.transport_quote_record(
-        user=user, quote_id=quote_id, quote_expires_at=timezone.now() + expires_in, price_amount=Decimal("38000"),
-        currency="IDR", service_type="motorcycle", pickup=PICKUP, dropoff=DROPOFF, item_description="Surfboard fins",
+        user=user,
+        quote_id=quote_id,
+        quote_expires_at=timezone.now() + expires_in,
+        price_amount=Decimal("38000"),
+        currency="IDR",
+        service_type="motorcycle",
+        pickup=PICKUP,
+        dropoff=DROPOFF,
+        item_description="Surfboard fins",
     )
 
 
 def _awaiting(user, **kwargs):
     transport = _quote(user, **kwargs)
-    return services.transport_transition(transport=transport, to_status="awaiting_confirmation", actor_kind="consumer_agent")
+    return services.transport_transition(
+        transport=transport, to_status="awaiting_confirmation", actor_kind="consumer_agent"
+    )
 
 
 def test_a_quote_is_recorded_without_booking_anything(rider):
@@ -55,7 +69,10 @@ def test_the_user_confirmation_moves_it_to_confirmed_and_is_recorded(rider):
     assert transport.confirmation_ref == "telegram:msg:991"
     event = transport.events.order_by("created_at").last()
     assert (event.from_status, event.to_status, event.actor_id, event.actor_kind) == (
-        "awaiting_confirmation", "confirmed", rider.pk, "consumer",
+        "awaiting_confirmation",
+        "confirmed",
+        rider.pk,
+        "consumer",
     )
 
 
@@ -94,16 +111,27 @@ def test_it_follows_the_courier_to_delivery(rider):
     transport = _awaiting(rider)
     services.transport_confirm(transport=transport, user=rider)
     services.transport_transition(
-        transport=transport, to_status="driver_assigned", lalamove_order_id="LLM-123",
+        transport=transport,
+        to_status="driver_assigned",
+        lalamove_order_id="LLM-123",
         driver={"name": "Wayan", "phone": "+62 811", "plate": "DK 1234 AB"},
     )
     services.transport_transition(transport=transport, to_status="picked_up")
     services.transport_transition(transport=transport, to_status="completed")
     transport.refresh_from_db()
-    assert (transport.status, transport.lalamove_order_id, transport.driver_plate) == ("completed", "LLM-123", "DK 1234 AB")
+    assert (transport.status, transport.lalamove_order_id, transport.driver_plate) == (
+        "completed",
+        "LLM-123",
+        "DK 1234 AB",
+    )
     assert transport.completed_at is not None
     assert list(transport.events.order_by("created_at").values_list("to_status", flat=True)) == [
-        "quoted", "awaiting_confirmation", "confirmed", "driver_assigned", "picked_up", "completed",
+        "quoted",
+        "awaiting_confirmation",
+        "confirmed",
+        "driver_assigned",
+        "picked_up",
+        "completed",
     ]
 
 
@@ -119,9 +147,17 @@ def test_the_database_refuses_a_confirmed_courier_without_user_confirmation(ride
     with pytest.raises(IntegrityError, match="transport_confirmed_requires_user_confirmation"), transaction.atomic():
         # Inserted directly (no trigger involved): the CHECK alone must refuse it.
         TransportBooking.objects.create(
-            user=rider, quote_id=f"Q-{status}", quote_expires_at=transport.quote_expires_at, price_amount=1,
-            status=status, pickup_address="a", pickup_latitude=0, pickup_longitude=0,
-            dropoff_address="b", dropoff_latitude=0, dropoff_longitude=0,
+            user=rider,
+            quote_id=f"Q-{status}",
+            quote_expires_at=transport.quote_expires_at,
+            price_amount=1,
+            status=status,
+            pickup_address="a",
+            pickup_latitude=0,
+            pickup_longitude=0,
+            dropoff_address="b",
+            dropoff_latitude=0,
+            dropoff_longitude=0,
         )
 
 
@@ -154,6 +190,12 @@ def test_the_courier_event_log_is_append_only(rider):
 def test_a_quote_needs_a_full_pickup_and_dropoff(rider):
     with pytest.raises(services.TransportError, match="pickup needs"):
         services.transport_quote_record(
-            user=rider, quote_id="Q-x", quote_expires_at=timezone.now(), price_amount=Decimal(1), currency="IDR",
-            service_type="motorcycle", pickup={"address": "somewhere"}, dropoff=DROPOFF,
+            user=rider,
+            quote_id="Q-x",
+            quote_expires_at=timezone.now(),
+            price_amount=Decimal(1),
+            currency="IDR",
+            service_type="motorcycle",
+            pickup={"address": "somewhere"},
+            dropoff=DROPOFF,
         )

@@ -33,9 +33,18 @@ def _guest(external_id: str):
 def venue():
     hours = {day: [["10:00", "23:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     return make_venue(
-        city=make_city(timezone="Asia/Makassar"), name="Tanah Ember", opening_hours=hours, slot_minutes=30,
-        booking_duration_minutes=120, covers_per_slot=4, capacity=4, min_party_size=1, max_party_size=4,
-        booking_lead_minutes=60, booking_window_days=30, blackout_dates=[],
+        city=make_city(timezone="Asia/Makassar"),
+        name="Tanah Ember",
+        opening_hours=hours,
+        slot_minutes=30,
+        booking_duration_minutes=120,
+        covers_per_slot=4,
+        capacity=4,
+        min_party_size=1,
+        max_party_size=4,
+        booking_lead_minutes=60,
+        booking_window_days=30,
+        blackout_dates=[],
     )
 
 
@@ -46,8 +55,15 @@ def seven_pm_tomorrow():
 
 
 def _full_booking(venue, start) -> VenueBooking:
-    return baker.make(VenueBooking, venue=venue, status="confirmed", party_size=4, slot_start=start,
-                      slot_end=start + timedelta(hours=2), external_ref="AG-WAIT22")
+    return baker.make(
+        VenueBooking,
+        venue=venue,
+        status="confirmed",
+        party_size=4,
+        slot_start=start,
+        slot_end=start + timedelta(hours=2),
+        external_ref="AG-WAIT22",
+    )
 
 
 def _told(user) -> list[Interaction]:
@@ -57,8 +73,10 @@ def _told(user) -> list[Interaction]:
 def test_the_first_waiting_guests_are_told_once_when_a_matching_booking_is_cancelled(venue, seven_pm_tomorrow):
     full = _full_booking(venue, seven_pm_tomorrow)
     first, second, third, fourth = (_guest(str(8000 + i)) for i in range(4))
-    entries = [services.waitlist_join(user=user, venue=venue, party_size=2, slot_start=seven_pm_tomorrow)
-               for user in (first, second, third, fourth)]
+    entries = [
+        services.waitlist_join(user=user, venue=venue, party_size=2, slot_start=seven_pm_tomorrow)
+        for user in (first, second, third, fourth)
+    ]
 
     assert tasks.waitlist_promote() == 0  # nothing cancelled yet
     services.booking_cancel(booking=full, reason="plans changed")
@@ -78,13 +96,25 @@ def test_no_one_is_told_when_the_freed_table_was_taken_again_or_is_far_from_thei
     guest = _guest("8101")
     services.waitlist_join(user=guest, venue=venue, party_size=2, slot_start=seven_pm_tomorrow)
     one_pm = seven_pm_tomorrow - timedelta(hours=6)
-    baker.make(VenueBooking, venue=venue, status="confirmed", party_size=4, slot_start=one_pm,
-               slot_end=one_pm + timedelta(hours=2))
+    baker.make(
+        VenueBooking,
+        venue=venue,
+        status="confirmed",
+        party_size=4,
+        slot_start=one_pm,
+        slot_end=one_pm + timedelta(hours=2),
+    )
     far = _guest("8102")
     services.waitlist_join(user=far, venue=venue, party_size=2, slot_start=one_pm, flexibility_minutes=30)
     services.booking_cancel(booking=full)
-    baker.make(VenueBooking, venue=venue, status="confirmed", party_size=4, slot_start=seven_pm_tomorrow,
-               slot_end=seven_pm_tomorrow + timedelta(hours=2))
+    baker.make(
+        VenueBooking,
+        venue=venue,
+        status="confirmed",
+        party_size=4,
+        slot_start=seven_pm_tomorrow,
+        slot_end=seven_pm_tomorrow + timedelta(hours=2),
+    )
 
     assert services.waitlist_promote_due() == 0
     assert _told(guest) == [] and _told(far) == []
@@ -138,6 +168,8 @@ def test_replying_waitlist_after_a_refusal_puts_the_guest_on_the_waitlist_for_th
     assert answer.startswith("You're on the waitlist for Tanah Ember")
     entry = WaitlistEntry.objects.get(user=guest)
     assert (entry.venue, entry.party_size, entry.slot_start) == (venue, 2, slot)
-    assert booking_reply_handle(user=guest, data="waitlist").startswith("You're on the waitlist")  # asking again keeps one place
+    assert booking_reply_handle(user=guest, data="waitlist").startswith(
+        "You're on the waitlist"
+    )  # asking again keeps one place
     assert WaitlistEntry.objects.filter(user=guest).count() == 1
     assert booking_reply_handle(user=_guest("4343"), data="waitlist") is None  # nothing refused: the concierge answers

@@ -22,14 +22,22 @@ def scene(staff_user):
     my_contact = services.crm_contact_create(venue=mine, full_name="Made Mine", email="made@mine.example")
     their_contact = services.crm_contact_create(venue=theirs, full_name="Ketut Theirs")
     platform_contact = services.crm_contact_create(venue=None, full_name="Platform Prospect", company="Canggu Group")
-    my_deal = services.crm_deal_create(contact=my_contact, title="Wedding dinner", value=Decimal("9000000"), actor=staff_user)
+    my_deal = services.crm_deal_create(
+        contact=my_contact, title="Wedding dinner", value=Decimal("9000000"), actor=staff_user
+    )
     their_deal = services.crm_deal_create(contact=their_contact, title="Their deal", actor=staff_user)
     services.crm_deal_create(contact=platform_contact, title="Platform deal", actor=staff_user)
     services.crm_note_add(author=staff_user, body="Allergic to peanuts", contact=my_contact)
     services.crm_note_add(author=staff_user, body="Their secret note", contact=their_contact)
     services.crm_activity_log(kind="whatsapp", actor=staff_user, contact=my_contact, subject="Sent menu")
-    return {"mine": mine, "theirs": theirs, "my_contact": my_contact, "their_contact": their_contact,
-            "my_deal": my_deal, "their_deal": their_deal}
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "my_contact": my_contact,
+        "their_contact": their_contact,
+        "my_deal": my_deal,
+        "their_deal": their_deal,
+    }
 
 
 def _url(model, view, *args):
@@ -50,10 +58,14 @@ def test_every_crm_page_renders_for_a_superuser(staff_client, scene, model):
 
 def test_the_mark_won_action_refuses_a_lead_and_wins_a_proposal(staff_client, scene, staff_user):
     deal = scene["my_deal"]
-    response = staff_client.post(_url(CrmDeal, "changelist"), {"action": "mark_won", "_selected_action": [str(deal.pk)]}, follow=True)
+    response = staff_client.post(
+        _url(CrmDeal, "changelist"), {"action": "mark_won", "_selected_action": [str(deal.pk)]}, follow=True
+    )
     assert "Refused 1" in response.content.decode()
     services.crm_deal_move_stage(deal=deal, to_stage="proposal", actor=staff_user)
-    response = staff_client.post(_url(CrmDeal, "changelist"), {"action": "mark_won", "_selected_action": [str(deal.pk)]}, follow=True)
+    response = staff_client.post(
+        _url(CrmDeal, "changelist"), {"action": "mark_won", "_selected_action": [str(deal.pk)]}, follow=True
+    )
     assert "Moved 1 deal(s) to won" in response.content.decode()
     deal.refresh_from_db()
     assert deal.stage == "won"
@@ -62,11 +74,21 @@ def test_the_mark_won_action_refuses_a_lead_and_wins_a_proposal(staff_client, sc
 
 def test_a_deal_added_in_the_admin_opens_in_the_contacts_crm_with_a_timeline_entry(staff_client, scene, staff_user):
     contact = scene["my_contact"]
-    response = staff_client.post(_url(CrmDeal, "add"), {
-        "title": "Birthday", "contact": str(contact.pk), "owner": "", "value": "100", "currency": "IDR",
-        "expected_close_date": "",
-        "notes-TOTAL_FORMS": "0", "notes-INITIAL_FORMS": "0", "activities-TOTAL_FORMS": "0", "activities-INITIAL_FORMS": "0",
-    })
+    response = staff_client.post(
+        _url(CrmDeal, "add"),
+        {
+            "title": "Birthday",
+            "contact": str(contact.pk),
+            "owner": "",
+            "value": "100",
+            "currency": "IDR",
+            "expected_close_date": "",
+            "notes-TOTAL_FORMS": "0",
+            "notes-INITIAL_FORMS": "0",
+            "activities-TOTAL_FORMS": "0",
+            "activities-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302
     deal = CrmDeal.objects.get(title="Birthday")
     assert (deal.venue, deal.stage, deal.owner) == (scene["mine"], "lead", staff_user)
@@ -107,16 +129,27 @@ def test_an_owner_sees_only_their_venues_crm(owner_client, scene, model, mine, h
 def test_an_owner_gets_a_404_for_another_venues_contact_and_cannot_move_its_deal(owner_client, scene):
     assert owner_client.get(_url(CrmContact, "change", scene["their_contact"].pk)).status_code == 404
     assert owner_client.get(_url(CrmContact, "change", scene["my_contact"].pk)).status_code == 200
-    owner_client.post(_url(CrmDeal, "changelist"), {"action": "mark_lost", "_selected_action": [str(scene["their_deal"].pk)]})
+    owner_client.post(
+        _url(CrmDeal, "changelist"), {"action": "mark_lost", "_selected_action": [str(scene["their_deal"].pk)]}
+    )
     scene["their_deal"].refresh_from_db()
     assert scene["their_deal"].stage == "lead"
 
 
 def test_an_owner_must_file_a_new_contact_under_one_of_their_venues(owner_client, scene):
     base = {
-        "full_name": "Walk-in guest", "lifecycle_stage": "lead", "source": "walk_in", "owner": "", "email": "",
-        "phone": "", "company": "", "role": "", "user": "", "tags": "",
-        "notes-TOTAL_FORMS": "0", "notes-INITIAL_FORMS": "0",
+        "full_name": "Walk-in guest",
+        "lifecycle_stage": "lead",
+        "source": "walk_in",
+        "owner": "",
+        "email": "",
+        "phone": "",
+        "company": "",
+        "role": "",
+        "user": "",
+        "tags": "",
+        "notes-TOTAL_FORMS": "0",
+        "notes-INITIAL_FORMS": "0",
     }
     for refused in ("", str(scene["theirs"].pk)):
         response = owner_client.post(_url(CrmContact, "add"), {**base, "venue": refused})
@@ -126,7 +159,6 @@ def test_an_owner_must_file_a_new_contact_under_one_of_their_venues(owner_client
     response = owner_client.post(_url(CrmContact, "add"), {**base, "venue": str(scene["mine"].pk)})
     assert response.status_code == 302
     assert CrmContact.objects.get(full_name="Walk-in guest").venue == scene["mine"]
-
 
 
 def _changelist_queries(client, model) -> int:

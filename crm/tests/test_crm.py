@@ -19,13 +19,20 @@ def venue(db):
 
 @pytest.fixture
 def contact(venue):
-    return services.crm_contact_create(venue=venue, full_name="Wayan Sutra", email=" Wayan@Example.COM ",
-                                       company="Villa Sutra", tags=["Events", "events", " corporate "])
+    return services.crm_contact_create(
+        venue=venue,
+        full_name="Wayan Sutra",
+        email=" Wayan@Example.COM ",
+        company="Villa Sutra",
+        tags=["Events", "events", " corporate "],
+    )
 
 
 @pytest.fixture
 def deal(contact, staff_user):
-    return services.crm_deal_create(contact=contact, title="Company retreat dinner", value=Decimal("15000000"), actor=staff_user)
+    return services.crm_deal_create(
+        contact=contact, title="Company retreat dinner", value=Decimal("15000000"), actor=staff_user
+    )
 
 
 @pytest.mark.django_db
@@ -55,7 +62,12 @@ def test_the_database_rejects_a_mixed_case_email_and_an_unknown_stage(venue):
 def test_a_new_deal_starts_as_a_lead_in_its_contacts_crm_with_a_timeline_entry(deal, contact, venue, staff_user):
     assert (deal.stage, deal.venue, deal.closed_at) == ("lead", venue, None)
     opened = deal.activities.get()
-    assert (opened.kind, opened.data, opened.actor, opened.contact) == ("stage_change", {"from": "", "to": "lead"}, staff_user, contact)
+    assert (opened.kind, opened.data, opened.actor, opened.contact) == (
+        "stage_change",
+        {"from": "", "to": "lead"},
+        staff_user,
+        contact,
+    )
 
 
 @pytest.mark.django_db
@@ -65,7 +77,10 @@ def test_moving_a_deal_writes_a_stage_change_activity(deal, staff_user):
     assert deal.stage == "proposal"
     moved = deal.activities.get(data__to="proposal")
     assert (moved.data, moved.actor, moved.subject, moved.completed_at is not None) == (
-        {"from": "lead", "to": "proposal"}, staff_user, "Stage: Lead → Proposal", True,
+        {"from": "lead", "to": "proposal"},
+        staff_user,
+        "Stage: Lead → Proposal",
+        True,
     )
 
 
@@ -91,11 +106,17 @@ def test_winning_closes_the_deal_for_good_and_makes_the_contact_a_customer(deal,
 
 @pytest.mark.django_db
 def test_a_lost_deal_keeps_its_reason_and_can_be_reopened_as_a_lead(deal, staff_user):
-    lost = services.crm_deal_move_stage(deal=deal, to_stage="lost", actor=staff_user, lost_reason="went with a competitor")
+    lost = services.crm_deal_move_stage(
+        deal=deal, to_stage="lost", actor=staff_user, lost_reason="went with a competitor"
+    )
     assert (lost.lost_reason, lost.closed_at is not None) == ("went with a competitor", True)
     reopened = services.crm_deal_move_stage(deal=lost, to_stage="lead", actor=staff_user)
     assert (reopened.stage, reopened.closed_at, reopened.lost_reason) == ("lead", None, "")
-    assert list(deal.activities.order_by("created_at", "id").values_list("data__to", flat=True)) == ["lead", "lost", "lead"]
+    assert list(deal.activities.order_by("created_at", "id").values_list("data__to", flat=True)) == [
+        "lead",
+        "lost",
+        "lead",
+    ]
 
 
 @pytest.mark.django_db
@@ -132,8 +153,9 @@ def test_a_note_cannot_name_a_deal_of_another_contact(deal, venue, staff_user):
 
 @pytest.mark.django_db
 def test_completing_a_planned_call_counts_as_contacting_the_person(contact, staff_user):
-    planned = services.crm_activity_log(kind="call", actor=staff_user, contact=contact, subject="Follow up",
-                                        due_at="2030-01-01T09:00Z")
+    planned = services.crm_activity_log(
+        kind="call", actor=staff_user, contact=contact, subject="Follow up", due_at="2030-01-01T09:00Z"
+    )
     contact.refresh_from_db()
     assert planned.completed_at is None and contact.last_contacted_at is None
     done = services.crm_activity_complete(activity=planned, actor=staff_user)

@@ -106,8 +106,17 @@ class MemorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = UserMemory
-        fields = ["id", "kind", "content", "confidence", "importance", "created_at", "updated_at",
-                  "last_recalled_at", "faded"]
+        fields = [
+            "id",
+            "kind",
+            "content",
+            "confidence",
+            "importance",
+            "created_at",
+            "updated_at",
+            "last_recalled_at",
+            "faded",
+        ]
         read_only_fields = fields
 
     def get_faded(self, memory: UserMemory) -> bool:
@@ -129,7 +138,9 @@ class MemoryListView(ListAPIView):
         kind = self.request.query_params.get("kind")
         if kind:
             if kind not in MemoryKind.values:
-                raise serializers.ValidationError({"kind": [f"unknown kind {kind!r}; one of {', '.join(MemoryKind.values)}"]})
+                raise serializers.ValidationError(
+                    {"kind": [f"unknown kind {kind!r}; one of {', '.join(MemoryKind.values)}"]}
+                )
             memories = memories.filter(kind=kind)
         return memories
 
@@ -141,7 +152,8 @@ class MemoryListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=MemoryCreateSerializer, responses={201: MemorySerializer, 200: MemorySerializer},
+        request=MemoryCreateSerializer,
+        responses={201: MemorySerializer, 200: MemorySerializer},
         summary="Tell the concierge something to remember (a repeat reinforces the existing memory: 200)",
     )
     def post(self, request):
@@ -151,10 +163,15 @@ class MemoryListView(ListAPIView):
         data.is_valid(raise_exception=True)
         with service_errors("content"):
             memory, created = user_memory_remember(
-                user=request.user, kind=data.validated_data["kind"], content=data.validated_data["content"],
-                confidence=1.0, importance=0.8,  # the user said it themselves
+                user=request.user,
+                kind=data.validated_data["kind"],
+                content=data.validated_data["content"],
+                confidence=1.0,
+                importance=0.8,  # the user said it themselves
             )
-        return Response(MemorySerializer(memory).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            MemorySerializer(memory).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     @extend_schema(
         operation_id="memories_forget_all",

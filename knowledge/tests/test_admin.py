@@ -55,9 +55,14 @@ def test_adding_a_source_in_the_admin_goes_through_the_service(staff_client, sta
     response = staff_client.post(
         _url(VenueKnowledgeSource, "add"),
         {
-            "venue": demo["venue"].pk, "kind": "pdf", "title": "Drinks menu",
-            "file": SimpleUploadedFile("drinks.pdf", b"%PDF drinks"), "url": "", "text": "",
-            "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
+            "venue": demo["venue"].pk,
+            "kind": "pdf",
+            "title": "Drinks menu",
+            "file": SimpleUploadedFile("drinks.pdf", b"%PDF drinks"),
+            "url": "",
+            "text": "",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -69,7 +74,13 @@ def test_adding_a_source_in_the_admin_goes_through_the_service(staff_client, sta
 def test_a_pdf_source_without_a_file_is_refused_by_the_form(staff_client, demo):
     response = staff_client.post(
         _url(VenueKnowledgeSource, "add"),
-        {"venue": demo["venue"].pk, "kind": "pdf", "title": "Nope", "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"},
+        {
+            "venue": demo["venue"].pk,
+            "kind": "pdf",
+            "title": "Nope",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 200 and not VenueKnowledgeSource.objects.filter(title="Nope").exists()
 
@@ -80,7 +91,9 @@ def test_the_reingest_action_requeues_ready_sources_and_skips_queued_ones(staff_
     knowledge_source_transition(source=ready, to_status="ready")
     queued = knowledge_source_create(venue=demo["venue"], kind="url", title="Site", url="https://labrisa.example")
 
-    staff_client.post(_url(VenueKnowledgeSource, "changelist"), {"action": "reingest", "_selected_action": [ready.pk, queued.pk]})
+    staff_client.post(
+        _url(VenueKnowledgeSource, "changelist"), {"action": "reingest", "_selected_action": [ready.pk, queued.pk]}
+    )
 
     ready.refresh_from_db()
     assert ready.status == "queued"

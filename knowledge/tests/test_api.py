@@ -38,16 +38,25 @@ def api(user):
 def menus(db):
     canggu = baker.make("venues.City", slug="canggu", name="Canggu")
     ubud = baker.make("venues.City", slug="ubud", name="Ubud")
-    brisa = baker.make("venues.Venue", city=canggu, slug="la-brisa", name="La Brisa", category="restaurant", max_party_size=10)
-    bodhi = baker.make("venues.Venue", city=ubud, slug="bodhi", name="Bodhi Leaf", category="restaurant", max_party_size=10)
+    brisa = baker.make(
+        "venues.Venue", city=canggu, slug="la-brisa", name="La Brisa", category="restaurant", max_party_size=10
+    )
+    bodhi = baker.make(
+        "venues.Venue", city=ubud, slug="bodhi", name="Bodhi Leaf", category="restaurant", max_party_size=10
+    )
     for venue, heading, content in (
         (brisa, "Desserts", "Tiramisu and coconut panna cotta"),
         (brisa, "Kids", "A kids menu with small pasta plates"),
         (bodhi, "Desserts", "Raw cacao tiramisu, fully vegan"),
     ):
         source = knowledge_source_create(venue=venue, kind="text", title=f"{venue.name} menu", text=content)
-        VenueChunk.objects.create(venue=venue, source=source, ordinal=VenueChunk.objects.filter(source=source).count(),
-                                  heading=heading, content=content)
+        VenueChunk.objects.create(
+            venue=venue,
+            source=source,
+            ordinal=VenueChunk.objects.filter(source=source).count(),
+            heading=heading,
+            content=content,
+        )
     return {"brisa": brisa, "bodhi": bodhi}
 
 
@@ -56,8 +65,14 @@ def test_search_answers_with_cited_passages_filtered_by_city(api, menus):
     assert response.status_code == 200
     [passage] = response.json()
     assert passage["venue_slug"] == "bodhi" and "vegan" in passage["text"]
-    assert passage["citation"] == {"venue": "Bodhi Leaf", "source": "Bodhi Leaf menu", "kind": "text", "url": None,
-                                   "section": "Desserts", "page": None}
+    assert passage["citation"] == {
+        "venue": "Bodhi Leaf",
+        "source": "Bodhi Leaf menu",
+        "kind": "text",
+        "url": None,
+        "section": "Desserts",
+        "page": None,
+    }
 
 
 def test_search_by_venue_slug_or_id(api, menus):
@@ -92,7 +107,9 @@ def test_a_user_sees_their_memories_only_faded_ones_marked(api, user):
     from django.utils import timezone
 
     baker.make(UserMemory, user=user, kind="allergy", content="Allergic to peanuts", importance=0.9)
-    baker.make(UserMemory, user=user, kind="preference", content="Likes jazz", importance=0.1, archived_at=timezone.now())
+    baker.make(
+        UserMemory, user=user, kind="preference", content="Likes jazz", importance=0.1, archived_at=timezone.now()
+    )
     baker.make(UserMemory, content="someone else's secret")
     body = api.get(reverse("api-memories")).json()["results"]
     assert [(m["content"], m["faded"]) for m in body] == [("Allergic to peanuts", False), ("Likes jazz", True)]

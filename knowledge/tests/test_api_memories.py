@@ -30,7 +30,9 @@ def test_a_user_adds_a_preference_and_sees_it_listed(me):
 
 
 def test_another_users_memories_are_invisible_and_undeletable(me):
-    theirs = baker.make(UserMemory, user=baker.make("agnt.User"), kind="preference", content="likes jazz", embedding=None)
+    theirs = baker.make(
+        UserMemory, user=baker.make("agnt.User"), kind="preference", content="likes jazz", embedding=None
+    )
     baker.make(UserMemory, user=me, kind="preference", content="likes sushi", embedding=None)
     api = bearer_client(me)
 

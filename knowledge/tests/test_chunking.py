@@ -10,7 +10,9 @@ from knowledge.extract import Section
 
 def _sentences(prefix: str, count: int, words: int = 10) -> str:
     # "Alpha one w2 w3 ... w9." — every sentence unique and exactly ``words`` words long
-    return " ".join(f"{prefix.capitalize()} {i} " + " ".join(f"w{j}" for j in range(2, words)) + "." for i in range(count))
+    return " ".join(
+        f"{prefix.capitalize()} {i} " + " ".join(f"w{j}" for j in range(2, words)) + "." for i in range(count)
+    )
 
 
 def test_a_short_section_is_one_chunk_carrying_its_heading_and_page():
@@ -21,7 +23,10 @@ def test_a_short_section_is_one_chunk_carrying_its_heading_and_page():
 
 def test_chunks_never_span_two_sections():
     chunks = chunk_sections([Section("Starters", "Bruschetta 8.50"), Section("Mains", "Snapper 24.00")])
-    assert [(c.ordinal, c.heading, c.content) for c in chunks] == [(0, "Starters", "Bruschetta 8.50"), (1, "Mains", "Snapper 24.00")]
+    assert [(c.ordinal, c.heading, c.content) for c in chunks] == [
+        (0, "Starters", "Bruschetta 8.50"),
+        (1, "Mains", "Snapper 24.00"),
+    ]
 
 
 def test_a_long_section_is_cut_at_sentences_near_the_target_with_about_forty_words_of_overlap():
@@ -73,7 +78,9 @@ def test_editing_one_section_leaves_the_other_sections_chunk_hashes_alone():
 
 def test_sentence_splitting_keeps_prices_times_and_abbreviations_together():
     assert split_sentences("Fish e.g. snapper is 8.50 today. We open at 5 p.m. daily! Book now.") == [
-        "Fish e.g. snapper is 8.50 today.", "We open at 5 p.m. daily!", "Book now.",
+        "Fish e.g. snapper is 8.50 today.",
+        "We open at 5 p.m. daily!",
+        "Book now.",
     ]
 
 

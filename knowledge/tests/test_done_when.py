@@ -25,7 +25,12 @@ DESSERTS = [
 
 
 def test_a_menu_pdf_uploaded_in_the_admin_is_ready_in_seconds_and_the_concierge_cites_it(
-    bali, user, staff_client, django_capture_on_commit_callbacks, settings, tmp_path  # noqa: F811
+    bali,
+    user,
+    staff_client,
+    django_capture_on_commit_callbacks,
+    settings,
+    tmp_path,  # noqa: F811
 ):
     from venues.models import Venue
 
@@ -37,9 +42,16 @@ def test_a_menu_pdf_uploaded_in_the_admin_is_ready_in_seconds_and_the_concierge_
         response = staff_client.post(
             reverse("admin:knowledge_venueknowledgesource_add"),
             {
-                "venue": venue.pk, "kind": "pdf", "title": "Dinner menu 2026", "url": "", "text": "",
-                "file": SimpleUploadedFile("dinner-menu.pdf", menu_pdf(sections=DESSERTS), content_type="application/pdf"),
-                "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
+                "venue": venue.pk,
+                "kind": "pdf",
+                "title": "Dinner menu 2026",
+                "url": "",
+                "text": "",
+                "file": SimpleUploadedFile(
+                    "dinner-menu.pdf", menu_pdf(sections=DESSERTS), content_type="application/pdf"
+                ),
+                "events-TOTAL_FORMS": "0",
+                "events-INITIAL_FORMS": "0",
             },
         )
     elapsed = time.monotonic() - started

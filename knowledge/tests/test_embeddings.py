@@ -120,7 +120,9 @@ class FakeEmbeddingsAPI:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                api.requests.append({"path": self.path, "authorization": self.headers.get("Authorization"), "body": body})
+                api.requests.append(
+                    {"path": self.path, "authorization": self.headers.get("Authorization"), "body": body}
+                )
                 status, payload = api.reply(body)
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
@@ -143,7 +145,8 @@ class FakeEmbeddingsAPI:
     def deterministic_vectors(self, body: dict, dims: int | None = None) -> tuple[int, dict]:
         dims = dims or body["dimensions"]
         data = [
-            {"object": "embedding", "index": i, "embedding": self.vector_for(text, dims)} for i, text in enumerate(body["input"])
+            {"object": "embedding", "index": i, "embedding": self.vector_for(text, dims)}
+            for i, text in enumerate(body["input"])
         ]
         # Real APIs promise `index`, not order: answer shuffled to prove we sort.
         return 200, {"object": "list", "data": data[::-1], "model": body["model"], "usage": {"prompt_tokens": 1}}
@@ -160,7 +163,9 @@ def fake_api():
 
 @pytest.fixture
 def remote(fake_api) -> OpenAICompatibleProvider:
-    return OpenAICompatibleProvider(base_url=fake_api.base_url + "/", api_key="sk-test-123", model="text-embedding-3-small")
+    return OpenAICompatibleProvider(
+        base_url=fake_api.base_url + "/", api_key="sk-test-123", model="text-embedding-3-small"
+    )
 
 
 def test_the_api_provider_sends_key_model_and_dimensions_and_returns_unit_rows_in_order(fake_api, remote):

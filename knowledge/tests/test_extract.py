@@ -25,7 +25,9 @@ def test_a_text_pdf_menu_is_split_at_its_section_headings_with_page_numbers():
     sections = extract_pdf(menu_pdf())
     assert [s.heading for s in sections] == ["Starters", "Mains", "Desserts"]
     assert sections[0].text.splitlines() == [
-        "Bruschetta with tomato and basil 8.50", "Calamari fritti, lemon aioli 11.00", "Burrata, grilled peach 14.00",
+        "Bruschetta with tomato and basil 8.50",
+        "Calamari fritti, lemon aioli 11.00",
+        "Burrata, grilled peach 14.00",
     ]
     assert all(s.page == 1 for s in sections)
 
@@ -80,7 +82,8 @@ def test_an_html_page_keeps_its_main_text_and_heading_path_and_drops_navigation(
 
 def test_an_html_table_becomes_readable_lines():
     page = MENU_PAGE.replace(
-        "<h2>Mains</h2>", "<table><tr><th>Dish</th><th>Price</th></tr><tr><td>Calamari</td><td>11.00</td></tr></table><h2>Mains</h2>"
+        "<h2>Mains</h2>",
+        "<table><tr><th>Dish</th><th>Price</th></tr><tr><td>Calamari</td><td>11.00</td></tr></table><h2>Mains</h2>",
     )
     text = "\n".join(s.text for s in extract_html(page))
     assert "Calamari — 11.00" in text and "|" not in text and "---" not in text
@@ -118,9 +121,15 @@ def test_text_without_headings_is_one_section_and_nul_bytes_are_removed():
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("Starters", True), ("MAINS", True), ("From the Grill:", True), ("Desserts & Coffee", True),
-        ("Tiramisu 9.00", False), ("We open at five.", False), ("grilled fish", False),
-        ("A very long line that is clearly a sentence of the menu text", False), ("Opening Hours 10-22", False),
+        ("Starters", True),
+        ("MAINS", True),
+        ("From the Grill:", True),
+        ("Desserts & Coffee", True),
+        ("Tiramisu 9.00", False),
+        ("We open at five.", False),
+        ("grilled fish", False),
+        ("A very long line that is clearly a sentence of the menu text", False),
+        ("Opening Hours 10-22", False),
     ],
 )
 def test_what_looks_like_a_heading(line, expected):

@@ -70,7 +70,9 @@ def test_a_text_pdf_menu_becomes_ready_with_chunks_under_their_headings(venue):
     assert all(len(c.content_hash) == 64 and c.token_count > 0 for c in chunks)
     assert source.chunk_count == 3 and source.size_bytes == len(menu_pdf()) and source.last_ingested_at
     assert list(source.events.values_list("from_status", "to_status")) == [
-        ("", S.QUEUED), (S.QUEUED, S.PROCESSING), (S.PROCESSING, S.READY),
+        ("", S.QUEUED),
+        (S.QUEUED, S.PROCESSING),
+        (S.PROCESSING, S.READY),
     ]
 
 
@@ -137,7 +139,9 @@ def test_a_file_over_the_upload_limit_fails_with_sizes(venue, settings):
 
 
 def test_a_text_source_is_ingested(venue):
-    source = knowledge_source_create(venue=venue, kind="text", title="Rules", text="# House rules\nNo shoes on the deck.")
+    source = knowledge_source_create(
+        venue=venue, kind="text", title="Rules", text="# House rules\nNo shoes on the deck."
+    )
     source = _ingest(source)
     assert source.status == S.READY and source.chunks.get().heading == "House rules"
 
@@ -270,7 +274,14 @@ def test_the_reingest_admin_action_enqueues_on_commit(staff_client, venue, djang
         )
     source.refresh_from_db()
     assert source.status == S.READY
-    assert list(source.events.values_list("to_status", flat=True)) == [S.QUEUED, S.PROCESSING, S.READY, S.QUEUED, S.PROCESSING, S.READY]
+    assert list(source.events.values_list("to_status", flat=True)) == [
+        S.QUEUED,
+        S.PROCESSING,
+        S.READY,
+        S.QUEUED,
+        S.PROCESSING,
+        S.READY,
+    ]
 
 
 def test_the_sweep_is_a_registered_periodic_job_on_the_knowledge_queue():

@@ -20,7 +20,6 @@ from knowledge.maintenance import (
     refresh_due_url_sources,
     sources_reconcile,
 )
-from knowledge.tests.embedding_fakes import FAKE_MODEL, fake_embeddings, fake_vector  # noqa: F401 (autouse fixture)
 from knowledge.memory import user_memory_remember
 from knowledge.models import (
     EntityEdge,
@@ -30,7 +29,7 @@ from knowledge.models import (
     VenueKnowledgeSource,
 )
 from knowledge.services import knowledge_source_transition
-
+from knowledge.tests.embedding_fakes import FAKE_MODEL, fake_embeddings, fake_vector  # noqa: F401 (autouse fixture)
 
 # These jobs sweep whole tables and the test database is shared with concurrently running
 # suites, so tests name their own rows uniquely and assert on those rows (counts the job
@@ -58,9 +57,33 @@ def _age(memory, *, days, recalled_days=None):
 
 
 def test_dreaming_merges_duplicates_into_the_newest_memory(user):
-    old = baker.make(UserMemory, user=user, kind="preference", content="Loves natural wine", confidence=0.9, importance=0.4, recall_count=2)
-    mid = baker.make(UserMemory, user=user, kind="preference", content="loves natural wine!", confidence=0.5, importance=0.7, recall_count=3)
-    new = baker.make(UserMemory, user=user, kind="preference", content="Loves natural  WINE", confidence=0.6, importance=0.2, recall_count=1)
+    old = baker.make(
+        UserMemory,
+        user=user,
+        kind="preference",
+        content="Loves natural wine",
+        confidence=0.9,
+        importance=0.4,
+        recall_count=2,
+    )
+    mid = baker.make(
+        UserMemory,
+        user=user,
+        kind="preference",
+        content="loves natural wine!",
+        confidence=0.5,
+        importance=0.7,
+        recall_count=3,
+    )
+    new = baker.make(
+        UserMemory,
+        user=user,
+        kind="preference",
+        content="Loves natural  WINE",
+        confidence=0.6,
+        importance=0.2,
+        recall_count=1,
+    )
     _age(old, days=20, recalled_days=2)
     _age(mid, days=10)
     _age(new, days=1)
@@ -79,8 +102,12 @@ def test_dreaming_merges_duplicates_into_the_newest_memory(user):
 
 
 def test_dreaming_merges_near_duplicates_by_embedding_and_embeds_memories_missing_a_vector(user):
-    a = baker.make(UserMemory, user=user, kind="preference", content="Prefers quiet places with sea views and good cocktails")
-    b = baker.make(UserMemory, user=user, kind="preference", content="Prefers quiet places with sea views and good cocktails too")
+    a = baker.make(
+        UserMemory, user=user, kind="preference", content="Prefers quiet places with sea views and good cocktails"
+    )
+    b = baker.make(
+        UserMemory, user=user, kind="preference", content="Prefers quiet places with sea views and good cocktails too"
+    )
     _age(a, days=3)
     result = memory_consolidate()
     assert result["embedded"] >= 2 and result["merged"] >= 1
@@ -156,9 +183,20 @@ def catalogue(db):
 
     return {
         "p": p,
-        "a": venue("a", canggu, area="Berawa", status="listed", cuisines=["japanese", f"{p}-fusion"], tags=["date-night", "sake", "garden"]),
-        "b": venue("b", canggu, area="Berawa", status="listed", cuisines=["japanese"], tags=["date-night", "sake", "rooftop"]),
-        "c": venue("c", canggu, area="Batu Bolong", status="active", cuisines=["italian"], tags=["date-night", f"{p}-pizza"]),
+        "a": venue(
+            "a",
+            canggu,
+            area="Berawa",
+            status="listed",
+            cuisines=["japanese", f"{p}-fusion"],
+            tags=["date-night", "sake", "garden"],
+        ),
+        "b": venue(
+            "b", canggu, area="Berawa", status="listed", cuisines=["japanese"], tags=["date-night", "sake", "rooftop"]
+        ),
+        "c": venue(
+            "c", canggu, area="Batu Bolong", status="active", cuisines=["italian"], tags=["date-night", f"{p}-pizza"]
+        ),
         "d": venue("d", ubud, area="", status="listed", cuisines=["japanese"], tags=["date-night", "sake"]),
         "closed": venue("x", canggu, area="Berawa", status="closed", tags=["date-night", "sake"]),
     }
@@ -170,6 +208,7 @@ def _mine(p):
 
 def _edges(p, relation):
     """(src, dst, weight) of the catalogue's edges, keys without the test prefix."""
+
     def short(key):
         return key.removeprefix(f"{p}-")
 
@@ -182,11 +221,23 @@ def test_the_graph_build_links_venues_areas_cities_cuisines_and_tastes(catalogue
     assert EntityNode.objects.filter(kind="venue", key__startswith=p).count() == 4  # the closed venue is left out
     assert EntityNode.objects.get(kind="venue", key=f"{p}-a").venue_id == catalogue["a"].pk
     assert set(EntityNode.objects.filter(kind="area", key__startswith=p).values_list("key", flat=True)) == {
-        f"{p}-canggu-berawa", f"{p}-canggu-batu-bolong"
+        f"{p}-canggu-berawa",
+        f"{p}-canggu-batu-bolong",
     }
-    assert _edges(p, "located_in") == {("a", "canggu-berawa", 1), ("b", "canggu-berawa", 1), ("c", "canggu-batu-bolong", 1), ("d", "ubud", 1)}
+    assert _edges(p, "located_in") == {
+        ("a", "canggu-berawa", 1),
+        ("b", "canggu-berawa", 1),
+        ("c", "canggu-batu-bolong", 1),
+        ("d", "ubud", 1),
+    }
     assert _edges(p, "part_of") == {("canggu-berawa", "canggu", 1), ("canggu-batu-bolong", "canggu", 1)}
-    assert _edges(p, "serves") == {("a", "japanese", 1), ("a", "fusion", 1), ("b", "japanese", 1), ("c", "italian", 1), ("d", "japanese", 1)}
+    assert _edges(p, "serves") == {
+        ("a", "japanese", 1),
+        ("a", "fusion", 1),
+        ("b", "japanese", 1),
+        ("c", "italian", 1),
+        ("d", "japanese", 1),
+    }
     assert ("c", "pizza", 1) in _edges(p, "has_taste")
     assert EntityNode.objects.get(kind="taste", key="date-night").label == "Date night"
     # similar: same city and ≥ 2 shared tags; d shares two tags with a but is in another city
@@ -211,7 +262,9 @@ def test_the_graph_build_removes_edges_that_no_longer_hold_and_keeps_foreign_one
     p = catalogue["p"]
     knowledge_graph_build()
     person = EntityNode.objects.create(kind="user", key=f"{p}-user", label="someone", user=user)
-    likes = EntityEdge.objects.create(src=person, dst=EntityNode.objects.get(kind="venue", key=f"{p}-a"), relation="likes")
+    likes = EntityEdge.objects.create(
+        src=person, dst=EntityNode.objects.get(kind="venue", key=f"{p}-a"), relation="likes"
+    )
     venue = catalogue["a"]
     venue.cuisines = ["japanese"]
     venue.tags = ["date-night", "garden"]
@@ -318,10 +371,24 @@ def test_reembed_fills_missing_and_outdated_vectors_in_batches(db):
         baker.make(VenueChunk, venue=source.venue, source=source, ordinal=i, heading="Menu", content=f"dish {i}")
         for i in range(5)
     ]
-    outdated = baker.make(VenueChunk, venue=source.venue, source=source, ordinal=10, content="old model",
-                          embedding=[1.0] + [0.0] * 383, embedding_model="old-model")
-    untouched = baker.make(VenueChunk, venue=source.venue, source=source, ordinal=11, content="keep me",
-                           embedding=current, embedding_model=FAKE_MODEL)
+    outdated = baker.make(
+        VenueChunk,
+        venue=source.venue,
+        source=source,
+        ordinal=10,
+        content="old model",
+        embedding=[1.0] + [0.0] * 383,
+        embedding_model="old-model",
+    )
+    untouched = baker.make(
+        VenueChunk,
+        venue=source.venue,
+        source=source,
+        ordinal=11,
+        content="keep me",
+        embedding=current,
+        embedding_model=FAKE_MODEL,
+    )
 
     assert reembed_stale_chunks(batch_size=2)["embedded"] >= 6
 
@@ -352,8 +419,14 @@ def test_refresh_requeues_only_ready_url_sources_whose_interval_passed(db):
     not_yet = url_source(status="ready", refresh_interval_hours=24, last_ingested_at=now - timedelta(hours=23))
     never = url_source(status="ready", refresh_interval_hours=None, last_ingested_at=now - timedelta(days=90))
     busy = url_source(status="processing", refresh_interval_hours=1, last_ingested_at=now - timedelta(days=2))
-    text = baker.make(VenueKnowledgeSource, kind="text", text="x", status="ready", refresh_interval_hours=1,
-                      last_ingested_at=now - timedelta(days=2))
+    text = baker.make(
+        VenueKnowledgeSource,
+        kind="text",
+        text="x",
+        status="ready",
+        refresh_interval_hours=1,
+        last_ingested_at=now - timedelta(days=2),
+    )
 
     assert refresh_due_url_sources(now=now)["requeued"] >= 1
 
@@ -384,6 +457,6 @@ def test_reconcile_times_out_stuck_ingestions_and_fixes_chunk_counts(db):
     assert (counts[drifted.pk], counts[emptied.pk], counts[honest.pk]) == (2, 0, 1)
     assert VenueKnowledgeSource.objects.get(pk=running.pk).status == "processing"
     sources_reconcile(now=now)
-    assert dict(VenueKnowledgeSource.objects.filter(pk__in=[drifted.pk, emptied.pk]).values_list("pk", "chunk_count")) == {
-        drifted.pk: 2, emptied.pk: 0
-    }
+    assert dict(
+        VenueKnowledgeSource.objects.filter(pk__in=[drifted.pk, emptied.pk]).values_list("pk", "chunk_count")
+    ) == {drifted.pk: 2, emptied.pk: 0}

@@ -1,6 +1,5 @@
 """User memory: extraction, remember/dedupe, recall, forget (really deletes), the prompt block."""
 
-
 import numpy as np
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -8,7 +7,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from model_bakery import baker
 
-from knowledge.tests.embedding_fakes import FAKE_MODEL, fake_embeddings, fake_vector  # noqa: F401 (autouse fixture)
 from knowledge.memory import (
     extract_memories,
     soul_prompt_memory_block,
@@ -20,6 +18,7 @@ from knowledge.memory import (
 )
 from knowledge.models import UserMemory
 from knowledge.services import user_memory_forget
+from knowledge.tests.embedding_fakes import FAKE_MODEL, fake_embeddings, fake_vector  # noqa: F401 (autouse fixture)
 
 
 @pytest.mark.django_db
@@ -57,7 +56,6 @@ def test_recall_skips_archived_memories_and_other_users():
 
 
 # --- knowledge.memory: extraction, remember, recall, forget, prompt ---------------------
-
 
 
 @pytest.fixture
@@ -151,8 +149,12 @@ def test_remembering_stores_content_with_its_embedding(user):
 
 
 def test_remembering_the_same_text_reinforces_instead_of_inserting(user):
-    first, _ = user_memory_remember(user=user, kind="preference", content="Loves natural wine", confidence=0.6, importance=0.4)
-    again, created = user_memory_remember(user=user, kind="preference", content="loves natural wine!", confidence=0.9, importance=0.3)
+    first, _ = user_memory_remember(
+        user=user, kind="preference", content="Loves natural wine", confidence=0.6, importance=0.4
+    )
+    again, created = user_memory_remember(
+        user=user, kind="preference", content="loves natural wine!", confidence=0.9, importance=0.3
+    )
     assert not created and again.pk == first.pk
     first.refresh_from_db()
     assert (first.confidence, first.importance) == (0.9, 0.4)
@@ -162,7 +164,10 @@ def test_remembering_the_same_text_reinforces_instead_of_inserting(user):
 def test_remembering_a_near_duplicate_by_embedding_reinforces_it(user):
     user_memory_remember(user=user, kind="preference", content="Prefers quiet places with sea views and good cocktails")
     _, created = user_memory_remember(
-        user=user, kind="preference", content="Prefers quiet places with sea views and good cocktails too", confidence=0.95
+        user=user,
+        kind="preference",
+        content="Prefers quiet places with sea views and good cocktails too",
+        confidence=0.95,
     )
     assert not created
     assert list(UserMemory.objects.filter(user=user).values_list("confidence", flat=True)) == [0.95]
@@ -209,10 +214,16 @@ def test_a_provider_outage_still_keeps_the_memory(user, monkeypatch):
 def test_learning_from_a_message_remembers_each_fact_with_its_interaction(user):
     interaction_id = "0190a5b0-0000-7000-8000-000000000001"
     memories = user_memory_learn_from_message(
-        user=user, text="Hi! I'm allergic to peanuts. We love Berawa, usually 4 of us. Is Lumbung open?", interaction_id=interaction_id
+        user=user,
+        text="Hi! I'm allergic to peanuts. We love Berawa, usually 4 of us. Is Lumbung open?",
+        interaction_id=interaction_id,
     )
     stored = {(m.kind, m.content) for m in UserMemory.objects.filter(user=user)}
-    assert stored == {("allergy", "Allergic to peanuts"), ("area", "Likes Berawa (Canggu)"), ("party_size", "Usually books for 4")}
+    assert stored == {
+        ("allergy", "Allergic to peanuts"),
+        ("area", "Likes Berawa (Canggu)"),
+        ("party_size", "Usually books for 4"),
+    }
     assert len(memories) == 3
     assert {str(m.source_interaction_id) for m in memories} == {interaction_id}
     allergy = UserMemory.objects.get(user=user, kind="allergy")
@@ -222,7 +233,9 @@ def test_learning_from_a_message_remembers_each_fact_with_its_interaction(user):
     assert UserMemory.objects.filter(user=user).count() == 3
 
 
-def test_recall_with_a_query_puts_the_relevant_memory_first_and_marks_only_what_it_returned(user, django_assert_num_queries):
+def test_recall_with_a_query_puts_the_relevant_memory_first_and_marks_only_what_it_returned(
+    user, django_assert_num_queries
+):
     wine, _ = user_memory_remember(user=user, kind="preference", content="Loves natural wine", importance=0.3)
     quiet, _ = user_memory_remember(user=user, kind="preference", content="Prefers quiet places", importance=0.9)
     with django_assert_num_queries(2):  # one read, one UPDATE for every recalled memory
@@ -287,7 +300,9 @@ def test_describe_lists_what_is_remembered_grouped_by_kind(user):
 def test_the_prompt_block_always_includes_allergies_even_past_the_limit(user):
     user_memory_remember(user=user, kind="allergy", content="Allergic to peanuts", importance=0.1)
     for i in range(5):
-        user_memory_remember(user=user, kind="preference", content=f"Likes cocktail bar number {i} wine", importance=0.9)
+        user_memory_remember(
+            user=user, kind="preference", content=f"Likes cocktail bar number {i} wine", importance=0.9
+        )
     block = soul_prompt_memory_block(user=user, query="a wine bar with cocktails", limit=3)
     lines = block.splitlines()
     assert lines[0].startswith("What you remember about this user")

@@ -15,7 +15,14 @@ from messaging.tests.fake_anthropic import FakeAnthropic, Status, text, tool_use
 
 pytestmark = pytest.mark.django_db
 
-NOTHING = {"allergies": [], "dietary": [], "favourite_areas": [], "usual_party_size": None, "budget": None, "dislikes": []}
+NOTHING = {
+    "allergies": [],
+    "dietary": [],
+    "favourite_areas": [],
+    "usual_party_size": None,
+    "budget": None,
+    "dislikes": [],
+}
 
 
 def facts(**found) -> dict:
@@ -44,22 +51,33 @@ def stored(user) -> set[tuple[str, str]]:
 
 
 def test_claude_is_asked_through_one_forced_strict_tool_and_its_facts_are_remembered(claude, user):
-    claude.script(facts(
-        allergies=["tree nuts"], dietary=["pescatarian"], favourite_areas=["berawa", "Sidemen"], usual_party_size=5,
-        budget={"per_person_idr": 400_000, "bound": "under", "level": None}, dislikes=["loud music"],
-    ))
+    claude.script(
+        facts(
+            allergies=["tree nuts"],
+            dietary=["pescatarian"],
+            favourite_areas=["berawa", "Sidemen"],
+            usual_party_size=5,
+            budget={"per_person_idr": 400_000, "bound": "under", "level": None},
+            dislikes=["loud music"],
+        )
+    )
     message = "My daughter can't have anything with tree nuts in it; there are five of us and we mostly eat fish."
     memories = user_memory_learn_from_message(user=user, text=message)
 
     assert stored(user) == {
-        ("allergy", "Allergic to tree nuts"), ("allergy", "Pescatarian"),
-        ("area", "Favourite area: Berawa (Canggu)"), ("area", "Favourite area: Sidemen"),
-        ("party_size", "Usually books for 5"), ("budget", "Budget: under IDR 400k per person"),
+        ("allergy", "Allergic to tree nuts"),
+        ("allergy", "Pescatarian"),
+        ("area", "Favourite area: Berawa (Canggu)"),
+        ("area", "Favourite area: Sidemen"),
+        ("party_size", "Usually books for 5"),
+        ("budget", "Budget: under IDR 400k per person"),
         ("preference", "Dislikes loud music"),
     }
     assert len(memories) == 7
-    assert UserMemory.objects.get(user=user, content="Favourite area: Sidemen").confidence < UserMemory.objects.get(
-        user=user, content="Favourite area: Berawa (Canggu)").confidence  # a place we do not know is less sure
+    assert (
+        UserMemory.objects.get(user=user, content="Favourite area: Sidemen").confidence
+        < UserMemory.objects.get(user=user, content="Favourite area: Berawa (Canggu)").confidence
+    )  # a place we do not know is less sure
     [request] = claude.requests
     body = request["body"]
     assert body["model"] == "claude-small-test"
@@ -73,10 +91,14 @@ def test_claude_is_asked_through_one_forced_strict_tool_and_its_facts_are_rememb
 
 def test_what_the_rules_find_is_kept_next_to_the_models_facts(claude, user):
     claude.script(facts(dislikes=["crowded beach clubs"], usual_party_size=2))
-    user_memory_learn_from_message(user=user, text="I'm allergic to peanuts. Usually 4 of us, and no crowded beach clubs please")
+    user_memory_learn_from_message(
+        user=user, text="I'm allergic to peanuts. Usually 4 of us, and no crowded beach clubs please"
+    )
     # the rules' allergy stays; for the usual party size (one value) the model's reading wins
     assert stored(user) == {
-        ("allergy", "Allergic to peanuts"), ("preference", "Dislikes crowded beach clubs"), ("party_size", "Usually books for 2"),
+        ("allergy", "Allergic to peanuts"),
+        ("preference", "Dislikes crowded beach clubs"),
+        ("party_size", "Usually books for 2"),
     }
 
 
@@ -137,7 +159,10 @@ def test_the_remember_preference_tool_uses_the_model_too(claude, user):
     from messaging.types import ToolContext
 
     claude.script(facts(allergies=["sesame"]))
-    out = run_remember_preference(RememberPreferenceArgs(text="no sesame for me ever, it makes me sick"), ToolContext(user=user, platform="telegram"))
+    out = run_remember_preference(
+        RememberPreferenceArgs(text="no sesame for me ever, it makes me sick"),
+        ToolContext(user=user, platform="telegram"),
+    )
     assert {"kind": "allergy", "content": "Allergic to sesame"} in out["remembered"]  # the model's reading
     assert {"kind": "allergy", "content": "Avoids sesame"} in out["remembered"]  # the rules' ("no sesame")
     assert len(claude.requests) == 1

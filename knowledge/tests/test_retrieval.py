@@ -21,8 +21,14 @@ def corpus(db):
     canggu = baker.make("venues.City", slug="canggu", name="Canggu")
     ubud = baker.make("venues.City", slug="ubud", name="Ubud")
     venues = [
-        baker.make("venues.Venue", city=canggu if i < 8 else ubud, slug=f"v{i}", name=f"Venue {i}",
-                   category="beach_club" if i % 4 == 0 else "restaurant", max_party_size=10)
+        baker.make(
+            "venues.Venue",
+            city=canggu if i < 8 else ubud,
+            slug=f"v{i}",
+            name=f"Venue {i}",
+            category="beach_club" if i % 4 == 0 else "restaurant",
+            max_party_size=10,
+        )
         for i in range(10)
     ]
     vectors = unit(rng, 400)
@@ -32,7 +38,16 @@ def corpus(db):
         source = VenueKnowledgeSource.objects.filter(venue=venue).first() or baker.make(
             VenueKnowledgeSource, venue=venue, kind="text", title=f"Notes {venue.slug}", text="x", status="ready"
         )
-        chunks.append(VenueChunk(venue=venue, source=source, ordinal=i, heading="Menu", content=f"plain passage number {i}", embedding=vector.tolist()))
+        chunks.append(
+            VenueChunk(
+                venue=venue,
+                source=source,
+                ordinal=i,
+                heading="Menu",
+                content=f"plain passage number {i}",
+                embedding=vector.tolist(),
+            )
+        )
     VenueChunk.objects.bulk_create(chunks)
     return {"rng": rng, "vectors": vectors, "venues": venues, "ubud": ubud}
 
@@ -79,8 +94,24 @@ def test_a_passage_both_retrievers_agree_on_beats_the_best_of_one(corpus):
 
 def test_full_text_alone_answers_when_nothing_is_embedded(db):
     source = baker.make(VenueKnowledgeSource, kind="text", text="notes", title="Notes", venue__max_party_size=10)
-    chunk = baker.make(VenueChunk, source=source, venue=source.venue, content="Kids club with a shallow pool every afternoon", heading="Families", embedding=None, ordinal=0)
-    baker.make(VenueChunk, source=source, venue=source.venue, content="Sunset DJ sets on Fridays", heading="Music", embedding=None, ordinal=1)
+    chunk = baker.make(
+        VenueChunk,
+        source=source,
+        venue=source.venue,
+        content="Kids club with a shallow pool every afternoon",
+        heading="Families",
+        embedding=None,
+        ordinal=0,
+    )
+    baker.make(
+        VenueChunk,
+        source=source,
+        venue=source.venue,
+        content="Sunset DJ sets on Fridays",
+        heading="Music",
+        embedding=None,
+        ordinal=1,
+    )
     hits = search_venue_knowledge(query="which beach club has a kids pool", limit=3)
     assert hits and hits[0].chunk_id == str(chunk.pk) and hits[0].vector_rank is None
 
@@ -151,7 +182,9 @@ def test_a_new_chunk_takes_its_venues_city_and_category_whatever_the_writer_sent
 def test_a_venue_moving_city_moves_its_chunks(corpus):
     venue = corpus["venues"][2]  # Canggu
     query = np.asarray(VenueChunk.objects.filter(venue=venue).first().embedding, dtype=np.float32)
-    assert all(h.venue_slug != venue.slug for h in search_venue_knowledge(query="", query_vector=query, city="ubud", limit=10))
+    assert all(
+        h.venue_slug != venue.slug for h in search_venue_knowledge(query="", query_vector=query, city="ubud", limit=10)
+    )
 
     venue.city = corpus["ubud"]
     venue.save()  # what the admin's change form does
@@ -160,7 +193,10 @@ def test_a_venue_moving_city_moves_its_chunks(corpus):
     hits = search_venue_knowledge(query="", query_vector=query, city="ubud", limit=10)
     assert hits[0].venue_slug == venue.slug
     assert [h.chunk_id for h in hits] == _exact(query, venue__city__slug="ubud")
-    assert all(h.venue_slug != venue.slug for h in search_venue_knowledge(query="", query_vector=query, city="canggu", limit=10))
+    assert all(
+        h.venue_slug != venue.slug
+        for h in search_venue_knowledge(query="", query_vector=query, city="canggu", limit=10)
+    )
 
 
 def test_a_bulk_update_of_venues_moves_their_chunks_too(corpus):

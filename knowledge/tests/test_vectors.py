@@ -33,10 +33,14 @@ def test_a_cosine_distance_query_returns_the_closest_chunks_first():
     venue = baker.make("venues.Venue")
     source = baker.make("knowledge.VenueKnowledgeSource", venue=venue, kind="text", text="menu")
     far = VenueChunk.objects.create(venue=venue, source=source, ordinal=0, content="parking", embedding=_unit(5))
-    near = VenueChunk.objects.create(venue=venue, source=source, ordinal=1, content="vegan dishes", embedding=_unit(0, 1))
+    near = VenueChunk.objects.create(
+        venue=venue, source=source, ordinal=1, content="vegan dishes", embedding=_unit(0, 1)
+    )
     exact = VenueChunk.objects.create(venue=venue, source=source, ordinal=2, content="vegan menu", embedding=_unit(0))
     VenueChunk.objects.create(venue=venue, source=source, ordinal=3, content="not embedded yet")
-    other_venue_chunk = baker.make(VenueChunk, content="vegan elsewhere", embedding=_unit(0), source__kind="text", source__text="x")
+    other_venue_chunk = baker.make(
+        VenueChunk, content="vegan elsewhere", embedding=_unit(0), source__kind="text", source__text="x"
+    )
 
     # Exact scan: an HNSW scan filtered afterwards may drop rows (e.g. the index still holds
     # entries of rolled-back rows from earlier tests); retrieval.py handles that, this checks
@@ -61,7 +65,9 @@ def test_a_cosine_distance_query_returns_the_closest_chunks_first():
 def test_the_generated_search_vector_finds_chunks_by_heading_and_content():
     venue = baker.make("venues.Venue")
     source = baker.make("knowledge.VenueKnowledgeSource", venue=venue, kind="text", text="menu")
-    dessert = VenueChunk.objects.create(venue=venue, source=source, ordinal=0, heading="Desserts", content="Coconut panna cotta")
+    dessert = VenueChunk.objects.create(
+        venue=venue, source=source, ordinal=0, heading="Desserts", content="Coconut panna cotta"
+    )
     VenueChunk.objects.create(venue=venue, source=source, ordinal=1, heading="Drinks", content="Fresh juices")
 
     def found(query):

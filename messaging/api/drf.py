@@ -47,12 +47,15 @@ class ChatView(APIView):
         replies = ChatMessageSerializer(many=True)
         duplicate = serializers.BooleanField()
 
-    @extend_schema(request=ChatInputSerializer, responses={200: ChatOutputSerializer}, summary="Send a message to the concierge")
+    @extend_schema(
+        request=ChatInputSerializer, responses={200: ChatOutputSerializer}, summary="Send a message to the concierge"
+    )
     def post(self, request):
         data = self.ChatInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         interaction, created = router.web_message_accept(
-            user=request.user, text=data.validated_data["message"],
+            user=request.user,
+            text=data.validated_data["message"],
             client_message_id=data.validated_data.get("client_message_id"),
         )
         if created:

@@ -131,9 +131,13 @@ def download(url: str, *, max_bytes: int, headers: dict[str, str] | None = None)
             if response.status_code == 429:
                 raise ProviderRateLimited("media download rate limited", retry_after=retry_after_header(response))
             if response.status_code >= 500:
-                raise ProviderTemporaryError(f"media download answered {response.status_code}", status_code=response.status_code)
+                raise ProviderTemporaryError(
+                    f"media download answered {response.status_code}", status_code=response.status_code
+                )
             if response.status_code >= 400:
-                raise ProviderPermanentError(f"media download answered {response.status_code}", status_code=response.status_code)
+                raise ProviderPermanentError(
+                    f"media download answered {response.status_code}", status_code=response.status_code
+                )
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise ProviderPermanentError(f"media is {declared} bytes, over the {max_bytes} limit")

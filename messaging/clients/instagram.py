@@ -10,11 +10,10 @@ from __future__ import annotations
 from django.conf import settings
 
 from messaging.clients import (
-    ProviderNotConfigured,
-    credential,
     ProviderPermanentError,
     ProviderRateLimited,
     ProviderTemporaryError,
+    credential,
     download,
     request,
     retry_after_header,
@@ -37,8 +36,12 @@ PROVIDER_BASE_URL = "https://graph.instagram.com"
 
 
 def _headers() -> dict[str, str]:
-    token = credential(settings.INSTAGRAM_ACCESS_TOKEN, name="INSTAGRAM_ACCESS_TOKEN",
-                       base_url=settings.INSTAGRAM_API_BASE_URL, provider_base_url=PROVIDER_BASE_URL)
+    token = credential(
+        settings.INSTAGRAM_ACCESS_TOKEN,
+        name="INSTAGRAM_ACCESS_TOKEN",
+        base_url=settings.INSTAGRAM_API_BASE_URL,
+        provider_base_url=PROVIDER_BASE_URL,
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -49,18 +52,26 @@ def _raise_for(response) -> None:
         body = {}
     error = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else {}
     code = error.get("code")
-    message = f"instagram {code or response.status_code}: {error.get('message') or 'HTTP ' + str(response.status_code)}"[:400]
+    message = (
+        f"instagram {code or response.status_code}: {error.get('message') or 'HTTP ' + str(response.status_code)}"[:400]
+    )
     if response.status_code == 429 or code in _RATE_LIMIT_CODES:
-        raise ProviderRateLimited(message, retry_after=retry_after_header(response, 60.0), status_code=response.status_code, code=code)
+        raise ProviderRateLimited(
+            message, retry_after=retry_after_header(response, 60.0), status_code=response.status_code, code=code
+        )
     if response.status_code >= 500 or code in _TEMPORARY_CODES or error.get("is_transient") is True:
         raise ProviderTemporaryError(message, status_code=response.status_code, code=code)
-    raise ProviderPermanentError(message, status_code=response.status_code, code=code, recipient_gone=code in _GONE_CODES)
+    raise ProviderPermanentError(
+        message, status_code=response.status_code, code=code, recipient_gone=code in _GONE_CODES
+    )
 
 
 def send_text(recipient_id: str, text: str) -> str:
     """Send a DM to an Instagram-scoped user id (IGSID). Returns the message id (mid)."""
     url = f"{settings.INSTAGRAM_API_BASE_URL.rstrip('/')}/{_version()}/me/messages"
-    response = request("POST", url, json={"recipient": {"id": recipient_id}, "message": {"text": text}}, headers=_headers())
+    response = request(
+        "POST", url, json={"recipient": {"id": recipient_id}, "message": {"text": text}}, headers=_headers()
+    )
     if response.status_code != 200:
         _raise_for(response)
     try:

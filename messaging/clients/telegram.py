@@ -9,11 +9,10 @@ from django.conf import settings
 
 from messaging.clients import (
     STAND_IN_CREDENTIAL,
-    ProviderNotConfigured,
-    credential,
     ProviderPermanentError,
     ProviderRateLimited,
     ProviderTemporaryError,
+    credential,
     download,
     request,
 )
@@ -29,8 +28,12 @@ PROVIDER_BASE_URL = "https://api.telegram.org"
 
 
 def _token() -> str:
-    token = credential(settings.TELEGRAM_BOT_TOKEN, name="TELEGRAM_BOT_TOKEN",
-                       base_url=settings.TELEGRAM_API_BASE_URL, provider_base_url=PROVIDER_BASE_URL)
+    token = credential(
+        settings.TELEGRAM_BOT_TOKEN,
+        name="TELEGRAM_BOT_TOKEN",
+        base_url=settings.TELEGRAM_API_BASE_URL,
+        provider_base_url=PROVIDER_BASE_URL,
+    )
     # a stand-in still gets a token-shaped path segment: /bot0:not-configured/sendMessage
     return token if token != STAND_IN_CREDENTIAL else f"0:{STAND_IN_CREDENTIAL}"
 

@@ -30,12 +30,34 @@ DAILY_FIELDS = "weather_code,temperature_2m_max,temperature_2m_min,precipitation
 
 # WMO weather interpretation codes, as Open-Meteo documents them.
 WMO_CODES = {
-    0: "clear sky", 1: "mainly clear", 2: "partly cloudy", 3: "overcast", 45: "fog", 48: "depositing rime fog",
-    51: "light drizzle", 53: "drizzle", 55: "dense drizzle", 56: "light freezing drizzle", 57: "freezing drizzle",
-    61: "light rain", 63: "rain", 65: "heavy rain", 66: "light freezing rain", 67: "freezing rain",
-    71: "light snow", 73: "snow", 75: "heavy snow", 77: "snow grains", 80: "light rain showers",
-    81: "rain showers", 82: "violent rain showers", 85: "snow showers", 86: "heavy snow showers",
-    95: "thunderstorm", 96: "thunderstorm with hail", 99: "thunderstorm with heavy hail",
+    0: "clear sky",
+    1: "mainly clear",
+    2: "partly cloudy",
+    3: "overcast",
+    45: "fog",
+    48: "depositing rime fog",
+    51: "light drizzle",
+    53: "drizzle",
+    55: "dense drizzle",
+    56: "light freezing drizzle",
+    57: "freezing drizzle",
+    61: "light rain",
+    63: "rain",
+    65: "heavy rain",
+    66: "light freezing rain",
+    67: "freezing rain",
+    71: "light snow",
+    73: "snow",
+    75: "heavy snow",
+    77: "snow grains",
+    80: "light rain showers",
+    81: "rain showers",
+    82: "violent rain showers",
+    85: "snow showers",
+    86: "heavy snow showers",
+    95: "thunderstorm",
+    96: "thunderstorm with hail",
+    99: "thunderstorm with heavy hail",
 }
 
 
@@ -84,7 +106,9 @@ def _fetch(params: dict[str, Any]) -> dict[str, Any]:
             reason = str(response.json().get("reason", ""))[:120]
         except ValueError:
             pass
-        raise WeatherError(f"the weather service answered HTTP {response.status_code}" + (f": {reason}" if reason else ""))
+        raise WeatherError(
+            f"the weather service answered HTTP {response.status_code}" + (f": {reason}" if reason else "")
+        )
     try:
         data = response.json()
     except ValueError:
@@ -108,7 +132,9 @@ def current_weather(*, city) -> dict[str, Any] | None:
         key = f"agnt:weather:current:{lat},{lng}"
         if (hit := _cached(key)) is not None:
             return hit
-        data = _fetch({"latitude": lat, "longitude": lng, "current": CURRENT_FIELDS, "timezone": city.timezone or "auto"})
+        data = _fetch(
+            {"latitude": lat, "longitude": lng, "current": CURRENT_FIELDS, "timezone": city.timezone or "auto"}
+        )
         current = data.get("current") or {}
         if current.get("temperature_2m") is None:
             return None
@@ -139,10 +165,16 @@ def forecast(*, city, day: date) -> dict[str, Any]:
     key = f"agnt:weather:daily:{lat},{lng}:{day.isoformat()}"
     if (hit := _cached(key)) is not None:
         return hit
-    data = _fetch({
-        "latitude": lat, "longitude": lng, "daily": DAILY_FIELDS, "timezone": city.timezone or "auto",
-        "start_date": day.isoformat(), "end_date": day.isoformat(),
-    })
+    data = _fetch(
+        {
+            "latitude": lat,
+            "longitude": lng,
+            "daily": DAILY_FIELDS,
+            "timezone": city.timezone or "auto",
+            "start_date": day.isoformat(),
+            "end_date": day.isoformat(),
+        }
+    )
     daily = data.get("daily") or {}
     days = daily.get("time") or []
     if day.isoformat() not in days:

@@ -13,12 +13,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from messaging.clients import (
-    ProviderNotConfigured,
-    credential,
     ProviderPermanentError,
     ProviderRateLimited,
     ProviderTemporaryError,
     WindowClosed,
+    credential,
     download,
     request,
     retry_after_header,
@@ -40,8 +39,12 @@ PROVIDER_BASE_URL = "https://waba-v2.360dialog.io"
 
 
 def _headers() -> dict[str, str]:
-    key = credential(settings.D360_API_KEY, name="D360_API_KEY",
-                     base_url=settings.WHATSAPP_API_BASE_URL, provider_base_url=PROVIDER_BASE_URL)
+    key = credential(
+        settings.D360_API_KEY,
+        name="D360_API_KEY",
+        base_url=settings.WHATSAPP_API_BASE_URL,
+        provider_base_url=PROVIDER_BASE_URL,
+    )
     return {"D360-API-KEY": key, "Content-Type": "application/json"}
 
 
@@ -64,16 +67,25 @@ def _raise_for(response) -> None:
         message += f" ({details})"
     message = message[:400]
     if response.status_code == 429 or code in _RATE_LIMIT_CODES:
-        raise ProviderRateLimited(message, retry_after=retry_after_header(response, 6.0), status_code=response.status_code, code=code)
+        raise ProviderRateLimited(
+            message, retry_after=retry_after_header(response, 6.0), status_code=response.status_code, code=code
+        )
     if code in _WINDOW_CLOSED_CODES:
         raise WindowClosed(message, status_code=response.status_code, code=code)
     if response.status_code >= 500 or code in _TEMPORARY_CODES:
         raise ProviderTemporaryError(message, status_code=response.status_code, code=code)
-    raise ProviderPermanentError(message, status_code=response.status_code, code=code, recipient_gone=code in _GONE_CODES)
+    raise ProviderPermanentError(
+        message, status_code=response.status_code, code=code, recipient_gone=code in _GONE_CODES
+    )
 
 
 def _send(body: dict[str, Any]) -> str:
-    response = request("POST", f"{_base()}/messages", json={"messaging_product": "whatsapp", "recipient_type": "individual", **body}, headers=_headers())
+    response = request(
+        "POST",
+        f"{_base()}/messages",
+        json={"messaging_product": "whatsapp", "recipient_type": "individual", **body},
+        headers=_headers(),
+    )
     if response.status_code not in (200, 201):
         _raise_for(response)
     try:

@@ -51,8 +51,11 @@ def _clamp_retry_after(response) -> None:
 def client() -> anthropic.Anthropic:
     """One SDK client (and connection pool) per configuration, reused across turns."""
     key = (
-        settings.ANTHROPIC_API_KEY, settings.ANTHROPIC_BASE_URL, settings.LLM_TIMEOUT_SECONDS,
-        int(getattr(settings, "LLM_MAX_RETRIES", 3)), _retry_after_cap(),
+        settings.ANTHROPIC_API_KEY,
+        settings.ANTHROPIC_BASE_URL,
+        settings.LLM_TIMEOUT_SECONDS,
+        int(getattr(settings, "LLM_MAX_RETRIES", 3)),
+        _retry_after_cap(),
     )
     sdk = _clients.get(key)
     if sdk is None:
@@ -101,7 +104,12 @@ class AnthropicProvider:
         self.sdk = sdk
 
     def complete(
-        self, *, system: list[dict[str, Any]], messages: list[dict[str, Any]], tools: list[dict[str, Any]], ctx: ToolContext
+        self,
+        *,
+        system: list[dict[str, Any]],
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        ctx: ToolContext,
     ) -> ModelResponse:
         if not settings.ANTHROPIC_API_KEY:
             raise ProviderError("ANTHROPIC_API_KEY is not set")
@@ -133,14 +141,23 @@ class AnthropicProvider:
             tokens_in=int(usage.input_tokens or 0) + cache_write + cache_read,
             tokens_out=int(usage.output_tokens or 0),
             raw_usage={
-                "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
-                "cache_creation_input_tokens": cache_write, "cache_read_input_tokens": cache_read,
+                "input_tokens": usage.input_tokens,
+                "output_tokens": usage.output_tokens,
+                "cache_creation_input_tokens": cache_write,
+                "cache_read_input_tokens": cache_read,
             },
         )
 
     def extract(
-        self, *, instructions: str, text: str, tool: dict[str, Any], user_id: str = "", model: str = "",
-        max_tokens: int = 512, timeout: float = 15.0,
+        self,
+        *,
+        instructions: str,
+        text: str,
+        tool: dict[str, Any],
+        user_id: str = "",
+        model: str = "",
+        max_tokens: int = 512,
+        timeout: float = 15.0,
     ) -> StructuredResult:
         """One forced call of ``tool`` with a strict input schema: the model can only answer by
         filling the schema, and the API checks its output against it.
@@ -169,9 +186,15 @@ class AnthropicProvider:
             raise ProviderError(f"anthropic unreachable: {type(exc).__name__}") from exc
         calls = [b for b in message.content if b.type == "tool_use" and b.name == tool["name"]]
         if not calls or not isinstance(calls[0].input, dict):
-            raise ProviderError(f"anthropic extract: no {tool['name']} call in the answer (stop_reason {message.stop_reason})")
+            raise ProviderError(
+                f"anthropic extract: no {tool['name']} call in the answer (stop_reason {message.stop_reason})"
+            )
         usage = message.usage
-        tokens_in = int(usage.input_tokens or 0) + int(getattr(usage, "cache_creation_input_tokens", 0) or 0) + int(
-            getattr(usage, "cache_read_input_tokens", 0) or 0
+        tokens_in = (
+            int(usage.input_tokens or 0)
+            + int(getattr(usage, "cache_creation_input_tokens", 0) or 0)
+            + int(getattr(usage, "cache_read_input_tokens", 0) or 0)
         )
-        return StructuredResult(data=dict(calls[0].input), tokens_in=tokens_in, tokens_out=int(usage.output_tokens or 0))
+        return StructuredResult(
+            data=dict(calls[0].input), tokens_in=tokens_in, tokens_out=int(usage.output_tokens or 0)
+        )

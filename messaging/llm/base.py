@@ -28,7 +28,9 @@ class ModelResponse:
 
     @property
     def text(self) -> str:
-        return "\n\n".join(b["text"].strip() for b in self.content if b.get("type") == "text" and b.get("text", "").strip())
+        return "\n\n".join(
+            b["text"].strip() for b in self.content if b.get("type") == "text" and b.get("text", "").strip()
+        )
 
 
 @dataclass
@@ -45,7 +47,12 @@ class Provider(Protocol):
     name: str
 
     def complete(
-        self, *, system: list[dict[str, Any]], messages: list[dict[str, Any]], tools: list[dict[str, Any]], ctx: ToolContext
+        self,
+        *,
+        system: list[dict[str, Any]],
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        ctx: ToolContext,
     ) -> ModelResponse: ...
 
 

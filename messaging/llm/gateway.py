@@ -84,7 +84,9 @@ def extract_structured(
         return None
     if user is not None and limits.token_budget_exhausted(user=user):
         raise ProviderError("the user's daily token budget is spent")
-    result = extract(instructions=instructions, text=text, tool=tool, user_id=str(getattr(user, "pk", "") or ""), model=model)
+    result = extract(
+        instructions=instructions, text=text, tool=tool, user_id=str(getattr(user, "pk", "") or ""), model=model
+    )
     if user is not None:
         limits.token_usage_add(user=user, tokens=result.tokens_in + result.tokens_out)
     return result
@@ -93,7 +95,9 @@ def extract_structured(
 def sanitize_history(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """History the Messages API accepts: starts with a real user message and every tool_use
     has its tool_result. A store trimmed to N messages can cut a tool round in half."""
-    messages = [m for m in history if isinstance(m, dict) and m.get("role") in ("user", "assistant") and m.get("content")]
+    messages = [
+        m for m in history if isinstance(m, dict) and m.get("role") in ("user", "assistant") and m.get("content")
+    ]
     start = 0
     while start < len(messages) and not _is_plain_user(messages[start]):
         start += 1
@@ -103,7 +107,11 @@ def sanitize_history(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for i, message in enumerate(messages):
         if message["role"] == "assistant" and _tool_use_ids(message):
             nxt = messages[i + 1] if i + 1 < len(messages) else None
-            answered = {b.get("tool_use_id") for b in (nxt or {}).get("content", []) if isinstance(b, dict)} if nxt and isinstance(nxt.get("content"), list) else set()
+            answered = (
+                {b.get("tool_use_id") for b in (nxt or {}).get("content", []) if isinstance(b, dict)}
+                if nxt and isinstance(nxt.get("content"), list)
+                else set()
+            )
             if not _tool_use_ids(message) <= answered:
                 text = [b for b in message["content"] if isinstance(b, dict) and b.get("type") == "text"]
                 if text:
@@ -184,7 +192,9 @@ def run_turn(
     if slot is None:
         return _refusal("concurrency", REPLY_BUSY, user_message, provider.name)
     with slot:
-        return _tool_loop(ctx=ctx, history=history, user_message=user_message, provider=provider, registry=registry, slot=slot)
+        return _tool_loop(
+            ctx=ctx, history=history, user_message=user_message, provider=provider, registry=registry, slot=slot
+        )
 
 
 def _tool_loop(
@@ -224,7 +234,12 @@ def _tool_loop(
             # Out of rounds: answer the pending tool_use blocks (the API rejects a history
             # with unanswered ones) without running them, then reply.
             results = [
-                {"type": "tool_result", "tool_use_id": use["id"], "content": "Not run: the step limit for this message was reached.", "is_error": True}
+                {
+                    "type": "tool_result",
+                    "tool_use_id": use["id"],
+                    "content": "Not run: the step limit for this message was reached.",
+                    "is_error": True,
+                }
                 for use in tool_uses
             ]
             tool_message = {"role": "user", "content": results}
@@ -235,8 +250,19 @@ def _tool_loop(
         results = []
         for use in tool_uses:
             outcome = _run_tool(registry, use["name"], use.get("input") or {}, ctx)
-            result.tool_calls.append(ToolCallRecord(name=use["name"], input=use.get("input") or {}, is_error=outcome.is_error, result=outcome.content))
-            results.append({"type": "tool_result", "tool_use_id": use["id"], "content": outcome.as_text(), "is_error": bool(outcome.is_error)})
+            result.tool_calls.append(
+                ToolCallRecord(
+                    name=use["name"], input=use.get("input") or {}, is_error=outcome.is_error, result=outcome.content
+                )
+            )
+            results.append(
+                {
+                    "type": "tool_result",
+                    "tool_use_id": use["id"],
+                    "content": outcome.as_text(),
+                    "is_error": bool(outcome.is_error),
+                }
+            )
         tool_message = {"role": "user", "content": results}
         messages.append(tool_message)
         new_messages.append(tool_message)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 import redis
 from django.conf import settings
@@ -67,7 +67,7 @@ def _user_key(user) -> str:
 
 
 def token_budget_key(*, user, day: datetime | None = None) -> str:
-    day = day or datetime.now(dt_timezone.utc)
+    day = day or datetime.now(UTC)
     return f"agnt:llm:tokens:{_user_key(user)}:{day.strftime('%Y%m%d')}"
 
 

@@ -41,8 +41,22 @@ def _norm(text: str) -> str:
 
 
 NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "a couple": 2, "couple": 2, "an": 1, "a": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a couple": 2,
+    "couple": 2,
+    "an": 1,
+    "a": 1,
 }
 _NUM = r"(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 
@@ -55,19 +69,61 @@ def _to_int(word: str) -> int | None:
 
 
 WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3, "thu": 3,
-    "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tue": 1,
+    "tues": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "thursday": 3,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
 }
 MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4, "may": 5,
-    "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9,
-    "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
 }
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WEEKDAY_RE = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 SOFT_TIMES = {
-    "breakfast": time(8, 30), "brunch": time(10, 30), "lunch": time(12, 30), "afternoon": time(15, 0),
-    "sunset": time(18, 0), "evening": time(19, 0), "dinner": time(19, 30), "tonight": time(19, 30),
+    "breakfast": time(8, 30),
+    "brunch": time(10, 30),
+    "lunch": time(12, 30),
+    "afternoon": time(15, 0),
+    "sunset": time(18, 0),
+    "evening": time(19, 0),
+    "dinner": time(19, 30),
+    "tonight": time(19, 30),
     "morning": time(9, 0),
 }
 
@@ -90,9 +146,12 @@ def parse_when(text: str, now: datetime, *, prefer_evening: bool) -> tuple[When,
 
     def cut(match: re.Match) -> None:
         nonlocal t
-        t = t[: match.start()] + " " + t[match.end():]
+        t = t[: match.start()] + " " + t[match.end() :]
 
-    m = re.search(rf"\bin\s+(?:about\s+)?{_NUM}\s*(minutes?|mins?|hours?|hrs?|h|days?)\b|\bin\s+(an?|half an)\s+(hour|minute|day)\b", t)
+    m = re.search(
+        rf"\bin\s+(?:about\s+)?{_NUM}\s*(minutes?|mins?|hours?|hrs?|h|days?)\b|\bin\s+(an?|half an)\s+(hour|minute|day)\b",
+        t,
+    )
     if m:
         if m.group(1):
             amount, unit = _to_int(m.group(1)) or 0, m.group(2)
@@ -115,7 +174,10 @@ def parse_when(text: str, now: datetime, *, prefer_evening: bool) -> tuple[When,
             pass
         cut(m)
     if when.day is None:
-        m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\b|\b({_MONTH_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", t)
+        m = re.search(
+            rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\b|\b({_MONTH_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b",
+            t,
+        )
         if m:
             day_num = int(m.group(1) or m.group(4))
             month = MONTHS[m.group(2) or m.group(3)]
@@ -127,7 +189,11 @@ def parse_when(text: str, now: datetime, *, prefer_evening: bool) -> tuple[When,
             when.day = _future_date(now.date(), int(m.group(2)), int(m.group(1)))
             cut(m)
     if when.day is None:
-        for pattern, offset in ((r"\bday after tomorrow\b", 2), (r"\b(tomorrow|tmrw|tmr|tomorow)\b", 1), (r"\b(today|tonight|this evening|now)\b", 0)):
+        for pattern, offset in (
+            (r"\bday after tomorrow\b", 2),
+            (r"\b(tomorrow|tmrw|tmr|tomorow)\b", 1),
+            (r"\b(today|tonight|this evening|now)\b", 0),
+        ):
             m = re.search(pattern, t)
             if m:
                 when.day = now.date() + timedelta(days=offset)
@@ -174,7 +240,9 @@ def parse_when(text: str, now: datetime, *, prefer_evening: bool) -> tuple[When,
                     cut(m)
                     break
     if when.at is None:
-        m = re.search(r"\b(?:for\s+|at\s+|in the\s+)?(breakfast|brunch|lunch|afternoon|sunset|evening|dinner|morning)\b", t)
+        m = re.search(
+            r"\b(?:for\s+|at\s+|in the\s+)?(breakfast|brunch|lunch|afternoon|sunset|evening|dinner|morning)\b", t
+        )
         if m:
             when.at, when.soft = SOFT_TIMES[m.group(1)], True
     return when, " ".join(t.split())
@@ -221,10 +289,46 @@ def parse_party_size(text: str) -> int | None:
 
 
 GENERIC_SUFFIXES = (
-    "beach club", "club", "cafe", "bar", "spa", "kitchen", "restaurant", "house", "studio", "bakery", "school",
-    "dining", "bali", "canggu", "seminyak", "ubud", "uluwatu", "sanur", "shack", "grill", "social", "roastery",
+    "beach club",
+    "club",
+    "cafe",
+    "bar",
+    "spa",
+    "kitchen",
+    "restaurant",
+    "house",
+    "studio",
+    "bakery",
+    "school",
+    "dining",
+    "bali",
+    "canggu",
+    "seminyak",
+    "ubud",
+    "uluwatu",
+    "sanur",
+    "shack",
+    "grill",
+    "social",
+    "roastery",
 )
-GENERIC_WORDS = {"the", "club", "cafe", "bar", "spa", "beach", "kitchen", "house", "yoga", "surf", "studio", "bali", "coffee", "sound", "tide"}
+GENERIC_WORDS = {
+    "the",
+    "club",
+    "cafe",
+    "bar",
+    "spa",
+    "beach",
+    "kitchen",
+    "house",
+    "yoga",
+    "surf",
+    "studio",
+    "bali",
+    "coffee",
+    "sound",
+    "tide",
+}
 
 
 @dataclass(frozen=True)
@@ -261,7 +365,7 @@ def find_venue(text: str, refs: list[VenueRef]) -> tuple[VenueRef | None, str]:
     for ref in refs:
         m = re.search(rf"(?<![a-z0-9]){re.escape(ref.alias)}(?![a-z0-9])", text)
         if m:
-            return ref, " ".join((text[: m.start()] + " " + text[m.end():]).split())
+            return ref, " ".join((text[: m.start()] + " " + text[m.end() :]).split())
     return None, text
 
 
@@ -279,16 +383,23 @@ def places() -> list[Place]:
     found: dict[str, Place] = {}
     for name in City.objects.filter(is_active=True).values_list("name", flat=True):
         found[_norm(name)] = Place(name=name, kind="city", city=name)
-    for area, city in Venue.objects.filter(status__in=SEARCHABLE_STATUSES).exclude(area="").values_list("area", "city__name").distinct():
+    for area, city in (
+        Venue.objects.filter(status__in=SEARCHABLE_STATUSES)
+        .exclude(area="")
+        .values_list("area", "city__name")
+        .distinct()
+    ):
         found.setdefault(_norm(area), Place(name=area, kind="area", city=city))
     return sorted(found.values(), key=lambda p: len(p.name), reverse=True)
 
 
 def find_place(text: str, known: list[Place]) -> tuple[Place | None, str]:
     for place in known:
-        m = re.search(rf"(?:\b(?:in|at|near|around|from|to)\s+)?(?<![a-z0-9]){re.escape(_norm(place.name))}(?![a-z0-9])", text)
+        m = re.search(
+            rf"(?:\b(?:in|at|near|around|from|to)\s+)?(?<![a-z0-9]){re.escape(_norm(place.name))}(?![a-z0-9])", text
+        )
         if m:
-            return place, " ".join((text[: m.start()] + " " + text[m.end():]).split())
+            return place, " ".join((text[: m.start()] + " " + text[m.end() :]).split())
     return None, text
 
 
@@ -300,12 +411,22 @@ CATEGORY_PATTERNS = [
     ("spa", r"\bspas?\b|massages?|facials?|reflexology"),
     ("wellness", r"\byoga\b|wellness|meditation|sound (?:healing|bath)|breathwork|retreats?"),
     ("fitness", r"\bgyms?\b|fitness|work ?outs?|crossfit|pilates|\bpadel\b|muay thai|boxing|\bcycling class"),
-    ("activity", r"surf(?:ing)? (?:lessons?|school|guides?|class(?:es)?)|\blearn to surf\b|snorkel(?:l?ing)?|diving|\btours?\b|activit(?:y|ies)|things to do|(?:fun|something) to do|what to do|pottery|ceramics|kite ?surf(?:ing)?"),
+    (
+        "activity",
+        r"surf(?:ing)? (?:lessons?|school|guides?|class(?:es)?)|\blearn to surf\b|snorkel(?:l?ing)?|diving|\btours?\b|activit(?:y|ies)|things to do|(?:fun|something) to do|what to do|pottery|ceramics|kite ?surf(?:ing)?",
+    ),
     ("restaurant", r"\brestaurants?\b|\bdining\b|\bwarungs?\b"),
 ]
 CATEGORY_LABELS = {
-    "restaurant": "restaurants", "cafe": "cafés", "beach_club": "beach clubs", "bar": "bars", "spa": "spas",
-    "wellness": "wellness & yoga spots", "nightclub": "nightclubs", "fitness": "fitness places", "activity": "activities",
+    "restaurant": "restaurants",
+    "cafe": "cafés",
+    "beach_club": "beach clubs",
+    "bar": "bars",
+    "spa": "spas",
+    "wellness": "wellness & yoga spots",
+    "nightclub": "nightclubs",
+    "fitness": "fitness places",
+    "activity": "activities",
 }
 PRICE_WORDS = [
     (r"\b(cheap|cheapest|budget|affordable|inexpensive|not (?:too )?expensive|low[- ]cost)\b", 2),
@@ -326,7 +447,7 @@ def find_category(text: str) -> tuple[str | None, str]:
     for value, pattern in CATEGORY_PATTERNS:
         m = re.search(pattern, text)
         if m:
-            return value, " ".join((text[: m.start()] + " " + text[m.end():]).split())
+            return value, " ".join((text[: m.start()] + " " + text[m.end() :]).split())
     return None, text
 
 
@@ -334,7 +455,7 @@ def find_price_cap(text: str) -> tuple[int | None, str]:
     for pattern, cap in PRICE_WORDS:
         m = re.search(pattern, text)
         if m:
-            return cap, " ".join((text[: m.start()] + " " + text[m.end():]).split())
+            return cap, " ".join((text[: m.start()] + " " + text[m.end() :]).split())
     return None, text
 
 
@@ -388,17 +509,24 @@ def read_turn(messages: list[dict[str, Any]]) -> Turn:
         message = messages[i]
         content = message.get("content")
         if message.get("role") == "user" and (
-            isinstance(content, str) or any(b.get("type") != "tool_result" for b in content or [] if isinstance(b, dict))
+            isinstance(content, str)
+            or any(b.get("type") != "tool_result" for b in content or [] if isinstance(b, dict))
         ):
             start = i
             break
     first = messages[start] if messages else {"content": []}
     content = first.get("content")
-    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else [b for b in content or [] if isinstance(b, dict)]
+    blocks = (
+        [{"type": "text", "text": content}]
+        if isinstance(content, str)
+        else [b for b in content or [] if isinstance(b, dict)]
+    )
     text = " ".join(b.get("text", "") for b in blocks if b.get("type") == "text").strip()
-    turn = Turn(text=text, norm=_norm(text), has_image=any(b.get("type") == "image" for b in blocks), history=messages[:start])
+    turn = Turn(
+        text=text, norm=_norm(text), has_image=any(b.get("type") == "image" for b in blocks), history=messages[:start]
+    )
     uses: dict[str, dict] = {}
-    for message in messages[start + 1:]:
+    for message in messages[start + 1 :]:
         for block in message.get("content") or []:
             if not isinstance(block, dict):
                 continue
@@ -406,7 +534,14 @@ def read_turn(messages: list[dict[str, Any]]) -> Turn:
                 uses[block["id"]] = block
             elif block.get("type") == "tool_result" and block.get("tool_use_id") in uses:
                 use = uses[block["tool_use_id"]]
-                turn.calls.append(Call(use["name"], use.get("input") or {}, _parse_result(block.get("content")), bool(block.get("is_error"))))
+                turn.calls.append(
+                    Call(
+                        use["name"],
+                        use.get("input") or {},
+                        _parse_result(block.get("content")),
+                        bool(block.get("is_error")),
+                    )
+                )
     return turn
 
 
@@ -417,7 +552,9 @@ GREETING = re.compile(
     r"^(?:hi+|hey+|hello+|halo+|hallo|hiya|yo|good (?:morning|afternoon|evening)|selamat (?:pagi|siang|sore|malam)|"
     r"/start|/help|help|menu|start|what can you do|who are you|what are you|how does this work)\b[\s!.?]*"
 )
-THANKS = re.compile(r"^(?:thanks?|thank you|thx|ty|terima kasih|makasih|cheers|great|cool|awesome|perfect|ok(?:ay)?)\b[\s!.]*$")
+THANKS = re.compile(
+    r"^(?:thanks?|thank you|thx|ty|terima kasih|makasih|cheers|great|cool|awesome|perfect|ok(?:ay)?)\b[\s!.]*$"
+)
 SEARCH_VERBS = re.compile(
     r"\b(find|recommend|suggest|looking for|look for|search|show me|where (?:can|should|to|do|is a good)|any (?:good|nice)|"
     r"best|good|nice|options?|ideas?|want to (?:eat|go|drink)|wanna|craving|hungry|places?|spots?)\b"
@@ -427,7 +564,9 @@ DETAIL_WORDS = re.compile(
     r"contact|number|whatsapp|instagram|website|rating|dress code|deposit|cancellation|minimum spend|tell me about|"
     r"info|information|details|more about|what is|what's|how much|price|expensive|cost)\b"
 )
-QUESTION_START = re.compile(r"^(?:does|do|is|are|can|could|will|would|has|have|any|what|which|how|where|who|when|should)\b")
+QUESTION_START = re.compile(
+    r"^(?:does|do|is|are|can|could|will|would|has|have|any|what|which|how|where|who|when|should)\b"
+)
 PREFERENCE = re.compile(
     r"^(?:please\s+)?remember\b|\bi(?:'m| am) (?:a |an )?(?:vegetarian|vegan|pescatarian|allergic|gluten|lactose|halal|kosher|coeliac|celiac|diabetic|pregnant|sober|teetotal)|"
     r"\ballergic to\b|\bi (?:don't|do not|never|can't|cannot) (?:eat|drink)\b|\bi (?:really )?(?:like|love|prefer|hate|dislike|enjoy|adore)\b|"
@@ -464,22 +603,36 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         return Intent("cancel", {"reference": ref.group(0).upper() if ref else None})
     if re.search(r"\bremind(?:er)?\b", t) and not re.search(r"\b(?:my|list|show) reminders\b", t):
         return Intent("remind")
-    if re.search(r"\b(?:my|our) (?:bookings?|reservations?|tables?)\b|\b(?:list|show|see|check)\b.*\b(?:bookings?|reservations?)\b|"
-                 r"\bwhat (?:have|did) i book|\bupcoming (?:bookings?|reservations?)\b|\bdo i have (?:a |any )?(?:bookings?|reservations?)\b", t) \
-            and not re.search(r"\bbook (?:a|me)\b", t):
+    if re.search(
+        r"\b(?:my|our) (?:bookings?|reservations?|tables?)\b|\b(?:list|show|see|check)\b.*\b(?:bookings?|reservations?)\b|"
+        r"\bwhat (?:have|did) i book|\bupcoming (?:bookings?|reservations?)\b|\bdo i have (?:a |any )?(?:bookings?|reservations?)\b",
+        t,
+    ) and not re.search(r"\bbook (?:a|me)\b", t):
         return Intent("list_bookings", {"include_past": bool(re.search(r"\b(past|previous|history|old|all)\b", t))})
-    if re.search(r"^(?:please\s+)?(?:forget|delete|erase|stop remembering)\b|\bforget (?:that|about|everything|what)\b", t):
+    if re.search(
+        r"^(?:please\s+)?(?:forget|delete|erase|stop remembering)\b|\bforget (?:that|about|everything|what)\b", t
+    ):
         return Intent("forget")
-    if re.search(r"\bwhat do you (?:know|remember)\b|\bwhat have you (?:remembered|learned)\b|\bmy (?:preferences|profile|memories)\b|"
-                 r"\bdo you remember\b|\bwhat(?:'s| is) my\b", t):
+    if re.search(
+        r"\bwhat do you (?:know|remember)\b|\bwhat have you (?:remembered|learned)\b|\bmy (?:preferences|profile|memories)\b|"
+        r"\bdo you remember\b|\bwhat(?:'s| is) my\b",
+        t,
+    ):
         return Intent("recall")
     url = re.search(r"https?://\S+", turn.text)
     if url and re.search(r"\b(watch|track|alert|notify|tell me|price|drops?|cheaper|below|under)\b", t):
         return Intent("price_watch", {"url": url.group(0).rstrip(".,)")})
-    if re.search(r"\bdupes?\b|\blook[- ]?alikes?\b|\bcheaper (?:version|alternative|copy)\b|\bsimilar (?:to|product)\b", t):
+    if re.search(
+        r"\bdupes?\b|\blook[- ]?alikes?\b|\bcheaper (?:version|alternative|copy)\b|\bsimilar (?:to|product)\b", t
+    ):
         return Intent("dupe")
-    if re.search(r"\b(courier|lalamove|grab express|gosend|send (?:a |my )?(?:package|parcel|document|item|bag)|deliver(?:y)?\b.*\bfrom\b)", t):
-        if re.search(r"\b(book|order|confirm|go with|take)\b", t) and not re.search(r"\b(quote|how much|price|cost)\b", t):
+    if re.search(
+        r"\b(courier|lalamove|grab express|gosend|send (?:a |my )?(?:package|parcel|document|item|bag)|deliver(?:y)?\b.*\bfrom\b)",
+        t,
+    ):
+        if re.search(r"\b(book|order|confirm|go with|take)\b", t) and not re.search(
+            r"\b(quote|how much|price|cost)\b", t
+        ):
             return Intent("courier_book")
         return Intent("courier_quote")
     if FOOD_LOG.search(t) and not re.search(r"\b(book|find|recommend|where)\b", t):
@@ -489,19 +642,33 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
     refs = venue_aliases()
     venue, rest = find_venue(t, refs)
     data = {"venue": venue, "rest": rest}
-    if re.search(r"\b(book|reserve|reservation|get (?:us |me )?a table|table for|make a booking)\b", t) and not re.search(r"\bbook(?:ing)?s\b", t):
+    if re.search(
+        r"\b(book|reserve|reservation|get (?:us |me )?a table|table for|make a booking)\b", t
+    ) and not re.search(r"\bbook(?:ing)?s\b", t):
         return Intent("book", data)
-    if venue and re.search(r"\b(free|available|availability|any (?:tables?|space|room|slots?)|space for|slots?|fully booked)\b", t):
+    if venue and re.search(
+        r"\b(free|available|availability|any (?:tables?|space|room|slots?)|space for|slots?|fully booked)\b", t
+    ):
         return Intent("availability", data)
     if PREFERENCE.search(t) and not SEARCH_VERBS.search(t):
         return Intent("remember")
     if venue:
         if QUESTION_START.match(t) or "?" in t:
-            if DETAIL_WORDS.search(t) and not re.search(r"\b(menu|vegan|vegetarian|gluten|halal|kids?|children|parking|wifi|pool|dogs?|pets?|music)\b", t):
+            if DETAIL_WORDS.search(t) and not re.search(
+                r"\b(menu|vegan|vegetarian|gluten|halal|kids?|children|parking|wifi|pool|dogs?|pets?|music)\b", t
+            ):
                 return Intent("details", data)
             return Intent("ask", data)
         return Intent("details", data)
-    if SEARCH_VERBS.search(t) or find_category(t)[0] or find_place(t, places())[0] or re.search(r"\b(eat|food|dinner|lunch|breakfast|sushi|pizza|vegan|tacos?|burgers?|seafood|steak|ramen|thai|italian|indonesian|balinese|japanese|mexican|indian)\b", t):
+    if (
+        SEARCH_VERBS.search(t)
+        or find_category(t)[0]
+        or find_place(t, places())[0]
+        or re.search(
+            r"\b(eat|food|dinner|lunch|breakfast|sushi|pizza|vegan|tacos?|burgers?|seafood|steak|ramen|thai|italian|indonesian|balinese|japanese|mexican|indian)\b",
+            t,
+        )
+    ):
         return Intent("search")
     if QUESTION_START.match(t) and "?" in turn.text:
         return Intent("ask_general")
@@ -541,7 +708,10 @@ def _pending(ctx: ToolContext) -> dict | None:
 def _error_text(result: Any) -> str:
     if isinstance(result, dict):
         message = str(result.get("error") or result.get("message") or "that didn't work")
-        names = [c.get("name") if isinstance(c, dict) else str(c) for c in (result.get("candidates") or result.get("close_matches") or [])]
+        names = [
+            c.get("name") if isinstance(c, dict) else str(c)
+            for c in (result.get("candidates") or result.get("close_matches") or [])
+        ]
         names = [n for n in names if n]
         if names:
             message += ". Did you mean: " + ", ".join(names[:5]) + "?"
@@ -608,12 +778,12 @@ def _render_generic(result: Any) -> str:
 
 HELP = (
     "I'm your AGNT concierge for Bali. I can:\n"
-    "• find places — \"vegan café in Ubud\", \"beach club in Canggu tonight\", \"cheap sushi\"\n"
-    "• tell you about a venue — \"opening hours of Kaito Omakase\", \"does Tidehouse have a kids area?\"\n"
-    "• check tables and book — \"is Luma Trattoria free Friday 8pm for 2?\", \"book it tomorrow 7pm for 4\"\n"
-    "• manage bookings — \"my bookings\", \"cancel AG-XXXXXX\"\n"
-    "• reminders — \"remind me to call mum at 6pm\"\n"
-    "• remember what you like — \"I'm vegetarian\", \"what do you know about me?\"\n"
+    '• find places — "vegan café in Ubud", "beach club in Canggu tonight", "cheap sushi"\n'
+    '• tell you about a venue — "opening hours of Kaito Omakase", "does Tidehouse have a kids area?"\n'
+    '• check tables and book — "is Luma Trattoria free Friday 8pm for 2?", "book it tomorrow 7pm for 4"\n'
+    '• manage bookings — "my bookings", "cancel AG-XXXXXX"\n'
+    '• reminders — "remind me to call mum at 6pm"\n'
+    '• remember what you like — "I\'m vegetarian", "what do you know about me?"\n'
     "• weather, courier quotes, price watches and a food diary"
 )
 
@@ -642,7 +812,12 @@ class OfflinePlanner:
     uses_system_prompt = False  # it never reads the prompt; skip the weather fetch and memory embedding
 
     def complete(
-        self, *, system: list[dict[str, Any]], messages: list[dict[str, Any]], tools: list[dict[str, Any]], ctx: ToolContext
+        self,
+        *,
+        system: list[dict[str, Any]],
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        ctx: ToolContext,
     ) -> ModelResponse:
         turn = read_turn(messages)
         now = local_now(ctx)
@@ -682,12 +857,14 @@ def _plan_thanks(turn, ctx, now, intent) -> Step:
 def _plan_photo(turn, ctx, now, intent) -> Step:
     return _say(
         "Nice photo! What would you like me to do with it? Tell me what it is — for example "
-        "\"log this: nasi goreng for lunch\" for your food diary, or \"find a place like this in Canggu\"."
+        '"log this: nasi goreng for lunch" for your food diary, or "find a place like this in Canggu".'
     )
 
 
 def _plan_stray_yes(turn, ctx, now, intent) -> Step:
-    return _say("There's nothing waiting for your confirmation right now (a request expires after a while). What would you like to do?")
+    return _say(
+        "There's nothing waiting for your confirmation right now (a request expires after a while). What would you like to do?"
+    )
 
 
 def _plan_decline(turn, ctx, now, intent) -> Step:
@@ -746,7 +923,11 @@ def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple
     text = turn.norm if rest is None else rest
     when, text = parse_when(text, now, prefer_evening=True)
     party = parse_party_size(text)
-    text = re.sub(rf"\b(?:for|party of|table for|group of)\s+{_NUM}\b(?:\s*(?:people|persons|pax|guests|ppl))?|\b{_NUM}\s*(?:people|persons|pax|guests|ppl)\b", " ", text)
+    text = re.sub(
+        rf"\b(?:for|party of|table for|group of)\s+{_NUM}\b(?:\s*(?:people|persons|pax|guests|ppl))?|\b{_NUM}\s*(?:people|persons|pax|guests|ppl)\b",
+        " ",
+        text,
+    )
     place, text = find_place(text, places())
     category, text = find_category(text)
     price_cap, text = find_price_cap(text)
@@ -764,7 +945,8 @@ def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple
         args["party_size"] = party
     if when.day or when.at:
         moment = datetime.combine(
-            when.day or now.date(), when.at or (now.time() if (when.day or now.date()) == now.date() else time(19, 30)),
+            when.day or now.date(),
+            when.at or (now.time() if (when.day or now.date()) == now.date() else time(19, 30)),
             tzinfo=now.tzinfo,
         )
         if moment > now - timedelta(minutes=5):
@@ -776,8 +958,14 @@ def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple
 
 def _relaxed(args: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
     """One filter less, most specific first, with words saying what was dropped."""
-    for key, label in (("open_at", "the time"), ("price_level_max", "the price limit"), ("party_size", "the party size"),
-                       ("query", "the keywords"), ("area", "the area"), ("category", "the type of place")):
+    for key, label in (
+        ("open_at", "the time"),
+        ("price_level_max", "the price limit"),
+        ("party_size", "the party size"),
+        ("query", "the keywords"),
+        ("area", "the area"),
+        ("category", "the type of place"),
+    ):
         if key in args and len(args) > 2:  # keep at least one real filter besides limit
             smaller = {k: v for k, v in args.items() if k != key}
             return smaller, label
@@ -800,24 +988,37 @@ def _plan_search(turn, ctx, now, intent) -> Step:
         if relaxed:
             return Step(calls=[("venue_search", relaxed[0])])
     if not venues:
-        return _say("I couldn't find any venue matching that. Try another area, a different kind of place or fewer details.")
+        return _say(
+            "I couldn't find any venue matching that. Try another area, a different kind of place or fewer details."
+        )
     first_args = searches[0].input
     header = _search_header(last.input, now)
     if len(searches) > 1:
-        dropped = [label for key, label in (("query", "your keywords"), ("open_at", "the time"), ("price_level_max", "the price limit"),
-                                           ("party_size", "the party size"), ("area", "the area"), ("category", "the type of place"))
-                   if key in first_args and key not in last.input]
+        dropped = [
+            label
+            for key, label in (
+                ("query", "your keywords"),
+                ("open_at", "the time"),
+                ("price_level_max", "the price limit"),
+                ("party_size", "the party size"),
+                ("area", "the area"),
+                ("category", "the type of place"),
+            )
+            if key in first_args and key not in last.input
+        ]
         header = f"Nothing matched exactly, so here's what I found without {', '.join(dropped) or 'some filters'}:"
     lines = [header] + [_venue_line(i, v) for i, v in enumerate(venues, 1)]
     example = venues[0].get("name")
-    lines.append(f"\nWant to know more? Say e.g. \"tell me about {example}\" or \"is {example} free tomorrow at 7pm for 2?\"")
+    lines.append(
+        f'\nWant to know more? Say e.g. "tell me about {example}" or "is {example} free tomorrow at 7pm for 2?"'
+    )
     return _say("\n".join(lines))
 
 
 def _search_header(args: dict[str, Any], now: datetime) -> str:
     what = CATEGORY_LABELS.get(args.get("category", ""), "places")
     if args.get("query"):
-        what = f"{args['query']} — {what}" if args.get("category") else f"places for \"{args['query']}\""
+        what = f"{args['query']} — {what}" if args.get("category") else f'places for "{args["query"]}"'
     where = args.get("area") or args.get("city")
     header = f"Here's what I found: {what}" + (f" in {where}" if where else "")
     if args.get("open_at"):
@@ -845,7 +1046,9 @@ def _plan_details(turn, ctx, now, intent) -> Step:
 
 
 def render_details(d: dict, now: datetime, *, focus: str = "") -> str:
-    category = CATEGORY_LABELS.get(d.get("category", ""), d.get("category", "")).rstrip("s") if d.get("category") else ""
+    category = (
+        CATEGORY_LABELS.get(d.get("category", ""), d.get("category", "")).rstrip("s") if d.get("category") else ""
+    )
     where = ", ".join(dict.fromkeys(b for b in (d.get("area"), d.get("city")) if b))
     lines = [f"{d.get('name')}" + (f" — {category}" if category else "") + (f" in {where}" if where else "")]
     facts = []
@@ -891,7 +1094,7 @@ def render_details(d: dict, now: datetime, *, focus: str = "") -> str:
     contact = {k: v for k, v in (d.get("contact") or {}).items() if v}
     if contact:
         lines.append("Contact: " + " · ".join(f"{k} {v}" for k, v in contact.items()))
-    lines.append(f"\nWant a table? Say e.g. \"is {d.get('name')} free tomorrow at 7pm for 2?\"")
+    lines.append(f'\nWant a table? Say e.g. "is {d.get("name")} free tomorrow at 7pm for 2?"')
     return "\n".join(lines)
 
 
@@ -921,7 +1124,9 @@ def _plan_ask_general(turn, ctx, now, intent) -> Step:
     if asked is None:
         place, _ = find_place(turn.norm, places())
         return _call("ask_venue", question=turn.text[:480], city=place.city if place else None)
-    passages = (asked.result or {}).get("passages") or [] if isinstance(asked.result, dict) and not asked.is_error else []
+    passages = (
+        (asked.result or {}).get("passages") or [] if isinstance(asked.result, dict) and not asked.is_error else []
+    )
     if passages:
         return _say(render_passages(passages))
     return _say("I don't have information that answers that, so I won't guess. " + HELP.split("\n", 1)[1])
@@ -937,12 +1142,18 @@ def render_passages(passages: list[dict], *, venue_name: str | None = None) -> s
         if len(excerpt) > 320:
             excerpt = excerpt[:319].rsplit(" ", 1)[0] + "…"
         venue = passage.get("venue") or citation.get("venue") or ""
-        where = ", ".join(part for part in (
-            f"“{citation['section']}”" if citation.get("section") else "",
-            f"p. {citation['page']}" if citation.get("page") else "",
-        ) if part)
-        lines.append(f"• {excerpt}\n  — {venue}{', ' if venue else ''}{source}{', ' + where if where else ''}"
-                     f"{' (' + url + ')' if url else ''}")
+        where = ", ".join(
+            part
+            for part in (
+                f"“{citation['section']}”" if citation.get("section") else "",
+                f"p. {citation['page']}" if citation.get("page") else "",
+            )
+            if part
+        )
+        lines.append(
+            f"• {excerpt}\n  — {venue}{', ' if venue else ''}{source}{', ' + where if where else ''}"
+            f"{' (' + url + ')' if url else ''}"
+        )
     return "\n".join(lines)
 
 
@@ -964,7 +1175,10 @@ def _plan_availability(turn, ctx, now, intent) -> Step:
     done = turn.last("check_availability")
     if done is None:
         return _call(
-            "check_availability", venue=venue.slug, date=(when.day or now.date()).isoformat(), party_size=party or 2,
+            "check_availability",
+            venue=venue.slug,
+            date=(when.day or now.date()).isoformat(),
+            party_size=party or 2,
             time=when.at.strftime("%H:%M") if when.at and not when.soft else None,
         )
     if done.is_error:
@@ -982,10 +1196,16 @@ def render_availability(r: dict, now: datetime) -> str:
     if r.get("requested_time"):
         wanted = r["requested_time"]
         if r.get("available"):
-            return (f"Good news: {wanted} {day} is free at {name} for {party}.\n"
-                    f"Shall I request it? Say \"book {name} {r.get('date')} {wanted} for {party}\".")
+            return (
+                f"Good news: {wanted} {day} is free at {name} for {party}.\n"
+                f'Shall I request it? Say "book {name} {r.get("date")} {wanted} for {party}".'
+            )
         alternatives = r.get("alternatives") or []
-        text = f"{wanted} {day} isn't available at {name} for {party}" + (f" ({r['reason']})" if r.get("reason") else "") + "."
+        text = (
+            f"{wanted} {day} isn't available at {name} for {party}"
+            + (f" ({r['reason']})" if r.get("reason") else "")
+            + "."
+        )
         if alternatives:
             text += f"\nClosest free times: {_slots_text(alternatives)}."
         elif slots:
@@ -993,8 +1213,10 @@ def render_availability(r: dict, now: datetime) -> str:
         return text
     if not slots:
         return f"No free tables at {name} {day} for {party}" + (f": {r['reason']}" if r.get("reason") else ".")
-    return (f"Free times at {name} {day} for {party}: {_slots_text(slots)}.\n"
-            f"Pick one and say e.g. \"book {name} {r.get('date')} {slots[0]} for {party}\".")
+    return (
+        f"Free times at {name} {day} for {party}: {_slots_text(slots)}.\n"
+        f'Pick one and say e.g. "book {name} {r.get("date")} {slots[0]} for {party}".'
+    )
 
 
 def _plan_book(turn, ctx, now, intent) -> Step:
@@ -1006,12 +1228,16 @@ def _plan_book(turn, ctx, now, intent) -> Step:
             args.pop("open_at", None)
             if len(args) > 1:
                 return Step(calls=[("venue_search", args)])
-            return _say("Which venue would you like to book? Tell me its name (or ask me to find one, e.g. \"find a sushi place in Seminyak\").")
-        venues = (search.result or {}).get("venues") or [] if isinstance(search.result, dict) and not search.is_error else []
+            return _say(
+                'Which venue would you like to book? Tell me its name (or ask me to find one, e.g. "find a sushi place in Seminyak").'
+            )
+        venues = (
+            (search.result or {}).get("venues") or [] if isinstance(search.result, dict) and not search.is_error else []
+        )
         if not venues:
             return _say("Which venue would you like to book? I couldn't tell from your message.")
         lines = ["Which one should I book?"] + [_venue_line(i, v) for i, v in enumerate(venues, 1)]
-        lines.append(f"\nSay e.g. \"book {venues[0].get('name')} tomorrow 7pm for 2\".")
+        lines.append(f'\nSay e.g. "book {venues[0].get("name")} tomorrow 7pm for 2".')
         return _say("\n".join(lines))
     when, rest = parse_when(intent.data["rest"], now, prefer_evening=True)
     party = parse_party_size(rest)
@@ -1028,25 +1254,42 @@ def _plan_book(turn, ctx, now, intent) -> Step:
         return _say(render_availability(availability.result, now))
     if booking is None:
         special = _special_requests(turn.norm)
-        return _call("create_booking", venue=venue.slug, date=day.isoformat(), time=when.at.strftime("%H:%M"),
-                     party_size=party, special_requests=special)
+        return _call(
+            "create_booking",
+            venue=venue.slug,
+            date=day.isoformat(),
+            time=when.at.strftime("%H:%M"),
+            party_size=party,
+            special_requests=special,
+        )
     result = booking.result if isinstance(booking.result, dict) else {}
     if booking.is_error:
         if availability is None:
             return _call("check_availability", venue=venue.slug, date=day.isoformat(), party_size=party)
         text = f"I can't request that: {_error_text(booking.result)}"
-        if not availability.is_error and isinstance(availability.result, dict) and availability.result.get("free_slots"):
-            text += f"\nFree times {_day_label(day, now)} for {party}: {_slots_text(availability.result['free_slots'])}."
+        if (
+            not availability.is_error
+            and isinstance(availability.result, dict)
+            and availability.result.get("free_slots")
+        ):
+            text += (
+                f"\nFree times {_day_label(day, now)} for {party}: {_slots_text(availability.result['free_slots'])}."
+            )
         return _say(text)
     if result.get("status") == "needs_confirmation":
-        return _say(f"{result.get('summary')}.\n\nShall I send this request to the venue? Reply YES to confirm or NO to cancel.")
+        return _say(
+            f"{result.get('summary')}.\n\nShall I send this request to the venue? Reply YES to confirm or NO to cancel."
+        )
     if result.get("reference"):
         return _say(f"Requested — reference {result['reference']}. The venue will confirm and I'll let you know.")
     return _say(_render_generic(result))
 
 
 def _special_requests(text: str) -> str | None:
-    m = re.search(r"\b(?:it's|its|it is) (?:a |my |our )?((?:birthday|anniversary|date|celebration)[^,.!?]*)|\b((?:window|sea view|ocean view|outside|outdoor|indoor|quiet|beanbag|sunset) (?:table|seat(?:ing)?|spot))\b|\bwith (?:a )?(high ?chair|wheelchair[^,.!?]*)", text)
+    m = re.search(
+        r"\b(?:it's|its|it is) (?:a |my |our )?((?:birthday|anniversary|date|celebration)[^,.!?]*)|\b((?:window|sea view|ocean view|outside|outdoor|indoor|quiet|beanbag|sunset) (?:table|seat(?:ing)?|spot))\b|\bwith (?:a )?(high ?chair|wheelchair[^,.!?]*)",
+        text,
+    )
     if not m:
         return None
     return next(group for group in m.groups() if group).strip()[:200]
@@ -1061,14 +1304,23 @@ def _plan_cancel(turn, ctx, now, intent) -> Step:
         if done.is_error:
             return _say(f"I couldn't cancel {reference}: {_error_text(done.result)}")
         r = done.result if isinstance(done.result, dict) else {}
-        return _say(f"Cancelled: {r.get('reference', reference)}" + (f" at {r['venue']}" if r.get("venue") else "") + ". The venue has been told.")
+        return _say(
+            f"Cancelled: {r.get('reference', reference)}"
+            + (f" at {r['venue']}" if r.get("venue") else "")
+            + ". The venue has been told."
+        )
     listed = turn.last("list_my_bookings")
     if listed is None:
         return _call("list_my_bookings")
     rows = (listed.result or {}).get("upcoming") or [] if isinstance(listed.result, dict) else []
     if not rows:
         return _say("You have no upcoming bookings to cancel.")
-    return _say("Which booking should I cancel? Reply with its reference, e.g. \"cancel " + rows[0].get("reference", "AG-…") + "\":\n" + _booking_lines(rows, now))
+    return _say(
+        'Which booking should I cancel? Reply with its reference, e.g. "cancel '
+        + rows[0].get("reference", "AG-…")
+        + '":\n'
+        + _booking_lines(rows, now)
+    )
 
 
 def _booking_lines(rows: list[dict], now: datetime) -> str:
@@ -1120,7 +1372,7 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
             later = due + timedelta(hours=12) if at.hour < 12 else None
             due = later if later and later > now else due + timedelta(days=1)
     else:
-        return _say("When should I remind you? For example \"remind me to call the villa at 6pm\" or \"… in 2 hours\".")
+        return _say('When should I remind you? For example "remind me to call the villa at 6pm" or "… in 2 hours".')
     if not what:
         return _say("What should I remind you about?")
     return _call("set_reminder", text=what[:200], due_at=due.replace(second=0, microsecond=0).isoformat())
@@ -1135,15 +1387,24 @@ def _plan_remember(turn, ctx, now, intent) -> Step:
         return _say(f"I couldn't save that: {_error_text(done.result)}")
     remembered = (done.result or {}).get("remembered") or [] if isinstance(done.result, dict) else []
     if not remembered:
-        return _say("Noted — though I couldn't pick out a specific preference from that. Try e.g. \"I'm vegetarian\" or \"I love sunset bars\".")
+        return _say(
+            'Noted — though I couldn\'t pick out a specific preference from that. Try e.g. "I\'m vegetarian" or "I love sunset bars".'
+        )
     return _say("Got it, I'll remember: " + "; ".join(m.get("content", "") for m in remembered) + ".")
 
 
 def _plan_forget(turn, ctx, now, intent) -> Step:
     done = turn.last("remember_preference")
     if done is None:
-        what = re.sub(r"^(?:please\s+)?(?:forget|delete|erase|stop remembering)\s+(?:that\s+|about\s+)?", "",
-                      turn.text.strip(), flags=re.I).strip(" .!?") or "everything"
+        what = (
+            re.sub(
+                r"^(?:please\s+)?(?:forget|delete|erase|stop remembering)\s+(?:that\s+|about\s+)?",
+                "",
+                turn.text.strip(),
+                flags=re.I,
+            ).strip(" .!?")
+            or "everything"
+        )
         if re.fullmatch(r"(?:all|everything|it all|all of it|what you know(?: about me)?|my data)", what, flags=re.I):
             what = "everything"
         return _call("remember_preference", text=what[:480], forget=True)
@@ -1152,7 +1413,9 @@ def _plan_forget(turn, ctx, now, intent) -> Step:
     result = done.result if isinstance(done.result, dict) else {}
     count = int(result.get("forgotten") or 0)
     if not count:
-        return _say("I don't have anything remembered that matches that. Ask \"what do you know about me?\" to see it all.")
+        return _say(
+            'I don\'t have anything remembered that matches that. Ask "what do you know about me?" to see it all.'
+        )
     return _say(f"Done — I've deleted {count} thing{'s' if count != 1 else ''} I remembered about you.")
 
 
@@ -1164,7 +1427,9 @@ def _plan_recall(turn, ctx, now, intent) -> Step:
         return _say(_error_text(done.result))
     memories = (done.result or {}).get("memories") or [] if isinstance(done.result, dict) else []
     if not memories:
-        return _say("I don't remember anything about you yet. Tell me things like \"I'm vegetarian\" or \"we're usually 4\".")
+        return _say(
+            'I don\'t remember anything about you yet. Tell me things like "I\'m vegetarian" or "we\'re usually 4".'
+        )
     return _say("Here's what I remember about you:\n" + "\n".join(f"• {m.get('content')}" for m in memories))
 
 
@@ -1180,16 +1445,26 @@ def _plan_weather(turn, ctx, now, intent) -> Step:
     r = done.result if isinstance(done.result, dict) else {}
     if r.get("current"):
         c = r["current"]
-        bits = [f"{c.get('description')}" if c.get("description") else "", f"{c.get('temperature_c')}°C" if c.get("temperature_c") is not None else ""]
+        bits = [
+            f"{c.get('description')}" if c.get("description") else "",
+            f"{c.get('temperature_c')}°C" if c.get("temperature_c") is not None else "",
+        ]
         if c.get("precipitation_mm"):
             bits.append(f"{c['precipitation_mm']} mm of rain")
         if c.get("wind_kmh") is not None:
             bits.append(f"wind {c['wind_kmh']} km/h")
-        return _say(f"Right now in {c.get('city', 'your area')}: " + ", ".join(b for b in bits if b) + f". (Source: {r.get('source', 'Open-Meteo')})")
+        return _say(
+            f"Right now in {c.get('city', 'your area')}: "
+            + ", ".join(b for b in bits if b)
+            + f". (Source: {r.get('source', 'Open-Meteo')})"
+        )
     if r.get("forecast"):
         f = r["forecast"]
         if isinstance(f, dict):
-            lows, highs = f.get("temperature_min_c", f.get("temperature_min")), f.get("temperature_max_c", f.get("temperature_max"))
+            lows, highs = (
+                f.get("temperature_min_c", f.get("temperature_min")),
+                f.get("temperature_max_c", f.get("temperature_max")),
+            )
             bits = [str(f.get("description") or "")]
             if lows is not None and highs is not None:
                 bits.append(f"{lows}–{highs}°C")
@@ -1223,7 +1498,12 @@ def _plan_food_log(turn, ctx, now, intent) -> Step:
     totals = r.get("totals") or {}
     if totals:
         parts = []
-        for key, label in (("calories", "kcal"), ("protein_g", "g protein"), ("carbs_g", "g carbs"), ("fat_g", "g fat")):
+        for key, label in (
+            ("calories", "kcal"),
+            ("protein_g", "g protein"),
+            ("carbs_g", "g carbs"),
+            ("fat_g", "g fat"),
+        ):
             if isinstance(totals.get(key), (int, float)):
                 parts.append(f"{totals[key]:.0f} {label}")
         if parts:
@@ -1234,12 +1514,21 @@ def _plan_food_log(turn, ctx, now, intent) -> Step:
 
 
 def _amount(text: str) -> float | None:
-    m = re.search(r"(?:under|below|drops? to|goes to|reaches|at|for|target|to|<)\s*(?:rp\.?|idr)?\s*([\d][\d.,]*)\s*(k|rb|ribu|jt|juta|m)?\b", text)
+    m = re.search(
+        r"(?:under|below|drops? to|goes to|reaches|at|for|target|to|<)\s*(?:rp\.?|idr)?\s*([\d][\d.,]*)\s*(k|rb|ribu|jt|juta|m)?\b",
+        text,
+    )
     if not m:
         return None
     raw = m.group(1)
-    number = float(raw.replace(".", "").replace(",", "")) if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw) else float(raw.replace(",", "."))
-    multiplier = {"k": 1_000, "rb": 1_000, "ribu": 1_000, "jt": 1_000_000, "juta": 1_000_000, "m": 1_000_000}.get(m.group(2) or "", 1)
+    number = (
+        float(raw.replace(".", "").replace(",", ""))
+        if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw)
+        else float(raw.replace(",", "."))
+    )
+    multiplier = {"k": 1_000, "rb": 1_000, "ribu": 1_000, "jt": 1_000_000, "juta": 1_000_000, "m": 1_000_000}.get(
+        m.group(2) or "", 1
+    )
     return number * multiplier
 
 
@@ -1252,14 +1541,21 @@ def _plan_price_watch(turn, ctx, now, intent) -> Step:
     if done.is_error:
         return _say(_error_text(done.result))
     r = done.result if isinstance(done.result, dict) else {}
-    return _say(f"I'm watching that on {str(r.get('marketplace', '')).capitalize() or 'the marketplace'}"
-                + (f" and will tell you when it drops to {r['target_price']}" if r.get("target_price") else "") + ".")
+    return _say(
+        f"I'm watching that on {str(r.get('marketplace', '')).capitalize() or 'the marketplace'}"
+        + (f" and will tell you when it drops to {r['target_price']}" if r.get("target_price") else "")
+        + "."
+    )
 
 
 def _plan_dupe(turn, ctx, now, intent) -> Step:
     done = turn.last("dupe_search")
     if done is None:
-        product = re.sub(r"\b(?:find|search|any|me|a|an|the|for|of|dupes?|look[- ]?alikes?|cheaper|version|alternative|similar|to|please)\b", " ", turn.norm)
+        product = re.sub(
+            r"\b(?:find|search|any|me|a|an|the|for|of|dupes?|look[- ]?alikes?|cheaper|version|alternative|similar|to|please)\b",
+            " ",
+            turn.norm,
+        )
         return _call("dupe_search", product=" ".join(product.split())[:200] or turn.text[:200])
     if done.is_error:
         return _say(f"Sorry — {_error_text(done.result)}.")
@@ -1278,7 +1574,11 @@ def _last_quote_id(turn: Turn) -> str | None:
                 continue
             if block.get("type") == "tool_use":
                 uses[block.get("id")] = block.get("name")
-            elif block.get("type") == "tool_result" and uses.get(block.get("tool_use_id")) == "transport_quote" and not block.get("is_error"):
+            elif (
+                block.get("type") == "tool_result"
+                and uses.get(block.get("tool_use_id")) == "transport_quote"
+                and not block.get("is_error")
+            ):
                 result = _parse_result(block.get("content"))
                 if isinstance(result, dict) and result.get("quote_id"):
                     found = result["quote_id"]
@@ -1291,14 +1591,18 @@ def _plan_courier_quote(turn, ctx, now, intent) -> Step:
         refs = venue_aliases()
         m = re.search(r"\bfrom\s+(.+?)\s+to\s+(.+)$", turn.norm)
         if not m:
-            return _say("Where should the courier pick up and drop off? Say e.g. \"courier from Kaito Omakase to Tidehouse Beach Club\" (venues, or addresses with a map pin).")
+            return _say(
+                'Where should the courier pick up and drop off? Say e.g. "courier from Kaito Omakase to Tidehouse Beach Club" (venues, or addresses with a map pin).'
+            )
         pickup, _ = find_venue(m.group(1), refs)
         dropoff, _ = find_venue(m.group(2), refs)
         service = "CAR" if re.search(r"\b(car|big|large|heavy)\b", turn.norm) else None
         return _call(
             "transport_quote",
-            pickup_venue=pickup.slug if pickup else None, pickup_address=None if pickup else m.group(1).strip()[:300],
-            dropoff_venue=dropoff.slug if dropoff else None, dropoff_address=None if dropoff else m.group(2).strip(" .")[:300],
+            pickup_venue=pickup.slug if pickup else None,
+            pickup_address=None if pickup else m.group(1).strip()[:300],
+            dropoff_venue=dropoff.slug if dropoff else None,
+            dropoff_address=None if dropoff else m.group(2).strip(" .")[:300],
             service_type=service,
         )
     if done.is_error:
@@ -1308,7 +1612,7 @@ def _plan_courier_quote(turn, ctx, now, intent) -> Step:
     if r.get("distance_km"):
         text += f" for {r['distance_km']} km"
     text += f"\nFrom: {r.get('pickup')}\nTo: {r.get('dropoff')}"
-    text += "\nNothing is booked yet. Say \"book the courier\" to go ahead."
+    text += '\nNothing is booked yet. Say "book the courier" to go ahead.'
     return _say(text)
 
 
@@ -1317,7 +1621,9 @@ def _plan_courier_book(turn, ctx, now, intent) -> Step:
     if done is None:
         quote_id = _last_quote_id(turn)
         if not quote_id:
-            return _say("I need a quote first. Tell me where from and to, e.g. \"courier from Kaito Omakase to Tidehouse Beach Club\".")
+            return _say(
+                'I need a quote first. Tell me where from and to, e.g. "courier from Kaito Omakase to Tidehouse Beach Club".'
+            )
         return _call("transport_book", quote_id=quote_id)
     if done.is_error:
         return _say(f"I couldn't book the courier: {_error_text(done.result)}")

@@ -64,7 +64,9 @@ def to_ollama_messages(*, system: list[dict] | str, messages: list[dict[str, Any
                 result = _text_of(block.get("content", ""))
                 if block.get("is_error"):
                     result = f"ERROR: {result}"
-                out.append({"role": "tool", "content": result, "tool_name": tool_names.get(block.get("tool_use_id"), "")})
+                out.append(
+                    {"role": "tool", "content": result, "tool_name": tool_names.get(block.get("tool_use_id"), "")}
+                )
             elif kind == "text":
                 texts.append(block.get("text", ""))
             elif kind == "image" and (block.get("source") or {}).get("type") == "base64":
@@ -108,7 +110,14 @@ def from_ollama_message(message: dict[str, Any]) -> tuple[list[dict[str, Any]], 
         if not isinstance(arguments, dict):
             arguments = {}
         if function.get("name"):
-            blocks.append({"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:24]}", "name": function["name"], "input": arguments})
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_{uuid.uuid4().hex[:24]}",
+                    "name": function["name"],
+                    "input": arguments,
+                }
+            )
     stop = "tool_use" if any(b["type"] == "tool_use" for b in blocks) else "end_turn"
     return blocks, stop
 
@@ -117,7 +126,12 @@ class OllamaProvider:
     name = "ollama"
 
     def complete(
-        self, *, system: list[dict[str, Any]], messages: list[dict[str, Any]], tools: list[dict[str, Any]], ctx: ToolContext
+        self,
+        *,
+        system: list[dict[str, Any]],
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        ctx: ToolContext,
     ) -> ModelResponse:
         body: dict[str, Any] = {
             "model": settings.OLLAMA_MODEL,
@@ -131,7 +145,9 @@ class OllamaProvider:
         data = None
         for attempt in range(ATTEMPTS):
             try:
-                response = httpx.post(url, json=body, timeout=httpx.Timeout(float(settings.LLM_TIMEOUT_SECONDS), connect=5.0))
+                response = httpx.post(
+                    url, json=body, timeout=httpx.Timeout(float(settings.LLM_TIMEOUT_SECONDS), connect=5.0)
+                )
             except httpx.HTTPError as exc:
                 error: str = f"ollama unreachable: {type(exc).__name__}"
             else:
@@ -155,6 +171,8 @@ class OllamaProvider:
         if data.get("done_reason") == "length" and stop != "tool_use":
             stop = "max_tokens"
         return ModelResponse(
-            content=blocks, stop_reason=stop,
-            tokens_in=int(data.get("prompt_eval_count") or 0), tokens_out=int(data.get("eval_count") or 0),
+            content=blocks,
+            stop_reason=stop,
+            tokens_in=int(data.get("prompt_eval_count") or 0),
+            tokens_out=int(data.get("eval_count") or 0),
         )

@@ -24,16 +24,24 @@ _ids = itertools.count(1)
 
 def usage(input_tokens: int = 10, output_tokens: int = 5, cache_read: int = 0, cache_write: int = 0) -> dict[str, int]:
     return {
-        "input_tokens": input_tokens, "output_tokens": output_tokens,
-        "cache_read_input_tokens": cache_read, "cache_creation_input_tokens": cache_write,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cache_read_input_tokens": cache_read,
+        "cache_creation_input_tokens": cache_write,
     }
 
 
 def message(content: list[dict], *, stop_reason: str = "end_turn", **usage_kwargs) -> dict[str, Any]:
     """A Messages API response body."""
     return {
-        "id": f"msg_fake{next(_ids):04d}", "type": "message", "role": "assistant", "model": "claude-fake",
-        "content": content, "stop_reason": stop_reason, "stop_sequence": None, "usage": usage(**usage_kwargs),
+        "id": f"msg_fake{next(_ids):04d}",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-fake",
+        "content": content,
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": usage(**usage_kwargs),
     }
 
 
@@ -41,9 +49,13 @@ def text(reply: str, **usage_kwargs) -> dict[str, Any]:
     return message([{"type": "text", "text": reply}], **usage_kwargs)
 
 
-def tool_use(name: str, arguments: dict, *, preface: str = "", tool_id: str | None = None, **usage_kwargs) -> dict[str, Any]:
+def tool_use(
+    name: str, arguments: dict, *, preface: str = "", tool_id: str | None = None, **usage_kwargs
+) -> dict[str, Any]:
     blocks: list[dict] = [{"type": "text", "text": preface}] if preface else []
-    blocks.append({"type": "tool_use", "id": tool_id or f"toolu_fake{next(_ids):04d}", "name": name, "input": arguments})
+    blocks.append(
+        {"type": "tool_use", "id": tool_id or f"toolu_fake{next(_ids):04d}", "name": name, "input": arguments}
+    )
     return message(blocks, stop_reason="tool_use", **usage_kwargs)
 
 
@@ -80,7 +92,9 @@ class FakeAnthropic:
                 except ValueError:
                     body = {"_raw": raw.decode("utf-8", "replace")}
                 with fake._lock:
-                    fake.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+                    fake.requests.append(
+                        {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+                    )
                     answer = fake._script.pop(0) if fake._script else text("(fake: script exhausted)")
                 if self.path.split("?")[0] != "/v1/messages":
                     answer = Status(404, error_type="not_found_error")

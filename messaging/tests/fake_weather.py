@@ -29,19 +29,34 @@ class FakeOpenMeteo(FakeServer):
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         if "latitude" not in q or "longitude" not in q:
             return 400, {"error": True, "reason": "Parameter 'latitude' and 'longitude' must be set"}, {}
-        body: dict[str, Any] = {"latitude": float(q["latitude"]), "longitude": float(q["longitude"]),
-                                "timezone": q.get("timezone", "GMT"), "utc_offset_seconds": 28800}
+        body: dict[str, Any] = {
+            "latitude": float(q["latitude"]),
+            "longitude": float(q["longitude"]),
+            "timezone": q.get("timezone", "GMT"),
+            "utc_offset_seconds": 28800,
+        }
         if "current" in q:
             body["current_units"] = {"temperature_2m": "°C", "precipitation": "mm", "wind_speed_10m": "km/h"}
-            body["current"] = {"time": "2026-03-11T09:00", "interval": 900, "temperature_2m": self.temperature,
-                               "precipitation": 0.4, "weather_code": self.weather_code, "wind_speed_10m": 11.2}
+            body["current"] = {
+                "time": "2026-03-11T09:00",
+                "interval": 900,
+                "temperature_2m": self.temperature,
+                "precipitation": 0.4,
+                "weather_code": self.weather_code,
+                "wind_speed_10m": 11.2,
+            }
         if "daily" in q:
             start = date.fromisoformat(q.get("start_date", date.today().isoformat()))
             end = date.fromisoformat(q.get("end_date", (start + timedelta(days=6)).isoformat()))
             days = [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
-            body["daily"] = {"time": days, "weather_code": [95] * len(days),
-                             "temperature_2m_max": [31.0] * len(days), "temperature_2m_min": [24.5] * len(days),
-                             "precipitation_sum": [12.3] * len(days), "precipitation_probability_max": [80] * len(days)}
+            body["daily"] = {
+                "time": days,
+                "weather_code": [95] * len(days),
+                "temperature_2m_max": [31.0] * len(days),
+                "temperature_2m_min": [24.5] * len(days),
+                "precipitation_sum": [12.3] * len(days),
+                "precipitation_probability_max": [80] * len(days),
+            }
         return 200, body, {}
 
     def forecast_requests(self) -> list[dict[str, str]]:

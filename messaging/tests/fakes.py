@@ -83,7 +83,9 @@ class FakeServer:
                     status, payload, headers = fake.handle(recorded)
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
-                content_type = headers.pop("Content-Type", None) or ("application/octet-stream" if isinstance(payload, bytes) else "application/json")
+                content_type = headers.pop("Content-Type", None) or (
+                    "application/octet-stream" if isinstance(payload, bytes) else "application/json"
+                )
                 self.send_header("Content-Type", content_type)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -120,8 +122,16 @@ class FakeServer:
                 return Scripted(item.status, item.body, dict(item.headers), item.path_contains)
         return None
 
-    def script(self, status: int, body: Any, *, times: int = 1, headers: dict[str, str] | None = None,
-               path_contains: str = "", after: int = 0) -> None:
+    def script(
+        self,
+        status: int,
+        body: Any,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        path_contains: str = "",
+        after: int = 0,
+    ) -> None:
         """Answer ``times`` requests whose path contains ``path_contains`` with this, after
         letting ``after`` of them through normally."""
         for index in range(times):
@@ -145,20 +155,37 @@ class FakeTelegram(FakeServer):
         path = urlsplit(request.path).path
         prefix = f"/bot{self.token}/"
         if path.startswith(f"/file/bot{self.token}/"):
-            file_path = path[len(f"/file/bot{self.token}/"):]
+            file_path = path[len(f"/file/bot{self.token}/") :]
             for data, stored_path in self.files.values():
                 if stored_path == file_path:
                     return 200, data, {"Content-Type": "application/octet-stream"}
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}, {}
         if not path.startswith(prefix):
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}, {}
-        method = path[len(prefix):]
+        method = path[len(prefix) :]
         params = request.json or {}
         if method == "sendMessage":
             text = params.get("text", "")
             if not text or len(text.encode("utf-16-le")) // 2 > 4096:
-                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long" if text else "Bad Request: message text is empty"}, {}
-            return 200, {"ok": True, "result": {"message_id": next(self._ids), "chat": {"id": params.get("chat_id")}, "text": text}}, {}
+                return (
+                    400,
+                    {
+                        "ok": False,
+                        "error_code": 400,
+                        "description": "Bad Request: message is too long"
+                        if text
+                        else "Bad Request: message text is empty",
+                    },
+                    {},
+                )
+            return (
+                200,
+                {
+                    "ok": True,
+                    "result": {"message_id": next(self._ids), "chat": {"id": params.get("chat_id")}, "text": text},
+                },
+                {},
+            )
         if method == "getFile":
             file_id = params.get("file_id")
             if file_id not in self.files:
@@ -177,12 +204,26 @@ class FakeTelegram(FakeServer):
         return [p.get("text", "") for p in self.sent()]
 
     def rate_limit_next(self, *, retry_after: int = 1, times: int = 1) -> None:
-        self.script(429, {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {retry_after}",
-                          "parameters": {"retry_after": retry_after}}, times=times, path_contains="/sendMessage")
+        self.script(
+            429,
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {retry_after}",
+                "parameters": {"retry_after": retry_after},
+            },
+            times=times,
+            path_contains="/sendMessage",
+        )
 
     def fail_next(self, *, status: int = 502, description: str = "Bad Gateway", times: int = 1, after: int = 0) -> None:
-        self.script(status, {"ok": False, "error_code": status, "description": description}, times=times,
-                    path_contains="/sendMessage", after=after)
+        self.script(
+            status,
+            {"ok": False, "error_code": status, "description": description},
+            times=times,
+            path_contains="/sendMessage",
+            after=after,
+        )
 
     def block_bot(self, *, times: int = 1) -> None:
         self.fail_next(status=403, description="Forbidden: bot was blocked by the user", times=times)
@@ -207,8 +248,15 @@ class Fake360Dialog(FakeServer):
             if body.get("messaging_product") != "whatsapp" or not body.get("to"):
                 return 400, {"error": {"code": 100, "message": "Invalid parameter", "type": "OAuthException"}}, {}
             wamid = f"wamid.FAKE{next(self._ids):06d}"
-            return 200, {"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}],
-                         "messages": [{"id": wamid}]}, {}
+            return (
+                200,
+                {
+                    "messaging_product": "whatsapp",
+                    "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+                    "messages": [{"id": wamid}],
+                },
+                {},
+            )
         if request.method == "GET" and parts.path == "/whatsapp_business/attachments/":
             mid = parse_qs(parts.query).get("mid", [""])[0]
             if mid in self.media:
@@ -218,8 +266,17 @@ class Fake360Dialog(FakeServer):
         media_id = parts.path.strip("/")
         if request.method == "GET" and media_id in self.media:
             data, mime = self.media[media_id]
-            return 200, {"messaging_product": "whatsapp", "id": media_id, "mime_type": mime, "file_size": len(data),
-                         "url": f"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid={media_id}&ext=1&hash=x"}, {}
+            return (
+                200,
+                {
+                    "messaging_product": "whatsapp",
+                    "id": media_id,
+                    "mime_type": mime,
+                    "file_size": len(data),
+                    "url": f"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid={media_id}&ext=1&hash=x",
+                },
+                {},
+            )
         return 404, {"error": {"code": 100, "message": "Unsupported request"}}, {}
 
     def sent(self) -> list[dict]:
@@ -231,11 +288,29 @@ class Fake360Dialog(FakeServer):
     def templates(self) -> list[dict]:
         return [m["template"] for m in self.sent() if m.get("type") == "template"]
 
-    def fail_next(self, *, status: int = 500, code: int = 131000, message: str = "Something went wrong", times: int = 1,
-                  headers: dict[str, str] | None = None) -> None:
-        self.script(status, {"error": {"code": code, "message": message, "type": "OAuthException",
-                                       "error_data": {"messaging_product": "whatsapp", "details": message}}},
-                    times=times, headers=headers, path_contains="/messages")
+    def fail_next(
+        self,
+        *,
+        status: int = 500,
+        code: int = 131000,
+        message: str = "Something went wrong",
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.script(
+            status,
+            {
+                "error": {
+                    "code": code,
+                    "message": message,
+                    "type": "OAuthException",
+                    "error_data": {"messaging_product": "whatsapp", "details": message},
+                }
+            },
+            times=times,
+            headers=headers,
+            path_contains="/messages",
+        )
 
 
 class FakeInstagram(FakeServer):
@@ -254,7 +329,7 @@ class FakeInstagram(FakeServer):
     def handle(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
         parts = urlsplit(request.path)
         if parts.path.startswith("/cdn/"):
-            name = parts.path[len("/cdn/"):]
+            name = parts.path[len("/cdn/") :]
             if name in self.attachments:
                 data, mime = self.attachments[name]
                 return 200, data, {"Content-Type": mime}
@@ -265,7 +340,11 @@ class FakeInstagram(FakeServer):
             body = request.json or {}
             recipient = (body.get("recipient") or {}).get("id")
             if not recipient:
-                return 400, {"error": {"message": "(#100) Param recipient is required", "type": "OAuthException", "code": 100}}, {}
+                return (
+                    400,
+                    {"error": {"message": "(#100) Param recipient is required", "type": "OAuthException", "code": 100}},
+                    {},
+                )
             return 200, {"recipient_id": recipient, "message_id": f"aWdfZAG1fake{next(self._ids):06d}"}, {}
         return 404, {"error": {"message": "Unknown path", "code": 803}}, {}
 
@@ -275,9 +354,15 @@ class FakeInstagram(FakeServer):
     def texts(self) -> list[str]:
         return [m["message"]["text"] for m in self.sent()]
 
-    def fail_next(self, *, status: int = 500, code: int = 2, message: str = "Service temporarily unavailable", times: int = 1) -> None:
-        self.script(status, {"error": {"message": message, "type": "OAuthException", "code": code}}, times=times,
-                    path_contains="/me/messages")
+    def fail_next(
+        self, *, status: int = 500, code: int = 2, message: str = "Service temporarily unavailable", times: int = 1
+    ) -> None:
+        self.script(
+            status,
+            {"error": {"message": message, "type": "OAuthException", "code": code}},
+            times=times,
+            path_contains="/me/messages",
+        )
 
 
 def _serving(fake: FakeServer, settings, *, base_url_setting: str, credential_setting: str, credential: str):
@@ -293,17 +378,32 @@ def _serving(fake: FakeServer, settings, *, base_url_setting: str, credential_se
 
 @pytest.fixture
 def fake_telegram(settings) -> Iterator[FakeTelegram]:
-    yield from _serving(FakeTelegram(), settings, base_url_setting="TELEGRAM_API_BASE_URL",
-                        credential_setting="TELEGRAM_BOT_TOKEN", credential=FakeTelegram.token)
+    yield from _serving(
+        FakeTelegram(),
+        settings,
+        base_url_setting="TELEGRAM_API_BASE_URL",
+        credential_setting="TELEGRAM_BOT_TOKEN",
+        credential=FakeTelegram.token,
+    )
 
 
 @pytest.fixture
 def fake_360dialog(settings) -> Iterator[Fake360Dialog]:
-    yield from _serving(Fake360Dialog(), settings, base_url_setting="WHATSAPP_API_BASE_URL",
-                        credential_setting="D360_API_KEY", credential=Fake360Dialog.api_key)
+    yield from _serving(
+        Fake360Dialog(),
+        settings,
+        base_url_setting="WHATSAPP_API_BASE_URL",
+        credential_setting="D360_API_KEY",
+        credential=Fake360Dialog.api_key,
+    )
 
 
 @pytest.fixture
 def fake_instagram(settings) -> Iterator[FakeInstagram]:
-    yield from _serving(FakeInstagram(), settings, base_url_setting="INSTAGRAM_API_BASE_URL",
-                        credential_setting="INSTAGRAM_ACCESS_TOKEN", credential=FakeInstagram.token)
+    yield from _serving(
+        FakeInstagram(),
+        settings,
+        base_url_setting="INSTAGRAM_API_BASE_URL",
+        credential_setting="INSTAGRAM_ACCESS_TOKEN",
+        credential=FakeInstagram.token,
+    )

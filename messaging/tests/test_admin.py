@@ -49,10 +49,14 @@ def test_the_user_channel_inline_is_ready_for_the_user_admin():
     assert UserChannelInline.model is UserChannel and UserChannelInline.fk_name == "user"
 
 
-def test_the_interaction_changelist_needs_a_bounded_number_of_queries(staff_client, demo, django_assert_max_num_queries):
+def test_the_interaction_changelist_needs_a_bounded_number_of_queries(
+    staff_client, demo, django_assert_max_num_queries
+):
     channel = UserChannel.objects.get()
     for n in range(30):
-        interaction_record_inbound(platform="telegram", provider_message_id=f"bulk-{n}", text=f"msg {n}", channel=channel)
+        interaction_record_inbound(
+            platform="telegram", provider_message_id=f"bulk-{n}", text=f"msg {n}", channel=channel
+        )
     baker.make(Interaction, platform="web", direction="outbound", source="concierge", status="queued", _quantity=5)
     with django_assert_max_num_queries(15):
         assert staff_client.get(_url(Interaction, "changelist")).status_code == 200

@@ -49,7 +49,9 @@ def test_telegram_without_a_token_is_not_configured(settings):
         telegram.send_message("42", "x")
 
 
-def test_without_credentials_a_stand_in_base_url_still_gets_the_messages(settings, fake_telegram, fake_360dialog, fake_instagram):
+def test_without_credentials_a_stand_in_base_url_still_gets_the_messages(
+    settings, fake_telegram, fake_360dialog, fake_instagram
+):
     from messaging.clients import instagram, whatsapp
 
     settings.TELEGRAM_BOT_TOKEN = settings.D360_API_KEY = settings.INSTAGRAM_ACCESS_TOKEN = ""
@@ -59,7 +61,10 @@ def test_without_credentials_a_stand_in_base_url_still_gets_the_messages(setting
     telegram.send_message("42", "hello telegram")
     whatsapp.send_text("628111", "hello whatsapp")
     instagram.send_text("IGSID-1", "hello instagram")
-    assert fake_telegram.texts() == ["hello telegram"] and "/bot0:not-configured/sendMessage" in fake_telegram.requests[-1].path
+    assert (
+        fake_telegram.texts() == ["hello telegram"]
+        and "/bot0:not-configured/sendMessage" in fake_telegram.requests[-1].path
+    )
     assert fake_360dialog.texts() == ["hello whatsapp"]
     assert fake_instagram.texts() == ["hello instagram"]
 
@@ -75,7 +80,9 @@ def test_telegram_photo_bytes_come_through_get_file(fake_telegram):
     fake_telegram.files["large"] = (JPEG, "photos/file_7.jpg")
     data, mime = telegram.get_file_bytes("large")
     assert data == JPEG and mime == "image/jpeg"
-    assert clients.media_bytes("telegram", MediaRef(type="image", provider_id="large", mime_type="image/jpeg"), 10_000) == (JPEG, "image/jpeg")
+    assert clients.media_bytes(
+        "telegram", MediaRef(type="image", provider_id="large", mime_type="image/jpeg"), 10_000
+    ) == (JPEG, "image/jpeg")
 
 
 def test_media_bytes_is_none_when_missing_or_too_big(fake_telegram, fake_instagram):
@@ -83,7 +90,10 @@ def test_media_bytes_is_none_when_missing_or_too_big(fake_telegram, fake_instagr
     fake_telegram.files["big"] = (JPEG, "photos/big.jpg")
     assert clients.media_bytes("telegram", MediaRef(type="image", provider_id="big"), 100) is None
     fake_instagram.attachments["huge.jpg"] = (JPEG * 10, "image/jpeg")
-    assert clients.media_bytes("instagram", MediaRef(type="image", url=fake_instagram.attachment_url("huge.jpg")), 500) is None
+    assert (
+        clients.media_bytes("instagram", MediaRef(type="image", url=fake_instagram.attachment_url("huge.jpg")), 500)
+        is None
+    )
     assert clients.media_bytes("instagram", MediaRef(type="image", url="file:///etc/passwd"), 500) is None
     assert clients.media_bytes("web", MediaRef(type="image"), 500) is None
 

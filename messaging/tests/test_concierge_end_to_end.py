@@ -29,16 +29,24 @@ def _telegram(client, update_id: int, text: str, chat_id: int = 424242):
     update = {
         "update_id": update_id,
         "message": {
-            "message_id": update_id, "date": 1763793000, "text": text,
+            "message_id": update_id,
+            "date": 1763793000,
+            "text": text,
             "from": {"id": chat_id, "is_bot": False, "first_name": "Kadek", "username": "kadek", "language_code": "en"},
             "chat": {"id": chat_id, "first_name": "Kadek", "type": "private"},
         },
     }
-    return client.post("/webhooks/telegram", data=json.dumps(update), content_type="application/json",
-                       HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET)
+    return client.post(
+        "/webhooks/telegram",
+        data=json.dumps(update),
+        content_type="application/json",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
+    )
 
 
-def test_a_telegram_question_gets_a_useful_reply_at_the_telegram_api(client, bali, fake_telegram, django_capture_on_commit_callbacks):
+def test_a_telegram_question_gets_a_useful_reply_at_the_telegram_api(
+    client, bali, fake_telegram, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = _telegram(client, 9001, "find me a beach club in Canggu")
     assert response.status_code == 200
@@ -76,26 +84,51 @@ def test_a_telegram_booking_is_confirmed_by_the_venue_agent_through_the_gateway(
     assert list(booking.events.values_list("to_status", flat=True).order_by("created_at")) == ["requested", "confirmed"]
 
 
-def test_a_whatsapp_message_is_answered_through_360dialog(client, bali, fake_360dialog, django_capture_on_commit_callbacks):
+def test_a_whatsapp_message_is_answered_through_360dialog(
+    client, bali, fake_360dialog, django_capture_on_commit_callbacks
+):
     body = json.dumps(wa_payload(wa_value(messages=[wa_text("wamid.E2E1", "vegan cafe in Ubud")]))).encode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/webhooks/whatsapp", data=body, content_type="application/json",
-                               HTTP_X_HUB_SIGNATURE_256=sign(body, "meta-secret-e2e"))
+        response = client.post(
+            "/webhooks/whatsapp",
+            data=body,
+            content_type="application/json",
+            HTTP_X_HUB_SIGNATURE_256=sign(body, "meta-secret-e2e"),
+        )
     assert response.status_code == 200
     [reply] = fake_360dialog.texts()
     assert re.search(r"Ubud", reply), reply
     assert fake_360dialog.sent()[0]["to"] == "6281234567"
 
 
-def test_an_instagram_message_is_answered_through_the_graph_api(client, bali, fake_instagram, django_capture_on_commit_callbacks):
-    payload = {"object": "instagram", "entry": [{"id": "17841400000", "time": 1763793000, "messaging": [
-        {"sender": {"id": "IGSID-77"}, "recipient": {"id": "17841400000"}, "timestamp": 1763793000,
-         "message": {"mid": "aWdfZAE2E", "text": "a spa in Ubud"}},
-    ]}]}
+def test_an_instagram_message_is_answered_through_the_graph_api(
+    client, bali, fake_instagram, django_capture_on_commit_callbacks
+):
+    payload = {
+        "object": "instagram",
+        "entry": [
+            {
+                "id": "17841400000",
+                "time": 1763793000,
+                "messaging": [
+                    {
+                        "sender": {"id": "IGSID-77"},
+                        "recipient": {"id": "17841400000"},
+                        "timestamp": 1763793000,
+                        "message": {"mid": "aWdfZAE2E", "text": "a spa in Ubud"},
+                    },
+                ],
+            }
+        ],
+    }
     body = json.dumps(payload).encode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/webhooks/instagram", data=body, content_type="application/json",
-                               HTTP_X_HUB_SIGNATURE_256=sign(body, "meta-secret-e2e"))
+        response = client.post(
+            "/webhooks/instagram",
+            data=body,
+            content_type="application/json",
+            HTTP_X_HUB_SIGNATURE_256=sign(body, "meta-secret-e2e"),
+        )
     assert response.status_code == 200
     [reply] = fake_instagram.texts()
     assert "Ubud" in reply, reply

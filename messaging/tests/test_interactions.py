@@ -20,8 +20,12 @@ S = InteractionStatus
 @pytest.mark.django_db
 def test_a_redelivered_webhook_is_stored_once():
     channel, _ = user_channel_bind(platform="telegram", external_id="4242")
-    first, created = interaction_record_inbound(platform="telegram", provider_message_id="tg-1", text="hi", channel=channel)
-    again, created_again = interaction_record_inbound(platform="telegram", provider_message_id="tg-1", text="hi", channel=channel)
+    first, created = interaction_record_inbound(
+        platform="telegram", provider_message_id="tg-1", text="hi", channel=channel
+    )
+    again, created_again = interaction_record_inbound(
+        platform="telegram", provider_message_id="tg-1", text="hi", channel=channel
+    )
 
     assert created and not created_again and again.pk == first.pk
     assert Interaction.objects.filter(provider_message_id="tg-1").count() == 1
@@ -51,9 +55,23 @@ def test_a_duplicate_does_not_break_the_callers_transaction():
 
 @pytest.mark.django_db
 def test_the_database_itself_refuses_a_second_row_for_the_same_provider_message():
-    baker.make(Interaction, platform="whatsapp", provider_message_id="wamid.X", direction="inbound", source="user", status="received")
+    baker.make(
+        Interaction,
+        platform="whatsapp",
+        provider_message_id="wamid.X",
+        direction="inbound",
+        source="user",
+        status="received",
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
-        baker.make(Interaction, platform="whatsapp", provider_message_id="wamid.X", direction="inbound", source="user", status="received")
+        baker.make(
+            Interaction,
+            platform="whatsapp",
+            provider_message_id="wamid.X",
+            direction="inbound",
+            source="user",
+            status="received",
+        )
 
 
 @pytest.mark.django_db(transaction=True)

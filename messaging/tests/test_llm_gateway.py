@@ -25,7 +25,11 @@ class RecordingRegistry:
 
     def tool_schemas(self):
         return [
-            {"name": "lookup", "description": "Look a thing up.", "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}}},
+            {
+                "name": "lookup",
+                "description": "Look a thing up.",
+                "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}},
+            },
             {"name": "boom", "description": "Always fails.", "input_schema": {"type": "object", "properties": {}}},
         ]
 
@@ -88,7 +92,9 @@ def test_tool_loop_runs_requested_tools_and_stops_when_the_model_stops_asking(fa
 @pytest.mark.parametrize("raise_in_boom", [False, True])
 def test_a_failing_tool_goes_back_to_the_model_as_an_is_error_result(fake, user, raise_in_boom):
     fake.script(tool_use("boom", {}, tool_id="toolu_b"), text("Sorry, that service is down."))
-    result = run_turn(ctx=_ctx(user), history=[], user_content=_say("go"), registry=RecordingRegistry(raise_in_boom=raise_in_boom))
+    result = run_turn(
+        ctx=_ctx(user), history=[], user_content=_say("go"), registry=RecordingRegistry(raise_in_boom=raise_in_boom)
+    )
 
     assert result.reply_text == "Sorry, that service is down."
     block = fake.requests[1]["body"]["messages"][-1]["content"][0]
@@ -136,7 +142,9 @@ def test_a_huge_retry_after_is_capped_so_a_worker_does_not_sleep_for_an_hour(fak
 def test_a_provider_that_keeps_failing_gets_a_polite_reply_not_an_exception(fake, user, settings):
     settings.LLM_MAX_RETRIES = 1
     settings.LLM_RETRY_AFTER_MAX_SECONDS = 0.01
-    fake.script(Status(500, error_type="api_error", headers={"retry-after-ms": "1"}), Status(500, error_type="api_error"))
+    fake.script(
+        Status(500, error_type="api_error", headers={"retry-after-ms": "1"}), Status(500, error_type="api_error")
+    )
     result = run_turn(ctx=_ctx(user), history=[], user_content=_say("hi"), registry=RecordingRegistry())
     assert result.reply_text == gateway.REPLY_PROVIDER_DOWN
     assert len(fake.requests) == 2
@@ -179,7 +187,9 @@ def test_a_user_over_the_daily_token_budget_is_refused_politely(fake, user, sett
     first = run_turn(ctx=_ctx(user), history=[], user_content=_say("hi"), registry=RecordingRegistry())
     assert first.refused == "" and limits.tokens_used_today(user=user) == 125
 
-    second = run_turn(ctx=_ctx(user), history=first.new_messages, user_content=_say("again"), registry=RecordingRegistry())
+    second = run_turn(
+        ctx=_ctx(user), history=first.new_messages, user_content=_say("again"), registry=RecordingRegistry()
+    )
     assert second.refused == "budget"
     assert second.reply_text == gateway.REPLY_BUDGET
     assert len(fake.requests) == 1  # the model was not called
@@ -207,7 +217,10 @@ def test_a_user_at_the_concurrency_limit_is_refused_until_a_slot_frees(fake, use
     assert run_turn(ctx=_ctx(other), history=[], user_content=_say("hi"), registry=RecordingRegistry()).refused == ""
 
     held.release()
-    assert run_turn(ctx=_ctx(user), history=[], user_content=_say("hi"), registry=RecordingRegistry()).reply_text == "now fine"
+    assert (
+        run_turn(ctx=_ctx(user), history=[], user_content=_say("hi"), registry=RecordingRegistry()).reply_text
+        == "now fine"
+    )
     # and the turn gave its own slot back
     assert limits.redis_client().zcard(limits.concurrency_key(user=user)) == 0
 
@@ -226,7 +239,13 @@ def test_sanitize_history_drops_half_rounds_a_trimmed_store_leaves_behind():
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "gone", "content": "x"}]},
         {"role": "assistant", "content": [{"type": "text", "text": "orphan answer"}]},
         {"role": "user", "content": [{"type": "text", "text": "hello"}]},
-        {"role": "assistant", "content": [{"type": "text", "text": "let me look"}, {"type": "tool_use", "id": "t1", "name": "lookup", "input": {}}]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "let me look"},
+                {"type": "tool_use", "id": "t1", "name": "lookup", "input": {}},
+            ],
+        },
     ]
     clean = sanitize_history(history)
     assert clean == [

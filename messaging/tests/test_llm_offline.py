@@ -17,7 +17,15 @@ from venues import demo_data
 
 pytestmark = pytest.mark.django_db
 
-DECIMALS = {"latitude", "longitude", "average_spend", "deposit_amount", "minimum_spend", "referral_fee_pct", "rating_average"}
+DECIMALS = {
+    "latitude",
+    "longitude",
+    "average_spend",
+    "deposit_amount",
+    "minimum_spend",
+    "referral_fee_pct",
+    "rating_average",
+}
 
 
 @pytest.fixture
@@ -29,19 +37,28 @@ def bali(db):
     for row in demo_data.CITIES:
         # update_or_create: tolerant of rows a transactional test elsewhere may have committed
         cities[row["slug"]], _ = City.objects.update_or_create(
-            slug=row["slug"], defaults={"name": row["name"], "latitude": Decimal(row["latitude"]), "longitude": Decimal(row["longitude"])},
+            slug=row["slug"],
+            defaults={
+                "name": row["name"],
+                "latitude": Decimal(row["latitude"]),
+                "longitude": Decimal(row["longitude"]),
+            },
         )
     for row in demo_data.VENUES:
         fields = {k: v for k, v in row.items() if k not in {"slug", "city"}}
         for key in DECIMALS & fields.keys():
             fields[key] = Decimal(fields[key]) if fields[key] is not None else None
-        Venue.objects.update_or_create(slug=row["slug"], defaults={"city": cities[row["city"]], "status": "listed", **fields})
+        Venue.objects.update_or_create(
+            slug=row["slug"], defaults={"city": cities[row["city"]], "status": "listed", **fields}
+        )
     return cities
 
 
 @pytest.fixture
 def user(django_user_model, bali):
-    return django_user_model.objects.create_user(username="maya", password="x", display_name="Maya", city=bali["canggu"])
+    return django_user_model.objects.create_user(
+        username="maya", password="x", display_name="Maya", city=bali["canggu"]
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -61,8 +78,14 @@ class Chat:
 
         content = [{"type": "text", "text": text}] if text else []
         if image:
-            content.append({"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": "/9j/4AAQ"}})
-        ctx = ToolContext(user=self.user, platform="telegram", confirmed_action=pending_action_get(user=self.user) if confirm else None)
+            content.append(
+                {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": "/9j/4AAQ"}}
+            )
+        ctx = ToolContext(
+            user=self.user,
+            platform="telegram",
+            confirmed_action=pending_action_get(user=self.user) if confirm else None,
+        )
         result = run_turn(ctx=ctx, history=self.history, user_content=content)
         self.history += result.new_messages
         assert result.provider == "offline" and result.refused == ""
@@ -116,7 +139,9 @@ def test_cheap_sushi_caps_the_price(user):
 def test_opening_hours_of_a_venue_come_from_venue_details(user):
     result = Chat(user).say("what are the opening hours of Kaito Omakase?")
     assert [c.name for c in result.tool_calls] == ["venue_details"]
-    assert result.tool_calls[0].input == {"venue": "kaito-omakase"} or result.tool_calls[0].input["venue"].startswith("kaito")
+    assert result.tool_calls[0].input == {"venue": "kaito-omakase"} or result.tool_calls[0].input["venue"].startswith(
+        "kaito"
+    )
     assert "Opening hours:" in result.reply_text and "Mon:" in result.reply_text
     assert "Kaito Omakase" in result.reply_text
 
@@ -291,10 +316,14 @@ def test_forget_really_deletes_what_was_remembered(user):
     chat.say("I'm vegetarian")
     assert UserMemory.objects.filter(user=user).count() == 2
     result = chat.say("forget that I'm allergic to peanuts")
-    assert [c.name for c in result.tool_calls] == ["remember_preference"] and result.tool_calls[0].input["forget"] is True
+    assert [c.name for c in result.tool_calls] == ["remember_preference"] and result.tool_calls[0].input[
+        "forget"
+    ] is True
     assert "deleted 1 thing" in result.reply_text
-    assert list(UserMemory.objects.filter(user=user).values_list("kind", flat=True)) != [] and not UserMemory.objects.filter(
-        user=user, content__icontains="peanut").exists()
+    assert (
+        list(UserMemory.objects.filter(user=user).values_list("kind", flat=True)) != []
+        and not UserMemory.objects.filter(user=user, content__icontains="peanut").exists()
+    )
     assert "deleted 1 thing" in chat.say("forget everything").reply_text
     assert not UserMemory.objects.filter(user=user).exists()
 

@@ -22,12 +22,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def canggu():
-    return baker.make("venues.City", name="Canggu", slug="canggu", latitude="-8.65", longitude="115.13", timezone="Asia/Makassar")
+    return baker.make(
+        "venues.City", name="Canggu", slug="canggu", latitude="-8.65", longitude="115.13", timezone="Asia/Makassar"
+    )
 
 
 @pytest.fixture
 def user(django_user_model, canggu):
-    return django_user_model.objects.create_user(username="nyoman", password="x", display_name="Nyoman", city=canggu, timezone="Asia/Makassar")
+    return django_user_model.objects.create_user(
+        username="nyoman", password="x", display_name="Nyoman", city=canggu, timezone="Asia/Makassar"
+    )
 
 
 def test_the_soul_prompt_carries_persona_city_time_weather_memory_habits_and_pending_action(user, canggu, fake_weather):  # noqa: F811
@@ -35,12 +39,27 @@ def test_the_soul_prompt_carries_persona_city_time_weather_memory_habits_and_pen
     from knowledge.memory import user_memory_remember
     from messaging.tools.confirmation import pending_action_create
 
-    venue = baker.make("venues.Venue", city=canggu, name="Luma Trattoria", slug="luma", category="restaurant", status="listed",
-                       opening_hours={d: [["00:00", "23:59"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-                       booking_lead_minutes=0)
-    booking = booking_create(venue=venue, user=user, party_size=3, slot_start=datetime.now(ZoneInfo("UTC")).replace(microsecond=0) + timedelta(days=2), source="telegram")
+    venue = baker.make(
+        "venues.Venue",
+        city=canggu,
+        name="Luma Trattoria",
+        slug="luma",
+        category="restaurant",
+        status="listed",
+        opening_hours={d: [["00:00", "23:59"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        booking_lead_minutes=0,
+    )
+    booking = booking_create(
+        venue=venue,
+        user=user,
+        party_size=3,
+        slot_start=datetime.now(ZoneInfo("UTC")).replace(microsecond=0) + timedelta(days=2),
+        source="telegram",
+    )
     user_memory_remember(user=user, kind="allergy", content="Allergic to peanuts")
-    pending_action_create(user=user, tool="create_booking", arguments={"venue": "luma"}, summary="Table for 3 at Luma Trattoria")
+    pending_action_create(
+        user=user, tool="create_booking", arguments={"venue": "luma"}, summary="Table for 3 at Luma Trattoria"
+    )
     fixed = datetime(2026, 3, 11, 4, 0, tzinfo=ZoneInfo("UTC"))  # 12:00 in Bali
 
     persona, context = build_system_prompt(ToolContext(user=user, platform="whatsapp", now=fixed))
@@ -87,18 +106,40 @@ class FakeOllama:
 
 
 def test_ollama_tool_calls_round_trip_through_the_anthropic_history_format(user, settings):
-    fake = FakeOllama([
-        {"model": "m", "message": {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "lookup", "arguments": {"q": "pizza"}}}]},
-         "done": True, "done_reason": "stop", "prompt_eval_count": 50, "eval_count": 7},
-        {"model": "m", "message": {"role": "assistant", "content": "Pizza found."}, "done": True, "done_reason": "stop",
-         "prompt_eval_count": 60, "eval_count": 4},
-    ])
+    fake = FakeOllama(
+        [
+            {
+                "model": "m",
+                "message": {
+                    "role": "assistant",
+                    "content": "",
+                    "tool_calls": [{"function": {"name": "lookup", "arguments": {"q": "pizza"}}}],
+                },
+                "done": True,
+                "done_reason": "stop",
+                "prompt_eval_count": 50,
+                "eval_count": 7,
+            },
+            {
+                "model": "m",
+                "message": {"role": "assistant", "content": "Pizza found."},
+                "done": True,
+                "done_reason": "stop",
+                "prompt_eval_count": 60,
+                "eval_count": 4,
+            },
+        ]
+    )
     settings.LLM_PROVIDER = "ollama"
     settings.OLLAMA_BASE_URL = fake.url
     settings.OLLAMA_MODEL = "llama-test"
     try:
-        result = run_turn(ctx=ToolContext(user=user, platform="web"), history=[], user_content=[{"type": "text", "text": "pizza?"}],
-                          registry=RecordingRegistry())
+        result = run_turn(
+            ctx=ToolContext(user=user, platform="web"),
+            history=[],
+            user_content=[{"type": "text", "text": "pizza?"}],
+            registry=RecordingRegistry(),
+        )
     finally:
         fake.server.shutdown()
     assert result.reply_text == "Pizza found." and result.provider == "ollama"
@@ -108,7 +149,9 @@ def test_ollama_tool_calls_round_trip_through_the_anthropic_history_format(user,
     assert first["messages"][0]["role"] == "system" and first["messages"][-1] == {"role": "user", "content": "pizza?"}
     assert first["tools"][0]["function"]["name"] == "lookup"
     assert second["messages"][-2]["tool_calls"][0]["function"] == {"name": "lookup", "arguments": {"q": "pizza"}}
-    assert second["messages"][-1]["role"] == "tool" and json.loads(second["messages"][-1]["content"]) == {"answer": "found pizza"}
+    assert second["messages"][-1]["role"] == "tool" and json.loads(second["messages"][-1]["content"]) == {
+        "answer": "found pizza"
+    }
     # stored history is Anthropic-format
     assert result.new_messages[1]["content"][0]["type"] == "tool_use"
     assert result.new_messages[2]["content"][0]["type"] == "tool_result"

@@ -25,8 +25,11 @@ def guest_channel():
 
 def _booking(channel):
     return services.booking_create(
-        venue=make_venue(name="La Brisa"), user=channel.user, party_size=4,
-        slot_start=timezone.now() + timedelta(days=2), source="telegram",
+        venue=make_venue(name="La Brisa"),
+        user=channel.user,
+        party_size=4,
+        slot_start=timezone.now() + timedelta(days=2),
+        source="telegram",
     )
 
 

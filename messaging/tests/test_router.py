@@ -15,8 +15,14 @@ from messaging.types import InboundMessage
 
 def _telegram(text: str, update_id: int, chat_id: str = "5550001", **extra) -> InboundMessage:
     return InboundMessage(
-        platform=ChannelPlatform.TELEGRAM, external_id=chat_id, provider_message_id=str(update_id), kind="text",
-        text=text, username="wayan", display_name="Wayan Sudarma", **extra,
+        platform=ChannelPlatform.TELEGRAM,
+        external_id=chat_id,
+        provider_message_id=str(update_id),
+        kind="text",
+        text=text,
+        username="wayan",
+        display_name="Wayan Sudarma",
+        **extra,
     )
 
 
@@ -43,8 +49,15 @@ def test_a_redelivered_message_is_neither_stored_nor_enqueued_again(django_captu
 def test_start_with_a_referral_code_records_the_referral_and_welcomes(django_user_model):
     referrer = baker.make(django_user_model, username="ketut")
     interaction, _ = router.inbound_accept(
-        InboundMessage(platform="telegram", external_id="42", provider_message_id="100", kind="command",
-                       text=f"/start {referrer.referral_code}", referral_code=referrer.referral_code, display_name="Ana"),
+        InboundMessage(
+            platform="telegram",
+            external_id="42",
+            provider_message_id="100",
+            kind="command",
+            text=f"/start {referrer.referral_code}",
+            referral_code=referrer.referral_code,
+            display_name="Ana",
+        ),
         enqueue=False,
     )
     router.channel_drain(channel_id=interaction.channel_id)
@@ -60,8 +73,11 @@ def test_start_with_a_referral_code_records_the_referral_and_welcomes(django_use
 @pytest.mark.django_db
 def test_reset_clears_the_conversation_history():
     interaction, _ = router.inbound_accept(_telegram("/reset", 11), enqueue=False)
-    session_store.history_save(platform="telegram", user_id=interaction.user_id,
-                               messages=[{"role": "user", "content": [{"type": "text", "text": "hi"}]}])
+    session_store.history_save(
+        platform="telegram",
+        user_id=interaction.user_id,
+        messages=[{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
+    )
     router.channel_drain(channel_id=interaction.channel_id)
     assert session_store.history_load(platform="telegram", user_id=interaction.user_id) == []
     assert "cleared" in router.replies_to(interaction)[0].text
@@ -157,7 +173,9 @@ def test_messages_nobody_answered_are_requeued_and_stuck_ones_reset():
 
 
 @pytest.mark.django_db
-def test_staff_can_retry_a_failed_inbound_message_from_the_admin(staff_client, settings, django_capture_on_commit_callbacks):
+def test_staff_can_retry_a_failed_inbound_message_from_the_admin(
+    staff_client, settings, django_capture_on_commit_callbacks
+):
     settings.LLM_PROVIDER = "offline"
     interaction, _ = router.inbound_accept(_telegram("/help", 500), enqueue=False)
     from messaging.services import interaction_mark_status
@@ -165,7 +183,9 @@ def test_staff_can_retry_a_failed_inbound_message_from_the_admin(staff_client, s
     interaction_mark_status(interaction=interaction, status=InteractionStatus.FAILED, error="boom")
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
-            "/admin/messaging/interaction/", {"action": "retry_failed", "_selected_action": [str(interaction.pk)]}, follow=True
+            "/admin/messaging/interaction/",
+            {"action": "retry_failed", "_selected_action": [str(interaction.pk)]},
+            follow=True,
         )
     assert b"1 conversation(s) to answer again" in response.content
     interaction.refresh_from_db()

@@ -31,7 +31,9 @@ def test_reply_send_delivers_on_commit_and_records_the_provider_id(fake_telegram
     with django_capture_on_commit_callbacks(execute=True):
         interaction = reply_send(channel=channel, text="Your table at La Brisa is requested.")
     interaction.refresh_from_db()
-    assert fake_telegram.sent() == [{"chat_id": "777", "text": "Your table at La Brisa is requested.", "disable_web_page_preview": True}]
+    assert fake_telegram.sent() == [
+        {"chat_id": "777", "text": "Your table at La Brisa is requested.", "disable_web_page_preview": True}
+    ]
     assert interaction.status == "sent" and interaction.provider_message_id == "1001" and interaction.sent_at
     channel.refresh_from_db()
     assert channel.last_outbound_at is not None
@@ -101,7 +103,9 @@ def test_a_deferred_task_reenqueues_itself_with_a_countdown_instead_of_sleeping(
     for i in range(3):
         interaction_send(interaction_id=queue(channel, f"fill {i}").pk)
     scheduled = []
-    monkeypatch.setattr(send_queue.send_interaction, "apply_async", lambda args, countdown: scheduled.append((args, countdown)))
+    monkeypatch.setattr(
+        send_queue.send_interaction, "apply_async", lambda args, countdown: scheduled.append((args, countdown))
+    )
     held = queue(channel, "held back")
     # run the task body as a worker would (not eagerly)
     send_queue.send_interaction.push_request(is_eager=False)
@@ -134,7 +138,9 @@ def test_the_eager_task_waits_out_a_429_and_then_delivers(fake_telegram, django_
     assert interaction.status == "sent" and len(fake_telegram.sent()) == 2
 
 
-def test_temporary_errors_back_off_then_park_the_message_for_the_retry_job(fake_telegram, settings, django_capture_on_commit_callbacks):
+def test_temporary_errors_back_off_then_park_the_message_for_the_retry_job(
+    fake_telegram, settings, django_capture_on_commit_callbacks
+):
     from messaging.send_queue import retry_failed_sends
 
     settings.SEND_MAX_ATTEMPTS = 2
@@ -200,8 +206,15 @@ def wa_channel(last_inbound_ago: timedelta | None):
 def test_whatsapp_inside_the_24h_window_sends_free_text(fake_360dialog):
     interaction = queue(wa_channel(timedelta(hours=2)), "Here are three beach clubs…")
     assert interaction_send(interaction_id=interaction.pk).status == "sent"
-    assert fake_360dialog.sent() == [{"messaging_product": "whatsapp", "recipient_type": "individual", "to": "6281234567",
-                                      "type": "text", "text": {"body": "Here are three beach clubs…", "preview_url": False}}]
+    assert fake_360dialog.sent() == [
+        {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": "6281234567",
+            "type": "text",
+            "text": {"body": "Here are three beach clubs…", "preview_url": False},
+        }
+    ]
     interaction.refresh_from_db()
     assert interaction.provider_message_id == "wamid.FAKE000001"
     assert fake_360dialog.requests[0].headers["d360-api-key"] == "test-d360-key"
@@ -214,10 +227,18 @@ def test_whatsapp_outside_the_window_sends_the_approved_template_with_the_text(f
     interaction = queue(wa_channel(ago), "Your booking is confirmed.\n\nSee you at 8pm!")
     assert interaction_send(interaction_id=interaction.pk).status == "sent"
     assert fake_360dialog.texts() == []
-    assert fake_360dialog.templates() == [{
-        "name": "agnt_update", "language": {"code": "en"},
-        "components": [{"type": "body", "parameters": [{"type": "text", "text": "Your booking is confirmed. · See you at 8pm!"}]}],
-    }]
+    assert fake_360dialog.templates() == [
+        {
+            "name": "agnt_update",
+            "language": {"code": "en"},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [{"type": "text", "text": "Your booking is confirmed. · See you at 8pm!"}],
+                }
+            ],
+        }
+    ]
     interaction.refresh_from_db()
     assert interaction.status == "sent" and interaction.payload["template"] == "agnt_update"
 
@@ -230,7 +251,9 @@ def test_whatsapp_refusing_free_text_as_outside_the_window_falls_back_to_the_tem
 
 
 def test_whatsapp_pair_rate_limit_error_is_a_retry(fake_360dialog):
-    fake_360dialog.fail_next(status=400, code=131056, message="(Business Account, Consumer Account) pair rate limit hit")
+    fake_360dialog.fail_next(
+        status=400, code=131056, message="(Business Account, Consumer Account) pair rate limit hit"
+    )
     interaction = queue(wa_channel(timedelta(minutes=1)), "hi")
     outcome = interaction_send(interaction_id=interaction.pk)
     assert outcome.status == "retry" and outcome.retry_in > 0
@@ -267,8 +290,12 @@ def test_due_reminders_go_out_on_the_users_channel(fake_telegram, django_capture
     from messaging.send_queue import dispatch_due_reminders
 
     channel = tg_channel()
-    reminder = reminder_create(user=channel.user, text="call the villa", due_at=timezone.now() + timedelta(minutes=5), channel="telegram")
-    later = reminder_create(user=channel.user, text="not yet", due_at=timezone.now() + timedelta(hours=5), channel="telegram")
+    reminder = reminder_create(
+        user=channel.user, text="call the villa", due_at=timezone.now() + timedelta(minutes=5), channel="telegram"
+    )
+    later = reminder_create(
+        user=channel.user, text="not yet", due_at=timezone.now() + timedelta(hours=5), channel="telegram"
+    )
     Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         assert dispatch_due_reminders() == 1
@@ -280,14 +307,18 @@ def test_due_reminders_go_out_on_the_users_channel(fake_telegram, django_capture
     assert outbound.payload["reminder_id"] == str(reminder.pk) and outbound.source == "system"
 
 
-def test_a_reminder_for_another_platform_falls_back_to_the_users_active_channel(fake_telegram, django_capture_on_commit_callbacks):
+def test_a_reminder_for_another_platform_falls_back_to_the_users_active_channel(
+    fake_telegram, django_capture_on_commit_callbacks
+):
     from bookings.models import Reminder
     from bookings.services import reminder_create
     from messaging.send_queue import reminders_dispatch
 
     channel = tg_channel()
     UserChannel.objects.filter(pk=channel.pk).update(last_inbound_at=timezone.now())
-    reminder = reminder_create(user=channel.user, text="yoga at 7", due_at=timezone.now() + timedelta(minutes=5), channel="whatsapp")
+    reminder = reminder_create(
+        user=channel.user, text="yoga at 7", due_at=timezone.now() + timedelta(minutes=5), channel="whatsapp"
+    )
     Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         assert reminders_dispatch() == 1
@@ -313,8 +344,10 @@ def test_replies_in_two_chats_may_share_telegrams_per_chat_message_id(fake_teleg
     from messaging.router import inbound_accept
     from messaging.types import InboundMessage
 
-    inbound_accept(InboundMessage(platform="telegram", external_id="555", provider_message_id="1001", kind="text", text="hi"),
-                   enqueue=False)
+    inbound_accept(
+        InboundMessage(platform="telegram", external_id="555", provider_message_id="1001", kind="text", text="hi"),
+        enqueue=False,
+    )
     first, second = queue(tg_channel(), "one"), queue(tg_channel("888"), "two")
     fake_telegram._ids = iter([1001, 1001])  # both chats' replies get message_id 1001
     assert interaction_send(interaction_id=first.pk).status == "sent"

@@ -6,7 +6,10 @@ from messaging import session_store
 def _turn(text: str) -> list[dict]:
     return [
         {"role": "user", "content": [{"type": "text", "text": text}]},
-        {"role": "assistant", "content": [{"type": "tool_use", "id": f"t-{text}", "name": "venue_search", "input": {}}]},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": f"t-{text}", "name": "venue_search", "input": {}}],
+        },
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": f"t-{text}", "content": "[]"}]},
         {"role": "assistant", "content": [{"type": "text", "text": f"answer to {text}"}]},
     ]

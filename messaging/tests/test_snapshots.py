@@ -11,7 +11,11 @@ from messaging.services import conversation_snapshot_take
 def test_a_snapshot_round_trips_and_the_database_holds_only_ciphertext():
     user = baker.make("agnt.User")
     messages = [
-        {"role": "user", "content": "Table for 2 at La Brisa, I'm allergic to peanuts", "ts": "2026-01-05T18:00:00+08:00"},
+        {
+            "role": "user",
+            "content": "Table for 2 at La Brisa, I'm allergic to peanuts",
+            "ts": "2026-01-05T18:00:00+08:00",
+        },
         {"role": "assistant", "content": "Booked for 19:30 ✓", "ts": "2026-01-05T18:00:02+08:00"},
     ]
 

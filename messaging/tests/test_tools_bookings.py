@@ -25,9 +25,19 @@ def venue(db):
     # a city name of its own: other test runs share the database and may commit a "Canggu"
     tag = uuid.uuid4().hex[:6]
     city = make_city(name=f"Canggu {tag}", slug=f"canggu-{tag}", timezone="Asia/Makassar")
-    return make_venue(city=city, name="Tanah Ember", slug="tanah-ember", area="Berawa", opening_hours=HOURS,
-                      max_party_size=8, capacity=40, covers_per_slot=10, booking_lead_minutes=60,
-                      booking_window_days=60, deposit_required=False)
+    return make_venue(
+        city=city,
+        name="Tanah Ember",
+        slug="tanah-ember",
+        area="Berawa",
+        opening_hours=HOURS,
+        max_party_size=8,
+        capacity=40,
+        covers_per_slot=10,
+        booking_lead_minutes=60,
+        booking_window_days=60,
+        deposit_required=False,
+    )
 
 
 @pytest.fixture
@@ -41,8 +51,14 @@ def day_ahead(days: int = 3) -> str:
 
 
 def booking_args(**overrides) -> dict:
-    return {"venue": "tanah ember", "date": day_ahead(), "time": "19:00", "party_size": 4,
-            "special_requests": "birthday", **overrides}
+    return {
+        "venue": "tanah ember",
+        "date": day_ahead(),
+        "time": "19:00",
+        "party_size": 4,
+        "special_requests": "birthday",
+        **overrides,
+    }
 
 
 def test_create_booking_without_confirmation_books_nothing_and_asks(venue, ctx):
@@ -77,8 +93,9 @@ def test_confirmed_booking_uses_the_stored_arguments_and_clears_the_pending_acti
     first = execute_tool("create_booking", booking_args(), ctx).content
     ctx.confirmed_action = pending_action_get(user=ctx.user)
     # The model tries to change the party size on the way: the stored request wins.
-    result = execute_tool("create_booking", booking_args(party_size=8, time="21:00",
-                                                         confirmation_id=first["confirmation_id"]), ctx)
+    result = execute_tool(
+        "create_booking", booking_args(party_size=8, time="21:00", confirmation_id=first["confirmation_id"]), ctx
+    )
     assert not result.is_error, result.content
     assert result.content["status"] == "requested" and result.content["reference"].startswith("AG-")
     assert "not confirmed yet" in result.content["note"] and "Tanah Ember's booking agent" in result.content["note"]
@@ -107,7 +124,8 @@ def test_a_confirmed_request_is_decided_by_the_venue_agent_once_the_turn_commits
     booking = VenueBooking.objects.get()
     assert booking.status == "confirmed"
     assert sorted(A2AEnvelope.objects.filter(booking=booking).values_list("intent", "status")) == [
-        ("booking.accepted", "processed"), ("booking.request", "processed"),
+        ("booking.accepted", "processed"),
+        ("booking.request", "processed"),
     ]
 
 
@@ -166,7 +184,9 @@ def test_list_my_bookings_shows_only_mine(venue, ctx, django_user_model):
 
 
 def test_set_reminder_reads_naive_times_in_the_users_timezone(ctx):
-    due_local = (timezone.now().astimezone(BALI) + timedelta(days=1)).replace(hour=18, minute=0, second=0, microsecond=0)
+    due_local = (timezone.now().astimezone(BALI) + timedelta(days=1)).replace(
+        hour=18, minute=0, second=0, microsecond=0
+    )
     result = execute_tool("set_reminder", {"text": "call mum", "due_at": due_local.strftime("%Y-%m-%dT%H:%M")}, ctx)
     assert not result.is_error, result.content
     reminder = Reminder.objects.get()

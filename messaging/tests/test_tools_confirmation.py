@@ -17,20 +17,52 @@ from messaging.tools.confirmation import (
 from messaging.types import ToolContext
 
 
-@pytest.mark.parametrize("text", [
-    "yes", "Yes!", "YES please", "y", "yep", "ok", "Okay, book it", "sure", "go ahead", "confirm", "do it",
-    "yes, go ahead", "👍", "iya", "oke", "ya", "sounds good", "let's do it", "Yes please, thanks!",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yes",
+        "Yes!",
+        "YES please",
+        "y",
+        "yep",
+        "ok",
+        "Okay, book it",
+        "sure",
+        "go ahead",
+        "confirm",
+        "do it",
+        "yes, go ahead",
+        "👍",
+        "iya",
+        "oke",
+        "ya",
+        "sounds good",
+        "let's do it",
+        "Yes please, thanks!",
+    ],
+)
 def test_affirmative_replies(text):
     assert is_affirmative(text)
     assert not is_negative(text)
 
 
-@pytest.mark.parametrize("text", [
-    "", "no", "yes but at 8pm instead", "ok wait", "yes? what time", "maybe", "what about tomorrow",
-    "is it expensive?", "book a table at La Ola", "sure, but can you change it to 5 people", "not yet",
-    "yes I want to book a different place for tomorrow night instead",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "no",
+        "yes but at 8pm instead",
+        "ok wait",
+        "yes? what time",
+        "maybe",
+        "what about tomorrow",
+        "is it expensive?",
+        "book a table at La Ola",
+        "sure, but can you change it to 5 people",
+        "not yet",
+        "yes I want to book a different place for tomorrow night instead",
+    ],
+)
 def test_hedged_or_unrelated_replies_are_not_a_yes(text):
     assert not is_affirmative(text)
 

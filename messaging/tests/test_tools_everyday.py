@@ -72,7 +72,15 @@ def test_current_weather_never_raises(ctx, settings):
 def test_the_nutrition_table_is_real_and_covers_local_and_cafe_food():
     names = {dish.name for dish in DISHES}
     assert len(DISHES) >= 40
-    assert {"nasi goreng", "mie goreng", "gado-gado", "babi guling", "sate ayam", "smoothie bowl", "avocado toast"} <= names
+    assert {
+        "nasi goreng",
+        "mie goreng",
+        "gado-gado",
+        "babi guling",
+        "sate ayam",
+        "smoothie bowl",
+        "avocado toast",
+    } <= names
     for dish in DISHES:
         # Energy roughly matches the macros (4/4/9 kcal per gram; alcohol explains the beer and cocktails).
         from_macros = 4 * dish.protein_g + 4 * dish.carbs_g + 9 * dish.fat_g
@@ -82,25 +90,35 @@ def test_the_nutrition_table_is_real_and_covers_local_and_cafe_food():
 
 def test_estimate_finds_dishes_and_quantities():
     items = estimate("Had 2 eggs, avocado toast and a flat white")
-    assert [(i["name"], i["quantity"]) for i in items] == [("fried egg", 2.0), ("avocado toast", 1.0), ("flat white", 1.0)]
+    assert [(i["name"], i["quantity"]) for i in items] == [
+        ("fried egg", 2.0),
+        ("avocado toast", 1.0),
+        ("flat white", 1.0),
+    ]
     assert items[0]["calories"] == 180
     assert [i["name"] for i in estimate("fried rice")] == ["nasi goreng"]  # not also "white rice"
     assert estimate("something unusual") == []
 
 
 def test_food_diary_log_estimates_from_the_description(ctx):
-    result = execute_tool("food_diary_log", {"description": "I had nasi goreng and es kopi susu", "meal_type": "Lunch"}, ctx)
+    result = execute_tool(
+        "food_diary_log", {"description": "I had nasi goreng and es kopi susu", "meal_type": "Lunch"}, ctx
+    )
     assert not result.is_error, result.content
     assert result.content["estimated"] is True and result.content["totals"]["calories"] == 640 + 220
     entry = FoodDiary.objects.get()
     assert entry.user == ctx.user and entry.meal_type == "lunch" and entry.calories == 860
-    assert entry.protein_g == Decimal("24.0") and [i["name"] for i in entry.items] == ["nasi goreng", "iced coffee with milk"]
+    assert entry.protein_g == Decimal("24.0") and [i["name"] for i in entry.items] == [
+        "nasi goreng",
+        "iced coffee with milk",
+    ]
 
 
 def test_food_diary_log_uses_given_items(ctx):
     items = [{"name": "poke bowl", "calories": 610, "protein_g": 32, "carbs_g": 70, "fat_g": 18}]
-    result = execute_tool("food_diary_log", {"description": "poke", "items": items,
-                                             "eaten_at": "2026-03-11T12:30"}, ctx)
+    result = execute_tool(
+        "food_diary_log", {"description": "poke", "items": items, "eaten_at": "2026-03-11T12:30"}, ctx
+    )
     assert not result.is_error and result.content["estimated"] is False
     entry = FoodDiary.objects.get()
     assert entry.calories == 610 and entry.eaten_at.isoformat().startswith("2026-03-11T04:30")  # 12:30 Bali = 04:30 UTC
@@ -154,7 +172,13 @@ def test_price_watch_creates_a_watch_for_the_user(ctx):
 
 
 def test_price_watch_refuses_unknown_shops_and_missing_prices(ctx):
-    assert "Shopee, Tokopedia and Lazada" in execute_tool(
-        "price_watch", {"product_url": "https://amazon.com/x", "target_price": 10}, ctx).content["error"]
-    assert "target price" in execute_tool(
-        "price_watch", {"product_url": "https://www.tokopedia.com/x/y"}, ctx).content["error"]
+    assert (
+        "Shopee, Tokopedia and Lazada"
+        in execute_tool("price_watch", {"product_url": "https://amazon.com/x", "target_price": 10}, ctx).content[
+            "error"
+        ]
+    )
+    assert (
+        "target price"
+        in execute_tool("price_watch", {"product_url": "https://www.tokopedia.com/x/y"}, ctx).content["error"]
+    )

@@ -16,9 +16,22 @@ from messaging.types import ToolContext, ToolResult
 from venues.tests.factories import make_city
 
 EXPECTED_TOOLS = {
-    "venue_search", "venue_details", "check_availability", "create_booking", "cancel_booking", "list_my_bookings",
-    "set_reminder", "ask_venue", "remember_preference", "recall_memories", "get_weather", "transport_quote",
-    "transport_book", "dupe_search", "price_watch", "food_diary_log",
+    "venue_search",
+    "venue_details",
+    "check_availability",
+    "create_booking",
+    "cancel_booking",
+    "list_my_bookings",
+    "set_reminder",
+    "ask_venue",
+    "remember_preference",
+    "recall_memories",
+    "get_weather",
+    "transport_quote",
+    "transport_book",
+    "dupe_search",
+    "price_watch",
+    "food_diary_log",
 }
 
 
@@ -58,7 +71,9 @@ def test_unknown_tool_is_an_error_listing_the_tools(ctx):
 
 
 def test_validation_error_names_the_field(ctx):
-    result = registry.execute_tool("check_availability", {"venue": "x", "date": "2026-03-14", "party_size": "many"}, ctx)
+    result = registry.execute_tool(
+        "check_availability", {"venue": "x", "date": "2026-03-14", "party_size": "many"}, ctx
+    )
     assert result.is_error and "party_size" in result.content["error"]
     result = registry.execute_tool("venue_search", {"price_level_max": 9}, ctx)
     assert result.is_error and "price_level_max" in result.content["error"]
@@ -72,8 +87,15 @@ def test_reserved_keys_are_stripped_before_validation(ctx, django_user_model):
     other = django_user_model.objects.create_user(username="victim", password="x")
     result = registry.execute_tool(
         "list_my_bookings",
-        {"user_id": str(other.pk), "user": "victim", "platform": "whatsapp", "api_key": "k", "confirmed": True,
-         "_private": 1, "include_past": True},
+        {
+            "user_id": str(other.pk),
+            "user": "victim",
+            "platform": "whatsapp",
+            "api_key": "k",
+            "confirmed": True,
+            "_private": 1,
+            "include_past": True,
+        },
         ctx,
     )
     assert not result.is_error, result.content

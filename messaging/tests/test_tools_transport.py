@@ -17,10 +17,22 @@ from venues.tests.factories import make_city, make_venue
 def places(db):
     city = make_city(name="Canggu", slug="canggu")
     return (
-        make_venue(city=city, name="Tanah Ember", slug="tanah-ember", address="Jl. Pantai Berawa 99",
-                   latitude="-8.660100", longitude="115.140200"),
-        make_venue(city=city, name="La Ola", slug="la-ola", address="Jl. Batu Bolong 12",
-                   latitude="-8.655000", longitude="115.130000"),
+        make_venue(
+            city=city,
+            name="Tanah Ember",
+            slug="tanah-ember",
+            address="Jl. Pantai Berawa 99",
+            latitude="-8.660100",
+            longitude="115.140200",
+        ),
+        make_venue(
+            city=city,
+            name="La Ola",
+            slug="la-ola",
+            address="Jl. Batu Bolong 12",
+            latitude="-8.655000",
+            longitude="115.130000",
+        ),
     )
 
 
@@ -73,7 +85,9 @@ def test_transport_book_asks_first_and_never_orders_without_the_users_yes(places
     assert first.content["status"] == "needs_confirmation" and "IDR 45,000" in first.content["summary"]
     assert TransportBooking.objects.get().status == "awaiting_confirmation"
     # The model passes the confirmation id on its own: still nothing.
-    again = execute_tool("transport_book", {"quote_id": quote_id, "confirmation_id": first.content["confirmation_id"]}, ctx)
+    again = execute_tool(
+        "transport_book", {"quote_id": quote_id, "confirmation_id": first.content["confirmation_id"]}, ctx
+    )
     assert again.content["status"] == "needs_confirmation"
     # A forged id with a real confirmation: nothing.
     ctx.confirmed_action = pending_action_get(user=ctx.user)
@@ -88,7 +102,9 @@ def test_transport_book_after_the_users_yes_places_one_order(places, ctx, fake_l
     quote_id = quote(ctx).content["quote_id"]
     first = execute_tool("transport_book", {"quote_id": quote_id}, ctx).content
     ctx.confirmed_action = pending_action_get(user=ctx.user)
-    result = execute_tool("transport_book", {"quote_id": "Q-SOMETHING-ELSE", "confirmation_id": first["confirmation_id"]}, ctx)
+    result = execute_tool(
+        "transport_book", {"quote_id": "Q-SOMETHING-ELSE", "confirmation_id": first["confirmation_id"]}, ctx
+    )
     assert not result.is_error, result.content
     assert result.content["status"] == "booked" and result.content["tracking_url"]
     transport = TransportBooking.objects.get()
@@ -102,8 +118,9 @@ def test_transport_book_after_the_users_yes_places_one_order(places, ctx, fake_l
 
 def test_someone_elses_quote_cannot_be_booked(places, ctx, fake_lalamove, django_user_model):
     quote_id = quote(ctx).content["quote_id"]
-    other = ToolContext(user=django_user_model.objects.create_user(username="o", password="x", phone="+62899"),
-                        platform="telegram")
+    other = ToolContext(
+        user=django_user_model.objects.create_user(username="o", password="x", phone="+62899"), platform="telegram"
+    )
     result = execute_tool("transport_book", {"quote_id": quote_id}, other)
     assert result.is_error and "no courier quote" in result.content["error"]
 

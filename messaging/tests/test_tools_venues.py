@@ -25,15 +25,38 @@ def venues(db):
     canggu = make_city(name="Canggu", slug="canggu", timezone="Asia/Makassar")
     ubud = make_city(name="Ubud", slug="ubud", timezone="Asia/Makassar")
     return {
-        "club": make_venue(city=canggu, name="La Ola Beach Club", slug="la-ola", category="beach_club", area="Batu Bolong",
-                           description="Sunset pool club with DJs.", tags=["sunset", "pool"], price_level=3,
-                           rating_average="4.50", opening_hours=every_day(("10:00", "01:00")), max_party_size=20,
-                           deposit_required=True, deposit_amount="500000.00", minimum_spend="1000000.00",
-                           kids_allowed=False, dress_code="Beach chic", phone="+62 361 000",
-                           knowledge_text="Day beds need a minimum spend of IDR 1m. No kids after 18:00."),
-        "cafe": make_venue(city=ubud, name="Green Leaf Café", slug="green-leaf", category="cafe", area="Penestanan",
-                           description="Plant-based brunch.", tags=["vegan-friendly"], price_level=2,
-                           opening_hours=every_day(("07:00", "17:00")), max_party_size=6),
+        "club": make_venue(
+            city=canggu,
+            name="La Ola Beach Club",
+            slug="la-ola",
+            category="beach_club",
+            area="Batu Bolong",
+            description="Sunset pool club with DJs.",
+            tags=["sunset", "pool"],
+            price_level=3,
+            rating_average="4.50",
+            opening_hours=every_day(("10:00", "01:00")),
+            max_party_size=20,
+            deposit_required=True,
+            deposit_amount="500000.00",
+            minimum_spend="1000000.00",
+            kids_allowed=False,
+            dress_code="Beach chic",
+            phone="+62 361 000",
+            knowledge_text="Day beds need a minimum spend of IDR 1m. No kids after 18:00.",
+        ),
+        "cafe": make_venue(
+            city=ubud,
+            name="Green Leaf Café",
+            slug="green-leaf",
+            category="cafe",
+            area="Penestanan",
+            description="Plant-based brunch.",
+            tags=["vegan-friendly"],
+            price_level=2,
+            opening_hours=every_day(("07:00", "17:00")),
+            max_party_size=6,
+        ),
         "twin_a": make_venue(city=canggu, name="Sea Salt Berawa", slug="sea-salt-berawa", area="Berawa"),
         "twin_b": make_venue(city=canggu, name="Sea Salt Pererenan", slug="sea-salt-pererenan", area="Pererenan"),
     }
@@ -51,8 +74,19 @@ def test_venue_search_returns_cards(venues, ctx):
     assert result.content["count"] >= 1
     card = result.content["venues"][0]
     assert card["name"] == "La Ola Beach Club"
-    assert set(card) == {"id", "slug", "name", "category", "city", "area", "price_level", "rating", "tags", "summary",
-                         "open_now"}
+    assert set(card) == {
+        "id",
+        "slug",
+        "name",
+        "category",
+        "city",
+        "area",
+        "price_level",
+        "rating",
+        "tags",
+        "summary",
+        "open_now",
+    }
     assert card["rating"] == 4.5 and card["city"] == "Canggu" and isinstance(card["open_now"], bool)
 
 
@@ -93,12 +127,14 @@ def test_an_unknown_venue_offers_close_matches(venues, ctx):
 
 def test_check_availability_lists_slots_and_judges_a_time(venues, ctx):
     day = (timezone.now().astimezone(BALI) + timedelta(days=2)).date()
-    result = execute_tool("check_availability", {"venue": "green-leaf", "date": day.isoformat(), "party_size": 2,
-                                                 "time": "09:00"}, ctx)
+    result = execute_tool(
+        "check_availability", {"venue": "green-leaf", "date": day.isoformat(), "party_size": 2, "time": "09:00"}, ctx
+    )
     assert not result.is_error, result.content
     assert result.content["available"] is True and result.content["free_slots"][0] == "07:00"
-    taken = execute_tool("check_availability", {"venue": "green-leaf", "date": day.isoformat(), "party_size": 2,
-                                                "time": "18:00"}, ctx)
+    taken = execute_tool(
+        "check_availability", {"venue": "green-leaf", "date": day.isoformat(), "party_size": 2, "time": "18:00"}, ctx
+    )
     assert taken.content["available"] is False and taken.content["alternatives"]
     too_big = execute_tool("check_availability", {"venue": "green-leaf", "date": day.isoformat(), "party_size": 9}, ctx)
     assert too_big.content["available"] is False and "up to 6" in too_big.content["reason"]
@@ -106,8 +142,9 @@ def test_check_availability_lists_slots_and_judges_a_time(venues, ctx):
 
 def test_check_availability_after_midnight_means_that_night(venues, ctx):
     day = (timezone.now().astimezone(BALI) + timedelta(days=2)).date()
-    result = execute_tool("check_availability", {"venue": "la-ola", "date": day.isoformat(), "party_size": 2,
-                                                 "time": "00:30"}, ctx)
+    result = execute_tool(
+        "check_availability", {"venue": "la-ola", "date": day.isoformat(), "party_size": 2, "time": "00:30"}, ctx
+    )
     # The club opens 10:00–01:00; a 2 h booking must start by 23:00, so 00:30 is not a slot — but the
     # alternatives are from that same evening, not from the morning.
     assert result.content["available"] is False
@@ -121,10 +158,17 @@ def test_check_availability_counts_existing_bookings(venues, ctx):
     venue.save()
     day = (timezone.now().astimezone(BALI) + timedelta(days=2)).date()
     start = timezone.datetime(day.year, day.month, day.day, 9, 0, tzinfo=BALI)
-    VenueBooking.objects.create(venue=venue, party_size=3, slot_start=start, slot_end=start + timedelta(hours=2),
-                                status="confirmed", external_ref="AG-TEST22")
-    result = execute_tool("check_availability", {"venue": "green-leaf", "date": day.isoformat(), "party_size": 2,
-                                                 "time": "09:00"}, ctx)
+    VenueBooking.objects.create(
+        venue=venue,
+        party_size=3,
+        slot_start=start,
+        slot_end=start + timedelta(hours=2),
+        status="confirmed",
+        external_ref="AG-TEST22",
+    )
+    result = execute_tool(
+        "check_availability", {"venue": "green-leaf", "date": day.isoformat(), "party_size": 2, "time": "09:00"}, ctx
+    )
     assert result.content["available"] is False and "09:30" in result.content["alternatives"]
 
 

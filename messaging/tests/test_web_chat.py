@@ -4,7 +4,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from model_bakery import baker
 
 from messaging.models import Interaction, UserChannel
 
@@ -23,7 +22,9 @@ def user(django_user_model):
 
 @pytest.fixture
 def api(client, user):
-    response = client.post("/api/auth/token", {"username": "nadia", "password": "pw-nadia-123!"}, content_type="application/json")
+    response = client.post(
+        "/api/auth/token", {"username": "nadia", "password": "pw-nadia-123!"}, content_type="application/json"
+    )
     access = response.json()["access"]
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {access}"
     return client
@@ -39,8 +40,12 @@ def test_posting_a_message_returns_the_concierges_reply(api, user):
 
 
 def test_a_retried_post_with_the_same_client_id_is_answered_once(api, user):
-    first = api.post("/api/chat", {"message": "/help", "client_message_id": "same"}, content_type="application/json").json()
-    second = api.post("/api/chat", {"message": "/help", "client_message_id": "same"}, content_type="application/json").json()
+    first = api.post(
+        "/api/chat", {"message": "/help", "client_message_id": "same"}, content_type="application/json"
+    ).json()
+    second = api.post(
+        "/api/chat", {"message": "/help", "client_message_id": "same"}, content_type="application/json"
+    ).json()
     assert second["duplicate"] is True and second["replies"] == first["replies"]
     assert Interaction.objects.filter(user=user, direction="inbound").count() == 1
 

@@ -27,7 +27,14 @@ def text_update(update_id=10001, text="find me a beach club in Canggu", chat_id=
         "update_id": update_id,
         "message": {
             "message_id": 7,
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Kadek", "last_name": "Ayu", "username": "kadek", "language_code": "en"},
+            "from": {
+                "id": chat_id,
+                "is_bot": False,
+                "first_name": "Kadek",
+                "last_name": "Ayu",
+                "username": "kadek",
+                "language_code": "en",
+            },
             "chat": {"id": chat_id, "first_name": "Kadek", "username": "kadek", "type": "private"},
             "date": 1763793000,
             "text": text,
@@ -44,13 +51,20 @@ def test_a_text_message_is_stored_and_processing_is_enqueued_once(client, django
     assert (interaction.platform, interaction.direction, interaction.kind) == ("telegram", "inbound", "text")
     assert interaction.provider_message_id == "10001" and interaction.text == "find me a beach club in Canggu"
     channel = UserChannel.objects.get()
-    assert (channel.external_id, channel.username, channel.display_name, channel.language_code) == ("55501", "kadek", "Kadek Ayu", "en")
+    assert (channel.external_id, channel.username, channel.display_name, channel.language_code) == (
+        "55501",
+        "kadek",
+        "Kadek Ayu",
+        "en",
+    )
     assert interaction.channel == channel and interaction.user == channel.user
     assert len(callbacks) == 1
 
 
 @pytest.mark.django_db
-def test_a_retried_identical_post_stores_one_interaction_and_does_not_enqueue_again(client, django_capture_on_commit_callbacks):
+def test_a_retried_identical_post_stores_one_interaction_and_does_not_enqueue_again(
+    client, django_capture_on_commit_callbacks
+):
     post(client, text_update())
     with django_capture_on_commit_callbacks() as callbacks:
         again = post(client, text_update())
@@ -97,8 +111,12 @@ def test_a_lying_content_length_is_caught_after_reading(rf, settings):
     from messaging.webhooks import telegram_webhook
 
     settings.WEBHOOK_MAX_BODY_BYTES = 1000
-    request = rf.post(URL, data=json.dumps(text_update(text="y" * 3000)), content_type="application/json",
-                      HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET)
+    request = rf.post(
+        URL,
+        data=json.dumps(text_update(text="y" * 3000)),
+        content_type="application/json",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
+    )
     # no Content-Length to go by (e.g. a chunked upload): the limit holds on what is read
     request.META.pop("CONTENT_LENGTH")
     request._stream = io.BytesIO(request._stream.read())
@@ -175,9 +193,16 @@ def test_an_inline_button_press_is_an_interactive_reply(client):
     update = {
         "update_id": 40004,
         "callback_query": {
-            "id": "4382bfdwdsb323b2d9", "from": {"id": 55501, "first_name": "Kadek", "username": "kadek"},
-            "message": {"message_id": 9, "chat": {"id": 55501, "type": "private"}, "date": 1763793000, "text": "Book it?"},
-            "chat_instance": "-1", "data": "YES",
+            "id": "4382bfdwdsb323b2d9",
+            "from": {"id": 55501, "first_name": "Kadek", "username": "kadek"},
+            "message": {
+                "message_id": 9,
+                "chat": {"id": 55501, "type": "private"},
+                "date": 1763793000,
+                "text": "Book it?",
+            },
+            "chat_instance": "-1",
+            "data": "YES",
         },
     }
     assert post(client, update).status_code == 200

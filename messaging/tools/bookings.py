@@ -72,8 +72,13 @@ def run_create_booking(args: CreateBookingArgs, ctx) -> dict:
         venue = resolve_venue(args.venue)
         start = _slot_start(venue, args.date, args.time)
         _check_slot(venue, start, args.party_size, now)
-        stored = {"venue": venue.slug, "date": args.date, "time": start.strftime("%H:%M"), "party_size": args.party_size,
-                  "special_requests": args.special_requests or ""}
+        stored = {
+            "venue": venue.slug,
+            "date": args.date,
+            "time": start.strftime("%H:%M"),
+            "party_size": args.party_size,
+            "special_requests": args.special_requests or "",
+        }
         summary = f"Table for {args.party_size} at {venue.name} ({venue.area or venue.city.name}) on {start:%A %d %B at %H:%M}"
         if args.special_requests:
             summary += f" — note: {args.special_requests}"
@@ -98,7 +103,11 @@ def run_create_booking(args: CreateBookingArgs, ctx) -> dict:
     user = ctx.user
     try:
         booking = booking_create(
-            venue=venue, user=user, party_size=stored.party_size, slot_start=start, source=_booking_source(ctx),
+            venue=venue,
+            user=user,
+            party_size=stored.party_size,
+            slot_start=start,
+            source=_booking_source(ctx),
             contact_name=(getattr(user, "display_name", "") or user.get_full_name() or user.username)[:120],
             contact_phone=(getattr(user, "phone", "") or "")[:32],
             special_requests=stored.special_requests or "",
@@ -117,7 +126,7 @@ def run_create_booking(args: CreateBookingArgs, ctx) -> dict:
         "party_size": booking.party_size,
         "deposit": money(booking.deposit_amount, booking.currency),
         "note": f"The request went to {venue.name}'s booking agent. It is not confirmed yet: the confirmation "
-                "(or the venue's answer) follows in a moment as a separate message.",
+        "(or the venue's answer) follows in a moment as a separate message.",
     }
 
 
@@ -147,8 +156,10 @@ def run_cancel_booking(args: CancelBookingArgs, ctx) -> dict:
     result = {"status": "cancelled", "reference": ref, "venue": booking.venue.name}
     hours_left = (booking.slot_start - ctx_now(ctx)).total_seconds() / 3600
     if booking.deposit_amount and hours_left < booking.venue.cancellation_window_hours:
-        result["note"] = (f"cancelled within {booking.venue.cancellation_window_hours} h of the booking: "
-                          "the venue's policy may keep the deposit")
+        result["note"] = (
+            f"cancelled within {booking.venue.cancellation_window_hours} h of the booking: "
+            "the venue's policy may keep the deposit"
+        )
     return result
 
 
@@ -158,8 +169,14 @@ class ListMyBookingsArgs(ToolArgs):
 
 def _booking_row(booking: VenueBooking) -> dict:
     local = booking.slot_start.astimezone(venue_tz(booking.venue))
-    return {"reference": booking.external_ref, "venue": booking.venue.name, "date": local.date().isoformat(),
-            "time": local.strftime("%H:%M"), "party_size": booking.party_size, "status": booking.status}
+    return {
+        "reference": booking.external_ref,
+        "venue": booking.venue.name,
+        "date": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "party_size": booking.party_size,
+        "status": booking.status,
+    }
 
 
 def run_list_my_bookings(args: ListMyBookingsArgs, ctx) -> dict:
@@ -167,8 +184,11 @@ def run_list_my_bookings(args: ListMyBookingsArgs, ctx) -> dict:
     upcoming = [_booking_row(b) for b in bookings_upcoming_for_user(user=ctx.user, now=now)[:10]]
     result = {"upcoming": upcoming, "count": len(upcoming)}
     if args.include_past:
-        past = (VenueBooking.objects.filter(user=ctx.user, slot_start__lt=now)
-                .select_related("venue", "venue__city").order_by("-slot_start")[:10])
+        past = (
+            VenueBooking.objects.filter(user=ctx.user, slot_start__lt=now)
+            .select_related("venue", "venue__city")
+            .order_by("-slot_start")[:10]
+        )
         result["past"] = [_booking_row(b) for b in past]
     return result
 
@@ -185,8 +205,12 @@ def _reminder_channel(ctx) -> str:
     from messaging.models import UserChannel
 
     # Web chat has no push of its own: remind on the channel the user used last.
-    recent = (UserChannel.objects.filter(user=ctx.user, platform__in=ReminderChannel.values)
-              .order_by("-updated_at").values_list("platform", flat=True).first())
+    recent = (
+        UserChannel.objects.filter(user=ctx.user, platform__in=ReminderChannel.values)
+        .order_by("-updated_at")
+        .values_list("platform", flat=True)
+        .first()
+    )
     return recent or ReminderChannel.PUSH
 
 
@@ -200,20 +224,40 @@ def run_set_reminder(args: SetReminderArgs, ctx) -> dict:
     except ReminderError as exc:
         raise ToolFailure(str(exc)) from None
     local = reminder.due_at.astimezone(tz)
-    return {"status": "scheduled", "text": reminder.text, "due_at": local.isoformat(),
-            "when": f"{local:%A %d %B at %H:%M} ({tz.key})", "channel": reminder.channel}
+    return {
+        "status": "scheduled",
+        "text": reminder.text,
+        "due_at": local.isoformat(),
+        "when": f"{local:%A %d %B at %H:%M} ({tz.key})",
+        "channel": reminder.channel,
+    }
 
 
 TOOLS = [
-    Tool("create_booking",
-         "Request a table. The first call returns needs_confirmation with a summary and confirmation_id: show the "
-         "summary and ask the user to reply YES. Only after they confirm, call again with that confirmation_id. "
-         "The venue's agent then answers the request; say truthfully that the confirmation follows in a moment.",
-         CreateBookingArgs, run_create_booking),
-    Tool("cancel_booking", "Cancel one of the user's own bookings by its reference (AG-XXXXXX).",
-         CancelBookingArgs, run_cancel_booking),
-    Tool("list_my_bookings", "The user's upcoming bookings (and recent past ones if asked).",
-         ListMyBookingsArgs, run_list_my_bookings),
-    Tool("set_reminder", "Remind the user of something at a date and time (their local time).",
-         SetReminderArgs, run_set_reminder),
+    Tool(
+        "create_booking",
+        "Request a table. The first call returns needs_confirmation with a summary and confirmation_id: show the "
+        "summary and ask the user to reply YES. Only after they confirm, call again with that confirmation_id. "
+        "The venue's agent then answers the request; say truthfully that the confirmation follows in a moment.",
+        CreateBookingArgs,
+        run_create_booking,
+    ),
+    Tool(
+        "cancel_booking",
+        "Cancel one of the user's own bookings by its reference (AG-XXXXXX).",
+        CancelBookingArgs,
+        run_cancel_booking,
+    ),
+    Tool(
+        "list_my_bookings",
+        "The user's upcoming bookings (and recent past ones if asked).",
+        ListMyBookingsArgs,
+        run_list_my_bookings,
+    ),
+    Tool(
+        "set_reminder",
+        "Remind the user of something at a date and time (their local time).",
+        SetReminderArgs,
+        run_set_reminder,
+    ),
 ]

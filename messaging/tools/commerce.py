@@ -58,18 +58,31 @@ def run_price_watch(args: PriceWatchArgs, ctx) -> dict:
         raise ToolFailure("target_price must be a number") from None
     channel = ctx.platform if ctx.platform in NotifyChannel.values else None
     try:
-        watcher = price_watcher_create(user=ctx.user, marketplace=marketplace, product_url=url, target_price=target,
-                                       notify_channel=channel)
+        watcher = price_watcher_create(
+            user=ctx.user, marketplace=marketplace, product_url=url, target_price=target, notify_channel=channel
+        )
     except (BillingError, ValueError) as exc:
         raise ToolFailure(str(exc)) from None
-    return {"status": "watching", "watch_id": str(watcher.pk), "marketplace": marketplace,
-            "target_price": f"{watcher.currency} {watcher.target_price:,.0f}",
-            "note": "the user is told on this channel when the price reaches the target"}
+    return {
+        "status": "watching",
+        "watch_id": str(watcher.pk),
+        "marketplace": marketplace,
+        "target_price": f"{watcher.currency} {watcher.target_price:,.0f}",
+        "note": "the user is told on this channel when the price reaches the target",
+    }
 
 
 TOOLS = [
-    Tool("dupe_search", "Find cheaper look-alikes of a product (not connected yet: reports that truthfully).",
-         DupeSearchArgs, run_dupe_search),
-    Tool("price_watch", "Watch a Shopee/Tokopedia/Lazada product link and tell the user when it drops to a price.",
-         PriceWatchArgs, run_price_watch),
+    Tool(
+        "dupe_search",
+        "Find cheaper look-alikes of a product (not connected yet: reports that truthfully).",
+        DupeSearchArgs,
+        run_dupe_search,
+    ),
+    Tool(
+        "price_watch",
+        "Watch a Shopee/Tokopedia/Lazada product link and tell the user when it drops to a price.",
+        PriceWatchArgs,
+        run_price_watch,
+    ),
 ]

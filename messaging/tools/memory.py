@@ -12,7 +12,8 @@ from messaging.tools.base import Tool, ToolArgs, ToolFailure
 class RememberPreferenceArgs(ToolArgs):
     text: str = Field(..., min_length=2, description="What to remember, in the user's words ('I'm vegetarian').")
     forget: bool = Field(
-        False, description="True when the user asks you to FORGET it: the matching memories are deleted for good "
+        False,
+        description="True when the user asks you to FORGET it: the matching memories are deleted for good "
         "(text 'everything' deletes all of them).",
     )
 
@@ -39,7 +40,11 @@ def run_remember_preference(args: RememberPreferenceArgs, ctx) -> dict:
         # explicitly, so keep their words as a preference.
         try:
             memory, _created = user_memory_remember(
-                user=ctx.user, kind=MemoryKind.PREFERENCE, content=args.text, confidence=0.9, importance=0.6,
+                user=ctx.user,
+                kind=MemoryKind.PREFERENCE,
+                content=args.text,
+                confidence=0.9,
+                importance=0.6,
                 source_interaction_id=interaction,
             )
         except ValidationError as exc:
@@ -67,15 +72,23 @@ def run_recall_memories(args: RecallMemoriesArgs, ctx) -> dict:
     memories = user_memory_recall(user=ctx.user, query=args.query or None, limit=10)
     if not memories:
         return {"memories": [], "note": "nothing is remembered about this user yet"}
-    return {"memories": [{"kind": m.kind, "content": m.content, "since": m.created_at.date().isoformat()}
-                         for m in memories]}
+    return {
+        "memories": [{"kind": m.kind, "content": m.content, "since": m.created_at.date().isoformat()} for m in memories]
+    }
 
 
 TOOLS = [
-    Tool("remember_preference",
-         "Remember something the user tells about themselves (diet, allergies, favourite areas, budget, usual party "
-         "size, tastes) — or, with forget=true, delete what they ask you to forget.",
-         RememberPreferenceArgs, run_remember_preference),
-    Tool("recall_memories", "What you remember about the user, optionally about one topic.",
-         RecallMemoriesArgs, run_recall_memories),
+    Tool(
+        "remember_preference",
+        "Remember something the user tells about themselves (diet, allergies, favourite areas, budget, usual party "
+        "size, tastes) — or, with forget=true, delete what they ask you to forget.",
+        RememberPreferenceArgs,
+        run_remember_preference,
+    ),
+    Tool(
+        "recall_memories",
+        "What you remember about the user, optionally about one topic.",
+        RecallMemoriesArgs,
+        run_recall_memories,
+    ),
 ]

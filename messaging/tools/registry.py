@@ -34,19 +34,34 @@ logger = logging.getLogger(__name__)
 
 MAX_STRING_CHARS = 500
 MAX_LIST_ITEMS = 20
-RESERVED_KEYS = frozenset({
-    "user_id", "user", "userid", "platform", "channel", "channel_id", "api_key", "apikey", "confirmed",
-    "confirmed_action", "ctx", "context", "is_admin", "is_staff", "interaction_id",
-})
+RESERVED_KEYS = frozenset(
+    {
+        "user_id",
+        "user",
+        "userid",
+        "platform",
+        "channel",
+        "channel_id",
+        "api_key",
+        "apikey",
+        "confirmed",
+        "confirmed_action",
+        "ctx",
+        "context",
+        "is_admin",
+        "is_staff",
+        "interaction_id",
+    }
+)
 
 # The one place tools are registered. Order is the order the model sees them.
 _ALL: list[Tool] = [
-    *venue_tools.TOOLS,          # venue_search, venue_details, check_availability, ask_venue
-    *booking_tools.TOOLS,        # create_booking, cancel_booking, list_my_bookings, set_reminder
-    *memory_tools.TOOLS,         # remember_preference, recall_memories
-    *wellbeing_tools.TOOLS,      # get_weather, food_diary_log
-    *transport_tools.TOOLS,      # transport_quote, transport_book
-    *commerce_tools.TOOLS,       # dupe_search, price_watch
+    *venue_tools.TOOLS,  # venue_search, venue_details, check_availability, ask_venue
+    *booking_tools.TOOLS,  # create_booking, cancel_booking, list_my_bookings, set_reminder
+    *memory_tools.TOOLS,  # remember_preference, recall_memories
+    *wellbeing_tools.TOOLS,  # get_weather, food_diary_log
+    *transport_tools.TOOLS,  # transport_quote, transport_book
+    *commerce_tools.TOOLS,  # dupe_search, price_watch
 ]
 TOOLS: dict[str, Tool] = {tool.name: tool for tool in _ALL}
 assert len(TOOLS) == len(_ALL), "two tools share a name"
@@ -213,13 +228,20 @@ def execute_tool(name: str, arguments: dict[str, Any] | None, ctx: ToolContext) 
     except _ToolTimeout:
         logger.warning("tool %s timed out after %.1fs", name, limit, extra={"tool": name})
         return ToolResult(
-            {"error": f"{name} did not answer within {limit:g} seconds; it may still finish in the background, "
-                      "so check before trying again"},
+            {
+                "error": f"{name} did not answer within {limit:g} seconds; it may still finish in the background, "
+                "so check before trying again"
+            },
             is_error=True,
         )
     except Exception:
         logger.exception("tool %s failed", name, extra={"tool": name})
-        return ToolResult({"error": f"{name} failed because of an internal error; try again later or "
-                                    "tell the user it is not available right now"}, is_error=True)
+        return ToolResult(
+            {
+                "error": f"{name} failed because of an internal error; try again later or "
+                "tell the user it is not available right now"
+            },
+            is_error=True,
+        )
     logger.debug("tool %s ran in %.3fs", name, time.monotonic() - started)
     return ToolResult(content)

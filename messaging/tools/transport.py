@@ -29,9 +29,13 @@ _PIN = re.compile(r"(-?\d{1,2}\.\d{3,})\s*,\s*(-?\d{1,3}\.\d{3,})")
 
 
 class TransportQuoteArgs(ToolArgs):
-    pickup_address: str | None = Field(None, description="Pickup address with a map pin 'lat,lng' (or use pickup_venue).")
+    pickup_address: str | None = Field(
+        None, description="Pickup address with a map pin 'lat,lng' (or use pickup_venue)."
+    )
     pickup_venue: str | None = Field(None, description="Pickup at this venue (name, slug or id).")
-    dropoff_address: str | None = Field(None, description="Drop-off address with a map pin 'lat,lng' (or use dropoff_venue).")
+    dropoff_address: str | None = Field(
+        None, description="Drop-off address with a map pin 'lat,lng' (or use dropoff_venue)."
+    )
     dropoff_venue: str | None = Field(None, description="Drop-off at this venue (name, slug or id).")
     service_type: str | None = Field("MOTORCYCLE", description="MOTORCYCLE, CAR, MPV, VAN or TRUCK.")
     item_description: str | None = Field(None, description="What is being sent.")
@@ -42,7 +46,9 @@ def _place(address: str | None, venue_ref: str | None, *, which: str):
         venue = resolve_venue(venue_ref)
         if venue.latitude is None or venue.longitude is None:
             raise ToolFailure(f"{venue.name} has no map location; ask the user for a map pin")
-        return lalamove.Place(address=venue.address or venue.name, latitude=venue.latitude, longitude=venue.longitude), venue
+        return lalamove.Place(
+            address=venue.address or venue.name, latitude=venue.latitude, longitude=venue.longitude
+        ), venue
     if address:
         match = _PIN.search(address)
         if match:
@@ -50,8 +56,10 @@ def _place(address: str | None, venue_ref: str | None, *, which: str):
             if -90 <= lat <= 90 and -180 <= lng <= 180:
                 label = _PIN.sub("", address).strip(" ,;()") or f"{lat},{lng}"
                 return lalamove.Place(address=label[:300], latitude=lat, longitude=lng), None
-        raise ToolFailure(f"the {which} address has no coordinates: ask the user for a venue name or to share a "
-                          "map pin (latitude, longitude)")
+        raise ToolFailure(
+            f"the {which} address has no coordinates: ask the user for a venue name or to share a "
+            "map pin (latitude, longitude)"
+        )
     raise ToolFailure(f"where is the {which}? give a venue or an address with a map pin")
 
 
@@ -75,12 +83,18 @@ def run_transport_quote(args: TransportQuoteArgs, ctx) -> dict:
     except lalamove.LalamoveError as exc:
         raise ToolFailure(str(exc)) from None
     transport = transport_quote_record(
-        user=ctx.user, quote_id=quote.quotation_id, quote_expires_at=quote.expires_at, price_amount=quote.price,
-        currency=quote.currency, service_type=service,
+        user=ctx.user,
+        quote_id=quote.quotation_id,
+        quote_expires_at=quote.expires_at,
+        price_amount=quote.price,
+        currency=quote.currency,
+        service_type=service,
         pickup={"address": pickup.address, "latitude": pickup.latitude, "longitude": pickup.longitude},
         dropoff={"address": dropoff.address, "latitude": dropoff.latitude, "longitude": dropoff.longitude},
-        item_description=(args.item_description or "")[:300], distance_m=quote.distance_m,
-        venue=dropoff_venue or pickup_venue, quote_payload=quote.raw,
+        item_description=(args.item_description or "")[:300],
+        distance_m=quote.distance_m,
+        venue=dropoff_venue or pickup_venue,
+        quote_payload=quote.raw,
     )
     return {
         "quote_id": transport.quote_id,
@@ -107,8 +121,12 @@ def _user_phone(user) -> str:
         from messaging.models import ChannelPlatform, UserChannel
 
         # A WhatsApp wa_id is the user's phone number in international form without "+".
-        phone = (UserChannel.objects.filter(user=user, platform=ChannelPlatform.WHATSAPP)
-                 .values_list("external_id", flat=True).first() or "")
+        phone = (
+            UserChannel.objects.filter(user=user, platform=ChannelPlatform.WHATSAPP)
+            .values_list("external_id", flat=True)
+            .first()
+            or ""
+        )
     digits = re.sub(r"[^\d+]", "", phone)
     if not digits:
         return ""
@@ -133,16 +151,28 @@ def run_transport_book(args: TransportBookArgs, ctx) -> dict:
         if not _user_phone(ctx.user):
             raise ToolFailure("the driver needs the user's phone number; ask for it first")
         if transport.status == TransportStatus.QUOTED:
-            transport_transition(transport=transport, to_status=TransportStatus.AWAITING_CONFIRMATION, actor=ctx.user,
-                                 actor_kind=ActorKind.CONSUMER_AGENT, reason="shown to the user for confirmation")
+            transport_transition(
+                transport=transport,
+                to_status=TransportStatus.AWAITING_CONFIRMATION,
+                actor=ctx.user,
+                actor_kind=ActorKind.CONSUMER_AGENT,
+                reason="shown to the user for confirmation",
+            )
         elif transport.status != TransportStatus.AWAITING_CONFIRMATION:
             raise ToolFailure(f"this courier booking is already {transport.get_status_display().lower()}")
-        summary = (f"{transport.get_service_type_display()} courier from {transport.pickup_address} to "
-                   f"{transport.dropoff_address} for {money(transport.price_amount, transport.currency)}")
-        pending = pending_action_create(user=ctx.user, tool="transport_book",
-                                        arguments={"quote_id": transport.quote_id}, summary=summary)
-        return {"status": "needs_confirmation", "confirmation_id": pending["id"], "summary": summary,
-                "instructions": "Ask the user to confirm (reply YES). No courier is booked until they do."}
+        summary = (
+            f"{transport.get_service_type_display()} courier from {transport.pickup_address} to "
+            f"{transport.dropoff_address} for {money(transport.price_amount, transport.currency)}"
+        )
+        pending = pending_action_create(
+            user=ctx.user, tool="transport_book", arguments={"quote_id": transport.quote_id}, summary=summary
+        )
+        return {
+            "status": "needs_confirmation",
+            "confirmation_id": pending["id"],
+            "summary": summary,
+            "instructions": "Ask the user to confirm (reply YES). No courier is booked until they do.",
+        }
 
     # Confirmed by the user's own reply: act on the STORED quote, never on a new argument.
     transport = _transport_for(ctx, str(action["arguments"].get("quote_id", "")))
@@ -153,8 +183,9 @@ def run_transport_book(args: TransportBookArgs, ctx) -> dict:
     if not phone:
         raise ToolFailure("the driver needs the user's phone number; ask for it first")
     try:
-        transport = transport_confirm(transport=transport, user=ctx.user,
-                                      confirmation_ref=f"{ctx.platform}:{ctx.interaction_id or ''}")
+        transport = transport_confirm(
+            transport=transport, user=ctx.user, confirmation_ref=f"{ctx.platform}:{ctx.interaction_id or ''}"
+        )
     except TransportError as exc:
         raise ToolFailure(str(exc)) from None
     try:
@@ -172,11 +203,17 @@ def run_transport_book(args: TransportBookArgs, ctx) -> dict:
 
 
 TOOLS = [
-    Tool("transport_quote",
-         "Price a Lalamove courier between two places (venues or addresses with a map pin). Books nothing.",
-         TransportQuoteArgs, run_transport_quote),
-    Tool("transport_book",
-         "Book a quoted courier. The first call returns needs_confirmation: ask the user to reply YES; only then call "
-         "again with the confirmation_id. Never book without the user's explicit yes.",
-         TransportBookArgs, run_transport_book),
+    Tool(
+        "transport_quote",
+        "Price a Lalamove courier between two places (venues or addresses with a map pin). Books nothing.",
+        TransportQuoteArgs,
+        run_transport_quote,
+    ),
+    Tool(
+        "transport_book",
+        "Book a quoted courier. The first call returns needs_confirmation: ask the user to reply YES; only then call "
+        "again with the confirmation_id. Never book without the user's explicit yes.",
+        TransportBookArgs,
+        run_transport_book,
+    ),
 ]

@@ -40,7 +40,9 @@ class VenueSearchArgs(ToolArgs):
     )
     tags: list[str] | None = Field(None, description="Tags such as vegan, family-friendly, sunset, live-music.")
     price_level_max: int | None = Field(None, ge=1, le=4, description="1 budget … 4 luxury; 'cheap' is 1-2.")
-    open_at: str | None = Field(None, description="ISO date-time the venue must be open at (user's local time if naive).")
+    open_at: str | None = Field(
+        None, description="ISO date-time the venue must be open at (user's local time if naive)."
+    )
     party_size: int | None = Field(None, ge=1, le=200)
     limit: int = Field(5, ge=1, le=10)
 
@@ -70,8 +72,15 @@ def run_venue_search(args: VenueSearchArgs, ctx) -> dict:
     open_at = parse_datetime(args.open_at, tz=user_tz(ctx), field="open_at") if args.open_at else None
     try:
         venues = venue_search(
-            query=args.query or "", city=args.city, area=args.area, category=args.category, tags=args.tags or (),
-            price_level_max=args.price_level_max, open_at=open_at, party_size=args.party_size, limit=args.limit,
+            query=args.query or "",
+            city=args.city,
+            area=args.area,
+            category=args.category,
+            tags=args.tags or (),
+            price_level_max=args.price_level_max,
+            open_at=open_at,
+            party_size=args.party_size,
+            limit=args.limit,
         )
     except VenueSearchError as exc:
         raise ToolFailure(str(exc)) from None
@@ -118,8 +127,11 @@ def run_venue_details(args: VenueDetailsArgs, ctx) -> dict:
             "takes_bookings": venue.status in ("listed", "active"),
         },
         "contact": {
-            "phone": venue.phone or None, "whatsapp": venue.whatsapp or None, "email": venue.email or None,
-            "website": venue.website or None, "instagram": venue.instagram or None,
+            "phone": venue.phone or None,
+            "whatsapp": venue.whatsapp or None,
+            "email": venue.email or None,
+            "website": venue.website or None,
+            "instagram": venue.instagram or None,
         },
     }
 
@@ -148,7 +160,10 @@ def run_check_availability(args: CheckAvailabilityArgs, ctx) -> dict:
     now = ctx_now(ctx)
     result = free_slots(venue=venue, day=day, party_size=args.party_size, now=now)
     out: dict = {
-        "venue": venue.name, "slug": venue.slug, "date": day.isoformat(), "party_size": args.party_size,
+        "venue": venue.name,
+        "slug": venue.slug,
+        "date": day.isoformat(),
+        "party_size": args.party_size,
         "free_slots": [slot.strftime("%H:%M") for slot in result.slots],
     }
     if not result.slots:
@@ -161,8 +176,10 @@ def run_check_availability(args: CheckAvailabilityArgs, ctx) -> dict:
         out["requested_time"] = wanted.strftime("%H:%M")
         out["available"] = bool(free.slots)
         if not free.slots:
-            out["alternatives"] = [s.strftime("%H:%M") for s in nearest_free_slots(
-                venue=venue, start=wanted, party_size=args.party_size, now=now)]
+            out["alternatives"] = [
+                s.strftime("%H:%M")
+                for s in nearest_free_slots(venue=venue, start=wanted, party_size=args.party_size, now=now)
+            ]
             if result.slots:
                 out["reason"] = f"{wanted:%H:%M} is not a free slot for {args.party_size}"
     else:
@@ -188,27 +205,41 @@ def run_ask_venue(args: AskVenueArgs, ctx) -> dict:
     ]
     if not passages:
         target = venue.name if venue else "the venues I know"
-        return {"found": False, "passages": [],
-                "note": f"nothing in {target}'s knowledge answers this; say so and offer to ask the venue"}
-    return {"found": True, "passages": passages,
-            "note": "answer only from these passages and cite the venue/source"}
+        return {
+            "found": False,
+            "passages": [],
+            "note": f"nothing in {target}'s knowledge answers this; say so and offer to ask the venue",
+        }
+    return {"found": True, "passages": passages, "note": "answer only from these passages and cite the venue/source"}
 
 
 TOOLS = [
-    Tool("venue_search",
-         "Find venues (restaurants, cafés, beach clubs, bars, spas…) by free text and filters. Returns the best "
-         "matches with area, price level (1-4), rating and whether they are open now.",
-         VenueSearchArgs, run_venue_search),
-    Tool("venue_details",
-         "Everything about one venue: opening hours, address, booking policy (party sizes, deposit, cancellation, "
-         "minimum spend, kids, dress code), contact and rating.",
-         VenueDetailsArgs, run_venue_details),
-    Tool("check_availability",
-         "Free booking slots at a venue on a date for a party size (optionally whether one time is free). Use before "
-         "create_booking.",
-         CheckAvailabilityArgs, run_check_availability),
-    Tool("ask_venue",
-         "Answer a question about a venue (menu, kids, parking, vegan options, prices…) from its knowledge base, "
-         "with citations. If nothing is found, say you don't know.",
-         AskVenueArgs, run_ask_venue),
+    Tool(
+        "venue_search",
+        "Find venues (restaurants, cafés, beach clubs, bars, spas…) by free text and filters. Returns the best "
+        "matches with area, price level (1-4), rating and whether they are open now.",
+        VenueSearchArgs,
+        run_venue_search,
+    ),
+    Tool(
+        "venue_details",
+        "Everything about one venue: opening hours, address, booking policy (party sizes, deposit, cancellation, "
+        "minimum spend, kids, dress code), contact and rating.",
+        VenueDetailsArgs,
+        run_venue_details,
+    ),
+    Tool(
+        "check_availability",
+        "Free booking slots at a venue on a date for a party size (optionally whether one time is free). Use before "
+        "create_booking.",
+        CheckAvailabilityArgs,
+        run_check_availability,
+    ),
+    Tool(
+        "ask_venue",
+        "Answer a question about a venue (menu, kids, parking, vegan options, prices…) from its knowledge base, "
+        "with citations. If nothing is found, say you don't know.",
+        AskVenueArgs,
+        run_ask_venue,
+    ),
 ]

@@ -67,16 +67,24 @@ def run_food_diary_log(args: FoodDiaryLogArgs, ctx) -> dict:
         items = estimate(args.description)
         estimated = True
         if not items:
-            raise ToolFailure("I could not recognise a dish in that; ask the user which dishes they had "
-                              "(e.g. 'nasi goreng and an iced latte')")
+            raise ToolFailure(
+                "I could not recognise a dish in that; ask the user which dishes they had "
+                "(e.g. 'nasi goreng and an iced latte')"
+            )
     eaten_at = parse_datetime(args.eaten_at, tz=user_tz(ctx), field="eaten_at") if args.eaten_at else ctx_now(ctx)
     try:
         interaction = uuid.UUID(str(ctx.interaction_id)) if getattr(ctx, "interaction_id", None) else None
     except ValueError:
         interaction = None
     try:
-        entry = food_diary_log(user=ctx.user, description=args.description, items=items, eaten_at=eaten_at,
-                               meal_type=meal_type, source_interaction_id=interaction)
+        entry = food_diary_log(
+            user=ctx.user,
+            description=args.description,
+            items=items,
+            eaten_at=eaten_at,
+            meal_type=meal_type,
+            source_interaction_id=interaction,
+        )
     except ValidationError as exc:
         raise ToolFailure("; ".join(exc.messages)) from None
     return {
@@ -90,9 +98,17 @@ def run_food_diary_log(args: FoodDiaryLogArgs, ctx) -> dict:
 
 
 TOOLS = [
-    Tool("get_weather", "Current weather, or the forecast for a date, in a city (default: the user's city).",
-         GetWeatherArgs, run_get_weather),
-    Tool("food_diary_log",
-         "Log a meal in the user's food diary with calories and macros (estimated from the description when no "
-         "items are given).", FoodDiaryLogArgs, run_food_diary_log),
+    Tool(
+        "get_weather",
+        "Current weather, or the forecast for a date, in a city (default: the user's city).",
+        GetWeatherArgs,
+        run_get_weather,
+    ),
+    Tool(
+        "food_diary_log",
+        "Log a meal in the user's food diary with calories and macros (estimated from the description when no "
+        "items are given).",
+        FoodDiaryLogArgs,
+        run_food_diary_log,
+    ),
 ]

@@ -52,7 +52,9 @@ class UserListUpdateSerializer(serializers.Serializer):
 
 class ListItemAddSerializer(serializers.Serializer):
     venue = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Venue.objects.exclude(status=VenueStatus.DRAFT), help_text="The venue's slug.",
+        slug_field="slug",
+        queryset=Venue.objects.exclude(status=VenueStatus.DRAFT),
+        help_text="The venue's slug.",
     )
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -75,19 +77,28 @@ class UserListListView(APIView):
     def post(self, request):
         data = UserListCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with service_errors("kind" if data.validated_data["kind"] != UserListKind.CUSTOM else "name", services.UserListError):
+        with service_errors(
+            "kind" if data.validated_data["kind"] != UserListKind.CUSTOM else "name", services.UserListError
+        ):
             user_list = services.user_list_create(user=request.user, **data.validated_data)
-        return Response(UserListDetailSerializer(_my_list(request.user, user_list.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            UserListDetailSerializer(_my_list(request.user, user_list.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class UserListDetailView(APIView):
-    @extend_schema(responses={200: UserListDetailSerializer, 404: OpenApiResponse(description="No such list of mine")},
-                   summary="One of my lists with its venues")
+    @extend_schema(
+        responses={200: UserListDetailSerializer, 404: OpenApiResponse(description="No such list of mine")},
+        summary="One of my lists with its venues",
+    )
     def get(self, request, pk):
         return Response(UserListDetailSerializer(_my_list(request.user, pk)).data)
 
-    @extend_schema(request=UserListUpdateSerializer, responses={200: UserListDetailSerializer},
-                   summary="Rename, describe or share a list")
+    @extend_schema(
+        request=UserListUpdateSerializer,
+        responses={200: UserListDetailSerializer},
+        summary="Rename, describe or share a list",
+    )
     def patch(self, request, pk):
         user_list = _my_list(request.user, pk)
         data = UserListUpdateSerializer(data=request.data, partial=True)
@@ -103,20 +114,27 @@ class UserListDetailView(APIView):
 
 
 class UserListVenuesView(APIView):
-    @extend_schema(request=ListItemAddSerializer, responses={201: UserListDetailSerializer},
-                   summary="Put a venue on a list (again: only its note changes)")
+    @extend_schema(
+        request=ListItemAddSerializer,
+        responses={201: UserListDetailSerializer},
+        summary="Put a venue on a list (again: only its note changes)",
+    )
     def post(self, request, pk):
         user_list = _my_list(request.user, pk)
         data = ListItemAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with service_errors("venue", services.UserListError):
-            services.user_list_add_venue(user_list=user_list, venue=data.validated_data["venue"], note=data.validated_data["note"])
+            services.user_list_add_venue(
+                user_list=user_list, venue=data.validated_data["venue"], note=data.validated_data["note"]
+            )
         return Response(UserListDetailSerializer(_my_list(request.user, pk)).data, status=status.HTTP_201_CREATED)
 
 
 class UserListVenueDetailView(APIView):
-    @extend_schema(responses={204: None, 404: OpenApiResponse(description="No such list of mine, or the venue is not on it")},
-                   summary="Take a venue off a list")
+    @extend_schema(
+        responses={204: None, 404: OpenApiResponse(description="No such list of mine, or the venue is not on it")},
+        summary="Take a venue off a list",
+    )
     def delete(self, request, pk, venue_slug):
         user_list = _my_list(request.user, pk)
         venue = get_object_or_404(Venue, slug=venue_slug)

@@ -33,7 +33,9 @@ def venue_owners_group() -> Group:
 def make_owner(venue: Venue, *, username: str = "owner", **kwargs):
     from agnt.models import User
 
-    user = User.objects.create_user(username=username, password="pw-owner-123!", is_staff=True, is_business=True, **kwargs)
+    user = User.objects.create_user(
+        username=username, password="pw-owner-123!", is_staff=True, is_business=True, **kwargs
+    )
     user.groups.add(venue_owners_group())
     VenueClient.objects.create(user=user, venue=venue, role="owner")
     return user
@@ -46,4 +48,6 @@ def make_booking(*, venue: Venue, status: str = "requested", hours_ahead: int = 
     start = timezone.now() + timedelta(hours=hours_ahead)
     kwargs.setdefault("party_size", 2)
     kwargs.setdefault("external_ref", booking_generate_external_ref())
-    return baker.make(VenueBooking, venue=venue, status=status, slot_start=start, slot_end=start + timedelta(hours=2), **kwargs)
+    return baker.make(
+        VenueBooking, venue=venue, status=status, slot_start=start, slot_end=start + timedelta(hours=2), **kwargs
+    )

@@ -101,7 +101,11 @@ def test_claim_approval_from_the_admin_grants_the_owner_role(staff_client, staff
     venue = make_venue(status="listed")
     claimant = baker.make("agnt.User", username="claimer", is_staff=False)
     claim = baker.make(
-        VenueClaim, venue=venue, claimant=claimant, contact_name="C", contact_email="c@x.example",
+        VenueClaim,
+        venue=venue,
+        claimant=claimant,
+        contact_name="C",
+        contact_email="c@x.example",
         verification_method="phone_call",
     )
     response = staff_client.post(
@@ -117,7 +121,9 @@ def test_claim_approval_from_the_admin_grants_the_owner_role(staff_client, staff
     assert VenueClient.objects.filter(user=claimant, venue=venue, is_active=True).exists()
 
     response = staff_client.post(
-        reverse("admin:venues_venueclaim_changelist"), {"action": "reject", "_selected_action": [str(claim.pk)]}, follow=True
+        reverse("admin:venues_venueclaim_changelist"),
+        {"action": "reject", "_selected_action": [str(claim.pk)]},
+        follow=True,
     )
     assert "Refused" in response.content.decode() and "from approved to rejected" in response.content.decode()
 
@@ -125,11 +131,19 @@ def test_claim_approval_from_the_admin_grants_the_owner_role(staff_client, staff
 @pytest.mark.parametrize(
     "url_name",
     [
-        "admin:venues_city_changelist", "admin:venues_cityambassador_changelist", "admin:venues_venueclient_changelist",
-        "admin:venues_venueclaim_changelist", "admin:venues_venueclaimevent_changelist",
-        "admin:venues_b2bonboardingsession_changelist", "admin:venues_b2bonboardingevent_changelist",
-        "admin:venues_userlist_changelist", "admin:venues_userlistitem_changelist",
-        "admin:venues_venue_add", "admin:venues_city_add", "admin:venues_cityambassador_add", "admin:venues_userlist_add",
+        "admin:venues_city_changelist",
+        "admin:venues_cityambassador_changelist",
+        "admin:venues_venueclient_changelist",
+        "admin:venues_venueclaim_changelist",
+        "admin:venues_venueclaimevent_changelist",
+        "admin:venues_b2bonboardingsession_changelist",
+        "admin:venues_b2bonboardingevent_changelist",
+        "admin:venues_userlist_changelist",
+        "admin:venues_userlistitem_changelist",
+        "admin:venues_venue_add",
+        "admin:venues_city_add",
+        "admin:venues_cityambassador_add",
+        "admin:venues_userlist_add",
     ],
 )
 def test_every_venues_admin_page_renders_for_staff(staff_client, url_name):
@@ -150,7 +164,8 @@ def test_change_pages_render_for_staff(staff_client):
     venue = make_venue()
     user = baker.make("agnt.User")
     objects = [
-        venue, venue.city,
+        venue,
+        venue.city,
         baker.make("venues.CityAmbassador", user=user, city=venue.city, referral_code="AMB2"),
         VenueClient.objects.create(user=user, venue=venue),
         baker.make(VenueClaim, venue=venue, claimant=user, verification_method="document", contact_name="X"),

@@ -25,17 +25,24 @@ def test_a_user_builds_a_list_of_venues(me):
     assert created.status_code == 201, created.json()
     list_id = created.json()["id"]
     assert created.json()["slug"] == "sunset-spots"
-    api.post(reverse("api-list-venues", kwargs={"pk": list_id}), {"venue": "la-brisa", "note": "go at 17:30"}, format="json")
+    api.post(
+        reverse("api-list-venues", kwargs={"pk": list_id}), {"venue": "la-brisa", "note": "go at 17:30"}, format="json"
+    )
     added = api.post(reverse("api-list-venues", kwargs={"pk": list_id}), {"venue": "la-calita"}, format="json")
 
     assert added.status_code == 201
     items = added.json()["items"]
-    assert [(item["venue"], item["note"], item["position"]) for item in items] == [("la-brisa", "go at 17:30", 0), ("la-calita", "", 1)]
+    assert [(item["venue"], item["note"], item["position"]) for item in items] == [
+        ("la-brisa", "go at 17:30", 0),
+        ("la-calita", "", 1),
+    ]
     assert api.get(reverse("api-lists")).json()[0]["venue_count"] == 2
 
     removed = api.delete(reverse("api-list-venue", kwargs={"pk": list_id, "venue_slug": "la-brisa"}))
     assert removed.status_code == 204
-    assert list(UserListItem.objects.filter(user_list_id=list_id).values_list("venue__slug", flat=True)) == ["la-calita"]
+    assert list(UserListItem.objects.filter(user_list_id=list_id).values_list("venue__slug", flat=True)) == [
+        "la-calita"
+    ]
     assert api.delete(reverse("api-list-venue", kwargs={"pk": list_id, "venue_slug": "la-brisa"})).status_code == 404
     del brisa, lacalita
 
@@ -61,7 +68,10 @@ def test_another_users_list_is_not_found_for_any_verb(me):
     assert api.get(reverse("api-list", kwargs={"pk": theirs.pk})).status_code == 404
     assert api.patch(reverse("api-list", kwargs={"pk": theirs.pk}), {"name": "Mine"}, format="json").status_code == 404
     assert api.delete(reverse("api-list", kwargs={"pk": theirs.pk})).status_code == 404
-    assert api.post(reverse("api-list-venues", kwargs={"pk": theirs.pk}), {"venue": "la-brisa"}, format="json").status_code == 404
+    assert (
+        api.post(reverse("api-list-venues", kwargs={"pk": theirs.pk}), {"venue": "la-brisa"}, format="json").status_code
+        == 404
+    )
     assert api.delete(reverse("api-list-venue", kwargs={"pk": theirs.pk, "venue_slug": "la-brisa"})).status_code == 404
     assert api.get(reverse("api-lists")).json() == []
     theirs.refresh_from_db()
@@ -70,7 +80,12 @@ def test_another_users_list_is_not_found_for_any_verb(me):
 
 @pytest.mark.parametrize(
     ("payload", "field"),
-    [({}, "name"), ({"name": "x" * 81}, "name"), ({"name": "Fav", "kind": "everything"}, "kind"), ({"name": "   "}, "name")],
+    [
+        ({}, "name"),
+        ({"name": "x" * 81}, "name"),
+        ({"name": "Fav", "kind": "everything"}, "kind"),
+        ({"name": "   "}, "name"),
+    ],
 )
 def test_invalid_lists_are_refused_naming_the_field(me, payload, field):
     response = bearer_client(me).post(reverse("api-lists"), payload, format="json")
@@ -86,5 +101,7 @@ def test_a_second_wishlist_is_refused_naming_kind(me):
 
 def test_adding_an_unknown_venue_names_the_venue_field(me):
     user_list = user_list_create(user=me, name="Try")
-    response = bearer_client(me).post(reverse("api-list-venues", kwargs={"pk": user_list.pk}), {"venue": "nowhere"}, format="json")
+    response = bearer_client(me).post(
+        reverse("api-list-venues", kwargs={"pk": user_list.pk}), {"venue": "nowhere"}, format="json"
+    )
     assert response.status_code == 400 and "venue" in response.json()

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def claimant(django_user_model):
-    return django_user_model.objects.create_user(username="wayan", email="wayan@warung.example", password="pw-claim-123!")
+    return django_user_model.objects.create_user(
+        username="wayan", email="wayan@warung.example", password="pw-claim-123!"
+    )
 
 
 @pytest.fixture
@@ -56,7 +58,9 @@ def test_the_database_allows_one_open_claim_per_venue_and_user_but_keeps_decided
 
 def test_it_refuses_a_claim_on_a_venue_that_already_has_an_owner(claimant, django_user_model):
     venue = make_venue(status="active")
-    VenueClient.objects.create(user=django_user_model.objects.create_user(username="boss", password="pw-boss-123!"), venue=venue)
+    VenueClient.objects.create(
+        user=django_user_model.objects.create_user(username="boss", password="pw-boss-123!"), venue=venue
+    )
     with pytest.raises(services.VenueClaimError, match="already has an owner"):
         _submit(venue, claimant)
 
@@ -82,7 +86,9 @@ def test_approval_makes_the_claimant_the_owner_with_back_office_access(claimant,
     rival.refresh_from_db()
     assert rival.status == "rejected" and "Another claim" in rival.reason
     assert list(claim.events.order_by("created_at").values_list("to_status", flat=True)) == [
-        "submitted", "under_review", "approved",
+        "submitted",
+        "under_review",
+        "approved",
     ]
     assert rival.events.filter(to_status="rejected", actor=reviewer).exists()
     assert B2BOnboardingSession.objects.filter(venue=venue, user=claimant, current_step="started").exists()
@@ -118,11 +124,20 @@ def test_only_the_claimant_can_withdraw(claimant, reviewer):
 
 @pytest.mark.parametrize(
     ("start", "target"),
-    [(s, t) for s in VenueClaimStatus.values for t in VenueClaimStatus.values if t != s and t not in CLAIM_TRANSITIONS[s]],
+    [
+        (s, t)
+        for s in VenueClaimStatus.values
+        for t in VenueClaimStatus.values
+        if t != s and t not in CLAIM_TRANSITIONS[s]
+    ],
 )
 def test_the_service_and_the_database_refuse_forbidden_claim_transitions(claimant, start, target):
     claim = baker.make(
-        VenueClaim, venue=make_venue(status="listed"), claimant=claimant, status=start, verification_method="phone_call",
+        VenueClaim,
+        venue=make_venue(status="listed"),
+        claimant=claimant,
+        status=start,
+        verification_method="phone_call",
         decided_at="2026-01-01T00:00:00Z",
     )
     with pytest.raises(services.VenueClaimError, match=f"from {start} to {target}"):

@@ -38,7 +38,12 @@ def test_the_wizard_walks_every_step_applies_the_data_and_activates_the_venue(ow
     venue.refresh_from_db()
     assert session.current_step == "completed" and session.completed_at is not None
     assert session.step_data["profile"]["area"] == "Batu Bolong"
-    assert (venue.name, venue.area, venue.price_level, venue.tags) == ("Warung Sunset", "Batu Bolong", 2, ["sunset", "seafood"])
+    assert (venue.name, venue.area, venue.price_level, venue.tags) == (
+        "Warung Sunset",
+        "Batu Bolong",
+        2,
+        ["sunset", "seafood"],
+    )
     assert venue.opening_hours == {"mon": [["10:00", "22:00"]]} and venue.capacity == 60
     assert venue.max_party_size == 12 and venue.cancellation_window_hours == 12
     assert venue.knowledge_text.startswith("Fresh fish")

@@ -26,26 +26,67 @@ def bali():
     canggu = make_city(name="Canggu", slug="canggu", timezone="Asia/Makassar")
     ubud = make_city(name="Ubud", slug="ubud", timezone="Asia/Makassar")
     venues = {
-        "sushi": make_venue(city=canggu, name="Koji Sushi Bar", slug="koji-sushi", category="restaurant", area="Berawa",
-                            description="Omakase counter and hand rolls.", tags=["date-night", "sake"],
-                            cuisines=["japanese"], price_level=3, priority_rank=10,
-                            opening_hours=hours([["17:00", "23:00"]])),
-        "cheap_sushi": make_venue(city=canggu, name="Warung Maki", slug="warung-maki", category="restaurant",
-                                  area="Batu Bolong", description="Budget sushi rolls and ramen.",
-                                  tags=["budget", "quick-bite"], cuisines=["japanese"], price_level=1,
-                                  priority_rank=5, opening_hours=hours([["11:00", "22:00"]])),
-        "vegan_cafe": make_venue(city=ubud, name="Green Leaf Café", slug="green-leaf", category="cafe",
-                                 area="Penestanan", description="Plant-based brunch with a jungle view.",
-                                 tags=["vegan-friendly", "brunch"], cuisines=["vegan"], price_level=2,
-                                 opening_hours=hours([["07:00", "17:00"]]), max_party_size=6),
-        "beach_club": make_venue(city=canggu, name="La Ola Beach Club", slug="la-ola", category="beach_club",
-                                 area="Batu Bolong", description="Sunset pool club with DJs.",
-                                 tags=["sunset", "pool", "live-dj"], price_level=3,
-                                 opening_hours=hours([["10:00", "01:00"]], mon=[["10:00", "00:00"]]),
-                                 max_party_size=20),
-        "nightclub": make_venue(city=canggu, name="Deep Night", slug="deep-night", category="nightclub",
-                                area="Berawa", description="Techno until late.", tags=["techno"],
-                                opening_hours=hours([["22:00", "04:00"]], mon=[], tue=[])),
+        "sushi": make_venue(
+            city=canggu,
+            name="Koji Sushi Bar",
+            slug="koji-sushi",
+            category="restaurant",
+            area="Berawa",
+            description="Omakase counter and hand rolls.",
+            tags=["date-night", "sake"],
+            cuisines=["japanese"],
+            price_level=3,
+            priority_rank=10,
+            opening_hours=hours([["17:00", "23:00"]]),
+        ),
+        "cheap_sushi": make_venue(
+            city=canggu,
+            name="Warung Maki",
+            slug="warung-maki",
+            category="restaurant",
+            area="Batu Bolong",
+            description="Budget sushi rolls and ramen.",
+            tags=["budget", "quick-bite"],
+            cuisines=["japanese"],
+            price_level=1,
+            priority_rank=5,
+            opening_hours=hours([["11:00", "22:00"]]),
+        ),
+        "vegan_cafe": make_venue(
+            city=ubud,
+            name="Green Leaf Café",
+            slug="green-leaf",
+            category="cafe",
+            area="Penestanan",
+            description="Plant-based brunch with a jungle view.",
+            tags=["vegan-friendly", "brunch"],
+            cuisines=["vegan"],
+            price_level=2,
+            opening_hours=hours([["07:00", "17:00"]]),
+            max_party_size=6,
+        ),
+        "beach_club": make_venue(
+            city=canggu,
+            name="La Ola Beach Club",
+            slug="la-ola",
+            category="beach_club",
+            area="Batu Bolong",
+            description="Sunset pool club with DJs.",
+            tags=["sunset", "pool", "live-dj"],
+            price_level=3,
+            opening_hours=hours([["10:00", "01:00"]], mon=[["10:00", "00:00"]]),
+            max_party_size=20,
+        ),
+        "nightclub": make_venue(
+            city=canggu,
+            name="Deep Night",
+            slug="deep-night",
+            category="nightclub",
+            area="Berawa",
+            description="Techno until late.",
+            tags=["techno"],
+            opening_hours=hours([["22:00", "04:00"]], mon=[], tue=[]),
+        ),
     }
     make_venue(city=canggu, name="Draft Sushi Place", slug="draft-sushi", status="draft", description="sushi")
     make_venue(city=canggu, name="Closed Sushi", slug="closed-sushi", status="closed", description="sushi")
@@ -102,7 +143,9 @@ def test_open_at_uses_the_venue_timezone_and_nights_past_midnight(bali):
     assert set(names(venue_search(open_at=saturday_small_hours, limit=10))) == {"La Ola Beach Club", "Deep Night"}
     # Same moment expressed in UTC gives the same answer.
     assert set(names(venue_search(open_at=saturday_small_hours.astimezone(ZoneInfo("UTC")), limit=10))) == {
-        "La Ola Beach Club", "Deep Night"}
+        "La Ola Beach Club",
+        "Deep Night",
+    }
     # Tuesday 00:30: Monday closed at midnight and the club is shut Monday night.
     tuesday_small_hours = datetime(2026, 3, 17, 0, 30, tzinfo=BALI)
     assert names(venue_search(open_at=tuesday_small_hours, limit=10)) == []
@@ -140,7 +183,8 @@ def test_the_search_document_has_a_gin_index_postgres_can_use(bali):
         from venues.selectors import SearchDocument
 
         qs = Venue.objects.annotate(document=SearchDocument()).filter(
-            document=SearchQuery("sushi:*", config="english", search_type="raw"))
+            document=SearchQuery("sushi:*", config="english", search_type="raw")
+        )
         sql, params = qs.query.sql_with_params()
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())

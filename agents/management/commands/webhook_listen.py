@@ -32,8 +32,10 @@ def make_handler(webhook: Webhook, write):
                 write(f"✗ refused {headers.get('webhook-id', '?')}: {exc}")
                 self._answer(400, {"error": str(exc)})
                 return
-            write(f"✓ verified {headers.get('webhook-id')} {event.get('type')}\n"
-                  f"{json.dumps(event.get('data'), indent=2, ensure_ascii=False)}")
+            write(
+                f"✓ verified {headers.get('webhook-id')} {event.get('type')}\n"
+                f"{json.dumps(event.get('data'), indent=2, ensure_ascii=False)}"
+            )
             self._answer(200, {"received": True})
 
         def _answer(self, status: int, payload: dict) -> None:
@@ -64,7 +66,9 @@ class Command(BaseCommand):
         except Exception as exc:  # noqa: BLE001 - the library raises several types for a bad secret
             raise CommandError(f"--secret is not a webhook signing secret ({exc}); copy the whsec_… value") from exc
         server = ThreadingHTTPServer((host, port), make_handler(webhook, self.stdout.write))
-        self.stdout.write(f"listening on http://{host}:{port}/ — subscribe e.g. http://{host}:{port}/hooks (Ctrl-C stops)")
+        self.stdout.write(
+            f"listening on http://{host}:{port}/ — subscribe e.g. http://{host}:{port}/hooks (Ctrl-C stops)"
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -1,8 +1,8 @@
 """Talk to the concierge from a terminal, through the same pipeline as the bots.
 
-    python manage.py chat                      # interactive, as the user "terminal"
-    python manage.py chat --user ketut.a       # as an existing user
-    python manage.py chat -m "beach club in Canggu" -m "book it tomorrow 7pm for 2"
+python manage.py chat                      # interactive, as the user "terminal"
+python manage.py chat --user ketut.a       # as an existing user
+python manage.py chat -m "beach club in Canggu" -m "book it tomorrow 7pm for 2"
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--user", default="terminal", help="Username to chat as (created if it does not exist).")
         parser.add_argument(
-            "-m", "--message", action="append", default=[],
+            "-m",
+            "--message",
+            action="append",
+            default=[],
             help="Send this message and print the reply instead of starting an interactive session; repeatable.",
         )
         parser.add_argument("--tools", action="store_true", help="Also print which tools each turn called.")
@@ -37,7 +40,9 @@ class Command(BaseCommand):
             for text in message:
                 self._turn(account, text, tools)
             return
-        self.stdout.write(f"Chatting as {account.get_username()} — /help for ideas, /reset to start afresh, Ctrl-D to leave.")
+        self.stdout.write(
+            f"Chatting as {account.get_username()} — /help for ideas, /reset to start afresh, Ctrl-D to leave."
+        )
         while True:
             try:
                 text = input("you › ").strip()
