@@ -249,6 +249,9 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
     ctx = ToolContext(
         user=user, platform=channel.platform, channel=channel, interaction_id=interaction.pk, now=timezone.now()
     )
+    handled = _meal_photo_or_confirmation(ctx, interaction, text)
+    if handled is not None:
+        return [_reply(channel, handled, interaction, payload={"handled_by": "meal_photo"})]
     answered_pending = _resolve_confirmation(ctx, text)
     if text and not answered_pending:
         # a tap on a reminder/rating button, or "keep" / "cancel" / "rate 4" right after one
@@ -283,6 +286,28 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
             },
         )
     ]
+
+
+def _meal_photo_or_confirmation(ctx: ToolContext, interaction: Interaction, text: str) -> str | None:
+    """A photo is a meal for the food diary; a reply to a pending meal confirms or corrects it.
+
+    Decided here, before any model turn, so nothing is logged without the guest's yes.
+    """
+    from messaging import meals
+
+    media = [MediaRef(**item) for item in interaction.payload.get("media", []) if isinstance(item, dict)]
+    images = [item for item in media if item.type == "image"]
+    if images:
+        caption = images[0].caption or text
+        return meals.meal_photo_answer(ctx=ctx, media=images[0], caption=caption, interaction_id=interaction.pk)
+    if not text:
+        return None
+    from messaging.tools.confirmation import pending_action_get
+
+    pending = pending_action_get(user=ctx.user)
+    if meals.is_pending_meal(pending):
+        return meals.meal_pending_reply(ctx=ctx, action=pending, text=text)
+    return None
 
 
 def _resolve_confirmation(ctx: ToolContext, text: str) -> bool:
