@@ -120,3 +120,53 @@ def booking_status_notify(*, booking_id, to_status: str) -> Interaction | None:
         source=InteractionSource.VENUE_AGENT if to_status != BookingStatus.EXPIRED else InteractionSource.SYSTEM,
         payload={"notification": marker},
     )
+
+
+# --------------------------------------------------------------------------- ambassadors
+
+
+def ambassador_report_text(ambassador, numbers: dict[str, int]) -> str:
+    name = (ambassador.user.display_name or ambassador.user.get_username()).split()[0]
+    return (
+        f"Hi {name}! Your AGNT ambassador week in {ambassador.city.name} (code {ambassador.referral_code}):\n"
+        f"• sign-ups: {numbers['signups']} this week, {numbers['signups_total']} in total\n"
+        f"• bookings by guests you referred: {numbers['bookings']} this week, {numbers['bookings_total']} in total\n"
+        f"• venues you signed: {numbers['venues']} this week, {numbers['venues_total']} in total\n"
+        "Terima kasih — keep sharing your code!"
+    )
+
+
+def ambassador_weekly_report_send(*, now=None) -> int:
+    """Send every active ambassador their week's numbers on their channel; returns how many were sent.
+
+    Once per ambassador and ISO week: a rerun of the job (or a retried task) sends nothing twice.
+    """
+    from django.utils import timezone
+
+    from billing.services.ambassadors import city_ambassador_report
+    from venues.models import AmbassadorStatus, CityAmbassador
+
+    now = now or timezone.now()
+    year, week, _ = now.isocalendar()
+    sent = 0
+    ambassadors = CityAmbassador.objects.select_related("user", "city").filter(status=AmbassadorStatus.ACTIVE)
+    for ambassador in ambassadors.order_by("pk"):
+        with transaction.atomic():
+            numbers = city_ambassador_report(ambassador=ambassador, now=now)
+            marker = f"ambassador-report:{ambassador.pk}:{year}-W{week:02d}"
+            if Interaction.objects.filter(payload__notification=marker).exists():
+                continue
+            channel = user_channel_preferred(user=ambassador.user)
+            if channel is None:
+                logger.info("ambassador %s has no channel for the weekly report", ambassador.pk)
+                continue
+            from messaging.outbound import reply_send
+
+            reply_send(
+                channel=channel,
+                text=ambassador_report_text(ambassador, numbers),
+                source=InteractionSource.SYSTEM,
+                payload={"notification": marker, "numbers": numbers},
+            )
+            sent += 1
+    return sent
