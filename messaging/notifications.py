@@ -170,3 +170,91 @@ def ambassador_weekly_report_send(*, now=None) -> int:
             )
             sent += 1
     return sent
+
+
+# --------------------------------------------------------------------------- taste follows
+
+FOLLOW_DATA_PREFIX = "follow:"
+
+
+def taste_follow_request_notify(*, follow) -> Interaction | None:
+    """Ask the followee, on their channel, whether the follower may follow their taste."""
+    channel = user_channel_preferred(user=follow.followee)
+    if channel is None:
+        logger.info("follow request %s: the followee has no channel to ask on", follow.pk)
+        return None
+    follower = follow.user.display_name or follow.user.get_username()
+    from messaging.outbound import reply_send
+
+    return reply_send(
+        channel=channel,
+        text=(
+            f"{follower} would like to follow your taste: I'd rank places for them by the venues you book, "
+            "rate and put on your lists (they never see your bookings themselves). "
+            'Reply "accept follow" or "decline follow".'
+        ),
+        source=InteractionSource.SYSTEM,
+        payload={
+            "notification": f"follow-request:{follow.pk}",
+            "reply_markup": {
+                "inline_keyboard": [
+                    [
+                        {"text": "Accept", "callback_data": f"{FOLLOW_DATA_PREFIX}accept:{follow.pk}"},
+                        {"text": "Decline", "callback_data": f"{FOLLOW_DATA_PREFIX}decline:{follow.pk}"},
+                    ]
+                ]
+            },
+        },
+    )
+
+
+def taste_follow_reply(*, user, text: str) -> str | None:
+    """The followee's answer to a follow request (button or typed); None when the text is not one."""
+    import re
+
+    from agnt.models import FollowStatus, UserFollowsTaste
+    from agnt.services import FollowError, taste_follow_decide
+
+    norm = " ".join(text.lower().split())
+    match = re.fullmatch(r"follow:(accept|decline):([0-9a-f-]{36})", norm)
+    if match:
+        accept = match.group(1) == "accept"
+        follow = UserFollowsTaste.objects.select_related("user").filter(pk=match.group(2)).first()
+    elif norm in {"accept follow", "decline follow", "accept", "decline"}:
+        accept = norm.startswith("accept")
+        follow = (
+            UserFollowsTaste.objects.select_related("user")
+            .filter(followee=user, status=FollowStatus.REQUESTED)
+            .order_by("-created_at")
+            .first()
+        )
+        if follow is None:
+            return None if norm in {"accept", "decline"} else "There's no follow request waiting for you."
+    else:
+        return None
+    if follow is None:
+        return "That follow request no longer exists."
+    try:
+        follow = taste_follow_decide(follow=follow, followee=user, accept=accept)
+    except FollowError as exc:
+        return str(exc).capitalize() + "."
+    follower = follow.user.display_name or follow.user.get_username()
+    if follow.status == FollowStatus.ACCEPTED:
+        _tell_follower(follow, f"{_name(user)} accepted: ask me “what would {_name(user).split()[0]} pick?”")
+        return f"Done — {follower} now follows your taste."
+    return f"OK — {follower} won't follow your taste."
+
+
+def _name(user) -> str:
+    return user.display_name or user.get_username()
+
+
+def _tell_follower(follow, text: str) -> None:
+    channel = user_channel_preferred(user=follow.user)
+    if channel is None:
+        return
+    from messaging.outbound import reply_send
+
+    reply_send(
+        channel=channel, text=text, source=InteractionSource.SYSTEM, payload={"notification": f"follow:{follow.pk}"}
+    )

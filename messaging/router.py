@@ -249,6 +249,11 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
     ctx = ToolContext(
         user=user, platform=channel.platform, channel=channel, interaction_id=interaction.pk, now=timezone.now()
     )
+    from messaging.notifications import taste_follow_reply
+
+    follow_answer = taste_follow_reply(user=user, text=text) if text else None
+    if follow_answer:
+        return [_reply(channel, follow_answer, interaction, payload={"handled_by": "taste_follow"})]
     typed_code = _typed_ambassador_code(user, text)
     if typed_code:
         return [_reply(channel, typed_code, interaction, payload={"handled_by": "referral_code"})]
