@@ -267,7 +267,7 @@ class WebhookEventType(models.TextChoices):
 class WebhookSubscription(TimestampedModel):
     """An HTTPS endpoint an API key's owner wants events pushed to (Standard Webhooks signing).
 
-    The signing secret is stored encrypted (agents.crypto); it is shown once at creation
+    The signing secret is stored encrypted (agnt.crypto); it is shown once at creation
     and never displayed again. An empty ``events`` list means every event type.
     """
 

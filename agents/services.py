@@ -17,7 +17,6 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from agents import crypto, webhook_client
 from agents.models import (
     A2AEnvelope,
     Agent,
@@ -32,13 +31,15 @@ from agents.models import (
     WebhookEventType,
     WebhookSubscription,
 )
+from agents.platform import webhook_client
+from agents.platform.webhook_client import WebhookUrlRejected  # noqa: F401 - part of this module's API
 from agents.state import (
     ENVELOPE_TRANSITIONS,
     EnvelopeStatus,
     WebhookDeliveryStatus,
     can_transition_envelope,
 )
-from agents.webhook_client import WebhookUrlRejected  # noqa: F401 - part of this module's API
+from agnt import crypto
 
 API_KEY_PREFIX = "agnt_live_"
 # visible part of a key: the fixed prefix plus 8 characters of the random token
@@ -150,7 +151,7 @@ def venue_agent_id(venue) -> str:
 @transaction.atomic
 def agent_register_for_venue(*, venue) -> Agent:
     """The venue's agent, created on first call with DNA derived from the venue's rules."""
-    from agents.registry import venue_dna  # the DNA is declared once, in the registry
+    from agents.network.registry import venue_dna  # the DNA is declared once, in the registry
 
     agent, created = Agent.objects.get_or_create(
         venue=venue, defaults={"kind": AgentKind.VENUE, "agent_id": venue_agent_id(venue), **venue_dna(venue)}
@@ -165,7 +166,7 @@ def agent_register_for_venue(*, venue) -> Agent:
 @transaction.atomic
 def agent_register_for_user(*, user) -> Agent:
     """The user's concierge agent, created on first call."""
-    from agents.registry import consumer_dna
+    from agents.network.registry import consumer_dna
 
     agent, created = Agent.objects.get_or_create(
         user=user, defaults={"kind": AgentKind.CONSUMER, "agent_id": f"consumer-{user.pk}", **consumer_dna(user)}
@@ -554,7 +555,7 @@ def new_webhook_message_id() -> str:
 
 
 def _send_on_commit(delivery_ids: list) -> None:
-    from agents.webhook_jobs import webhook_deliver
+    from agents.platform.webhook_jobs import webhook_deliver
 
     for delivery_id in delivery_ids:
         transaction.on_commit(lambda delivery_id=delivery_id: webhook_deliver.delay(str(delivery_id)))

@@ -358,7 +358,6 @@ class DemoSeeder:
     # -- agents, knowledge, messaging ---------------------------------------------
     def agents_and_keys(self, developer: User) -> None:
         from agents import services as a
-        from agents.cards import card_publish
         from agents.models import (
             A2AEnvelope,
             ApiKey,
@@ -366,9 +365,10 @@ class DemoSeeder:
             ProjectMemory,
             WebhookSubscription,
         )
-        from agents.registry import platform_agent
+        from agents.network.cards import card_publish
+        from agents.network.registry import platform_agent
 
-        # the real A2A v1.0 cards (agents.cards), the same the well-known endpoints serve
+        # the real A2A v1.0 cards (agents.network.cards), the same the well-known endpoints serve
         _, created = card_publish(agent=platform_agent())
         self.count("agent cards", created)
         for venue in list(self.venue.values())[:10]:
@@ -440,10 +440,10 @@ class DemoSeeder:
     def gateway_ping(self) -> None:
         """One signed network.ping in the built-in gateway's inbox of the platform agent, so the
         gateway admin has a row to show; the worker pushes it to the platform agent, which answers it."""
-        from agents.gateway import gateway_message_accept
         from agents.models import GatewayMessage
-        from agents.registry import platform_agent
-        from agents.signing import build_envelope, sign_envelope
+        from agents.network.gateway import gateway_message_accept
+        from agents.network.registry import platform_agent
+        from agents.network.signing import build_envelope, sign_envelope
 
         platform = platform_agent()
         if GatewayMessage.objects.filter(recipient=platform, from_agent_id=f"{DEMO_MARK}-probe").exists():

@@ -7,7 +7,7 @@ envelope asking for it are written together and nothing goes out for a rolled-ba
 Outcomes of a send attempt:
 - sent: the gateway took it;
 - queued with next_attempt_at: a breaker is open or the gateway failed transiently; the
-  first time, agents.handlers.on_envelope_undeliverable(envelope) is called (once per
+  first time, agents.network.handlers.on_envelope_undeliverable(envelope) is called (once per
   envelope, marked on the event) so the person waiting is told; envelope_retry_due sends
   it again when due; the TTL sweep ends it if the venue never comes back;
 - failed: a permanent refusal (unknown agent, malformed) — retrying would not help; the
@@ -26,9 +26,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from agents import signing
-from agents.gateway_client import GatewayCircuitOpen, GatewayClient, GatewayError, gateway_client
 from agents.models import A2AEnvelope, Agent, AgentKind, EnvelopeDirection
+from agents.network import signing
+from agents.network.gateway_client import GatewayCircuitOpen, GatewayClient, GatewayError, gateway_client
 from agents.selectors import envelopes_due_for_retry, envelopes_past_ttl
 from agents.services import EnvelopeTransitionError, envelope_record, envelope_transition
 from agents.state import EnvelopeStatus
@@ -68,7 +68,7 @@ def envelope_dispatch(
         priority=priority,
         ttl_ms=ttl_ms,
     )
-    from agents.gateway_jobs import envelope_send
+    from agents.network.gateway_jobs import envelope_send
 
     envelope_pk = str(envelope.pk)
     transaction.on_commit(lambda: envelope_send.delay(envelope_pk))
@@ -106,7 +106,7 @@ def venue_key_for(envelope: A2AEnvelope) -> str | None:
 
 def _hook(name: str):
     try:
-        from agents import handlers
+        from agents.network import handlers
     except ImportError:
         return None
     return getattr(handlers, name, None)

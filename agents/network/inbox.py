@@ -6,7 +6,7 @@ replay window, replayed, addressed to no agent of ours) raises :class:`InboxReje
 when it is parseable it is also recorded as a rejected inbound envelope, so the refusal
 is visible in the admin. Once accepted, nothing is raised to the gateway: the handler's
 outcome is the envelope's status — processed, rejected (the handler raised
-agents.handlers.EnvelopeRejected) or failed (any other exception, rolled back).
+agents.network.handlers.EnvelopeRejected) or failed (any other exception, rolled back).
 
 One machine hosting both ends: an envelope sent by one of our agents to another is one
 A2AEnvelope row (the sender's outbound copy), which this module moves on to delivered
@@ -22,8 +22,8 @@ from typing import Any
 
 from django.db import transaction
 
-from agents import signing
 from agents.models import A2AEnvelope, Agent, EnvelopeDirection, EnvelopeIntent
+from agents.network import signing
 from agents.services import envelope_record, envelope_transition
 from agents.state import EnvelopeStatus
 
@@ -47,13 +47,13 @@ def _network_ping(envelope: A2AEnvelope) -> None:
     """Answering a ping is receiving it: the gateway health probe only needs it processed."""
 
 
-# intents the inbox answers itself when agents.handlers does not claim them
+# intents the inbox answers itself when agents.network.handlers does not claim them
 BUILTIN_HANDLERS: dict[str, Handler] = {EnvelopeIntent.NETWORK_PING: _network_ping}
 
 
 def _handlers_module():
     try:
-        from agents import handlers
+        from agents.network import handlers
     except ImportError:  # the handlers module is optional while the network is being built
         return None
     return handlers
@@ -158,7 +158,7 @@ def _accept(envelope: dict) -> A2AEnvelope:
 def inbox_receive(*, envelope: dict, handlers: Mapping[str, Handler] | None = None) -> A2AEnvelope:
     """Verify, record and handle one inbound envelope; returns its row (processed, rejected or failed).
 
-    ``handlers`` replaces agents.handlers.HANDLERS (tests); production passes nothing.
+    ``handlers`` replaces agents.network.handlers.HANDLERS (tests); production passes nothing.
     Raises InboxRejected when the envelope is refused before handling.
     """
     try:
@@ -247,7 +247,7 @@ def inbox_drain_hosted(*, client=None) -> int:
 
     The fallback when the gateway cannot push to us. Returns how many were accepted.
     """
-    from agents.gateway_client import GatewayError, gateway_client
+    from agents.network.gateway_client import GatewayError, gateway_client
 
     client = client or gateway_client()
     accepted = 0

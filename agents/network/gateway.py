@@ -1,11 +1,11 @@
 """The built-in ClawPulse-compatible gateway: durable per-agent inboxes, keys, push on arrival.
 
-The HTTP views (agents.gateway_views) and the in-process client path
-(agents.gateway_client with the default CLAWPULSE_GATEWAY) both call these services, so a
+The HTTP views (agents.network.gateway_views) and the in-process client path
+(agents.network.gateway_client with the default CLAWPULSE_GATEWAY) both call these services, so a
 message takes the same route whether it came over HTTP or from this process.
 
 On arrival a message is stored (GatewayMessage, pending) and, on commit, a task pushes it:
-- to an agent hosted here (an Agent row with no endpoint_url): agents.inbox.inbox_receive;
+- to an agent hosted here (an Agent row with no endpoint_url): agents.network.inbox.inbox_receive;
 - to an agent with an endpoint_url: an HTTP POST of the envelope, signed (X-AGNT-Timestamp,
   X-AGNT-Signature over the raw body, same HMAC as envelopes);
 - otherwise (a paused or retired agent) it waits in the inbox for a drain.
@@ -32,8 +32,8 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from agents import signing
 from agents.models import Agent, AgentStatus, GatewayMessage
+from agents.network import signing
 from agents.selectors import agent_get_by_inbox_key
 from agents.services import agent_inbox_key_rotate
 from agents.state import GATEWAY_MESSAGE_TRANSITIONS, GatewayMessageStatus
@@ -146,7 +146,7 @@ def gateway_message_accept(
         expires_at=timezone.now() + _expiry(payload),
     )
     if recipient.status == AgentStatus.ACTIVE:
-        from agents.gateway_jobs import gateway_push
+        from agents.network.gateway_jobs import gateway_push
 
         message_pk = str(message.pk)
         transaction.on_commit(lambda: gateway_push.delay(message_pk))
@@ -196,7 +196,7 @@ def gateway_message_push(*, message_pk) -> str:
 
 
 def _push_hosted(message_pk) -> str:
-    from agents.inbox import InboxRejected, inbox_receive
+    from agents.network.inbox import InboxRejected, inbox_receive
 
     with transaction.atomic():
         # the row lock makes push and drain exclusive: the fallback job skips a message in flight

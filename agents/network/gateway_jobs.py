@@ -1,6 +1,6 @@
 """Gateway jobs: sending envelopes, pushing gateway messages, and the periodic fallbacks.
 
-Thin tasks taking ids; the work is in agents.outbox, agents.gateway and agents.inbox.
+Thin tasks taking ids; the work is in agents.network.outbox, agents.network.gateway and agents.network.inbox.
 agents/tasks.py imports this module so the worker registers the tasks.
 """
 
@@ -24,7 +24,7 @@ HEALTH_KEY = "agnt:gateway:health"
 def envelope_send(envelope_pk: str) -> str:
     """Sign one outbound envelope and hand it to the gateway (or queue it for a retry)."""
     from agents.models import A2AEnvelope
-    from agents.outbox import envelope_send_now
+    from agents.network.outbox import envelope_send_now
 
     envelope = A2AEnvelope.objects.filter(pk=envelope_pk).first()
     if envelope is None:
@@ -35,7 +35,7 @@ def envelope_send(envelope_pk: str) -> str:
 @shared_task(name="agents.gateway_push", queue="agents", acks_late=True)
 def gateway_push(message_pk: str) -> str:
     """Deliver one message of the built-in gateway to its recipient (push on arrival)."""
-    from agents.gateway import gateway_message_push
+    from agents.network.gateway import gateway_message_push
 
     return gateway_message_push(message_pk=message_pk)
 
@@ -44,7 +44,7 @@ def gateway_push(message_pk: str) -> str:
 @shared_task(name="agents.envelope_retry")
 def envelope_retry() -> int:
     """Send again the queued envelopes whose next attempt is due."""
-    from agents.outbox import envelope_retry_due
+    from agents.network.outbox import envelope_retry_due
 
     return envelope_retry_due()
 
@@ -53,8 +53,8 @@ def envelope_retry() -> int:
 @shared_task(name="agents.envelope_ttl_sweep")
 def envelope_ttl_sweep() -> dict:
     """Expire envelopes (and built-in gateway messages) past their TTL; tell the senders' users."""
-    from agents.gateway import gateway_messages_expire
-    from agents.outbox import envelope_ttl_sweep as sweep
+    from agents.network.gateway import gateway_messages_expire
+    from agents.network.outbox import envelope_ttl_sweep as sweep
 
     return {"envelopes": sweep(), "gateway_messages": gateway_messages_expire()}
 
@@ -63,12 +63,12 @@ def envelope_ttl_sweep() -> dict:
 @shared_task(name="agents.venue_inbox_drain")
 def venue_inbox_drain() -> int:
     """Fallback for push: deliver inbox messages still waiting after 30 s; returns how many."""
-    from agents.gateway_client import gateway_client
-    from agents.inbox import inbox_drain_hosted
+    from agents.network.gateway_client import gateway_client
+    from agents.network.inbox import inbox_drain_hosted
 
     client = gateway_client()
     if client.in_process:
-        from agents.gateway import gateway_message_push, gateway_messages_stale
+        from agents.network.gateway import gateway_message_push, gateway_messages_stale
 
         outcomes = [gateway_message_push(message_pk=pk) for pk in gateway_messages_stale()]
         return sum(1 for outcome in outcomes if outcome in ("delivered", "pushed"))
@@ -79,8 +79,8 @@ def venue_inbox_drain() -> int:
 @shared_task(name="agents.gateway_health_probe")
 def gateway_health_probe() -> dict:
     """Ask the gateway for its health; store the answer and the global breaker's state for /health."""
-    from agents.breakers import global_breaker
-    from agents.gateway_client import GatewayError, gateway_client
+    from agents.network.breakers import global_breaker
+    from agents.network.gateway_client import GatewayError, gateway_client
 
     started = time.monotonic()
     try:

@@ -1,6 +1,6 @@
 """What an agent hosted here does with each envelope intent, and with envelopes that never arrive.
 
-agents.inbox.inbox_receive verifies an inbound envelope, records it and calls
+agents.network.inbox.inbox_receive verifies an inbound envelope, records it and calls
 ``HANDLERS[intent](envelope_row)``. A handler raises :class:`EnvelopeRejected` when the
 envelope's content is wrong (unknown booking, wrong venue, a transition the booking
 state machine refuses): the inbox records the envelope as rejected with that reason and
@@ -28,19 +28,19 @@ class EnvelopeRejected(ValueError):
 
 
 def handle_booking_request(envelope: A2AEnvelope) -> None:
-    from agents.venue_agent import venue_agent_handle_request
+    from agents.booking.venue_agent import venue_agent_handle_request
 
     venue_agent_handle_request(envelope=envelope)
 
 
 def handle_booking_cancel(envelope: A2AEnvelope) -> None:
-    from agents.venue_agent import venue_agent_handle_cancel
+    from agents.booking.venue_agent import venue_agent_handle_cancel
 
     venue_agent_handle_cancel(envelope=envelope)
 
 
 def handle_booking_response(envelope: A2AEnvelope) -> None:
-    from agents.consumer_agent import consumer_apply_response
+    from agents.booking.consumer_agent import consumer_apply_response
 
     consumer_apply_response(envelope=envelope)
 
@@ -110,6 +110,6 @@ def on_envelope_expired(envelope: A2AEnvelope) -> None:
     if envelope.intent != EnvelopeIntent.BOOKING_REQUEST or envelope.booking_id is None:
         logger.info("envelope %s (%s) expired; nothing to do", envelope.envelope_id, envelope.intent)
         return
-    from agents.venue_agent import booking_request_lapse
+    from agents.booking.venue_agent import booking_request_lapse
 
     booking_request_lapse(booking_id=envelope.booking_id, envelope_id=envelope.envelope_id)

@@ -31,8 +31,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from agents.handlers import EnvelopeRejected
 from agents.models import A2AEnvelope, Agent, AgentStatus, EnvelopeIntent
+from agents.network.handlers import EnvelopeRejected
 from bookings.availability import (
     DECISION_HOLDING_STATUSES,
     Unavailable,
@@ -91,7 +91,7 @@ class Outcome:
 @dataclass(frozen=True)
 class VenuePolicy:
     """The venue agent's auto rules, read from its Agent.policies JSON (keys as validated
-    by agents.registry.POLICY_TYPES):
+    by agents.network.registry.POLICY_TYPES):
 
     - ``auto_accept`` (default true): false sends every free request to the owner (so
       does a paused or retired agent);
@@ -276,7 +276,7 @@ def _set_offered_slots(booking: VenueBooking, slots: list[datetime]) -> None:
 
 
 def _venue_agent(venue: Venue) -> Agent:
-    from agents.booking_flow import venue_agent_for
+    from agents.booking.flow import venue_agent_for
 
     return venue_agent_for(venue)
 
@@ -292,8 +292,8 @@ def _reply(
     *, booking: VenueBooking, intent: str, payload: dict, to_agent_id: str = "", correlation_id: str = ""
 ) -> A2AEnvelope:
     """Answer the booking's consumer agent through the gateway (sent once we commit)."""
-    from agents.booking_flow import booking_consumer_agent_id, booking_request_envelope
-    from agents.outbox import envelope_dispatch
+    from agents.booking.flow import booking_consumer_agent_id, booking_request_envelope
+    from agents.network.outbox import envelope_dispatch
 
     if not correlation_id:
         request = booking_request_envelope(booking)
@@ -376,7 +376,7 @@ def _apply(booking: VenueBooking, venue: Venue, decision: Decision, policy: Venu
         booking_id = str(booking.pk)
 
         def notify_owners() -> None:
-            from agents.booking_jobs import owner_notify_pending
+            from agents.booking.jobs import owner_notify_pending
 
             owner_notify_pending.delay(booking_id)
 
@@ -444,7 +444,7 @@ def _booking_from(envelope: A2AEnvelope, venue: Venue) -> VenueBooking | None:
 
 
 def _check_sender(envelope: A2AEnvelope, booking: VenueBooking) -> None:
-    from agents.booking_flow import booking_consumer_agent_id
+    from agents.booking.flow import booking_consumer_agent_id
 
     expected = booking_consumer_agent_id(booking, exclude_envelope_pk=envelope.pk)
     if envelope.from_agent_id != expected:
@@ -654,7 +654,7 @@ def venue_booking_cancel(
     *, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.OWNER, reason: str = ""
 ) -> VenueBooking:
     """The venue (owner or staff) cancels a booking and tells the guest's agent, if one asked for it."""
-    from agents.booking_flow import booking_request_envelope
+    from agents.booking.flow import booking_request_envelope
 
     booking, venue = _lock(booking)
     booking_cancel(booking=booking, actor=actor, actor_kind=actor_kind, reason=reason or f"cancelled by {venue.name}")

@@ -1,6 +1,6 @@
 """Booking-negotiation jobs of the agents app (agents/tasks.py imports them for the worker).
 
-Thin: each takes ids and calls one service in agents.venue_agent.
+Thin: each takes ids and calls one service in agents.booking.venue_agent.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ __all__ = ["owner_notify_pending", "owner_decision_deadlines"]
 @shared_task(name="agents.owner_notify_pending", queue="agents", acks_late=True)
 def owner_notify_pending(booking_id: str) -> int:
     """Tell a venue's owners that a booking request awaits their approval."""
-    from agents.venue_agent import owner_notify_pending as notify
+    from agents.booking.venue_agent import owner_notify_pending as notify
 
     return notify(booking_id=booking_id)
 
@@ -29,7 +29,7 @@ def owner_notify_pending(booking_id: str) -> int:
 @shared_task(name="agents.owner_decision_deadlines")
 def owner_decision_deadlines() -> int:
     """Decline (politely, with alternatives) requests the owner did not answer by the deadline."""
-    from agents.venue_agent import owner_decision_lapse
+    from agents.booking.venue_agent import owner_decision_lapse
 
     due = (
         VenueBooking.objects.filter(status=BookingStatus.PENDING_OWNER, owner_decision_deadline__lte=timezone.now())

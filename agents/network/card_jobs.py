@@ -8,7 +8,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
-from agents import cards
+from agents.network import cards
 from agnt.scheduling import periodic_job
 
 __all__ = ["agent_card_refresh"]

@@ -24,7 +24,7 @@ import redis
 from django.conf import settings
 
 from agents.models import ApiKey
-from agents.network import api_key_touch, tier_rate_limit
+from agents.platform.external import api_key_touch, tier_rate_limit
 from agents.selectors import api_key_get_active
 
 WINDOW_SECONDS = 60

@@ -1,6 +1,6 @@
-"""HTTP face of the built-in gateway (ClawPulse wire format; see agents.gateway_client).
+"""HTTP face of the built-in gateway (ClawPulse wire format; see agents.network.gateway_client).
 
-Views validate, authenticate and call agents.gateway — nothing more. Anything a client
+Views validate, authenticate and call agents.network.gateway — nothing more. Anything a client
 can send gets a 4xx JSON answer: 401 bad or missing X-API-Key, 404 unknown agent, 400
 malformed JSON, 413 a body over GATEWAY_MAX_BODY_BYTES, 405 a wrong method. A failure
 on our side answers 503 (retry later), never a bare 500.
@@ -16,8 +16,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from agents import gateway
 from agents.models import Agent
+from agents.network import gateway
 
 logger = logging.getLogger(__name__)
 

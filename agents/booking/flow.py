@@ -3,8 +3,8 @@
 A booking is always negotiated agent to agent, even when both agents live in this
 process: the consumer agent (the guest's, or the platform agent for API bookings) sends
 a signed ``booking.request`` through the gateway to the venue agent, which decides
-against the diary and answers (agents.venue_agent). The envelope goes out through
-agents.outbox.envelope_dispatch, which records it and sends it once the caller commits,
+against the diary and answers (agents.booking.venue_agent). The envelope goes out through
+agents.network.outbox.envelope_dispatch, which records it and sends it once the caller commits,
 so a rolled-back booking never reaches a venue.
 """
 
@@ -14,11 +14,11 @@ from django.conf import settings
 from django.db import transaction
 
 from agents.models import A2AEnvelope, Agent, EnvelopeIntent
-from agents.registry import platform_agent
+from agents.network.registry import platform_agent
 from agents.services import agent_register_for_user, agent_register_for_venue
 from bookings.models import VenueBooking
 
-# A request nobody answered within this time expires (agents.handlers.on_envelope_expired
+# A request nobody answered within this time expires (agents.network.handlers.on_envelope_expired
 # then lets the guest know). The original design listened for 10 minutes.
 DEFAULT_REQUEST_TTL_MS = 600_000
 # Bookings jump the queue ahead of bulk traffic (0 is highest).
@@ -79,7 +79,7 @@ def booking_payload(booking: VenueBooking) -> dict:
 
 def _dispatch(**kwargs) -> A2AEnvelope:
     # Imported late: the outbox (gateway side) imports models and jobs that need apps ready.
-    from agents.outbox import envelope_dispatch
+    from agents.network.outbox import envelope_dispatch
 
     return envelope_dispatch(**kwargs)
 
@@ -89,7 +89,7 @@ def booking_request_send(*, booking: VenueBooking) -> A2AEnvelope:
     """Send the guest's request for ``booking`` to the venue's agent; returns the envelope.
 
     Delivery, retries, breakers and the TTL are the outbox's; the answer comes back as a
-    booking.accepted / rejected / counter_offer envelope (agents.consumer_agent).
+    booking.accepted / rejected / counter_offer envelope (agents.booking.consumer_agent).
     """
     consumer = consumer_agent_for(booking)
     venue_agent = venue_agent_for(booking.venue)

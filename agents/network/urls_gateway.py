@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from agents import gateway_views
+from agents.network import gateway_views
 
 app_name = "gateway"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from agents import card_views
+from agents.network import card_views
 
 urlpatterns = [
     path(".well-known/agent-card.json", card_views.platform_card, name="agent-card-platform"),

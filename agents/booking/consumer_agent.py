@@ -15,8 +15,8 @@ from datetime import datetime
 
 from django.db import transaction
 
-from agents.handlers import EnvelopeRejected
 from agents.models import A2AEnvelope, Agent, EnvelopeIntent
+from agents.network.handlers import EnvelopeRejected
 from bookings.models import ActorKind, VenueBooking
 from bookings.services import booking_transition
 from bookings.state import BookingStatus, can_transition
@@ -59,7 +59,7 @@ def consumer_apply_response(*, envelope: A2AEnvelope) -> VenueBooking:
     booking, a sender that is not the booking's venue agent, a recipient that is not the
     booking's consumer agent, or a transition the state machine refuses.
     """
-    from agents.booking_flow import booking_consumer_agent_id
+    from agents.booking.flow import booking_consumer_agent_id
 
     target = RESPONSE_STATUS.get(envelope.intent)
     if target is None:

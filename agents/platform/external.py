@@ -9,7 +9,7 @@ suffix, the MCP tool error, the A2A task failure) and the HTTP status the REST A
 Bookings made here belong to the API key: a key sees and cancels only its own bookings,
 a retried create with the same ``Idempotency-Key`` returns the first booking, and the
 request travels to the venue's agent as a signed envelope exactly like a chat booking
-(agents.booking_flow), so the venue decides against its diary and the answer comes back
+(agents.booking.flow), so the venue decides against its diary and the answer comes back
 through the gateway — usually within a second.
 """
 
@@ -94,7 +94,7 @@ def _money(amount) -> str | None:
 
 
 def venue_card_url(venue: Venue) -> str:
-    from agents.cards import venue_card_url as card_url
+    from agents.network.cards import venue_card_url as card_url
 
     return card_url(venue)
 
@@ -139,7 +139,7 @@ def venue_summary(venue: Venue) -> dict[str, Any]:
 
 def venue_detail(venue: Venue) -> dict[str, Any]:
     """Everything public about one venue, with its booking policy and AgentCard address."""
-    from agents.cards import venue_policy
+    from agents.network.cards import venue_policy
 
     return {
         **venue_summary(venue),
@@ -161,7 +161,7 @@ def venue_detail(venue: Venue) -> dict[str, Any]:
 
 def venue_policy_card(venue: Venue) -> dict[str, Any]:
     """The venue's booking rules (the venue-policy extension of its AgentCard)."""
-    from agents.cards import venue_policy
+    from agents.network.cards import venue_policy
 
     return {"venue": venue.slug, "name": venue.name, "agent_card_url": venue_card_url(venue), **venue_policy(venue)}
 
@@ -451,7 +451,7 @@ def booking_create_for_key(
             usage_meter(
                 api_key=api_key, intent=intent, request_id=request_id or f"booking:{booking.pk}", booking=booking
             )
-            from agents.booking_flow import booking_request_send
+            from agents.booking.flow import booking_request_send
 
             booking_request_send(booking=booking)
     except IntegrityError:
@@ -520,7 +520,7 @@ def _decode_booking_cursor(cursor: str) -> tuple[datetime, str]:
 
 def booking_cancel_for_key(*, api_key: ApiKey, reference: str, reason: str = "") -> VenueBooking:
     """Cancel one of the key's bookings and tell the venue's agent; cancelling twice is a no-op."""
-    from agents.booking_flow import booking_cancel_send
+    from agents.booking.flow import booking_cancel_send
     from bookings.services import BookingError, booking_cancel
 
     booking = booking_get_for_key(api_key=api_key, reference=reference)

@@ -17,9 +17,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
-from agents.cards import PUBLISHED_VENUE_STATUSES, card_is_public, card_is_stale, card_publish
 from agents.models import Agent, AgentCard
-from agents.registry import platform_agent, venue_agent
+from agents.network.cards import PUBLISHED_VENUE_STATUSES, card_is_public, card_is_stale, card_publish
+from agents.network.registry import platform_agent, venue_agent
 from venues.models import Venue
 
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"

@@ -11,13 +11,13 @@ Wire format (ClawPulse):
 - errors: ``{"ok": false, "error": "<code>", "detail": "..."}`` with 400/401/404/413/429/5xx.
 
 Every HTTP call has a 15 s hard deadline (the whole exchange, not per socket read).
-Sending goes through the circuit breakers (agents.breakers): the global one first, then
+Sending goes through the circuit breakers (agents.network.breakers): the global one first, then
 the recipient venue's. Failures of the gateway itself count against both; a failure the
 gateway attributes to the recipient (429 inbox full, 503 recipient_unavailable) only
 against the venue's, so one unreachable venue cannot take the whole network down.
 
 When CLAWPULSE_GATEWAY is the built-in gateway (PUBLIC_BASE_URL + "/gateway", the default)
-the client hands the message to agents.gateway in-process — the same service the HTTP
+the client hands the message to agents.network.gateway in-process — the same service the HTTP
 view calls — so one machine runs the network without HTTP calls to itself.
 """
 
@@ -35,7 +35,7 @@ import httpx
 from django.conf import settings
 from django.db import DatabaseError
 
-from agents import breakers
+from agents.network import breakers
 
 logger = logging.getLogger(__name__)
 
@@ -250,7 +250,7 @@ class GatewayClient:
 
     def _send(self, *, to: str, from_agent_id: str, payload: dict[str, Any], priority: int) -> SendResult:
         if self.in_process:
-            from agents import gateway
+            from agents.network import gateway
 
             try:
                 message = gateway.gateway_message_accept(
@@ -279,8 +279,8 @@ class GatewayClient:
     def drain(self, agent_id: str, *, limit: int = 50, api_key: str | None = None) -> list[DrainedMessage]:
         """Fetch (and remove) up to ``limit`` messages from an agent's gateway inbox."""
         if self.in_process:
-            from agents import gateway
             from agents.models import Agent
+            from agents.network import gateway
 
             agent = Agent.objects.filter(agent_id=agent_id).first()
             if agent is None:
@@ -319,7 +319,7 @@ class GatewayClient:
 
     def health(self) -> dict[str, Any]:
         if self.in_process:
-            from agents import gateway
+            from agents.network import gateway
 
             return gateway.gateway_health()
         return self._http("GET", "/api/health")

@@ -404,7 +404,7 @@ def _card(
 
 def build_platform_card() -> dict[str, Any]:
     """The platform agent's AgentCard JSON (registers the platform agent if needed)."""
-    from agents.registry import platform_agent
+    from agents.network.registry import platform_agent
 
     agent = platform_agent()
     return _card(
@@ -424,7 +424,7 @@ def build_venue_card(venue: Venue, agent: Agent | None = None) -> dict[str, Any]
     ``agent`` defaults to the venue's agent (registered on first use).
     """
     if agent is None:
-        from agents.registry import venue_agent
+        from agents.network.registry import venue_agent
 
         agent = venue_agent(venue)
     where = ", ".join(part for part in (venue.area, getattr(venue.city, "name", "")) if part)
@@ -530,7 +530,7 @@ def cards_refresh(*, full: bool = False, batch: int = 500) -> dict[str, int]:
     """
     from django.db.models import F, Q
 
-    from agents.registry import platform_agent, venue_agent
+    from agents.network.registry import platform_agent, venue_agent
 
     counts = {"checked": 0, "changed": 0, "failed": 0, "registered": 0}
     _, platform_changed = card_publish(agent=platform_agent())
