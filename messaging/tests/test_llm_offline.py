@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from messaging.llm.gateway import run_turn
+from agnt.llm.gateway import run_turn
+from agnt.llm.types import ToolContext
 from messaging.tests.fake_weather import fake_weather  # noqa: F401  (fixture)
-from messaging.types import ToolContext
 from venues import demo_data
 
 pytestmark = pytest.mark.django_db
@@ -291,7 +291,7 @@ def test_parse_when_understands_common_phrases():
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from messaging.llm.offline import parse_party_size, parse_when
+    from messaging.concierge.offline import parse_party_size, parse_when
 
     now = datetime(2026, 3, 11, 14, 0, tzinfo=ZoneInfo("Asia/Makassar"))  # a Wednesday
     when, rest = parse_when("tomorrow at 7pm for 4", now, prefer_evening=True)
@@ -331,7 +331,7 @@ def test_forget_really_deletes_what_was_remembered(user):
 def test_a_two_digit_clock_time_is_read_as_24_hour_but_7_30_for_dinner_is_evening():
     from datetime import datetime
 
-    from messaging.llm.offline import parse_when
+    from messaging.concierge.offline import parse_when
 
     now = datetime(2026, 11, 22, 9, 0)
     assert parse_when("book it tomorrow at 10:00 for 2", now, prefer_evening=True)[0].at.hour == 10
