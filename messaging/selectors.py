@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from messaging.models import ChannelPlatform, Interaction, UserChannel
+from messaging.models import ChannelPlatform, Interaction, InteractionDirection, UserChannel
 from messaging.state import InteractionStatus
 
 WHATSAPP_SERVICE_WINDOW = timedelta(hours=24)
+
+
+def inbound_texts_since(*, since) -> Iterator[str]:
+    """The text of every message users sent us since ``since``, oldest first (streamed)."""
+    return (
+        Interaction.objects.filter(direction=InteractionDirection.INBOUND, created_at__gte=since)
+        .exclude(text="")
+        .order_by("created_at")
+        .values_list("text", flat=True)
+        .iterator(chunk_size=2000)
+    )
 
 
 def user_channel_get(*, platform: str, external_id: str) -> UserChannel | None:
