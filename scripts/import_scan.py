@@ -47,6 +47,7 @@ TOP_MODULES = {
     "agnt.routing",
     "agnt.settings",
     "agnt.settings_test",
+    "agnt.devrun",  # the `make run` entry point (like manage.py): starts every process
 }
 
 

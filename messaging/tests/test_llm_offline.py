@@ -13,7 +13,7 @@ from django.utils import timezone
 from agnt.llm.gateway import run_turn
 from agnt.llm.types import ToolContext
 from messaging.tests.fake_weather import fake_weather  # noqa: F401  (fixture)
-from venues import demo_data
+from venues.demo import load as load_demo_network
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +30,11 @@ DECIMALS = {
 
 @pytest.fixture
 def bali(db):
-    """The demo cities and venues, created the way agnt.demo does (without the agent registry)."""
+    """The demo cities and venues, created the way the demo seeder does (without the agent registry)."""
     from venues.models import City, Venue
 
     cities = {}
-    for row in demo_data.CITIES:
+    for row in load_demo_network()["cities"]:
         # update_or_create: tolerant of rows a transactional test elsewhere may have committed
         cities[row["slug"]], _ = City.objects.update_or_create(
             slug=row["slug"],
@@ -44,7 +44,7 @@ def bali(db):
                 "longitude": Decimal(row["longitude"]),
             },
         )
-    for row in demo_data.VENUES:
+    for row in load_demo_network()["venues"]:
         fields = {k: v for k, v in row.items() if k not in {"slug", "city"}}
         for key in DECIMALS & fields.keys():
             fields[key] = Decimal(fields[key]) if fields[key] is not None else None
