@@ -594,10 +594,9 @@ def webhook_event_publish(
         raise WebhookError("event_id is longer than 64 characters", field="event_id")
     body = webhook_event_envelope(event_type=event_type, data=payload)
     created: list[WebhookDelivery] = []
-    subscriptions = WebhookSubscription.objects.filter(api_key=api_key, is_active=True).order_by("created_at")
-    for subscription in subscriptions:
-        if not subscription.wants(event_type):
-            continue
+    from agents.selectors import webhook_subscriptions_for_event  # selectors import this module
+
+    for subscription in webhook_subscriptions_for_event(api_key=api_key, event_type=event_type):
         if WebhookDelivery.objects.filter(subscription=subscription, event_id=event_id).exists():
             continue  # this event already went out to this subscription (a repeated publish)
         try:
