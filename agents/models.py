@@ -13,12 +13,7 @@ from agents.state import (
     WebhookDeliveryStatus,
 )
 from agnt.db import BaseModel, TimestampedModel, choices_check
-
-
-class ApiTier(models.TextChoices):
-    FREE = "free", "Free"
-    PRO = "pro", "Pro"
-    ENTERPRISE = "enterprise", "Enterprise"
+from agnt.models import ApiTier
 
 
 class ApiKey(TimestampedModel):

@@ -30,6 +30,16 @@ class ConsumerPlan(models.TextChoices):
     PREMIUM = "premium", "Premium"
 
 
+class ApiTier(models.TextChoices):
+    """The tier of a developer API key (agents.ApiKey): what it may call and whether its
+    calls are metered. Declared here, next to the consumer plans, because billing's plans
+    say which tier they give and agents enforces it; neither owns the vocabulary."""
+
+    FREE = "free", "Free"
+    PRO = "pro", "Pro"
+    ENTERPRISE = "enterprise", "Enterprise"
+
+
 def generate_referral_code() -> str:
     return secrets.token_urlsafe(6).replace("-", "x").replace("_", "y").upper()[:8]
 

@@ -13,7 +13,6 @@ from bookings.state import (
     TRANSPORT_IN_FLIGHT_STATUSES,
     BookingStatus,
     ReminderStatus,
-    TransportStatus,
 )
 
 
@@ -45,14 +44,6 @@ def transports_to_poll(
     cutoff = (now or timezone.now()) - stale_after
     qs = TransportBooking.objects.filter(status__in=TRANSPORT_IN_FLIGHT_STATUSES)
     return (qs.filter(last_polled_at__isnull=True) | qs.filter(last_polled_at__lt=cutoff)).order_by("last_polled_at")
-
-
-def transport_quotes_expired(*, now: datetime | None = None) -> QuerySet[TransportBooking]:
-    """Open quotes past their expiry (the sweeper moves them to ``expired``)."""
-    return TransportBooking.objects.filter(
-        status__in=[TransportStatus.QUOTED, TransportStatus.AWAITING_CONFIRMATION],
-        quote_expires_at__lte=now or timezone.now(),
-    )
 
 
 # --------------------------------------------------------------------------- lifecycle (Issue 4)

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from agnt.llm.types import ToolContext, TurnResult
 from agnt.scheduling import redis_client
 from messaging import session_store
 from messaging.models import (
@@ -46,7 +47,7 @@ from messaging.services import (
     user_channel_bind,
 )
 from messaging.state import InteractionStatus
-from messaging.types import InboundMessage, MediaRef, ToolContext, TurnResult
+from messaging.types import InboundMessage, MediaRef
 
 logger = logging.getLogger(__name__)
 
@@ -273,7 +274,7 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
         interaction_mark_status(interaction=interaction, status=InteractionStatus.IGNORED)
         return []
 
-    from messaging.llm.gateway import run_turn
+    from agnt.llm.gateway import run_turn
 
     history = session_store.history_load(platform=channel.platform, user_id=user.pk)
     result: TurnResult = run_turn(ctx=ctx, history=history, user_content=user_content)

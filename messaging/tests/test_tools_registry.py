@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from agnt.llm.types import ToolContext, ToolResult
 from messaging.tools import registry
 from messaging.tools.base import Tool, ToolArgs
-from messaging.types import ToolContext, ToolResult
 from venues.tests.factories import make_city
 
 EXPECTED_TOOLS = {

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from pydantic import ValidationError
 
+from agnt.llm.types import ToolContext, ToolResult
 from messaging.tools import bookings as booking_tools
 from messaging.tools import commerce as commerce_tools
 from messaging.tools import memory as memory_tools
@@ -29,7 +30,6 @@ from messaging.tools import transport as transport_tools
 from messaging.tools import venues as venue_tools
 from messaging.tools import wellbeing as wellbeing_tools
 from messaging.tools.base import Tool, ToolFailure
-from messaging.types import ToolContext, ToolResult
 
 logger = logging.getLogger(__name__)
 

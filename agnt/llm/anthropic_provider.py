@@ -18,7 +18,7 @@ from typing import Any
 import anthropic
 from django.conf import settings
 
-from messaging.types import ToolContext
+from agnt.llm.types import ToolContext
 
 from .base import ModelResponse, ProviderError, StructuredResult
 
