@@ -515,3 +515,19 @@ class GatewayMessage(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.from_agent_id} → {self.recipient_id} ({self.status})"
+
+
+# --- hosted agents (agents/hosted/models.py; registered with this app) ----------------------
+from agents.hosted.models import (  # noqa: E402,F401
+    AgentRun,
+    AgentSession,
+    Allowance,
+    DemoApp,
+    Deployment,
+    HostedAgent,
+    HostedAgentVersion,
+    KvEntry,
+    ProviderKey,
+    RunEvent,
+    UsageEntry,
+)

@@ -155,7 +155,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_WORKER_QUEUES = ["default", "messaging", "bookings", "agents", "billing", "knowledge", "crm", "maintenance"]
+CELERY_WORKER_QUEUES = [
+    "default",
+    "messaging",
+    "bookings",
+    "agents",
+    "hosted",
+    "billing",
+    "knowledge",
+    "crm",
+    "maintenance",
+]
 
 # --- Auth, sessions, security -----------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -292,6 +302,17 @@ LLM_CONCURRENCY_LEASE_SECONDS = E.int_(
 )  # a dead worker's slot frees itself
 LLM_MAX_RETRIES = E.int_("LLM_MAX_RETRIES", 3)  # SDK retries with backoff on 429 / 5xx / connection errors
 LLM_RETRY_AFTER_MAX_SECONDS = E.int_("LLM_RETRY_AFTER_MAX_SECONDS", 20)  # cap on a provider's retry-after
+
+# Hosted agents (agents/hosted): the sandbox worker pool of each process, and run timing
+HOSTED_SANDBOX_WORKERS = E.int_("HOSTED_SANDBOX_WORKERS", 2)  # monty worker subprocesses per process
+HOSTED_SANDBOX_CHECKOUT_TIMEOUT = E.int_("HOSTED_SANDBOX_CHECKOUT_TIMEOUT", 10)  # wait for a free worker
+HOSTED_SANDBOX_REQUEST_TIMEOUT = E.int_("HOSTED_SANDBOX_REQUEST_TIMEOUT", 60)  # kill a worker silent this long
+HOSTED_SYNC_WAIT_SECONDS = E.int_("HOSTED_SYNC_WAIT_SECONDS", 30)  # POST /agents/{name}/run waits at most this
+HOSTED_STUCK_AFTER_SECONDS = E.int_(
+    "HOSTED_STUCK_AFTER_SECONDS", 45
+)  # a running run with no heartbeat this long is stuck
+HOSTED_MCP_TIMEOUT_SECONDS = E.int_("HOSTED_MCP_TIMEOUT_SECONDS", 10)  # declared MCP servers, per call
+HOSTED_MCP_ALLOW_PRIVATE = E.bool_("HOSTED_MCP_ALLOW_PRIVATE", False)  # development only: MCP servers on localhost
 TOOL_TIMEOUT_SECONDS = E.int_("TOOL_TIMEOUT_SECONDS", 5)
 PENDING_ACTION_TTL_SECONDS = E.int_("PENDING_ACTION_TTL_SECONDS", 900)  # a booking/courier offer awaiting "yes"
 WEATHER_CACHE_SECONDS = E.int_("WEATHER_CACHE_SECONDS", 1800)

@@ -16,6 +16,9 @@ class MessagingConfig(AppConfig):
             system_prompt=concierge.system_prompt,
             tool_registry=concierge.tool_registry,
         )
+        from messaging.hosted_tools import register as register_hosted_tools
+
+        register_hosted_tools()
         from bookings.signals import booking_status_changed
         from messaging.notifications import on_booking_status_changed
 
