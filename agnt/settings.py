@@ -309,7 +309,7 @@ HOSTED_SANDBOX_CHECKOUT_TIMEOUT = E.int_("HOSTED_SANDBOX_CHECKOUT_TIMEOUT", 10) 
 HOSTED_SANDBOX_REQUEST_TIMEOUT = E.int_("HOSTED_SANDBOX_REQUEST_TIMEOUT", 60)  # kill a worker silent this long
 HOSTED_SYNC_WAIT_SECONDS = E.int_("HOSTED_SYNC_WAIT_SECONDS", 30)  # POST /agents/{name}/run waits at most this
 HOSTED_STUCK_AFTER_SECONDS = E.int_(
-    "HOSTED_STUCK_AFTER_SECONDS", 45
+    "HOSTED_STUCK_AFTER_SECONDS", 30
 )  # a running run with no heartbeat this long is stuck
 HOSTED_MCP_TIMEOUT_SECONDS = E.int_("HOSTED_MCP_TIMEOUT_SECONDS", 10)  # declared MCP servers, per call
 HOSTED_MCP_ALLOW_PRIVATE = E.bool_("HOSTED_MCP_ALLOW_PRIVATE", False)  # development only: MCP servers on localhost

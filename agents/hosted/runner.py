@@ -320,7 +320,9 @@ def execute(*, run_id, chain: tuple[str, ...] = (), deadline: float | None = Non
         with _Heartbeat(run.pk) if run.depth == 0 else _NoBeat():
             # the run's own fee, reserved and charged like any costed call
             host._charge(estimate=plans.RUN_FEE_MICROS, description="run", work=lambda: (None, plans.RUN_FEE_MICROS))
-            outcome = sandbox.execute(code=run.version.code, event=run.input, host=host.functions(), limits=limits)
+            outcome = sandbox.execute(
+                code=run.version.code, event=run.input, host=host.functions(), limits=limits, depth=run.depth
+            )
     except Refused:
         pass
     close_old_connections() if not connection.in_atomic_block else None

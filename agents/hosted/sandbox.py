@@ -69,16 +69,22 @@ class _Printer:
         self.parts.append(text)
 
 
-_pool: Monty | None = None
+# One pool per call depth: a run at depth d waits only for a worker at depth d + 1, never
+# for one of its own level, so nested call_agent runs cannot starve each other.
+_pools: dict[int, Monty] = {}
 _pool_pid: int | None = None
 _pool_lock = threading.Lock()
 
 
-def pool() -> Monty:
-    """This process's worker pool (a forked Celery worker builds its own)."""
-    global _pool, _pool_pid
+def pool(depth: int = 0) -> Monty:
+    """This process's worker pool for runs at ``depth`` (a forked Celery worker builds its own)."""
+    global _pool_pid
     with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid():
+        if _pool_pid != os.getpid():
+            _pools.clear()
+            _pool_pid = os.getpid()
+        instance = _pools.get(depth)
+        if instance is None:
             instance = Monty(
                 min_processes=1,
                 max_processes=int(settings.HOSTED_SANDBOX_WORKERS),
@@ -87,17 +93,19 @@ def pool() -> Monty:
                 max_checkouts_per_worker=500,
             )
             instance.__enter__()
-            _pool, _pool_pid = instance, os.getpid()
-        return _pool
+            _pools[depth] = instance
+        return instance
 
 
 def shutdown() -> None:
     """Stop this process's workers (tests, benchmarks)."""
-    global _pool, _pool_pid
+    global _pool_pid
     with _pool_lock:
-        if _pool is not None and _pool_pid == os.getpid():
-            _pool.__exit__(None, None, None)
-        _pool, _pool_pid = None, None
+        if _pool_pid == os.getpid():
+            for instance in _pools.values():
+                instance.__exit__(None, None, None)
+        _pools.clear()
+        _pool_pid = None
 
 
 def _classify(exc: MontyError) -> tuple[str, str]:
@@ -130,6 +138,7 @@ def execute(
     event: Any,
     host: dict[str, Callable[..., Any]],
     limits: Limits,
+    depth: int = 0,
 ) -> Outcome:
     """Run ``handler(event)`` from ``code`` with ``host`` as its only way out."""
     printer = _Printer()
@@ -140,7 +149,7 @@ def execute(
         "max_suspensions": limits.max_host_calls,
     }
     try:
-        with pool().checkout(limits=worker_limits, script_name="agent.py") as session:
+        with pool(depth).checkout(limits=worker_limits, script_name="agent.py") as session:
             output = session.feed_run(
                 code + _ENTRY,
                 inputs={"event": event},
