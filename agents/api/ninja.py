@@ -517,7 +517,9 @@ def envelope(request: HttpRequest, envelope: schemas.EnvelopeIn):
     return envelope_process(api_key=request.auth, envelope=envelope)
 
 
-for router in (venues, bookings, knowledge, webhooks, envelopes):
+from agents.hosted.api import router as hosted  # noqa: E402 - its routes share this API's handlers
+
+for router in (venues, bookings, knowledge, webhooks, envelopes, hosted):
     api.add_router("", router)
 
 
