@@ -4,6 +4,8 @@ from django.urls import re_path
 
 from agents.api.a2a_jsonrpc import build_asgi_app as a2a_jsonrpc_app
 from agents.api.mcp import build_asgi_apps as mcp_apps
+from agents.hosted.a2a import build_asgi_app as hosted_a2a_app
+from agents.hosted.sse import build_asgi_app as run_events_app
 
 websocket_urlpatterns: list = []
 
@@ -13,4 +15,8 @@ http_urlpatterns: list = [
     re_path(r"^mcp/?$", _mcp_http),  # MCP Streamable HTTP (stateless)
     re_path(r"^mcp/(?:sse|messages/)", _mcp_sse),  # MCP legacy HTTP+SSE: GET /mcp/sse, POST /mcp/messages/
     re_path(r"^a2a/jsonrpc/?$", a2a_jsonrpc_app()),  # the platform agent's A2A JSON-RPC endpoint
+    # a hosted-agent run's trace, streamed live (server-sent events)
+    re_path(r"^a2a/v1/runs/(?P<run_id>[0-9a-fA-F-]{36})/events/?$", run_events_app()),
+    # each deployed hosted agent's A2A JSON-RPC endpoint (its card is a Django view)
+    re_path(r"^agents/hosted/(?P<friendly_name>[a-z0-9-]{1,64})/a2a/jsonrpc/?$", hosted_a2a_app()),
 ]

@@ -29,6 +29,7 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import Resource as MCPResource
+from mcp_types import Tool as MCPTool
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
@@ -186,7 +187,26 @@ def _venue_index(limit: int = network.PAGE_MAX) -> list[dict[str, Any]]:
 
 
 class AgntMCPServer(MCPServer):
-    """MCPServer whose resource list also names each venue's policy card (not only the template)."""
+    """MCPServer whose resource list also names each venue's policy card (not only the template),
+    and whose tool list adds the hosted agents the request's key may run (agent_<friendly_name>)."""
+
+    async def _handle_list_tools(self, ctx, params):
+        from mcp_types import ListToolsResult
+
+        tools = await self.list_tools()
+        api_key = scope_api_key(getattr(getattr(ctx, "request", None), "scope", None))
+        if api_key is not None:
+            from agents.hosted.publish import mcp_tools_for
+
+            tools += [MCPTool(**tool) for tool in await run_orm(mcp_tools_for, owner_id=api_key.owner_id)]
+        return ListToolsResult(tools=tools)
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None):
+        from agents.hosted.publish import MCP_TOOL_PREFIX
+
+        if not name.startswith(MCP_TOOL_PREFIX) or context is None:
+            return await super().call_tool(name, arguments, context)
+        return await _hosted_tool(name.removeprefix(MCP_TOOL_PREFIX), arguments, _api_key(context))
 
     async def list_resources(self) -> list[MCPResource]:
         listed = await super().list_resources()
@@ -202,6 +222,32 @@ class AgntMCPServer(MCPServer):
             for venue in venues
         ]
         return listed
+
+
+async def _hosted_tool(friendly_name: str, arguments: dict[str, Any], api_key: ApiKey):
+    """A hosted agent as an MCP tool: structuredContent is its output; a failed run is a tool error."""
+    from mcp_types import CallToolResult, TextContent
+
+    from agents.hosted.publish import run_for_key_async, run_summary
+
+    try:
+        run = await run_for_key_async(api_key=api_key, friendly_name=friendly_name, payload=arguments)
+    except network.NetworkError as exc:
+        raise _tool_error(exc) from None
+    summary = run_summary(run)
+    if run.status != "succeeded":
+        error = summary["error"] or {"code": run.status, "message": run.status}
+        return CallToolResult(
+            content=[TextContent(type="text", text=f"{error['code']}: {error['message']} (run {run.pk})")],
+            is_error=True,
+        )
+    output = run.output
+    structured = output if isinstance(output, dict) else None
+    return CallToolResult(
+        content=[TextContent(type="text", text=json.dumps(output, ensure_ascii=False))],
+        structured_content=structured,
+        is_error=False,
+    )
 
 
 def build_server() -> AgntMCPServer:
