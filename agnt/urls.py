@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from agents.api import ninja as network_api
+from agents.hosted.demo_views import demo_page as hosted_demo_page
 from agnt import views
 from billing.webhooks import stripe_webhook
 from messaging.views import chat_page
@@ -22,6 +23,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("", include("agents.network.urls_cards")),
     path("c/", include("agents.urls_share")),  # public shareable cards (agents.sharing)
+    path("demos/<slug:slug>", hosted_demo_page, name="hosted-demo"),  # hosted agents' demo pages
     # External agent API (django-ninja, API keys); docs at /a2a/v1/docs
     path("a2a/v1/", network_api.urls),
 ]
