@@ -671,3 +671,6 @@ class CardResponseAdmin(AgntModelAdmin):
     @admin.display(description="responder")
     def responder(self, obj: CardResponse) -> str:
         return obj.responder_handle or str(obj.user or "—")
+
+
+from agents.hosted import admin as _hosted_admin  # noqa: E402,F401 - registers the hosted-agent admin
