@@ -677,7 +677,15 @@ class DemoSeeder:
             self.messaging()
             self.money_and_crm(developer, reviewer)
             self.core()
+            self.hosted_agents(developer)
         return self.created
+
+    def hosted_agents(self, developer: User) -> None:
+        """Three working hosted agents of the demo developer (agents.hosted.demo), one with a demo page."""
+        from agents.hosted.demo import seed_hosted_demo
+
+        for _ in range(seed_hosted_demo(owner=developer, log=self.log)):
+            self.count("hosted agents")
 
     def money_and_crm(self, developer: User, staff: User) -> None:
         from agents.models import ApiKey
