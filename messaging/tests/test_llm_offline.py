@@ -17,7 +17,7 @@ from messaging.tests.fake_weather import fake_weather  # noqa: F401  (fixture)
 from messaging.types import ToolContext
 from venues import demo_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 BALI = ZoneInfo("Asia/Makassar")
 

@@ -16,6 +16,8 @@ from messaging.tools.registry import execute_tool
 from messaging.types import ToolContext
 from venues.tests.factories import make_city
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def ctx(db, django_user_model):

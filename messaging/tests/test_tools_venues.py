@@ -13,6 +13,8 @@ from messaging.tools.registry import execute_tool
 from messaging.types import ToolContext
 from venues.tests.factories import make_city, make_venue
 
+pytestmark = pytest.mark.clock
+
 BALI = ZoneInfo("Asia/Makassar")
 
 
