@@ -46,8 +46,22 @@ def _test_clock():
         yield
         return
     import time_machine
+    from django.db.models.expressions import DatabaseDefault
+    from django.db.models.functions import Now
+    from django.utils import timezone
 
-    with time_machine.travel(_TEST_CLOCK_START, tick=True):
+    # PostgreSQL keeps the real time; columns whose default is Now() (created_at,
+    # updated_at ...) and queries filtering on Now() take the test's clock instead, as
+    # the database and the application agree on the time in production.
+    def now_as_postgresql(self, compiler, connection, **extra_context):
+        return "%s::timestamptz", [timezone.now()]
+
+    def default_as_sql(self, compiler, connection):
+        return compiler.compile(self.expression)
+
+    with pytest.MonkeyPatch.context() as patch, time_machine.travel(_TEST_CLOCK_START, tick=True):
+        patch.setattr(Now, "as_postgresql", now_as_postgresql)
+        patch.setattr(DatabaseDefault, "as_sql", default_as_sql)
         yield
 
 
