@@ -51,6 +51,14 @@ def stuck_inbound_requeue() -> int:
     return len(channel_ids)
 
 
+# Mondays 01:00 UTC = 09:00 in Bali
+@periodic_job(name="ambassador_weekly_report", schedule=crontab(minute=0, hour=1, day_of_week=1), queue="messaging")
+@shared_task(name="messaging.ambassador_weekly_report")
+def ambassador_weekly_report() -> int:
+    """Send each active city ambassador their week: sign-ups, bookings by referred guests, venues."""
+    return notifications.ambassador_weekly_report_send()
+
+
 FAQ_DAYS = 30
 
 

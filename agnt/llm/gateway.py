@@ -120,8 +120,20 @@ def provider_for(name: str | None = None) -> Provider:
     return _offline_provider()
 
 
+def supports_images(provider: Provider | None = None) -> bool:
+    """Whether the configured model can look at a picture (the offline planner and Ollama cannot)."""
+    return bool(getattr(provider or provider_for(), "supports_images", False))
+
+
 def extract_structured(
-    *, instructions: str, text: str, tool: dict[str, Any], user=None, model: str = "", provider: Provider | None = None
+    *,
+    instructions: str,
+    text: str,
+    tool: dict[str, Any],
+    user=None,
+    model: str = "",
+    provider: Provider | None = None,
+    images: list[dict[str, Any]] | None = None,
 ) -> StructuredResult | None:
     """Ask the configured model to fill ``tool``'s input schema from ``text`` (one forced call).
 
@@ -135,8 +147,16 @@ def extract_structured(
         return None
     if user is not None and limits.token_budget_exhausted(user=user):
         raise ProviderError("the user's daily token budget is spent")
+    if images and not getattr(provider, "supports_images", False):
+        return None
+    extra = {"images": images} if images else {}
     result = extract(
-        instructions=instructions, text=text, tool=tool, user_id=str(getattr(user, "pk", "") or ""), model=model
+        instructions=instructions,
+        text=text,
+        tool=tool,
+        user_id=str(getattr(user, "pk", "") or ""),
+        model=model,
+        **extra,
     )
     if user is not None:
         limits.token_usage_add(user=user, tokens=result.tokens_in + result.tokens_out)

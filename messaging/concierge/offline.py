@@ -160,6 +160,16 @@ FOOD_LOG = re.compile(
 )
 
 
+FOOD_REPORT = re.compile(
+    r"\bwhat (?:did|have) (?:i|we) (?:eat|eaten|ate|had)\b|\bwhat i(?:'ve| have)? (?:ate|eaten)\b|"
+    r"\b(?:show|see|check) my (?:food|meal) (?:diary|log)\b|\bwhat(?:'s| is) in my food diary\b|"
+    r"\bhow many calories (?:did|have) i\b"
+)
+CARD = re.compile(r"\b(?:make|create|share|send)\b.*\b(?:card|invite|invitation)\b")
+FOLLOW = re.compile(r"^(?:please\s+)?follow\s+(?P<who>@?[\w.\-]+)(?:'s)?(?:\s+taste)?\s*$")
+WOULD_PICK = re.compile(r"\bwhat would (?P<who>@?[\w.\-]+) (?:pick|choose|go for|recommend|book|like)\b")
+
+
 @dataclass
 class Intent:
     kind: str
@@ -217,6 +227,17 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         ):
             return Intent("courier_book")
         return Intent("courier_quote")
+    if FOOD_REPORT.search(t):
+        period = "today" if re.search(r"\btoday\b", t) else "month" if re.search(r"\bmonth\b", t) else "week"
+        return Intent("food_report", {"period": period})
+    if CARD.search(t):
+        return Intent("card")
+    follow = FOLLOW.search(t)
+    if follow:
+        return Intent("follow", {"who": follow.group("who")})
+    pick = WOULD_PICK.search(t)
+    if pick:
+        return Intent("taste_picks", {"who": pick.group("who")})
     if FOOD_LOG.search(t) and not re.search(r"\b(book|find|recommend|where)\b", t):
         return Intent("food_log")
     if re.search(r"\b(weather|forecast|raining|rain|rainy|sunny|temperature|storm|hot outside|cold outside)\b", t):
@@ -1213,3 +1234,90 @@ def _plan_courier_book(turn, ctx, now, intent) -> Step:
     if r.get("status") == "needs_confirmation":
         return _say(f"{r.get('summary')}.\n\nShall I book it? Reply YES to confirm or NO to cancel.")
     return _say(_render_generic(r))
+
+
+def _plan_food_report(turn, ctx, now, intent) -> Step:
+    done = turn.last("food_diary_report")
+    if done is None:
+        return _call("food_diary_report", period=intent.data.get("period", "week"))
+    if done.is_error:
+        return _say(_error_text(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    label = {"today": "today", "week": "in the last 7 days", "month": "in the last 30 days"}.get(r.get("period"), "")
+    meals = r.get("meals") or []
+    if not meals:
+        return _say(f"Your food diary is empty {label}. Send me a photo of your next meal (with a caption) to log it.")
+    lines = [f"What you ate {label}:"]
+    for meal in meals[:30]:
+        what = ", ".join(meal.get("items") or []) or "a meal"
+        kcal = meal.get("calories")
+        kind = f" {meal['meal_type']}" if meal.get("meal_type") else ""
+        lines.append(f"• {meal.get('day')} {meal.get('time')}{kind}: {what}" + (f" — {kcal} kcal" if kcal else ""))
+    t = r.get("totals") or {}
+    days = max(1, int(r.get("days") or 1))
+    lines.append(
+        f"Total: {t.get('calories', 0)} kcal over {t.get('meals', 0)} meals"
+        + (f" (about {round(t.get('calories', 0) / days)} kcal a day)" if days > 1 else "")
+        + f"; {t.get('protein_g', 0):.0f} g protein, {t.get('carbs_g', 0):.0f} g carbs, {t.get('fat_g', 0):.0f} g fat."
+    )
+    return _say("\n".join(lines))
+
+
+def _card_title(text: str) -> str:
+    match = re.search(r"\b(?:card|invite|invitation)\s+(?:for|about|to)\s+(.+)$", text.strip(), re.IGNORECASE)
+    title = (match.group(1) if match else "").strip(" .!?")
+    return title[:1].upper() + title[1:] if title else ""
+
+
+def _plan_card(turn, ctx, now, intent) -> Step:
+    done = turn.last("make_card")
+    if done is None:
+        ref = re.search(r"\bag-?[a-z0-9]{4,12}\b", turn.norm)
+        return _call(
+            "make_card",
+            title=_card_title(turn.text) or None,
+            booking_reference=ref.group(0).upper() if ref else None,
+        )
+    if done.is_error:
+        return _say(_error_text(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    return _say(
+        f"Here's your card “{r.get('title')}”: {r.get('url')}\n"
+        f"Share the link — friends can answer going / maybe / not without an account. "
+        f"It works until {r.get('expires')}."
+    )
+
+
+def _plan_follow(turn, ctx, now, intent) -> Step:
+    done = turn.last("follow_taste")
+    if done is None:
+        return _call("follow_taste", person=intent.data.get("who", "").lstrip("@"))
+    if done.is_error:
+        return _say(_error_text(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    if r.get("status") == "accepted":
+        return _say(f"You now follow {r.get('name')}'s taste. Ask me “what would {r.get('first_name')} pick in Ubud?”")
+    return _say(f"I've asked {r.get('name')} — once they accept, I can rank places by their taste.")
+
+
+def _plan_taste_picks(turn, ctx, now, intent) -> Step:
+    done = turn.last("taste_picks")
+    if done is None:
+        place, _ = find_place(turn.norm, places())
+        category, _ = find_category(turn.norm)
+        return _call(
+            "taste_picks",
+            person=intent.data.get("who", "").lstrip("@"),
+            where=place.name if place else None,
+            category=category,
+        )
+    if done.is_error:
+        return _say(_error_text(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    venues = r.get("venues") or []
+    if not venues:
+        return _say(f"I couldn't find places for {r.get('name')}'s picks there. Try another area?")
+    lines = [f"What {r.get('name')} would pick{(' in ' + r['where']) if r.get('where') else ''}:"]
+    for i, venue in enumerate(venues[:5], 1):
+        lines.append(_venue_line(i, venue) + (f"\n   ({venue['why']})" if venue.get("why") else ""))
+    return _say("\n".join(lines))
