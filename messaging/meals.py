@@ -104,9 +104,9 @@ def _clean_items(raw: Any) -> list[dict[str, Any]]:
 
 def _vision(*, user, platform: str, media: MediaRef, caption: str) -> dict[str, Any] | None:
     """The vision model's reading of the photo, or None when it cannot be had (caller falls back)."""
+    from agnt.llm.base import ProviderError
+    from agnt.llm.gateway import extract_structured, supports_images
     from messaging.clients import media_bytes
-    from messaging.llm.base import ProviderError
-    from messaging.llm.gateway import extract_structured, supports_images
 
     if not supports_images():
         return None
