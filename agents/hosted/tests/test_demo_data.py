@@ -12,7 +12,7 @@ from agents.hosted.models import DemoApp, Deployment
 from agents.hosted.state import RunStatus
 from agents.hosted.tests.conftest import run_now
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.clock]
 
 
 def test_the_demo_agents_are_deployed_and_the_itinerary_runs_through_the_other_two(owner):
