@@ -49,6 +49,15 @@ def handler(event):
     return {"date": event["date"], "steps": steps}
 '''
 
+CHAT = '''"""Bali chat: answers with the model, remembering the conversation."""
+
+
+def handler(event):
+    messages = [{"role": m["role"], "content": m["content"]} for m in event.get("history", [])]
+    messages.append({"role": "user", "content": event["message"]})
+    return {"reply": call_llm("", messages, max_tokens=300)}
+'''
+
 AGENTS = [
     {
         "friendly_name": "date-night-planner",
@@ -107,6 +116,21 @@ AGENTS = [
         "output_schema": {"date": "string", "steps": "array"},
         "visibility": "private",
     },
+    {
+        "friendly_name": "bali-chat",
+        "name": "Bali chat",
+        "description": "A chat about Bali evenings (the offline model echoes without an LLM key).",
+        "code": CHAT,
+        "interaction": "chat",
+        "input_schema": {
+            "type": "object",
+            "properties": {"message": {"type": "string"}, "history": {"type": "array"}},
+            "required": ["message"],
+        },
+        "output_schema": {"reply": "string"},
+        "visibility": "public",
+        "demo": ("bali-chat", "Chat about Bali evenings"),
+    },
 ]
 
 
@@ -135,4 +159,46 @@ def seed_hosted_demo(*, owner, log=print) -> int:
                 },
             )
         created += 1
+    if created:
+        _example_activity(owner)
     return created
+
+
+def _example_activity(owner) -> None:
+    """One finished run (trace, cost, ledger), a chat session, a provider key — so every
+    admin page has a real row. The key belongs to another demo user: the demo agents keep
+    using the offline model."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from agents.hosted.models import AgentSession, CallerKind, ProviderKey
+    from agents.hosted.runner import execute
+    from agnt.models import User
+
+    deployment = Deployment.objects.get(friendly_name="date-night-planner")
+    day = (timezone.localdate() + timedelta(days=2)).isoformat()
+    run, _ = services.run_create(
+        deployment=deployment,
+        input={"city": "canggu", "date": day, "mood": "sunset"},
+        caller_kind=CallerKind.USER,
+        caller_ref=f"user:{owner.pk}",
+        payer=owner,
+        user=owner,
+        idempotency_key="demo-seed",
+    )
+    execute(run_id=run.pk)
+    chat = DemoApp.objects.get(slug="bali-chat")
+    AgentSession.objects.get_or_create(
+        agent=chat.agent,
+        demo=chat,
+        defaults={
+            "messages": [
+                {"role": "user", "content": "Where can I watch the sunset in Canggu?"},
+                {"role": "assistant", "content": "(offline model) Where can I watch the sunset in Canggu?"},
+            ]
+        },
+    )
+    author, _ = User.objects.get_or_create(username="hosted.author", defaults={"display_name": "Agent author"})
+    if not ProviderKey.objects.filter(owner=author).exists():
+        services.provider_key_set(owner=author, provider="anthropic", key="sk-ant-demo-not-a-real-key-0000")

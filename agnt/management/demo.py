@@ -682,10 +682,14 @@ class DemoSeeder:
 
     def hosted_agents(self, developer: User) -> None:
         """Three working hosted agents of the demo developer (agents.hosted.demo), one with a demo page."""
+        from agents.hosted import sandbox
         from agents.hosted.demo import seed_hosted_demo
 
-        for _ in range(seed_hosted_demo(owner=developer, log=self.log)):
-            self.count("hosted agents")
+        try:
+            for _ in range(seed_hosted_demo(owner=developer, log=self.log)):
+                self.count("hosted agents")
+        finally:
+            sandbox.shutdown()  # the example run started this process's sandbox workers
 
     def money_and_crm(self, developer: User, staff: User) -> None:
         from agents.models import ApiKey

@@ -19,7 +19,7 @@ def test_the_demo_agents_are_deployed_and_the_itinerary_runs_through_the_other_t
     from agents.tests.test_venue_agent import make_test_venue
 
     venue = make_test_venue(category="restaurant", tags=["romantic"])
-    assert seed_hosted_demo(owner=owner) == 3
+    assert seed_hosted_demo(owner=owner) == 4
     assert seed_hosted_demo(owner=owner) == 0  # idempotent
     assert DemoApp.objects.get(slug="date-night").is_public
     itinerary = Deployment.objects.get(friendly_name="evening-itinerary")
