@@ -142,7 +142,6 @@ def _ints(value: Any) -> Any:
 class HostedAgentExecutor(AgentExecutor):
     def __init__(self, friendly_name: str) -> None:
         self.friendly_name = friendly_name
-        self.runs: dict[str, str] = {}  # A2A task id → run id, for CancelTask
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
         from a2a.helpers import new_task
@@ -159,7 +158,11 @@ class HostedAgentExecutor(AgentExecutor):
         payload = read_input(context.message.parts if context.message else [])
         await updater.start_work()
         try:
-            run = await run_for_key_async(api_key=api_key, friendly_name=self.friendly_name, payload=payload)
+            # the A2A task id is the run's Idempotency-Key: a resent task returns the same run,
+            # and CancelTask finds the run by it
+            run = await run_for_key_async(
+                api_key=api_key, friendly_name=self.friendly_name, payload=payload, idempotency_key=context.task_id
+            )
         except NetworkError as exc:
             await updater.failed(
                 updater.new_agent_message(
@@ -198,18 +201,18 @@ class HostedAgentExecutor(AgentExecutor):
         from agents.hosted.models import AgentRun
         from agents.hosted.state import RunStatus
 
-        def cancel_latest():
-            run = (
-                AgentRun.objects.filter(
-                    friendly_name=self.friendly_name, status__in=[RunStatus.PENDING, RunStatus.RUNNING]
-                )
-                .order_by("-created_at")
-                .first()
-            )
+        api_key = context.call_context.state.get("api_key") if context.call_context else None
+
+        def cancel_task_run():
+            run = AgentRun.objects.filter(
+                caller_ref=f"apikey:{getattr(api_key, 'pk', None)}",
+                idempotency_key=context.task_id,
+                status__in=[RunStatus.PENDING, RunStatus.RUNNING],
+            ).first()
             if run is not None:
                 services.run_cancel(run=run)
 
-        await run_orm(cancel_latest)
+        await run_orm(cancel_task_run)
         updater = TaskUpdater(event_queue, context.task_id, context.context_id)
         await updater.cancel()
 
