@@ -12,8 +12,10 @@ DATE_NIGHT = '''"""Date-night planner: a romantic venue in a city with a free ta
 
 def handler(event):
     city = event.get("city", "canggu")
-    found = call_tool("venue_search", {"query": event.get("mood", "romantic dinner"), "city": city,
-                                       "party_size": 2, "limit": 5})
+    search = {"city": city, "category": "restaurant", "party_size": 2, "limit": 5}
+    found = call_tool("venue_search", dict(search, query=event.get("mood", "")))
+    if not found["venues"]:
+        found = call_tool("venue_search", search)  # nothing matched the mood: any restaurant
     log("candidates", [v["slug"] for v in found["venues"]])
     for venue in found["venues"]:
         free = call_tool("check_availability", {"venue": venue["slug"], "date": event["date"], "party_size": 2})

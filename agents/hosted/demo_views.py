@@ -183,6 +183,7 @@ def demo_page(request: HttpRequest, slug: str) -> HttpResponse:
         return _render(request, demo, status=status, error=exc.detail, values=values, errors=field, session=session)
     run = execute(run_id=run.pk)
     DemoApp.objects.filter(pk=demo.pk).update(spent_micros=F("spent_micros") + run.cost_micros)
+    demo.refresh_from_db(fields=["spent_micros"])
     if run.status != "succeeded":
         return _render(
             request,
