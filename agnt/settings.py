@@ -108,21 +108,37 @@ if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise E.ConfigError("REDIS_URL must look like redis://host:6379/0 (unset it to use the embedded Redis)")
 
 
-def _redis_db_url(db: int) -> str:
+def redis_db_url(redis_url: str, db: int) -> str:
     """The same Redis server, another logical database (keeps tests apart from `make run`)."""
-    if REDIS_URL.startswith("unix://"):
-        return f"{REDIS_URL.split('?')[0]}?db={db}"
-    base, _, _ = REDIS_URL.rpartition("/") if REDIS_URL.count("/") > 2 else (REDIS_URL, "", "")
+    if redis_url.startswith("unix://"):
+        return f"{redis_url.split('?')[0]}?db={db}"
+    base, _, _ = redis_url.rpartition("/") if redis_url.count("/") > 2 else (redis_url, "", "")
     return f"{base}/{db}"
 
 
-REDIS_DB = E.int_("REDIS_DB", 1 if TESTING else 0)
-REDIS_APP_URL = _redis_db_url(REDIS_DB)
+def _redis_db_url(db: int) -> str:
+    return redis_db_url(REDIS_URL, db)
+
+
+# Every user of Redis has its own logical database *and* its own key prefix, so flushing
+# or filling one never touches another, and two settings never share a queue:
+#   REDIS_DB + 0  application state: locks, rate limits, session history, breakers, metrics
+#   REDIS_DB + 1  Django's cache
+#   REDIS_DB + 2  the Celery broker
+#   REDIS_DB + 3  the Channels layer
+# `make run` uses 0–3 and the test suite 4–7 of the same embedded server.
+REDIS_DB = E.int_("REDIS_DB", 4 if TESTING else 0)
+if not 0 <= REDIS_DB <= 12:
+    raise E.ConfigError("REDIS_DB must be between 0 and 12 (it and the next three databases are used)")
+REDIS_ROLE_OFFSETS = {"app": 0, "cache": 1, "broker": 2, "channels": 3}
+REDIS_APP_URL = _redis_db_url(REDIS_DB + REDIS_ROLE_OFFSETS["app"])
+REDIS_CACHE_URL = _redis_db_url(REDIS_DB + REDIS_ROLE_OFFSETS["cache"])
+REDIS_CHANNELS_URL = _redis_db_url(REDIS_DB + REDIS_ROLE_OFFSETS["channels"])
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_APP_URL,
-        "KEY_PREFIX": "agnt",
+        "LOCATION": REDIS_CACHE_URL,
+        "KEY_PREFIX": "agnt:cache",
     }
 }
 
@@ -131,18 +147,26 @@ CHANNEL_LAYERS = {
     # made every idle receive() fail with a TimeoutError (the MCP SSE relay listens this way)
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_APP_URL, "socket_timeout": 15}]},
+        "CONFIG": {"hosts": [{"address": REDIS_CHANNELS_URL, "socket_timeout": 15}], "prefix": "agnt:channels"},
     }
 }
 
 
 # --- Celery -------------------------------------------------------------------------
-def _broker_url(url: str) -> str:
-    # kombu spells Unix-socket Redis as redis+socket://
-    return url.replace("unix://", "redis+socket://", 1) if url.startswith("unix://") else url
+def celery_broker_url(url: str) -> str:
+    # kombu spells Unix-socket Redis as redis+socket:// and reads the database from
+    # ``virtual_host`` there: it drops a ``db`` query parameter and would use database 0.
+    if url.startswith("unix://"):
+        path, _, query = url.partition("?")
+        db = dict(part.split("=", 1) for part in query.split("&") if "=" in part).get("db", "0")
+        return f"{path.replace('unix://', 'redis+socket://', 1)}?virtual_host={db}"
+    return url
 
 
-CELERY_BROKER_URL = _broker_url(_redis_db_url(REDIS_DB + 2))
+REDIS_BROKER_URL = _redis_db_url(REDIS_DB + REDIS_ROLE_OFFSETS["broker"])  # redis-py spelling, for tools
+CELERY_BROKER_URL = celery_broker_url(REDIS_BROKER_URL)
+# every Celery key (queues, unacked, bindings) also carries a prefix of its own
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": "agnt:celery:"}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = E.bool_("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -156,6 +180,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_QUEUES = ["default", "messaging", "bookings", "agents", "billing", "knowledge", "crm", "maintenance"]
+# The concierge's queue gets a worker of its own (`make run`, Procfile `worker-messaging`),
+# so guests never wait behind slow jobs on the other queues.
+CELERY_MESSAGING_QUEUES = ["messaging"]
+# Pool size of the messaging worker; 0 = sized to the machine by `make run` (2 × cores).
+CELERY_MESSAGING_CONCURRENCY = E.int_("CELERY_MESSAGING_CONCURRENCY", 0)
 
 # --- Auth, sessions, security -----------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
