@@ -394,7 +394,9 @@ def send_interaction(self, interaction_id: str) -> str:
         if outcome.retry_in <= 0:
             return outcome.status
         if not self.request.is_eager:
-            send_interaction.apply_async(args=[interaction_id], countdown=outcome.retry_in)
+            from agnt.services import task_enqueue
+
+            task_enqueue(send_interaction, args=[interaction_id], countdown=outcome.retry_in)
             return outcome.status
         time.sleep(min(outcome.retry_in, _EAGER_MAX_WAIT))
     return "deferred"
@@ -435,10 +437,27 @@ def sends_requeue_due(*, limit: int = 200) -> list[str]:
                 continue
             ids.append(str(interaction.pk))
         stale = outbound.filter(status=S.QUEUED, updated_at__lt=now - STALE_AFTER).exclude(pk__in=ids)[:limit]
-        ids += [str(pk) for pk in stale.values_list("pk", flat=True)]
+        stale_ids = [str(pk) for pk in stale.values_list("pk", flat=True)]
+        ids += stale_ids
         for interaction_id in ids:
-            transaction.on_commit(lambda i=interaction_id: send_interaction.delay(i))
+            transaction.on_commit(lambda i=interaction_id: _enqueue(i))
+    if stale_ids:
+        # a queued message nobody sent for ten minutes: its task was lost — worth a look
+        from agnt.services import fault_record
+
+        fault_record(
+            kind="send_requeued_by_sweep",
+            logger_name="messaging.send",
+            message=f"{len(stale_ids)} outbound message(s) were re-queued by the retry_failed_sends sweep",
+            context={"interaction_ids": stale_ids[:50]},
+        )
     return ids
+
+
+def _enqueue(interaction_id: str) -> None:
+    from agnt.services import task_enqueue
+
+    task_enqueue(send_interaction, args=[interaction_id])
 
 
 @periodic_job(name="retry_failed_sends", schedule=timedelta(minutes=2), queue="messaging", expires=100)

@@ -6,6 +6,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -387,8 +388,73 @@ def interaction_retry_failed(*, interactions) -> tuple[list[str], list[str]]:
         elif interaction.channel_id:
             interaction_mark_status(interaction=interaction, status=InteractionStatus.RECEIVED)
             to_drain.add(str(interaction.channel_id))
+    from agnt.services import task_enqueue
+
     for interaction_id in to_send:
-        transaction.on_commit(lambda i=interaction_id: send_interaction.delay(i))
+        transaction.on_commit(lambda i=interaction_id: task_enqueue(send_interaction, args=[i]))
     for channel_id in to_drain:
-        transaction.on_commit(lambda c=channel_id: process_channel_messages.delay(c))
+        transaction.on_commit(lambda c=channel_id: task_enqueue(process_channel_messages, args=[c]))
     return to_send, sorted(to_drain)
+
+
+BROKER_EPOCH_KEY = "agnt:broker:epoch"
+
+
+def _broker_lost_its_queue() -> bool:
+    """True once after the broker's database came back empty (a restart without
+    persistence, a flush): a sentinel key kept next to the queue is gone with it."""
+    import uuid
+
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_BROKER_URL, socket_timeout=2, socket_connect_timeout=2)
+    return bool(client.set(BROKER_EPOCH_KEY, uuid.uuid4().hex, nx=True))
+
+
+def pipeline_catch_up(*, settle_seconds: float = 2.0) -> int:
+    """Make sure everything accepted is queued: publish the task outbox and, when the
+    broker lost its queue, re-enqueue every conversation with unanswered messages and
+    every reply still waiting to be sent. Returns how many tasks were published.
+
+    Re-enqueueing is safe: a drain answers only ``received`` messages under the guest's
+    lock, and a send only moves a ``queued`` row.
+    """
+    from agnt.services import fault_record, task_enqueue, task_outbox_relay
+    from messaging.send_queue import send_interaction
+    from messaging.tasks import process_channel_messages
+
+    published = task_outbox_relay()
+    if not _broker_lost_its_queue():
+        return published
+    # rows younger than a moment may still have their own task on the way
+    cutoff = timezone.now() - timedelta(seconds=settle_seconds)
+    channel_ids = list(
+        Interaction.objects.filter(
+            direction=InteractionDirection.INBOUND,
+            channel__isnull=False,
+            status__in=(InteractionStatus.RECEIVED, InteractionStatus.PROCESSING),
+            created_at__lt=cutoff,
+        )
+        .values_list("channel_id", flat=True)
+        .distinct()[:5000]
+    )
+    outbound_ids = list(
+        Interaction.objects.filter(
+            direction=InteractionDirection.OUTBOUND, status=InteractionStatus.QUEUED, updated_at__lt=cutoff
+        ).values_list("pk", flat=True)[:5000]
+    )
+    for channel_id in channel_ids:
+        task_enqueue(process_channel_messages, args=[str(channel_id)])
+    for interaction_id in outbound_ids:
+        task_enqueue(send_interaction, args=[str(interaction_id)])
+    if channel_ids or outbound_ids:
+        fault_record(
+            kind="broker_queue_lost_catch_up",
+            logger_name="messaging.router",
+            message=(
+                f"the broker came back without its queue: re-enqueued {len(channel_ids)} conversation(s) "
+                f"and {len(outbound_ids)} unsent repl(ies)"
+            ),
+            context={"channels": len(channel_ids), "outbound": len(outbound_ids)},
+        )
+    return published + len(channel_ids) + len(outbound_ids)

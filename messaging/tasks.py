@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from celery.schedules import crontab
 
 from agnt.scheduling import periodic_job
+from agnt.services import fault_record, task_enqueue
 from messaging import notifications, router, services
 
 # The send queue's tasks live in messaging.send_queue; importing them here registers
@@ -13,15 +16,23 @@ from messaging import notifications, router, services
 from messaging.send_queue import *  # noqa: F401,F403,E402
 
 
-@shared_task(name="messaging.process_channel_messages", bind=True, queue="messaging", max_retries=20)
+@shared_task(name="messaging.process_channel_messages", bind=True, queue="messaging", max_retries=None)
 def process_channel_messages(self, channel_id: str) -> int:
-    """Answer a channel's unanswered messages in arrival order (see messaging.router)."""
+    """Answer a channel's unanswered messages in arrival order (see messaging.router).
+
+    Never waits for the guest's lock in a worker slot: when another worker is answering
+    this guest, the task comes back after a short countdown (1 s, growing to 5 s), unless
+    nothing is left to answer. The lock's holder may finish before it sees a message that
+    arrived during its last turn, and a dead holder's lock expires within seconds.
+    """
     try:
-        return router.channel_drain(channel_id=channel_id)
+        # eager mode (tests, a dev shell) has no countdown to come back on: wait in place
+        return router.channel_drain(channel_id=channel_id, wait_seconds=30 if self.request.is_eager else 0)
     except router.ChannelBusy as exc:
-        # the user's previous turn is still running somewhere; its holder will not see
-        # messages that arrive after its last check, so come back shortly
-        raise self.retry(exc=exc, countdown=5) from exc
+        if not router.channel_has_pending(channel_id=channel_id):
+            return 0
+        countdown = min(5.0, router.BUSY_RETRY_SECONDS * (1.5 ** min(self.request.retries, 8)))
+        raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 @shared_task(name="messaging.notify_booking_status", queue="messaging", acks_late=True)
@@ -44,5 +55,21 @@ def stuck_inbound_requeue() -> int:
     """Re-enqueue channels whose inbound messages were never answered (a lost task or a dead worker)."""
     channel_ids = services.interaction_requeue_stuck()
     for channel_id in channel_ids:
-        process_channel_messages.delay(str(channel_id))
+        task_enqueue(process_channel_messages, args=[str(channel_id)])
+    if channel_ids:
+        fault_record(
+            kind="inbound_requeued_by_sweep",
+            logger_name="messaging.router",
+            message=f"{len(channel_ids)} conversation(s) with unanswered messages were re-queued by the sweep",
+            context={"channel_ids": [str(c) for c in channel_ids[:50]]},
+        )
     return len(channel_ids)
+
+
+@periodic_job(name="pipeline_relay", schedule=timedelta(seconds=5), queue="messaging", expires=4)
+@shared_task(name="messaging.pipeline_relay")
+def pipeline_relay() -> int:
+    """Publish tasks stored while the broker was down; after a broker restart that lost its
+    queue, re-enqueue every unanswered message and unsent reply. Runs every 5 s and when a
+    worker reconnects to the broker; the 5- and 2-minute sweeps stay as the last resort."""
+    return services.pipeline_catch_up()
