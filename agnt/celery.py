@@ -59,8 +59,10 @@ class OutboxRelayOnConnect(bootsteps.StartStopStep):
 
             try:
                 from agnt.services import task_outbox_relay
+                from agnt.signals import broker_connected
 
                 task_outbox_relay()
+                broker_connected.send_robust(sender=None)
             except Exception:  # noqa: BLE001 - the periodic relay tries again in seconds
                 logging.getLogger(__name__).warning("outbox relay on connect failed", exc_info=True)
             finally:

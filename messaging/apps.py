@@ -11,3 +11,13 @@ class MessagingConfig(AppConfig):
         from messaging.notifications import on_booking_status_changed
 
         booking_status_changed.connect(on_booking_status_changed, dispatch_uid="messaging.booking_status")
+
+        from agnt.signals import broker_connected
+
+        broker_connected.connect(_catch_up_on_broker_connect, dispatch_uid="messaging.pipeline_catch_up")
+
+
+def _catch_up_on_broker_connect(**_) -> None:
+    from messaging.services import pipeline_catch_up
+
+    pipeline_catch_up()

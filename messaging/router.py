@@ -264,15 +264,25 @@ def _recover_orphans(channel_id) -> None:
         channel_id=channel_id, direction=InteractionDirection.INBOUND, status=InteractionStatus.PROCESSING
     ).order_by("created_at", "id")
     for orphan in orphans:
-        replied = Interaction.objects.filter(reply_to=orphan).exists()
+        replies = list(Interaction.objects.filter(reply_to=orphan, direction=InteractionDirection.OUTBOUND))
+        replied = bool(replies)
         status = InteractionStatus.PROCESSED if replied else InteractionStatus.RECEIVED
         interaction_mark_status(interaction=orphan, status=status)
+        for reply in replies:
+            if reply.status == InteractionStatus.SENDING:
+                # the holder died during the provider call (replies are sent under the lock):
+                # send it again now rather than after the ten-minute sweep — the provider may
+                # have received it, and a rare duplicate beats silence
+                interaction_mark_status(interaction=reply, status=InteractionStatus.QUEUED)
+                from messaging.outbound import _send_now
+
+                _send_now(str(reply.pk))
         fault_record(
             kind="worker_lost_mid_message",
             logger_name=__name__,
             message=(
                 f"a worker died while answering message {orphan.pk}; "
-                + ("its reply had been queued, marked processed" if replied else "answered again")
+                + ("its reply had been written, marked processed" if replied else "answered again")
             ),
             context={"interaction_id": str(orphan.pk), "channel_id": str(channel_id), "replied": replied},
         )
