@@ -81,6 +81,7 @@ class AgntRequest(Request):
 
     def on_failure(self, exc_info, send_failed_event=True, return_ok=False):
         exc = getattr(exc_info, "exception", None)
+        exc = getattr(exc, "exc", exc)  # billiard wraps it in ExceptionWithTraceback
         if isinstance(exc, WorkerLostError):
             try:
                 from agnt.services import fault_record

@@ -39,6 +39,7 @@ class FakeTelegram:
         self.condition = threading.Condition()
         self._limited: dict[str, list] = {}
         self._held: dict[str, threading.Event] = {}
+        self._dropped: set[str] = set()
         self.holding: dict[str, tuple] = {}  # chat → the held caller's (host, port)
         fake = self
 
@@ -52,6 +53,9 @@ class FakeTelegram:
                 if hold is not None:
                     fake.holding[chat] = self.client_address
                     hold.wait(60)  # the caller stays in the middle of its request
+                    if chat in fake._dropped:  # the call never reached "Telegram"
+                        self.close_connection = True
+                        return
                 with fake.condition:
                     limit = fake._limited.get(chat)
                     if limit and limit[0] > 0:
@@ -97,7 +101,10 @@ class FakeTelegram:
         """Keep the next sends to ``chat_id`` waiting (unanswered) until :meth:`release`."""
         self._held[str(chat_id)] = threading.Event()
 
-    def release(self, chat_id: str) -> None:
+    def release(self, chat_id: str, *, drop: bool = False) -> None:
+        """Let held sends through; ``drop``: the held ones are lost, as if the call never arrived."""
+        if drop:
+            self._dropped.add(str(chat_id))
         event = self._held.pop(str(chat_id), None)
         if event is not None:
             event.set()
