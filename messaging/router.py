@@ -11,8 +11,10 @@ constraint) and enqueues processing after commit. A worker then runs
   later task that wins the race still answers the earlier message first, and the task
   for a message already answered finds nothing to do.
 * **No waiting in a worker slot.** A task that finds the lock taken does not wait for
-  it: it comes back a moment later (the task re-enqueues itself with a short countdown),
-  so one slow or crashed conversation never holds the pool. The lock lives
+  it: the holder looks for new messages once more after releasing the lock and answers
+  them itself, and the task re-enqueues itself with a countdown just past the lock's
+  lifetime as a safety net (the holder may have died), so one slow or crashed
+  conversation never holds the pool. The lock lives
   ``LOCK_TTL_SECONDS`` and a thread renews it while the turn runs, so a holder that dies
   (a killed pool child) frees its guest within seconds; the next holder finds the dead
   one's message still ``processing`` and answers it — unless its reply had already been
@@ -61,7 +63,7 @@ logger = logging.getLogger(__name__)
 
 LOCK_TTL_SECONDS = 10  # a dead holder's guest is free again this soon
 LOCK_RENEW_SECONDS = 3  # the holder's heartbeat renews the lock this often while it works
-BUSY_RETRY_SECONDS = 1.0  # a task that found the lock taken comes back after this (then backs off)
+BUSY_RETRY_SECONDS = LOCK_TTL_SECONDS + 1  # safety net of a task that found the lock taken
 DRAIN_BATCH = 20  # messages answered per lock hold before yielding the worker
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # Anthropic's per-image limit
 
@@ -239,19 +241,28 @@ def channel_drain(*, channel_id, wait_seconds: float = 0) -> int:
     if not lock.acquire(wait_seconds=wait_seconds):
         raise ChannelBusy(f"channel {channel_id} is busy")
     answered = 0
-    try:
-        _recover_orphans(channel_id)
-        while answered < DRAIN_BATCH and not lock.lost:
-            interaction = _pending(channel_id)
-            if interaction is None:
-                break
-            interaction_process(interaction=interaction)
-            answered += 1
-    finally:
-        lock.release()
-    if (answered == DRAIN_BATCH or lock.lost) and _pending(channel_id) is not None:
-        _enqueue_drain(str(channel_id))
-    return answered
+    while True:
+        try:
+            _recover_orphans(channel_id)
+            while answered < DRAIN_BATCH and not lock.lost:
+                interaction = _pending(channel_id)
+                if interaction is None:
+                    break
+                interaction_process(interaction=interaction)
+                answered += 1
+        finally:
+            lock.release()
+        if answered >= DRAIN_BATCH or lock.lost:
+            if _pending(channel_id) is not None:
+                _enqueue_drain(str(channel_id))
+            return answered
+        # A task that found the lock taken just now went away trusting us: look once more
+        # after releasing, and answer what arrived during our last turn ourselves.
+        if _pending(channel_id) is None:
+            return answered
+        lock = ChannelLock(channel_id)
+        if not lock.acquire():
+            return answered  # another holder has it, and with it the new message
 
 
 def _recover_orphans(channel_id) -> None:

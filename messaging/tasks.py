@@ -21,9 +21,9 @@ def process_channel_messages(self, channel_id: str) -> int:
     """Answer a channel's unanswered messages in arrival order (see messaging.router).
 
     Never waits for the guest's lock in a worker slot: when another worker is answering
-    this guest, the task comes back after a short countdown (1 s, growing to 5 s), unless
-    nothing is left to answer. The lock's holder may finish before it sees a message that
-    arrived during its last turn, and a dead holder's lock expires within seconds.
+    this guest, that holder answers this message too (it looks again after releasing the
+    lock); the task only comes back once, just after the lock's lifetime, in case the
+    holder died — then the lock has expired and the message is answered here.
     """
     try:
         # eager mode (tests, a dev shell) has no countdown to come back on: wait in place
@@ -31,8 +31,7 @@ def process_channel_messages(self, channel_id: str) -> int:
     except router.ChannelBusy as exc:
         if not router.channel_has_pending(channel_id=channel_id):
             return 0
-        countdown = min(5.0, router.BUSY_RETRY_SECONDS * (1.5 ** min(self.request.retries, 8)))
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        raise self.retry(exc=exc, countdown=router.BUSY_RETRY_SECONDS) from exc
 
 
 @shared_task(name="messaging.notify_booking_status", queue="messaging", acks_late=True)
