@@ -3,6 +3,7 @@
 import logging
 import os
 
+import celery.worker.consumer
 from billiard.exceptions import WorkerLostError
 from celery import Celery, Task, bootsteps
 from celery.worker.request import Request
@@ -72,6 +73,32 @@ class OutboxRelayOnConnect(bootsteps.StartStopStep):
 
 
 app.steps["consumer"].add(OutboxRelayOnConnect)
+
+
+class Consumer(celery.worker.consumer.Consumer):
+    """Celery's consumer, reconnecting to a broker that went away every 0.5–2 s instead of
+    kombu's 2, 4, 6 … 30 s: after a Redis outage the worker is back within two seconds."""
+
+    def ensure_connected(self, conn):
+        ensure = conn.ensure_connection
+
+        def quickly(errback=None, max_retries=None, callback=None, **kwargs):
+            kwargs.update(interval_start=0.5, interval_step=0.5, interval_max=2)
+            return ensure(errback, max_retries, callback=callback, **kwargs)
+
+        conn.ensure_connection = quickly
+        return super().ensure_connected(conn)
+
+    def on_connection_error_after_connected(self, exc):
+        # kombu 5.7 can raise AttributeError ('NoneType' object has no attribute 'hostname')
+        # while closing a Redis connection that is already gone (restore_unacked on a
+        # channel without a client); Celery treats that as unrecoverable and the whole
+        # worker exits. The connection is dropped either way: carry on reconnecting.
+        try:
+            super().on_connection_error_after_connected(exc)
+        except AttributeError:
+            logging.getLogger(__name__).warning("broker connection closed uncleanly; reconnecting", exc_info=True)
+            self.connection = None
 
 
 class AgntRequest(Request):

@@ -179,6 +179,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CONSUMER = "agnt.celery:Consumer"  # reconnects within 2 s after a broker outage
 CELERY_WORKER_QUEUES = ["default", "messaging", "bookings", "agents", "billing", "knowledge", "crm", "maintenance"]
 # The concierge's queue gets a worker of its own (`make run`, Procfile `worker-messaging`),
 # so guests never wait behind slow jobs on the other queues.

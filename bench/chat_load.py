@@ -120,7 +120,8 @@ class Run:
 
         with ThreadPoolExecutor(32) as pool:
             list(pool.map(send, range(n)))
-        arrivals = [self.telegram.wait_count(chat, 1, 120) for chat in chats]
+        deadline = time.monotonic() + 120
+        arrivals = [self.telegram.wait_count(chat, 1, max(0.0, deadline - time.monotonic())) for chat in chats]
         answered = [a for a in arrivals if a is not None]
         return {
             "guests": n,
@@ -196,8 +197,9 @@ def redis_outage(run: Run, redis: PrivateRedis, guests: int, outage: float) -> d
         thread.join()
     during = [(chat, n) for chat, at, n in sent if down_at <= at <= back_at]
     waits = []
-    for chat, n in during:
-        answered = run.telegram.wait_count(chat, n, 90)
+    deadline = back_at + 90
+    for chat, n in during:  # one shared deadline: a stuck pipeline costs 90 s, not 90 s a message
+        answered = run.telegram.wait_count(chat, n, max(0.0, deadline - time.monotonic()))
         waits.append(None if answered is None else max(0.0, answered - back_at))
     answered = [w for w in waits if w is not None]
     return {

@@ -36,13 +36,15 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
         telegram=telegram,
         workers={"worker": (["messaging"], 2)},
     )
-    pipeline.start()
-    guests = Guests(pipeline.port)
-    yield pipeline, telegram, private, guests
-    guests.close()
-    pipeline.stop()
-    telegram.stop()
-    private.stop()
+    try:
+        pipeline.start()
+        guests = Guests(pipeline.port)
+        yield pipeline, telegram, private, guests
+        guests.close()
+    finally:
+        pipeline.stop()
+        telegram.stop()
+        private.stop()
 
 
 _next_chat = [6_100_000_000 + os.getpid() % 1000 * 1000]
