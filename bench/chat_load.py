@@ -106,6 +106,8 @@ class Run:
             "messages_per_s": len(window) / seconds,
             "p50": statistics.median(latencies) if latencies else float("nan"),
             "p95": _pct(latencies, 95),
+            "p99": _pct(latencies, 99),
+            "max": max(latencies) if latencies else float("nan"),
         }
 
     def burst(self, n: int, over: float) -> dict:

@@ -35,6 +35,7 @@ class FakeTelegram:
 
     def __init__(self) -> None:
         self.messages: list[tuple[float, str, str]] = []
+        self.arrivals: dict[str, list[float]] = {}  # per chat: O(1) checks for 64 waiting guests
         self.refused: list[tuple[float, str]] = []
         self.condition = threading.Condition()
         self._limited: dict[str, list] = {}
@@ -71,7 +72,9 @@ class FakeTelegram:
                             429,
                         )
                     else:
-                        fake.messages.append((time.monotonic(), chat, str(body.get("text", ""))))
+                        at = time.monotonic()
+                        fake.messages.append((at, chat, str(body.get("text", ""))))
+                        fake.arrivals.setdefault(chat, []).append(at)
                         fake.condition.notify_all()
                         answer = {
                             "ok": True,
@@ -126,14 +129,14 @@ class FakeTelegram:
 
     def count(self, chat_id: str) -> int:
         with self.condition:
-            return sum(1 for _, chat, _ in self.messages if chat == chat_id)
+            return len(self.arrivals.get(str(chat_id), ()))
 
     def wait_count(self, chat_id: str, n: int, timeout: float) -> float | None:
         """Monotonic arrival time of the ``n``-th message to ``chat_id`` (None on timeout)."""
         deadline = time.monotonic() + timeout
         with self.condition:
             while True:
-                arrivals = [at for at, chat, _ in self.messages if chat == chat_id]
+                arrivals = self.arrivals.get(str(chat_id), ())
                 if len(arrivals) >= n:
                     return arrivals[n - 1]
                 remaining = deadline - time.monotonic()
