@@ -55,7 +55,10 @@ def reply_send(
         reply_to=reply_to,
     )
     interaction_id = str(interaction.pk)
-    transaction.on_commit(lambda: (_send_now if send_inline else _enqueue_send)(interaction_id))
+    if send_inline:
+        transaction.on_commit(lambda: _send_now(interaction_id, interaction))
+    else:
+        transaction.on_commit(lambda: _enqueue_send(interaction_id))
     return interaction
 
 
@@ -67,11 +70,11 @@ def _enqueue_send(interaction_id: str, countdown: float | None = None) -> None:
     task_enqueue(send_interaction, args=[interaction_id], countdown=countdown)
 
 
-def _send_now(interaction_id: str) -> None:
+def _send_now(interaction_id: str, interaction: Interaction | None = None) -> None:
     from messaging.send_queue import interaction_send
 
     try:
-        outcome = interaction_send(interaction_id=interaction_id)
+        outcome = interaction_send(interaction_id=interaction_id, interaction=interaction)
     except Exception:  # noqa: BLE001 - Redis (rate limits) or the database hiccuped: the queue retries
         logger.warning(
             "inline send of interaction %s failed; handing it to the send queue", interaction_id, exc_info=True

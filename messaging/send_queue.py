@@ -284,9 +284,14 @@ def _whatsapp_template(interaction: Interaction, channel: UserChannel, text: str
     return wamid
 
 
-def interaction_send(*, interaction_id: str) -> SendOutcome:
-    """One attempt to deliver a queued outbound Interaction (see the module docstring)."""
-    interaction = Interaction.objects.select_related("channel").filter(pk=interaction_id).first()
+def interaction_send(*, interaction_id: str, interaction: Interaction | None = None) -> SendOutcome:
+    """One attempt to deliver a queued outbound Interaction (see the module docstring).
+
+    ``interaction``: the row the caller just wrote (an inline send), saving a read; its
+    status is re-checked under the row lock at the claim either way.
+    """
+    if interaction is None or str(interaction.pk) != str(interaction_id):
+        interaction = Interaction.objects.select_related("channel").filter(pk=interaction_id).first()
     if interaction is None or interaction.direction != InteractionDirection.OUTBOUND:
         return SendOutcome("skipped", detail="no such outbound message")
     if interaction.status != S.QUEUED:
@@ -316,11 +321,9 @@ def interaction_send(*, interaction_id: str) -> SendOutcome:
     if wait > 0:
         return SendOutcome("deferred", retry_in=wait, detail="rate limited (ours)")
 
-    with transaction.atomic():
-        locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
-        if locked.status != S.QUEUED:
-            return SendOutcome("skipped", detail=f"already {locked.status}")
-        interaction_mark_status(interaction=interaction, status=S.SENDING)
+    # the claim: queued → sending under the row lock; False when another worker got there first
+    if not interaction_mark_status(interaction=interaction, status=S.SENDING, expect=S.QUEUED):
+        return SendOutcome("skipped", detail=f"already {interaction.status}")
 
     new_ids: list[str] = []
     try:
@@ -347,8 +350,12 @@ def interaction_send(*, interaction_id: str) -> SendOutcome:
         )
 
     all_ids = sent_ids + new_ids
-    _payload_merge(interaction, provider_message_ids=all_ids)
-    interaction_mark_status(interaction=interaction, status=S.SENT, provider_message_id=all_ids[0] if all_ids else None)
+    interaction_mark_status(
+        interaction=interaction,
+        status=S.SENT,
+        provider_message_id=all_ids[0] if all_ids else None,
+        payload={"provider_message_ids": all_ids},
+    )
     return SendOutcome("sent")
 
 

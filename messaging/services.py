@@ -195,6 +195,8 @@ def interaction_mark_status(
     provider_message_id: str | None = None,
     next_attempt_at: datetime | None = None,
     at: datetime | None = None,
+    expect: str | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> bool:
     """Move a message to ``status``; returns False for a stale receipt that was ignored.
 
@@ -204,7 +206,9 @@ def interaction_mark_status(
     """
     locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
     current = locked.status
-    if current == status:
+    if current == status or (expect is not None and current != expect):
+        # ``expect``: a claim (queued → sending) that another worker already made
+        interaction.status = current
         return False
     # sending → queued is the one deliberate step back (the provider rate-limited us, or a
     # temporary error will be retried); any other backwards move is a stale receipt.
@@ -237,6 +241,9 @@ def interaction_mark_status(
         if OUTBOUND_PROGRESS.get(status, -1) >= OUTBOUND_PROGRESS[step] and getattr(locked, stamp) is None:
             setattr(locked, stamp, now)
             fields.append(stamp)
+    if payload:
+        locked.payload = {**(locked.payload or {}), **payload}
+        fields.append("payload")
     locked.save(update_fields=fields)
     if status == InteractionStatus.SENT and locked.channel_id:
         UserChannel.objects.filter(pk=locked.channel_id).update(last_outbound_at=now)
