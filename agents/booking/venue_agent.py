@@ -6,7 +6,8 @@ sees the first one's confirmation: exactly one wins. The diary is bookings.avail
 only bookings the venue has already given a slot to (confirmed, pending owner approval)
 count against a request, and never the request itself.
 
-Outcomes:
+The decision itself is bookings.decision (pure: policy, diary, request); this module
+applies it and answers. Outcomes:
 - accept: the slot is free and within the agent's auto rules → confirmed, booking.accepted;
 - counter-offer: that time is taken (or off the grid) but the same day has free slots
   → counter_offered with the nearest ones, booking.counter_offer;
@@ -24,22 +25,24 @@ hard rules come from the Venue row through the diary.
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from agents.models import A2AEnvelope, Agent, AgentStatus, EnvelopeIntent
 from agents.network.handlers import EnvelopeRejected
-from bookings.availability import (
-    DECISION_HOLDING_STATUSES,
-    Unavailable,
-    describe,
-    free_slots,
-    nearest_free_slots,
-    slot_is_free,
+from bookings.availability import slot_is_free
+from bookings.decision import (
+    DEFAULT_OWNER_DECISION_MINUTES,
+    Decision,
+    Outcome,
+    VenuePolicy,
+    booking_alternatives,
+    booking_decide,
+    decision_hold,
+    owner_deadline,
+    reason_with_alternatives,
 )
 from bookings.models import ActorKind, BookingSource, VenueBooking
 from bookings.services import (
@@ -56,59 +59,6 @@ from venues.models import Venue
 from venues.selectors import venue_timezone
 
 logger = logging.getLogger(__name__)
-
-# Special requests with these words need a person at the venue to say yes.
-REVIEW_KEYWORDS = (
-    "buyout",
-    "buy-out",
-    "private event",
-    "private room",
-    "exclusive",
-    "wedding",
-    "corporate",
-    "photo shoot",
-    "photoshoot",
-    "film",
-    "live music",
-    "dj",
-    "fireworks",
-)
-DEFAULT_OWNER_DECISION_MINUTES = 120
-# The owner must answer a while before the visit, or the guest cannot plan.
-OWNER_DEADLINE_BEFORE_SLOT = timedelta(minutes=30)
-MIN_OWNER_DECISION_TIME = timedelta(minutes=5)
-ALTERNATIVE_SEARCH_DAYS = 7
-
-
-class Outcome:
-    ACCEPT = "accept"
-    REJECT = "reject"
-    COUNTER_OFFER = "counter_offer"
-    PENDING_OWNER = "pending_owner"
-    NONE = "none"  # the request was decided before (a redelivery): nothing to do
-
-
-@dataclass(frozen=True)
-class VenuePolicy:
-    """The venue agent's auto rules, read from its Agent.policies JSON (keys as validated
-    by agents.network.registry.POLICY_TYPES):
-
-    - ``auto_accept`` (default true): false sends every free request to the owner (so
-      does a paused or retired agent);
-    - ``owner_approval_above_party_size`` (default: the ``max_party_size`` policy when it
-      is below the venue's own limit): larger parties the venue can seat go to the owner;
-    - ``flag_special_requests`` (default true): special requests naming an event, buyout,
-      private room… (REVIEW_KEYWORDS) go to the owner;
-    - always: a guest with too many recent no-shows
-      (bookings.selectors.guest_needs_owner_approval) goes to the owner;
-    - ``owner_decision_minutes`` (default 120): how long the owner has to answer.
-    """
-
-    auto_accept: bool = True
-    owner_approval_above_party_size: int | None = None
-    flag_special_requests: bool = True
-    owner_decision_minutes: int = DEFAULT_OWNER_DECISION_MINUTES
-    alternatives: int = 3
 
 
 def _int_or_none(value) -> int | None:
@@ -137,136 +87,7 @@ def venue_policy(*, agent: Agent | None) -> VenuePolicy:
     )
 
 
-@dataclass(frozen=True)
-class Decision:
-    outcome: str
-    reason_code: str = ""
-    reason: str = ""
-    slots: list[datetime] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- the decision
-
-
-def _hold(booking: VenueBooking) -> dict:
-    return {"holding_statuses": DECISION_HOLDING_STATUSES, "exclude_booking_id": booking.pk}
-
-
-def _alternatives(
-    *, venue: Venue, booking: VenueBooking, now: datetime, count: int, from_next_day: bool = False
-) -> list[datetime]:
-    """Free slots to propose instead: the nearest on the requested day, else the first
-    day of the next week that has any, nearest to the requested time of day."""
-    hold = _hold(booking)
-    tz = venue_timezone(venue)
-    local = booking.slot_start.astimezone(tz)
-    if not from_next_day:
-        nearby = nearest_free_slots(
-            venue=venue, start=booking.slot_start, party_size=booking.party_size, count=count, now=now, **hold
-        )
-        if nearby:
-            return nearby
-    for offset in range(1, ALTERNATIVE_SEARCH_DAYS + 1):
-        day = local.date() + timedelta(days=offset)
-        slots = free_slots(venue=venue, day=day, party_size=booking.party_size, now=now, **hold).slots
-        if slots:
-            wanted = local.replace(year=day.year, month=day.month, day=day.day)
-            return sorted(slots, key=lambda slot: (abs((slot - wanted).total_seconds()), slot))[:count]
-    return []
-
-
-def _guest_needs_owner_approval(user) -> bool:
-    # No-show strikes are the lifecycle's (bookings.selectors); absent, nobody is flagged.
-    from bookings import selectors
-
-    check = getattr(selectors, "guest_needs_owner_approval", None)
-    return bool(check(user=user)) if check is not None else False
-
-
-def _owner_review_reason(booking: VenueBooking, policy: VenuePolicy) -> str:
-    if not policy.auto_accept:
-        return "the venue approves every booking personally"
-    above = policy.owner_approval_above_party_size
-    if above is not None and booking.party_size > above:
-        return f"parties above {above} are approved by the venue"
-    if booking.user_id is not None and _guest_needs_owner_approval(booking.user):
-        return "the guest has missed recent bookings, so the venue approves this one"
-    text = (booking.special_requests or "").lower()
-    flagged = (
-        [word for word in REVIEW_KEYWORDS if re.search(rf"\b{re.escape(word)}\b", text)]
-        if policy.flag_special_requests
-        else []
-    )
-    if flagged:
-        return f"the special request ({flagged[0]}) needs the venue's approval"
-    return ""
-
-
-def booking_decide(*, booking: VenueBooking, venue: Venue, policy: VenuePolicy, now: datetime) -> Decision:
-    """What the venue agent answers to ``booking`` (reads only; call it under the venue lock)."""
-    tz = venue_timezone(venue)
-    local = booking.slot_start.astimezone(tz)
-    party = booking.party_size
-    count = policy.alternatives
-
-    def reject(code: str, *, alternatives: bool = True, next_day: bool = False) -> Decision:
-        slots = (
-            _alternatives(venue=venue, booking=booking, now=now, count=count, from_next_day=next_day)
-            if alternatives
-            else []
-        )
-        return Decision(Outcome.REJECT, code, describe(code, venue), slots)
-
-    if party < venue.min_party_size:
-        return reject(Unavailable.PARTY_TOO_SMALL, alternatives=False)
-    if party > venue.max_party_size:
-        return reject(Unavailable.PARTY_TOO_LARGE, alternatives=False)
-    if booking.slot_start <= now:
-        return reject(Unavailable.PAST, alternatives=False)
-    if local.date() > now.astimezone(tz).date() + timedelta(days=venue.booking_window_days):
-        return reject(Unavailable.OUTSIDE_WINDOW, alternatives=False)
-    if booking.slot_start < now + timedelta(minutes=venue.booking_lead_minutes):
-        return Decision(
-            Outcome.REJECT,
-            Unavailable.LEAD_TIME,
-            f"{venue.name} needs bookings at least {venue.booking_lead_minutes} minutes ahead",
-            _alternatives(venue=venue, booking=booking, now=now, count=count),
-        )
-    if local.date() in (venue.blackout_dates or ()):
-        return reject(Unavailable.BLACKOUT, next_day=True)
-
-    if slot_is_free(venue=venue, start=booking.slot_start, party_size=party, now=now, **_hold(booking)).slots:
-        review = _owner_review_reason(booking, policy)
-        if review:
-            return Decision(Outcome.PENDING_OWNER, "owner_review", review)
-        return Decision(Outcome.ACCEPT)
-
-    day = free_slots(venue=venue, day=local.date(), party_size=party, now=now, **_hold(booking))
-    nearby = nearest_free_slots(
-        venue=venue, start=booking.slot_start, party_size=party, count=count, now=now, **_hold(booking)
-    )
-    if nearby:
-        return Decision(
-            Outcome.COUNTER_OFFER,
-            Unavailable.FULLY_BOOKED,
-            f"{venue.name} can't take {party} at {local:%H:%M} on {local:%a %d %b}",
-            nearby,
-        )
-    code = Unavailable.CLOSED if day.reason == Unavailable.CLOSED else Unavailable.FULLY_BOOKED
-    return reject(code, next_day=True)
-
-
 # --------------------------------------------------------------------------- applying it
-
-
-def _slot_label(slot: datetime, venue: Venue) -> str:
-    return f"{slot.astimezone(venue_timezone(venue)):%a %d %b %H:%M}"
-
-
-def _reason_with_alternatives(reason: str, slots: list[datetime], venue: Venue) -> str:
-    if not slots:
-        return reason[:300]
-    return f"{reason}. Free instead: {', '.join(_slot_label(slot, venue) for slot in slots)}"[:300]
 
 
 def _set_offered_slots(booking: VenueBooking, slots: list[datetime]) -> None:
@@ -279,13 +100,6 @@ def _venue_agent(venue: Venue) -> Agent:
     from agents.booking.flow import venue_agent_for
 
     return venue_agent_for(venue)
-
-
-def _owner_deadline(booking: VenueBooking, policy: VenuePolicy, now: datetime) -> datetime:
-    deadline = min(
-        now + timedelta(minutes=policy.owner_decision_minutes), booking.slot_start - OWNER_DEADLINE_BEFORE_SLOT
-    )
-    return max(deadline, now + MIN_OWNER_DECISION_TIME)
 
 
 def _reply(
@@ -351,7 +165,7 @@ def _apply(booking: VenueBooking, venue: Venue, decision: Decision, policy: Venu
             booking=booking,
             to_status=BookingStatus.REJECTED,
             actor_kind=ActorKind.VENUE_AGENT,
-            reason=_reason_with_alternatives(decision.reason, decision.slots, venue),
+            reason=reason_with_alternatives(decision.reason, decision.slots, venue),
             data=data,
         )
     elif decision.outcome == Outcome.COUNTER_OFFER:
@@ -364,7 +178,7 @@ def _apply(booking: VenueBooking, venue: Venue, decision: Decision, policy: Venu
             data=data,
         )
     elif decision.outcome == Outcome.PENDING_OWNER:
-        booking.owner_decision_deadline = _owner_deadline(booking, policy, now)
+        booking.owner_decision_deadline = owner_deadline(booking, policy, now)
         booking.save(update_fields=["owner_decision_deadline", "updated_at"])
         booking_transition(
             booking=booking,
@@ -556,7 +370,7 @@ def owner_approve(
         start=booking.slot_start,
         party_size=booking.party_size,
         now=min(now, booking.created_at),
-        **_hold(booking),
+        **decision_hold(booking),
     ).slots:
         raise OwnerDecisionError(f"booking {booking.external_ref}: the slot is no longer free, decline it instead")
     booking_confirm(booking=booking, actor=actor, actor_kind=actor_kind, reason="approved by the venue")
@@ -568,11 +382,11 @@ def _decline(
     booking: VenueBooking, venue: Venue, *, reason: str, actor, actor_kind: str, now: datetime
 ) -> VenueBooking:
     policy = venue_policy(agent=_venue_agent(venue))
-    slots = _alternatives(venue=venue, booking=booking, now=now, count=policy.alternatives)
+    slots = booking_alternatives(venue=venue, booking=booking, now=now, count=policy.alternatives)
     decision = Decision(Outcome.REJECT, "owner_declined", reason, slots)
     _set_offered_slots(booking, slots)
     booking_reject(
-        booking=booking, actor=actor, actor_kind=actor_kind, reason=_reason_with_alternatives(reason, slots, venue)
+        booking=booking, actor=actor, actor_kind=actor_kind, reason=reason_with_alternatives(reason, slots, venue)
     )
     _answer(booking, decision)
     return booking
@@ -638,13 +452,13 @@ def booking_request_lapse(*, booking_id, envelope_id: str = "", now: datetime | 
     booking, venue = _lock(booking)
     if booking.status != BookingStatus.REQUESTED:
         return None
-    slots = _alternatives(venue=venue, booking=booking, now=now, count=3) if booking.slot_start > now else []
+    slots = booking_alternatives(venue=venue, booking=booking, now=now, count=3) if booking.slot_start > now else []
     _set_offered_slots(booking, slots)
     return booking_transition(
         booking=booking,
         to_status=BookingStatus.EXPIRED,
         actor_kind=ActorKind.SYSTEM,
-        reason=_reason_with_alternatives(f"{venue.name}'s booking agent did not answer in time", slots, venue),
+        reason=reason_with_alternatives(f"{venue.name}'s booking agent did not answer in time", slots, venue),
         data={"envelope_id": envelope_id, "slots": [slot.isoformat() for slot in slots]},
     )
 
