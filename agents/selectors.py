@@ -9,6 +9,7 @@ from agents.models import (
     A2AEnvelope,
     Agent,
     ApiKey,
+    EnvelopeIntent,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -69,3 +70,12 @@ def webhook_deliveries_due(*, limit: int = 200) -> QuerySet[WebhookDelivery]:
         .filter(status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
         .order_by("next_attempt_at")[:limit]
     )
+
+
+def booking_request_envelope(booking, *, first: bool = False, exclude_pk=None) -> A2AEnvelope | None:
+    """The latest (or ``first``) booking.request envelope for ``booking``; replies correlate
+    to the latest, the first one says which agent the booking belongs to."""
+    requests = A2AEnvelope.objects.filter(booking=booking, intent=EnvelopeIntent.BOOKING_REQUEST)
+    if exclude_pk is not None:
+        requests = requests.exclude(pk=exclude_pk)
+    return requests.order_by("created_at" if first else "-created_at").first()

@@ -45,6 +45,7 @@ from bookings.decision import (
     reason_with_alternatives,
 )
 from bookings.models import ActorKind, BookingSource, VenueBooking
+from bookings.selectors import booking_by_reference
 from bookings.services import (
     BookingError,
     BookingTransitionError,
@@ -52,6 +53,7 @@ from bookings.services import (
     booking_confirm,
     booking_create,
     booking_reject,
+    booking_reschedule,
     booking_transition,
 )
 from bookings.state import BookingStatus
@@ -189,15 +191,16 @@ def _apply(booking: VenueBooking, venue: Venue, decision: Decision, policy: Venu
         )
         booking_id = str(booking.pk)
 
-        def notify_owners() -> None:
-            from agents.booking.jobs import owner_notify_pending
+        def announce() -> None:
+            from agents.signals import booking_awaits_owner
 
-            owner_notify_pending.delay(booking_id)
+            # messaging tells the venue's owners (messaging.notifications.owner_notify_pending)
+            booking_awaits_owner.send(sender=VenueBooking, booking_id=booking_id)
 
-        transaction.on_commit(notify_owners)
+        transaction.on_commit(announce)
 
 
-def _lock(booking: VenueBooking) -> tuple[VenueBooking, Venue]:
+def lock_booking_and_venue(booking: VenueBooking) -> tuple[VenueBooking, Venue]:
     # Venue first, always: it is the lock that serialises one venue's decisions.
     venue = Venue.objects.select_for_update().select_related("city").get(pk=booking.venue_id)
     locked = VenueBooking.objects.select_for_update(of=("self",)).select_related("user").get(pk=booking.pk)
@@ -212,7 +215,7 @@ def venue_agent_decide(*, booking: VenueBooking, now: datetime | None = None) ->
     A booking that is no longer ``requested`` was decided before: nothing happens.
     """
     now = now or timezone.now()
-    booking, venue = _lock(booking)
+    booking, venue = lock_booking_and_venue(booking)
     if booking.status != BookingStatus.REQUESTED:
         return Decision(Outcome.NONE, reason=f"already {booking.status}")
     agent = _venue_agent(venue)
@@ -247,7 +250,7 @@ def _booking_from(envelope: A2AEnvelope, venue: Venue) -> VenueBooking | None:
     ref = str(payload.get("booking_ref") or "").strip()
     booking = None
     if ref:
-        booking = VenueBooking.objects.select_related("user", "venue").filter(external_ref=ref).first()
+        booking = booking_by_reference(reference=ref)
         if booking is None:
             raise EnvelopeRejected(f"unknown booking {ref}")
     elif envelope.booking_id is not None:
@@ -352,30 +355,140 @@ def _awaiting_owner(booking: VenueBooking) -> None:
         )
 
 
+def _confirm_against_diary(booking: VenueBooking, venue: Venue, *, now: datetime) -> None:
+    if booking.slot_start <= now:
+        raise OwnerDecisionError(f"booking {booking.external_ref}: the visit time has passed")
+    # A held (pending) booking kept its slot, so this only fails if the diary changed by
+    # hand; a request never decided is checked here for the first time. Lead time and
+    # window are judged as of the request (the guest asked in time; the venue's answer may
+    # come later), capacity, pacing and opening hours as of now.
+    free = slot_is_free(
+        venue=venue,
+        start=booking.slot_start,
+        party_size=booking.party_size,
+        now=min(now, booking.created_at),
+        **decision_hold(booking),
+    )
+    if not free.slots:
+        from bookings.availability import describe
+
+        raise OwnerDecisionError(
+            f"booking {booking.external_ref}: the slot is no longer free ({describe(free.reason, venue)}), "
+            "decline it instead"
+        )
+
+
 @transaction.atomic
 def owner_approve(
     *, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.OWNER, now: datetime | None = None
 ) -> VenueBooking:
     """The owner says yes: confirm (if the diary still has the room) and tell the guest's agent."""
     now = now or timezone.now()
-    booking, venue = _lock(booking)
+    booking, venue = lock_booking_and_venue(booking)
     _awaiting_owner(booking)
-    if booking.slot_start <= now:
-        raise OwnerDecisionError(f"booking {booking.external_ref}: the visit time has passed")
-    # The pending booking held its slot, so this only fails if the diary changed by hand.
-    # Lead time and window are judged as of the request (the guest asked in time; the
-    # owner's answer may come later), capacity and pacing as of now.
-    if not slot_is_free(
-        venue=venue,
-        start=booking.slot_start,
-        party_size=booking.party_size,
-        now=min(now, booking.created_at),
-        **decision_hold(booking),
-    ).slots:
-        raise OwnerDecisionError(f"booking {booking.external_ref}: the slot is no longer free, decline it instead")
+    _confirm_against_diary(booking, venue, now=now)
     booking_confirm(booking=booking, actor=actor, actor_kind=actor_kind, reason="approved by the venue")
     _answer(booking, Decision(Outcome.ACCEPT))
     return booking
+
+
+CONFIRMABLE_STATUSES = frozenset({BookingStatus.REQUESTED, BookingStatus.PENDING_OWNER})
+
+
+@transaction.atomic
+def venue_booking_confirm(
+    *, booking: VenueBooking, actor=None, actor_kind: str = ActorKind.STAFF, now: datetime | None = None
+) -> VenueBooking:
+    """Staff or the owner confirm a request by hand (a phone call, the back office): under
+    the venue lock, only if the diary allows it, and the guest's agent is told
+    (booking.accepted) when an agent asked for it."""
+    now = now or timezone.now()
+    booking, venue = lock_booking_and_venue(booking)
+    if booking.status not in CONFIRMABLE_STATUSES:
+        raise OwnerDecisionError(
+            f"booking {booking.external_ref} is {booking.get_status_display().lower()}, not awaiting an answer"
+        )
+    _confirm_against_diary(booking, venue, now=now)
+    booking_confirm(booking=booking, actor=actor, actor_kind=actor_kind, reason="confirmed by the venue")
+    _answer_if_asked(booking, Decision(Outcome.ACCEPT))
+    return booking
+
+
+@transaction.atomic
+def venue_booking_counter(
+    *,
+    booking: VenueBooking,
+    slots: list[datetime],
+    actor=None,
+    actor_kind: str = ActorKind.OWNER,
+    reason: str = "",
+    now: datetime | None = None,
+) -> VenueBooking:
+    """The venue proposes other times for a request: each slot must be free in the diary."""
+    now = now or timezone.now()
+    booking, venue = lock_booking_and_venue(booking)
+    if booking.status not in CONFIRMABLE_STATUSES:
+        raise OwnerDecisionError(
+            f"booking {booking.external_ref} is {booking.get_status_display().lower()}, not awaiting an answer"
+        )
+    if not slots:
+        raise OwnerDecisionError("a counter-offer needs at least one time")
+    for slot in slots:
+        if not slot_is_free(
+            venue=venue, start=slot, party_size=booking.party_size, now=now, **decision_hold(booking)
+        ).slots:
+            raise OwnerDecisionError(f"{slot.astimezone(venue_timezone(venue)):%a %d %b %H:%M} is not free")
+    reason = reason or f"{venue.name} proposes other times"
+    _set_offered_slots(booking, slots)
+    booking_transition(
+        booking=booking,
+        to_status=BookingStatus.COUNTER_OFFERED,
+        actor=actor,
+        actor_kind=actor_kind,
+        reason=reason,
+        data={"slots": [slot.isoformat() for slot in slots]},
+    )
+    _answer_if_asked(booking, Decision(Outcome.COUNTER_OFFER, "owner_counter", reason, slots))
+    return booking
+
+
+@transaction.atomic
+def venue_booking_move(
+    *,
+    booking: VenueBooking,
+    slot_start: datetime,
+    slot_end: datetime | None = None,
+    actor=None,
+    actor_kind: str = ActorKind.STAFF,
+    now: datetime | None = None,
+) -> VenueBooking:
+    """Move a booking to a new time: the diary decides the new time under the venue lock
+    (refused: OwnerDecisionError with the diary's reason and other times); the guest's agent
+    hears booking.accepted at the new time, our own guest a notification (booking_moved)."""
+    from bookings.decision import booking_move_decide
+
+    now = now or timezone.now()
+    booking, venue = lock_booking_and_venue(booking)
+    decision = booking_move_decide(booking=booking, venue=venue, slot_start=slot_start, slot_end=slot_end, now=now)
+    if decision.outcome != Outcome.ACCEPT:
+        raise OwnerDecisionError(
+            reason_with_alternatives(decision.reason or "the diary does not allow that time", decision.slots, venue)
+        )
+    booking_reschedule(booking=booking, slot_start=slot_start, slot_end=slot_end, actor=actor, actor_kind=actor_kind)
+    booking.refresh_from_db()
+    if booking.status == BookingStatus.CONFIRMED:
+        _answer_if_asked(booking, Decision(Outcome.ACCEPT))
+    return booking
+
+
+def _answer_if_asked(booking: VenueBooking, decision: Decision) -> A2AEnvelope | None:
+    # Only a booking an agent asked for has an agent to answer (a booking taken by phone
+    # has none); our own guests also hear of it through their notifications.
+    from agents.booking.flow import booking_request_envelope
+
+    if booking_request_envelope(booking) is None:
+        return None
+    return _answer(booking, decision)
 
 
 def _decline(
@@ -403,7 +516,7 @@ def owner_decline(
 ) -> VenueBooking:
     """The owner says no: reject with alternatives from the diary and tell the guest's agent."""
     now = now or timezone.now()
-    booking, venue = _lock(booking)
+    booking, venue = lock_booking_and_venue(booking)
     _awaiting_owner(booking)
     return _decline(
         booking,
@@ -425,7 +538,7 @@ def owner_decision_lapse(*, booking_id, now: datetime | None = None) -> VenueBoo
     booking = VenueBooking.objects.filter(pk=booking_id).first()
     if booking is None:
         return None
-    booking, venue = _lock(booking)
+    booking, venue = lock_booking_and_venue(booking)
     deadline = booking.owner_decision_deadline
     if booking.status != BookingStatus.PENDING_OWNER or deadline is None or deadline > now:
         return None
@@ -449,7 +562,7 @@ def booking_request_lapse(*, booking_id, envelope_id: str = "", now: datetime | 
     booking = VenueBooking.objects.filter(pk=booking_id).first()
     if booking is None:
         return None
-    booking, venue = _lock(booking)
+    booking, venue = lock_booking_and_venue(booking)
     if booking.status != BookingStatus.REQUESTED:
         return None
     slots = booking_alternatives(venue=venue, booking=booking, now=now, count=3) if booking.slot_start > now else []
@@ -470,7 +583,7 @@ def venue_booking_cancel(
     """The venue (owner or staff) cancels a booking and tells the guest's agent, if one asked for it."""
     from agents.booking.flow import booking_request_envelope
 
-    booking, venue = _lock(booking)
+    booking, venue = lock_booking_and_venue(booking)
     booking_cancel(booking=booking, actor=actor, actor_kind=actor_kind, reason=reason or f"cancelled by {venue.name}")
     booking.refresh_from_db()
     # Only a booking an agent asked for has an agent to tell (a booking taken by phone
@@ -478,84 +591,3 @@ def venue_booking_cancel(
     if booking_request_envelope(booking) is not None:
         _reply(booking=booking, intent=EnvelopeIntent.BOOKING_CANCELLED, payload={"reason": booking.status_reason})
     return booking
-
-
-# --------------------------------------------------------------------------- telling the owners
-
-
-def owner_review_text(booking: VenueBooking) -> str:
-    from django.conf import settings
-    from django.urls import NoReverseMatch, reverse
-
-    venue = booking.venue
-    tz = venue_timezone(venue)
-    when = f"{booking.slot_start.astimezone(tz):%a %d %b at %H:%M}"
-    deadline = booking.owner_decision_deadline
-    try:
-        path = reverse("admin:bookings_venuebooking_change", args=[booking.pk])
-    except NoReverseMatch:
-        path = "/admin/"
-    lines = [
-        f"New booking request for {venue.name} needs your approval: {booking.party_size} guests, {when} "
-        f"({booking.external_ref}).",
-    ]
-    if booking.contact_name:
-        lines.append(f"Guest: {booking.contact_name}.")
-    if booking.special_requests:
-        lines.append(f"Special requests: {booking.special_requests[:300]}")
-    lines.append(
-        f"Approve or decline in the back office{f' by {deadline.astimezone(tz):%H:%M}' if deadline else ''}: "
-        f"{getattr(settings, 'PUBLIC_BASE_URL', '').rstrip('/')}{path}. Without an answer, the guest is "
-        "declined politely with other times."
-    )
-    return "\n".join(lines)
-
-
-@transaction.atomic
-def owner_notify_pending(*, booking_id) -> int:
-    """Tell the venue's owners (VenueClient with notify_on_booking) that a request awaits them.
-
-    On their messaging channel when they have one, else by e-mail (after commit). Returns
-    how many owners were told; a redelivered task tells nobody twice.
-    """
-    from django.core.mail import send_mail
-
-    from messaging.models import Interaction, InteractionSource
-    from messaging.outbound import reply_send
-    from messaging.services import user_channel_preferred
-    from venues.models import VenueClient
-
-    booking = VenueBooking.objects.select_related("venue__city").filter(pk=booking_id).first()
-    if booking is None or booking.status != BookingStatus.PENDING_OWNER:
-        return 0
-    text = owner_review_text(booking)
-    told = 0
-    clients = VenueClient.objects.filter(
-        venue_id=booking.venue_id, is_active=True, notify_on_booking=True
-    ).select_related("user")
-    for client in clients:
-        owner = client.user
-        marker = f"owner:{booking.pk}:{owner.pk}:pending_owner"
-        channel = user_channel_preferred(user=owner)
-        if channel is not None:
-            if Interaction.objects.filter(booking=booking, payload__notification=marker).exists():
-                continue
-            reply_send(
-                channel=channel,
-                text=text,
-                booking=booking,
-                source=InteractionSource.VENUE_AGENT,
-                payload={"notification": marker},
-            )
-            told += 1
-        elif owner.email:
-            subject = f"Approve booking {booking.external_ref} at {booking.venue.name}?"
-            transaction.on_commit(
-                lambda email=owner.email, subject=subject: send_mail(subject, text, None, [email], fail_silently=True)
-            )
-            told += 1
-        else:
-            logger.warning(
-                "owner %s of %s has no channel nor e-mail to approve %s", owner.pk, booking.venue_id, booking.pk
-            )
-    return told

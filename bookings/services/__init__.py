@@ -13,6 +13,7 @@ with a trigger, so a bug here fails loudly instead of corrupting a booking.
 
 from bookings.services.booking import (  # noqa: F401
     BOOKABLE_VENUE_STATUSES,
+    BOOKING_MOVED,
     REF_ALPHABET,
     REF_LENGTH,
     booking_cancel,
@@ -23,6 +24,7 @@ from bookings.services.booking import (  # noqa: F401
     booking_generate_external_ref,
     booking_mark_no_show,
     booking_reject,
+    booking_reschedule,
     booking_transition,
 )
 from bookings.services.errors import (  # noqa: F401

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agnt.services import analytics_event_record
+from agnt.transitions import transition
 from bookings import signals
 from bookings.models import (
     ActorKind,
@@ -21,6 +22,7 @@ from bookings.models import (
 from bookings.services.errors import BookingError, BookingTransitionError
 from bookings.services.reliability import guest_reliability_recompute
 from bookings.state import (
+    ACTIVE_STATUSES,
     BOOKING_TRANSITIONS,
     BookingStatus,
 )
@@ -157,30 +159,33 @@ def booking_transition(
     The row is locked first, so two agents racing to confirm and cancel the same
     booking are serialised and the loser gets a BookingTransitionError.
     """
-    locked = VenueBooking.objects.select_for_update().get(pk=booking.pk)
-    from_status = locked.status
-    if to_status not in BOOKING_TRANSITIONS.get(from_status, frozenset()):
-        raise BookingTransitionError(
-            f"booking {locked.external_ref or locked.pk} cannot move from {from_status} to {to_status}"
-        )
     now = timezone.now()
-    locked.status = to_status
-    fields = ["status", "updated_at"]
-    if stamp := _TIMESTAMP_FOR_STATUS.get(to_status):
-        setattr(locked, stamp, now)
-        fields.append(stamp)
-    if reason and to_status in _REASON_STATUSES:
-        locked.status_reason = reason[:300]
-        fields.append("status_reason")
-    locked.save(update_fields=fields)
-    BookingEvent.objects.create(
-        booking=locked,
-        from_status=from_status,
+
+    def changes(locked: VenueBooking, from_status: str) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if stamp := _TIMESTAMP_FOR_STATUS.get(to_status):
+            fields[stamp] = now
+        if reason and to_status in _REASON_STATUSES:
+            fields["status_reason"] = reason[:300]
+        return fields
+
+    locked, from_status = transition(
+        booking,
         to_status=to_status,
-        actor=actor,
-        actor_kind=actor_kind,
-        reason=reason[:300],
-        data=data or {},
+        table=BOOKING_TRANSITIONS,
+        changes=changes,
+        refuse=lambda locked, from_status: BookingTransitionError(
+            f"booking {locked.external_ref or locked.pk} cannot move from {from_status} to {to_status}"
+        ),
+        event=lambda locked, from_status: BookingEvent.objects.create(
+            booking=locked,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            actor_kind=actor_kind,
+            reason=reason[:300],
+            data=data or {},
+        ),
     )
     analytics_event_record(
         name=f"booking.{to_status}",
@@ -189,9 +194,6 @@ def booking_transition(
         properties={"booking_id": str(locked.pk), "venue_id": str(locked.venue_id)},
     )
     _announce_on_commit(locked, from_status=from_status, to_status=to_status)
-    # Callers keep using the instance they passed in; bring it up to date.
-    for field in fields:
-        setattr(booking, field, getattr(locked, field))
     return locked
 
 
@@ -254,3 +256,53 @@ def booking_mark_no_show(
             # the strike counts from now, not from the next hourly recount
             guest_reliability_recompute(user=booking.user)
     return booking
+
+
+BOOKING_MOVED = "moved"
+
+
+@transaction.atomic
+def booking_reschedule(
+    *, booking: VenueBooking, slot_start: datetime, slot_end: datetime | None = None, actor=None, actor_kind: str
+) -> VenueBooking:
+    """Give ``booking`` a new time and record it (no status change, a BookingEvent with
+    ``data.kind == "moved"``); the guest is told through ``signals.booking_moved`` on commit.
+
+    Deciding whether the diary allows the new time is the caller's (the command layer does
+    it under the venue lock, bookings.decision.booking_move_decide).
+    """
+    locked = VenueBooking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+    if locked.status not in ACTIVE_STATUSES:
+        raise BookingTransitionError(f"booking {locked.external_ref} is {locked.status} and cannot be moved")
+    duration = locked.slot_end - locked.slot_start
+    slot_end = slot_end or slot_start + duration
+    if slot_end <= slot_start:
+        raise BookingError("a booking must end after it starts")
+    before = locked.slot_start
+    if slot_start == before and slot_end == locked.slot_end:
+        return locked
+    locked.slot_start, locked.slot_end = slot_start, slot_end
+    locked.save(update_fields=["slot_start", "slot_end", "updated_at"])
+    event = BookingEvent.objects.create(
+        booking=locked,
+        from_status=locked.status,
+        to_status=locked.status,
+        actor=actor,
+        actor_kind=actor_kind,
+        reason=f"moved from {before.isoformat()} to {slot_start.isoformat()}",
+        data={"kind": BOOKING_MOVED, "from": before.isoformat(), "to": slot_start.isoformat()},
+    )
+    if not signals.is_silenced():
+        booking_id, event_id = locked.pk, event.pk
+        transaction.on_commit(
+            lambda: signals.booking_moved.send(
+                sender=VenueBooking,
+                booking_id=booking_id,
+                event_id=event_id,
+                from_start=before.isoformat(),
+                to_start=slot_start.isoformat(),
+            )
+        )
+    for name in ("slot_start", "slot_end", "updated_at"):
+        setattr(booking, name, getattr(locked, name))
+    return locked
