@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from bookings import signals
 from bookings.models import (
     ActorKind,
     BookingEvent,
@@ -48,40 +48,28 @@ REMINDER_MIN_NOTICE_EXTRA = timedelta(hours=1)
 RATING_REQUEST_LOCAL_HOURS = range(9, 21)
 
 
-def _guest_message_send(*, booking: VenueBooking, kind: str, build) -> BookingMessage | None:
+def _guest_message_send(*, booking: VenueBooking, kind: str, now: datetime | None = None) -> BookingMessage | None:
     """Send one lifecycle message of ``kind`` to the booking's guest, at most once ever.
 
-    ``build(booking, platform) -> (text, reply_markup | None)``. Runs inside the caller's
-    transaction with the booking row locked; returns None when it was already sent.
+    Runs inside the caller's transaction with the booking row locked; returns None when
+    it was already sent. The row records the decision; messaging (the single sender)
+    sends it on the ``booking_message_due`` signal and says where it went.
     """
-    from messaging.models import InteractionSource
-    from messaging.outbound import reply_send
-    from messaging.services import user_channel_preferred
-
     if BookingMessage.objects.filter(booking=booking, kind=kind).exists():
         return None
-    channel = user_channel_preferred(user=booking.user)
-    if channel is None:
-        # Remember the miss too: retrying every five minutes would not find a channel
-        # the guest never gave us, and a late reminder is worse than none.
-        return BookingMessage.objects.create(
-            booking=booking, user=booking.user, kind=kind, outcome=BookingMessageOutcome.NO_CHANNEL
-        )
-    text, markup = build(booking, channel.platform)
-    payload: dict[str, Any] = {"notification": f"booking:{booking.pk}:{kind}"}
-    if markup and channel.platform == "telegram":
-        payload["reply_markup"] = markup
-    interaction = reply_send(
-        channel=channel, text=text, booking=booking, source=InteractionSource.SYSTEM, payload=payload
+    message = BookingMessage.objects.create(
+        booking=booking, user=booking.user, kind=kind, outcome=BookingMessageOutcome.QUEUED
     )
-    return BookingMessage.objects.create(
-        booking=booking,
-        user=booking.user,
-        kind=kind,
-        outcome=BookingMessageOutcome.QUEUED,
-        platform=channel.platform,
-        interaction_id=interaction.pk,
-    )
+    answer = signals.first_answer(signals.booking_message_due.send(sender=BookingMessage, message=message, now=now))
+    if answer is not None:
+        platform, interaction_id = answer
+        if interaction_id is None:
+            # Remember the miss too: retrying every five minutes would not find a channel
+            # the guest never gave us, and a late reminder is worse than none.
+            message.outcome = BookingMessageOutcome.NO_CHANNEL
+        message.platform, message.interaction_id = platform, interaction_id
+        message.save(update_fields=["outcome", "platform", "interaction_id"])
+    return message
 
 
 @transaction.atomic
@@ -89,10 +77,8 @@ def booking_reminder_send(*, booking: VenueBooking, kind: str, now: datetime | N
     """Remind the guest of a confirmed booking (day before / two hours before), once per kind.
 
     The message carries Keep / Cancel buttons on Telegram and asks for a "keep" or
-    "cancel" reply elsewhere (bookings.replies handles both).
+    "cancel" reply elsewhere (messaging.booking_replies writes and handles both).
     """
-    from bookings import replies
-
     if kind not in REMINDER_LEADS:
         raise ReminderError(f"{kind!r} is not a booking reminder")
     now = now or timezone.now()
@@ -101,21 +87,12 @@ def booking_reminder_send(*, booking: VenueBooking, kind: str, now: datetime | N
     )
     if locked.status != BookingStatus.CONFIRMED or locked.user is None or locked.slot_start <= now:
         return None
-    return _guest_message_send(
-        booking=locked,
-        kind=kind,
-        build=lambda b, platform: (
-            replies.reminder_text(b, kind=kind, platform=platform, now=now),
-            replies.booking_reply_markup(b),
-        ),
-    )
+    return _guest_message_send(booking=locked, kind=kind, now=now)
 
 
 @transaction.atomic
 def booking_rating_request_send(*, booking: VenueBooking) -> BookingMessage | None:
     """Ask the guest of a completed visit for a 1–5 rating, once per booking."""
-    from bookings import replies
-
     locked = (
         VenueBooking.objects.select_for_update(of=("self",)).select_related("venue__city", "user").get(pk=booking.pk)
     )
@@ -125,11 +102,7 @@ def booking_rating_request_send(*, booking: VenueBooking) -> BookingMessage | No
         or BookingRating.objects.filter(booking=locked).exists()
     ):
         return None
-    return _guest_message_send(
-        booking=locked,
-        kind=BookingMessageKind.RATING_REQUEST,
-        build=lambda b, platform: (replies.rating_request_text(b, platform=platform), replies.rating_reply_markup(b)),
-    )
+    return _guest_message_send(booking=locked, kind=BookingMessageKind.RATING_REQUEST)
 
 
 ATTENDANCE_CONFIRMED = "attendance_confirmed"

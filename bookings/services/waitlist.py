@@ -9,9 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from agnt.services import analytics_event_record
+from agnt.transitions import transition
+from bookings import signals
 from bookings.models import (
     VenueBooking,
     WaitlistEntry,
+    WaitlistEvent,
 )
 from bookings.services.booking import BOOKABLE_VENUE_STATUSES
 from bookings.services.errors import BookingError
@@ -74,13 +77,21 @@ def waitlist_join(
 
 
 def _waitlist_move(entry: WaitlistEntry, to_status: str, **fields) -> WaitlistEntry:
-    locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-    if to_status not in WAITLIST_TRANSITIONS.get(locked.status, frozenset()):
-        raise WaitlistError(f"waitlist entry cannot move from {locked.status} to {to_status}")
-    locked.status = to_status
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.save(update_fields=["status", "updated_at", *fields])
+    locked, _ = transition(
+        entry,
+        to_status=to_status,
+        table=WAITLIST_TRANSITIONS,
+        changes=fields,
+        refuse=lambda locked, from_status: WaitlistError(
+            f"waitlist entry cannot move from {from_status} to {to_status}"
+        ),
+        event=lambda locked, from_status: WaitlistEvent.objects.create(
+            entry=locked,
+            from_status=from_status,
+            to_status=to_status,
+            data={"offered_booking": str(locked.offered_booking_id)} if locked.offered_booking_id else {},
+        ),
+    )
     return locked
 
 
@@ -99,12 +110,8 @@ def waitlist_offer_for_cancellation(*, booking: VenueBooking, now: datetime | No
     Idempotent: the offered entries point at the cancellation (``offered_booking``), and a
     cancellation that already has offers is skipped. Runs under the booking's lock.
     """
-    from bookings import replies
     from bookings.availability import slot_is_free
     from bookings.selectors import waitlist_candidates
-    from messaging.models import InteractionSource
-    from messaging.outbound import reply_send
-    from messaging.services import user_channel_preferred
 
     now = now or timezone.now()
     locked = VenueBooking.objects.select_for_update(of=("self",)).select_related("venue__city").get(pk=booking.pk)
@@ -130,25 +137,17 @@ def waitlist_offer_for_cancellation(*, booking: VenueBooking, now: datetime | No
                 break
         if slot is None:
             continue
-        channel = user_channel_preferred(user=entry.user)
-        interaction_id = None
-        if channel is not None:
-            interaction_id = reply_send(
-                channel=channel,
-                text=replies.waitlist_offer_text(entry, slot=slot, venue=locked.venue),
-                source=InteractionSource.SYSTEM,
-                payload={"notification": f"waitlist:{entry.pk}"},
-            ).pk
-        offered.append(
-            _waitlist_move(
-                entry,
-                WaitlistStatus.NOTIFIED,
-                notified_at=now,
-                offered_booking=locked,
-                offered_slot=slot,
-                interaction_id=interaction_id,
-            )
+        entry = _waitlist_move(
+            entry, WaitlistStatus.NOTIFIED, notified_at=now, offered_booking=locked, offered_slot=slot
         )
+        # messaging (the single sender) tells the guest and answers with the message's id
+        interaction_id = signals.first_answer(
+            signals.waitlist_offer_made.send(sender=WaitlistEntry, entry=entry, slot=slot, venue=locked.venue)
+        )
+        if interaction_id is not None:
+            entry.interaction_id = interaction_id
+            entry.save(update_fields=["interaction_id", "updated_at"])
+        offered.append(entry)
     return offered
 
 
@@ -174,9 +173,12 @@ def waitlist_expire_past(*, now: datetime | None = None) -> int:
     """Entries still waiting for a time that has passed are expired."""
     now = now or timezone.now()
     expired = 0
-    for entry in WaitlistEntry.objects.select_for_update(skip_locked=True).filter(
-        status=WaitlistStatus.WAITING, slot_start__lte=now
-    )[:1000]:
+    # several rows: locked in primary-key order (agnt.transitions.lock_objects' rule)
+    for entry in (
+        WaitlistEntry.objects.select_for_update(skip_locked=True)
+        .filter(status=WaitlistStatus.WAITING, slot_start__lte=now)
+        .order_by("pk")[:1000]
+    ):
         _waitlist_move(entry, WaitlistStatus.EXPIRED)
         expired += 1
     return expired
