@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from agnt.transitions import transition
 from bookings.models import (
     Reminder,
     ReminderChannel,
+    ReminderEvent,
     ReminderKind,
     VenueBooking,
 )
@@ -55,32 +57,38 @@ def reminder_create(
     )
 
 
-def _reminder_move(reminder: Reminder, to_status: str) -> Reminder:
-    locked = Reminder.objects.select_for_update().get(pk=reminder.pk)
-    if to_status not in REMINDER_TRANSITIONS.get(locked.status, frozenset()):
-        raise ReminderError(f"reminder cannot move from {locked.status} to {to_status}")
-    locked.status = to_status
+def _reminder_move(reminder: Reminder, to_status: str, *, locked: Reminder | None = None, changes=None) -> Reminder:
+    locked, _ = transition(
+        reminder,
+        locked=locked,
+        to_status=to_status,
+        table=REMINDER_TRANSITIONS,
+        changes=changes,
+        refuse=lambda locked, from_status: ReminderError(f"reminder cannot move from {from_status} to {to_status}"),
+        event=lambda locked, from_status: ReminderEvent.objects.create(
+            reminder=locked, from_status=from_status, to_status=to_status, data={"attempts": locked.attempts}
+        ),
+    )
     return locked
 
 
 @transaction.atomic
 def reminder_cancel(*, reminder: Reminder) -> Reminder:
-    locked = _reminder_move(reminder, ReminderStatus.CANCELLED)
-    locked.cancelled_at = timezone.now()
-    locked.save(update_fields=["status", "cancelled_at", "updated_at"])
-    reminder.status, reminder.cancelled_at = locked.status, locked.cancelled_at
-    return locked
+    return _reminder_move(reminder, ReminderStatus.CANCELLED, changes={"cancelled_at": timezone.now()})
 
 
 @transaction.atomic
 def reminder_mark_sent(*, reminder: Reminder, provider_message_id: str = "") -> Reminder:
     """The dispatch job delivered the reminder."""
-    locked = _reminder_move(reminder, ReminderStatus.SENT)
-    locked.sent_at = timezone.now()
-    locked.attempts += 1
-    locked.provider_message_id = provider_message_id[:128]
-    locked.save(update_fields=["status", "sent_at", "attempts", "provider_message_id", "updated_at"])
-    return locked
+    return _reminder_move(
+        reminder,
+        ReminderStatus.SENT,
+        changes=lambda locked, _: {
+            "sent_at": timezone.now(),
+            "attempts": locked.attempts + 1,
+            "provider_message_id": provider_message_id[:128],
+        },
+    )
 
 
 @transaction.atomic
@@ -89,12 +97,13 @@ def reminder_record_failure(*, reminder: Reminder, error: str, retry_in: timedel
     locked = Reminder.objects.select_for_update().get(pk=reminder.pk)
     if locked.status != ReminderStatus.SCHEDULED:
         raise ReminderError(f"reminder is {locked.status}, not scheduled")
-    locked.attempts += 1
-    locked.last_error = error[:500]
-    if locked.attempts >= REMINDER_MAX_ATTEMPTS:
-        locked.status = ReminderStatus.FAILED
-    else:
-        # Push the due time back so the dispatch job's due-index picks it up later.
-        locked.due_at = timezone.now() + retry_in * locked.attempts
-    locked.save(update_fields=["status", "attempts", "last_error", "due_at", "updated_at"])
+    attempts = locked.attempts + 1
+    if attempts >= REMINDER_MAX_ATTEMPTS:
+        return _reminder_move(
+            reminder, ReminderStatus.FAILED, locked=locked, changes={"attempts": attempts, "last_error": error[:500]}
+        )
+    # Still scheduled: push the due time back so the dispatch job's due-index picks it up later.
+    locked.attempts, locked.last_error = attempts, error[:500]
+    locked.due_at = timezone.now() + retry_in * attempts
+    locked.save(update_fields=["attempts", "last_error", "due_at", "updated_at"])
     return locked

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from agnt.transitions import transition
 from bookings.models import (
     ActorKind,
     TransportBooking,
@@ -92,33 +93,33 @@ def _transport_move(
     data: dict | None,
     extra: dict[str, Any] | None = None,
 ) -> TransportBooking:
-    locked = TransportBooking.objects.select_for_update().get(pk=transport.pk)
-    from_status = locked.status
-    if to_status not in TRANSPORT_TRANSITIONS.get(from_status, frozenset()):
-        raise TransportError(f"courier booking cannot move from {from_status} to {to_status}")
-    locked.status = to_status
-    fields = ["status", "updated_at"]
-    if stamp := _TRANSPORT_TIMESTAMPS.get(to_status):
-        setattr(locked, stamp, timezone.now())
-        fields.append(stamp)
-    if reason:
-        locked.status_reason = reason[:300]
-        fields.append("status_reason")
-    for name, value in (extra or {}).items():
-        setattr(locked, name, value)
-        fields.append(name)
-    locked.save(update_fields=fields)
-    TransportEvent.objects.create(
-        transport=locked,
-        from_status=from_status,
+    def changes(locked: TransportBooking, from_status: str) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if stamp := _TRANSPORT_TIMESTAMPS.get(to_status):
+            fields[stamp] = timezone.now()
+        if reason:
+            fields["status_reason"] = reason[:300]
+        fields.update(extra or {})
+        return fields
+
+    locked, _ = transition(
+        transport,
         to_status=to_status,
-        actor=actor,
-        actor_kind=actor_kind,
-        reason=reason[:300],
-        data=data or {},
+        table=TRANSPORT_TRANSITIONS,
+        changes=changes,
+        refuse=lambda locked, from_status: TransportError(
+            f"courier booking cannot move from {from_status} to {to_status}"
+        ),
+        event=lambda locked, from_status: TransportEvent.objects.create(
+            transport=locked,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            actor_kind=actor_kind,
+            reason=reason[:300],
+            data=data or {},
+        ),
     )
-    for field in fields:
-        setattr(transport, field, getattr(locked, field))
     return locked
 
 
