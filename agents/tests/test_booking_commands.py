@@ -18,14 +18,14 @@ from django.utils import timezone
 from agents.models import A2AEnvelope
 from agents.services import agent_register_for_venue, envelope_record
 from agents.tests.test_venue_agent import at, days_ahead, held, make_test_venue
+from agnt.llm.types import ToolContext
 from bookings.models import VenueBooking
 from bookings.services import BookingError
 from messaging.models import Interaction, UserChannel
 from messaging.tools.registry import execute_tool
-from messaging.types import ToolContext
 from venues.tests.factories import make_booking
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 CHANGELIST = "admin:bookings_venuebooking_changelist"
 
