@@ -275,10 +275,12 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
         return []
 
     from agnt.llm.gateway import run_turn
-    from messaging.concierge.dialogue import is_forget_message
+    from messaging.concierge.dialogue import is_forget_message, remember_tool_calls
 
     history, ctx.dialogue = session_store.session_load(platform=channel.platform, user_id=user.pk)
     result: TurnResult = run_turn(ctx=ctx, history=history, user_content=user_content)
+    if result.provider != "offline":  # the offline planner keeps the dialogue state itself
+        remember_tool_calls(ctx.dialogue, result.tool_calls)
     interaction_record_usage(interaction=interaction, tokens_in=result.tokens_in, tokens_out=result.tokens_out)
     if text and not result.refused and not is_forget_message(text):
         # "forget that I'm vegan" must not teach "vegan" again

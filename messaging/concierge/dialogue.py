@@ -97,6 +97,63 @@ def refers_to_focus(norm: str) -> bool:
     return bool(FOCUS_RE.search(norm))
 
 
+def remember_tool_calls(state: dict[str, Any], calls) -> None:
+    """Fold a turn's tool calls (name, input, result, is_error) into the dialogue state — any provider's."""
+    from venues.models import Venue
+
+    def name_of(slug):
+        return Venue.objects.filter(slug=slug).values_list("name", flat=True).first() or slug
+
+    searches = [call for call in calls if call.name == "venue_search"]
+    for call in calls:
+        if call.is_error or not isinstance(call.result, dict):
+            continue
+        r = call.result
+        if call.name == "venue_search" and r.get("venues"):
+            state["results"] = [venue_ref(v["slug"], v["name"]) for v in r["venues"] if v.get("slug")]
+            first = searches[0].input
+            state["filters"] = {k: v for k, v in first.items() if k not in {"limit", "open_at", "party_size"}}
+            if len(state["results"]) > 1:
+                state.pop("focus", None)
+            else:
+                state["focus"] = state["results"][0]
+        elif call.name in {"venue_details", "check_availability"} and r.get("slug"):
+            state["focus"] = venue_ref(r["slug"], r.get("name") or r.get("venue"))
+        elif call.name == "ask_venue" and call.input.get("venue"):
+            passages = r.get("passages") or []
+            name = passages[0].get("venue") if passages else None
+            state["focus"] = venue_ref(call.input["venue"], name or call.input["venue"])
+        if call.name == "check_availability":
+            state["availability"] = {
+                "slug": r.get("slug"),
+                "name": r.get("venue"),
+                "date": r.get("date"),
+                "party_size": r.get("party_size"),
+                "time": r.get("requested_time") if r.get("available") and r.get("requested_time") else None,
+                "slots": (r.get("free_slots") or [])[:40],
+            }
+        elif call.name == "create_booking":
+            if r.get("status") == "needs_confirmation":
+                state["pending"] = {
+                    "slug": call.input.get("venue"),
+                    "name": name_of(call.input.get("venue")),
+                    "date": call.input.get("date"),
+                    "time": call.input.get("time"),
+                    "party_size": call.input.get("party_size"),
+                    "special_requests": call.input.get("special_requests"),
+                }
+                state["focus"] = venue_ref(call.input.get("venue"), state["pending"]["name"])
+                state["buttons"] = True
+            elif r.get("reference"):
+                state.pop("pending", None)
+                state.pop("availability", None)
+                state["last_booking"] = r["reference"]
+        elif call.name == "transport_book" and r.get("status") == "needs_confirmation":
+            state["buttons"] = True
+        elif call.name == "cancel_booking":
+            state.pop("last_booking", None)
+
+
 def summary_lines(state: dict[str, Any]) -> list[str]:
     """The dialogue state in words, for the soul prompt of the model providers."""
     lines = []

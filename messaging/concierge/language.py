@@ -37,8 +37,12 @@ _DE_MARKERS = re.compile(
 )
 
 
-def detect(text: str, *, previous: str | None = None) -> str:
-    """The language of ``text`` (en, id, ru, de); short or unclear messages keep ``previous``."""
+def detect(text: str, *, previous: str | None = None, hint: str | None = None) -> str:
+    """The language of ``text`` (en, id, ru, de); short or unclear messages keep ``previous``.
+
+    ``hint`` is the language the guest's app reports (Telegram's language_code): one word of
+    that language in an otherwise English-looking message is enough.
+    """
     text = (text or "").strip()
     if not text:
         return previous or "en"
@@ -48,6 +52,10 @@ def detect(text: str, *, previous: str | None = None) -> str:
     words = re.findall(r"[^\W\d_]+", lower)
     id_hits = len(_ID_MARKERS.findall(lower))
     de_hits = len(_DE_MARKERS.findall(lower))
+    if hint == "de" and de_hits:
+        return "de"
+    if hint == "id" and id_hits:
+        return "id"
     if len(words) < 3:
         if id_hits and not de_hits:
             return "id"

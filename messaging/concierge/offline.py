@@ -24,7 +24,12 @@ from typing import Any
 
 from agnt.llm.base import ModelResponse
 from agnt.llm.types import ToolContext
-from messaging.concierge.dialogue import is_forget_message, pick_from_results, refers_to_focus, venue_ref
+from messaging.concierge.dialogue import (
+    is_forget_message,
+    pick_from_results,
+    refers_to_focus,
+    remember_tool_calls,
+)
 from messaging.concierge.language import detect, to_english
 from messaging.concierge.messages import say as t_say
 from messaging.concierge.soul import local_now
@@ -256,7 +261,8 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         venue = _dialogue_venue(t, ctx)
     data = {"venue": venue, "rest": rest}
     if re.search(
-        r"\b(book|reserve|reservation|get (?:us |me )?a table|table for|make a booking)\b", t
+        r"\b(book|reserve|reservation|get (?:us |me |the \w+ of us )?a table|table for|(?:a )?table at|make a booking)\b",
+        t,
     ) and not re.search(r"\bbook(?:ing)?s\b", t):
         return Intent("book", data)
     if venue and re.search(
@@ -438,7 +444,9 @@ class OfflinePlanner:
         state = ctx.dialogue if isinstance(ctx.dialogue, dict) else {}
         ctx.dialogue = state
         if not turn.calls:
-            state["language"] = detect(turn.text, previous=state.get("language") or _channel_language(ctx))
+            state["language"] = detect(
+                turn.text, previous=state.get("language") or _channel_language(ctx), hint=_channel_language(ctx)
+            )
         turn.language = state.get("language") or "en"
         if turn.language != "en":
             turn.norm = normalize(to_english(turn.text, turn.language))
@@ -465,6 +473,8 @@ def plan(turn: Turn, ctx: ToolContext, now: datetime) -> Step:
 
 
 def _plan_help(turn, ctx, now, intent) -> Step:
+    if _lang(turn) != "en":
+        return _say(t_say("help", _lang(turn)))
     if intent.data.get("greeting"):
         name = getattr(ctx.user, "display_name", "") or getattr(ctx.user, "first_name", "")
         return _say((f"Hi {name}! " if name else "Hi! ") + HELP + "\n\nWhat are you in the mood for?")
@@ -485,9 +495,7 @@ def _plan_photo(turn, ctx, now, intent) -> Step:
 
 
 def _plan_stray_yes(turn, ctx, now, intent) -> Step:
-    return _say(
-        "There's nothing waiting for your confirmation right now (a request expires after a while). What would you like to do?"
-    )
+    return _say(t_say("nothing_pending", _lang(turn)))
 
 
 def _plan_decline(turn, ctx, now, intent) -> Step:
@@ -497,7 +505,8 @@ def _plan_decline(turn, ctx, now, intent) -> Step:
         pending_action_clear(user=ctx.user)
     except Exception:
         pass
-    return _say("OK, I won't go ahead with that. Anything else?")
+    (ctx.dialogue or {}).pop("pending", None)
+    return _say(t_say("declined", _lang(turn)))
 
 
 def _plan_confirm(turn, ctx, now, intent) -> Step:
@@ -514,15 +523,19 @@ def _plan_confirm(turn, ctx, now, intent) -> Step:
         return _say(f"I couldn't complete that: {_error_text(done.result)}")
     result = done.result if isinstance(done.result, dict) else {}
     if tool == "create_booking":
-        text = (
-            f"Done — I've sent your request to {result.get('venue')} for {_day_label(result.get('date', ''), now)} "
-            f"at {result.get('time')}, party of {result.get('party_size')}."
+        text = t_say(
+            "sent",
+            _lang(turn),
+            venue=result.get("venue"),
+            day=_day_label(result.get("date", ""), now) if _lang(turn) == "en" else result.get("date"),
+            time=result.get("time"),
+            party=result.get("party_size"),
         )
         if result.get("reference"):
             text += f"\nReference: {result['reference']}"
         if result.get("deposit"):
             text += f"\nDeposit: {result['deposit']}"
-        text += "\nIt isn't confirmed yet: the venue will reply and I'll let you know as soon as they confirm."
+        text += "\n" + t_say("not_yet", _lang(turn))
         return _say(text)
     if tool == "transport_book":
         text = "Courier booked"
@@ -587,15 +600,18 @@ def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple
 
 
 def _relaxed(args: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
-    """One filter less, most specific first, with words saying what was dropped."""
-    for key, label in (
+    """One filter less, most specific first, with words saying what was dropped (a diet is dropped last)."""
+    order = [
         ("open_at", "the time"),
         ("price_level_max", "the price limit"),
         ("party_size", "the party size"),
         ("query", "the keywords"),
         ("area", "the area"),
         ("category", "the type of place"),
-    ):
+    ]
+    if any(diet in str(args.get("query", "")) for diet in DIETS):
+        order = [pair for pair in order if pair[0] != "query"] + [("query", "the keywords")]
+    for key, label in order:
         if key in args and len(args) > 2:  # keep at least one real filter besides limit
             smaller = {k: v for k, v in args.items() if k != key}
             return smaller, label
@@ -629,11 +645,9 @@ def _plan_search(turn, ctx, now, intent) -> Step:
         if relaxed:
             return Step(calls=[("venue_search", relaxed[0])])
     if not venues:
-        return _say(
-            "I couldn't find any venue matching that. Try another area, a different kind of place or fewer details."
-        )
+        return _say(t_say("nothing_found", _lang(turn)))
     first_args = searches[0].input
-    header = _search_header(last.input, now)
+    header = _search_header(last.input, now, _lang(turn))
     if len(searches) > 1:
         dropped = [
             label
@@ -647,21 +661,20 @@ def _plan_search(turn, ctx, now, intent) -> Step:
             )
             if key in first_args and key not in last.input
         ]
-        header = f"Nothing matched exactly, so here's what I found without {', '.join(dropped) or 'some filters'}:"
+        header = t_say("relaxed", _lang(turn), dropped=", ".join(dropped) or "some filters")
     lines = [header] + [_venue_line(i, v) for i, v in enumerate(venues, 1)]
-    example = venues[0].get("name")
-    lines.append(
-        f'\nWant to know more? Say e.g. "tell me about {example}" or "is {example} free tomorrow at 7pm for 2?"'
-    )
+    lines.append("\n" + t_say("more", _lang(turn), name=venues[0].get("name")))
     return _say("\n".join(lines))
 
 
-def _search_header(args: dict[str, Any], now: datetime) -> str:
+def _search_header(args: dict[str, Any], now: datetime, language: str = "en") -> str:
     what = CATEGORY_LABELS.get(args.get("category", ""), "places")
     if args.get("query"):
         what = f"{args['query']} — {what}" if args.get("category") else f'places for "{args["query"]}"'
     where = args.get("area") or args.get("city")
-    header = f"Here's what I found: {what}" + (f" in {where}" if where else "")
+    header = t_say("found", language, what=what, where=t_say("where", language, place=where) if where else "")
+    if language != "en":
+        return header
     if args.get("open_at"):
         moment = datetime.fromisoformat(args["open_at"])
         header += f", open {_day_label(moment.date(), now).split(' (')[0]} at {moment:%H:%M}"
@@ -1029,6 +1042,8 @@ def _special_requests(text: str) -> str | None:
 
 def _plan_cancel(turn, ctx, now, intent) -> Step:
     reference = intent.data.get("reference")
+    if reference is None and turn.last("cancel_booking") is not None:
+        reference = turn.last("cancel_booking").input.get("reference")
     if reference:
         done = turn.last("cancel_booking")
         if done is None:
@@ -1047,6 +1062,10 @@ def _plan_cancel(turn, ctx, now, intent) -> Step:
     rows = (listed.result or {}).get("upcoming") or [] if isinstance(listed.result, dict) else []
     if not rows:
         return _say("You have no upcoming bookings to cancel.")
+    named, _ = find_venue(turn.norm, venue_aliases())
+    at_venue = [row for row in rows if named and row.get("venue") == named.name]
+    if len(at_venue) == 1 and at_venue[0].get("reference"):
+        return _call("cancel_booking", reference=at_venue[0]["reference"])
     return _say(
         'Which booking should I cancel? Reply with its reference, e.g. "cancel '
         + rows[0].get("reference", "AG-…")
@@ -1091,9 +1110,10 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
             return _say(f"I couldn't set that reminder: {_error_text(done.result)}")
         r = done.result if isinstance(done.result, dict) else {}
         return _say(f"OK — I'll remind you to {r.get('text')} on {r.get('when') or r.get('due_at')}.")
-    text = re.sub(r"^.*?\bremind(?:er)?\b\s*(?:me|us)?\s*(?:to|about|that|of)?\s*", "", turn.norm, count=1)
+    text = re.sub(r"^.*?\bremind(?:er)?\b\s*(?:me|us)?\s*(?:(?:to|about|that|of)\b)?\s*", "", turn.norm, count=1)
     when, what = parse_when(text, now, prefer_evening=False)
     what = re.sub(r"\b(?:at|on|in|by)\s*$", "", what).strip(" .,!")
+    what = re.sub(r"^(?:to|about|that)\s+", "", what)
     if when.moment:
         due = when.moment
     elif when.at or when.day:
@@ -1466,50 +1486,7 @@ def _lang(turn: Turn) -> str:
 
 def remember_turn(turn: Turn, state: dict[str, Any]) -> None:
     """Fold this turn's tool results into the dialogue state (only what the tools returned)."""
-    for call in turn.calls:
-        if call.is_error or not isinstance(call.result, dict):
-            continue
-        r = call.result
-        if call.name == "venue_search" and r.get("venues"):
-            state["results"] = [venue_ref(v["slug"], v["name"]) for v in r["venues"] if v.get("slug")]
-            first = turn.called("venue_search")[0].input
-            state["filters"] = {k: v for k, v in first.items() if k not in {"limit", "open_at", "party_size"}}
-            state.pop("focus", None) if len(state["results"]) > 1 else state.update(focus=state["results"][0])
-        elif call.name in {"venue_details", "check_availability"} and r.get("slug"):
-            state["focus"] = venue_ref(r["slug"], r.get("name") or r.get("venue"))
-        elif call.name == "ask_venue" and call.input.get("venue"):
-            passages = r.get("passages") or []
-            name = passages[0].get("venue") if passages else None
-            state["focus"] = venue_ref(call.input["venue"], name or call.input["venue"])
-        if call.name == "check_availability":
-            state["availability"] = {
-                "slug": r.get("slug"),
-                "name": r.get("venue"),
-                "date": r.get("date"),
-                "party_size": r.get("party_size"),
-                "time": r.get("requested_time") if r.get("available") and r.get("requested_time") else None,
-                "slots": (r.get("free_slots") or [])[:40],
-            }
-        elif call.name == "create_booking":
-            if r.get("status") == "needs_confirmation":
-                state["pending"] = {
-                    "slug": call.input.get("venue"),
-                    "name": _venue_name(call.input.get("venue")),
-                    "date": call.input.get("date"),
-                    "time": call.input.get("time"),
-                    "party_size": call.input.get("party_size"),
-                    "special_requests": call.input.get("special_requests"),
-                }
-                state["focus"] = venue_ref(call.input.get("venue"), state["pending"]["name"])
-                state["buttons"] = True
-            elif r.get("reference"):
-                state.pop("pending", None)
-                state.pop("availability", None)
-                state["last_booking"] = r["reference"]
-        elif call.name == "transport_book" and r.get("status") == "needs_confirmation":
-            state["buttons"] = True
-        elif call.name == "cancel_booking":
-            state.pop("last_booking", None)
+    remember_tool_calls(state, turn.calls)
 
 
 def _venue_name(slug: str | None) -> str:
@@ -1552,6 +1529,7 @@ def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
 
 def party_size(text: str) -> int | None:
     """Party size from the phrases guests use: "for 2", "me and my wife", "2 adults and 2 kids"."""
+    text = _digits(text)
     adults, children = adults_and_children(text)
     if adults or children:
         return (adults or 0) + (children or 0)
@@ -1630,10 +1608,10 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
     state = ctx.dialogue or {}
     t = turn.norm
     if state.get("forget_all"):
-        state.pop("forget_all", None)
-        if _is_affirmative(turn.text) or t in {"ya", "da", "ja"}:
+        if _is_affirmative(turn.text):
             return Intent("forget_all_do")
-        if _is_negative(turn.text) or t in {"net", "nein", "tidak"}:
+        state.pop("forget_all", None)
+        if _is_negative(turn.text):
             return Intent("decline")
     if state.get("pending"):
         if _is_negative(turn.text):
@@ -1643,6 +1621,10 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
             changes = _is_edit(turn, now)
             if changes and not find_venue(t, venue_aliases())[0]:
                 return Intent("edit_pending", {"changes": changes})
+    if re.search(
+        r"^(?:please\s+|can you\s+)?cancel (?:it|that booking|that reservation|the booking)\b", t
+    ) and state.get("last_booking"):
+        return Intent("cancel", {"reference": state["last_booking"]})
     if re.search(r"^(?:please\s+)?forget (?:me|everything|all)\b|\bdelete (?:all )?my data\b|\bforget everything\b", t):
         return Intent("forget_all")
     availability = state.get("availability")
@@ -1720,6 +1702,7 @@ def _plan_forget_all_do(turn, ctx, now, intent) -> Step:
         return _call("remember_preference", text="everything", forget=True)
     if done.is_error:
         return _say(f"I couldn't forget that: {_error_text(done.result)}")
+    ctx.dialogue.pop("forget_all", None)
     count = int((done.result or {}).get("forgotten") or 0) if isinstance(done.result, dict) else 0
     if not count:
         return _say("There was nothing left to delete.")
@@ -1780,3 +1763,17 @@ def fuzzy_category(text: str) -> tuple[str | None, str]:
         if match:
             return _CATEGORY_WORDS[match[0]], " ".join(w for w in text.split() if w != word)
     return None, text
+
+
+def _digits(text: str) -> str:
+    """Numbers written in words as digits ("fourteen people" → "14 people"), by number-parser."""
+    if not re.search(
+        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty)\b", text
+    ):
+        return text
+    from number_parser import parse as parse_numbers
+
+    try:
+        return parse_numbers(text, language="en")
+    except Exception:  # noqa: BLE001 - an odd phrase stays as written
+        return text

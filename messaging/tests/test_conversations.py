@@ -47,6 +47,7 @@ import yaml
 from bookings.models import Reminder, VenueBooking
 from knowledge.models import UserMemory
 from messaging.models import Interaction
+from messaging.tests.fake_weather import fake_weather  # noqa: F401 (fixture)
 from messaging.tests.fakes import fake_telegram  # noqa: F401 (fixture)
 from messaging.tests.test_llm_offline import bali  # noqa: F401 (fixture)
 
@@ -65,7 +66,7 @@ BOOKING_CLAIM = re.compile(
 )
 BOOKING_DISCLAIMER = re.compile(
     r"isn't confirmed yet|not (?:yet )?confirmed|nothing is booked|nothing booked|belum dikonfirmasi|"
-    r"ещё не подтвержден|noch nicht bestätigt|shall i|should i|reply yes|confirm\?|cancelled|dibatalkan|отменен|storniert",
+    r"ещё не подтвержден|noch nicht bestätigt|shall i|should i|reply yes|balas ya|ответьте да|antworten sie ja|confirm\?|cancelled|dibatalkan|отменен|storniert",
     re.IGNORECASE,
 )
 DELETE_CLAIM = re.compile(r"\b(?:deleted|forgotten|erased|dihapus|удалил\w*|gelöscht)\b", re.IGNORECASE)
@@ -236,7 +237,7 @@ def _check_outcome(outcome: dict, *, user, now: datetime) -> None:
 
 
 @pytest.mark.parametrize("conversation", list(_params()))
-def test_conversation(conversation, client, bali, fake_telegram, django_capture_on_commit_callbacks):  # noqa: F811
+def test_conversation(conversation, client, bali, fake_telegram, fake_weather, django_capture_on_commit_callbacks):  # noqa: F811
     from messaging.models import UserChannel
 
     at = datetime.strptime(conversation.get("at", DEFAULT_AT), "%Y-%m-%d %H:%M").replace(tzinfo=BALI)
