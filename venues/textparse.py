@@ -415,8 +415,8 @@ CATEGORY_PATTERNS = [
     ("cafe", r"\bcaf[e]s?\b|coffee(?:\s*shops?)?|\bbrunch\b"),
     ("bar", r"\bbars?\b|cocktails?|\bdrinks?\b|\bpubs?\b|\bbeers?\b|\bwine\b"),
     ("spa", r"\bspas?\b|massages?|facials?|reflexology"),
-    ("wellness", r"\byoga\b|wellness|meditation|sound (?:healing|bath)|breathwork|retreats?"),
-    ("fitness", r"\bgyms?\b|fitness|work ?outs?|crossfit|pilates|\bpadel\b|muay thai|boxing|\bcycling class"),
+    ("wellness", r"\byoga\b|wellness|meditation|sound (?:healing|bath)|breathwork|retreats?|pilates"),
+    ("fitness", r"\bgyms?\b|fitness|work ?outs?|crossfit|\bpadel\b|muay thai|boxing|\bcycling class"),
     (
         "activity",
         r"surf(?:ing)? (?:lessons?|school|guides?|class(?:es)?)|\blearn to surf\b|snorkel(?:l?ing)?|diving|\btours?\b|activit(?:y|ies)|things to do|(?:fun|something) to do|what to do|pottery|ceramics|kite ?surf(?:ing)?",
@@ -445,7 +445,7 @@ STOPWORDS = set(
     in at near around of to on with and or that this it do does have has open now tonight today tomorrow go going
     eat eating food dinner lunch breakfast meal something anything like options option also just really very
     people person pax guests one two three four five six seven eight nine ten table hi hey hello tell about
-    book reserve available availability free right let lets let's new try fun bitte tolong dong""".split()
+    book reserve available availability free right let lets let's new try fun bitte tolong dong eats studio""".split()
 )
 
 

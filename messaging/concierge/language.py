@@ -64,6 +64,9 @@ def detect(text: str, *, previous: str | None = None, hint: str | None = None) -
         return previous or "en"
     language = _detector().detect_language_of(text)
     code = _CODES.get(getattr(language, "name", ""), previous or "en")
+    # a request with no word of the language lingua guessed is English with Bali names in it
+    if (code == "id" and not id_hits) or (code == "de" and not de_hits):
+        code = "en"
     # lingua is unsure on a few Bali-English hybrids ("cari beach club di Seminyak"): the markers decide
     if code == "en" and id_hits >= 2:
         return "id"
@@ -136,6 +139,7 @@ _LEXICON: dict[str, dict[str, str]] = {
         "di": "in",
         "dekat": "near",
         "yang": "",
+        "murah meriah": "cheap",
         "tolong": "please",
         "saya": "i",
         "aku": "i",

@@ -251,7 +251,9 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         return Intent("taste_picks", {"who": pick.group("who")})
     if FOOD_LOG.search(t) and not re.search(r"\b(book|find|recommend|where)\b", t):
         return Intent("food_log")
-    if re.search(r"\b(weather|forecast|raining|rain|rainy|sunny|temperature|storm|hot outside|cold outside)\b", t):
+    if re.search(
+        r"\b(weather|forecast|raining|rain|rainy|sunny|temperature|storm|hot outside|cold outside)\b", t
+    ) and not (re.search(r"\brainy day\b", t) or find_category(t)[0]):
         return Intent("weather")
     refs = venue_aliases()
     venue, rest = find_venue(t, refs)
@@ -266,7 +268,7 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
     ) and not re.search(r"\bbook(?:ing)?s\b", t):
         return Intent("book", data)
     if venue and re.search(
-        r"(?<![-\w])(free(?!-| wifi| parking| entry| of charge)|available|availability|any (?:tables?|space|room|slots?)|space for|slots?|fully booked)\b",
+        r"(?<![-\w])(free(?!-| wifi| parking| entry| of charge)|available|availability|any (?:tables?|space|room|slots?)|space for|slots?|fully booked|(?:have|has|got) (?:a |any )?(?:free )?tables?)\b",
         t,
     ):
         return Intent("availability", data)
@@ -628,7 +630,7 @@ def _plan_search(turn, ctx, now, intent) -> Step:
             args["limit"] = 5
             return Step(calls=[("venue_search", args)])
         args, _ = _search_args(turn, now)
-        if "category" not in args and re.search(r"\b(dinner|lunch|eat|food|meal|cuisine|dine)\b", turn.norm):
+        if "category" not in args and re.search(r"\b(dinner|lunch|eat|eats|food|meal|cuisine|dine)\b", turn.norm):
             args["category"] = "restaurant"
         diet = _diet_word(ctx)
         if diet and args.get("category", "restaurant") in {"restaurant", "cafe"} and diet not in args.get("query", ""):
