@@ -48,6 +48,21 @@ from venues.textparse import (
     venue_aliases,
 )
 
+_ALIAS_CACHE: tuple[Any, list] = (None, [])
+
+
+def _aliases() -> list:
+    """The venue aliases, rebuilt only when a venue changed (one turn asks for them several times)."""
+    global _ALIAS_CACHE
+    from django.db.models import Count, Max
+
+    from venues.models import Venue
+
+    version = tuple(Venue.objects.aggregate(n=Count("id"), changed=Max("updated_at")).values())
+    if _ALIAS_CACHE[0] != version:
+        _ALIAS_CACHE = (version, venue_aliases())
+    return _ALIAS_CACHE[1]
+
 MAX_SEARCHES = 4  # the first search plus up to three relaxed retries
 
 
@@ -255,7 +270,7 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         r"\b(weather|forecast|raining|rain|rainy|sunny|temperature|storm|hot outside|cold outside)\b", t
     ) and not (re.search(r"\brainy day\b", t) or find_category(t)[0]):
         return Intent("weather")
-    refs = venue_aliases()
+    refs = _aliases()
     venue, rest = find_venue(t, refs)
     if venue is None:
         venue = fuzzy_venue(t, refs)
@@ -1064,7 +1079,7 @@ def _plan_cancel(turn, ctx, now, intent) -> Step:
     rows = (listed.result or {}).get("upcoming") or [] if isinstance(listed.result, dict) else []
     if not rows:
         return _say("You have no upcoming bookings to cancel.")
-    named, _ = find_venue(turn.norm, venue_aliases())
+    named, _ = find_venue(turn.norm, _aliases())
     at_venue = [row for row in rows if named and row.get("venue") == named.name]
     if len(at_venue) == 1 and at_venue[0].get("reference"):
         return _call("cancel_booking", reference=at_venue[0]["reference"])
@@ -1342,7 +1357,7 @@ def _last_quote_id(turn: Turn) -> str | None:
 def _plan_courier_quote(turn, ctx, now, intent) -> Step:
     done = turn.last("transport_quote")
     if done is None:
-        refs = venue_aliases()
+        refs = _aliases()
         m = re.search(r"\bfrom\s+(.+?)\s+to\s+(.+)$", turn.norm)
         if not m:
             return _say(
@@ -1492,14 +1507,14 @@ def remember_turn(turn: Turn, state: dict[str, Any]) -> None:
 
 
 def _venue_name(slug: str | None) -> str:
-    for ref in venue_aliases():
+    for ref in _aliases():
         if ref.slug == slug:
             return ref.name
     return slug or ""
 
 
 def _ref_for(slug: str | None):
-    for ref in venue_aliases():
+    for ref in _aliases():
         if ref.slug == slug:
             return ref
     return None
@@ -1621,7 +1636,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
             return Intent("decline")
         if _pending(ctx) is not None and not _is_affirmative(turn.text):
             changes = _is_edit(turn, now)
-            if changes and not find_venue(t, venue_aliases())[0]:
+            if changes and not find_venue(t, _aliases())[0]:
                 return Intent("edit_pending", {"changes": changes})
     if re.search(
         r"^(?:please\s+|can you\s+)?cancel (?:it|that booking|that reservation|the booking)\b", t
@@ -1637,7 +1652,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
         )
         booking_a_time = (
             re.match(r"^(?:ok(?:ay)?,? )?(?:please )?(?:book|reserve|take)\b", t)
-            and not find_venue(t, venue_aliases())[0]
+            and not find_venue(t, _aliases())[0]
         )
         if wants_booking or booking_a_time:
             ref = _ref_for(availability.get("slug"))
@@ -1648,7 +1663,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
         place, _ = find_place(t, places())
         if place is None:
             place = fuzzy_place(t)
-        if place and not find_category(t)[0] and not find_venue(t, venue_aliases())[0]:
+        if place and not find_category(t)[0] and not find_venue(t, _aliases())[0]:
             return Intent("search", {"filters": filters, "place": place})
     return None
 
