@@ -63,6 +63,7 @@ def _aliases() -> list:
         _ALIAS_CACHE = (version, venue_aliases())
     return _ALIAS_CACHE[1]
 
+
 MAX_SEARCHES = 4  # the first search plus up to three relaxed retries
 
 
@@ -1653,8 +1654,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
             t,
         )
         booking_a_time = (
-            re.match(r"^(?:ok(?:ay)?,? )?(?:please )?(?:book|reserve|take)\b", t)
-            and not find_venue(t, _aliases())[0]
+            re.match(r"^(?:ok(?:ay)?,? )?(?:please )?(?:book|reserve|take)\b", t) and not find_venue(t, _aliases())[0]
         )
         if wants_booking or booking_a_time:
             ref = _ref_for(availability.get("slug"))
