@@ -66,6 +66,7 @@ from a2a.types.a2a_pb2 import (
     TaskStatusUpdateEvent,
 )
 from a2a.utils.errors import (
+    ContentTypeNotSupportedError,
     InvalidParamsError,
     InvalidRequestError,
     TaskNotCancelableError,
@@ -857,10 +858,16 @@ def _whole_numbers(value: Any) -> Any:
 
 
 class AgntJsonRpcDispatcher(JsonRpcDispatcher):
-    """The SDK's dispatcher, answering -32700 for any body that is not JSON (bad UTF-8, too
-    deep, truncated) and keeping whole numbers whole in what it sends back."""
+    """The SDK's dispatcher, answering -32005 for a body that is not sent as JSON, -32700 for
+    any body that is not JSON (bad UTF-8, too deep, truncated), and keeping whole numbers
+    whole in what it sends back."""
 
     async def handle_requests(self, request: Request):
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type and content_type != "application/json" and not content_type.endswith("+json"):
+            return self._generate_error_response(
+                None, ContentTypeNotSupportedError(message=f"send JSON-RPC as application/json, not {content_type}")
+            )
         body = await request.body()
         try:
             parsed = json.loads(body)

@@ -204,10 +204,14 @@ def test_the_endpoint_answers_with_and_without_a_trailing_slash_and_speaks_0_3(s
         timeout=30,
     )
     garbage = httpx.post(f"{server}/a2a/jsonrpc", content=b"\xff\xfe{", headers=headers, timeout=10)
+    as_text = httpx.post(
+        f"{server}/a2a/jsonrpc", content=b"{}", headers={**headers, "Content-Type": "text/plain"}, timeout=10
+    )
 
     assert slash.status_code == 200 and "result" in slash.json()
     assert legacy.status_code == 200 and legacy.json()["result"]["kind"] == "task", legacy.text
     assert garbage.json()["error"]["code"] == -32700
+    assert as_text.json()["error"]["code"] == -32005
 
 
 # --- a venue's own agent: stock client, streaming, push ------------------------------------------
