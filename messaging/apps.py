@@ -7,7 +7,9 @@ class MessagingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from billing.signals import price_watch_triggered
         from bookings.signals import booking_status_changed
-        from messaging.notifications import on_booking_status_changed
+        from messaging.notifications import on_booking_status_changed, on_price_watch_triggered
 
         booking_status_changed.connect(on_booking_status_changed, dispatch_uid="messaging.booking_status")
+        price_watch_triggered.connect(on_price_watch_triggered, dispatch_uid="messaging.price_drop")

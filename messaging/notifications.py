@@ -13,7 +13,7 @@ from django.db import transaction
 
 from bookings.models import ActorKind, BookingEvent, VenueBooking
 from bookings.state import BookingStatus
-from messaging.models import Interaction, InteractionSource
+from messaging.models import ChannelPlatform, Interaction, InteractionSource, UserChannel
 from messaging.services import user_channel_preferred
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,18 @@ def booking_status_notify(*, booking_id, to_status: str) -> Interaction | None:
     if to_status == BookingStatus.CANCELLED and last_event is not None and last_event.actor_kind in GUEST_ACTORS:
         return None
     marker = f"booking:{booking.pk}:{to_status}"
+    text = booking_status_text(booking)
+    from messaging.push import push_notification_enqueue
+
+    # the browser hears of it too (once per booking and status: the dedupe key is the marker)
+    push_notification_enqueue(
+        user_id=booking.user_id,
+        kind="booking",
+        title=f"{booking.venue.name} · {booking.get_status_display()}",
+        body=text,
+        dedupe_key=marker,
+        url=f"/bookings/{booking.external_ref}",
+    )
     if Interaction.objects.filter(booking=booking, payload__notification=marker).exists():
         return None  # a redelivered task
     channel = user_channel_preferred(user=booking.user)
@@ -115,8 +127,75 @@ def booking_status_notify(*, booking_id, to_status: str) -> Interaction | None:
 
     return reply_send(
         channel=channel,
-        text=booking_status_text(booking),
+        text=text,
         booking=booking,
         source=InteractionSource.VENUE_AGENT if to_status != BookingStatus.EXPIRED else InteractionSource.SYSTEM,
         payload={"notification": marker},
+    )
+
+
+# --------------------------------------------------------------------------- price drops
+
+
+def on_price_watch_triggered(sender, *, watcher_id, **kwargs) -> None:
+    from messaging.tasks import notify_price_drop
+
+    notify_price_drop.delay(str(watcher_id))
+
+
+def price_drop_text(watcher, link: str) -> str:
+    from billing.services.marketplace import money
+
+    title = watcher.product_title or "the product you're watching"
+    return (
+        f"📉 Price drop: {title} is now {money(watcher.last_price, watcher.currency)} on "
+        f"{watcher.get_marketplace_display()} (your target was {money(watcher.target_price, watcher.currency)}).\n"
+        f"{link}"
+    )
+
+
+@transaction.atomic
+def price_watch_notify(*, watcher_id) -> Interaction | None:
+    """Tell the guest once that their watched product reached the target price.
+
+    The watch is claimed (``notified_at``) in the same transaction as the message is queued,
+    so a repeated task sends nothing and a failed one leaves the watch to be told again.
+    """
+    from billing.affiliate import tracked_link
+    from billing.services.marketplace import price_watcher_mark_notified
+    from messaging.outbound import reply_send
+    from messaging.push import push_notification_enqueue
+
+    watcher = price_watcher_mark_notified(watcher_id=watcher_id)
+    if watcher is None:
+        return None
+    link = tracked_link(
+        watcher.product_url,
+        partner=watcher.marketplace,
+        user_id=watcher.user_id,
+        price_watcher_id=watcher.pk,
+        campaign="price-drop",
+    )
+    text = price_drop_text(watcher, link)
+    push_notification_enqueue(
+        user_id=watcher.user_id,
+        kind="price_drop",
+        title="📉 Price drop",
+        body=text.split("\n", 1)[0],
+        dedupe_key=f"price:{watcher.pk}:{watcher.triggered_at:%Y%m%d%H%M%S}",
+        url=link,
+    )
+    channel = None
+    if watcher.notify_channel in (ChannelPlatform.TELEGRAM, ChannelPlatform.WHATSAPP, ChannelPlatform.INSTAGRAM):
+        channel = (
+            UserChannel.objects.filter(user_id=watcher.user_id, platform=watcher.notify_channel, is_active=True)
+            .order_by("-last_inbound_at")
+            .first()
+        )
+    channel = channel or user_channel_preferred(user=watcher.user)
+    if channel is None:
+        logger.info("price watch %s triggered but its user has no channel to tell", watcher.pk)
+        return None
+    return reply_send(
+        channel=channel, text=text, source=InteractionSource.SYSTEM, payload={"price_watch": str(watcher.pk)}
     )
