@@ -225,7 +225,7 @@ def api_key_usage_rollup(*, days: int = 2, now: dt.datetime | None = None) -> in
                    count(*), sum(quantity), sum(quantity * unit_price_cents)
               FROM {events}
              WHERE occurred_at >= %s
-             GROUP BY 2, 3, 4, 5
+             GROUP BY 1, 2, 3, 4
             ON CONFLICT (day, api_key_id, intent, currency) DO UPDATE
                SET events = EXCLUDED.events, quantity = EXCLUDED.quantity, amount_cents = EXCLUDED.amount_cents
             """,
