@@ -95,3 +95,19 @@ def test_an_auth_secret_of_the_wrong_length_is_refused(guest, fake_push):
 def test_subscribing_needs_a_bearer_token(client, fake_push):
     answer = client.post("/api/push/subscriptions", fake_push.subscribe(), content_type="application/json")
     assert answer.status_code == 401
+
+
+def test_make_run_writes_development_vapid_keys_once(tmp_path, monkeypatch):
+    from agnt import devrun
+
+    dotenv = tmp_path / ".env"
+    monkeypatch.setattr(devrun, "DOTENV_PATH", dotenv)
+    for name in ("VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY", *devrun.DEV_WEBHOOK_SECRETS):
+        monkeypatch.delenv(name, raising=False)
+    devrun.ensure_dotenv()
+    first = dotenv.read_text()
+    values = dict(line.split("=", 1) for line in first.splitlines() if "=" in line and not line.startswith("#"))
+    assert len(base64.urlsafe_b64decode(values["VAPID_PRIVATE_KEY"] + "=")) == 32
+    assert len(base64.urlsafe_b64decode(values["VAPID_PUBLIC_KEY"] + "=")) == 65
+    devrun.ensure_dotenv()
+    assert dotenv.read_text() == first  # kept: browsers subscribed with this key keep working
