@@ -726,6 +726,17 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
         self._set(request, queryset, PriceWatchStatus.EXPIRED, "Expired")
 
 
+@admin.register(PricePoint)
+class PricePointAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """Prices price_watch_check saw, per watch (also shown on each watch's page)."""
+
+    list_display = ("checked_at", "watcher", "price", "currency")
+    list_select_related = ("watcher",)
+    search_fields = ("watcher__product_title", "watcher__product_url")
+    date_hierarchy = "checked_at"
+    paginator = EstimatedCountPaginator
+
+
 @admin.register(AffiliateClickDaily)
 class AffiliateClickDailyAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     """Clicks per day, marketplace and venue (the analytics_rollup job keeps these)."""
