@@ -188,9 +188,9 @@ def test_ask_venue_says_when_nothing_is_known(venues, ctx):
 
 
 def test_venue_details_hand_out_the_website_as_a_tracked_link(db, client, django_user_model):
+    from agnt.llm.types import ToolContext
     from billing.models import AffiliateClick
     from messaging.tools.registry import execute_tool
-    from messaging.types import ToolContext
     from venues.tests.factories import make_venue
 
     venue = make_venue(name="Kubu Tracked", slug="kubu-tracked", website="https://kubu.example/menu")
