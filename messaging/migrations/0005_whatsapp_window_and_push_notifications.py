@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0003_inbound_only_provider_dedupe'),
+        ('messaging', '0004_notification_once_per_user_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
