@@ -280,7 +280,7 @@ LALAMOVE_API_SECRET = E.str_("LALAMOVE_API_SECRET")
 LALAMOVE_BASE_URL = E.str_("LALAMOVE_BASE_URL", "https://rest.sandbox.lalamove.com")
 # Unset: the local Open-Meteo stand-in that `make run` starts (messaging/tests/fake_weather.py);
 # the real provider is https://api.open-meteo.com (no key needed, docs/concierge.md).
-WEATHER_STANDIN_BASE_URL = "http://127.0.0.1:12112"
+WEATHER_STANDIN_BASE_URL = "http://127.0.0.1:12114"
 WEATHER_API_BASE_URL = E.str_("WEATHER_API_BASE_URL", "") or WEATHER_STANDIN_BASE_URL
 
 # --- Concierge (messaging) -------------------------------------------------------------
@@ -383,9 +383,57 @@ STRIPE_METER_EVENT_NAME = E.str_(
 FEE_COLLECTION_BATCH_SIZE = E.int_("FEE_COLLECTION_BATCH_SIZE", 500)  # ledger rows per collect_booking_fees run
 USAGE_BILLING_BATCH_SIZE = E.int_("USAGE_BILLING_BATCH_SIZE", 2000)  # usage events per charge_unbilled_usage run
 
+# --- Consumer features: web push, marketplace, affiliate links (docs/consumer-features.md) ---
+# Web Push (agnt/webpush.py). VAPID keys: base64url of the raw P-256 private number and of the
+# uncompressed public point (what `vapid --gen` / `make run` produce). Unset: push is off.
+VAPID_PRIVATE_KEY = E.str_("VAPID_PRIVATE_KEY")
+VAPID_PUBLIC_KEY = E.str_("VAPID_PUBLIC_KEY")
+VAPID_SUBJECT = E.str_("VAPID_SUBJECT", "mailto:ops@agnt.local")
+# The push service development subscriptions live on (`make run` serves the local stand-in
+# there). Endpoints under this base may be on localhost; every other endpoint must be a
+# public https host (SSRF guard). Empty in production: browsers bring their vendor's URL.
+WEB_PUSH_SERVICE_BASE_URL = E.str_("WEB_PUSH_SERVICE_BASE_URL", "http://127.0.0.1:12112" if DEBUG else "")
+WEB_PUSH_TIMEOUT_SECONDS = E.int_("WEB_PUSH_TIMEOUT_SECONDS", 10)
+WEB_PUSH_TTL_SECONDS = E.int_("WEB_PUSH_TTL_SECONDS", 86400)  # how long the push service keeps an undelivered message
+WEB_PUSH_MAX_ATTEMPTS = E.int_("WEB_PUSH_MAX_ATTEMPTS", 5)
+WEB_PUSH_STANDIN_STATE_FILE = E.str_(
+    "WEB_PUSH_STANDIN_STATE_FILE",
+    "" if TESTING else str(Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data") / "push-standin.json"),
+)
+# Marketplace product search and price lookup (billing/marketplace_client.py). Without a
+# provider `make run` serves the local stand-in catalogue on 127.0.0.1:12113.
+MARKETPLACE_API_BASE_URL = E.str_("MARKETPLACE_API_BASE_URL", "http://127.0.0.1:12113")
+MARKETPLACE_API_KEY = E.str_("MARKETPLACE_API_KEY")
+MARKETPLACE_TIMEOUT_SECONDS = E.int_("MARKETPLACE_TIMEOUT_SECONDS", 10)
+MARKETPLACE_STANDIN_STATE_FILE = E.str_(
+    "MARKETPLACE_STANDIN_STATE_FILE",
+    "" if TESTING else str(Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data") / "marketplace-standin.json"),
+)
+PRICE_WATCH_DAYS = E.int_("PRICE_WATCH_DAYS", 90)  # a watch nobody re-arms expires after this
+PRICE_WATCH_BATCH_SIZE = E.int_("PRICE_WATCH_BATCH_SIZE", 200)  # watches checked per price_watch_check run
+PRICE_WATCH_RECHECK_MINUTES = E.int_("PRICE_WATCH_RECHECK_MINUTES", 50)  # a watch is not re-checked sooner
+# Affiliate links (/go/<token>): the query parameters added per partner, as a query string.
+AFFILIATE_LINK_MAX_AGE_DAYS = E.int_("AFFILIATE_LINK_MAX_AGE_DAYS", 60)
+AFFILIATE_PARAMS = {
+    partner: E.str_(f"AFFILIATE_PARAMS_{partner.upper()}", default)
+    for partner, default in (
+        ("shopee", "utm_source=agnt&utm_medium=affiliate"),
+        ("tokopedia", "utm_source=agnt&utm_medium=affiliate"),
+        ("lazada", "utm_source=agnt&utm_medium=affiliate"),
+        ("klook", ""),
+        ("traveloka", ""),
+        ("grab", ""),
+        ("other", "utm_source=agnt"),
+    )
+}
+
 # --- Retention / housekeeping -------------------------------------------------------
 ERROR_LOG_RETENTION_DAYS = E.int_("ERROR_LOG_RETENTION_DAYS", 30)
 SESSION_RETENTION_DAYS = E.int_("SESSION_RETENTION_DAYS", 30)
+# Messages older than this are deleted (or, when they belong to a booking, stripped of their
+# text and payload) by interaction_retention_purge, in batches.
+INTERACTION_RETENTION_DAYS = E.int_("INTERACTION_RETENTION_DAYS", 365)
+INTERACTION_PURGE_BATCH_SIZE = E.int_("INTERACTION_PURGE_BATCH_SIZE", 5000)
 
 # --- i18n / static -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

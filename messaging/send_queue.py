@@ -487,9 +487,24 @@ def reminders_dispatch(*, limit: int = 100) -> int:
         for reminder in reminders_due(limit=limit, lock=True):
             try:
                 with transaction.atomic():
+                    from messaging.push import push_notification_enqueue
+
+                    pushed = push_notification_enqueue(
+                        user_id=reminder.user_id,
+                        kind="reminder",
+                        title="⏰ Reminder",
+                        body=reminder.text,
+                        dedupe_key=f"reminder:{reminder.pk}",
+                    )
                     channel = _reminder_channel(reminder)
                     if channel is None:
-                        reminder_record_failure(reminder=reminder, error="the user has no active messaging channel")
+                        if pushed is not None:
+                            reminder_mark_sent(reminder=reminder)
+                            handed += 1
+                        else:
+                            reminder_record_failure(
+                                reminder=reminder, error="the user has no active messaging channel or browser"
+                            )
                         continue
                     from messaging.outbound import reply_send
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("auth/refresh", drf.TokenRefreshView.as_view(), name="api-token-refresh"),
     path("auth/logout", drf.LogoutView.as_view(), name="api-logout"),
     path("me", drf.MeView.as_view(), name="api-me"),
+    path("push/vapid-public-key", drf.VapidPublicKeyView.as_view(), name="api-push-vapid-key"),
+    path("push/subscriptions", drf.PushSubscriptionView.as_view(), name="api-push-subscriptions"),
     path("chat", ChatView.as_view(), name="api-chat"),
     # --- the consumer app's own data (each view filters by the bearer token's user) ---
     path("channels", messaging_api.ChannelListView.as_view(), name="api-channels"),
