@@ -299,6 +299,8 @@ LALAMOVE_MARKET = E.str_("LALAMOVE_MARKET", "ID")
 CHAT_HISTORY_MAX_MESSAGES = E.int_("CHAT_HISTORY_MAX_MESSAGES", 40)
 CHAT_HISTORY_TTL_HOURS = E.int_("CHAT_HISTORY_TTL_HOURS", 7 * 24)
 WEBHOOK_MAX_BODY_BYTES = E.int_("WEBHOOK_MAX_BODY_BYTES", 3 * 1024 * 1024)
+# JSON a client sends (webhooks, /api, /a2a/v1, JSON-RPC, MCP) may nest at most this deep
+JSON_MAX_DEPTH = E.int_("JSON_MAX_DEPTH", 64)
 CHANNEL_HTTP_TIMEOUT_SECONDS = E.int_("CHANNEL_HTTP_TIMEOUT_SECONDS", 10)  # Telegram / 360dialog / Instagram calls
 INSTAGRAM_API_VERSION = E.str_("INSTAGRAM_API_VERSION", "v21.0")
 INSTAGRAM_VERIFY_TOKEN = E.str_("INSTAGRAM_VERIFY_TOKEN")  # empty: WHATSAPP_VERIFY_TOKEN (one Meta app)
@@ -421,6 +423,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON with agnt.jsonbody's size and depth limits (DRF's own parser lets a deep body 500)
+    "DEFAULT_PARSER_CLASSES": [
+        "agnt.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
 SPECTACULAR_SETTINGS = {
