@@ -422,7 +422,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["agnt.auth.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "agnt.api.schema.AgntAutoSchema",
     # JSON with agnt.jsonbody's size and depth limits (DRF's own parser lets a deep body 500)
     "DEFAULT_PARSER_CLASSES": [
         "agnt.api.parsers.BoundedJSONParser",
