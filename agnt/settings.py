@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "ninja",
     "channels",
     "django_celery_beat",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "agnt.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "agnt.csp.AgntCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +172,31 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
+# HSTS on every HTTPS answer once DEBUG is off (a year, subdomains included); development
+# over plain http never pins a browser to https
+SECURE_HSTS_SECONDS = E.int_("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = E.bool_("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = E.bool_("SECURE_HSTS_PRELOAD", False)
+# Content-Security-Policy on every answer (django-csp; agnt/csp.py adds the admin's one exception)
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# /metrics: Prometheus scrapes with `Authorization: Bearer <METRICS_TOKEN>`. With DEBUG off
+# and no token set, nobody can read it (fail closed); in development it is open without one.
+METRICS_TOKEN = E.str_("METRICS_TOKEN")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
 FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6.0 default, adopted now
 
