@@ -172,3 +172,11 @@ def test_the_mcp_endpoints_answer_a_parse_error_to_deeply_nested_json(asgi_serve
         response = httpx.post(f"{asgi_server}{path}", content=body, headers=headers, timeout=10)
         assert response.status_code == 400, response.text
         assert response.json()["error"]["code"] == -32700
+
+
+@pytest.mark.django_db
+def test_an_api_body_over_the_upload_limit_is_a_413(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = b'{"username": "' + b"a" * 2000 + b'", "password": "x"}'
+    response = client.post("/api/auth/token", data=body, content_type="application/json")
+    assert response.status_code == 413, response.content

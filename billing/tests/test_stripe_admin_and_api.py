@@ -175,3 +175,16 @@ def test_an_owner_gets_checkout_links_only_for_their_venues(db, client, fake_str
     assert refused.status_code == 200 and not fake_stripe.created("checkout.session")
     client.post(url, {"venue": mine.pk, "plan": "venue_pro"})
     assert len(fake_stripe.created("checkout.session")) == 1
+
+
+def test_reusing_an_idempotency_key_with_other_checkout_parameters_is_a_409(api, fake_stripe):
+    first = api.post("/api/billing/checkout", {"plan": "plus"}, format="json", HTTP_IDEMPOTENCY_KEY="same")
+    assert first.status_code == 201
+    other = api.post(
+        "/api/billing/checkout",
+        {"plan": "plus", "success_url": "https://app.example/elsewhere"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="same",
+    )
+    assert other.status_code == 409, other.content
+    assert "Idempotency-Key" in other.json()["detail"]
