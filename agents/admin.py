@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from agents import cards, registry, services, webhook_client
+from agents import services
 from agents.models import (
     A2AEnvelope,
     Agent,
@@ -22,6 +22,8 @@ from agents.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from agents.network import cards, registry
+from agents.platform import webhook_client
 from agents.state import EnvelopeStatus
 from agnt.admin_tools import (
     AgntModelAdmin,

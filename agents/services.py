@@ -17,7 +17,6 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from agents import crypto, webhook_client
 from agents.models import (
     A2AEnvelope,
     Agent,
@@ -25,20 +24,22 @@ from agents.models import (
     AgentKind,
     AgentStatus,
     ApiKey,
-    ApiTier,
     EnvelopeDirection,
     EnvelopeEvent,
     WebhookDelivery,
     WebhookEventType,
     WebhookSubscription,
 )
+from agents.platform import webhook_client
+from agents.platform.webhook_client import WebhookUrlRejected  # noqa: F401 - part of this module's API
 from agents.state import (
     ENVELOPE_TRANSITIONS,
     EnvelopeStatus,
     WebhookDeliveryStatus,
     can_transition_envelope,
 )
-from agents.webhook_client import WebhookUrlRejected  # noqa: F401 - part of this module's API
+from agnt import crypto
+from agnt.models import ApiTier
 
 API_KEY_PREFIX = "agnt_live_"
 # visible part of a key: the fixed prefix plus 8 characters of the random token
@@ -113,6 +114,18 @@ def api_key_revoke(*, api_key: ApiKey, reason: str = "") -> ApiKey:
     return api_key
 
 
+@transaction.atomic
+def api_key_tier_sync(*, owner, tier: str) -> int:
+    """Move ``owner``'s active keys to ``tier`` (their plan's tier); returns how many moved."""
+    if tier not in ApiTier.values:
+        raise ValueError(f"unknown API tier {tier!r}")
+    return (
+        ApiKey.objects.filter(owner=owner, revoked_at__isnull=True)
+        .exclude(tier=tier)
+        .update(tier=tier, updated_at=timezone.now())
+    )
+
+
 # --- Agent registry --------------------------------------------------------------------
 
 
@@ -150,7 +163,7 @@ def venue_agent_id(venue) -> str:
 @transaction.atomic
 def agent_register_for_venue(*, venue) -> Agent:
     """The venue's agent, created on first call with DNA derived from the venue's rules."""
-    from agents.registry import venue_dna  # the DNA is declared once, in the registry
+    from agents.network.registry import venue_dna  # the DNA is declared once, in the registry
 
     agent, created = Agent.objects.get_or_create(
         venue=venue, defaults={"kind": AgentKind.VENUE, "agent_id": venue_agent_id(venue), **venue_dna(venue)}
@@ -165,7 +178,7 @@ def agent_register_for_venue(*, venue) -> Agent:
 @transaction.atomic
 def agent_register_for_user(*, user) -> Agent:
     """The user's concierge agent, created on first call."""
-    from agents.registry import consumer_dna
+    from agents.network.registry import consumer_dna
 
     agent, created = Agent.objects.get_or_create(
         user=user, defaults={"kind": AgentKind.CONSUMER, "agent_id": f"consumer-{user.pk}", **consumer_dna(user)}
@@ -554,7 +567,7 @@ def new_webhook_message_id() -> str:
 
 
 def _send_on_commit(delivery_ids: list) -> None:
-    from agents.webhook_jobs import webhook_deliver
+    from agents.platform.webhook_jobs import webhook_deliver
 
     for delivery_id in delivery_ids:
         transaction.on_commit(lambda delivery_id=delivery_id: webhook_deliver.delay(str(delivery_id)))
@@ -581,10 +594,9 @@ def webhook_event_publish(
         raise WebhookError("event_id is longer than 64 characters", field="event_id")
     body = webhook_event_envelope(event_type=event_type, data=payload)
     created: list[WebhookDelivery] = []
-    subscriptions = WebhookSubscription.objects.filter(api_key=api_key, is_active=True).order_by("created_at")
-    for subscription in subscriptions:
-        if not subscription.wants(event_type):
-            continue
+    from agents.selectors import webhook_subscriptions_for_event  # selectors import this module
+
+    for subscription in webhook_subscriptions_for_event(api_key=api_key, event_type=event_type):
         if WebhookDelivery.objects.filter(subscription=subscription, event_id=event_id).exists():
             continue  # this event already went out to this subscription (a repeated publish)
         try:

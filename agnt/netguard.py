@@ -2,7 +2,7 @@
 
 Two features send requests to URLs that someone outside the platform typed: knowledge
 sources (a venue owner's menu page, knowledge/fetch.py) and outbound webhooks (a
-developer's endpoint, agents/webhook_client.py). Both must not let that URL reach the
+developer's endpoint, agents/platform/webhook_client.py). Both must not let that URL reach the
 cloud metadata endpoint (169.254.169.254), services on localhost, or private ranges.
 
 The rule for both: resolve the host once, refuse it when *any* address is not public,

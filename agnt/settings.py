@@ -434,7 +434,7 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 if WHITENOISE_USE_FINDERS:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 
-# --- Outbound webhooks (agents/webhook_client.py) -------------------------------------
+# --- Outbound webhooks (agents/platform/webhook_client.py) -------------------------------------
 # Development and tests only: lets webhook subscriptions target localhost / private
 # networks and plain http (SSRF guard off). `make run` turns it on for local receivers.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = E.bool_("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)

@@ -16,11 +16,12 @@ urlpatterns = [
     path("webhooks/stripe", stripe_webhook, name="stripe-webhook"),  # billing: Stripe events in
     path("webhooks/", include("messaging.urls")),
     path("chat/", chat_page, name="chat"),
-    path("gateway/", include("agents.urls_gateway")),
+    path("gateway/", include("agents.network.urls_gateway")),
     path("bookings/", include("bookings.urls")),
     # billing: the printable invoice / receipt / credit note
     path("billing/", include("billing.urls")),
-    path("", include("agents.urls_cards")),
+    path("", include("agents.network.urls_cards")),
+    path("c/", include("agents.urls_share")),  # public shareable cards (agents.sharing)
     # External agent API (django-ninja, API keys); docs at /a2a/v1/docs
     path("a2a/v1/", network_api.urls),
 ]

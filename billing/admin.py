@@ -32,7 +32,7 @@ from agnt.admin_tools import (
     ReadOnlyInline,
     VenueScopedAdminMixin,
 )
-from agnt.roles import is_platform_staff, owned_venue_ids
+from agnt.roles import is_platform_staff
 from billing import plans, services
 from billing.collection_admin import FeeCollectionOnLedgerMixin, UsageBillingOnUsageMixin  # also registers their admins
 from billing.models import (
@@ -60,6 +60,7 @@ from billing.models import (
     SubscriptionStatus,
     VenueStripeCustomer,
 )
+from venues.selectors import owned_venue_ids
 
 DOCUMENT_STATUS_LABELS = {
     DocumentStatus.DRAFT: "",

@@ -241,20 +241,20 @@ class VenueBookingAdmin(VenueScopedAdminMixin, AgntModelAdmin):
     @admin.action(description="Approve selected requests (awaiting the venue)", permissions=["change"])
     def owner_approve(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
         # The venue agent's service: confirms against the diary and answers the guest's agent.
-        from agents.venue_agent import owner_approve
+        from agents.booking.venue_agent import owner_approve
 
         self._run(request, queryset, "Approved", owner_approve)
 
     @admin.action(description="Decline selected requests (guest gets other times)", permissions=["change"])
     def owner_decline(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
-        from agents.venue_agent import owner_decline
+        from agents.booking.venue_agent import owner_decline
 
         self._run(request, queryset, "Declined", owner_decline)
 
     @admin.action(description="Cancel selected bookings", permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
         # Through the venue agent, so the guest's agent (possibly remote) hears of it too.
-        from agents.venue_agent import venue_booking_cancel
+        from agents.booking.venue_agent import venue_booking_cancel
 
         reason = "Cancelled by the venue" if _actor_kind(request) == ActorKind.OWNER else "Cancelled by AGNT support"
         self._run(

@@ -238,7 +238,7 @@ def _keep_or_cancel(user, booking: VenueBooking, action: str) -> str:
 def _tell_venue_agent(booking: VenueBooking) -> None:
     """Tell the venue's agent, the same way the concierge's cancel tool does (the envelope
     goes out on commit; if it cannot be delivered the outbox retries it)."""
-    from agents.booking_flow import booking_cancel_send
+    from agents.booking.flow import booking_cancel_send
 
     booking_cancel_send(booking=booking, reason="cancelled by the guest from the reminder")
 

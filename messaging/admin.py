@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.utils.html import format_html
 from unfold.admin import TabularInline
 
-from agents.crypto import InvalidToken
 from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin
+from agnt.crypto import InvalidToken
 from messaging.models import ConversationSnapshot, Interaction, UserChannel
 
 

@@ -178,7 +178,7 @@ class SnapshotReason(models.TextChoices):
 class ConversationSnapshot(BaseModel):
     """A point-in-time copy of one user's conversation on one platform, for replay or audit.
 
-    The messages are stored encrypted (agents.crypto, Fernet); only the ciphertext is in
+    The messages are stored encrypted (agnt.crypto, Fernet); only the ciphertext is in
     the database.
     """
 
@@ -205,6 +205,6 @@ class ConversationSnapshot(BaseModel):
         return f"{self.user} · {self.platform} · {self.taken_at:%Y-%m-%d %H:%M}"
 
     def decrypt_messages(self) -> list:
-        from agents.crypto import decrypt_json
+        from agnt.crypto import decrypt_json
 
         return decrypt_json(self.messages_ciphertext) if self.messages_ciphertext else []

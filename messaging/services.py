@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agents import crypto
+from agnt import crypto
 from messaging.models import (
     ChannelPlatform,
     ConversationSnapshot,

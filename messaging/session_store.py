@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from agents import crypto
+from agnt import crypto
 from agnt.scheduling import redis_client
 
 logger = logging.getLogger(__name__)

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 # here fails the suite, so CI refuses an upward import or unformatted code.
 .venv/bin/ruff check --quiet . || exit 1
 .venv/bin/ruff format --check --quiet . || { echo "ruff format: run .venv/bin/ruff format ." >&2; exit 1; }
+# the layers contract in .importlinter (docs/architecture.md); prints only when it fails
+out=$(.venv/bin/lint-imports 2>&1) || { echo "$out" >&2; exit 1; }
 .venv/bin/python -m pytest "$@"
 code=$?
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then

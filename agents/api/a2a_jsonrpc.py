@@ -11,7 +11,7 @@ and sends ``SendMessage`` with either
 The answer is one Message (the SDK's "immediate response" flow) carrying the result as a
 DataPart ``{"skill", "result"}`` (or ``{"skill", "error": {code, message, field, extra}}``)
 plus a one-line text summary. Nothing is kept between requests, so any worker answers
-any request. Everything runs through agents.network with the request's API key (checked
+any request. Everything runs through agents.platform.external with the request's API key (checked
 by agents.api.asgi_auth in front of the SDK's Starlette route).
 
 DataPart fields:
@@ -42,9 +42,9 @@ from a2a.utils.errors import UnsupportedOperationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 
-from agents import network
 from agents.api.asgi_auth import ApiKeyAuthMiddleware, run_orm, scope_api_key
 from agents.models import ApiKey
+from agents.platform import external as network
 from bookings.models import BookingSource
 
 JSONRPC_PATH = "/a2a/jsonrpc"
@@ -112,9 +112,9 @@ def read_request(parts) -> tuple[str, dict[str, Any]]:
 
 
 def _search_filters_from_text(text: str) -> dict[str, Any]:
-    from messaging.llm.offline import _norm, find_category, find_place, find_price_cap, places, query_words
+    from venues.textparse import find_category, find_place, find_price_cap, normalize, places, query_words
 
-    rest = _norm(text)
+    rest = normalize(text)
     place, rest = find_place(rest, places())
     category, rest = find_category(rest)
     price_cap, rest = find_price_cap(rest)
@@ -127,9 +127,9 @@ def _search_filters_from_text(text: str) -> dict[str, Any]:
 def _booking_from_text(text: str) -> dict[str, Any]:
     from django.utils import timezone
 
-    from messaging.llm.offline import _norm, find_venue, parse_party_size, parse_when, venue_aliases
+    from venues.textparse import find_venue, normalize, parse_party_size, parse_when, venue_aliases
 
-    norm = _norm(text)
+    norm = normalize(text)
     ref, rest = find_venue(norm, venue_aliases())
     if ref is None:
         raise SkillError(
@@ -261,7 +261,7 @@ def _summary(skill: str, result: dict[str, Any]) -> str:
 
 
 class PlatformAgentExecutor(AgentExecutor):
-    """Answers each message once, with the result of one agents.network call."""
+    """Answers each message once, with the result of one agents.platform.external call."""
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
         api_key: ApiKey | None = context.call_context.state.get("api_key") if context.call_context else None
@@ -311,7 +311,7 @@ class ApiKeyCallContextBuilder(DefaultServerCallContextBuilder):
 
 
 def _build_starlette() -> Starlette:
-    from agents.cards import build_platform_card, validate_card
+    from agents.network.cards import build_platform_card, validate_card
 
     card = validate_card(build_platform_card())
     handler = DefaultRequestHandler(

@@ -4,7 +4,7 @@ The MCP server (/mcp, /mcp/sse) and the platform agent's A2A JSON-RPC endpoint a
 apps built by their official SDKs, mounted in agnt/asgi.py ahead of Django. Django's
 middleware never sees those requests, so this module gives them the same front door the
 django-ninja API has: the Host header checked against ALLOWED_HOSTS, the key checked
-(agents.api_auth: ``Authorization: Bearer`` or ``X-API-Key``), the shared Redis limiter
+(agents.platform.api_auth: ``Authorization: Bearer`` or ``X-API-Key``), the shared Redis limiter
 (429 with Retry-After), RateLimit headers on every answer.
 
 The authenticated ApiKey travels in the ASGI scope (``scope["agnt.api_key"]``): both SDKs
@@ -28,8 +28,8 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.http.request import split_domain_port, validate_host
 
-from agents.api_auth import AuthFailure, RateLimit, api_key_authenticate, rate_limit_hit
 from agents.models import ApiKey
+from agents.platform.api_auth import AuthFailure, RateLimit, api_key_authenticate, rate_limit_hit
 from agnt.jsonbody import json_too_deep
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ An external agent addresses the platform agent (or a venue's agent) with an enve
 whose ``intent`` is one of network.ping, venue.list, booking.search, booking.confirm.
 This module is the envelope protocol over HTTP — checking the protocol version and the
 envelope's age, refusing id reuse, recording the envelope — and delegates the work of
-each intent to agents.network, exactly as the REST routes do.
+each intent to agents.platform.external, exactly as the REST routes do.
 
 Every envelope that passes the shape check is recorded as an inbound A2AEnvelope tied to
 the API key (delivered → processed, or delivered → rejected with the problem code), so
@@ -26,16 +26,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from agents import network
 from agents.api import schemas
 from agents.models import A2AEnvelope, Agent, AgentKind, ApiKey, EnvelopeDirection
+from agents.platform import external as network
 from agents.services import envelope_record, envelope_transition
 from agents.state import EnvelopeStatus
 from bookings.models import VenueBooking
 
 PROTOCOL = "agnt/1"
 _PROTOCOL_RE = re.compile(r"^agnt/1(\.\d+)?$")
-# the gateway wire format's name for the same major version (agents.signing.PROTOCOL)
+# the gateway wire format's name for the same major version (agents.network.signing.PROTOCOL)
 _LEGACY_PROTOCOLS = frozenset({"agnt-a2a/1.0"})
 
 
@@ -138,7 +138,7 @@ def _venue_for(ref: str | None, recipient_venue) -> Any:
 
 
 def _run(*, api_key: ApiKey, envelope_id: str, intent: str, payload: dict, recipient_venue, now: datetime):
-    """Do the intent's work through agents.network; returns (result payload, booking or None)."""
+    """Do the intent's work through agents.platform.external; returns (result payload, booking or None)."""
     if intent == "network.ping":
         return {"pong": True, "agent": _platform_agent_id(), "tier": api_key.tier, "time": now.isoformat()}, None
     if intent == "venue.list":

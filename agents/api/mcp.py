@@ -1,7 +1,7 @@
 """The MCP server: the AGNT venue network as tools and resources for coding agents.
 
 Built on the official ``mcp`` SDK (v2's MCPServer). Every tool is a thin call into
-agents.network — the same functions behind /a2a/v1 — run on Django's thread-sensitive
+agents.platform.external — the same functions behind /a2a/v1 — run on Django's thread-sensitive
 executor (the ORM is sync). A NetworkError comes back as a tool error result
 (``isError: true`` with its code and message) for the model to read and act on, never as
 a protocol error.
@@ -32,9 +32,9 @@ from mcp_types import Resource as MCPResource
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from agents import network
 from agents.api.asgi_auth import ApiKeyAuthMiddleware, run_orm, scope_api_key
 from agents.models import ApiKey
+from agents.platform import external as network
 from bookings.models import BookingSource
 
 INSTRUCTIONS = """\

@@ -1,7 +1,7 @@
 """The external agent API at /a2a/v1 (django-ninja): venues, availability, bookings, knowledge,
 webhook subscriptions and the A2A envelope endpoint, for developer agents holding an API key.
 
-Each route validates its input, calls agents.network (the one domain layer the MCP server
+Each route validates its input, calls agents.platform.external (the one domain layer the MCP server
 and the A2A endpoint share) and serializes the result. What is specific to HTTP lives
 here:
 
@@ -32,11 +32,11 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 from pydantic import Field
 
-from agents import network
 from agents.api import schemas
 from agents.api.envelopes import envelope_process
-from agents.api_auth import AuthFailure, RateLimit, api_key_authenticate, rate_limit_hit
 from agents.models import ApiKey
+from agents.platform import external as network
+from agents.platform.api_auth import AuthFailure, RateLimit, api_key_authenticate, rate_limit_hit
 from agnt.jsonbody import MalformedJson, json_parse
 
 logger = logging.getLogger(__name__)

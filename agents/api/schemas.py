@@ -1,6 +1,6 @@
 """Request and response shapes of the external agent API (/a2a/v1), for django-ninja.
 
-The response schemas mirror the dicts agents.network builds (venue_summary, venue_detail,
+The response schemas mirror the dicts agents.platform.external builds (venue_summary, venue_detail,
 availability, booking_public, ask_venue) so the OpenAPI document tells clients exactly
 what they get, and ninja checks every response against it. Inputs are strict: unknown
 body fields are refused (a typo such as ``party_sise`` must not be silently ignored).
@@ -15,7 +15,7 @@ from ninja import Schema
 from pydantic import AliasChoices, ConfigDict, Field, field_validator
 
 from agents.models import WebhookEventType
-from agents.network import PAGE_DEFAULT, PAGE_MAX
+from agents.platform.external import PAGE_DEFAULT, PAGE_MAX
 
 ENVELOPE_INTENTS = ("network.ping", "venue.list", "booking.search", "booking.confirm")
 EnvelopeIntentName = Literal["network.ping", "venue.list", "booking.search", "booking.confirm"]

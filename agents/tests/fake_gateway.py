@@ -1,6 +1,6 @@
 """A fake ClawPulse gateway (a local HTTP server) for the gateway client's tests.
 
-Speaks the wire format agents.gateway_client documents: POST /api/agents/message,
+Speaks the wire format agents.network.gateway_client documents: POST /api/agents/message,
 POST|GET /api/agents/<id>/queue/drain, GET /api/health, X-API-Key auth. It keeps an
 inbox per recipient and can fail on demand:
 

@@ -15,8 +15,8 @@ from a2a.client import A2AClientError, ClientConfig, create_client
 from a2a.helpers import get_data_parts, get_text_parts, new_data_part, new_message, new_text_part
 from a2a.types import Role, SendMessageRequest
 
-from agents import cards
 from agents.api.a2a_jsonrpc import read_request
+from agents.network import cards
 from agents.services import api_key_create
 from agents.tests.live_asgi import asgi_server  # noqa: F401 - fixture
 from agents.tests.test_venue_agent import at, days_ahead, held, make_test_venue
@@ -196,7 +196,7 @@ def test_plain_text_is_read_as_a_search_unless_it_asks_to_book():
 
 def test_a_platform_card_stored_before_the_endpoint_existed_is_rebuilt_on_fetch(client):
     from agents.models import AgentCard
-    from agents.registry import platform_agent
+    from agents.network.registry import platform_agent
 
     stored, _ = cards.card_publish(agent=platform_agent())
     old = dict(stored.card)

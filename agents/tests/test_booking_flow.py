@@ -13,12 +13,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from agents.booking_flow import booking_cancel_send, booking_request_send
-from agents.handlers import EnvelopeRejected, on_envelope_expired, on_envelope_undeliverable
+from agents.booking.flow import booking_cancel_send, booking_request_send
+from agents.booking.venue_agent import Outcome, venue_agent_handle_request
 from agents.models import A2AEnvelope
+from agents.network.handlers import EnvelopeRejected, on_envelope_expired, on_envelope_undeliverable
 from agents.services import agent_register_for_venue, envelope_record
 from agents.tests.test_venue_agent import at, days_ahead, held, hhmm
-from agents.venue_agent import Outcome, venue_agent_handle_request
 from bookings.models import VenueBooking
 from bookings.services import booking_cancel, booking_create
 from messaging.models import Interaction, UserChannel
@@ -150,7 +150,7 @@ def test_an_owner_declines_and_the_guest_gets_other_times(venue, guest, client, 
 def test_past_the_owners_deadline_the_request_is_declined_politely_with_alternatives(
     venue, guest, django_capture_on_commit_callbacks
 ):
-    from agents.booking_jobs import owner_decision_deadlines
+    from agents.booking.jobs import owner_decision_deadlines
 
     agent = agent_register_for_venue(venue=venue)
     agent.policies = {**agent.policies, "auto_accept": False}
@@ -225,7 +225,7 @@ def test_a_remote_agents_request_starts_a_booking_here_and_is_answered(venue):
         to_agent_id=agent.agent_id,
         payload={"booking_ref": booking.external_ref},
     )
-    from agents.venue_agent import venue_agent_handle_cancel
+    from agents.booking.venue_agent import venue_agent_handle_cancel
 
     with pytest.raises(EnvelopeRejected, match="belongs to another agent"):
         venue_agent_handle_cancel(envelope=forged)
@@ -261,7 +261,7 @@ def test_a_venue_cancellation_from_the_admin_tells_the_guests_agent(
 
 
 def test_an_api_booking_is_requested_by_the_platform_agent(venue, django_capture_on_commit_callbacks):
-    from agents.registry import platform_agent
+    from agents.network.registry import platform_agent
 
     with django_capture_on_commit_callbacks(execute=True):
         booking = book(venue, None, at(days_ahead(2), "19:00"))

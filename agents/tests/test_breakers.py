@@ -5,8 +5,17 @@ import time
 import pytest
 import redis as redis_lib
 
-from agents.breakers import CLOSED, HALF_OPEN, OPEN, CircuitBreaker, CircuitOpen, acquire, global_breaker, venue_breaker
-from agents.gateway_client import (
+from agents.network.breakers import (
+    CLOSED,
+    HALF_OPEN,
+    OPEN,
+    CircuitBreaker,
+    CircuitOpen,
+    acquire,
+    global_breaker,
+    venue_breaker,
+)
+from agents.network.gateway_client import (
     GatewayCircuitOpen,
     GatewayClient,
     GatewayTimeout,

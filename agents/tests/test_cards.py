@@ -7,10 +7,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from google.protobuf.json_format import MessageToDict
 
-from agents import cards
-from agents.card_jobs import agent_card_refresh
 from agents.models import Agent, AgentCard
-from agents.registry import platform_agent, venue_agent
+from agents.network import cards
+from agents.network.card_jobs import agent_card_refresh
+from agents.network.registry import platform_agent, venue_agent
 from agents.services import agent_set_status
 from venues.tests.factories import make_city, make_venue
 
@@ -140,7 +140,7 @@ def test_a_venue_without_deposit_or_minimum_spend_says_so_with_nulls():
 def test_consumer_agents_publish_no_card():
     from model_bakery import baker
 
-    from agents.registry import consumer_agent
+    from agents.network.registry import consumer_agent
 
     agent = consumer_agent(baker.make("agnt.User"))
     with pytest.raises(cards.CardError, match="consumer"):

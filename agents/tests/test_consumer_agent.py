@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from agents.consumer_agent import consumer_apply_response
-from agents.handlers import HANDLERS, EnvelopeRejected
+from agents.booking.consumer_agent import consumer_apply_response
+from agents.network.handlers import HANDLERS, EnvelopeRejected
 from agents.services import agent_register_for_user, agent_register_for_venue, envelope_record
 from agents.tests.test_venue_agent import at, days_ahead, make_test_venue
 from bookings.models import VenueBooking

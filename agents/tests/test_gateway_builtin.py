@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 from model_bakery import baker
 
-from agents import signing
-from agents.gateway import gateway_agent_key_issue, gateway_message_accept
-from agents.gateway_jobs import envelope_ttl_sweep, venue_inbox_drain
 from agents.models import A2AEnvelope, Agent, GatewayMessage
+from agents.network import signing
+from agents.network.gateway import gateway_agent_key_issue, gateway_message_accept
+from agents.network.gateway_jobs import envelope_ttl_sweep, venue_inbox_drain
 from agents.services import agent_register_for_venue
 from agents.tests.fake_gateway import isolated_redis  # noqa: F401  (fixture)
 from messaging.tests.fakes import FakeServer
@@ -42,7 +42,7 @@ def venue_agent():
 @pytest.fixture
 def pings(monkeypatch):
     """Records network.ping envelopes handed to the hosted agents' handler."""
-    from agents import handlers
+    from agents.network import handlers
 
     seen: list[A2AEnvelope] = []
     monkeypatch.setitem(handlers.HANDLERS, "network.ping", seen.append)

@@ -7,12 +7,12 @@ import pytest
 from django.utils import timezone
 from model_bakery import baker
 
-from agents import handlers, signing
-from agents.breakers import global_breaker
-from agents.gateway_jobs import envelope_retry, envelope_send, envelope_ttl_sweep, venue_inbox_drain
-from agents.inbox import InboxRejected, inbox_receive
 from agents.models import A2AEnvelope, Agent, ApiKey
-from agents.outbox import envelope_dispatch, envelope_send_now, envelope_wire
+from agents.network import handlers, signing
+from agents.network.breakers import global_breaker
+from agents.network.gateway_jobs import envelope_retry, envelope_send, envelope_ttl_sweep, venue_inbox_drain
+from agents.network.inbox import InboxRejected, inbox_receive
+from agents.network.outbox import envelope_dispatch, envelope_send_now, envelope_wire
 from agents.services import agent_register_for_user, agent_register_for_venue, envelope_record
 from agents.tests.fake_gateway import fake_gateway, isolated_redis  # noqa: F401  (fixtures)
 

@@ -1,4 +1,4 @@
-"""The open network's domain layer (agents.network) and its key auth + rate limits (agents.api_auth)."""
+"""The open network's domain layer (agents.platform.external) and its key auth + rate limits (agents.platform.api_auth)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from agents import network
-from agents.api_auth import AuthFailure, api_key_authenticate, rate_limit_hit
 from agents.models import A2AEnvelope, ApiKey
+from agents.platform import external as network
+from agents.platform.api_auth import AuthFailure, api_key_authenticate, rate_limit_hit
 from agents.services import api_key_create, api_key_revoke
 from agents.tests.test_venue_agent import at, days_ahead, held
 from billing.models import ApiKeyUsageEvent

@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from model_bakery import baker
 
-from agents import cards
 from agents.models import A2AEnvelope, Agent, AgentCard, GatewayMessage
-from agents.registry import consumer_agent, platform_agent, venue_agent
+from agents.network import cards
+from agents.network.registry import consumer_agent, platform_agent, venue_agent
 from agents.services import envelope_record, envelope_transition
 from venues.tests.factories import make_booking, make_venue
 

@@ -1,6 +1,6 @@
 import pytest
 
-from agents.registry import (
+from agents.network.registry import (
     PLATFORM_AGENT_SKILLS,
     AgentDnaError,
     agent_dna_update,

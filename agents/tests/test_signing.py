@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from agents import signing
+from agents.network import signing
 from agents.tests.fake_gateway import isolated_redis  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("isolated_redis")

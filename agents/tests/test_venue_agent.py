@@ -13,9 +13,7 @@ from django.db import connections
 from django.utils import timezone
 from model_bakery import baker
 
-from agents.models import Agent
-from agents.services import agent_register_for_venue
-from agents.venue_agent import (
+from agents.booking.venue_agent import (
     Outcome,
     OwnerDecisionError,
     owner_approve,
@@ -23,6 +21,8 @@ from agents.venue_agent import (
     venue_agent_decide,
     venue_policy,
 )
+from agents.models import Agent
+from agents.services import agent_register_for_venue
 from bookings.availability import Unavailable, slot_is_free
 from bookings.models import BookingEvent, VenueBooking
 from bookings.services import booking_create, booking_generate_external_ref

@@ -19,6 +19,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from agents import services
 from agents.models import WebhookDelivery, WebhookSubscription
+from agents.platform.webhook_jobs import webhook_delivery_retry, webhook_subscription_autodisable
 from agents.services import (
     WEBHOOK_MAX_ATTEMPTS,
     WEBHOOK_RETRY_DELAYS,
@@ -33,7 +34,6 @@ from agents.services import (
     webhook_test_send,
 )
 from agents.tests.webhook_receiver import webhook_receiver  # noqa: F401 - fixture
-from agents.webhook_jobs import webhook_delivery_retry, webhook_subscription_autodisable
 from agnt.models import AnalyticsEvent
 
 pytestmark = pytest.mark.django_db

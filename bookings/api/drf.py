@@ -1,6 +1,6 @@
 """First-party API: my table bookings — list, detail, cancel.
 
-Cancelling goes through agents.booking_flow.booking_guest_cancel, the same path as the
+Cancelling goes through agents.booking.flow.booking_guest_cancel, the same path as the
 concierge's cancel tool: the booking is cancelled here, then the venue's agent is told.
 """
 
@@ -105,7 +105,7 @@ class BookingCancelView(APIView):
         summary="Cancel one of my bookings (the venue's agent is told)",
     )
     def post(self, request, ref):
-        from agents.booking_flow import booking_guest_cancel
+        from agents.booking.flow import booking_guest_cancel
         from bookings.services import BookingError
 
         booking = get_object_or_404(_mine(request.user), external_ref=ref.upper())

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from messaging.llm.gateway import run_turn
+from agnt.llm.gateway import run_turn
+from agnt.llm.types import ToolContext
 from messaging.tests.fake_weather import fake_weather  # noqa: F401  (fixture)
-from messaging.types import ToolContext
-from venues import demo_data
+from venues.demo import load as load_demo_network
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +30,11 @@ DECIMALS = {
 
 @pytest.fixture
 def bali(db):
-    """The demo cities and venues, created the way agnt.demo does (without the agent registry)."""
+    """The demo cities and venues, created the way the demo seeder does (without the agent registry)."""
     from venues.models import City, Venue
 
     cities = {}
-    for row in demo_data.CITIES:
+    for row in load_demo_network()["cities"]:
         # update_or_create: tolerant of rows a transactional test elsewhere may have committed
         cities[row["slug"]], _ = City.objects.update_or_create(
             slug=row["slug"],
@@ -44,7 +44,7 @@ def bali(db):
                 "longitude": Decimal(row["longitude"]),
             },
         )
-    for row in demo_data.VENUES:
+    for row in load_demo_network()["venues"]:
         fields = {k: v for k, v in row.items() if k not in {"slug", "city"}}
         for key in DECIMALS & fields.keys():
             fields[key] = Decimal(fields[key]) if fields[key] is not None else None
@@ -291,7 +291,7 @@ def test_parse_when_understands_common_phrases():
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from messaging.llm.offline import parse_party_size, parse_when
+    from messaging.concierge.offline import parse_party_size, parse_when
 
     now = datetime(2026, 3, 11, 14, 0, tzinfo=ZoneInfo("Asia/Makassar"))  # a Wednesday
     when, rest = parse_when("tomorrow at 7pm for 4", now, prefer_evening=True)
@@ -331,7 +331,7 @@ def test_forget_really_deletes_what_was_remembered(user):
 def test_a_two_digit_clock_time_is_read_as_24_hour_but_7_30_for_dinner_is_evening():
     from datetime import datetime
 
-    from messaging.llm.offline import parse_when
+    from messaging.concierge.offline import parse_when
 
     now = datetime(2026, 11, 22, 9, 0)
     assert parse_when("book it tomorrow at 10:00 for 2", now, prefer_evening=True)[0].at.hour == 10

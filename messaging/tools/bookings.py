@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from agents.booking_flow import booking_cancel_send, booking_request_send
+from agents.booking.flow import booking_cancel_send, booking_request_send
 from bookings.availability import describe, nearest_free_slots, slot_is_free
 from bookings.models import BookingSource, ReminderChannel, VenueBooking
 from bookings.selectors import bookings_upcoming_for_user

@@ -1,0 +1,684 @@
+"""The open network's one domain layer: what external developer agents can do.
+
+The django-ninja API (/a2a/v1), the MCP server (/mcp) and the platform agent's A2A
+JSON-RPC endpoint are three transports over these functions; none of them holds logic of
+its own. Reads return plain JSON-able dicts in one documented shape; failures raise
+:class:`NetworkError` subclasses carrying a stable ``code`` (the problem+json ``type``
+suffix, the MCP tool error, the A2A task failure) and the HTTP status the REST API uses.
+
+Bookings made here belong to the API key: a key sees and cancels only its own bookings,
+a retried create with the same ``Idempotency-Key`` returns the first booking, and the
+request travels to the venue's agent as a signed envelope exactly like a chat booking
+(agents.booking.flow), so the venue decides against its diary and the answer comes back
+through the gateway — usually within a second.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from agents.models import ApiKey
+from agnt.models import ApiTier
+from bookings.models import BookingSource, VenueBooking
+from bookings.state import BookingStatus
+from venues.models import Venue
+from venues.selectors import SEARCHABLE_STATUSES, venue_is_open_at, venue_search_queryset, venue_timezone
+
+PAGE_MAX = 100  # venue.list / GET /venues return at most this many per page
+PAGE_DEFAULT = 20
+# Which tiers may use which paid intents; intents not listed are open to every tier.
+TIER_INTENTS: dict[str, frozenset[str]] = {
+    "booking.confirm": frozenset({ApiTier.PRO, ApiTier.ENTERPRISE}),
+}
+# Tiers whose paid calls are metered (ApiKeyUsageEvent → Stripe meter events). Free keys
+# have no subscription to bill; their calls are limited by the rate limiter instead.
+METERED_TIERS = frozenset({ApiTier.PRO, ApiTier.ENTERPRISE})
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+class NetworkError(Exception):
+    """A request the network refuses, with a stable machine-readable code."""
+
+    code = "invalid_request"
+    status = 400
+    title = "Invalid request"
+
+    def __init__(self, detail: str, *, field: str | None = None, extra: dict[str, Any] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.extra = extra or {}
+
+
+class InvalidRequest(NetworkError):
+    code, status, title = "invalid_request", 422, "Invalid request"
+
+
+class NotFound(NetworkError):
+    code, status, title = "not_found", 404, "Not found"
+
+
+class TierRequired(NetworkError):
+    code, status, title = "tier_required", 403, "Your API tier does not include this"
+
+
+class IdempotencyConflict(NetworkError):
+    code, status, title = "idempotency_conflict", 409, "Idempotency key reused with different parameters"
+
+
+class SlotUnavailable(NetworkError):
+    code, status, title = "slot_unavailable", 409, "The venue cannot take this booking"
+
+
+class BookingNotCancellable(NetworkError):
+    code, status, title = "booking_not_cancellable", 409, "This booking cannot be cancelled"
+
+
+# --- venues -----------------------------------------------------------------------------------
+
+
+def _money(amount) -> str | None:
+    return None if amount is None else f"{amount:.2f}"
+
+
+def venue_card_url(venue: Venue) -> str:
+    from agents.network.cards import venue_card_url as card_url
+
+    return card_url(venue)
+
+
+# What venue_summary (and the open_at check) reads: search pages load only these columns.
+VENUE_SUMMARY_COLUMNS = (
+    "slug",
+    "name",
+    "category",
+    "area",
+    "price_level",
+    "rating_average",
+    "rating_count",
+    "cuisines",
+    "tags",
+    "min_party_size",
+    "max_party_size",
+    "opening_hours",
+    "city__slug",
+    "city__name",
+    "city__timezone",
+)
+
+
+def venue_summary(venue: Venue) -> dict[str, Any]:
+    """The list shape of a venue (search results)."""
+    return {
+        "slug": venue.slug,
+        "name": venue.name,
+        "category": venue.category,
+        "city": venue.city.slug,
+        "city_name": venue.city.name,
+        "area": venue.area or None,
+        "price_level": venue.price_level,
+        "rating": float(venue.rating_average) if venue.rating_average is not None else None,
+        "rating_count": venue.rating_count,
+        "cuisines": list(venue.cuisines or []),
+        "tags": list(venue.tags or []),
+        "party_size": {"min": venue.min_party_size, "max": venue.max_party_size},
+    }
+
+
+def venue_detail(venue: Venue) -> dict[str, Any]:
+    """Everything public about one venue, with its booking policy and AgentCard address."""
+    from agents.network.cards import venue_policy
+
+    return {
+        **venue_summary(venue),
+        "description": venue.description,
+        "address": venue.address or None,
+        "location": (
+            {"lat": float(venue.latitude), "lng": float(venue.longitude)}
+            if venue.latitude is not None and venue.longitude is not None
+            else None
+        ),
+        "average_spend": _money(venue.average_spend),
+        "currency": venue.currency,
+        "website": venue.website or None,
+        "instagram": venue.instagram or None,
+        "policy": venue_policy(venue),
+        "agent_card_url": venue_card_url(venue),
+    }
+
+
+def venue_policy_card(venue: Venue) -> dict[str, Any]:
+    """The venue's booking rules (the venue-policy extension of its AgentCard)."""
+    from agents.network.cards import venue_policy
+
+    return {"venue": venue.slug, "name": venue.name, "agent_card_url": venue_card_url(venue), **venue_policy(venue)}
+
+
+def venue_get(*, ref: str) -> Venue:
+    """A guest-visible venue by slug (or id); NotFound otherwise."""
+    ref = (ref or "").strip()
+    condition = Q(slug=ref.lower())
+    if _is_uuid(ref):
+        condition |= Q(pk=ref)
+    venue = Venue.objects.select_related("city").filter(condition, status__in=SEARCHABLE_STATUSES).first()
+    if venue is None:
+        raise NotFound(f"no venue {ref!r}", field="venue")
+    return venue
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass
+class VenuePage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    filters: dict[str, Any] = field(default_factory=dict)
+
+
+def _filters_digest(filters: dict[str, Any]) -> str:
+    canonical = json.dumps(filters, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def _encode_cursor(offset: int, digest: str) -> str:
+    raw = json.dumps({"o": offset, "f": digest}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, digest: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        offset = int(data["o"])
+        same_filters = data["f"] == digest
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InvalidRequest("the cursor is not one this API handed out", field="cursor") from None
+    if not same_filters:
+        raise InvalidRequest("the cursor belongs to a search with other filters", field="cursor")
+    if offset < 0:
+        raise InvalidRequest("the cursor is not one this API handed out", field="cursor")
+    return offset
+
+
+def venue_list(
+    *,
+    query: str = "",
+    city: str | None = None,
+    area: str | None = None,
+    category: str | None = None,
+    tags: list[str] | tuple[str, ...] = (),
+    price_level_max: int | None = None,
+    party_size: int | None = None,
+    open_at: datetime | None = None,
+    limit: int = PAGE_DEFAULT,
+    cursor: str | None = None,
+) -> VenuePage:
+    """Guest-visible venues matching the filters, best first, one page at a time.
+
+    The cursor is opaque: an offset bound to the filters it was made for, so a cursor
+    can't be replayed against another search. ``open_at`` is checked per venue in its own
+    timezone on the page's candidates.
+    """
+    if not 1 <= int(limit) <= PAGE_MAX:
+        raise InvalidRequest(f"limit must be between 1 and {PAGE_MAX}", field="limit")
+    if price_level_max is not None and not 1 <= price_level_max <= 4:
+        raise InvalidRequest("price_level_max must be between 1 and 4", field="price_level_max")
+    if party_size is not None and not 1 <= party_size <= 200:
+        raise InvalidRequest("party_size must be between 1 and 200", field="party_size")
+    filters = {
+        "query": query or "",
+        "city": city or None,
+        "area": area or None,
+        "category": category or None,
+        "tags": sorted(t for t in tags if t),
+        "price_level_max": price_level_max,
+        "party_size": party_size,
+        "open_at": open_at.isoformat() if open_at else None,
+    }
+    digest = _filters_digest(filters)
+    offset = _decode_cursor(cursor, digest) if cursor else 0
+    from venues.selectors import VenueSearchError
+
+    try:
+        qs = venue_search_queryset(
+            query=query,
+            city=city,
+            area=area,
+            category=category,
+            tags=tags,
+            price_level_max=price_level_max,
+            party_size=party_size,
+        )
+    except VenueSearchError as exc:  # the only filter it refuses is an unknown category
+        raise InvalidRequest(str(exc), field="category") from None
+    # a page needs the summary's columns, not descriptions, knowledge text or menus
+    qs = qs.only(*VENUE_SUMMARY_COLUMNS)
+    items: list[Venue] = []
+    position = offset
+    if open_at is None:
+        batch = list(qs[offset : offset + limit + 1])
+        items, more = batch[:limit], len(batch) > limit
+        position = offset + len(items)
+    else:
+        # open_at needs each venue's timezone: walk candidates until the page is full
+        more = False
+        while len(items) < limit:
+            batch = list(qs[position : position + 100])
+            if not batch:
+                break
+            for venue in batch:
+                position += 1
+                if venue_is_open_at(venue, open_at):
+                    items.append(venue)
+                    if len(items) == limit:
+                        break
+        more = len(items) == limit and qs[position : position + 1].exists()
+    return VenuePage(
+        items=[venue_summary(v) for v in items],
+        next_cursor=_encode_cursor(position, digest) if more else None,
+        filters=filters,
+    )
+
+
+# --- availability -----------------------------------------------------------------------------
+
+
+def availability(*, venue: Venue, day: date, party_size: int, now: datetime | None = None) -> dict[str, Any]:
+    """Free slot starts on ``day`` (venue-local) for ``party_size``, or why there are none."""
+    from bookings.availability import describe, free_slots
+
+    if not 1 <= party_size <= 200:
+        raise InvalidRequest("party_size must be between 1 and 200", field="party_size")
+    result = free_slots(venue=venue, day=day, party_size=party_size, now=now)
+    return {
+        "venue": venue.slug,
+        "date": day.isoformat(),
+        "party_size": party_size,
+        "timezone": str(venue_timezone(venue)),
+        "slots": [slot.isoformat() for slot in result.slots],
+        "available": bool(result.slots),
+        "reason": result.reason or None,
+        "reason_text": describe(result.reason, venue) if result.reason else None,
+    }
+
+
+# --- bookings ---------------------------------------------------------------------------------
+
+
+def booking_public(booking: VenueBooking) -> dict[str, Any]:
+    """The shape of a booking for external agents (no internal ids, no venue notes)."""
+    tz = venue_timezone(booking.venue)
+    return {
+        "reference": booking.external_ref,
+        "status": booking.status,
+        "venue": booking.venue.slug,
+        "venue_name": booking.venue.name,
+        "slot_start": booking.slot_start.astimezone(tz).isoformat(),
+        "slot_end": booking.slot_end.astimezone(tz).isoformat(),
+        "party_size": booking.party_size,
+        "contact_name": booking.contact_name,
+        "special_requests": booking.special_requests,
+        "status_reason": booking.status_reason or None,
+        "counter_offer_slots": list(booking.counter_offer_slots or []),
+        "deposit": (
+            {"amount": _money(booking.deposit_amount), "currency": booking.currency} if booking.deposit_amount else None
+        ),
+        "created_at": booking.created_at.isoformat(),
+        "confirmed_at": booking.confirmed_at.isoformat() if booking.confirmed_at else None,
+        "cancelled_at": booking.cancelled_at.isoformat() if booking.cancelled_at else None,
+    }
+
+
+def _same_request(booking: VenueBooking, *, venue: Venue, slot_start: datetime, party_size: int) -> bool:
+    return booking.venue_id == venue.pk and booking.slot_start == slot_start and booking.party_size == party_size
+
+
+def tier_check(*, api_key: ApiKey, intent: str) -> None:
+    """Refuse an intent the key's tier does not include (TierRequired)."""
+    allowed = TIER_INTENTS.get(intent)
+    if allowed is not None and api_key.tier not in allowed:
+        tiers = " and ".join(sorted(allowed))
+        raise TierRequired(f"{intent} needs the {tiers} tier; this key is {api_key.tier}", extra={"intent": intent})
+
+
+def usage_meter(*, api_key: ApiKey, intent: str, request_id: str, booking: VenueBooking | None = None) -> None:
+    """Meter a paid call for keys on a metered tier (once per ``request_id``)."""
+    from billing.services.commerce import USAGE_PRICES_CENTS, api_usage_record
+
+    if api_key.tier not in METERED_TIERS or intent not in USAGE_PRICES_CENTS or not request_id:
+        return
+    api_usage_record(api_key=api_key, intent=intent, request_id=request_id[:64], booking=booking)
+
+
+@dataclass
+class BookingResult:
+    booking: VenueBooking
+    created: bool
+
+
+def booking_create_for_key(
+    *,
+    api_key: ApiKey,
+    venue: Venue,
+    slot_start: datetime,
+    party_size: int,
+    contact_name: str = "",
+    contact_phone: str = "",
+    special_requests: str = "",
+    idempotency_key: str | None = None,
+    source: str = BookingSource.API,
+    intent: str = "booking.create",
+    request_id: str = "",
+    now: datetime | None = None,
+) -> BookingResult:
+    """Request a table for an external agent; the venue's agent decides.
+
+    With an ``idempotency_key``, a retry returns the booking the first call created
+    (``created=False``) and changes nothing; the same key with a different venue, time or
+    party size is an IdempotencyConflict. The slot is pre-checked so an impossible request
+    fails at once with alternatives instead of a round trip to the venue.
+    """
+    from bookings.availability import describe, nearest_free_slots, slot_is_free
+    from bookings.services import BookingError, booking_create
+
+    tier_check(api_key=api_key, intent=intent)
+    if slot_start.tzinfo is None:
+        slot_start = slot_start.replace(tzinfo=venue_timezone(venue))
+    if not 1 <= party_size <= 200:
+        raise InvalidRequest("party_size must be between 1 and 200", field="party_size")
+    if idempotency_key is not None:
+        idempotency_key = idempotency_key.strip()
+        if not 1 <= len(idempotency_key) <= 128:
+            raise InvalidRequest("Idempotency-Key must be 1–128 characters", field="Idempotency-Key")
+        existing = (
+            VenueBooking.objects.select_related("venue", "venue__city")
+            .filter(api_key=api_key, idempotency_key=idempotency_key)
+            .first()
+        )
+        if existing is not None:
+            if not _same_request(existing, venue=venue, slot_start=slot_start, party_size=party_size):
+                raise IdempotencyConflict(
+                    f"Idempotency-Key {idempotency_key!r} was used for booking {existing.external_ref} "
+                    "with another venue, time or party size",
+                    field="Idempotency-Key",
+                )
+            return BookingResult(existing, created=False)
+
+    free = slot_is_free(venue=venue, start=slot_start, party_size=party_size, now=now)
+    if not free.slots:
+        alternatives = nearest_free_slots(venue=venue, start=slot_start, party_size=party_size, now=now)
+        raise SlotUnavailable(
+            f"{venue.name} cannot take {party_size} at {slot_start.astimezone(venue_timezone(venue)):%Y-%m-%d %H:%M}: "
+            f"{describe(free.reason, venue)}",
+            extra={"reason": free.reason, "alternatives": [slot.isoformat() for slot in alternatives]},
+        )
+    try:
+        with transaction.atomic():
+            booking = booking_create(
+                venue=venue,
+                user=None,
+                api_key=api_key,
+                idempotency_key=idempotency_key or None,
+                party_size=party_size,
+                slot_start=slot_start,
+                source=source,
+                contact_name=(contact_name or api_key.name)[:120],
+                contact_phone=(contact_phone or "")[:32],
+                special_requests=special_requests or "",
+                actor_kind="api",
+            )
+            ApiKey.objects.filter(pk=api_key.pk).update(bookings_total=F("bookings_total") + 1)
+            usage_meter(
+                api_key=api_key, intent=intent, request_id=request_id or f"booking:{booking.pk}", booking=booking
+            )
+            from agents.booking.flow import booking_request_send
+
+            booking_request_send(booking=booking)
+    except IntegrityError:
+        # two concurrent retries with one key: the loser returns the winner's booking
+        if idempotency_key:
+            existing = VenueBooking.objects.filter(api_key=api_key, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return BookingResult(existing, created=False)
+        raise
+    except BookingError as exc:
+        raise SlotUnavailable(str(exc)) from None
+    booking.refresh_from_db()
+    return BookingResult(booking, created=True)
+
+
+def booking_get_for_key(*, api_key: ApiKey, reference: str) -> VenueBooking:
+    """One of the key's own bookings by its reference (NotFound for anyone else's)."""
+    ref = (reference or "").strip().upper()
+    booking = (
+        VenueBooking.objects.select_related("venue", "venue__city").filter(api_key=api_key, external_ref=ref).first()
+    )
+    if booking is None:
+        raise NotFound(f"no booking {ref!r} for this API key", field="reference")
+    return booking
+
+
+def booking_list_for_key(*, api_key: ApiKey, limit: int = PAGE_DEFAULT, cursor: str | None = None) -> BookingPage:
+    """The key's own bookings, newest first, one keyset page at a time (stable while new ones arrive)."""
+    if not 1 <= int(limit) <= PAGE_MAX:
+        raise InvalidRequest(f"limit must be between 1 and {PAGE_MAX}", field="limit")
+    qs = VenueBooking.objects.select_related("venue", "venue__city").filter(api_key=api_key)
+    if cursor:
+        created_at, pk = _decode_booking_cursor(cursor)
+        qs = qs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+    batch = list(qs.order_by("-created_at", "-pk")[: limit + 1])
+    items, more = batch[:limit], len(batch) > limit
+    next_cursor = _encode_booking_cursor(items[-1]) if more else None
+    return BookingPage(items=[booking_public(b) for b in items], next_cursor=next_cursor)
+
+
+@dataclass
+class BookingPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _encode_booking_cursor(booking: VenueBooking) -> str:
+    raw = json.dumps({"c": booking.created_at.isoformat(), "i": str(booking.pk)}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_booking_cursor(cursor: str) -> tuple[datetime, str]:
+    import uuid
+
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        created_at = datetime.fromisoformat(data["c"])
+        pk = str(uuid.UUID(data["i"]))
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InvalidRequest("the cursor is not one this API handed out", field="cursor") from None
+    if created_at.tzinfo is None:
+        raise InvalidRequest("the cursor is not one this API handed out", field="cursor")
+    return created_at, pk
+
+
+def booking_cancel_for_key(*, api_key: ApiKey, reference: str, reason: str = "") -> VenueBooking:
+    """Cancel one of the key's bookings and tell the venue's agent; cancelling twice is a no-op."""
+    from agents.booking.flow import booking_cancel_send
+    from bookings.services import BookingError, booking_cancel
+
+    booking = booking_get_for_key(api_key=api_key, reference=reference)
+    if booking.status == BookingStatus.CANCELLED:
+        return booking
+    reason = (reason or "cancelled by the API client")[:300]
+    try:
+        with transaction.atomic():
+            booking = booking_cancel(booking=booking, actor=None, actor_kind="api", reason=reason)
+            booking_cancel_send(booking=booking, reason=reason)
+    except BookingError as exc:
+        raise BookingNotCancellable(
+            f"booking {booking.external_ref} is {booking.status} and cannot be cancelled",
+            extra={"status": booking.status},
+        ) from exc
+    return booking
+
+
+# --- knowledge --------------------------------------------------------------------------------
+
+
+def ask_venue(*, question: str, venue: Venue | None = None, city: str | None = None, limit: int = 4) -> dict[str, Any]:
+    """Passages from venue knowledge that answer ``question``, each with its citation."""
+    from knowledge.selectors import venue_knowledge_passages
+    from venues.models import City
+
+    question = (question or "").strip()
+    if not question:
+        raise InvalidRequest("question is required", field="question")
+    if len(question) > 1000:
+        raise InvalidRequest("question must be at most 1000 characters", field="question")
+    city_obj = None
+    if city and venue is None:
+        city_obj = City.objects.filter(Q(slug__iexact=city) | Q(name__iexact=city)).first()
+        if city_obj is None:
+            raise NotFound(f"no city {city!r}", field="city")
+    passages = [
+        {"venue": p["venue_slug"], "venue_name": p["venue_name"], "text": p["text"], "citation": p["citation"]}
+        for p in venue_knowledge_passages(
+            question=question,
+            venue=venue,
+            city=city_obj,
+            limit=max(1, min(limit, 10)),
+            text_chars=1200,
+        )
+    ]
+    return {"question": question, "found": bool(passages), "passages": passages}
+
+
+# --- webhook subscriptions (scoped to the calling key) ---------------------------------------
+
+WEBHOOKS_PER_KEY_MAX = 20
+
+
+def webhook_public(subscription) -> dict[str, Any]:
+    """A subscription as its owner sees it (never the secret, which is shown once at creation)."""
+    return {
+        "id": str(subscription.pk),
+        "url": subscription.url,
+        "events": list(subscription.events or []),
+        "description": subscription.description,
+        "is_active": subscription.is_active,
+        "consecutive_failures": subscription.consecutive_failures,
+        "last_success_at": subscription.last_success_at,
+        "last_failure_at": subscription.last_failure_at,
+        "disabled_reason": subscription.disabled_reason,
+        "created_at": subscription.created_at,
+    }
+
+
+def webhook_list_for_key(*, api_key: ApiKey) -> list:
+    from agents.models import WebhookSubscription
+
+    return list(WebhookSubscription.objects.filter(api_key=api_key).order_by("created_at"))
+
+
+def webhook_get_for_key(*, api_key: ApiKey, webhook_id: str):
+    """One of the key's own subscriptions (NotFound for an unknown id or anyone else's)."""
+    from agents.models import WebhookSubscription
+
+    subscription = None
+    if _is_uuid(webhook_id or ""):
+        subscription = WebhookSubscription.objects.filter(api_key=api_key, pk=webhook_id).first()
+    if subscription is None:
+        raise NotFound(f"no webhook subscription {webhook_id!r} for this API key", field="webhook_id")
+    return subscription
+
+
+def webhook_create_for_key(*, api_key: ApiKey, url: str, events: list[str], description: str = ""):
+    """Subscribe ``url`` to events of the key's bookings; returns (subscription, secret shown once)."""
+    from agents import services
+    from agents.models import WebhookSubscription
+
+    if WebhookSubscription.objects.filter(api_key=api_key).count() >= WEBHOOKS_PER_KEY_MAX:
+        raise InvalidRequest(f"a key can have at most {WEBHOOKS_PER_KEY_MAX} webhook subscriptions; delete one first")
+    try:
+        return services.webhook_subscription_create(api_key=api_key, url=url, events=events, description=description)
+    except services.WebhookUrlRejected as exc:
+        raise InvalidRequest(str(exc), field="url") from None
+    except ValueError as exc:
+        raise InvalidRequest(str(exc), field=getattr(exc, "field", None) or "events") from None
+
+
+def webhook_update_for_key(*, api_key: ApiKey, webhook_id: str, **changes):
+    from agents import services
+
+    subscription = webhook_get_for_key(api_key=api_key, webhook_id=webhook_id)
+    try:
+        return services.webhook_subscription_update(subscription=subscription, **changes)
+    except services.WebhookUrlRejected as exc:
+        raise InvalidRequest(str(exc), field="url") from None
+    except ValueError as exc:
+        raise InvalidRequest(str(exc), field=getattr(exc, "field", None)) from None
+
+
+def webhook_delete_for_key(*, api_key: ApiKey, webhook_id: str) -> None:
+    from agents import services
+
+    services.webhook_subscription_delete(subscription=webhook_get_for_key(api_key=api_key, webhook_id=webhook_id))
+
+
+def webhook_test_for_key(*, api_key: ApiKey, webhook_id: str):
+    from agents import services
+
+    subscription = webhook_get_for_key(api_key=api_key, webhook_id=webhook_id)
+    if not subscription.is_active:
+        raise WebhookDisabled(
+            f"subscription {subscription.pk} is disabled ({subscription.disabled_reason or 'no reason'}); "
+            "PATCH is_active=true first",
+            field="webhook_id",
+        )
+    return services.webhook_test_send(subscription=subscription)
+
+
+class WebhookDisabled(NetworkError):
+    code, status, title = "webhook_disabled", 409, "The webhook subscription is disabled"
+
+
+# --- rate-limit and usage bookkeeping shared by the transports -------------------------------
+
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def api_key_touch(*, api_key: ApiKey, now: datetime | None = None) -> None:
+    """Keep ``last_used_at`` current to the minute without a write on every request."""
+    now = now or timezone.now()
+    if api_key.last_used_at is not None and now - api_key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    ApiKey.objects.filter(pk=api_key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+    ).update(last_used_at=now)
+    api_key.last_used_at = now
+
+
+def tier_rate_limit(api_key: ApiKey) -> int:
+    """Requests per minute for ``api_key``: its own override, else its tier's default."""
+    if api_key.rate_limit_per_minute:
+        return api_key.rate_limit_per_minute
+    return int(settings.API_RATE_LIMITS_PER_MINUTE.get(api_key.tier, 60))

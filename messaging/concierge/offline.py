@@ -1,0 +1,1323 @@
+"""The offline provider: a deterministic planner that needs no model and no API key.
+
+It plays the model's part in the gateway's loop. Each call reads the user's latest message
+(and the tool results already gathered this turn), then either asks for the next tool calls
+— as ordinary `tool_use` blocks, executed by the same registry as for Claude — or writes
+the final reply. The reply is composed only from tool results: every venue, slot, reference
+or forecast it mentions came back from a tool, so the planner cannot invent facts.
+
+Understood (English, phrased loosely): greetings/help; find or recommend venues; venue
+details and opening hours; questions about a venue (its knowledge); availability; booking
+(with the YES confirmation step) and the confirmed booking; cancel; list bookings;
+reminders; remembering preferences and "what do you know about me"; weather; courier
+quotes and bookings; price watches; product look-alikes; food diary; photos.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from agnt.llm.base import ModelResponse
+from agnt.llm.types import ToolContext
+from messaging.concierge.soul import local_now
+from venues.textparse import (
+    CATEGORY_LABELS,
+    NUM_PATTERN,
+    find_category,
+    find_place,
+    find_price_cap,
+    find_venue,
+    normalize,
+    parse_party_size,
+    parse_when,
+    places,
+    query_words,
+    venue_aliases,
+)
+
+MAX_SEARCHES = 4  # the first search plus up to three relaxed retries
+
+
+# --------------------------------------------------------------------------- the turn so far
+
+
+@dataclass
+class Call:
+    name: str
+    input: dict[str, Any]
+    result: Any
+    is_error: bool
+
+
+@dataclass
+class Turn:
+    text: str  # the user's words, as written
+    norm: str  # normalised for matching
+    has_image: bool
+    calls: list[Call] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)  # everything before this turn
+
+    def called(self, name: str) -> list[Call]:
+        return [call for call in self.calls if call.name == name]
+
+    def last(self, name: str) -> Call | None:
+        calls = self.called(name)
+        return calls[-1] if calls else None
+
+
+def _parse_result(content: Any) -> Any:
+    if isinstance(content, list):
+        content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    if isinstance(content, str):
+        try:
+            return json.loads(content)
+        except ValueError:
+            return content
+    return content
+
+
+def read_turn(messages: list[dict[str, Any]]) -> Turn:
+    """Split the conversation at the user's latest real message and collect this turn's tool calls."""
+    start = 0
+    for i in range(len(messages) - 1, -1, -1):
+        message = messages[i]
+        content = message.get("content")
+        if message.get("role") == "user" and (
+            isinstance(content, str)
+            or any(b.get("type") != "tool_result" for b in content or [] if isinstance(b, dict))
+        ):
+            start = i
+            break
+    first = messages[start] if messages else {"content": []}
+    content = first.get("content")
+    blocks = (
+        [{"type": "text", "text": content}]
+        if isinstance(content, str)
+        else [b for b in content or [] if isinstance(b, dict)]
+    )
+    text = " ".join(b.get("text", "") for b in blocks if b.get("type") == "text").strip()
+    turn = Turn(
+        text=text,
+        norm=normalize(text),
+        has_image=any(b.get("type") == "image" for b in blocks),
+        history=messages[:start],
+    )
+    uses: dict[str, dict] = {}
+    for message in messages[start + 1 :]:
+        for block in message.get("content") or []:
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "tool_use":
+                uses[block["id"]] = block
+            elif block.get("type") == "tool_result" and block.get("tool_use_id") in uses:
+                use = uses[block["tool_use_id"]]
+                turn.calls.append(
+                    Call(
+                        use["name"],
+                        use.get("input") or {},
+                        _parse_result(block.get("content")),
+                        bool(block.get("is_error")),
+                    )
+                )
+    return turn
+
+
+# --------------------------------------------------------------------------- intents
+
+
+GREETING = re.compile(
+    r"^(?:hi+|hey+|hello+|halo+|hallo|hiya|yo|good (?:morning|afternoon|evening)|selamat (?:pagi|siang|sore|malam)|"
+    r"/start|/help|help|menu|start|what can you do|who are you|what are you|how does this work)\b[\s!.?]*"
+)
+THANKS = re.compile(
+    r"^(?:thanks?|thank you|thx|ty|terima kasih|makasih|cheers|great|cool|awesome|perfect|ok(?:ay)?)\b[\s!.]*$"
+)
+SEARCH_VERBS = re.compile(
+    r"\b(find|recommend|suggest|looking for|look for|search|show me|where (?:can|should|to|do|is a good)|any (?:good|nice)|"
+    r"best|good|nice|options?|ideas?|want to (?:eat|go|drink)|wanna|craving|hungry|places?|spots?)\b"
+)
+DETAIL_WORDS = re.compile(
+    r"\b(open|opens|opening|close|closes|closing|hours|address|where is|where's|location|located|directions|phone|"
+    r"contact|number|whatsapp|instagram|website|rating|dress code|deposit|cancellation|minimum spend|tell me about|"
+    r"info|information|details|more about|what is|what's|how much|price|expensive|cost)\b"
+)
+QUESTION_START = re.compile(
+    r"^(?:does|do|is|are|can|could|will|would|has|have|any|what|which|how|where|who|when|should)\b"
+)
+PREFERENCE = re.compile(
+    r"^(?:please\s+)?remember\b|\bi(?:'m| am) (?:a |an )?(?:vegetarian|vegan|pescatarian|allergic|gluten|lactose|halal|kosher|coeliac|celiac|diabetic|pregnant|sober|teetotal)|"
+    r"\ballergic to\b|\bi (?:don't|do not|never|can't|cannot) (?:eat|drink)\b|\bi (?:really )?(?:like|love|prefer|hate|dislike|enjoy|adore)\b|"
+    r"\bmy (?:budget|favou?rite|usual)\b|\bwe(?:'re| are) usually\b|\bi usually\b|\bi always\b|\bi live in\b|\bi(?:'m| am) staying in\b"
+)
+FOOD_LOG = re.compile(
+    r"\b(?:i|we)\s+(?:just\s+)?(?:had|ate|have eaten|eaten|drank)\b|\blog (?:my |a |this |the )?(?:meal|food|breakfast|lunch|dinner|snack)\b|"
+    r"\bfood (?:diary|log)\b|\bfor (?:breakfast|lunch|dinner) i (?:had|ate)\b|\bcalories\b"
+)
+
+
+FOOD_REPORT = re.compile(
+    r"\bwhat (?:did|have) (?:i|we) (?:eat|eaten|ate|had)\b|\bwhat i(?:'ve| have)? (?:ate|eaten)\b|"
+    r"\b(?:show|see|check) my (?:food|meal) (?:diary|log)\b|\bwhat(?:'s| is) in my food diary\b|"
+    r"\bhow many calories (?:did|have) i\b"
+)
+CARD = re.compile(r"\b(?:make|create|share|send)\b.*\b(?:card|invite|invitation)\b")
+FOLLOW = re.compile(r"^(?:please\s+)?follow\s+(?P<who>@?[\w.\-]+)(?:'s)?(?:\s+taste)?\s*$")
+WOULD_PICK = re.compile(r"\bwhat would (?P<who>@?[\w.\-]+) (?:pick|choose|go for|recommend|book|like)\b")
+
+
+@dataclass
+class Intent:
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
+    t = turn.norm
+    if ctx.confirmed_action:
+        return Intent("confirm")
+    if not t:
+        return Intent("photo") if turn.has_image else Intent("help")
+    if _is_negative(turn.text) and _pending(ctx):
+        return Intent("decline")
+    if _is_affirmative(turn.text):
+        return Intent("stray_yes")
+    if GREETING.match(t) and len(t.split()) <= 6:
+        return Intent("help", {"greeting": True})
+    if THANKS.match(t):
+        return Intent("thanks")
+    ref = re.search(r"\bag-?[a-z0-9]{4,12}\b", t)
+    if re.search(r"\bcancel", t) and (ref or re.search(r"\b(booking|reservation|table)\b", t)):
+        return Intent("cancel", {"reference": ref.group(0).upper() if ref else None})
+    if re.search(r"\bremind(?:er)?\b", t) and not re.search(r"\b(?:my|list|show) reminders\b", t):
+        return Intent("remind")
+    if re.search(
+        r"\b(?:my|our) (?:bookings?|reservations?|tables?)\b|\b(?:list|show|see|check)\b.*\b(?:bookings?|reservations?)\b|"
+        r"\bwhat (?:have|did) i book|\bupcoming (?:bookings?|reservations?)\b|\bdo i have (?:a |any )?(?:bookings?|reservations?)\b",
+        t,
+    ) and not re.search(r"\bbook (?:a|me)\b", t):
+        return Intent("list_bookings", {"include_past": bool(re.search(r"\b(past|previous|history|old|all)\b", t))})
+    if re.search(
+        r"^(?:please\s+)?(?:forget|delete|erase|stop remembering)\b|\bforget (?:that|about|everything|what)\b", t
+    ):
+        return Intent("forget")
+    if re.search(
+        r"\bwhat do you (?:know|remember)\b|\bwhat have you (?:remembered|learned)\b|\bmy (?:preferences|profile|memories)\b|"
+        r"\bdo you remember\b|\bwhat(?:'s| is) my\b",
+        t,
+    ):
+        return Intent("recall")
+    url = re.search(r"https?://\S+", turn.text)
+    if url and re.search(r"\b(watch|track|alert|notify|tell me|price|drops?|cheaper|below|under)\b", t):
+        return Intent("price_watch", {"url": url.group(0).rstrip(".,)")})
+    if re.search(
+        r"\bdupes?\b|\blook[- ]?alikes?\b|\bcheaper (?:version|alternative|copy)\b|\bsimilar (?:to|product)\b", t
+    ):
+        return Intent("dupe")
+    if re.search(
+        r"\b(courier|lalamove|grab express|gosend|send (?:a |my )?(?:package|parcel|document|item|bag)|deliver(?:y)?\b.*\bfrom\b)",
+        t,
+    ):
+        if re.search(r"\b(book|order|confirm|go with|take)\b", t) and not re.search(
+            r"\b(quote|how much|price|cost)\b", t
+        ):
+            return Intent("courier_book")
+        return Intent("courier_quote")
+    if FOOD_REPORT.search(t):
+        period = "today" if re.search(r"\btoday\b", t) else "month" if re.search(r"\bmonth\b", t) else "week"
+        return Intent("food_report", {"period": period})
+    if CARD.search(t):
+        return Intent("card")
+    follow = FOLLOW.search(t)
+    if follow:
+        return Intent("follow", {"who": follow.group("who")})
+    pick = WOULD_PICK.search(t)
+    if pick:
+        return Intent("taste_picks", {"who": pick.group("who")})
+    if FOOD_LOG.search(t) and not re.search(r"\b(book|find|recommend|where)\b", t):
+        return Intent("food_log")
+    if re.search(r"\b(weather|forecast|raining|rain|rainy|sunny|temperature|storm|hot outside|cold outside)\b", t):
+        return Intent("weather")
+    refs = venue_aliases()
+    venue, rest = find_venue(t, refs)
+    data = {"venue": venue, "rest": rest}
+    if re.search(
+        r"\b(book|reserve|reservation|get (?:us |me )?a table|table for|make a booking)\b", t
+    ) and not re.search(r"\bbook(?:ing)?s\b", t):
+        return Intent("book", data)
+    if venue and re.search(
+        r"\b(free|available|availability|any (?:tables?|space|room|slots?)|space for|slots?|fully booked)\b", t
+    ):
+        return Intent("availability", data)
+    if PREFERENCE.search(t) and not SEARCH_VERBS.search(t):
+        return Intent("remember")
+    if venue:
+        if QUESTION_START.match(t) or "?" in t:
+            if DETAIL_WORDS.search(t) and not re.search(
+                r"\b(menu|vegan|vegetarian|gluten|halal|kids?|children|parking|wifi|pool|dogs?|pets?|music)\b", t
+            ):
+                return Intent("details", data)
+            return Intent("ask", data)
+        return Intent("details", data)
+    if (
+        SEARCH_VERBS.search(t)
+        or find_category(t)[0]
+        or find_place(t, places())[0]
+        or re.search(
+            r"\b(eat|food|dinner|lunch|breakfast|sushi|pizza|vegan|tacos?|burgers?|seafood|steak|ramen|thai|italian|indonesian|balinese|japanese|mexican|indian)\b",
+            t,
+        )
+    ):
+        return Intent("search")
+    if QUESTION_START.match(t) and "?" in turn.text:
+        return Intent("ask_general")
+    return Intent("help")
+
+
+def _is_affirmative(text: str) -> bool:
+    try:
+        from messaging.tools.confirmation import is_affirmative
+
+        return is_affirmative(text)
+    except ImportError:
+        return normalize(text) in {"yes", "y", "yeah", "yep", "ok", "okay", "sure", "confirm"}
+
+
+def _is_negative(text: str) -> bool:
+    try:
+        from messaging.tools.confirmation import is_negative
+
+        return is_negative(text)
+    except ImportError:
+        return normalize(text) in {"no", "n", "nope", "cancel", "stop"}
+
+
+def _pending(ctx: ToolContext) -> dict | None:
+    try:
+        from messaging.tools.confirmation import pending_action_get
+
+        return pending_action_get(user=ctx.user)
+    except Exception:
+        return None
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _error_text(result: Any) -> str:
+    if isinstance(result, dict):
+        message = str(result.get("error") or result.get("message") or "that didn't work")
+        names = [
+            c.get("name") if isinstance(c, dict) else str(c)
+            for c in (result.get("candidates") or result.get("close_matches") or [])
+        ]
+        names = [n for n in names if n]
+        if names:
+            message += ". Did you mean: " + ", ".join(names[:5]) + "?"
+        if result.get("known_cities"):
+            message += " (I know " + ", ".join(result["known_cities"]) + ")"
+        return message[0].upper() + message[1:] if message else message
+    return str(result)
+
+
+def _price(level: Any) -> str:
+    try:
+        return "$" * int(level) if level else ""
+    except (TypeError, ValueError):
+        return ""
+
+
+def _first_sentence(text: str, limit: int = 110) -> str:
+    text = (text or "").strip()
+    sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _venue_line(i: int, venue: dict) -> str:
+    bits = [b for b in (venue.get("area"), venue.get("city")) if b]
+    facts = [", ".join(dict.fromkeys(bits))]
+    if _price(venue.get("price_level")):
+        facts.append(_price(venue.get("price_level")))
+    if venue.get("rating"):
+        facts.append(f"★{venue['rating']:.1f}" if isinstance(venue["rating"], (int, float)) else f"★{venue['rating']}")
+    if venue.get("open_now") is True:
+        facts.append("open now")
+    elif venue.get("open_now") is False:
+        facts.append("closed now")
+    line = f"{i}. {venue.get('name')} — {' · '.join(f for f in facts if f)}"
+    summary = _first_sentence(venue.get("summary", ""))
+    return line + (f"\n   {summary}" if summary else "")
+
+
+def _day_label(day: date | str, now: datetime) -> str:
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            return day
+    if day == now.date():
+        return f"today ({day:%a %d %b})"
+    if day == now.date() + timedelta(days=1):
+        return f"tomorrow ({day:%a %d %b})"
+    return f"{day:%A %d %B}"
+
+
+def _render_generic(result: Any) -> str:
+    if isinstance(result, dict):
+        lines = []
+        for key, value in result.items():
+            if value in (None, "", [], {}):
+                continue
+            if isinstance(value, (dict, list)):
+                value = json.dumps(value, ensure_ascii=False, default=str)[:200]
+            lines.append(f"{key.replace('_', ' ')}: {value}")
+        return "\n".join(lines[:12])
+    return str(result)[:800]
+
+
+HELP = (
+    "I'm your AGNT concierge for Bali. I can:\n"
+    '• find places — "vegan café in Ubud", "beach club in Canggu tonight", "cheap sushi"\n'
+    '• tell you about a venue — "opening hours of Kaito Omakase", "does Tidehouse have a kids area?"\n'
+    '• check tables and book — "is Luma Trattoria free Friday 8pm for 2?", "book it tomorrow 7pm for 4"\n'
+    '• manage bookings — "my bookings", "cancel AG-XXXXXX"\n'
+    '• reminders — "remind me to call mum at 6pm"\n'
+    '• remember what you like — "I\'m vegetarian", "what do you know about me?"\n'
+    "• weather, courier quotes, price watches and a food diary"
+)
+
+
+# --------------------------------------------------------------------------- the planner
+
+
+@dataclass
+class Step:
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    reply: str = ""
+
+
+def _call(name: str, **arguments: Any) -> Step:
+    return Step(calls=[(name, {k: v for k, v in arguments.items() if v not in (None, "", [])})])
+
+
+def _say(text: str) -> Step:
+    return Step(reply=text)
+
+
+class OfflinePlanner:
+    """A provider with the same `complete` interface as the model-backed ones."""
+
+    name = "offline"
+    uses_system_prompt = False  # it never reads the prompt; skip the weather fetch and memory embedding
+
+    def complete(
+        self,
+        *,
+        system: list[dict[str, Any]],
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        ctx: ToolContext,
+    ) -> ModelResponse:
+        turn = read_turn(messages)
+        now = local_now(ctx)
+        available = {tool["name"] for tool in tools}
+        step = plan(turn, ctx, now)
+        missing = [name for name, _ in step.calls if name not in available]
+        if missing:
+            step = _say(f"Sorry, I can't do that here: the {missing[0].replace('_', ' ')} tool isn't available.")
+        if step.calls:
+            content = [
+                {"type": "tool_use", "id": f"toolu_offline_{uuid.uuid4().hex[:20]}", "name": name, "input": arguments}
+                for name, arguments in step.calls
+            ]
+            return ModelResponse(content=content, stop_reason="tool_use")
+        return ModelResponse(content=[{"type": "text", "text": step.reply.strip() or HELP}], stop_reason="end_turn")
+
+
+def plan(turn: Turn, ctx: ToolContext, now: datetime) -> Step:
+    intent = classify(turn, ctx, now)
+    handler = globals().get(f"_plan_{intent.kind}", _plan_help)
+    return handler(turn, ctx, now, intent)
+
+
+def _plan_help(turn, ctx, now, intent) -> Step:
+    if intent.data.get("greeting"):
+        name = getattr(ctx.user, "display_name", "") or getattr(ctx.user, "first_name", "")
+        return _say((f"Hi {name}! " if name else "Hi! ") + HELP + "\n\nWhat are you in the mood for?")
+    if turn.norm:
+        return _say("Sorry, I didn't catch that. " + HELP)
+    return _say(HELP)
+
+
+def _plan_thanks(turn, ctx, now, intent) -> Step:
+    return _say("You're welcome! Anything else I can find or book for you?")
+
+
+def _plan_photo(turn, ctx, now, intent) -> Step:
+    return _say(
+        "Nice photo! What would you like me to do with it? Tell me what it is — for example "
+        '"log this: nasi goreng for lunch" for your food diary, or "find a place like this in Canggu".'
+    )
+
+
+def _plan_stray_yes(turn, ctx, now, intent) -> Step:
+    return _say(
+        "There's nothing waiting for your confirmation right now (a request expires after a while). What would you like to do?"
+    )
+
+
+def _plan_decline(turn, ctx, now, intent) -> Step:
+    try:
+        from messaging.tools.confirmation import pending_action_clear
+
+        pending_action_clear(user=ctx.user)
+    except Exception:
+        pass
+    return _say("OK, I won't go ahead with that. Anything else?")
+
+
+def _plan_confirm(turn, ctx, now, intent) -> Step:
+    action = ctx.confirmed_action or {}
+    tool = action.get("tool")
+    if not tool:
+        return _plan_stray_yes(turn, ctx, now, intent)
+    done = turn.last(tool)
+    if done is None:
+        arguments = dict(action.get("arguments") or {})
+        arguments["confirmation_id"] = action.get("id")
+        return Step(calls=[(tool, arguments)])
+    if done.is_error:
+        return _say(f"I couldn't complete that: {_error_text(done.result)}")
+    result = done.result if isinstance(done.result, dict) else {}
+    if tool == "create_booking":
+        text = (
+            f"Done — I've sent your request to {result.get('venue')} for {_day_label(result.get('date', ''), now)} "
+            f"at {result.get('time')}, party of {result.get('party_size')}."
+        )
+        if result.get("reference"):
+            text += f"\nReference: {result['reference']}"
+        if result.get("deposit"):
+            text += f"\nDeposit: {result['deposit']}"
+        text += "\nIt isn't confirmed yet: the venue will reply and I'll let you know as soon as they confirm."
+        return _say(text)
+    if tool == "transport_book":
+        text = "Courier booked"
+        if result.get("order_id"):
+            text += f" (order {result['order_id']})"
+        if result.get("price"):
+            text += f", {result['price']}"
+        text += "."
+        if result.get("tracking_url"):
+            text += f"\nTrack it here: {result['tracking_url']}"
+        if result.get("note"):
+            text += f"\n{result['note']}"
+        return _say(text)
+    return _say("Done.\n" + _render_generic(result))
+
+
+# -- venues ---------------------------------------------------------------------------
+
+
+def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple[dict[str, Any], str]:
+    text = turn.norm if rest is None else rest
+    when, text = parse_when(text, now, prefer_evening=True)
+    party = parse_party_size(text)
+    text = re.sub(
+        rf"\b(?:for|party of|table for|group of)\s+{NUM_PATTERN}\b(?:\s*(?:people|persons|pax|guests|ppl))?|\b{NUM_PATTERN}\s*(?:people|persons|pax|guests|ppl)\b",
+        " ",
+        text,
+    )
+    place, text = find_place(text, places())
+    category, text = find_category(text)
+    price_cap, text = find_price_cap(text)
+    args: dict[str, Any] = {"limit": 5}
+    query = query_words(text)
+    if query:
+        args["query"] = query
+    if place:
+        args["city" if place.kind == "city" else "area"] = place.name
+    if category:
+        args["category"] = category
+    if price_cap:
+        args["price_level_max"] = price_cap
+    if party:
+        args["party_size"] = party
+    if when.day or when.at:
+        moment = datetime.combine(
+            when.day or now.date(),
+            when.at or (now.time() if (when.day or now.date()) == now.date() else time(19, 30)),
+            tzinfo=now.tzinfo,
+        )
+        if moment > now - timedelta(minutes=5):
+            args["open_at"] = moment.replace(tzinfo=None, second=0, microsecond=0).isoformat(timespec="minutes")
+    elif re.search(r"\bopen now\b|\bright now\b", turn.norm):
+        args["open_at"] = now.replace(tzinfo=None, second=0, microsecond=0).isoformat(timespec="minutes")
+    return args, ""
+
+
+def _relaxed(args: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """One filter less, most specific first, with words saying what was dropped."""
+    for key, label in (
+        ("open_at", "the time"),
+        ("price_level_max", "the price limit"),
+        ("party_size", "the party size"),
+        ("query", "the keywords"),
+        ("area", "the area"),
+        ("category", "the type of place"),
+    ):
+        if key in args and len(args) > 2:  # keep at least one real filter besides limit
+            smaller = {k: v for k, v in args.items() if k != key}
+            return smaller, label
+    return None
+
+
+def _plan_search(turn, ctx, now, intent) -> Step:
+    searches = turn.called("venue_search")
+    if not searches:
+        args, _ = _search_args(turn, now)
+        return Step(calls=[("venue_search", args)])
+    last = searches[-1]
+    if last.is_error:
+        if len(searches) < MAX_SEARCHES and "category" in last.input:
+            return Step(calls=[("venue_search", {k: v for k, v in last.input.items() if k != "category"})])
+        return _say(f"I couldn't search that: {_error_text(last.result)}")
+    venues = (last.result or {}).get("venues") or [] if isinstance(last.result, dict) else []
+    if not venues and len(searches) < MAX_SEARCHES:
+        relaxed = _relaxed(last.input)
+        if relaxed:
+            return Step(calls=[("venue_search", relaxed[0])])
+    if not venues:
+        return _say(
+            "I couldn't find any venue matching that. Try another area, a different kind of place or fewer details."
+        )
+    first_args = searches[0].input
+    header = _search_header(last.input, now)
+    if len(searches) > 1:
+        dropped = [
+            label
+            for key, label in (
+                ("query", "your keywords"),
+                ("open_at", "the time"),
+                ("price_level_max", "the price limit"),
+                ("party_size", "the party size"),
+                ("area", "the area"),
+                ("category", "the type of place"),
+            )
+            if key in first_args and key not in last.input
+        ]
+        header = f"Nothing matched exactly, so here's what I found without {', '.join(dropped) or 'some filters'}:"
+    lines = [header] + [_venue_line(i, v) for i, v in enumerate(venues, 1)]
+    example = venues[0].get("name")
+    lines.append(
+        f'\nWant to know more? Say e.g. "tell me about {example}" or "is {example} free tomorrow at 7pm for 2?"'
+    )
+    return _say("\n".join(lines))
+
+
+def _search_header(args: dict[str, Any], now: datetime) -> str:
+    what = CATEGORY_LABELS.get(args.get("category", ""), "places")
+    if args.get("query"):
+        what = f"{args['query']} — {what}" if args.get("category") else f'places for "{args["query"]}"'
+    where = args.get("area") or args.get("city")
+    header = f"Here's what I found: {what}" + (f" in {where}" if where else "")
+    if args.get("open_at"):
+        moment = datetime.fromisoformat(args["open_at"])
+        header += f", open {_day_label(moment.date(), now).split(' (')[0]} at {moment:%H:%M}"
+    if args.get("price_level_max"):
+        header += f", up to {_price(args['price_level_max'])}"
+    return header + ":"
+
+
+def _venue_required(intent: Intent, what: str) -> Step | None:
+    if intent.data.get("venue") is None:
+        return _say(f"Which venue do you mean? Tell me its name and I'll {what}.")
+    return None
+
+
+def _plan_details(turn, ctx, now, intent) -> Step:
+    venue = intent.data["venue"]
+    done = turn.last("venue_details")
+    if done is None:
+        return _call("venue_details", venue=venue.slug)
+    if done.is_error:
+        return _say(_error_text(done.result))
+    return _say(render_details(done.result, now, focus=turn.norm))
+
+
+def render_details(d: dict, now: datetime, *, focus: str = "") -> str:
+    category = (
+        CATEGORY_LABELS.get(d.get("category", ""), d.get("category", "")).rstrip("s") if d.get("category") else ""
+    )
+    where = ", ".join(dict.fromkeys(b for b in (d.get("area"), d.get("city")) if b))
+    lines = [f"{d.get('name')}" + (f" — {category}" if category else "") + (f" in {where}" if where else "")]
+    facts = []
+    if d.get("rating"):
+        facts.append(f"★{d['rating']}" + (f" ({d['rating_count']} ratings)" if d.get("rating_count") else ""))
+    if _price(d.get("price_level")):
+        facts.append(_price(d.get("price_level")))
+    if d.get("average_spend"):
+        facts.append(f"about {d['average_spend']} per person")
+    if d.get("open_now") is not None:
+        facts.append("open now" if d["open_now"] else "closed now")
+    if facts:
+        lines.append(" · ".join(facts))
+    if d.get("description"):
+        lines.append(_first_sentence(d["description"], 240))
+    hours = d.get("opening_hours") or {}
+    if hours:
+        today_key = now.strftime("%a").lower()[:3]
+        if re.search(r"\b(open|opens|opening|close|closes|closing|hours)\b", focus):
+            lines.append("Opening hours:")
+            lines.extend(f"  {day.capitalize()}: {value}" for day, value in hours.items())
+        elif today_key in hours:
+            lines.append(f"Today: {hours[today_key]}")
+    if d.get("address"):
+        lines.append(f"Address: {d['address']}")
+    policy = d.get("policy") or {}
+    rules = []
+    party = policy.get("party_size") or {}
+    if party.get("min") or party.get("max"):
+        rules.append(f"groups of {party.get('min', 1)}–{party.get('max')}")
+    if policy.get("deposit"):
+        rules.append(f"deposit {policy['deposit']}")
+    if policy.get("minimum_spend"):
+        rules.append(f"minimum spend {policy['minimum_spend']}")
+    if policy.get("kids_allowed") is not None:
+        rules.append("kids welcome" if policy["kids_allowed"] else "no kids")
+    if policy.get("dress_code"):
+        rules.append(f"dress code: {policy['dress_code']}")
+    if policy.get("cancellation_window_hours"):
+        rules.append(f"free cancellation up to {policy['cancellation_window_hours']}h before")
+    if rules:
+        lines.append("Bookings: " + "; ".join(rules))
+    contact = {k: v for k, v in (d.get("contact") or {}).items() if v}
+    if contact:
+        lines.append("Contact: " + " · ".join(f"{k} {v}" for k, v in contact.items()))
+    lines.append(f'\nWant a table? Say e.g. "is {d.get("name")} free tomorrow at 7pm for 2?"')
+    return "\n".join(lines)
+
+
+def _plan_ask(turn, ctx, now, intent) -> Step:
+    venue = intent.data["venue"]
+    asked = turn.last("ask_venue")
+    if asked is None:
+        return _call("ask_venue", question=turn.text[:480], venue=venue.slug)
+    if asked.is_error:
+        return _say(_error_text(asked.result))
+    passages = (asked.result or {}).get("passages") or [] if isinstance(asked.result, dict) else []
+    if passages:
+        return _say(render_passages(passages, venue_name=venue.name))
+    details = turn.last("venue_details")
+    if details is None:
+        return _call("venue_details", venue=venue.slug)
+    text = f"I don't have anything in {venue.name}'s information that answers that, so I won't guess."
+    if not details.is_error and isinstance(details.result, dict):
+        contact = {k: v for k, v in (details.result.get("contact") or {}).items() if v}
+        if contact:
+            text += " You could ask them directly: " + " · ".join(f"{k} {v}" for k, v in contact.items())
+    return _say(text)
+
+
+def _plan_ask_general(turn, ctx, now, intent) -> Step:
+    asked = turn.last("ask_venue")
+    if asked is None:
+        place, _ = find_place(turn.norm, places())
+        return _call("ask_venue", question=turn.text[:480], city=place.city if place else None)
+    passages = (
+        (asked.result or {}).get("passages") or [] if isinstance(asked.result, dict) and not asked.is_error else []
+    )
+    if passages:
+        return _say(render_passages(passages))
+    return _say("I don't have information that answers that, so I won't guess. " + HELP.split("\n", 1)[1])
+
+
+def render_passages(passages: list[dict], *, venue_name: str | None = None) -> str:
+    lines = [f"Here's what I know{' about ' + venue_name if venue_name else ''}:"]
+    for passage in passages[:3]:
+        citation = passage.get("citation") or {}
+        source = citation.get("title") or citation.get("source") or "venue information"
+        url = citation.get("url")
+        excerpt = " ".join(str(passage.get("text", "")).split())
+        if len(excerpt) > 320:
+            excerpt = excerpt[:319].rsplit(" ", 1)[0] + "…"
+        venue = passage.get("venue") or citation.get("venue") or ""
+        where = ", ".join(
+            part
+            for part in (
+                f"“{citation['section']}”" if citation.get("section") else "",
+                f"p. {citation['page']}" if citation.get("page") else "",
+            )
+            if part
+        )
+        lines.append(
+            f"• {excerpt}\n  — {venue}{', ' if venue else ''}{source}{', ' + where if where else ''}"
+            f"{' (' + url + ')' if url else ''}"
+        )
+    return "\n".join(lines)
+
+
+# -- availability and booking ---------------------------------------------------------
+
+
+def _slots_text(slots: list[str], limit: int = 12) -> str:
+    shown = slots[:limit]
+    return ", ".join(shown) + (f" (and {len(slots) - limit} more)" if len(slots) > limit else "")
+
+
+def _plan_availability(turn, ctx, now, intent) -> Step:
+    need = _venue_required(intent, "check its tables")
+    if need:
+        return need
+    venue = intent.data["venue"]
+    when, rest = parse_when(intent.data["rest"], now, prefer_evening=True)
+    party = parse_party_size(rest)
+    done = turn.last("check_availability")
+    if done is None:
+        return _call(
+            "check_availability",
+            venue=venue.slug,
+            date=(when.day or now.date()).isoformat(),
+            party_size=party or 2,
+            time=when.at.strftime("%H:%M") if when.at and not when.soft else None,
+        )
+    if done.is_error:
+        return _say(_error_text(done.result))
+    text = render_availability(done.result, now)
+    if not party:
+        text += "\n(I assumed 2 people — tell me if you're more.)"
+    return _say(text)
+
+
+def render_availability(r: dict, now: datetime) -> str:
+    day = _day_label(r.get("date", ""), now)
+    name, party = r.get("venue"), r.get("party_size")
+    slots = r.get("free_slots") or []
+    if r.get("requested_time"):
+        wanted = r["requested_time"]
+        if r.get("available"):
+            return (
+                f"Good news: {wanted} {day} is free at {name} for {party}.\n"
+                f'Shall I request it? Say "book {name} {r.get("date")} {wanted} for {party}".'
+            )
+        alternatives = r.get("alternatives") or []
+        text = (
+            f"{wanted} {day} isn't available at {name} for {party}"
+            + (f" ({r['reason']})" if r.get("reason") else "")
+            + "."
+        )
+        if alternatives:
+            text += f"\nClosest free times: {_slots_text(alternatives)}."
+        elif slots:
+            text += f"\nFree times that day: {_slots_text(slots)}."
+        return text
+    if not slots:
+        return f"No free tables at {name} {day} for {party}" + (f": {r['reason']}" if r.get("reason") else ".")
+    return (
+        f"Free times at {name} {day} for {party}: {_slots_text(slots)}.\n"
+        f'Pick one and say e.g. "book {name} {r.get("date")} {slots[0]} for {party}".'
+    )
+
+
+def _plan_book(turn, ctx, now, intent) -> Step:
+    venue = intent.data.get("venue")
+    if venue is None:
+        search = turn.last("venue_search")
+        if search is None:
+            args, _ = _search_args(turn, now)
+            args.pop("open_at", None)
+            if len(args) > 1:
+                return Step(calls=[("venue_search", args)])
+            return _say(
+                'Which venue would you like to book? Tell me its name (or ask me to find one, e.g. "find a sushi place in Seminyak").'
+            )
+        venues = (
+            (search.result or {}).get("venues") or [] if isinstance(search.result, dict) and not search.is_error else []
+        )
+        if not venues:
+            return _say("Which venue would you like to book? I couldn't tell from your message.")
+        lines = ["Which one should I book?"] + [_venue_line(i, v) for i, v in enumerate(venues, 1)]
+        lines.append(f'\nSay e.g. "book {venues[0].get("name")} tomorrow 7pm for 2".')
+        return _say("\n".join(lines))
+    when, rest = parse_when(intent.data["rest"], now, prefer_evening=True)
+    party = parse_party_size(rest)
+    day = when.day or now.date()
+    if not party:
+        return _say(f"Happy to book {venue.name}. For how many people, and what day and time?")
+    booking = turn.last("create_booking")
+    availability = turn.last("check_availability")
+    if when.at is None:
+        if availability is None:
+            return _call("check_availability", venue=venue.slug, date=day.isoformat(), party_size=party)
+        if availability.is_error:
+            return _say(_error_text(availability.result))
+        return _say(render_availability(availability.result, now))
+    if booking is None:
+        special = _special_requests(turn.norm)
+        return _call(
+            "create_booking",
+            venue=venue.slug,
+            date=day.isoformat(),
+            time=when.at.strftime("%H:%M"),
+            party_size=party,
+            special_requests=special,
+        )
+    result = booking.result if isinstance(booking.result, dict) else {}
+    if booking.is_error:
+        if availability is None:
+            return _call("check_availability", venue=venue.slug, date=day.isoformat(), party_size=party)
+        text = f"I can't request that: {_error_text(booking.result)}"
+        if (
+            not availability.is_error
+            and isinstance(availability.result, dict)
+            and availability.result.get("free_slots")
+        ):
+            text += (
+                f"\nFree times {_day_label(day, now)} for {party}: {_slots_text(availability.result['free_slots'])}."
+            )
+        return _say(text)
+    if result.get("status") == "needs_confirmation":
+        return _say(
+            f"{result.get('summary')}.\n\nShall I send this request to the venue? Reply YES to confirm or NO to cancel."
+        )
+    if result.get("reference"):
+        return _say(f"Requested — reference {result['reference']}. The venue will confirm and I'll let you know.")
+    return _say(_render_generic(result))
+
+
+def _special_requests(text: str) -> str | None:
+    m = re.search(
+        r"\b(?:it's|its|it is) (?:a |my |our )?((?:birthday|anniversary|date|celebration)[^,.!?]*)|\b((?:window|sea view|ocean view|outside|outdoor|indoor|quiet|beanbag|sunset) (?:table|seat(?:ing)?|spot))\b|\bwith (?:a )?(high ?chair|wheelchair[^,.!?]*)",
+        text,
+    )
+    if not m:
+        return None
+    return next(group for group in m.groups() if group).strip()[:200]
+
+
+def _plan_cancel(turn, ctx, now, intent) -> Step:
+    reference = intent.data.get("reference")
+    if reference:
+        done = turn.last("cancel_booking")
+        if done is None:
+            return _call("cancel_booking", reference=reference)
+        if done.is_error:
+            return _say(f"I couldn't cancel {reference}: {_error_text(done.result)}")
+        r = done.result if isinstance(done.result, dict) else {}
+        return _say(
+            f"Cancelled: {r.get('reference', reference)}"
+            + (f" at {r['venue']}" if r.get("venue") else "")
+            + ". The venue has been told."
+        )
+    listed = turn.last("list_my_bookings")
+    if listed is None:
+        return _call("list_my_bookings")
+    rows = (listed.result or {}).get("upcoming") or [] if isinstance(listed.result, dict) else []
+    if not rows:
+        return _say("You have no upcoming bookings to cancel.")
+    return _say(
+        'Which booking should I cancel? Reply with its reference, e.g. "cancel '
+        + rows[0].get("reference", "AG-…")
+        + '":\n'
+        + _booking_lines(rows, now)
+    )
+
+
+def _booking_lines(rows: list[dict], now: datetime) -> str:
+    return "\n".join(
+        f"• {row.get('reference')} — {row.get('venue')}, {_day_label(row.get('date', ''), now)} {row.get('time')}, "
+        f"{row.get('party_size')} people ({str(row.get('status', '')).replace('_', ' ')})"
+        for row in rows
+    )
+
+
+def _plan_list_bookings(turn, ctx, now, intent) -> Step:
+    done = turn.last("list_my_bookings")
+    if done is None:
+        return _call("list_my_bookings", include_past=True if intent.data.get("include_past") else None)
+    if done.is_error:
+        return _say(_error_text(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    upcoming, past = r.get("upcoming") or [], r.get("past") or []
+    parts = []
+    if upcoming:
+        parts.append("Your upcoming bookings:\n" + _booking_lines(upcoming, now))
+    else:
+        parts.append("You have no upcoming bookings.")
+    if past:
+        parts.append("Recent past bookings:\n" + _booking_lines(past, now))
+    return _say("\n\n".join(parts))
+
+
+# -- reminders, memory, weather, food, commerce, courier -------------------------------
+
+
+def _plan_remind(turn, ctx, now, intent) -> Step:
+    done = turn.last("set_reminder")
+    if done is not None:
+        if done.is_error:
+            return _say(f"I couldn't set that reminder: {_error_text(done.result)}")
+        r = done.result if isinstance(done.result, dict) else {}
+        return _say(f"OK — I'll remind you to {r.get('text')} on {r.get('when') or r.get('due_at')}.")
+    text = re.sub(r"^.*?\bremind(?:er)?\b\s*(?:me|us)?\s*(?:to|about|that|of)?\s*", "", turn.norm, count=1)
+    when, what = parse_when(text, now, prefer_evening=False)
+    what = re.sub(r"\b(?:at|on|in|by)\s*$", "", what).strip(" .,!")
+    if when.moment:
+        due = when.moment
+    elif when.at or when.day:
+        at = when.at or time(9, 0)
+        due = datetime.combine(when.day or now.date(), at, tzinfo=now.tzinfo)
+        if due <= now and when.day is None:
+            # "at 6" said at 14:00 means 18:00 today; said at 20:00 it means tomorrow
+            later = due + timedelta(hours=12) if at.hour < 12 else None
+            due = later if later and later > now else due + timedelta(days=1)
+    else:
+        return _say('When should I remind you? For example "remind me to call the villa at 6pm" or "… in 2 hours".')
+    if not what:
+        return _say("What should I remind you about?")
+    return _call("set_reminder", text=what[:200], due_at=due.replace(second=0, microsecond=0).isoformat())
+
+
+def _plan_remember(turn, ctx, now, intent) -> Step:
+    done = turn.last("remember_preference")
+    if done is None:
+        text = re.sub(r"^(?:please\s+)?remember\s+(?:that\s+)?", "", turn.text.strip(), flags=re.I) or turn.text
+        return _call("remember_preference", text=text[:480])
+    if done.is_error:
+        return _say(f"I couldn't save that: {_error_text(done.result)}")
+    remembered = (done.result or {}).get("remembered") or [] if isinstance(done.result, dict) else []
+    if not remembered:
+        return _say(
+            'Noted — though I couldn\'t pick out a specific preference from that. Try e.g. "I\'m vegetarian" or "I love sunset bars".'
+        )
+    return _say("Got it, I'll remember: " + "; ".join(m.get("content", "") for m in remembered) + ".")
+
+
+def _plan_forget(turn, ctx, now, intent) -> Step:
+    done = turn.last("remember_preference")
+    if done is None:
+        what = (
+            re.sub(
+                r"^(?:please\s+)?(?:forget|delete|erase|stop remembering)\s+(?:that\s+|about\s+)?",
+                "",
+                turn.text.strip(),
+                flags=re.I,
+            ).strip(" .!?")
+            or "everything"
+        )
+        if re.fullmatch(r"(?:all|everything|it all|all of it|what you know(?: about me)?|my data)", what, flags=re.I):
+            what = "everything"
+        return _call("remember_preference", text=what[:480], forget=True)
+    if done.is_error:
+        return _say(f"I couldn't forget that: {_error_text(done.result)}")
+    result = done.result if isinstance(done.result, dict) else {}
+    count = int(result.get("forgotten") or 0)
+    if not count:
+        return _say(
+            'I don\'t have anything remembered that matches that. Ask "what do you know about me?" to see it all.'
+        )
+    return _say(f"Done — I've deleted {count} thing{'s' if count != 1 else ''} I remembered about you.")
+
+
+def _plan_recall(turn, ctx, now, intent) -> Step:
+    done = turn.last("recall_memories")
+    if done is None:
+        return _call("recall_memories")
+    if done.is_error:
+        return _say(_error_text(done.result))
+    memories = (done.result or {}).get("memories") or [] if isinstance(done.result, dict) else []
+    if not memories:
+        return _say(
+            'I don\'t remember anything about you yet. Tell me things like "I\'m vegetarian" or "we\'re usually 4".'
+        )
+    return _say("Here's what I remember about you:\n" + "\n".join(f"• {m.get('content')}" for m in memories))
+
+
+def _plan_weather(turn, ctx, now, intent) -> Step:
+    done = turn.last("get_weather")
+    if done is None:
+        place, _ = find_place(turn.norm, places())
+        when, _ = parse_when(turn.norm, now, prefer_evening=False)
+        day = when.day if when.day and when.day != now.date() else None
+        return _call("get_weather", city=place.city if place else None, date=day.isoformat() if day else None)
+    if done.is_error:
+        return _say(f"Sorry, {_error_text(done.result)[0].lower() + _error_text(done.result)[1:]}.")
+    r = done.result if isinstance(done.result, dict) else {}
+    if r.get("current"):
+        c = r["current"]
+        bits = [
+            f"{c.get('description')}" if c.get("description") else "",
+            f"{c.get('temperature_c')}°C" if c.get("temperature_c") is not None else "",
+        ]
+        if c.get("precipitation_mm"):
+            bits.append(f"{c['precipitation_mm']} mm of rain")
+        if c.get("wind_kmh") is not None:
+            bits.append(f"wind {c['wind_kmh']} km/h")
+        return _say(
+            f"Right now in {c.get('city', 'your area')}: "
+            + ", ".join(b for b in bits if b)
+            + f". (Source: {r.get('source', 'Open-Meteo')})"
+        )
+    if r.get("forecast"):
+        f = r["forecast"]
+        if isinstance(f, dict):
+            lows, highs = (
+                f.get("temperature_min_c", f.get("temperature_min")),
+                f.get("temperature_max_c", f.get("temperature_max")),
+            )
+            bits = [str(f.get("description") or "")]
+            if lows is not None and highs is not None:
+                bits.append(f"{lows}–{highs}°C")
+            rain = f.get("precipitation_probability_max", f.get("precipitation_probability"))
+            if rain is not None:
+                bits.append(f"{rain}% chance of rain")
+            if f.get("precipitation_mm", f.get("precipitation_sum")):
+                bits.append(f"{f.get('precipitation_mm', f.get('precipitation_sum'))} mm expected")
+            label = _day_label(f.get("date", ""), now) if f.get("date") else "that day"
+            summary = ", ".join(b for b in bits if b)
+            return _say(f"Forecast for {f.get('city', 'your area')} {label}: " + (summary or _render_generic(f)) + ".")
+    return _say(_render_generic(r))
+
+
+def _plan_food_log(turn, ctx, now, intent) -> Step:
+    done = turn.last("food_diary_log")
+    if done is None:
+        meal = re.search(r"\b(breakfast|lunch|dinner|snack|drinks?)\b", turn.norm)
+        meal_type = meal.group(1) if meal else None
+        if meal_type and meal_type.startswith("drink"):
+            meal_type = "drink"
+        return _call("food_diary_log", description=turn.text[:480], meal_type=meal_type)
+    if done.is_error:
+        return _say(_error_text(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    items = r.get("items") or []
+    lines = ["Logged in your food diary:"]
+    for item in items:
+        kcal = item.get("calories")
+        lines.append(f"• {item.get('name')}" + (f" — {kcal:.0f} kcal" if isinstance(kcal, (int, float)) else ""))
+    totals = r.get("totals") or {}
+    if totals:
+        parts = []
+        for key, label in (
+            ("calories", "kcal"),
+            ("protein_g", "g protein"),
+            ("carbs_g", "g carbs"),
+            ("fat_g", "g fat"),
+        ):
+            if isinstance(totals.get(key), (int, float)):
+                parts.append(f"{totals[key]:.0f} {label}")
+        if parts:
+            lines.append("Total: " + ", ".join(parts))
+    if r.get("estimated"):
+        lines.append("(Typical-portion estimates, not exact values.)")
+    return _say("\n".join(lines))
+
+
+def _amount(text: str) -> float | None:
+    m = re.search(
+        r"(?:under|below|drops? to|goes to|reaches|at|for|target|to|<)\s*(?:rp\.?|idr)?\s*([\d][\d.,]*)\s*(k|rb|ribu|jt|juta|m)?\b",
+        text,
+    )
+    if not m:
+        return None
+    raw = m.group(1)
+    number = (
+        float(raw.replace(".", "").replace(",", ""))
+        if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw)
+        else float(raw.replace(",", "."))
+    )
+    multiplier = {"k": 1_000, "rb": 1_000, "ribu": 1_000, "jt": 1_000_000, "juta": 1_000_000, "m": 1_000_000}.get(
+        m.group(2) or "", 1
+    )
+    return number * multiplier
+
+
+def _plan_price_watch(turn, ctx, now, intent) -> Step:
+    done = turn.last("price_watch")
+    if done is None:
+        url = intent.data["url"]
+        target = _amount(turn.norm.replace(normalize(url), " "))
+        return _call("price_watch", product_url=url, target_price=target)
+    if done.is_error:
+        return _say(_error_text(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    return _say(
+        f"I'm watching that on {str(r.get('marketplace', '')).capitalize() or 'the marketplace'}"
+        + (f" and will tell you when it drops to {r['target_price']}" if r.get("target_price") else "")
+        + "."
+    )
+
+
+def _plan_dupe(turn, ctx, now, intent) -> Step:
+    done = turn.last("dupe_search")
+    if done is None:
+        product = re.sub(
+            r"\b(?:find|search|any|me|a|an|the|for|of|dupes?|look[- ]?alikes?|cheaper|version|alternative|similar|to|please)\b",
+            " ",
+            turn.norm,
+        )
+        return _call("dupe_search", product=" ".join(product.split())[:200] or turn.text[:200])
+    if done.is_error:
+        return _say(f"Sorry — {_error_text(done.result)}.")
+    return _say(_render_generic(done.result))
+
+
+def _last_quote_id(turn: Turn) -> str | None:
+    for call in reversed(turn.calls):
+        if call.name == "transport_quote" and isinstance(call.result, dict) and call.result.get("quote_id"):
+            return call.result["quote_id"]
+    uses: dict[str, str] = {}
+    found = None
+    for message in turn.history:
+        for block in message.get("content") or []:
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "tool_use":
+                uses[block.get("id")] = block.get("name")
+            elif (
+                block.get("type") == "tool_result"
+                and uses.get(block.get("tool_use_id")) == "transport_quote"
+                and not block.get("is_error")
+            ):
+                result = _parse_result(block.get("content"))
+                if isinstance(result, dict) and result.get("quote_id"):
+                    found = result["quote_id"]
+    return found
+
+
+def _plan_courier_quote(turn, ctx, now, intent) -> Step:
+    done = turn.last("transport_quote")
+    if done is None:
+        refs = venue_aliases()
+        m = re.search(r"\bfrom\s+(.+?)\s+to\s+(.+)$", turn.norm)
+        if not m:
+            return _say(
+                'Where should the courier pick up and drop off? Say e.g. "courier from Kaito Omakase to Tidehouse Beach Club" (venues, or addresses with a map pin).'
+            )
+        pickup, _ = find_venue(m.group(1), refs)
+        dropoff, _ = find_venue(m.group(2), refs)
+        service = "CAR" if re.search(r"\b(car|big|large|heavy)\b", turn.norm) else None
+        return _call(
+            "transport_quote",
+            pickup_venue=pickup.slug if pickup else None,
+            pickup_address=None if pickup else m.group(1).strip()[:300],
+            dropoff_venue=dropoff.slug if dropoff else None,
+            dropoff_address=None if dropoff else m.group(2).strip(" .")[:300],
+            service_type=service,
+        )
+    if done.is_error:
+        return _say(f"I couldn't get a courier quote: {_error_text(done.result)}")
+    r = done.result if isinstance(done.result, dict) else {}
+    text = f"Courier quote ({r.get('service_type', '').lower() or 'courier'}): {r.get('price')}"
+    if r.get("distance_km"):
+        text += f" for {r['distance_km']} km"
+    text += f"\nFrom: {r.get('pickup')}\nTo: {r.get('dropoff')}"
+    text += '\nNothing is booked yet. Say "book the courier" to go ahead.'
+    return _say(text)
+
+
+def _plan_courier_book(turn, ctx, now, intent) -> Step:
+    done = turn.last("transport_book")
+    if done is None:
+        quote_id = _last_quote_id(turn)
+        if not quote_id:
+            return _say(
+                'I need a quote first. Tell me where from and to, e.g. "courier from Kaito Omakase to Tidehouse Beach Club".'
+            )
+        return _call("transport_book", quote_id=quote_id)
+    if done.is_error:
+        return _say(f"I couldn't book the courier: {_error_text(done.result)}")
+    r = done.result if isinstance(done.result, dict) else {}
+    if r.get("status") == "needs_confirmation":
+        return _say(f"{r.get('summary')}.\n\nShall I book it? Reply YES to confirm or NO to cancel.")
+    return _say(_render_generic(r))
+
+
+def _plan_food_report(turn, ctx, now, intent) -> Step:
+    done = turn.last("food_diary_report")
+    if done is None:
+        return _call("food_diary_report", period=intent.data.get("period", "week"))
+    if done.is_error:
+        return _say(_error_text(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    label = {"today": "today", "week": "in the last 7 days", "month": "in the last 30 days"}.get(r.get("period"), "")
+    meals = r.get("meals") or []
+    if not meals:
+        return _say(f"Your food diary is empty {label}. Send me a photo of your next meal (with a caption) to log it.")
+    lines = [f"What you ate {label}:"]
+    for meal in meals[:30]:
+        what = ", ".join(meal.get("items") or []) or "a meal"
+        kcal = meal.get("calories")
+        kind = f" {meal['meal_type']}" if meal.get("meal_type") else ""
+        lines.append(f"• {meal.get('day')} {meal.get('time')}{kind}: {what}" + (f" — {kcal} kcal" if kcal else ""))
+    t = r.get("totals") or {}
+    days = max(1, int(r.get("days") or 1))
+    lines.append(
+        f"Total: {t.get('calories', 0)} kcal over {t.get('meals', 0)} meals"
+        + (f" (about {round(t.get('calories', 0) / days)} kcal a day)" if days > 1 else "")
+        + f"; {t.get('protein_g', 0):.0f} g protein, {t.get('carbs_g', 0):.0f} g carbs, {t.get('fat_g', 0):.0f} g fat."
+    )
+    return _say("\n".join(lines))
+
+
+def _card_title(text: str) -> str:
+    match = re.search(r"\b(?:card|invite|invitation)\s+(?:for|about|to)\s+(.+)$", text.strip(), re.IGNORECASE)
+    title = (match.group(1) if match else "").strip(" .!?")
+    return title[:1].upper() + title[1:] if title else ""
+
+
+def _plan_card(turn, ctx, now, intent) -> Step:
+    done = turn.last("make_card")
+    if done is None:
+        ref = re.search(r"\bag-?[a-z0-9]{4,12}\b", turn.norm)
+        return _call(
+            "make_card",
+            title=_card_title(turn.text) or None,
+            booking_reference=ref.group(0).upper() if ref else None,
+        )
+    if done.is_error:
+        return _say(_error_text(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    return _say(
+        f"Here's your card “{r.get('title')}”: {r.get('url')}\n"
+        f"Share the link — friends can answer going / maybe / not without an account. "
+        f"It works until {r.get('expires')}."
+    )
+
+
+def _plan_follow(turn, ctx, now, intent) -> Step:
+    done = turn.last("follow_taste")
+    if done is None:
+        return _call("follow_taste", person=intent.data.get("who", "").lstrip("@"))
+    if done.is_error:
+        return _say(_error_text(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    if r.get("status") == "accepted":
+        return _say(f"You now follow {r.get('name')}'s taste. Ask me “what would {r.get('first_name')} pick in Ubud?”")
+    return _say(f"I've asked {r.get('name')} — once they accept, I can rank places by their taste.")
+
+
+def _plan_taste_picks(turn, ctx, now, intent) -> Step:
+    done = turn.last("taste_picks")
+    if done is None:
+        place, _ = find_place(turn.norm, places())
+        category, _ = find_category(turn.norm)
+        return _call(
+            "taste_picks",
+            person=intent.data.get("who", "").lstrip("@"),
+            where=place.name if place else None,
+            category=category,
+        )
+    if done.is_error:
+        return _say(_error_text(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    venues = r.get("venues") or []
+    if not venues:
+        return _say(f"I couldn't find places for {r.get('name')}'s picks there. Try another area?")
+    lines = [f"What {r.get('name')} would pick{(' in ' + r['where']) if r.get('where') else ''}:"]
+    for i, venue in enumerate(venues[:5], 1):
+        lines.append(_venue_line(i, venue) + (f"\n   ({venue['why']})" if venue.get("why") else ""))
+    return _say("\n".join(lines))
