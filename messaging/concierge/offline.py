@@ -552,6 +552,8 @@ def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple
             when.at or (now.time() if (when.day or now.date()) == now.date() else time(19, 30)),
             tzinfo=now.tzinfo,
         )
+        if when.soft and moment.date() == now.date() and moment < now:
+            moment = now  # "tonight" said at 22:30 means from now on, not 19:30 already gone
         if moment > now - timedelta(minutes=5):
             args["open_at"] = moment.replace(tzinfo=None, second=0, microsecond=0).isoformat(timespec="minutes")
     elif re.search(r"\bopen now\b|\bright now\b", turn.norm):

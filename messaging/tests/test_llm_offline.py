@@ -4,10 +4,12 @@ driven through the gateway exactly as a chat message would be."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from agnt.llm.gateway import run_turn
@@ -15,7 +17,9 @@ from agnt.llm.types import ToolContext
 from messaging.tests.fake_weather import fake_weather  # noqa: F401  (fixture)
 from venues.demo import load as load_demo_network
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+
+BALI = ZoneInfo("Asia/Makassar")
 
 DECIMALS = {
     "latitude",
@@ -117,10 +121,12 @@ def test_beach_clubs_in_canggu_are_searched_with_filters_and_listed_from_results
 
 
 def test_vegan_cafe_in_ubud_for_four_tonight_uses_every_filter(user):
-    result = Chat(user).say("vegan cafe in Ubud for 4 tonight")
+    # a Wednesday afternoon: "tonight" is still ahead
+    with time_machine.travel(datetime(2026, 12, 9, 15, 0, tzinfo=BALI), tick=False):
+        result = Chat(user).say("vegan cafe in Ubud for 4 tonight")
     first = result.tool_calls[0].input
     assert first["category"] == "cafe" and first["city"] == "Ubud" and first["party_size"] == 4
-    assert first["query"] == "vegan" and "open_at" in first
+    assert first["query"] == "vegan" and first["open_at"] == "2026-12-09T19:30"
     # Whatever the search returns (possibly after relaxing a filter), every venue named is a real Ubud café.
     from venues.models import Venue
 
@@ -128,6 +134,19 @@ def test_vegan_cafe_in_ubud_for_four_tonight_uses_every_filter(user):
     named = set(_names_in(result.reply_text))
     assert named <= ubud_cafes
     assert named or "couldn't find" in result.reply_text
+
+
+@pytest.mark.parametrize(
+    "said_at, open_at",
+    [
+        (datetime(2026, 12, 5, 22, 30, tzinfo=BALI), "2026-12-05T22:30"),  # a Saturday, late
+        (datetime(2026, 12, 7, 3, 0, tzinfo=BALI), "2026-12-07T19:30"),  # a Monday, small hours
+    ],
+)
+def test_tonight_after_the_evening_began_searches_from_now(user, said_at, open_at):
+    with time_machine.travel(said_at, tick=False):
+        result = Chat(user).say("vegan cafe in Ubud for 4 tonight")
+    assert result.tool_calls[0].input["open_at"] == open_at
 
 
 def test_cheap_sushi_caps_the_price(user):

@@ -16,6 +16,8 @@ from messaging.tools.confirmation import pending_action_get
 from messaging.tools.registry import execute_tool
 from venues.tests.factories import make_booking, make_city, make_venue
 
+pytestmark = pytest.mark.clock
+
 BALI = ZoneInfo("Asia/Makassar")
 HOURS = {day: [["12:00", "23:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 

@@ -16,6 +16,8 @@ from messaging.tests.fake_weather import fake_weather  # noqa: F401 - fixture
 from messaging.tools.registry import execute_tool
 from venues.tests.factories import make_city
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def ctx(db, django_user_model):

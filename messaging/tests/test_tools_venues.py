@@ -13,6 +13,8 @@ from bookings.models import VenueBooking
 from messaging.tools.registry import execute_tool
 from venues.tests.factories import make_city, make_venue
 
+pytestmark = pytest.mark.clock
+
 BALI = ZoneInfo("Asia/Makassar")
 
 
