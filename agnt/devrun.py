@@ -197,6 +197,12 @@ def main() -> None:
             "--state-file",
             settings.STRIPE_STANDIN_STATE_FILE,
         ]
+    # Weather without a provider URL: the local Open-Meteo stand-in (messaging/tests/fake_weather.py)
+    weather_standin = settings.WEATHER_API_BASE_URL.rstrip("/") == settings.WEATHER_STANDIN_BASE_URL
+    if weather_standin:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            if sock.connect_ex(("127.0.0.1", 12112)) != 0:  # not already served by another run
+                commands["weather"] = [sys.executable, "-m", "messaging.tests.fake_weather", "--port", "12112"]
     processes: dict[str, subprocess.Popen] = {}
     for name, command in commands.items():
         processes[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
@@ -217,6 +223,7 @@ def main() -> None:
         f"  Webhooks      {base}/webhooks/telegram · /webhooks/whatsapp · /webhooks/instagram"
         f" · /webhooks/stripe (secrets in .env; LLM provider: {settings.LLM_PROVIDER})\n"
         f"  Stripe        {'local stand-in on ' + settings.STRIPE_API_BASE + ' (its page lists every request)' if stripe_client.using_standin() else settings.STRIPE_API_BASE}\n"
+        f"  Weather       {'local stand-in on ' + settings.WEATHER_API_BASE_URL + ' (not real forecasts)' if weather_standin else settings.WEATHER_API_BASE_URL}\n"
         f"  Data          {'embedded under .data/' if settings.EMBEDDED_POSTGRES else 'DATABASE_URL'}"
         f" · Redis {'embedded' if settings.EMBEDDED_REDIS else 'REDIS_URL'}\n"
     )

@@ -305,7 +305,10 @@ MEMORY_EXTRACTOR_MODEL = E.str_("MEMORY_EXTRACTOR_MODEL")  # empty: ANTHROPIC_MO
 LALAMOVE_API_KEY = E.str_("LALAMOVE_API_KEY")
 LALAMOVE_API_SECRET = E.str_("LALAMOVE_API_SECRET")
 LALAMOVE_BASE_URL = E.str_("LALAMOVE_BASE_URL", "https://rest.sandbox.lalamove.com")
-WEATHER_API_BASE_URL = E.str_("WEATHER_API_BASE_URL", "https://api.open-meteo.com")
+# Unset: the local Open-Meteo stand-in that `make run` starts (messaging/tests/fake_weather.py);
+# the real provider is https://api.open-meteo.com (no key needed, docs/concierge.md).
+WEATHER_STANDIN_BASE_URL = "http://127.0.0.1:12112"
+WEATHER_API_BASE_URL = E.str_("WEATHER_API_BASE_URL", "") or WEATHER_STANDIN_BASE_URL
 
 # --- Concierge (messaging) -------------------------------------------------------------
 OLLAMA_MODEL = E.str_("OLLAMA_MODEL", "llama3.1")

@@ -129,10 +129,19 @@ def signature_headers(*, secret: str, message_id: str, timestamp: datetime, body
     }
 
 
-def post_signed(*, url: str, secret: str, message_id: str, payload: dict, timestamp: datetime) -> WebhookResponse:
+def post_signed(
+    *,
+    url: str,
+    secret: str,
+    message_id: str,
+    payload: dict,
+    timestamp: datetime,
+    extra_headers: dict[str, str] | None = None,
+) -> WebhookResponse:
     """POST ``payload`` to ``url``, signed; returns the answer or raises WebhookSendError.
 
     Any HTTP answer (even a 500 or a 301) is returned; the caller decides success (2xx).
+    ``extra_headers`` carry a receiver's own credentials (A2A push notifications).
     """
     started = time.monotonic()
 
@@ -153,6 +162,7 @@ def post_signed(*, url: str, secret: str, message_id: str, payload: dict, timest
 
     body = encode_body(payload)
     headers = {
+        **(extra_headers or {}),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "Host": _host_header(parts),
