@@ -74,6 +74,15 @@ def ensure_dotenv() -> None:
             )
         print(f"Added development VAPID keys to {DOTENV_PATH.name}.")
 
+    if "METRICS_TOKEN" not in defined and not os.environ.get("METRICS_TOKEN"):
+        ends_cleanly = DOTENV_PATH.read_text().endswith("\n")
+        with DOTENV_PATH.open("a") as handle:
+            handle.write("" if ends_cleanly else "\n")
+            handle.write(
+                f"# Bearer token for /metrics (Prometheus: authorization credentials)\nMETRICS_TOKEN={secrets.token_urlsafe(24)}\n"
+            )
+        print(f"Added a development METRICS_TOKEN to {DOTENV_PATH.name}.")
+
 
 def _local_standin_port(base: str) -> int | None:
     """The port to serve a stand-in on when ``base`` is a free port on 127.0.0.1 (else None: a real
@@ -237,12 +246,17 @@ def main() -> None:
         processes[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
 
     base = f"http://{host}:{port}"
+    if settings.METRICS_TOKEN:
+        metrics_hint = f"\n                curl -H 'Authorization: Bearer {settings.METRICS_TOKEN}' {base}/metrics"
+    else:
+        metrics_hint = " (open: DEBUG is on and METRICS_TOKEN is unset)"
     print(
         "\nAGNT is running.\n"
         f"  Back office   {base}/admin/\n"
         f"  Consumer API  {base}/api/docs/\n"
         f"  Agent API     {base}/a2a/v1/docs   MCP {base}/mcp   A2A {base}/.well-known/agent-card.json\n"
-        f"  Health        {base}/health   Metrics {base}/metrics\n"
+        f"  Health        {base}/health   Metrics {base}/metrics"
+        f"{metrics_hint}\n"
         f"  Demo chat     {base}/chat/   (or: .venv/bin/python manage.py chat)\n"
         f"  Webhooks      {base}/webhooks/telegram · /webhooks/whatsapp · /webhooks/instagram"
         f" · /webhooks/stripe (secrets in .env; LLM provider: {settings.LLM_PROVIDER})\n"

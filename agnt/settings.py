@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "ninja",
     "channels",
     "django_celery_beat",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "agnt.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "agnt.csp.AgntCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +172,31 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
+# HSTS on every HTTPS answer once DEBUG is off (a year, subdomains included); development
+# over plain http never pins a browser to https
+SECURE_HSTS_SECONDS = E.int_("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = E.bool_("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = E.bool_("SECURE_HSTS_PRELOAD", False)
+# Content-Security-Policy on every answer (django-csp; agnt/csp.py adds the admin's one exception)
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# /metrics: Prometheus scrapes with `Authorization: Bearer <METRICS_TOKEN>`. With DEBUG off
+# and no token set, nobody can read it (fail closed); in development it is open without one.
+METRICS_TOKEN = E.str_("METRICS_TOKEN")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
 FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6.0 default, adopted now
 
@@ -302,6 +329,8 @@ LALAMOVE_MARKET = E.str_("LALAMOVE_MARKET", "ID")
 CHAT_HISTORY_MAX_MESSAGES = E.int_("CHAT_HISTORY_MAX_MESSAGES", 40)
 CHAT_HISTORY_TTL_HOURS = E.int_("CHAT_HISTORY_TTL_HOURS", 7 * 24)
 WEBHOOK_MAX_BODY_BYTES = E.int_("WEBHOOK_MAX_BODY_BYTES", 3 * 1024 * 1024)
+# JSON a client sends (webhooks, /api, /a2a/v1, JSON-RPC, MCP) may nest at most this deep
+JSON_MAX_DEPTH = E.int_("JSON_MAX_DEPTH", 64)
 CHANNEL_HTTP_TIMEOUT_SECONDS = E.int_("CHANNEL_HTTP_TIMEOUT_SECONDS", 10)  # Telegram / 360dialog / Instagram calls
 INSTAGRAM_API_VERSION = E.str_("INSTAGRAM_API_VERSION", "v21.0")
 INSTAGRAM_VERIFY_TOKEN = E.str_("INSTAGRAM_VERIFY_TOKEN")  # empty: WHATSAPP_VERIFY_TOKEN (one Meta app)
@@ -471,7 +500,13 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["agnt.auth.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "agnt.api.schema.AgntAutoSchema",
+    # JSON with agnt.jsonbody's size and depth limits (DRF's own parser lets a deep body 500)
+    "DEFAULT_PARSER_CLASSES": [
+        "agnt.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
 SPECTACULAR_SETTINGS = {

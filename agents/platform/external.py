@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from agents.models import ApiKey
+from agnt.jsonbody import json_parse
 from agnt.models import ApiTier
 from bookings.models import BookingSource, VenueBooking
 from bookings.state import BookingStatus
@@ -210,7 +211,7 @@ def _encode_cursor(offset: int, digest: str) -> str:
 def _decode_cursor(cursor: str, digest: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = json_parse(base64.urlsafe_b64decode(padded.encode()))  # a client sends it: depth-limited
         offset = int(data["o"])
         same_filters = data["f"] == digest
     except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
@@ -551,7 +552,7 @@ def _decode_booking_cursor(cursor: str) -> tuple[datetime, str]:
 
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = json_parse(base64.urlsafe_b64decode(padded.encode()))  # a client sends it: depth-limited
         created_at = datetime.fromisoformat(data["c"])
         pk = str(uuid.UUID(data["i"]))
     except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):

@@ -87,7 +87,8 @@ class LogoutView(APIView):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    city = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    email = serializers.CharField(read_only=True, help_text="Empty when the account has no e-mail address")
 
     class Meta:
         model = User

@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from agents.api import drf as agents_api
 from agnt.api import drf
@@ -44,5 +44,6 @@ urlpatterns = [
     path("billing/checkout", billing_api.CheckoutView.as_view(), name="api-billing-checkout"),
     path("billing/portal", billing_api.PortalView.as_view(), name="api-billing-portal"),
     path("schema", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[]), name="api-docs"),
+    # the split view serves its start-up script from a URL: the page runs under the CSP without inline script
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[]), name="api-docs"),
 ]
