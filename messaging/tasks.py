@@ -42,6 +42,19 @@ def notify_booking_status(booking_id: str, to_status: str) -> str | None:
     return str(sent.pk) if sent is not None else None
 
 
+@shared_task(name="messaging.notify_owners_pending", queue="messaging", acks_late=True)
+def notify_owners_pending(booking_id: str) -> int:
+    """Tell a venue's owners that a booking request awaits their approval."""
+    return notifications.owner_notify_pending(booking_id=booking_id)
+
+
+@shared_task(name="messaging.notify_booking_moved", queue="messaging", acks_late=True)
+def notify_booking_moved(booking_id: str, event_id: str) -> str | None:
+    """Tell the guest their booking has a new time."""
+    sent = notifications.booking_moved_notify(booking_id=booking_id, event_id=event_id)
+    return str(sent.pk) if sent is not None else None
+
+
 @periodic_job(name="conversation_snapshots", schedule=crontab(minute=40, hour=3), queue="messaging")
 @shared_task(name="messaging.conversation_snapshots")
 def conversation_snapshots() -> int:
@@ -73,6 +86,36 @@ def pipeline_relay() -> int:
     queue, re-enqueue every unanswered message and unsent reply. Runs every 5 s and when a
     worker reconnects to the broker; the 5- and 2-minute sweeps stay as the last resort."""
     return services.pipeline_catch_up()
+
+
+@shared_task(name="messaging.notify_price_drop", queue="messaging", acks_late=True)
+def notify_price_drop(watcher_id: str) -> str | None:
+    """Tell the guest (chat and browsers) that a watched product reached their price."""
+    sent = notifications.price_watch_notify(watcher_id=watcher_id)
+    return str(sent.pk) if sent is not None else None
+
+
+@periodic_job(name="send_push_notifications", schedule=timedelta(minutes=1), queue="messaging", expires=55)
+@shared_task(name="messaging.send_push_notifications")
+def send_push_notifications() -> int:
+    """Deliver pending Web Push notifications (booking updates, reminders, price drops) to browsers."""
+    from messaging.push import push_notifications_send_pending
+
+    return push_notifications_send_pending()
+
+
+@periodic_job(name="whatsapp_window_expiry", schedule=crontab(minute="*/15"), queue="messaging")
+@shared_task(name="messaging.whatsapp_window_expiry")
+def whatsapp_window_expiry() -> dict:
+    """Mark WhatsApp channels whose 24 h window closed; stop free-form retries that cannot be sent."""
+    return services.whatsapp_window_expire()
+
+
+@periodic_job(name="interaction_retention_purge", schedule=crontab(minute=50, hour=3), queue="maintenance")
+@shared_task(name="messaging.interaction_retention_purge")
+def interaction_retention_purge() -> dict:
+    """Delete (or, for booking messages, strip) messages older than INTERACTION_RETENTION_DAYS."""
+    return services.interaction_retention_purge()
 
 
 # Mondays 01:00 UTC = 09:00 in Bali
