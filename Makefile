@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-webhooks bench-bookings bench-api bench-credits bench-hosted clean-data help
+.PHONY: run test bench bench-webhooks bench-bookings bench-api bench-credits bench-chat bench-hosted clean-data help
 
 help:
 	@echo "make run    run the platform (embedded PostgreSQL + Redis, demo data, admin user)"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench-bookings  chat booking latency through the built-in gateway (bench/booking_latency.py)"
 	@echo "make bench-api  venue search through /a2a/v1 next to a trivial endpoint (bench/api_search.py)"
 	@echo "make bench-credits  credit debits/s on one hot row and spread, zero lost updates (bench/credits.py)"
+	@echo "make bench-chat  concierge messages/s, p50/p95 per guest count, burst, kill and Redis outage, next to the baseline (bench/chat_load.py)"
 	@echo "make bench-hosted  sandboxed hosted-agent run overhead vs in-process, runs/s with the pool busy (bench/hosted_runs.py)"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-model.txt
@@ -42,6 +43,9 @@ bench-api: $(STAMP)
 
 bench-credits: $(STAMP)
 	@$(PY) bench/credits.py $(ARGS)
+
+bench-chat: $(STAMP)
+	@$(PY) bench/chat_load.py $(ARGS)
 
 bench-hosted: $(STAMP)
 	@$(PY) bench/hosted_runs.py $(ARGS)

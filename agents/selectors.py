@@ -9,6 +9,7 @@ from agents.models import (
     A2AEnvelope,
     Agent,
     ApiKey,
+    EnvelopeIntent,
     WebhookSubscription,
 )
 from agents.services import hash_secret
@@ -52,5 +53,17 @@ def envelopes_past_ttl(*, limit: int = 500) -> QuerySet[A2AEnvelope]:
 
 def webhook_subscriptions_for_event(*, api_key: ApiKey, event_type: str) -> list[WebhookSubscription]:
     """The key's active subscriptions that want ``event_type``, oldest first."""
-    subscriptions = WebhookSubscription.objects.filter(api_key=api_key, is_active=True).order_by("created_at")
+    # an A2A push config's subscription carries only its own task's updates
+    subscriptions = WebhookSubscription.objects.filter(
+        api_key=api_key, is_active=True, a2a_push_config__isnull=True
+    ).order_by("created_at")
     return [s for s in subscriptions if s.wants(event_type)]
+
+
+def booking_request_envelope(booking, *, first: bool = False, exclude_pk=None) -> A2AEnvelope | None:
+    """The latest (or ``first``) booking.request envelope for ``booking``; replies correlate
+    to the latest, the first one says which agent the booking belongs to."""
+    requests = A2AEnvelope.objects.filter(booking=booking, intent=EnvelopeIntent.BOOKING_REQUEST)
+    if exclude_pk is not None:
+        requests = requests.exclude(pk=exclude_pk)
+    return requests.order_by("created_at" if first else "-created_at").first()

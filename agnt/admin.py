@@ -31,6 +31,7 @@ from agnt.models import (
     ErrorLog,
     PushSubscription,
     Session,
+    TaskOutbox,
     User,
     UserFollowsTaste,
 )
@@ -242,6 +243,20 @@ class ErrorLogAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     @admin.display(description="message")
     def short_message(self, obj: ErrorLog) -> str:
         return obj.message[:120]
+
+
+@admin.register(TaskOutbox)
+class TaskOutboxAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """Tasks waiting for the broker; empty unless Redis is (or just was) down."""
+
+    list_display = ("created_at", "task", "queue", "attempts", "last_error")
+    list_filter = ("task",)
+    actions = ["relay_now"]
+
+    @admin.action(description="Publish now (the relay job does this every 5 s)")
+    def relay_now(self, request, queryset) -> None:
+        relayed = services.task_outbox_relay()
+        self.message_user(request, f"{relayed} task(s) published.")
 
 
 @admin.register(UserFollowsTaste)

@@ -235,3 +235,25 @@ class PushSubscription(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.endpoint[:40]}"
+
+
+class TaskOutbox(BaseModel):
+    """A Celery task that could not be published (the broker was down) and waits for it.
+
+    Written only when a publish fails, so the hot path stays one publish per task. The
+    ``task_outbox_relay`` job (every few seconds, and at once when a worker reconnects to
+    the broker) publishes these in order and deletes them.
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    queue = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta(BaseModel.Meta):
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"

@@ -11,10 +11,12 @@ websocket_urlpatterns: list = []
 
 # --- open network (agents/api): SDK-built ASGI apps served ahead of Django -----------------
 _mcp_http, _mcp_sse = mcp_apps()
+_a2a_jsonrpc = a2a_jsonrpc_app()
 http_urlpatterns: list = [
     re_path(r"^mcp/?$", _mcp_http),  # MCP Streamable HTTP (stateless)
     re_path(r"^mcp/(?:sse|messages/)", _mcp_sse),  # MCP legacy HTTP+SSE: GET /mcp/sse, POST /mcp/messages/
-    re_path(r"^a2a/jsonrpc/?$", a2a_jsonrpc_app()),  # the platform agent's A2A JSON-RPC endpoint
+    re_path(r"^a2a/jsonrpc/?$", _a2a_jsonrpc),  # the platform agent's A2A JSON-RPC endpoint
+    re_path(r"^agents/(?P<slug>[-a-z0-9]+)/a2a/jsonrpc/?$", _a2a_jsonrpc),  # one venue's own agent
     # a hosted-agent run's trace, streamed live (server-sent events)
     re_path(r"^a2a/v1/runs/(?P<run_id>[0-9a-fA-F-]{36})/events/?$", run_events_app()),
     # each deployed hosted agent's A2A JSON-RPC endpoint (its card is a Django view)

@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0007_shareable_cards'),
+        ('agents', '0008_a2a_tasks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

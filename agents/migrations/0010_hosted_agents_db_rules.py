@@ -8,7 +8,7 @@ from agnt.db import AppendOnly, EnforceTransitions
 
 
 class Migration(migrations.Migration):
-    dependencies = [("agents", "0008_hosted_agents")]
+    dependencies = [("agents", "0009_hosted_agents")]
 
     operations = [
         EnforceTransitions("AgentRun", "status", {k: sorted(v) for k, v in RUN_TRANSITIONS.items()}),
