@@ -348,7 +348,9 @@ def run_start(*, run_id, now: datetime | None = None) -> AgentRun | None:
     """pending → running; None when the run is no longer pending (cancelled, or already taken)."""
     now = now or timezone.now()
     with transaction.atomic():
-        run = AgentRun.objects.select_for_update().select_related("version", "agent", "payer").get(pk=run_id)
+        # lock the run row only: FOR UPDATE on the joined payer row would block every insert
+        # that references that user (runs, ledger rows) and deadlock concurrent runs
+        run = AgentRun.objects.select_for_update(of=("self",)).get(pk=run_id)
         if run.status != RunStatus.PENDING:
             return None
         run = _transition(run, RunStatus.RUNNING, started_at=now, heartbeat_at=now, attempts=run.attempts + 1)
