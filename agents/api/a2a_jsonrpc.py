@@ -16,7 +16,7 @@ by agents.api.asgi_auth in front of the SDK's Starlette route).
 
 DataPart fields:
     venue.search     query, city, area, category, tags, price_level_max, party_size, limit, cursor
-    booking.request  venue, date (YYYY-MM-DD), time (HH:MM) or slot_start (ISO 8601), party_size,
+    booking.request  venue, date (YYYY-MM-DD), time (HH:MM) or slot_start (ISO 8601), party_size, children,
                      idempotency_key, contact_name, contact_phone, special_requests
     booking.status   reference
     booking.cancel   reference, reason
@@ -215,6 +215,7 @@ def _book(args: dict[str, Any], api_key: ApiKey) -> dict[str, Any]:
         venue=venue,
         slot_start=_slot_start(args, venue),
         party_size=party_size,
+        children=_as_int(args.get("children"), "children") or 0,
         contact_name=_as_str(args.get("contact_name"), "contact_name") or "",
         contact_phone=_as_str(args.get("contact_phone"), "contact_phone") or "",
         special_requests=_as_str(args.get("special_requests"), "special_requests") or "",

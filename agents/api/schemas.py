@@ -134,7 +134,8 @@ class BookingIn(StrictIn):
     slot_start: datetime = Field(
         description="ISO 8601. Without an offset it is read in the venue's timezone (`2026-12-24T19:00`)."
     )
-    party_size: int = Field(ge=1, le=200)
+    party_size: int = Field(ge=1, le=200, description="Everyone, adults and children.")
+    children: int = Field(0, ge=0, le=200, description="How many of the party are children (under 18).")
     contact_name: str = Field("", max_length=120)
     contact_phone: str = Field("", max_length=32)
     special_requests: str = Field("", max_length=1000)
@@ -153,6 +154,7 @@ class Booking(Schema):
     slot_start: str
     slot_end: str
     party_size: int
+    children: int
     contact_name: str
     special_requests: str
     status_reason: str | None
@@ -322,6 +324,7 @@ class BookingConfirmPayload(StrictIn):
     venue: str | None = Field(None, max_length=200)
     slot_start: datetime
     party_size: int = Field(ge=1, le=200)
+    children: int = Field(0, ge=0, le=200, description="How many of the party are children (under 18).")
     contact_name: str = Field("", max_length=120)
     contact_phone: str = Field("", max_length=32)
     special_requests: str = Field("", max_length=1000)

@@ -1008,6 +1008,8 @@ def _plan_book(turn, ctx, now, intent) -> Step:
         return _say(render_availability(availability.result, now))
     if booking is None:
         special = _special_requests(turn.norm)
+        children = children_count(rest) if party_size(rest) else defaults.get("children", 0)
+        args = {"children": children} if children else {}
         return _call(
             "create_booking",
             venue=venue.slug,
@@ -1015,6 +1017,7 @@ def _plan_book(turn, ctx, now, intent) -> Step:
             time=at.strftime("%H:%M"),
             party_size=party,
             special_requests=special,
+            **args,
         )
     return _booking_answer(turn, ctx, now, booking, venue.slug, day.isoformat(), party)
 
@@ -1540,6 +1543,7 @@ def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
         changes["time"] = when.at.strftime("%H:%M")
     if party:
         changes["party_size"] = party
+        changes["children"] = children_count(rest)
     if not changes:
         return None
     if len(t.split()) > 9 and not EDIT_CUES.search(t):
@@ -1564,6 +1568,11 @@ def party_size(text: str) -> int | None:
 
         return _to_int(m.group(1))
     return parse_party_size(text)
+
+
+def children_count(text: str) -> int:
+    """How many children a party phrase names ("2 adults and 2 kids" → 2; none → 0)."""
+    return adults_and_children(_digits(text))[1] or 0
 
 
 def adults_and_children(text: str) -> tuple[int | None, int | None]:
@@ -1696,6 +1705,7 @@ def _plan_edit_pending(turn, ctx, now, intent) -> Step:
             time=pending.get("time"),
             party_size=pending.get("party_size"),
             special_requests=pending.get("special_requests"),
+            **({"children": pending["children"]} if pending.get("children") else {}),
         )
     return _booking_answer(turn, ctx, now, booking, pending.get("slug"), pending.get("date"), pending.get("party_size"))
 
