@@ -299,6 +299,7 @@ def time_pages(client, repeat: int, only: str = "") -> dict[str, dict]:
     for label, kind, url in _pages(only):
         times, sql_times, queries, status = [], [], 0, 0
         for _ in range(repeat):
+            connection.queries_log.clear()  # a page of thousands of queries must not fill the log for the next
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
                 response = client.get(url)
