@@ -11,3 +11,8 @@ class AgentsConfig(AppConfig):
         from bookings.signals import booking_status_changed
 
         booking_status_changed.connect(on_booking_status_changed, dispatch_uid="agents.webhook_booking_status")
+
+        from agents.receivers import on_plan_synced
+        from billing.signals import plan_synced
+
+        plan_synced.connect(on_plan_synced, dispatch_uid="agents.api_key_tier")

@@ -13,12 +13,7 @@ from agents.state import (
     WebhookDeliveryStatus,
 )
 from agnt.db import BaseModel, TimestampedModel, choices_check
-
-
-class ApiTier(models.TextChoices):
-    FREE = "free", "Free"
-    PRO = "pro", "Pro"
-    ENTERPRISE = "enterprise", "Enterprise"
+from agnt.models import ApiTier
 
 
 class ApiKey(TimestampedModel):
@@ -392,11 +387,62 @@ class CardChannel(models.TextChoices):
     WEB = "web", "Web link"
 
 
+def card_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(16)  # 128 random bits: a link nobody can guess
+
+
+class ShareableCard(TimestampedModel):
+    """A card a guest made to share (a venue list or a booking) with a public link /c/<token>.
+
+    Friends open the link without an account, see a server-rendered page with its Open
+    Graph image, and answer going / maybe / not (CardResponse rows). Past ``expires_at``
+    the link answers 410 Gone; the card and its answers stay for the creator.
+    """
+
+    Kind = CardKind
+
+    token = models.CharField(max_length=32, unique=True, default=card_token, editable=False)
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shareable_cards")
+    kind = models.CharField(max_length=16, choices=CardKind.choices, default=CardKind.INVITE)
+    title = models.CharField(max_length=120)
+    message = models.CharField(max_length=300, blank=True)
+    booking = models.ForeignKey(
+        "bookings.VenueBooking", null=True, blank=True, on_delete=models.SET_NULL, related_name="shareable_cards"
+    )
+    venues = models.ManyToManyField("venues.Venue", blank=True, related_name="shareable_cards")
+    expires_at = models.DateTimeField()
+
+    class Meta(TimestampedModel.Meta):
+        constraints = [choices_check("kind", CardKind, name="shareable_card_kind_valid")]
+        indexes = [models.Index(fields=["creator", "-created_at"], name="shareable_card_creator_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.token[:6]}…)"
+
+
+class CardAnswer(models.TextChoices):
+    GOING = "going", "Going"
+    MAYBE = "maybe", "Maybe"
+    NOT = "not", "Not going"
+
+
 class CardResponse(BaseModel):
     """One person's answer to a shareable card the concierge generated (an RSVP, a vote…)."""
 
     Kind = CardKind
+    Answer = CardAnswer
 
+    shared_card = models.ForeignKey(
+        ShareableCard,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="responses",
+        help_text="The card answered (``card_id`` holds its token).",
+    )
+    answer = models.CharField(max_length=8, choices=CardAnswer.choices, blank=True)
     card_id = models.CharField(max_length=64, db_index=True)
     card_kind = models.CharField(max_length=16, choices=CardKind.choices)
     user = models.ForeignKey(
@@ -416,6 +462,10 @@ class CardResponse(BaseModel):
         constraints = [
             choices_check("card_kind", CardKind, name="card_response_kind_valid"),
             choices_check("channel", CardChannel, name="card_response_channel_valid"),
+            models.CheckConstraint(
+                condition=models.Q(answer="") | models.Q(answer__in=CardAnswer.values),
+                name="card_response_answer_valid",
+            ),
         ]
 
     def __str__(self) -> str:

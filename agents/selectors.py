@@ -9,11 +9,10 @@ from agents.models import (
     A2AEnvelope,
     Agent,
     ApiKey,
-    WebhookDelivery,
     WebhookSubscription,
 )
 from agents.services import hash_secret
-from agents.state import LIVE_ENVELOPE_STATUSES, EnvelopeStatus, WebhookDeliveryStatus
+from agents.state import LIVE_ENVELOPE_STATUSES, EnvelopeStatus
 
 
 def api_key_get_active(*, plaintext: str) -> ApiKey | None:
@@ -51,21 +50,7 @@ def envelopes_past_ttl(*, limit: int = 500) -> QuerySet[A2AEnvelope]:
     return A2AEnvelope.objects.filter(status__in=LIVE_ENVELOPE_STATUSES, expires_at__lte=timezone.now())[:limit]
 
 
-def agent_inbox(*, agent_id: str, limit: int = 50) -> QuerySet[A2AEnvelope]:
-    """Envelopes waiting in an agent's built-in gateway inbox, most urgent first."""
-    return A2AEnvelope.objects.filter(
-        to_agent_id=agent_id, status__in=[EnvelopeStatus.SENT, EnvelopeStatus.DELIVERED]
-    ).order_by("priority", "created_at")[:limit]
-
-
 def webhook_subscriptions_for_event(*, api_key: ApiKey, event_type: str) -> list[WebhookSubscription]:
-    subscriptions = WebhookSubscription.objects.filter(api_key=api_key, is_active=True)
+    """The key's active subscriptions that want ``event_type``, oldest first."""
+    subscriptions = WebhookSubscription.objects.filter(api_key=api_key, is_active=True).order_by("created_at")
     return [s for s in subscriptions if s.wants(event_type)]
-
-
-def webhook_deliveries_due(*, limit: int = 200) -> QuerySet[WebhookDelivery]:
-    return (
-        WebhookDelivery.objects.select_related("subscription")
-        .filter(status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
-        .order_by("next_attempt_at")[:limit]
-    )

@@ -24,7 +24,6 @@ from agents.models import (
     AgentKind,
     AgentStatus,
     ApiKey,
-    ApiTier,
     EnvelopeDirection,
     EnvelopeEvent,
     WebhookDelivery,
@@ -40,6 +39,7 @@ from agents.state import (
     can_transition_envelope,
 )
 from agnt import crypto
+from agnt.models import ApiTier
 
 API_KEY_PREFIX = "agnt_live_"
 # visible part of a key: the fixed prefix plus 8 characters of the random token
@@ -112,6 +112,18 @@ def api_key_revoke(*, api_key: ApiKey, reason: str = "") -> ApiKey:
         for subscription in api_key.webhook_subscriptions.filter(is_active=True):
             webhook_subscription_disable(subscription=subscription, reason="API key revoked")
     return api_key
+
+
+@transaction.atomic
+def api_key_tier_sync(*, owner, tier: str) -> int:
+    """Move ``owner``'s active keys to ``tier`` (their plan's tier); returns how many moved."""
+    if tier not in ApiTier.values:
+        raise ValueError(f"unknown API tier {tier!r}")
+    return (
+        ApiKey.objects.filter(owner=owner, revoked_at__isnull=True)
+        .exclude(tier=tier)
+        .update(tier=tier, updated_at=timezone.now())
+    )
 
 
 # --- Agent registry --------------------------------------------------------------------
@@ -582,10 +594,9 @@ def webhook_event_publish(
         raise WebhookError("event_id is longer than 64 characters", field="event_id")
     body = webhook_event_envelope(event_type=event_type, data=payload)
     created: list[WebhookDelivery] = []
-    subscriptions = WebhookSubscription.objects.filter(api_key=api_key, is_active=True).order_by("created_at")
-    for subscription in subscriptions:
-        if not subscription.wants(event_type):
-            continue
+    from agents.selectors import webhook_subscriptions_for_event  # selectors import this module
+
+    for subscription in webhook_subscriptions_for_event(api_key=api_key, event_type=event_type):
         if WebhookDelivery.objects.filter(subscription=subscription, event_id=event_id).exists():
             continue  # this event already went out to this subscription (a repeated publish)
         try:

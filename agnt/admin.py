@@ -281,10 +281,12 @@ class ErrorLogAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 
 @admin.register(UserFollowsTaste)
 class UserFollowsTasteAdmin(AgntModelAdmin):
-    list_display = ("user", "taste", "weight", "created_at")
-    search_fields = ("taste", "user__username")
-    list_select_related = ("user",)
-    autocomplete_fields = ("user",)
+    list_display = ("user", "followee", "taste", "status", "weight", "decided_at", "created_at")
+    list_filter = ("status",)
+    search_fields = ("taste", "user__username", "followee__username", "followee__display_name")
+    list_select_related = ("user", "followee")
+    autocomplete_fields = ("user", "followee")
+    readonly_fields = ("decided_at",)
 
 
 @admin.register(PushSubscription)

@@ -20,8 +20,8 @@ UNFOLD = {
     "SITE_SYMBOL": "hub",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
-    "DASHBOARD_CALLBACK": "agnt.dashboard.dashboard_callback",
-    "ENVIRONMENT": "agnt.dashboard.environment_callback",
+    "DASHBOARD_CALLBACK": "agnt.admin_dashboard.dashboard_callback",
+    "ENVIRONMENT": "agnt.admin_dashboard.environment_callback",
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": True,

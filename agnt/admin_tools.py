@@ -9,7 +9,8 @@ from django.http import Http404
 from django.utils.functional import cached_property
 from unfold.admin import ModelAdmin, TabularInline
 
-from agnt.roles import is_platform_staff, owned_venue_ids
+from agnt.roles import is_platform_staff
+from venues.selectors import owned_venue_ids
 
 
 class AgntModelAdmin(ModelAdmin):

@@ -31,6 +31,16 @@ class ConsumerPlan(models.TextChoices):
     PREMIUM = "premium", "Premium"
 
 
+class ApiTier(models.TextChoices):
+    """The tier of a developer API key (agents.ApiKey): what it may call and whether its
+    calls are metered. Declared here, next to the consumer plans, because billing's plans
+    say which tier they give and agents enforces it; neither owns the vocabulary."""
+
+    FREE = "free", "Free"
+    PRO = "pro", "Pro"
+    ENTERPRISE = "enterprise", "Enterprise"
+
+
 def generate_referral_code() -> str:
     return secrets.token_urlsafe(6).replace("-", "x").replace("_", "y").upper()[:8]
 
@@ -160,19 +170,52 @@ class ErrorLog(BaseModel):
         return self.message[:80]
 
 
+class FollowStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
 class UserFollowsTaste(BaseModel):
-    """A user following a taste (``natural-wine``, ``sunset``, ``vegan``) to get picks for it."""
+    """A user following a person's taste (a friend or a city ambassador), or a taste tag.
+
+    A person-follow (``followee`` set) needs the followee's consent: it starts
+    ``requested`` and the followee accepts or declines on their channel; ambassadors'
+    tastes are public, so following one is accepted at once. Only an accepted follow lets
+    the follower's picks be ranked by the followee's bookings, ratings and lists. A
+    tag-follow (``taste``: ``natural-wine``, ``sunset``) needs nobody's consent.
+    """
+
+    Status = FollowStatus
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="followed_tastes")
-    taste = models.SlugField(max_length=64)
+    followee = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="taste_followers")
+    taste = models.SlugField(max_length=64, blank=True)
     weight = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=FollowStatus.choices, default=FollowStatus.ACCEPTED)
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(BaseModel.Meta):
-        constraints = [models.UniqueConstraint(fields=["user", "taste"], name="follow_taste_unique")]
-        indexes = [models.Index(fields=["taste"], name="follow_taste_taste")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "taste"], condition=models.Q(followee__isnull=True), name="follow_taste_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "followee"], condition=models.Q(followee__isnull=False), name="follow_person_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(followee__isnull=False) | ~models.Q(taste=""), name="follow_has_target"
+            ),
+            models.CheckConstraint(condition=~models.Q(user=models.F("followee")), name="follow_not_self"),
+            choices_check("status", FollowStatus, name="follow_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["taste"], name="follow_taste_taste"),
+            models.Index(fields=["followee", "status"], name="follow_followee_status"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.taste}"
+        return f"{self.user} → {self.followee or self.taste} ({self.status})"
 
 
 class PushStatus(models.TextChoices):

@@ -1,4 +1,5 @@
-"""Staff roles (auth groups) and who counts as platform staff versus a venue owner."""
+"""Staff roles (auth groups) and who counts as platform staff. Which venues an owner
+manages is venues.selectors.owned_venue_ids."""
 
 from __future__ import annotations
 
@@ -19,15 +20,4 @@ def is_platform_staff(user) -> bool:
     if cached is None:
         cached = user.groups.filter(name__in=PLATFORM_GROUPS).exists()
         user._agnt_platform_staff = cached
-    return cached
-
-
-def owned_venue_ids(user) -> list:
-    """Ids of the venues a business user may manage (cached on the user for the request)."""
-    cached = getattr(user, "_agnt_owned_venue_ids", None)
-    if cached is None:
-        from venues.models import VenueClient
-
-        cached = list(VenueClient.objects.filter(user=user, is_active=True).values_list("venue_id", flat=True))
-        user._agnt_owned_venue_ids = cached
     return cached

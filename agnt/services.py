@@ -184,3 +184,52 @@ def user_profile_update(*, user: User, **changes) -> User:
         setattr(user, field, value)
     user.save(update_fields=[*changes, "updated_at"])
     return user
+
+
+# --------------------------------------------------------------------------- taste follows
+
+
+class FollowError(ValueError):
+    """A follow that cannot be made as asked; the message is for the user."""
+
+
+@transaction.atomic
+def taste_follow_request(*, follower: User, followee: User, public: bool = False):
+    """``follower`` asks to follow ``followee``'s taste; returns ``(follow, created)``.
+
+    A public taste (a city ambassador's) is followed at once; anyone else's needs their
+    yes (:func:`taste_follow_decide`). Asking again after a decline asks again.
+    """
+    from agnt.models import FollowStatus, UserFollowsTaste
+
+    if follower.pk == followee.pk:
+        raise FollowError("you can't follow your own taste")
+    follow, created = UserFollowsTaste.objects.select_for_update().get_or_create(
+        user=follower,
+        followee=followee,
+        defaults={"status": FollowStatus.ACCEPTED if public else FollowStatus.REQUESTED},
+    )
+    if not created and follow.status == FollowStatus.DECLINED:
+        follow.status = FollowStatus.ACCEPTED if public else FollowStatus.REQUESTED
+        follow.decided_at = None
+        follow.save(update_fields=["status", "decided_at"])
+    if follow.status == FollowStatus.ACCEPTED and follow.decided_at is None:
+        follow.decided_at = timezone.now()
+        follow.save(update_fields=["decided_at"])
+    return follow, created
+
+
+@transaction.atomic
+def taste_follow_decide(*, follow, followee: User, accept: bool):
+    """The followee accepts or declines a request to follow their taste (only they can)."""
+    from agnt.models import FollowStatus, UserFollowsTaste
+
+    follow = UserFollowsTaste.objects.select_for_update().get(pk=follow.pk)
+    if follow.followee_id != followee.pk:
+        raise FollowError("that request is not addressed to you")
+    if follow.status != FollowStatus.REQUESTED:
+        return follow
+    follow.status = FollowStatus.ACCEPTED if accept else FollowStatus.DECLINED
+    follow.decided_at = timezone.now()
+    follow.save(update_fields=["status", "decided_at"])
+    return follow

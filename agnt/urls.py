@@ -21,6 +21,7 @@ urlpatterns = [
     # billing: the printable invoice / receipt / credit note
     path("billing/", include("billing.urls")),
     path("", include("agents.network.urls_cards")),
+    path("c/", include("agents.urls_share")),  # public shareable cards (agents.sharing)
     # External agent API (django-ninja, API keys); docs at /a2a/v1/docs
     path("a2a/v1/", network_api.urls),
 ]

@@ -159,7 +159,7 @@ def _prepare() -> str:
     from django.core.management import call_command
 
     from agents.services import api_key_create
-    from agnt.demo import DemoSeeder
+    from agnt.management.demo import DemoSeeder
 
     call_command("migrate", verbosity=0)
     seeder = DemoSeeder(log=lambda *args, **kwargs: None)

@@ -34,7 +34,7 @@ from agnt.admin_tools import (
     VenueScopedAdminMixin,
     static_choices_filter,
 )
-from agnt.roles import is_platform_staff, owned_venue_ids
+from agnt.roles import is_platform_staff
 from billing import plans, services
 from billing.collection_admin import FeeCollectionOnLedgerMixin, UsageBillingOnUsageMixin  # also registers their admins
 from billing.models import (
@@ -63,6 +63,7 @@ from billing.models import (
     VenueStripeCustomer,
 )
 from billing.services.commerce import USAGE_PRICES_CENTS
+from venues.selectors import owned_venue_ids
 
 DOCUMENT_STATUS_LABELS = {
     DocumentStatus.DRAFT: "",

@@ -1,4 +1,4 @@
-"""Demo rows for fee collection and usage billing (called by agnt/demo.py's seeder).
+"""Demo rows for fee collection and usage billing (called by the demo seeder, agnt/management/demo.py).
 
 Only the settlements that need no Stripe call are seeded — a disputed fee reversed before
 collection (both rows skipped) and a free API call (not billable) — so seeding works with

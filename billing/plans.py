@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from agents.models import ApiTier
-from agnt.models import ConsumerPlan
+from agnt.models import ApiTier, ConsumerPlan
 from billing.models import SubscriptionKind
 
 

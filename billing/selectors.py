@@ -84,7 +84,8 @@ def account_balance_cents(*, account: str, currency: str, until: dt.datetime | N
 def document_visible_to(*, user, document: AccountingDocument) -> bool:
     """Finance and other platform staff with the view permission see every document; a venue's
     owners and managers (active VenueClient links) see their venue's documents."""
-    from agnt.roles import is_platform_staff, owned_venue_ids
+    from agnt.roles import is_platform_staff
+    from venues.selectors import owned_venue_ids
 
     if not user.is_authenticated or not user.is_active or not user.has_perm("billing.view_accountingdocument"):
         return False
@@ -162,17 +163,6 @@ def user_subscriptions(*, user: User):
     from billing.models import StripeSubscription
 
     return StripeSubscription.objects.filter(user=user).order_by("-created_at")
-
-
-def venue_subscription_live(*, venue: Venue):
-    """The venue's live B2B subscription, or None."""
-    from billing.models import LIVE_SUBSCRIPTION_STATUSES, StripeSubscription
-
-    return (
-        StripeSubscription.objects.filter(venue=venue, status__in=LIVE_SUBSCRIPTION_STATUSES)
-        .order_by("-created_at")
-        .first()
-    )
 
 
 def venue_stripe_customer_id(*, venue: Venue) -> str:

@@ -13,7 +13,6 @@ from bookings.state import (
     TRANSPORT_IN_FLIGHT_STATUSES,
     BookingStatus,
     ReminderStatus,
-    TransportStatus,
 )
 
 
@@ -45,14 +44,6 @@ def transports_to_poll(
     cutoff = (now or timezone.now()) - stale_after
     qs = TransportBooking.objects.filter(status__in=TRANSPORT_IN_FLIGHT_STATUSES)
     return (qs.filter(last_polled_at__isnull=True) | qs.filter(last_polled_at__lt=cutoff)).order_by("last_polled_at")
-
-
-def transport_quotes_expired(*, now: datetime | None = None) -> QuerySet[TransportBooking]:
-    """Open quotes past their expiry (the sweeper moves them to ``expired``)."""
-    return TransportBooking.objects.filter(
-        status__in=[TransportStatus.QUOTED, TransportStatus.AWAITING_CONFIRMATION],
-        quote_expires_at__lte=now or timezone.now(),
-    )
 
 
 # --------------------------------------------------------------------------- lifecycle (Issue 4)
@@ -208,3 +199,49 @@ def booking_message_latest(*, user, kinds, since: datetime) -> BookingMessage | 
         .order_by("-created_at")
         .first()
     )
+
+
+def taste_venue_scores(*, user, venue_ids) -> dict:
+    """How much ``user``'s own history says they like each venue: ``{venue_id: (score, why)}``.
+
+    A booking that went ahead counts 2, each rating star above 3 counts 1 (below 3 takes
+    away), a place on one of their lists counts 1.5. Used to rank picks "the way Wayan would".
+    """
+    from django.db.models import Avg, Count
+
+    from bookings.models import BookingRating, VenueBooking
+    from venues.models import UserListItem
+
+    venue_ids = list(venue_ids)
+    booked = dict(
+        VenueBooking.objects.filter(user=user, venue_id__in=venue_ids, status__in=("confirmed", "completed"))
+        .values_list("venue_id")
+        .annotate(n=Count("id"))
+        .values_list("venue_id", "n")
+    )
+    rated = dict(
+        BookingRating.objects.filter(user=user, venue_id__in=venue_ids)
+        .values_list("venue_id")
+        .annotate(avg=Avg("score"))
+        .values_list("venue_id", "avg")
+    )
+    listed: dict = {}
+    for venue_id, list_name in UserListItem.objects.filter(user_list__user=user, venue_id__in=venue_ids).values_list(
+        "venue_id", "user_list__name"
+    ):
+        listed.setdefault(venue_id, []).append(list_name)
+    scores = {}
+    for venue_id in venue_ids:
+        score, why = 0.0, []
+        if booked.get(venue_id):
+            score += 2 * booked[venue_id]
+            why.append(f"booked {booked[venue_id]}×")
+        if rated.get(venue_id) is not None:
+            score += float(rated[venue_id]) - 3
+            why.append(f"rated {float(rated[venue_id]):.0f}★")
+        if listed.get(venue_id):
+            score += 1.5
+            why.append("on their list “" + listed[venue_id][0] + "”")
+        if score or why:
+            scores[venue_id] = (score, ", ".join(why))
+    return scores

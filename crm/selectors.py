@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from crm.models import CrmActivity, CrmContact, CrmDeal
+from crm.models import CrmDeal
 from crm.state import OPEN_STAGES
 
 
@@ -21,8 +21,3 @@ def deals_stale(
         .select_related("contact", "owner", "venue")
         .order_by("stage_changed_at")
     )
-
-
-def contact_timeline(*, contact: CrmContact) -> QuerySet[CrmActivity]:
-    """Everything that happened with a contact, newest first (including its deals' stage moves)."""
-    return CrmActivity.objects.filter(contact=contact).select_related("actor", "deal").order_by("-created_at")

@@ -18,6 +18,7 @@ import hashlib
 import logging
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from itertools import combinations
 
@@ -384,19 +385,19 @@ def _faq_text(venue_name: str, rows: list[tuple[str, int]], days: int) -> str:
     return "\n".join(lines)
 
 
-def faq_compile(*, days: int = 30, min_count: int = 2, now: datetime | None = None) -> dict[str, int]:
+def faq_compile(*, questions: Iterable[str], days: int = 30, min_count: int = 2) -> dict[str, int]:
     """Turn what guests keep asking about a venue into one text knowledge source.
 
-    A question belongs to a venue when the inbound message names it (case-insensitive,
-    whole words). Questions are grouped by normalised text; those asked ≥ ``min_count``
-    times make the list. New lists are created through ``knowledge_source_create``; an
-    existing one is rewritten and re-queued only when its text changed, and left alone
-    while an ingestion is running on it.
+    ``questions`` are the guests' messages of the last ``days`` days (the caller reads them:
+    messaging owns the conversations; its ``faq_compile`` job passes them). A question
+    belongs to a venue when the message names it (case-insensitive, whole words).
+    Questions are grouped by normalised text; those asked ≥ ``min_count`` times make the
+    list. New lists are created through ``knowledge_source_create``; an existing one is
+    rewritten and re-queued only when its text changed, and left alone while an ingestion
+    is running on it.
     """
-    from messaging.models import Interaction, InteractionDirection
     from venues.models import Venue
 
-    now = now or timezone.now()
     venues = [v for v in Venue.objects.only("pk", "name", "slug") if len(v.name.strip()) >= FAQ_MIN_VENUE_NAME_LENGTH]
     if not venues:
         return {"venues": 0, "created": 0, "updated": 0, "unchanged": 0, "in_flight": 0}
@@ -411,14 +412,7 @@ def faq_compile(*, days: int = 30, min_count: int = 2, now: datetime | None = No
     counts: dict[object, Counter] = defaultdict(Counter)
     # the most common spelling of each grouped question is the one the list shows
     wording: dict[tuple[object, str], Counter] = defaultdict(Counter)
-    messages = (
-        Interaction.objects.filter(direction=InteractionDirection.INBOUND, created_at__gte=now - timedelta(days=days))
-        .exclude(text="")
-        .order_by("created_at")
-        .values_list("text", flat=True)
-        .iterator(chunk_size=2000)
-    )
-    for text in messages:
+    for text in questions:
         for question in _questions_in(text):
             mentioned = {" ".join(m.group(1).lower().split()) for m in name_re.finditer(question)}
             if not mentioned:

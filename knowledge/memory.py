@@ -316,11 +316,12 @@ _GENERIC_PLACE_WORDS = frozenset(
 
 def _known_places() -> dict[str, str]:
     """Lower-cased area and city names → how to write them ("berawa" → "Berawa (Canggu)")."""
-    from venues.demo_data import AREAS, CITIES
+    from venues.demo import load
 
-    city_names = {c["slug"]: c["name"] for c in CITIES}
+    network = load()
+    city_names = {c["slug"]: c["name"] for c in network["cities"]}
     places = {name.lower(): name for name in city_names.values()}
-    for slug, areas in AREAS.items():
+    for slug, areas in network["areas"].items():
         for area in areas:
             places[area.lower()] = f"{area} ({city_names.get(slug, slug.title())})"
     return places

@@ -1,7 +1,7 @@
 """An LLM-backed memory extractor, next to the rule-based one in knowledge.memory.
 
 With ``LLM_PROVIDER=anthropic`` (and ``MEMORY_EXTRACTOR=auto``) a message is sent to
-Claude through the LLM gateway (messaging.llm.gateway.extract_structured) with one tool,
+Claude through the LLM gateway (agnt.llm.gateway.extract_structured) with one tool,
 ``record_user_facts``, whose strict input schema is the only way to answer: allergies,
 dietary rules, favourite areas, usual party size, budget, dislikes. The answer is then
 validated here (lengths, ranges, known diets) — the API checks the shape, not the sense —
@@ -184,8 +184,8 @@ def extract_memories_with_llm(text: str, *, user=None) -> list[MemoryCandidate]:
     text = (text or "").strip()
     if not llm_extraction_enabled() or len(text.split()) < MIN_MESSAGE_WORDS:
         return extract_memories(text)
-    from messaging.llm.base import ProviderError
-    from messaging.llm.gateway import extract_structured
+    from agnt.llm.base import ProviderError
+    from agnt.llm.gateway import extract_structured
 
     try:
         result = extract_structured(

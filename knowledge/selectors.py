@@ -50,3 +50,38 @@ def venue_knowledge_passages(
             }
         ]
     return passages
+
+
+def food_diary_between(*, user, start, end) -> dict:
+    """The user's food diary from ``start`` (inclusive) to ``end`` (exclusive): the meals,
+    oldest first, and their summed calories and macros ("what did I eat this week")."""
+    from django.db.models import Count, Sum
+
+    from knowledge.models import FoodDiary
+
+    rows = FoodDiary.objects.filter(user=user, eaten_at__gte=start, eaten_at__lt=end).order_by("eaten_at")
+    sums = rows.aggregate(
+        meals=Count("id"),
+        calories=Sum("calories"),
+        protein_g=Sum("protein_g"),
+        carbs_g=Sum("carbs_g"),
+        fat_g=Sum("fat_g"),
+    )
+    return {
+        "meals": [
+            {
+                "eaten_at": row.eaten_at,
+                "meal_type": row.meal_type,
+                "items": [item.get("name", "") for item in row.items if isinstance(item, dict)],
+                "calories": row.calories,
+            }
+            for row in rows
+        ],
+        "totals": {
+            "meals": sums["meals"] or 0,
+            "calories": int(sums["calories"] or 0),
+            "protein_g": float(sums["protein_g"] or 0),
+            "carbs_g": float(sums["carbs_g"] or 0),
+            "fat_g": float(sums["fat_g"] or 0),
+        },
+    }

@@ -80,10 +80,3 @@ def user_memory_decay() -> dict[str, int]:
 def knowledge_graph_build() -> dict[str, int]:
     """Rebuild the venue/area/city/cuisine/taste graph from the venues."""
     return maintenance.knowledge_graph_build()
-
-
-@periodic_job(name="faq_compile", schedule=crontab(minute=0, hour=20), queue="knowledge")
-@shared_task(name="knowledge.faq_compile")
-def faq_compile() -> dict[str, int]:
-    """Compile each venue's frequently asked questions from the last 30 days of chats."""
-    return maintenance.faq_compile()

@@ -7,6 +7,15 @@ class MessagingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from agnt.llm import gateway
+        from messaging import concierge
+
+        # The concierge's offline planner, system prompt and tools, for the shared gateway.
+        gateway.configure(
+            offline_provider=concierge.offline_provider,
+            system_prompt=concierge.system_prompt,
+            tool_registry=concierge.tool_registry,
+        )
         from bookings.signals import booking_status_changed
         from messaging.notifications import on_booking_status_changed
 

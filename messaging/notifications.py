@@ -120,3 +120,141 @@ def booking_status_notify(*, booking_id, to_status: str) -> Interaction | None:
         source=InteractionSource.VENUE_AGENT if to_status != BookingStatus.EXPIRED else InteractionSource.SYSTEM,
         payload={"notification": marker},
     )
+
+
+# --------------------------------------------------------------------------- ambassadors
+
+
+def ambassador_report_text(ambassador, numbers: dict[str, int]) -> str:
+    name = (ambassador.user.display_name or ambassador.user.get_username()).split()[0]
+    return (
+        f"Hi {name}! Your AGNT ambassador week in {ambassador.city.name} (code {ambassador.referral_code}):\n"
+        f"• sign-ups: {numbers['signups']} this week, {numbers['signups_total']} in total\n"
+        f"• bookings by guests you referred: {numbers['bookings']} this week, {numbers['bookings_total']} in total\n"
+        f"• venues you signed: {numbers['venues']} this week, {numbers['venues_total']} in total\n"
+        "Terima kasih — keep sharing your code!"
+    )
+
+
+def ambassador_weekly_report_send(*, now=None) -> int:
+    """Send every active ambassador their week's numbers on their channel; returns how many were sent.
+
+    Once per ambassador and ISO week: a rerun of the job (or a retried task) sends nothing twice.
+    """
+    from django.utils import timezone
+
+    from billing.services.ambassadors import city_ambassador_report
+    from venues.models import AmbassadorStatus, CityAmbassador
+
+    now = now or timezone.now()
+    year, week, _ = now.isocalendar()
+    sent = 0
+    ambassadors = CityAmbassador.objects.select_related("user", "city").filter(status=AmbassadorStatus.ACTIVE)
+    for ambassador in ambassadors.order_by("pk"):
+        with transaction.atomic():
+            numbers = city_ambassador_report(ambassador=ambassador, now=now)
+            marker = f"ambassador-report:{ambassador.pk}:{year}-W{week:02d}"
+            if Interaction.objects.filter(payload__notification=marker).exists():
+                continue
+            channel = user_channel_preferred(user=ambassador.user)
+            if channel is None:
+                logger.info("ambassador %s has no channel for the weekly report", ambassador.pk)
+                continue
+            from messaging.outbound import reply_send
+
+            reply_send(
+                channel=channel,
+                text=ambassador_report_text(ambassador, numbers),
+                source=InteractionSource.SYSTEM,
+                payload={"notification": marker, "numbers": numbers},
+            )
+            sent += 1
+    return sent
+
+
+# --------------------------------------------------------------------------- taste follows
+
+FOLLOW_DATA_PREFIX = "follow:"
+
+
+def taste_follow_request_notify(*, follow) -> Interaction | None:
+    """Ask the followee, on their channel, whether the follower may follow their taste."""
+    channel = user_channel_preferred(user=follow.followee)
+    if channel is None:
+        logger.info("follow request %s: the followee has no channel to ask on", follow.pk)
+        return None
+    follower = follow.user.display_name or follow.user.get_username()
+    from messaging.outbound import reply_send
+
+    return reply_send(
+        channel=channel,
+        text=(
+            f"{follower} would like to follow your taste: I'd rank places for them by the venues you book, "
+            "rate and put on your lists (they never see your bookings themselves). "
+            'Reply "accept follow" or "decline follow".'
+        ),
+        source=InteractionSource.SYSTEM,
+        payload={
+            "notification": f"follow-request:{follow.pk}",
+            "reply_markup": {
+                "inline_keyboard": [
+                    [
+                        {"text": "Accept", "callback_data": f"{FOLLOW_DATA_PREFIX}accept:{follow.pk}"},
+                        {"text": "Decline", "callback_data": f"{FOLLOW_DATA_PREFIX}decline:{follow.pk}"},
+                    ]
+                ]
+            },
+        },
+    )
+
+
+def taste_follow_reply(*, user, text: str) -> str | None:
+    """The followee's answer to a follow request (button or typed); None when the text is not one."""
+    import re
+
+    from agnt.models import FollowStatus, UserFollowsTaste
+    from agnt.services import FollowError, taste_follow_decide
+
+    norm = " ".join(text.lower().split())
+    match = re.fullmatch(r"follow:(accept|decline):([0-9a-f-]{36})", norm)
+    if match:
+        accept = match.group(1) == "accept"
+        follow = UserFollowsTaste.objects.select_related("user").filter(pk=match.group(2)).first()
+    elif norm in {"accept follow", "decline follow", "accept", "decline"}:
+        accept = norm.startswith("accept")
+        follow = (
+            UserFollowsTaste.objects.select_related("user")
+            .filter(followee=user, status=FollowStatus.REQUESTED)
+            .order_by("-created_at")
+            .first()
+        )
+        if follow is None:
+            return None if norm in {"accept", "decline"} else "There's no follow request waiting for you."
+    else:
+        return None
+    if follow is None:
+        return "That follow request no longer exists."
+    try:
+        follow = taste_follow_decide(follow=follow, followee=user, accept=accept)
+    except FollowError as exc:
+        return str(exc).capitalize() + "."
+    follower = follow.user.display_name or follow.user.get_username()
+    if follow.status == FollowStatus.ACCEPTED:
+        _tell_follower(follow, f"{_name(user)} accepted: ask me “what would {_name(user).split()[0]} pick?”")
+        return f"Done — {follower} now follows your taste."
+    return f"OK — {follower} won't follow your taste."
+
+
+def _name(user) -> str:
+    return user.display_name or user.get_username()
+
+
+def _tell_follower(follow, text: str) -> None:
+    channel = user_channel_preferred(user=follow.user)
+    if channel is None:
+        return
+    from messaging.outbound import reply_send
+
+    reply_send(
+        channel=channel, text=text, source=InteractionSource.SYSTEM, payload={"notification": f"follow:{follow.pk}"}
+    )

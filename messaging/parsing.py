@@ -25,7 +25,7 @@ _USERNAME_MAX = 120
 _DISPLAY_NAME_MAX = 160
 _LANGUAGE_MAX = 16
 _TEXT_MAX = 20_000
-_REFERRAL_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+_REFERRAL_RE = re.compile(r"^[A-Za-z0-9_-]{1,24}$")  # user codes are 16, ambassadors' up to 24
 
 
 @dataclass(frozen=True)

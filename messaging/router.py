@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from agnt.llm.types import ToolContext, TurnResult
 from agnt.scheduling import redis_client
 from messaging import session_store
 from messaging.models import (
@@ -46,7 +47,7 @@ from messaging.services import (
     user_channel_bind,
 )
 from messaging.state import InteractionStatus
-from messaging.types import InboundMessage, MediaRef, ToolContext, TurnResult
+from messaging.types import InboundMessage, MediaRef
 
 logger = logging.getLogger(__name__)
 
@@ -235,9 +236,9 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
 
     if command in {"/start", "/help", "/reset"}:
         if command == "/start":
-            _apply_referral(user, argument.strip() or interaction.payload.get("referral_code", ""))
+            referral = _apply_referral(user, argument.strip() or interaction.payload.get("referral_code", ""))
             name = f" {user.display_name.split()[0]}" if user.display_name.strip() else ""
-            return [_reply(channel, WELCOME.format(name=name), interaction)]
+            return [_reply(channel, WELCOME.format(name=name) + _ambassador_line(referral), interaction)]
         if command == "/help":
             return [_reply(channel, HELP, interaction)]
         session_store.history_clear(platform=channel.platform, user_id=user.pk)
@@ -249,6 +250,17 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
     ctx = ToolContext(
         user=user, platform=channel.platform, channel=channel, interaction_id=interaction.pk, now=timezone.now()
     )
+    from messaging.notifications import taste_follow_reply
+
+    follow_answer = taste_follow_reply(user=user, text=text) if text else None
+    if follow_answer:
+        return [_reply(channel, follow_answer, interaction, payload={"handled_by": "taste_follow"})]
+    typed_code = _typed_ambassador_code(user, text)
+    if typed_code:
+        return [_reply(channel, typed_code, interaction, payload={"handled_by": "referral_code"})]
+    handled = _meal_photo_or_confirmation(ctx, interaction, text)
+    if handled is not None:
+        return [_reply(channel, handled, interaction, payload={"handled_by": "meal_photo"})]
     answered_pending = _resolve_confirmation(ctx, text)
     if text and not answered_pending:
         # a tap on a reminder/rating button, or "keep" / "cancel" / "rate 4" right after one
@@ -262,7 +274,7 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
         interaction_mark_status(interaction=interaction, status=InteractionStatus.IGNORED)
         return []
 
-    from messaging.llm.gateway import run_turn
+    from agnt.llm.gateway import run_turn
 
     history = session_store.history_load(platform=channel.platform, user_id=user.pk)
     result: TurnResult = run_turn(ctx=ctx, history=history, user_content=user_content)
@@ -283,6 +295,28 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
             },
         )
     ]
+
+
+def _meal_photo_or_confirmation(ctx: ToolContext, interaction: Interaction, text: str) -> str | None:
+    """A photo is a meal for the food diary; a reply to a pending meal confirms or corrects it.
+
+    Decided here, before any model turn, so nothing is logged without the guest's yes.
+    """
+    from messaging import meals
+
+    media = [MediaRef(**item) for item in interaction.payload.get("media", []) if isinstance(item, dict)]
+    images = [item for item in media if item.type == "image"]
+    if images:
+        caption = images[0].caption or text
+        return meals.meal_photo_answer(ctx=ctx, media=images[0], caption=caption, interaction_id=interaction.pk)
+    if not text:
+        return None
+    from messaging.tools.confirmation import pending_action_get
+
+    pending = pending_action_get(user=ctx.user)
+    if meals.is_pending_meal(pending):
+        return meals.meal_pending_reply(ctx=ctx, action=pending, text=text)
+    return None
 
 
 def _resolve_confirmation(ctx: ToolContext, text: str) -> bool:
@@ -343,16 +377,40 @@ def _image_block(platform: str, media: MediaRef) -> dict[str, Any] | None:
     }
 
 
-def _apply_referral(user, code: str) -> None:
-    code = code.strip()[:16]
+def _apply_referral(user, code: str):
+    """Attribute the user to a referral code (a user's or a city ambassador's); the Referral or None."""
+    code = code.strip()[:24]
     if not code:
-        return
+        return None
     from billing.services import ReferralError, referral_create
 
     try:
-        referral_create(referred=user, code=code)
+        return referral_create(referred=user, code=code)
     except ReferralError as exc:
         logger.info("referral code %r not applied for %s: %s", code, user.pk, exc)
+        return None
+
+
+def _ambassador_line(referral) -> str:
+    ambassador = getattr(referral, "ambassador", None)
+    if ambassador is None:
+        return ""
+    person = ambassador.user.display_name or ambassador.user.get_username()
+    return f"\n\nYou joined through {person}, AGNT's ambassador in {ambassador.city.name}. Welcome!"
+
+
+def _typed_ambassador_code(user, text: str) -> str | None:
+    """A message that is just an active ambassador's referral code attributes the user to them."""
+    if not text or " " in text or len(text) > 24:
+        return None
+    from venues.models import AmbassadorStatus, CityAmbassador
+
+    if not CityAmbassador.objects.filter(referral_code__iexact=text, status=AmbassadorStatus.ACTIVE).exists():
+        return None
+    referral = _apply_referral(user, text)
+    if referral is None:
+        return "Thanks! You're already signed up through a referral code, so I've kept that one."
+    return _ambassador_line(referral).strip()
 
 
 def _learn(user, text: str, interaction: Interaction) -> None:

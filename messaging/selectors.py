@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from messaging.models import ChannelPlatform, Interaction, UserChannel
-from messaging.state import InteractionStatus
+from messaging.models import ChannelPlatform, Interaction, InteractionDirection, UserChannel
 
 WHATSAPP_SERVICE_WINDOW = timedelta(hours=24)
 
 
-def user_channel_get(*, platform: str, external_id: str) -> UserChannel | None:
-    return UserChannel.objects.select_related("user").filter(platform=platform, external_id=str(external_id)).first()
+def inbound_texts_since(*, since) -> Iterator[str]:
+    """The text of every message users sent us since ``since``, oldest first (streamed)."""
+    return (
+        Interaction.objects.filter(direction=InteractionDirection.INBOUND, created_at__gte=since)
+        .exclude(text="")
+        .order_by("created_at")
+        .values_list("text", flat=True)
+        .iterator(chunk_size=2000)
+    )
 
 
 def whatsapp_window_open(*, channel: UserChannel) -> bool:
@@ -22,16 +28,6 @@ def whatsapp_window_open(*, channel: UserChannel) -> bool:
     if channel.platform != ChannelPlatform.WHATSAPP:
         return True
     return channel.last_inbound_at is not None and timezone.now() - channel.last_inbound_at < WHATSAPP_SERVICE_WINDOW
-
-
-def user_recent_interactions(*, user, limit: int = 30) -> QuerySet[Interaction]:
-    return Interaction.objects.filter(user=user).order_by("-created_at")[:limit]
-
-
-def interactions_due_for_retry(*, limit: int = 200) -> QuerySet[Interaction]:
-    return Interaction.objects.filter(status=InteractionStatus.FAILED, next_attempt_at__lte=timezone.now()).order_by(
-        "next_attempt_at"
-    )[:limit]
 
 
 def web_chat_messages(*, user, limit: int = 50) -> list[Interaction]:

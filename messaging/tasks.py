@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from celery.schedules import crontab
+from django.utils import timezone
 
 from agnt.scheduling import periodic_job
-from messaging import notifications, router, services
+from messaging import notifications, router, selectors, services
 
 # The send queue's tasks live in messaging.send_queue; importing them here registers
 # them with the worker (Celery autodiscovers ``tasks`` modules only).
@@ -46,3 +49,25 @@ def stuck_inbound_requeue() -> int:
     for channel_id in channel_ids:
         process_channel_messages.delay(str(channel_id))
     return len(channel_ids)
+
+
+# Mondays 01:00 UTC = 09:00 in Bali
+@periodic_job(name="ambassador_weekly_report", schedule=crontab(minute=0, hour=1, day_of_week=1), queue="messaging")
+@shared_task(name="messaging.ambassador_weekly_report")
+def ambassador_weekly_report() -> int:
+    """Send each active city ambassador their week: sign-ups, bookings by referred guests, venues."""
+    return notifications.ambassador_weekly_report_send()
+
+
+FAQ_DAYS = 30
+
+
+@periodic_job(name="faq_compile", schedule=crontab(minute=0, hour=20), queue="knowledge")
+@shared_task(name="messaging.faq_compile")
+def faq_compile() -> dict[str, int]:
+    """Compile each venue's frequently asked questions from the last 30 days of chats
+    (knowledge.maintenance.faq_compile over the guests' messages)."""
+    from knowledge.maintenance import faq_compile as compile_faq
+
+    since = timezone.now() - timedelta(days=FAQ_DAYS)
+    return compile_faq(questions=selectors.inbound_texts_since(since=since), days=FAQ_DAYS)

@@ -1,4 +1,5 @@
-"""The shapes that pass between the concierge's parts: webhooks → router → LLM gateway → tools.
+"""The shapes that pass between the concierge's parts: webhooks → router (the tool-loop
+shapes — ToolContext, ToolResult, TurnResult — are agnt.llm.types).
 
 Conversation history uses the Anthropic Messages format everywhere (the session store
 keeps it, every LLM provider reads and writes it, the offline planner included):
@@ -12,7 +13,6 @@ keeps it, every LLM provider reads and writes it, the offline planner included):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 
@@ -42,53 +42,3 @@ class InboundMessage:
     referral_code: str = ""  # from "/start <code>"
     media: tuple[MediaRef, ...] = ()
     payload: dict[str, Any] = field(default_factory=dict)  # the provider's raw message object
-
-
-@dataclass
-class ToolContext:
-    """Who a tool call acts for. Identity comes from the channel binding, never from the model."""
-
-    user: Any  # agnt.User
-    platform: str
-    channel: Any = None  # messaging.UserChannel, None for API/MCP callers
-    interaction_id: Any = None  # the inbound Interaction being answered
-    now: datetime | None = None
-    # The pending action (messaging.tools.confirmation) the user's *latest message*
-    # explicitly confirmed, or None. Tools that book or spend act only when this matches.
-    confirmed_action: dict[str, Any] | None = None
-
-
-@dataclass
-class ToolResult:
-    """What a tool returns to the model: JSON-able content, or an error the model can read."""
-
-    content: Any
-    is_error: bool = False
-
-    def as_text(self) -> str:
-        import json
-
-        if isinstance(self.content, str):
-            return self.content
-        return json.dumps(self.content, default=str, ensure_ascii=False)
-
-
-@dataclass
-class ToolCallRecord:
-    name: str
-    input: dict[str, Any]
-    is_error: bool
-    result: Any = None
-
-
-@dataclass
-class TurnResult:
-    """The outcome of one concierge turn."""
-
-    reply_text: str
-    new_messages: list[dict[str, Any]]  # user message + assistant/tool_result messages, to append to history
-    tool_calls: list[ToolCallRecord] = field(default_factory=list)
-    tokens_in: int = 0
-    tokens_out: int = 0
-    provider: str = ""
-    refused: str = ""  # non-empty when the gateway declined to run (budget, concurrency): the reason

@@ -102,11 +102,19 @@ class CityAmbassadorAdmin(AgntModelAdmin):
     def status_badge(self, obj: CityAmbassador):
         return obj.status, obj.get_status_display()
 
-    @admin.action(description="Recount venues signed", permissions=["change"])
+    @admin.action(description="Recount sign-ups, bookings and venues", permissions=["change"])
     def refresh_stats(self, request: HttpRequest, queryset: QuerySet[CityAmbassador]) -> None:
+        from billing.services.ambassadors import city_ambassador_report
+
         for ambassador in queryset:
-            services.city_ambassador_refresh_stats(ambassador=ambassador)
-        self.message_user(request, f"Refreshed {queryset.count()} ambassador(s).", messages.SUCCESS)
+            numbers = city_ambassador_report(ambassador=ambassador)
+            self.message_user(
+                request,
+                f"{ambassador.referral_code}: {numbers['signups']} sign-ups, {numbers['bookings']} bookings, "
+                f"{numbers['venues']} venues in the last 7 days ({numbers['signups_total']} / "
+                f"{numbers['bookings_total']} / {numbers['venues_total']} in total).",
+                messages.SUCCESS,
+            )
 
 
 # --------------------------------------------------------------------------- venues

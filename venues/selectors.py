@@ -15,25 +15,16 @@ from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySe
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
-from venues.models import UserList, Venue, VenueCategory, VenueClaim, VenueClient, VenueStatus
-from venues.state import OPEN_CLAIM_STATUSES
+from venues.models import UserList, Venue, VenueCategory, VenueClient, VenueStatus
 
 
-def venues_managed_by(*, user) -> QuerySet[Venue]:
-    """Venues a business user owns or manages (active links only)."""
-    return Venue.objects.filter(
-        pk__in=VenueClient.objects.filter(user=user, is_active=True).values("venue_id")
-    ).select_related("city")
-
-
-def venue_claims_open(*, venue: Venue | None = None) -> QuerySet[VenueClaim]:
-    """Claims waiting for a decision, oldest first (the staff review queue)."""
-    qs = (
-        VenueClaim.objects.filter(status__in=OPEN_CLAIM_STATUSES)
-        .select_related("venue", "claimant")
-        .order_by("created_at")
-    )
-    return qs.filter(venue=venue) if venue is not None else qs
+def owned_venue_ids(user) -> list:
+    """Ids of the venues a business user may manage (cached on the user for the request)."""
+    cached = getattr(user, "_agnt_owned_venue_ids", None)
+    if cached is None:
+        cached = list(VenueClient.objects.filter(user=user, is_active=True).values_list("venue_id", flat=True))
+        user._agnt_owned_venue_ids = cached
+    return cached
 
 
 def user_lists_for(*, user, viewer=None) -> QuerySet[UserList]:

@@ -112,9 +112,9 @@ def read_request(parts) -> tuple[str, dict[str, Any]]:
 
 
 def _search_filters_from_text(text: str) -> dict[str, Any]:
-    from messaging.llm.offline import _norm, find_category, find_place, find_price_cap, places, query_words
+    from venues.textparse import find_category, find_place, find_price_cap, normalize, places, query_words
 
-    rest = _norm(text)
+    rest = normalize(text)
     place, rest = find_place(rest, places())
     category, rest = find_category(rest)
     price_cap, rest = find_price_cap(rest)
@@ -127,9 +127,9 @@ def _search_filters_from_text(text: str) -> dict[str, Any]:
 def _booking_from_text(text: str) -> dict[str, Any]:
     from django.utils import timezone
 
-    from messaging.llm.offline import _norm, find_venue, parse_party_size, parse_when, venue_aliases
+    from venues.textparse import find_venue, normalize, parse_party_size, parse_when, venue_aliases
 
-    norm = _norm(text)
+    norm = normalize(text)
     ref, rest = find_venue(norm, venue_aliases())
     if ref is None:
         raise SkillError(

@@ -111,3 +111,118 @@ class ApiKeyRevokeView(APIView):
         api_key = get_object_or_404(ApiKey, pk=pk, owner=request.user)
         api_key = services.api_key_revoke(api_key=api_key, reason="revoked by the owner")
         return Response(ApiKeySerializer(api_key).data)
+
+
+# --------------------------------------------------------------------------- shareable cards
+
+
+class CardCreateThrottle(UserRateThrottle):
+    scope = "card_create"
+    rate = "30/hour"
+
+
+class CardSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    message = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    og_image = serializers.SerializerMethodField()
+    booking = serializers.SerializerMethodField()
+    venues = serializers.SerializerMethodField()
+    expires_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+    responses = serializers.SerializerMethodField()
+
+    def get_url(self, card) -> str:
+        from agents.sharing import card_url
+
+        return card_url(card)
+
+    def get_og_image(self, card) -> str:
+        from agents.sharing import card_og_url
+
+        return card_og_url(card)
+
+    def get_booking(self, card) -> str | None:
+        return card.booking.external_ref if card.booking_id else None
+
+    def get_venues(self, card) -> list[str]:
+        return [venue.slug for venue in card.venues.all()]
+
+    def get_responses(self, card) -> dict[str, list[str]]:
+        from agents.sharing import card_tally
+
+        return card_tally(card)
+
+
+class CardListView(APIView):
+    """My shareable cards (GET), or make one for a booking of mine or a list of venues (POST)."""
+
+    def get_throttles(self):
+        return [CardCreateThrottle()] if self.request.method == "POST" else super().get_throttles()
+
+    class CreateSerializer(serializers.Serializer):
+        title = serializers.CharField(required=False, allow_blank=True, max_length=120)
+        message = serializers.CharField(required=False, allow_blank=True, max_length=300)
+        booking = serializers.CharField(required=False, max_length=20, help_text="AG-XXXXXX of my booking.")
+        venues = serializers.ListField(
+            child=serializers.SlugField(max_length=180), required=False, max_length=10, help_text="Venue slugs."
+        )
+
+    @extend_schema(responses=CardSerializer(many=True))
+    def get(self, request):
+        from agents.models import ShareableCard
+
+        cards = (
+            ShareableCard.objects.filter(creator=request.user)
+            .select_related("booking")
+            .prefetch_related("venues")
+            .order_by("-created_at")[:100]
+        )
+        return Response(CardSerializer(cards, many=True).data)
+
+    @extend_schema(request=CreateSerializer, responses={201: CardSerializer})
+    def post(self, request):
+        from agents.sharing import CardError, shareable_card_create
+        from agnt.api.common import service_errors
+        from bookings.models import VenueBooking
+        from venues.models import Venue
+
+        data = self.CreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = None
+        venues = []
+        if data.validated_data.get("booking"):
+            booking = VenueBooking.objects.filter(
+                user=request.user, external_ref=data.validated_data["booking"].upper()
+            ).first()
+            if booking is None:
+                raise serializers.ValidationError({"booking": ["no booking of yours with that reference"]})
+        elif data.validated_data.get("venues"):
+            slugs = data.validated_data["venues"]
+            found = {v.slug: v for v in Venue.objects.filter(slug__in=slugs, status__in=("listed", "active"))}
+            missing = [slug for slug in slugs if slug not in found]
+            if missing:
+                raise serializers.ValidationError({"venues": [f"unknown venue {', '.join(missing)}"]})
+            venues = [found[slug] for slug in slugs]
+        with service_errors("non_field_errors", CardError):
+            card = shareable_card_create(
+                creator=request.user,
+                title=data.validated_data.get("title", ""),
+                message=data.validated_data.get("message", ""),
+                booking=booking,
+                venues=venues,
+            )
+        return Response(CardSerializer(card).data, status=status.HTTP_201_CREATED)
+
+
+class CardDetailView(APIView):
+    """One of my cards with its answers so far."""
+
+    @extend_schema(responses=CardSerializer)
+    def get(self, request, token: str):
+        from agents.models import ShareableCard
+
+        card = get_object_or_404(ShareableCard, token=token, creator=request.user)
+        return Response(CardSerializer(card).data)

@@ -28,7 +28,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from agents.models import ApiKey, ApiTier
+from agents.models import ApiKey
+from agnt.models import ApiTier
 from bookings.models import BookingSource, VenueBooking
 from bookings.state import BookingStatus
 from venues.models import Venue

@@ -24,7 +24,7 @@ from bookings.services import booking_cancel, booking_create
 from messaging.models import Interaction, UserChannel
 from venues.tests.factories import make_owner
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 @pytest.fixture

@@ -29,6 +29,8 @@ from bookings.services import booking_create, booking_generate_external_ref
 from messaging.models import Interaction, UserChannel
 from venues.tests.factories import make_city, make_owner, make_venue
 
+pytestmark = pytest.mark.clock
+
 BALI = ZoneInfo("Asia/Makassar")
 WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

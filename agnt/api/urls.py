@@ -34,6 +34,8 @@ urlpatterns = [
     path("credits/transactions", billing_api.CreditTransactionListView.as_view(), name="api-credit-transactions"),
     path("api-keys", agents_api.ApiKeyListView.as_view(), name="api-api-keys"),
     path("api-keys/<uuid:pk>/revoke", agents_api.ApiKeyRevokeView.as_view(), name="api-api-key-revoke"),
+    path("cards", agents_api.CardListView.as_view(), name="api-cards"),
+    path("cards/<str:token>", agents_api.CardDetailView.as_view(), name="api-card"),
     path("knowledge/search", knowledge_api.KnowledgeSearchView.as_view(), name="api-knowledge-search"),
     # billing: the caller's plan, Stripe Checkout and the customer portal
     path("billing", billing_api.BillingStatusView.as_view(), name="api-billing"),

@@ -9,6 +9,8 @@ from model_bakery import baker
 from agnt import tasks
 from agnt.models import AnalyticsDailyRollup, AnalyticsEvent, ErrorLog, Session
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.mark.django_db
 def test_analytics_rollup_counts_events_per_day_and_is_safe_to_rerun():

@@ -99,7 +99,15 @@ class Referral(TimestampedModel):
         related_name="referral",
         help_text="A user can be referred only once.",
     )
-    code = models.CharField(max_length=16, help_text="The referral code the new user entered.")
+    code = models.CharField(max_length=24, help_text="The referral code the new user entered.")
+    ambassador = models.ForeignKey(
+        "venues.CityAmbassador",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+        help_text="Set when the code was a city ambassador's: the sign-up counts for them.",
+    )
     status = models.CharField(max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.PENDING)
     reward_credits = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(help_text="Must qualify (e.g. first completed booking) before this.")

@@ -14,7 +14,8 @@ from billing.models import ApiKeyUsageEvent, CommerceEntryType, CommerceLedger
 from billing.services.errors import IdempotencyConflict
 
 if TYPE_CHECKING:
-    from agents.models import ApiKey
+    from django.db.models import Model as ApiKey  # an agents.ApiKey (billing does not import agents)
+
     from bookings.models import VenueBooking
     from venues.models import Venue
 

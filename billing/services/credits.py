@@ -30,6 +30,7 @@ from billing.services.errors import (
     InvalidTransition,
     ReferralError,
 )
+from venues.models import AmbassadorStatus, CityAmbassador
 
 Reference = Model | tuple[str, str] | None
 
@@ -246,7 +247,16 @@ def _referral_move(referral: Referral, target: str, **stamps) -> Referral:
 def referral_create(*, referred: User, code: str, reward_credits: int | None = None) -> Referral:
     """Record that ``referred`` signed up with someone's referral code."""
     code = code.strip().upper()
+    ambassador = None
     referrer = User.objects.filter(referral_code__iexact=code).first()
+    if referrer is None:
+        # a city ambassador's code: the sign-up counts for them
+        ambassador = (
+            CityAmbassador.objects.select_related("user")
+            .filter(referral_code__iexact=code, status=AmbassadorStatus.ACTIVE)
+            .first()
+        )
+        referrer = ambassador.user if ambassador is not None else None
     if referrer is None:
         raise ReferralError(f"unknown referral code {code!r}")
     if referrer.pk == referred.pk:
@@ -261,6 +271,7 @@ def referral_create(*, referred: User, code: str, reward_credits: int | None = N
         referrer=referrer,
         referred=referred,
         code=code,
+        ambassador=ambassador,
         reward_credits=reward_credits,
         expires_at=timezone.now() + _referral_window(),
     )

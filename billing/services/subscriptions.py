@@ -20,6 +20,7 @@ from billing.models import (
     VenueStripeCustomer,
 )
 from billing.services.errors import BillingError
+from billing.signals import plan_synced
 
 if TYPE_CHECKING:
     from venues.models import Venue
@@ -293,9 +294,8 @@ def _sync_party(row: StripeSubscription) -> None:
 @transaction.atomic
 def user_plan_sync(*, user: User) -> str:
     """Set ``User.plan`` from the user's live consumer subscriptions (the best one wins) and
-    move their active API keys to that plan's tier. Returns the plan."""
-    from agents.models import ApiKey
-
+    announce it (``billing.signals.plan_synced``: agents moves the user's active API keys to
+    the plan's tier in this transaction). Returns the plan."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     live = StripeSubscription.objects.filter(
         user=locked, kind=SubscriptionKind.CONSUMER, status__in=LIVE_SUBSCRIPTION_STATUSES
@@ -306,10 +306,7 @@ def user_plan_sync(*, user: User) -> str:
     if locked.plan != best:
         locked.plan = best
         locked.save(update_fields=["plan"])
-    tier = plans.entitlements_for(best).api_tier
-    ApiKey.objects.filter(owner=locked, revoked_at__isnull=True).exclude(tier=tier).update(
-        tier=tier, updated_at=timezone.now()
-    )
+    plan_synced.send(sender=user_plan_sync, user=locked, plan=best, api_tier=plans.entitlements_for(best).api_tier)
     user.plan = best
     return best
 

@@ -12,7 +12,7 @@ from bookings.availability import Unavailable, describe, free_slots, nearest_fre
 from bookings.models import VenueBooking
 from venues.tests.factories import make_city, make_venue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 BALI = ZoneInfo("Asia/Makassar")
 # A Wednesday, 09:00 in Bali.

@@ -11,7 +11,7 @@ from django.urls import include, path
 from bookings.calendar import booking_calendar_url, booking_ics, ics_fold
 from venues.tests.factories import make_booking, make_venue
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.clock, pytest.mark.django_db, pytest.mark.urls(__name__)]
 
 # The lead mounts bookings.urls at /bookings/ in agnt/urls.py; this test mounts it the same way.
 urlpatterns = [path("bookings/", include("bookings.urls"))]

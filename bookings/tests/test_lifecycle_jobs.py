@@ -16,7 +16,7 @@ from messaging.models import Interaction
 from messaging.services import user_channel_bind
 from venues.tests.factories import make_booking, make_city, make_venue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def _guest(platform: str, external_id: str):

@@ -9,7 +9,7 @@ from bookings import selectors, services
 from bookings.models import BookingRating, Reminder
 from venues.tests.factories import make_booking, make_venue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from model_bakery import baker
 from knowledge.maintenance import (
     FAQ_TITLE,
     dreaming,
-    faq_compile,
     knowledge_graph_build,
     memory_consolidate,
     memory_decay,
@@ -30,6 +29,7 @@ from knowledge.models import (
 )
 from knowledge.services import knowledge_source_transition
 from knowledge.tests.embedding_fakes import FAKE_MODEL, fake_embeddings, fake_vector  # noqa: F401 (autouse fixture)
+from messaging.tasks import faq_compile
 
 # These jobs sweep whole tables and the test database is shared with concurrently running
 # suites, so tests name their own rows uniquely and assert on those rows (counts the job
@@ -283,7 +283,7 @@ def test_the_graph_build_removes_edges_that_no_longer_hold_and_keeps_foreign_one
     assert EntityEdge.objects.filter(pk=likes.pk).exists()
 
 
-# --- FAQ --------------------------------------------------------------------------------
+# --- FAQ (the job lives in messaging, which owns the chats) --------------------------------------------------------------------------------
 
 
 def _ask(text, *, days_ago=1, direction="inbound"):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from agnt.llm import limits
 from knowledge.memory import user_memory_learn_from_message
 from knowledge.memory_llm import FACTS_TOOL, TOOL_NAME
 from knowledge.models import UserMemory
 from knowledge.tests.embedding_fakes import fake_embeddings  # noqa: F401 (autouse fixture)
-from messaging.llm import limits
 from messaging.tests.fake_anthropic import FakeAnthropic, Status, text, tool_use
 
 pytestmark = pytest.mark.django_db
@@ -155,8 +155,8 @@ def test_a_short_message_is_not_worth_a_model_call(claude, user):
 
 
 def test_the_remember_preference_tool_uses_the_model_too(claude, user):
+    from agnt.llm.types import ToolContext
     from messaging.tools.memory import RememberPreferenceArgs, run_remember_preference
-    from messaging.types import ToolContext
 
     claude.script(facts(allergies=["sesame"]))
     out = run_remember_preference(

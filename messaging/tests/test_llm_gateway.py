@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from messaging.llm import gateway, limits
-from messaging.llm.gateway import run_turn, sanitize_history
+from agnt.llm import gateway, limits
+from agnt.llm.gateway import run_turn, sanitize_history
+from agnt.llm.types import ToolContext, ToolResult
 from messaging.tests.fake_anthropic import FakeAnthropic, Status, text, tool_use
-from messaging.types import ToolContext, ToolResult
 
 pytestmark = pytest.mark.django_db
 

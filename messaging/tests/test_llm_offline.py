@@ -4,18 +4,22 @@ driven through the gateway exactly as a chat message would be."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from messaging.llm.gateway import run_turn
+from agnt.llm.gateway import run_turn
+from agnt.llm.types import ToolContext
 from messaging.tests.fake_weather import fake_weather  # noqa: F401  (fixture)
-from messaging.types import ToolContext
-from venues import demo_data
+from venues.demo import load as load_demo_network
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+
+BALI = ZoneInfo("Asia/Makassar")
 
 DECIMALS = {
     "latitude",
@@ -30,11 +34,11 @@ DECIMALS = {
 
 @pytest.fixture
 def bali(db):
-    """The demo cities and venues, created the way agnt.demo does (without the agent registry)."""
+    """The demo cities and venues, created the way the demo seeder does (without the agent registry)."""
     from venues.models import City, Venue
 
     cities = {}
-    for row in demo_data.CITIES:
+    for row in load_demo_network()["cities"]:
         # update_or_create: tolerant of rows a transactional test elsewhere may have committed
         cities[row["slug"]], _ = City.objects.update_or_create(
             slug=row["slug"],
@@ -44,7 +48,7 @@ def bali(db):
                 "longitude": Decimal(row["longitude"]),
             },
         )
-    for row in demo_data.VENUES:
+    for row in load_demo_network()["venues"]:
         fields = {k: v for k, v in row.items() if k not in {"slug", "city"}}
         for key in DECIMALS & fields.keys():
             fields[key] = Decimal(fields[key]) if fields[key] is not None else None
@@ -117,10 +121,12 @@ def test_beach_clubs_in_canggu_are_searched_with_filters_and_listed_from_results
 
 
 def test_vegan_cafe_in_ubud_for_four_tonight_uses_every_filter(user):
-    result = Chat(user).say("vegan cafe in Ubud for 4 tonight")
+    # a Wednesday afternoon: "tonight" is still ahead
+    with time_machine.travel(datetime(2026, 12, 9, 15, 0, tzinfo=BALI), tick=False):
+        result = Chat(user).say("vegan cafe in Ubud for 4 tonight")
     first = result.tool_calls[0].input
     assert first["category"] == "cafe" and first["city"] == "Ubud" and first["party_size"] == 4
-    assert first["query"] == "vegan" and "open_at" in first
+    assert first["query"] == "vegan" and first["open_at"] == "2026-12-09T19:30"
     # Whatever the search returns (possibly after relaxing a filter), every venue named is a real Ubud café.
     from venues.models import Venue
 
@@ -128,6 +134,19 @@ def test_vegan_cafe_in_ubud_for_four_tonight_uses_every_filter(user):
     named = set(_names_in(result.reply_text))
     assert named <= ubud_cafes
     assert named or "couldn't find" in result.reply_text
+
+
+@pytest.mark.parametrize(
+    "said_at, open_at",
+    [
+        (datetime(2026, 12, 5, 22, 30, tzinfo=BALI), "2026-12-05T22:30"),  # a Saturday, late
+        (datetime(2026, 12, 7, 3, 0, tzinfo=BALI), "2026-12-07T19:30"),  # a Monday, small hours
+    ],
+)
+def test_tonight_after_the_evening_began_searches_from_now(user, said_at, open_at):
+    with time_machine.travel(said_at, tick=False):
+        result = Chat(user).say("vegan cafe in Ubud for 4 tonight")
+    assert result.tool_calls[0].input["open_at"] == open_at
 
 
 def test_cheap_sushi_caps_the_price(user):
@@ -291,7 +310,7 @@ def test_parse_when_understands_common_phrases():
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from messaging.llm.offline import parse_party_size, parse_when
+    from messaging.concierge.offline import parse_party_size, parse_when
 
     now = datetime(2026, 3, 11, 14, 0, tzinfo=ZoneInfo("Asia/Makassar"))  # a Wednesday
     when, rest = parse_when("tomorrow at 7pm for 4", now, prefer_evening=True)
@@ -331,7 +350,7 @@ def test_forget_really_deletes_what_was_remembered(user):
 def test_a_two_digit_clock_time_is_read_as_24_hour_but_7_30_for_dinner_is_evening():
     from datetime import datetime
 
-    from messaging.llm.offline import parse_when
+    from messaging.concierge.offline import parse_when
 
     now = datetime(2026, 11, 22, 9, 0)
     assert parse_when("book it tomorrow at 10:00 for 2", now, prefer_evening=True)[0].at.hour == 10

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from model_bakery import baker
 
-from messaging.llm.gateway import run_turn
-from messaging.llm.soul import build_system_prompt
+from agnt.llm.gateway import run_turn
+from agnt.llm.types import ToolContext
+from messaging.concierge.soul import build_system_prompt
 from messaging.tests.fake_weather import fake_weather  # noqa: F401  (fixture)
 from messaging.tests.test_llm_gateway import RecordingRegistry
-from messaging.types import ToolContext
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from messaging.notifications import booking_status_notify
 from messaging.services import user_channel_bind
 from venues.tests.factories import make_venue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 @pytest.fixture

@@ -10,11 +10,13 @@ import pytest
 from django.utils import timezone
 
 from agents.models import A2AEnvelope
+from agnt.llm.types import ToolContext
 from bookings.models import Reminder, VenueBooking
 from messaging.tools.confirmation import pending_action_get
 from messaging.tools.registry import execute_tool
-from messaging.types import ToolContext
 from venues.tests.factories import make_booking, make_city, make_venue
+
+pytestmark = pytest.mark.clock
 
 BALI = ZoneInfo("Asia/Makassar")
 HOURS = {day: [["12:00", "23:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}

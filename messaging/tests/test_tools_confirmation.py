@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agnt.llm.types import ToolContext
 from messaging.tools import confirmation
 from messaging.tools.confirmation import (
     confirmed_action_for,
@@ -14,7 +15,6 @@ from messaging.tools.confirmation import (
     pending_action_create,
     pending_action_get,
 )
-from messaging.types import ToolContext
 
 
 @pytest.mark.parametrize(

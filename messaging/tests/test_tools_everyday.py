@@ -8,13 +8,15 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from agnt.llm.types import ToolContext
 from knowledge.models import FoodDiary
 from knowledge.nutrition import DISHES, estimate
 from messaging.clients import weather
 from messaging.tests.fake_weather import fake_weather  # noqa: F401 - fixture
 from messaging.tools.registry import execute_tool
-from messaging.types import ToolContext
 from venues.tests.factories import make_city
+
+pytestmark = pytest.mark.clock
 
 
 @pytest.fixture

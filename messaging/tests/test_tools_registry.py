@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from agnt.llm.types import ToolContext, ToolResult
 from messaging.tools import registry
 from messaging.tools.base import Tool, ToolArgs
-from messaging.types import ToolContext, ToolResult
 from venues.tests.factories import make_city
 
 EXPECTED_TOOLS = {
@@ -32,6 +32,10 @@ EXPECTED_TOOLS = {
     "dupe_search",
     "price_watch",
     "food_diary_log",
+    "food_diary_report",
+    "make_card",
+    "follow_taste",
+    "taste_picks",
 }
 
 
@@ -43,7 +47,7 @@ def ctx(db, django_user_model):
 
 def test_sixteen_tools_with_anthropic_schemas():
     schemas = registry.tool_schemas()
-    assert {s["name"] for s in schemas} == EXPECTED_TOOLS and len(schemas) == 16
+    assert {s["name"] for s in schemas} == EXPECTED_TOOLS and len(schemas) == len(EXPECTED_TOOLS)
     for schema in schemas:
         assert set(schema) == {"name", "description", "input_schema"}
         assert schema["description"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from agnt.llm.types import ToolContext
 from bookings.models import TransportBooking
 from bookings.tests.fake_lalamove import fake_lalamove  # noqa: F401 - fixture
 from messaging.tools.confirmation import pending_action_get
 from messaging.tools.registry import execute_tool
-from messaging.types import ToolContext
 from venues.tests.factories import make_city, make_venue
 
 

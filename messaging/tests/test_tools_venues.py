@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from agnt.llm.types import ToolContext
 from bookings.models import VenueBooking
 from messaging.tools.registry import execute_tool
-from messaging.types import ToolContext
 from venues.tests.factories import make_city, make_venue
+
+pytestmark = pytest.mark.clock
 
 BALI = ZoneInfo("Asia/Makassar")
 

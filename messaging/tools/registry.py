@@ -21,14 +21,15 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from pydantic import ValidationError
 
+from agnt.llm.types import ToolContext, ToolResult
 from messaging.tools import bookings as booking_tools
 from messaging.tools import commerce as commerce_tools
 from messaging.tools import memory as memory_tools
+from messaging.tools import social as social_tools
 from messaging.tools import transport as transport_tools
 from messaging.tools import venues as venue_tools
 from messaging.tools import wellbeing as wellbeing_tools
 from messaging.tools.base import Tool, ToolFailure
-from messaging.types import ToolContext, ToolResult
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ _ALL: list[Tool] = [
     *wellbeing_tools.TOOLS,  # get_weather, food_diary_log
     *transport_tools.TOOLS,  # transport_quote, transport_book
     *commerce_tools.TOOLS,  # dupe_search, price_watch
+    *social_tools.TOOLS,  # make_card, follow_taste, taste_picks
 ]
 TOOLS: dict[str, Tool] = {tool.name: tool for tool in _ALL}
 assert len(TOOLS) == len(_ALL), "two tools share a name"

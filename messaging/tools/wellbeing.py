@@ -97,6 +97,36 @@ def run_food_diary_log(args: FoodDiaryLogArgs, ctx) -> dict:
     }
 
 
+class FoodDiaryReportArgs(ToolArgs):
+    period: str = Field("week", description="today, week (the last 7 days) or month (the last 30 days).")
+
+
+def run_food_diary_report(args: FoodDiaryReportArgs, ctx) -> dict:
+    from datetime import datetime, time, timedelta
+
+    from knowledge.selectors import food_diary_between
+
+    period = (args.period or "week").strip().lower()
+    days = {"today": 1, "day": 1, "week": 7, "month": 30}.get(period)
+    if days is None:
+        raise ToolFailure("period must be today, week or month")
+    tz = user_tz(ctx)
+    now = ctx_now(ctx).astimezone(tz)
+    start = datetime.combine(now.date() - timedelta(days=days - 1), time.min, tzinfo=tz)
+    diary = food_diary_between(user=ctx.user, start=start, end=now + timedelta(seconds=1))
+    meals = [
+        {
+            "day": f"{meal['eaten_at'].astimezone(tz):%a %d %b}",
+            "time": f"{meal['eaten_at'].astimezone(tz):%H:%M}",
+            "meal_type": meal["meal_type"],
+            "items": meal["items"],
+            "calories": meal["calories"],
+        }
+        for meal in diary["meals"]
+    ]
+    return {"period": period, "from": f"{start:%Y-%m-%d}", "meals": meals, "totals": diary["totals"], "days": days}
+
+
 TOOLS = [
     Tool(
         "get_weather",
@@ -110,5 +140,11 @@ TOOLS = [
         "items are given).",
         FoodDiaryLogArgs,
         run_food_diary_log,
+    ),
+    Tool(
+        "food_diary_report",
+        "What the user ate (their food diary) today, this week or this month, with calorie and macro totals.",
+        FoodDiaryReportArgs,
+        run_food_diary_report,
     ),
 ]

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from agnt.demo import DemoSeeder
+from agnt.management.demo import DemoSeeder
 
 
 class Command(BaseCommand):

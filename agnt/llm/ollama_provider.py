@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from messaging.types import ToolContext
+from agnt.llm.types import ToolContext
 
 from .base import ModelResponse, ProviderError, system_text
 

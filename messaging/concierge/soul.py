@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 
-from messaging.types import ToolContext
+from agnt.llm.types import ToolContext
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
-from agnt.roles import is_platform_staff, owned_venue_ids
+from agnt.roles import is_platform_staff
+from venues.selectors import owned_venue_ids
 
 DAYS = 14
 FEE_ENTRY_TYPES = ("booking_fee", "subscription", "usage", "fee_reversal", "refund")

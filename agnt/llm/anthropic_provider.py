@@ -18,7 +18,7 @@ from typing import Any
 import anthropic
 from django.conf import settings
 
-from messaging.types import ToolContext
+from agnt.llm.types import ToolContext
 
 from .base import ModelResponse, ProviderError, StructuredResult
 
@@ -99,6 +99,7 @@ def _block_param(block) -> dict[str, Any] | None:
 
 class AnthropicProvider:
     name = "anthropic"
+    supports_images = True  # image content blocks (base64 JPEG/PNG/GIF/WebP) in user messages
 
     def __init__(self, sdk: anthropic.Anthropic | None = None):
         self.sdk = sdk
@@ -158,12 +159,14 @@ class AnthropicProvider:
         model: str = "",
         max_tokens: int = 512,
         timeout: float = 15.0,
+        images: list[dict[str, Any]] | None = None,
     ) -> StructuredResult:
         """One forced call of ``tool`` with a strict input schema: the model can only answer by
         filling the schema, and the API checks its output against it.
 
         Short timeout and one retry: a caller of this (memory extraction) has a fallback and
         runs next to a user waiting for a reply, so it must not sit out the turn's backoff.
+        ``images`` (image content blocks) go before the text: the vision path of a meal photo.
         """
         if not settings.ANTHROPIC_API_KEY:
             raise ProviderError("ANTHROPIC_API_KEY is not set")
@@ -173,7 +176,7 @@ class AnthropicProvider:
                 model=model or settings.ANTHROPIC_MODEL,
                 max_tokens=max_tokens,
                 system=[{"type": "text", "text": instructions}],
-                messages=[{"role": "user", "content": [{"type": "text", "text": text}]}],
+                messages=[{"role": "user", "content": [*(images or []), {"type": "text", "text": text}]}],
                 tools=[{**tool, "strict": True}],
                 tool_choice={"type": "tool", "name": tool["name"]},
                 metadata={"user_id": user_id[:64]},

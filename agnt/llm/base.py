@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from messaging.types import ToolContext
+from agnt.llm.types import ToolContext
 
 
 class ProviderError(Exception):

@@ -1,5 +1,9 @@
 """Idempotent demo data: the Bali launch network with enough activity that every admin
-page shows something real.
+page shows something real. Run by ``manage.py seed_demo`` (and so by ``make run``).
+
+The cities, venues and people come from the data file venues/demo/bali.yaml (schema-checked
+by ``venues.demo.load``); the activity around them (bookings, chats, ledgers…) is made here.
+This module sits on top of every app, like the management commands beside it.
 
 Everything goes through the same services the product uses (bookings through
 ``booking_create`` and transitions, credits through ``credit_adjust``, claims through
@@ -23,7 +27,7 @@ from agnt.models import (
     User,
     UserFollowsTaste,
 )
-from venues import demo_data
+from venues.demo import load as load_demo_network
 
 DEMO_MARK = "demo"
 
@@ -36,6 +40,7 @@ def _aware(day_offset: int, hour: int, minute: int = 0) -> datetime:
 class DemoSeeder:
     def __init__(self, log=print):
         self.log = log
+        self.data = load_demo_network()
         self.created: dict[str, int] = {}
 
     def count(self, what: str, created: bool = True) -> None:
@@ -47,7 +52,7 @@ class DemoSeeder:
         from venues.models import City
 
         self.city = {}
-        for row in demo_data.CITIES:
+        for row in self.data["cities"]:
             city, created = City.objects.update_or_create(
                 slug=row["slug"],
                 defaults={
@@ -75,7 +80,7 @@ class DemoSeeder:
             "rating_average",
         }
         self.venue = {}
-        for row in demo_data.VENUES:
+        for row in self.data["venues"]:
             fields = {k: v for k, v in row.items() if k not in {"slug", "city"}}
             for key in decimal_fields & fields.keys():
                 fields[key] = Decimal(fields[key]) if fields[key] is not None else None
@@ -90,7 +95,7 @@ class DemoSeeder:
     def users(self) -> None:
         self.consumers: list[User] = []
         self.owners: list[tuple[User, dict]] = []
-        for row in demo_data.DEMO_USERS:
+        for row in self.data["users"]:
             user, created = User.objects.get_or_create(
                 username=row["username"],
                 defaults={
@@ -131,7 +136,7 @@ class DemoSeeder:
                 venue_claim_approve(claim=claim, reviewer=reviewer, reason="Phone verification passed")
                 self.count("claims approved")
         # One claim still waiting in the review queue, so operations has something to act on.
-        pending_venue = self.venue[demo_data.VENUES[5]["slug"]]
+        pending_venue = self.venue[self.data["venues"][5]["slug"]]
         claimant = self.consumers[-1]
         if not VenueClaim.objects.filter(venue=pending_venue, claimant=claimant).exists():
             venue_claim_submit(
@@ -305,7 +310,7 @@ class DemoSeeder:
         self.lifecycle_rows(upcoming, completed)
         user = self.consumers[0]
         if not TransportBooking.objects.filter(quote_id=f"{DEMO_MARK}-quote-1").exists():
-            venue = self.venue[demo_data.VENUES[0]["slug"]]
+            venue = self.venue[self.data["venues"][0]["slug"]]
             s.transport_quote_record(
                 user=user,
                 quote_id=f"{DEMO_MARK}-quote-1",

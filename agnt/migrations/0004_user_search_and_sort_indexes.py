@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agnt', '0002_initial'),
+        ('agnt', '0003_taste_follows_people'),
         ('auth', '0012_alter_user_first_name_max_length'),
         ('venues', '0004_venue_search_document'),
     ]

@@ -1,21 +1,29 @@
-"""One concierge turn: limits → system prompt → the provider's tool-use loop → TurnResult.
+"""One tool-using model turn: limits → system prompt → the provider's tool-use loop → TurnResult.
 
 The loop is the same for every provider (Anthropic, Ollama, the offline planner): the model
 answers with content blocks; while it asks for tools (stop_reason "tool_use") the tools run
-through messaging.tools.registry.execute_tool and their results go back as a user message of
-tool_result blocks. A failing tool becomes an `is_error` result the model can read and work
+through the tool registry's execute_tool and their results go back as a user message of
+tool_result blocks.
+
+The gateway is shared infrastructure: it knows no app above agnt. The app that owns a
+conversation plugs in its parts with :func:`configure` (messaging does so in its
+AppConfig.ready): the offline provider (a deterministic planner that plays the model when
+no model is configured), the system-prompt builder, and the default tool registry. A caller
+with its own tools and prompt (a hosted agent, a test) passes ``provider=`` / ``registry=``. A failing tool becomes an `is_error` result the model can read and work
 around; it never ends the turn. The number of tool rounds is bounded.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
-from messaging.types import ToolCallRecord, ToolContext, ToolResult, TurnResult
+from agnt.llm.types import ToolCallRecord, ToolContext, ToolResult, TurnResult
 
 from . import limits
 from .base import ModelResponse, Provider, ProviderError, StructuredResult
@@ -38,19 +46,64 @@ REPLY_EMPTY = "Sorry, I couldn't put an answer together for that. Could you say 
 
 
 class ToolRegistry(Protocol):
-    """What the gateway needs from messaging.tools.registry."""
+    """What the gateway needs from a set of tools (messaging.tools.registry is the concierge's)."""
 
     def tool_schemas(self) -> list[dict[str, Any]]: ...
 
     def execute_tool(self, name: str, arguments: dict, ctx: ToolContext) -> ToolResult: ...
 
 
+@dataclass
+class Plugins:
+    """The parts an app above agnt contributes (see :func:`configure`)."""
+
+    offline_provider: Callable[[], Provider] | None = None
+    system_prompt: Callable[..., list[dict[str, Any]]] | None = None
+    tool_registry: Callable[[], ToolRegistry] | None = None
+
+
+_plugins = Plugins()
+
+
+def configure(
+    *,
+    offline_provider: Callable[[], Provider] | None = None,
+    system_prompt: Callable[..., list[dict[str, Any]]] | None = None,
+    tool_registry: Callable[[], ToolRegistry] | None = None,
+) -> None:
+    """Plug in the offline provider factory, the system-prompt builder
+    (``builder(ctx, *, query) -> content blocks``) and the default tool registry factory.
+    Arguments left None keep what was configured before."""
+    if offline_provider is not None:
+        _plugins.offline_provider = offline_provider
+    if system_prompt is not None:
+        _plugins.system_prompt = system_prompt
+    if tool_registry is not None:
+        _plugins.tool_registry = tool_registry
+
+
 def default_registry() -> ToolRegistry:
-    return importlib.import_module("messaging.tools.registry")  # type: ignore[return-value]
+    if _plugins.tool_registry is None:
+        raise ImproperlyConfigured("no tool registry: pass registry= or call agnt.llm.gateway.configure()")
+    return _plugins.tool_registry()
+
+
+def _offline_provider() -> Provider:
+    if _plugins.offline_provider is None:
+        raise ImproperlyConfigured("no offline LLM provider: call agnt.llm.gateway.configure(offline_provider=...)")
+    return _plugins.offline_provider()
+
+
+def system_prompt(ctx: ToolContext, *, query: str | None = None) -> list[dict[str, Any]]:
+    """The configured system prompt for ``ctx`` (empty when no builder is configured)."""
+    if _plugins.system_prompt is None:
+        return []
+    return _plugins.system_prompt(ctx, query=query)
 
 
 def provider_for(name: str | None = None) -> Provider:
-    """The provider named by settings.LLM_PROVIDER (offline | anthropic | ollama)."""
+    """The provider named by settings.LLM_PROVIDER (offline | anthropic | ollama); "offline"
+    is the configured offline provider."""
     name = (name or settings.LLM_PROVIDER or "offline").lower()
     if name == "anthropic":
         if not settings.ANTHROPIC_API_KEY:
@@ -64,13 +117,23 @@ def provider_for(name: str | None = None) -> Provider:
         from .ollama_provider import OllamaProvider
 
         return OllamaProvider()
-    from .offline import OfflinePlanner
+    return _offline_provider()
 
-    return OfflinePlanner()
+
+def supports_images(provider: Provider | None = None) -> bool:
+    """Whether the configured model can look at a picture (the offline planner and Ollama cannot)."""
+    return bool(getattr(provider or provider_for(), "supports_images", False))
 
 
 def extract_structured(
-    *, instructions: str, text: str, tool: dict[str, Any], user=None, model: str = "", provider: Provider | None = None
+    *,
+    instructions: str,
+    text: str,
+    tool: dict[str, Any],
+    user=None,
+    model: str = "",
+    provider: Provider | None = None,
+    images: list[dict[str, Any]] | None = None,
 ) -> StructuredResult | None:
     """Ask the configured model to fill ``tool``'s input schema from ``text`` (one forced call).
 
@@ -84,8 +147,16 @@ def extract_structured(
         return None
     if user is not None and limits.token_budget_exhausted(user=user):
         raise ProviderError("the user's daily token budget is spent")
+    if images and not getattr(provider, "supports_images", False):
+        return None
+    extra = {"images": images} if images else {}
     result = extract(
-        instructions=instructions, text=text, tool=tool, user_id=str(getattr(user, "pk", "") or ""), model=model
+        instructions=instructions,
+        text=text,
+        tool=tool,
+        user_id=str(getattr(user, "pk", "") or ""),
+        model=model,
+        **extra,
     )
     if user is not None:
         limits.token_usage_add(user=user, tokens=result.tokens_in + result.tokens_out)
@@ -180,7 +251,7 @@ def run_turn(
 ) -> TurnResult:
     """Answer one user message. Never raises for provider or tool failures: the reply says what happened.
 
-    ``provider`` and ``registry`` default to settings.LLM_PROVIDER and messaging.tools.registry;
+    ``provider`` and ``registry`` default to settings.LLM_PROVIDER and the configured registry;
     they are parameters so a test can drive the loop with its own tools.
     """
     provider = provider or provider_for()
@@ -200,10 +271,8 @@ def run_turn(
 def _tool_loop(
     *, ctx: ToolContext, history: list[dict], user_message: dict, provider: Provider, registry: ToolRegistry, slot
 ) -> TurnResult:
-    from .soul import build_system_prompt
-
     system = (
-        build_system_prompt(ctx, query=_user_text(user_message["content"]) or None)
+        system_prompt(ctx, query=_user_text(user_message["content"]) or None)
         if getattr(provider, "uses_system_prompt", True)
         else []
     )

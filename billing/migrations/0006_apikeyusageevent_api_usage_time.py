@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agents', '0006_webhook_subscription_failing_since'),
-        ('billing', '0004_merge_money_branches'),
+        ('billing', '0005_referral_ambassador'),
         ('bookings', '0005_lifecycle_waitlist_reliability'),
     ]
 

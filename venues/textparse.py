@@ -1,0 +1,446 @@
+"""Reading a venue request out of free text: when, how many, which venue, where, what
+kind of place, what price.
+
+Used by the concierge's offline planner (messaging) and by the A2A JSON-RPC endpoint
+(agents), so it lives below both. The functions are pure over the text except
+``venue_aliases()`` and ``places()``, which read the searchable venues and cities.
+Every ``find_*`` returns what it found and the text without it, so a caller peels one
+fact after another off the same sentence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    text = text.lower().replace("&", " and ").replace("’", "'")
+    return " ".join(text.split())
+
+
+NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a couple": 2,
+    "couple": 2,
+    "an": 1,
+    "a": 1,
+}
+NUM_PATTERN = r"(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+
+
+def _to_int(word: str) -> int | None:
+    word = word.strip().lower()
+    if word.isdigit():
+        return int(word)
+    return NUMBER_WORDS.get(word)
+
+
+WEEKDAYS = {
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tue": 1,
+    "tues": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "thursday": 3,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
+}
+MONTHS = {
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
+}
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+_WEEKDAY_RE = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+SOFT_TIMES = {
+    "breakfast": time(8, 30),
+    "brunch": time(10, 30),
+    "lunch": time(12, 30),
+    "afternoon": time(15, 0),
+    "sunset": time(18, 0),
+    "evening": time(19, 0),
+    "dinner": time(19, 30),
+    "tonight": time(19, 30),
+    "morning": time(9, 0),
+}
+
+
+@dataclass
+class When:
+    day: date | None = None
+    at: time | None = None
+    soft: bool = False  # the time came from a word like "dinner", not a clock time
+    moment: datetime | None = None  # "in 2 hours"
+
+
+def parse_when(text: str, now: datetime, *, prefer_evening: bool) -> tuple[When, str]:
+    """Dates and times in free text, resolved against the user's local ``now``.
+
+    Returns the parse and the text with those phrases removed (for queries and reminder text).
+    """
+    t = text
+    when = When()
+
+    def cut(match: re.Match) -> None:
+        nonlocal t
+        t = t[: match.start()] + " " + t[match.end() :]
+
+    m = re.search(
+        rf"\bin\s+(?:about\s+)?{NUM_PATTERN}\s*(minutes?|mins?|hours?|hrs?|h|days?)\b|\bin\s+(an?|half an)\s+(hour|minute|day)\b",
+        t,
+    )
+    if m:
+        if m.group(1):
+            amount, unit = _to_int(m.group(1)) or 0, m.group(2)
+        else:
+            amount, unit = (0.5 if m.group(3) == "half an" else 1), m.group(4)
+        if unit.startswith("m"):
+            delta = timedelta(minutes=amount)
+        elif unit.startswith("d"):
+            delta = timedelta(days=amount)
+        else:
+            delta = timedelta(hours=amount)
+        when.moment = now + delta
+        cut(m)
+
+    m = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", t)
+    if m:
+        try:
+            when.day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            pass
+        cut(m)
+    if when.day is None:
+        m = re.search(
+            rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\b|\b({_MONTH_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b",
+            t,
+        )
+        if m:
+            day_num = int(m.group(1) or m.group(4))
+            month = MONTHS[m.group(2) or m.group(3)]
+            when.day = _future_date(now.date(), month, day_num)
+            cut(m)
+    if when.day is None:
+        m = re.search(r"\b(\d{1,2})/(\d{1,2})\b", t)
+        if m:  # day/month, as written in Indonesia and Europe
+            when.day = _future_date(now.date(), int(m.group(2)), int(m.group(1)))
+            cut(m)
+    if when.day is None:
+        for pattern, offset in (
+            (r"\bday after tomorrow\b", 2),
+            (r"\b(tomorrow|tmrw|tmr|tomorow)\b", 1),
+            (r"\b(today|tonight|this evening|now)\b", 0),
+        ):
+            m = re.search(pattern, t)
+            if m:
+                when.day = now.date() + timedelta(days=offset)
+                if "tonight" in m.group(0) or "evening" in m.group(0):
+                    when.at, when.soft = SOFT_TIMES["tonight"], True
+                if m.group(0) != "now":
+                    cut(m)
+                break
+    if when.day is None:
+        m = re.search(rf"\b(?:(next|this|on)\s+)?({_WEEKDAY_RE})\b", t)
+        if m:
+            wanted = WEEKDAYS[m.group(2)]
+            ahead = (wanted - now.weekday()) % 7
+            if m.group(1) == "next" and ahead == 0:
+                ahead = 7
+            when.day = now.date() + timedelta(days=ahead)
+            cut(m)
+    if when.day is None:
+        m = re.search(r"\b(?:this\s+)?weekend\b", t)
+        if m:
+            when.day = now.date() + timedelta(days=(5 - now.weekday()) % 7)
+            cut(m)
+
+    m = re.search(r"\b(?:at\s+|@\s*|around\s+|by\s+)?(\d{1,2})[:.](\d{2})\s*(am|pm|a\.m\.|p\.m\.)?(?!\d)", t)
+    if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
+        # "10:00" / "09:30" read as the 24-hour clock they look like; "7:30" for a dinner
+        # booking still means the evening
+        hour = _hour12(int(m.group(1)), m.group(3), prefer_evening and len(m.group(1)) == 1)
+        when.at, when.soft = time(hour, int(m.group(2))), False
+        cut(m)
+    else:
+        m = re.search(r"\b(?:at\s+|@\s*|around\s+|by\s+)?(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.|o'?clock)\b", t) or re.search(
+            r"\b(?:at|around|by)\s+(\d{1,2})\b(?!\s*(?:people|persons|pax|guests|ppl|of us|minutes?|mins?|hours?))()", t
+        )
+        if m and 0 < int(m.group(1)) <= 24:
+            suffix = m.group(2) if m.group(2) and "clock" not in m.group(2) else None
+            when.at, when.soft = time(_hour12(int(m.group(1)), suffix, prefer_evening) % 24, 0), False
+            cut(m)
+        else:
+            for word, value in (("noon", time(12, 0)), ("midday", time(12, 0)), ("midnight", time(0, 0))):
+                m = re.search(rf"\b(?:at\s+)?{word}\b", t)
+                if m:
+                    when.at, when.soft = value, False
+                    cut(m)
+                    break
+    if when.at is None:
+        m = re.search(
+            r"\b(?:for\s+|at\s+|in the\s+)?(breakfast|brunch|lunch|afternoon|sunset|evening|dinner|morning)\b", t
+        )
+        if m:
+            when.at, when.soft = SOFT_TIMES[m.group(1)], True
+    return when, " ".join(t.split())
+
+
+def _hour12(hour: int, suffix: str | None, prefer_evening: bool) -> int:
+    suffix = (suffix or "").replace(".", "")
+    if suffix == "pm" and hour < 12:
+        return hour + 12
+    if suffix == "am":
+        return 0 if hour == 12 else hour
+    if not suffix and prefer_evening and 1 <= hour <= 11:
+        return hour + 12  # "book at 8" means the evening
+    return hour
+
+
+def _future_date(today: date, month: int, day_num: int) -> date | None:
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = date(year, month, day_num)
+        except ValueError:
+            return None
+        if candidate >= today - timedelta(days=1):
+            return candidate
+    return None
+
+
+def parse_party_size(text: str) -> int | None:
+    m = re.search(
+        rf"\b(?:for|party of|table for|group of|we are|we're|were|us)\s+(?:a\s+)?{NUM_PATTERN}\b(?!\s*(?::|\.\d|am\b|pm\b|o'?clock|h\b|hours?|hrs?|mins?|minutes?|days?|nights?))",
+        text,
+    )
+    if m:
+        return _to_int(m.group(1))
+    m = re.search(rf"\b{NUM_PATTERN}\s*(?:people|persons|person|pax|guests|adults|of us|ppl|friends)\b", text)
+    if m:
+        return _to_int(m.group(1))
+    if re.search(r"\bfor (?:a )?couple\b|\bfor (?:the )?two of us\b|\bdate night\b", text):
+        return 2
+    return None
+
+
+# --------------------------------------------------------------------------- venues and places
+
+
+GENERIC_SUFFIXES = (
+    "beach club",
+    "club",
+    "cafe",
+    "bar",
+    "spa",
+    "kitchen",
+    "restaurant",
+    "house",
+    "studio",
+    "bakery",
+    "school",
+    "dining",
+    "bali",
+    "canggu",
+    "seminyak",
+    "ubud",
+    "uluwatu",
+    "sanur",
+    "shack",
+    "grill",
+    "social",
+    "roastery",
+)
+GENERIC_WORDS = {
+    "the",
+    "club",
+    "cafe",
+    "bar",
+    "spa",
+    "beach",
+    "kitchen",
+    "house",
+    "yoga",
+    "surf",
+    "studio",
+    "bali",
+    "coffee",
+    "sound",
+    "tide",
+}
+
+
+@dataclass(frozen=True)
+class VenueRef:
+    name: str
+    slug: str
+    alias: str
+
+
+def venue_aliases() -> list[VenueRef]:
+    """Every searchable venue under its full name and a shorter everyday name
+    ("Tidehouse Beach Club" → "tidehouse"), longest first."""
+    from venues.models import Venue
+    from venues.selectors import SEARCHABLE_STATUSES
+
+    refs: list[VenueRef] = []
+    for name, slug in Venue.objects.filter(status__in=SEARCHABLE_STATUSES).values_list("name", "slug"):
+        full = normalize(name)
+        aliases = {full, slug.replace("-", " ")}
+        if full.startswith("the "):
+            aliases.add(full[4:])
+        short = full
+        for suffix in GENERIC_SUFFIXES:
+            if short.endswith(" " + suffix):
+                short = short[: -len(suffix) - 1].strip()
+        if short != full and len(short) >= 5 and short not in GENERIC_WORDS:
+            aliases.add(short)
+        refs.extend(VenueRef(name=name, slug=slug, alias=alias) for alias in aliases if alias)
+    return sorted(refs, key=lambda ref: len(ref.alias), reverse=True)
+
+
+def find_venue(text: str, refs: list[VenueRef]) -> tuple[VenueRef | None, str]:
+    """The venue named in ``text`` (longest alias wins) and the text without it."""
+    for ref in refs:
+        m = re.search(rf"(?<![a-z0-9]){re.escape(ref.alias)}(?![a-z0-9])", text)
+        if m:
+            return ref, " ".join((text[: m.start()] + " " + text[m.end() :]).split())
+    return None, text
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    kind: str  # "city" | "area"
+    city: str
+
+
+def places() -> list[Place]:
+    from venues.models import City, Venue
+    from venues.selectors import SEARCHABLE_STATUSES
+
+    found: dict[str, Place] = {}
+    for name in City.objects.filter(is_active=True).values_list("name", flat=True):
+        found[normalize(name)] = Place(name=name, kind="city", city=name)
+    for area, city in (
+        Venue.objects.filter(status__in=SEARCHABLE_STATUSES)
+        .exclude(area="")
+        .values_list("area", "city__name")
+        .distinct()
+    ):
+        found.setdefault(normalize(area), Place(name=area, kind="area", city=city))
+    return sorted(found.values(), key=lambda p: len(p.name), reverse=True)
+
+
+def find_place(text: str, known: list[Place]) -> tuple[Place | None, str]:
+    for place in known:
+        m = re.search(
+            rf"(?:\b(?:in|at|near|around|from|to)\s+)?(?<![a-z0-9]){re.escape(normalize(place.name))}(?![a-z0-9])", text
+        )
+        if m:
+            return place, " ".join((text[: m.start()] + " " + text[m.end() :]).split())
+    return None, text
+
+
+CATEGORY_PATTERNS = [
+    ("beach_club", r"beach\s*clubs?"),
+    ("nightclub", r"night\s*clubs?|clubbing|\bclubs?\b|\bparty\b|dancing|\bdj\b"),
+    ("cafe", r"\bcaf[e]s?\b|coffee(?:\s*shops?)?|\bbrunch\b"),
+    ("bar", r"\bbars?\b|cocktails?|\bdrinks?\b|\bpubs?\b|\bbeers?\b|\bwine\b"),
+    ("spa", r"\bspas?\b|massages?|facials?|reflexology"),
+    ("wellness", r"\byoga\b|wellness|meditation|sound (?:healing|bath)|breathwork|retreats?"),
+    ("fitness", r"\bgyms?\b|fitness|work ?outs?|crossfit|pilates|\bpadel\b|muay thai|boxing|\bcycling class"),
+    (
+        "activity",
+        r"surf(?:ing)? (?:lessons?|school|guides?|class(?:es)?)|\blearn to surf\b|snorkel(?:l?ing)?|diving|\btours?\b|activit(?:y|ies)|things to do|(?:fun|something) to do|what to do|pottery|ceramics|kite ?surf(?:ing)?",
+    ),
+    ("restaurant", r"\brestaurants?\b|\bdining\b|\bwarungs?\b"),
+]
+CATEGORY_LABELS = {
+    "restaurant": "restaurants",
+    "cafe": "cafés",
+    "beach_club": "beach clubs",
+    "bar": "bars",
+    "spa": "spas",
+    "wellness": "wellness & yoga spots",
+    "nightclub": "nightclubs",
+    "fitness": "fitness places",
+    "activity": "activities",
+}
+PRICE_WORDS = [
+    (r"\b(cheap|cheapest|budget|affordable|inexpensive|not (?:too )?expensive|low[- ]cost)\b", 2),
+    (r"\b(mid[- ]?range|moderate(?:ly priced)?|reasonabl[ey](?: priced)?)\b", 3),
+]
+STOPWORDS = set(
+    """a an the some any me my we us our i i'm im you your please pls can could would will should find show give get
+    recommend recommendation recommendations suggest suggestion suggestions looking look for search searching want wanna
+    need know is are there where what which who whats good best nice great top cool place places spot spots somewhere
+    in at near around of to on with and or that this it do does have has open now tonight today tomorrow go going
+    eat eating food dinner lunch breakfast meal something anything like options option also just really very
+    people person pax guests one two three four five six seven eight nine ten table hi hey hello tell about
+    book reserve available availability free right let lets let's new try fun""".split()
+)
+
+
+def find_category(text: str) -> tuple[str | None, str]:
+    for value, pattern in CATEGORY_PATTERNS:
+        m = re.search(pattern, text)
+        if m:
+            return value, " ".join((text[: m.start()] + " " + text[m.end() :]).split())
+    return None, text
+
+
+def find_price_cap(text: str) -> tuple[int | None, str]:
+    for pattern, cap in PRICE_WORDS:
+        m = re.search(pattern, text)
+        if m:
+            return cap, " ".join((text[: m.start()] + " " + text[m.end() :]).split())
+    return None, text
+
+
+def query_words(text: str) -> str:
+    words = [w for w in re.findall(r"[a-z][a-z'\-]+", text) if w not in STOPWORDS and len(w) > 2]
+    return " ".join(words[:6])
