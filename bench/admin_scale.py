@@ -347,7 +347,7 @@ def main() -> None:
         if cursor.fetchone()[0]:
             print("dropping the previous run's data…", flush=True)
             call_command("flush", interactive=False, verbosity=0)
-    from agnt.demo import DemoSeeder
+    from agnt.management.demo import DemoSeeder
     from agnt.models import User
 
     DemoSeeder(log=lambda *a, **k: None).cities()
