@@ -9,6 +9,7 @@ from agents.models import (
     A2AEnvelope,
     Agent,
     ApiKey,
+    EnvelopeIntent,
     WebhookSubscription,
 )
 from agents.services import hash_secret
@@ -54,3 +55,12 @@ def webhook_subscriptions_for_event(*, api_key: ApiKey, event_type: str) -> list
     """The key's active subscriptions that want ``event_type``, oldest first."""
     subscriptions = WebhookSubscription.objects.filter(api_key=api_key, is_active=True).order_by("created_at")
     return [s for s in subscriptions if s.wants(event_type)]
+
+
+def booking_request_envelope(booking, *, first: bool = False, exclude_pk=None) -> A2AEnvelope | None:
+    """The latest (or ``first``) booking.request envelope for ``booking``; replies correlate
+    to the latest, the first one says which agent the booking belongs to."""
+    requests = A2AEnvelope.objects.filter(booking=booking, intent=EnvelopeIntent.BOOKING_REQUEST)
+    if exclude_pk is not None:
+        requests = requests.exclude(pk=exclude_pk)
+    return requests.order_by("created_at" if first else "-created_at").first()

@@ -36,10 +36,10 @@ from agents.state import (
     ENVELOPE_TRANSITIONS,
     EnvelopeStatus,
     WebhookDeliveryStatus,
-    can_transition_envelope,
 )
 from agnt import crypto
 from agnt.models import ApiTier
+from agnt.transitions import transition
 
 API_KEY_PREFIX = "agnt_live_"
 # visible part of a key: the fixed prefix plus 8 characters of the random token
@@ -313,37 +313,36 @@ def envelope_transition(
     The row is locked first so two workers (say, the TTL sweep and a late delivery
     receipt) cannot both move it from the same state.
     """
-    locked = A2AEnvelope.objects.select_for_update().get(pk=envelope.pk)
-    from_status = locked.status
-    if not can_transition_envelope(from_status, to_status):
+    now = timezone.now()
+
+    def changes(locked: A2AEnvelope, from_status: str) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if to_status == EnvelopeStatus.SENT:
+            fields.update(attempts=locked.attempts + 1, next_attempt_at=None)
+        if to_status in (EnvelopeStatus.QUEUED, EnvelopeStatus.FAILED):
+            fields["next_attempt_at"] = next_attempt_at
+        if error or to_status in (EnvelopeStatus.FAILED, EnvelopeStatus.REJECTED, EnvelopeStatus.EXPIRED):
+            fields["last_error"] = error
+        if stamp := _STATUS_TIMESTAMPS.get(to_status):
+            fields[stamp] = now
+        return fields
+
+    def refuse(locked: A2AEnvelope, from_status: str) -> EnvelopeTransitionError:
         allowed = ", ".join(sorted(ENVELOPE_TRANSITIONS.get(from_status, ()))) or "nothing (terminal)"
-        raise EnvelopeTransitionError(
+        return EnvelopeTransitionError(
             f"envelope {locked.envelope_id} cannot move from {from_status} to {to_status} (allowed: {allowed})"
         )
-    now = timezone.now()
-    locked.status = to_status
-    fields = ["status", "updated_at"]
-    if to_status == EnvelopeStatus.SENT:
-        locked.attempts += 1
-        locked.next_attempt_at = None
-        fields += ["attempts", "next_attempt_at"]
-    if to_status in (EnvelopeStatus.QUEUED, EnvelopeStatus.FAILED):
-        locked.next_attempt_at = next_attempt_at
-        fields.append("next_attempt_at")
-    if error or to_status in (EnvelopeStatus.FAILED, EnvelopeStatus.REJECTED, EnvelopeStatus.EXPIRED):
-        locked.last_error = error
-        fields.append("last_error")
-    stamp = _STATUS_TIMESTAMPS.get(to_status)
-    if stamp:
-        setattr(locked, stamp, now)
-        fields.append(stamp)
-    locked.save(update_fields=fields)
-    EnvelopeEvent.objects.create(
-        envelope=locked, from_status=from_status, to_status=to_status, error=error, data=data or {}
+
+    locked, _ = transition(
+        envelope,
+        to_status=to_status,
+        table=ENVELOPE_TRANSITIONS,
+        changes=changes,
+        refuse=refuse,
+        event=lambda locked, from_status: EnvelopeEvent.objects.create(
+            envelope=locked, from_status=from_status, to_status=to_status, error=error, data=data or {}
+        ),
     )
-    # keep the caller's instance in step with the database
-    for field in fields:
-        setattr(envelope, field, getattr(locked, field))
     return locked
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 from unfold.decorators import display
 
@@ -130,7 +131,31 @@ class VenueBookingForm(forms.ModelForm):
                 )
             except services.BookingError as exc:
                 raise forms.ValidationError(str(exc)) from exc
+        elif not self.instance._state.adding and slot_start and self.moves_the_booking(cleaned):
+            # A new time goes through the diary, as any request would (the save re-decides
+            # it under the venue lock and tells the guest).
+            from bookings.decision import Outcome, booking_move_decide, reason_with_alternatives
+
+            original = self.instance
+            decision = booking_move_decide(
+                booking=original,
+                venue=original.venue,
+                slot_start=slot_start,
+                slot_end=cleaned.get("slot_end"),
+                now=timezone.now(),
+            )
+            if decision.outcome != Outcome.ACCEPT:
+                raise forms.ValidationError(
+                    "The diary does not allow the new time: "
+                    + reason_with_alternatives(decision.reason, decision.slots, original.venue)
+                )
         return cleaned
+
+    def moves_the_booking(self, cleaned) -> bool:
+        return any(
+            name in self.changed_data and cleaned.get(name) is not None and cleaned.get(name) != self.initial.get(name)
+            for name in ("slot_start", "slot_end")
+        )
 
 
 @admin.register(VenueBooking)
@@ -196,9 +221,36 @@ class VenueBookingAdmin(UserSearchMixin, VenueScopedAdminMixin, AgntModelAdmin):
     def get_changeform_initial_data(self, request):
         return {"source": BookingSource.ADMIN, **super().get_changeform_initial_data(request)}
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Not wrapped in one transaction as Django's is: a move is a durable command of its
+        # own (the booking, its event and the guest's envelope commit together), and a
+        # booking taken by hand is created by one service call.
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj: VenueBooking, form, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            # Everything but the time is a plain edit; a new time is a move through the
+            # command layer (the diary under the venue lock, the guest told).
+            moved = form.moves_the_booking(form.cleaned_data)
+            others = [name for name in form.changed_data if name not in ("slot_start", "slot_end")]
+            if others:
+                obj.save(update_fields=[*others, "updated_at"])
+            if moved:
+                from agents.booking.commands import booking_move
+
+                try:
+                    moved_booking = booking_move(
+                        booking=VenueBooking.objects.get(pk=obj.pk),
+                        slot_start=form.cleaned_data["slot_start"],
+                        slot_end=form.cleaned_data.get("slot_end"),
+                        actor=request.user,
+                        actor_kind=_actor_kind(request),
+                    )
+                except services.BookingError as exc:
+                    # The diary changed between the form's check and the save.
+                    self.message_user(request, f"Not moved: {exc}", messages.ERROR)
+                else:
+                    obj.slot_start, obj.slot_end = moved_booking.slot_start, moved_booking.slot_end
             return
         # A booking taken by phone in the back office goes through the same service as
         # every other booking: reference, validation, event row, notifications.
@@ -246,32 +298,35 @@ class VenueBookingAdmin(UserSearchMixin, VenueScopedAdminMixin, AgntModelAdmin):
 
     @admin.action(description="Confirm selected bookings", permissions=["change"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
-        self._run(request, queryset, "Confirmed", services.booking_confirm)
+        # By hand, but through the diary under the venue lock; the guest's agent is told.
+        from agents.booking.commands import booking_venue_confirm
+
+        self._run(request, queryset, "Confirmed", booking_venue_confirm)
 
     @admin.action(description="Approve selected requests (awaiting the venue)", permissions=["change"])
     def owner_approve(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
-        # The venue agent's service: confirms against the diary and answers the guest's agent.
-        from agents.booking.venue_agent import owner_approve
+        # The command layer: confirms against the diary and answers the guest's agent.
+        from agents.booking.commands import booking_venue_approve
 
-        self._run(request, queryset, "Approved", owner_approve)
+        self._run(request, queryset, "Approved", booking_venue_approve)
 
     @admin.action(description="Decline selected requests (guest gets other times)", permissions=["change"])
     def owner_decline(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
-        from agents.booking.venue_agent import owner_decline
+        from agents.booking.commands import booking_venue_decline
 
-        self._run(request, queryset, "Declined", owner_decline)
+        self._run(request, queryset, "Declined", booking_venue_decline)
 
     @admin.action(description="Cancel selected bookings", permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[VenueBooking]) -> None:
         # Through the venue agent, so the guest's agent (possibly remote) hears of it too.
-        from agents.booking.venue_agent import venue_booking_cancel
+        from agents.booking.commands import booking_venue_cancel
 
         reason = "Cancelled by the venue" if _actor_kind(request) == ActorKind.OWNER else "Cancelled by AGNT support"
         self._run(
             request,
             queryset,
             "Cancelled",
-            lambda **kw: venue_booking_cancel(reason=reason, **kw),
+            lambda **kw: booking_venue_cancel(reason=reason, **kw),
         )
 
     @admin.action(description="Mark selected bookings completed", permissions=["change"])

@@ -516,3 +516,33 @@ class GuestReliability(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.no_show_count} no-show(s) in {self.window_days} d"
+
+
+class ReminderEvent(BaseModel):
+    """One status change of a user's reminder (scheduled → sent / failed / cancelled). Append-only."""
+
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta(BaseModel.Meta):
+        indexes = [models.Index(fields=["reminder", "created_at"], name="reminder_event_time")]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class WaitlistEvent(BaseModel):
+    """One status change of a waitlist entry (waiting → notified / expired / cancelled). Append-only."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta(BaseModel.Meta):
+        indexes = [models.Index(fields=["entry", "created_at"], name="waitlist_event_time")]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"

@@ -201,6 +201,46 @@ def booking_message_latest(*, user, kinds, since: datetime) -> BookingMessage | 
     )
 
 
+def booking_for_guest(*, user, reference: str) -> VenueBooking | None:
+    """One of ``user``'s own bookings by its reference ("AG-7K3Q9D", "ag7k3q9d", "7K3Q9D"),
+    with its venue and city (the concierge's tools, the reminder replies, the app)."""
+    ref = (reference or "").strip().upper().replace(" ", "")
+    ref = ref if ref.startswith("AG-") else "AG-" + ref.removeprefix("AG")
+    return VenueBooking.objects.select_related("venue__city").filter(user=user, external_ref=ref).first()
+
+
+def booking_by_reference(*, reference: str) -> VenueBooking | None:
+    """A booking by its reference, with its guest and venue (the agents that answer about it)."""
+    return VenueBooking.objects.select_related("user", "venue__city").filter(external_ref=reference).first()
+
+
+def booking_recently_refused_for_user(*, user, since: datetime, now: datetime | None = None) -> VenueBooking | None:
+    """The guest's most recent booking the venue said no to (or let lapse) since ``since``,
+    for a time still ahead: what a "waitlist" reply means."""
+    now = now or timezone.now()
+    return (
+        VenueBooking.objects.select_related("venue__city")
+        .filter(
+            user=user,
+            status__in=[BookingStatus.REJECTED, BookingStatus.COUNTER_OFFERED, BookingStatus.EXPIRED],
+            updated_at__gte=since,
+            slot_start__gt=now,
+        )
+        .order_by("-updated_at")
+        .first()
+    )
+
+
+def bookings_past_for_user(*, user, now: datetime | None = None) -> QuerySet[VenueBooking]:
+    """The guest's past bookings, latest first."""
+    now = now or timezone.now()
+    return (
+        VenueBooking.objects.filter(user=user, slot_start__lt=now)
+        .select_related("venue", "venue__city")
+        .order_by("-slot_start")
+    )
+
+
 def taste_venue_scores(*, user, venue_ids) -> dict:
     """How much ``user``'s own history says they like each venue: ``{venue_id: (score, why)}``.
 

@@ -31,3 +31,23 @@ def silenced() -> Iterator[None]:
 
 def is_silenced() -> bool:
     return _silenced.get()
+
+
+# kwargs: booking_id, event_id (the BookingEvent recording the move), from_start, to_start (ISO)
+booking_moved = Signal()
+
+# Sent inside the transaction that decided a lifecycle message is due (the booking row is
+# locked), so the send commits with the decision. kwargs: message (a BookingMessage, kind
+# reminder_* or rating_request), now. A receiver (messaging.notifications) sends it and
+# returns ``(platform, interaction_id)``, or ``("", None)`` when the guest has no channel.
+booking_message_due = Signal()
+
+# Sent inside the transaction that offered a freed table to a waiting guest. kwargs:
+# entry (the WaitlistEntry, now notified), slot, venue. A receiver returns the
+# interaction_id of the message it queued (None when the guest has no channel).
+waitlist_offer_made = Signal()
+
+
+def first_answer(responses) -> object | None:
+    """The first non-None answer of a signal's receivers (``Signal.send`` returns them all)."""
+    return next((answer for _, answer in responses if answer is not None), None)

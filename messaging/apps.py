@@ -16,7 +16,22 @@ class MessagingConfig(AppConfig):
             system_prompt=concierge.system_prompt,
             tool_registry=concierge.tool_registry,
         )
-        from bookings.signals import booking_status_changed
-        from messaging.notifications import on_booking_status_changed
+        from agents.signals import booking_awaits_owner, booking_request_undeliverable
+        from bookings.signals import booking_message_due, booking_moved, booking_status_changed, waitlist_offer_made
+        from messaging.notifications import (
+            on_booking_awaits_owner,
+            on_booking_message_due,
+            on_booking_moved,
+            on_booking_request_undeliverable,
+            on_booking_status_changed,
+            on_waitlist_offer_made,
+        )
 
         booking_status_changed.connect(on_booking_status_changed, dispatch_uid="messaging.booking_status")
+        booking_moved.connect(on_booking_moved, dispatch_uid="messaging.booking_moved")
+        booking_message_due.connect(on_booking_message_due, dispatch_uid="messaging.booking_message_due")
+        waitlist_offer_made.connect(on_waitlist_offer_made, dispatch_uid="messaging.waitlist_offer_made")
+        booking_awaits_owner.connect(on_booking_awaits_owner, dispatch_uid="messaging.booking_awaits_owner")
+        booking_request_undeliverable.connect(
+            on_booking_request_undeliverable, dispatch_uid="messaging.booking_request_undeliverable"
+        )

@@ -214,3 +214,19 @@ class ConversationSnapshot(BaseModel):
         from agnt.crypto import decrypt_json
 
         return decrypt_json(self.messages_ciphertext) if self.messages_ciphertext else []
+
+
+class Notification(BaseModel):
+    """One unprompted message we decided to send a user, remembered by its key so it is
+    sent at most once per (user, key) — a redelivered task or a second worker finds the
+    row and sends nothing. ``interaction`` is the message queued (empty when the user had
+    no channel to reach them on: the miss is remembered too)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(max_length=120)
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+
+    class Meta(BaseModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_user_key")]

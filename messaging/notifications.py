@@ -1,19 +1,26 @@
-"""Unprompted messages to a user: booking decisions reach the guest on their channel.
+"""Unprompted messages to a user: the single sender, and the receivers that use it.
 
-bookings.signals.booking_status_changed fires after commit; the receiver only enqueues
-a task with ids (CONVENTIONS: no logic in signals). The task builds the text from the
-booking as it is *then*, so a late or repeated task never reports a stale status.
+:func:`notify_user` is the one way to tell a user something nobody asked for in the
+conversation: it sends at most once per (user, key) — a Notification row under a unique
+constraint remembers every send (and every miss when the user has no channel), so a
+redelivered task or a second worker sends nothing twice.
+
+Domain signals (sent after commit) drive it: bookings.signals.booking_status_changed and
+booking_moved. The receivers only enqueue a task with ids (CONVENTIONS: no logic in
+signals); the task builds the text from the booking as it is *then*, so a late or
+repeated task never reports a stale status.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from bookings.models import ActorKind, BookingEvent, VenueBooking
 from bookings.state import BookingStatus
-from messaging.models import Interaction, InteractionSource
+from messaging.models import Interaction, InteractionSource, Notification
 from messaging.services import user_channel_preferred
 
 logger = logging.getLogger(__name__)
@@ -30,6 +37,79 @@ NOTIFY_STATUSES = frozenset(
     }
 )
 GUEST_ACTORS = frozenset({ActorKind.CONSUMER, ActorKind.CONSUMER_AGENT})
+
+
+@transaction.atomic
+def notify_user(
+    *,
+    user,
+    key: str,
+    text: str | Callable[[str], str],
+    booking=None,
+    source: str = InteractionSource.SYSTEM,
+    reply_markup: dict | None = None,
+    payload: dict | None = None,
+) -> Notification | None:
+    """Tell ``user`` ``text`` on their preferred channel, once per ``key`` ever.
+
+    ``text`` may be a function of the channel's platform (Telegram gets buttons, the
+    others a "reply keep" hint). Returns the Notification recorded (its ``interaction`` is empty when the user has no
+    channel: the miss is remembered, retrying would not find one), or None when this key
+    was sent before. Runs in the caller's transaction: a rolled-back change sends nothing.
+    """
+    from messaging.outbound import reply_send
+
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(user=user, key=key[:120])
+    except IntegrityError:
+        return None
+    channel = user_channel_preferred(user=user)
+    if channel is None:
+        logger.info("notification %s for user %s: no channel to reach them on", key, user.pk)
+        return notification
+    payload = {**(payload or {}), "notification": key}
+    if reply_markup and channel.platform == "telegram":
+        payload["reply_markup"] = reply_markup
+    body = text(channel.platform) if callable(text) else text
+    notification.interaction = reply_send(channel=channel, text=body, booking=booking, source=source, payload=payload)
+    notification.save(update_fields=["interaction"])
+    return notification
+
+
+def notification_sent(*, user, key: str) -> bool:
+    return Notification.objects.filter(user=user, key=key).exists()
+
+
+def on_booking_moved(sender, *, booking_id, event_id, **kwargs) -> None:
+    from messaging.tasks import notify_booking_moved
+
+    notify_booking_moved.delay(str(booking_id), str(event_id))
+
+
+def booking_moved_text(booking: VenueBooking) -> str:
+    venue = booking.venue
+    local = booking.slot_start.astimezone(_tz(venue))
+    return (
+        f"🕒 Your booking at {venue.name} ({booking.external_ref}) has moved: it is now "
+        f"{local:%a %d %b} at {local:%H:%M} for {booking.party_size} "
+        f"{'guest' if booking.party_size == 1 else 'guests'}. Reply here if that time does not suit you."
+    )
+
+
+def booking_moved_notify(*, booking_id, event_id) -> Interaction | None:
+    """Tell the guest their booking has a new time, once per move."""
+    booking = VenueBooking.objects.select_related("venue__city", "user").filter(pk=booking_id).first()
+    if booking is None or booking.user is None:
+        return None
+    sent = notify_user(
+        user=booking.user,
+        key=f"booking:{booking.pk}:moved:{event_id}",
+        text=booking_moved_text(booking),
+        booking=booking,
+        source=InteractionSource.VENUE_AGENT,
+    )
+    return sent.interaction if sent is not None else None
 
 
 def on_booking_status_changed(sender, *, booking_id, from_status: str, to_status: str, **kwargs) -> None:
@@ -104,22 +184,158 @@ def booking_status_notify(*, booking_id, to_status: str) -> Interaction | None:
     last_event = BookingEvent.objects.filter(booking=booking, to_status=to_status).order_by("-created_at").first()
     if to_status == BookingStatus.CANCELLED and last_event is not None and last_event.actor_kind in GUEST_ACTORS:
         return None
-    marker = f"booking:{booking.pk}:{to_status}"
-    if Interaction.objects.filter(booking=booking, payload__notification=marker).exists():
-        return None  # a redelivered task
-    channel = user_channel_preferred(user=booking.user)
-    if channel is None:
-        logger.info("booking %s is %s but its guest has no channel to tell", booking.pk, to_status)
-        return None
-    from messaging.outbound import reply_send
-
-    return reply_send(
-        channel=channel,
+    sent = notify_user(
+        user=booking.user,
+        key=f"booking:{booking.pk}:{to_status}",
         text=booking_status_text(booking),
         booking=booking,
         source=InteractionSource.VENUE_AGENT if to_status != BookingStatus.EXPIRED else InteractionSource.SYSTEM,
-        payload={"notification": marker},
     )
+    return sent.interaction if sent is not None else None
+
+
+# --------------------------------------------------------------------------- the venue's owners
+
+
+def on_booking_awaits_owner(sender, *, booking_id, **kwargs) -> None:
+    from messaging.tasks import notify_owners_pending
+
+    notify_owners_pending.delay(str(booking_id))
+
+
+def owner_review_text(booking: VenueBooking) -> str:
+    from django.conf import settings
+    from django.urls import NoReverseMatch, reverse
+
+    venue = booking.venue
+    tz = _tz(venue)
+    when = f"{booking.slot_start.astimezone(tz):%a %d %b at %H:%M}"
+    deadline = booking.owner_decision_deadline
+    try:
+        path = reverse("admin:bookings_venuebooking_change", args=[booking.pk])
+    except NoReverseMatch:
+        path = "/admin/"
+    lines = [
+        f"New booking request for {venue.name} needs your approval: {booking.party_size} guests, {when} "
+        f"({booking.external_ref}).",
+    ]
+    if booking.contact_name:
+        lines.append(f"Guest: {booking.contact_name}.")
+    if booking.special_requests:
+        lines.append(f"Special requests: {booking.special_requests[:300]}")
+    lines.append(
+        f"Approve or decline in the back office{f' by {deadline.astimezone(tz):%H:%M}' if deadline else ''}: "
+        f"{getattr(settings, 'PUBLIC_BASE_URL', '').rstrip('/')}{path}. Without an answer, the guest is "
+        "declined politely with other times."
+    )
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def owner_notify_pending(*, booking_id) -> int:
+    """Tell the venue's owners (VenueClient with notify_on_booking) that a request awaits them.
+
+    On their messaging channel when they have one (once per owner and booking), else by
+    e-mail (after commit). Returns how many owners were told.
+    """
+    from django.core.mail import send_mail
+
+    from venues.models import VenueClient
+
+    booking = VenueBooking.objects.select_related("venue__city").filter(pk=booking_id).first()
+    if booking is None or booking.status != BookingStatus.PENDING_OWNER:
+        return 0
+    text = owner_review_text(booking)
+    told = 0
+    clients = VenueClient.objects.filter(
+        venue_id=booking.venue_id, is_active=True, notify_on_booking=True
+    ).select_related("user")
+    for client in clients:
+        owner = client.user
+        key = f"owner:{booking.pk}:pending_owner"
+        if user_channel_preferred(user=owner) is not None:
+            if notify_user(user=owner, key=key, text=text, booking=booking, source=InteractionSource.VENUE_AGENT):
+                told += 1
+        elif owner.email:
+            subject = f"Approve booking {booking.external_ref} at {booking.venue.name}?"
+            transaction.on_commit(
+                lambda email=owner.email, subject=subject: send_mail(subject, text, None, [email], fail_silently=True)
+            )
+            told += 1
+        else:
+            logger.warning(
+                "owner %s of %s has no channel nor e-mail to approve %s", owner.pk, booking.venue_id, booking.pk
+            )
+    return told
+
+
+# --------------------------------------------------------------------------- a venue that can't be reached
+
+UNREACHABLE_TEXT = (
+    "{venue}'s booking agent can't be reached right now, so your request {ref} isn't confirmed yet. "
+    "I'll keep trying and tell you as soon as they answer."
+)
+
+
+def on_booking_request_undeliverable(sender, *, booking_id, envelope_id: str, **kwargs) -> None:
+    venue_unreachable_notify(booking_id=booking_id, envelope_id=envelope_id)
+
+
+def venue_unreachable_notify(*, booking_id, envelope_id: str) -> Interaction | None:
+    """Tell the guest, once per envelope, that the venue's agent can't be reached yet."""
+    booking = VenueBooking.objects.select_related("venue", "user").filter(pk=booking_id).first()
+    if booking is None or booking.user is None or user_channel_preferred(user=booking.user) is None:
+        return None
+    sent = notify_user(
+        user=booking.user,
+        key=f"envelope:{envelope_id}:undeliverable",
+        text=UNREACHABLE_TEXT.format(venue=booking.venue.name, ref=booking.external_ref),
+        booking=booking,
+        source=InteractionSource.SYSTEM,
+    )
+    return sent.interaction if sent is not None else None
+
+
+# --------------------------------------------------------------------------- booking lifecycle messages
+
+
+def on_booking_message_due(sender, *, message, now=None, **kwargs) -> tuple[str, object | None]:
+    """bookings.signals.booking_message_due: send a reminder or rating request now (in the
+    deciding transaction) and answer ``(platform, interaction_id)`` for the job's record."""
+    from bookings.models import BookingMessageKind
+    from messaging import booking_replies
+
+    booking = message.booking
+    if message.kind == BookingMessageKind.RATING_REQUEST:
+
+        def text(platform: str) -> str:
+            return booking_replies.rating_request_text(booking, platform=platform)
+
+        markup = booking_replies.rating_reply_markup(booking)
+    else:
+
+        def text(platform: str) -> str:
+            return booking_replies.reminder_text(booking, kind=message.kind, platform=platform, now=now)
+
+        markup = booking_replies.booking_reply_markup(booking)
+    sent = notify_user(
+        user=booking.user, key=f"booking:{booking.pk}:{message.kind}", text=text, booking=booking, reply_markup=markup
+    )
+    if sent is None or sent.interaction is None:
+        return "", None
+    return sent.interaction.channel.platform, sent.interaction.pk
+
+
+def on_waitlist_offer_made(sender, *, entry, slot, venue, **kwargs):
+    """bookings.signals.waitlist_offer_made: tell the waiting guest a table opened up."""
+    from messaging import booking_replies
+
+    sent = notify_user(
+        user=entry.user,
+        key=f"waitlist:{entry.pk}",
+        text=booking_replies.waitlist_offer_text(entry, slot=slot, venue=venue),
+    )
+    return sent.interaction.pk if sent is not None and sent.interaction is not None else None
 
 
 # --------------------------------------------------------------------------- ambassadors
@@ -153,21 +369,20 @@ def ambassador_weekly_report_send(*, now=None) -> int:
     for ambassador in ambassadors.order_by("pk"):
         with transaction.atomic():
             numbers = city_ambassador_report(ambassador=ambassador, now=now)
-            marker = f"ambassador-report:{ambassador.pk}:{year}-W{week:02d}"
-            if Interaction.objects.filter(payload__notification=marker).exists():
-                continue
-            channel = user_channel_preferred(user=ambassador.user)
-            if channel is None:
+            key = f"ambassador-report:{ambassador.pk}:{year}-W{week:02d}"
+            if user_channel_preferred(user=ambassador.user) is None:
                 logger.info("ambassador %s has no channel for the weekly report", ambassador.pk)
                 continue
-            from messaging.outbound import reply_send
-
-            reply_send(
-                channel=channel,
-                text=ambassador_report_text(ambassador, numbers),
-                source=InteractionSource.SYSTEM,
-                payload={"notification": marker, "numbers": numbers},
-            )
+            if (
+                notify_user(
+                    user=ambassador.user,
+                    key=key,
+                    text=ambassador_report_text(ambassador, numbers),
+                    payload={"numbers": numbers},
+                )
+                is None
+            ):
+                continue
             sent += 1
     return sent
 

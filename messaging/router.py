@@ -264,7 +264,7 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
     answered_pending = _resolve_confirmation(ctx, text)
     if text and not answered_pending:
         # a tap on a reminder/rating button, or "keep" / "cancel" / "rate 4" right after one
-        from bookings.replies import booking_reply_handle
+        from messaging.booking_replies import booking_reply_handle
 
         handled = booking_reply_handle(user=user, data=text)
         if handled:

@@ -34,6 +34,19 @@ def notify_booking_status(booking_id: str, to_status: str) -> str | None:
     return str(sent.pk) if sent is not None else None
 
 
+@shared_task(name="messaging.notify_owners_pending", queue="messaging", acks_late=True)
+def notify_owners_pending(booking_id: str) -> int:
+    """Tell a venue's owners that a booking request awaits their approval."""
+    return notifications.owner_notify_pending(booking_id=booking_id)
+
+
+@shared_task(name="messaging.notify_booking_moved", queue="messaging", acks_late=True)
+def notify_booking_moved(booking_id: str, event_id: str) -> str | None:
+    """Tell the guest their booking has a new time."""
+    sent = notifications.booking_moved_notify(booking_id=booking_id, event_id=event_id)
+    return str(sent.pk) if sent is not None else None
+
+
 @periodic_job(name="conversation_snapshots", schedule=crontab(minute=40, hour=3), queue="messaging")
 @shared_task(name="messaging.conversation_snapshots")
 def conversation_snapshots() -> int:

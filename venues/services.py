@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from agnt import roles
 from agnt.services import analytics_event_record
+from agnt.transitions import lock_objects, transition
 from venues.models import (
     B2BOnboardingEvent,
     B2BOnboardingSession,
@@ -120,25 +121,29 @@ def venue_claim_submit(
 def _claim_move(
     claim: VenueClaim, *, to_status: str, actor, reason: str = "", data: dict[str, Any] | None = None
 ) -> VenueClaim:
-    locked = VenueClaim.objects.select_for_update().get(pk=claim.pk)
-    from_status = locked.status
-    if to_status not in CLAIM_TRANSITIONS.get(from_status, frozenset()):
-        raise VenueClaimError(f"claim cannot move from {from_status} to {to_status}")
-    locked.status = to_status
-    fields = ["status", "updated_at"]
-    if to_status in (VenueClaimStatus.APPROVED, VenueClaimStatus.REJECTED, VenueClaimStatus.WITHDRAWN):
-        locked.decided_at = timezone.now()
-        locked.reason = reason[:300]
-        fields += ["decided_at", "reason"]
-    if to_status != VenueClaimStatus.WITHDRAWN and actor is not None:
-        locked.reviewer = actor
-        fields.append("reviewer")
-    locked.save(update_fields=fields)
-    VenueClaimEvent.objects.create(
-        claim=locked, from_status=from_status, to_status=to_status, actor=actor, reason=reason[:300], data=data or {}
+    def changes(locked: VenueClaim, from_status: str) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if to_status in (VenueClaimStatus.APPROVED, VenueClaimStatus.REJECTED, VenueClaimStatus.WITHDRAWN):
+            fields.update(decided_at=timezone.now(), reason=reason[:300])
+        if to_status != VenueClaimStatus.WITHDRAWN and actor is not None:
+            fields["reviewer"] = actor
+        return fields
+
+    locked, _ = transition(
+        claim,
+        to_status=to_status,
+        table=CLAIM_TRANSITIONS,
+        changes=changes,
+        refuse=lambda locked, from_status: VenueClaimError(f"claim cannot move from {from_status} to {to_status}"),
+        event=lambda locked, from_status: VenueClaimEvent.objects.create(
+            claim=locked,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            reason=reason[:300],
+            data=data or {},
+        ),
     )
-    for field in fields:
-        setattr(claim, field, getattr(locked, field))
     return locked
 
 
@@ -189,7 +194,7 @@ def venue_claim_approve(*, claim: VenueClaim, reviewer, reason: str = "") -> Ven
     user.groups.add(group)
 
     rivals = VenueClaim.objects.filter(venue=venue, status__in=OPEN_CLAIM_STATUSES).exclude(pk=claim.pk)
-    for rival in rivals.select_for_update():
+    for rival in lock_objects(rivals):  # several rows: locked in primary-key order
         _claim_move(
             rival,
             to_status=VenueClaimStatus.REJECTED,
@@ -282,25 +287,29 @@ def _onboarding_move(
     data: dict[str, Any] | None = None,
     fields: list[str] | None = None,
 ) -> B2BOnboardingSession:
-    from_step = locked.current_step
-    if to_step not in ONBOARDING_TRANSITIONS.get(from_step, frozenset()):
-        raise OnboardingError(f"onboarding cannot move from {from_step} to {to_step}")
     now = timezone.now()
-    locked.current_step = to_step
-    locked.last_activity_at = now
-    fields = [*(fields or []), "current_step", "last_activity_at", "updated_at"]
-    if to_step == OnboardingStep.COMPLETED:
-        locked.completed_at = now
-        fields.append("completed_at")
-    if to_step == OnboardingStep.ABANDONED:
-        locked.abandoned_at = now
-        fields.append("abandoned_at")
-    locked.save(update_fields=fields)
-    B2BOnboardingEvent.objects.create(
-        session=locked, from_step=from_step, to_step=to_step, actor=actor, reason=reason[:300], data=data or {}
+
+    def changes(row: B2BOnboardingSession, from_step: str) -> dict[str, Any]:
+        extra = {name: getattr(row, name) for name in (fields or [])}
+        extra["last_activity_at"] = now
+        if to_step == OnboardingStep.COMPLETED:
+            extra["completed_at"] = now
+        if to_step == OnboardingStep.ABANDONED:
+            extra["abandoned_at"] = now
+        return extra
+
+    locked, _ = transition(
+        session,
+        locked=locked,
+        to_status=to_step,
+        status_field="current_step",
+        table=ONBOARDING_TRANSITIONS,
+        changes=changes,
+        refuse=lambda row, from_step: OnboardingError(f"onboarding cannot move from {from_step} to {to_step}"),
+        event=lambda row, from_step: B2BOnboardingEvent.objects.create(
+            session=row, from_step=from_step, to_step=to_step, actor=actor, reason=reason[:300], data=data or {}
+        ),
     )
-    for field in fields:
-        setattr(session, field, getattr(locked, field))
     return locked
 
 

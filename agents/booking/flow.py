@@ -5,7 +5,8 @@ process: the consumer agent (the guest's, or the platform agent for API bookings
 a signed ``booking.request`` through the gateway to the venue agent, which decides
 against the diary and answers (agents.booking.venue_agent). The envelope goes out through
 agents.network.outbox.envelope_dispatch, which records it and sends it once the caller commits,
-so a rolled-back booking never reaches a venue.
+so a rolled-back booking never reaches a venue. The commands that change a booking and
+send these (agents.booking.commands) are the only callers outside this package.
 """
 
 from __future__ import annotations
@@ -15,8 +16,18 @@ from django.db import transaction
 
 from agents.models import A2AEnvelope, Agent, EnvelopeIntent
 from agents.network.registry import platform_agent
+from agents.selectors import booking_request_envelope
 from agents.services import agent_register_for_user, agent_register_for_venue
 from bookings.models import VenueBooking
+
+__all__ = [
+    "booking_cancel_send",
+    "booking_consumer_agent_id",
+    "booking_request_envelope",
+    "booking_request_send",
+    "consumer_agent_for",
+    "venue_agent_for",
+]
 
 # A request nobody answered within this time expires (agents.network.handlers.on_envelope_expired
 # then lets the guest know). The original design listened for 10 minutes.
@@ -35,15 +46,6 @@ def consumer_agent_for(booking: VenueBooking) -> Agent:
 
 def venue_agent_for(venue) -> Agent:
     return agent_register_for_venue(venue=venue)
-
-
-def booking_request_envelope(booking: VenueBooking, *, first: bool = False, exclude_pk=None) -> A2AEnvelope | None:
-    """The latest (or ``first``) booking.request envelope for ``booking``; replies correlate
-    to the latest, the first one says which agent the booking belongs to."""
-    requests = A2AEnvelope.objects.filter(booking=booking, intent=EnvelopeIntent.BOOKING_REQUEST)
-    if exclude_pk is not None:
-        requests = requests.exclude(pk=exclude_pk)
-    return requests.order_by("created_at" if first else "-created_at").first()
 
 
 def booking_consumer_agent_id(booking: VenueBooking, *, exclude_envelope_pk=None) -> str:
@@ -119,19 +121,3 @@ def booking_cancel_send(*, booking: VenueBooking, reason: str = "") -> A2AEnvelo
         correlation_id=request.envelope_id if request is not None else "",
         priority=BOOKING_PRIORITY,
     )
-
-
-@transaction.atomic
-def booking_guest_cancel(*, booking: VenueBooking, user, reason: str = "") -> VenueBooking:
-    """The guest cancels their own booking (app, API): cancel it here, then tell the venue's agent.
-
-    Raises bookings.services.BookingError when the booking's status does not allow it.
-    """
-    from bookings.services import booking_cancel
-
-    if booking.user_id != user.pk:
-        raise ValueError("a booking can only be cancelled by its guest")
-    reason = (reason or "").strip()[:300] or "cancelled by the guest in the app"
-    booking = booking_cancel(booking=booking, actor=user, reason=reason)
-    booking_cancel_send(booking=booking, reason=reason)
-    return booking

@@ -14,15 +14,7 @@ from agnt.scheduling import periodic_job
 from bookings.models import VenueBooking
 from bookings.state import BookingStatus
 
-__all__ = ["owner_notify_pending", "owner_decision_deadlines"]
-
-
-@shared_task(name="agents.owner_notify_pending", queue="agents", acks_late=True)
-def owner_notify_pending(booking_id: str) -> int:
-    """Tell a venue's owners that a booking request awaits their approval."""
-    from agents.booking.venue_agent import owner_notify_pending as notify
-
-    return notify(booking_id=booking_id)
+__all__ = ["owner_decision_deadlines"]
 
 
 @periodic_job(name="owner_decision_deadlines", schedule=timedelta(minutes=1), queue="agents", expires=55)

@@ -56,19 +56,6 @@ HANDLERS: dict[str, Callable[[A2AEnvelope], None]] = {
     EnvelopeIntent.BOOKING_CANCELLED: handle_booking_response,
 }
 
-UNREACHABLE_TEXT = (
-    "{venue}'s booking agent can't be reached right now, so your request {ref} isn't confirmed yet. "
-    "I'll keep trying and tell you as soon as they answer."
-)
-
-
-def _guest_channel(booking):
-    if booking is None or booking.user_id is None:
-        return None
-    from messaging.services import user_channel_preferred
-
-    return user_channel_preferred(user=booking.user)
-
 
 @transaction.atomic
 def on_envelope_undeliverable(envelope: A2AEnvelope) -> None:
@@ -81,22 +68,13 @@ def on_envelope_undeliverable(envelope: A2AEnvelope) -> None:
     """
     if envelope.intent != EnvelopeIntent.BOOKING_REQUEST or envelope.direction != EnvelopeDirection.OUTBOUND:
         return
-    booking = envelope.booking
-    channel = _guest_channel(booking)
-    if channel is None:
+    if envelope.booking_id is None:
         return
-    from messaging.models import Interaction, InteractionSource
-    from messaging.outbound import reply_send
+    from agents.signals import booking_request_undeliverable
 
-    marker = f"envelope:{envelope.envelope_id}:undeliverable"
-    if Interaction.objects.filter(booking=booking, payload__notification=marker).exists():
-        return  # told already (the outbox promises once, this makes it so)
-    reply_send(
-        channel=channel,
-        text=UNREACHABLE_TEXT.format(venue=booking.venue.name, ref=booking.external_ref),
-        booking=booking,
-        source=InteractionSource.SYSTEM,
-        payload={"notification": marker},
+    # messaging tells the guest, once per envelope (messaging.notifications)
+    booking_request_undeliverable.send(
+        sender=A2AEnvelope, booking_id=envelope.booking_id, envelope_id=envelope.envelope_id
     )
 
 

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -430,8 +430,9 @@ def booking_create_for_key(
     party size is an IdempotencyConflict. The slot is pre-checked so an impossible request
     fails at once with alternatives instead of a round trip to the venue.
     """
+    from agents.booking.commands import booking_request
     from bookings.availability import describe, nearest_free_slots, slot_is_free
-    from bookings.services import BookingError, booking_create
+    from bookings.services import BookingError
 
     tier_check(api_key=api_key, intent=intent)
     if slot_start.tzinfo is None:
@@ -464,28 +465,26 @@ def booking_create_for_key(
             f"{describe(free.reason, venue)}",
             extra={"reason": free.reason, "alternatives": [slot.isoformat() for slot in alternatives]},
         )
-    try:
-        with transaction.atomic():
-            booking = booking_create(
-                venue=venue,
-                user=None,
-                api_key=api_key,
-                idempotency_key=idempotency_key or None,
-                party_size=party_size,
-                slot_start=slot_start,
-                source=source,
-                contact_name=(contact_name or api_key.name)[:120],
-                contact_phone=(contact_phone or "")[:32],
-                special_requests=special_requests or "",
-                actor_kind="api",
-            )
-            ApiKey.objects.filter(pk=api_key.pk).update(bookings_total=F("bookings_total") + 1)
-            usage_meter(
-                api_key=api_key, intent=intent, request_id=request_id or f"booking:{booking.pk}", booking=booking
-            )
-            from agents.booking.flow import booking_request_send
 
-            booking_request_send(booking=booking)
+    def meter(booking: VenueBooking) -> None:
+        ApiKey.objects.filter(pk=api_key.pk).update(bookings_total=F("bookings_total") + 1)
+        usage_meter(api_key=api_key, intent=intent, request_id=request_id or f"booking:{booking.pk}", booking=booking)
+
+    try:
+        booking = booking_request(
+            venue=venue,
+            user=None,
+            api_key=api_key,
+            idempotency_key=idempotency_key or None,
+            party_size=party_size,
+            slot_start=slot_start,
+            source=source,
+            contact_name=(contact_name or api_key.name)[:120],
+            contact_phone=(contact_phone or "")[:32],
+            special_requests=special_requests or "",
+            actor_kind="api",
+            within=meter,
+        )
     except IntegrityError:
         # two concurrent retries with one key: the loser returns the winner's booking
         if idempotency_key:
@@ -552,17 +551,15 @@ def _decode_booking_cursor(cursor: str) -> tuple[datetime, str]:
 
 def booking_cancel_for_key(*, api_key: ApiKey, reference: str, reason: str = "") -> VenueBooking:
     """Cancel one of the key's bookings and tell the venue's agent; cancelling twice is a no-op."""
-    from agents.booking.flow import booking_cancel_send
-    from bookings.services import BookingError, booking_cancel
+    from agents.booking.commands import booking_guest_cancel
+    from bookings.services import BookingError
 
     booking = booking_get_for_key(api_key=api_key, reference=reference)
     if booking.status == BookingStatus.CANCELLED:
         return booking
     reason = (reason or "cancelled by the API client")[:300]
     try:
-        with transaction.atomic():
-            booking = booking_cancel(booking=booking, actor=None, actor_kind="api", reason=reason)
-            booking_cancel_send(booking=booking, reason=reason)
+        booking = booking_guest_cancel(booking=booking, api_key=api_key, actor_kind="api", reason=reason)
     except BookingError as exc:
         raise BookingNotCancellable(
             f"booking {booking.external_ref} is {booking.status} and cannot be cancelled",

@@ -1,6 +1,6 @@
 """First-party API: my table bookings — list, detail, cancel.
 
-Cancelling goes through agents.booking.flow.booking_guest_cancel, the same path as the
+Cancelling goes through agents.booking.commands.booking_guest_cancel, the same path as the
 concierge's cancel tool: the booking is cancelled here, then the venue's agent is told.
 """
 
@@ -105,14 +105,18 @@ class BookingCancelView(APIView):
         summary="Cancel one of my bookings (the venue's agent is told)",
     )
     def post(self, request, ref):
-        from agents.booking.flow import booking_guest_cancel
+        from agents.booking.commands import booking_guest_cancel
         from bookings.services import BookingError
 
         booking = get_object_or_404(_mine(request.user), external_ref=ref.upper())
         data = BookingCancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            booking = booking_guest_cancel(booking=booking, user=request.user, reason=data.validated_data["reason"])
+            booking = booking_guest_cancel(
+                booking=booking,
+                user=request.user,
+                reason=(data.validated_data["reason"] or "").strip() or "cancelled by the guest in the app",
+            )
         except BookingError:
             return Response(
                 {

@@ -1,7 +1,9 @@
 """The bookings back office: owner scoping, actions that call the services, no courier confirmation."""
 
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib import admin
@@ -10,20 +12,38 @@ from django.utils import timezone
 from model_bakery import baker
 
 from bookings.models import BookingRating, Reminder, TransportBooking, VenueBooking
-from venues.tests.factories import make_booking, make_owner, make_venue
+from venues.tests.factories import make_booking, make_city, make_owner, make_venue
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:bookings_venuebooking_changelist"
+BALI = ZoneInfo("Asia/Makassar")
 
 
 @pytest.fixture
 def scene():
-    mine, theirs = make_venue(name="Warung Mine"), make_venue(name="Beach Club Theirs")
+    # Mine is open every evening, and its booking sits in the diary's grid: a confirmation
+    # by hand goes through the diary like any other.
+    tag = uuid.uuid4().hex[:6]
+    city = make_city(name=f"Canggu {tag}", slug=f"canggu-{tag}", timezone="Asia/Makassar")
+    evenings = {day: [["12:00", "23:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    mine = make_venue(name="Warung Mine", city=city, opening_hours=evenings, max_party_size=8)
+    theirs = make_venue(name="Beach Club Theirs")
+    day = (timezone.now().astimezone(BALI) + timedelta(days=2)).date()
+    start = datetime(day.year, day.month, day.day, 19, 0, tzinfo=BALI)
+    my_booking = baker.make(
+        VenueBooking,
+        venue=mine,
+        status="requested",
+        party_size=2,
+        slot_start=start,
+        slot_end=start + timedelta(hours=2),
+        external_ref="AG-MINE22",
+    )
     return {
         "mine": mine,
         "theirs": theirs,
-        "my_booking": make_booking(venue=mine, external_ref="AG-MINE22"),
+        "my_booking": my_booking,
         "their_booking": make_booking(venue=theirs, external_ref="AG-THRS33"),
         "owner": make_owner(mine),
     }

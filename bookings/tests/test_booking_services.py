@@ -44,7 +44,7 @@ def test_it_retries_the_reference_when_the_first_one_is_taken(guest, monkeypatch
     venue = make_venue()
     make_booking(venue=venue, external_ref="AG-AAAAAA")
     refs = iter(["AG-AAAAAA", "AG-BBBBBB"])
-    monkeypatch.setattr(services, "booking_generate_external_ref", lambda: next(refs))
+    monkeypatch.setattr("bookings.services.booking.booking_generate_external_ref", lambda: next(refs))
 
     booking = _create(venue, guest)
 

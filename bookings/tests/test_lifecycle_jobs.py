@@ -11,7 +11,7 @@ from django.utils import timezone
 from agents.models import A2AEnvelope
 from bookings import services, tasks
 from bookings.models import BookingEvent, BookingMessage, BookingRating, VenueBooking
-from bookings.replies import booking_reply_handle
+from messaging.booking_replies import booking_reply_handle
 from messaging.models import Interaction
 from messaging.services import user_channel_bind
 from venues.tests.factories import make_booking, make_city, make_venue

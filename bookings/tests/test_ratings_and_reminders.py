@@ -115,3 +115,16 @@ def test_a_booking_gets_one_automatic_reminder_of_each_kind(guest):
         services.reminder_create(user=guest, text="Table tomorrow", due_at=due, booking=booking, kind="booking")
     services.reminder_cancel(reminder=first)
     services.reminder_create(user=guest, text="Table moved", due_at=due, booking=booking, kind="booking")
+
+
+def test_every_reminder_move_writes_an_event_row(guest):
+    sent = services.reminder_create(user=guest, text="Sunset", due_at=timezone.now() + timedelta(minutes=1))
+    services.reminder_mark_sent(reminder=sent, provider_message_id="wamid.2")
+    cancelled = services.reminder_create(user=guest, text="Spa", due_at=timezone.now() + timedelta(minutes=1))
+    services.reminder_cancel(reminder=cancelled)
+    failing = services.reminder_create(user=guest, text="Yoga", due_at=timezone.now() + timedelta(minutes=1))
+    for _ in range(services.REMINDER_MAX_ATTEMPTS):
+        failing = services.reminder_record_failure(reminder=failing, error="channel down")
+    assert [(e.from_status, e.to_status) for e in sent.events.all()] == [("scheduled", "sent")]
+    assert [(e.from_status, e.to_status) for e in cancelled.events.all()] == [("scheduled", "cancelled")]
+    assert [(e.from_status, e.to_status) for e in failing.events.all()] == [("scheduled", "failed")]

@@ -154,7 +154,7 @@ def test_entries_for_a_time_that_passed_expire_and_left_entries_cannot_come_back
 
 
 def test_replying_waitlist_after_a_refusal_puts_the_guest_on_the_waitlist_for_that_time(venue):
-    from bookings.replies import booking_reply_handle
+    from messaging.booking_replies import booking_reply_handle
 
     guest = _guest("4242")
     slot = timezone.now().astimezone(BALI).replace(hour=20, minute=0, second=0, microsecond=0) + timedelta(days=2)
@@ -173,3 +173,17 @@ def test_replying_waitlist_after_a_refusal_puts_the_guest_on_the_waitlist_for_th
     )  # asking again keeps one place
     assert WaitlistEntry.objects.filter(user=guest).count() == 1
     assert booking_reply_handle(user=_guest("4343"), data="waitlist") is None  # nothing refused: the concierge answers
+
+
+def test_every_waitlist_move_writes_an_event_row_and_the_offer_points_at_its_message(venue, seven_pm_tomorrow):
+    full = _full_booking(venue, seven_pm_tomorrow)
+    waiting = _guest("8101")
+    entry = services.waitlist_join(user=waiting, venue=venue, party_size=2, slot_start=seven_pm_tomorrow)
+    services.booking_cancel(booking=full, reason="plans changed")
+    tasks.waitlist_promote()
+    entry.refresh_from_db()
+    [event] = entry.events.all()
+    assert (event.from_status, event.to_status) == ("waiting", "notified")
+    assert event.data == {"offered_booking": str(full.pk)}
+    [message] = _told(waiting)
+    assert entry.interaction_id == message.pk

@@ -91,3 +91,19 @@ def test_a_lapsed_counter_offer_is_not_blamed_on_the_venue(guest_channel):
     services.booking_transition(booking=booking, to_status="expired", actor_kind=ActorKind.SYSTEM)
     message = booking_status_notify(booking_id=booking.pk, to_status="expired")
     assert "offered instead" in message.text and "didn't answer" not in message.text
+
+
+def test_a_notification_key_reaches_a_user_once_and_a_miss_is_remembered(guest_channel, django_user_model):
+    from messaging.models import Notification
+    from messaging.notifications import notify_user
+
+    first = notify_user(user=guest_channel.user, key="promo:1", text="Hello")
+    assert first is not None and first.interaction.text == "Hello"
+    assert notify_user(user=guest_channel.user, key="promo:1", text="Hello again") is None
+    assert Notification.objects.filter(user=guest_channel.user, key="promo:1").count() == 1
+    assert Interaction.objects.filter(channel=guest_channel, direction="outbound").count() == 1
+
+    silent = django_user_model.objects.create_user(username="no-channel", password="x")
+    missed = notify_user(user=silent, key="promo:1", text="Hello")
+    assert missed is not None and missed.interaction is None
+    assert notify_user(user=silent, key="promo:1", text="Hello") is None

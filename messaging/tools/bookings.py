@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from agents.booking.flow import booking_cancel_send, booking_request_send
+from agents.booking.commands import booking_guest_cancel, booking_request
 from bookings.availability import describe, nearest_free_slots, slot_is_free
 from bookings.models import BookingSource, ReminderChannel, VenueBooking
-from bookings.selectors import bookings_upcoming_for_user
-from bookings.services import BookingError, ReminderError, booking_cancel, booking_create, reminder_create
+from bookings.selectors import booking_for_guest, bookings_past_for_user, bookings_upcoming_for_user
+from bookings.services import BookingError, ReminderError, reminder_create
 from messaging.tools.base import (
     Tool,
     ToolArgs,
@@ -102,7 +102,10 @@ def run_create_booking(args: CreateBookingArgs, ctx) -> dict:
     _check_slot(venue, start, stored.party_size, now)
     user = ctx.user
     try:
-        booking = booking_create(
+        # One transaction: the request and its envelope to the venue's agent. The venue's
+        # agent decides against its diary; its answer reaches the guest as a notification
+        # (usually within a second, the gateway pushes both ways).
+        booking = booking_request(
             venue=venue,
             user=user,
             party_size=stored.party_size,
@@ -112,9 +115,6 @@ def run_create_booking(args: CreateBookingArgs, ctx) -> dict:
             contact_phone=(getattr(user, "phone", "") or "")[:32],
             special_requests=stored.special_requests or "",
         )
-        # The venue's agent decides against its diary; its answer reaches the guest as a
-        # notification (usually within a second, the gateway pushes both ways).
-        booking_request_send(booking=booking)
     except BookingError as exc:
         raise ToolFailure(str(exc)) from None
     return {
@@ -142,17 +142,16 @@ def _normalise_ref(reference: str) -> str:
 
 def run_cancel_booking(args: CancelBookingArgs, ctx) -> dict:
     ref = _normalise_ref(args.reference)
-    booking = VenueBooking.objects.select_related("venue").filter(user=ctx.user, external_ref=ref).first()
+    booking = booking_for_guest(user=ctx.user, reference=ref)
     if booking is None:
         raise ToolFailure(f"you have no booking with reference {ref}")
     reason = args.reason or "cancelled by the guest in chat"
     try:
-        booking_cancel(booking=booking, actor=ctx.user, reason=reason)
+        # Cancelled here and the venue's agent told, in one transaction (its diary frees the table).
+        booking = booking_guest_cancel(booking=booking, user=ctx.user, reason=reason)
     except BookingError as exc:
+        booking.refresh_from_db()
         raise ToolFailure(f"booking {ref} cannot be cancelled: it is {booking.get_status_display().lower()}") from exc
-    # Cancelled here already (the guest's word is final); the venue's agent is told so
-    # its diary frees the table.
-    booking_cancel_send(booking=booking, reason=reason)
     result = {"status": "cancelled", "reference": ref, "venue": booking.venue.name}
     hours_left = (booking.slot_start - ctx_now(ctx)).total_seconds() / 3600
     if booking.deposit_amount and hours_left < booking.venue.cancellation_window_hours:
@@ -184,11 +183,7 @@ def run_list_my_bookings(args: ListMyBookingsArgs, ctx) -> dict:
     upcoming = [_booking_row(b) for b in bookings_upcoming_for_user(user=ctx.user, now=now)[:10]]
     result = {"upcoming": upcoming, "count": len(upcoming)}
     if args.include_past:
-        past = (
-            VenueBooking.objects.filter(user=ctx.user, slot_start__lt=now)
-            .select_related("venue", "venue__city")
-            .order_by("-slot_start")[:10]
-        )
+        past = bookings_past_for_user(user=ctx.user, now=now)[:10]
         result["past"] = [_booking_row(b) for b in past]
     return result
 

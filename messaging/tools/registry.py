@@ -171,11 +171,18 @@ def _run_with_timeout(fn, *, timeout: float):
     concierge atomically). A worker could not see that transaction's uncommitted rows,
     and two threads cannot share one connection's transaction safely, so the tool runs
     right here in a savepoint (a failed tool cannot poison the caller's transaction)
-    and the timeout is not enforced. Call the gateway outside a transaction in production.
+    and the timeout is not enforced. Call the gateway outside a transaction in production:
+    the booking commands are durable and refuse to run inside another transaction.
     """
-    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.in_atomic_block:
         failure = None
-        with transaction.atomic():
+        savepoint = transaction.atomic()
+        if getattr(connection.atomic_blocks[-1], "_from_testcase", False):
+            # A test's own transaction stands in for autocommit: the booking commands the
+            # tool calls may still open their durable transaction inside this savepoint.
+            savepoint._from_testcase = True
+        with savepoint:
             try:
                 return fn()
             except ToolFailure as exc:

@@ -1,17 +1,15 @@
 """The guest's answers to lifecycle messages: reminder buttons/replies and post-visit ratings.
 
-Contract with the message router (messaging):
-
-- :func:`booking_reply_markup` — the Telegram inline keyboard of a reminder, callback data
-  ``booking:keep:<ref>`` / ``booking:cancel:<ref>``; :func:`rating_reply_markup` — 1–5
-  stars, ``booking:rate:<ref>:<n>``.
 - :func:`booking_reply_handle` — give it a button's callback data or the text of an
-  inbound message; it acts through the services and returns the answer to send, or
-  None when the text is not a reply to a lifecycle message (the concierge then answers).
-
-WhatsApp, Instagram and the web chat have no inline buttons here, so the texts ask for a
-"keep" / "cancel" or "rate 4" reply; a bare reply is matched to the guest's most recent
-reminder or rating request.
+  inbound message; it acts through the command layer (a cancellation also tells the
+  venue's agent, in one transaction) and the bookings services, and returns the answer to
+  send, or None when the text is not a reply to a lifecycle message (the concierge then
+  answers).
+- the texts and Telegram keyboards of those messages (reminders with keep / cancel,
+  callback data ``booking:keep:<ref>`` / ``booking:cancel:<ref>``; rating requests with
+  1–5 stars, ``booking:rate:<ref>:<n>``; waitlist offers). WhatsApp, Instagram and the
+  web chat have no inline buttons here, so the texts ask for a "keep" / "cancel" or
+  "rate 4" reply; a bare reply is matched to the guest's most recent prompt.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ import logging
 import re
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import ActorKind, BookingMessageKind, VenueBooking, WaitlistEntry
@@ -124,15 +121,13 @@ def waitlist_offer_text(entry: WaitlistEntry, *, slot: datetime, venue) -> str:
 # --------------------------------------------------------------------------- handling replies
 
 
-def _normalise_ref(ref: str) -> str:
-    ref = ref.upper()
-    return ref if ref.startswith("AG-") else "AG-" + ref.removeprefix("AG")
+REMINDER_CANCEL_REASON = "cancelled by the guest from the reminder"
 
 
 def _own_booking(user, ref: str) -> VenueBooking | None:
-    return (
-        VenueBooking.objects.select_related("venue__city").filter(user=user, external_ref=_normalise_ref(ref)).first()
-    )
+    from bookings.selectors import booking_for_guest
+
+    return booking_for_guest(user=user, reference=ref)
 
 
 def booking_reply_handle(*, user, data: str) -> str | None:
@@ -206,7 +201,8 @@ def _when(booking: VenueBooking) -> str:
 
 
 def _keep_or_cancel(user, booking: VenueBooking, action: str) -> str:
-    from bookings.services import BookingError, booking_attendance_confirm, booking_cancel
+    from agents.booking.commands import booking_guest_cancel
+    from bookings.services import BookingError, booking_attendance_confirm
 
     venue, ref = booking.venue, booking.external_ref
     if booking.status != BookingStatus.CONFIRMED:
@@ -217,14 +213,7 @@ def _keep_or_cancel(user, booking: VenueBooking, action: str) -> str:
         if action == "keep":
             booking_attendance_confirm(booking=booking, user=user)
             return f"Great — see you at {venue.name} on {_when(booking)}! ({ref})"
-        with transaction.atomic():
-            booking_cancel(
-                booking=booking,
-                actor=user,
-                actor_kind=ActorKind.CONSUMER,
-                reason="cancelled by the guest from the reminder",
-            )
-            _tell_venue_agent(booking)
+        booking_guest_cancel(booking=booking, user=user, actor_kind=ActorKind.CONSUMER, reason=REMINDER_CANCEL_REASON)
     except BookingError as exc:
         logger.info("reminder reply %s on %s refused: %s", action, ref, exc)
         return f"Sorry, I couldn't {action} booking {ref}: {exc}."
@@ -233,14 +222,6 @@ def _keep_or_cancel(user, booking: VenueBooking, action: str) -> str:
     if booking.deposit_amount and hours_left < venue.cancellation_window_hours:
         note = f" It was within {venue.cancellation_window_hours} h of the booking, so the venue's policy may keep the deposit."
     return f"Done — your booking at {venue.name} on {_when(booking)} ({ref}) is cancelled.{note}"
-
-
-def _tell_venue_agent(booking: VenueBooking) -> None:
-    """Tell the venue's agent, the same way the concierge's cancel tool does (the envelope
-    goes out on commit; if it cannot be delivered the outbox retries it)."""
-    from agents.booking.flow import booking_cancel_send
-
-    booking_cancel_send(booking=booking, reason="cancelled by the guest from the reminder")
 
 
 def _rate(user, booking: VenueBooking | None, score: int, comment: str) -> str:
@@ -257,19 +238,10 @@ def _rate(user, booking: VenueBooking | None, score: int, comment: str) -> str:
 
 def _join_waitlist(user) -> str | None:
     """ "waitlist" after a venue said no: wait for the time the guest asked for."""
+    from bookings.selectors import booking_recently_refused_for_user
     from bookings.services import WaitlistError, waitlist_join
 
-    booking = (
-        VenueBooking.objects.select_related("venue__city")
-        .filter(
-            user=user,
-            status__in=[BookingStatus.REJECTED, BookingStatus.COUNTER_OFFERED, BookingStatus.EXPIRED],
-            updated_at__gte=timezone.now() - WAITLIST_REPLY_WINDOW,
-            slot_start__gt=timezone.now(),
-        )
-        .order_by("-updated_at")
-        .first()
-    )
+    booking = booking_recently_refused_for_user(user=user, since=timezone.now() - WAITLIST_REPLY_WINDOW)
     if booking is None:
         return None  # nothing to wait for: let the concierge answer
     try:
