@@ -8,14 +8,14 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agents', '0006_webhook_subscription_failing_since'),
-        ('bookings', '0005_lifecycle_waitlist_reliability'),
-        ('venues', '0004_venue_search_document'),
+        ('bookings', '0007_venuebooking_booking_slot'),
+        ('messaging', '0004_notification_once_per_user_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='venuebooking',
-            index=models.Index(fields=['slot_start'], name='booking_slot'),
+            model_name='interaction',
+            index=models.Index(condition=models.Q(('provider_message_id__isnull', False)), fields=['provider_message_id'], name='interaction_provider_msg'),
         ),
     ]
