@@ -659,6 +659,11 @@ def webhook_delivery_attempt(*, delivery: WebhookDelivery) -> WebhookDelivery:
     if not subscription.is_active or subscription.api_key.revoked_at is not None:
         webhook_delivery_schedule_retry(delivery=claimed, error="subscription disabled", count_failure=False)
         return WebhookDelivery.objects.get(pk=claimed.pk)
+    extra_headers = {}
+    if claimed.event_type == "a2a.task":
+        from agents.platform.a2a_tasks import push_headers
+
+        extra_headers = push_headers(subscription)
     try:
         response = webhook_client.post_signed(
             url=subscription.url,
@@ -666,6 +671,7 @@ def webhook_delivery_attempt(*, delivery: WebhookDelivery) -> WebhookDelivery:
             message_id=claimed.event_id,
             payload=claimed.payload,
             timestamp=timezone.now(),
+            extra_headers=extra_headers,
         )
     except webhook_client.WebhookSendError as exc:
         webhook_delivery_schedule_retry(

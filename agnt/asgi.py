@@ -36,8 +36,11 @@ async def application(scope, receive, send):
     kind = scope["type"]
     if kind == "http":
         path = scope["path"]
-        for matches, app in asgi_http_routes:
-            if matches(path):
+        for pattern, app in asgi_http_routes:
+            match = pattern.match(path)
+            if match:
+                # what Channels' URLRouter gives a routed app: the path's named groups
+                scope = dict(scope, url_route={"args": (), "kwargs": match.groupdict()})
                 return await app(scope, receive, send)
         return await django_http(scope, receive, send)
     if kind == "websocket":

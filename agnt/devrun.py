@@ -61,6 +61,39 @@ def ensure_dotenv() -> None:
             for name in missing:
                 handle.write(f"{name}={secrets.token_urlsafe(24)}\n")
         print(f"Added development {', '.join(missing)} to {DOTENV_PATH.name}.")
+    # Web Push needs a VAPID key pair; development gets one, generated once and kept in .env
+    # (browsers subscribed with the public key stop working if it changes).
+    if not any(name in defined or os.environ.get(name) for name in ("VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY")):
+        from agnt.webpush import generate_vapid_keys
+
+        private, public = generate_vapid_keys()
+        with DOTENV_PATH.open("a") as handle:
+            handle.write(
+                "# Development Web Push (VAPID) keys; production generates its own (docs/consumer-features.md)\n"
+                f"VAPID_PRIVATE_KEY={private}\nVAPID_PUBLIC_KEY={public}\n"
+            )
+        print(f"Added development VAPID keys to {DOTENV_PATH.name}.")
+
+    if "METRICS_TOKEN" not in defined and not os.environ.get("METRICS_TOKEN"):
+        ends_cleanly = DOTENV_PATH.read_text().endswith("\n")
+        with DOTENV_PATH.open("a") as handle:
+            handle.write("" if ends_cleanly else "\n")
+            handle.write(
+                f"# Bearer token for /metrics (Prometheus: authorization credentials)\nMETRICS_TOKEN={secrets.token_urlsafe(24)}\n"
+            )
+        print(f"Added a development METRICS_TOKEN to {DOTENV_PATH.name}.")
+
+
+def _local_standin_port(base: str) -> int | None:
+    """The port to serve a stand-in on when ``base`` is a free port on 127.0.0.1 (else None: a real
+    provider is configured, or another run already serves the stand-in and is reused)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base or "")
+    if parts.hostname != "127.0.0.1" or not parts.port:
+        return None
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return parts.port if sock.connect_ex(("127.0.0.1", parts.port)) != 0 else None
 
 
 def check_port(host: str, port: int) -> None:
@@ -189,21 +222,48 @@ def main() -> None:
             "--state-file",
             settings.STRIPE_STANDIN_STATE_FILE,
         ]
+    # Weather without a provider URL: the local Open-Meteo stand-in (messaging/tests/fake_weather.py)
+    weather_standin = settings.WEATHER_API_BASE_URL.rstrip("/") == settings.WEATHER_STANDIN_BASE_URL
+    if weather_standin:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            if sock.connect_ex(("127.0.0.1", 12114)) != 0:  # not already served by another run
+                commands["weather"] = [sys.executable, "-m", "messaging.tests.fake_weather", "--port", "12114"]
+    # Web Push and the marketplace without real providers: their local stand-ins (state in the data dir)
+    for name, module, base, state_file in (
+        ("push", "agnt.tests.fake_push", settings.WEB_PUSH_SERVICE_BASE_URL, settings.WEB_PUSH_STANDIN_STATE_FILE),
+        (
+            "marketplace",
+            "billing.tests.fake_marketplace",
+            settings.MARKETPLACE_API_BASE_URL,
+            settings.MARKETPLACE_STANDIN_STATE_FILE,
+        ),
+    ):
+        standin = _local_standin_port(base)
+        if standin is not None:
+            commands[name] = [sys.executable, "-m", module, "--port", str(standin), "--state-file", state_file]
     processes: dict[str, subprocess.Popen] = {}
     for name, command in commands.items():
         processes[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
 
     base = f"http://{host}:{port}"
+    if settings.METRICS_TOKEN:
+        metrics_hint = f"\n                curl -H 'Authorization: Bearer {settings.METRICS_TOKEN}' {base}/metrics"
+    else:
+        metrics_hint = " (open: DEBUG is on and METRICS_TOKEN is unset)"
     print(
         "\nAGNT is running.\n"
         f"  Back office   {base}/admin/\n"
         f"  Consumer API  {base}/api/docs/\n"
         f"  Agent API     {base}/a2a/v1/docs   MCP {base}/mcp   A2A {base}/.well-known/agent-card.json\n"
-        f"  Health        {base}/health   Metrics {base}/metrics\n"
+        f"  Health        {base}/health   Metrics {base}/metrics"
+        f"{metrics_hint}\n"
         f"  Demo chat     {base}/chat/   (or: .venv/bin/python manage.py chat)\n"
         f"  Webhooks      {base}/webhooks/telegram · /webhooks/whatsapp · /webhooks/instagram"
         f" · /webhooks/stripe (secrets in .env; LLM provider: {settings.LLM_PROVIDER})\n"
         f"  Stripe        {'local stand-in on ' + settings.STRIPE_API_BASE + ' (its page lists every request)' if stripe_client.using_standin() else settings.STRIPE_API_BASE}\n"
+        f"  Weather       {'local stand-in on ' + settings.WEATHER_API_BASE_URL + ' (not real forecasts)' if weather_standin else settings.WEATHER_API_BASE_URL}\n"
+        f"  Web Push      {settings.WEB_PUSH_SERVICE_BASE_URL or 'browsers’ push services'} (stand-in lists deliveries at /deliveries)\n"
+        f"  Marketplace   {settings.MARKETPLACE_API_BASE_URL}\n"
         f"  Data          {'embedded under .data/' if settings.EMBEDDED_POSTGRES else 'DATABASE_URL'}"
         f" · Redis {'embedded' if settings.EMBEDDED_REDIS else 'REDIS_URL'}\n"
     )

@@ -14,9 +14,10 @@ websocket_urlpatterns: list = []
 _mcp_http, _mcp_sse = mcp_apps()
 _a2a_jsonrpc = a2a_jsonrpc_app()
 asgi_http_routes: list = [
-    (re.compile(r"^/mcp/?$").match, _mcp_http),  # MCP Streamable HTTP (stateless)
-    (re.compile(r"^/mcp/(?:sse|messages/)").match, _mcp_sse),  # MCP legacy HTTP+SSE: GET /mcp/sse, POST /mcp/messages/
-    (re.compile(r"^/a2a/jsonrpc/?$").match, _a2a_jsonrpc),  # the platform agent's A2A JSON-RPC endpoint
+    (re.compile(r"^/mcp/?$"), _mcp_http),  # MCP Streamable HTTP (stateless)
+    (re.compile(r"^/mcp/(?:sse|messages/)"), _mcp_sse),  # MCP legacy HTTP+SSE: GET /mcp/sse, POST /mcp/messages/
+    (re.compile(r"^/a2a/jsonrpc/?$"), _a2a_jsonrpc),  # the platform agent's A2A JSON-RPC endpoint
+    (re.compile(r"^/agents/(?P<slug>[-a-z0-9]+)/a2a/jsonrpc/?$"), _a2a_jsonrpc),  # one venue's own agent
 ]
 
 # The same routes as Channels URL patterns (paths without the leading slash), for a
@@ -25,4 +26,5 @@ http_urlpatterns: list = [
     re_path(r"^mcp/?$", _mcp_http),
     re_path(r"^mcp/(?:sse|messages/)", _mcp_sse),
     re_path(r"^a2a/jsonrpc/?$", _a2a_jsonrpc),
+    re_path(r"^agents/(?P<slug>[-a-z0-9]+)/a2a/jsonrpc/?$", _a2a_jsonrpc),
 ]

@@ -130,6 +130,10 @@ def analytics_rollup(*, days: int = 2) -> int:
             day=row["day"], name=row["name"], defaults={"count": row["count"], "unique_users": row["unique_users"]}
         )
         written += 1
+    from agnt.signals import analytics_rollup_requested
+
+    for _receiver, result in analytics_rollup_requested.send(sender=AnalyticsEvent, days=days, now=timezone.now()):
+        written += result if isinstance(result, int) else 0
     return written
 
 
@@ -184,6 +188,59 @@ def user_profile_update(*, user: User, **changes) -> User:
         setattr(user, field, value)
     user.save(update_fields=[*changes, "updated_at"])
     return user
+
+
+@transaction.atomic
+def push_subscription_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = ""):
+    """Store (or refresh) a browser's Web Push subscription for ``user``.
+
+    The endpoint goes through the SSRF guard and the keys are checked (agnt.webpush);
+    a bad one raises webpush.SubscriptionRejected naming the field. Re-subscribing the same
+    endpoint (a browser renews its keys, or the app signs in as someone else on the same
+    browser) updates the one row: an endpoint belongs to one browser.
+    """
+    from agnt import webpush
+    from agnt.models import PushStatus, PushSubscription
+
+    endpoint = (endpoint or "").strip()
+    webpush.check_endpoint(endpoint)
+    p256dh, auth = webpush.check_keys(p256dh=p256dh, auth=auth)
+    subscription, _ = PushSubscription.objects.select_for_update().update_or_create(
+        endpoint=endpoint,
+        defaults={
+            "user": user,
+            "p256dh": p256dh,
+            "auth": auth,
+            "user_agent": (user_agent or "")[:400],
+            "status": PushStatus.ACTIVE,
+            "failure_count": 0,
+        },
+    )
+    return subscription
+
+
+def push_subscription_unsubscribe(*, user: User, endpoint: str) -> bool:
+    """Forget the caller's subscription for ``endpoint``; True when one was removed."""
+    from agnt.models import PushSubscription
+
+    deleted, _ = PushSubscription.objects.filter(user=user, endpoint=(endpoint or "").strip()).delete()
+    return deleted > 0
+
+
+def push_subscription_record_result(*, subscription_id, delivered: bool, gone: bool, max_failures: int = 5) -> None:
+    """After a send: a gone (404/410) subscription is removed; repeated failures expire it."""
+    from django.db.models import F
+
+    from agnt.models import PushStatus, PushSubscription
+
+    rows = PushSubscription.objects.filter(pk=subscription_id)
+    if gone:
+        rows.delete()
+    elif delivered:
+        rows.update(failure_count=0, last_success_at=timezone.now(), updated_at=timezone.now())
+    else:
+        rows.update(failure_count=F("failure_count") + 1, updated_at=timezone.now())
+        rows.filter(failure_count__gte=max_failures).update(status=PushStatus.EXPIRED)
 
 
 # --------------------------------------------------------------------------- taste follows

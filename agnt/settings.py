@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "ninja",
     "channels",
     "django_celery_beat",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "agnt.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "agnt.csp.AgntCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +172,31 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
+# HSTS on every HTTPS answer once DEBUG is off (a year, subdomains included); development
+# over plain http never pins a browser to https
+SECURE_HSTS_SECONDS = E.int_("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = E.bool_("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = E.bool_("SECURE_HSTS_PRELOAD", False)
+# Content-Security-Policy on every answer (django-csp; agnt/csp.py adds the admin's one exception)
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# /metrics: Prometheus scrapes with `Authorization: Bearer <METRICS_TOKEN>`. With DEBUG off
+# and no token set, nobody can read it (fail closed); in development it is open without one.
+METRICS_TOKEN = E.str_("METRICS_TOKEN")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
 FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6.0 default, adopted now
 
@@ -278,7 +305,10 @@ MEMORY_EXTRACTOR_MODEL = E.str_("MEMORY_EXTRACTOR_MODEL")  # empty: ANTHROPIC_MO
 LALAMOVE_API_KEY = E.str_("LALAMOVE_API_KEY")
 LALAMOVE_API_SECRET = E.str_("LALAMOVE_API_SECRET")
 LALAMOVE_BASE_URL = E.str_("LALAMOVE_BASE_URL", "https://rest.sandbox.lalamove.com")
-WEATHER_API_BASE_URL = E.str_("WEATHER_API_BASE_URL", "https://api.open-meteo.com")
+# Unset: the local Open-Meteo stand-in that `make run` starts (messaging/tests/fake_weather.py);
+# the real provider is https://api.open-meteo.com (no key needed, docs/concierge.md).
+WEATHER_STANDIN_BASE_URL = "http://127.0.0.1:12114"
+WEATHER_API_BASE_URL = E.str_("WEATHER_API_BASE_URL", "") or WEATHER_STANDIN_BASE_URL
 
 # --- Concierge (messaging) -------------------------------------------------------------
 OLLAMA_MODEL = E.str_("OLLAMA_MODEL", "llama3.1")
@@ -299,6 +329,8 @@ LALAMOVE_MARKET = E.str_("LALAMOVE_MARKET", "ID")
 CHAT_HISTORY_MAX_MESSAGES = E.int_("CHAT_HISTORY_MAX_MESSAGES", 40)
 CHAT_HISTORY_TTL_HOURS = E.int_("CHAT_HISTORY_TTL_HOURS", 7 * 24)
 WEBHOOK_MAX_BODY_BYTES = E.int_("WEBHOOK_MAX_BODY_BYTES", 3 * 1024 * 1024)
+# JSON a client sends (webhooks, /api, /a2a/v1, JSON-RPC, MCP) may nest at most this deep
+JSON_MAX_DEPTH = E.int_("JSON_MAX_DEPTH", 64)
 CHANNEL_HTTP_TIMEOUT_SECONDS = E.int_("CHANNEL_HTTP_TIMEOUT_SECONDS", 10)  # Telegram / 360dialog / Instagram calls
 INSTAGRAM_API_VERSION = E.str_("INSTAGRAM_API_VERSION", "v21.0")
 INSTAGRAM_VERIFY_TOKEN = E.str_("INSTAGRAM_VERIFY_TOKEN")  # empty: WHATSAPP_VERIFY_TOKEN (one Meta app)
@@ -380,9 +412,57 @@ STRIPE_METER_EVENT_NAME = E.str_(
 FEE_COLLECTION_BATCH_SIZE = E.int_("FEE_COLLECTION_BATCH_SIZE", 500)  # ledger rows per collect_booking_fees run
 USAGE_BILLING_BATCH_SIZE = E.int_("USAGE_BILLING_BATCH_SIZE", 2000)  # usage events per charge_unbilled_usage run
 
+# --- Consumer features: web push, marketplace, affiliate links (docs/consumer-features.md) ---
+# Web Push (agnt/webpush.py). VAPID keys: base64url of the raw P-256 private number and of the
+# uncompressed public point (what `vapid --gen` / `make run` produce). Unset: push is off.
+VAPID_PRIVATE_KEY = E.str_("VAPID_PRIVATE_KEY")
+VAPID_PUBLIC_KEY = E.str_("VAPID_PUBLIC_KEY")
+VAPID_SUBJECT = E.str_("VAPID_SUBJECT", "mailto:ops@agnt.local")
+# The push service development subscriptions live on (`make run` serves the local stand-in
+# there). Endpoints under this base may be on localhost; every other endpoint must be a
+# public https host (SSRF guard). Empty in production: browsers bring their vendor's URL.
+WEB_PUSH_SERVICE_BASE_URL = E.str_("WEB_PUSH_SERVICE_BASE_URL", "http://127.0.0.1:12112" if DEBUG else "")
+WEB_PUSH_TIMEOUT_SECONDS = E.int_("WEB_PUSH_TIMEOUT_SECONDS", 10)
+WEB_PUSH_TTL_SECONDS = E.int_("WEB_PUSH_TTL_SECONDS", 86400)  # how long the push service keeps an undelivered message
+WEB_PUSH_MAX_ATTEMPTS = E.int_("WEB_PUSH_MAX_ATTEMPTS", 5)
+WEB_PUSH_STANDIN_STATE_FILE = E.str_(
+    "WEB_PUSH_STANDIN_STATE_FILE",
+    "" if TESTING else str(Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data") / "push-standin.json"),
+)
+# Marketplace product search and price lookup (billing/marketplace_client.py). Without a
+# provider `make run` serves the local stand-in catalogue on 127.0.0.1:12113.
+MARKETPLACE_API_BASE_URL = E.str_("MARKETPLACE_API_BASE_URL", "http://127.0.0.1:12113")
+MARKETPLACE_API_KEY = E.str_("MARKETPLACE_API_KEY")
+MARKETPLACE_TIMEOUT_SECONDS = E.int_("MARKETPLACE_TIMEOUT_SECONDS", 10)
+MARKETPLACE_STANDIN_STATE_FILE = E.str_(
+    "MARKETPLACE_STANDIN_STATE_FILE",
+    "" if TESTING else str(Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data") / "marketplace-standin.json"),
+)
+PRICE_WATCH_DAYS = E.int_("PRICE_WATCH_DAYS", 90)  # a watch nobody re-arms expires after this
+PRICE_WATCH_BATCH_SIZE = E.int_("PRICE_WATCH_BATCH_SIZE", 200)  # watches checked per price_watch_check run
+PRICE_WATCH_RECHECK_MINUTES = E.int_("PRICE_WATCH_RECHECK_MINUTES", 50)  # a watch is not re-checked sooner
+# Affiliate links (/go/<token>): the query parameters added per partner, as a query string.
+AFFILIATE_LINK_MAX_AGE_DAYS = E.int_("AFFILIATE_LINK_MAX_AGE_DAYS", 60)
+AFFILIATE_PARAMS = {
+    partner: E.str_(f"AFFILIATE_PARAMS_{partner.upper()}", default)
+    for partner, default in (
+        ("shopee", "utm_source=agnt&utm_medium=affiliate"),
+        ("tokopedia", "utm_source=agnt&utm_medium=affiliate"),
+        ("lazada", "utm_source=agnt&utm_medium=affiliate"),
+        ("klook", ""),
+        ("traveloka", ""),
+        ("grab", ""),
+        ("other", "utm_source=agnt"),
+    )
+}
+
 # --- Retention / housekeeping -------------------------------------------------------
 ERROR_LOG_RETENTION_DAYS = E.int_("ERROR_LOG_RETENTION_DAYS", 30)
 SESSION_RETENTION_DAYS = E.int_("SESSION_RETENTION_DAYS", 30)
+# Messages older than this are deleted (or, when they belong to a booking, stripped of their
+# text and payload) by interaction_retention_purge, in batches.
+INTERACTION_RETENTION_DAYS = E.int_("INTERACTION_RETENTION_DAYS", 365)
+INTERACTION_PURGE_BATCH_SIZE = E.int_("INTERACTION_PURGE_BATCH_SIZE", 5000)
 
 # --- i18n / static -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -420,7 +500,13 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["agnt.auth.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "agnt.api.schema.AgntAutoSchema",
+    # JSON with agnt.jsonbody's size and depth limits (DRF's own parser lets a deep body 500)
+    "DEFAULT_PARSER_CLASSES": [
+        "agnt.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
 SPECTACULAR_SETTINGS = {

@@ -43,6 +43,8 @@ from billing.models import (
     AccountingDocumentLine,
     AccountingLedgerEntry,
     AffiliateClick,
+    AffiliateClickDaily,
+    ApiKeyUsageDaily,
     ApiKeyUsageEvent,
     CommerceLedger,
     CreditTransaction,
@@ -51,6 +53,7 @@ from billing.models import (
     DocumentType,
     IntegrityFinding,
     IntegrityRun,
+    PricePoint,
     PriceWatcher,
     PriceWatchStatus,
     Referral,
@@ -681,6 +684,13 @@ class DocumentSequenceAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 # --------------------------------------------------------------------------- marketplace
 
 
+class PricePointInline(ReadOnlyInline):
+    model = PricePoint
+    fields = ("checked_at", "price", "currency")
+    ordering = ("-checked_at",)
+    verbose_name_plural = "price history"
+
+
 @admin.register(PriceWatcher)
 class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
     list_display = (
@@ -711,6 +721,7 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
         "updated_at",
     )
     actions = ("pause", "resume", "expire")
+    inlines = [PricePointInline]
 
     @display(description="Product", ordering="product_title")
     def product(self, obj: PriceWatcher) -> str:
@@ -734,6 +745,43 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
     @admin.action(description="Expire", permissions=["change"])
     def expire(self, request, queryset):
         self._set(request, queryset, PriceWatchStatus.EXPIRED, "Expired")
+
+
+@admin.register(PricePoint)
+class PricePointAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """Prices price_watch_check saw, per watch (also shown on each watch's page)."""
+
+    list_display = ("checked_at", "watcher", "price", "currency")
+    list_select_related = ("watcher",)
+    search_fields = ("watcher__product_title", "watcher__product_url")
+    date_hierarchy = "checked_at"
+    paginator = EstimatedCountPaginator
+
+
+@admin.register(AffiliateClickDaily)
+class AffiliateClickDailyAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """Clicks per day, marketplace and venue (the analytics_rollup job keeps these)."""
+
+    list_display = ("day", "partner", "venue", "clicks", "unique_users", "conversions", "commission")
+    list_filter = ("partner", ("venue", admin.EmptyFieldListFilter))
+    list_select_related = ("venue",)
+    search_fields = ("venue__name",)
+    date_hierarchy = "day"
+
+
+@admin.register(ApiKeyUsageDaily)
+class ApiKeyUsageDailyAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """Metered API usage per key, intent and day (the api_key_usage_rollup job keeps these)."""
+
+    list_display = ("day", "api_key", "intent", "events", "quantity", "amount")
+    list_filter = ("intent", "currency")
+    list_select_related = ("api_key",)
+    search_fields = ("intent", "api_key__prefix", "api_key__name", "api_key__owner__email")
+    date_hierarchy = "day"
+
+    @display(description="Amount", ordering="amount_cents")
+    def amount(self, obj: ApiKeyUsageDaily) -> str:
+        return f"{obj.amount_cents / 100:,.2f} {obj.currency}"
 
 
 @admin.register(AffiliateClick)

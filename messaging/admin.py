@@ -10,7 +10,7 @@ from unfold.admin import TabularInline
 
 from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin, UserSearchMixin
 from agnt.crypto import InvalidToken
-from messaging.models import ConversationSnapshot, Interaction, UserChannel
+from messaging.models import ConversationSnapshot, Interaction, PushNotification, UserChannel
 
 
 class UserChannelInline(TabularInline):
@@ -31,11 +31,11 @@ class UserChannelInline(TabularInline):
 @admin.register(UserChannel)
 class UserChannelAdmin(AgntModelAdmin):
     list_display = ("__str__", "user", "platform", "external_id", "is_active", "last_inbound_at", "created_at")
-    list_filter = ("platform", "is_active")
+    list_filter = ("platform", "is_active", ("window_closed_at", admin.EmptyFieldListFilter))
     search_fields = ("external_id", "username", "display_name", "user__username", "user__email", "user__phone")
     list_select_related = ("user",)
     autocomplete_fields = ("user",)
-    readonly_fields = ("last_inbound_at", "last_outbound_at", "created_at", "updated_at")
+    readonly_fields = ("last_inbound_at", "last_outbound_at", "window_closed_at", "created_at", "updated_at")
 
 
 @admin.register(Interaction)
@@ -151,3 +151,14 @@ class ConversationSnapshotAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
             '<pre style="white-space:pre-wrap;max-width:60rem">{}</pre>',
             json.dumps(messages, indent=2, ensure_ascii=False, default=str),
         )
+
+
+@admin.register(PushNotification)
+class PushNotificationAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """The Web Push outbox: what was (or will be) shown in users' browsers."""
+
+    list_display = ("created_at", "user", "kind", "title", "status", "attempts", "sent_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "title", "dedupe_key")
+    date_hierarchy = "created_at"

@@ -275,26 +275,42 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
         return []
 
     from agnt.llm.gateway import run_turn
+    from messaging.concierge.dialogue import is_forget_message, remember_tool_calls
 
-    history = session_store.history_load(platform=channel.platform, user_id=user.pk)
+    history, ctx.dialogue = session_store.session_load(platform=channel.platform, user_id=user.pk)
     result: TurnResult = run_turn(ctx=ctx, history=history, user_content=user_content)
-    session_store.history_save(platform=channel.platform, user_id=user.pk, messages=history + result.new_messages)
+    if result.provider != "offline":  # the offline planner keeps the dialogue state itself
+        remember_tool_calls(ctx.dialogue, result.tool_calls)
     interaction_record_usage(interaction=interaction, tokens_in=result.tokens_in, tokens_out=result.tokens_out)
-    if text and not result.refused:
+    if text and not result.refused and not is_forget_message(text):
+        # "forget that I'm vegan" must not teach "vegan" again
         _learn(user, text, interaction)
     reply_text = (result.reply_text or "").strip() or "Sorry, I don't have an answer for that yet."
+    buttons = _yes_no_buttons(ctx.dialogue) if ctx.dialogue.pop("buttons", False) else None
+    session_store.history_save(
+        platform=channel.platform, user_id=user.pk, messages=history + result.new_messages, dialogue=ctx.dialogue
+    )
     return [
         _reply(
             channel,
             reply_text,
             interaction,
             payload={
+                **({"buttons": buttons} if buttons else {}),
                 "provider": result.provider,
                 "tools": [{"name": call.name, "is_error": call.is_error} for call in result.tool_calls],
                 **({"refused": result.refused} if result.refused else {}),
             },
         )
     ]
+
+
+def _yes_no_buttons(dialogue: dict) -> list[dict[str, str]]:
+    """Yes / No buttons under a question that waits for the guest's yes; a tap sends "yes" or "no"."""
+    from messaging.concierge.messages import say
+
+    language = dialogue.get("language") or "en"
+    return [{"id": "yes", "title": say("yes_button", language)}, {"id": "no", "title": say("no_button", language)}]
 
 
 def _meal_photo_or_confirmation(ctx: ToolContext, interaction: Interaction, text: str) -> str | None:

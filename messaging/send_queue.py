@@ -247,8 +247,14 @@ def _deliver(interaction: Interaction, channel: UserChannel, parts: list[str], s
     if platform == ChannelPlatform.TELEGRAM:
         from messaging.clients import telegram
 
+        buttons = payload.get("buttons") or []
+        keyboard = (
+            {"inline_keyboard": [[{"text": b["title"], "callback_data": b["id"]} for b in buttons]]}
+            if buttons
+            else None
+        )
         for index, part in enumerate(parts):
-            markup = payload.get("reply_markup") if index == len(parts) - 1 else None
+            markup = (payload.get("reply_markup") or keyboard) if index == len(parts) - 1 else None
             sent_ids.append(str(telegram.send_message(channel.external_id, part, reply_markup=markup)))
     elif platform == ChannelPlatform.WHATSAPP:
         from messaging.clients import whatsapp
@@ -256,8 +262,12 @@ def _deliver(interaction: Interaction, channel: UserChannel, parts: list[str], s
         if not whatsapp_window_open(channel=channel):
             sent_ids.append(_whatsapp_template(interaction, channel, " ".join(parts)))
             return
+        buttons = payload.get("buttons") or []
         for index, part in enumerate(parts):
             try:
+                if buttons and index == len(parts) - 1:
+                    sent_ids.append(whatsapp.send_buttons(channel.external_id, part, buttons))
+                    continue
                 sent_ids.append(whatsapp.send_text(channel.external_id, part))
             except WindowClosed:
                 # Meta's clock says the window closed (our last_inbound_at is behind): template instead
@@ -266,8 +276,10 @@ def _deliver(interaction: Interaction, channel: UserChannel, parts: list[str], s
     elif platform == ChannelPlatform.INSTAGRAM:
         from messaging.clients import instagram
 
-        for part in parts:
-            sent_ids.append(instagram.send_text(channel.external_id, part))
+        buttons = payload.get("buttons") or []
+        for index, part in enumerate(parts):
+            replies = buttons if index == len(parts) - 1 else None
+            sent_ids.append(instagram.send_text(channel.external_id, part, quick_replies=replies))
     else:  # guarded by the caller
         raise ProviderPermanentError(f"no provider for platform {platform}")
 
@@ -475,9 +487,24 @@ def reminders_dispatch(*, limit: int = 100) -> int:
         for reminder in reminders_due(limit=limit, lock=True):
             try:
                 with transaction.atomic():
+                    from messaging.push import push_notification_enqueue
+
+                    pushed = push_notification_enqueue(
+                        user_id=reminder.user_id,
+                        kind="reminder",
+                        title="⏰ Reminder",
+                        body=reminder.text,
+                        dedupe_key=f"reminder:{reminder.pk}",
+                    )
                     channel = _reminder_channel(reminder)
                     if channel is None:
-                        reminder_record_failure(reminder=reminder, error="the user has no active messaging channel")
+                        if pushed is not None:
+                            reminder_mark_sent(reminder=reminder)
+                            handed += 1
+                        else:
+                            reminder_record_failure(
+                                reminder=reminder, error="the user has no active messaging channel or browser"
+                            )
                         continue
                     from messaging.outbound import reply_send
 

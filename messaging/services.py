@@ -144,8 +144,9 @@ def interaction_record_inbound(
         # of messages needs one write, not one per message: a minute changes nothing here.
         now = interaction.created_at or timezone.now()
         if channel.last_inbound_at is None or now - channel.last_inbound_at > LAST_INBOUND_RESOLUTION:
-            UserChannel.objects.filter(pk=channel.pk).update(last_inbound_at=now)
+            UserChannel.objects.filter(pk=channel.pk).update(last_inbound_at=now, window_closed_at=None)
             channel.last_inbound_at = now
+            channel.window_closed_at = None
     return interaction, True
 
 
@@ -392,3 +393,81 @@ def interaction_retry_failed(*, interactions) -> tuple[list[str], list[str]]:
     for channel_id in to_drain:
         transaction.on_commit(lambda c=channel_id: process_channel_messages.delay(c))
     return to_send, sorted(to_drain)
+
+
+# --------------------------------------------------------------------------- housekeeping jobs
+
+
+def whatsapp_window_expire(*, now: datetime | None = None) -> dict[str, int]:
+    """Mark WhatsApp channels whose 24 h customer-service window has closed (whatsapp_window_expiry).
+
+    ``window_closed_at`` is set to the moment the window closed (last inbound + 24 h); the
+    sender then goes straight to the approved template. Without a template configured,
+    free-form messages still waiting for a retry cannot be delivered at all: their retry is
+    cancelled with the reason, instead of failing again every few minutes until Meta's
+    error says the same. The next inbound message reopens the window (clears the mark).
+    """
+    from django.conf import settings
+    from django.db.models import F
+
+    from messaging.selectors import WHATSAPP_SERVICE_WINDOW
+
+    now = now or timezone.now()
+    closed = UserChannel.objects.filter(
+        platform=ChannelPlatform.WHATSAPP,
+        window_closed_at__isnull=True,
+        last_inbound_at__lte=now - WHATSAPP_SERVICE_WINDOW,
+    ).update(window_closed_at=F("last_inbound_at") + WHATSAPP_SERVICE_WINDOW, updated_at=now)
+    stopped = 0
+    if not settings.WHATSAPP_TEMPLATE_NAME:
+        stopped = Interaction.objects.filter(
+            platform=ChannelPlatform.WHATSAPP,
+            direction=InteractionDirection.OUTBOUND,
+            status=InteractionStatus.FAILED,
+            next_attempt_at__isnull=False,
+            channel__window_closed_at__isnull=False,
+        ).update(
+            next_attempt_at=None,
+            error="the WhatsApp 24 h window closed and no template (WHATSAPP_TEMPLATE_NAME) is configured",
+            updated_at=now,
+        )
+    return {"closed": closed, "retries_stopped": stopped}
+
+
+def interaction_retention_purge(*, now: datetime | None = None, batch_size: int | None = None) -> dict[str, int]:
+    """Remove messages older than INTERACTION_RETENTION_DAYS (interaction_retention_purge job).
+
+    Set-based, in batches of INTERACTION_PURGE_BATCH_SIZE (each its own short transaction,
+    so a large backlog never holds locks for long): messages that belong to a booking stay
+    as the booking's record but lose their words (text, payload, error emptied); all others
+    are deleted. Conversation snapshots keep their own encrypted copies.
+    """
+    from django.conf import settings
+
+    now = now or timezone.now()
+    batch_size = batch_size or settings.INTERACTION_PURGE_BATCH_SIZE
+    cutoff = now - timedelta(days=settings.INTERACTION_RETENTION_DAYS)
+    old = Interaction.objects.filter(created_at__lt=cutoff)
+    anonymised = deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                old.filter(booking__isnull=False)
+                .exclude(text="", payload={}, error="")
+                .order_by("created_at")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            anonymised += Interaction.objects.filter(pk__in=ids).update(text="", payload={}, error="", updated_at=now)
+    while True:
+        with transaction.atomic():
+            ids = list(
+                old.filter(booking__isnull=True).order_by("created_at").values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            # replies to these keep existing (reply_to is SET NULL: one UPDATE per batch)
+            count, _ = Interaction.objects.filter(pk__in=ids).delete()
+            deleted += count
+    return {"anonymised": anonymised, "deleted": deleted}

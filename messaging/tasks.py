@@ -64,6 +64,36 @@ def stuck_inbound_requeue() -> int:
     return len(channel_ids)
 
 
+@shared_task(name="messaging.notify_price_drop", queue="messaging", acks_late=True)
+def notify_price_drop(watcher_id: str) -> str | None:
+    """Tell the guest (chat and browsers) that a watched product reached their price."""
+    sent = notifications.price_watch_notify(watcher_id=watcher_id)
+    return str(sent.pk) if sent is not None else None
+
+
+@periodic_job(name="send_push_notifications", schedule=timedelta(minutes=1), queue="messaging", expires=55)
+@shared_task(name="messaging.send_push_notifications")
+def send_push_notifications() -> int:
+    """Deliver pending Web Push notifications (booking updates, reminders, price drops) to browsers."""
+    from messaging.push import push_notifications_send_pending
+
+    return push_notifications_send_pending()
+
+
+@periodic_job(name="whatsapp_window_expiry", schedule=crontab(minute="*/15"), queue="messaging")
+@shared_task(name="messaging.whatsapp_window_expiry")
+def whatsapp_window_expiry() -> dict:
+    """Mark WhatsApp channels whose 24 h window closed; stop free-form retries that cannot be sent."""
+    return services.whatsapp_window_expire()
+
+
+@periodic_job(name="interaction_retention_purge", schedule=crontab(minute=50, hour=3), queue="maintenance")
+@shared_task(name="messaging.interaction_retention_purge")
+def interaction_retention_purge() -> dict:
+    """Delete (or, for booking messages, strip) messages older than INTERACTION_RETENTION_DAYS."""
+    return services.interaction_retention_purge()
+
+
 # Mondays 01:00 UTC = 09:00 in Bali
 @periodic_job(name="ambassador_weekly_report", schedule=crontab(minute=0, hour=1, day_of_week=1), queue="messaging")
 @shared_task(name="messaging.ambassador_weekly_report")

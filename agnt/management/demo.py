@@ -628,6 +628,19 @@ class DemoSeeder:
             },
         )
         self.count("push subscriptions", created)
+        from messaging.models import PushNotification
+
+        _, created = PushNotification.objects.get_or_create(
+            user=self.consumers[0],
+            dedupe_key="demo:welcome",
+            defaults={
+                "kind": "booking",
+                "title": "Welcome to AGNT",
+                "body": "Booking confirmations and price drops will show up here.",
+                "status": "no_subscribers",
+            },
+        )
+        self.count("push notifications", created)
         from agnt.models import Session
 
         if not Session.objects.filter(user=self.consumers[0]).exists():
