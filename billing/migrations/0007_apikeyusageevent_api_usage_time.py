@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agents', '0006_webhook_subscription_failing_since'),
-        ('billing', '0005_referral_ambassador'),
+        ('billing', '0006_price_points_and_daily_rollups'),
         ('bookings', '0005_lifecycle_waitlist_reliability'),
     ]
 

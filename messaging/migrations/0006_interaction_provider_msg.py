@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('agents', '0006_webhook_subscription_failing_since'),
         ('bookings', '0007_venuebooking_booking_slot'),
-        ('messaging', '0004_notification_once_per_user_key'),
+        ('messaging', '0005_whatsapp_window_and_push_notifications'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
