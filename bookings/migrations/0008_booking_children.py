@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agents', '0007_shareable_cards'),
-        ('bookings', '0006_reminder_waitlist_events'),
+        ('bookings', '0007_venuebooking_booking_slot'),
         ('venues', '0005_venue_min_guest_age'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
