@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models.functions import Now
+from django.db.models.functions import Now, Upper
 from django.utils import timezone
 
 from agnt.db import BaseModel, TimestampedModel, UUIDv7, choices_check, uuid7
@@ -72,6 +73,12 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["-date_joined"]
+        indexes = [
+            # the admin's user search: case-insensitive exact or prefix match (iexact/istartswith)
+            models.Index(OpClass(Upper("username"), name="text_pattern_ops"), name="user_username_upper"),
+            models.Index(OpClass(Upper("email"), name="text_pattern_ops"), name="user_email_upper"),
+            models.Index(fields=["date_joined"], name="user_date_joined"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(credits__gte=0), name="user_credits_non_negative"),
             choices_check("plan", ConsumerPlan, name="user_plan_valid"),

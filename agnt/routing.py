@@ -1,4 +1,6 @@
-"""Channels routes. Apps append their consumers here (e.g. the live dashboard, MCP SSE)."""
+"""ASGI routes served ahead of Django (agnt/asgi.py). Apps append their consumers here."""
+
+import re
 
 from django.urls import re_path
 
@@ -10,15 +12,29 @@ from agents.hosted.sse import build_asgi_app as run_events_app
 websocket_urlpatterns: list = []
 
 # --- open network (agents/api): SDK-built ASGI apps served ahead of Django -----------------
+# Paths as ASGI gives them (leading slash). Everything else is Django's WSGI app.
 _mcp_http, _mcp_sse = mcp_apps()
 _a2a_jsonrpc = a2a_jsonrpc_app()
-http_urlpatterns: list = [
-    re_path(r"^mcp/?$", _mcp_http),  # MCP Streamable HTTP (stateless)
-    re_path(r"^mcp/(?:sse|messages/)", _mcp_sse),  # MCP legacy HTTP+SSE: GET /mcp/sse, POST /mcp/messages/
-    re_path(r"^a2a/jsonrpc/?$", _a2a_jsonrpc),  # the platform agent's A2A JSON-RPC endpoint
-    re_path(r"^agents/(?P<slug>[-a-z0-9]+)/a2a/jsonrpc/?$", _a2a_jsonrpc),  # one venue's own agent
+_run_events = run_events_app()
+_hosted_a2a = hosted_a2a_app()
+asgi_http_routes: list = [
+    (re.compile(r"^/mcp/?$"), _mcp_http),  # MCP Streamable HTTP (stateless)
+    (re.compile(r"^/mcp/(?:sse|messages/)"), _mcp_sse),  # MCP legacy HTTP+SSE: GET /mcp/sse, POST /mcp/messages/
+    (re.compile(r"^/a2a/jsonrpc/?$"), _a2a_jsonrpc),  # the platform agent's A2A JSON-RPC endpoint
+    (re.compile(r"^/agents/(?P<slug>[-a-z0-9]+)/a2a/jsonrpc/?$"), _a2a_jsonrpc),  # one venue's own agent
     # a hosted-agent run's trace, streamed live (server-sent events)
-    re_path(r"^a2a/v1/runs/(?P<run_id>[0-9a-fA-F-]{36})/events/?$", run_events_app()),
+    (re.compile(r"^/a2a/v1/runs/(?P<run_id>[0-9a-fA-F-]{36})/events/?$"), _run_events),
     # each deployed hosted agent's A2A JSON-RPC endpoint (its card is a Django view)
-    re_path(r"^agents/hosted/(?P<friendly_name>[a-z0-9-]{1,64})/a2a/jsonrpc/?$", hosted_a2a_app()),
+    (re.compile(r"^/agents/hosted/(?P<friendly_name>[a-z0-9-]{1,64})/a2a/jsonrpc/?$"), _hosted_a2a),
+]
+
+# The same routes as Channels URL patterns (paths without the leading slash), for a
+# Channels URLRouter in front of Django's own ASGI handler.
+http_urlpatterns: list = [
+    re_path(r"^mcp/?$", _mcp_http),
+    re_path(r"^mcp/(?:sse|messages/)", _mcp_sse),
+    re_path(r"^a2a/jsonrpc/?$", _a2a_jsonrpc),
+    re_path(r"^agents/(?P<slug>[-a-z0-9]+)/a2a/jsonrpc/?$", _a2a_jsonrpc),
+    re_path(r"^a2a/v1/runs/(?P<run_id>[0-9a-fA-F-]{36})/events/?$", _run_events),
+    re_path(r"^agents/hosted/(?P<friendly_name>[a-z0-9-]{1,64})/a2a/jsonrpc/?$", _hosted_a2a),
 ]

@@ -156,6 +156,12 @@ class Interaction(TimestampedModel):
             models.Index(fields=["user", "created_at"], name="interaction_user_time"),
             models.Index(fields=["status", "created_at"], name="interaction_status_time"),
             models.Index(fields=["channel", "created_at"], name="interaction_channel_time"),
+            # the admin's search by a provider's message id (either direction, any platform)
+            models.Index(
+                fields=["provider_message_id"],
+                name="interaction_provider_msg",
+                condition=models.Q(provider_message_id__isnull=False),
+            ),
             # delivery receipts (WhatsApp statuses) find the outbound message by its provider id
             models.Index(
                 fields=["platform", "provider_message_id"],

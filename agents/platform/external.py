@@ -122,6 +122,33 @@ VENUE_SUMMARY_COLUMNS = (
 )
 
 
+# The columns of a search result row (venue_summary_row): values() rows, not Venue instances.
+VENUE_ROW_FIELDS = tuple(name for name in VENUE_SUMMARY_COLUMNS if name not in {"opening_hours", "city__timezone"})
+
+
+def venue_summary_row(row: dict[str, Any]) -> dict[str, Any]:
+    """:func:`venue_summary` from a ``values(*VENUE_ROW_FIELDS)`` row.
+
+    A search page is the hottest read of the API: building ``Venue`` instances (and their
+    cities) for it cost more than the query itself, so the page reads plain rows.
+    """
+    rating = row["rating_average"]
+    return {
+        "slug": row["slug"],
+        "name": row["name"],
+        "category": row["category"],
+        "city": row["city__slug"],
+        "city_name": row["city__name"],
+        "area": row["area"] or None,
+        "price_level": row["price_level"],
+        "rating": float(rating) if rating is not None else None,
+        "rating_count": row["rating_count"],
+        "cuisines": list(row["cuisines"] or []),
+        "tags": list(row["tags"] or []),
+        "party_size": {"min": row["min_party_size"], "max": row["max_party_size"]},
+    }
+
+
 def venue_summary(venue: Venue) -> dict[str, Any]:
     """The list shape of a venue (search results)."""
     return {
@@ -274,28 +301,32 @@ def venue_list(
         )
     except VenueSearchError as exc:  # the only filter it refuses is an unknown category
         raise InvalidRequest(str(exc), field="category") from None
+    position = offset
+    if open_at is None:
+        # a page needs the summary's columns as plain rows, not Venue instances
+        batch = list(qs.values(*VENUE_ROW_FIELDS)[offset : offset + limit + 1])
+        rows, more = batch[:limit], len(batch) > limit
+        return VenuePage(
+            items=[venue_summary_row(row) for row in rows],
+            next_cursor=_encode_cursor(offset + len(rows), digest) if more else None,
+            filters=filters,
+        )
     # a page needs the summary's columns, not descriptions, knowledge text or menus
     qs = qs.only(*VENUE_SUMMARY_COLUMNS)
     items: list[Venue] = []
-    position = offset
-    if open_at is None:
-        batch = list(qs[offset : offset + limit + 1])
-        items, more = batch[:limit], len(batch) > limit
-        position = offset + len(items)
-    else:
-        # open_at needs each venue's timezone: walk candidates until the page is full
-        more = False
-        while len(items) < limit:
-            batch = list(qs[position : position + 100])
-            if not batch:
-                break
-            for venue in batch:
-                position += 1
-                if venue_is_open_at(venue, open_at):
-                    items.append(venue)
-                    if len(items) == limit:
-                        break
-        more = len(items) == limit and qs[position : position + 1].exists()
+    # open_at needs each venue's timezone: walk candidates until the page is full
+    more = False
+    while len(items) < limit:
+        batch = list(qs[position : position + 100])
+        if not batch:
+            break
+        for venue in batch:
+            position += 1
+            if venue_is_open_at(venue, open_at):
+                items.append(venue)
+                if len(items) == limit:
+                    break
+    more = len(items) == limit and qs[position : position + 1].exists()
     return VenuePage(
         items=[venue_summary(v) for v in items],
         next_cursor=_encode_cursor(position, digest) if more else None,
@@ -382,6 +413,7 @@ def booking_public(booking: VenueBooking) -> dict[str, Any]:
         "slot_start": booking.slot_start.astimezone(tz).isoformat(),
         "slot_end": booking.slot_end.astimezone(tz).isoformat(),
         "party_size": booking.party_size,
+        "children": booking.children,
         "contact_name": booking.contact_name,
         "special_requests": booking.special_requests,
         "status_reason": booking.status_reason or None,
@@ -428,6 +460,7 @@ def booking_create_for_key(
     venue: Venue,
     slot_start: datetime,
     party_size: int,
+    children: int = 0,
     contact_name: str = "",
     contact_phone: str = "",
     special_requests: str = "",
@@ -446,12 +479,15 @@ def booking_create_for_key(
     """
     from agents.booking.commands import booking_request
     from bookings.availability import describe, nearest_free_slots, slot_is_free
+    from bookings.decision import request_refusal
     from bookings.services import BookingError
 
     tier_check(api_key=api_key, intent=intent)
     slot_start = slot_start_in_venue_time(venue=venue, start=slot_start)
     if not 1 <= party_size <= 200:
         raise InvalidRequest("party_size must be between 1 and 200", field="party_size")
+    if not 0 <= children <= party_size:
+        raise InvalidRequest("children must be between 0 and party_size", field="children")
     if idempotency_key is not None:
         idempotency_key = idempotency_key.strip()
         if not 1 <= len(idempotency_key) <= 128:
@@ -470,12 +506,20 @@ def booking_create_for_key(
                 )
             return BookingResult(existing, created=False)
 
+    when = slot_start.astimezone(venue_timezone(venue))
+    refusal = request_refusal(
+        venue=venue, party_size=party_size, children=children, slot_start=slot_start, now=now or timezone.now()
+    )
+    if refusal:
+        raise SlotUnavailable(
+            f"{venue.name} cannot take this booking: {describe(refusal, venue, at=when)}",
+            extra={"reason": refusal, "alternatives": []},
+        )
     free = slot_is_free(venue=venue, start=slot_start, party_size=party_size, now=now)
     if not free.slots:
         alternatives = nearest_free_slots(venue=venue, start=slot_start, party_size=party_size, now=now)
         raise SlotUnavailable(
-            f"{venue.name} cannot take {party_size} at {slot_start.astimezone(venue_timezone(venue)):%Y-%m-%d %H:%M}: "
-            f"{describe(free.reason, venue)}",
+            f"{venue.name} cannot take {party_size} at {when:%Y-%m-%d %H:%M}: {describe(free.reason, venue, at=when)}",
             extra={"reason": free.reason, "alternatives": [slot.isoformat() for slot in alternatives]},
         )
 
@@ -490,6 +534,7 @@ def booking_create_for_key(
             api_key=api_key,
             idempotency_key=idempotency_key or None,
             party_size=party_size,
+            children=children,
             slot_start=slot_start,
             source=source,
             contact_name=(contact_name or api_key.name)[:120],

@@ -125,6 +125,7 @@ class ApiKeyUsageEvent(BaseModel):
         indexes = [
             models.Index(fields=["api_key", "occurred_at"], name="api_usage_key_time"),
             models.Index(fields=["intent", "occurred_at"], name="api_usage_intent_time"),
+            models.Index(fields=["occurred_at"], name="api_usage_time"),  # the admin list, newest first
         ]
 
     def __str__(self) -> str:
