@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from agents.api import ninja as network_api
+from agents.api import oauth
 from agnt import views
 from billing.webhooks import stripe_webhook
 from messaging.views import chat_page
@@ -24,4 +25,7 @@ urlpatterns = [
     path("c/", include("agents.urls_share")),  # public shareable cards (agents.sharing)
     # External agent API (django-ninja, API keys); docs at /a2a/v1/docs
     path("a2a/v1/", network_api.urls),
+    # OAuth 2.1 for MCP clients (agents/api/oauth.py): discovery, registration, consent, tokens
+    path("oauth/", include((oauth.urlpatterns, "oauth2_provider"))),
+    path("", include(oauth.well_known_urlpatterns)),
 ]

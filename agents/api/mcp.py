@@ -479,6 +479,8 @@ async def _plain(send, status: int, text: str, headers: dict[str, str] | None = 
 def build_asgi_apps() -> tuple[Any, Any]:
     """(the /mcp app, the /mcp/sse + /mcp/messages/ app), both behind API-key auth."""
     return (
-        ApiKeyAuthMiddleware(StatelessStreamableHTTP(), realm="agnt-mcp"),
-        ApiKeyAuthMiddleware(LegacySse(), realm="agnt-mcp"),
+        ApiKeyAuthMiddleware(
+            StatelessStreamableHTTP(), realm="agnt-mcp", oauth=True, allowed_origins_setting="MCP_ALLOWED_ORIGINS"
+        ),
+        ApiKeyAuthMiddleware(LegacySse(), realm="agnt-mcp", oauth=True, allowed_origins_setting="MCP_ALLOWED_ORIGINS"),
     )

@@ -247,7 +247,7 @@ def test_a_key_cannot_read_another_keys_booking(asgi_server, venue, key_pair, dj
 @pytest.mark.parametrize(
     "path,method", [("/mcp", "POST"), ("/mcp/sse", "GET"), ("/mcp/messages/?session_id=00", "POST")]
 )
-def test_missing_and_invalid_keys_get_401_with_a_bearer_challenge(asgi_server, key_pair, path, method):
+def test_missing_and_invalid_keys_get_401_with_a_bearer_challenge(asgi_server, key_pair, path, method, settings):
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     missing = httpx.request(method, f"{asgi_server}{path}", json=body, timeout=10)
     invalid = httpx.request(
@@ -259,7 +259,9 @@ def test_missing_and_invalid_keys_get_401_with_a_bearer_challenge(asgi_server, k
     )
 
     assert missing.status_code == 401 and missing.json()["error"] == "missing_api_key"
-    assert missing.headers["WWW-Authenticate"] == 'Bearer realm="agnt-mcp"'
+    assert missing.headers["WWW-Authenticate"] == (
+        f'Bearer realm="agnt-mcp", resource_metadata="{settings.PUBLIC_BASE_URL}/.well-known/oauth-protected-resource/mcp"'
+    )
     for response in (invalid, revoked):
         assert response.status_code == 401 and response.json()["error"] == "invalid_api_key"
         assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
@@ -410,7 +412,8 @@ def test_malformed_and_oversized_mcp_requests_get_4xx_not_500(asgi_server, key_p
     assert huge.status_code == 413
 
 
-def test_a_cors_preflight_is_answered_without_a_key(asgi_server):
+def test_a_cors_preflight_is_answered_without_a_key(asgi_server, settings):
+    settings.MCP_ALLOWED_ORIGINS = ["http://localhost:5173"]
     preflight = httpx.options(
         f"{asgi_server}/mcp",
         timeout=10,
@@ -427,3 +430,18 @@ def test_a_cors_preflight_is_answered_without_a_key(asgi_server):
     refused = httpx.post(f"{asgi_server}/mcp", json={}, timeout=10, headers={"Origin": "http://localhost:5173"})
     assert refused.status_code == 401 and refused.headers["Access-Control-Allow-Origin"] == "*"
     assert "WWW-Authenticate" in refused.headers["Access-Control-Expose-Headers"]
+
+
+def test_a_foreign_origin_is_refused_and_no_origin_or_an_allowed_one_passes(asgi_server, key_pair, settings):
+    settings.MCP_ALLOWED_ORIGINS = ["https://app.example"]
+    headers = {"Authorization": f"Bearer {key_pair[1]}", "Accept": "application/json, text/event-stream"}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+
+    foreign = httpx.post(f"{asgi_server}/mcp", json=body, headers={**headers, "Origin": "https://evil.example"})
+    foreign_sse = httpx.get(f"{asgi_server}/mcp/sse", headers={**headers, "Origin": "https://evil.example"})
+    allowed = httpx.post(f"{asgi_server}/mcp", json=body, headers={**headers, "Origin": "https://app.example"})
+    no_origin = httpx.post(f"{asgi_server}/mcp", json=body, headers=headers)
+
+    assert foreign.status_code == 403 and foreign.json()["error"] == "origin_not_allowed"
+    assert foreign_sse.status_code == 403
+    assert allowed.status_code == 200 and no_origin.status_code == 200
