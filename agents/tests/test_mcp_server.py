@@ -445,3 +445,94 @@ def test_a_foreign_origin_is_refused_and_no_origin_or_an_allowed_one_passes(asgi
     assert foreign.status_code == 403 and foreign.json()["error"] == "origin_not_allowed"
     assert foreign_sse.status_code == 403
     assert allowed.status_code == 200 and no_origin.status_code == 200
+
+
+# --- prompts, completion, log notifications -------------------------------------------------
+
+
+def test_prompts_guide_the_tool_use_and_a_bad_prompt_is_invalid_params(asgi_server, venue, key_pair):
+    day = days_ahead(5)
+
+    async def scenario():
+        async with mcp_session(asgi_server, "http", key_pair[1]) as session:
+            listed = {p.name: p for p in (await session.list_prompts()).prompts}
+            date_night = await session.get_prompt("plan_date_night", {"city": venue.city.slug, "date": day.isoformat()})
+            group = await session.get_prompt("book_for_group", {"venue": venue.slug, "party_size": "8"})
+            errors = []
+            for name, args in [
+                ("no_such_prompt", {}),
+                ("plan_date_night", {"city": venue.city.slug, "date": "next friday"}),
+                ("plan_date_night", {"city": "atlantis", "date": day.isoformat()}),
+                ("book_for_group", {"venue": "nowhere", "party_size": "4"}),
+            ]:
+                with pytest.raises(MCPError) as refused:
+                    await session.get_prompt(name, args)
+                errors.append(refused.value.error.code)
+            return listed, date_night, group, errors
+
+    listed, date_night, group, errors = run(scenario())
+
+    assert set(listed) == {"plan_date_night", "book_for_group"}
+    assert {a.name for a in listed["plan_date_night"].arguments} == {"city", "date"}
+    assert {a.name for a in listed["book_for_group"].arguments} == {"venue", "party_size"}
+    text = date_night.messages[0].content.text
+    assert f"city='{venue.city.slug}'" in text and day.isoformat() in text and "check_availability" in text
+    text = group.messages[0].content.text
+    assert venue.name in text and f"agnt://venues/{venue.slug}/policy" in text and "party_size=8" in text
+    assert errors == [-32602] * 4
+
+
+def test_completion_offers_venue_slugs_and_cities(asgi_server, venue, key_pair):
+    from mcp_types import PromptReference, ResourceTemplateReference
+
+    other = make_test_venue(name="Tanjung Sari", slug="tanjung-sari")
+
+    async def scenario():
+        async with mcp_session(asgi_server, "http", key_pair[1]) as session:
+            slugs = await session.complete(PromptReference(name="book_for_group"), {"name": "venue", "value": "tan"})
+            in_city = await session.complete(
+                PromptReference(name="book_for_group"),
+                {"name": "venue", "value": "tan"},
+                context_arguments={"city": other.city.slug},
+            )
+            cities = await session.complete(
+                PromptReference(name="plan_date_night"), {"name": "city", "value": venue.city.slug[:8]}
+            )
+            policy = await session.complete(
+                ResourceTemplateReference(uri="agnt://venues/{slug}/policy"), {"name": "slug", "value": "tanah"}
+            )
+            return slugs, in_city, cities, policy
+
+    slugs, in_city, cities, policy = run(scenario())
+
+    assert slugs.completion.values == sorted([venue.slug, other.slug])
+    assert in_city.completion.values == [other.slug]
+    assert cities.completion.values == [venue.city.slug]
+    assert policy.completion.values == [venue.slug]
+
+
+def test_create_booking_sends_log_notifications_while_the_venue_decides(asgi_server, venue, key_pair):
+    day = days_ahead(3)
+    logged: list[str] = []
+
+    async def on_log(params) -> None:
+        logged.append(str(params.data))
+
+    async def scenario():
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {key_pair[1]}"}, timeout=30) as http:
+            async with streamable_http_client(f"{asgi_server}/mcp", http_client=http) as (read, write):
+                async with ClientSession(read, write, logging_callback=on_log) as session:
+                    await session.initialize()
+                    return structured(
+                        await session.call_tool(
+                            "create_booking",
+                            {"venue": venue.slug, "date": day.isoformat(), "time": "19:00", "party_size": 2},
+                        )
+                    )
+
+    booked = run(scenario())
+
+    reference = booked["booking"]["reference"]
+    assert booked["booking"]["status"] == "confirmed"
+    assert logged[0].startswith(f"Asking the booking agent of {venue.slug} for a table for 2")
+    assert logged[-1] == f"Booking {reference} is confirmed."
