@@ -264,3 +264,35 @@ def test_authorization_without_pkce_s256_is_refused(server, django_user_model):
         # an error redirect to the client (RFC 6749 §4.1.2.1) or our error page, never a consent form
         assert "code=" not in location and "authorizationForm" not in answer.text, (answer.status_code, answer.text)
         assert answer.status_code == 400 and "PKCE is required" in answer.text
+
+
+def test_revoking_a_token_in_the_admin_locks_the_client_out_at_once(server, django_user_model, admin_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    user = django_user_model.objects.create_user(username="komang", password="x")
+    api_key_create(owner=user, name="Komang", tier="free")
+    application = Application.objects.create(
+        name="Desk app", client_type="public", authorization_grant_type="authorization-code", redirect_uris=REDIRECT
+    )
+    token = AccessToken.objects.create(
+        user=user,
+        application=application,
+        token="oauth-test-token-0123456789",  # noqa: S106 - a test token
+        scope="mcp",
+        expires=timezone.now() + timedelta(hours=1),
+    )
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    headers = {"Authorization": "Bearer oauth-test-token-0123456789", "Accept": "application/json, text/event-stream"}
+
+    before = httpx.post(f"{server}/mcp", json=ping, headers=headers, timeout=10)
+    changelist = admin_client.get("/admin/oauth2_provider/accesstoken/")
+    admin_client.post(
+        "/admin/oauth2_provider/accesstoken/", {"action": "revoke_tokens", "_selected_action": [token.pk]}
+    )
+    after = httpx.post(f"{server}/mcp", json=ping, headers=headers, timeout=10)
+
+    assert before.status_code == 200 and before.headers["RateLimit-Limit"] == "60"  # the free tier
+    assert changelist.status_code == 200
+    assert after.status_code == 401 and not AccessToken.objects.filter(pk=token.pk).exists()
