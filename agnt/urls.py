@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from agents.api import ninja as network_api
 from agents.api import oauth
 from agnt import views
+from billing.views import affiliate_redirect
 from billing.webhooks import stripe_webhook
 from messaging.views import chat_page
 
@@ -21,6 +22,8 @@ urlpatterns = [
     path("bookings/", include("bookings.urls")),
     # billing: the printable invoice / receipt / credit note
     path("billing/", include("billing.urls")),
+    # billing: tracked outbound links (affiliate clicks), signed
+    path("go/<str:token>", affiliate_redirect, name="affiliate-redirect"),
     path("", include("agents.network.urls_cards")),
     path("c/", include("agents.urls_share")),  # public shareable cards (agents.sharing)
     # External agent API (django-ninja, API keys); docs at /a2a/v1/docs

@@ -974,7 +974,11 @@ class PlatformAgentJsonRpc:
 def build_asgi_app():
     from django.conf import settings
 
-    # the SDK reads the whole body into memory: cap it like Django caps its own requests
+    # the SDK reads the whole body into memory: cap it like Django caps its own requests;
+    # a too-deep body gets the Parse error the SDK answers any unparsable body with (HTTP 200)
     return ApiKeyAuthMiddleware(
-        PlatformAgentJsonRpc(), realm="agnt-a2a", max_body_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        PlatformAgentJsonRpc(),
+        realm="agnt-a2a",
+        max_body_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        parse_error_status=200,
     )

@@ -640,9 +640,14 @@ async def _plain(send, status: int, text: str, headers: dict[str, str] | None = 
 
 def build_asgi_apps() -> tuple[Any, Any]:
     """(the /mcp app, the /mcp/sse + /mcp/messages/ app), both behind API-key auth."""
+    from django.conf import settings
+
+    # bodies are read here first (capped like Django's own) so a deeply nested one is
+    # refused with the Parse error the SDK gives any other unparsable body (400)
+    limits = {"max_body_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "parse_error_status": 400}
+    # OAuth discovery in the 401 (agents.api.oauth) and the Origin allow-list
+    mcp_front = {"oauth": True, "allowed_origins_setting": "MCP_ALLOWED_ORIGINS"}
     return (
-        ApiKeyAuthMiddleware(
-            StatelessStreamableHTTP(), realm="agnt-mcp", oauth=True, allowed_origins_setting="MCP_ALLOWED_ORIGINS"
-        ),
-        ApiKeyAuthMiddleware(LegacySse(), realm="agnt-mcp", oauth=True, allowed_origins_setting="MCP_ALLOWED_ORIGINS"),
+        ApiKeyAuthMiddleware(StatelessStreamableHTTP(), realm="agnt-mcp", **limits, **mcp_front),
+        ApiKeyAuthMiddleware(LegacySse(), realm="agnt-mcp", **limits, **mcp_front),
     )

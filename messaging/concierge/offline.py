@@ -239,12 +239,13 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
     ):
         return Intent("recall")
     url = re.search(r"https?://\S+", turn.text)
-    if url and re.search(r"\b(watch|track|alert|notify|tell me|price|drops?|cheaper|below|under)\b", t):
+    dupe = re.search(
+        r"\bdupes?\b|\blook[- ]?alikes?\b|\bcheaper (?:version|alternative|copy|one)\b|\bsimilar (?:to|product)\b", t
+    )
+    if url and not dupe and re.search(r"\b(watch|track|alert|notify|tell me|price|drops?|cheaper|below|under)\b", t):
         return Intent("price_watch", {"url": url.group(0).rstrip(".,)")})
-    if re.search(
-        r"\bdupes?\b|\blook[- ]?alikes?\b|\bcheaper (?:version|alternative|copy)\b|\bsimilar (?:to|product)\b", t
-    ):
-        return Intent("dupe")
+    if dupe:
+        return Intent("dupe", {"url": url.group(0).rstrip(".,)") if url else None})
     if re.search(
         r"\b(courier|lalamove|grab express|gosend|send (?:a |my )?(?:package|parcel|document|item|bag)|deliver(?:y)?\b.*\bfrom\b)",
         t,
@@ -1311,10 +1312,12 @@ def _plan_price_watch(turn, ctx, now, intent) -> Step:
         target = _amount(turn.norm.replace(normalize(url), " "))
         return _call("price_watch", product_url=url, target_price=target)
     if done.is_error:
-        return _say(_error_text(done.result))
+        r = done.result if isinstance(done.result, dict) else {}
+        return _say(_error_text(done.result) + (f".\nBuy it now: {r['link']}" if r.get("link") else ""))
     r = done.result if isinstance(done.result, dict) else {}
     return _say(
-        f"I'm watching that on {str(r.get('marketplace', '')).capitalize() or 'the marketplace'}"
+        f"I'm watching {r.get('product') or 'that'} on {str(r.get('marketplace', '')).capitalize() or 'the marketplace'}"
+        + (f" (now {r['current_price']})" if r.get("current_price") else "")
         + (f" and will tell you when it drops to {r['target_price']}" if r.get("target_price") else "")
         + "."
     )
@@ -1322,6 +1325,8 @@ def _plan_price_watch(turn, ctx, now, intent) -> Step:
 
 def _plan_dupe(turn, ctx, now, intent) -> Step:
     done = turn.last("dupe_search")
+    if done is None and intent.data.get("url"):
+        return _call("dupe_search", product=intent.data["url"])
     if done is None:
         product = re.sub(
             r"\b(?:find|search|any|me|a|an|the|for|of|dupes?|look[- ]?alikes?|cheaper|version|alternative|similar|to|please)\b",
@@ -1331,7 +1336,20 @@ def _plan_dupe(turn, ctx, now, intent) -> Step:
         return _call("dupe_search", product=" ".join(product.split())[:200] or turn.text[:200])
     if done.is_error:
         return _say(f"Sorry — {_error_text(done.result)}.")
-    return _say(_render_generic(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    if not r.get("results"):
+        return _say(_render_generic(done.result))
+    original = r.get("original") or {}
+    lines = [
+        f"Cheaper look-alikes of {original['title']} ({original['price']}):"
+        if original.get("title")
+        else "Cheaper look-alikes:"
+    ]
+    for i, item in enumerate(r["results"], 1):
+        lines.append(
+            f"{i}. {item['title']} — {item['price']} on {str(item.get('marketplace', '')).capitalize()}\n   {item['link']}"
+        )
+    return _say("\n".join(lines))
 
 
 def _last_quote_id(turn: Turn) -> str | None:

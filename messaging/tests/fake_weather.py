@@ -78,7 +78,7 @@ def main() -> None:  # pragma: no cover - the `make run` stand-in (agnt/devrun.p
     import argparse
 
     parser = argparse.ArgumentParser(description="Local Open-Meteo stand-in for make run")
-    parser.add_argument("--port", type=int, default=12112)
+    parser.add_argument("--port", type=int, default=12114)
     port = parser.parse_args().port
     FakeOpenMeteo(port).start()
     print(f"weather stand-in on http://127.0.0.1:{port}/v1/forecast", flush=True)
