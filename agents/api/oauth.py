@@ -106,9 +106,11 @@ class ClientRegistrationView(DynamicClientRegistrationView):
     """RFC 7591 open registration, for public clients using the authorization code grant."""
 
     def post(self, request, *args, **kwargs):
+        from agnt.jsonbody import json_parse
+
         try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+            data = json_parse(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):  # MalformedJson is a ValueError
             return _error("the body must be a JSON object")
         if not isinstance(data, dict):
             return _error("the body must be a JSON object")

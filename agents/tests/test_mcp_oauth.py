@@ -296,3 +296,11 @@ def test_revoking_a_token_in_the_admin_locks_the_client_out_at_once(server, djan
     assert before.status_code == 200 and before.headers["RateLimit-Limit"] == "60"  # the free tier
     assert changelist.status_code == 200
     assert after.status_code == 401 and not AccessToken.objects.filter(pk=token.pk).exists()
+
+
+def test_registration_answers_400_to_a_body_that_is_not_json_or_too_deep(server):
+    garbage = httpx.post(f"{server}/oauth/register", content=b"\xff{", timeout=10)
+    deep = httpx.post(f"{server}/oauth/register", content=b"[" * 5000 + b"]" * 5000, timeout=10)
+
+    assert garbage.status_code == 400 and deep.status_code == 400
+    assert garbage.json()["error"] == deep.json()["error"] == "invalid_client_metadata"
