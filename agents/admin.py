@@ -673,4 +673,46 @@ class CardResponseAdmin(AgntModelAdmin):
         return obj.responder_handle or str(obj.user or "—")
 
 
+# --- OAuth for MCP clients (django-oauth-toolkit; agents/api/oauth.py) --------------------------
+# Its models, re-registered with the unfold look (ID tokens stay out: OpenID Connect is off).
+# Tokens are looked up on every request, so revoking one here (the action, or deleting it)
+# locks its client out at once.
+from oauth2_provider import admin as oauth_admin  # noqa: E402
+from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken  # noqa: E402
+
 from agents.hosted import admin as _hosted_admin  # noqa: E402,F401 - registers the hosted-agent admin
+
+for model in (Application, AccessToken, Grant, IDToken, RefreshToken):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+@admin.register(Application)
+class OAuthApplicationAdmin(oauth_admin.ApplicationAdmin, AgntModelAdmin):
+    list_display = ("name", "client_id", "user", "client_type", "registration_source", "created")
+    list_select_related = ("user",)
+
+
+@admin.register(AccessToken)
+class OAuthAccessTokenAdmin(oauth_admin.AccessTokenAdmin, AgntModelAdmin):
+    list_display = ("pk", "masked_token", "user", "application", "scope", "expires")
+    list_select_related = ("user", "application")
+    actions = ["revoke_tokens"]
+
+    @admin.action(description="Revoke: the client is locked out on its next request")
+    def revoke_tokens(self, request, queryset):
+        count = 0
+        for token in queryset.select_related("application"):
+            token.revoke()  # deletes the token and the refresh token issued with it
+            count += 1
+        self.message_user(request, f"Revoked {count} access token(s).", messages.SUCCESS)
+
+
+@admin.register(RefreshToken)
+class OAuthRefreshTokenAdmin(oauth_admin.RefreshTokenAdmin, AgntModelAdmin):
+    list_select_related = ("user", "application")
+
+
+@admin.register(Grant)
+class OAuthGrantAdmin(oauth_admin.GrantAdmin, AgntModelAdmin):
+    list_select_related = ("user", "application")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -14,6 +16,35 @@ from agents.models import (
 )
 from agents.services import hash_secret
 from agents.state import LIVE_ENVELOPE_STATUSES, EnvelopeStatus
+
+_TIER_RANK = {"enterprise": 3, "pro": 2, "free": 1}
+
+
+def api_key_for_user(*, user_id) -> ApiKey | None:
+    """The key an OAuth client of ``user_id`` acts as: the user's active key with the highest
+    tier (the newest among equals), so the client gets the user's tier and shares its budget."""
+    now = timezone.now()
+    keys = ApiKey.objects.filter(owner_id=user_id, revoked_at__isnull=True).exclude(expires_at__lte=now)
+    return max(keys, key=lambda k: (_TIER_RANK.get(k.tier, 0), k.created_at), default=None)
+
+
+def api_key_for_oauth_token(*, plaintext: str, resource: str) -> ApiKey | None:
+    """The key an OAuth access token stands for, or None (unknown, revoked, expired, another
+    resource's token, or a user without an active key). Looked up on every request: deleting
+    the token in the admin takes effect at once."""
+    from oauth2_provider.models import get_access_token_model
+
+    token = (
+        get_access_token_model()
+        .objects.filter(token_checksum=hashlib.sha256(plaintext.encode()).hexdigest())
+        .only("pk", "user_id", "expires", "scope", "resource")
+        .first()
+    )
+    if token is None or token.user_id is None or token.is_expired() or not token.allow_scopes(["mcp"]):
+        return None
+    if token.resource and resource not in token.resource:
+        return None
+    return api_key_for_user(user_id=token.user_id)
 
 
 def api_key_get_active(*, plaintext: str) -> ApiKey | None:

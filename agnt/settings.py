@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ninja",
     "channels",
     "django_celery_beat",
+    "oauth2_provider",
     "agnt",
     "venues",
     "bookings",
@@ -319,6 +320,29 @@ API_RATE_LIMITS_PER_MINUTE = {  # requests per minute per API key, shared by eve
     "enterprise": E.int_("API_RATE_LIMIT_ENTERPRISE", 3000),
 }
 API_MAX_BODY_BYTES = E.int_("API_MAX_BODY_BYTES", 64 * 1024)  # larger request bodies get 413
+# Browser origins allowed to call /mcp (the MCP transport spec: a foreign Origin gets 403).
+# Requests without an Origin header (non-browser clients) are always allowed.
+MCP_ALLOWED_ORIGINS = E.list_("MCP_ALLOWED_ORIGINS", [PUBLIC_BASE_URL])
+
+# OAuth 2.1 authorization server for MCP clients (django-oauth-toolkit; agents/api/oauth.py,
+# docs/mcp.md): authorization code with PKCE (S256 only), open dynamic client registration
+# for public clients, refresh tokens (rotated), revocation. A token acts as its user's API key.
+OAUTH_SCOPE = "mcp"
+OAUTH2_PROVIDER = {
+    "SCOPES": {OAUTH_SCOPE: "Search venues, book tables and cancel bookings on your behalf"},
+    "DEFAULT_SCOPES": [OAUTH_SCOPE],
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,  # S256 only, never "plain"
+    "ACCESS_TOKEN_EXPIRE_SECONDS": E.int_("OAUTH_ACCESS_TOKEN_SECONDS", 3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": E.int_("OAUTH_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600),
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 120,
+    "ROTATE_REFRESH_TOKEN": True,
+    "DCR_ENABLED": True,
+    "DCR_REGISTRATION_PERMISSION_CLASSES": ("oauth2_provider.dcr.AllowAllDCRPermission",),
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["none"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+}
 # --- Booking lifecycle -------------------------------------------------------------------
 BOOKINGS_REQUEST_TTL_MINUTES = E.int_("BOOKINGS_REQUEST_TTL_MINUTES", 30)
 BOOKINGS_COUNTER_OFFER_TTL_MINUTES = E.int_("BOOKINGS_COUNTER_OFFER_TTL_MINUTES", 120)

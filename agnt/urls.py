@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from agents.api import ninja as network_api
+from agents.api import oauth
 from agents.hosted.demo_views import demo_page as hosted_demo_page
 from agnt import views
 from billing.views import affiliate_redirect
@@ -29,4 +30,7 @@ urlpatterns = [
     path("demos/<slug:slug>", hosted_demo_page, name="hosted-demo"),  # hosted agents' demo pages
     # External agent API (django-ninja, API keys); docs at /a2a/v1/docs
     path("a2a/v1/", network_api.urls),
+    # OAuth 2.1 for MCP clients (agents/api/oauth.py): discovery, registration, consent, tokens
+    path("oauth/", include((oauth.urlpatterns, "oauth2_provider"))),
+    path("", include(oauth.well_known_urlpatterns)),
 ]

@@ -292,3 +292,26 @@ def venue_search(
     if open_at is None:
         return list(qs[:limit])
     return [venue for venue in qs[:SEARCH_CANDIDATES] if venue_is_open_at(venue, open_at)][:limit]
+
+
+COMPLETION_MAX = 20
+
+
+def venue_slugs_starting(*, prefix: str, city: str | None = None, limit: int = COMPLETION_MAX) -> list[str]:
+    """Slugs of searchable venues starting with ``prefix`` (for argument completion), in
+    ``city`` (slug or name) when given; alphabetical, at most ``limit``."""
+    from venues.models import Venue
+
+    qs = Venue.objects.filter(status__in=SEARCHABLE_STATUSES, slug__istartswith=(prefix or "").strip()[:80])
+    if city:
+        qs = qs.filter(Q(city__slug__iexact=city) | Q(city__name__iexact=city))
+    return list(qs.order_by("slug").values_list("slug", flat=True)[:limit])
+
+
+def city_slugs_starting(*, prefix: str, limit: int = COMPLETION_MAX) -> list[str]:
+    """Slugs of active cities whose slug or name starts with ``prefix`` (argument completion)."""
+    from venues.models import City
+
+    prefix = (prefix or "").strip()[:80]
+    qs = City.objects.filter(is_active=True).filter(Q(slug__istartswith=prefix) | Q(name__istartswith=prefix))
+    return list(qs.order_by("slug").values_list("slug", flat=True)[:limit])

@@ -402,34 +402,55 @@ def _run_skill(task: A2ATask, skill: str, args: dict[str, Any], api_key: ApiKey)
         a2a_tasks._set_state(task, state, text=f"{exc.code}: {exc.detail}", data=_error_data(skill, exc))
 
 
-def _start_task(api_key: ApiKey, venue_slug: str | None, message: Message, push: dict | None) -> A2ATask:
+def _task_commit(task: A2ATask, push: dict | None = None) -> A2ATask:
+    """Save what a request did to ``task`` (and the push config that came with it) in one
+    transaction, taking the booking's state as it stands under the booking's lock.
+
+    The booking command ran before, in its own durable transaction. A venue's decision
+    committed since is read here; one still deciding waits on the booking lock, and its
+    announcement (after its commit) finds this task saved and linked.
+    """
     from django.db import transaction
 
-    venue = network.venue_get(ref=venue_slug) if venue_slug else None
-    task = a2a_tasks.task_new(
-        api_key=api_key, message=_message_json(message), context_id=message.context_id, venue=venue
-    )
-    # one transaction: the booking's decision (announced on commit) finds its task, and the
-    # first push goes to the config that came with the message
+    from bookings.models import VenueBooking
+
     with transaction.atomic():
-        try:
-            skill, args = read_request(message.parts, venue_bound=venue is not None)
-        except SkillError as exc:
-            a2a_tasks._set_state(
-                task, A2ATaskState.FAILED, text=f"{exc.code}: {exc.detail}", data=_error_data("unknown", exc)
+        if not task._state.adding:
+            task.version = A2ATask.objects.select_for_update().values_list("version", flat=True).get(pk=task.pk)
+        if task.booking_id is not None:
+            booking = (
+                VenueBooking.objects.select_for_update(of=("self",))
+                .select_related("venue", "venue__city")
+                .get(pk=task.booking_id)
             )
-        else:
-            _run_skill(task, skill, args, api_key)
+            task.booking = booking
+            a2a_tasks.apply_booking(task, booking)
         a2a_tasks.a2a_task_save(task=task)
         if push is not None:
             _push_set(task, push)
     return task
 
 
+def _start_task(api_key: ApiKey, venue_slug: str | None, message: Message, push: dict | None) -> A2ATask:
+    venue = network.venue_get(ref=venue_slug) if venue_slug else None
+    task = a2a_tasks.task_new(
+        api_key=api_key, message=_message_json(message), context_id=message.context_id, venue=venue
+    )
+    # The skill runs first: a booking goes through the command layer, whose transaction is
+    # durable (nothing may enclose it); the task is saved after, with the booking's state.
+    try:
+        skill, args = read_request(message.parts, venue_bound=venue is not None)
+    except SkillError as exc:
+        a2a_tasks._set_state(
+            task, A2ATaskState.FAILED, text=f"{exc.code}: {exc.detail}", data=_error_data("unknown", exc)
+        )
+    else:
+        _run_skill(task, skill, args, api_key)
+    return _task_commit(task, push)
+
+
 def _follow_up(api_key: ApiKey, venue_slug: str | None, message: Message) -> A2ATask:
     """A message on an existing task: a missing booking detail, or the answer to a counter-offer."""
-    from django.db import transaction
-
     venue = network.venue_get(ref=venue_slug) if venue_slug else None
     task = a2a_tasks.a2a_task_get_for_key(api_key=api_key, task_id=message.task_id, venue=venue)
     if task is None:
@@ -438,32 +459,23 @@ def _follow_up(api_key: ApiKey, venue_slug: str | None, message: Message) -> A2A
         raise InvalidParamsError(message=f"context {message.context_id} is not the context of task {task.task_id}")
     if task.state in a2a_tasks.TERMINAL_STATES:
         raise UnsupportedOperationError(message=f"task {task.task_id} is {task.state}; start a new task")
-    with transaction.atomic():
-        task = (
-            A2ATask.objects.select_for_update(of=("self",))
-            .select_related("booking", "venue", "api_key")
-            .get(pk=task.pk)
+    task = A2ATask.objects.select_related("booking", "venue", "api_key").get(pk=task.pk)
+    user_message = {**_message_json(message), "taskId": task.task_id, "contextId": task.context_id}
+    task.task = {**task.task, "history": [*task.task.get("history", []), user_message]}
+    booking = task.booking
+    if booking is None and task.skill == "booking.request":
+        args = {**task.arguments, **_more_booking_details(message.parts, known=task.arguments, venue=task.venue)}
+        _run_skill(task, "booking.request", args, api_key)
+    elif booking is not None and booking.status == BookingStatus.COUNTER_OFFERED:
+        _answer_counter_offer(task, booking, message)
+    else:
+        text = (
+            a2a_tasks.booking_state_text(booking, network.booking_public(booking))[1]
+            if booking
+            else "This task is waiting; nothing in your message changes it."
         )
-        user_message = {**_message_json(message), "taskId": task.task_id, "contextId": task.context_id}
-        task.task = {**task.task, "history": [*task.task.get("history", []), user_message]}
-        booking = task.booking
-        if booking is None and task.skill == "booking.request":
-            args = {**task.arguments, **_more_booking_details(message.parts, known=task.arguments, venue=task.venue)}
-            _run_skill(task, "booking.request", args, api_key)
-        elif booking is not None and booking.status == BookingStatus.COUNTER_OFFERED:
-            _answer_counter_offer(task, booking, message)
-        else:
-            state, text = (
-                a2a_tasks.booking_state_text(booking, network.booking_public(booking))
-                if booking
-                else (
-                    task.state,
-                    "This task is waiting; nothing in your message changes it.",
-                )
-            )
-            a2a_tasks._set_state(task, task.state, text=text)
-        a2a_tasks.a2a_task_save(task=task)
-    return task
+        a2a_tasks._set_state(task, task.state, text=text)
+    return _task_commit(task)
 
 
 def _more_booking_details(parts, *, known: dict[str, Any], venue) -> dict[str, Any]:
@@ -479,23 +491,50 @@ def _more_booking_details(parts, *, known: dict[str, Any], venue) -> dict[str, A
     return _booking_details_from_text(text, venue=venue)
 
 
+def _offered_slot(value: Any, booking) -> datetime | None:
+    """The slot a follow-up names: an ISO date-time, or a bare HH:MM on the offered day."""
+    if value in (None, ""):
+        return None
+    raw = str(value).strip()
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.tzinfo is not None:
+        return parsed
+    # a bare time (or a date-time without an offset) is venue time: match it against the offers
+    for offered in booking.counter_offer_slots or []:
+        slot = datetime.fromisoformat(str(offered))
+        local = slot.astimezone(network.venue_timezone(booking.venue))
+        if (parsed is not None and local.replace(tzinfo=None) == parsed) or local.strftime("%H:%M") == raw[:5]:
+            return slot
+    raise SkillError(f"{raw!r} is not one of the offered times", field="slot")
+
+
 def _answer_counter_offer(task: A2ATask, booking, message: Message) -> None:
+    """Accept (the first offered time, or the one named in ``slot``) or decline, through
+    the booking command layer; the task then follows the booking."""
     text = " ".join(get_text_parts(message.parts))
-    answer = next((str(d.get("answer", "")) for d in get_data_parts(message.parts) if isinstance(d, dict)), "")
-    if _DECLINE.match(answer or text):
-        a2a_tasks._set_state(task, task.state, text="Declining the counter-offer.")
-        network.booking_cancel_for_key(
-            api_key=task.api_key, reference=booking.external_ref, reason="counter-offer declined"
-        )
-        booking.refresh_from_db()
-        a2a_tasks.apply_booking(task, booking)
-        return
-    if _ACCEPT.match(answer or text):
+    data = next((d for d in get_data_parts(message.parts) if isinstance(d, dict)), {})
+    answer = str(data.get("answer", "") or "")
+    try:
+        if _DECLINE.match(answer or text):
+            booking = network.booking_cancel_for_key(
+                api_key=task.api_key, reference=booking.external_ref, reason="counter-offer declined"
+            )
+            a2a_tasks.apply_booking(task, booking)
+            return
+        if _ACCEPT.match(answer or text):
+            booking = network.booking_accept_counter_for_key(
+                api_key=task.api_key,
+                reference=booking.external_ref,
+                slot_start=_offered_slot(data.get("slot"), booking),
+            )
+            a2a_tasks.apply_booking(task, booking)
+            return
+    except (SkillError, network.NetworkError) as exc:
         a2a_tasks._set_state(
-            task,
-            task.state,
-            text="Accepting a counter-offer is not open to API clients yet: decline, or start a new booking "
-            "request at one of the offered times.",
+            task, task.state, text=f"{exc.code}: {exc.detail}", data=_error_data("booking.request", exc)
         )
         return
     a2a_tasks._set_state(task, task.state, text='Answer "accept" or "decline".')

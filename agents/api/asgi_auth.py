@@ -141,6 +141,14 @@ async def _limited_body(scope, receive, send, limit: int):
     return replay, body
 
 
+def _resource_metadata_url(resource: str) -> str:
+    # RFC 9728 §3.1: the well-known path with the resource's path appended
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(resource)
+    return f"{parts.scheme}://{parts.netloc}/.well-known/oauth-protected-resource{parts.path}"
+
+
 def _authenticate_and_count(authorization: str | None, x_api_key: str | None) -> tuple[ApiKey, RateLimit]:
     api_key = api_key_authenticate(authorization=authorization, x_api_key=x_api_key)
     return api_key, rate_limit_hit(api_key=api_key)
@@ -159,12 +167,36 @@ class ApiKeyAuthMiddleware:
     """
 
     def __init__(
-        self, app, *, realm: str, max_body_bytes: int | None = None, parse_error_status: int | None = None
+        self,
+        app,
+        *,
+        realm: str,
+        max_body_bytes: int | None = None,
+        parse_error_status: int | None = None,
+        oauth: bool = False,
+        allowed_origins_setting: str | None = None,
     ) -> None:
         self.app = app
         self.realm = realm
         self.max_body_bytes = max_body_bytes
         self.parse_error_status = parse_error_status
+        # oauth: the 401 names the protected-resource metadata (RFC 9728 §5.1), where an
+        # OAuth client finds the authorization server (agents.api.oauth)
+        self.oauth = oauth
+        # the MCP transport spec: a browser request from a foreign Origin is refused (403);
+        # a request without an Origin (not a browser) passes
+        self.allowed_origins_setting = allowed_origins_setting
+
+    def _origin_refused(self, scope) -> str | None:
+        if self.allowed_origins_setting is None:
+            return None
+        origin = _header(scope, b"origin")
+        if origin is None:
+            return None
+        allowed = {o.rstrip("/").lower() for o in getattr(settings, self.allowed_origins_setting, [])}
+        if "*" in allowed or origin.rstrip("/").lower() in allowed:
+            return None
+        return origin
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -175,6 +207,13 @@ class ApiKeyAuthMiddleware:
         if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
             await _drain(receive)
             await _respond(send, 400, {"error": "bad_host", "message": f"Host {host!r} is not served here"})
+            return
+        refused = self._origin_refused(scope)
+        if refused is not None:
+            await _drain(receive)
+            await _respond(
+                send, 403, {"error": "origin_not_allowed", "message": f"Origin {refused!r} may not call this endpoint"}
+            )
             return
         if scope.get("method") == "OPTIONS":
             # CORS preflight carries no credentials; answer it without asking for a key
@@ -197,6 +236,10 @@ class ApiKeyAuthMiddleware:
         except AuthFailure as failure:
             await _drain(receive)
             challenge = f'Bearer realm="{self.realm}"'
+            if self.oauth:
+                from agents.platform.api_auth import mcp_resource
+
+                challenge += f', resource_metadata="{_resource_metadata_url(mcp_resource())}"'
             if failure.code == "invalid_api_key":
                 challenge += ', error="invalid_token", error_description="' + failure.detail.replace('"', "'") + '"'
             await _respond(

@@ -28,9 +28,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, Completion, PromptReference, ResourceTemplateReference, ToolAnnotations
 from mcp_types import Resource as MCPResource
 from mcp_types import Tool as MCPTool
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from agents.api.asgi_auth import ApiKeyAuthMiddleware, run_orm, scope_api_key
@@ -224,6 +225,80 @@ class AgntMCPServer(MCPServer):
         ]
         return listed
 
+    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None, context=None):
+        # an unknown prompt or a bad argument is the caller's mistake: -32602, not a bare error
+        if self._prompt_manager.get_prompt(name) is None:
+            raise MCPError(INVALID_PARAMS, f"unknown prompt {name!r}; prompts/list names them")
+        try:
+            return await super().get_prompt(name, arguments, context)
+        except ValueError as exc:
+            raise MCPError(INVALID_PARAMS, str(exc)) from None
+
+
+# --- prompts and completion ---------------------------------------------------------------------
+
+
+def _prompt_day(value: str) -> date:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise ValueError(f"date must be YYYY-MM-DD, not {value!r}") from None
+
+
+def _prompt_city(city: str) -> str:
+    from venues.selectors import city_slugs_starting
+
+    found = city_slugs_starting(prefix=city, limit=2)
+    if city.strip().lower() in found or len(found) == 1:
+        return city.strip().lower() if city.strip().lower() in found else found[0]
+    raise ValueError(f"no city {city!r}; cities: {', '.join(city_slugs_starting(prefix='')) or 'none yet'}")
+
+
+def _prompt_venue(venue: str) -> dict[str, Any]:
+    try:
+        return network.venue_detail(network.venue_get(ref=venue))
+    except network.NotFound:
+        raise ValueError(f"no venue {venue!r}; search_venues finds venues and their slugs") from None
+
+
+def _completion_values(ref, argument, context) -> list[str]:
+    from venues.selectors import city_slugs_starting, venue_slugs_starting
+
+    known = dict(getattr(context, "arguments", None) or {})
+    if argument.name == "city":
+        return city_slugs_starting(prefix=argument.value)
+    if argument.name in ("venue", "slug"):
+        return venue_slugs_starting(prefix=argument.value, city=known.get("city"))
+    return []
+
+
+DECISION_WAIT_SECONDS = 3.0
+DECISION_POLL_SECONDS = 0.25
+
+
+async def _await_decision(ctx: Context, api_key: ApiKey, reference: str) -> dict[str, Any]:
+    """Follow a requested booking for a few seconds, telling the client as it goes (log
+    notifications); returns the booking as it stands (still "requested" if undecided)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DECISION_WAIT_SECONDS
+    booking = await run_orm(_booking, api_key=api_key, reference=reference)
+    while booking["status"] == "requested" and loop.time() < deadline:
+        await asyncio.sleep(DECISION_POLL_SECONDS)
+        booking = await run_orm(_booking, api_key=api_key, reference=reference)
+    return booking
+
+
+def _decision_line(booking: dict[str, Any]) -> str:
+    ref, status = booking["reference"], booking["status"]
+    reason = f" ({booking['status_reason']})" if booking.get("status_reason") else ""
+    if status == "requested":
+        return f"Booking {ref}: the venue's agent has not decided yet; call get_booking with {ref} in a moment."
+    if status == "counter_offered":
+        return f"Booking {ref}: the venue offers other times: {', '.join(booking.get('counter_offer_slots') or [])}."
+    if status == "pending_owner":
+        return f"Booking {ref}: the venue's owner decides this one{reason}."
+    return f"Booking {ref} is {status}{reason}."
+
 
 async def _hosted_tool(friendly_name: str, arguments: dict[str, Any], api_key: ApiKey):
     """A hosted agent as an MCP tool: structuredContent is its output; a failed run is a tool error."""
@@ -341,9 +416,11 @@ def build_server() -> AgntMCPServer:
         second or two: the booking comes back as 'requested' with a reference — call get_booking with
         it to see 'confirmed' (or 'rejected' / 'counter_offered' with alternatives). An impossible
         slot is refused at once with the nearest free alternatives."""
-        return await _call(
+        api_key = _api_key(ctx)
+        await ctx.info(f"Asking the booking agent of {venue} for a table for {party_size} on {date} at {time}.")
+        result = await _call(
             _book,
-            api_key=_api_key(ctx),
+            api_key=api_key,
             venue=venue,
             day=date,
             at=time,
@@ -354,6 +431,14 @@ def build_server() -> AgntMCPServer:
             special_requests=special_requests,
             idempotency_key=idempotency_key,
         )
+        booking = result["booking"]
+        if booking["status"] == "requested":
+            await ctx.info(f"Booking {booking['reference']} requested; the venue's agent is deciding.")
+            booking = await _await_decision(ctx, api_key, booking["reference"])
+            if booking["status"] != "requested":
+                result = {**result, "booking": booking, "next_step": _decision_line(booking)}
+        await ctx.info(_decision_line(booking))
+        return result
 
     @server.tool(annotations=READ_ONLY)
     async def get_booking(ctx: Context, reference: Reference) -> dict[str, Any]:
@@ -412,6 +497,82 @@ def build_server() -> AgntMCPServer:
             raise ResourceNotFoundError(exc.detail) from None
         return json.dumps(card, ensure_ascii=False)
 
+    @server.prompt(
+        name="plan_date_night",
+        title="Plan a date night",
+        description="Find a romantic spot in a city for an evening and book a table for two.",
+    )
+    async def plan_date_night(
+        city: Annotated[str, Field(description="City slug, e.g. 'canggu' (completion lists them).")],
+        date: Annotated[str, Field(description="The evening, YYYY-MM-DD (venue-local).")],
+    ) -> list[dict[str, Any]]:
+        city_slug = await run_orm(_prompt_city, city)
+        day = _prompt_day(date)
+        return [
+            {
+                "role": "user",
+                "content": (
+                    f"Plan a date night for two in {city_slug} on {day:%A %d %B %Y} ({day.isoformat()}).\n"
+                    f"1. Call search_venues with city='{city_slug}', party_size=2 and a query such as "
+                    "'romantic sunset dinner'; pick two or three candidates.\n"
+                    "2. For each, call get_venue (dress code, deposit, opening hours) and, if useful, ask_venue "
+                    "('is there a quiet table?', 'vegetarian options?').\n"
+                    f"3. Call check_availability with date='{day.isoformat()}' and party_size=2; prefer a start "
+                    "between 18:00 and 20:00 (venue time).\n"
+                    "4. Show me the options with times and policies and wait for my choice.\n"
+                    "5. Then call create_booking with an idempotency_key, and get_booking until it is "
+                    "confirmed. If the venue counter-offers, tell me the offered times."
+                ),
+            }
+        ]
+
+    @server.prompt(
+        name="book_for_group",
+        title="Book for a group",
+        description="Book a table at one venue for a group: checks the venue's group rules first.",
+    )
+    async def book_for_group(
+        venue: Annotated[str, Field(description="Venue slug (completion lists them).")],
+        party_size: Annotated[str, Field(description="Number of guests, e.g. '8'.")],
+    ) -> list[dict[str, Any]]:
+        try:
+            size = int(str(party_size).strip())
+        except ValueError:
+            raise ValueError(f"party_size must be a whole number, not {party_size!r}") from None
+        if not 1 <= size <= 200:
+            raise ValueError("party_size must be between 1 and 200")
+        detail = await run_orm(_prompt_venue, venue)
+        policy = detail.get("policy") or {}
+        limits = f"this venue takes parties of {policy.get('min_party_size', 1)} to {policy.get('max_party_size', '?')}"
+        return [
+            {
+                "role": "user",
+                "content": (
+                    f"Book a table for a group of {size} at {detail['name']} (slug '{detail['slug']}'); {limits}.\n"
+                    f"1. Read the policy card (resource agnt://venues/{detail['slug']}/policy): deposit, minimum "
+                    "spend, cancellation window, kids, dress code. Tell me what applies to a group of "
+                    f"{size}.\n"
+                    "2. Ask me for the date and a preferred time if I have not given them, then call "
+                    f"check_availability with party_size={size}.\n"
+                    "3. Call create_booking with the chosen time, my name as contact_name, and an "
+                    "idempotency_key. Large groups may wait for the owner's approval: say so, and check "
+                    "get_booking later. If it is counter-offered, show me the times offered.\n"
+                    "If the group is too large for the venue, suggest splitting it or search_venues with "
+                    f"party_size={size} for alternatives."
+                ),
+            }
+        ]
+
+    @server.completion()
+    async def complete(ref, argument, context) -> Completion | None:
+        """Venue slugs and cities for prompt arguments and the policy resource template."""
+        if isinstance(ref, PromptReference) and ref.name not in ("plan_date_night", "book_for_group"):
+            return None
+        if isinstance(ref, ResourceTemplateReference) and ref.uri != "agnt://venues/{slug}/policy":
+            return None
+        values = await run_orm(_completion_values, ref, argument, context)
+        return Completion(values=values, total=len(values), has_more=False)
+
     return server
 
 
@@ -459,7 +620,8 @@ class StatelessStreamableHTTP:
             manager = StreamableHTTPSessionManager(
                 app=mcp_server()._lowlevel_server,
                 stateless=True,
-                json_response=True,
+                # SSE answers, so a tool's log notifications reach the client before its result
+                json_response=False,
                 security_settings=_TRANSPORT_SECURITY,
             )
 
@@ -536,7 +698,9 @@ def build_asgi_apps() -> tuple[Any, Any]:
     # bodies are read here first (capped like Django's own) so a deeply nested one is
     # refused with the Parse error the SDK gives any other unparsable body (400)
     limits = {"max_body_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "parse_error_status": 400}
+    # OAuth discovery in the 401 (agents.api.oauth) and the Origin allow-list
+    mcp_front = {"oauth": True, "allowed_origins_setting": "MCP_ALLOWED_ORIGINS"}
     return (
-        ApiKeyAuthMiddleware(StatelessStreamableHTTP(), realm="agnt-mcp", **limits),
-        ApiKeyAuthMiddleware(LegacySse(), realm="agnt-mcp", **limits),
+        ApiKeyAuthMiddleware(StatelessStreamableHTTP(), realm="agnt-mcp", **limits, **mcp_front),
+        ApiKeyAuthMiddleware(LegacySse(), realm="agnt-mcp", **limits, **mcp_front),
     )

@@ -20,6 +20,7 @@ transaction.
 |---|---|---|
 | booking_request | guest, API client | booking.request to the venue's agent |
 | booking_guest_cancel | guest, API client | booking.cancel to the venue's agent |
+| booking_guest_accept_counter | guest, API client | booking.accepted at the offered time |
 | booking_venue_approve / _decline / _counter / _cancel | owner, staff | the answer to the guest's agent |
 | booking_venue_confirm | owner, staff (by hand) | booking.accepted if an agent asked |
 | booking_move | owner, staff | booking.accepted at the new time; the guest is notified |
@@ -101,15 +102,39 @@ def booking_guest_cancel(
     booking.cancel after the commit and frees its table. Raises BookingError when the
     booking is not theirs or its status does not allow it.
     """
-    if api_key is not None:
-        if booking.api_key_id != api_key.pk:
-            raise BookingError("a booking can only be cancelled by the API key that made it")
-    elif user is None or booking.user_id != user.pk:
-        raise BookingError("a booking can only be cancelled by its guest")
+    _guest_check(booking, user=user, api_key=api_key, doing="cancelled")
     reason = (reason or "").strip()[:300] or GUEST_CANCEL_REASON
     booking = booking_cancel(booking=booking, actor=user, actor_kind=actor_kind, reason=reason)
     booking_cancel_send(booking=booking, reason=reason)
     return booking
+
+
+def _guest_check(booking: VenueBooking, *, user, api_key, doing: str) -> None:
+    if api_key is not None:
+        if booking.api_key_id != api_key.pk:
+            raise BookingError(f"a booking can only be {doing} by the API key that made it")
+    elif user is None or booking.user_id != user.pk:
+        raise BookingError(f"a booking can only be {doing} by its guest")
+
+
+@transaction.atomic(durable=True)
+def booking_guest_accept_counter(
+    *,
+    booking: VenueBooking,
+    slot_start: datetime,
+    user=None,
+    api_key=None,
+    actor_kind: str = ActorKind.CONSUMER,
+    now: datetime | None = None,
+) -> VenueBooking:
+    """The guest (or the API client that booked) takes one of the venue's counter-offered
+    times: the venue's agent checks it is still free under the venue lock and confirms the
+    booking there (venue_agent.venue_booking_counter_accept). Raises BookingError when the
+    booking is not theirs, not counter-offered, or the time was not offered or has gone."""
+    _guest_check(booking, user=user, api_key=api_key, doing="answered")
+    return venue_agent.venue_booking_counter_accept(
+        booking=booking, slot_start=slot_start, actor=user, actor_kind=actor_kind, now=now
+    )
 
 
 @transaction.atomic(durable=True)

@@ -481,6 +481,49 @@ def venue_booking_move(
     return booking
 
 
+@transaction.atomic
+def venue_booking_counter_accept(
+    *,
+    booking: VenueBooking,
+    slot_start: datetime,
+    actor=None,
+    actor_kind: str = ActorKind.CONSUMER,
+    now: datetime | None = None,
+) -> VenueBooking:
+    """The guest takes one of the times the venue offered: under the venue lock the diary
+    decides that time again (it may have gone since the offer); if it is still free the
+    booking moves there and is confirmed, and the guest's agent hears booking.accepted.
+    Refused (OwnerDecisionError, the booking stays counter-offered): not counter-offered,
+    a time the venue did not offer, or a time no longer free (with other times)."""
+    from bookings.decision import booking_move_decide
+
+    now = now or timezone.now()
+    booking, venue = lock_booking_and_venue(booking)
+    if booking.status != BookingStatus.COUNTER_OFFERED:
+        raise OwnerDecisionError(
+            f"booking {booking.external_ref} is {booking.get_status_display().lower()}, not counter-offered"
+        )
+    offered = []
+    for raw in booking.counter_offer_slots or []:
+        try:
+            offered.append(datetime.fromisoformat(str(raw)))
+        except ValueError:
+            continue
+    if slot_start not in offered:
+        labels = ", ".join(f"{s.astimezone(venue_timezone(venue)):%a %d %b %H:%M}" for s in offered)
+        raise OwnerDecisionError(f"{venue.name} did not offer that time; it offered: {labels or 'nothing'}")
+    decision = booking_move_decide(booking=booking, venue=venue, slot_start=slot_start, now=now)
+    if decision.outcome != Outcome.ACCEPT:
+        raise OwnerDecisionError(
+            reason_with_alternatives(decision.reason or "that time is no longer free", decision.slots, venue)
+        )
+    booking_reschedule(booking=booking, slot_start=slot_start, actor=actor, actor_kind=actor_kind)
+    booking.refresh_from_db()
+    booking_confirm(booking=booking, actor=actor, actor_kind=actor_kind, reason="the guest took the offered time")
+    _answer_if_asked(booking, Decision(Outcome.ACCEPT))
+    return booking
+
+
 def _answer_if_asked(booking: VenueBooking, decision: Decision) -> A2AEnvelope | None:
     # Only a booking an agent asked for has an agent to answer (a booking taken by phone
     # has none); our own guests also hear of it through their notifications.

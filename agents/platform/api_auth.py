@@ -6,7 +6,8 @@ A2A cards advertise it) and share one limiter in Redis, so a key's budget holds 
 every worker process and every transport.
 
 Revocation is effective at once: every request looks the key up by its hash (one indexed
-query) instead of trusting a cache.
+query) instead of trusting a cache. An OAuth access token (agents.api.oauth) is accepted
+the same way and acts as its user's API key: the user's tier, the key's rate-limit budget.
 
 The limiter is a sliding window over two fixed one-minute windows (the approach Cloudflare
 and Kong use): the previous window's count is weighted by how much of it still overlaps
@@ -25,7 +26,7 @@ from django.conf import settings
 
 from agents.models import ApiKey
 from agents.platform.external import api_key_touch, tier_rate_limit
-from agents.selectors import api_key_get_active
+from agents.selectors import api_key_for_oauth_token, api_key_get_active
 
 WINDOW_SECONDS = 60
 
@@ -105,6 +106,11 @@ def rate_limit_hit(*, api_key: ApiKey, now: float | None = None) -> RateLimit:
     return RateLimit(False, limit, 0, reset, reset)
 
 
+def mcp_resource() -> str:
+    """The MCP endpoint's resource identifier (RFC 8707/9728): what OAuth tokens are for."""
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/mcp"
+
+
 def bearer_token(*, authorization: str | None, x_api_key: str | None = None) -> str:
     """The key from ``Authorization: Bearer …`` (or ``X-API-Key``); empty when absent."""
     if authorization:
@@ -132,6 +138,9 @@ def api_key_authenticate(*, authorization: str | None, x_api_key: str | None = N
         raise AuthFailure("invalid_api_key", "this API key is not valid")
     api_key = api_key_get_active(plaintext=token)
     if api_key is None:
-        raise AuthFailure("invalid_api_key", "this API key is unknown, revoked or expired")
+        # an OAuth access token (MCP clients that connect through OAuth) acts as its user's key
+        api_key = api_key_for_oauth_token(plaintext=token, resource=mcp_resource())
+    if api_key is None:
+        raise AuthFailure("invalid_api_key", "this API key or access token is unknown, revoked or expired")
     api_key_touch(api_key=api_key)
     return api_key

@@ -626,6 +626,35 @@ def booking_cancel_for_key(*, api_key: ApiKey, reference: str, reason: str = "")
     return booking
 
 
+def booking_accept_counter_for_key(
+    *, api_key: ApiKey, reference: str, slot_start: datetime | None = None, now: datetime | None = None
+) -> VenueBooking:
+    """Take one of the venue's counter-offered times for one of the key's bookings (the
+    first offered when ``slot_start`` is None): confirmed there if the venue still has it.
+    Accepting twice is a no-op."""
+    from agents.booking.commands import booking_guest_accept_counter
+    from bookings.services import BookingError
+
+    booking = booking_get_for_key(api_key=api_key, reference=reference)
+    if booking.status == BookingStatus.CONFIRMED and (slot_start is None or booking.slot_start == slot_start):
+        return booking
+    if booking.status != BookingStatus.COUNTER_OFFERED:
+        raise SlotUnavailable(
+            f"booking {booking.external_ref} is {booking.status}, not counter-offered", extra={"status": booking.status}
+        )
+    offered = list(booking.counter_offer_slots or [])
+    if slot_start is None:
+        if not offered:
+            raise SlotUnavailable(f"booking {booking.external_ref} has no offered times")
+        slot_start = datetime.fromisoformat(str(offered[0]))
+    try:
+        return booking_guest_accept_counter(
+            booking=booking, slot_start=slot_start, api_key=api_key, actor_kind="api", now=now
+        )
+    except BookingError as exc:
+        raise SlotUnavailable(str(exc), field="slot", extra={"counter_offer_slots": offered}) from exc
+
+
 # --- knowledge --------------------------------------------------------------------------------
 
 

@@ -184,6 +184,70 @@ def test_a_booking_short_of_a_detail_asks_for_it_on_the_same_task(server, venue,
     assert rpc(server, token, "SendMessage", {"message": finished})["error"]["code"] == -32004
 
 
+def _countered_task(server, token, venue, settings):
+    """A party of 8 waits on the owner, who offers 18:00 or 18:30 instead of 19:00."""
+    from agents.booking.commands import booking_venue_counter
+    from agents.tests.test_venue_agent import at
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    _owner_policy(venue, owner_approval_above_party_size=6)
+    day = days_ahead(2)
+    task = rpc(server, token, "SendMessage", {"message": booking_message(venue, day, party_size=8)})["result"]["task"]
+    booking = A2ATask.objects.get(task_id=task["id"]).booking
+    booking_venue_counter(booking=booking, slots=[at(day, "18:00"), at(day, "18:30")])
+    countered = rpc(server, token, "GetTask", {"id": task["id"]})["result"]
+    assert countered["status"]["state"] == "TASK_STATE_INPUT_REQUIRED"
+    assert "offers" in countered["status"]["message"]["parts"][0]["text"]
+    return task["id"], day
+
+
+def answer(task_id: str, part: dict, message_id: str) -> dict:
+    return {"message": {"messageId": message_id, "role": "ROLE_USER", "taskId": task_id, "parts": [part]}}
+
+
+def test_accepting_a_counter_offer_on_the_task_books_the_offered_time(server, venue, key_pair, settings):
+    _, token = key_pair
+    task_id, day = _countered_task(server, token, venue, settings)
+
+    wrong = rpc(server, token, "SendMessage", answer(task_id, {"data": {"answer": "accept", "slot": "21:00"}}, "a1"))
+    done = rpc(server, token, "SendMessage", answer(task_id, {"data": {"answer": "accept", "slot": "18:30"}}, "a2"))
+
+    assert wrong["result"]["task"]["status"]["state"] == "TASK_STATE_INPUT_REQUIRED"
+    assert "not one of the offered times" in wrong["result"]["task"]["status"]["message"]["parts"][0]["text"]
+    task = done["result"]["task"]
+    assert task["status"]["state"] == "TASK_STATE_COMPLETED"
+    booking = task["artifacts"][0]["parts"][1]["data"]["result"]["booking"]
+    assert booking["status"] == "confirmed" and booking["slot_start"] == f"{day.isoformat()}T18:30:00+08:00"
+    row = VenueBooking.objects.get(external_ref=booking["reference"])
+    assert row.status == "confirmed" and row.events.filter(reason="the guest took the offered time").exists()
+
+
+def test_a_plain_yes_takes_the_first_offered_time(server, venue, key_pair, settings):
+    _, token = key_pair
+    task_id, day = _countered_task(server, token, venue, settings)
+
+    done = rpc(server, token, "SendMessage", answer(task_id, {"text": "yes please"}, "y1"))["result"]["task"]
+
+    booking = done["artifacts"][0]["parts"][1]["data"]["result"]["booking"]
+    assert done["status"]["state"] == "TASK_STATE_COMPLETED"
+    assert booking["slot_start"] == f"{day.isoformat()}T18:00:00+08:00"
+
+
+def test_declining_a_counter_offer_cancels_the_booking_through_the_guest_cancel_command(
+    server, venue, key_pair, settings
+):
+    _, token = key_pair
+    task_id, _ = _countered_task(server, token, venue, settings)
+
+    done = rpc(server, token, "SendMessage", answer(task_id, {"text": "decline"}, "d1"))["result"]["task"]
+
+    assert done["status"]["state"] == "TASK_STATE_CANCELED"
+    booking = A2ATask.objects.get(task_id=task_id).booking
+    assert booking.status == "cancelled" and booking.status_reason == "counter-offer declined"
+    # the venue's agent was told (booking.cancel), as booking_guest_cancel does
+    assert booking.envelopes.filter(intent="booking.cancel").exists()
+
+
 # --- protocol details ----------------------------------------------------------------------------
 
 

@@ -247,7 +247,7 @@ def test_a_key_cannot_read_another_keys_booking(asgi_server, venue, key_pair, dj
 @pytest.mark.parametrize(
     "path,method", [("/mcp", "POST"), ("/mcp/sse", "GET"), ("/mcp/messages/?session_id=00", "POST")]
 )
-def test_missing_and_invalid_keys_get_401_with_a_bearer_challenge(asgi_server, key_pair, path, method):
+def test_missing_and_invalid_keys_get_401_with_a_bearer_challenge(asgi_server, key_pair, path, method, settings):
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     missing = httpx.request(method, f"{asgi_server}{path}", json=body, timeout=10)
     invalid = httpx.request(
@@ -259,7 +259,9 @@ def test_missing_and_invalid_keys_get_401_with_a_bearer_challenge(asgi_server, k
     )
 
     assert missing.status_code == 401 and missing.json()["error"] == "missing_api_key"
-    assert missing.headers["WWW-Authenticate"] == 'Bearer realm="agnt-mcp"'
+    assert missing.headers["WWW-Authenticate"] == (
+        f'Bearer realm="agnt-mcp", resource_metadata="{settings.PUBLIC_BASE_URL}/.well-known/oauth-protected-resource/mcp"'
+    )
     for response in (invalid, revoked):
         assert response.status_code == 401 and response.json()["error"] == "invalid_api_key"
         assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
@@ -410,7 +412,8 @@ def test_malformed_and_oversized_mcp_requests_get_4xx_not_500(asgi_server, key_p
     assert huge.status_code == 413
 
 
-def test_a_cors_preflight_is_answered_without_a_key(asgi_server):
+def test_a_cors_preflight_is_answered_without_a_key(asgi_server, settings):
+    settings.MCP_ALLOWED_ORIGINS = ["http://localhost:5173"]
     preflight = httpx.options(
         f"{asgi_server}/mcp",
         timeout=10,
@@ -427,3 +430,109 @@ def test_a_cors_preflight_is_answered_without_a_key(asgi_server):
     refused = httpx.post(f"{asgi_server}/mcp", json={}, timeout=10, headers={"Origin": "http://localhost:5173"})
     assert refused.status_code == 401 and refused.headers["Access-Control-Allow-Origin"] == "*"
     assert "WWW-Authenticate" in refused.headers["Access-Control-Expose-Headers"]
+
+
+def test_a_foreign_origin_is_refused_and_no_origin_or_an_allowed_one_passes(asgi_server, key_pair, settings):
+    settings.MCP_ALLOWED_ORIGINS = ["https://app.example"]
+    headers = {"Authorization": f"Bearer {key_pair[1]}", "Accept": "application/json, text/event-stream"}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+
+    foreign = httpx.post(f"{asgi_server}/mcp", json=body, headers={**headers, "Origin": "https://evil.example"})
+    foreign_sse = httpx.get(f"{asgi_server}/mcp/sse", headers={**headers, "Origin": "https://evil.example"})
+    allowed = httpx.post(f"{asgi_server}/mcp", json=body, headers={**headers, "Origin": "https://app.example"})
+    no_origin = httpx.post(f"{asgi_server}/mcp", json=body, headers=headers)
+
+    assert foreign.status_code == 403 and foreign.json()["error"] == "origin_not_allowed"
+    assert foreign_sse.status_code == 403
+    assert allowed.status_code == 200 and no_origin.status_code == 200
+
+
+# --- prompts, completion, log notifications -------------------------------------------------
+
+
+def test_prompts_guide_the_tool_use_and_a_bad_prompt_is_invalid_params(asgi_server, venue, key_pair):
+    day = days_ahead(5)
+
+    async def scenario():
+        async with mcp_session(asgi_server, "http", key_pair[1]) as session:
+            listed = {p.name: p for p in (await session.list_prompts()).prompts}
+            date_night = await session.get_prompt("plan_date_night", {"city": venue.city.slug, "date": day.isoformat()})
+            group = await session.get_prompt("book_for_group", {"venue": venue.slug, "party_size": "8"})
+            errors = []
+            for name, args in [
+                ("no_such_prompt", {}),
+                ("plan_date_night", {"city": venue.city.slug, "date": "next friday"}),
+                ("plan_date_night", {"city": "atlantis", "date": day.isoformat()}),
+                ("book_for_group", {"venue": "nowhere", "party_size": "4"}),
+            ]:
+                with pytest.raises(MCPError) as refused:
+                    await session.get_prompt(name, args)
+                errors.append(refused.value.error.code)
+            return listed, date_night, group, errors
+
+    listed, date_night, group, errors = run(scenario())
+
+    assert set(listed) == {"plan_date_night", "book_for_group"}
+    assert {a.name for a in listed["plan_date_night"].arguments} == {"city", "date"}
+    assert {a.name for a in listed["book_for_group"].arguments} == {"venue", "party_size"}
+    text = date_night.messages[0].content.text
+    assert f"city='{venue.city.slug}'" in text and day.isoformat() in text and "check_availability" in text
+    text = group.messages[0].content.text
+    assert venue.name in text and f"agnt://venues/{venue.slug}/policy" in text and "party_size=8" in text
+    assert errors == [-32602] * 4
+
+
+def test_completion_offers_venue_slugs_and_cities(asgi_server, venue, key_pair):
+    from mcp_types import PromptReference, ResourceTemplateReference
+
+    other = make_test_venue(name="Tanjung Sari", slug="tanjung-sari")
+
+    async def scenario():
+        async with mcp_session(asgi_server, "http", key_pair[1]) as session:
+            slugs = await session.complete(PromptReference(name="book_for_group"), {"name": "venue", "value": "tan"})
+            in_city = await session.complete(
+                PromptReference(name="book_for_group"),
+                {"name": "venue", "value": "tan"},
+                context_arguments={"city": other.city.slug},
+            )
+            cities = await session.complete(
+                PromptReference(name="plan_date_night"), {"name": "city", "value": venue.city.slug[:8]}
+            )
+            policy = await session.complete(
+                ResourceTemplateReference(uri="agnt://venues/{slug}/policy"), {"name": "slug", "value": "tanah"}
+            )
+            return slugs, in_city, cities, policy
+
+    slugs, in_city, cities, policy = run(scenario())
+
+    assert slugs.completion.values == sorted([venue.slug, other.slug])
+    assert in_city.completion.values == [other.slug]
+    assert cities.completion.values == [venue.city.slug]
+    assert policy.completion.values == [venue.slug]
+
+
+def test_create_booking_sends_log_notifications_while_the_venue_decides(asgi_server, venue, key_pair):
+    day = days_ahead(3)
+    logged: list[str] = []
+
+    async def on_log(params) -> None:
+        logged.append(str(params.data))
+
+    async def scenario():
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {key_pair[1]}"}, timeout=30) as http:
+            async with streamable_http_client(f"{asgi_server}/mcp", http_client=http) as (read, write):
+                async with ClientSession(read, write, logging_callback=on_log) as session:
+                    await session.initialize()
+                    return structured(
+                        await session.call_tool(
+                            "create_booking",
+                            {"venue": venue.slug, "date": day.isoformat(), "time": "19:00", "party_size": 2},
+                        )
+                    )
+
+    booked = run(scenario())
+
+    reference = booked["booking"]["reference"]
+    assert booked["booking"]["status"] == "confirmed"
+    assert logged[0].startswith(f"Asking the booking agent of {venue.slug} for a table for 2")
+    assert logged[-1] == f"Booking {reference} is confirmed."

@@ -361,6 +361,41 @@ class DemoSeeder:
         for user in self.consumers[:2]:
             guest_reliability_recompute(user=user)
 
+    def oauth_client(self, developer: User) -> None:
+        """An MCP client connected through OAuth (agents/api/oauth.py): its registration, a
+        pending authorization code, and the developer's access and refresh tokens."""
+        import secrets
+
+        from oauth2_provider.models import AccessToken, Application, Grant, RefreshToken
+
+        if Application.objects.filter(name="Demo chat connector").exists():
+            return
+        application = Application.objects.create(
+            name="Demo chat connector",
+            client_type=Application.CLIENT_PUBLIC,
+            authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+            redirect_uris="https://chat.agnt.example/oauth/callback",
+            registration_source=Application.RegistrationSource.DCR,
+        )
+        expires = timezone.now() + timedelta(hours=1)
+        access = AccessToken.objects.create(
+            user=developer, application=application, token=secrets.token_urlsafe(30), scope="mcp", expires=expires
+        )
+        RefreshToken.objects.create(
+            user=developer, application=application, token=secrets.token_urlsafe(30), access_token=access
+        )
+        Grant.objects.create(
+            user=developer,
+            application=application,
+            code=secrets.token_urlsafe(30),
+            expires=timezone.now() + timedelta(minutes=2),
+            redirect_uri=application.redirect_uris,
+            scope="mcp",
+            code_challenge=secrets.token_urlsafe(32),
+            code_challenge_method="S256",
+        )
+        self.count("oauth clients")
+
     # -- agents, knowledge, messaging ---------------------------------------------
     def agents_and_keys(self, developer: User) -> None:
         from agents import services as a
@@ -399,6 +434,7 @@ class DemoSeeder:
                 subscription=subscription, event_type="booking.confirmed", payload={"booking": "demo"}
             )
             self.count("webhook subscriptions")
+        self.oauth_client(developer)
         for booking in self.bookings_made[:4]:
             envelope_id = f"{DEMO_MARK}-env-{booking.idempotency_key}"
             if A2AEnvelope.objects.filter(envelope_id=envelope_id).exists():
