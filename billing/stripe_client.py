@@ -164,6 +164,10 @@ def _mapped(func: Callable[..., T]) -> Callable[..., T]:
             return func(*args, **kwargs)
         except stripe.StripeError as exc:
             raise _translate(exc) from exc
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # A reply without the fields Stripe always sends (no ``id``, not an object):
+            # the caller shows a StripeFailure, never a KeyError.
+            raise StripeUnavailable(f"Stripe answered something unexpected ({type(exc).__name__}: {exc})") from exc
 
     return wrapper
 
