@@ -100,7 +100,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 None,
                 [email],
             )
-            return render(request, "owners/check_email.html", {"email": email})
+            return render(request, "owners/check_email.html", {"email": email, "dev_outbox": settings.DEBUG})
     return render(request, "owners/signup.html", {"form": form, "next": next_url})
 
 
@@ -126,7 +126,11 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def dev_outbox(request: HttpRequest) -> HttpResponse:
-    """DEBUG only: the mails the file backend wrote (make run), newest first."""
+    """DEBUG only: the mails the file backend wrote under `make run`, and the last WhatsApp /
+    Telegram messages the send queue handled (without provider credentials they go nowhere;
+    this is where a developer reads a claim code)."""
+    from messaging.models import Interaction
+
     if not settings.DEBUG:
         raise Http404
     folder = getattr(settings, "EMAIL_FILE_PATH", "")
@@ -134,7 +138,8 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
     if folder and Path(folder).is_dir():
         for path in sorted(Path(folder).glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)[:30]:
             mails.append({"name": path.name, "body": path.read_text(errors="replace")})
-    return render(request, "owners/outbox.html", {"mails": mails, "folder": folder})
+    chats = Interaction.objects.filter(direction="outbound").select_related("channel").order_by("-created_at")[:30]
+    return render(request, "owners/outbox.html", {"mails": mails, "folder": folder, "chats": chats})
 
 
 @owner_login_required
@@ -209,6 +214,7 @@ def claim_detail(request: HttpRequest, claim_id) -> HttpResponse:
             "self_verifiable": claim.venue.status == VenueStatus.LISTED,
             "listed_phone": bool(services.venue_listed_phone(claim.venue)),
             "session": session,
+            "dev_outbox": settings.DEBUG,
         },
     )
 

@@ -159,3 +159,18 @@ def test_staff_file_a_claim_in_the_admin_through_the_service_and_download_its_pr
     download = staff_client.get(f"/admin/venues/venueclaim/{claim.pk}/proof/")
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
     claim.proof_document.delete(save=False)
+
+
+def test_the_development_outbox_lists_sent_mail_and_chat_messages_only_when_debugging(client, settings, tmp_path):
+    from messaging.outbound import reply_send
+    from messaging.services import user_channel_bind
+
+    (tmp_path / "20261205-1.log").write_text("Subject: Confirm your e-mail for AGNT\n\nhttp://x/verify/abc\n")
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    channel, _ = user_channel_bind(platform="whatsapp", external_id="6281337205518")
+    reply_send(channel=channel, text="AGNT: 123456 is the code to confirm", source="system")
+    settings.DEBUG = False
+    assert client.get("/for-venues/dev/outbox/").status_code == 404
+    settings.DEBUG = True
+    page = client.get("/for-venues/dev/outbox/").content.decode()
+    assert "Confirm your e-mail for AGNT" in page and "123456 is the code" in page
