@@ -174,3 +174,33 @@ def test_the_development_outbox_lists_sent_mail_and_chat_messages_only_when_debu
     settings.DEBUG = True
     page = client.get("/for-venues/dev/outbox/").content.decode()
     assert "Confirm your e-mail for AGNT" in page and "123456 is the code" in page
+
+
+def test_bookings_today_counts_visits_today_in_the_venues_time_zone_not_rows_created_today():
+    from agnt.admin_dashboard import dashboard_numbers
+    from venues.tests.factories import make_booking
+
+    venue = make_venue(city=make_city(timezone="Asia/Makassar"))
+    owner = make_owner(venue)
+    # 2026-12-05 23:30 in Bali is 15:30 UTC: "today" there is the 5th
+    with time_machine.travel(datetime(2026, 12, 5, 15, 30, tzinfo=UTC), tick=False):
+        make_booking(venue=venue, status="confirmed", hours_ahead=0)  # 23:30 tonight
+        make_booking(venue=venue, status="confirmed", hours_ahead=1)  # 00:30 tomorrow: not today
+        make_booking(venue=venue, status="pending_owner", hours_ahead=-2)  # 21:30 tonight
+        numbers = dashboard_numbers(owner)
+    assert numbers["bookings_today"] == 2 and numbers["bookings_confirmed_today"] == 1
+    assert numbers["waiting_for_owner"] == 1
+
+
+def test_owners_get_a_sidebar_in_their_words_and_staff_keep_every_application(client, staff_user):
+    from django.core.management import call_command
+
+    call_command("setup_roles", verbosity=0)  # the owners' permissions, as `make run` grants them
+    owner = make_owner(make_venue())
+    client.force_login(owner)
+    page = client.get("/admin/").content.decode()
+    assert "Guests" in page and "Menu and knowledge" in page and "Invoices" in page
+    assert "Venue chunks" not in page and "B2B onboarding events" not in page
+    client.force_login(staff_user)
+    staff_page = client.get("/admin/").content.decode()
+    assert "Menu and knowledge" not in staff_page and "Venue chunks" in staff_page
