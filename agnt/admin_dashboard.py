@@ -173,6 +173,7 @@ def dashboard_callback(request, context):
                 + "?direction__exact=outbound&status__exact=failed",
             },
         ]
+        cards += [onboarding_funnel_card()]
         charts += [
             {"title": f"New users, last {DAYS} days", "data": _chart(numbers["users_series"], "Users", "#0ea5e9")},
             {
@@ -182,3 +183,23 @@ def dashboard_callback(request, context):
         ]
     context.update(dashboard_cards=cards, dashboard_charts=charts)
     return context
+
+
+STUCK_AFTER = timedelta(days=7)
+
+
+def onboarding_funnel_card() -> dict:
+    """Staff: how many owners are at each step of the onboarding wizard, and how many are stuck."""
+    from venues.models import B2BOnboardingSession
+    from venues.state import ONBOARDING_SEQUENCE, OPEN_ONBOARDING_STEPS
+
+    open_sessions = B2BOnboardingSession.objects.filter(current_step__in=OPEN_ONBOARDING_STEPS)
+    counts = dict(open_sessions.values_list("current_step").annotate(n=Count("pk")))
+    stuck = open_sessions.filter(last_activity_at__lt=timezone.now() - STUCK_AFTER).count()
+    steps = " · ".join(f"{step} {counts.get(step, 0)}" for step in ONBOARDING_SEQUENCE if step in OPEN_ONBOARDING_STEPS)
+    return {
+        "title": "Onboarding funnel",
+        "value": sum(counts.values()),
+        "footer": f"{steps} · {stuck} stuck over {STUCK_AFTER.days} days",
+        "href": reverse("admin:venues_b2bonboardingsession_changelist"),
+    }

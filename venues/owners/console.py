@@ -243,3 +243,71 @@ def billing_portal(request: HttpRequest, venue_id) -> HttpResponse:
         messages.error(request, f"The billing portal could not open: {exc}")
         return redirect("console:dashboard", venue_id=venue.pk)
     return redirect(portal.url)
+
+
+INVITE_SALT = "owners.team-invite"
+INVITE_MAX_AGE = 7 * 24 * 3600
+
+
+@owner_login_required
+def team(request: HttpRequest, venue_id) -> HttpResponse:
+    """The venue's team; the owner invites co-managers by e-mail (a signed link, 7 days)."""
+    from django.core import signing
+    from django.core.mail import send_mail
+
+    from agnt.ratelimit import rate_limit_allow
+    from venues.models import VenueClient
+
+    venue = _venue(request, venue_id)
+    is_owner = VenueClient.objects.filter(venue=venue, user=request.user, role="owner", is_active=True).exists()
+    form = forms.InviteForm(request.POST or None)
+    if request.method == "POST" and not is_owner:
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        if not rate_limit_allow(key=f"invite:{request.user.pk}", limit=20, window_seconds=3600):
+            form.add_error("email", "Too many invitations in an hour; try again later.")
+        else:
+            email, role = form.cleaned_data["email"], form.cleaned_data["role"]
+            token = signing.TimestampSigner(salt=INVITE_SALT).sign_object(
+                {"venue": str(venue.pk), "email": email, "role": role}
+            )
+            link = request.build_absolute_uri(reverse("console:invite_accept", args=[token]))
+            send_mail(
+                f"Join {venue.name} on AGNT",
+                f"{request.user.email or request.user.username} invites you to manage {venue.name} on AGNT.\n"
+                f"Accept (the link works for 7 days; sign up with this address first if you have no account):\n{link}\n",
+                None,
+                [email],
+            )
+            messages.success(request, f"Invitation sent to {email}.")
+            return redirect("console:team", venue_id=venue.pk)
+    members = VenueClient.objects.filter(venue=venue, is_active=True).select_related("user")
+    return render(
+        request, "owners/console_team.html", {"venue": venue, "form": form, "members": members, "is_owner": is_owner}
+    )
+
+
+@owner_login_required
+def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
+    from django.core import signing
+
+    from venues.services import venue_team_invite_accept
+
+    try:
+        data = signing.TimestampSigner(salt=INVITE_SALT).unsign_object(token, max_age=INVITE_MAX_AGE)
+    except signing.SignatureExpired:
+        return render(
+            request,
+            "owners/link_problem.html",
+            {"problem": "This invitation has expired; ask for a new one."},
+            status=400,
+        )
+    except signing.BadSignature:
+        return render(request, "owners/link_problem.html", {"problem": "This invitation is not valid."}, status=400)
+    if (request.user.email or "").lower() != data.get("email", "").lower():
+        problem = f"This invitation is for {data.get('email')}; log in with that address."
+        return render(request, "owners/link_problem.html", {"problem": problem}, status=400)
+    venue = get_object_or_404(Venue, pk=data.get("venue"))
+    venue_team_invite_accept(venue=venue, user=request.user, role=data.get("role") or "manager")
+    messages.success(request, f"You now help run {venue.name}.")
+    return redirect("console:dashboard", venue_id=venue.pk)

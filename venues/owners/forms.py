@@ -276,3 +276,8 @@ class MoveForm(forms.Form):
 
 class CounterForm(forms.Form):
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Offer instead")
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Their e-mail")
+    role = forms.ChoiceField(choices=[(VenueRole.MANAGER, "Manager"), (VenueRole.STAFF, "Staff (host stand)")])

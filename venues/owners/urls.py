@@ -65,6 +65,8 @@ console_patterns = (
         path("<uuid:venue_id>/bookings/<uuid:booking_id>/cancel/", console.booking_cancel, name="cancel"),
         path("<uuid:venue_id>/bookings/<uuid:booking_id>/move/", console.booking_move, name="move"),
         path("<uuid:venue_id>/billing/portal/", console.billing_portal, name="billing_portal"),
+        path("<uuid:venue_id>/team/", console.team, name="team"),
+        path("invitations/<str:token>/", console.invite_accept, name="invite_accept"),
     ],
     "console",
 )

@@ -204,3 +204,35 @@ def test_owners_get_a_sidebar_in_their_words_and_staff_keep_every_application(cl
     client.force_login(staff_user)
     staff_page = client.get("/admin/").content.decode()
     assert "Menu and knowledge" not in staff_page and "Venue chunks" in staff_page
+
+
+def test_an_owner_invites_a_co_manager_who_joins_by_the_mailed_link(client, django_user_model, mailoutbox):
+    from venues.models import VenueClient
+
+    venue = make_venue()
+    owner = make_owner(venue, email="owner@venue.example")
+    client.force_login(owner)
+    client.post(f"/venue/{venue.pk}/team/", {"email": "made@venue.example", "role": "manager"})
+    link = next(line for line in mailoutbox[0].body.splitlines() if "/venue/invitations/" in line)
+    path = link.split("testserver", 1)[1]
+    stranger = django_user_model.objects.create_user(username="s@x.example", email="s@x.example", password="pw-s-1234!")
+    client.force_login(stranger)
+    assert client.get(path).status_code == 400  # the invitation names another address
+    made = django_user_model.objects.create_user(username="made@venue.example", email="made@venue.example")
+    client.force_login(made)
+    assert client.get(path)["Location"] == f"/venue/{venue.pk}/"
+    assert VenueClient.objects.get(venue=venue, user=made).role == "manager"
+    assert client.get(f"/venue/{venue.pk}/diary/").status_code == 200
+
+
+def test_staff_see_the_onboarding_funnel_with_the_stuck_sessions(staff_client):
+    with time_machine.travel(NOW, tick=False):
+        old = make_venue()
+        services.onboarding_start(venue=old, user=make_owner(old))
+    with time_machine.travel(NOW + timedelta(days=10), tick=False):
+        fresh = make_venue()
+        session = services.onboarding_start(venue=fresh, user=make_owner(fresh, username="fresh"))
+        services.onboarding_advance(session=session, step_data={})
+        page = staff_client.get("/admin/").content.decode()
+    assert 'data-metric="onboarding-funnel">2<' in page
+    assert "started 1 · profile 1" in page and "1 stuck over 7 days" in page
