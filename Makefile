@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-webhooks bench-bookings bench-api bench-credits clean-data help
+.PHONY: run test bench bench-webhooks bench-bookings bench-api bench-credits bench-chat bench-serving bench-admin clean-data help
 
 help:
 	@echo "make run    run the platform (embedded PostgreSQL + Redis, demo data, admin user)"
@@ -14,6 +14,9 @@ help:
 	@echo "make bench-bookings  chat booking latency through the built-in gateway (bench/booking_latency.py)"
 	@echo "make bench-api  venue search through /a2a/v1 next to a trivial endpoint (bench/api_search.py)"
 	@echo "make bench-credits  credit debits/s on one hot row and spread, zero lost updates (bench/credits.py)"
+	@echo "make bench-chat  concierge messages/s, p50/p95 per guest count, burst, kill and Redis outage, next to the baseline (bench/chat_load.py)"
+	@echo "make bench-serving  the old and new serving layouts side by side: CPU/request, req/s, p99 (bench/serving.py)"
+	@echo "make bench-admin  every admin page at 1x and 100x data: server time and queries (bench/admin_scale.py)"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-model.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +44,15 @@ bench-api: $(STAMP)
 
 bench-credits: $(STAMP)
 	@$(PY) bench/credits.py $(ARGS)
+
+bench-chat: $(STAMP)
+	@$(PY) bench/chat_load.py $(ARGS)
+
+bench-serving: $(STAMP)
+	@$(PY) bench/serving.py $(ARGS)
+
+bench-admin: $(STAMP)
+	@$(PY) bench/admin_scale.py $(ARGS)
 
 clean-data:
 	@AGNT_DATA_DIR=$(CURDIR)/.data $(PY) -m agnt.devinfra stop || true

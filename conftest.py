@@ -79,10 +79,16 @@ def _fresh_content_type_cache():
 def _clean_redis(settings):
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_APP_URL)
-    client.flushdb()
+    # the application state, the cache and the channel layer each have a database
+    clients = [
+        redis.Redis.from_url(url)
+        for url in (settings.REDIS_APP_URL, settings.REDIS_CACHE_URL, settings.REDIS_CHANNELS_URL)
+    ]
+    for client in clients:
+        client.flushdb()
     yield
-    client.flushdb()
+    for client in clients:
+        client.flushdb()
 
 
 @pytest.fixture

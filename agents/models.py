@@ -515,3 +515,85 @@ class GatewayMessage(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.from_agent_id} → {self.recipient_id} ({self.status})"
+
+
+# --- A2A tasks (the JSON-RPC endpoints' Tasks and their push configs) ---------------------
+
+
+class A2ATaskState(models.TextChoices):
+    """The A2A protocol's task states (a2a.proto TaskState names, lower-cased)."""
+
+    SUBMITTED = "submitted", "Submitted"
+    WORKING = "working", "Working"
+    INPUT_REQUIRED = "input_required", "Input required"
+    COMPLETED = "completed", "Completed"
+    REJECTED = "rejected", "Rejected"
+    CANCELED = "canceled", "Canceled"
+    FAILED = "failed", "Failed"
+
+
+class A2ATask(TimestampedModel):
+    """One A2A Task a caller started on a JSON-RPC endpoint (the platform agent's or a venue's).
+
+    ``task`` is the protocol's Task object as JSON (status, history, artifacts), rewritten
+    on every change; ``version`` counts the changes so a stream can skip what it has seen.
+    A booking request's task follows its booking (agents.platform.a2a_tasks), and it
+    belongs to the API key that started it: nobody else can read, cancel or watch it.
+    """
+
+    Status = A2ATaskState
+
+    task_id = models.CharField(max_length=64, unique=True)
+    context_id = models.CharField(max_length=64)
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="a2a_tasks")
+    venue = models.ForeignKey(
+        "venues.Venue",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="a2a_tasks",
+        help_text="The venue agent that was called; empty for the platform agent.",
+    )
+    booking = models.ForeignKey(
+        "bookings.VenueBooking", null=True, blank=True, on_delete=models.SET_NULL, related_name="a2a_tasks"
+    )
+    skill = models.CharField(max_length=40, blank=True)
+    arguments = models.JSONField(default=dict, blank=True, help_text="What the caller asked for, as read so far.")
+    state = models.CharField(max_length=16, choices=A2ATaskState.choices, default=A2ATaskState.SUBMITTED)
+    task = models.JSONField(default=dict)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta(TimestampedModel.Meta):
+        verbose_name = "A2A task"
+        constraints = [choices_check("state", A2ATaskState, name="a2a_task_state_valid")]
+        indexes = [
+            models.Index(fields=["api_key", "-updated_at"], name="a2a_task_key_recent"),
+            models.Index(fields=["api_key", "context_id"], name="a2a_task_key_context"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} ({self.state})"
+
+
+class A2APushConfig(TimestampedModel):
+    """Where to push one task's updates: a caller's TaskPushNotificationConfig.
+
+    Deliveries ride the outbound webhook machinery (signed, retried, SSRF-guarded) through
+    ``subscription``, a WebhookSubscription of the same key that only this config uses.
+    ``token`` and ``authentication`` are sent back as the A2A spec says
+    (X-A2A-Notification-Token, Authorization); both are stored encrypted.
+    """
+
+    task = models.ForeignKey(A2ATask, on_delete=models.CASCADE, related_name="push_configs")
+    config_id = models.CharField(max_length=128)
+    subscription = models.OneToOneField(WebhookSubscription, on_delete=models.CASCADE, related_name="a2a_push_config")
+    token_ciphertext = models.TextField(blank=True)
+    auth_scheme = models.CharField(max_length=40, blank=True)
+    auth_credentials_ciphertext = models.TextField(blank=True)
+
+    class Meta(TimestampedModel.Meta):
+        verbose_name = "A2A push config"
+        constraints = [models.UniqueConstraint(fields=["task", "config_id"], name="a2a_push_config_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.config_id} → {self.subscription.url}"

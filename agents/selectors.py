@@ -53,7 +53,10 @@ def envelopes_past_ttl(*, limit: int = 500) -> QuerySet[A2AEnvelope]:
 
 def webhook_subscriptions_for_event(*, api_key: ApiKey, event_type: str) -> list[WebhookSubscription]:
     """The key's active subscriptions that want ``event_type``, oldest first."""
-    subscriptions = WebhookSubscription.objects.filter(api_key=api_key, is_active=True).order_by("created_at")
+    # an A2A push config's subscription carries only its own task's updates
+    subscriptions = WebhookSubscription.objects.filter(
+        api_key=api_key, is_active=True, a2a_push_config__isnull=True
+    ).order_by("created_at")
     return [s for s in subscriptions if s.wants(event_type)]
 
 

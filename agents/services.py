@@ -34,6 +34,7 @@ from agents.platform import webhook_client
 from agents.platform.webhook_client import WebhookUrlRejected  # noqa: F401 - part of this module's API
 from agents.state import (
     ENVELOPE_TRANSITIONS,
+    WEBHOOK_DELIVERY_TRANSITIONS,
     EnvelopeStatus,
     WebhookDeliveryStatus,
 )
@@ -674,6 +675,11 @@ def webhook_delivery_attempt(*, delivery: WebhookDelivery) -> WebhookDelivery:
     if not subscription.is_active or subscription.api_key.revoked_at is not None:
         webhook_delivery_schedule_retry(delivery=claimed, error="subscription disabled", count_failure=False)
         return WebhookDelivery.objects.get(pk=claimed.pk)
+    extra_headers = {}
+    if claimed.event_type == "a2a.task":
+        from agents.platform.a2a_tasks import push_headers
+
+        extra_headers = push_headers(subscription)
     try:
         response = webhook_client.post_signed(
             url=subscription.url,
@@ -681,6 +687,7 @@ def webhook_delivery_attempt(*, delivery: WebhookDelivery) -> WebhookDelivery:
             message_id=claimed.event_id,
             payload=claimed.payload,
             timestamp=timezone.now(),
+            extra_headers=extra_headers,
         )
     except webhook_client.WebhookSendError as exc:
         webhook_delivery_schedule_retry(
@@ -712,10 +719,18 @@ def webhook_delivery_attempt(*, delivery: WebhookDelivery) -> WebhookDelivery:
     return WebhookDelivery.objects.get(pk=claimed.pk)
 
 
-def _lock_pending(delivery: WebhookDelivery) -> WebhookDelivery:
-    locked = WebhookDelivery.objects.select_for_update().select_related("subscription").get(pk=delivery.pk)
-    if locked.status != WebhookDeliveryStatus.PENDING:
-        raise WebhookError(f"delivery {locked.pk} is already {locked.status}")
+def _delivery_end(
+    delivery: WebhookDelivery, *, to_status: str, changes: dict, locked: WebhookDelivery | None = None
+) -> WebhookDelivery:
+    """End one pending attempt through the transition helper (the row is its own log entry)."""
+    locked, _ = transition(
+        delivery,
+        to_status=to_status,
+        table=WEBHOOK_DELIVERY_TRANSITIONS,
+        changes=changes,
+        refuse=lambda row, from_status: WebhookError(f"delivery {row.pk} is already {from_status}"),
+        locked=locked,
+    )
     return locked
 
 
@@ -724,16 +739,17 @@ def webhook_delivery_record_success(
     *, delivery: WebhookDelivery, response_status: int, response_body: str = "", duration_ms: int | None = None
 ) -> WebhookDelivery:
     """Mark the attempt delivered; the subscription's failure streak ends."""
-    delivery = _lock_pending(delivery)
     now = timezone.now()
-    delivery.status = WebhookDeliveryStatus.SUCCEEDED
-    delivery.response_status = response_status
-    delivery.response_body = response_body[:WEBHOOK_RESPONSE_EXCERPT]
-    delivery.duration_ms = duration_ms
-    delivery.delivered_at = now
-    delivery.next_attempt_at = None
-    delivery.save(
-        update_fields=["status", "response_status", "response_body", "duration_ms", "delivered_at", "next_attempt_at"]
+    delivery = _delivery_end(
+        delivery,
+        to_status=WebhookDeliveryStatus.SUCCEEDED,
+        changes={
+            "response_status": response_status,
+            "response_body": response_body[:WEBHOOK_RESPONSE_EXCERPT],
+            "duration_ms": duration_ms,
+            "delivered_at": now,
+            "next_attempt_at": None,
+        },
     )
     subscription = WebhookSubscription.objects.select_for_update().get(pk=delivery.subscription_id)
     subscription.consecutive_failures = 0
@@ -767,7 +783,10 @@ def webhook_delivery_schedule_retry(
     retry is a new row with the same ``event_id`` due after a jittered WEBHOOK_RETRY_DELAYS
     step. A counted failure extends the subscription's streak, which may auto-disable it.
     """
-    delivery = _lock_pending(delivery)
+    # the attempt's row first, then its subscription: the order every delivery path locks in
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.status != WebhookDeliveryStatus.PENDING:
+        raise WebhookError(f"delivery {delivery.pk} is already {delivery.status}")
     now = timezone.now()
     subscription = (
         WebhookSubscription.objects.select_for_update().select_related("api_key").get(pk=delivery.subscription_id)
@@ -780,14 +799,17 @@ def webhook_delivery_schedule_retry(
         subscription.failing_since = subscription.failing_since or now
         subscription.save(update_fields=["consecutive_failures", "last_failure_at", "failing_since", "updated_at"])
         disable = _should_autodisable(subscription, now=now)
-    delivery.status = WebhookDeliveryStatus.DEAD if exhausted or disable else WebhookDeliveryStatus.FAILED
-    delivery.response_status = response_status
-    delivery.response_body = response_body[:WEBHOOK_RESPONSE_EXCERPT]
-    delivery.error = error
-    delivery.duration_ms = duration_ms
-    delivery.next_attempt_at = None
-    delivery.save(
-        update_fields=["status", "response_status", "response_body", "error", "duration_ms", "next_attempt_at"]
+    delivery = _delivery_end(
+        delivery,
+        to_status=WebhookDeliveryStatus.DEAD if exhausted or disable else WebhookDeliveryStatus.FAILED,
+        changes={
+            "response_status": response_status,
+            "response_body": response_body[:WEBHOOK_RESPONSE_EXCERPT],
+            "error": error,
+            "duration_ms": duration_ms,
+            "next_attempt_at": None,
+        },
+        locked=delivery,
     )
     if disable:
         webhook_subscription_autodisable(subscription=subscription)

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import (
@@ -19,6 +20,7 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
+from unfold.admin import TabularInline
 from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminTextInputWidget
@@ -31,6 +33,7 @@ from agnt.models import (
     ErrorLog,
     PushSubscription,
     Session,
+    TaskOutbox,
     User,
     UserFollowsTaste,
 )
@@ -46,8 +49,9 @@ def _user_extra_inlines() -> list:
     return [UserChannelInline, UserBookingInline, UserCreditTransactionInline]
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(TabularInline):
     model = Session
+    per_page = 10  # Unfold pages the inline: a user's sessions grow with every login
     extra = 0
     max_num = 0
     can_delete = False
@@ -89,12 +93,26 @@ class UserAdmin(BaseUserAdmin, AgntModelAdmin):
         "is_staff",
         "date_joined",
     )
-    list_filter = ("plan", "is_business", "is_staff", "is_superuser", "is_active", "language", "city", "groups")
-    search_fields = ("username", "email", "display_name", "phone", "referral_code", "cp_agent_id")
+    list_filter = (
+        "plan",
+        "is_business",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "language",
+        "city",
+        "groups",
+        "date_joined",  # fixed options (today, past 7 days, …), not a date hierarchy's scans
+    )
+    # Indexed lookups (agnt.User's indexes): the start of a username or e-mail (case-insensitive),
+    # an exact phone number, referral code or consumer agent id.
+    search_fields = ("^username", "^email", "phone__exact", "referral_code__exact", "cp_agent_id__exact")
+    search_help_text = "Start of a username or e-mail, or an exact phone number, referral code or agent id"
     list_select_related = ("city",)
-    date_hierarchy = "date_joined"
+    paginator = EstimatedCountPaginator
     ordering = ("-date_joined",)
     readonly_fields = (
+        "credit_ledger",
         "credits",
         "referral_code",
         "cp_agent_id",
@@ -111,7 +129,17 @@ class UserAdmin(BaseUserAdmin, AgntModelAdmin):
         ),
         (
             _("Account"),
-            {"fields": ("plan", "credits", "referral_code", "stripe_customer_id", "cp_agent_id", "is_business")},
+            {
+                "fields": (
+                    "plan",
+                    "credits",
+                    "credit_ledger",
+                    "referral_code",
+                    "stripe_customer_id",
+                    "cp_agent_id",
+                    "is_business",
+                )
+            },
         ),
         (
             _("Permissions"),
@@ -161,6 +189,14 @@ class UserAdmin(BaseUserAdmin, AgntModelAdmin):
 
     def get_inlines(self, request, obj):
         return [SessionInline, *_user_extra_inlines()] if obj else []
+
+    @admin.display(description="credit ledger")
+    def credit_ledger(self, obj: User) -> str:
+        """The page shows the newest ledger rows; this links to all of them."""
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:billing_credittransaction_changelist") + f"?user__id__exact={obj.pk}"
+        return format_html('<a href="{}">All credit transactions of {} →</a>', url, obj.username)
 
     @admin.action(description="Revoke all login sessions (forces re-login on every device)")
     def revoke_all_sessions(self, request, queryset):
@@ -242,6 +278,20 @@ class ErrorLogAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     @admin.display(description="message")
     def short_message(self, obj: ErrorLog) -> str:
         return obj.message[:120]
+
+
+@admin.register(TaskOutbox)
+class TaskOutboxAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """Tasks waiting for the broker; empty unless Redis is (or just was) down."""
+
+    list_display = ("created_at", "task", "queue", "attempts", "last_error")
+    list_filter = ("task",)
+    actions = ["relay_now"]
+
+    @admin.action(description="Publish now (the relay job does this every 5 s)")
+    def relay_now(self, request, queryset) -> None:
+        relayed = services.task_outbox_relay()
+        self.message_user(request, f"{relayed} task(s) published.")
 
 
 @admin.register(UserFollowsTaste)

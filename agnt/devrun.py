@@ -2,8 +2,10 @@
 
 Starts the embedded PostgreSQL and Redis when DATABASE_URL / REDIS_URL are unset,
 migrates, loads the demo data, makes sure a staff superuser exists (printing a
-generated password the first time), then runs the web server, a Celery worker and
-celery-beat side by side until Ctrl-C, when everything is stopped in order.
+generated password the first time), then runs the web server, two Celery workers (the
+messaging queue on its own pool, every other queue on a second one) and celery-beat side
+by side until Ctrl-C, when everything is stopped in order. A child that dies is restarted
+with a backoff and a one-line notice; nothing but Ctrl-C stops the platform.
 
 Problems a newcomer can cause (a busy port, a broken .env) end in one line saying
 what to do, not a traceback.
@@ -35,6 +37,116 @@ def fail(message: str) -> None:
 DEV_WEBHOOK_SECRETS = ("TELEGRAM_WEBHOOK_SECRET", "WHATSAPP_VERIFY_TOKEN", "META_APP_SECRET", "STRIPE_WEBHOOK_SECRET")
 
 
+RESTART_BACKOFF_FIRST = 1.0  # seconds before the first restart of a child that died
+RESTART_BACKOFF_MAX = 30.0
+RESTART_BACKOFF_RESET_AFTER = 60.0  # a child that ran this long starts again from the first backoff
+
+
+class Supervisor:
+    """Keeps every child of `make run` running: one that dies is started again after a
+    backoff (1 s, doubling up to 30 s, back to 1 s once it has run for a minute), with a
+    one-line notice. Only :meth:`stop` (Ctrl-C) ends them.
+
+    ``clock`` is injectable so the restart schedule is testable without waiting.
+    """
+
+    def __init__(self, commands: dict[str, list[str]], *, cwd, env, clock=time.monotonic, out=sys.stderr) -> None:
+        self.commands = commands
+        self.cwd = cwd
+        self.env = env
+        self.clock = clock
+        self.out = out
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.started_at: dict[str, float] = {}
+        self.backoff: dict[str, float] = {}
+        self.restart_at: dict[str, float] = {}
+        self.restarts: dict[str, int] = {}
+
+    def start_all(self) -> None:
+        for name in self.commands:
+            self._start(name)
+
+    def _start(self, name: str) -> None:
+        self.processes[name] = subprocess.Popen(self.commands[name], cwd=self.cwd, env=self.env, start_new_session=True)
+        self.started_at[name] = self.clock()
+
+    def poll(self) -> None:
+        """Notice children that exited and restart the ones whose backoff has passed."""
+        now = self.clock()
+        for name, proc in self.processes.items():
+            if name in self.restart_at:
+                if now >= self.restart_at[name]:
+                    del self.restart_at[name]
+                    self._start(name)
+                    self.restarts[name] = self.restarts.get(name, 0) + 1
+                continue
+            code = proc.poll()
+            if code is None:
+                continue
+            ran = now - self.started_at.get(name, now)
+            delay = self.backoff.get(name, 0.0)
+            delay = (
+                RESTART_BACKOFF_FIRST
+                if ran >= RESTART_BACKOFF_RESET_AFTER or not delay
+                else min(RESTART_BACKOFF_MAX, delay * 2)
+            )
+            self.backoff[name] = delay
+            self.restart_at[name] = now + delay
+            reason = f"signal {-code}" if code < 0 else f"code {code}"
+            print(
+                f"make run: the {name} process exited ({reason}); restarting it in {delay:.0f} s.",
+                file=self.out,
+                flush=True,
+            )
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self.restart_at.clear()
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + timeout
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def messaging_concurrency() -> int:
+    """Pool size of the messaging worker: CELERY_MESSAGING_CONCURRENCY, else sized to the machine.
+
+    A concierge turn waits on PostgreSQL, Redis and the provider's HTTP API for much of its
+    time, so the pool is larger than the core count (bench/chat_load.py measured it).
+    """
+    from django.conf import settings
+
+    return settings.CELERY_MESSAGING_CONCURRENCY or max(2, (os.cpu_count() or 1) * 2)
+
+
+def worker_command(*, queues: list[str], concurrency: int, name: str) -> list[str]:
+    return [
+        str(BIN / "celery"),
+        "-A",
+        "agnt",
+        "--quiet",
+        "worker",
+        "-Q",
+        ",".join(queues),
+        "-c",
+        str(concurrency),
+        "--loglevel",
+        "WARNING",
+        "-n",
+        f"{name}@%h",
+    ]
+
+
 def ensure_dotenv() -> None:
     from cryptography.fernet import Fernet
 
@@ -61,6 +173,39 @@ def ensure_dotenv() -> None:
             for name in missing:
                 handle.write(f"{name}={secrets.token_urlsafe(24)}\n")
         print(f"Added development {', '.join(missing)} to {DOTENV_PATH.name}.")
+    # Web Push needs a VAPID key pair; development gets one, generated once and kept in .env
+    # (browsers subscribed with the public key stop working if it changes).
+    if not any(name in defined or os.environ.get(name) for name in ("VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY")):
+        from agnt.webpush import generate_vapid_keys
+
+        private, public = generate_vapid_keys()
+        with DOTENV_PATH.open("a") as handle:
+            handle.write(
+                "# Development Web Push (VAPID) keys; production generates its own (docs/consumer-features.md)\n"
+                f"VAPID_PRIVATE_KEY={private}\nVAPID_PUBLIC_KEY={public}\n"
+            )
+        print(f"Added development VAPID keys to {DOTENV_PATH.name}.")
+
+    if "METRICS_TOKEN" not in defined and not os.environ.get("METRICS_TOKEN"):
+        ends_cleanly = DOTENV_PATH.read_text().endswith("\n")
+        with DOTENV_PATH.open("a") as handle:
+            handle.write("" if ends_cleanly else "\n")
+            handle.write(
+                f"# Bearer token for /metrics (Prometheus: authorization credentials)\nMETRICS_TOKEN={secrets.token_urlsafe(24)}\n"
+            )
+        print(f"Added a development METRICS_TOKEN to {DOTENV_PATH.name}.")
+
+
+def _local_standin_port(base: str) -> int | None:
+    """The port to serve a stand-in on when ``base`` is a free port on 127.0.0.1 (else None: a real
+    provider is configured, or another run already serves the stand-in and is reused)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base or "")
+    if parts.hostname != "127.0.0.1" or not parts.port:
+        return None
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return parts.port if sock.connect_ex(("127.0.0.1", parts.port)) != 0 else None
 
 
 def check_port(host: str, port: int) -> None:
@@ -142,7 +287,7 @@ def main() -> None:
     # Dev machines and containers often run as root; Celery's root warning would be the
     # first thing a newcomer reads, so it is silenced here (and only here).
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONWARNINGS="ignore::UserWarning:celery.platforms")
-    queues = ",".join(settings.CELERY_WORKER_QUEUES)
+    other_queues = [queue for queue in settings.CELERY_WORKER_QUEUES if queue not in settings.CELERY_MESSAGING_QUEUES]
     commands = {
         "web": [
             str(BIN / "uvicorn"),
@@ -154,21 +299,12 @@ def main() -> None:
             "--log-level",
             "warning",
         ],
-        "worker": [
-            str(BIN / "celery"),
-            "-A",
-            "agnt",
-            "--quiet",
-            "worker",
-            "-Q",
-            queues,
-            "-c",
-            "2",
-            "--loglevel",
-            "WARNING",
-            "-n",
-            "dev@%h",
-        ],
+        # Two workers: the concierge's queue has its own pool, so a burst of guests is never
+        # stuck behind slow jobs (knowledge ingestion, billing runs) on the other queues.
+        "worker": worker_command(
+            queues=settings.CELERY_MESSAGING_QUEUES, concurrency=messaging_concurrency(), name="messaging"
+        ),
+        "worker-jobs": worker_command(queues=other_queues, concurrency=2, name="jobs"),
         "beat": [
             str(BIN / "celery"),
             "-A",
@@ -201,21 +337,47 @@ def main() -> None:
             "--state-file",
             settings.STRIPE_STANDIN_STATE_FILE,
         ]
-    processes: dict[str, subprocess.Popen] = {}
-    for name, command in commands.items():
-        processes[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
+    # Weather without a provider URL: the local Open-Meteo stand-in (messaging/tests/fake_weather.py)
+    weather_standin = settings.WEATHER_API_BASE_URL.rstrip("/") == settings.WEATHER_STANDIN_BASE_URL
+    if weather_standin:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            if sock.connect_ex(("127.0.0.1", 12114)) != 0:  # not already served by another run
+                commands["weather"] = [sys.executable, "-m", "messaging.tests.fake_weather", "--port", "12114"]
+    # Web Push and the marketplace without real providers: their local stand-ins (state in the data dir)
+    for name, module, base, state_file in (
+        ("push", "agnt.tests.fake_push", settings.WEB_PUSH_SERVICE_BASE_URL, settings.WEB_PUSH_STANDIN_STATE_FILE),
+        (
+            "marketplace",
+            "billing.tests.fake_marketplace",
+            settings.MARKETPLACE_API_BASE_URL,
+            settings.MARKETPLACE_STANDIN_STATE_FILE,
+        ),
+    ):
+        standin = _local_standin_port(base)
+        if standin is not None:
+            commands[name] = [sys.executable, "-m", module, "--port", str(standin), "--state-file", state_file]
+    supervisor = Supervisor(commands, cwd=BASE_DIR, env=env)
+    supervisor.start_all()
 
     base = f"http://{host}:{port}"
+    if settings.METRICS_TOKEN:
+        metrics_hint = f"\n                curl -H 'Authorization: Bearer {settings.METRICS_TOKEN}' {base}/metrics"
+    else:
+        metrics_hint = " (open: DEBUG is on and METRICS_TOKEN is unset)"
     print(
         "\nAGNT is running.\n"
         f"  Back office   {base}/admin/\n"
         f"  Consumer API  {base}/api/docs/\n"
         f"  Agent API     {base}/a2a/v1/docs   MCP {base}/mcp   A2A {base}/.well-known/agent-card.json\n"
-        f"  Health        {base}/health   Metrics {base}/metrics\n"
+        f"  Health        {base}/health   Metrics {base}/metrics"
+        f"{metrics_hint}\n"
         f"  Demo chat     {base}/chat/   (or: .venv/bin/python manage.py chat)\n"
         f"  Webhooks      {base}/webhooks/telegram · /webhooks/whatsapp · /webhooks/instagram"
         f" · /webhooks/stripe (secrets in .env; LLM provider: {settings.LLM_PROVIDER})\n"
         f"  Stripe        {'local stand-in on ' + settings.STRIPE_API_BASE + ' (its page lists every request)' if stripe_client.using_standin() else settings.STRIPE_API_BASE}\n"
+        f"  Weather       {'local stand-in on ' + settings.WEATHER_API_BASE_URL + ' (not real forecasts)' if weather_standin else settings.WEATHER_API_BASE_URL}\n"
+        f"  Web Push      {settings.WEB_PUSH_SERVICE_BASE_URL or 'browsers’ push services'} (stand-in lists deliveries at /deliveries)\n"
+        f"  Marketplace   {settings.MARKETPLACE_API_BASE_URL}\n"
         f"  Data          {'embedded under .data/' if settings.EMBEDDED_POSTGRES else 'DATABASE_URL'}"
         f" · Redis {'embedded' if settings.EMBEDDED_REDIS else 'REDIS_URL'}\n"
     )
@@ -237,29 +399,13 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    exit_code = 0
+    # A child that dies (a killed worker, a crashed beat) is restarted; only Ctrl-C stops the platform.
     while not stopping:
-        for name, proc in processes.items():
-            if proc.poll() is not None:
-                print(
-                    f"make run: the {name} process exited with code {proc.returncode}; stopping the rest.",
-                    file=sys.stderr,
-                )
-                exit_code = 1
-                stopping = True
-                break
+        supervisor.poll()
         time.sleep(0.5)
 
     print("\nStopping…", flush=True)
-    for proc in processes.values():
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for proc in processes.values():
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    supervisor.stop()
     if settings.EMBEDDED_REDIS or settings.EMBEDDED_POSTGRES:
         from django.db import connections
 
@@ -271,7 +417,6 @@ def main() -> None:
         if settings.EMBEDDED_POSTGRES:
             devinfra.stop_postgres()
     print("Stopped.")
-    sys.exit(exit_code)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 TASK_KEY = "agnt:metrics:tasks"
+FAULT_KEY = "agnt:metrics:faults"
 
 
 class MetricsMiddleware:
@@ -65,6 +66,14 @@ def record_task(name: str, outcome: str, runtime: float | None = None) -> None:
         logger.debug("task metric not recorded", exc_info=True)
 
 
+def record_fault(kind: str, count: int = 1) -> None:
+    """Count a survived fault (worker lost, task killed, message re-queued by a sweep)."""
+    try:
+        _redis().hincrby(FAULT_KEY, kind, count)
+    except Exception:  # noqa: BLE001 - metrics must never break the recovery they count
+        logger.debug("fault metric not recorded", exc_info=True)
+
+
 _started: dict[str, float] = {}
 
 
@@ -92,9 +101,14 @@ class TaskCollector:
     def collect(self):
         total = CounterMetricFamily("agnt_celery_tasks", "Celery task runs by outcome", labels=["task", "outcome"])
         runtime = CounterMetricFamily("agnt_celery_task_runtime_seconds", "Total Celery task runtime", labels=["task"])
+        faults = CounterMetricFamily(
+            "agnt_pipeline_faults", "Faults the message pipeline survived, by kind", labels=["kind"]
+        )
         up = GaugeMetricFamily("agnt_metrics_redis_up", "Whether task metrics could be read from Redis")
         try:
             raw = _redis().hgetall(TASK_KEY)
+            for kind, value in _redis().hgetall(FAULT_KEY).items():
+                faults.add_metric([kind.decode()], float(value))
             up.add_metric([], 1)
         except Exception:  # noqa: BLE001
             raw = {}
@@ -107,6 +121,7 @@ class TaskCollector:
                 total.add_metric([name, outcome], float(value))
         yield total
         yield runtime
+        yield faults
         yield up
 
 

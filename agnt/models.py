@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models.functions import Now
+from django.db.models.functions import Now, Upper
 from django.utils import timezone
 
 from agnt.db import BaseModel, TimestampedModel, UUIDv7, choices_check, uuid7
@@ -72,6 +73,12 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["-date_joined"]
+        indexes = [
+            # the admin's user search: case-insensitive exact or prefix match (iexact/istartswith)
+            models.Index(OpClass(Upper("username"), name="text_pattern_ops"), name="user_username_upper"),
+            models.Index(OpClass(Upper("email"), name="text_pattern_ops"), name="user_email_upper"),
+            models.Index(fields=["date_joined"], name="user_date_joined"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(credits__gte=0), name="user_credits_non_negative"),
             choices_check("plan", ConsumerPlan, name="user_plan_valid"),
@@ -235,3 +242,25 @@ class PushSubscription(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.endpoint[:40]}"
+
+
+class TaskOutbox(BaseModel):
+    """A Celery task that could not be published (the broker was down) and waits for it.
+
+    Written only when a publish fails, so the hot path stays one publish per task. The
+    ``task_outbox_relay`` job (every few seconds, and at once when a worker reconnects to
+    the broker) publishes these in order and deletes them.
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    queue = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta(BaseModel.Meta):
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"

@@ -30,6 +30,23 @@ class UnresolvableHost(ValueError):
     """The host name does not resolve."""
 
 
+ZONE_ID_REASON = "an IPv6 address with a zone id"
+
+
+def host_refusal(host: str) -> str | None:
+    """Why a URL's host is refused before any DNS lookup, or None.
+
+    A zone id (``fe80::1%eth0``, written ``%25eth0`` in a URL) names a network interface
+    of *our* machine: it never belongs in a URL someone else gives us, whatever the
+    address, and the percent-encoded form does not resolve — so without this check it
+    would slip past a guard that only judges resolved addresses. A host name never
+    contains ``%``, so any ``%`` is refused.
+    """
+    if "%" in host:
+        return ZONE_ID_REASON
+    return None
+
+
 def blocked_reason(address: str) -> str | None:
     """Why an IP may not be reached ("a private address"), or None when it is public."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
@@ -62,6 +79,9 @@ def resolve_public(
     ``judge`` replaces :func:`blocked_reason` (tests use it to let one local server through).
     """
     judge = judge or blocked_reason
+    refusal = host_refusal(host)
+    if refusal:
+        raise UnsafeAddress(host, host, refusal)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:

@@ -97,12 +97,24 @@ def _default_expiry(schedule: crontab | timedelta) -> int:
     return 3600
 
 
+_clients: dict[str, object] = {}
+
+
 def redis_client():
-    """The application Redis (locks, rate limits, breaker state, heartbeats)."""
+    """The application Redis (locks, rate limits, breaker state, heartbeats).
+
+    One client (and connection pool) per process and URL: a new client per call meant a
+    new connection and handshake for every command — about a third of the Redis time of a
+    concierge turn. redis-py's pool is thread-safe and resets itself after a fork.
+    """
     import redis
     from django.conf import settings
 
-    return redis.Redis.from_url(settings.REDIS_APP_URL, socket_timeout=5, socket_connect_timeout=2)
+    url = settings.REDIS_APP_URL
+    client = _clients.get(url)
+    if client is None:
+        client = _clients[url] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+    return client
 
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"

@@ -130,6 +130,10 @@ def analytics_rollup(*, days: int = 2) -> int:
             day=row["day"], name=row["name"], defaults={"count": row["count"], "unique_users": row["unique_users"]}
         )
         written += 1
+    from agnt.signals import analytics_rollup_requested
+
+    for _receiver, result in analytics_rollup_requested.send(sender=AnalyticsEvent, days=days, now=timezone.now()):
+        written += result if isinstance(result, int) else 0
     return written
 
 
@@ -184,6 +188,161 @@ def user_profile_update(*, user: User, **changes) -> User:
         setattr(user, field, value)
     user.save(update_fields=[*changes, "updated_at"])
     return user
+
+
+def fault_record(*, kind: str, message: str, logger_name: str = "agnt.faults", context: dict | None = None) -> None:
+    """A fault the pipeline survived (a killed task, a lost worker, a sweep that had to
+    re-queue work): an ErrorLog row for staff and a count in ``agnt_pipeline_faults_total``.
+
+    Written directly rather than through logging: Celery workers replace the root
+    logger's handlers, so the ErrorLog handler is not attached there. Never raises.
+    """
+    import logging
+
+    from agnt import metrics
+    from agnt.models import ErrorLog
+
+    logging.getLogger(logger_name).warning("%s: %s", kind, message)
+    metrics.record_fault(kind)
+    try:
+        ErrorLog.objects.create(
+            level=ErrorLog.Level.ERROR,
+            logger=logger_name[:120],
+            message=message[:10000],
+            exception_type=kind[:200],
+            context={"fault": kind, **(context or {})},
+        )
+    except Exception:  # noqa: BLE001 - the database may be the thing that is down
+        logging.getLogger(logger_name).warning("fault %s not recorded in ErrorLog", kind, exc_info=True)
+
+
+# --------------------------------------------------------------------------- task outbox
+
+# After a failed publish, skip the broker for this long and write straight to the outbox:
+# a webhook must not pay Celery's publish retries on every request while Redis is down.
+BROKER_DOWN_HOLD_SECONDS = 2.0
+_broker_down_until = 0.0
+
+
+def task_enqueue(task, *, args: list | None = None, kwargs: dict | None = None, countdown: float | None = None) -> bool:
+    """Publish ``task`` now, or — when the broker is unreachable — keep it in the TaskOutbox
+    for the relay. Returns whether it was published. Never raises for a broker outage.
+
+    A countdown is not kept in the outbox: a relayed task runs as soon as it is relayed
+    (every task enqueued this way is idempotent and re-checks its row).
+    """
+    import time as _time
+
+    global _broker_down_until
+    args, kwargs = list(args or []), dict(kwargs or {})
+    if _time.monotonic() >= _broker_down_until:
+        try:
+            task.apply_async(args=args, kwargs=kwargs, countdown=countdown, retry=False)
+            return True
+        except Exception as exc:  # noqa: BLE001 - kombu/redis raise several types for "down"
+            _broker_down_until = _time.monotonic() + BROKER_DOWN_HOLD_SECONDS
+            error = f"{type(exc).__name__}: {exc}"[:1000]
+    else:
+        error = "broker unreachable a moment ago"
+    from agnt import metrics
+    from agnt.models import TaskOutbox
+
+    TaskOutbox.objects.create(
+        task=task.name, args=args, kwargs=kwargs, queue=getattr(task, "queue", "") or "", last_error=error
+    )
+    metrics.record_fault("enqueue_deferred_to_outbox")
+    return False
+
+
+def task_outbox_relay(*, limit: int = 1000) -> int:
+    """Publish the outbox's tasks oldest first; stops at the first failure (broker still
+    down). Returns how many were published. Rows are locked SKIP LOCKED, so two relays
+    running at once share the work instead of publishing twice."""
+    from celery import current_app
+
+    from agnt.models import TaskOutbox
+
+    global _broker_down_until
+    relayed = 0
+    with transaction.atomic():
+        rows = list(TaskOutbox.objects.select_for_update(skip_locked=True).order_by("created_at", "id")[:limit])
+        done = []
+        for row in rows:
+            try:
+                current_app.send_task(row.task, args=row.args, kwargs=row.kwargs, queue=row.queue or None, retry=False)
+            except Exception as exc:  # noqa: BLE001
+                TaskOutbox.objects.filter(pk=row.pk).update(
+                    attempts=row.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:1000]
+                )
+                break
+            done.append(row.pk)
+        if done:
+            TaskOutbox.objects.filter(pk__in=done).delete()
+            relayed = len(done)
+    if relayed:
+        import time as _time
+
+        _broker_down_until = 0.0 if _time.monotonic() < _broker_down_until else _broker_down_until
+        fault_record(
+            kind="outbox_relayed",
+            logger_name="agnt.outbox",
+            message=f"{relayed} task(s) stored while the broker was unreachable were published",
+            context={"relayed": relayed},
+        )
+    return relayed
+
+
+@transaction.atomic
+def push_subscription_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = ""):
+    """Store (or refresh) a browser's Web Push subscription for ``user``.
+
+    The endpoint goes through the SSRF guard and the keys are checked (agnt.webpush);
+    a bad one raises webpush.SubscriptionRejected naming the field. Re-subscribing the same
+    endpoint (a browser renews its keys, or the app signs in as someone else on the same
+    browser) updates the one row: an endpoint belongs to one browser.
+    """
+    from agnt import webpush
+    from agnt.models import PushStatus, PushSubscription
+
+    endpoint = (endpoint or "").strip()
+    webpush.check_endpoint(endpoint)
+    p256dh, auth = webpush.check_keys(p256dh=p256dh, auth=auth)
+    subscription, _ = PushSubscription.objects.select_for_update().update_or_create(
+        endpoint=endpoint,
+        defaults={
+            "user": user,
+            "p256dh": p256dh,
+            "auth": auth,
+            "user_agent": (user_agent or "")[:400],
+            "status": PushStatus.ACTIVE,
+            "failure_count": 0,
+        },
+    )
+    return subscription
+
+
+def push_subscription_unsubscribe(*, user: User, endpoint: str) -> bool:
+    """Forget the caller's subscription for ``endpoint``; True when one was removed."""
+    from agnt.models import PushSubscription
+
+    deleted, _ = PushSubscription.objects.filter(user=user, endpoint=(endpoint or "").strip()).delete()
+    return deleted > 0
+
+
+def push_subscription_record_result(*, subscription_id, delivered: bool, gone: bool, max_failures: int = 5) -> None:
+    """After a send: a gone (404/410) subscription is removed; repeated failures expire it."""
+    from django.db.models import F
+
+    from agnt.models import PushStatus, PushSubscription
+
+    rows = PushSubscription.objects.filter(pk=subscription_id)
+    if gone:
+        rows.delete()
+    elif delivered:
+        rows.update(failure_count=0, last_success_at=timezone.now(), updated_at=timezone.now())
+    else:
+        rows.update(failure_count=F("failure_count") + 1, updated_at=timezone.now())
+        rows.filter(failure_count__gte=max_failures).update(status=PushStatus.EXPIRED)
 
 
 # --------------------------------------------------------------------------- taste follows

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "ninja",
     "channels",
     "django_celery_beat",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "agnt.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "agnt.csp.AgntCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,21 +110,37 @@ if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise E.ConfigError("REDIS_URL must look like redis://host:6379/0 (unset it to use the embedded Redis)")
 
 
-def _redis_db_url(db: int) -> str:
+def redis_db_url(redis_url: str, db: int) -> str:
     """The same Redis server, another logical database (keeps tests apart from `make run`)."""
-    if REDIS_URL.startswith("unix://"):
-        return f"{REDIS_URL.split('?')[0]}?db={db}"
-    base, _, _ = REDIS_URL.rpartition("/") if REDIS_URL.count("/") > 2 else (REDIS_URL, "", "")
+    if redis_url.startswith("unix://"):
+        return f"{redis_url.split('?')[0]}?db={db}"
+    base, _, _ = redis_url.rpartition("/") if redis_url.count("/") > 2 else (redis_url, "", "")
     return f"{base}/{db}"
 
 
-REDIS_DB = E.int_("REDIS_DB", 1 if TESTING else 0)
-REDIS_APP_URL = _redis_db_url(REDIS_DB)
+def _redis_db_url(db: int) -> str:
+    return redis_db_url(REDIS_URL, db)
+
+
+# Every user of Redis has its own logical database *and* its own key prefix, so flushing
+# or filling one never touches another, and two settings never share a queue:
+#   REDIS_DB + 0  application state: locks, rate limits, session history, breakers, metrics
+#   REDIS_DB + 1  Django's cache
+#   REDIS_DB + 2  the Celery broker
+#   REDIS_DB + 3  the Channels layer
+# `make run` uses 0–3 and the test suite 4–7 of the same embedded server.
+REDIS_DB = E.int_("REDIS_DB", 4 if TESTING else 0)
+if not 0 <= REDIS_DB <= 12:
+    raise E.ConfigError("REDIS_DB must be between 0 and 12 (it and the next three databases are used)")
+REDIS_ROLE_OFFSETS = {"app": 0, "cache": 1, "broker": 2, "channels": 3}
+REDIS_APP_URL = _redis_db_url(REDIS_DB + REDIS_ROLE_OFFSETS["app"])
+REDIS_CACHE_URL = _redis_db_url(REDIS_DB + REDIS_ROLE_OFFSETS["cache"])
+REDIS_CHANNELS_URL = _redis_db_url(REDIS_DB + REDIS_ROLE_OFFSETS["channels"])
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_APP_URL,
-        "KEY_PREFIX": "agnt",
+        "LOCATION": REDIS_CACHE_URL,
+        "KEY_PREFIX": "agnt:cache",
     }
 }
 
@@ -131,18 +149,26 @@ CHANNEL_LAYERS = {
     # made every idle receive() fail with a TimeoutError (the MCP SSE relay listens this way)
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_APP_URL, "socket_timeout": 15}]},
+        "CONFIG": {"hosts": [{"address": REDIS_CHANNELS_URL, "socket_timeout": 15}], "prefix": "agnt:channels"},
     }
 }
 
 
 # --- Celery -------------------------------------------------------------------------
-def _broker_url(url: str) -> str:
-    # kombu spells Unix-socket Redis as redis+socket://
-    return url.replace("unix://", "redis+socket://", 1) if url.startswith("unix://") else url
+def celery_broker_url(url: str) -> str:
+    # kombu spells Unix-socket Redis as redis+socket:// and reads the database from
+    # ``virtual_host`` there: it drops a ``db`` query parameter and would use database 0.
+    if url.startswith("unix://"):
+        path, _, query = url.partition("?")
+        db = dict(part.split("=", 1) for part in query.split("&") if "=" in part).get("db", "0")
+        return f"{path.replace('unix://', 'redis+socket://', 1)}?virtual_host={db}"
+    return url
 
 
-CELERY_BROKER_URL = _broker_url(_redis_db_url(REDIS_DB + 2))
+REDIS_BROKER_URL = _redis_db_url(REDIS_DB + REDIS_ROLE_OFFSETS["broker"])  # redis-py spelling, for tools
+CELERY_BROKER_URL = celery_broker_url(REDIS_BROKER_URL)
+# every Celery key (queues, unacked, bindings) also carries a prefix of its own
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": "agnt:celery:"}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = E.bool_("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -155,7 +181,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CONSUMER = "agnt.celery:Consumer"  # reconnects within 2 s after a broker outage
 CELERY_WORKER_QUEUES = ["default", "messaging", "bookings", "agents", "billing", "knowledge", "crm", "maintenance"]
+# The concierge's queue gets a worker of its own (`make run`, Procfile `worker-messaging`),
+# so guests never wait behind slow jobs on the other queues.
+CELERY_MESSAGING_QUEUES = ["messaging"]
+# Pool size of the messaging worker; 0 = sized to the machine by `make run` (2 × cores).
+CELERY_MESSAGING_CONCURRENCY = E.int_("CELERY_MESSAGING_CONCURRENCY", 0)
 
 # --- Auth, sessions, security -----------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -170,6 +202,31 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
+# HSTS on every HTTPS answer once DEBUG is off (a year, subdomains included); development
+# over plain http never pins a browser to https
+SECURE_HSTS_SECONDS = E.int_("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = E.bool_("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = E.bool_("SECURE_HSTS_PRELOAD", False)
+# Content-Security-Policy on every answer (django-csp; agnt/csp.py adds the admin's one exception)
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# /metrics: Prometheus scrapes with `Authorization: Bearer <METRICS_TOKEN>`. With DEBUG off
+# and no token set, nobody can read it (fail closed); in development it is open without one.
+METRICS_TOKEN = E.str_("METRICS_TOKEN")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
 FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6.0 default, adopted now
 
@@ -278,7 +335,10 @@ MEMORY_EXTRACTOR_MODEL = E.str_("MEMORY_EXTRACTOR_MODEL")  # empty: ANTHROPIC_MO
 LALAMOVE_API_KEY = E.str_("LALAMOVE_API_KEY")
 LALAMOVE_API_SECRET = E.str_("LALAMOVE_API_SECRET")
 LALAMOVE_BASE_URL = E.str_("LALAMOVE_BASE_URL", "https://rest.sandbox.lalamove.com")
-WEATHER_API_BASE_URL = E.str_("WEATHER_API_BASE_URL", "https://api.open-meteo.com")
+# Unset: the local Open-Meteo stand-in that `make run` starts (messaging/tests/fake_weather.py);
+# the real provider is https://api.open-meteo.com (no key needed, docs/concierge.md).
+WEATHER_STANDIN_BASE_URL = "http://127.0.0.1:12114"
+WEATHER_API_BASE_URL = E.str_("WEATHER_API_BASE_URL", "") or WEATHER_STANDIN_BASE_URL
 
 # --- Concierge (messaging) -------------------------------------------------------------
 OLLAMA_MODEL = E.str_("OLLAMA_MODEL", "llama3.1")
@@ -299,6 +359,8 @@ LALAMOVE_MARKET = E.str_("LALAMOVE_MARKET", "ID")
 CHAT_HISTORY_MAX_MESSAGES = E.int_("CHAT_HISTORY_MAX_MESSAGES", 40)
 CHAT_HISTORY_TTL_HOURS = E.int_("CHAT_HISTORY_TTL_HOURS", 7 * 24)
 WEBHOOK_MAX_BODY_BYTES = E.int_("WEBHOOK_MAX_BODY_BYTES", 3 * 1024 * 1024)
+# JSON a client sends (webhooks, /api, /a2a/v1, JSON-RPC, MCP) may nest at most this deep
+JSON_MAX_DEPTH = E.int_("JSON_MAX_DEPTH", 64)
 CHANNEL_HTTP_TIMEOUT_SECONDS = E.int_("CHANNEL_HTTP_TIMEOUT_SECONDS", 10)  # Telegram / 360dialog / Instagram calls
 INSTAGRAM_API_VERSION = E.str_("INSTAGRAM_API_VERSION", "v21.0")
 INSTAGRAM_VERIFY_TOKEN = E.str_("INSTAGRAM_VERIFY_TOKEN")  # empty: WHATSAPP_VERIFY_TOKEN (one Meta app)
@@ -380,9 +442,57 @@ STRIPE_METER_EVENT_NAME = E.str_(
 FEE_COLLECTION_BATCH_SIZE = E.int_("FEE_COLLECTION_BATCH_SIZE", 500)  # ledger rows per collect_booking_fees run
 USAGE_BILLING_BATCH_SIZE = E.int_("USAGE_BILLING_BATCH_SIZE", 2000)  # usage events per charge_unbilled_usage run
 
+# --- Consumer features: web push, marketplace, affiliate links (docs/consumer-features.md) ---
+# Web Push (agnt/webpush.py). VAPID keys: base64url of the raw P-256 private number and of the
+# uncompressed public point (what `vapid --gen` / `make run` produce). Unset: push is off.
+VAPID_PRIVATE_KEY = E.str_("VAPID_PRIVATE_KEY")
+VAPID_PUBLIC_KEY = E.str_("VAPID_PUBLIC_KEY")
+VAPID_SUBJECT = E.str_("VAPID_SUBJECT", "mailto:ops@agnt.local")
+# The push service development subscriptions live on (`make run` serves the local stand-in
+# there). Endpoints under this base may be on localhost; every other endpoint must be a
+# public https host (SSRF guard). Empty in production: browsers bring their vendor's URL.
+WEB_PUSH_SERVICE_BASE_URL = E.str_("WEB_PUSH_SERVICE_BASE_URL", "http://127.0.0.1:12112" if DEBUG else "")
+WEB_PUSH_TIMEOUT_SECONDS = E.int_("WEB_PUSH_TIMEOUT_SECONDS", 10)
+WEB_PUSH_TTL_SECONDS = E.int_("WEB_PUSH_TTL_SECONDS", 86400)  # how long the push service keeps an undelivered message
+WEB_PUSH_MAX_ATTEMPTS = E.int_("WEB_PUSH_MAX_ATTEMPTS", 5)
+WEB_PUSH_STANDIN_STATE_FILE = E.str_(
+    "WEB_PUSH_STANDIN_STATE_FILE",
+    "" if TESTING else str(Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data") / "push-standin.json"),
+)
+# Marketplace product search and price lookup (billing/marketplace_client.py). Without a
+# provider `make run` serves the local stand-in catalogue on 127.0.0.1:12113.
+MARKETPLACE_API_BASE_URL = E.str_("MARKETPLACE_API_BASE_URL", "http://127.0.0.1:12113")
+MARKETPLACE_API_KEY = E.str_("MARKETPLACE_API_KEY")
+MARKETPLACE_TIMEOUT_SECONDS = E.int_("MARKETPLACE_TIMEOUT_SECONDS", 10)
+MARKETPLACE_STANDIN_STATE_FILE = E.str_(
+    "MARKETPLACE_STANDIN_STATE_FILE",
+    "" if TESTING else str(Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data") / "marketplace-standin.json"),
+)
+PRICE_WATCH_DAYS = E.int_("PRICE_WATCH_DAYS", 90)  # a watch nobody re-arms expires after this
+PRICE_WATCH_BATCH_SIZE = E.int_("PRICE_WATCH_BATCH_SIZE", 200)  # watches checked per price_watch_check run
+PRICE_WATCH_RECHECK_MINUTES = E.int_("PRICE_WATCH_RECHECK_MINUTES", 50)  # a watch is not re-checked sooner
+# Affiliate links (/go/<token>): the query parameters added per partner, as a query string.
+AFFILIATE_LINK_MAX_AGE_DAYS = E.int_("AFFILIATE_LINK_MAX_AGE_DAYS", 60)
+AFFILIATE_PARAMS = {
+    partner: E.str_(f"AFFILIATE_PARAMS_{partner.upper()}", default)
+    for partner, default in (
+        ("shopee", "utm_source=agnt&utm_medium=affiliate"),
+        ("tokopedia", "utm_source=agnt&utm_medium=affiliate"),
+        ("lazada", "utm_source=agnt&utm_medium=affiliate"),
+        ("klook", ""),
+        ("traveloka", ""),
+        ("grab", ""),
+        ("other", "utm_source=agnt"),
+    )
+}
+
 # --- Retention / housekeeping -------------------------------------------------------
 ERROR_LOG_RETENTION_DAYS = E.int_("ERROR_LOG_RETENTION_DAYS", 30)
 SESSION_RETENTION_DAYS = E.int_("SESSION_RETENTION_DAYS", 30)
+# Messages older than this are deleted (or, when they belong to a booking, stripped of their
+# text and payload) by interaction_retention_purge, in batches.
+INTERACTION_RETENTION_DAYS = E.int_("INTERACTION_RETENTION_DAYS", 365)
+INTERACTION_PURGE_BATCH_SIZE = E.int_("INTERACTION_PURGE_BATCH_SIZE", 5000)
 
 # --- i18n / static -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -422,7 +532,13 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["agnt.auth.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "agnt.api.schema.AgntAutoSchema",
+    # JSON with agnt.jsonbody's size and depth limits (DRF's own parser lets a deep body 500)
+    "DEFAULT_PARSER_CLASSES": [
+        "agnt.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
 SPECTACULAR_SETTINGS = {

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from agents.api import ninja as network_api
 from agnt import views
+from billing.views import affiliate_redirect
 from billing.webhooks import stripe_webhook
 from messaging.views import chat_page
 from venues.owners import urls as owner_urls
@@ -22,6 +23,8 @@ urlpatterns = [
     path("bookings/", include("bookings.urls")),
     # billing: the printable invoice / receipt / credit note
     path("billing/", include("billing.urls")),
+    # billing: tracked outbound links (affiliate clicks), signed
+    path("go/<str:token>", affiliate_redirect, name="affiliate-redirect"),
     path("", include("agents.network.urls_cards")),
     path("c/", include("agents.urls_share")),  # public shareable cards (agents.sharing)
     # External agent API (django-ninja, API keys); docs at /a2a/v1/docs

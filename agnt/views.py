@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
@@ -18,6 +21,17 @@ def health(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text. With METRICS_TOKEN set it needs ``Authorization: Bearer <token>``;
+    without one it is open only while DEBUG is on (it lists every route and job)."""
+    token = settings.METRICS_TOKEN or ""
+    if token or not settings.DEBUG:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if not (token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())):
+            response = HttpResponse(
+                "metrics need Authorization: Bearer <METRICS_TOKEN>\n", status=401, content_type="text/plain"
+            )
+            response["WWW-Authenticate"] = 'Bearer realm="agnt-metrics"'
+            return response
     body, content_type = agnt_metrics.render()
     return HttpResponse(body, content_type=content_type)
 

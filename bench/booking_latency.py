@@ -267,7 +267,7 @@ def _cleanup() -> dict:
     from venues.models import Venue
 
     closed = Venue.objects.filter(slug__in=[BISTRO_SLUG, LAST_SLUG]).update(status="closed")
-    redis.Redis.from_url(settings.CELERY_BROKER_URL.replace("redis+socket://", "unix://", 1)).flushdb()
+    redis.Redis.from_url(settings.REDIS_BROKER_URL).flushdb()
     return {
         "venues_closed": closed,
         "bookings_kept": VenueBooking.objects.filter(venue__slug__in=[BISTRO_SLUG, LAST_SLUG]).count(),

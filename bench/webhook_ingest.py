@@ -357,7 +357,7 @@ def _cleanup() -> dict:
     deleted_interactions, _ = Interaction.objects.filter(channel__in=channels).delete()
     get_user_model().objects.filter(pk__in=user_ids).delete()
     # the bench Redis is private to .data/bench: drop the tasks nobody will consume
-    redis.Redis.from_url(settings.CELERY_BROKER_URL.replace("redis+socket://", "unix://", 1)).flushdb()
+    redis.Redis.from_url(settings.REDIS_BROKER_URL).flushdb()
     return {"interactions_deleted": deleted_interactions, "users_deleted": len(user_ids)}
 
 

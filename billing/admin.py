@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -30,7 +29,10 @@ from agnt.admin_tools import (
     EventLogInline,
     ReadOnlyAdminMixin,
     ReadOnlyInline,
+    RecentRowsInline,
+    UserSearchMixin,
     VenueScopedAdminMixin,
+    static_choices_filter,
 )
 from agnt.roles import is_platform_staff
 from billing import plans, services
@@ -41,6 +43,8 @@ from billing.models import (
     AccountingDocumentLine,
     AccountingLedgerEntry,
     AffiliateClick,
+    AffiliateClickDaily,
+    ApiKeyUsageDaily,
     ApiKeyUsageEvent,
     CommerceLedger,
     CreditTransaction,
@@ -49,6 +53,7 @@ from billing.models import (
     DocumentType,
     IntegrityFinding,
     IntegrityRun,
+    PricePoint,
     PriceWatcher,
     PriceWatchStatus,
     Referral,
@@ -60,6 +65,7 @@ from billing.models import (
     SubscriptionStatus,
     VenueStripeCustomer,
 )
+from billing.services.commerce import USAGE_PRICES_CENTS
 from venues.selectors import owned_venue_ids
 
 DOCUMENT_STATUS_LABELS = {
@@ -143,28 +149,23 @@ class CreditNoteForm(forms.Form):
 # --------------------------------------------------------------------------- credits
 
 
-class UserCreditTransactionInline(ReadOnlyInline):
-    """Recent credit ledger rows on the user page (agnt.admin adds it to the user page)."""
+class UserCreditTransactionInline(RecentRowsInline):
+    """The user's credit ledger on the user page, newest first, ten rows a page (agnt.admin
+    adds it, with a link to the whole ledger in Billing → Credit transactions)."""
 
     model = CreditTransaction
     fk_name = "user"
     fields = ("created_at", "amount", "balance_after", "kind", "reason", "expires_at", "created_by")
     ordering = ("-created_at",)
     show_change_link = True
-    verbose_name_plural = "credit ledger (last 90 days; the full ledger is under Billing)"
+    verbose_name_plural = "credit ledger (newest first; the full ledger is under Billing)"
 
     def get_queryset(self, request):
-        # a long-lived account has thousands of rows; the user page shows the recent ones
-        return (
-            super()
-            .get_queryset(request)
-            .filter(created_at__gte=timezone.now() - timedelta(days=90))
-            .select_related("created_by")
-        )
+        return super().get_queryset(request).select_related("created_by")
 
 
 @admin.register(CreditTransaction)
-class CreditTransactionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+class CreditTransactionAdmin(UserSearchMixin, ReadOnlyAdminMixin, AgntModelAdmin):
     list_display = (
         "created_at",
         "user",
@@ -175,11 +176,13 @@ class CreditTransactionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
         "reference",
         "created_by",
     )
-    list_filter = ("kind", ("expires_at", admin.EmptyFieldListFilter))
+    # a date filter with fixed options, not a date hierarchy (two full scans per page at 100k+ rows)
+    list_filter = ("kind", "created_at", ("expires_at", admin.EmptyFieldListFilter))
     list_select_related = ("user", "created_by")
-    search_fields = ("user__username", "user__email", "reason", "idempotency_key", "reference_id")
-    search_help_text = "Username, e-mail, reason, idempotency key or reference id"
-    date_hierarchy = "created_at"
+    # indexed lookups only: the exact idempotency key, or a user's exact username / e-mail
+    # (UserSearchMixin); a user's rows are also one click from their page
+    search_fields = ("idempotency_key__exact",)
+    search_help_text = "Exact username, e-mail or idempotency key"
     paginator = EstimatedCountPaginator
 
     @display(description="Amount", ordering="amount", label={"+": "success", "-": "danger"})
@@ -307,11 +310,31 @@ class ApiKeyUsageEventAdmin(UsageBillingOnUsageMixin, ReadOnlyAdminMixin, AgntMo
         "booking",
         "request_id",
     )
-    list_filter = ("intent", "currency")
+    # fixed options: a plain field filter would SELECT DISTINCT over every event on each load
+    list_filter = (
+        static_choices_filter("intent", "intent", [(intent, intent) for intent in sorted(USAGE_PRICES_CENTS)]),
+        "occurred_at",
+    )
     list_select_related = ("api_key", "booking__venue", "billing")
-    search_fields = ("request_id", "intent", "api_key__prefix", "api_key__name", "api_key__owner__email")
-    date_hierarchy = "occurred_at"
+    search_fields = ("request_id__exact",)
+    search_help_text = "Exact request id, key prefix, or the key owner's exact username / e-mail"
     paginator = EstimatedCountPaginator
+
+    def get_search_results(self, request, queryset, search_term):
+        """Request ids match exactly; a key prefix or its owner resolve to key ids first, so
+        the events are filtered by their indexed ``api_key`` column (no join, no LIKE)."""
+        from django.contrib.auth import get_user_model
+
+        from agents.models import ApiKey
+
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term and len(term) <= 254:
+            owners = get_user_model().objects.filter(Q(username__iexact=term) | Q(email__iexact=term))
+            keys = list(ApiKey.objects.filter(Q(prefix=term) | Q(owner__in=owners)).values_list("pk", flat=True)[:200])
+            if keys:
+                results = results | queryset.filter(api_key_id__in=keys)
+        return results, may_have_duplicates
 
     @display(description="Unit price", ordering="unit_price_cents")
     def unit_price(self, obj: ApiKeyUsageEvent) -> str:
@@ -675,6 +698,13 @@ class DocumentSequenceAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 # --------------------------------------------------------------------------- marketplace
 
 
+class PricePointInline(ReadOnlyInline):
+    model = PricePoint
+    fields = ("checked_at", "price", "currency")
+    ordering = ("-checked_at",)
+    verbose_name_plural = "price history"
+
+
 @admin.register(PriceWatcher)
 class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
     list_display = (
@@ -705,6 +735,7 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
         "updated_at",
     )
     actions = ("pause", "resume", "expire")
+    inlines = [PricePointInline]
 
     @display(description="Product", ordering="product_title")
     def product(self, obj: PriceWatcher) -> str:
@@ -728,6 +759,43 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
     @admin.action(description="Expire", permissions=["change"])
     def expire(self, request, queryset):
         self._set(request, queryset, PriceWatchStatus.EXPIRED, "Expired")
+
+
+@admin.register(PricePoint)
+class PricePointAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """Prices price_watch_check saw, per watch (also shown on each watch's page)."""
+
+    list_display = ("checked_at", "watcher", "price", "currency")
+    list_select_related = ("watcher",)
+    search_fields = ("watcher__product_title", "watcher__product_url")
+    date_hierarchy = "checked_at"
+    paginator = EstimatedCountPaginator
+
+
+@admin.register(AffiliateClickDaily)
+class AffiliateClickDailyAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """Clicks per day, marketplace and venue (the analytics_rollup job keeps these)."""
+
+    list_display = ("day", "partner", "venue", "clicks", "unique_users", "conversions", "commission")
+    list_filter = ("partner", ("venue", admin.EmptyFieldListFilter))
+    list_select_related = ("venue",)
+    search_fields = ("venue__name",)
+    date_hierarchy = "day"
+
+
+@admin.register(ApiKeyUsageDaily)
+class ApiKeyUsageDailyAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """Metered API usage per key, intent and day (the api_key_usage_rollup job keeps these)."""
+
+    list_display = ("day", "api_key", "intent", "events", "quantity", "amount")
+    list_filter = ("intent", "currency")
+    list_select_related = ("api_key",)
+    search_fields = ("intent", "api_key__prefix", "api_key__name", "api_key__owner__email")
+    date_hierarchy = "day"
+
+    @display(description="Amount", ordering="amount_cents")
+    def amount(self, obj: ApiKeyUsageDaily) -> str:
+        return f"{obj.amount_cents / 100:,.2f} {obj.currency}"
 
 
 @admin.register(AffiliateClick)

@@ -97,11 +97,14 @@ def seed_billing_demo(*, users: Sequence, venues: Sequence, staff=None) -> dict[
         watcher = services.price_watcher_create(
             user=first,
             marketplace="shopee",
-            product_url="https://shopee.co.id/rattan-beach-bag-i.1.2",
-            product_title="Rattan beach bag",
+            # a listing of the marketplace stand-in's catalogue, so `make run`'s price_watch_check follows it
+            product_url="https://shopee.co.id/rattan-round-beach-bag-handwoven-bali-ata-grass-i.1501.15019",
+            product_title="Rattan Round Beach Bag Handwoven Bali Ata Grass",
+            product_id="SP-1501",
             target_price=Decimal("185000"),
+            expires_at=timezone.now() + dt.timedelta(days=90),
         )
-        services.price_watcher_record_price(watcher=watcher, price=Decimal("210000"))
+        services.price_watcher_record_price(watcher=watcher, price=Decimal("275000"))
         click = services.affiliate_click_record(
             partner="shopee",
             url=watcher.product_url,
@@ -111,6 +114,15 @@ def seed_billing_demo(*, users: Sequence, venues: Sequence, staff=None) -> dict[
             ip="203.0.113.7",
         )
         services.affiliate_click_convert(click=click, commission=Decimal("9250"), order_ref="SHP-DEMO-1")
+        if venues:
+            # a guest opening a venue's website from the concierge (a tracked /go/ link)
+            services.affiliate_click_record(
+                partner="other", url="https://warung.example/menu", venue=venues[0], campaign="venue", ip="203.0.113.8"
+            )
+    services.affiliate_click_rollup(days=30)
+    from billing.services.commerce import api_key_usage_rollup
+
+    api_key_usage_rollup(days=30)
     # A fee from three months ago that never reached an invoice (it was recorded after its
     # month had been invoiced): the nightly integrity check's one finding in the demo.
     services.commerce_ledger_record(

@@ -12,3 +12,10 @@ def on_booking_status_changed(sender, *, booking_id, from_status: str, to_status
     from billing.tasks import booking_fee_sync
 
     booking_fee_sync.delay(str(booking_id))
+
+
+def on_analytics_rollup(sender, *, days: int, now, **kwargs) -> int:
+    """Part of the analytics_rollup job: affiliate clicks per day, partner and venue."""
+    from billing.services.marketplace import affiliate_click_rollup
+
+    return affiliate_click_rollup(days=days, now=now)

@@ -40,7 +40,9 @@ stores Stripe's id in the same transaction that decides to call again.
 
 The library's own automatic retries (``STRIPE_MAX_NETWORK_RETRIES``) reuse the key we set,
 so they are safe too. Stripe errors become :class:`StripeFailure` subclasses (in
-billing/services/errors.py) whose message is fit to show an operator.
+billing/services/errors.py) whose message is fit to show an operator; so does a reply we
+cannot read — not JSON, a missing ``id``, a field of the wrong type — as the retryable
+:class:`StripeMalformedReply`, never a KeyError.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from billing.services.errors import (
     StripeFailure,
     StripeIdempotencyMismatch,
     StripeInvalidRequest,
+    StripeMalformedReply,
     StripeRateLimited,
     StripeUnavailable,
 )
@@ -158,18 +161,47 @@ def _translate(exc: stripe.StripeError) -> StripeFailure:
 
 
 def _mapped(func: Callable[..., T]) -> Callable[..., T]:
+    """Every failure of a call becomes a StripeFailure: Stripe's errors by kind, and a reply
+    the library or we cannot read (not JSON, a list where an object belongs, a field of the
+    wrong type) as StripeMalformedReply."""
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except stripe.StripeError as exc:
             raise _translate(exc) from exc
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            # A reply without the fields Stripe always sends (no ``id``, not an object):
-            # the caller shows a StripeFailure, never a KeyError.
-            raise StripeUnavailable(f"Stripe answered something unexpected ({type(exc).__name__}: {exc})") from exc
+        except (_ReplyUnreadable, KeyError, TypeError, AttributeError) as exc:
+            # KeyError / TypeError / AttributeError: the library choking on a reply of the
+            # wrong shape (a list page whose data is not a list…)
+            raise StripeMalformedReply(
+                f"Stripe sent a reply that could not be read ({func.__name__}: {exc.__class__.__name__}: {exc})"
+            ) from exc
 
     return wrapper
+
+
+class _ReplyUnreadable(ValueError):
+    """A field of Stripe's reply is missing or of the wrong type."""
+
+
+def _str_field(obj: dict[str, Any], name: str, *, required: bool = False) -> str:
+    """``obj[name]`` as a string ("" when absent and optional); _ReplyUnreadable otherwise."""
+    value = obj.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        raise _ReplyUnreadable(f"field {name!r} is {type(value).__name__}, not a string")
+    return value
+
+
+def _map_field(obj: dict[str, Any], name: str) -> dict[str, Any]:
+    value = obj.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _ReplyUnreadable(f"field {name!r} is {type(value).__name__}, not an object")
+    return dict(value)
 
 
 def _post_options(operation: str, domain_key: str, *, stripe_account: str = "") -> dict[str, Any]:
@@ -181,10 +213,20 @@ def _post_options(operation: str, domain_key: str, *, stripe_account: str = "") 
 
 def _plain(obj: Any) -> dict[str, Any]:
     """A StripeObject as plain nested dicts (what handlers and webhook payloads share)."""
-    return obj.to_dict(recursive=True, for_json=True) if isinstance(obj, stripe.StripeObject) else dict(obj)
+    if isinstance(obj, stripe.StripeObject):
+        return obj.to_dict(recursive=True, for_json=True)
+    if isinstance(obj, dict):
+        return dict(obj)
+    raise _ReplyUnreadable(f"expected an object, got {type(obj).__name__}")
 
 
 # --------------------------------------------------------------------------- customers
+
+
+def _customer(obj: dict[str, Any]) -> Customer:
+    return Customer(
+        id=_str_field(obj, "id", required=True), email=_str_field(obj, "email"), metadata=_map_field(obj, "metadata")
+    )
 
 
 @_mapped
@@ -198,13 +240,13 @@ def customer_create(
     if name:
         params["name"] = name
     obj = _plain(client().v1.customers.create(params=params, options=_post_options("customer", party_key)))
-    return Customer(id=obj["id"], email=obj.get("email") or "", metadata=dict(obj.get("metadata") or {}))
+    return _customer(obj)
 
 
 @_mapped
 def customer_retrieve(customer_id: str) -> Customer:
     obj = _plain(client().v1.customers.retrieve(customer_id))
-    return Customer(id=obj["id"], email=obj.get("email") or "", metadata=dict(obj.get("metadata") or {}))
+    return _customer(obj)
 
 
 # --------------------------------------------------------------------------- checkout and portal
@@ -239,11 +281,14 @@ def checkout_session_create_subscription(
             params=params, options=_post_options("checkout", f"{subject_key}:{price_id}:{attempt}")
         )
     )
+    customer = obj.get("customer")
     return CheckoutSession(
-        id=obj["id"],
-        url=obj.get("url") or "",
-        customer=obj.get("customer") or customer_id,
-        status=obj.get("status") or "",
+        id=_str_field(obj, "id", required=True),
+        url=_str_field(obj, "url"),
+        # expanded, the customer is an object; we only keep its id
+        customer=(_str_field(customer, "id") if isinstance(customer, dict) else _str_field(obj, "customer"))
+        or customer_id,
+        status=_str_field(obj, "status"),
     )
 
 
@@ -260,7 +305,7 @@ def portal_session_create(*, customer_id: str, return_url: str, attempt: str) ->
             options=_post_options("portal", f"{customer_id}:{attempt}"),
         )
     )
-    return PortalSession(id=obj["id"], url=obj.get("url") or "")
+    return PortalSession(id=_str_field(obj, "id", required=True), url=_str_field(obj, "url"))
 
 
 # --------------------------------------------------------------------------- subscriptions, events
@@ -400,7 +445,9 @@ def meter_event_create(
         client().v1.billing.meter_events.create(params=params, options=_post_options("meter-event", identifier))
     )
     return MeterEvent(
-        identifier=obj.get("identifier") or identifier, event_name=obj.get("event_name") or event_name, value=value
+        identifier=_str_field(obj, "identifier") or identifier,
+        event_name=_str_field(obj, "event_name") or event_name,
+        value=value,
     )
 
 

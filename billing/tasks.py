@@ -80,3 +80,21 @@ def ledger_integrity_check() -> int:
 # Fee collection and metered usage through Stripe (collect_booking_fees, charge_unbilled_usage…)
 from billing.collection_jobs import *  # noqa: E402,F401,F403
 from billing.stripe_jobs import *  # noqa: E402,F401,F403
+
+
+@periodic_job(name="price_watch_check", schedule=crontab(minute=10), queue="billing")
+@shared_task(name="billing.price_watch_check")
+def price_watch_check() -> dict[str, int]:
+    """Check live price watches at their marketplace, record the price, trigger and expire watches."""
+    from billing.services.marketplace import price_watch_check as check
+
+    return check()
+
+
+@periodic_job(name="api_key_usage_rollup", schedule=crontab(minute=25), queue="billing")
+@shared_task(name="billing.api_key_usage_rollup")
+def api_key_usage_rollup() -> int:
+    """Roll API usage events of today and yesterday into daily totals per key and intent."""
+    from billing.services.commerce import api_key_usage_rollup as rollup
+
+    return rollup()

@@ -19,3 +19,24 @@ def document_print(request: HttpRequest, pk) -> HttpResponse:
     if document is None:
         raise Http404("No such document")
     return render(request, "billing/document_print.html", selectors.document_print_context(document=document))
+
+
+@require_GET
+def affiliate_redirect(request: HttpRequest, token: str) -> HttpResponse:
+    """``/go/<token>``: record the click (billing.affiliate) and 302 to the partner with our parameters."""
+    from django.http import HttpResponseRedirect
+
+    from billing import affiliate
+    from billing.services.marketplace import affiliate_click_track
+
+    try:
+        target = affiliate.read_token(token)
+    except affiliate.LinkInvalid as exc:
+        return render(request, "billing/link_invalid.html", {"reason": str(exc)}, status=400)
+    affiliate_click_track(
+        target=target, ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", "")
+    )
+    response = HttpResponseRedirect(affiliate.with_affiliate_params(target.url, target.partner))
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer-when-downgrade"
+    return response

@@ -95,6 +95,8 @@ class VenueBooking(TimestampedModel):
             models.Index(fields=["venue", "slot_start"], name="booking_venue_slot"),
             models.Index(fields=["user", "-slot_start"], name="booking_user_recent"),
             models.Index(fields=["status", "slot_start"], name="booking_status_slot"),
+            # the admin's booking list (and any "all bookings by time" read) sorts on slot_start alone
+            models.Index(fields=["slot_start"], name="booking_slot"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from unfold.admin import StackedInline, TabularInline
+from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import display
 
 from agnt.admin_tools import AgntModelAdmin, VenueScopedAdminMixin
@@ -100,7 +101,7 @@ class CrmContactAdmin(_OwnerMustPickVenueMixin, VenueScopedAdminMixin, AgntModel
     list_filter = (
         "lifecycle_stage",
         "source",
-        ("venue", admin.RelatedOnlyFieldListFilter),
+        ("venue", AutocompleteSelectFilter),  # typed, not a list of every venue
         ("venue", admin.EmptyFieldListFilter),
     )
     list_select_related = ("venue", "owner")
@@ -196,7 +197,7 @@ class CrmDealAdmin(VenueScopedAdminMixin, AgntModelAdmin):
         "owner",
         "stage_changed_at",
     )
-    list_filter = ("stage", ("venue", admin.RelatedOnlyFieldListFilter), ("owner", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("stage", ("venue", AutocompleteSelectFilter), ("owner", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("contact", "venue", "owner")
     search_fields = ("title", "contact__full_name", "contact__company", "contact__email")
     date_hierarchy = "created_at"

@@ -8,9 +8,9 @@ from django.contrib import admin
 from django.utils.html import format_html
 from unfold.admin import TabularInline
 
-from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin
+from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin, UserSearchMixin
 from agnt.crypto import InvalidToken
-from messaging.models import ConversationSnapshot, Interaction, UserChannel
+from messaging.models import ConversationSnapshot, Interaction, PushNotification, UserChannel
 
 
 class UserChannelInline(TabularInline):
@@ -31,22 +31,36 @@ class UserChannelInline(TabularInline):
 @admin.register(UserChannel)
 class UserChannelAdmin(AgntModelAdmin):
     list_display = ("__str__", "user", "platform", "external_id", "is_active", "last_inbound_at", "created_at")
-    list_filter = ("platform", "is_active")
+    list_filter = ("platform", "is_active", ("window_closed_at", admin.EmptyFieldListFilter))
     search_fields = ("external_id", "username", "display_name", "user__username", "user__email", "user__phone")
     list_select_related = ("user",)
     autocomplete_fields = ("user",)
-    readonly_fields = ("last_inbound_at", "last_outbound_at", "created_at", "updated_at")
+    readonly_fields = ("last_inbound_at", "last_outbound_at", "window_closed_at", "created_at", "updated_at")
 
 
 @admin.register(Interaction)
-class InteractionAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+class InteractionAdmin(UserSearchMixin, ReadOnlyAdminMixin, AgntModelAdmin):
     list_display = ("created_at", "platform", "direction", "source", "kind", "status", "user", "short_text")
-    list_filter = ("platform", "direction", "status", "kind", "source")
-    search_fields = ("provider_message_id", "text", "user__username", "user__email", "channel__external_id")
+    # fixed-option filters only (choices, booleans, dates): no DISTINCT over a million rows
+    list_filter = ("platform", "direction", "status", "kind", "source", "created_at")
+    # Indexed lookups only — a message table is searched for a person or a provider message,
+    # not scanned for words: the exact provider message id, a user's exact username / e-mail
+    # (UserSearchMixin) or a channel's exact external id (chat id, phone number).
+    search_fields = ("provider_message_id__exact",)
+    search_help_text = "Exact provider message id, chat id / phone number, or a user's exact username / e-mail"
     list_select_related = ("user",)
-    date_hierarchy = "created_at"
     paginator = EstimatedCountPaginator
     exclude = ("payload",)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term and len(term) <= 191:
+            channels = list(UserChannel.objects.filter(external_id=term).values_list("pk", flat=True)[:50])
+            if channels:
+                results = results | queryset.filter(channel_id__in=channels)
+        return results, may_have_duplicates
+
     readonly_fields = (
         "user",
         "channel",
@@ -137,3 +151,14 @@ class ConversationSnapshotAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
             '<pre style="white-space:pre-wrap;max-width:60rem">{}</pre>',
             json.dumps(messages, indent=2, ensure_ascii=False, default=str),
         )
+
+
+@admin.register(PushNotification)
+class PushNotificationAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+    """The Web Push outbox: what was (or will be) shown in users' browsers."""
+
+    list_display = ("created_at", "user", "kind", "title", "status", "attempts", "sent_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "title", "dedupe_key")
+    date_hierarchy = "created_at"

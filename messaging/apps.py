@@ -17,6 +17,7 @@ class MessagingConfig(AppConfig):
             tool_registry=concierge.tool_registry,
         )
         from agents.signals import booking_awaits_owner, booking_request_undeliverable
+        from billing.signals import price_watch_triggered
         from bookings.signals import booking_message_due, booking_moved, booking_status_changed, waitlist_offer_made
         from messaging.notifications import (
             on_booking_awaits_owner,
@@ -24,6 +25,7 @@ class MessagingConfig(AppConfig):
             on_booking_moved,
             on_booking_request_undeliverable,
             on_booking_status_changed,
+            on_price_watch_triggered,
             on_waitlist_offer_made,
         )
 
@@ -35,3 +37,14 @@ class MessagingConfig(AppConfig):
         booking_request_undeliverable.connect(
             on_booking_request_undeliverable, dispatch_uid="messaging.booking_request_undeliverable"
         )
+        price_watch_triggered.connect(on_price_watch_triggered, dispatch_uid="messaging.price_drop")
+
+        from agnt.signals import broker_connected
+
+        broker_connected.connect(_catch_up_on_broker_connect, dispatch_uid="messaging.pipeline_catch_up")
+
+
+def _catch_up_on_broker_connect(**_) -> None:
+    from messaging.services import pipeline_catch_up
+
+    pipeline_catch_up()

@@ -35,6 +35,12 @@ class UserChannel(TimestampedModel):
         null=True, blank=True, help_text="WhatsApp: free-form replies are allowed for 24 h after this."
     )
     last_outbound_at = models.DateTimeField(null=True, blank=True)
+    window_closed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="WhatsApp: when the 24 h customer-service window closed (set by whatsapp_window_expiry, "
+        "cleared by the next inbound message). While set, only templates are sent.",
+    )
     referral_code_used = models.CharField(max_length=16, blank=True)
 
     class Meta(TimestampedModel.Meta):
@@ -150,6 +156,12 @@ class Interaction(TimestampedModel):
             models.Index(fields=["user", "created_at"], name="interaction_user_time"),
             models.Index(fields=["status", "created_at"], name="interaction_status_time"),
             models.Index(fields=["channel", "created_at"], name="interaction_channel_time"),
+            # the admin's search by a provider's message id (either direction, any platform)
+            models.Index(
+                fields=["provider_message_id"],
+                name="interaction_provider_msg",
+                condition=models.Q(provider_message_id__isnull=False),
+            ),
             # delivery receipts (WhatsApp statuses) find the outbound message by its provider id
             models.Index(
                 fields=["platform", "provider_message_id"],
@@ -208,6 +220,58 @@ class ConversationSnapshot(BaseModel):
         from agnt.crypto import decrypt_json
 
         return decrypt_json(self.messages_ciphertext) if self.messages_ciphertext else []
+
+
+class PushKind(models.TextChoices):
+    BOOKING = "booking", "Booking update"
+    REMINDER = "reminder", "Reminder"
+    PRICE_DROP = "price_drop", "Price drop"
+
+
+class PushNotificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    NO_SUBSCRIBERS = "no_subscribers", "No browser subscribed"
+
+
+class PushNotification(TimestampedModel):
+    """One notification to show in a user's subscribed browsers (Web Push outbox).
+
+    Written next to the chat message of the same event (booking decision, reminder, price
+    drop); the send_push_notifications job encrypts it for each of the user's active
+    PushSubscriptions. ``dedupe_key`` makes a redelivered event queue it once.
+    """
+
+    Kind = PushKind
+    Status = PushNotificationStatus
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_notifications")
+    kind = models.CharField(max_length=12, choices=PushKind.choices)
+    title = models.CharField(max_length=120)
+    body = models.CharField(max_length=600)
+    url = models.CharField(max_length=500, blank=True, help_text="Opened when the notification is clicked.")
+    dedupe_key = models.CharField(max_length=120)
+    status = models.CharField(
+        max_length=16, choices=PushNotificationStatus.choices, default=PushNotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    delivered_to = models.JSONField(default=list, blank=True, help_text="Subscription ids that accepted it.")
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TimestampedModel.Meta):
+        constraints = [
+            choices_check("kind", PushKind, name="push_notification_kind_valid"),
+            choices_check("status", PushNotificationStatus, name="push_notification_status_valid"),
+            models.UniqueConstraint(fields=["user", "dedupe_key"], name="push_notification_dedupe"),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], name="push_notification_pending", condition=models.Q(status="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.user}: {self.title}"
 
 
 class Notification(BaseModel):

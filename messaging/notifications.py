@@ -184,10 +184,23 @@ def booking_status_notify(*, booking_id, to_status: str) -> Interaction | None:
     last_event = BookingEvent.objects.filter(booking=booking, to_status=to_status).order_by("-created_at").first()
     if to_status == BookingStatus.CANCELLED and last_event is not None and last_event.actor_kind in GUEST_ACTORS:
         return None
+    key = f"booking:{booking.pk}:{to_status}"
+    text = booking_status_text(booking)
+    from messaging.push import push_notification_enqueue
+
+    # the guest's subscribed browsers hear of it too (once per booking and status)
+    push_notification_enqueue(
+        user_id=booking.user_id,
+        kind="booking",
+        title=f"{booking.venue.name} · {booking.get_status_display()}",
+        body=text,
+        dedupe_key=key,
+        url=f"/bookings/{booking.external_ref}",
+    )
     sent = notify_user(
         user=booking.user,
-        key=f"booking:{booking.pk}:{to_status}",
-        text=booking_status_text(booking),
+        key=key,
+        text=text,
         booking=booking,
         source=InteractionSource.VENUE_AGENT if to_status != BookingStatus.EXPIRED else InteractionSource.SYSTEM,
     )
@@ -473,3 +486,60 @@ def _tell_follower(follow, text: str) -> None:
     reply_send(
         channel=channel, text=text, source=InteractionSource.SYSTEM, payload={"notification": f"follow:{follow.pk}"}
     )
+
+
+# --------------------------------------------------------------------------- price drops
+
+
+def on_price_watch_triggered(sender, *, watcher_id, **kwargs) -> None:
+    from messaging.tasks import notify_price_drop
+
+    notify_price_drop.delay(str(watcher_id))
+
+
+def price_drop_text(watcher, link: str) -> str:
+    from billing.services.marketplace import money
+
+    title = watcher.product_title or "the product you're watching"
+    return (
+        f"📉 Price drop: {title} is now {money(watcher.last_price, watcher.currency)} on "
+        f"{watcher.get_marketplace_display()} (your target was {money(watcher.target_price, watcher.currency)}).\n"
+        f"{link}"
+    )
+
+
+@transaction.atomic
+def price_watch_notify(*, watcher_id) -> Interaction | None:
+    """Tell the guest once that their watched product reached the target price.
+
+    The watch is claimed (``notified_at``) in the same transaction as the message is queued,
+    so a repeated task sends nothing and a failed one leaves the watch to be told again.
+    """
+    from billing.affiliate import tracked_link
+    from billing.services.marketplace import price_watcher_mark_notified
+    from messaging.push import push_notification_enqueue
+
+    watcher = price_watcher_mark_notified(watcher_id=watcher_id)
+    if watcher is None:
+        return None
+    link = tracked_link(
+        watcher.product_url,
+        partner=watcher.marketplace,
+        user_id=watcher.user_id,
+        price_watcher_id=watcher.pk,
+        campaign="price-drop",
+    )
+    text = price_drop_text(watcher, link)
+    key = f"price:{watcher.pk}:{watcher.triggered_at:%Y%m%d%H%M%S}"
+    push_notification_enqueue(
+        user_id=watcher.user_id,
+        kind="price_drop",
+        title="📉 Price drop",
+        body=text.split("\n", 1)[0],
+        dedupe_key=key,
+        url=link,
+    )
+    sent = notify_user(
+        user=watcher.user, key=key, text=text, source=InteractionSource.SYSTEM, payload={"price_watch": str(watcher.pk)}
+    )
+    return sent.interaction if sent is not None else None

@@ -30,11 +30,16 @@ def reply_send(
     booking=None,
     source: str = InteractionSource.CONCIERGE,
     payload: dict | None = None,
+    send_inline: bool = False,
 ) -> Interaction:
     """Queue ``text`` for ``channel``'s user; returns the outbound Interaction (status queued).
 
     The send task is enqueued on commit, so a rolled-back turn sends nothing. ``payload``
     may carry ``reply_markup`` (Telegram inline keyboard) for the last message part.
+    ``send_inline`` (the router's replies): the calling worker makes the first delivery
+    attempt itself on commit — one task per message instead of two, replies leave in the
+    order they were written, and an apology goes out even with the broker down. Anything
+    it cannot finish (a rate limit, a retry) goes to the send queue as usual.
     """
     text = (text or "").strip()
     if not text:
@@ -50,18 +55,34 @@ def reply_send(
         reply_to=reply_to,
     )
     interaction_id = str(interaction.pk)
-    transaction.on_commit(lambda: _enqueue_send(interaction_id))
+    if send_inline:
+        transaction.on_commit(lambda: _send_now(interaction_id, interaction))
+    else:
+        transaction.on_commit(lambda: _enqueue_send(interaction_id))
     return interaction
 
 
-def _enqueue_send(interaction_id: str) -> None:
+def _enqueue_send(interaction_id: str, countdown: float | None = None) -> None:
+    from agnt.services import task_enqueue
     from messaging.send_queue import send_interaction
 
+    # broker down: the task waits in the outbox and is published within seconds of its return
+    task_enqueue(send_interaction, args=[interaction_id], countdown=countdown)
+
+
+def _send_now(interaction_id: str, interaction: Interaction | None = None) -> None:
+    from messaging.send_queue import interaction_send
+
     try:
-        send_interaction.delay(interaction_id)
-    except Exception:
-        # broker down: the row stays queued; retry_failed_sends re-enqueues stale queued rows
-        logger.exception("could not enqueue the send of interaction %s", interaction_id)
+        outcome = interaction_send(interaction_id=interaction_id, interaction=interaction)
+    except Exception:  # noqa: BLE001 - Redis (rate limits) or the database hiccuped: the queue retries
+        logger.warning(
+            "inline send of interaction %s failed; handing it to the send queue", interaction_id, exc_info=True
+        )
+        _enqueue_send(interaction_id)
+        return
+    if outcome.retry_in > 0:
+        _enqueue_send(interaction_id, countdown=outcome.retry_in)
 
 
 _RECEIPT_STATUS = {

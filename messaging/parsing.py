@@ -245,6 +245,8 @@ def _whatsapp_message(raw: dict, names: dict[str, str], metadata: dict) -> Inbou
         interactive = _dict(raw.get("interactive"))
         reply = _dict(interactive.get("button_reply")) or _dict(interactive.get("list_reply"))
         title = _str(reply.get("title"), 256) or _str(reply.get("id"), 256)
+        if _str(reply.get("id"), 16) in ("yes", "no"):  # our Yes / No buttons: the id is the answer
+            title = _str(reply.get("id"), 16)
         if title:
             return InboundMessage(kind=InteractionKind.INTERACTIVE, text=title, **common)
     elif kind_name == "button":
@@ -344,6 +346,8 @@ def _instagram_event(event: dict) -> InboundMessage | None:
     if media:
         return InboundMessage(kind=InteractionKind.IMAGE, text=text, media=tuple(media), **common)
     if quick_reply and text:
+        if _str(quick_reply.get("payload"), 16) in ("yes", "no"):  # our Yes / No quick replies
+            text = _str(quick_reply.get("payload"), 16)
         return InboundMessage(kind=InteractionKind.INTERACTIVE, text=text, **common)
     if text:
         return InboundMessage(kind=InteractionKind.TEXT, text=text, **common)

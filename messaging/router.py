@@ -10,6 +10,15 @@ constraint) and enqueues processing after commit. A worker then runs
   answering, and whoever holds it answers the *oldest* unanswered message first — so a
   later task that wins the race still answers the earlier message first, and the task
   for a message already answered finds nothing to do.
+* **No waiting in a worker slot.** A task that finds the lock taken does not wait for
+  it: the holder looks for new messages once more after releasing the lock and answers
+  them itself, and the task re-enqueues itself with a countdown just past the lock's
+  lifetime as a safety net (the holder may have died), so one slow or crashed
+  conversation never holds the pool. The lock lives
+  ``LOCK_TTL_SECONDS`` and a thread renews it while the turn runs, so a holder that dies
+  (a killed pool child) frees its guest within seconds; the next holder finds the dead
+  one's message still ``processing`` and answers it — unless its reply had already been
+  queued, then it is only marked processed (answered once).
 * **One turn per message.** Commands (/start, /help, /reset) are answered here; anything
   else goes to the LLM gateway with the encrypted session history, and the reply goes
   out through the send queue on the same channel.
@@ -20,6 +29,7 @@ constraint) and enqueues processing after commit. A worker then runs
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from dataclasses import asdict
@@ -31,6 +41,7 @@ from django.utils import timezone
 
 from agnt.llm.types import ToolContext, TurnResult
 from agnt.scheduling import redis_client
+from agnt.services import fault_record, task_enqueue
 from messaging import session_store
 from messaging.models import (
     ChannelPlatform,
@@ -51,8 +62,9 @@ from messaging.types import InboundMessage, MediaRef
 
 logger = logging.getLogger(__name__)
 
-LOCK_TTL_SECONDS = 180  # longer than one LLM turn with tools; renewed per message
-LOCK_WAIT_SECONDS = 150  # a task waits this long for the user's previous turn to finish
+LOCK_TTL_SECONDS = 10  # a dead holder's guest is free again this soon
+LOCK_RENEW_SECONDS = 3  # the holder's heartbeat renews the lock this often while it works
+BUSY_RETRY_SECONDS = LOCK_TTL_SECONDS + 1  # safety net of a task that found the lock taken
 DRAIN_BATCH = 20  # messages answered per lock hold before yielding the worker
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # Anthropic's per-image limit
 
@@ -140,7 +152,8 @@ def web_message_accept(*, user, text: str, client_message_id: str | None = None)
 def _enqueue_drain(channel_id: str) -> None:
     from messaging.tasks import process_channel_messages
 
-    process_channel_messages.delay(channel_id)
+    # broker down: the task waits in the outbox and is published within seconds of its return
+    task_enqueue(process_channel_messages, args=[channel_id])
 
 
 # --------------------------------------------------------------------------- drain
@@ -152,7 +165,53 @@ _RENEW = (
 
 
 class ChannelBusy(Exception):
-    """Another worker held the user's conversation for longer than we were willing to wait."""
+    """Another worker is answering this user right now (or held the lock longer than we waited)."""
+
+
+class ChannelLock:
+    """A short per-channel lock, renewed by a heartbeat thread while its holder works.
+
+    ``lost`` turns true when a renewal finds the lock gone (Redis lost it, or the holder
+    was frozen past the TTL): the holder then stops after the message in hand.
+    """
+
+    def __init__(self, channel_id, *, ttl: float = LOCK_TTL_SECONDS, renew_every: float = LOCK_RENEW_SECONDS):
+        self.client = redis_client()
+        self.key = f"agnt:chat:lock:{channel_id}"
+        self.token = uuid.uuid4().hex
+        self.ttl_ms = int(ttl * 1000)
+        self.renew_every = renew_every
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def acquire(self, *, wait_seconds: float = 0) -> bool:
+        deadline = time.monotonic() + wait_seconds
+        while not self.client.set(self.key, self.token, nx=True, px=self.ttl_ms):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        self._thread = threading.Thread(target=self._heartbeat, name="chat-lock-heartbeat", daemon=True)
+        self._thread.start()
+        return True
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(self.renew_every):
+            try:
+                if not self.client.eval(_RENEW, 1, self.key, self.token, self.ttl_ms):
+                    self.lost = True
+                    return
+            except Exception:  # noqa: BLE001 - Redis away: the TTL decides, the holder stops after this message
+                logger.warning("could not renew %s", self.key, exc_info=True)
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        try:
+            self.client.eval(_RELEASE, 1, self.key, self.token)
+        except Exception:  # noqa: BLE001 - it expires on its own within LOCK_TTL_SECONDS
+            logger.warning("could not release %s", self.key, exc_info=True)
 
 
 def _pending(channel_id) -> Interaction | None:
@@ -164,34 +223,81 @@ def _pending(channel_id) -> Interaction | None:
     )
 
 
-def channel_drain(*, channel_id, wait_seconds: float = LOCK_WAIT_SECONDS) -> int:
+def channel_has_pending(*, channel_id) -> bool:
+    """Whether the channel has a message nobody answered or is answering (a busy task's check)."""
+    return Interaction.objects.filter(
+        channel_id=channel_id,
+        direction=InteractionDirection.INBOUND,
+        status__in=(InteractionStatus.RECEIVED, InteractionStatus.PROCESSING),
+    ).exists()
+
+
+def channel_drain(*, channel_id, wait_seconds: float = 0) -> int:
     """Answer the channel's unanswered messages, oldest first; returns how many were answered.
 
-    Raises ChannelBusy if the channel's lock could not be taken within ``wait_seconds``
-    (the task retries later; the message stays ``received``).
+    Raises ChannelBusy when another holder has the channel: the Celery task does not wait
+    (``wait_seconds=0``) but comes back shortly; the blocking web chat waits a little.
     """
-    client = redis_client()
-    key = f"agnt:chat:lock:{channel_id}"
-    token = uuid.uuid4().hex
-    deadline = time.monotonic() + wait_seconds
-    while not client.set(key, token, nx=True, px=LOCK_TTL_SECONDS * 1000):
-        if time.monotonic() >= deadline:
-            raise ChannelBusy(f"channel {channel_id} is busy")
-        time.sleep(0.05)
+    lock = ChannelLock(channel_id)
+    if not lock.acquire(wait_seconds=wait_seconds):
+        raise ChannelBusy(f"channel {channel_id} is busy")
     answered = 0
-    try:
-        while answered < DRAIN_BATCH:
-            interaction = _pending(channel_id)
-            if interaction is None:
-                break
-            client.eval(_RENEW, 1, key, token, LOCK_TTL_SECONDS * 1000)
-            interaction_process(interaction=interaction)
-            answered += 1
-    finally:
-        client.eval(_RELEASE, 1, key, token)
-    if answered == DRAIN_BATCH and _pending(channel_id) is not None:
-        _enqueue_drain(str(channel_id))
-    return answered
+    while True:
+        try:
+            _recover_orphans(channel_id)
+            while answered < DRAIN_BATCH and not lock.lost:
+                interaction = _pending(channel_id)
+                if interaction is None:
+                    break
+                interaction_process(interaction=interaction)
+                answered += 1
+        finally:
+            lock.release()
+        if answered >= DRAIN_BATCH or lock.lost:
+            if _pending(channel_id) is not None:
+                _enqueue_drain(str(channel_id))
+            return answered
+        # A task that found the lock taken just now went away trusting us: look once more
+        # after releasing, and answer what arrived during our last turn ourselves.
+        if _pending(channel_id) is None:
+            return answered
+        lock = ChannelLock(channel_id)
+        if not lock.acquire():
+            return answered  # another holder has it, and with it the new message
+
+
+def _recover_orphans(channel_id) -> None:
+    """Messages left ``processing`` by a holder that died (we hold the lock, so it is not running).
+
+    Answered again in order — or, when its reply was already queued before the crash,
+    only marked processed, so the guest hears once. Each leaves an ErrorLog row and a metric.
+    """
+    orphans = Interaction.objects.filter(
+        channel_id=channel_id, direction=InteractionDirection.INBOUND, status=InteractionStatus.PROCESSING
+    ).order_by("created_at", "id")
+    for orphan in orphans:
+        replies = list(Interaction.objects.filter(reply_to=orphan, direction=InteractionDirection.OUTBOUND))
+        replied = bool(replies)
+        status = InteractionStatus.PROCESSED if replied else InteractionStatus.RECEIVED
+        interaction_mark_status(interaction=orphan, status=status)
+        for reply in replies:
+            if reply.status == InteractionStatus.SENDING:
+                # the holder died during the provider call (replies are sent under the lock):
+                # send it again now rather than after the ten-minute sweep — the provider may
+                # have received it, and a rare duplicate beats silence
+                interaction_mark_status(interaction=reply, status=InteractionStatus.QUEUED)
+                from messaging.outbound import _send_now
+
+                _send_now(str(reply.pk))
+        fault_record(
+            kind="worker_lost_mid_message",
+            logger_name=__name__,
+            message=(
+                f"a worker died while answering message {orphan.pk}; "
+                + ("its reply had been written, marked processed" if replied else "answered again")
+            ),
+            context={"interaction_id": str(orphan.pk), "channel_id": str(channel_id), "replied": replied},
+        )
 
 
 # --------------------------------------------------------------------------- one turn
@@ -225,7 +331,7 @@ def _reply(
 ) -> Interaction:
     from messaging.outbound import reply_send
 
-    return reply_send(channel=channel, text=text, reply_to=reply_to, source=source, payload=payload)
+    return reply_send(channel=channel, text=text, reply_to=reply_to, source=source, payload=payload, send_inline=True)
 
 
 def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]:
@@ -275,26 +381,42 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
         return []
 
     from agnt.llm.gateway import run_turn
+    from messaging.concierge.dialogue import is_forget_message, remember_tool_calls
 
-    history = session_store.history_load(platform=channel.platform, user_id=user.pk)
+    history, ctx.dialogue = session_store.session_load(platform=channel.platform, user_id=user.pk)
     result: TurnResult = run_turn(ctx=ctx, history=history, user_content=user_content)
-    session_store.history_save(platform=channel.platform, user_id=user.pk, messages=history + result.new_messages)
+    if result.provider != "offline":  # the offline planner keeps the dialogue state itself
+        remember_tool_calls(ctx.dialogue, result.tool_calls)
     interaction_record_usage(interaction=interaction, tokens_in=result.tokens_in, tokens_out=result.tokens_out)
-    if text and not result.refused:
+    if text and not result.refused and not is_forget_message(text):
+        # "forget that I'm vegan" must not teach "vegan" again
         _learn(user, text, interaction)
     reply_text = (result.reply_text or "").strip() or "Sorry, I don't have an answer for that yet."
+    buttons = _yes_no_buttons(ctx.dialogue) if ctx.dialogue.pop("buttons", False) else None
+    session_store.history_save(
+        platform=channel.platform, user_id=user.pk, messages=history + result.new_messages, dialogue=ctx.dialogue
+    )
     return [
         _reply(
             channel,
             reply_text,
             interaction,
             payload={
+                **({"buttons": buttons} if buttons else {}),
                 "provider": result.provider,
                 "tools": [{"name": call.name, "is_error": call.is_error} for call in result.tool_calls],
                 **({"refused": result.refused} if result.refused else {}),
             },
         )
     ]
+
+
+def _yes_no_buttons(dialogue: dict) -> list[dict[str, str]]:
+    """Yes / No buttons under a question that waits for the guest's yes; a tap sends "yes" or "no"."""
+    from messaging.concierge.messages import say
+
+    language = dialogue.get("language") or "en"
+    return [{"id": "yes", "title": say("yes_button", language)}, {"id": "no", "title": say("no_button", language)}]
 
 
 def _meal_photo_or_confirmation(ctx: ToolContext, interaction: Interaction, text: str) -> str | None:

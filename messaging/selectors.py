@@ -27,6 +27,8 @@ def whatsapp_window_open(*, channel: UserChannel) -> bool:
     """WhatsApp allows free-form messages only within 24 h of the user's last message."""
     if channel.platform != ChannelPlatform.WHATSAPP:
         return True
+    if channel.window_closed_at is not None:
+        return False  # marked by whatsapp_window_expiry; the next inbound message clears it
     return channel.last_inbound_at is not None and timezone.now() - channel.last_inbound_at < WHATSAPP_SERVICE_WINDOW
 
 

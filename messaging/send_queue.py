@@ -247,8 +247,14 @@ def _deliver(interaction: Interaction, channel: UserChannel, parts: list[str], s
     if platform == ChannelPlatform.TELEGRAM:
         from messaging.clients import telegram
 
+        buttons = payload.get("buttons") or []
+        keyboard = (
+            {"inline_keyboard": [[{"text": b["title"], "callback_data": b["id"]} for b in buttons]]}
+            if buttons
+            else None
+        )
         for index, part in enumerate(parts):
-            markup = payload.get("reply_markup") if index == len(parts) - 1 else None
+            markup = (payload.get("reply_markup") or keyboard) if index == len(parts) - 1 else None
             sent_ids.append(str(telegram.send_message(channel.external_id, part, reply_markup=markup)))
     elif platform == ChannelPlatform.WHATSAPP:
         from messaging.clients import whatsapp
@@ -256,8 +262,12 @@ def _deliver(interaction: Interaction, channel: UserChannel, parts: list[str], s
         if not whatsapp_window_open(channel=channel):
             sent_ids.append(_whatsapp_template(interaction, channel, " ".join(parts)))
             return
+        buttons = payload.get("buttons") or []
         for index, part in enumerate(parts):
             try:
+                if buttons and index == len(parts) - 1:
+                    sent_ids.append(whatsapp.send_buttons(channel.external_id, part, buttons))
+                    continue
                 sent_ids.append(whatsapp.send_text(channel.external_id, part))
             except WindowClosed:
                 # Meta's clock says the window closed (our last_inbound_at is behind): template instead
@@ -266,8 +276,10 @@ def _deliver(interaction: Interaction, channel: UserChannel, parts: list[str], s
     elif platform == ChannelPlatform.INSTAGRAM:
         from messaging.clients import instagram
 
-        for part in parts:
-            sent_ids.append(instagram.send_text(channel.external_id, part))
+        buttons = payload.get("buttons") or []
+        for index, part in enumerate(parts):
+            replies = buttons if index == len(parts) - 1 else None
+            sent_ids.append(instagram.send_text(channel.external_id, part, quick_replies=replies))
     else:  # guarded by the caller
         raise ProviderPermanentError(f"no provider for platform {platform}")
 
@@ -284,9 +296,14 @@ def _whatsapp_template(interaction: Interaction, channel: UserChannel, text: str
     return wamid
 
 
-def interaction_send(*, interaction_id: str) -> SendOutcome:
-    """One attempt to deliver a queued outbound Interaction (see the module docstring)."""
-    interaction = Interaction.objects.select_related("channel").filter(pk=interaction_id).first()
+def interaction_send(*, interaction_id: str, interaction: Interaction | None = None) -> SendOutcome:
+    """One attempt to deliver a queued outbound Interaction (see the module docstring).
+
+    ``interaction``: the row the caller just wrote (an inline send), saving a read; its
+    status is re-checked under the row lock at the claim either way.
+    """
+    if interaction is None or str(interaction.pk) != str(interaction_id):
+        interaction = Interaction.objects.select_related("channel").filter(pk=interaction_id).first()
     if interaction is None or interaction.direction != InteractionDirection.OUTBOUND:
         return SendOutcome("skipped", detail="no such outbound message")
     if interaction.status != S.QUEUED:
@@ -316,11 +333,9 @@ def interaction_send(*, interaction_id: str) -> SendOutcome:
     if wait > 0:
         return SendOutcome("deferred", retry_in=wait, detail="rate limited (ours)")
 
-    with transaction.atomic():
-        locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
-        if locked.status != S.QUEUED:
-            return SendOutcome("skipped", detail=f"already {locked.status}")
-        interaction_mark_status(interaction=interaction, status=S.SENDING)
+    # the claim: queued → sending under the row lock; False when another worker got there first
+    if not interaction_mark_status(interaction=interaction, status=S.SENDING, expect=S.QUEUED):
+        return SendOutcome("skipped", detail=f"already {interaction.status}")
 
     new_ids: list[str] = []
     try:
@@ -347,8 +362,12 @@ def interaction_send(*, interaction_id: str) -> SendOutcome:
         )
 
     all_ids = sent_ids + new_ids
-    _payload_merge(interaction, provider_message_ids=all_ids)
-    interaction_mark_status(interaction=interaction, status=S.SENT, provider_message_id=all_ids[0] if all_ids else None)
+    interaction_mark_status(
+        interaction=interaction,
+        status=S.SENT,
+        provider_message_id=all_ids[0] if all_ids else None,
+        payload={"provider_message_ids": all_ids},
+    )
     return SendOutcome("sent")
 
 
@@ -394,7 +413,9 @@ def send_interaction(self, interaction_id: str) -> str:
         if outcome.retry_in <= 0:
             return outcome.status
         if not self.request.is_eager:
-            send_interaction.apply_async(args=[interaction_id], countdown=outcome.retry_in)
+            from agnt.services import task_enqueue
+
+            task_enqueue(send_interaction, args=[interaction_id], countdown=outcome.retry_in)
             return outcome.status
         time.sleep(min(outcome.retry_in, _EAGER_MAX_WAIT))
     return "deferred"
@@ -435,10 +456,27 @@ def sends_requeue_due(*, limit: int = 200) -> list[str]:
                 continue
             ids.append(str(interaction.pk))
         stale = outbound.filter(status=S.QUEUED, updated_at__lt=now - STALE_AFTER).exclude(pk__in=ids)[:limit]
-        ids += [str(pk) for pk in stale.values_list("pk", flat=True)]
+        stale_ids = [str(pk) for pk in stale.values_list("pk", flat=True)]
+        ids += stale_ids
         for interaction_id in ids:
-            transaction.on_commit(lambda i=interaction_id: send_interaction.delay(i))
+            transaction.on_commit(lambda i=interaction_id: _enqueue(i))
+    if stale_ids:
+        # a queued message nobody sent for ten minutes: its task was lost — worth a look
+        from agnt.services import fault_record
+
+        fault_record(
+            kind="send_requeued_by_sweep",
+            logger_name="messaging.send",
+            message=f"{len(stale_ids)} outbound message(s) were re-queued by the retry_failed_sends sweep",
+            context={"interaction_ids": stale_ids[:50]},
+        )
     return ids
+
+
+def _enqueue(interaction_id: str) -> None:
+    from agnt.services import task_enqueue
+
+    task_enqueue(send_interaction, args=[interaction_id])
 
 
 @periodic_job(name="retry_failed_sends", schedule=timedelta(minutes=2), queue="messaging", expires=100)
@@ -475,9 +513,24 @@ def reminders_dispatch(*, limit: int = 100) -> int:
         for reminder in reminders_due(limit=limit, lock=True):
             try:
                 with transaction.atomic():
+                    from messaging.push import push_notification_enqueue
+
+                    pushed = push_notification_enqueue(
+                        user_id=reminder.user_id,
+                        kind="reminder",
+                        title="⏰ Reminder",
+                        body=reminder.text,
+                        dedupe_key=f"reminder:{reminder.pk}",
+                    )
                     channel = _reminder_channel(reminder)
                     if channel is None:
-                        reminder_record_failure(reminder=reminder, error="the user has no active messaging channel")
+                        if pushed is not None:
+                            reminder_mark_sent(reminder=reminder)
+                            handed += 1
+                        else:
+                            reminder_record_failure(
+                                reminder=reminder, error="the user has no active messaging channel or browser"
+                            )
                         continue
                     from messaging.outbound import reply_send
 

@@ -6,6 +6,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -144,8 +145,9 @@ def interaction_record_inbound(
         # of messages needs one write, not one per message: a minute changes nothing here.
         now = interaction.created_at or timezone.now()
         if channel.last_inbound_at is None or now - channel.last_inbound_at > LAST_INBOUND_RESOLUTION:
-            UserChannel.objects.filter(pk=channel.pk).update(last_inbound_at=now)
+            UserChannel.objects.filter(pk=channel.pk).update(last_inbound_at=now, window_closed_at=None)
             channel.last_inbound_at = now
+            channel.window_closed_at = None
     return interaction, True
 
 
@@ -194,6 +196,8 @@ def interaction_mark_status(
     provider_message_id: str | None = None,
     next_attempt_at: datetime | None = None,
     at: datetime | None = None,
+    expect: str | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> bool:
     """Move a message to ``status``; returns False for a stale receipt that was ignored.
 
@@ -203,7 +207,9 @@ def interaction_mark_status(
     """
     locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
     current = locked.status
-    if current == status:
+    if current == status or (expect is not None and current != expect):
+        # ``expect``: a claim (queued → sending) that another worker already made
+        interaction.status = current
         return False
     # sending → queued is the one deliberate step back (the provider rate-limited us, or a
     # temporary error will be retried); any other backwards move is a stale receipt.
@@ -236,6 +242,9 @@ def interaction_mark_status(
         if OUTBOUND_PROGRESS.get(status, -1) >= OUTBOUND_PROGRESS[step] and getattr(locked, stamp) is None:
             setattr(locked, stamp, now)
             fields.append(stamp)
+    if payload:
+        locked.payload = {**(locked.payload or {}), **payload}
+        fields.append("payload")
     locked.save(update_fields=fields)
     if status == InteractionStatus.SENT and locked.channel_id:
         UserChannel.objects.filter(pk=locked.channel_id).update(last_outbound_at=now)
@@ -387,8 +396,151 @@ def interaction_retry_failed(*, interactions) -> tuple[list[str], list[str]]:
         elif interaction.channel_id:
             interaction_mark_status(interaction=interaction, status=InteractionStatus.RECEIVED)
             to_drain.add(str(interaction.channel_id))
+    from agnt.services import task_enqueue
+
     for interaction_id in to_send:
-        transaction.on_commit(lambda i=interaction_id: send_interaction.delay(i))
+        transaction.on_commit(lambda i=interaction_id: task_enqueue(send_interaction, args=[i]))
     for channel_id in to_drain:
-        transaction.on_commit(lambda c=channel_id: process_channel_messages.delay(c))
+        transaction.on_commit(lambda c=channel_id: task_enqueue(process_channel_messages, args=[c]))
     return to_send, sorted(to_drain)
+
+
+BROKER_EPOCH_KEY = "agnt:broker:epoch"
+
+
+def _broker_lost_its_queue() -> bool:
+    """True once after the broker's database came back empty (a restart without
+    persistence, a flush): a sentinel key kept next to the queue is gone with it."""
+    import uuid
+
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_BROKER_URL, socket_timeout=2, socket_connect_timeout=2)
+    return bool(client.set(BROKER_EPOCH_KEY, uuid.uuid4().hex, nx=True))
+
+
+def pipeline_catch_up(*, settle_seconds: float = 2.0) -> int:
+    """Make sure everything accepted is queued: publish the task outbox and, when the
+    broker lost its queue, re-enqueue every conversation with unanswered messages and
+    every reply still waiting to be sent. Returns how many tasks were published.
+
+    Re-enqueueing is safe: a drain answers only ``received`` messages under the guest's
+    lock, and a send only moves a ``queued`` row.
+    """
+    from agnt.services import fault_record, task_enqueue, task_outbox_relay
+    from messaging.send_queue import send_interaction
+    from messaging.tasks import process_channel_messages
+
+    published = task_outbox_relay()
+    if not _broker_lost_its_queue():
+        return published
+    # rows younger than a moment may still have their own task on the way
+    cutoff = timezone.now() - timedelta(seconds=settle_seconds)
+    channel_ids = list(
+        Interaction.objects.filter(
+            direction=InteractionDirection.INBOUND,
+            channel__isnull=False,
+            status__in=(InteractionStatus.RECEIVED, InteractionStatus.PROCESSING),
+            created_at__lt=cutoff,
+        )
+        .values_list("channel_id", flat=True)
+        .distinct()[:5000]
+    )
+    outbound_ids = list(
+        Interaction.objects.filter(
+            direction=InteractionDirection.OUTBOUND, status=InteractionStatus.QUEUED, updated_at__lt=cutoff
+        ).values_list("pk", flat=True)[:5000]
+    )
+    for channel_id in channel_ids:
+        task_enqueue(process_channel_messages, args=[str(channel_id)])
+    for interaction_id in outbound_ids:
+        task_enqueue(send_interaction, args=[str(interaction_id)])
+    if channel_ids or outbound_ids:
+        fault_record(
+            kind="broker_queue_lost_catch_up",
+            logger_name="messaging.router",
+            message=(
+                f"the broker came back without its queue: re-enqueued {len(channel_ids)} conversation(s) "
+                f"and {len(outbound_ids)} unsent repl(ies)"
+            ),
+            context={"channels": len(channel_ids), "outbound": len(outbound_ids)},
+        )
+    return published + len(channel_ids) + len(outbound_ids)
+
+
+# --------------------------------------------------------------------------- housekeeping jobs
+
+
+def whatsapp_window_expire(*, now: datetime | None = None) -> dict[str, int]:
+    """Mark WhatsApp channels whose 24 h customer-service window has closed (whatsapp_window_expiry).
+
+    ``window_closed_at`` is set to the moment the window closed (last inbound + 24 h); the
+    sender then goes straight to the approved template. Without a template configured,
+    free-form messages still waiting for a retry cannot be delivered at all: their retry is
+    cancelled with the reason, instead of failing again every few minutes until Meta's
+    error says the same. The next inbound message reopens the window (clears the mark).
+    """
+    from django.conf import settings
+    from django.db.models import F
+
+    from messaging.selectors import WHATSAPP_SERVICE_WINDOW
+
+    now = now or timezone.now()
+    closed = UserChannel.objects.filter(
+        platform=ChannelPlatform.WHATSAPP,
+        window_closed_at__isnull=True,
+        last_inbound_at__lte=now - WHATSAPP_SERVICE_WINDOW,
+    ).update(window_closed_at=F("last_inbound_at") + WHATSAPP_SERVICE_WINDOW, updated_at=now)
+    stopped = 0
+    if not settings.WHATSAPP_TEMPLATE_NAME:
+        stopped = Interaction.objects.filter(
+            platform=ChannelPlatform.WHATSAPP,
+            direction=InteractionDirection.OUTBOUND,
+            status=InteractionStatus.FAILED,
+            next_attempt_at__isnull=False,
+            channel__window_closed_at__isnull=False,
+        ).update(
+            next_attempt_at=None,
+            error="the WhatsApp 24 h window closed and no template (WHATSAPP_TEMPLATE_NAME) is configured",
+            updated_at=now,
+        )
+    return {"closed": closed, "retries_stopped": stopped}
+
+
+def interaction_retention_purge(*, now: datetime | None = None, batch_size: int | None = None) -> dict[str, int]:
+    """Remove messages older than INTERACTION_RETENTION_DAYS (interaction_retention_purge job).
+
+    Set-based, in batches of INTERACTION_PURGE_BATCH_SIZE (each its own short transaction,
+    so a large backlog never holds locks for long): messages that belong to a booking stay
+    as the booking's record but lose their words (text, payload, error emptied); all others
+    are deleted. Conversation snapshots keep their own encrypted copies.
+    """
+    from django.conf import settings
+
+    now = now or timezone.now()
+    batch_size = batch_size or settings.INTERACTION_PURGE_BATCH_SIZE
+    cutoff = now - timedelta(days=settings.INTERACTION_RETENTION_DAYS)
+    old = Interaction.objects.filter(created_at__lt=cutoff)
+    anonymised = deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                old.filter(booking__isnull=False)
+                .exclude(text="", payload={}, error="")
+                .order_by("created_at")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            anonymised += Interaction.objects.filter(pk__in=ids).update(text="", payload={}, error="", updated_at=now)
+    while True:
+        with transaction.atomic():
+            ids = list(
+                old.filter(booking__isnull=True).order_by("created_at").values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            # replies to these keep existing (reply_to is SET NULL: one UPDATE per batch)
+            count, _ = Interaction.objects.filter(pk__in=ids).delete()
+            deleted += count
+    return {"anonymised": anonymised, "deleted": deleted}

@@ -1,7 +1,8 @@
 """Chat history per (platform, user) in Redis, encrypted at rest with Fernet.
 
-The history is the Anthropic Messages list the LLM gateway reads and extends. It is
-one encrypted blob per conversation (read whole, written whole): the router holds the
+The history is the Anthropic Messages list the LLM gateway reads and extends; beside it
+sits the conversation's dialogue state (the last results, the venue in focus, the pending
+booking…, see messaging.concierge.dialogue). It is one encrypted blob per conversation (read whole, written whole): the router holds the
 per-channel lock while it reads, runs the turn and writes, so there are no lost updates.
 
 Bounded two ways: at most ``CHAT_HISTORY_MAX_MESSAGES`` messages (oldest dropped, always
@@ -53,25 +54,43 @@ def trim_history(messages: list[dict[str, Any]], *, limit: int) -> list[dict[str
     return []
 
 
-def history_load(*, platform: str, user_id) -> list[dict[str, Any]]:
+def _read(platform: str, user_id) -> dict[str, Any]:
     raw = redis_client().get(_key(platform, user_id))
     if not raw:
-        return []
+        return {}
     try:
         data = crypto.decrypt_json(raw.decode("ascii"))
     except (crypto.InvalidToken, ValueError, UnicodeDecodeError):
         logger.warning(
             "chat history for %s:%s is unreadable with the current FERNET_KEYS; starting afresh", platform, user_id
         )
-        return []
-    messages = data.get("messages") if isinstance(data, dict) else None
-    return messages if isinstance(messages, list) else []
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
-def history_save(*, platform: str, user_id, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Store ``messages`` (trimmed); returns what was stored."""
+def session_load(*, platform: str, user_id) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The conversation's history and its dialogue state (messaging.concierge.dialogue), both from one blob."""
+    data = _read(platform, user_id)
+    messages = data.get("messages")
+    dialogue = data.get("dialogue")
+    return (messages if isinstance(messages, list) else []), (dialogue if isinstance(dialogue, dict) else {})
+
+
+def history_load(*, platform: str, user_id) -> list[dict[str, Any]]:
+    return session_load(platform=platform, user_id=user_id)[0]
+
+
+def history_save(
+    *, platform: str, user_id, messages: list[dict[str, Any]], dialogue: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Store ``messages`` (trimmed) and the dialogue state; returns the messages stored.
+
+    Without ``dialogue`` the stored dialogue state is kept as it was.
+    """
     kept = trim_history(messages, limit=settings.CHAT_HISTORY_MAX_MESSAGES)
-    blob = crypto.encrypt_json({"messages": kept, "updated_at": timezone.now().isoformat()})
+    if dialogue is None:
+        dialogue = session_load(platform=platform, user_id=user_id)[1]
+    blob = crypto.encrypt_json({"messages": kept, "dialogue": dialogue, "updated_at": timezone.now().isoformat()})
     redis_client().set(_key(platform, user_id), blob, ex=settings.CHAT_HISTORY_TTL_HOURS * 3600)
     return kept
 

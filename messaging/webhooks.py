@@ -7,7 +7,7 @@ message id through a DB unique constraint and enqueues processing on commit), an
 
 Status codes: 403 bad/missing secret or signature (nothing stored, and also when our own
 secret is not configured — fail closed); 413 body over WEBHOOK_MAX_BODY_BYTES; 400 not
-JSON; 200 for everything else a provider can send, including shapes we do not handle
+JSON or nested deeper than JSON_MAX_DEPTH (agnt.jsonbody); 200 for everything else a provider can send, including shapes we do not handle
 (a non-2xx would make the provider retry a payload that will never parse). The one
 exception is 503 when the database is unreachable: then a retry is exactly what we want.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from typing import Any
 
@@ -26,6 +25,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from agnt.jsonbody import MalformedJson, json_parse
+from agnt.jsonbody import plain_refusal as _refuse
+from agnt.jsonbody import webhook_body_read as _read_body
 from messaging import outbound, parsing
 from messaging.types import InboundMessage
 
@@ -43,32 +45,10 @@ def _ok() -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
-def _refuse(status: int, reason: str) -> HttpResponse:
-    return HttpResponse(reason, status=status, content_type="text/plain")
-
-
-def _max_body() -> int:
-    return int(getattr(settings, "WEBHOOK_MAX_BODY_BYTES", 3 * 1024 * 1024))
-
-
-def _read_body(request: HttpRequest) -> bytes | None:
-    """The raw body, or None when it is over the limit (checked before and after reading)."""
-    limit = _max_body()
-    declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.strip().isdigit() and int(declared) > limit:
-        return None
-    # request.read() rather than request.body: body enforces DATA_UPLOAD_MAX_MEMORY_SIZE,
-    # which is a different knob; the webhook limit is ours.
-    body = request.read(limit + 1)
-    if len(body) > limit:
-        return None
-    return body
-
-
 def _parse_json(body: bytes) -> tuple[bool, Any]:
     try:
-        return True, json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        return True, json_parse(body)
+    except MalformedJson:
         return False, None
 
 

@@ -166,6 +166,22 @@ def parse_when(text: str, now: datetime, *, prefer_evening: bool) -> tuple[When,
             when.day = _future_date(now.date(), month, day_num)
             cut(m)
     if when.day is None:
+        m = re.search(r"\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b|\bon\s+(\d{1,2})(?:st|nd|rd|th)\b", t)
+        if m:  # "on the 9th": this month's 9th, or next month's once it has passed
+            day_num = int(m.group(1) or m.group(2))
+            today = now.date()
+            for months_ahead in range(0, 3):
+                month = (today.month - 1 + months_ahead) % 12 + 1
+                year = today.year + (today.month - 1 + months_ahead) // 12
+                try:
+                    candidate = date(year, month, day_num)
+                except ValueError:
+                    continue
+                if candidate >= today:
+                    when.day = candidate
+                    break
+            cut(m)
+    if when.day is None:
         m = re.search(r"\b(\d{1,2})/(\d{1,2})\b", t)
         if m:  # day/month, as written in Indonesia and Europe
             when.day = _future_date(now.date(), int(m.group(2)), int(m.group(1)))
@@ -173,6 +189,7 @@ def parse_when(text: str, now: datetime, *, prefer_evening: bool) -> tuple[When,
     if when.day is None:
         for pattern, offset in (
             (r"\bday after tomorrow\b", 2),
+            (r"\byesterday\b", -1),
             (r"\b(tomorrow|tmrw|tmr|tomorow)\b", 1),
             (r"\b(today|tonight|this evening|now)\b", 0),
         ):
@@ -199,6 +216,13 @@ def parse_when(text: str, now: datetime, *, prefer_evening: bool) -> tuple[When,
             when.day = now.date() + timedelta(days=(5 - now.weekday()) % 7)
             cut(m)
 
+    m = re.search(rf"\b(half|quarter) (past|to) {NUM_PATTERN}\b", t)
+    if m:  # "half past seven" → 7:30 (the evening for a booking)
+        hour = _to_int(m.group(3)) or 0
+        minute = 30 if m.group(1) == "half" else 15
+        if m.group(2) == "to":
+            hour, minute = hour - 1, 60 - minute
+        t = t[: m.start()] + f" at {hour}:{minute:02d} " + t[m.end() :]
     m = re.search(r"\b(?:at\s+|@\s*|around\s+|by\s+)?(\d{1,2})[:.](\d{2})\s*(am|pm|a\.m\.|p\.m\.)?(?!\d)", t)
     if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
         # "10:00" / "09:30" read as the 24-hour clock they look like; "7:30" for a dinner
@@ -391,8 +415,8 @@ CATEGORY_PATTERNS = [
     ("cafe", r"\bcaf[e]s?\b|coffee(?:\s*shops?)?|\bbrunch\b"),
     ("bar", r"\bbars?\b|cocktails?|\bdrinks?\b|\bpubs?\b|\bbeers?\b|\bwine\b"),
     ("spa", r"\bspas?\b|massages?|facials?|reflexology"),
-    ("wellness", r"\byoga\b|wellness|meditation|sound (?:healing|bath)|breathwork|retreats?"),
-    ("fitness", r"\bgyms?\b|fitness|work ?outs?|crossfit|pilates|\bpadel\b|muay thai|boxing|\bcycling class"),
+    ("wellness", r"\byoga\b|wellness|meditation|sound (?:healing|bath)|breathwork|retreats?|pilates"),
+    ("fitness", r"\bgyms?\b|fitness|work ?outs?|crossfit|\bpadel\b|muay thai|boxing|\bcycling class"),
     (
         "activity",
         r"surf(?:ing)? (?:lessons?|school|guides?|class(?:es)?)|\blearn to surf\b|snorkel(?:l?ing)?|diving|\btours?\b|activit(?:y|ies)|things to do|(?:fun|something) to do|what to do|pottery|ceramics|kite ?surf(?:ing)?",
@@ -421,7 +445,7 @@ STOPWORDS = set(
     in at near around of to on with and or that this it do does have has open now tonight today tomorrow go going
     eat eating food dinner lunch breakfast meal something anything like options option also just really very
     people person pax guests one two three four five six seven eight nine ten table hi hey hello tell about
-    book reserve available availability free right let lets let's new try fun""".split()
+    book reserve available availability free right let lets let's new try fun bitte tolong dong eats studio""".split()
 )
 
 

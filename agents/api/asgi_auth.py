@@ -30,6 +30,7 @@ from django.http.request import split_domain_port, validate_host
 
 from agents.models import ApiKey
 from agents.platform.api_auth import AuthFailure, RateLimit, api_key_authenticate, rate_limit_hit
+from agnt.jsonbody import json_too_deep
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,10 @@ _CORS = [
 ]
 
 
+# JSON-RPC 2.0's answer to a body that cannot be parsed; the id is unknowable, so null
+_PARSE_ERROR = {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}}
+
+
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
     for key, value in scope.get("headers") or []:
         if key == name:
@@ -104,23 +109,24 @@ async def _drain(receive) -> None:
 
 
 async def _limited_body(scope, receive, send, limit: int):
-    """The request body read up front (at most ``limit`` bytes) and replayed to the app, or
-    None after answering 413 — whether the client declared the size or streamed it chunked."""
+    """(receive replaying the body, the body) with the body read up front (at most ``limit``
+    bytes), or (None, b"") after answering 413 — whether the client declared the size or
+    streamed it chunked."""
     declared = _header(scope, b"content-length")
     too_large = {"error": "payload_too_large", "message": f"request bodies are limited to {limit} bytes"}
     if declared and declared.isdigit() and int(declared) > limit:
         await _respond(send, 413, too_large)
-        return None
+        return None, b""
     chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            return receive  # disconnected: let the app see it
+            return receive, b""  # disconnected: let the app see it
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
         if size > limit:
             await _respond(send, 413, too_large)
-            return None
+            return None, b""
         if not message.get("more_body"):
             break
     body, sent = b"".join(chunks), False
@@ -132,7 +138,7 @@ async def _limited_body(scope, receive, send, limit: int):
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
 
-    return replay
+    return replay, body
 
 
 def _authenticate_and_count(authorization: str | None, x_api_key: str | None) -> tuple[ApiKey, RateLimit]:
@@ -144,14 +150,21 @@ class ApiKeyAuthMiddleware:
     """ASGI middleware: only requests with an active API key within its rate limit pass.
 
     ``realm`` names the surface in WWW-Authenticate (RFC 6750) so a client can tell which
-    credential is wanted. ``max_body_bytes`` caps request bodies (413) for apps that would
-    otherwise read any size into memory; the MCP SDK enforces its own cap.
+    credential is wanted. ``max_body_bytes`` caps POST bodies (413) before the app reads
+    them into memory. With ``parse_error_status`` set, a POST body nested deeper than
+    JSON_MAX_DEPTH (agnt.jsonbody) is answered here with a JSON-RPC -32700 Parse error
+    at that HTTP status (what the app answers for any other unparsable body), so the
+    SDK's parser never meets it: a deep body made the A2A SDK leak a RecursionError's
+    text as -32603.
     """
 
-    def __init__(self, app, *, realm: str, max_body_bytes: int | None = None) -> None:
+    def __init__(
+        self, app, *, realm: str, max_body_bytes: int | None = None, parse_error_status: int | None = None
+    ) -> None:
         self.app = app
         self.realm = realm
         self.max_body_bytes = max_body_bytes
+        self.parse_error_status = parse_error_status
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -216,9 +229,12 @@ class ApiKeyAuthMiddleware:
             AccessToken(token=api_key.prefix, client_id=f"apikey:{api_key.pk}", scopes=[api_key.tier])
         )
         extra_headers = [(k.lower().encode(), v.encode()) for k, v in limit.headers().items()] + _CORS
-        if self.max_body_bytes is not None:
-            receive = await _limited_body(scope, receive, send, self.max_body_bytes)
+        if self.max_body_bytes is not None and scope.get("method") == "POST":
+            receive, body = await _limited_body(scope, receive, send, self.max_body_bytes)
             if receive is None:
+                return
+            if self.parse_error_status is not None and json_too_deep(body):
+                await _respond(send, self.parse_error_status, _PARSE_ERROR, limit.headers())
                 return
 
         async def send_with_limits(message) -> None:

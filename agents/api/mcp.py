@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
-from datetime import date, datetime, time
+from datetime import date
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -55,7 +55,8 @@ How to book a table:
    decision ("confirmed", "rejected" with alternatives, or "counter_offered").
 5. cancel_booking with the reference if plans change.
 
-Times are venue-local (Asia/Makassar, UTC+8). Venue policy cards are also resources:
+Times without an offset are venue-local (Asia/Makassar, UTC+8); a time with an offset
+(12:00:00Z) is converted to venue time (20:00). Venue policy cards are also resources:
 agnt://venues/{slug}/policy.
 """
 
@@ -113,17 +114,15 @@ def _book(
     api_key: ApiKey,
     venue: str,
     day: date,
-    at: time,
+    at: str,
     party_size: int,
     contact_name: str,
     contact_phone: str,
     special_requests: str,
     idempotency_key: str | None,
 ) -> dict[str, Any]:
-    from venues.selectors import venue_timezone
-
     place = network.venue_get(ref=venue)
-    slot_start = datetime.combine(day, at.replace(tzinfo=None), tzinfo=venue_timezone(place))
+    slot_start = network.slot_start_at(venue=place, day=day, at=at)
     result = network.booking_create_for_key(
         api_key=api_key,
         venue=place,
@@ -271,7 +270,7 @@ def build_server() -> AgntMCPServer:
         ctx: Context,
         venue: VenueRef,
         date: Annotated[date, Field(description="The day, YYYY-MM-DD (venue-local).")],
-        time: Annotated[time, Field(description="Start time, HH:MM, 24-hour, venue-local (e.g. '19:30').")],
+        time: Annotated[str, Field(pattern=network.TIME_PATTERN, description=network.TIME_DESCRIPTION)],
         party_size: Annotated[int, Field(ge=1, le=200, description="Number of guests.")],
         contact_name: Annotated[str, Field(max_length=120, description="Guest name for the venue.")] = "",
         contact_phone: Annotated[str, Field(max_length=32, description="Guest phone, international format.")] = "",
@@ -479,7 +478,12 @@ async def _plain(send, status: int, text: str, headers: dict[str, str] | None = 
 
 def build_asgi_apps() -> tuple[Any, Any]:
     """(the /mcp app, the /mcp/sse + /mcp/messages/ app), both behind API-key auth."""
+    from django.conf import settings
+
+    # bodies are read here first (capped like Django's own) so a deeply nested one is
+    # refused with the Parse error the SDK gives any other unparsable body (400)
+    limits = {"max_body_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "parse_error_status": 400}
     return (
-        ApiKeyAuthMiddleware(StatelessStreamableHTTP(), realm="agnt-mcp"),
-        ApiKeyAuthMiddleware(LegacySse(), realm="agnt-mcp"),
+        ApiKeyAuthMiddleware(StatelessStreamableHTTP(), realm="agnt-mcp", **limits),
+        ApiKeyAuthMiddleware(LegacySse(), realm="agnt-mcp", **limits),
     )

@@ -37,6 +37,7 @@ from agents.api.envelopes import envelope_process
 from agents.models import ApiKey
 from agents.platform import external as network
 from agents.platform.api_auth import AuthFailure, RateLimit, api_key_authenticate, rate_limit_hit
+from agnt.jsonbody import MalformedJson, json_parse
 
 logger = logging.getLogger(__name__)
 
@@ -178,8 +179,8 @@ class JsonObjectParser(Parser):
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         try:
-            data = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            data = json_parse(request.body)
+        except MalformedJson as exc:
             raise BodyRefused(f"the body is not valid JSON ({exc})") from exc
         if not isinstance(data, dict):
             raise BodyRefused(f"the body must be a JSON object, not a JSON {type(data).__name__}")

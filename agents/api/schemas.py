@@ -15,7 +15,7 @@ from ninja import Schema
 from pydantic import AliasChoices, ConfigDict, Field, field_validator
 
 from agents.models import WebhookEventType
-from agents.platform.external import PAGE_DEFAULT, PAGE_MAX
+from agents.platform.external import PAGE_DEFAULT, PAGE_MAX, SLOT_START_DESCRIPTION
 
 ENVELOPE_INTENTS = ("network.ping", "venue.list", "booking.search", "booking.confirm")
 EnvelopeIntentName = Literal["network.ping", "venue.list", "booking.search", "booking.confirm"]
@@ -131,9 +131,7 @@ class Availability(Schema):
 
 class BookingIn(StrictIn):
     venue: str = Field(min_length=1, max_length=200, description="The venue's slug (or id).")
-    slot_start: datetime = Field(
-        description="ISO 8601. Without an offset it is read in the venue's timezone (`2026-12-24T19:00`)."
-    )
+    slot_start: datetime = Field(description=SLOT_START_DESCRIPTION)
     party_size: int = Field(ge=1, le=200)
     contact_name: str = Field("", max_length=120)
     contact_phone: str = Field("", max_length=32)
@@ -320,7 +318,7 @@ class BookingSearchPayload(StrictIn):
 
 class BookingConfirmPayload(StrictIn):
     venue: str | None = Field(None, max_length=200)
-    slot_start: datetime
+    slot_start: datetime = Field(description=SLOT_START_DESCRIPTION)
     party_size: int = Field(ge=1, le=200)
     contact_name: str = Field("", max_length=120)
     contact_phone: str = Field("", max_length=32)

@@ -137,9 +137,12 @@ JSONRPC_SKILL_CATALOGUE: dict[str, tuple[str, str, list[str], list[str]]] = {
     ),
     "booking.request": (
         "Request a booking",
-        "Book a table for your API key: venue (slug), date (YYYY-MM-DD), time (HH:MM, venue-local) or slot_start, "
-        "party_size, idempotency_key (reuse it on retries), contact_name, contact_phone, special_requests. The "
-        "venue's agent decides within seconds; the answer carries the booking and its status.",
+        "Book a table for your API key: venue (slug; implied on a venue's own endpoint), date (YYYY-MM-DD), time "
+        "(HH:MM or HH:MM:SS; without an offset venue-local, with one such as Z or +08:00 converted to venue time) "
+        "or slot_start (ISO 8601 date-time, the same rule), party_size, idempotency_key (reuse it on retries), "
+        "contact_name, contact_phone, special_requests. The answer is a Task that follows the booking: working "
+        "while the venue's agent decides, input-required on a counter-offer or while the owner decides, then "
+        "completed (the booking as an artifact), rejected, canceled or failed.",
         ["booking", "reservation"],
         [
             '{"skill": "booking.request", "venue": "la-brisa", "date": "2026-03-01", "time": "19:00", '
@@ -252,7 +255,10 @@ def venue_policy(venue: Venue, agent: Agent | None = None, *, today: date | None
 # --- building -------------------------------------------------------------------------------
 
 
-def jsonrpc_url() -> str:
+def jsonrpc_url(venue: Venue | None = None) -> str:
+    """The platform agent's JSON-RPC endpoint, or a venue agent's own (same protocol, bound to it)."""
+    if venue is not None:
+        return f"{_base_url()}/agents/{venue.slug}{JSONRPC_PATH}"
     return f"{_base_url()}{JSONRPC_PATH}"
 
 
@@ -324,14 +330,14 @@ def _card(
     extensions: list[tuple[AgentExtension, dict]],
     documentation_url: str = "",
     icon_url: str = "",
-    jsonrpc: bool = False,
+    jsonrpc: str = "",
     extra_skills: list[str] | None = None,
 ) -> dict[str, Any]:
     interfaces = []
     if jsonrpc:
         # first: the interface any standard A2A client can use (clients prefer the first)
         interfaces.append(
-            AgentInterface(url=jsonrpc_url(), protocol_binding=JSONRPC_BINDING, protocol_version=A2A_PROTOCOL_VERSION)
+            AgentInterface(url=jsonrpc, protocol_binding=JSONRPC_BINDING, protocol_version=A2A_PROTOCOL_VERSION)
         )
     interfaces += [
         AgentInterface(
@@ -360,8 +366,10 @@ def _card(
         documentation_url=documentation_url,
         icon_url=icon_url,
         capabilities=AgentCapabilities(
-            streaming=False,
-            # answers are pushed back as envelopes to the sender's inbox, never polled for
+            # the JSON-RPC interface streams task updates (SendStreamingMessage, SubscribeToTask)
+            # and pushes them to a task's push notification configs; the envelope binding
+            # pushes answers back to the sender's inbox
+            streaming=bool(jsonrpc),
             push_notifications=True,
             extended_agent_card=False,
             extensions=[extension for extension, _ in extensions],
@@ -378,7 +386,7 @@ def _card(
         security_requirements=[SecurityRequirement(schemes={"gatewayKey": {"list": []}})],
         default_input_modes=MODES,
         default_output_modes=MODES,
-        skills=_skills(list(extra_skills or []) + list(agent.skills or []), jsonrpc=jsonrpc),
+        skills=_skills(list(extra_skills or []) + list(agent.skills or []), jsonrpc=bool(jsonrpc)),
     )
     if jsonrpc:
         # the JSON-RPC endpoint takes the same AGNT API key as a bearer token (or X-API-Key)
@@ -413,7 +421,7 @@ def build_platform_card() -> dict[str, Any]:
         description=agent.persona or "The AGNT platform agent.",
         extensions=[_envelope_extension(agent, required=False)],
         documentation_url=f"{_base_url()}/api/docs/",
-        jsonrpc=True,
+        jsonrpc=jsonrpc_url(),
         extra_skills=list(JSONRPC_SKILL_CATALOGUE),
     )
 
@@ -436,8 +444,10 @@ def build_venue_card(venue: Venue, agent: Agent | None = None) -> dict[str, Any]
         agent=agent,
         name=venue.name,
         description=description,
-        extensions=[_envelope_extension(agent), _policy_extension(venue, agent)],
+        extensions=[_envelope_extension(agent, required=False), _policy_extension(venue, agent)],
         documentation_url=venue.website or "",
+        jsonrpc=jsonrpc_url(venue),
+        extra_skills=[skill for skill in JSONRPC_SKILL_CATALOGUE if skill != "venue.search"],
     )
 
 
@@ -490,10 +500,8 @@ def card_is_stale(agent: Agent, stored: AgentCard | None) -> bool:
     last checked (see card_publish)."""
     if stored is None or "supportedInterfaces" not in (stored.card or {}):
         return True  # a card from before the A2A v1.0 builder (e.g. older demo data)
-    if agent.kind == AgentKind.PLATFORM and not any(
-        interface.get("protocolBinding") == JSONRPC_BINDING for interface in stored.card["supportedInterfaces"]
-    ):
-        return True  # a platform card from before the JSON-RPC endpoint
+    if not any(interface.get("protocolBinding") == JSONRPC_BINDING for interface in stored.card["supportedInterfaces"]):
+        return True  # a card from before the JSON-RPC endpoints
     return card_sources_changed_at(agent) > stored.updated_at
 
 

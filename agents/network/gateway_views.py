@@ -9,7 +9,6 @@ on our side answers 503 (retry later), never a bare 500.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 
 from django.core.exceptions import RequestDataTooBig
@@ -18,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from agents.models import Agent
 from agents.network import gateway
+from agnt.jsonbody import MalformedJson, json_parse
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +63,8 @@ def _json_body(request: HttpRequest) -> object:
     if len(raw) > gateway.max_body_bytes():
         raise _TooLarge()
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        return json_parse(raw)
+    except MalformedJson as exc:
         raise gateway.GatewayRequestError("the body is not valid JSON", code="malformed_json") from exc
 
 

@@ -19,8 +19,9 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from agents.models import ApiKey
+from agnt.jsonbody import json_parse
 from agnt.models import ApiTier
 from bookings.models import BookingSource, VenueBooking
 from bookings.state import BookingStatus
@@ -120,6 +122,33 @@ VENUE_SUMMARY_COLUMNS = (
 )
 
 
+# The columns of a search result row (venue_summary_row): values() rows, not Venue instances.
+VENUE_ROW_FIELDS = tuple(name for name in VENUE_SUMMARY_COLUMNS if name not in {"opening_hours", "city__timezone"})
+
+
+def venue_summary_row(row: dict[str, Any]) -> dict[str, Any]:
+    """:func:`venue_summary` from a ``values(*VENUE_ROW_FIELDS)`` row.
+
+    A search page is the hottest read of the API: building ``Venue`` instances (and their
+    cities) for it cost more than the query itself, so the page reads plain rows.
+    """
+    rating = row["rating_average"]
+    return {
+        "slug": row["slug"],
+        "name": row["name"],
+        "category": row["category"],
+        "city": row["city__slug"],
+        "city_name": row["city__name"],
+        "area": row["area"] or None,
+        "price_level": row["price_level"],
+        "rating": float(rating) if rating is not None else None,
+        "rating_count": row["rating_count"],
+        "cuisines": list(row["cuisines"] or []),
+        "tags": list(row["tags"] or []),
+        "party_size": {"min": row["min_party_size"], "max": row["max_party_size"]},
+    }
+
+
 def venue_summary(venue: Venue) -> dict[str, Any]:
     """The list shape of a venue (search results)."""
     return {
@@ -209,7 +238,7 @@ def _encode_cursor(offset: int, digest: str) -> str:
 def _decode_cursor(cursor: str, digest: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = json_parse(base64.urlsafe_b64decode(padded.encode()))  # a client sends it: depth-limited
         offset = int(data["o"])
         same_filters = data["f"] == digest
     except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
@@ -272,33 +301,80 @@ def venue_list(
         )
     except VenueSearchError as exc:  # the only filter it refuses is an unknown category
         raise InvalidRequest(str(exc), field="category") from None
+    position = offset
+    if open_at is None:
+        # a page needs the summary's columns as plain rows, not Venue instances
+        batch = list(qs.values(*VENUE_ROW_FIELDS)[offset : offset + limit + 1])
+        rows, more = batch[:limit], len(batch) > limit
+        return VenuePage(
+            items=[venue_summary_row(row) for row in rows],
+            next_cursor=_encode_cursor(offset + len(rows), digest) if more else None,
+            filters=filters,
+        )
     # a page needs the summary's columns, not descriptions, knowledge text or menus
     qs = qs.only(*VENUE_SUMMARY_COLUMNS)
     items: list[Venue] = []
-    position = offset
-    if open_at is None:
-        batch = list(qs[offset : offset + limit + 1])
-        items, more = batch[:limit], len(batch) > limit
-        position = offset + len(items)
-    else:
-        # open_at needs each venue's timezone: walk candidates until the page is full
-        more = False
-        while len(items) < limit:
-            batch = list(qs[position : position + 100])
-            if not batch:
-                break
-            for venue in batch:
-                position += 1
-                if venue_is_open_at(venue, open_at):
-                    items.append(venue)
-                    if len(items) == limit:
-                        break
-        more = len(items) == limit and qs[position : position + 1].exists()
+    # open_at needs each venue's timezone: walk candidates until the page is full
+    more = False
+    while len(items) < limit:
+        batch = list(qs[position : position + 100])
+        if not batch:
+            break
+        for venue in batch:
+            position += 1
+            if venue_is_open_at(venue, open_at):
+                items.append(venue)
+                if len(items) == limit:
+                    break
+    more = len(items) == limit and qs[position : position + 1].exists()
     return VenuePage(
         items=[venue_summary(v) for v in items],
         next_cursor=_encode_cursor(position, digest) if more else None,
         filters=filters,
     )
+
+
+# --- times ------------------------------------------------------------------------------------
+
+# What every transport accepts for a start time given as date + time (MCP create_booking,
+# the A2A booking.request DataPart): 24-hour HH:MM or HH:MM:SS, optionally with an offset.
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+TIME_DESCRIPTION = (
+    "Start time, 24-hour HH:MM or HH:MM:SS. Without an offset it is venue-local time; with one "
+    "(Z, +08:00, -05:00) it is converted to the venue's time: 12:00:00Z is 20:00 in Bali (UTC+8)."
+)
+SLOT_START_DESCRIPTION = (
+    "ISO 8601 date-time. Without an offset it is read in the venue's timezone (2026-12-24T19:00); "
+    "with one (2026-12-24T11:00:00Z, +08:00) it is converted to the venue's time."
+)
+_TIME_RE = re.compile(TIME_PATTERN)
+
+
+def slot_start_at(*, venue: Venue, day: date, at: str | time) -> datetime:
+    """The start instant of a booking asked for as ``day`` + ``at``, in the venue's timezone.
+
+    A bare time is venue-local; a time with an offset names an instant, converted to
+    venue time (the venue-local date may then differ from ``day``, e.g. 20:00Z on the 24th
+    is 04:00 on the 25th in Bali).
+    """
+    if isinstance(at, str):
+        raw = at.strip()
+        if not _TIME_RE.match(raw):
+            raise InvalidRequest(
+                "time must be HH:MM or HH:MM:SS (24-hour), optionally with an offset such as Z or +08:00",
+                field="time",
+            )
+        at = time.fromisoformat(raw)
+    tz = venue_timezone(venue)
+    if at.tzinfo is None:
+        return datetime.combine(day, at, tzinfo=tz)
+    return datetime.combine(day, at.replace(tzinfo=None), tzinfo=at.tzinfo).astimezone(tz)
+
+
+def slot_start_in_venue_time(*, venue: Venue, start: datetime) -> datetime:
+    """An ISO date-time as the venue's local time: a bare one is venue-local, an offset is converted."""
+    tz = venue_timezone(venue)
+    return start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
 
 
 # --- availability -----------------------------------------------------------------------------
@@ -404,8 +480,7 @@ def booking_create_for_key(
     from bookings.services import BookingError
 
     tier_check(api_key=api_key, intent=intent)
-    if slot_start.tzinfo is None:
-        slot_start = slot_start.replace(tzinfo=venue_timezone(venue))
+    slot_start = slot_start_in_venue_time(venue=venue, start=slot_start)
     if not 1 <= party_size <= 200:
         raise InvalidRequest("party_size must be between 1 and 200", field="party_size")
     if idempotency_key is not None:
@@ -508,7 +583,7 @@ def _decode_booking_cursor(cursor: str) -> tuple[datetime, str]:
 
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = json_parse(base64.urlsafe_b64decode(padded.encode()))  # a client sends it: depth-limited
         created_at = datetime.fromisoformat(data["c"])
         pk = str(uuid.UUID(data["i"]))
     except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
@@ -592,7 +667,10 @@ def webhook_public(subscription) -> dict[str, Any]:
 def webhook_list_for_key(*, api_key: ApiKey) -> list:
     from agents.models import WebhookSubscription
 
-    return list(WebhookSubscription.objects.filter(api_key=api_key).order_by("created_at"))
+    # A2A push configs deliver through subscriptions of their own, listed on their task
+    return list(
+        WebhookSubscription.objects.filter(api_key=api_key, a2a_push_config__isnull=True).order_by("created_at")
+    )
 
 
 def webhook_get_for_key(*, api_key: ApiKey, webhook_id: str):
@@ -601,7 +679,9 @@ def webhook_get_for_key(*, api_key: ApiKey, webhook_id: str):
 
     subscription = None
     if _is_uuid(webhook_id or ""):
-        subscription = WebhookSubscription.objects.filter(api_key=api_key, pk=webhook_id).first()
+        subscription = WebhookSubscription.objects.filter(
+            api_key=api_key, pk=webhook_id, a2a_push_config__isnull=True
+        ).first()
     if subscription is None:
         raise NotFound(f"no webhook subscription {webhook_id!r} for this API key", field="webhook_id")
     return subscription
@@ -612,7 +692,10 @@ def webhook_create_for_key(*, api_key: ApiKey, url: str, events: list[str], desc
     from agents import services
     from agents.models import WebhookSubscription
 
-    if WebhookSubscription.objects.filter(api_key=api_key).count() >= WEBHOOKS_PER_KEY_MAX:
+    if (
+        WebhookSubscription.objects.filter(api_key=api_key, a2a_push_config__isnull=True).count()
+        >= WEBHOOKS_PER_KEY_MAX
+    ):
         raise InvalidRequest(f"a key can have at most {WEBHOOKS_PER_KEY_MAX} webhook subscriptions; delete one first")
     try:
         return services.webhook_subscription_create(api_key=api_key, url=url, events=events, description=description)

@@ -70,7 +70,8 @@ def check_url(url: str, *, resolve: bool = True):
     receiver in development), no credentials in the URL, a valid host and port. With
     ``resolve`` the host is looked up now and refused when it points at a non-public
     address; a name that does not resolve *yet* is accepted (the send-time check
-    applies), a literal private IP never is.
+    applies), a literal private IP never is, and an IPv6 zone id (``[fe80::1%25eth0]``)
+    is refused before any lookup.
     """
     url = (url or "").strip()
     if not url:
@@ -93,6 +94,9 @@ def check_url(url: str, *, resolve: bool = True):
         raise WebhookUrlRejected("the URL must not contain a user name or password")
     if parts.fragment:
         raise WebhookUrlRejected("the URL must not contain a #fragment")
+    refusal = netguard.host_refusal(parts.hostname)
+    if refusal:  # up front, even when the host does not resolve and private targets are allowed
+        raise WebhookUrlRejected(f"the URL points at {refusal}; webhooks go to public hosts only")
     if resolve:
         try:
             netguard.resolve_public(
@@ -125,10 +129,19 @@ def signature_headers(*, secret: str, message_id: str, timestamp: datetime, body
     }
 
 
-def post_signed(*, url: str, secret: str, message_id: str, payload: dict, timestamp: datetime) -> WebhookResponse:
+def post_signed(
+    *,
+    url: str,
+    secret: str,
+    message_id: str,
+    payload: dict,
+    timestamp: datetime,
+    extra_headers: dict[str, str] | None = None,
+) -> WebhookResponse:
     """POST ``payload`` to ``url``, signed; returns the answer or raises WebhookSendError.
 
     Any HTTP answer (even a 500 or a 301) is returned; the caller decides success (2xx).
+    ``extra_headers`` carry a receiver's own credentials (A2A push notifications).
     """
     started = time.monotonic()
 
@@ -149,6 +162,7 @@ def post_signed(*, url: str, secret: str, message_id: str, payload: dict, timest
 
     body = encode_body(payload)
     headers = {
+        **(extra_headers or {}),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "Host": _host_header(parts),

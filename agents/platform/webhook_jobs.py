@@ -58,3 +58,20 @@ def on_booking_status_changed(sender, *, booking_id, from_status: str, to_status
 
     if to_status in BOOKING_STATUS_EVENTS:
         webhook_booking_status.delay(str(booking_id), from_status, to_status)
+
+
+@shared_task(name="agents.a2a_task_booking_sync", queue="agents", acks_late=True)
+def a2a_task_booking_sync(booking_pk: str) -> int:
+    """Bring the A2A tasks that follow one booking in line with it (stream nudge + push)."""
+    from agents.platform.a2a_tasks import a2a_task_booking_sync as sync
+
+    return len(sync(booking_id=booking_pk))
+
+
+def on_booking_status_changed_a2a(sender, *, booking_id, from_status: str, to_status: str, **kwargs) -> None:
+    """bookings.signals.booking_status_changed receiver (after commit): enqueue only, and only
+    for bookings an A2A task follows."""
+    from agents.models import A2ATask
+
+    if A2ATask.objects.filter(booking_id=booking_id).exists():
+        a2a_task_booking_sync.delay(str(booking_id))

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from a2a.client import A2AClientError, ClientConfig, create_client
 from a2a.helpers import get_data_parts, get_text_parts, new_data_part, new_message, new_text_part
-from a2a.types import Role, SendMessageRequest
+from a2a.types import Role, SendMessageRequest, TaskState
 
 from agents.api.a2a_jsonrpc import read_request
 from agents.network import cards
@@ -60,14 +60,20 @@ async def _send(base_url: str, token: str | None, *messages) -> tuple[object, li
         answers = []
         for message in messages:
             async for response in client.send_message(SendMessageRequest(message=message)):
-                assert response.HasField("message"), response
-                answers.append(
-                    {
-                        "text": " ".join(get_text_parts(response.message.parts)),
-                        "data": get_data_parts(response.message.parts)[0],
-                    }
-                )
+                assert response.HasField("task"), response
+                answers.append(_answer(response.task))
         return client._card, answers
+
+
+def _answer(task) -> dict:
+    """What the task says: its artifact when it completed, else its status message."""
+    parts = task.artifacts[-1].parts if task.artifacts else task.status.message.parts
+    return {
+        "state": TaskState.Name(task.status.state),
+        "text": " ".join(get_text_parts(parts)),
+        "data": get_data_parts(parts)[0],
+        "task": task,
+    }
 
 
 def test_the_card_advertises_the_jsonrpc_interface_first_with_its_skills(settings):

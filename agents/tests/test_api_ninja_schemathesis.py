@@ -1,4 +1,5 @@
-"""Property-based run over /a2a/v1/openapi.json: nothing a client can send gets a 5xx.
+"""Property-based run over /a2a/v1/openapi.json: nothing a client can send gets a 5xx, and
+every answer's status code and body are the ones the schema declares.
 
 schemathesis loads the schema from the Django WSGI app itself and calls every operation
 in-process (no server), with valid and invalid data (both generation modes). The key is
@@ -15,7 +16,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 
 from agents.services import api_key_create
 from agents.tests.test_venue_agent import make_test_venue
@@ -48,5 +49,8 @@ def api_token(_keep_the_test_connection, django_user_model):
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_no_request_gets_a_server_error(case, api_token):
-    case.call_and_validate(headers={"Authorization": f"Bearer {api_token}"}, checks=[not_a_server_error])
+def test_no_request_gets_a_server_error_and_every_answer_is_declared(case, api_token):
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {api_token}"},
+        checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
+    )

@@ -91,7 +91,10 @@ def test_the_venue_card_carries_the_venue_policy_as_an_extension(venue):
     parsed = cards.validate_card(card)
 
     assert parsed.name == "La Brisa" and f"Echo Beach, {venue.city.name}" in parsed.description
-    assert parsed.supported_interfaces[0].tenant == "venue-la-brisa"
+    own, gateway = parsed.supported_interfaces[0], parsed.supported_interfaces[1]
+    assert own.protocol_binding == "JSONRPC" and own.url.endswith("/agents/la-brisa/a2a/jsonrpc")
+    assert gateway.protocol_binding == cards.ENVELOPE_BINDING and gateway.tenant == "venue-la-brisa"
+    assert parsed.capabilities.streaming and parsed.capabilities.push_notifications
     assert {skill.id for skill in parsed.skills} >= {"booking.request", "booking.cancel"}
     served = {ext["uri"]: ext for ext in card["capabilities"]["extensions"]}
     policy = served[cards.VENUE_POLICY_EXTENSION_URI]["params"]
@@ -200,7 +203,7 @@ def test_a_venue_card_is_built_and_published_on_first_fetch(client, venue):
     assert response.status_code == 200
     body = response.json()
     cards.validate_card(body)
-    assert body["supportedInterfaces"][0]["tenant"] == "venue-la-brisa"
+    assert body["supportedInterfaces"][1]["tenant"] == "venue-la-brisa"
     stored = AgentCard.objects.get(agent__venue=venue)
     assert response["ETag"] == f'W/"{stored.etag}"' and stored.card == body
 
@@ -299,7 +302,7 @@ def test_a_changed_base_url_rebuilds_every_card(settings, venue):
 
     assert counts["changed"] == 2
     stored = AgentCard.objects.get(agent__venue=venue)
-    assert stored.card["supportedInterfaces"][0]["url"].startswith("https://new.agnt.example/gateway")
+    assert stored.card["supportedInterfaces"][1]["url"].startswith("https://new.agnt.example/gateway")
 
 
 @pytest.mark.django_db

@@ -340,6 +340,9 @@ def test_revoking_the_key_disables_its_subscriptions_and_publishes_nothing(hook,
         ("https://10.0.0.5/hook", "a private address (10.0.0.5)"),
         ("https://169.254.169.254/latest/meta-data/", "a link-local address (169.254.169.254)"),
         ("https://[::1]/hook", "a loopback address (::1)"),
+        ("https://[fe80::1%25eth0]/", "a zone id"),  # does not resolve: refused before DNS
+        ("https://[fe80::1%eth0]/hook", "a zone id"),
+        ("https://[2606:4700::1111%25eth0]/hook", "a zone id"),  # even a public address
         ("https://localhost:8443/hook", "a loopback address"),
         ("http://hooks.partner.example/x", "must use https"),
         ("ftp://hooks.partner.example/x", "must use https"),
@@ -362,6 +365,16 @@ def test_a_name_resolving_to_a_private_address_is_refused(api_key, settings, mon
     _resolve(monkeypatch, {"intranet.partner.example": ["93.184.216.34", "10.1.2.3"]})
     with pytest.raises(WebhookUrlRejected, match=r"a private address \(10.1.2.3\)"):
         webhook_subscription_create(api_key=api_key, url="https://intranet.partner.example/hook")
+
+
+def test_a_zone_id_is_refused_even_when_private_targets_are_allowed(api_key, settings):
+    from agnt import netguard
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+    with pytest.raises(WebhookUrlRejected, match="zone id"):
+        webhook_subscription_create(api_key=api_key, url="https://[fe80::1%25eth0]/")
+    with pytest.raises(netguard.UnsafeAddress, match="zone id"):
+        netguard.resolve_public("fe80::1%eth0", 443, allow_private=True)
 
 
 def test_private_targets_are_allowed_when_the_setting_is_on(api_key, settings):

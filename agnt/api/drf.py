@@ -5,10 +5,10 @@ from __future__ import annotations
 import zoneinfo
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from agnt import auth, services
@@ -87,7 +87,8 @@ class LogoutView(APIView):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    city = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    email = serializers.CharField(read_only=True, help_text="Empty when the account has no e-mail address")
 
     class Meta:
         model = User
@@ -147,3 +148,88 @@ class MeView(APIView):
         data.is_valid(raise_exception=True)
         user = services.user_profile_update(user=request.user, **data.validated_data)
         return Response(MeSerializer(user).data)
+
+
+# --------------------------------------------------------------------------- Web Push
+
+
+class PushKeysSerializer(serializers.Serializer):
+    p256dh = serializers.CharField(max_length=200, help_text="The browser's P-256 public key, base64url (65 bytes).")
+    auth = serializers.CharField(max_length=64, help_text="The browser's auth secret, base64url (16 bytes).")
+
+
+class PushSubscriptionInputSerializer(serializers.Serializer):
+    """What ``PushSubscription.toJSON()`` gives in the browser."""
+
+    endpoint = serializers.CharField(max_length=800)
+    expirationTime = serializers.IntegerField(required=False, allow_null=True)  # noqa: N815 - the browser's name
+    keys = PushKeysSerializer()
+
+
+class PushSubscriptionOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    endpoint = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class PushUnsubscribeSerializer(serializers.Serializer):
+    endpoint = serializers.CharField(max_length=800)
+
+
+class PushThrottle(UserRateThrottle):
+    scope = "push"
+    rate = "30/min"
+
+
+class VapidPublicKeyView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        responses={200: inline_serializer("VapidPublicKey", {"public_key": serializers.CharField()})},
+        summary="The applicationServerKey to subscribe browsers with (503 when push is not configured)",
+    )
+    def get(self, request):
+        from agnt import webpush
+
+        key = webpush.vapid_public_key()
+        if not key:
+            return Response({"detail": "Web Push is not configured on this server."}, status=503)
+        return Response({"public_key": key})
+
+
+class PushSubscriptionView(APIView):
+    throttle_classes = [PushThrottle]
+
+    @extend_schema(
+        request=PushSubscriptionInputSerializer,
+        responses={201: PushSubscriptionOutputSerializer},
+        summary="Subscribe this browser to Web Push (booking confirmations, reminders, price drops)",
+    )
+    def post(self, request):
+        from agnt import webpush
+
+        data = PushSubscriptionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            subscription = services.push_subscription_subscribe(
+                user=request.user,
+                endpoint=values["endpoint"],
+                p256dh=values["keys"]["p256dh"],
+                auth=values["keys"]["auth"],
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except webpush.SubscriptionRejected as exc:
+            detail = {exc.field: [str(exc)]}
+            raise serializers.ValidationError(detail if exc.field == "endpoint" else {"keys": detail}) from exc
+        return Response(PushSubscriptionOutputSerializer(subscription).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PushUnsubscribeSerializer, responses={204: None, 404: None}, summary="Unsubscribe a browser")
+    def delete(self, request):
+        data = PushUnsubscribeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if services.push_subscription_unsubscribe(user=request.user, endpoint=data.validated_data["endpoint"]):
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response({"detail": "No such subscription."}, status=status.HTTP_404_NOT_FOUND)

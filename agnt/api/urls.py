@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from agents.api import drf as agents_api
 from agnt.api import drf
@@ -15,6 +15,8 @@ urlpatterns = [
     path("auth/refresh", drf.TokenRefreshView.as_view(), name="api-token-refresh"),
     path("auth/logout", drf.LogoutView.as_view(), name="api-logout"),
     path("me", drf.MeView.as_view(), name="api-me"),
+    path("push/vapid-public-key", drf.VapidPublicKeyView.as_view(), name="api-push-vapid-key"),
+    path("push/subscriptions", drf.PushSubscriptionView.as_view(), name="api-push-subscriptions"),
     path("chat", ChatView.as_view(), name="api-chat"),
     # --- the consumer app's own data (each view filters by the bearer token's user) ---
     path("channels", messaging_api.ChannelListView.as_view(), name="api-channels"),
@@ -42,5 +44,6 @@ urlpatterns = [
     path("billing/checkout", billing_api.CheckoutView.as_view(), name="api-billing-checkout"),
     path("billing/portal", billing_api.PortalView.as_view(), name="api-billing-portal"),
     path("schema", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[]), name="api-docs"),
+    # the split view serves its start-up script from a URL: the page runs under the CSP without inline script
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[]), name="api-docs"),
 ]

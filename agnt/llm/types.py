@@ -29,6 +29,9 @@ class ToolContext:
     # The pending action (messaging.tools.confirmation) the user's *latest message*
     # explicitly confirmed, or None. Tools that book or spend act only when this matches.
     confirmed_action: dict[str, Any] | None = None
+    # The conversation's dialogue state (messaging.concierge.dialogue), loaded with the
+    # session and saved after the turn: what "it", "the second one" and "book it" refer to.
+    dialogue: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

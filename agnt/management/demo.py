@@ -24,6 +24,7 @@ from agnt.models import (
     AnalyticsEvent,
     ErrorLog,
     PushSubscription,
+    TaskOutbox,
     User,
     UserFollowsTaste,
 )
@@ -616,6 +617,14 @@ class DemoSeeder:
                 context={"platform": "whatsapp", "retry_in": 30},
             )
             self.count("error logs")
+        if not TaskOutbox.objects.exists():
+            # what a Redis outage leaves behind: the relay publishes it within seconds of start
+            TaskOutbox.objects.create(
+                task="agnt.heartbeat",
+                queue="maintenance",
+                last_error="OperationalError: Error 111 connecting to redis:6379. Connection refused.",
+            )
+            self.count("outbox tasks")
         for user, taste in zip(self.consumers, ["sunset", "natural-wine", "vegan", "live-music", "brunch", "surf"]):
             _, created = UserFollowsTaste.objects.get_or_create(user=user, taste=taste)
             self.count("tastes", created)
@@ -628,6 +637,19 @@ class DemoSeeder:
             },
         )
         self.count("push subscriptions", created)
+        from messaging.models import PushNotification
+
+        _, created = PushNotification.objects.get_or_create(
+            user=self.consumers[0],
+            dedupe_key="demo:welcome",
+            defaults={
+                "kind": "booking",
+                "title": "Welcome to AGNT",
+                "body": "Booking confirmations and price drops will show up here.",
+                "status": "no_subscribers",
+            },
+        )
+        self.count("push notifications", created)
         from agnt.models import Session
 
         if not Session.objects.filter(user=self.consumers[0]).exists():

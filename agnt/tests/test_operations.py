@@ -52,12 +52,13 @@ def test_health_reports_a_stopped_redis_as_503(client, db, settings, throwaway_r
     assert "error" in body["checks"]["redis"]
 
 
-def test_metrics_exposes_request_and_task_counters_in_prometheus_format(client, db):
+def test_metrics_exposes_request_and_task_counters_in_prometheus_format(client, db, settings):
     from agnt import metrics
 
+    settings.METRICS_TOKEN = "scrape"
     client.get("/health")
     metrics.record_task("agnt.heartbeat", "success", 0.25)
-    response = client.get("/metrics")
+    response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     text = response.content.decode()

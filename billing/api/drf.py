@@ -15,7 +15,7 @@ from agnt.api.common import StandardPagination
 from billing import plans, selectors
 from billing.models import CreditTransaction, SubscriptionKind
 from billing.models.credits import CreditKind
-from billing.services.errors import BillingError, StripeFailure
+from billing.services.errors import BillingError, StripeFailure, StripeIdempotencyMismatch
 from billing.services.subscriptions import subscription_checkout_start, subscription_portal_open
 
 
@@ -70,6 +70,15 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 
 def _stripe_error(exc: StripeFailure) -> Response:
+    if isinstance(exc, StripeIdempotencyMismatch):
+        # the client reused its Idempotency-Key with other parameters: its mistake, not Stripe's
+        return Response(
+            {
+                "detail": "this Idempotency-Key was already used with other parameters; send a new key",
+                "retryable": False,
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
     code = status.HTTP_503_SERVICE_UNAVAILABLE if exc.retryable else status.HTTP_502_BAD_GATEWAY
     return Response({"detail": str(exc), "retryable": exc.retryable}, status=code)
 
@@ -129,8 +138,13 @@ class CheckoutView(APIView):
         responses={
             201: OutputSerializer,
             400: OpenApiResponse(description="Unknown plan, missing Idempotency-Key"),
-            409: OpenApiResponse(description="Already subscribed: use the portal"),
-            503: OpenApiResponse(description="Stripe unreachable; retry with the same Idempotency-Key"),
+            409: OpenApiResponse(
+                description="Already subscribed (use the portal), or the Idempotency-Key was used with other parameters"
+            ),
+            502: OpenApiResponse(description="Stripe refused the call (not retryable)"),
+            503: OpenApiResponse(
+                description="Stripe unreachable or its reply unreadable; retry with the same Idempotency-Key"
+            ),
         },
         summary="Start a subscription: a Stripe Checkout URL (mode=subscription)",
     )
@@ -163,7 +177,17 @@ class PortalView(APIView):
     @extend_schema(
         request=PortalInputSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: CheckoutView.OutputSerializer, 409: OpenApiResponse(description="No Stripe customer yet")},
+        responses={
+            201: CheckoutView.OutputSerializer,
+            400: OpenApiResponse(description="Missing Idempotency-Key or a bad return_url"),
+            409: OpenApiResponse(
+                description="No Stripe customer yet, or the Idempotency-Key was used with other parameters"
+            ),
+            502: OpenApiResponse(description="Stripe refused the call (not retryable)"),
+            503: OpenApiResponse(
+                description="Stripe unreachable or its reply unreadable; retry with the same Idempotency-Key"
+            ),
+        },
         summary="Open the Stripe customer portal (change plan, cancel, cards, invoices)",
     )
     def post(self, request):

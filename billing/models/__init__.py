@@ -22,6 +22,7 @@ from billing.models.collection import (
 from billing.models.commerce import (
     COMMERCE_TYPES_NEGATIVE,
     COMMERCE_TYPES_POSITIVE,
+    ApiKeyUsageDaily,
     ApiKeyUsageEvent,
     CommerceEntryType,
     CommerceLedger,
@@ -36,9 +37,11 @@ from billing.models.credits import (
 from billing.models.integrity import IntegrityCheck, IntegrityFinding, IntegrityRun
 from billing.models.marketplace import (
     AffiliateClick,
+    AffiliateClickDaily,
     AffiliatePartner,
     Marketplace,
     NotifyChannel,
+    PricePoint,
     PriceWatcher,
 )
 from billing.models.stripe import (
@@ -55,6 +58,9 @@ from billing.models.stripe import (
 from billing.state import DocumentStatus, PriceWatchStatus, ReferralStatus
 
 __all__ = [
+    "AffiliateClickDaily",
+    "ApiKeyUsageDaily",
+    "PricePoint",
     "COMMERCE_TYPES_NEGATIVE",
     "COMMERCE_TYPES_POSITIVE",
     "CREDIT_KINDS_ADDING",

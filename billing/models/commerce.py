@@ -125,6 +125,7 @@ class ApiKeyUsageEvent(BaseModel):
         indexes = [
             models.Index(fields=["api_key", "occurred_at"], name="api_usage_key_time"),
             models.Index(fields=["intent", "occurred_at"], name="api_usage_intent_time"),
+            models.Index(fields=["occurred_at"], name="api_usage_time"),  # the admin list, newest first
         ]
 
     def __str__(self) -> str:
@@ -133,3 +134,27 @@ class ApiKeyUsageEvent(BaseModel):
     @property
     def amount_cents(self) -> int:
         return self.quantity * self.unit_price_cents
+
+
+class ApiKeyUsageDaily(BaseModel):
+    """One API key's metered usage of one intent on one day, rolled up from ApiKeyUsageEvent."""
+
+    day = models.DateField()
+    api_key = models.ForeignKey("agents.ApiKey", on_delete=models.CASCADE, related_name="usage_days")
+    intent = models.CharField(max_length=64)
+    events = models.PositiveIntegerField(default=0)
+    quantity = models.PositiveBigIntegerField(default=0)
+    amount_cents = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3, default="USD")
+
+    class Meta(BaseModel.Meta):
+        ordering = ["-day", "api_key", "intent"]
+        verbose_name = "API usage per day"
+        verbose_name_plural = "API usage per day"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "api_key", "intent", "currency"], name="api_usage_daily_unique")
+        ]
+        indexes = [models.Index(fields=["api_key", "day"], name="api_usage_daily_key_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.intent} ×{self.quantity}"

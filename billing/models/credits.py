@@ -83,7 +83,8 @@ class CreditTransaction(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.amount:+d} ({self.kind}) → {self.balance_after}"
+        # no user here: listing a user's ledger must not read the user once per row
+        return f"{self.amount:+d} credits ({self.kind}) → {self.balance_after}"
 
 
 class Referral(TimestampedModel):

@@ -136,3 +136,48 @@ class AffiliateClick(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_partner_display()} · {self.clicked_at:%Y-%m-%d %H:%M}" if self.clicked_at else self.partner
+
+
+class PricePoint(BaseModel):
+    """One price a watched product had when price_watch_check looked (append-only history)."""
+
+    watcher = models.ForeignKey(PriceWatcher, on_delete=models.CASCADE, related_name="price_points")
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="IDR")
+    checked_at = models.DateTimeField()
+
+    class Meta(BaseModel.Meta):
+        ordering = ["-checked_at"]
+        constraints = [models.CheckConstraint(condition=Q(price__gte=0), name="price_point_non_negative")]
+        indexes = [models.Index(fields=["watcher", "checked_at"], name="price_point_watcher_time")]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.price:,.0f} @ {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class AffiliateClickDaily(BaseModel):
+    """Clicks of one day on one partner's links (and one venue's, for venue links), kept by analytics_rollup."""
+
+    day = models.DateField()
+    partner = models.CharField(max_length=12, choices=AffiliatePartner.choices)
+    venue = models.ForeignKey(
+        "venues.Venue", null=True, blank=True, on_delete=models.CASCADE, related_name="affiliate_click_days"
+    )
+    clicks = models.PositiveIntegerField(default=0)
+    unique_users = models.PositiveIntegerField(default=0)
+    conversions = models.PositiveIntegerField(default=0)
+    commission = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta(BaseModel.Meta):
+        ordering = ["-day", "partner"]
+        verbose_name = "affiliate clicks per day"
+        verbose_name_plural = "affiliate clicks per day"
+        constraints = [
+            choices_check("partner", AffiliatePartner, name="affiliate_daily_partner_valid"),
+            models.UniqueConstraint(
+                fields=["day", "partner", "venue"], name="affiliate_daily_unique", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.get_partner_display()} · {self.clicks}"

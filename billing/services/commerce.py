@@ -202,3 +202,34 @@ def api_usage_record(
         if existing is None:
             raise
         return existing
+
+
+def api_key_usage_rollup(*, days: int = 2, now: dt.datetime | None = None) -> int:
+    """Recompute ApiKeyUsageDaily (per key, intent and UTC day) for the last ``days`` days.
+
+    One grouped query over ApiKeyUsageEvent and one upsert statement; re-running replaces
+    the same rows, so a late event is counted on the next run.
+    """
+    from django.db import connection
+
+    from billing.models import ApiKeyUsageDaily, ApiKeyUsageEvent
+
+    now = now or timezone.now()
+    since = (now - dt.timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    daily = ApiKeyUsageDaily._meta.db_table
+    events = ApiKeyUsageEvent._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {daily} (day, api_key_id, intent, currency, events, quantity, amount_cents)
+            SELECT (occurred_at AT TIME ZONE 'UTC')::date, api_key_id, intent, currency,
+                   count(*), sum(quantity), sum(quantity * unit_price_cents)
+              FROM {events}
+             WHERE occurred_at >= %s
+             GROUP BY 1, 2, 3, 4
+            ON CONFLICT (day, api_key_id, intent, currency) DO UPDATE
+               SET events = EXCLUDED.events, quantity = EXCLUDED.quantity, amount_cents = EXCLUDED.amount_cents
+            """,
+            [since],
+        )
+        return cursor.rowcount

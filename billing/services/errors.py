@@ -69,3 +69,9 @@ class StripeUnavailable(StripeFailure):
     """Stripe could not be reached or failed (network error, 5xx): try again later."""
 
     retryable = True
+
+
+class StripeMalformedReply(StripeUnavailable):
+    """Stripe (or something in front of it) answered with a body we cannot read: not JSON,
+    not the object asked for, a field missing or of the wrong type. Retryable: the call is
+    idempotent, so trying again later is safe."""

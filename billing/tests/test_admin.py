@@ -45,7 +45,12 @@ def scene(user):
     watcher = services.price_watcher_create(
         user=user, marketplace="shopee", product_url="https://shopee.co.id/p/9", target_price=Decimal("99000")
     )
+    services.price_watcher_record_price(watcher=watcher, price=Decimal("120000"))  # a price point
     services.affiliate_click_record(partner="shopee", url="https://shopee.co.id/p/9", user=user, price_watcher=watcher)
+    services.affiliate_click_rollup(days=1)
+    from billing.services.commerce import api_key_usage_rollup
+
+    api_key_usage_rollup(days=1)
     # a fee from months ago that never reached an invoice: the integrity run has a finding to show
     services.commerce_ledger_record(
         entry_type="booking_fee",

@@ -52,6 +52,34 @@ def test_a_retried_checkout_returns_the_same_session(api, fake_stripe, maya):
     assert maya.stripe_customer_id == fake_stripe.created("customer")[0]["id"]
 
 
+@pytest.mark.parametrize(
+    "reply", [{"object": "customer"}, {"id": ["cus_1"]}, b"not json at all"], ids=["no-id", "id-a-list", "not-json"]
+)
+def test_a_malformed_stripe_reply_to_checkout_is_a_503_not_a_500(api, fake_stripe, maya, reply):
+    fake_stripe.script(200, reply, path_contains="/v1/customers")
+    response = api.post("/api/billing/checkout", {"plan": "plus"}, format="json", HTTP_IDEMPOTENCY_KEY="bad-1")
+    assert response.status_code == 503, response.content
+    assert response.json()["retryable"] is True and "Stripe" in response.json()["detail"]
+    maya.refresh_from_db()
+    assert not maya.stripe_customer_id  # nothing half-stored
+    # Stripe answers properly again: the same tap goes through
+    assert (
+        api.post("/api/billing/checkout", {"plan": "plus"}, format="json", HTTP_IDEMPOTENCY_KEY="bad-1").status_code
+        == 201
+    )
+
+
+def test_a_malformed_stripe_reply_to_the_portal_is_a_503(api, fake_stripe, maya):
+    session = api.post("/api/billing/checkout", {"plan": "plus"}, format="json", HTTP_IDEMPOTENCY_KEY="t").json()
+    fake_stripe.complete_checkout(session["id"])
+    fake_stripe.script(
+        200, {"object": "billing_portal.session", "url": "https://x"}, path_contains="/v1/billing_portal"
+    )
+    response = api.post("/api/billing/portal", {}, format="json", HTTP_IDEMPOTENCY_KEY="p-bad")
+    assert response.status_code == 503, response.content
+    assert response.json()["retryable"] is True
+
+
 def test_after_paying_the_app_sees_the_plan_and_checkout_is_refused(api, fake_stripe, maya):
     session = api.post("/api/billing/checkout", {"plan": "premium"}, format="json", HTTP_IDEMPOTENCY_KEY="t").json()
     fake_stripe.complete_checkout(session["id"])
@@ -147,3 +175,16 @@ def test_an_owner_gets_checkout_links_only_for_their_venues(db, client, fake_str
     assert refused.status_code == 200 and not fake_stripe.created("checkout.session")
     client.post(url, {"venue": mine.pk, "plan": "venue_pro"})
     assert len(fake_stripe.created("checkout.session")) == 1
+
+
+def test_reusing_an_idempotency_key_with_other_checkout_parameters_is_a_409(api, fake_stripe):
+    first = api.post("/api/billing/checkout", {"plan": "plus"}, format="json", HTTP_IDEMPOTENCY_KEY="same")
+    assert first.status_code == 201
+    other = api.post(
+        "/api/billing/checkout",
+        {"plan": "plus", "success_url": "https://app.example/elsewhere"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="same",
+    )
+    assert other.status_code == 409, other.content
+    assert "Idempotency-Key" in other.json()["detail"]

@@ -269,3 +269,54 @@ def test_the_standins_front_page_lists_every_post_with_its_idempotency_key(fake_
     page = urllib.request.urlopen(fake_stripe.base_url + "/").read().decode()
     assert "POST /v1/invoiceitems" in page and "POST /v1/customers" in page
     assert "agnt:invoiceitem:booking-fee:42" in page and "amount=1234" in page
+
+
+MALFORMED_REPLIES = [
+    pytest.param(200, {"object": "customer", "email": "x@example.com"}, id="no-id"),
+    pytest.param(200, {"id": 42, "object": "customer"}, id="id-not-a-string"),
+    pytest.param(200, {"id": "", "object": "customer"}, id="empty-id"),
+    pytest.param(200, {"id": "cus_1", "object": "customer", "metadata": "not-a-map"}, id="metadata-not-a-map"),
+    pytest.param(200, {"id": "cus_1", "object": "customer", "email": ["x"]}, id="email-not-a-string"),
+    pytest.param(200, [1, 2, 3], id="a-list"),
+    pytest.param(200, b"<html>gateway timeout</html>", id="not-json"),
+    pytest.param(200, b"", id="empty"),
+]
+
+
+@pytest.mark.parametrize(("status", "body"), MALFORMED_REPLIES)
+def test_a_malformed_reply_becomes_a_retryable_stripe_failure(fake_stripe, status, body):
+    fake_stripe.script(status, body, path_contains="/v1/customers")
+    with pytest.raises(StripeUnavailable) as caught:
+        stripe_client.customer_create(party_key="user:1")
+    assert caught.value.retryable
+    assert "Stripe" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"object": "checkout.session", "url": "https://x"}, {"id": "cs_1", "url": 5}, {"id": None}, b"{not json"],
+    ids=["no-id", "url-not-a-string", "null-id", "not-json"],
+)
+def test_a_malformed_checkout_or_portal_reply_becomes_a_stripe_failure(fake_stripe, body):
+    customer = _customer(fake_stripe)
+    fake_stripe.script(200, body, path_contains="/v1/checkout/sessions")
+    with pytest.raises(StripeUnavailable):
+        stripe_client.checkout_session_create_subscription(
+            customer_id=customer,
+            price_id="price_agnt_plus",
+            subject_key="user:7",
+            attempt="a1",
+            success_url="https://app.example/ok",
+            cancel_url="https://app.example/cancel",
+            client_reference_id="user:7",
+            metadata={},
+        )
+    fake_stripe.script(200, body, path_contains="/v1/billing_portal/sessions")
+    with pytest.raises(StripeUnavailable):
+        stripe_client.portal_session_create(customer_id=customer, return_url="https://app.example", attempt="p1")
+
+
+def test_a_malformed_list_page_becomes_a_stripe_failure(fake_stripe):
+    fake_stripe.script(200, {"object": "list", "data": "nope", "has_more": False}, path_contains="/v1/subscriptions")
+    with pytest.raises(StripeUnavailable):
+        stripe_client.subscriptions_list(customer_id="cus_1")

@@ -77,6 +77,19 @@ def test_a_signature_older_than_300_seconds_is_refused(client, fake_stripe, maya
     assert StripeEvent.objects.count() == 1
 
 
+def test_a_signature_stamped_in_the_future_beyond_the_tolerance_is_refused(client, fake_stripe, maya):
+    import time_machine
+
+    event = _checkout(fake_stripe, user=maya)[0]
+    now = int(timezone.now().timestamp())
+    with time_machine.travel(now, tick=False):
+        assert deliver(client, event, timestamp=now + 600).status_code == 400  # ten minutes ahead
+        assert deliver(client, event, timestamp=now + 301).status_code == 400
+        assert not StripeEvent.objects.exists()
+        assert deliver(client, event, timestamp=now + 299).status_code == 200  # a clock a little fast is fine
+    assert StripeEvent.objects.count() == 1
+
+
 def test_without_a_webhook_secret_every_event_is_refused(client, fake_stripe, maya, settings):
     event = _checkout(fake_stripe, user=maya)[0]
     settings.STRIPE_WEBHOOK_SECRET = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bookings.models import (
@@ -79,26 +79,56 @@ def guest_reliability_recompute(*, user, now: datetime | None = None) -> GuestRe
     return record
 
 
+@transaction.atomic
 def guest_reliability_recompute_all(*, now: datetime | None = None) -> int:
-    """Recompute every guest with a no-show in the window or a record still counting one."""
-    from django.contrib.auth import get_user_model
+    """Recompute every guest with a no-show in the window or a record still counting one.
 
+    One statement for all of them (the hourly job): count each guest's no-shows in the
+    window, then insert or update their GuestReliability row — the same numbers
+    :func:`guest_reliability_recompute` gives one guest. Returns how many guests it wrote.
+    """
     now = now or timezone.now()
-    since = now - timedelta(days=no_show_window_days())
-    user_ids = (
-        set(
-            VenueBooking.objects.filter(
-                status=BookingStatus.NO_SHOW, slot_start__gte=since, user__isnull=False
-            ).values_list("user_id", flat=True)
+    window = no_show_window_days()
+    booking_table = VenueBooking._meta.db_table
+    record_table = GuestReliability._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH counts AS (
+                SELECT user_id, count(*) AS no_shows, max(slot_start) AS last_no_show
+                FROM {booking_table}
+                WHERE status = %(no_show)s AND user_id IS NOT NULL
+                  AND slot_start >= %(since)s AND slot_start <= %(now)s
+                GROUP BY user_id
+            ),
+            guests AS (
+                SELECT user_id FROM counts
+                UNION
+                SELECT user_id FROM {record_table} WHERE no_show_count > 0 OR needs_owner_approval
+            )
+            INSERT INTO {record_table}
+                (user_id, no_show_count, window_days, last_no_show_at, needs_owner_approval, computed_at)
+            SELECT guests.user_id, LEAST(COALESCE(counts.no_shows, 0), 32767), %(window)s, counts.last_no_show,
+                   COALESCE(counts.no_shows, 0) >= %(threshold)s, %(now)s
+            FROM guests LEFT JOIN counts USING (user_id)
+            ON CONFLICT (user_id) DO UPDATE SET
+                no_show_count = EXCLUDED.no_show_count,
+                window_days = EXCLUDED.window_days,
+                last_no_show_at = EXCLUDED.last_no_show_at,
+                needs_owner_approval = EXCLUDED.needs_owner_approval,
+                computed_at = EXCLUDED.computed_at,
+                updated_at = now()
+            RETURNING needs_owner_approval
+            """,
+            {
+                "no_show": BookingStatus.NO_SHOW,
+                "since": now - timedelta(days=window),
+                "now": now,
+                "window": window,
+                "threshold": no_show_strike_threshold(),
+            },
         )
-        | set(GuestReliability.objects.filter(no_show_count__gt=0).values_list("user_id", flat=True))
-        | set(GuestReliability.objects.filter(needs_owner_approval=True).values_list("user_id", flat=True))
-    )
-    done = 0
-    for user in get_user_model().objects.filter(pk__in=user_ids):
-        try:
-            guest_reliability_recompute(user=user, now=now)
-            done += 1
-        except Exception:
-            logger.exception("no-show strikes recompute failed for user %s", user.pk)
-    return done
+        rows = cursor.fetchall()
+    flagged = sum(1 for (needs_approval,) in rows if needs_approval)
+    logger.info("no-show strikes recomputed for %s guest(s); %s need owner approval", len(rows), flagged)
+    return len(rows)

@@ -74,7 +74,10 @@ class KnowledgeSearchView(APIView):
 
     @extend_schema(
         parameters=[QuerySerializer],
-        responses={200: PassageSerializer(many=True)},
+        responses={
+            200: PassageSerializer(many=True),
+            404: OpenApiResponse(description="No venue with this slug or id"),
+        },
         summary="Passages from the venues' menus, pages and notes that answer a question, each with its citation",
     )
     def get(self, request):

@@ -28,7 +28,7 @@ class ChatMessageSerializer(serializers.Serializer):
     text = serializers.CharField()
     status = serializers.CharField()
     created_at = serializers.DateTimeField()
-    booking_reference = serializers.CharField(source="booking.external_ref", default=None)
+    booking_reference = serializers.CharField(source="booking.external_ref", default=None, allow_null=True)
 
 
 class ChatView(APIView):

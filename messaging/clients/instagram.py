@@ -66,12 +66,18 @@ def _raise_for(response) -> None:
     )
 
 
-def send_text(recipient_id: str, text: str) -> str:
-    """Send a DM to an Instagram-scoped user id (IGSID). Returns the message id (mid)."""
+def send_text(recipient_id: str, text: str, *, quick_replies: list[dict[str, str]] | None = None) -> str:
+    """Send a DM to an Instagram-scoped user id (IGSID). Returns the message id (mid).
+
+    ``quick_replies`` (id, title) become Instagram quick replies; a tap comes back as a
+    message whose ``quick_reply.payload`` is the id."""
     url = f"{settings.INSTAGRAM_API_BASE_URL.rstrip('/')}/{_version()}/me/messages"
-    response = request(
-        "POST", url, json={"recipient": {"id": recipient_id}, "message": {"text": text}}, headers=_headers()
-    )
+    message: dict = {"text": text}
+    if quick_replies:
+        message["quick_replies"] = [
+            {"content_type": "text", "title": q["title"][:20], "payload": q["id"]} for q in quick_replies[:13]
+        ]
+    response = request("POST", url, json={"recipient": {"id": recipient_id}, "message": message}, headers=_headers())
     if response.status_code != 200:
         _raise_for(response)
     try:

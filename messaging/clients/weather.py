@@ -65,6 +65,13 @@ class WeatherError(Exception):
     """The forecast could not be fetched; the message is safe to show a user."""
 
 
+def source_name() -> str:
+    """Who the numbers come from: the real provider, or the local stand-in (say so — it is not a forecast)."""
+    if settings.WEATHER_API_BASE_URL.rstrip("/") == settings.WEATHER_STANDIN_BASE_URL:
+        return "local weather stand-in, not a real forecast"
+    return "Open-Meteo"
+
+
 def describe_code(code: Any) -> str:
     try:
         return WMO_CODES.get(int(code), "unknown conditions")
@@ -194,7 +201,7 @@ def forecast(*, city, day: date) -> dict[str, Any]:
         "temperature_min_c": pick("temperature_2m_min"),
         "precipitation_mm": pick("precipitation_sum"),
         "precipitation_probability_pct": pick("precipitation_probability_max"),
-        "source": "Open-Meteo",
+        "source": source_name(),
     }
     _store(key, result)
     return result

@@ -99,6 +99,26 @@ def send_text(to: str, text: str) -> str:
     return _send({"to": to, "type": "text", "text": {"body": text, "preview_url": False}})
 
 
+def send_buttons(to: str, text: str, buttons: list[dict[str, str]]) -> str:
+    """An interactive message with up to three reply buttons (id, title); a tap comes back as
+    an ``interactive.button_reply`` carrying the button's id. Returns the wamid."""
+    return _send(
+        {
+            "to": to,
+            "type": "interactive",
+            "interactive": {
+                "type": "button",
+                "body": {"text": text[:1024]},
+                "action": {
+                    "buttons": [
+                        {"type": "reply", "reply": {"id": b["id"][:256], "title": b["title"][:20]}} for b in buttons[:3]
+                    ]
+                },
+            },
+        }
+    )
+
+
 def template_parameter(text: str) -> str:
     """Make free text acceptable as a template body parameter (no newlines, bounded length)."""
     flat = re.sub(r"\s*\n\s*", " · ", text.strip())

@@ -24,6 +24,14 @@ from typing import Any
 
 from agnt.llm.base import ModelResponse
 from agnt.llm.types import ToolContext
+from messaging.concierge.dialogue import (
+    is_forget_message,
+    pick_from_results,
+    refers_to_focus,
+    remember_tool_calls,
+)
+from messaging.concierge.language import detect, to_english
+from messaging.concierge.messages import say as t_say
 from messaging.concierge.soul import local_now
 from venues.textparse import (
     CATEGORY_LABELS,
@@ -39,6 +47,22 @@ from venues.textparse import (
     query_words,
     venue_aliases,
 )
+
+_ALIAS_CACHE: tuple[Any, list] = (None, [])
+
+
+def _aliases() -> list:
+    """The venue aliases, rebuilt only when a venue changed (one turn asks for them several times)."""
+    global _ALIAS_CACHE
+    from django.db.models import Count, Max
+
+    from venues.models import Venue
+
+    version = tuple(Venue.objects.aggregate(n=Count("id"), changed=Max("updated_at")).values())
+    if _ALIAS_CACHE[0] != version:
+        _ALIAS_CACHE = (version, venue_aliases())
+    return _ALIAS_CACHE[1]
+
 
 MAX_SEARCHES = 4  # the first search plus up to three relaxed retries
 
@@ -61,6 +85,7 @@ class Turn:
     has_image: bool
     calls: list[Call] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)  # everything before this turn
+    language: str = "en"
 
     def called(self, name: str) -> list[Call]:
         return [call for call in self.calls if call.name == name]
@@ -170,6 +195,9 @@ FOLLOW = re.compile(r"^(?:please\s+)?follow\s+(?P<who>@?[\w.\-]+)(?:'s)?(?:\s+ta
 WOULD_PICK = re.compile(r"\bwhat would (?P<who>@?[\w.\-]+) (?:pick|choose|go for|recommend|book|like)\b")
 
 
+FREE_FROM = re.compile(r"\b(gluten|dairy|nut|sugar|lactose|alcohol|meat|egg|soy|msg|wheat|peanut)[- ]free\b")
+
+
 @dataclass
 class Intent:
     kind: str
@@ -177,7 +205,7 @@ class Intent:
 
 
 def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
-    t = turn.norm
+    t = turn.norm = FREE_FROM.sub(r"\1-free", turn.norm)
     if ctx.confirmed_action:
         return Intent("confirm")
     if not t:
@@ -197,13 +225,12 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         return Intent("remind")
     if re.search(
         r"\b(?:my|our) (?:bookings?|reservations?|tables?)\b|\b(?:list|show|see|check)\b.*\b(?:bookings?|reservations?)\b|"
-        r"\bwhat (?:have|did) i book|\bupcoming (?:bookings?|reservations?)\b|\bdo i have (?:a |any )?(?:bookings?|reservations?)\b",
+        r"\bwhat (?:have|did) i book|\bupcoming (?:bookings?|reservations?)\b|\bdo i have (?:a |any )?(?:bookings?|reservations?)\b|"
+        r"\b(?:bookings?|reservations?) (?:do|have) i\b|\bwhat (?:bookings?|reservations?)\b",
         t,
     ) and not re.search(r"\bbook (?:a|me)\b", t):
         return Intent("list_bookings", {"include_past": bool(re.search(r"\b(past|previous|history|old|all)\b", t))})
-    if re.search(
-        r"^(?:please\s+)?(?:forget|delete|erase|stop remembering)\b|\bforget (?:that|about|everything|what)\b", t
-    ):
+    if is_forget_message(t) or is_forget_message(turn.text):
         return Intent("forget")
     if re.search(
         r"\bwhat do you (?:know|remember)\b|\bwhat have you (?:remembered|learned)\b|\bmy (?:preferences|profile|memories)\b|"
@@ -212,12 +239,13 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
     ):
         return Intent("recall")
     url = re.search(r"https?://\S+", turn.text)
-    if url and re.search(r"\b(watch|track|alert|notify|tell me|price|drops?|cheaper|below|under)\b", t):
+    dupe = re.search(
+        r"\bdupes?\b|\blook[- ]?alikes?\b|\bcheaper (?:version|alternative|copy|one)\b|\bsimilar (?:to|product)\b", t
+    )
+    if url and not dupe and re.search(r"\b(watch|track|alert|notify|tell me|price|drops?|cheaper|below|under)\b", t):
         return Intent("price_watch", {"url": url.group(0).rstrip(".,)")})
-    if re.search(
-        r"\bdupes?\b|\blook[- ]?alikes?\b|\bcheaper (?:version|alternative|copy)\b|\bsimilar (?:to|product)\b", t
-    ):
-        return Intent("dupe")
+    if dupe:
+        return Intent("dupe", {"url": url.group(0).rstrip(".,)") if url else None})
     if re.search(
         r"\b(courier|lalamove|grab express|gosend|send (?:a |my )?(?:package|parcel|document|item|bag)|deliver(?:y)?\b.*\bfrom\b)",
         t,
@@ -240,17 +268,25 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         return Intent("taste_picks", {"who": pick.group("who")})
     if FOOD_LOG.search(t) and not re.search(r"\b(book|find|recommend|where)\b", t):
         return Intent("food_log")
-    if re.search(r"\b(weather|forecast|raining|rain|rainy|sunny|temperature|storm|hot outside|cold outside)\b", t):
+    if re.search(
+        r"\b(weather|forecast|raining|rain|rainy|sunny|temperature|storm|hot outside|cold outside)\b", t
+    ) and not (re.search(r"\brainy day\b", t) or find_category(t)[0]):
         return Intent("weather")
-    refs = venue_aliases()
+    refs = _aliases()
     venue, rest = find_venue(t, refs)
+    if venue is None:
+        venue = fuzzy_venue(t, refs)
+    if venue is None:
+        venue = _dialogue_venue(t, ctx)
     data = {"venue": venue, "rest": rest}
     if re.search(
-        r"\b(book|reserve|reservation|get (?:us |me )?a table|table for|make a booking)\b", t
+        r"\b(book|reserve|reservation|get (?:us |me |the \w+ of us )?a table|table for|(?:a )?table at|make a booking)\b",
+        t,
     ) and not re.search(r"\bbook(?:ing)?s\b", t):
         return Intent("book", data)
     if venue and re.search(
-        r"\b(free|available|availability|any (?:tables?|space|room|slots?)|space for|slots?|fully booked)\b", t
+        r"(?<![-\w])(free(?!-| wifi| parking| entry| of charge)|available|availability|any (?:tables?|space|room|slots?)|space for|slots?|fully booked|(?:have|has|got) (?:a |any )?(?:free )?tables?)\b",
+        t,
     ):
         return Intent("availability", data)
     if PREFERENCE.search(t) and not SEARCH_VERBS.search(t):
@@ -424,11 +460,22 @@ class OfflinePlanner:
     ) -> ModelResponse:
         turn = read_turn(messages)
         now = local_now(ctx)
+        state = ctx.dialogue if isinstance(ctx.dialogue, dict) else {}
+        ctx.dialogue = state
+        if not turn.calls:
+            state["language"] = detect(
+                turn.text, previous=state.get("language") or _channel_language(ctx), hint=_channel_language(ctx)
+            )
+        turn.language = state.get("language") or "en"
+        if turn.language != "en":
+            turn.norm = normalize(to_english(turn.text, turn.language))
         available = {tool["name"] for tool in tools}
         step = plan(turn, ctx, now)
         missing = [name for name, _ in step.calls if name not in available]
         if missing:
             step = _say(f"Sorry, I can't do that here: the {missing[0].replace('_', ' ')} tool isn't available.")
+        if not step.calls:
+            remember_turn(turn, state)
         if step.calls:
             content = [
                 {"type": "tool_use", "id": f"toolu_offline_{uuid.uuid4().hex[:20]}", "name": name, "input": arguments}
@@ -439,12 +486,14 @@ class OfflinePlanner:
 
 
 def plan(turn: Turn, ctx: ToolContext, now: datetime) -> Step:
-    intent = classify(turn, ctx, now)
+    intent = classify_in_dialogue(turn, ctx, now) or classify(turn, ctx, now)
     handler = globals().get(f"_plan_{intent.kind}", _plan_help)
     return handler(turn, ctx, now, intent)
 
 
 def _plan_help(turn, ctx, now, intent) -> Step:
+    if _lang(turn) != "en":
+        return _say(t_say("help", _lang(turn)))
     if intent.data.get("greeting"):
         name = getattr(ctx.user, "display_name", "") or getattr(ctx.user, "first_name", "")
         return _say((f"Hi {name}! " if name else "Hi! ") + HELP + "\n\nWhat are you in the mood for?")
@@ -465,9 +514,7 @@ def _plan_photo(turn, ctx, now, intent) -> Step:
 
 
 def _plan_stray_yes(turn, ctx, now, intent) -> Step:
-    return _say(
-        "There's nothing waiting for your confirmation right now (a request expires after a while). What would you like to do?"
-    )
+    return _say(t_say("nothing_pending", _lang(turn)))
 
 
 def _plan_decline(turn, ctx, now, intent) -> Step:
@@ -477,7 +524,8 @@ def _plan_decline(turn, ctx, now, intent) -> Step:
         pending_action_clear(user=ctx.user)
     except Exception:
         pass
-    return _say("OK, I won't go ahead with that. Anything else?")
+    (ctx.dialogue or {}).pop("pending", None)
+    return _say(t_say("declined", _lang(turn)))
 
 
 def _plan_confirm(turn, ctx, now, intent) -> Step:
@@ -494,15 +542,19 @@ def _plan_confirm(turn, ctx, now, intent) -> Step:
         return _say(f"I couldn't complete that: {_error_text(done.result)}")
     result = done.result if isinstance(done.result, dict) else {}
     if tool == "create_booking":
-        text = (
-            f"Done — I've sent your request to {result.get('venue')} for {_day_label(result.get('date', ''), now)} "
-            f"at {result.get('time')}, party of {result.get('party_size')}."
+        text = t_say(
+            "sent",
+            _lang(turn),
+            venue=result.get("venue"),
+            day=_day_label(result.get("date", ""), now) if _lang(turn) == "en" else result.get("date"),
+            time=result.get("time"),
+            party=result.get("party_size"),
         )
         if result.get("reference"):
             text += f"\nReference: {result['reference']}"
         if result.get("deposit"):
             text += f"\nDeposit: {result['deposit']}"
-        text += "\nIt isn't confirmed yet: the venue will reply and I'll let you know as soon as they confirm."
+        text += "\n" + t_say("not_yet", _lang(turn))
         return _say(text)
     if tool == "transport_book":
         text = "Courier booked"
@@ -525,15 +577,22 @@ def _plan_confirm(turn, ctx, now, intent) -> Step:
 def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple[dict[str, Any], str]:
     text = turn.norm if rest is None else rest
     when, text = parse_when(text, now, prefer_evening=True)
-    party = parse_party_size(text)
+    party = party_size(text)
     text = re.sub(
         rf"\b(?:for|party of|table for|group of)\s+{NUM_PATTERN}\b(?:\s*(?:people|persons|pax|guests|ppl))?|\b{NUM_PATTERN}\s*(?:people|persons|pax|guests|ppl)\b",
         " ",
         text,
     )
     place, text = find_place(text, places())
+    if place is None:
+        place = fuzzy_place(text)
+        if place is not None:
+            text = " ".join(w for w in text.split() if fuzzy_place(w) is None)
     category, text = find_category(text)
+    if category is None:
+        category, text = fuzzy_category(text)
     price_cap, text = find_price_cap(text)
+    text = re.sub(r"\bgluten[- ]?free\b", "gluten-free", text)
     args: dict[str, Any] = {"limit": 5}
     query = query_words(text)
     if query:
@@ -562,15 +621,18 @@ def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple
 
 
 def _relaxed(args: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
-    """One filter less, most specific first, with words saying what was dropped."""
-    for key, label in (
+    """One filter less, most specific first, with words saying what was dropped (a diet is dropped last)."""
+    order = [
         ("open_at", "the time"),
         ("price_level_max", "the price limit"),
         ("party_size", "the party size"),
         ("query", "the keywords"),
         ("area", "the area"),
         ("category", "the type of place"),
-    ):
+    ]
+    if any(diet in str(args.get("query", "")) for diet in DIETS):
+        order = [pair for pair in order if pair[0] != "query"] + [("query", "the keywords")]
+    for key, label in order:
         if key in args and len(args) > 2:  # keep at least one real filter besides limit
             smaller = {k: v for k, v in args.items() if k != key}
             return smaller, label
@@ -580,7 +642,18 @@ def _relaxed(args: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
 def _plan_search(turn, ctx, now, intent) -> Step:
     searches = turn.called("venue_search")
     if not searches:
+        if intent.data.get("filters"):
+            place = intent.data["place"]
+            args = {k: v for k, v in intent.data["filters"].items() if k not in {"city", "area"}}
+            args["city" if place.kind == "city" else "area"] = place.name
+            args["limit"] = 5
+            return Step(calls=[("venue_search", args)])
         args, _ = _search_args(turn, now)
+        if "category" not in args and re.search(r"\b(dinner|lunch|eat|eats|food|meal|cuisine|dine)\b", turn.norm):
+            args["category"] = "restaurant"
+        diet = _diet_word(ctx)
+        if diet and args.get("category", "restaurant") in {"restaurant", "cafe"} and diet not in args.get("query", ""):
+            args["query"] = (args.get("query", "") + " " + diet).strip()
         return Step(calls=[("venue_search", args)])
     last = searches[-1]
     if last.is_error:
@@ -593,11 +666,9 @@ def _plan_search(turn, ctx, now, intent) -> Step:
         if relaxed:
             return Step(calls=[("venue_search", relaxed[0])])
     if not venues:
-        return _say(
-            "I couldn't find any venue matching that. Try another area, a different kind of place or fewer details."
-        )
+        return _say(t_say("nothing_found", _lang(turn)))
     first_args = searches[0].input
-    header = _search_header(last.input, now)
+    header = _search_header(last.input, now, _lang(turn))
     if len(searches) > 1:
         dropped = [
             label
@@ -611,21 +682,20 @@ def _plan_search(turn, ctx, now, intent) -> Step:
             )
             if key in first_args and key not in last.input
         ]
-        header = f"Nothing matched exactly, so here's what I found without {', '.join(dropped) or 'some filters'}:"
+        header = t_say("relaxed", _lang(turn), dropped=", ".join(dropped) or "some filters")
     lines = [header] + [_venue_line(i, v) for i, v in enumerate(venues, 1)]
-    example = venues[0].get("name")
-    lines.append(
-        f'\nWant to know more? Say e.g. "tell me about {example}" or "is {example} free tomorrow at 7pm for 2?"'
-    )
+    lines.append("\n" + t_say("more", _lang(turn), name=venues[0].get("name")))
     return _say("\n".join(lines))
 
 
-def _search_header(args: dict[str, Any], now: datetime) -> str:
+def _search_header(args: dict[str, Any], now: datetime, language: str = "en") -> str:
     what = CATEGORY_LABELS.get(args.get("category", ""), "places")
     if args.get("query"):
         what = f"{args['query']} — {what}" if args.get("category") else f'places for "{args["query"]}"'
     where = args.get("area") or args.get("city")
-    header = f"Here's what I found: {what}" + (f" in {where}" if where else "")
+    header = t_say("found", language, what=what, where=t_say("where", language, place=where) if where else "")
+    if language != "en":
+        return header
     if args.get("open_at"):
         moment = datetime.fromisoformat(args["open_at"])
         header += f", open {_day_label(moment.date(), now).split(' (')[0]} at {moment:%H:%M}"
@@ -647,7 +717,27 @@ def _plan_details(turn, ctx, now, intent) -> Step:
         return _call("venue_details", venue=venue.slug)
     if done.is_error:
         return _say(_error_text(done.result))
-    return _say(render_details(done.result, now, focus=turn.norm))
+    text = render_details(done.result, now, focus=turn.norm)
+    concerns = [f"{a} allergy" for a in _allergies(ctx)] + ([d] if (d := _diet_word(ctx)) else [])
+    if concerns:
+        asked = turn.last("ask_venue")
+        if asked is None:
+            return _call("ask_venue", question=" ".join(concerns), venue=venue.slug)
+        passages = (asked.result or {}).get("passages") or [] if isinstance(asked.result, dict) else []
+        found = [
+            sentence
+            for p in passages
+            if p.get("venue_slug") == venue.slug
+            for sentence in answer_sentences(str(p.get("text", "")), " ".join(concerns), limit=1)
+            if any(c.split()[0][:4] in sentence.lower() for c in concerns)
+        ]
+        note = (
+            f"For your {', '.join(concerns)}: “{found[0]}” — {venue.name}, venue information"
+            if found
+            else f"For your {', '.join(concerns)}: {venue.name}'s information doesn't say — ask them before you go."
+        )
+        text = text.replace("\n\nWant a table?", f"\n{note}\n\nWant a table?", 1)
+    return _say(text)
 
 
 def render_details(d: dict, now: datetime, *, focus: str = "") -> str:
@@ -712,7 +802,9 @@ def _plan_ask(turn, ctx, now, intent) -> Step:
         return _say(_error_text(asked.result))
     passages = (asked.result or {}).get("passages") or [] if isinstance(asked.result, dict) else []
     if passages:
-        return _say(render_passages(passages, venue_name=venue.name))
+        if venue_name_only := [p for p in passages if p.get("venue_slug") in (None, venue.slug)]:
+            passages = venue_name_only
+        return _say(render_passages(passages, venue_name=venue.name, question=turn.norm))
     details = turn.last("venue_details")
     if details is None:
         return _call("venue_details", venue=venue.slug)
@@ -733,19 +825,73 @@ def _plan_ask_general(turn, ctx, now, intent) -> Step:
         (asked.result or {}).get("passages") or [] if isinstance(asked.result, dict) and not asked.is_error else []
     )
     if passages:
-        return _say(render_passages(passages))
+        return _say(render_passages(passages, question=turn.norm))
     return _say("I don't have information that answers that, so I won't guess. " + HELP.split("\n", 1)[1])
 
 
-def render_passages(passages: list[dict], *, venue_name: str | None = None) -> str:
+_ASK_SYNONYMS = {
+    "kid": ("kid", "child", "famil", "older", "18+", "adult"),
+    "child": ("kid", "child", "famil", "older", "18+", "adult"),
+    "park": ("parking", "valet", "park "),
+    "card": ("card", "cash", "qris", "visa", "amex", "mastercard"),
+    "pay": ("card", "cash", "qris", "visa", "amex", "mastercard"),
+    "cash": ("card", "cash", "qris"),
+    "wifi": ("wifi", "laptop"),
+    "vegan": ("vegan", "plant"),
+    "veget": ("vegetarian", "vegan"),
+    "glute": ("gluten",),
+    "coeli": ("gluten",),
+    "age": ("older", "18+", "age"),
+    "view": ("view",),
+    "cooki": ("cooking", "class"),
+    "class": ("class",),
+    "dress": ("dress", "casual", "jersey", "flip-flop"),
+    "depos": ("deposit",),
+    "nut": ("nut",),
+    "peanu": ("nut", "peanut"),
+    "shell": ("shellfish", "seafood"),
+}
+_ASK_STOP = set(
+    "does do is are can could there have has any what whats the a an at in of for to it they them their my i me".split()
+)
+
+
+def answer_sentences(text: str, question: str, *, limit: int = 2) -> list[str]:
+    """The whole sentences of ``text`` that answer ``question`` best (in their original order)."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])", " ".join(text.split())) if s.strip()]
+    words = [w for w in re.findall(r"[a-z0-9+]+", normalize(question)) if w not in _ASK_STOP and len(w) > 2]
+    needles: set[str] = set()
+    for word in words:
+        needles.add(word[:5])
+        for key, synonyms in _ASK_SYNONYMS.items():
+            if word.startswith(key):
+                needles.update(synonyms)
+    scored = []
+    for index, sentence in enumerate(sentences):
+        lower = sentence.lower()
+        score = sum(1 for needle in needles if needle and needle in lower)
+        if score:
+            scored.append((score, index))
+    if not scored:
+        return sentences[:limit]
+    best = sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:limit]
+    top = best[0][0]
+    chosen = sorted(i for score, i in best if score >= max(1, top - 1))
+    out: list[str] = []
+    for position, i in enumerate(chosen):
+        if position and i != chosen[position - 1] + 1:
+            out.append("…")
+        out.append(sentences[i])
+    return out
+
+
+def render_passages(passages: list[dict], *, venue_name: str | None = None, question: str = "") -> str:
     lines = [f"Here's what I know{' about ' + venue_name if venue_name else ''}:"]
     for passage in passages[:3]:
         citation = passage.get("citation") or {}
         source = citation.get("title") or citation.get("source") or "venue information"
         url = citation.get("url")
-        excerpt = " ".join(str(passage.get("text", "")).split())
-        if len(excerpt) > 320:
-            excerpt = excerpt[:319].rsplit(" ", 1)[0] + "…"
+        excerpt = " ".join(answer_sentences(str(passage.get("text", "")), question))
         venue = passage.get("venue") or citation.get("venue") or ""
         where = ", ".join(
             part
@@ -776,16 +922,14 @@ def _plan_availability(turn, ctx, now, intent) -> Step:
         return need
     venue = intent.data["venue"]
     when, rest = parse_when(intent.data["rest"], now, prefer_evening=True)
-    party = parse_party_size(rest)
+    party = party_size(rest)
     done = turn.last("check_availability")
     if done is None:
-        return _call(
-            "check_availability",
-            venue=venue.slug,
-            date=(when.day or now.date()).isoformat(),
-            party_size=party or 2,
-            time=when.at.strftime("%H:%M") if when.at and not when.soft else None,
-        )
+        if when.moment:
+            day, at = when.moment.date(), when.moment.strftime("%H:%M")
+        else:
+            day, at = when.day or now.date(), when.at.strftime("%H:%M") if when.at and not when.soft else None
+        return _call("check_availability", venue=venue.slug, date=day.isoformat(), party_size=party or 2, time=at)
     if done.is_error:
         return _say(_error_text(done.result))
     text = render_availability(done.result, now)
@@ -845,13 +989,19 @@ def _plan_book(turn, ctx, now, intent) -> Step:
         lines.append(f'\nSay e.g. "book {venues[0].get("name")} tomorrow 7pm for 2".')
         return _say("\n".join(lines))
     when, rest = parse_when(intent.data["rest"], now, prefer_evening=True)
-    party = parse_party_size(rest)
-    day = when.day or now.date()
+    defaults = intent.data.get("defaults") or {}
+    party = party_size(rest) or defaults.get("party_size")
+    day = when.moment.date() if when.moment else when.day or _iso_day(defaults.get("date")) or now.date()
+    at = when.moment.time() if when.moment else (when.at if when.at and not when.soft else None)
+    if at is None and defaults.get("time"):
+        at = time.fromisoformat(defaults["time"])
+    if at is None and when.at:
+        at = when.at
     if not party:
         return _say(f"Happy to book {venue.name}. For how many people, and what day and time?")
     booking = turn.last("create_booking")
     availability = turn.last("check_availability")
-    if when.at is None:
+    if at is None:
         if availability is None:
             return _call("check_availability", venue=venue.slug, date=day.isoformat(), party_size=party)
         if availability.is_error:
@@ -863,14 +1013,27 @@ def _plan_book(turn, ctx, now, intent) -> Step:
             "create_booking",
             venue=venue.slug,
             date=day.isoformat(),
-            time=when.at.strftime("%H:%M"),
+            time=at.strftime("%H:%M"),
             party_size=party,
             special_requests=special,
         )
+    return _booking_answer(turn, ctx, now, booking, venue.slug, day.isoformat(), party)
+
+
+def _iso_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _booking_answer(turn, ctx, now, booking, slug, day_iso, party) -> Step:
+    availability = turn.last("check_availability")
     result = booking.result if isinstance(booking.result, dict) else {}
+    day = _iso_day(day_iso) or now.date()
     if booking.is_error:
         if availability is None:
-            return _call("check_availability", venue=venue.slug, date=day.isoformat(), party_size=party)
+            return _call("check_availability", venue=slug, date=day.isoformat(), party_size=party)
         text = f"I can't request that: {_error_text(booking.result)}"
         if (
             not availability.is_error
@@ -882,9 +1045,7 @@ def _plan_book(turn, ctx, now, intent) -> Step:
             )
         return _say(text)
     if result.get("status") == "needs_confirmation":
-        return _say(
-            f"{result.get('summary')}.\n\nShall I send this request to the venue? Reply YES to confirm or NO to cancel."
-        )
+        return _say(t_say("ask_confirm", _lang(turn), summary=result.get("summary")))
     if result.get("reference"):
         return _say(f"Requested — reference {result['reference']}. The venue will confirm and I'll let you know.")
     return _say(_render_generic(result))
@@ -902,6 +1063,8 @@ def _special_requests(text: str) -> str | None:
 
 def _plan_cancel(turn, ctx, now, intent) -> Step:
     reference = intent.data.get("reference")
+    if reference is None and turn.last("cancel_booking") is not None:
+        reference = turn.last("cancel_booking").input.get("reference")
     if reference:
         done = turn.last("cancel_booking")
         if done is None:
@@ -920,6 +1083,10 @@ def _plan_cancel(turn, ctx, now, intent) -> Step:
     rows = (listed.result or {}).get("upcoming") or [] if isinstance(listed.result, dict) else []
     if not rows:
         return _say("You have no upcoming bookings to cancel.")
+    named, _ = find_venue(turn.norm, _aliases())
+    at_venue = [row for row in rows if named and row.get("venue") == named.name]
+    if len(at_venue) == 1 and at_venue[0].get("reference"):
+        return _call("cancel_booking", reference=at_venue[0]["reference"])
     return _say(
         'Which booking should I cancel? Reply with its reference, e.g. "cancel '
         + rows[0].get("reference", "AG-…")
@@ -964,9 +1131,10 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
             return _say(f"I couldn't set that reminder: {_error_text(done.result)}")
         r = done.result if isinstance(done.result, dict) else {}
         return _say(f"OK — I'll remind you to {r.get('text')} on {r.get('when') or r.get('due_at')}.")
-    text = re.sub(r"^.*?\bremind(?:er)?\b\s*(?:me|us)?\s*(?:to|about|that|of)?\s*", "", turn.norm, count=1)
+    text = re.sub(r"^.*?\bremind(?:er)?\b\s*(?:me|us)?\s*(?:(?:to|about|that|of)\b)?\s*", "", turn.norm, count=1)
     when, what = parse_when(text, now, prefer_evening=False)
     what = re.sub(r"\b(?:at|on|in|by)\s*$", "", what).strip(" .,!")
+    what = re.sub(r"^(?:to|about|that)\s+", "", what)
     if when.moment:
         due = when.moment
     elif when.at or when.day:
@@ -1144,10 +1312,12 @@ def _plan_price_watch(turn, ctx, now, intent) -> Step:
         target = _amount(turn.norm.replace(normalize(url), " "))
         return _call("price_watch", product_url=url, target_price=target)
     if done.is_error:
-        return _say(_error_text(done.result))
+        r = done.result if isinstance(done.result, dict) else {}
+        return _say(_error_text(done.result) + (f".\nBuy it now: {r['link']}" if r.get("link") else ""))
     r = done.result if isinstance(done.result, dict) else {}
     return _say(
-        f"I'm watching that on {str(r.get('marketplace', '')).capitalize() or 'the marketplace'}"
+        f"I'm watching {r.get('product') or 'that'} on {str(r.get('marketplace', '')).capitalize() or 'the marketplace'}"
+        + (f" (now {r['current_price']})" if r.get("current_price") else "")
         + (f" and will tell you when it drops to {r['target_price']}" if r.get("target_price") else "")
         + "."
     )
@@ -1155,6 +1325,8 @@ def _plan_price_watch(turn, ctx, now, intent) -> Step:
 
 def _plan_dupe(turn, ctx, now, intent) -> Step:
     done = turn.last("dupe_search")
+    if done is None and intent.data.get("url"):
+        return _call("dupe_search", product=intent.data["url"])
     if done is None:
         product = re.sub(
             r"\b(?:find|search|any|me|a|an|the|for|of|dupes?|look[- ]?alikes?|cheaper|version|alternative|similar|to|please)\b",
@@ -1164,7 +1336,20 @@ def _plan_dupe(turn, ctx, now, intent) -> Step:
         return _call("dupe_search", product=" ".join(product.split())[:200] or turn.text[:200])
     if done.is_error:
         return _say(f"Sorry — {_error_text(done.result)}.")
-    return _say(_render_generic(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    if not r.get("results"):
+        return _say(_render_generic(done.result))
+    original = r.get("original") or {}
+    lines = [
+        f"Cheaper look-alikes of {original['title']} ({original['price']}):"
+        if original.get("title")
+        else "Cheaper look-alikes:"
+    ]
+    for i, item in enumerate(r["results"], 1):
+        lines.append(
+            f"{i}. {item['title']} — {item['price']} on {str(item.get('marketplace', '')).capitalize()}\n   {item['link']}"
+        )
+    return _say("\n".join(lines))
 
 
 def _last_quote_id(turn: Turn) -> str | None:
@@ -1193,7 +1378,7 @@ def _last_quote_id(turn: Turn) -> str | None:
 def _plan_courier_quote(turn, ctx, now, intent) -> Step:
     done = turn.last("transport_quote")
     if done is None:
-        refs = venue_aliases()
+        refs = _aliases()
         m = re.search(r"\bfrom\s+(.+?)\s+to\s+(.+)$", turn.norm)
         if not m:
             return _say(
@@ -1323,3 +1508,309 @@ def _plan_taste_picks(turn, ctx, now, intent) -> Step:
     for i, venue in enumerate(venues[:5], 1):
         lines.append(_venue_line(i, venue) + (f"\n   ({venue['why']})" if venue.get("why") else ""))
     return _say("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- dialogue state
+
+
+def _channel_language(ctx: ToolContext) -> str | None:
+    code = str(getattr(getattr(ctx, "channel", None), "language_code", "") or "")[:2].lower()
+    return code if code in {"id", "ru", "de"} else None
+
+
+def _lang(turn: Turn) -> str:
+    return getattr(turn, "language", "en") or "en"
+
+
+def remember_turn(turn: Turn, state: dict[str, Any]) -> None:
+    """Fold this turn's tool results into the dialogue state (only what the tools returned)."""
+    remember_tool_calls(state, turn.calls)
+
+
+def _venue_name(slug: str | None) -> str:
+    for ref in _aliases():
+        if ref.slug == slug:
+            return ref.name
+    return slug or ""
+
+
+def _ref_for(slug: str | None):
+    for ref in _aliases():
+        if ref.slug == slug:
+            return ref
+    return None
+
+
+EDIT_CUES = re.compile(
+    r"\b(instead|make it|change|actually|rather|move it|switch|but at|but for|and for|no,? at|can we do|how about)\b"
+)
+
+
+def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
+    """What a message changes in the pending booking ("make it 8pm", "for 3 instead", "Friday instead")."""
+    t = turn.norm
+    when, rest = parse_when(t, now, prefer_evening=True)
+    party = party_size(rest)
+    changes: dict[str, Any] = {}
+    if when.day and not re.fullmatch(r"\s*now\s*", t):
+        changes["date"] = when.day.isoformat()
+    if when.at and not when.soft:
+        changes["time"] = when.at.strftime("%H:%M")
+    if party:
+        changes["party_size"] = party
+    if not changes:
+        return None
+    if len(t.split()) > 9 and not EDIT_CUES.search(t):
+        return None
+    return changes
+
+
+def party_size(text: str) -> int | None:
+    """Party size from the phrases guests use: "for 2", "me and my wife", "2 adults and 2 kids"."""
+    text = _digits(text)
+    adults, children = adults_and_children(text)
+    if adults or children:
+        return (adults or 0) + (children or 0)
+    if re.search(
+        r"\b(?:me and my|with my) (?:wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|friend|mum|mom|dad|son|daughter)\b|\bjust the two of us\b|\bthe two of us\b|\bfor us two\b",
+        text,
+    ):
+        return 2
+    m = re.search(rf"\bthe {NUM_PATTERN} of us\b", text)
+    if m:
+        from venues.textparse import _to_int
+
+        return _to_int(m.group(1))
+    return parse_party_size(text)
+
+
+def adults_and_children(text: str) -> tuple[int | None, int | None]:
+    from venues.textparse import _to_int
+
+    adults = re.search(rf"\b{NUM_PATTERN}\s+(?:adults?|grown[- ]?ups?)\b", text)
+    kids = re.search(rf"\b{NUM_PATTERN}\s+(?:kids?|children|child|toddlers?|babies|baby)\b", text)
+    if not adults and not kids:
+        return None, None
+    return (_to_int(adults.group(1)) if adults else None), (_to_int(kids.group(1)) if kids else None)
+
+
+def _dialogue_venue(t: str, ctx: ToolContext):
+    """A venue the message points at through the dialogue: "the second one", "1", or "it"/"there"."""
+    state = ctx.dialogue or {}
+    picked = pick_from_results(state, t)
+    if picked:
+        return _ref_for(picked["slug"])
+    focus = state.get("focus")
+    if focus and refers_to_focus(t) and not find_place(t, places())[0] and not find_category(t)[0]:
+        return _ref_for(focus["slug"])
+    return None
+
+
+def fuzzy_venue(t: str, refs):
+    """A venue name written with a typo ("tidehouse beachclub"), by rapidfuzz over the aliases."""
+    from rapidfuzz import fuzz, process
+
+    words = t.split()
+    if not words:
+        return None
+    prefixes: dict[str, list] = {}
+    for ref in refs:
+        head = " ".join(ref.alias.split()[:2])
+        if len(ref.alias.split()) > 2 and len(head) >= 8:
+            prefixes.setdefault(head, [])
+            if ref.slug not in [r.slug for r in prefixes[head]]:
+                prefixes[head].append(ref)
+    for head, owners in sorted(prefixes.items(), key=lambda item: -len(item[0])):
+        if len(owners) == 1 and re.search(rf"(?<![a-z0-9]){re.escape(head)}(?![a-z0-9])", t):
+            return owners[0]
+    candidates = {ref.alias: ref for ref in refs if len(ref.alias) >= 6}
+    best = None
+    for size in (3, 2, 1):
+        for i in range(0, max(0, len(words) - size + 1)):
+            chunk = " ".join(words[i : i + size])
+            if len(chunk) < 6:
+                continue
+            match = process.extractOne(chunk, list(candidates), scorer=fuzz.ratio, score_cutoff=88)
+            if match and (best is None or match[1] > best[1]):
+                best = match
+    return candidates[best[0]] if best else None
+
+
+INSTEAD = re.compile(r"^(?:and|what about|how about|ok(?:ay)?|maybe|or|then)\b.*|.*\binstead\b.*")
+
+
+def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent | None:
+    """Messages that only make sense in the conversation so far (pending booking, last answer, filters)."""
+    if ctx.confirmed_action:
+        return None
+    state = ctx.dialogue or {}
+    t = turn.norm
+    if state.get("forget_all"):
+        if _is_affirmative(turn.text):
+            return Intent("forget_all_do")
+        state.pop("forget_all", None)
+        if _is_negative(turn.text):
+            return Intent("decline")
+    if state.get("pending"):
+        if _is_negative(turn.text):
+            state.pop("pending", None)
+            return Intent("decline")
+        if _pending(ctx) is not None and not _is_affirmative(turn.text):
+            changes = _is_edit(turn, now)
+            if changes and not find_venue(t, _aliases())[0]:
+                return Intent("edit_pending", {"changes": changes})
+    if re.search(
+        r"^(?:please\s+|can you\s+)?cancel (?:it|that booking|that reservation|the booking)\b", t
+    ) and state.get("last_booking"):
+        return Intent("cancel", {"reference": state["last_booking"]})
+    if re.search(r"^(?:please\s+)?forget (?:me|everything|all)\b|\bdelete (?:all )?my data\b|\bforget everything\b", t):
+        return Intent("forget_all")
+    availability = state.get("availability")
+    if availability and (turn.called("create_booking") or _pending(ctx) is None):
+        wants_booking = _is_affirmative(turn.text) or re.fullmatch(
+            r"(?:(?:great|ok(?:ay)?|perfect|cool|nice|yes|yeah|yep|sure)[ ,!.]*)?(?:please )?(?:book|reserve|take)(?: it| that| that one| this)?(?: please| for me)?[ !.]*",
+            t,
+        )
+        booking_a_time = (
+            re.match(r"^(?:ok(?:ay)?,? )?(?:please )?(?:book|reserve|take)\b", t) and not find_venue(t, _aliases())[0]
+        )
+        if wants_booking or booking_a_time:
+            ref = _ref_for(availability.get("slug"))
+            if ref is not None:
+                return Intent("book", {"venue": ref, "rest": t, "defaults": availability})
+    filters = state.get("filters")
+    if filters and INSTEAD.match(t) and len(t.split()) <= 8:
+        place, _ = find_place(t, places())
+        if place is None:
+            place = fuzzy_place(t)
+        if place and not find_category(t)[0] and not find_venue(t, _aliases())[0]:
+            return Intent("search", {"filters": filters, "place": place})
+    return None
+
+
+def fuzzy_place(t: str):
+    from rapidfuzz import fuzz, process
+
+    known = {normalize(p.name): p for p in places()}
+    for word in t.split():
+        if len(word) < 4:
+            continue
+        match = process.extractOne(word, list(known), scorer=fuzz.ratio, score_cutoff=80)
+        if match:
+            return known[match[0]]
+    return None
+
+
+def _plan_edit_pending(turn, ctx, now, intent) -> Step:
+    state = ctx.dialogue
+    pending = dict(state.get("pending") or {})
+    booking = turn.last("create_booking")
+    if booking is None:
+        pending.update(intent.data["changes"])
+        return _call(
+            "create_booking",
+            venue=pending.get("slug"),
+            date=pending.get("date"),
+            time=pending.get("time"),
+            party_size=pending.get("party_size"),
+            special_requests=pending.get("special_requests"),
+        )
+    return _booking_answer(turn, ctx, now, booking, pending.get("slug"), pending.get("date"), pending.get("party_size"))
+
+
+def _plan_forget_all(turn, ctx, now, intent) -> Step:
+    done = turn.last("recall_memories")
+    if done is None:
+        return _call("recall_memories")
+    memories = (done.result or {}).get("memories") or [] if isinstance(done.result, dict) else []
+    if not memories:
+        return _say(
+            'I don\'t remember anything about you, so there is nothing to delete. Ask "what do you know about me?" any time.'
+        )
+    ctx.dialogue["forget_all"] = True
+    ctx.dialogue["buttons"] = True
+    count = len(memories)
+    return _say(t_say("forget_all_ask", _lang(turn), count=count, s="s" if count != 1 else ""))
+
+
+def _plan_forget_all_do(turn, ctx, now, intent) -> Step:
+    done = turn.last("remember_preference")
+    if done is None:
+        return _call("remember_preference", text="everything", forget=True)
+    if done.is_error:
+        return _say(f"I couldn't forget that: {_error_text(done.result)}")
+    ctx.dialogue.pop("forget_all", None)
+    count = int((done.result or {}).get("forgotten") or 0) if isinstance(done.result, dict) else 0
+    if not count:
+        return _say("There was nothing left to delete.")
+    return _say(t_say("forgot", _lang(turn), count=count, s="s" if count != 1 else ""))
+
+
+DIETS = ("vegan", "vegetarian", "pescatarian", "gluten-free", "halal")
+
+
+def _diet_word(ctx: ToolContext) -> str | None:
+    """The guest's remembered diet, used as a search keyword ("I'm vegan" → vegan places first)."""
+    from knowledge.models import UserMemory
+
+    user = getattr(ctx, "user", None)
+    if user is None or getattr(user, "pk", None) is None:
+        return None
+    contents = " ".join(UserMemory.objects.filter(user=user).values_list("content", flat=True)[:50]).lower()
+    if re.search(r"\b(coeliac|celiac|gluten)\b", contents):
+        return "gluten-free"
+    for diet in DIETS:
+        if diet in contents:
+            return diet
+    return None
+
+
+def _allergies(ctx: ToolContext) -> list[str]:
+    from knowledge.models import UserMemory
+
+    user = getattr(ctx, "user", None)
+    if user is None or getattr(user, "pk", None) is None:
+        return []
+    found = []
+    for content in UserMemory.objects.filter(user=user).values_list("content", flat=True)[:50]:
+        for m in re.finditer(r"allergic to ([a-z ]+?)(?:$|[,.;]| and )", content.lower()):
+            found.append(m.group(1).strip())
+    return found
+
+
+_CATEGORY_WORDS = {
+    "restaurant": "restaurant",
+    "restaurants": "restaurant",
+    "cafe": "cafe",
+    "coffee": "cafe",
+    "beachclub": "beach_club",
+    "nightclub": "nightclub",
+    "spa": "spa",
+    "yoga": "wellness",
+}
+
+
+def fuzzy_category(text: str) -> tuple[str | None, str]:
+    from rapidfuzz import fuzz, process
+
+    for word in text.split():
+        if len(word) < 5:
+            continue
+        match = process.extractOne(word, list(_CATEGORY_WORDS), scorer=fuzz.ratio, score_cutoff=85)
+        if match:
+            return _CATEGORY_WORDS[match[0]], " ".join(w for w in text.split() if w != word)
+    return None, text
+
+
+def _digits(text: str) -> str:
+    """Numbers written in words as digits ("fourteen people" → "14 people"), by number-parser."""
+    if not re.search(
+        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty)\b", text
+    ):
+        return text
+    from number_parser import parse as parse_numbers
+
+    try:
+        return parse_numbers(text, language="en")
+    except Exception:  # noqa: BLE001 - an odd phrase stays as written
+        return text

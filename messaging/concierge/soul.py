@@ -176,6 +176,9 @@ def build_system_prompt(ctx: ToolContext, *, query: str | None = None) -> list[d
     pending = _pending_line(user)
     if pending:
         lines.append(pending)
+    from messaging.concierge.dialogue import summary_lines
+
+    lines.extend(summary_lines(ctx.dialogue or {}))
     memories = _memory_block(user, query)
     context = "\n".join(lines) + ("\n\n" + memories if memories else "")
     return [{"type": "text", "text": PERSONA}, {"type": "text", "text": context}]

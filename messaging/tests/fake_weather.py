@@ -14,8 +14,8 @@ from messaging.tests.fakes import FakeServer, Recorded
 
 
 class FakeOpenMeteo(FakeServer):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, port: int = 0) -> None:
+        super().__init__(port)
         self.delay_seconds = 0.0
         self.temperature = 29.4
         self.weather_code = 61
@@ -71,3 +71,20 @@ def fake_weather(settings) -> Iterator[FakeOpenMeteo]:
         yield fake
     finally:
         fake.stop()
+
+
+def main() -> None:  # pragma: no cover - the `make run` stand-in (agnt/devrun.py)
+    """Serve the Open-Meteo stand-in on a fixed port until stopped."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Local Open-Meteo stand-in for make run")
+    parser.add_argument("--port", type=int, default=12114)
+    port = parser.parse_args().port
+    FakeOpenMeteo(port).start()
+    print(f"weather stand-in on http://127.0.0.1:{port}/v1/forecast", flush=True)
+    while True:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

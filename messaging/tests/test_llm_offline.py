@@ -76,6 +76,7 @@ class Chat:
     def __init__(self, user):
         self.user = user
         self.history: list[dict] = []
+        self.dialogue: dict = {}  # kept with the session by the router
 
     def say(self, text: str = "", *, image: bool = False, confirm: bool = False):
         from messaging.tools.confirmation import pending_action_get
@@ -89,6 +90,7 @@ class Chat:
             user=self.user,
             platform="telegram",
             confirmed_action=pending_action_get(user=self.user) if confirm else None,
+            dialogue=self.dialogue,
         )
         result = run_turn(ctx=ctx, history=self.history, user_content=content)
         self.history += result.new_messages
@@ -343,7 +345,9 @@ def test_forget_really_deletes_what_was_remembered(user):
         list(UserMemory.objects.filter(user=user).values_list("kind", flat=True)) != []
         and not UserMemory.objects.filter(user=user, content__icontains="peanut").exists()
     )
-    assert "deleted 1 thing" in chat.say("forget everything").reply_text
+    asked = chat.say("forget everything").reply_text
+    assert "Shall I delete everything" in asked and UserMemory.objects.filter(user=user).exists()
+    assert "deleted 1 thing" in chat.say("yes").reply_text
     assert not UserMemory.objects.filter(user=user).exists()
 
 

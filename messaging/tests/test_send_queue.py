@@ -104,7 +104,7 @@ def test_a_deferred_task_reenqueues_itself_with_a_countdown_instead_of_sleeping(
         interaction_send(interaction_id=queue(channel, f"fill {i}").pk)
     scheduled = []
     monkeypatch.setattr(
-        send_queue.send_interaction, "apply_async", lambda args, countdown: scheduled.append((args, countdown))
+        send_queue.send_interaction, "apply_async", lambda args, countdown, **_: scheduled.append((args, countdown))
     )
     held = queue(channel, "held back")
     # run the task body as a worker would (not eagerly)

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from agnt.llm.types import ToolContext
+from billing.tests.fake_marketplace import fake_marketplace  # noqa: F401 - fixture
 from knowledge.models import FoodDiary
 from knowledge.nutrition import DISHES, estimate
 from messaging.clients import weather
@@ -155,32 +156,62 @@ def test_recall_with_nothing_remembered(ctx):
 # --------------------------------------------------------------------------- shopping
 
 
-def test_dupe_search_is_truthfully_not_connected(ctx):
-    result = execute_tool("dupe_search", {"product": "Dyson Airwrap"}, ctx)
-    assert result.is_error and "not connected yet" in result.content["error"]
+RAYBAN = "https://shopee.co.id/ray-ban-wayfarer-classic-rb2140-sunglasses-black-i.1001.10019"
+SKIN_AQUA = "https://www.tokopedia.com/skinaqua/skin-aqua-uv-super-moisture-milk-spf50-pa-40ml"
 
 
-def test_price_watch_creates_a_watch_for_the_user(ctx):
-    url = "https://shopee.co.id/Sunscreen-SPF50-i.123.456"
-    result = execute_tool("price_watch", {"product_url": url, "target_price": 85000}, ctx)
+def test_dupe_search_finds_cheaper_look_alikes_of_a_link_with_tracked_links(ctx, fake_marketplace):
+    result = execute_tool("dupe_search", {"product": RAYBAN}, ctx)
     assert not result.is_error, result.content
-    from billing.models.marketplace import PriceWatcher
+    assert result.content["original"]["title"].startswith("Ray-Ban Wayfarer")
+    titles = [item["title"] for item in result.content["results"]]
+    assert titles and all("Wayfarer" in title for title in titles), titles
+    assert all(Decimal(item["price_value"]) < Decimal("2450000") for item in result.content["results"])
+    assert all(item["link"].startswith("http://") and "/go/" in item["link"] for item in result.content["results"])
+
+
+def test_dupe_search_by_name_beats_the_named_products_price_and_a_budget(ctx, fake_marketplace):
+    result = execute_tool("dupe_search", {"product": "la roche-posay anthelios sunscreen", "max_price": 70000}, ctx)
+    assert not result.is_error, result.content
+    prices = [Decimal(item["price_value"]) for item in result.content["results"]]
+    assert prices and all(price < 70000 for price in prices)
+    nothing = execute_tool("dupe_search", {"product": "Skin Aqua UV Super Moisture Milk", "max_price": 1000}, ctx)
+    assert nothing.is_error and "couldn't find a cheaper look-alike" in nothing.content["error"]
+
+
+def test_price_watch_looks_the_product_up_and_records_its_first_price(ctx, fake_marketplace):
+    result = execute_tool("price_watch", {"product_url": SKIN_AQUA, "target_price": 60000}, ctx)
+    assert not result.is_error, result.content
+    assert result.content["current_price"] == "Rp 79.000" and result.content["target_price"] == "Rp 60.000"
+    from billing.models.marketplace import PricePoint, PriceWatcher
 
     watcher = PriceWatcher.objects.get()
-    assert watcher.user == ctx.user and watcher.marketplace == "shopee" and watcher.target_price == Decimal("85000.00")
-    assert watcher.notify_channel == "telegram"
-    again = execute_tool("price_watch", {"product_url": url, "target_price": 80000}, ctx)
+    assert (
+        watcher.user == ctx.user and watcher.marketplace == "tokopedia" and watcher.target_price == Decimal("60000.00")
+    )
+    assert watcher.notify_channel == "telegram" and watcher.product_title.startswith("Skin Aqua")
+    assert watcher.last_price == Decimal("79000") and watcher.expires_at is not None
+    assert PricePoint.objects.filter(watcher=watcher).count() == 1
+    again = execute_tool("price_watch", {"product_url": SKIN_AQUA, "target_price": 50000}, ctx)
     assert again.is_error and "already watching" in again.content["error"]
 
 
-def test_price_watch_refuses_unknown_shops_and_missing_prices(ctx):
-    assert (
-        "Shopee, Tokopedia and Lazada"
-        in execute_tool("price_watch", {"product_url": "https://amazon.com/x", "target_price": 10}, ctx).content[
-            "error"
-        ]
-    )
-    assert (
-        "target price"
-        in execute_tool("price_watch", {"product_url": "https://www.tokopedia.com/x/y"}, ctx).content["error"]
-    )
+def test_price_watch_refuses_a_target_at_or_above_the_current_price_and_stores_nothing(ctx, fake_marketplace):
+    from billing.models.marketplace import PriceWatcher
+
+    result = execute_tool("price_watch", {"product_url": SKIN_AQUA, "target_price": 90000}, ctx)
+    assert result.is_error and "already costs Rp 79.000" in result.content["error"]
+    assert "/go/" in result.content["link"]
+    assert not PriceWatcher.objects.exists()
+
+
+def test_price_watch_refuses_unknown_shops_unknown_products_and_missing_prices(ctx, fake_marketplace):
+    from billing.models.marketplace import PriceWatcher
+
+    unknown_shop = execute_tool("price_watch", {"product_url": "https://amazon.com/x", "target_price": 10}, ctx)
+    assert "Shopee, Tokopedia and Lazada" in unknown_shop.content["error"]
+    assert "amazon.com" in unknown_shop.content["error"]
+    assert "target price" in execute_tool("price_watch", {"product_url": SKIN_AQUA}, ctx).content["error"]
+    missing = execute_tool("price_watch", {"product_url": "https://shopee.co.id/gone-i.1.2", "target_price": 10}, ctx)
+    assert missing.is_error and "no product at that link" in missing.content["error"]
+    assert not PriceWatcher.objects.exists() and "https://amazon.com/x" not in fake_marketplace.lookups()

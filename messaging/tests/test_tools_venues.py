@@ -185,3 +185,20 @@ def test_ask_venue_answers_from_the_venue_profile_with_a_citation(venues, ctx):
 def test_ask_venue_says_when_nothing_is_known(venues, ctx):
     result = execute_tool("ask_venue", {"question": "do you have a helipad?", "venue": "green-leaf"}, ctx)
     assert not result.is_error and result.content["found"] is False and result.content["passages"] == []
+
+
+def test_venue_details_hand_out_the_website_as_a_tracked_link(db, client, django_user_model):
+    from agnt.llm.types import ToolContext
+    from billing.models import AffiliateClick
+    from messaging.tools.registry import execute_tool
+    from venues.tests.factories import make_venue
+
+    venue = make_venue(name="Kubu Tracked", slug="kubu-tracked", website="https://kubu.example/menu")
+    guest = django_user_model.objects.create_user(username="tracked-guest", password="x")
+    result = execute_tool("venue_details", {"venue": "kubu-tracked"}, ToolContext(user=guest, platform="telegram"))
+    link = result.content["contact"]["website"]
+    assert "/go/" in link and "kubu.example" not in link
+    landing = client.get(link[link.index("/go/") :], HTTP_USER_AGENT="Mozilla/5.0 Safari/604.1")
+    assert landing.status_code == 302 and landing["Location"].startswith("https://kubu.example/menu")
+    click = AffiliateClick.objects.get()
+    assert (click.venue_id, click.user_id, click.partner) == (venue.pk, guest.pk, "other")

@@ -105,6 +105,8 @@ def _hours_text(venue: Venue) -> dict[str, str]:
 
 
 def run_venue_details(args: VenueDetailsArgs, ctx) -> dict:
+    from billing.affiliate import tracked_link
+
     venue = resolve_venue(args.venue)
     return {
         **venue_card(venue, now=ctx_now(ctx)),
@@ -130,7 +132,16 @@ def run_venue_details(args: VenueDetailsArgs, ctx) -> dict:
             "phone": venue.phone or None,
             "whatsapp": venue.whatsapp or None,
             "email": venue.email or None,
-            "website": venue.website or None,
+            # outbound venue links go through the tracked /go/ redirect (billing.affiliate)
+            "website": tracked_link(
+                venue.website,
+                partner="other",
+                venue_id=venue.pk,
+                user_id=getattr(ctx.user, "pk", None),
+                campaign="venue",
+            )
+            if venue.website
+            else None,
             "instagram": venue.instagram or None,
         },
     }

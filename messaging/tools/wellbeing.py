@@ -28,7 +28,9 @@ def run_get_weather(args: GetWeatherArgs, ctx) -> dict:
     now = current_weather(city=city)
     if now is None:
         raise ToolFailure(f"the current weather in {city.name} is not available right now")
-    return {"current": now, "source": "Open-Meteo"}
+    from messaging.clients.weather import source_name
+
+    return {"current": now, "source": source_name()}
 
 
 class FoodItem(BaseModel):

@@ -1,0 +1,309 @@
+"""The guest's language: detected per message (English, Indonesian, Russian, German), and the
+words the offline planner needs read in English.
+
+Detection is lingua-language-detector restricted to the four languages Bali's guests write
+in (fast and accurate on short messages). The planner reads a message through
+:func:`to_english`, a phrase lexicon for the words that carry a concierge request (verbs,
+kinds of place, days, times, party sizes, yes/no) — venue names and place names stay as
+written, Russian place names are transliterated. Replies come from the per-language
+templates in ``messaging.concierge.messages``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+LANGUAGES = ("en", "id", "ru", "de")
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(
+        Language.ENGLISH, Language.INDONESIAN, Language.RUSSIAN, Language.GERMAN
+    ).build()
+
+
+_CODES = {"ENGLISH": "en", "INDONESIAN": "id", "RUSSIAN": "ru", "GERMAN": "de"}
+_ID_MARKERS = re.compile(
+    r"\b(cari|carikan|di|yang|untuk|besok|jam|orang|meja|pesan|pesankan|apakah|ada|murah|makan|malam|siang|kafe|"
+    r"restoran|tolong|saya|aku|mau|bisa|hari|ini|batalkan|batal|buka|dimana|mana|terima|kasih|kosong|lusa|nanti)\b"
+)
+_DE_MARKERS = re.compile(
+    r"\b(ich|suche|bitte|morgen|uhr|für|personen|tisch|reservier\w*|heute|abend|einen|eine|ein|bei|und|wir|frei|"
+    r"hat|gibt|es|wo|ist|am|um|zum|essen|danke|nicht|stornier\w*|öffnungszeiten|freitag|samstag|sonntag|montag)\b"
+)
+
+
+def detect(text: str, *, previous: str | None = None, hint: str | None = None) -> str:
+    """The language of ``text`` (en, id, ru, de); short or unclear messages keep ``previous``.
+
+    ``hint`` is the language the guest's app reports (Telegram's language_code): one word of
+    that language in an otherwise English-looking message is enough.
+    """
+    text = (text or "").strip()
+    if not text:
+        return previous or "en"
+    if re.search(r"[а-яё]", text, re.IGNORECASE):
+        return "ru"
+    lower = text.lower()
+    words = re.findall(r"[^\W\d_]+", lower)
+    id_hits = len(_ID_MARKERS.findall(lower))
+    de_hits = len(_DE_MARKERS.findall(lower))
+    if hint == "de" and de_hits:
+        return "de"
+    if hint == "id" and id_hits:
+        return "id"
+    if len(words) < 3:
+        if id_hits and not de_hits:
+            return "id"
+        if de_hits and not id_hits and re.search(r"[äöüß]|\b(ja|nein|danke|bitte)\b", lower):
+            return "de"
+        return previous or "en"
+    language = _detector().detect_language_of(text)
+    code = _CODES.get(getattr(language, "name", ""), previous or "en")
+    # a request with no word of the language lingua guessed is English with Bali names in it
+    if (code == "id" and not id_hits) or (code == "de" and not de_hits):
+        code = "en"
+    # lingua is unsure on a few Bali-English hybrids ("cari beach club di Seminyak"): the markers decide
+    if code == "en" and id_hits >= 2:
+        return "id"
+    if code == "en" and de_hits >= 3:
+        return "de"
+    return code
+
+
+# Phrase → English, longest first. Applied to the lower-cased message before the planner parses it.
+_LEXICON: dict[str, dict[str, str]] = {
+    "id": {
+        "carikan": "find",
+        "cari": "find",
+        "cariin": "find",
+        "tempat makan": "restaurant",
+        "rumah makan": "restaurant",
+        "restoran": "restaurant",
+        "kafe": "cafe",
+        "warung kopi": "cafe",
+        "makan malam": "dinner",
+        "makan siang": "lunch",
+        "sarapan": "breakfast",
+        "pantai": "beach",
+        "murah": "cheap",
+        "pesankan meja": "book a table",
+        "pesan meja": "book a table",
+        "reservasi meja": "book a table",
+        "reservasi": "book",
+        "pesan": "book",
+        "booking saya": "my booking",
+        "pesanan saya": "my booking",
+        "batalkan": "cancel",
+        "apakah": "is",
+        "ada meja kosong": "free",
+        "meja kosong": "free",
+        "kosong": "free",
+        "tersedia": "available",
+        "hari ini": "today",
+        "malam ini": "tonight",
+        "besok lusa": "day after tomorrow",
+        "lusa": "day after tomorrow",
+        "besok": "tomorrow",
+        "hari senin": "monday",
+        "hari selasa": "tuesday",
+        "hari rabu": "wednesday",
+        "hari kamis": "thursday",
+        "hari jumat": "friday",
+        "hari sabtu": "saturday",
+        "hari minggu": "sunday",
+        "senin": "monday",
+        "selasa": "tuesday",
+        "rabu": "wednesday",
+        "kamis": "thursday",
+        "jumat": "friday",
+        "sabtu": "saturday",
+        "minggu": "sunday",
+        "jam buka": "opening hours",
+        "jam": "at",
+        "pukul": "at",
+        "malam": "pm",
+        "sore": "pm",
+        "pagi": "am",
+        "untuk": "for",
+        "orang": "people",
+        "dua": "two",
+        "tiga": "three",
+        "empat": "four",
+        "lima": "five",
+        "enam": "six",
+        "di": "in",
+        "dekat": "near",
+        "yang": "",
+        "murah meriah": "cheap",
+        "tolong": "please",
+        "saya": "i",
+        "aku": "i",
+        "vegetarian": "vegetarian",
+        "terima kasih": "thanks",
+        "makasih": "thanks",
+        "dimana": "where is",
+        "alamat": "address",
+    },
+    "ru": {
+        "найди": "find",
+        "найти": "find",
+        "ищу": "find",
+        "посоветуй": "recommend",
+        "подскажи": "recommend",
+        "забронируй столик": "book a table",
+        "забронировать столик": "book a table",
+        "забронируй": "book",
+        "забронировать": "book",
+        "бронь": "booking",
+        "столик": "table",
+        "ресторан": "restaurant",
+        "ресторана": "restaurant",
+        "рестораны": "restaurants",
+        "кафе": "cafe",
+        "кофейн": "cafe",
+        "пляжный клуб": "beach club",
+        "пляжные клубы": "beach clubs",
+        "бар": "bar",
+        "спа": "spa",
+        "йога": "yoga",
+        "ужин": "dinner",
+        "поужинать": "dinner",
+        "обед": "lunch",
+        "завтрак": "breakfast",
+        "дешев": "cheap",
+        "недорог": "cheap",
+        "сегодня вечером": "tonight",
+        "сегодня": "today",
+        "послезавтра": "day after tomorrow",
+        "завтра": "tomorrow",
+        "в понедельник": "monday",
+        "во вторник": "tuesday",
+        "в среду": "wednesday",
+        "в четверг": "thursday",
+        "в пятницу": "friday",
+        "в субботу": "saturday",
+        "в воскресенье": "sunday",
+        "на двоих": "for 2",
+        "на троих": "for 3",
+        "на четверых": "for 4",
+        "человек": "people",
+        "свободн": "free",
+        "есть ли": "is",
+        "отмени": "cancel",
+        "мои брони": "my bookings",
+        "мои бронирования": "my bookings",
+        "часы работы": "opening hours",
+        "где находится": "where is",
+        "привет": "hi",
+        "здравствуйте": "hi",
+        "что ты умеешь": "what can you do",
+        "спасибо": "thanks",
+        "убуд": "ubud",
+        "семиньяк": "seminyak",
+        "чангу": "canggu",
+        "улувату": "uluwatu",
+        "санур": "sanur",
+        "в ": "in ",
+        " в": " at",
+        "на ": "for ",
+    },
+    "de": {
+        "ich suche": "find",
+        "suche": "find",
+        "finde": "find",
+        "empfiehl": "recommend",
+        "reserviere einen tisch": "book a table",
+        "reservier einen tisch": "book a table",
+        "reservieren": "book",
+        "reserviere": "book",
+        "buche": "book",
+        "buchen": "book",
+        "einen tisch": "a table",
+        "tisch": "table",
+        "restaurant": "restaurant",
+        "café": "cafe",
+        "abendessen": "dinner",
+        "mittagessen": "lunch",
+        "frühstück": "breakfast",
+        "günstig": "cheap",
+        "billig": "cheap",
+        "heute abend": "tonight",
+        "heute": "today",
+        "übermorgen": "day after tomorrow",
+        "morgen": "tomorrow",
+        "am montag": "monday",
+        "am dienstag": "tuesday",
+        "am mittwoch": "wednesday",
+        "am donnerstag": "thursday",
+        "am freitag": "friday",
+        "am samstag": "saturday",
+        "am sonntag": "sunday",
+        "freitag": "friday",
+        "samstag": "saturday",
+        "sonntag": "sunday",
+        "uhr": "o'clock",
+        "personen": "people",
+        "für": "for",
+        "zwei": "two",
+        "drei": "three",
+        "vier": "four",
+        "fünf": "five",
+        "sechs": "six",
+        "frei": "free",
+        "hat": "does",
+        "gibt es": "is there",
+        "storniere": "cancel",
+        "stornieren": "cancel",
+        "meine buchungen": "my bookings",
+        "meine reservierung": "my booking",
+        "öffnungszeiten": "opening hours",
+        "wo ist": "where is",
+        "bitte": "please",
+        "danke": "thanks",
+        "bei": "at",
+        "um": "at",
+        "in": "in",
+    },
+}
+_PATTERNS = {
+    lang: re.compile(
+        "|".join(
+            (r"(?<![\w])" if not k.startswith(" ") else "") + re.escape(k) + (r"\w*" if lang == "ru" else r"(?![\w])")
+            for k in sorted(words, key=len, reverse=True)
+        ),
+        re.IGNORECASE,
+    )
+    for lang, words in _LEXICON.items()
+}
+
+
+def to_english(text: str, language: str) -> str:
+    """The message with its request words in English (venue and place names kept)."""
+    if language not in _LEXICON or not text:
+        return text
+    lexicon = _LEXICON[language]
+    lowered = {k.lower(): v for k, v in lexicon.items()}
+
+    def swap(match: re.Match) -> str:
+        found = match.group(0).lower()
+        for key in sorted(lowered, key=len, reverse=True):
+            if found.startswith(key):
+                return lowered[key]
+        return found
+
+    out = _PATTERNS[language].sub(swap, text)
+    if language == "id":
+        # "jam 7 malam" → "at 7 pm"; "2 orang" → "2 people"
+        out = re.sub(
+            r"\bat\s+(\d{1,2})(?::(\d{2}))?\s+pm\b",
+            lambda m: f"at {m.group(1)}{':' + m.group(2) if m.group(2) else ''}pm",
+            out,
+        )
+    if language == "de":
+        out = re.sub(r"\b(\d{1,2})\s+o'clock\b", lambda m: f"{int(m.group(1)):02d}:00", out)
+    return out
