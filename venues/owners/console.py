@@ -24,7 +24,7 @@ from bookings.services import BookingError
 from venues import selectors
 from venues.models import Venue
 from venues.owners import forms
-from venues.owners.views import owner_login_required
+from venues.owners.views import allow_stripe_form_redirects, owner_login_required
 
 
 def _venue(request: HttpRequest, venue_id) -> Venue:
@@ -58,7 +58,7 @@ def dashboard(request: HttpRequest, venue_id) -> HttpResponse:
     waiting = booking_selectors.bookings_awaiting_venue(venue_ids=[venue.pk])
     tz = selectors.venue_timezone(venue)
     today = timezone.now().astimezone(tz).date()
-    return render(
+    response = render(
         request,
         "owners/console_dashboard.html",
         {
@@ -71,6 +71,7 @@ def dashboard(request: HttpRequest, venue_id) -> HttpResponse:
             "tz": tz,
         },
     )
+    return allow_stripe_form_redirects(response)  # the billing-portal button
 
 
 @owner_login_required

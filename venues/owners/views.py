@@ -39,6 +39,19 @@ CODE_ENTRIES_PER_10_MIN = 10
 CODES_SENT_PER_HOUR = 5
 
 
+def allow_stripe_form_redirects(response: HttpResponse) -> HttpResponse:
+    """The page's forms may lead to Stripe's hosted pages (Checkout, the billing portal): the
+    Content-Security-Policy's form-action also covers where a POST redirects to."""
+    from urllib.parse import urlsplit
+
+    from billing import stripe_client
+
+    base = urlsplit(stripe_client.api_base())
+    origins = ["https://checkout.stripe.com", "https://billing.stripe.com", f"{base.scheme}://{base.netloc}"]
+    response._csp_update = {"form-action": origins}
+    return response
+
+
 def owner_login_required(view):
     return login_required(view, login_url=LOGIN)
 
@@ -475,7 +488,8 @@ def wizard(request: HttpRequest, session: B2BOnboardingSession) -> HttpResponse:
         "step_count": len(STEP_TEMPLATES) + 1,
         **extra,
     }
-    return render(request, STEP_TEMPLATES[step], context, status=400 if form.errors else 200)
+    response = render(request, STEP_TEMPLATES[step], context, status=400 if form.errors else 200)
+    return allow_stripe_form_redirects(response) if step == OnboardingStep.PAYMENTS else response
 
 
 def _go_live(request, session, step_data, form) -> HttpResponse:
@@ -487,7 +501,8 @@ def _go_live(request, session, step_data, form) -> HttpResponse:
             services.onboarding_advance(session=session, step_data=step_data, actor=request.user)
         except services.OnboardingError as exc:
             form.add_error(None, str(exc))
-            return render(request, STEP_TEMPLATES[OnboardingStep.PAYMENTS], {"session": session, "form": form})
+            response = render(request, STEP_TEMPLATES[OnboardingStep.PAYMENTS], {"session": session, "form": form})
+            return allow_stripe_form_redirects(response)
         card_publish(agent=venue_agent_for(session.venue))
     messages.success(request, f"{session.venue.name} is live: guests' agents can book it now.")
     return redirect("console:dashboard", venue_id=session.venue_id)
@@ -514,4 +529,4 @@ def wizard_paid(request: HttpRequest, session: B2BOnboardingSession) -> HttpResp
     if not form.errors:
         form.add_error(None, "The payment is not complete yet; choose a plan again or the free plan.")
     context = {"session": session, "venue": session.venue, "form": form, "step": session.current_step}
-    return render(request, STEP_TEMPLATES[OnboardingStep.PAYMENTS], context, status=400)
+    return allow_stripe_form_redirects(render(request, STEP_TEMPLATES[OnboardingStep.PAYMENTS], context, status=400))
