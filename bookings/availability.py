@@ -50,6 +50,15 @@ class Unavailable:
     OUTSIDE_WINDOW = "outside_booking_window"
     LEAD_TIME = "lead_time"
     FULLY_BOOKED = "fully_booked"
+    # Why one requested time is not a free slot when the day has others (slot_is_free):
+    TIME_PASSED = "time_passed"
+    AFTER_LAST_SEATING = "after_last_seating"
+    BEFORE_FIRST_SEATING = "before_first_seating"
+    OUTSIDE_HOURS = "outside_hours"
+    NOT_A_SEATING = "not_a_seating"
+    # The venue's guest policy (bookings.decision):
+    KIDS_NOT_ALLOWED = "kids_not_allowed"
+    MINIMUM_AGE = "minimum_age"
 
 
 class FreeSlots(NamedTuple):
@@ -59,14 +68,26 @@ class FreeSlots(NamedTuple):
     reason: str = ""
 
 
-def describe(reason: str, venue: Venue) -> str:
-    """A sentence a guest can read for a reason code."""
+def describe(reason: str, venue: Venue, *, at: datetime | None = None) -> str:
+    """A sentence a guest can read for a reason code (``at``: the requested time, for the
+    reasons that name the day's seatings)."""
+    seatings = _seatings_on(venue, at.astimezone(venue_timezone(venue)).date()) if at is not None else []
+    first = f" ({seatings[0]:%H:%M})" if seatings else ""
+    last = f" ({seatings[-1]:%H:%M})" if seatings else ""
+    step = max(5, venue.slot_minutes or 30)
     return {
+        Unavailable.TIME_PASSED: "that time has already passed",
+        Unavailable.AFTER_LAST_SEATING: f"that is after the last seating{last}",
+        Unavailable.BEFORE_FIRST_SEATING: f"that is before the first seating{first}",
+        Unavailable.OUTSIDE_HOURS: f"{venue.name} is not open at that time",
+        Unavailable.NOT_A_SEATING: f"{venue.name} seats guests every {step} minutes, on the grid{first}",
+        Unavailable.KIDS_NOT_ALLOWED: f"{venue.name} is adults only: children are not admitted",
+        Unavailable.MINIMUM_AGE: f"{venue.name} admits guests aged {venue.min_guest_age} and over only",
         Unavailable.CLOSED: f"{venue.name} is closed that day",
         Unavailable.BLACKOUT: f"{venue.name} does not take bookings that day",
         Unavailable.PARTY_TOO_SMALL: f"{venue.name} takes parties of at least {venue.min_party_size}",
         Unavailable.PARTY_TOO_LARGE: f"{venue.name} takes parties of up to {venue.max_party_size} through the concierge",
-        Unavailable.PAST: "that day is in the past",
+        Unavailable.PAST: "that date has passed",
         Unavailable.OUTSIDE_WINDOW: f"{venue.name} takes bookings only up to {venue.booking_window_days} days ahead",
         Unavailable.LEAD_TIME: (
             f"{venue.name} needs bookings at least {venue.booking_lead_minutes} minutes ahead, "
@@ -87,6 +108,35 @@ def _candidate_starts(venue: Venue, day: date) -> list[datetime]:
             starts.append(current)
             current += step
     return sorted(set(starts))
+
+
+def _seatings_on(venue: Venue, day: date) -> list[datetime]:
+    """Every seating (slot start) on the local ``day``, free or not: the day's own
+    openings and the previous evening's opening where it runs past midnight."""
+    starts = [start for start in _candidate_starts(venue, day - timedelta(days=1)) if start.date() == day]
+    return sorted(set(starts + _candidate_starts(venue, day)))
+
+
+def time_unavailable_reason(*, venue: Venue, start: datetime, now: datetime) -> str:
+    """Why the exact time ``start`` cannot be a booking, from the venue's rules alone
+    (not its diary): "" when it is a seating the diary may still have room at."""
+    tz = venue_timezone(venue)
+    local = start.astimezone(tz)
+    if local <= now:
+        return Unavailable.PAST if local.date() < now.astimezone(tz).date() else Unavailable.TIME_PASSED
+    seatings = _seatings_on(venue, local.date())
+    if not seatings:
+        return Unavailable.CLOSED
+    if local in seatings:
+        return Unavailable.LEAD_TIME if local < now + timedelta(minutes=venue.booking_lead_minutes) else ""
+    if local > seatings[-1]:
+        return Unavailable.AFTER_LAST_SEATING
+    if local < seatings[0]:
+        return Unavailable.BEFORE_FIRST_SEATING
+    step = timedelta(minutes=max(5, venue.slot_minutes or 30))
+    if not any(abs(local - seating) < step for seating in seatings):
+        return Unavailable.OUTSIDE_HOURS
+    return Unavailable.NOT_A_SEATING
 
 
 def free_slots(
@@ -161,8 +211,10 @@ def slot_is_free(
     *, venue: Venue, start: datetime, party_size: int, now: datetime | None = None, **holding
 ) -> FreeSlots:
     """Can the venue take ``party_size`` at exactly ``start``? ``slots`` is ``[start]`` when
-    it can; otherwise empty with the reason (``fully_booked`` when the time is simply not
-    a free slot, e.g. between slots, outside hours or taken).
+    it can; otherwise empty with the reason that actually applies: a day-wide one (closed,
+    blackout, party size…), one about the time (passed, after the last seating, before
+    the first, outside hours, between seatings — :func:`time_unavailable_reason`), else
+    ``fully_booked`` (the seating exists and is taken).
 
     A start after midnight may belong to the previous day's late opening, so both days'
     diaries are consulted.
@@ -175,6 +227,8 @@ def slot_is_free(
             return FreeSlots([local])
         if day == local.date():
             reason = result.reason
+    if reason in ("", Unavailable.FULLY_BOOKED, Unavailable.LEAD_TIME, Unavailable.PAST):
+        reason = time_unavailable_reason(venue=venue, start=start, now=now or timezone.now()) or reason
     return FreeSlots([], reason or Unavailable.FULLY_BOOKED)
 
 

@@ -10,8 +10,9 @@ agents.booking's.
 Outcomes:
 - accept: the slot is free and within the venue's auto rules;
 - counter-offer: that time is taken (or off the grid) but the same day has free slots;
-- reject: a hard rule says no (party size, past, lead time, window, blackout, closed,
-  fully booked day), with alternatives where they help;
+- reject: a hard rule says no (party size, the venue's kids / minimum-age policy, past,
+  lead time, window, blackout, closed, after the last seating, fully booked day), with
+  alternatives where they help; the reason names the rule that applied;
 - pending owner: the slot is free but the request is outside the auto rules (a large
   party, a flagged special request, auto-accept off, a guest with recent no-shows).
 """
@@ -29,6 +30,7 @@ from bookings.availability import (
     free_slots,
     nearest_free_slots,
     slot_is_free,
+    time_unavailable_reason,
 )
 from bookings.models import VenueBooking
 from venues.models import Venue
@@ -122,6 +124,52 @@ def booking_alternatives(
     return []
 
 
+def guest_policy_refusal(*, venue: Venue, party_size: int, children: int = 0) -> str:
+    """The venue's guest rules a request breaks, as a reason code ("" when none):
+    the party size, then the kids policy (``kids_allowed``) and the minimum age
+    (``min_guest_age`` of 18 or more excludes every child; a lower limit cannot be
+    checked from a count, so it is only said in the confirmation — see :func:`booking_notes`)."""
+    if party_size < venue.min_party_size:
+        return Unavailable.PARTY_TOO_SMALL
+    if party_size > venue.max_party_size:
+        return Unavailable.PARTY_TOO_LARGE
+    if children > 0 and not venue.kids_allowed:
+        return Unavailable.KIDS_NOT_ALLOWED
+    if children > 0 and (venue.min_guest_age or 0) >= 18:
+        return Unavailable.MINIMUM_AGE
+    return ""
+
+
+def booking_notes(*, venue: Venue, children: int = 0) -> list[str]:
+    """What the guest should know with a confirmation (informational, never a refusal):
+    the dress code, and an age limit below 18 when children come."""
+    notes = []
+    if venue.dress_code:
+        notes.append(f"Dress code: {venue.dress_code}")
+    if children > 0 and venue.min_guest_age and venue.min_guest_age < 18:
+        notes.append(f"Children must be {venue.min_guest_age} or older")
+    elif venue.min_guest_age and children == 0:
+        notes.append(f"Guests must be {venue.min_guest_age} or older")
+    return notes
+
+
+def request_refusal(*, venue: Venue, party_size: int, children: int = 0, slot_start: datetime, now: datetime) -> str:
+    """The rule that refuses a request outright, before the diary is read ("" when none),
+    in the order a guest would want to hear them: who may come, then when."""
+    refusal = guest_policy_refusal(venue=venue, party_size=party_size, children=children)
+    if refusal:
+        return refusal
+    tz = venue_timezone(venue)
+    local = slot_start.astimezone(tz)
+    if slot_start <= now:
+        return Unavailable.PAST if local.date() < now.astimezone(tz).date() else Unavailable.TIME_PASSED
+    if local.date() > now.astimezone(tz).date() + timedelta(days=venue.booking_window_days):
+        return Unavailable.OUTSIDE_WINDOW
+    if local.date() in (venue.blackout_dates or ()):
+        return Unavailable.BLACKOUT
+    return ""
+
+
 def _guest_needs_owner_approval(user) -> bool:
     from bookings.selectors import guest_needs_owner_approval
 
@@ -150,7 +198,8 @@ def owner_review_reason(booking: VenueBooking, policy: VenuePolicy) -> str:
 
 def diary_decide(*, booking: VenueBooking, venue: Venue, now: datetime, alternatives: int = 3) -> Decision:
     """The diary's answer to ``booking`` at its slot: accept, counter-offer or reject (no
-    owner review). Reads only; call it under the venue lock."""
+    owner review). Reads only; call it under the venue lock. Every reason names the rule
+    that actually applied (the kids policy, a passed date, the last seating, a closed day…)."""
     tz = venue_timezone(venue)
     local = booking.slot_start.astimezone(tz)
     party = booking.party_size
@@ -162,16 +211,15 @@ def diary_decide(*, booking: VenueBooking, venue: Venue, now: datetime, alternat
             if with_alternatives
             else []
         )
-        return Decision(Outcome.REJECT, code, describe(code, venue), slots)
+        return Decision(Outcome.REJECT, code, describe(code, venue, at=local), slots)
 
-    if party < venue.min_party_size:
-        return reject(Unavailable.PARTY_TOO_SMALL, with_alternatives=False)
-    if party > venue.max_party_size:
-        return reject(Unavailable.PARTY_TOO_LARGE, with_alternatives=False)
-    if booking.slot_start <= now:
-        return reject(Unavailable.PAST, with_alternatives=False)
-    if local.date() > now.astimezone(tz).date() + timedelta(days=venue.booking_window_days):
-        return reject(Unavailable.OUTSIDE_WINDOW, with_alternatives=False)
+    code = request_refusal(
+        venue=venue, party_size=party, children=booking.children or 0, slot_start=booking.slot_start, now=now
+    )
+    if code == Unavailable.BLACKOUT:
+        return reject(code, next_day=True)
+    if code:
+        return reject(code, with_alternatives=False)
     if booking.slot_start < now + timedelta(minutes=venue.booking_lead_minutes):
         return Decision(
             Outcome.REJECT,
@@ -179,24 +227,26 @@ def diary_decide(*, booking: VenueBooking, venue: Venue, now: datetime, alternat
             f"{venue.name} needs bookings at least {venue.booking_lead_minutes} minutes ahead",
             booking_alternatives(venue=venue, booking=booking, now=now, count=count),
         )
-    if local.date() in (venue.blackout_dates or ()):
-        return reject(Unavailable.BLACKOUT, next_day=True)
 
     hold = decision_hold(booking)
-    if slot_is_free(venue=venue, start=booking.slot_start, party_size=party, now=now, **hold).slots:
+    free = slot_is_free(venue=venue, start=booking.slot_start, party_size=party, now=now, **hold)
+    if free.slots:
         return Decision(Outcome.ACCEPT)
 
     day = free_slots(venue=venue, day=local.date(), party_size=party, now=now, **hold)
+    why = time_unavailable_reason(venue=venue, start=booking.slot_start, now=now) or Unavailable.FULLY_BOOKED
+    if why == Unavailable.CLOSED or day.reason == Unavailable.CLOSED and why == Unavailable.FULLY_BOOKED:
+        return reject(Unavailable.CLOSED, next_day=True)
     nearby = nearest_free_slots(venue=venue, start=booking.slot_start, party_size=party, count=count, now=now, **hold)
     if nearby:
+        because = "that time is taken" if why == Unavailable.FULLY_BOOKED else describe(why, venue, at=local)
         return Decision(
             Outcome.COUNTER_OFFER,
-            Unavailable.FULLY_BOOKED,
-            f"{venue.name} can't take {party} at {local:%H:%M} on {local:%a %d %b}",
+            why,
+            f"{venue.name} can't take {party} at {local:%H:%M} on {local:%a %d %b}: {because}",
             nearby,
         )
-    code = Unavailable.CLOSED if day.reason == Unavailable.CLOSED else Unavailable.FULLY_BOOKED
-    return reject(code, next_day=True)
+    return reject(why, next_day=True)
 
 
 def booking_decide(*, booking: VenueBooking, venue: Venue, policy: VenuePolicy, now: datetime) -> Decision:
@@ -228,6 +278,7 @@ def replace_times(booking: VenueBooking, *, slot_start: datetime, slot_end: date
         venue_id=booking.venue_id,
         user_id=booking.user_id,
         party_size=booking.party_size,
+        children=booking.children,
         slot_start=slot_start,
         slot_end=slot_end,
         special_requests=booking.special_requests,
@@ -261,8 +312,11 @@ __all__ = [
     "booking_alternatives",
     "booking_decide",
     "booking_move_decide",
+    "booking_notes",
     "diary_decide",
+    "guest_policy_refusal",
     "owner_deadline",
     "owner_review_reason",
     "reason_with_alternatives",
+    "request_refusal",
 ]

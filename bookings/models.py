@@ -53,6 +53,9 @@ class VenueBooking(TimestampedModel):
     status = models.CharField(max_length=20, choices=BookingStatus.choices, default=BookingStatus.REQUESTED)
     source = models.CharField(max_length=12, choices=BookingSource.choices, default=BookingSource.WEB)
     party_size = models.PositiveSmallIntegerField()
+    children = models.PositiveSmallIntegerField(
+        default=0, help_text="How many of the party are children (under 18); the rest are adults."
+    )
     slot_start = models.DateTimeField()
     slot_end = models.DateTimeField()
     contact_name = models.CharField(max_length=120, blank=True)
@@ -82,6 +85,9 @@ class VenueBooking(TimestampedModel):
             choices_check("status", BookingStatus, name="booking_status_valid"),
             choices_check("source", BookingSource, name="booking_source_valid"),
             models.CheckConstraint(condition=models.Q(party_size__gte=1), name="booking_party_size_positive"),
+            models.CheckConstraint(
+                condition=models.Q(children__lte=models.F("party_size")), name="booking_children_within_party"
+            ),
             models.CheckConstraint(
                 condition=models.Q(slot_end__gt=models.F("slot_start")), name="booking_slot_ordered"
             ),

@@ -7,6 +7,9 @@ class MessagingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from celery.signals import worker_process_init
+
+        worker_process_init.connect(warm_date_parser, weak=False, dispatch_uid="messaging.warm_date_parser")
         from agnt.llm import gateway
         from messaging import concierge
 
@@ -48,3 +51,17 @@ def _catch_up_on_broker_connect(**_) -> None:
     from messaging.services import pipeline_catch_up
 
     pipeline_catch_up()
+
+
+def warm_date_parser(**kwargs) -> None:
+    """Import dateparser and load its languages in each Celery worker process before the
+    first message (the concierge's planner reads dates with it; cold, the first parse
+    costs a few hundred milliseconds)."""
+    import threading
+
+    def load():
+        from venues.dateparse import warm_up
+
+        warm_up()
+
+    threading.Thread(target=load, name="dateparser-warmup", daemon=True).start()

@@ -125,14 +125,18 @@ def booking_status_text(booking: VenueBooking) -> str:
     local = booking.slot_start.astimezone(_tz(venue))
     when = f"{local:%a %d %b} at {local:%H:%M}"
     who = f"{booking.party_size} {'guest' if booking.party_size == 1 else 'guests'}"
+    if booking.children:
+        who += f" ({booking.party_size - booking.children} adults, {booking.children} children)"
     ref = booking.external_ref
     reason = f" Reason: {booking.status_reason}." if booking.status_reason else ""
     status = booking.status
     if status == BookingStatus.CONFIRMED:
         from bookings.calendar import booking_calendar_url
+        from bookings.decision import booking_notes
 
+        notes = "".join(f"\n{note}." for note in booking_notes(venue=venue, children=booking.children or 0))
         return (
-            f"✅ Confirmed: {venue.name}, {when}, {who}. Reference {ref}. Enjoy!\n"
+            f"✅ Confirmed: {venue.name}, {when}, {who}. Reference {ref}. Enjoy!{notes}\n"
             f"Add it to your calendar: {booking_calendar_url(booking)}"
         )
     if status == BookingStatus.REJECTED:

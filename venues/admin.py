@@ -217,6 +217,7 @@ class VenueAdmin(VenueScopedAdminMixin, AgntModelAdmin):
                     "cancellation_window_hours",
                     "minimum_spend",
                     "kids_allowed",
+                    "min_guest_age",
                     "dress_code",
                 )
             },

@@ -111,6 +111,9 @@ class Venue(TimestampedModel):
     cancellation_window_hours = models.PositiveSmallIntegerField(default=24)
     minimum_spend = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     kids_allowed = models.BooleanField(default=True)
+    min_guest_age = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Youngest guest admitted (e.g. 18 or 21); empty for no age limit."
+    )
     dress_code = models.CharField(max_length=120, blank=True)
     blackout_dates = ArrayField(models.DateField(), default=list, blank=True)
     referral_fee_pct = models.DecimalField(

@@ -463,6 +463,7 @@ ONBOARDING_STEP_FIELDS: dict[str, tuple[str, ...]] = {
         "cancellation_window_hours",
         "minimum_spend",
         "kids_allowed",
+        "min_guest_age",
         "dress_code",
     ),
     OnboardingStep.KNOWLEDGE: ("knowledge_text",),

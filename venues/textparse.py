@@ -118,8 +118,14 @@ class When:
     moment: datetime | None = None  # "in 2 hours"
 
 
-def parse_when(text: str, now: datetime, *, prefer_evening: bool) -> tuple[When, str]:
+def parse_when(
+    text: str, now: datetime, *, prefer_evening: bool, language: str = "en", original: str | None = None
+) -> tuple[When, str]:
     """Dates and times in free text, resolved against the user's local ``now``.
+
+    The hand-written rules below run first (fast, and exact for the everyday phrases);
+    what they leave without a day, dateparser reads (venues.dateparse) from ``original``
+    (the guest's own words, for other languages) or ``text``, in ``language``.
 
     Returns the parse and the text with those phrases removed (for queries and reminder text).
     """
@@ -191,7 +197,7 @@ def parse_when(text: str, now: datetime, *, prefer_evening: bool) -> tuple[When,
             (r"\bday after tomorrow\b", 2),
             (r"\byesterday\b", -1),
             (r"\b(tomorrow|tmrw|tmr|tomorow)\b", 1),
-            (r"\b(today|tonight|this evening|now)\b", 0),
+            (r"\b(today|tonight|this evening|(?<!from )now)\b", 0),
         ):
             m = re.search(pattern, t)
             if m:
@@ -245,6 +251,20 @@ def parse_when(text: str, now: datetime, *, prefer_evening: bool) -> tuple[When,
                     when.at, when.soft = value, False
                     cut(m)
                     break
+    if when.day is None and when.moment is None:
+        from venues.dateparse import find_date
+
+        found = find_date(original or t, now, language)
+        if found is not None:
+            if found.moment is not None:
+                when.moment = found.moment
+            else:
+                when.day = found.day
+                if found.at is not None and (when.at is None or when.soft):
+                    when.at, when.soft = found.at, False
+            phrase = normalize(found.phrase)
+            if phrase and phrase in t:
+                t = t.replace(phrase, " ", 1)
     if when.at is None:
         m = re.search(
             r"\b(?:for\s+|at\s+|in the\s+)?(breakfast|brunch|lunch|afternoon|sunset|evening|dinner|morning)\b", t

@@ -22,7 +22,8 @@ push notification configs get them through the outbound webhook machinery.
 DataPart fields:
     venue.search     query, city, area, category, tags, price_level_max, party_size, limit, cursor
     booking.request  venue, date (YYYY-MM-DD), time (HH:MM[:SS], optional offset) or slot_start
-                     (ISO 8601), party_size, idempotency_key, contact_name, contact_phone,
+                     (ISO 8601), party_size, children,
+                     idempotency_key, contact_name, contact_phone,
                      special_requests. A time without an offset is venue-local; with one it is
                      converted to venue time.
     booking.status   reference
@@ -277,6 +278,7 @@ def _book(args: dict[str, Any], api_key: ApiKey) -> dict[str, Any]:
         venue=venue,
         slot_start=_slot_start(args, venue),
         party_size=party_size,
+        children=_as_int(args.get("children"), "children") or 0,
         contact_name=_as_str(args.get("contact_name"), "contact_name") or "",
         contact_phone=_as_str(args.get("contact_phone"), "contact_phone") or "",
         special_requests=_as_str(args.get("special_requests"), "special_requests") or "",

@@ -160,6 +160,7 @@ def _run(*, api_key: ApiKey, envelope_id: str, intent: str, payload: dict, recip
         venue=venue,
         slot_start=data.slot_start,
         party_size=data.party_size,
+        children=data.children,
         contact_name=data.contact_name,
         contact_phone=data.contact_phone,
         special_requests=data.special_requests,

@@ -120,6 +120,7 @@ def _book(
     contact_phone: str,
     special_requests: str,
     idempotency_key: str | None,
+    children: int = 0,
 ) -> dict[str, Any]:
     place = network.venue_get(ref=venue)
     slot_start = network.slot_start_at(venue=place, day=day, at=at)
@@ -128,6 +129,7 @@ def _book(
         venue=place,
         slot_start=slot_start,
         party_size=party_size,
+        children=children,
         contact_name=contact_name,
         contact_phone=contact_phone,
         special_requests=special_requests,
@@ -272,6 +274,10 @@ def build_server() -> AgntMCPServer:
         date: Annotated[date, Field(description="The day, YYYY-MM-DD (venue-local).")],
         time: Annotated[str, Field(pattern=network.TIME_PATTERN, description=network.TIME_DESCRIPTION)],
         party_size: Annotated[int, Field(ge=1, le=200, description="Number of guests.")],
+        children: Annotated[
+            int,
+            Field(ge=0, le=200, description="How many of the guests are children (under 18); venues may refuse them."),
+        ] = 0,
         contact_name: Annotated[str, Field(max_length=120, description="Guest name for the venue.")] = "",
         contact_phone: Annotated[str, Field(max_length=32, description="Guest phone, international format.")] = "",
         special_requests: Annotated[str, Field(max_length=1000, description="Notes for the venue.")] = "",
@@ -296,6 +302,7 @@ def build_server() -> AgntMCPServer:
             day=date,
             at=time,
             party_size=party_size,
+            children=children,
             contact_name=contact_name,
             contact_phone=contact_phone,
             special_requests=special_requests,

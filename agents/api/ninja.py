@@ -372,6 +372,7 @@ def booking_create(
         venue=venue,
         slot_start=data.slot_start,
         party_size=data.party_size,
+        children=data.children,
         contact_name=data.contact_name,
         contact_phone=data.contact_phone,
         special_requests=data.special_requests,

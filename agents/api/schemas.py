@@ -132,7 +132,8 @@ class Availability(Schema):
 class BookingIn(StrictIn):
     venue: str = Field(min_length=1, max_length=200, description="The venue's slug (or id).")
     slot_start: datetime = Field(description=SLOT_START_DESCRIPTION)
-    party_size: int = Field(ge=1, le=200)
+    party_size: int = Field(ge=1, le=200, description="Everyone, adults and children.")
+    children: int = Field(0, ge=0, le=200, description="How many of the party are children (under 18).")
     contact_name: str = Field("", max_length=120)
     contact_phone: str = Field("", max_length=32)
     special_requests: str = Field("", max_length=1000)
@@ -151,6 +152,7 @@ class Booking(Schema):
     slot_start: str
     slot_end: str
     party_size: int
+    children: int
     contact_name: str
     special_requests: str
     status_reason: str | None
@@ -320,6 +322,7 @@ class BookingConfirmPayload(StrictIn):
     venue: str | None = Field(None, max_length=200)
     slot_start: datetime = Field(description=SLOT_START_DESCRIPTION)
     party_size: int = Field(ge=1, le=200)
+    children: int = Field(0, ge=0, le=200, description="How many of the party are children (under 18).")
     contact_name: str = Field("", max_length=120)
     contact_phone: str = Field("", max_length=32)
     special_requests: str = Field("", max_length=1000)

@@ -413,6 +413,7 @@ def booking_public(booking: VenueBooking) -> dict[str, Any]:
         "slot_start": booking.slot_start.astimezone(tz).isoformat(),
         "slot_end": booking.slot_end.astimezone(tz).isoformat(),
         "party_size": booking.party_size,
+        "children": booking.children,
         "contact_name": booking.contact_name,
         "special_requests": booking.special_requests,
         "status_reason": booking.status_reason or None,
@@ -459,6 +460,7 @@ def booking_create_for_key(
     venue: Venue,
     slot_start: datetime,
     party_size: int,
+    children: int = 0,
     contact_name: str = "",
     contact_phone: str = "",
     special_requests: str = "",
@@ -477,12 +479,15 @@ def booking_create_for_key(
     """
     from agents.booking.commands import booking_request
     from bookings.availability import describe, nearest_free_slots, slot_is_free
+    from bookings.decision import request_refusal
     from bookings.services import BookingError
 
     tier_check(api_key=api_key, intent=intent)
     slot_start = slot_start_in_venue_time(venue=venue, start=slot_start)
     if not 1 <= party_size <= 200:
         raise InvalidRequest("party_size must be between 1 and 200", field="party_size")
+    if not 0 <= children <= party_size:
+        raise InvalidRequest("children must be between 0 and party_size", field="children")
     if idempotency_key is not None:
         idempotency_key = idempotency_key.strip()
         if not 1 <= len(idempotency_key) <= 128:
@@ -501,12 +506,20 @@ def booking_create_for_key(
                 )
             return BookingResult(existing, created=False)
 
+    when = slot_start.astimezone(venue_timezone(venue))
+    refusal = request_refusal(
+        venue=venue, party_size=party_size, children=children, slot_start=slot_start, now=now or timezone.now()
+    )
+    if refusal:
+        raise SlotUnavailable(
+            f"{venue.name} cannot take this booking: {describe(refusal, venue, at=when)}",
+            extra={"reason": refusal, "alternatives": []},
+        )
     free = slot_is_free(venue=venue, start=slot_start, party_size=party_size, now=now)
     if not free.slots:
         alternatives = nearest_free_slots(venue=venue, start=slot_start, party_size=party_size, now=now)
         raise SlotUnavailable(
-            f"{venue.name} cannot take {party_size} at {slot_start.astimezone(venue_timezone(venue)):%Y-%m-%d %H:%M}: "
-            f"{describe(free.reason, venue)}",
+            f"{venue.name} cannot take {party_size} at {when:%Y-%m-%d %H:%M}: {describe(free.reason, venue, at=when)}",
             extra={"reason": free.reason, "alternatives": [slot.isoformat() for slot in alternatives]},
         )
 
@@ -521,6 +534,7 @@ def booking_create_for_key(
             api_key=api_key,
             idempotency_key=idempotency_key or None,
             party_size=party_size,
+            children=children,
             slot_start=slot_start,
             source=source,
             contact_name=(contact_name or api_key.name)[:120],

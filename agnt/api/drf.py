@@ -187,7 +187,10 @@ class VapidPublicKeyView(APIView):
     authentication_classes: list = []
 
     @extend_schema(
-        responses={200: inline_serializer("VapidPublicKey", {"public_key": serializers.CharField()})},
+        responses={
+            200: inline_serializer("VapidPublicKey", {"public_key": serializers.CharField()}),
+            503: inline_serializer("PushNotConfigured", {"detail": serializers.CharField()}),
+        },
         summary="The applicationServerKey to subscribe browsers with (503 when push is not configured)",
     )
     def get(self, request):

@@ -37,7 +37,16 @@ def _keep_the_test_connection():
 
 
 @pytest.fixture
-def access_token(_keep_the_test_connection, django_user_model, fake_stripe):
+def _web_push_configured(settings):
+    # with push configured the key endpoint answers 200; its 503 (not configured) is a server
+    # error to schemathesis, and is covered by agnt/tests/test_push.py
+    from agnt.webpush import generate_vapid_keys
+
+    settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY = generate_vapid_keys()
+
+
+@pytest.fixture
+def access_token(_keep_the_test_connection, _web_push_configured, django_user_model, fake_stripe):
     user = django_user_model.objects.create_user(username="fuzzer", password="fuzz-pass-1")
     make_venue()
     return services.session_login(user=user).access

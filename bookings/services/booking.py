@@ -79,6 +79,7 @@ def booking_create(
     party_size: int,
     slot_start: datetime,
     source: str,
+    children: int = 0,
     slot_end: datetime | None = None,
     contact_name: str = "",
     contact_phone: str = "",
@@ -99,6 +100,8 @@ def booking_create(
         if existing is not None:
             return existing
     slot_end = booking_check_request(venue=venue, party_size=party_size, slot_start=slot_start, slot_end=slot_end)
+    if not 0 <= children <= party_size:
+        raise BookingError(f"children ({children}) must be between 0 and the party size ({party_size})")
     if source not in BookingSource.values:
         raise BookingError(f"unknown booking source {source!r}")
 
@@ -110,6 +113,7 @@ def booking_create(
         status=BookingStatus.REQUESTED,
         source=source,
         party_size=party_size,
+        children=children,
         slot_start=slot_start,
         slot_end=slot_end,
         contact_name=contact_name,
@@ -137,7 +141,7 @@ def booking_create(
         to_status=BookingStatus.REQUESTED,
         actor=actor,
         actor_kind=actor_kind,
-        data={"source": source, "party_size": party_size},
+        data={"source": source, "party_size": party_size, "children": children},
     )
     analytics_event_record(name="booking.created", user=user, source=source, properties={"venue_id": str(venue.pk)})
     _announce_on_commit(booking, from_status="", to_status=BookingStatus.REQUESTED)

@@ -140,6 +140,7 @@ def remember_tool_calls(state: dict[str, Any], calls) -> None:
                     "date": call.input.get("date"),
                     "time": call.input.get("time"),
                     "party_size": call.input.get("party_size"),
+                    "children": call.input.get("children") or 0,
                     "special_requests": call.input.get("special_requests"),
                 }
                 state["focus"] = venue_ref(call.input.get("venue"), state["pending"]["name"])

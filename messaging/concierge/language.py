@@ -273,7 +273,9 @@ _LEXICON: dict[str, dict[str, str]] = {
 _PATTERNS = {
     lang: re.compile(
         "|".join(
-            (r"(?<![\w])" if not k.startswith(" ") else "") + re.escape(k) + (r"\w*" if lang == "ru" else r"(?![\w])")
+            (r"(?<![\w])" if not k.startswith(" ") else "")
+            + re.escape(k)
+            + ("" if k.endswith(" ") else r"\w*" if lang == "ru" else r"(?![\w])")
             for k in sorted(words, key=len, reverse=True)
         ),
         re.IGNORECASE,

@@ -31,6 +31,7 @@ from messaging.concierge.dialogue import (
     remember_tool_calls,
 )
 from messaging.concierge.language import detect, to_english
+from messaging.concierge.meaning import intent_by_meaning
 from messaging.concierge.messages import say as t_say
 from messaging.concierge.soul import local_now
 from venues.textparse import (
@@ -309,6 +310,11 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         )
     ):
         return Intent("search")
+    meant = intent_by_meaning(t) if turn.language == "en" else None
+    if meant == "list_bookings":
+        return Intent("list_bookings", {"include_past": False})
+    if meant:
+        return Intent(meant)
     if QUESTION_START.match(t) and "?" in turn.text:
         return Intent("ask_general")
     return Intent("help")
@@ -576,7 +582,7 @@ def _plan_confirm(turn, ctx, now, intent) -> Step:
 
 def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple[dict[str, Any], str]:
     text = turn.norm if rest is None else rest
-    when, text = parse_when(text, now, prefer_evening=True)
+    when, text = parse_when(text, now, prefer_evening=True, **_date_hints(turn))
     party = party_size(text)
     text = re.sub(
         rf"\b(?:for|party of|table for|group of)\s+{NUM_PATTERN}\b(?:\s*(?:people|persons|pax|guests|ppl))?|\b{NUM_PATTERN}\s*(?:people|persons|pax|guests|ppl)\b",
@@ -921,7 +927,7 @@ def _plan_availability(turn, ctx, now, intent) -> Step:
     if need:
         return need
     venue = intent.data["venue"]
-    when, rest = parse_when(intent.data["rest"], now, prefer_evening=True)
+    when, rest = parse_when(intent.data["rest"], now, prefer_evening=True, **_date_hints(turn))
     party = party_size(rest)
     done = turn.last("check_availability")
     if done is None:
@@ -988,7 +994,7 @@ def _plan_book(turn, ctx, now, intent) -> Step:
         lines = ["Which one should I book?"] + [_venue_line(i, v) for i, v in enumerate(venues, 1)]
         lines.append(f'\nSay e.g. "book {venues[0].get("name")} tomorrow 7pm for 2".')
         return _say("\n".join(lines))
-    when, rest = parse_when(intent.data["rest"], now, prefer_evening=True)
+    when, rest = parse_when(intent.data["rest"], now, prefer_evening=True, **_date_hints(turn))
     defaults = intent.data.get("defaults") or {}
     party = party_size(rest) or defaults.get("party_size")
     day = when.moment.date() if when.moment else when.day or _iso_day(defaults.get("date")) or now.date()
@@ -1009,6 +1015,8 @@ def _plan_book(turn, ctx, now, intent) -> Step:
         return _say(render_availability(availability.result, now))
     if booking is None:
         special = _special_requests(turn.norm)
+        children = children_count(rest) if party_size(rest) else defaults.get("children", 0)
+        args = {"children": children} if children else {}
         return _call(
             "create_booking",
             venue=venue.slug,
@@ -1016,6 +1024,7 @@ def _plan_book(turn, ctx, now, intent) -> Step:
             time=at.strftime("%H:%M"),
             party_size=party,
             special_requests=special,
+            **args,
         )
     return _booking_answer(turn, ctx, now, booking, venue.slug, day.isoformat(), party)
 
@@ -1132,7 +1141,7 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
         r = done.result if isinstance(done.result, dict) else {}
         return _say(f"OK — I'll remind you to {r.get('text')} on {r.get('when') or r.get('due_at')}.")
     text = re.sub(r"^.*?\bremind(?:er)?\b\s*(?:me|us)?\s*(?:(?:to|about|that|of)\b)?\s*", "", turn.norm, count=1)
-    when, what = parse_when(text, now, prefer_evening=False)
+    when, what = parse_when(text, now, prefer_evening=False, **_date_hints(turn))
     what = re.sub(r"\b(?:at|on|in|by)\s*$", "", what).strip(" .,!")
     what = re.sub(r"^(?:to|about|that)\s+", "", what)
     if when.moment:
@@ -1210,7 +1219,7 @@ def _plan_weather(turn, ctx, now, intent) -> Step:
     done = turn.last("get_weather")
     if done is None:
         place, _ = find_place(turn.norm, places())
-        when, _ = parse_when(turn.norm, now, prefer_evening=False)
+        when, _ = parse_when(turn.norm, now, prefer_evening=False, **_date_hints(turn))
         day = when.day if when.day and when.day != now.date() else None
         return _call("get_weather", city=place.city if place else None, date=day.isoformat() if day else None)
     if done.is_error:
@@ -1518,6 +1527,14 @@ def _channel_language(ctx: ToolContext) -> str | None:
     return code if code in {"id", "ru", "de"} else None
 
 
+def _date_hints(turn: Turn) -> dict[str, str]:
+    """For dates the rules miss: the guest's language and own words (their month and
+    weekday names are gone from the English-normalised text)."""
+    if turn.language == "en":
+        return {}
+    return {"language": turn.language, "original": turn.text}
+
+
 def _lang(turn: Turn) -> str:
     return getattr(turn, "language", "en") or "en"
 
@@ -1549,7 +1566,7 @@ EDIT_CUES = re.compile(
 def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
     """What a message changes in the pending booking ("make it 8pm", "for 3 instead", "Friday instead")."""
     t = turn.norm
-    when, rest = parse_when(t, now, prefer_evening=True)
+    when, rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))
     party = party_size(rest)
     changes: dict[str, Any] = {}
     if when.day and not re.fullmatch(r"\s*now\s*", t):
@@ -1558,6 +1575,7 @@ def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
         changes["time"] = when.at.strftime("%H:%M")
     if party:
         changes["party_size"] = party
+        changes["children"] = children_count(rest)
     if not changes:
         return None
     if len(t.split()) > 9 and not EDIT_CUES.search(t):
@@ -1582,6 +1600,11 @@ def party_size(text: str) -> int | None:
 
         return _to_int(m.group(1))
     return parse_party_size(text)
+
+
+def children_count(text: str) -> int:
+    """How many children a party phrase names ("2 adults and 2 kids" → 2; none → 0)."""
+    return adults_and_children(_digits(text))[1] or 0
 
 
 def adults_and_children(text: str) -> tuple[int | None, int | None]:
@@ -1714,6 +1737,7 @@ def _plan_edit_pending(turn, ctx, now, intent) -> Step:
             time=pending.get("time"),
             party_size=pending.get("party_size"),
             special_requests=pending.get("special_requests"),
+            **({"children": pending["children"]} if pending.get("children") else {}),
         )
     return _booking_answer(turn, ctx, now, booking, pending.get("slug"), pending.get("date"), pending.get("party_size"))
 

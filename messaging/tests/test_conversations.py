@@ -15,6 +15,7 @@ Data format (one list entry per conversation):
         - press: "yes"                              # an inline-button tap (callback_query)
       outcome:
         bookings: [{venue: maison-frangipani-seminyak, day: 1, time: "20:00", party: 2, status: confirmed}]
+                                               # optional: children: 1 (how many of the party)
         no_booking: true                       # no booking row at all
         reminders: [{text: "call mum", day: 0, time: "18:00"}]
         memory_has: ["vegan"]                  # substrings of the user's remembered facts
@@ -212,6 +213,7 @@ def _check_outcome(outcome: dict, *, user, now: datetime) -> None:
             and ("day" not in want or b.slot_start.astimezone(BALI).date().isoformat() == _day(now, want["day"]))
             and ("time" not in want or b.slot_start.astimezone(BALI).strftime("%H:%M") == want["time"])
             and ("party" not in want or b.party_size == want["party"])
+            and ("children" not in want or b.children == want["children"])
             and ("status" not in want or b.status == want["status"])
         ]
         assert found, f"no booking like {want}; have " + repr(

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from agents.booking.commands import booking_guest_cancel, booking_request
 from bookings.availability import describe, nearest_free_slots, slot_is_free
+from bookings.decision import booking_notes, request_refusal
 from bookings.models import BookingSource, ReminderChannel, VenueBooking
 from bookings.selectors import booking_for_guest, bookings_past_for_user, bookings_upcoming_for_user
 from bookings.services import BookingError, ReminderError, reminder_create
@@ -37,7 +38,8 @@ class CreateBookingArgs(ToolArgs):
     venue: str = Field(..., description="The venue's name, slug or id.")
     date: str = Field(..., description="YYYY-MM-DD in the venue's local time.")
     time: str = Field(..., description="HH:MM (24h) in the venue's local time.")
-    party_size: int = Field(..., ge=1, le=200)
+    party_size: int = Field(..., ge=1, le=200, description="Everyone, adults and children.")
+    children: int = Field(0, ge=0, le=200, description="How many of the party are children (under 18).")
     special_requests: str | None = Field(None, description="Occasion, seating, dietary needs…")
     confirmation_id: str | None = Field(
         None, description="Only after the user said yes: the confirmation_id from the needs_confirmation result."
@@ -48,13 +50,21 @@ def _slot_start(venue: Venue, date_text: str, time_text: str) -> datetime:
     return datetime.combine(parse_day(date_text), parse_time(time_text), tzinfo=venue_tz(venue))
 
 
-def _check_slot(venue: Venue, start: datetime, party_size: int, now: datetime) -> None:
+def _check_slot(venue: Venue, start: datetime, party_size: int, now: datetime, children: int = 0) -> None:
+    """The same rules the venue's agent decides by (bookings.decision), checked before asking
+    the guest to confirm; the failure names the rule that applied."""
+    if children > party_size:
+        raise ToolFailure(f"the party of {party_size} cannot include {children} children")
+    refusal = request_refusal(venue=venue, party_size=party_size, children=children, slot_start=start, now=now)
+    if refusal:
+        raise ToolFailure(f"{venue.name} cannot take this booking: {describe(refusal, venue, at=start)}")
     free = slot_is_free(venue=venue, start=start, party_size=party_size, now=now)
     if free.slots:
         return
     alternatives = nearest_free_slots(venue=venue, start=start, party_size=party_size, now=now)
     raise ToolFailure(
-        f"{venue.name} cannot take {party_size} at {start:%H:%M} on {start:%a %d %b}: {describe(free.reason, venue)}",
+        f"{venue.name} cannot take {party_size} at {start:%H:%M} on {start:%a %d %b}: "
+        f"{describe(free.reason, venue, at=start)}",
         alternatives=[slot.strftime("%H:%M") for slot in alternatives],
     )
 
@@ -71,19 +81,25 @@ def run_create_booking(args: CreateBookingArgs, ctx) -> dict:
         # Not confirmed (yet): check what we can, store the request, and ask the user.
         venue = resolve_venue(args.venue)
         start = _slot_start(venue, args.date, args.time)
-        _check_slot(venue, start, args.party_size, now)
+        _check_slot(venue, start, args.party_size, now, children=args.children)
         stored = {
             "venue": venue.slug,
             "date": args.date,
             "time": start.strftime("%H:%M"),
             "party_size": args.party_size,
+            "children": args.children,
             "special_requests": args.special_requests or "",
         }
-        summary = f"Table for {args.party_size} at {venue.name} ({venue.area or venue.city.name}) on {start:%A %d %B at %H:%M}"
+        who = str(args.party_size)
+        if args.children:
+            who += f" ({args.party_size - args.children} adults, {args.children} children)"
+        summary = f"Table for {who} at {venue.name} ({venue.area or venue.city.name}) on {start:%A %d %B at %H:%M}"
         if args.special_requests:
             summary += f" — note: {args.special_requests}"
         if venue.deposit_required and venue.deposit_amount:
             summary += f". A deposit of {money(venue.deposit_amount, venue.currency)} applies"
+        for note in booking_notes(venue=venue, children=args.children):
+            summary += f". {note}"
         pending = pending_action_create(user=ctx.user, tool="create_booking", arguments=stored, summary=summary)
         return {
             "status": "needs_confirmation",
@@ -99,7 +115,7 @@ def run_create_booking(args: CreateBookingArgs, ctx) -> dict:
     pending_action_clear(user=ctx.user)
     venue = resolve_venue(stored.venue)
     start = _slot_start(venue, stored.date, stored.time)
-    _check_slot(venue, start, stored.party_size, now)
+    _check_slot(venue, start, stored.party_size, now, children=stored.children)
     user = ctx.user
     try:
         # One transaction: the request and its envelope to the venue's agent. The venue's
@@ -109,6 +125,7 @@ def run_create_booking(args: CreateBookingArgs, ctx) -> dict:
             venue=venue,
             user=user,
             party_size=stored.party_size,
+            children=stored.children,
             slot_start=start,
             source=_booking_source(ctx),
             contact_name=(getattr(user, "display_name", "") or user.get_full_name() or user.username)[:120],
