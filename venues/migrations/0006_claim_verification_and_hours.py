@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('venues', '0004_venue_search_document'),
+        ('venues', '0005_venue_min_guest_age'),
     ]
 
     operations = [
