@@ -307,7 +307,13 @@ def claim_email_send(request: HttpRequest, claim_id) -> HttpResponse:
             )
             messages.success(request, f"We sent a link to {form.cleaned_data['email']}.")
             return redirect("owners:claim", claim_id=claim.pk)
-    context = {"claim": claim, "code_form": forms.CodeForm(), "email_form": form, "self_verifiable": True}
+    context = {
+        "claim": claim,
+        "code_form": forms.CodeForm(),
+        "email_form": form,
+        "self_verifiable": True,
+        "listed_phone": bool(services.venue_listed_phone(claim.venue)),
+    }
     return render(request, "owners/claim.html", context, status=400)
 
 

@@ -34,8 +34,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    # One browser per test: the sync API keeps an event loop running in this thread while
+    # it is open, and the rest of the suite (async_to_sync, Channels) needs none running.
     from playwright.sync_api import sync_playwright
 
     # The sync API runs an event loop in this thread; Django's guard against ORM calls from
