@@ -177,6 +177,21 @@ def agent_register_for_venue(*, venue) -> Agent:
 
 
 @transaction.atomic
+def agent_policies_set(*, agent: Agent, auto_accept: bool, owner_approval_above_party_size: int | None) -> Agent:
+    """The owner's own rules for their venue agent (what it accepts alone, what it asks first)."""
+    agent = Agent.objects.select_for_update().get(pk=agent.pk)
+    policies = dict(agent.policies) if isinstance(agent.policies, dict) else {}
+    policies["auto_accept"] = bool(auto_accept)
+    if owner_approval_above_party_size:
+        policies["owner_approval_above_party_size"] = int(owner_approval_above_party_size)
+    else:
+        policies.pop("owner_approval_above_party_size", None)
+    agent.policies = policies
+    agent.save(update_fields=["policies", "updated_at"])
+    return agent
+
+
+@transaction.atomic
 def agent_register_for_user(*, user) -> Agent:
     """The user's concierge agent, created on first call."""
     from agents.network.registry import consumer_dna

@@ -26,6 +26,18 @@ def environment_callback(request):
     return ["Development", "warning"] if settings.DEBUG else ["Production", "danger"]
 
 
+VISIT_STATUSES = ("requested", "pending_owner", "counter_offered", "confirmed", "completed", "no_show")
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
 def _day_bounds() -> tuple[datetime, datetime]:
     today = timezone.localdate()
     start = timezone.make_aware(datetime.combine(today, time.min))
@@ -50,18 +62,33 @@ def dashboard_numbers(user) -> dict:
     from billing.models import CommerceLedger
     from bookings.models import VenueBooking
     from messaging.models import Interaction
+    from venues.models import Venue
 
     start, end = _day_bounds()
     staff = is_platform_staff(user)
     bookings = VenueBooking.objects.all()
     if not staff:
         bookings = bookings.filter(venue_id__in=owned_venue_ids(user))
-    today_bookings = bookings.filter(created_at__gte=start, created_at__lt=end).aggregate(
-        total=Count("pk"), confirmed=Count("pk", filter=Q(status="confirmed"))
+    # Visits today (the booked time), in each venue's own time zone — not rows created today.
+    visits = Q(pk__in=[])
+    venues = Venue.objects.select_related("city")
+    if not staff:
+        venues = venues.filter(pk__in=owned_venue_ids(user))
+    by_zone: dict[str, list] = {}
+    for venue_id, zone in venues.values_list("pk", "city__timezone"):
+        by_zone.setdefault(zone or settings.TIME_ZONE, []).append(venue_id)
+    for zone, ids in by_zone.items():
+        tz = _zone(zone)
+        day = timezone.now().astimezone(tz).date()
+        local_start = datetime.combine(day, time.min, tzinfo=tz)
+        visits |= Q(venue_id__in=ids, slot_start__gte=local_start, slot_start__lt=local_start + timedelta(days=1))
+    today_bookings = bookings.filter(visits).aggregate(
+        total=Count("pk", filter=Q(status__in=VISIT_STATUSES)), confirmed=Count("pk", filter=Q(status="confirmed"))
     )
     numbers = {
         "bookings_today": today_bookings["total"],
         "bookings_confirmed_today": today_bookings["confirmed"],
+        "waiting_for_owner": bookings.filter(status="pending_owner").count(),
         "bookings_series": _series(bookings, "created_at"),
         "staff": staff,
     }
@@ -108,10 +135,19 @@ def dashboard_callback(request, context):
         {
             "title": "Bookings today",
             "value": numbers["bookings_today"],
-            "footer": f"{numbers['bookings_confirmed_today']} confirmed",
+            "footer": f"{numbers['bookings_confirmed_today']} confirmed · visits today, venue time",
             "href": reverse("admin:bookings_venuebooking_changelist"),
         }
     ]
+    if not numbers["staff"]:
+        cards.append(
+            {
+                "title": "Waiting for you",
+                "value": numbers["waiting_for_owner"],
+                "footer": "requests to approve, decline or counter",
+                "href": "/venue/",
+            }
+        )
     charts = [
         {"title": f"Bookings, last {DAYS} days", "data": _chart(numbers["bookings_series"], "Bookings", "#7c3aed")}
     ]
@@ -137,6 +173,7 @@ def dashboard_callback(request, context):
                 + "?direction__exact=outbound&status__exact=failed",
             },
         ]
+        cards += [onboarding_funnel_card()]
         charts += [
             {"title": f"New users, last {DAYS} days", "data": _chart(numbers["users_series"], "Users", "#0ea5e9")},
             {
@@ -146,3 +183,23 @@ def dashboard_callback(request, context):
         ]
     context.update(dashboard_cards=cards, dashboard_charts=charts)
     return context
+
+
+STUCK_AFTER = timedelta(days=7)
+
+
+def onboarding_funnel_card() -> dict:
+    """Staff: how many owners are at each step of the onboarding wizard, and how many are stuck."""
+    from venues.models import B2BOnboardingSession
+    from venues.state import ONBOARDING_SEQUENCE, OPEN_ONBOARDING_STEPS
+
+    open_sessions = B2BOnboardingSession.objects.filter(current_step__in=OPEN_ONBOARDING_STEPS)
+    counts = dict(open_sessions.values_list("current_step").annotate(n=Count("pk")))
+    stuck = open_sessions.filter(last_activity_at__lt=timezone.now() - STUCK_AFTER).count()
+    steps = " · ".join(f"{step} {counts.get(step, 0)}" for step in ONBOARDING_SEQUENCE if step in OPEN_ONBOARDING_STEPS)
+    return {
+        "title": "Onboarding funnel",
+        "value": sum(counts.values()),
+        "footer": f"{steps} · {stuck} stuck over {STUCK_AFTER.days} days",
+        "href": reverse("admin:venues_b2bonboardingsession_changelist"),
+    }

@@ -13,6 +13,56 @@ def _link(title: str, icon: str, app: str, model: str) -> dict:
     }
 
 
+def _perm(codename: str):
+    return lambda request: request.user.has_perm(codename)
+
+
+def _admin(title: str, icon: str, app: str, model: str) -> dict:
+    return {
+        "title": _(title),
+        "icon": icon,
+        "link": reverse_lazy(f"admin:{app}_{model}_changelist"),
+        "permission": _perm(f"{app}.view_{model}"),
+    }
+
+
+def sidebar_navigation(request) -> list[dict]:
+    """Venue owners get a sidebar in their own words; staff get every application."""
+    from agnt.roles import is_platform_staff
+
+    if is_platform_staff(request.user):
+        return []
+    return [
+        {
+            "title": _("Your venue"),
+            "items": [
+                {"title": _("Today and diary"), "icon": "calendar_today", "link": "/venue/"},
+                _admin("Bookings", "event_seat", "bookings", "venuebooking"),
+                _admin("Guests", "groups", "crm", "crmcontact"),
+                _admin("Reviews", "star", "bookings", "bookingrating"),
+                _admin("Profile, hours and policy", "storefront", "venues", "venue"),
+                _admin("Menu and knowledge", "menu_book", "knowledge", "venueknowledgesource"),
+                _admin("Venue agent", "smart_toy", "agents", "agent"),
+                _admin("Set-up progress", "checklist", "venues", "b2bonboardingsession"),
+            ],
+        },
+        {
+            "title": _("Money"),
+            "items": [
+                _admin("Invoices", "receipt_long", "billing", "accountingdocument"),
+                _admin("Booking fees", "payments", "billing", "commerceledger"),
+                _admin("Plan", "workspace_premium", "billing", "stripesubscription"),
+            ],
+        },
+    ]
+
+
+def sidebar_show_all_applications(request) -> bool:
+    from agnt.roles import is_platform_staff
+
+    return is_platform_staff(request.user)
+
+
 UNFOLD = {
     "SITE_TITLE": "AGNT back office",
     "SITE_HEADER": "AGNT",
@@ -24,6 +74,7 @@ UNFOLD = {
     "ENVIRONMENT": "agnt.admin_dashboard.environment_callback",
     "SIDEBAR": {
         "show_search": True,
-        "show_all_applications": True,
+        "show_all_applications": sidebar_show_all_applications,
+        "navigation": sidebar_navigation,
     },
 }

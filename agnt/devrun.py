@@ -261,6 +261,18 @@ def main() -> None:
     if not os.environ.get("PUBLIC_BASE_URL"):
         os.environ["PUBLIC_BASE_URL"] = f"http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}"
 
+    # Sent mail (e-mail verification, claim links, password resets) is written to files
+    # under .data/mail and listed at /for-venues/dev/outbox/, unless .env sets EMAIL_URL.
+    dotenv_keys = {
+        line.split("=", 1)[0].strip()
+        for line in (DOTENV_PATH.read_text().splitlines() if DOTENV_PATH.exists() else [])
+        if "=" in line and not line.lstrip().startswith("#")
+    }
+    if not os.environ.get("EMAIL_URL") and "EMAIL_URL" not in dotenv_keys:
+        data_dir = Path(os.environ.get("AGNT_DATA_DIR") or Path(__file__).resolve().parent.parent / ".data")
+        (data_dir / "mail").mkdir(parents=True, exist_ok=True)
+        os.environ["EMAIL_URL"] = f"filemail:///{(data_dir / 'mail').resolve()}"
+
     try:
         username, password = prepare()
     except ConfigError as exc:

@@ -548,6 +548,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".data" / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / ".data" / "media"
+# Uploads nobody may fetch by URL (claim proof documents); staff read them through the admin.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data") / "private"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from agents.api import ninja as network_api
 from agents.api import oauth
@@ -9,9 +8,12 @@ from agnt import views
 from billing.views import affiliate_redirect
 from billing.webhooks import stripe_webhook
 from messaging.views import chat_page
+from venues.owners import urls as owner_urls
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", views.home, name="home"),  # owners and guests: /for-venues/; staff: the back office
+    path("for-venues/", include("venues.owners.urls")),
+    path("venue/", include(owner_urls.console_patterns)),  # the owner console
     path("admin/", admin.site.urls),
     path("health", views.health, name="health"),
     path("metrics", views.metrics, name="metrics"),

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from agnt import metrics as agnt_metrics
+from agnt import roles
 from agnt.selectors import health_report
 
 
@@ -33,3 +34,16 @@ def metrics(request: HttpRequest) -> HttpResponse:
             return response
     body, content_type = agnt_metrics.render()
     return HttpResponse(body, content_type=content_type)
+
+
+def home(request):
+    """``/``: staff go to the back office, venue owners to their console, everyone else to
+    the public owner pages."""
+    from django.shortcuts import redirect
+
+    user = request.user
+    if user.is_authenticated and roles.is_platform_staff(user):
+        return redirect("admin:index")
+    if user.is_authenticated and user.venue_links.filter(is_active=True).exists():
+        return redirect("console:index")
+    return redirect("owners:landing")

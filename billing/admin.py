@@ -446,6 +446,20 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
     autocomplete_fields = ("venue", "customer", "related_document")
     inlines = [DocumentLineInline, DocumentLedgerInline, DocumentEventInline]
     actions = ("issue", "mark_paid", "void", "draft_credit_note")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if not is_platform_staff(request.user):
+            # Owners see what was issued to them: no drafts Finance is still working on.
+            qs = qs.exclude(status="draft")
+        return qs
+
+    def get_inlines(self, request, obj):
+        if is_platform_staff(request.user):
+            return self.inlines
+        # The ledger lines carry our internal account codes; owners get the document itself.
+        return [DocumentLineInline, DocumentEventInline]
+
     actions_detail = ("print_document", "credit_note")
     fieldsets = (
         (None, {"fields": ("doc_type", "status", "number", "related_document")}),

@@ -285,3 +285,77 @@ def taste_venue_scores(*, user, venue_ids) -> dict:
         if score or why:
             scores[venue_id] = (score, ", ".join(why))
     return scores
+
+
+def diary_day(*, venue, day) -> dict:
+    """The host stand's view of one local day: each slot of the opening hours with the
+    bookings arriving in it and covers booked against the venue's pacing (covers per slot).
+    Bookings outside the opening hours (a walk-in at the bar) are listed too, under their time."""
+    from datetime import datetime as dt
+    from datetime import time as tm
+    from datetime import timedelta as td
+
+    from venues.selectors import venue_opening_intervals, venue_timezone
+
+    tz = venue_timezone(venue)
+    start, end = dt.combine(day, tm.min, tzinfo=tz), dt.combine(day + td(days=1), tm.min, tzinfo=tz)
+    bookings = list(
+        VenueBooking.objects.filter(venue=venue, slot_start__gte=start, slot_start__lt=end)
+        .exclude(status__in=["rejected", "expired"])
+        .select_related("user")
+        .order_by("slot_start", "created_at")
+    )
+    step = td(minutes=max(5, venue.slot_minutes or 30))
+    slots: dict = {}
+    for opens, closes in venue_opening_intervals(venue, day):
+        current = opens
+        while current < closes:
+            slots.setdefault(current, [])
+            current += step
+    for booking in bookings:
+        local = booking.slot_start.astimezone(tz)
+        key = next((s for s in sorted(slots) if s <= local < s + step), local)
+        slots.setdefault(key, []).append(booking)
+    holding = {"requested", "pending_owner", "counter_offered", "confirmed", "completed"}
+    rows = []
+    for slot in sorted(slots):
+        items = slots[slot]
+        covers = sum(b.party_size for b in items if b.status in holding)
+        rows.append(
+            {"start": slot.astimezone(tz), "bookings": items, "covers": covers, "capacity": venue.covers_per_slot}
+        )
+    return {
+        "rows": rows,
+        "total_covers": sum(r["covers"] for r in rows),
+        "booking_count": sum(1 for b in bookings if b.status in holding),
+    }
+
+
+def bookings_awaiting_venue(*, venue_ids) -> QuerySet[VenueBooking]:
+    """Requests only the venue can answer now (owner approval), soonest deadline first."""
+    return (
+        VenueBooking.objects.filter(venue_id__in=venue_ids, status="pending_owner")
+        .select_related("venue")
+        .order_by("owner_decision_deadline", "slot_start")
+    )
+
+
+def bookings_visiting_today(*, venue) -> int:
+    """Bookings whose visit is today in the venue's own time zone (not rows created today)."""
+    from datetime import datetime as dt
+    from datetime import time as tm
+    from datetime import timedelta as td
+
+    from django.utils import timezone
+
+    from venues.selectors import venue_timezone
+
+    tz = venue_timezone(venue)
+    today = timezone.now().astimezone(tz).date()
+    start = dt.combine(today, tm.min, tzinfo=tz)
+    return VenueBooking.objects.filter(
+        venue=venue,
+        slot_start__gte=start,
+        slot_start__lt=start + td(days=1),
+        status__in=["requested", "pending_owner", "counter_offered", "confirmed", "completed"],
+    ).count()

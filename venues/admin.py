@@ -310,19 +310,131 @@ class VenueClaimAdmin(AgntModelAdmin):
     fieldsets = (
         (None, {"fields": ("venue", "claimant", "role", "status", "ambassador")}),
         ("Contact", {"fields": ("business_name", "contact_name", "contact_email", "contact_phone")}),
-        ("Evidence", {"fields": ("verification_method", "evidence_text", "evidence_url")}),
+        (
+            "Evidence",
+            {
+                "fields": (
+                    "verification_method",
+                    "evidence_text",
+                    "evidence_url",
+                    "proof_document_link",
+                    "verified_by",
+                    "code_sent_to",
+                    "code_sent_at",
+                    "code_failures",
+                    "locked_until",
+                )
+            },
+        ),
         ("Decision", {"fields": ("reason", "reviewer", "decided_at", "created_at", "updated_at")}),
+    )
+    evidence_readonly = (
+        "proof_document_link",
+        "verified_by",
+        "code_sent_to",
+        "code_sent_at",
+        "code_failures",
+        "locked_until",
     )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status not in OPEN_CLAIM_STATUSES:
             # A decided claim is history; only the event log explains it further.
-            return [f.name for f in VenueClaim._meta.concrete_fields if f.name != "id"]
-        return self.readonly_fields
+            return [f.name for f in VenueClaim._meta.concrete_fields if f.name != "id"] + ["proof_document_link"]
+        if obj is None:
+            return ("status", "reviewer", "decided_at", "created_at", "updated_at", *self.evidence_readonly)
+        return (*self.readonly_fields, *self.evidence_readonly)
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "<uuid:claim_id>/proof/",
+                self.admin_site.admin_view(self.proof_download),
+                name="venues_venueclaim_proof",
+            ),
+            *super().get_urls(),
+        ]
+
+    def proof_download(self, request: HttpRequest, claim_id):
+        """The claim's proof document, for staff only (it is never served from a public URL)."""
+        from django.http import FileResponse, Http404
+
+        claim = self.get_queryset(request).filter(pk=claim_id).first()
+        if claim is None or not claim.proof_document or not self.has_view_permission(request, claim):
+            raise Http404
+        name = claim.proof_document.name.rsplit("/", 1)[-1]
+        return FileResponse(claim.proof_document.open("rb"), as_attachment=True, filename=name)
+
+    @display(description="Proof document")
+    def proof_document_link(self, obj: VenueClaim) -> str:
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        if not obj or not obj.proof_document:
+            return "—"
+        return format_html('<a href="{}">Download</a>', reverse("admin:venues_venueclaim_proof", args=[obj.pk]))
 
     def has_add_permission(self, request) -> bool:
-        # Claims are filed by the claimant (app or chat) through venue_claim_submit.
-        return False
+        # Staff file a claim for someone who called or visited (through venue_claim_submit);
+        # owners file their own from /for-venues/.
+        return is_platform_staff(request.user) and super().has_add_permission(request)
+
+    def save_model(self, request, obj: VenueClaim, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        try:
+            created = services.venue_claim_submit(
+                venue=obj.venue,
+                claimant=obj.claimant,
+                contact_name=obj.contact_name,
+                verification_method=obj.verification_method,
+                contact_email=obj.contact_email,
+                contact_phone=obj.contact_phone,
+                role=obj.role,
+                business_name=obj.business_name,
+                evidence_text=obj.evidence_text,
+                evidence_url=obj.evidence_url,
+                ambassador=obj.ambassador,
+            )
+        except services.VenueError as exc:  # raced past the form's check: say so, no 500
+            self.message_user(request, f"The claim was not filed: {exc}", messages.ERROR)
+            return
+        obj.pk, obj.status, obj.created_at = created.pk, created.status, created.created_at
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            return form
+
+        class ClaimAddForm(form):
+            def clean(self):
+                # The service's own rules (an owner already, an open claim) refuse next to
+                # the form: it runs in a savepoint that is always rolled back.
+                from django.core.exceptions import ValidationError
+                from django.db import transaction
+
+                data = super().clean()
+                if self.errors or not data.get("venue") or not data.get("claimant"):
+                    return data
+                try:
+                    with transaction.atomic():
+                        services.venue_claim_submit(
+                            venue=data["venue"],
+                            claimant=data["claimant"],
+                            contact_name=data.get("contact_name") or "",
+                            verification_method=data.get("verification_method") or "",
+                            contact_email=data.get("contact_email") or "",
+                            contact_phone=data.get("contact_phone") or "",
+                        )
+                        transaction.set_rollback(True)
+                except services.VenueError as exc:
+                    raise ValidationError(str(exc)) from exc
+                return data
+
+        return ClaimAddForm
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Claims and their event log are the audit trail of who got a venue's back office.

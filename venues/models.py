@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from agnt.db import BaseModel, TimestampedModel, choices_check
+from venues.hours import validate_opening_hours
 from venues.state import (
     OPEN_CLAIM_STATUSES,
     OPEN_ONBOARDING_STEPS,
@@ -89,7 +91,12 @@ class Venue(TimestampedModel):
     )
     currency = models.CharField(max_length=3, default="IDR")
     capacity = models.PositiveIntegerField(default=40, help_text="Seats / guests at once.")
-    opening_hours = models.JSONField(default=dict, blank=True)
+    opening_hours = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_opening_hours],
+        help_text='Days to ranges, e.g. {"mon": [["12:00", "15:00"], ["18:00", "23:00"]], "tue": []} ([] = closed).',
+    )
     slot_minutes = models.PositiveSmallIntegerField(default=30)
     booking_duration_minutes = models.PositiveSmallIntegerField(
         default=120, help_text="How long a table is held when a booking does not say when it ends."
@@ -252,6 +259,12 @@ class CityAmbassador(TimestampedModel):
         return f"{self.user} · {self.city} ({self.referral_code})"
 
 
+def private_storage() -> FileSystemStorage:
+    """Files nobody may fetch by URL (claim proof documents): outside MEDIA_ROOT, no base URL;
+    staff download them through the admin only."""
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
 class ClaimVerificationMethod(models.TextChoices):
     EMAIL_DOMAIN = "email_domain", "E-mail on the venue's domain"
     PHONE_CALL = "phone_call", "Call to the listed phone number"
@@ -300,6 +313,21 @@ class VenueClaim(TimestampedModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=300, blank=True, help_text="Why it was approved, rejected or withdrawn.")
+    proof_document = models.FileField(
+        upload_to="claims/%Y/%m/",
+        storage=private_storage,
+        blank=True,
+        max_length=300,
+        help_text="Business licence (NIB), lease or utility bill; PDF or image. Never served publicly.",
+    )
+    code_hash = models.CharField(max_length=128, blank=True, help_text="Keyed hash of the one-time code last sent.")
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_sent_to = models.CharField(max_length=64, blank=True, help_text="Where the code went (masked).")
+    code_failures = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True, help_text="Too many wrong codes: no entries until then.")
+    verified_by = models.CharField(
+        max_length=16, blank=True, help_text="How the claim was proven: phone_code, email_link or staff review."
+    )
 
     class Meta(TimestampedModel.Meta):
         constraints = [

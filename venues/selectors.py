@@ -315,3 +315,46 @@ def city_slugs_starting(*, prefix: str, limit: int = COMPLETION_MAX) -> list[str
     prefix = (prefix or "").strip()[:80]
     qs = City.objects.filter(is_active=True).filter(Q(slug__istartswith=prefix) | Q(name__istartswith=prefix))
     return list(qs.order_by("slug").values_list("slug", flat=True)[:limit])
+
+
+# --------------------------------------------------------------------------- owner pages
+
+
+def _fuzzy_score(query_words: list[str], text: str) -> float:
+    """How well every query word matches some word of ``text`` (0–1), tolerant of typos."""
+    from difflib import SequenceMatcher
+
+    words = _query_words(text)
+    if not query_words or not words:
+        return 0.0
+    total = 0.0
+    for q in query_words:
+        best = 0.0
+        for w in words:
+            if w.startswith(q) or q == w:
+                best = 1.0
+                break
+            best = max(best, SequenceMatcher(None, q, w).ratio())
+        total += best
+    return total / len(query_words)
+
+
+def venue_public_search(*, query: str, limit: int = 20) -> list[Venue]:
+    """Listed and active venues whose name, area or city match ``query``, typos forgiven
+    ("potato hed canggu" finds Potato Head). Venues are few per city, so matching runs in
+    Python over the visible ones; the best matches come first."""
+    words = _query_words(query)
+    venues = Venue.objects.filter(status__in=SEARCHABLE_STATUSES).select_related("city")
+    if not words:
+        return list(venues.order_by("-priority_rank", "name")[:limit])
+    scored = []
+    for venue in venues:
+        score = _fuzzy_score(words, f"{venue.name} {venue.area} {venue.city.name}")
+        if score >= 0.75:
+            scored.append((score, venue.priority_rank, venue.name, venue))
+    scored.sort(key=lambda row: (-row[0], -row[1], row[2]))
+    return [row[3] for row in scored[:limit]]
+
+
+def venue_has_owner(venue: Venue) -> bool:
+    return VenueClient.objects.filter(venue=venue, is_active=True, role="owner").exists()

@@ -6,15 +6,21 @@ with ``update_fields`` and write an event row; the database re-checks the transi
 
 from __future__ import annotations
 
+import hmac
 import json
+import secrets
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth.models import Group
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 
 from agnt import roles
@@ -43,6 +49,16 @@ from venues.state import (
     VenueClaimStatus,
     next_onboarding_step,
 )
+
+# One-time codes sent to a venue's listed phone to prove a claim.
+CLAIM_CODE_TTL = timedelta(minutes=15)
+CLAIM_CODE_MAX_FAILURES = 5  # wrong codes in a row before the claim is locked
+CLAIM_CODE_LOCK = timedelta(minutes=30)
+# Links mailed to an address on the venue's website domain.
+CLAIM_EMAIL_LINK_MAX_AGE = timedelta(days=2)
+_CLAIM_EMAIL_SALT = "venues.claim-email-link"
+# Onboarding sessions nobody touched for this long are abandoned by the expiry job.
+ONBOARDING_IDLE_LIMIT = timedelta(days=21)
 
 
 class VenueError(Exception):
@@ -224,6 +240,194 @@ def venue_claim_withdraw(*, claim: VenueClaim, user, reason: str = "") -> VenueC
     )
 
 
+def _code_hash(claim: VenueClaim, code: str) -> str:
+    # Keyed by the claim: a code sent for another claim never matches this one.
+    return salted_hmac("venues.claim-code", f"{claim.pk}:{code.strip()}").hexdigest()
+
+
+def _mask_phone(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return f"…{digits[-4:]}" if len(digits) >= 4 else "the listed number"
+
+
+def venue_listed_phone(venue: Venue) -> str:
+    """The number a claim code goes to: the venue's WhatsApp, else its phone, as AGNT lists it."""
+    return (venue.whatsapp or venue.phone or "").strip()
+
+
+def _website_domain(venue: Venue) -> str:
+    host = (urlsplit(venue.website).hostname or "").lower() if venue.website else ""
+    return host.removeprefix("www.")
+
+
+def claim_email_domain_ok(*, claim: VenueClaim, email: str) -> bool:
+    """Is ``email`` on the venue's own website domain (or a subdomain of it)?"""
+    domain = _website_domain(claim.venue)
+    host = email.rpartition("@")[2].lower().strip()
+    return bool(domain) and (host == domain or host.endswith("." + domain))
+
+
+def _require_self_verifiable(claim: VenueClaim) -> None:
+    # A venue someone proposed carries the proposer's own phone and website: proving
+    # control of them proves nothing, so those claims go to staff review.
+    if claim.venue.status != VenueStatus.LISTED:
+        raise VenueClaimError("this venue's contact details are not verified by AGNT yet; staff review the claim")
+    if claim.status not in OPEN_CLAIM_STATUSES:
+        raise VenueClaimError(f"this claim is {claim.get_status_display().lower()}")
+
+
+@transaction.atomic
+def venue_claim_code_issue(*, claim: VenueClaim, now: datetime | None = None) -> tuple[str, str]:
+    """Make a new one-time code for ``claim``; returns (code, phone) for the caller to send.
+
+    Only a keyed hash is stored. A new code replaces the old one but does not reset the
+    wrong-code count, so asking for codes again and again does not get round the lock.
+    """
+    now = now or timezone.now()
+    claim = VenueClaim.objects.select_for_update().select_related("venue").get(pk=claim.pk)
+    _require_self_verifiable(claim)
+    if claim.locked_until and claim.locked_until > now:
+        raise VenueClaimError(f"too many wrong codes; try again after {timezone.localtime(claim.locked_until):%H:%M}")
+    phone = venue_listed_phone(claim.venue)
+    if not phone:
+        raise VenueClaimError("AGNT has no phone number for this venue; choose another way to verify")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    claim.code_hash = _code_hash(claim, code)
+    claim.code_sent_at = now
+    claim.code_sent_to = _mask_phone(phone)
+    claim.save(update_fields=["code_hash", "code_sent_at", "code_sent_to", "updated_at"])
+    return code, phone
+
+
+@transaction.atomic
+def _claim_code_compare(*, claim: VenueClaim, user, code: str, now: datetime) -> tuple[VenueClaim, str]:
+    claim = VenueClaim.objects.select_for_update().select_related("venue").get(pk=claim.pk)
+    if claim.claimant_id != user.pk:
+        return claim, "this is not your claim"
+    if claim.status not in OPEN_CLAIM_STATUSES:
+        return claim, f"this claim is {claim.get_status_display().lower()}"
+    if claim.locked_until and claim.locked_until > now:
+        return claim, f"too many wrong codes; try again after {timezone.localtime(claim.locked_until):%H:%M}"
+    if not claim.code_hash or claim.code_sent_at is None:
+        return claim, "ask for a code first"
+    if now - claim.code_sent_at > CLAIM_CODE_TTL:
+        return claim, "that code has expired; ask for a new one"
+    if not hmac.compare_digest(claim.code_hash, _code_hash(claim, code)):
+        claim.code_failures += 1
+        message = "that code is not right"
+        if claim.code_failures >= CLAIM_CODE_MAX_FAILURES:
+            claim.code_failures = 0
+            claim.code_hash = ""
+            claim.locked_until = now + CLAIM_CODE_LOCK
+            message = (
+                f"too many wrong codes; this claim is locked for {int(CLAIM_CODE_LOCK.total_seconds() // 60)} minutes"
+            )
+        claim.save(update_fields=["code_failures", "code_hash", "locked_until", "updated_at"])
+        return claim, message
+    return claim, ""
+
+
+def venue_claim_code_verify(*, claim: VenueClaim, user, code: str, now: datetime | None = None) -> VenueClaim:
+    """Check a code the claimant typed; the right one approves the claim (they control the
+    venue's listed phone). A wrong one is counted (and committed) before the error is raised."""
+    now = now or timezone.now()
+    claim, error = _claim_code_compare(claim=claim, user=user, code=code, now=now)
+    if error:
+        raise VenueClaimError(error)
+    return _claim_approve_verified(claim=claim, verified_by="phone_code", reason="Code sent to the listed phone")
+
+
+@transaction.atomic
+def _claim_approve_verified(*, claim: VenueClaim, verified_by: str, reason: str) -> VenueClaim:
+    claim = venue_claim_approve(claim=claim, reviewer=None, reason=reason)
+    VenueClaim.objects.filter(pk=claim.pk).update(verified_by=verified_by, code_hash="")
+    claim.verified_by = verified_by
+    return claim
+
+
+def venue_claim_email_token(*, claim: VenueClaim, email: str) -> str:
+    """A signed token for the verification link mailed to ``email`` (on the venue's domain)."""
+    if not claim_email_domain_ok(claim=claim, email=email):
+        domain = _website_domain(claim.venue) or "the venue's website"
+        raise VenueClaimError(f"use an address on {domain}")
+    _require_self_verifiable(claim)
+    return signing.TimestampSigner(salt=_CLAIM_EMAIL_SALT).sign_object({"claim": str(claim.pk), "email": email})
+
+
+def venue_claim_email_verify(*, token: str, user) -> VenueClaim:
+    """Follow a mailed link: a valid, unexpired token for the user's own open claim approves it."""
+    try:
+        data = signing.TimestampSigner(salt=_CLAIM_EMAIL_SALT).unsign_object(token, max_age=CLAIM_EMAIL_LINK_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise VenueClaimError("this link has expired; send a new one from your claim") from exc
+    except signing.BadSignature as exc:
+        raise VenueClaimError("this link is not valid") from exc
+    claim = VenueClaim.objects.select_related("venue").filter(pk=data.get("claim")).first()
+    if claim is None or claim.claimant_id != user.pk:
+        raise VenueClaimError("this link is for someone else's claim")
+    _require_self_verifiable(claim)
+    if not claim_email_domain_ok(claim=claim, email=data.get("email", "")):
+        raise VenueClaimError("this link is not valid")
+    return _claim_approve_verified(
+        claim=claim, verified_by="email_link", reason=f"Link mailed to {data['email']} was followed"
+    )
+
+
+@transaction.atomic
+def venue_claim_attach_document(*, claim: VenueClaim, document) -> VenueClaim:
+    """Keep a proof document (already checked by the form) on the claim, in private storage."""
+    claim = VenueClaim.objects.select_for_update().get(pk=claim.pk)
+    claim.proof_document.save(document.name, document, save=False)
+    claim.save(update_fields=["proof_document", "updated_at"])
+    return claim
+
+
+@transaction.atomic
+def venue_propose(*, user, city, name: str, category: str, area: str = "", website: str = "", phone: str = "") -> Venue:
+    """A venue AGNT does not list yet, proposed by someone who runs it: a draft only staff can list."""
+    base = slugify(f"{name} {area or city.name}")[:160] or "venue"
+    slug, n = base, 1
+    while Venue.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    venue = Venue(
+        city=city,
+        name=name,
+        slug=slug,
+        category=category,
+        area=area,
+        website=website,
+        phone=phone,
+        status=VenueStatus.DRAFT,
+    )
+    try:
+        venue.full_clean()
+    except ValidationError as exc:
+        raise VenueError("; ".join(exc.messages)) from exc
+    venue.save()
+    analytics_event_record(name="venue.proposed", user=user, properties={"venue_id": str(venue.pk)})
+    return venue
+
+
+@transaction.atomic
+def venue_team_invite_accept(*, venue: Venue, user, role: str = VenueRole.MANAGER) -> VenueClient:
+    """A co-manager invited by the owner (signed e-mail link) joins the venue's back office."""
+    link, created = VenueClient.objects.get_or_create(
+        user=user, venue=venue, defaults={"role": role, "is_active": True}
+    )
+    if not created and not link.is_active:
+        link.is_active = True
+        link.save(update_fields=["is_active", "updated_at"])
+    fields = [name for name in ("is_business", "is_staff") if not getattr(user, name)]
+    for name in fields:
+        setattr(user, name, True)
+    if fields:
+        user.save(update_fields=fields)
+    group, _ = Group.objects.get_or_create(name=roles.VENUE_OWNERS)
+    user.groups.add(group)
+    return link
+
+
 # --------------------------------------------------------------------------- onboarding
 
 # Which Venue columns each wizard step may write. Commercial columns (fees, ranking,
@@ -360,6 +564,25 @@ def onboarding_advance(*, session: B2BOnboardingSession, step_data: dict[str, An
             name="venue.onboarding_completed", user=locked.user, properties={"venue_id": str(venue.pk)}
         )
     return moved
+
+
+def onboarding_expire_idle(*, now: datetime | None = None, idle: timedelta = ONBOARDING_IDLE_LIMIT) -> int:
+    """Abandon open onboarding sessions nobody touched for ``idle``; returns how many."""
+    now = now or timezone.now()
+    stale = B2BOnboardingSession.objects.filter(
+        current_step__in=OPEN_ONBOARDING_STEPS, last_activity_at__lt=now - idle
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(stale[:500]):
+        with transaction.atomic():
+            session = B2BOnboardingSession.objects.select_for_update().get(pk=pk)
+            if session.current_step not in OPEN_ONBOARDING_STEPS or session.last_activity_at >= now - idle:
+                continue
+            _onboarding_move(
+                session, session, to_step=OnboardingStep.ABANDONED, actor=None, reason="No activity; expired"
+            )
+            count += 1
+    return count
 
 
 @transaction.atomic

@@ -164,6 +164,8 @@ def test_an_error_logged_anywhere_lands_in_the_error_log_table():
     assert row.exception_type == "ValueError" and "provider returned garbage" in row.traceback
 
 
-def test_the_site_root_leads_to_the_back_office(client):
+def test_the_site_root_leads_visitors_to_the_owner_pages_and_staff_to_the_back_office(client, staff_user):
     response = client.get("/")
-    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert response.status_code == 302 and response["Location"] == "/for-venues/"
+    client.force_login(staff_user)
+    assert client.get("/")["Location"] == "/admin/"

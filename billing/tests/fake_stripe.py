@@ -466,7 +466,9 @@ class FakeStripe(FakeServer):
                 return 404, b"No such checkout session", {"Content-Type": "text/plain"}
             if session["status"] == "open":
                 self.complete_checkout(session["id"])
-            return 303, b"", {"Location": session["success_url"], "Content-Type": "text/plain"}
+            # Stripe fills in the {CHECKOUT_SESSION_ID} template variable of the success URL.
+            location = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+            return 303, b"", {"Location": location, "Content-Type": "text/plain"}
         body = b"<h1>Stripe customer portal (local stand-in)</h1><p>Plans are changed in real Stripe.</p>"
         return 200, body, {"Content-Type": "text/html"}
 
