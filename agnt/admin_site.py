@@ -41,7 +41,7 @@ def sidebar_navigation(request) -> list[dict]:
                 _admin("Guests", "groups", "crm", "crmcontact"),
                 _admin("Reviews", "star", "bookings", "bookingrating"),
                 _admin("Profile, hours and policy", "storefront", "venues", "venue"),
-                _admin("Menu and knowledge", "menu_book", "knowledge", "venueknowledgesource"),
+                _admin("What your agent knows", "menu_book", "knowledge", "venueknowledgesource"),
                 _admin("Venue agent", "smart_toy", "agents", "agent"),
                 _admin("Set-up progress", "checklist", "venues", "b2bonboardingsession"),
             ],

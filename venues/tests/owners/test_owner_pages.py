@@ -199,11 +199,11 @@ def test_owners_get_a_sidebar_in_their_words_and_staff_keep_every_application(cl
     owner = make_owner(make_venue())
     client.force_login(owner)
     page = client.get("/admin/").content.decode()
-    assert "Guests" in page and "Menu and knowledge" in page and "Invoices" in page
+    assert "Guests" in page and "What your agent knows" in page and "Invoices" in page
     assert "Venue chunks" not in page and "B2B onboarding events" not in page
     client.force_login(staff_user)
     staff_page = client.get("/admin/").content.decode()
-    assert "Menu and knowledge" not in staff_page and "Venue chunks" in staff_page
+    assert "What your agent knows" not in staff_page and "Venue chunks" in staff_page
 
 
 def test_an_owner_invites_a_co_manager_who_joins_by_the_mailed_link(client, django_user_model, mailoutbox):
