@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Header, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
+from agents.api.schemas import Problem
 from agents.hosted import selectors, services
 from agents.hosted.errors import AllowanceExhaustedError, InvalidRequest
 from agents.hosted.models import CallerKind
@@ -20,7 +21,11 @@ from agents.hosted.state import RunStatus
 
 router = Router(tags=["hosted agents"])
 # dict bodies (the selectors' shapes); 204s have none
-ANY = {200: dict, 201: dict, 202: dict, 204: None}
+# Every route's answers: its successes (JSON objects) and the problem+json errors the /a2a/v1
+# API gives (auth, limits, validation, allowance, unknown ids) — declared, so the OpenAPI
+# schema says what a client can get.
+_PROBLEMS = {code: Problem for code in (400, 401, 402, 403, 404, 409, 413, 415, 422, 429, 503)}
+ANY = {200: dict, 201: dict, 202: dict, 204: None, **_PROBLEMS}
 
 IDEMPOTENCY = Header(
     None,
@@ -220,7 +225,12 @@ def run_cancel(request: HttpRequest, run_id: str):
     return selectors.run_public(services.run_cancel(run=run))
 
 
-@router.get("/runs/{run_id}/events", summary="The run's trace as server-sent events (streams live over ASGI)")
+@router.get(
+    "/runs/{run_id}/events",
+    response={200: None, **_PROBLEMS},
+    summary="The run's trace as server-sent events (streams live over ASGI)",
+    openapi_extra={"responses": {"200": {"description": "text/event-stream: one event per trace entry, then `end`"}}},
+)
 def run_events(request: HttpRequest, run_id: str):
     run = selectors.run_for_user(user_id=request.auth.owner_id, run_id=run_id)
     after = _last_event_id(request.headers.get("Last-Event-ID"))
