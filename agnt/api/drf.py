@@ -229,7 +229,21 @@ class PushSubscriptionView(APIView):
             raise serializers.ValidationError(detail if exc.field == "endpoint" else {"keys": detail}) from exc
         return Response(PushSubscriptionOutputSerializer(subscription).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=PushUnsubscribeSerializer, responses={204: None, 404: None}, summary="Unsubscribe a browser")
+    @extend_schema(
+        request=PushUnsubscribeSerializer,
+        # DELETE reads a body here, so its body errors are declared by hand (the schema's
+        # implicit errors assume bodies only on POST/PUT/PATCH)
+        responses={
+            204: None,
+            400: OpenApiResponse(description="The body is not valid (each field's problem)"),
+            401: OpenApiResponse(description="No valid bearer token"),
+            404: None,
+            413: OpenApiResponse(description="The body is larger than the upload limit"),
+            415: OpenApiResponse(description="The body is not JSON, form or multipart data"),
+            429: OpenApiResponse(description="Too many requests"),
+        },
+        summary="Unsubscribe a browser",
+    )
     def delete(self, request):
         data = PushUnsubscribeSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -52,9 +52,7 @@ class AgntAutoSchema(AutoSchema):
         return responses
 
     def _implicit_errors(self) -> list[tuple[str, str, dict]]:
-        reads_body = self.method in ("POST", "PUT", "PATCH") or (
-            self.method == "DELETE" and self.get_request_serializer() is not None
-        )
+        reads_body = self.method in ("POST", "PUT", "PATCH")
         has_query = any(p.get("in") == "query" for p in self._get_parameters())
         paged = self._is_list_view() and self._get_paginator() is not None
         permissions = self.view.get_permissions()
