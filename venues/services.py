@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -352,6 +353,22 @@ def venue_claim_email_token(*, claim: VenueClaim, email: str) -> str:
         raise VenueClaimError(f"use an address on {domain}")
     _require_self_verifiable(claim)
     return signing.TimestampSigner(salt=_CLAIM_EMAIL_SALT).sign_object({"claim": str(claim.pk), "email": email})
+
+
+def venue_claim_email_token_read(*, token: str) -> dict | None:
+    """What a genuine link names (``{"claim": id, "email": address}``), expired or not; None
+    for a forged or garbled one. For answering an expired link; never approves anything."""
+    try:
+        data = signing.TimestampSigner(salt=_CLAIM_EMAIL_SALT).unsign_object(token)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
+        return None
+    try:
+        data["claim"] = str(uuid.UUID(str(data.get("claim"))))
+    except ValueError:
+        return None
+    return data
 
 
 def venue_claim_email_verify(*, token: str, user) -> VenueClaim:

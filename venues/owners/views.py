@@ -174,7 +174,9 @@ def claim_start(request: HttpRequest, slug: str) -> HttpResponse:
     if venue.status == VenueStatus.DRAFT and not VenueClaim.objects.filter(venue=venue, claimant=request.user).exists():
         if not request.session.get(f"proposed:{venue.pk}"):
             raise Http404
-    if selectors.venue_has_owner(venue):
+    if selectors.venue_has_owner(venue) and request.method != "POST":
+        # (a form sent just after someone else got the venue is answered on the form itself,
+        # by the service's refusal, with what was typed kept)
         return render(request, "owners/has_owner.html", {"venue": venue})
     open_claim = VenueClaim.objects.filter(venue=venue, claimant=request.user, status__in=OPEN_CLAIM_STATUSES).first()
     if open_claim is not None:
@@ -322,7 +324,26 @@ def claim_email_verify(request: HttpRequest, token: str) -> HttpResponse:
     try:
         claim = services.venue_claim_email_verify(token=token, user=request.user)
     except services.VenueClaimError as exc:
-        return render(request, "owners/link_problem.html", {"problem": str(exc).capitalize() + "."}, status=400)
+        problem = str(exc).capitalize() + "."
+        sent = services.venue_claim_email_token_read(token=token)
+        claim = None
+        if sent is not None:
+            claim = VenueClaim.objects.select_related("venue").filter(pk=sent["claim"], claimant=request.user).first()
+        if claim is None or claim.status not in OPEN_CLAIM_STATUSES:
+            return render(request, "owners/link_problem.html", {"problem": problem}, status=400)
+        # The claimant's own link, too old: the claim page, the address filled in again and
+        # the reason next to it, so one click sends a fresh link.
+        email_form = forms.EmailLinkForm({"email": sent["email"]})
+        email_form.is_valid()
+        email_form.add_error("email", problem)
+        context = {
+            "claim": claim,
+            "code_form": forms.CodeForm(),
+            "email_form": email_form,
+            "self_verifiable": claim.venue.status == VenueStatus.LISTED,
+            "listed_phone": bool(services.venue_listed_phone(claim.venue)),
+        }
+        return render(request, "owners/claim.html", context, status=400)
     messages.success(request, f"Verified: you now manage {claim.venue.name}.")
     return redirect("owners:claim", claim_id=claim.pk)
 
