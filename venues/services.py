@@ -70,6 +70,10 @@ class VenueClaimError(VenueError):
     pass
 
 
+class ClaimLinkExpired(VenueClaimError):
+    """A genuine claim e-mail link followed after CLAIM_EMAIL_LINK_MAX_AGE."""
+
+
 class OnboardingError(VenueError):
     pass
 
@@ -376,7 +380,7 @@ def venue_claim_email_verify(*, token: str, user) -> VenueClaim:
     try:
         data = signing.TimestampSigner(salt=_CLAIM_EMAIL_SALT).unsign_object(token, max_age=CLAIM_EMAIL_LINK_MAX_AGE)
     except signing.SignatureExpired as exc:
-        raise VenueClaimError("this link has expired; send a new one from your claim") from exc
+        raise ClaimLinkExpired("this link has expired; send a new one from your claim") from exc
     except signing.BadSignature as exc:
         raise VenueClaimError("this link is not valid") from exc
     claim = VenueClaim.objects.select_related("venue").filter(pk=data.get("claim")).first()

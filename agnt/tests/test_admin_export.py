@@ -8,6 +8,7 @@ import io
 import pytest
 from django.urls import NoReverseMatch, reverse
 
+from agents.hosted.models import UsageEntry
 from agnt.roles_setup import roles_sync
 from billing import services as billing_services
 from billing.models import ApiKeyUsageEvent, CommerceLedger, CreditTransaction
@@ -119,7 +120,7 @@ def test_an_owner_exports_only_their_own_venues_bookings_and_guests(owner_client
     assert [row["full_name"] for row in tampered] == []
 
 
-@pytest.mark.parametrize("model", [Venue, CommerceLedger, CreditTransaction, ApiKeyUsageEvent])
+@pytest.mark.parametrize("model", [Venue, CommerceLedger, CreditTransaction, ApiKeyUsageEvent, UsageEntry])
 def test_an_owner_may_not_export_venues_or_ledgers(owner_client, model):
     assert owner_client.get(_export_url(model)).status_code == 403
     assert owner_client.post(_export_url(model), {"format": "0"}).status_code == 403

@@ -323,27 +323,26 @@ def claim_email_send(request: HttpRequest, claim_id) -> HttpResponse:
 def claim_email_verify(request: HttpRequest, token: str) -> HttpResponse:
     try:
         claim = services.venue_claim_email_verify(token=token, user=request.user)
-    except services.VenueClaimError as exc:
-        problem = str(exc).capitalize() + "."
-        sent = services.venue_claim_email_token_read(token=token)
-        claim = None
-        if sent is not None:
-            claim = VenueClaim.objects.select_related("venue").filter(pk=sent["claim"], claimant=request.user).first()
-        if claim is None or claim.status not in OPEN_CLAIM_STATUSES:
-            return render(request, "owners/link_problem.html", {"problem": problem}, status=400)
+    except services.ClaimLinkExpired as exc:
+        sent = services.venue_claim_email_token_read(token=token) or {}
+        claim = VenueClaim.objects.select_related("venue").filter(pk=sent.get("claim"), claimant=request.user).first()
+        if claim is None or claim.status not in OPEN_CLAIM_STATUSES or claim.venue.status != VenueStatus.LISTED:
+            return render(request, "owners/link_problem.html", {"problem": str(exc).capitalize() + "."}, status=400)
         # The claimant's own link, too old: the claim page, the address filled in again and
         # the reason next to it, so one click sends a fresh link.
         email_form = forms.EmailLinkForm({"email": sent["email"]})
         email_form.is_valid()
-        email_form.add_error("email", problem)
+        email_form.add_error("email", "This link has expired; send a fresh one to this address.")
         context = {
             "claim": claim,
             "code_form": forms.CodeForm(),
             "email_form": email_form,
-            "self_verifiable": claim.venue.status == VenueStatus.LISTED,
+            "self_verifiable": True,
             "listed_phone": bool(services.venue_listed_phone(claim.venue)),
         }
         return render(request, "owners/claim.html", context, status=400)
+    except services.VenueClaimError as exc:
+        return render(request, "owners/link_problem.html", {"problem": str(exc).capitalize() + "."}, status=400)
     messages.success(request, f"Verified: you now manage {claim.venue.name}.")
     return redirect("owners:claim", claim_id=claim.pk)
 
