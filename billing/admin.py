@@ -763,9 +763,13 @@ class DocumentSequenceAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 
 class PricePointInline(ReadOnlyInline):
     model = PricePoint
-    fields = ("checked_at", "price", "currency")
+    fields = ("checked_at", "price_display")
     ordering = ("-checked_at",)
     verbose_name_plural = "price history"
+
+    @display(description="Price")
+    def price_display(self, obj: PricePoint) -> str:
+        return money(obj.price, obj.currency)
 
 
 @admin.register(PriceWatcher)
@@ -774,9 +778,9 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
         "product",
         "user",
         "marketplace",
-        "target_price",
-        "last_price",
-        "lowest_price",
+        "target_price_display",
+        "last_price_display",
+        "lowest_price_display",
         "status_badge",
         "last_checked_at",
         "notify_channel",
@@ -786,10 +790,12 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
     search_fields = ("product_title", "product_url", "product_id", "user__username", "user__email")
     date_hierarchy = "created_at"
     autocomplete_fields = ("user",)
+    # the prices the checks saw are shown as money; the form never edits them
+    exclude = ("last_price", "lowest_price")
     readonly_fields = (
         "status",
-        "last_price",
-        "lowest_price",
+        "last_price_display",
+        "lowest_price_display",
         "last_checked_at",
         "check_failures",
         "triggered_at",
@@ -803,6 +809,18 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
     @display(description="Product", ordering="product_title")
     def product(self, obj: PriceWatcher) -> str:
         return obj.product_title or obj.product_url[:60]
+
+    @display(description="Target price", ordering="target_price")
+    def target_price_display(self, obj: PriceWatcher) -> str:
+        return money(obj.target_price, obj.currency)
+
+    @display(description="Last price", ordering="last_price")
+    def last_price_display(self, obj: PriceWatcher) -> str:
+        return money(obj.last_price, obj.currency) or "—"
+
+    @display(description="Lowest price", ordering="lowest_price")
+    def lowest_price_display(self, obj: PriceWatcher) -> str:
+        return money(obj.lowest_price, obj.currency) or "—"
 
     @display(description="Status", ordering="status", label=WATCH_STATUS_LABELS)
     def status_badge(self, obj: PriceWatcher):
@@ -828,11 +846,15 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
 class PricePointAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     """Prices price_watch_check saw, per watch (also shown on each watch's page)."""
 
-    list_display = ("checked_at", "watcher", "price", "currency")
+    list_display = ("checked_at", "watcher", "price_display")
     list_select_related = ("watcher",)
     search_fields = ("watcher__product_title", "watcher__product_url")
     date_hierarchy = "checked_at"
     paginator = EstimatedCountPaginator
+
+    @display(description="Price", ordering="price")
+    def price_display(self, obj: PricePoint) -> str:
+        return money(obj.price, obj.currency)
 
 
 @admin.register(AffiliateClickDaily)

@@ -588,7 +588,7 @@ class TransportBookingAdmin(AgntModelAdmin):
         ),
         (
             "Quote",
-            {"fields": ("quote_id", "price_amount", "currency", "distance_m", "quote_expires_at", "quote_payload")},
+            {"fields": ("quote_id", "price", "distance_m", "quote_expires_at", "quote_payload")},
         ),
         (
             "Pickup",

@@ -306,3 +306,9 @@ def test_money_in_the_ledger_and_invoice_pages_is_written_as_rupiah_with_separat
     assert "111.00" not in invoice
     listing = staff_client.get(_url(AccountingDocument, "changelist")).content.decode()
     assert "IDR 111" in listing
+    from billing.models import PriceWatcher
+
+    watches = staff_client.get(_url(PriceWatcher, "changelist")).content.decode()
+    assert "IDR 99,000" in watches and "IDR 120,000" in watches and "120000.00" not in watches
+    watch = staff_client.get(_url(PriceWatcher, "change", PriceWatcher.objects.get().pk)).content.decode()
+    assert "IDR 120,000" in watch and 'name="last_price"' not in watch
