@@ -8,7 +8,7 @@ django-oauth-toolkit does the protocol; this module fits it to AGNT:
 - ``/.well-known/oauth-authorization-server`` (RFC 8414): the endpoints below, PKCE S256.
 - ``/oauth/register`` (RFC 7591): open registration of *public* clients only (no secret;
   PKCE protects the code), with redirect URIs limited to https or a loopback http address,
-  at most ``OAUTH_REGISTRATIONS_PER_IP_PER_HOUR`` per IP address.
+  at most ``OAUTH_REGISTRATIONS_PER_IP_PER_HOUR`` requests per IP address and hour.
 - ``/oauth/authorize``: logs the user in (``/oauth/login``) and asks for consent on a page
   that says what the client may do; ``/oauth/token`` (code and refresh token, rotated),
   ``/oauth/revoke`` (RFC 7009).
