@@ -1,7 +1,9 @@
 """Measurement: how well the local MiniLM (English-trained) finds a concierge intent by
 meaning in Indonesian, Russian and German, three ways, on held-out phrases.
 
-Run with ``.venv/bin/python bench/meaning_languages.py`` (no database, ~1 minute). For each
+Run with ``.venv/bin/python bench/meaning_languages.py`` (~1 minute; it reads no table, but
+Django's settings start the embedded servers, under ``.data/bench`` as for the other
+benchmarks, and it stops them at the end). For each
 language, the held-out phrases below (paraphrases the planner's rules do not catch, plus
 off-topic messages that must get no intent) are ranked against labelled examples:
 
@@ -129,12 +131,25 @@ def measure() -> dict[str, dict[str, tuple[int, int]]]:
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agnt.settings")
-    os.environ.setdefault("AGNT_TESTING", "true")
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    os.environ.update(
+        {
+            "AGNT_DATA_DIR": str(REPO / ".data" / "bench"),
+            "AGNT_TESTING": "true",
+            "DJANGO_SETTINGS_MODULE": "agnt.settings",
+        }
+    )
     import django
 
     django.setup()
-    figures = measure()
+    try:
+        figures = measure()
+    finally:
+        from agnt import devinfra
+
+        devinfra.stop_redis()
+        devinfra.stop_postgres()
     print("intent by meaning, held-out phrases right / total (threshold and margin as in the planner)")
     print("language | " + " | ".join(f"{way:>9}" for way in WAYS))
     for language, row in figures.items():
