@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "crm",
     "knowledge",
     "messaging",
+    "owners",
 ]
 
 MIDDLEWARE = [
