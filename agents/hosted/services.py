@@ -228,7 +228,16 @@ def _transition(run: AgentRun, to: str, **fields: Any) -> AgentRun:
         setattr(locked, name, value)
     locked.save(update_fields=["status", "updated_at", *fields])
     run_event_add(run=locked, kind=RunEventKind.STATUS, data={"from": previous, "to": to})
+    _announce_on_commit(locked.pk, previous, to)
     return locked
+
+
+def _announce_on_commit(run_id, previous: str, to: str) -> None:
+    from agents.hosted.signals import run_status_changed
+
+    transaction.on_commit(
+        lambda: run_status_changed.send(sender=AgentRun, run_id=run_id, from_status=previous, to_status=to)
+    )
 
 
 @transaction.atomic
