@@ -123,12 +123,28 @@ def _version_save(agent: HostedAgent, actor) -> HostedAgentVersion:
 
 @transaction.atomic
 def hosted_agent_create(*, owner, name: str, code: str, **fields: Any) -> HostedAgent:
+    """A new agent at version 1; its owner gets the hosted-agent back office (scoped to them)."""
     data = _clean_definition({"name": name, "code": code, **fields})
     data.setdefault("input_schema", {"type": "object"})
     data.setdefault("output_schema", {"type": "object"})
     agent = HostedAgent.objects.create(owner=owner, **data)
     _version_save(agent, owner)
+    _owner_back_office_grant(owner)
     return agent
+
+
+def _owner_back_office_grant(user) -> None:
+    """A user who writes an agent manages it in the back office: ``is_staff`` (admin login)
+    and the "Hosted agent owners" group, whose admins show them only their own rows."""
+    from django.contrib.auth.models import Group
+
+    from agnt.roles import HOSTED_AGENT_OWNERS
+
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    group, _ = Group.objects.get_or_create(name=HOSTED_AGENT_OWNERS)
+    user.groups.add(group)
 
 
 @transaction.atomic
