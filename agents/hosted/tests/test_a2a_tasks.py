@@ -227,3 +227,66 @@ def test_a_run_the_input_schema_refuses_is_a_failed_task_naming_the_field(server
     error = task["status"]["message"]["parts"][1]["data"]["error"]
     assert error["code"] == "invalid_request" and error["field"] == "steps"
     assert not AgentRun.objects.exists()
+
+
+def _start(token_owner_key, payload):
+    from agents.platform import a2a_tasks
+
+    api_key = token_owner_key
+    message = {"messageId": str(uuid.uuid4()), "role": "ROLE_USER", "parts": [{"data": payload}]}
+    return a2a_tasks.a2a_task_run_start(api_key=api_key, friendly_name="slow-worker", message=message, payload=payload)
+
+
+@pytest.fixture
+def developer_key(developer):
+    from agents.models import ApiKey
+
+    return ApiKey.objects.get(owner=developer[0])
+
+
+def test_a_run_cancelled_through_the_rest_api_cancels_its_task(client, developer, developer_key):
+    from agnt.celery import app
+
+    app.conf.task_always_eager = False  # no worker: the run stays queued
+    try:
+        task = _start(developer_key, {"steps": 1, "spin": 1})
+    finally:
+        app.conf.task_always_eager = True
+        with app.connection_for_write() as connection:  # no later worker picks the message up
+            connection.default_channel.queue_purge("hosted")
+    assert task.state == "submitted" and task.hosted_run.status == "pending"
+
+    cancelled = client.post(
+        f"/a2a/v1/runs/{task.hosted_run_id}/cancel",
+        data="",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {developer[1]}",
+    )
+
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    task.refresh_from_db()
+    assert task.state == "canceled" and task.task["status"]["state"] == "TASK_STATE_CANCELED"
+
+
+def test_a_failing_handler_fails_its_task_with_the_error_code(developer, developer_key):
+    from agents.hosted import services
+    from agents.hosted.models import HostedAgent
+
+    services.hosted_agent_update(
+        agent=HostedAgent.objects.get(name="Slow worker"),
+        actor=developer[0],
+        code="def handler(event):\n    return 1 / 0\n",
+    )
+    deployment = HostedAgent.objects.get(name="Slow worker").deployment
+    services.deployment_create(agent=deployment.agent, friendly_name="slow-worker", visibility="public")
+
+    task = _start(developer_key, {"steps": 1, "spin": 1})  # eager: the run ends at commit
+
+    task.refresh_from_db()
+    run = AgentRun.objects.get(pk=task.hosted_run_id)
+    assert run.status == "failed" and task.state == "failed"
+    error = task.task["status"]["message"]["parts"][1]["data"]["error"]
+    assert error["code"] == run.error_code and task.task["status"]["message"]["parts"][0]["text"].startswith(
+        run.error_code
+    )
+    assert not task.task.get("artifacts")
