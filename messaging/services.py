@@ -230,6 +230,13 @@ def interaction_mark_status(
         locked.error = error or "failed"
         locked.next_attempt_at = next_attempt_at
         fields += ["error", "next_attempt_at"]
+    elif status == InteractionStatus.SENDING:
+        # the send claim's deadline: still ``sending`` after it, the sender died mid-call
+        locked.next_attempt_at = next_attempt_at
+        fields.append("next_attempt_at")
+    elif current == InteractionStatus.SENDING and locked.next_attempt_at is not None:
+        locked.next_attempt_at = None
+        fields.append("next_attempt_at")
     if status in (InteractionStatus.SENDING, InteractionStatus.PROCESSING):
         locked.attempts += 1
         fields.append("attempts")
@@ -250,6 +257,35 @@ def interaction_mark_status(
         UserChannel.objects.filter(pk=locked.channel_id).update(last_outbound_at=now)
     for field in fields:
         setattr(interaction, field, getattr(locked, field))
+    return True
+
+
+@transaction.atomic
+def interaction_send_reclaim(*, interaction_id, now: datetime) -> bool:
+    """A send whose claim ran out while still ``sending`` (its worker died during the
+    provider call): back to ``queued`` so it goes out again, with an ErrorLog row and a
+    metric. False when the row moved on meanwhile (sent, or claimed again by a live sender).
+
+    The provider may have received the first call, so a rare duplicate is possible —
+    better than the guest hearing nothing.
+    """
+    from agnt.services import fault_record
+
+    locked = Interaction.objects.select_for_update().filter(pk=interaction_id).first()
+    if (
+        locked is None
+        or locked.status != InteractionStatus.SENDING
+        or locked.next_attempt_at is None
+        or locked.next_attempt_at > now
+    ):
+        return False
+    interaction_mark_status(interaction=locked, status=InteractionStatus.QUEUED, expect=InteractionStatus.SENDING)
+    fault_record(
+        kind="send_worker_lost",
+        logger_name="messaging.send",
+        message=f"outbound message {locked.pk} was still sending after its claim ran out; sending it again",
+        context={"interaction_id": str(locked.pk), "attempts": locked.attempts},
+    )
     return True
 
 
@@ -420,18 +456,20 @@ def _broker_lost_its_queue() -> bool:
 
 
 def pipeline_catch_up(*, settle_seconds: float = 2.0) -> int:
-    """Make sure everything accepted is queued: publish the task outbox and, when the
-    broker lost its queue, re-enqueue every conversation with unanswered messages and
-    every reply still waiting to be sent. Returns how many tasks were published.
+    """Make sure everything accepted is queued: publish the task outbox, send again the
+    replies whose sender died mid-call (their claim ran out) and, when the broker lost its
+    queue, re-enqueue every conversation with unanswered messages and every reply still
+    waiting to be sent. Returns how many tasks were published.
 
     Re-enqueueing is safe: a drain answers only ``received`` messages under the guest's
     lock, and a send only moves a ``queued`` row.
     """
     from agnt.services import fault_record, task_enqueue, task_outbox_relay
-    from messaging.send_queue import send_interaction
+    from messaging.send_queue import send_interaction, sends_reclaim_dead
     from messaging.tasks import process_channel_messages
 
     published = task_outbox_relay()
+    published += len(sends_reclaim_dead())  # a sender that died mid-call: its claim ran out
     if not _broker_lost_its_queue():
         return published
     # rows younger than a moment may still have their own task on the way

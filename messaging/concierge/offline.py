@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -37,6 +38,8 @@ from messaging.concierge.soul import local_now
 from venues.textparse import (
     CATEGORY_LABELS,
     NUM_PATTERN,
+    Catalogue,
+    catalogue,
     find_category,
     find_place,
     find_price_cap,
@@ -44,25 +47,25 @@ from venues.textparse import (
     normalize,
     parse_party_size,
     parse_when,
-    places,
     query_words,
-    venue_aliases,
 )
 
-_ALIAS_CACHE: tuple[Any, list] = (None, [])
+# The venue catalogue (aliases and places) this planner call reads: looked up once per
+# call (one version check) however many times the plan asks for it.
+_TURN_CATALOGUE: ContextVar[Catalogue | None] = ContextVar("offline_turn_catalogue", default=None)
+
+
+def _catalogue() -> Catalogue:
+    return _TURN_CATALOGUE.get() or catalogue()
 
 
 def _aliases() -> list:
     """The venue aliases, rebuilt only when a venue changed (one turn asks for them several times)."""
-    global _ALIAS_CACHE
-    from django.db.models import Count, Max
+    return _catalogue().aliases
 
-    from venues.models import Venue
 
-    version = tuple(Venue.objects.aggregate(n=Count("id"), changed=Max("updated_at")).values())
-    if _ALIAS_CACHE[0] != version:
-        _ALIAS_CACHE = (version, venue_aliases())
-    return _ALIAS_CACHE[1]
+def _places() -> list:
+    return _catalogue().places
 
 
 MAX_SEARCHES = 4  # the first search plus up to three relaxed retries
@@ -303,7 +306,7 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
     if (
         SEARCH_VERBS.search(t)
         or find_category(t)[0]
-        or find_place(t, places())[0]
+        or find_place(t, _places())[0]
         or re.search(
             r"\b(eat|food|dinner|lunch|breakfast|sushi|pizza|vegan|tacos?|burgers?|seafood|steak|ramen|thai|italian|indonesian|balinese|japanese|mexican|indian)\b",
             t,
@@ -464,6 +467,15 @@ class OfflinePlanner:
         tools: list[dict[str, Any]],
         ctx: ToolContext,
     ) -> ModelResponse:
+        token = _TURN_CATALOGUE.set(catalogue())
+        try:
+            return self._complete(messages=messages, tools=tools, ctx=ctx)
+        finally:
+            _TURN_CATALOGUE.reset(token)
+
+    def _complete(
+        self, *, messages: list[dict[str, Any]], tools: list[dict[str, Any]], ctx: ToolContext
+    ) -> ModelResponse:
         turn = read_turn(messages)
         now = local_now(ctx)
         state = ctx.dialogue if isinstance(ctx.dialogue, dict) else {}
@@ -589,7 +601,7 @@ def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple
         " ",
         text,
     )
-    place, text = find_place(text, places())
+    place, text = find_place(text, _places())
     if place is None:
         place = fuzzy_place(text)
         if place is not None:
@@ -825,7 +837,7 @@ def _plan_ask(turn, ctx, now, intent) -> Step:
 def _plan_ask_general(turn, ctx, now, intent) -> Step:
     asked = turn.last("ask_venue")
     if asked is None:
-        place, _ = find_place(turn.norm, places())
+        place, _ = find_place(turn.norm, _places())
         return _call("ask_venue", question=turn.text[:480], city=place.city if place else None)
     passages = (
         (asked.result or {}).get("passages") or [] if isinstance(asked.result, dict) and not asked.is_error else []
@@ -1218,7 +1230,7 @@ def _plan_recall(turn, ctx, now, intent) -> Step:
 def _plan_weather(turn, ctx, now, intent) -> Step:
     done = turn.last("get_weather")
     if done is None:
-        place, _ = find_place(turn.norm, places())
+        place, _ = find_place(turn.norm, _places())
         when, _ = parse_when(turn.norm, now, prefer_evening=False, **_date_hints(turn))
         day = when.day if when.day and when.day != now.date() else None
         return _call("get_weather", city=place.city if place else None, date=day.isoformat() if day else None)
@@ -1499,7 +1511,7 @@ def _plan_follow(turn, ctx, now, intent) -> Step:
 def _plan_taste_picks(turn, ctx, now, intent) -> Step:
     done = turn.last("taste_picks")
     if done is None:
-        place, _ = find_place(turn.norm, places())
+        place, _ = find_place(turn.norm, _places())
         category, _ = find_category(turn.norm)
         return _call(
             "taste_picks",
@@ -1624,7 +1636,7 @@ def _dialogue_venue(t: str, ctx: ToolContext):
     if picked:
         return _ref_for(picked["slug"])
     focus = state.get("focus")
-    if focus and refers_to_focus(t) and not find_place(t, places())[0] and not find_category(t)[0]:
+    if focus and refers_to_focus(t) and not find_place(t, _places())[0] and not find_category(t)[0]:
         return _ref_for(focus["slug"])
     return None
 
@@ -1703,7 +1715,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
                 return Intent("book", {"venue": ref, "rest": t, "defaults": availability})
     filters = state.get("filters")
     if filters and INSTEAD.match(t) and len(t.split()) <= 8:
-        place, _ = find_place(t, places())
+        place, _ = find_place(t, _places())
         if place is None:
             place = fuzzy_place(t)
         if place and not find_category(t)[0] and not find_venue(t, _aliases())[0]:
@@ -1714,7 +1726,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
 def fuzzy_place(t: str):
     from rapidfuzz import fuzz, process
 
-    known = {normalize(p.name): p for p in places()}
+    known = {normalize(p.name): p for p in _places()}
     for word in t.split():
         if len(word) < 4:
             continue
