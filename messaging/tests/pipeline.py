@@ -304,6 +304,25 @@ class Pipeline:
             return []
         return [int(pid) for pid in out.split()]
 
+    def cpu_seconds(self, name: str) -> float:
+        """User + system CPU of process ``name`` and every live descendant (pool children,
+        uvicorn workers) so far. A child that exited took its count with it."""
+        import psutil
+
+        try:
+            root = psutil.Process(self.processes[name].pid)
+            tree = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        total = 0.0
+        for proc in tree:
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+
     def stop(self) -> None:
         for proc in self.processes.values():
             if proc.poll() is None:
