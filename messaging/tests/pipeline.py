@@ -283,12 +283,19 @@ class Pipeline:
         else:
             self.stop()
             raise RuntimeError("the web server did not start")
-        self.wait_workers_ready(deadline)
+        try:
+            self.wait_workers_ready(deadline)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def wait_workers_ready(self, deadline: float) -> None:
         """A worker is ready when its pool children exist (the pool forks after connecting)."""
         for name in self.commands:
             if not name.startswith("worker"):
+                continue
+            if "threads" in self.commands[name]:  # a thread pool has no children: give it the start-up time
+                time.sleep(3.0)
                 continue
             while not self.pool_children(name):
                 if time.monotonic() > deadline:
