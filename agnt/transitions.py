@@ -1,7 +1,9 @@
 """One way to move a row along its state machine, and one way to lock several rows.
 
 Every state machine (bookings, courier bookings, waitlist entries, reminders, envelopes,
-venue claims, onboarding sessions, webhook deliveries…) is declared once as a table
+venue claims, onboarding sessions, webhook deliveries, gateway messages, A2A tasks,
+hosted-agent runs, knowledge sources, CRM deals, accounting documents, referrals, price
+watches, messaging interactions — docs/architecture.md lists them) is declared once as a table
 ``{from_status: frozenset(to_statuses)}`` in its app's ``state`` module, re-checked by a
 database trigger generated from the same table. :func:`transition` is the write side:
 
