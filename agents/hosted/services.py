@@ -219,7 +219,7 @@ def run_root_id(run: AgentRun):
 
 
 def _transition(run: AgentRun, to: str, **fields: Any) -> AgentRun:
-    """Move the run along RUN_TRANSITIONS through the one transition helper (lock, check,
+    """Move the run along RUN_TRANSITIONS through agnt.transitions (lock, check,
     save with update_fields) and write a status event."""
     locked, _ = transition(
         run,

@@ -191,8 +191,8 @@ def apply_booking(task: A2ATask, booking: VenueBooking, *, now: datetime | None 
 def a2a_task_save(*, task: A2ATask, fields: list[str] | None = None) -> A2ATask:
     """Save a task (new or changed) and announce the change after commit.
 
-    A change moves the stored row along A2A_TASK_TRANSITIONS through the transition
-    helper (lock, check, save with update_fields) and bumps its version; a finished task
+    A change moves the stored row along A2A_TASK_TRANSITIONS through agnt.transitions
+    (lock, check, save with update_fields) and bumps its version; a finished task
     refuses to move (TaskError "unsupported").
     """
     if task._state.adding:

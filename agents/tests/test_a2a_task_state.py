@@ -1,5 +1,5 @@
 """The A2A task state machine: one table (agents.state.A2A_TASK_TRANSITIONS), checked by
-the transition helper when a task is saved and re-checked by a database trigger."""
+agnt.transitions when a task is saved and re-checked by a database trigger."""
 
 from __future__ import annotations
 
