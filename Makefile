@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-webhooks bench-bookings bench-api bench-credits bench-chat bench-serving bench-admin bench-hosted clean-data help
+.PHONY: run test bench bench-webhooks bench-bookings bench-api bench-credits bench-chat bench-serving bench-admin bench-hosted bench-conversations clean-data help
 
 help:
 	@echo "make run    run the platform (embedded PostgreSQL + Redis, demo data, admin user)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-chat  concierge messages/s, p50/p95 per guest count, burst, kill and Redis outage, next to the baseline (bench/chat_load.py)"
 	@echo "make bench-serving  the old and new serving layouts side by side: CPU/request, req/s, p99 (bench/serving.py)"
 	@echo "make bench-admin  every admin page at 1x and 100x data: server time and queries (bench/admin_scale.py)"
+	@echo "make bench-conversations  reply time on a sample of the conversation set, current vs 5bb5bbd in the same run (bench/conversations.py)"
 	@echo "make bench-hosted  sandboxed hosted-agent run overhead vs in-process, runs/s with the pool busy (bench/hosted_runs.py)"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-model.txt
@@ -57,6 +58,9 @@ bench-admin: $(STAMP)
 
 bench-hosted: $(STAMP)
 	@$(PY) bench/hosted_runs.py $(ARGS)
+
+bench-conversations: $(STAMP)
+	@$(PY) bench/conversations.py $(ARGS)
 
 clean-data:
 	@AGNT_DATA_DIR=$(CURDIR)/.data $(PY) -m agnt.devinfra stop || true

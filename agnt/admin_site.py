@@ -31,7 +31,7 @@ def sidebar_navigation(request) -> list[dict]:
     from agnt.roles import is_platform_staff
 
     if is_platform_staff(request.user):
-        return []
+        return staff_navigation()
     return [
         {
             "title": _("Your venue"),
@@ -52,6 +52,41 @@ def sidebar_navigation(request) -> list[dict]:
                 _admin("Invoices", "receipt_long", "billing", "accountingdocument"),
                 _admin("Booking fees", "payments", "billing", "commerceledger"),
                 _admin("Plan", "workspace_premium", "billing", "stripesubscription"),
+            ],
+        },
+    ]
+
+
+def staff_navigation() -> list[dict]:
+    """Staff start from the venues and their bookings (most of the day's work), then the
+    venue-owner pipeline, guests and money; every other model stays under "All applications".
+    Each link shows only to someone allowed to view that model."""
+    return [
+        {
+            "title": _("Venues and bookings"),
+            "items": [
+                _admin("Venues", "storefront", "venues", "venue"),
+                _admin("Bookings", "event_seat", "bookings", "venuebooking"),
+                _admin("Reviews", "star", "bookings", "bookingrating"),
+                _admin("Waitlist", "hourglass_top", "bookings", "waitlistentry"),
+            ],
+        },
+        {
+            "title": _("Venue owners"),
+            "items": [
+                _admin("Claims queue", "verified_user", "venues", "venueclaim"),
+                _admin("Onboarding", "checklist", "venues", "b2bonboardingsession"),
+                _admin("CRM contacts", "groups", "crm", "crmcontact"),
+                _admin("CRM deals", "handshake", "crm", "crmdeal"),
+            ],
+        },
+        {
+            "title": _("Money"),
+            "items": [
+                _admin("Commerce ledger", "payments", "billing", "commerceledger"),
+                _admin("Credit ledger", "toll", "billing", "credittransaction"),
+                _admin("API usage ledger", "data_usage", "billing", "apikeyusageevent"),
+                _admin("Invoices", "receipt_long", "billing", "accountingdocument"),
             ],
         },
     ]

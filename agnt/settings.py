@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "unfold",
     "unfold.contrib.filters",
     "unfold.contrib.inlines",
+    "unfold.contrib.import_export",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "ninja",
     "channels",
     "django_celery_beat",
+    "import_export",
     "oauth2_provider",
     "agnt",
     "venues",
@@ -533,6 +535,13 @@ AFFILIATE_PARAMS = {
         ("other", "utm_source=agnt"),
     )
 }
+
+# --- Back-office CSV export (django-import-export; agnt/admin_export.py) ---------------
+# Export only: rows enter through the services, never through a spreadsheet upload.
+# A cell a guest typed that starts with = + - @ is escaped, so a spreadsheet opening the
+# file never runs it as a formula.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # --- Retention / housekeeping -------------------------------------------------------
 ERROR_LOG_RETENTION_DAYS = E.int_("ERROR_LOG_RETENTION_DAYS", 30)

@@ -312,23 +312,25 @@ def city_slugs_starting(*, prefix: str, limit: int = COMPLETION_MAX) -> list[str
 # --------------------------------------------------------------------------- owner pages
 
 
+def _word_similarity(q: str, word: str) -> float:
+    """0–1: 1 for the same word or a prefix ("pota" of "potato"); otherwise the better of the
+    Indel ratio (letters missing or extra: "hed"/"head") and Damerau-Levenshtein (swapped
+    letters count once: "brsia"/"brisa"), both from rapidfuzz."""
+    from rapidfuzz.distance import DamerauLevenshtein, Indel
+
+    if word.startswith(q):
+        return 1.0
+    return max(Indel.normalized_similarity(q, word), DamerauLevenshtein.normalized_similarity(q, word))
+
+
 def _fuzzy_score(query_words: list[str], text: str) -> float:
     """How well every query word matches some word of ``text`` (0–1), tolerant of typos."""
-    from difflib import SequenceMatcher
-
     words = _query_words(text)
     if not query_words or not words:
         return 0.0
-    total = 0.0
-    for q in query_words:
-        best = 0.0
-        for w in words:
-            if w.startswith(q) or q == w:
-                best = 1.0
-                break
-            best = max(best, SequenceMatcher(None, q, w).ratio())
-        total += best
-    return total / len(query_words)
+    # two neighbouring words written as one ("potatohead", "labrisa") match their pair
+    candidates = words + [a + b for a, b in zip(words, words[1:], strict=False)]
+    return sum(max(_word_similarity(q, w) for w in candidates) for q in query_words) / len(query_words)
 
 
 def venue_public_search(*, query: str, limit: int = 20) -> list[Venue]:

@@ -26,7 +26,9 @@ from agents.hosted.models import (
     RunEvent,
     UsageEntry,
 )
+from agents.hosted.resources import UsageEntryResource
 from agents.hosted.state import TERMINAL_RUN_STATUSES
+from agnt.admin_export import CsvExportAdminMixin
 from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin, ReadOnlyInline
 from agnt.roles import is_platform_staff
 
@@ -192,8 +194,9 @@ class AgentRunAdmin(OwnerScopedMixin, ReadOnlyAdminMixin, AgntModelAdmin):
 
 
 @admin.register(UsageEntry)
-class UsageEntryAdmin(ReadOnlyAdminMixin, OwnerScopedMixin, AgntModelAdmin):
+class UsageEntryAdmin(CsvExportAdminMixin, ReadOnlyAdminMixin, OwnerScopedMixin, AgntModelAdmin):
     owner_path = "user"
+    resource_classes = [UsageEntryResource]  # staff only
     list_display = (
         "created_at",
         "user",

@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from model_bakery import baker
 
-from crm import services
+from crm import selectors, services
 from crm.models import CrmActivity, CrmContact, CrmDeal, CrmNote
 from crm.services import CrmError, InvalidStageChange
 from venues.tests.factories import make_venue
@@ -173,3 +173,15 @@ def test_a_task_does_not_count_as_contact_and_stage_changes_cannot_be_typed_in(c
         services.crm_activity_log(kind="stage_change", actor=staff_user, deal=deal, subject="won!")
     with pytest.raises(IntegrityError), transaction.atomic():
         CrmActivity.objects.create(kind="stage_change", contact=contact, subject="no deal")
+
+
+@pytest.mark.django_db
+def test_stale_open_deals_are_found_for_reminders(deal, staff_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    CrmDeal.objects.filter(pk=deal.pk).update(stage_changed_at=timezone.now() - dt.timedelta(days=20))
+    fresh = services.crm_deal_create(contact=deal.contact, title="Fresh", actor=staff_user)
+    assert list(selectors.deals_stale(older_than=dt.timedelta(days=14))) == [deal]
+    assert fresh not in selectors.deals_stale()

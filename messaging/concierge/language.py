@@ -148,6 +148,9 @@ _LEXICON: dict[str, dict[str, str]] = {
         "makasih": "thanks",
         "dimana": "where is",
         "alamat": "address",
+        "dewasa": "adults",
+        "anak-anak": "kids",
+        "anak": "kids",
     },
     "ru": {
         "найди": "find",
@@ -188,6 +191,13 @@ _LEXICON: dict[str, dict[str, str]] = {
         "в пятницу": "friday",
         "в субботу": "saturday",
         "в воскресенье": "sunday",
+        "понедельник": "monday",
+        "вторник": "tuesday",
+        "среду": "wednesday",
+        "четверг": "thursday",
+        "пятниц": "friday",
+        "суббот": "saturday",
+        "воскресень": "sunday",
         "на двоих": "for 2",
         "на троих": "for 3",
         "на четверых": "for 4",
@@ -208,6 +218,10 @@ _LEXICON: dict[str, dict[str, str]] = {
         "чангу": "canggu",
         "улувату": "uluwatu",
         "санур": "sanur",
+        "взросл": "adults",
+        "дет": "kids",
+        "ребен": "kid",
+        "ребён": "kid",
         "в ": "in ",
         " в": " at",
         "на ": "for ",
@@ -261,6 +275,11 @@ _LEXICON: dict[str, dict[str, str]] = {
         "stornieren": "cancel",
         "meine buchungen": "my bookings",
         "meine reservierung": "my booking",
+        "meine buchung": "my booking",
+        "buchung": "booking",
+        "reservierung": "reservation",
+        "erwachsene": "adults",
+        "kinder": "kids",
         "öffnungszeiten": "opening hours",
         "wo ist": "where is",
         "bitte": "please",
@@ -275,7 +294,8 @@ _PATTERNS = {
         "|".join(
             (r"(?<![\w])" if not k.startswith(" ") else "")
             + re.escape(k)
-            + ("" if k.endswith(" ") else r"\w*" if lang == "ru" else r"(?![\w])")
+            # Russian keys are stems ("ресторан" → "ресторана"), except the bare preposition " в"
+            + ("" if k.endswith(" ") else r"\w*" if lang == "ru" and k.strip() != "в" else r"(?![\w])")
             for k in sorted(words, key=len, reverse=True)
         ),
         re.IGNORECASE,

@@ -32,6 +32,10 @@ def test_search_forgives_typos_over_name_area_and_city(client):
     assert found("echo beech") == ["La Brisa"]
     assert found("la brisa cangu") == ["La Brisa"]
     assert found("hidden draft") == []
+    # swapped letters and two words typed as one
+    assert found("la brsia") == ["La Brisa"]
+    assert found("potatohead") == ["Potato Head"]
+    assert found("labrisa echo") == ["La Brisa"]
 
 
 def test_the_root_sends_visitors_to_the_owner_pages_owners_to_the_console_and_staff_to_the_admin(client, staff_user):
