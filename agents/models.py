@@ -8,6 +8,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from agents.state import (
+    A2ATaskState,
     EnvelopeStatus,
     GatewayMessageStatus,
     WebhookDeliveryStatus,
@@ -518,18 +519,6 @@ class GatewayMessage(BaseModel):
 
 
 # --- A2A tasks (the JSON-RPC endpoints' Tasks and their push configs) ---------------------
-
-
-class A2ATaskState(models.TextChoices):
-    """The A2A protocol's task states (a2a.proto TaskState names, lower-cased)."""
-
-    SUBMITTED = "submitted", "Submitted"
-    WORKING = "working", "Working"
-    INPUT_REQUIRED = "input_required", "Input required"
-    COMPLETED = "completed", "Completed"
-    REJECTED = "rejected", "Rejected"
-    CANCELED = "canceled", "Canceled"
-    FAILED = "failed", "Failed"
 
 
 class A2ATask(TimestampedModel):

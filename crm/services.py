@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agnt.scheduling import advisory_xact_lock
+from agnt.transitions import transition
 from crm import selectors, state
 from crm.allergies import allergies_in
 from crm.models import (
@@ -169,26 +170,36 @@ def crm_deal_move_stage(*, deal: CrmDeal, to_stage: str, actor: User | None, los
     Won and lost close the deal (``closed_at``); reopening a lost deal clears it. Winning
     makes a lead/prospect contact a customer.
     """
-    deal = CrmDeal.objects.select_for_update().select_related("contact").get(pk=deal.pk)
     if to_stage not in DealStage.values:
         raise InvalidStageChange(f"unknown stage {to_stage!r}")
-    if not state.can_transition(deal.stage, to_stage):
-        raise InvalidStageChange(
-            f"a {deal.get_stage_display().lower()} deal cannot move to {DealStage(to_stage).label.lower()}"
-        )
     now = timezone.now()
-    from_stage = deal.stage
-    deal.stage = to_stage
-    deal.stage_changed_at = now
-    deal.stale_reminded_at = None  # moving again: a later stall is news again
-    fields = ["stage", "stage_changed_at", "stale_reminded_at", "closed_at", "lost_reason", "updated_at"]
-    if to_stage in state.CLOSED_STAGES:
-        deal.closed_at = now
-    else:
-        deal.closed_at = None
-    deal.lost_reason = lost_reason[:300] if to_stage == DealStage.LOST else ""
-    deal.save(update_fields=fields)
-    _stage_activity(deal=deal, from_stage=from_stage, to_stage=to_stage, actor=actor, note=deal.lost_reason)
+
+    def closing(row: CrmDeal, from_stage: str) -> dict:
+        return {
+            "stage_changed_at": now,
+            "stale_reminded_at": None,  # moving again: a later stall is news again
+            "closed_at": now if to_stage in state.CLOSED_STAGES else None,
+            "lost_reason": lost_reason[:300] if to_stage == DealStage.LOST else "",
+        }
+
+    def refuse(row: CrmDeal, from_stage: str) -> Exception:
+        return InvalidStageChange(
+            f"a {row.get_stage_display().lower()} deal cannot move to {DealStage(to_stage).label.lower()}"
+        )
+
+    def log(row: CrmDeal, from_stage: str) -> None:
+        _stage_activity(deal=row, from_stage=from_stage, to_stage=to_stage, actor=actor, note=row.lost_reason)
+
+    deal, _ = transition(
+        deal,
+        to_status=to_stage,
+        table=state.DEAL_TRANSITIONS,
+        status_field="stage",
+        changes=closing,
+        refuse=refuse,
+        event=log,
+        queryset=CrmDeal.objects.select_related("contact"),
+    )
     contact = deal.contact
     if to_stage == DealStage.WON and contact.lifecycle_stage in (LifecycleStage.LEAD, LifecycleStage.PROSPECT):
         contact.lifecycle_stage = LifecycleStage.CUSTOMER

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agnt import crypto
+from agnt.transitions import transition
 from messaging.models import (
     ChannelPlatform,
     ConversationSnapshot,
@@ -22,7 +23,7 @@ from messaging.models import (
     SnapshotReason,
     UserChannel,
 )
-from messaging.state import OUTBOUND_PROGRESS, InteractionStatus, can_transition_interaction
+from messaging.state import INTERACTION_TRANSITIONS, OUTBOUND_PROGRESS, InteractionStatus
 
 LAST_INBOUND_RESOLUTION = timedelta(seconds=60)
 
@@ -315,42 +316,42 @@ def _mark_status_locked(
         and OUTBOUND_PROGRESS[status] < OUTBOUND_PROGRESS[current]
     ):
         return False
-    if not can_transition_interaction(current, status):
-        raise InteractionTransitionError(f"interaction {locked.pk} cannot move from {current} to {status}")
     now = at or timezone.now()
-    locked.status = status
-    fields = ["status", "updated_at"]
-    if status == InteractionStatus.FAILED:
-        locked.error = error or "failed"
-        locked.next_attempt_at = next_attempt_at
-        fields += ["error", "next_attempt_at"]
-    elif status == InteractionStatus.SENDING:
-        # the send claim's deadline: still ``sending`` after it, the sender died mid-call
-        locked.next_attempt_at = next_attempt_at
-        fields.append("next_attempt_at")
-    elif current == InteractionStatus.SENDING and locked.next_attempt_at is not None:
-        locked.next_attempt_at = None
-        fields.append("next_attempt_at")
-    if status in (InteractionStatus.SENDING, InteractionStatus.PROCESSING):
-        locked.attempts += 1
-        fields.append("attempts")
-    if provider_message_id and not locked.provider_message_id:
-        locked.provider_message_id = provider_message_id
-        fields.append("provider_message_id")
-    # a "read" receipt implies sent and delivered; fill the gaps so reports stay consistent
-    for step in (InteractionStatus.SENT, InteractionStatus.DELIVERED, InteractionStatus.READ):
-        stamp = _STATUS_TIMESTAMPS[step]
-        if OUTBOUND_PROGRESS.get(status, -1) >= OUTBOUND_PROGRESS[step] and getattr(locked, stamp) is None:
-            setattr(locked, stamp, now)
-            fields.append(stamp)
-    if payload:
-        locked.payload = {**(locked.payload or {}), **payload}
-        fields.append("payload")
-    locked.save(update_fields=fields)
+
+    def stamps(row: Interaction, from_status: str) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if status == InteractionStatus.FAILED:
+            fields["error"], fields["next_attempt_at"] = error or "failed", next_attempt_at
+        elif status == InteractionStatus.SENDING:
+            # the send claim's deadline: still ``sending`` after it, the sender died mid-call
+            fields["next_attempt_at"] = next_attempt_at
+        elif from_status == InteractionStatus.SENDING and row.next_attempt_at is not None:
+            fields["next_attempt_at"] = None
+        if status in (InteractionStatus.SENDING, InteractionStatus.PROCESSING):
+            fields["attempts"] = row.attempts + 1
+        if provider_message_id and not row.provider_message_id:
+            fields["provider_message_id"] = provider_message_id
+        # a "read" receipt implies sent and delivered; fill the gaps so reports stay consistent
+        for step in (InteractionStatus.SENT, InteractionStatus.DELIVERED, InteractionStatus.READ):
+            stamp = _STATUS_TIMESTAMPS[step]
+            if OUTBOUND_PROGRESS.get(status, -1) >= OUTBOUND_PROGRESS[step] and getattr(row, stamp) is None:
+                fields[stamp] = now
+        if payload:
+            fields["payload"] = {**(row.payload or {}), **payload}
+        return fields
+
+    transition(
+        interaction,
+        to_status=status,
+        table=INTERACTION_TRANSITIONS,
+        changes=stamps,
+        refuse=lambda row, from_status: InteractionTransitionError(
+            f"interaction {row.pk} cannot move from {from_status} to {status}"
+        ),
+        locked=locked,
+    )
     if status == InteractionStatus.SENT and locked.channel_id:
         UserChannel.objects.filter(pk=locked.channel_id).update(last_outbound_at=now)
-    for field in fields:
-        setattr(interaction, field, getattr(locked, field))
     return True
 
 

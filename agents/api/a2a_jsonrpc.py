@@ -431,7 +431,10 @@ def _task_commit(task: A2ATask, push: dict | None = None) -> A2ATask:
             )
             task.booking = booking
             a2a_tasks.apply_booking(task, booking)
-        a2a_tasks.a2a_task_save(task=task)
+        try:
+            a2a_tasks.a2a_task_save(task=task)
+        except a2a_tasks.TaskError as exc:  # it finished meanwhile (cancelled, or its booking ended)
+            raise UnsupportedOperationError(message=exc.message) from None
         if push is not None:
             _push_set(task, push)
     return task

@@ -38,7 +38,8 @@ from agents.hosted.models import (
     Visibility,
 )
 from agents.hosted.schemas import SchemaProblem, normalize_schema, validate
-from agents.hosted.state import TERMINAL_RUN_STATUSES, RunStatus, can_transition_run
+from agents.hosted.state import RUN_TRANSITIONS, TERMINAL_RUN_STATUSES, RunStatus
+from agnt.transitions import transition
 
 __all__ = ["NetworkError"]
 
@@ -235,16 +236,16 @@ def run_root_id(run: AgentRun):
 
 
 def _transition(run: AgentRun, to: str, **fields: Any) -> AgentRun:
-    """Lock, check the state machine, save with update_fields, write a status event."""
-    locked = AgentRun.objects.select_for_update().get(pk=run.pk)
-    if not can_transition_run(locked.status, to):
-        raise RunNotCancellable(f"run {run.pk} is {locked.status}; it cannot become {to}")
-    previous = locked.status
-    locked.status = to
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.save(update_fields=["status", "updated_at", *fields])
-    run_event_add(run=locked, kind=RunEventKind.STATUS, data={"from": previous, "to": to})
+    """Move the run along RUN_TRANSITIONS through agnt.transitions (lock, check,
+    save with update_fields) and write a status event."""
+    locked, previous = transition(
+        run,
+        to_status=to,
+        table=RUN_TRANSITIONS,
+        changes=fields,
+        refuse=lambda row, previous: RunNotCancellable(f"run {run.pk} is {previous}; it cannot become {to}"),
+        event=lambda row, previous: run_event_add(run=row, kind=RunEventKind.STATUS, data={"from": previous, "to": to}),
+    )
     _announce_on_commit(locked.pk, previous, to)
     return locked
 

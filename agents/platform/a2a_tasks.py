@@ -42,13 +42,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agents.models import A2APushConfig, A2ATask, A2ATaskState, ApiKey, WebhookSubscription
+from agents.models import A2APushConfig, A2ATask, ApiKey, WebhookSubscription
+from agents.state import A2A_TASK_TRANSITIONS, TERMINAL_A2A_TASK_STATES, A2ATaskState
 from agnt import crypto
+from agnt.transitions import transition
 from bookings.models import VenueBooking
 from bookings.state import BookingStatus
 
 S = A2ATaskState
-TERMINAL_STATES = frozenset({S.COMPLETED, S.REJECTED, S.CANCELED, S.FAILED})
+TERMINAL_STATES = TERMINAL_A2A_TASK_STATES
 INTERRUPTED_STATES = frozenset({S.INPUT_REQUIRED})
 PROTO_STATE = {state: "TASK_STATE_" + state.upper() for state in S.values}
 STATE_FROM_PROTO = {proto: state for state, proto in PROTO_STATE.items()}
@@ -196,13 +198,26 @@ def apply_booking(task: A2ATask, booking: VenueBooking, *, now: datetime | None 
 
 @transaction.atomic
 def a2a_task_save(*, task: A2ATask, fields: list[str] | None = None) -> A2ATask:
-    """Save a task (new or changed) and announce the change after commit."""
+    """Save a task (new or changed) and announce the change after commit.
+
+    A change moves the stored row along A2A_TASK_TRANSITIONS through agnt.transitions
+    (lock, check, save with update_fields) and bumps its version; a finished task
+    refuses to move (TaskError "unsupported").
+    """
     if task._state.adding:
         task.save()
     else:
-        task.version += 1
-        task.save(
-            update_fields=[*(fields or ["state", "task", "booking", "skill", "arguments"]), "version", "updated_at"]
+        names = [name for name in (fields or ["state", "task", "booking", "skill", "arguments"]) if name != "state"]
+        changed = {name: getattr(task, name) for name in names}
+        transition(
+            task,
+            to_status=task.state,
+            table=A2A_TASK_TRANSITIONS,
+            status_field="state",
+            changes=lambda row, from_state: {**changed, "version": row.version + 1},
+            refuse=lambda row, from_state: TaskError(
+                "unsupported", f"task {row.task_id} is {from_state}; it cannot become {task.state}"
+            ),
         )
     _announce_on_commit(task)
     return task

@@ -246,3 +246,13 @@ def test_an_async_run_executes_on_the_hosted_queue(owner, settings):
     )
     run.refresh_from_db()  # eager Celery in tests: ran on commit
     assert run.status == RunStatus.SUCCEEDED and run.output == {"echo": "later"}
+
+
+def test_a_finished_run_is_refused_a_move_back_to_running_and_logs_nothing(owner):
+    _, deployment = make_agent(owner, code=ECHO)
+    run = run_now(deployment, {"text": "x"}, payer=owner)
+    events = run.events.count()
+    with pytest.raises(RunNotCancellable, match="is succeeded; it cannot become running"):
+        services.run_transition(run=run, to=RunStatus.RUNNING)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED and run.events.count() == events
