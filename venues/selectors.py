@@ -18,7 +18,7 @@ from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySe
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
-from venues.models import UserList, Venue, VenueCategory, VenueClient, VenueStatus
+from venues.models import Venue, VenueCategory, VenueClient, VenueStatus
 
 
 def owned_venue_ids(user) -> list:
@@ -28,14 +28,6 @@ def owned_venue_ids(user) -> list:
         cached = list(VenueClient.objects.filter(user=user, is_active=True).values_list("venue_id", flat=True))
         user._agnt_owned_venue_ids = cached
     return cached
-
-
-def user_lists_for(*, user, viewer=None) -> QuerySet[UserList]:
-    """A user's lists with their venues; someone else sees only the public ones."""
-    qs = UserList.objects.filter(user=user).prefetch_related("items__venue").order_by("kind", "name")
-    if viewer is None or viewer.pk != user.pk:
-        qs = qs.filter(is_public=True)
-    return qs
 
 
 # --------------------------------------------------------------------------- opening hours
