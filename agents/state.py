@@ -1,4 +1,4 @@
-"""The A2A envelope and webhook-delivery state machines, declared once.
+"""The A2A envelope, webhook-delivery, gateway-message and A2A task state machines, declared once.
 
 The service layer (agents.services.envelope_transition) checks these transitions, the
 database re-checks them with triggers generated from the same tables (see the migration
@@ -74,3 +74,29 @@ GATEWAY_MESSAGE_TRANSITIONS: dict[str, frozenset[str]] = {
     _G.DRAINED: frozenset(),
     _G.EXPIRED: frozenset(),
 }
+
+
+class A2ATaskState(models.TextChoices):
+    """The A2A protocol's task states (a2a.proto TaskState names, lower-cased)."""
+
+    SUBMITTED = "submitted", "Submitted"
+    WORKING = "working", "Working"
+    INPUT_REQUIRED = "input_required", "Input required"
+    COMPLETED = "completed", "Completed"
+    REJECTED = "rejected", "Rejected"
+    CANCELED = "canceled", "Canceled"
+    FAILED = "failed", "Failed"
+
+
+_T = A2ATaskState
+_T_FINISHED = frozenset({_T.COMPLETED, _T.REJECTED, _T.CANCELED, _T.FAILED})
+# A task follows its skill (or its booking) until it finishes; a finished task never moves
+# again. Every state may "move" to itself: a save that only adds a message to the task's
+# history (an answer while it waits, the a2a-sdk task store rewriting its JSON).
+A2A_TASK_TRANSITIONS: dict[str, frozenset[str]] = {
+    _T.SUBMITTED: frozenset({_T.SUBMITTED, _T.WORKING, _T.INPUT_REQUIRED, *_T_FINISHED}),
+    _T.WORKING: frozenset({_T.WORKING, _T.INPUT_REQUIRED, *_T_FINISHED}),
+    _T.INPUT_REQUIRED: frozenset({_T.INPUT_REQUIRED, _T.WORKING, *_T_FINISHED}),
+    **{state: frozenset({state}) for state in _T_FINISHED},
+}
+TERMINAL_A2A_TASK_STATES = frozenset(s for s, targets in A2A_TASK_TRANSITIONS.items() if targets <= {s})

@@ -27,11 +27,34 @@ def _admin(title: str, icon: str, app: str, model: str) -> dict:
 
 
 def sidebar_navigation(request) -> list[dict]:
-    """Venue owners get a sidebar in their own words; staff get every application."""
+    """Venue owners and hosted-agent owners get a sidebar in their own words (each the part
+    their permissions open); staff get their own navigation and every application."""
     from agnt.roles import is_platform_staff
 
     if is_platform_staff(request.user):
         return staff_navigation()
+    sections = []
+    if request.user.has_perm("bookings.view_venuebooking"):
+        sections += _venue_owner_sections()
+    if request.user.has_perm("agents.view_hostedagent"):
+        sections.append(
+            {
+                "title": _("Your hosted agents"),
+                "items": [
+                    _admin("Agents", "smart_toy", "agents", "hostedagent"),
+                    _admin("Deployments", "rocket_launch", "agents", "deployment"),
+                    _admin("Runs", "play_circle", "agents", "agentrun"),
+                    _admin("Demo pages", "web", "agents", "demoapp"),
+                    _admin("Usage", "receipt_long", "agents", "usageentry"),
+                    _admin("Allowance", "savings", "agents", "allowance"),
+                    _admin("Provider keys", "key", "agents", "providerkey"),
+                ],
+            }
+        )
+    return sections
+
+
+def _venue_owner_sections() -> list[dict]:
     return [
         {
             "title": _("Your venue"),

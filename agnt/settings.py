@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "crm",
     "knowledge",
     "messaging",
+    "owners",
 ]
 
 MIDDLEWARE = [
@@ -397,6 +398,9 @@ HOSTED_SANDBOX_WORKERS = E.int_("HOSTED_SANDBOX_WORKERS", 2)  # monty worker sub
 HOSTED_SANDBOX_CHECKOUT_TIMEOUT = E.int_("HOSTED_SANDBOX_CHECKOUT_TIMEOUT", 10)  # wait for a free worker
 HOSTED_SANDBOX_REQUEST_TIMEOUT = E.int_("HOSTED_SANDBOX_REQUEST_TIMEOUT", 60)  # kill a worker silent this long
 HOSTED_SYNC_WAIT_SECONDS = E.int_("HOSTED_SYNC_WAIT_SECONDS", 30)  # POST /agents/{name}/run waits at most this
+# A2A SendMessage to a hosted agent answers with the finished task if the run ends this soon,
+# else with the task still submitted/working (GetTask, streaming and push follow it)
+HOSTED_A2A_WAIT_SECONDS = E.int_("HOSTED_A2A_WAIT_SECONDS", 3)
 HOSTED_STUCK_AFTER_SECONDS = E.int_(
     "HOSTED_STUCK_AFTER_SECONDS", 30
 )  # a running run with no heartbeat this long is stuck

@@ -1,7 +1,9 @@
 """One way to move a row along its state machine, and one way to lock several rows.
 
 Every state machine (bookings, courier bookings, waitlist entries, reminders, envelopes,
-venue claims, onboarding sessions, webhook deliveries…) is declared once as a table
+venue claims, onboarding sessions, webhook deliveries, gateway messages, A2A tasks,
+hosted-agent runs, knowledge sources, CRM deals, accounting documents, referrals, price
+watches, messaging interactions — docs/architecture.md lists them) is declared once as a table
 ``{from_status: frozenset(to_statuses)}`` in its app's ``state`` module, re-checked by a
 database trigger generated from the same table. :func:`transition` is the write side:
 
@@ -36,23 +38,22 @@ def transition(
     refuse: Callable[[M, str], Exception] | None = None,
     event: Callable[[M, str], Any] | None = None,
     locked: M | None = None,
+    queryset: models.QuerySet[M] | None = None,
 ) -> tuple[M, str]:
     """Move ``instance`` to ``to_status``; returns ``(locked_row, from_status)``.
 
     ``changes`` are other fields to set in the same save (a dict, or a function of the
     locked row and the status it moves from); ``refuse(locked, from_status)`` builds the
     error when the table says no; ``event(locked, from_status)`` writes the event row.
-    Pass ``locked`` when the caller already holds the row lock. Call it inside a
+    Pass ``locked`` when the caller already holds the row lock, or ``queryset`` to lock
+    the row through (``select_related`` for what the caller reads next). Call it inside a
     transaction (the lock lasts until the commit).
     """
     model = type(instance)
     if locked is None:
-        locked = model.objects.select_for_update(of=("self",)).get(pk=instance.pk)
-    from_status = getattr(locked, status_field)
-    if to_status not in table.get(from_status, frozenset()):
-        if refuse is not None:
-            raise refuse(locked, from_status)
-        raise TransitionRefused(f"{model._meta.verbose_name} cannot move from {from_status} to {to_status}")
+        rows = queryset if queryset is not None else model._default_manager.all()
+        locked = rows.select_for_update(of=("self",)).get(pk=instance.pk)
+    from_status = check(locked, to_status=to_status, table=table, status_field=status_field, refuse=refuse)
     setattr(locked, status_field, to_status)
     fields = [status_field]
     extra = changes(locked, from_status) if callable(changes) else (changes or {})
@@ -69,6 +70,28 @@ def transition(
         for name in fields:
             setattr(instance, name, getattr(locked, name))
     return locked, from_status
+
+
+def check(
+    row: M,
+    *,
+    to_status: str,
+    table: dict[str, frozenset[str]],
+    status_field: str = "status",
+    refuse: Callable[[M, str], Exception] | None = None,
+) -> str:
+    """The check half of :func:`transition`: raise unless the table allows the move; returns
+    the status the row is in.
+
+    For flows that must refuse before preparatory work (numbering a document, posting to
+    the ledger) and then move the same locked row with ``transition(..., locked=row)``.
+    """
+    from_status = getattr(row, status_field)
+    if to_status not in table.get(from_status, frozenset()):
+        if refuse is not None:
+            raise refuse(row, from_status)
+        raise TransitionRefused(f"{type(row)._meta.verbose_name} cannot move from {from_status} to {to_status}")
+    return from_status
 
 
 def lock_objects(queryset: models.QuerySet[M], pks: Iterable[Any] | None = None) -> list[M]:

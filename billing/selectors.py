@@ -11,7 +11,6 @@ from django.utils import timezone
 from billing.models import (
     AccountingDocument,
     AccountingDocumentLine,
-    AccountingLedgerEntry,
     CommerceEntryType,
     CommerceLedger,
     CreditTransaction,
@@ -64,23 +63,6 @@ def commerce_entries_uninvoiced(
     )
 
 
-def document_ledger_totals(*, document: AccountingDocument) -> dict[str, int]:
-    """Debit and credit sums of a document's ledger lines (equal for any committed document)."""
-    sums = AccountingLedgerEntry.objects.filter(document=document).aggregate(
-        debits=Sum("debit_cents"), credits=Sum("credit_cents")
-    )
-    return {"debits": sums["debits"] or 0, "credits": sums["credits"] or 0}
-
-
-def account_balance_cents(*, account: str, currency: str, until: dt.datetime | None = None) -> int:
-    """Debits minus credits of one account (positive for assets, negative for revenue/liabilities)."""
-    qs = AccountingLedgerEntry.objects.filter(account=account, currency=currency)
-    if until is not None:
-        qs = qs.filter(created_at__lt=until)
-    sums = qs.aggregate(debits=Sum("debit_cents"), credits=Sum("credit_cents"))
-    return (sums["debits"] or 0) - (sums["credits"] or 0)
-
-
 def document_visible_to(*, user, document: AccountingDocument) -> bool:
     """Finance and other platform staff with the view permission see every document; a venue's
     owners and managers (active VenueClient links) see their venue's documents."""
@@ -111,7 +93,6 @@ def document_print_context(*, document: AccountingDocument) -> dict:
     from decimal import Decimal
 
     from django.conf import settings
-    from django.db.models import Sum
 
     from billing.services.accounting import _line_tax_cents
     from billing.services.commerce import from_cents

@@ -62,7 +62,3 @@ PRICE_WATCH_TRANSITIONS: dict[str, frozenset[str]] = {
     P.TRIGGERED: frozenset({P.ACTIVE, P.EXPIRED}),
     P.EXPIRED: frozenset(),
 }
-
-
-def can_transition(table: dict[str, frozenset[str]], current: str, target: str) -> bool:
-    return target in table.get(current, frozenset())

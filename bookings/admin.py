@@ -736,10 +736,14 @@ class WaitlistEntryAdmin(VenueScopedAdminMixin, AgntModelAdmin):
 
 
 @admin.register(GuestReliability)
-class GuestReliabilityAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+class GuestReliabilityAdmin(UserSearchMixin, ReadOnlyAdminMixin, AgntModelAdmin):
     """No-shows per guest (recomputed hourly); the flag makes venue agents ask the owner."""
 
     list_display = ("user", "no_show_count", "window_days", "last_no_show_at", "needs_owner_approval", "computed_at")
     list_filter = ("needs_owner_approval",)
     list_select_related = ("user",)
-    search_fields = ("user__username", "user__display_name", "user__email")
+    # one row per guest who ever missed a booking: found through the user table's indexes (the
+    # start of a username or e-mail, agnt.User's UPPER(...) text_pattern_ops indexes), never a
+    # '%…%' scan of every guest's name joined in
+    search_fields = ("^user__username", "^user__email")
+    search_help_text = "Start of the guest's username or e-mail"

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from agnt.scheduling import advisory_xact_lock
+from agnt.transitions import transition
 from crm import selectors, state
 from crm.allergies import allergies_in
 from crm.models import (
@@ -23,6 +25,7 @@ from crm.models import (
     CrmNote,
     LifecycleStage,
 )
+from crm.phones import phone_key
 from crm.state import DealStage
 
 if TYPE_CHECKING:
@@ -167,26 +170,36 @@ def crm_deal_move_stage(*, deal: CrmDeal, to_stage: str, actor: User | None, los
     Won and lost close the deal (``closed_at``); reopening a lost deal clears it. Winning
     makes a lead/prospect contact a customer.
     """
-    deal = CrmDeal.objects.select_for_update().select_related("contact").get(pk=deal.pk)
     if to_stage not in DealStage.values:
         raise InvalidStageChange(f"unknown stage {to_stage!r}")
-    if not state.can_transition(deal.stage, to_stage):
-        raise InvalidStageChange(
-            f"a {deal.get_stage_display().lower()} deal cannot move to {DealStage(to_stage).label.lower()}"
-        )
     now = timezone.now()
-    from_stage = deal.stage
-    deal.stage = to_stage
-    deal.stage_changed_at = now
-    deal.stale_reminded_at = None  # moving again: a later stall is news again
-    fields = ["stage", "stage_changed_at", "stale_reminded_at", "closed_at", "lost_reason", "updated_at"]
-    if to_stage in state.CLOSED_STAGES:
-        deal.closed_at = now
-    else:
-        deal.closed_at = None
-    deal.lost_reason = lost_reason[:300] if to_stage == DealStage.LOST else ""
-    deal.save(update_fields=fields)
-    _stage_activity(deal=deal, from_stage=from_stage, to_stage=to_stage, actor=actor, note=deal.lost_reason)
+
+    def closing(row: CrmDeal, from_stage: str) -> dict:
+        return {
+            "stage_changed_at": now,
+            "stale_reminded_at": None,  # moving again: a later stall is news again
+            "closed_at": now if to_stage in state.CLOSED_STAGES else None,
+            "lost_reason": lost_reason[:300] if to_stage == DealStage.LOST else "",
+        }
+
+    def refuse(row: CrmDeal, from_stage: str) -> Exception:
+        return InvalidStageChange(
+            f"a {row.get_stage_display().lower()} deal cannot move to {DealStage(to_stage).label.lower()}"
+        )
+
+    def log(row: CrmDeal, from_stage: str) -> None:
+        _stage_activity(deal=row, from_stage=from_stage, to_stage=to_stage, actor=actor, note=row.lost_reason)
+
+    deal, _ = transition(
+        deal,
+        to_status=to_stage,
+        table=state.DEAL_TRANSITIONS,
+        status_field="stage",
+        changes=closing,
+        refuse=refuse,
+        event=log,
+        queryset=CrmDeal.objects.select_related("contact"),
+    )
     contact = deal.contact
     if to_stage == DealStage.WON and contact.lifecycle_stage in (LifecycleStage.LEAD, LifecycleStage.PROSPECT):
         contact.lifecycle_stage = LifecycleStage.CUSTOMER
@@ -287,6 +300,8 @@ SYNC_BATCH = 1000
 def crm_contacts_sync_from_bookings(*, venue_ids: Iterable | None = None) -> int:
     """Make every guest who booked a venue a contact in that venue's CRM, with their visits,
     no-shows, last visit and the allergies they wrote to that venue; returns rows written.
+    Guests with an account are matched by account; the ones the venue booked itself with a
+    name and a phone number, by that number (:func:`crm_contacts_sync_from_walk_ins`).
 
     Set-based: one grouped query over the bookings, then an upsert per batch of a thousand
     guests on (venue, user). Figures are recomputed from the bookings every run, so the job
@@ -296,9 +311,10 @@ def crm_contacts_sync_from_bookings(*, venue_ids: Iterable | None = None) -> int
     from bookings.models import VenueBooking
     from bookings.state import BookingStatus
 
+    venue_ids = list(venue_ids) if venue_ids is not None else None
     bookings = VenueBooking.objects.filter(user__isnull=False)
     if venue_ids is not None:
-        bookings = bookings.filter(venue_id__in=list(venue_ids))
+        bookings = bookings.filter(venue_id__in=venue_ids)
     _link_typed_contacts_to_guests(bookings)
     rows = (
         bookings.values("venue_id", "user_id")
@@ -319,7 +335,7 @@ def crm_contacts_sync_from_bookings(*, venue_ids: Iterable | None = None) -> int
             batch = []
     if batch:
         written += _upsert_guest_contacts(batch)
-    return written
+    return written + crm_contacts_sync_from_walk_ins(venue_ids=venue_ids)
 
 
 def _link_typed_contacts_to_guests(bookings) -> int:
@@ -407,6 +423,126 @@ def _upsert_guest_contacts(rows: list[dict]) -> int:
         update_fields=["visits", "no_shows", "last_visit_at", "allergies", "updated_at"],
     )
     return len(contacts)
+
+
+def _walk_in_guests(bookings) -> dict[tuple, dict]:
+    """The venue's own bookings grouped by (venue id, phone key): figures, latest name and
+    number as typed, and every special request. Phone keys need Python, so this reads the
+    bookings once, in creation order, in chunks."""
+    from bookings.state import BookingStatus
+
+    guests: dict[tuple, dict] = {}
+    rows = bookings.order_by("created_at").values(
+        "venue_id",
+        "venue__city__country_code",
+        "contact_name",
+        "contact_phone",
+        "special_requests",
+        "status",
+        "slot_start",
+    )
+    for booking in rows.iterator(chunk_size=SYNC_BATCH):
+        key = phone_key(booking["contact_phone"], region=booking["venue__city__country_code"] or "")
+        if not key:
+            continue
+        guest = guests.setdefault(
+            (booking["venue_id"], key),
+            {"visits": 0, "no_shows": 0, "last_visit_at": None, "name": "", "phone": "", "requests": []},
+        )
+        if booking["status"] == BookingStatus.COMPLETED:
+            guest["visits"] += 1
+            last = guest["last_visit_at"]
+            guest["last_visit_at"] = booking["slot_start"] if last is None else max(last, booking["slot_start"])
+        elif booking["status"] == BookingStatus.NO_SHOW:
+            guest["no_shows"] += 1
+        if booking["contact_name"].strip():
+            guest["name"] = booking["contact_name"].strip()
+        guest["phone"] = booking["contact_phone"].strip()
+        if booking["special_requests"]:
+            guest["requests"].append(booking["special_requests"])
+    return guests
+
+
+def crm_contacts_sync_from_walk_ins(*, venue_ids: Iterable | None = None) -> int:
+    """Make every guest a venue booked itself — by phone or at the door, with a name and a
+    phone number and no account — a contact of that venue, one per phone number; returns
+    rows written.
+
+    The number is matched in the venue's country (``crm.phones.phone_key``), so "0812-3845-
+    2210" today and "+62 812 3845 2210" next month are one contact and both walk-ins count
+    as its visits. A contact the venue typed in by hand with that number is the one that
+    gets the figures (the oldest, if several); its name, stage, tags and owner stay the
+    venue's. A number that already belongs to a contact linked to a guest's account is left
+    to that contact: its figures come from the account's bookings. Figures are recomputed
+    from the bookings every run (idempotent), under an advisory lock so two runs never
+    create the same contact twice.
+    """
+    from bookings.models import BookingSource, VenueBooking
+    from venues.models import Venue
+
+    bookings = VenueBooking.objects.filter(user__isnull=True, source=BookingSource.ADMIN).exclude(contact_phone="")
+    if venue_ids is not None:
+        bookings = bookings.filter(venue_id__in=list(venue_ids))
+    guests = _walk_in_guests(bookings)
+    if not guests:
+        return 0
+    with transaction.atomic(), advisory_xact_lock("crm.walk_in_contacts") as locked:
+        if not locked:
+            return 0  # another run is writing the same contacts right now
+        venues_seen = {venue_id for venue_id, _ in guests}
+        regions = dict(Venue.objects.filter(pk__in=venues_seen).values_list("pk", "city__country_code"))
+        typed: dict[tuple, CrmContact] = {}
+        with_account: set[tuple] = set()
+        for contact in (
+            CrmContact.objects.filter(venue_id__in=venues_seen)
+            .exclude(phone="")
+            .order_by("created_at", "pk")
+            .only("pk", "venue_id", "user_id", "phone", "visits", "no_shows", "last_visit_at", "allergies")
+        ):
+            key = (contact.venue_id, phone_key(contact.phone, region=regions.get(contact.venue_id) or ""))
+            if not key[1]:
+                continue
+            if contact.user_id is not None:
+                with_account.add(key)
+            else:
+                typed.setdefault(key, contact)
+        now = timezone.now()
+        new, changed = [], []
+        for key, guest in guests.items():
+            if key in with_account and key not in typed:
+                continue
+            allergies = allergies_in("\n".join(guest["requests"]))
+            contact = typed.get(key)
+            if contact is None:
+                new.append(
+                    CrmContact(
+                        venue_id=key[0],
+                        full_name=(guest["name"] or guest["phone"])[:160],
+                        phone=guest["phone"][:32],
+                        source=ContactSource.WALK_IN,
+                        lifecycle_stage=LifecycleStage.CUSTOMER if guest["visits"] else LifecycleStage.LEAD,
+                        visits=guest["visits"],
+                        no_shows=guest["no_shows"],
+                        last_visit_at=guest["last_visit_at"],
+                        allergies=allergies,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            elif (contact.visits, contact.no_shows, contact.last_visit_at, contact.allergies) != (
+                guest["visits"],
+                guest["no_shows"],
+                guest["last_visit_at"],
+                allergies,
+            ):
+                contact.visits, contact.no_shows = guest["visits"], guest["no_shows"]
+                contact.last_visit_at, contact.allergies, contact.updated_at = guest["last_visit_at"], allergies, now
+                changed.append(contact)
+        CrmContact.objects.bulk_create(new, batch_size=SYNC_BATCH)
+        CrmContact.objects.bulk_update(
+            changed, ["visits", "no_shows", "last_visit_at", "allergies", "updated_at"], batch_size=SYNC_BATCH
+        )
+    return len(new) + len(changed)
 
 
 # --------------------------------------------------------------------------- stale deals

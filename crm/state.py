@@ -1,8 +1,9 @@
 """The CRM deal pipeline, declared once.
 
-crm.services.crm_deal_move_stage checks this table, the database re-checks it with a
-trigger generated from it (crm/migrations/0002_crm_db_rules.py via
-agnt.db.EnforceTransitions), and every move writes a CrmActivity of kind stage_change.
+crm.services.crm_deal_move_stage moves a deal through agnt.transitions against this
+table, the database re-checks it with a trigger generated from it
+(crm/migrations/0002_crm_db_rules.py via agnt.db.EnforceTransitions), and every move
+writes a CrmActivity of kind stage_change.
 """
 
 from django.db import models
@@ -31,7 +32,3 @@ DEAL_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 OPEN_STAGES = frozenset({S.LEAD, S.QUALIFIED, S.PROPOSAL, S.NEGOTIATION})
 CLOSED_STAGES = frozenset({S.WON, S.LOST})
-
-
-def can_transition(current: str, target: str) -> bool:
-    return target in DEAL_TRANSITIONS.get(current, frozenset())

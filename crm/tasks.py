@@ -12,7 +12,8 @@ from crm import services
 @periodic_job(name="crm_contact_sync", schedule=crontab(minute=20), queue="crm")
 @shared_task(name="crm.crm_contact_sync")
 def crm_contact_sync() -> int:
-    """Every guest who booked a venue is a contact of that venue, with visits, no-shows and allergies shared."""
+    """Every guest who booked a venue is a contact of that venue, with visits, no-shows and allergies shared:
+    guests with an account by account, phone and walk-in guests by phone number."""
     return services.crm_contacts_sync_from_bookings()
 
 

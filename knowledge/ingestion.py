@@ -98,7 +98,7 @@ def _claim(source_id: UUID | str) -> VenueKnowledgeSource | None:
         )
         if source is None:
             return None
-        knowledge_source_transition(source=source, to_status=SourceStatus.PROCESSING)
+        knowledge_source_transition(source=source, to_status=SourceStatus.PROCESSING, locked=source)
     return source
 
 
@@ -206,7 +206,7 @@ def _finish(
             locked.chunk_count = locked.chunks.count()
         locked.content_hash, locked.size_bytes = content_hash, size
         locked.save(update_fields=["chunk_count", "content_hash", "size_bytes", "updated_at"])
-        return knowledge_source_transition(source=locked, to_status=SourceStatus.READY)
+        return knowledge_source_transition(source=locked, to_status=SourceStatus.READY, locked=locked)
 
 
 def _replace_chunks(source: VenueKnowledgeSource, chunks: list[Chunk]) -> None:

@@ -9,13 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from agnt.transitions import transition
 from knowledge.models import (
     KnowledgeSourceEvent,
     SourceKind,
     UserMemory,
     VenueKnowledgeSource,
 )
-from knowledge.state import SOURCE_TRANSITIONS, SourceStatus, can_transition_source
+from knowledge.state import SOURCE_TRANSITIONS, SourceStatus
 
 logger = logging.getLogger(__name__)
 
@@ -84,34 +85,41 @@ def knowledge_source_transition(
     to_status: str,
     error: str = "",
     actor=None,
+    locked: VenueKnowledgeSource | None = None,
 ) -> VenueKnowledgeSource:
-    """Move a source along SOURCE_TRANSITIONS, keep its progress fields honest, log the move."""
-    locked = VenueKnowledgeSource.objects.select_for_update().get(pk=source.pk)
-    from_status = locked.status
-    if not can_transition_source(from_status, to_status):
+    """Move a source along SOURCE_TRANSITIONS, keep its progress fields honest, log the move.
+
+    Pass ``locked`` when the caller already holds the row lock (the ingestion claim).
+    """
+
+    def progress(row: VenueKnowledgeSource, from_status: str) -> dict:
+        if to_status in (SourceStatus.QUEUED, SourceStatus.PROCESSING):
+            return {"error": "", "progress": 0}
+        if to_status == SourceStatus.READY:
+            return {"error": "", "progress": 100, "last_ingested_at": timezone.now()}
+        return {"error": error or "ingestion failed", "progress": row.progress}
+
+    def refuse(row: VenueKnowledgeSource, from_status: str) -> Exception:
         allowed = ", ".join(sorted(SOURCE_TRANSITIONS.get(from_status, ()))) or "nothing"
-        raise SourceTransitionError(
-            f"source {locked.pk} cannot move from {from_status} to {to_status} (allowed: {allowed})"
+        return SourceTransitionError(
+            f"source {row.pk} cannot move from {from_status} to {to_status} (allowed: {allowed})"
         )
-    locked.status = to_status
-    fields = ["status", "error", "progress", "updated_at"]
-    if to_status == SourceStatus.QUEUED:
-        locked.error, locked.progress = "", 0
-    elif to_status == SourceStatus.PROCESSING:
-        locked.error, locked.progress = "", 0
-    elif to_status == SourceStatus.READY:
-        locked.error, locked.progress = "", 100
-        locked.last_ingested_at = timezone.now()
-        fields.append("last_ingested_at")
-    elif to_status == SourceStatus.FAILED:
-        locked.error = error or "ingestion failed"
-    locked.save(update_fields=fields)
-    KnowledgeSourceEvent.objects.create(
-        source=locked, from_status=from_status, to_status=to_status, error=error, actor=actor
+
+    def log(row: VenueKnowledgeSource, from_status: str) -> None:
+        KnowledgeSourceEvent.objects.create(
+            source=row, from_status=from_status, to_status=to_status, error=error, actor=actor
+        )
+
+    row, _ = transition(
+        source,
+        to_status=to_status,
+        table=SOURCE_TRANSITIONS,
+        changes=progress,
+        refuse=refuse,
+        event=log,
+        locked=locked,
     )
-    for field in fields:
-        setattr(source, field, getattr(locked, field))
-    return locked
+    return row
 
 
 @transaction.atomic

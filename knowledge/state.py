@@ -1,8 +1,8 @@
 """The knowledge-source ingestion state machine, declared once.
 
-knowledge.services.knowledge_source_transition checks it, the database re-checks it
-with a trigger generated from this table (agnt.db.EnforceTransitions), and every
-transition writes a KnowledgeSourceEvent.
+knowledge.services.knowledge_source_transition moves a source through agnt.transitions,
+the database re-checks it with a trigger generated from this table
+(agnt.db.EnforceTransitions), and every transition writes a KnowledgeSourceEvent.
 """
 
 from django.db import models
@@ -25,7 +25,3 @@ SOURCE_TRANSITIONS: dict[str, frozenset[str]] = {
     S.READY: frozenset({S.QUEUED}),
     S.FAILED: frozenset({S.QUEUED}),
 }
-
-
-def can_transition_source(current: str, target: str) -> bool:
-    return target in SOURCE_TRANSITIONS.get(current, frozenset())

@@ -43,7 +43,3 @@ INTERACTION_TRANSITIONS: dict[str, frozenset[str]] = {
 
 # Position along the happy path: a receipt for an earlier step than the current one is stale.
 OUTBOUND_PROGRESS = {S.QUEUED: 0, S.SENDING: 1, S.SENT: 2, S.DELIVERED: 3, S.READ: 4}
-
-
-def can_transition_interaction(current: str, target: str) -> bool:
-    return target in INTERACTION_TRANSITIONS.get(current, frozenset())

@@ -148,7 +148,8 @@ class RecentBookingInline(ReadOnlyInline):
     verbose_name_plural = "recent bookings"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user").order_by("-slot_start")
+        # each row's title is the booking's __str__, which names its venue: joined, not one query a row
+        return super().get_queryset(request).select_related("user", "venue").order_by("-slot_start")
 
 
 # The knowledge app appends its source inline here (knowledge/admin.py is imported after

@@ -1,8 +1,8 @@
 """The hosted-agent run state machine, declared once.
 
-The service (agents.hosted.services.run_transition) checks these transitions and the
-database re-checks them with a trigger generated from the same table (migration using
-agnt.db.EnforceTransitions).
+The service (agents.hosted.services.run_transition, through agnt.transitions) checks
+these transitions and the database re-checks them with a trigger generated from the
+same table (migration using agnt.db.EnforceTransitions).
 """
 
 from django.db import models
@@ -27,7 +27,3 @@ RUN_TRANSITIONS: dict[str, frozenset[str]] = {
     R.TIMED_OUT: frozenset(),
 }
 TERMINAL_RUN_STATUSES = frozenset(s for s, targets in RUN_TRANSITIONS.items() if not targets)
-
-
-def can_transition_run(current: str, target: str) -> bool:
-    return target in RUN_TRANSITIONS.get(current, frozenset())

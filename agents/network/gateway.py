@@ -37,6 +37,7 @@ from agents.network import signing
 from agents.selectors import agent_get_by_inbox_key
 from agents.services import agent_inbox_key_rotate
 from agents.state import GATEWAY_MESSAGE_TRANSITIONS, GatewayMessageStatus
+from agnt.transitions import transition
 
 logger = logging.getLogger(__name__)
 
@@ -154,18 +155,27 @@ def gateway_message_accept(
 
 
 def _mark(message: GatewayMessage, to_status: str, *, error: str = "") -> None:
-    """Move a locked message along GATEWAY_MESSAGE_TRANSITIONS (the trigger re-checks)."""
-    if to_status not in GATEWAY_MESSAGE_TRANSITIONS.get(message.status, frozenset()):
-        raise ValueError(f"gateway message {message.pk} cannot move from {message.status} to {to_status}")
-    message.status = to_status
-    fields = ["status"]
-    if to_status in (M.DELIVERED, M.DRAINED):
-        message.delivered_at = timezone.now()
-        fields.append("delivered_at")
-    if error:
-        message.last_error = error[:2000]
-        fields.append("last_error")
-    message.save(update_fields=fields)
+    """Move a message the caller holds locked along GATEWAY_MESSAGE_TRANSITIONS (the
+    trigger re-checks). No event table: the row keeps ``delivered_at`` and ``last_error``."""
+
+    def stamps(row: GatewayMessage, from_status: str) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if to_status in (M.DELIVERED, M.DRAINED):
+            fields["delivered_at"] = timezone.now()
+        if error:
+            fields["last_error"] = error[:2000]
+        return fields
+
+    transition(
+        message,
+        to_status=to_status,
+        table=GATEWAY_MESSAGE_TRANSITIONS,
+        changes=stamps,
+        refuse=lambda row, from_status: ValueError(
+            f"gateway message {row.pk} cannot move from {from_status} to {to_status}"
+        ),
+        locked=message,
+    )
 
 
 def _record_push_failure(message_pk, error: str) -> None:

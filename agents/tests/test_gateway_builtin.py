@@ -4,11 +4,12 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from model_bakery import baker
 
 from agents.models import A2AEnvelope, Agent, GatewayMessage
-from agents.network import signing
+from agents.network import gateway, signing
 from agents.network.gateway import gateway_agent_key_issue, gateway_message_accept
 from agents.network.gateway_jobs import envelope_ttl_sweep, venue_inbox_drain
 from agents.services import agent_register_for_venue
@@ -236,3 +237,14 @@ def test_undelivered_gateway_messages_expire(platform):
     assert envelope_ttl_sweep()["gateway_messages"] == 1
     message.refresh_from_db()
     assert message.status == "expired"
+
+
+def test_a_message_that_left_the_inbox_never_moves_again(platform):
+    message = gateway_message_accept(to_agent_id="agnt-platform", from_agent_id="remote-agent", payload={"n": 1})
+    assert [m.pk for m in gateway.gateway_inbox_drain(agent=platform)] == [message.pk]
+    with pytest.raises(ValueError, match="cannot move from drained to delivered"), transaction.atomic():
+        gateway._mark(GatewayMessage.objects.select_for_update().get(pk=message.pk), "delivered")
+    with pytest.raises(DatabaseError, match="cannot move from drained to pending"), transaction.atomic():
+        GatewayMessage.objects.filter(pk=message.pk).update(status="pending")
+    message.refresh_from_db()
+    assert message.status == "drained"

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agnt.transitions import TransitionRefused, lock_objects, transition
+from agnt.transitions import TransitionRefused, check, lock_objects, transition
 from bookings.models import VenueBooking
 from venues.tests.factories import make_booking, make_venue
 
@@ -50,3 +50,23 @@ def test_several_rows_are_locked_in_primary_key_order():
     assert [row.pk for row in locked] == sorted(row.pk for row in rows)
     sql = queries.captured_queries[0]["sql"]
     assert "ORDER BY" in sql and "FOR UPDATE" in sql
+
+
+def test_check_refuses_before_any_write_and_returns_the_status_the_row_is_in():
+    booking = make_booking(venue=make_venue(), status="requested")
+    assert check(booking, to_status="confirmed", table=TABLE) == "requested"
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValueError, match="no"):
+        check(booking, to_status="requested", table=TABLE, refuse=lambda row, before: ValueError(f"{before}: no"))
+    assert queries.captured_queries == []
+
+
+def test_the_row_can_be_locked_through_the_callers_queryset_with_what_it_reads_next():
+    booking = make_booking(venue=make_venue(), status="requested")
+    with CaptureQueriesContext(connection) as queries:
+        locked, _ = transition(
+            booking, to_status="confirmed", table=TABLE, queryset=VenueBooking.objects.select_related("venue")
+        )
+        assert locked.venue.pk == booking.venue_id
+    lock = queries.captured_queries[0]["sql"]
+    assert "FOR UPDATE OF" in lock and '"venues_venue"' in lock
+    assert len(queries.captured_queries) == 2  # the lock (with the venue joined) and the update

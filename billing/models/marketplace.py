@@ -139,9 +139,12 @@ class AffiliateClick(BaseModel):
 
 
 class PricePoint(BaseModel):
-    """One price a watched product had when price_watch_check looked (append-only history)."""
+    """One price a watched product had when price_watch_check looked.
 
-    watcher = models.ForeignKey(PriceWatcher, on_delete=models.CASCADE, related_name="price_points")
+    Append-only history: a trigger (billing/migrations/0008) refuses UPDATE and DELETE.
+    """
+
+    watcher = models.ForeignKey(PriceWatcher, on_delete=models.PROTECT, related_name="price_points")
     price = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="IDR")
     checked_at = models.DateTimeField()

@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from agnt.models import User
+from agnt.transitions import check, transition
 from billing import state
 from billing.models import (
     DOCUMENT_NUMBER_PREFIX,
@@ -71,21 +72,36 @@ def _require_draft(document: AccountingDocument) -> None:
         raise BillingError(f"{document} is {document.status}; only drafts can be edited")
 
 
+def _document_refused(document: AccountingDocument, from_status: str, target: str) -> Exception:
+    return InvalidTransition(f"a {from_status} {document.get_doc_type_display().lower()} cannot become {target}")
+
+
 def _document_move(
-    document: AccountingDocument, target: str, *, actor: User | None, reason: str = "", data=None
+    document: AccountingDocument,
+    target: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    data=None,
+    changes: dict | None = None,
 ) -> None:
-    """Set the status (caller saves) and append the event row; the transition table decides."""
-    if not state.can_transition(state.DOCUMENT_TRANSITIONS, document.status, target):
-        raise InvalidTransition(f"a {document.status} {document.get_doc_type_display().lower()} cannot become {target}")
-    AccountingDocumentEvent.objects.create(
-        document=document,
-        from_status=document.status,
+    """Move a document the caller holds locked (status and ``changes`` in one save) and append
+    the event row; the transition table decides."""
+
+    def log(row: AccountingDocument, from_status: str) -> None:
+        AccountingDocumentEvent.objects.create(
+            document=row, from_status=from_status, to_status=target, actor=actor, reason=reason[:300], data=data or {}
+        )
+
+    transition(
+        document,
         to_status=target,
-        actor=actor,
-        reason=reason[:300],
-        data=data or {},
+        table=state.DOCUMENT_TRANSITIONS,
+        changes=changes,
+        refuse=lambda row, from_status: _document_refused(row, from_status, target),
+        event=log,
+        locked=document,
     )
-    document.status = target
 
 
 def _totals_cents(document: AccountingDocument) -> tuple[int, int]:
@@ -326,8 +342,12 @@ def accounting_document_issue(
     ``payment_account`` (receipts only) is where the money arrived; Stripe unless said otherwise.
     """
     document = AccountingDocument.objects.select_for_update().get(pk=document.pk)
-    if not state.can_transition(state.DOCUMENT_TRANSITIONS, document.status, DocumentStatus.ISSUED):
-        raise InvalidTransition(f"{document} is {document.status}; only drafts can be issued")
+    check(
+        document,
+        to_status=DocumentStatus.ISSUED,
+        table=state.DOCUMENT_TRANSITIONS,
+        refuse=lambda row, from_status: InvalidTransition(f"{row} is {from_status}; only drafts can be issued"),
+    )
     accounting_document_recalculate(document=document)
     if document.total <= 0:
         raise BillingError(f"{document} has a total of {document.total}; only positive amounts can be issued")
@@ -336,15 +356,23 @@ def accounting_document_issue(
 
     issue_date = issue_date or timezone.localdate()
     sequence = _allocate_number(document.doc_type, issue_date.year)
-    document.year, document.sequence = issue_date.year, sequence
-    document.number = f"{DOCUMENT_NUMBER_PREFIX[document.doc_type]}-{issue_date.year}-{sequence:06d}"
-    document.issue_date = issue_date
-    document.issued_at = timezone.now()
-    if document.due_date is None and document.doc_type == DocumentType.INVOICE:
-        document.due_date = issue_date + dt.timedelta(days=settings.BILLING_PAYMENT_TERMS_DAYS)
-    _document_move(document, DocumentStatus.ISSUED, actor=actor, data={"number": document.number})
-    document.save(
-        update_fields=["status", "year", "sequence", "number", "issue_date", "issued_at", "due_date", "updated_at"]
+    number = f"{DOCUMENT_NUMBER_PREFIX[document.doc_type]}-{issue_date.year}-{sequence:06d}"
+    due_date = document.due_date
+    if due_date is None and document.doc_type == DocumentType.INVOICE:
+        due_date = issue_date + dt.timedelta(days=settings.BILLING_PAYMENT_TERMS_DAYS)
+    _document_move(
+        document,
+        DocumentStatus.ISSUED,
+        actor=actor,
+        data={"number": number},
+        changes={
+            "year": issue_date.year,
+            "sequence": sequence,
+            "number": number,
+            "issue_date": issue_date,
+            "issued_at": timezone.now(),
+            "due_date": due_date,
+        },
     )
     if payment_account and document.doc_type != DocumentType.RECEIPT:
         raise ValueError("only receipts take a payment account")
@@ -376,8 +404,14 @@ def accounting_document_void(
     A paid invoice is never voided: issue a credit note instead.
     """
     document = AccountingDocument.objects.select_for_update().get(pk=document.pk)
-    if not state.can_transition(state.DOCUMENT_TRANSITIONS, document.status, DocumentStatus.VOID):
-        raise InvalidTransition(f"{document} is {document.status} and cannot be voided; issue a credit note")
+    check(
+        document,
+        to_status=DocumentStatus.VOID,
+        table=state.DOCUMENT_TRANSITIONS,
+        refuse=lambda row, from_status: InvalidTransition(
+            f"{row} is {from_status} and cannot be voided; issue a credit note"
+        ),
+    )
     if document.doc_type == DocumentType.RECEIPT and document.related_document_id:
         if document.related_document.status == DocumentStatus.PAID:
             raise BillingError(f"{document} records the payment of a paid invoice; issue a credit note instead")
@@ -393,10 +427,13 @@ def accounting_document_void(
         )
         reversal = {row["account"]: row["credit"] - row["debit"] for row in balances}
         _post(document, reversal, posting=LedgerPosting.VOID, memo=f"Void {document.number}: {reason}")
-    _document_move(document, DocumentStatus.VOID, actor=actor, reason=reason)
-    document.voided_at = timezone.now()
-    document.void_reason = reason[:300]
-    document.save(update_fields=["status", "voided_at", "void_reason", "updated_at"])
+    _document_move(
+        document,
+        DocumentStatus.VOID,
+        actor=actor,
+        reason=reason,
+        changes={"voided_at": timezone.now(), "void_reason": reason[:300]},
+    )
     return document
 
 
@@ -413,8 +450,12 @@ def accounting_document_mark_paid(
     invoice = AccountingDocument.objects.select_for_update().get(pk=document.pk)
     if invoice.doc_type != DocumentType.INVOICE:
         raise BillingError("only invoices are paid; receipts and credit notes are issued")
-    if not state.can_transition(state.DOCUMENT_TRANSITIONS, invoice.status, DocumentStatus.PAID):
-        raise InvalidTransition(f"{invoice} is {invoice.status} and cannot be marked paid")
+    check(
+        invoice,
+        to_status=DocumentStatus.PAID,
+        table=state.DOCUMENT_TRANSITIONS,
+        refuse=lambda row, from_status: InvalidTransition(f"{row} is {from_status} and cannot be marked paid"),
+    )
     receipt = accounting_document_create(
         doc_type=DocumentType.RECEIPT,
         venue=invoice.venue,
@@ -437,10 +478,12 @@ def accounting_document_mark_paid(
     )
     receipt = accounting_document_issue(document=receipt, actor=actor, payment_account=cash_account)
     _document_move(
-        invoice, DocumentStatus.PAID, actor=actor, data={"receipt": receipt.number, "charge": stripe_charge_id}
+        invoice,
+        DocumentStatus.PAID,
+        actor=actor,
+        data={"receipt": receipt.number, "charge": stripe_charge_id},
+        changes={"paid_at": paid_at or timezone.now()},
     )
-    invoice.paid_at = paid_at or timezone.now()
-    invoice.save(update_fields=["status", "paid_at", "updated_at"])
     return invoice
 
 

@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from agnt.models import User
+from agnt.transitions import transition
 from billing import state
 from billing.models import (
     CREDIT_KINDS_ADDING,
@@ -234,13 +235,16 @@ def _referral_window() -> dt.timedelta:
 
 
 def _referral_move(referral: Referral, target: str, **stamps) -> Referral:
-    if not state.can_transition(state.REFERRAL_TRANSITIONS, referral.status, target):
-        raise InvalidTransition(f"a {referral.status} referral cannot become {target}")
-    referral.status = target
-    for field, value in stamps.items():
-        setattr(referral, field, value)
-    referral.save(update_fields=["status", *stamps, "updated_at"])
-    return referral
+    """Move a referral the caller holds locked; its timestamps are its history (no event table)."""
+    moved, _ = transition(
+        referral,
+        to_status=target,
+        table=state.REFERRAL_TRANSITIONS,
+        changes=stamps,
+        refuse=lambda row, from_status: InvalidTransition(f"a {from_status} referral cannot become {target}"),
+        locked=referral,
+    )
+    return moved
 
 
 @transaction.atomic

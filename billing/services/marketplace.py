@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agnt.models import User
+from agnt.transitions import lock_objects, transition
 from billing import state
 from billing.models import AffiliateClick, PricePoint, PriceWatcher, PriceWatchStatus
 from billing.services.errors import BillingError, InvalidTransition
@@ -57,12 +57,18 @@ def price_watcher_create(
     )
 
 
-def _watch_move(watcher: PriceWatcher, target: str, *, extra: Iterable[str] = ()) -> PriceWatcher:
-    if not state.can_transition(state.PRICE_WATCH_TRANSITIONS, watcher.status, target):
-        raise InvalidTransition(f"a {watcher.status} price watch cannot become {target}")
-    watcher.status = target
-    watcher.save(update_fields=["status", *extra, "updated_at"])
-    return watcher
+def _watch_move(watcher: PriceWatcher, target: str, *, changes: dict | None = None) -> PriceWatcher:
+    """Move a watch the caller holds locked (with ``changes`` in the same save); its
+    timestamps are its history (no event table)."""
+    moved, _ = transition(
+        watcher,
+        to_status=target,
+        table=state.PRICE_WATCH_TRANSITIONS,
+        changes=changes,
+        refuse=lambda row, from_status: InvalidTransition(f"a {from_status} price watch cannot become {target}"),
+        locked=watcher,
+    )
+    return moved
 
 
 @transaction.atomic
@@ -71,11 +77,8 @@ def price_watcher_set_status(*, watcher: PriceWatcher, status: str) -> PriceWatc
     watcher = PriceWatcher.objects.select_for_update().get(pk=watcher.pk)
     if watcher.status == status:
         return watcher
-    extra = []
-    if status == PriceWatchStatus.ACTIVE:
-        watcher.triggered_at = watcher.notified_at = None
-        extra = ["triggered_at", "notified_at"]
-    return _watch_move(watcher, status, extra=extra)
+    changes = {"triggered_at": None, "notified_at": None} if status == PriceWatchStatus.ACTIVE else {}
+    return _watch_move(watcher, status, changes=changes)
 
 
 @transaction.atomic
@@ -86,15 +89,15 @@ def price_watcher_record_price(
     checked_at = checked_at or timezone.now()
     watcher = PriceWatcher.objects.select_for_update().get(pk=watcher.pk)
     price = Decimal(price)
-    watcher.last_price = price
-    watcher.lowest_price = price if watcher.lowest_price is None else min(watcher.lowest_price, price)
-    watcher.last_checked_at = checked_at
-    watcher.check_failures = 0
+    seen = {
+        "last_price": price,
+        "lowest_price": price if watcher.lowest_price is None else min(watcher.lowest_price, price),
+        "last_checked_at": checked_at,
+        "check_failures": 0,
+    }
     PricePoint.objects.create(watcher=watcher, price=price, currency=watcher.currency, checked_at=checked_at)
-    fields = ["last_price", "lowest_price", "last_checked_at", "check_failures"]
     if watcher.status == PriceWatchStatus.ACTIVE and price <= watcher.target_price:
-        watcher.triggered_at = checked_at
-        moved = _watch_move(watcher, PriceWatchStatus.TRIGGERED, extra=[*fields, "triggered_at"])
+        moved = _watch_move(watcher, PriceWatchStatus.TRIGGERED, changes={**seen, "triggered_at": checked_at})
         from billing.signals import price_watch_triggered
 
         transaction.on_commit(
@@ -103,7 +106,9 @@ def price_watcher_record_price(
             )
         )
         return moved
-    watcher.save(update_fields=[*fields, "updated_at"])
+    for name, value in seen.items():
+        setattr(watcher, name, value)
+    watcher.save(update_fields=[*seen, "updated_at"])
     return watcher
 
 
@@ -218,12 +223,19 @@ def price_watch_start(
 
 
 def price_watch_expire_due(*, now: dt.datetime | None = None) -> int:
-    """Expire watches whose ``expires_at`` passed (one UPDATE; every live status may expire)."""
+    """Expire watches whose ``expires_at`` passed (every live status may expire), each through
+    the state machine; the rows are locked in primary-key order."""
     now = now or timezone.now()
-    return PriceWatcher.objects.filter(
-        status__in=[PriceWatchStatus.ACTIVE, PriceWatchStatus.PAUSED, PriceWatchStatus.TRIGGERED],
-        expires_at__lte=now,
-    ).update(status=PriceWatchStatus.EXPIRED, updated_at=now)
+    with transaction.atomic():
+        due = lock_objects(
+            PriceWatcher.objects.filter(
+                status__in=[PriceWatchStatus.ACTIVE, PriceWatchStatus.PAUSED, PriceWatchStatus.TRIGGERED],
+                expires_at__lte=now,
+            )
+        )
+        for watcher in due:
+            _watch_move(watcher, PriceWatchStatus.EXPIRED)
+    return len(due)
 
 
 def price_watch_check(*, limit: int | None = None, now: dt.datetime | None = None) -> dict[str, int]:
@@ -258,7 +270,9 @@ def price_watch_check(*, limit: int | None = None, now: dt.datetime | None = Non
                 rows = PriceWatcher.objects.filter(pk=watcher.pk, status=PriceWatchStatus.ACTIVE)
                 rows.update(check_failures=F("check_failures") + 1, last_checked_at=now, updated_at=now)
                 if gone:
-                    rows.filter(check_failures__gte=3).update(status=PriceWatchStatus.EXPIRED)
+                    lost = rows.filter(check_failures__gte=3).select_for_update().first()
+                    if lost is not None:
+                        _watch_move(lost, PriceWatchStatus.EXPIRED)
             continue
         updated = price_watcher_record_price(watcher=watcher, price=product.price, checked_at=now)
         counts["checked"] += 1

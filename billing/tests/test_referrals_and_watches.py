@@ -4,12 +4,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import DatabaseError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from model_bakery import baker
 
 from agnt.models import User
 from billing import services
-from billing.models import AffiliateClick, CreditTransaction, Referral
+from billing.models import AffiliateClick, CreditTransaction, PricePoint, Referral
 from billing.services import InvalidTransition, ReferralError
 
 
@@ -114,3 +116,28 @@ def test_affiliate_clicks_store_a_keyed_ip_hash_and_the_first_conversion(user):
     services.affiliate_click_convert(click=click, commission=Decimal("99999"), order_ref="K-2")
     click = AffiliateClick.objects.get(pk=click.pk)
     assert (click.commission, click.order_ref) == (Decimal("12500.00"), "K-1")
+
+
+@pytest.mark.django_db
+def test_a_cancelled_referral_cannot_be_cancelled_again(referrer, user):
+    referral = services.referral_cancel(referral=services.referral_create(referred=user, code="BALI2026"))
+    with pytest.raises(InvalidTransition, match="a cancelled referral cannot become cancelled"):
+        services.referral_cancel(referral=referral)
+    referral.refresh_from_db()
+    assert referral.status == "cancelled"
+
+
+@pytest.mark.django_db
+def test_price_history_is_append_only_in_the_database(user):
+    watcher = services.price_watcher_create(
+        user=user, marketplace="shopee", product_url="https://shopee.co.id/p/2", target_price=Decimal("100")
+    )
+    services.price_watcher_record_price(watcher=watcher, price=Decimal("120"))
+    point = PricePoint.objects.get(watcher=watcher)
+    with pytest.raises(DatabaseError, match="append-only: UPDATE"), transaction.atomic():
+        PricePoint.objects.filter(pk=point.pk).update(price=Decimal("1"))
+    with pytest.raises(DatabaseError, match="append-only: DELETE"), transaction.atomic():
+        PricePoint.objects.filter(pk=point.pk).delete()
+    with pytest.raises(ProtectedError):
+        watcher.delete()
+    assert PricePoint.objects.get(pk=point.pk).price == Decimal("120")

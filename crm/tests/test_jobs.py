@@ -14,6 +14,7 @@ from bookings.models import VenueBooking
 from crm import services
 from crm.allergies import allergies_in
 from crm.models import ActivityKind, CrmActivity, CrmContact, CrmDeal, LifecycleStage
+from crm.phones import phone_key
 from crm.tasks import crm_contact_sync, stale_deal_reminders
 from messaging.models import Notification, UserChannel
 from messaging.tests.fakes import fake_telegram  # noqa: F401 (fixture)
@@ -29,8 +30,8 @@ def guest(django_user_model):
     )
 
 
-def _booking(*, venue, user, status, days_ago, special_requests=""):
-    booking = make_booking(venue=venue, user=user, status=status, special_requests=special_requests)
+def _booking(*, venue, user, status, days_ago, special_requests="", **fields):
+    booking = make_booking(venue=venue, user=user, status=status, special_requests=special_requests, **fields)
     start = timezone.now() - dt.timedelta(days=days_ago)
     VenueBooking.objects.filter(pk=booking.pk).update(slot_start=start, slot_end=start + dt.timedelta(hours=2))
     return VenueBooking.objects.get(pk=booking.pk)
@@ -113,11 +114,163 @@ def test_the_sync_is_set_based_its_queries_do_not_grow_with_the_guests(django_us
     assert CrmContact.objects.filter(venue=venue).count() == 42
 
 
-def test_bookings_without_an_account_are_not_contacts(guest):
+def test_bookings_without_an_account_from_a_guest_channel_are_not_contacts(guest):
     venue = make_venue()
-    make_booking(venue=venue, status="completed", contact_name="Walk-up", contact_phone="+62812")
+    make_booking(venue=venue, source="web", status="completed", contact_name="Web guest", contact_phone="+62812")
     assert services.crm_contacts_sync_from_bookings() == 0
     assert not CrmContact.objects.exists()
+
+
+# --------------------------------------------------------------------------- walk-ins
+
+
+def _walk_in(*, venue, phone, status="completed", days_ago=5, name="Pak Made", special_requests=""):
+    """A booking the venue took itself (phone or walk-in): a name and a number, no account."""
+    return _booking(
+        venue=venue,
+        user=None,
+        status=status,
+        days_ago=days_ago,
+        special_requests=special_requests,
+        source="admin",
+        contact_name=name,
+        contact_phone=phone,
+    )
+
+
+def test_a_phone_booking_taken_by_the_owner_makes_the_guest_a_contact_after_the_visit(staff_user):
+    from agents.booking import commands
+    from agents.tests.test_venue_agent import at, days_ahead, make_test_venue
+    from bookings.services import booking_complete
+
+    venue = make_test_venue()
+    booking = commands.booking_phone_take(
+        venue=venue,
+        party_size=3,
+        slot_start=at(days_ahead(2), "19:00"),
+        contact_name="Pak Made",
+        contact_phone="0812-3845-2210",
+        special_requests="One of us is allergic to peanuts",
+        actor=staff_user,
+    )
+    assert crm_contact_sync.apply().get() == 1
+    contact = CrmContact.objects.get(venue=venue)
+    assert (contact.full_name, contact.phone, contact.source, contact.user_id) == (
+        "Pak Made",
+        "0812-3845-2210",
+        "walk_in",
+        None,
+    )
+    assert (contact.visits, contact.lifecycle_stage, contact.allergies) == (0, LifecycleStage.LEAD, ["peanuts"])
+
+    booking_complete(booking=booking)
+    crm_contact_sync.apply().get()
+
+    contact.refresh_from_db()
+    assert (contact.visits, contact.last_visit_at) == (1, booking.slot_start)
+
+
+def test_walk_ins_under_one_number_typed_two_ways_are_one_contact_and_each_visit_counts():
+    venue = make_venue(name="Warung Biru")
+    _walk_in(venue=venue, phone="0812-3845-2210", days_ago=40, name="Made")
+    latest = _walk_in(venue=venue, phone="+62 812 3845 2210", days_ago=6, name="Pak Made Wirawan")
+    _walk_in(venue=venue, phone="0812 38452210", status="no_show", days_ago=12, name="Pak Made Wirawan")
+    _walk_in(venue=venue, phone="+62 813 0000 1111", days_ago=3, name="Bu Sari")
+
+    assert services.crm_contacts_sync_from_bookings() == 2
+
+    made = CrmContact.objects.get(venue=venue, full_name="Pak Made Wirawan")
+    assert (made.visits, made.no_shows, made.last_visit_at) == (2, 1, latest.slot_start)
+    assert (made.phone, made.source, made.lifecycle_stage) == ("0812 38452210", "walk_in", LifecycleStage.CUSTOMER)
+    assert CrmContact.objects.get(venue=venue, full_name="Bu Sari").visits == 1
+    assert CrmContact.objects.filter(venue=venue).count() == 2
+
+
+def test_the_walk_in_sync_is_idempotent_keeps_the_venues_edits_and_follows_new_visits():
+    venue = make_venue()
+    _walk_in(venue=venue, phone="081238452210", days_ago=9)
+    services.crm_contacts_sync_from_bookings()
+    contact = CrmContact.objects.get(venue=venue)
+    contact.full_name, contact.tags, contact.lifecycle_stage = "Made (regular)", ["vip"], LifecycleStage.CHURNED
+    contact.save()
+
+    assert services.crm_contacts_sync_from_walk_ins() == 0  # nothing changed: nothing written
+    _walk_in(venue=venue, phone="+6281238452210", days_ago=2, name="Made", special_requests="Shellfish allergy")
+    assert services.crm_contacts_sync_from_walk_ins() == 1
+
+    contact = CrmContact.objects.get(venue=venue)  # still one contact
+    assert (contact.full_name, contact.tags, contact.lifecycle_stage) == ("Made (regular)", ["vip"], "churned")
+    assert (contact.visits, contact.allergies) == (2, ["shellfish"])
+
+
+def test_a_contact_the_venue_typed_in_with_the_walk_ins_number_gets_the_visits():
+    venue = make_venue()
+    typed = services.crm_contact_create(venue=venue, full_name="Ibu Sari", phone="+62 813 0000 1111")
+    _walk_in(venue=venue, phone="0813-0000-1111", name="Sari", days_ago=4)
+
+    services.crm_contacts_sync_from_bookings()
+
+    typed.refresh_from_db()
+    assert (typed.full_name, typed.visits) == ("Ibu Sari", 1)
+    assert CrmContact.objects.filter(venue=venue).count() == 1
+
+
+def test_walk_in_numbers_are_matched_per_venue_and_unreadable_numbers_make_no_contact():
+    one, other = make_venue(name="One"), make_venue(name="Other")
+    _walk_in(venue=one, phone="0812-3845-2210", days_ago=3)
+    _walk_in(venue=other, phone="0812-3845-2210", days_ago=2)
+    _walk_in(venue=one, phone="12", name="Typo", days_ago=1)
+    _walk_in(venue=one, phone="=cmd|' /C calc'!A0", name="Hostile", days_ago=1)
+
+    assert services.crm_contacts_sync_from_bookings() == 2
+
+    assert CrmContact.objects.get(venue=one).visits == 1
+    assert CrmContact.objects.get(venue=other).visits == 1
+    assert not CrmContact.objects.filter(full_name__in=["Typo", "Hostile"]).exists()
+
+
+def test_a_walk_in_under_the_number_of_a_guest_with_an_account_is_not_doubled(guest):
+    venue = make_venue()
+    _booking(venue=venue, user=guest, status="completed", days_ago=20)  # the account gives +62811000111
+    _walk_in(venue=venue, phone="0811-000-111", name="Ayu", days_ago=3)
+
+    services.crm_contacts_sync_from_bookings()
+
+    assert CrmContact.objects.filter(venue=venue).count() == 1
+    assert CrmContact.objects.get(venue=venue).user_id == guest.pk
+
+
+def test_the_walk_in_sync_queries_do_not_grow_with_the_guests():
+    venue = make_venue()
+
+    def sync_queries(guests: int) -> int:
+        for n in range(guests):
+            _walk_in(venue=venue, phone=f"+62 812 {guests:02d}{n:02d} 0000", days_ago=n + 1)
+        with CaptureQueriesContext(connection) as queries:
+            services.crm_contacts_sync_from_walk_ins()
+        return len(queries)
+
+    few, many = sync_queries(2), sync_queries(40)
+    assert many == few
+    assert CrmContact.objects.filter(venue=venue, source="walk_in").count() == 42
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "key"),
+    [
+        ("0812-3845-2210", "ID", "+6281238452210"),
+        ("+62 812 3845 2210", "ID", "+6281238452210"),
+        ("(0812) 3845 2210", "id", "+6281238452210"),
+        ("+44 20 7946 0958", "ID", "+442079460958"),
+        ("0812 3845 2210", "", "081238452210"),
+        ("12", "ID", ""),
+        ("", "ID", ""),
+        ("not a number", "ID", ""),
+        ("9" * 60, "ID", ""),
+    ],
+)
+def test_a_phone_number_is_keyed_in_the_venues_country(raw, region, key):
+    assert phone_key(raw, region=region) == key
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,8 @@ from messaging.concierge.soul import local_now
 from venues.textparse import (
     CATEGORY_LABELS,
     NUM_PATTERN,
+    Catalogue,
+    catalogue,
     children_count,
     find_category,
     find_place,
@@ -47,39 +49,33 @@ from venues.textparse import (
     normalize,
     parse_when,
     party_size,
-    places,
     query_words,
-    venue_aliases,
 )
 
-_CATALOGUE: dict[str, Any] = {"version": None, "aliases": [], "places": []}
+# The venue catalogue (aliases and place names) the parsers read: refreshed once per
+# planner call (one version statement, see venues.textparse.catalogue), then read from
+# memory however many times a turn asks.
+_CURRENT: Catalogue | None = None
 
 
 def refresh_catalogue() -> None:
-    """Venue aliases and place names, rebuilt only when a venue or a city changed. Checked
-    once per planner call (one query); the parsers then read them from memory, however many
-    times a turn asks (they used to cost two queries per look-up, several per message)."""
-    from django.db.models import Count, Max
+    """Venue aliases and place names, rebuilt only when a venue or a city changed."""
+    global _CURRENT
+    _CURRENT = catalogue()
 
-    from venues.models import City, Venue
 
-    venues = Venue.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
-    cities = City.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
-    version = (*venues.values(), *cities.values())
-    if _CATALOGUE["version"] != version:
-        _CATALOGUE.update(version=version, aliases=venue_aliases(), places=places())
+def _catalogue() -> Catalogue:
+    if _CURRENT is None:
+        refresh_catalogue()
+    return _CURRENT
 
 
 def _aliases() -> list:
-    if _CATALOGUE["version"] is None:
-        refresh_catalogue()
-    return _CATALOGUE["aliases"]
+    return _catalogue().aliases
 
 
 def _places() -> list:
-    if _CATALOGUE["version"] is None:
-        refresh_catalogue()
-    return _CATALOGUE["places"]
+    return _catalogue().places
 
 
 MAX_SEARCHES = 4  # the first search plus up to three relaxed retries

@@ -1,7 +1,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from venues import selectors, services
+from venues import services
 from venues.models import UserList
 from venues.tests.factories import make_venue
 
@@ -43,11 +43,3 @@ def test_each_user_has_one_wishlist_created_on_first_use(user):
     assert services.user_list_get_builtin(user=user, kind="wishlist").pk == wishlist.pk
     with pytest.raises(IntegrityError, match="user_list_one_builtin_per_kind"), transaction.atomic():
         UserList.objects.create(user=user, name="Another", slug="another", kind="wishlist")
-
-
-def test_other_people_see_only_public_lists(user, django_user_model):
-    services.user_list_create(user=user, name="Private")
-    services.user_list_create(user=user, name="Shared", is_public=True)
-    viewer = django_user_model.objects.create_user(username="viewer", password="pw-view-123!")
-    assert [lst.name for lst in selectors.user_lists_for(user=user, viewer=viewer)] == ["Shared"]
-    assert len(selectors.user_lists_for(user=user, viewer=user)) == 2

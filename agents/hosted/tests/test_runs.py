@@ -206,6 +206,8 @@ def test_cancel_while_running_stops_at_the_next_host_call(owner):
     finally:
         runner.RunHost.log = original
     assert run_now_run.status == RunStatus.CANCELLED and run_now_run.output is None
+    # 'before', 0, 1, 2 were logged; the call for 3 found the run cancelled
+    assert run_now_run.events.filter(kind="log").count() == 4
 
 
 def test_the_sweeper_fails_a_run_whose_worker_died_and_releases_its_hold(owner):
@@ -244,3 +246,13 @@ def test_an_async_run_executes_on_the_hosted_queue(owner, settings):
     )
     run.refresh_from_db()  # eager Celery in tests: ran on commit
     assert run.status == RunStatus.SUCCEEDED and run.output == {"echo": "later"}
+
+
+def test_a_finished_run_is_refused_a_move_back_to_running_and_logs_nothing(owner):
+    _, deployment = make_agent(owner, code=ECHO)
+    run = run_now(deployment, {"text": "x"}, payer=owner)
+    events = run.events.count()
+    with pytest.raises(RunNotCancellable, match="is succeeded; it cannot become running"):
+        services.run_transition(run=run, to=RunStatus.RUNNING)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED and run.events.count() == events

@@ -24,10 +24,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from agnt.ratelimit import rate_limit_allow
+from owners import forms
 from venues import selectors, services
 from venues.hours import WEEKDAYS
 from venues.models import B2BOnboardingSession, Venue, VenueClaim, VenueStatus
-from venues.owners import forms
 from venues.state import OPEN_CLAIM_STATUSES, OPEN_ONBOARDING_STEPS, OnboardingStep
 
 logger = logging.getLogger(__name__)

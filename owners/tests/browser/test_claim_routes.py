@@ -13,9 +13,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from owners.tests.browser.conftest import shot
 from venues import services
 from venues.models import VenueClaim, VenueClient, VenueStatus
-from venues.tests.browser.conftest import shot
 from venues.tests.factories import make_city, make_owner, make_venue
 
 pytestmark = pytest.mark.django_db(transaction=True)

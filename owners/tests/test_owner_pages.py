@@ -8,10 +8,10 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from billing.tests.fake_stripe import fake_stripe  # noqa: F401 (fixture)
+from owners.forms import HoursForm
 from venues import services
 from venues.hours import validate_opening_hours
 from venues.models import B2BOnboardingSession, VenueClaim, VenueStatus
-from venues.owners.forms import HoursForm
 from venues.state import OnboardingStep
 from venues.tests.factories import make_city, make_owner, make_venue
 
