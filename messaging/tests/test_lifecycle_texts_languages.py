@@ -117,3 +117,28 @@ def test_the_detected_language_is_stored_and_english_keeps_a_regional_variant():
     user.language = "en-AU"
     assert user_language_remember(user=user, language="en") is False and user.language == "en-AU"
     assert user_language_remember(user=user, language="xx") is False
+
+
+@pytest.mark.parametrize(
+    ("language", "reply", "expected"),
+    [
+        ("id", "daftar tunggu", "Anda masuk daftar tunggu untuk La Brisa"),
+        ("ru", "лист ожидания", "Вы в листе ожидания La Brisa"),
+        ("de", "Warteliste", "Sie stehen auf der Warteliste für La Brisa"),
+    ],
+)
+def test_the_translated_waitlist_word_after_a_rejection_joins_the_waitlist(language, reply, expected):
+    from django.utils import timezone
+
+    user = _guest(language)
+    booking = services.booking_create(
+        venue=make_venue(name="La Brisa"),
+        user=user,
+        party_size=2,
+        slot_start=(timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0),
+        source="telegram",
+    )
+    services.booking_reject(booking=booking, reason="fully booked that night")
+    answer = booking_replies.booking_reply_handle(user=user, data=reply)
+    assert answer is not None and answer.startswith(expected), answer
+    assert WaitlistEntry.objects.filter(user=user, venue=booking.venue, party_size=2).exists()
