@@ -193,10 +193,15 @@ def _refusal_words(booking: VenueBooking, language: str) -> str:
     event = (
         BookingEvent.objects.filter(booking=booking, to_status=BookingStatus.REJECTED).order_by("-created_at").first()
     )
-    code = str(((event.data or {}) if event is not None else {}).get("reason_code") or "")
+    data = (event.data or {}) if event is not None else {}
+    code = str(data.get("reason_code") or "")
     if not code or code not in REASONS:
         return notice("reason", language, reason=booking.status_reason) if booking.status_reason else ""
-    words = reason(code, language, reason_values(booking.venue, at=booking.slot_start), fallback=booking.status_reason)
+    # the figures stored with the venue's answer; today's for an answer recorded without them
+    values = data.get("reason_values")
+    if not isinstance(values, dict):
+        values = reason_values(booking.venue, at=booking.slot_start)
+    words = reason(code, language, values, fallback=booking.status_reason)
     text = notice("reason", language, reason=words)
     if booking.counter_offer_slots:
         slots = ", ".join(_slot_label(slot, booking.venue, language) for slot in booking.counter_offer_slots[:3])

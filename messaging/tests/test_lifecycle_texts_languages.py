@@ -142,3 +142,21 @@ def test_the_translated_waitlist_word_after_a_rejection_joins_the_waitlist(langu
     answer = booking_replies.booking_reply_handle(user=user, data=reply)
     assert answer is not None and answer.startswith(expected), answer
     assert WaitlistEntry.objects.filter(user=user, venue=booking.venue, party_size=2).exists()
+
+
+def test_a_rejection_is_worded_from_the_figures_stored_with_the_venues_answer():
+    from bookings.models import ActorKind
+    from bookings.state import BookingStatus
+
+    booking = _booking(_guest("de"))
+    booking.venue.max_party_size = 10
+    booking.venue.save(update_fields=["max_party_size"])
+    services.booking_transition(
+        booking=booking,
+        to_status=BookingStatus.REJECTED,
+        actor_kind=ActorKind.VENUE_AGENT,
+        reason="La Brisa takes parties of up to 2 through the concierge",
+        data={"reason_code": "party_too_large", "reason_values": {"venue": "La Brisa", "max_party": 2}, "slots": []},
+    )
+    text = booking_status_text(booking)
+    assert "Grund: La Brisa nimmt über den Concierge Gruppen bis 2 Personen an." in text, text
