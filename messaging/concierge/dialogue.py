@@ -55,7 +55,7 @@ ORDINALS = {
 }
 ORDINAL_RE = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|pertama|kedua|ketiga|erste[n]?|zweite[n]?|dritte[n]?)(?:\s+(?:one|place|option|venue|restaurant|cafe|club|bar|spa))?\b"
-    r"|\b(?:number|no\.?|#)\s*([1-9])\b"
+    r"|(?:\b(?:number|no\.?|nr\.?|num|option|opt)|#)\s*([1-9])\b"
 )
 FOCUS_RE = re.compile(
     r"\b(it|its|it's|there|they|them|their|that one|this one|that place|this place|the place|that restaurant|"
