@@ -12,7 +12,9 @@ prompt for the model providers:
 - ``filters``: the guest's standing search filters — "what about Seminyak instead?" keeps
   "cheap cafe";
 - ``language``: the language the guest writes in (en, id, ru, de);
-- ``forget_all``: a "forget me" waiting for its yes.
+- ``forget_all``: a "forget me" waiting for its yes;
+- ``draft``: a booking the guest started without every detail ("book Luma tomorrow") — the
+  answer to the follow-up question ("2 of us at 6pm") completes it.
 
 Only facts that came back from tools are stored (names and slugs of real venues, the
 arguments of a real pending action), so nothing in it can invent a venue.
