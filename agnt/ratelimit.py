@@ -17,3 +17,9 @@ def rate_limit_allow(*, key: str, limit: int, window_seconds: int) -> bool:
     pipe.incr(name)
     _, count = pipe.execute()
     return int(count) <= limit
+
+
+def rate_limit_retry_after(*, key: str) -> int:
+    """Seconds until the window of ``key`` ends (at least 1): the Retry-After of a refusal."""
+    ttl = redis_client().ttl(f"agnt:rl:{key}")
+    return max(int(ttl), 1) if ttl and ttl > 0 else 1

@@ -343,6 +343,9 @@ OAUTH2_PROVIDER = {
     "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
 }
+# Open registration is unauthenticated: at most this many registration requests per IP address
+# per hour (429 with Retry-After past it), counted in Redis across web processes.
+OAUTH_REGISTRATIONS_PER_IP_PER_HOUR = E.int_("OAUTH_REGISTRATIONS_PER_IP_PER_HOUR", 20)
 # --- Booking lifecycle -------------------------------------------------------------------
 BOOKINGS_REQUEST_TTL_MINUTES = E.int_("BOOKINGS_REQUEST_TTL_MINUTES", 30)
 BOOKINGS_COUNTER_OFFER_TTL_MINUTES = E.int_("BOOKINGS_COUNTER_OFFER_TTL_MINUTES", 120)

@@ -314,6 +314,51 @@ def parse_party_size(text: str) -> int | None:
     return None
 
 
+def party_size(text: str) -> int | None:
+    """Party size from the phrases guests use: "for 2", "me and my wife", "2 adults and 2 kids"
+    (adults and children together)."""
+    text = digits_from_words(text)
+    adults, children = adults_and_children(text)
+    if adults or children:
+        return (adults or 0) + (children or 0)
+    if re.search(
+        r"\b(?:me and my|with my) (?:wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|friend|mum|mom|dad|son|daughter)\b|\bjust the two of us\b|\bthe two of us\b|\bfor us two\b",
+        text,
+    ):
+        return 2
+    m = re.search(rf"\bthe {NUM_PATTERN} of us\b", text)
+    if m:
+        return _to_int(m.group(1))
+    return parse_party_size(text)
+
+
+def children_count(text: str) -> int:
+    """How many children a party phrase names ("2 adults and 2 kids" → 2; none → 0)."""
+    return adults_and_children(digits_from_words(text))[1] or 0
+
+
+def adults_and_children(text: str) -> tuple[int | None, int | None]:
+    adults = re.search(rf"\b{NUM_PATTERN}\s+(?:adults?|grown[- ]?ups?)\b", text)
+    kids = re.search(rf"\b{NUM_PATTERN}\s+(?:kids?|children|child|toddlers?|babies|baby)\b", text)
+    if not adults and not kids:
+        return None, None
+    return (_to_int(adults.group(1)) if adults else None), (_to_int(kids.group(1)) if kids else None)
+
+
+def digits_from_words(text: str) -> str:
+    """Numbers written in words as digits ("fourteen people" → "14 people"), by number-parser."""
+    if not re.search(
+        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty)\b", text
+    ):
+        return text
+    from number_parser import parse as parse_numbers
+
+    try:
+        return parse_numbers(text, language="en")
+    except Exception:  # noqa: BLE001 - an odd phrase stays as written
+        return text
+
+
 # --------------------------------------------------------------------------- venues and places
 
 

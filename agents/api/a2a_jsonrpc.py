@@ -170,10 +170,11 @@ def _search_filters_from_text(text: str) -> dict[str, Any]:
 
 
 def _booking_details_from_text(text: str, *, venue=None) -> dict[str, Any]:
-    """The booking fields a sentence names (venue, date, time, party_size); absent ones are left out."""
+    """The booking fields a sentence names (venue, date, time, party_size and, when it says so,
+    children: "2 adults and 2 kids" is a party of 4 with 2 children); absent ones are left out."""
     from django.utils import timezone
 
-    from venues.textparse import find_venue, normalize, parse_party_size, parse_when, venue_aliases
+    from venues.textparse import children_count, find_venue, normalize, parse_when, party_size, venue_aliases
 
     norm = normalize(text)
     if venue is not None:
@@ -190,7 +191,8 @@ def _booking_details_from_text(text: str, *, venue=None) -> dict[str, Any]:
         "venue": ref.slug if ref is not None else None,
         "date": day.isoformat() if day else None,
         "time": at.strftime("%H:%M") if at else None,
-        "party_size": parse_party_size(rest),
+        "party_size": party_size(rest),
+        "children": children_count(rest) or None,
     }
     return {name: value for name, value in found.items() if value is not None}
 
@@ -482,7 +484,9 @@ def _more_booking_details(parts, *, known: dict[str, Any], venue) -> dict[str, A
     """Booking fields from a follow-up: a DataPart's fields, or what the text says."""
     for data in get_data_parts(parts):
         if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k in (*BOOKING_FIELDS, "contact_name", "special_requests")}
+            return {
+                k: v for k, v in data.items() if k in (*BOOKING_FIELDS, "children", "contact_name", "special_requests")
+            }
     text = " ".join(get_text_parts(parts)).strip()
     if not text:
         return {}

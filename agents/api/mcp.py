@@ -272,6 +272,57 @@ def _completion_values(ref, argument, context) -> list[str]:
     return []
 
 
+# --- log notifications and logging/setLevel ---------------------------------------------------------
+
+LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
+# /mcp is stateless (no session to hold a level), so the level a client sets is kept for its
+# API key, in Redis, and applies to that key's later requests until it is set again.
+LOG_LEVEL_TTL_SECONDS = 24 * 3600
+
+
+def _log_level_key(api_key_id) -> str:
+    return f"agnt:mcp:log-level:{api_key_id}"
+
+
+def _log_level_store(api_key_id, level: str) -> None:
+    from agents.platform.api_auth import _client
+
+    _client().set(_log_level_key(api_key_id), level, ex=LOG_LEVEL_TTL_SECONDS)
+
+
+def _log_level_read(api_key_id) -> str:
+    from agents.platform.api_auth import _client
+
+    try:
+        stored = _client().get(_log_level_key(api_key_id))
+    except Exception:  # noqa: BLE001 - without Redis the client gets every notice, as before setLevel
+        return LOG_LEVELS[0]
+    level = stored.decode() if isinstance(stored, bytes) else stored
+    return level if level in LOG_LEVELS else LOG_LEVELS[0]
+
+
+async def _set_logging_level(ctx, params):
+    """logging/setLevel: notices below ``params.level`` are no longer sent to this API key."""
+    from mcp_types import EmptyResult
+
+    api_key = scope_api_key(getattr(getattr(ctx, "request", None), "scope", None))
+    if api_key is None:
+        raise MCPError(INVALID_PARAMS, "send your AGNT API key as 'Authorization: Bearer …'")
+    await run_orm(_log_level_store, api_key.pk, params.level)
+    return EmptyResult()
+
+
+async def _client_log(ctx: Context, api_key: ApiKey):
+    """A function sending a log notification to the client, at or above the level it asked for."""
+    threshold = LOG_LEVELS.index(await run_orm(_log_level_read, api_key.pk))
+
+    async def log(level: str, text: str) -> None:
+        if LOG_LEVELS.index(level) >= threshold:
+            await ctx.log(level, text)
+
+    return log
+
+
 DECISION_WAIT_SECONDS = 3.0
 DECISION_POLL_SECONDS = 0.25
 
@@ -417,7 +468,8 @@ def build_server() -> AgntMCPServer:
         it to see 'confirmed' (or 'rejected' / 'counter_offered' with alternatives). An impossible
         slot is refused at once with the nearest free alternatives."""
         api_key = _api_key(ctx)
-        await ctx.info(f"Asking the booking agent of {venue} for a table for {party_size} on {date} at {time}.")
+        log = await _client_log(ctx, api_key)
+        await log("info", f"Asking the booking agent of {venue} for a table for {party_size} on {date} at {time}.")
         result = await _call(
             _book,
             api_key=api_key,
@@ -433,11 +485,11 @@ def build_server() -> AgntMCPServer:
         )
         booking = result["booking"]
         if booking["status"] == "requested":
-            await ctx.info(f"Booking {booking['reference']} requested; the venue's agent is deciding.")
+            await log("info", f"Booking {booking['reference']} requested; the venue's agent is deciding.")
             booking = await _await_decision(ctx, api_key, booking["reference"])
             if booking["status"] != "requested":
                 result = {**result, "booking": booking, "next_step": _decision_line(booking)}
-        await ctx.info(_decision_line(booking))
+        await log("info", _decision_line(booking))
         return result
 
     @server.tool(annotations=READ_ONLY)
@@ -573,6 +625,11 @@ def build_server() -> AgntMCPServer:
         values = await run_orm(_completion_values, ref, argument, context)
         return Completion(values=values, total=len(values), has_more=False)
 
+    from mcp_types import SetLevelRequestParams
+
+    # the server sends log notifications (create_booking), so it declares the logging
+    # capability and honours logging/setLevel (MCP 2025-06-18 / 2025-11-25, server/utilities/logging)
+    server._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, _set_logging_level)
     return server
 
 

@@ -7,7 +7,8 @@ django-oauth-toolkit does the protocol; this module fits it to AGNT:
   here (``resource_metadata`` in WWW-Authenticate, agents.api.asgi_auth).
 - ``/.well-known/oauth-authorization-server`` (RFC 8414): the endpoints below, PKCE S256.
 - ``/oauth/register`` (RFC 7591): open registration of *public* clients only (no secret;
-  PKCE protects the code), with redirect URIs limited to https or a loopback http address.
+  PKCE protects the code), with redirect URIs limited to https or a loopback http address,
+  at most ``OAUTH_REGISTRATIONS_PER_IP_PER_HOUR`` requests per IP address and hour.
 - ``/oauth/authorize``: logs the user in (``/oauth/login``) and asks for consent on a page
   that says what the client may do; ``/oauth/token`` (code and refresh token, rotated),
   ``/oauth/revoke`` (RFC 7009).
@@ -107,7 +108,20 @@ class ClientRegistrationView(DynamicClientRegistrationView):
 
     def post(self, request, *args, **kwargs):
         from agnt.jsonbody import json_parse
+        from agnt.ratelimit import rate_limit_allow, rate_limit_retry_after
 
+        # REMOTE_ADDR only: X-Forwarded-For is whatever the client wrote unless a proxy we trust sets it
+        limit_key = f"oauth-register:{request.META.get('REMOTE_ADDR') or 'unknown'}"
+        if not rate_limit_allow(key=limit_key, limit=settings.OAUTH_REGISTRATIONS_PER_IP_PER_HOUR, window_seconds=3600):
+            answer = JsonResponse(
+                {
+                    "error": "too_many_requests",
+                    "error_description": "too many client registrations from this address; try again later",
+                },
+                status=429,
+            )
+            answer["Retry-After"] = str(rate_limit_retry_after(key=limit_key))
+            return answer
         try:
             data = json_parse(request.body or b"{}")
         except (ValueError, UnicodeDecodeError):  # MalformedJson is a ValueError

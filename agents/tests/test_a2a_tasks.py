@@ -28,6 +28,7 @@ from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 from agents.models import A2ATask
+from agents.platform.external import venue_timezone
 from agents.services import api_key_create
 from agents.tests.live_asgi import asgi_server  # noqa: F401 - fixture
 from agents.tests.test_venue_agent import _owner_policy, days_ahead, make_test_venue
@@ -182,6 +183,39 @@ def test_a_booking_short_of_a_detail_asks_for_it_on_the_same_task(server, venue,
     assert [m["messageId"] for m in done["history"] if m["role"] == "ROLE_USER"] == ["m1", "m2"]
     finished = dict(more, messageId="m3")
     assert rpc(server, token, "SendMessage", {"message": finished})["error"]["code"] == -32004
+
+
+def test_a_free_text_booking_reads_adults_and_kids_as_the_party_and_its_children(server, venue, key_pair):
+    _, token = key_pair
+    day = days_ahead(3)
+    text = f"table for 2 adults and 2 kids on {day.isoformat()} at 7pm at Tanah Ember"
+    message = {"messageId": "kids-1", "role": "ROLE_USER", "parts": [{"text": text}]}
+
+    task = rpc(server, token, "SendMessage", {"message": message})["result"]["task"]
+
+    booking = A2ATask.objects.get(task_id=task["id"]).booking
+    assert (booking.party_size, booking.children) == (4, 2)
+    assert booking.slot_start.astimezone(venue_timezone(venue)).strftime("%H:%M") == "19:00"
+    shown = task["status"]["message"]["parts"][1]["data"]["result"]["booking"]
+    assert shown["party_size"] == 4 and shown["children"] == 2
+
+
+def test_a_follow_up_naming_kids_completes_the_party_with_its_children(server, venue, key_pair):
+    _, token = key_pair
+    first = {"messageId": "kids-2", "role": "ROLE_USER", "parts": [{"text": "book Tanah Ember please"}]}
+    task = rpc(server, token, "SendMessage", {"message": first})["result"]["task"]
+    assert task["status"]["state"] == "TASK_STATE_INPUT_REQUIRED"
+
+    more = {
+        "messageId": "kids-3",
+        "role": "ROLE_USER",
+        "taskId": task["id"],
+        "parts": [{"text": f"3 adults and one child on {days_ahead(4).isoformat()} at 19:30"}],
+    }
+    rpc(server, token, "SendMessage", {"message": more})
+
+    booking = A2ATask.objects.get(task_id=task["id"]).booking
+    assert (booking.party_size, booking.children) == (4, 1)
 
 
 def _countered_task(server, token, venue, settings):

@@ -304,3 +304,18 @@ def test_registration_answers_400_to_a_body_that_is_not_json_or_too_deep(server)
 
     assert garbage.status_code == 400 and deep.status_code == 400
     assert garbage.json()["error"] == deep.json()["error"] == "invalid_client_metadata"
+
+
+def test_registration_past_the_per_ip_limit_within_the_hour_answers_429_with_retry_after(server, settings):
+    settings.OAUTH_REGISTRATIONS_PER_IP_PER_HOUR = 3
+    body = {"client_name": "Burst", "redirect_uris": ["https://app.example/cb"]}
+
+    answers = [httpx.post(f"{server}/oauth/register", json=body, timeout=10) for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [201, 201, 201, 429]
+    refused = answers[-1]
+    assert refused.json()["error"] == "too_many_requests"
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    from oauth2_provider.models import get_application_model
+
+    assert get_application_model().objects.filter(name="Burst").count() == 3

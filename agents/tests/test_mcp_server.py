@@ -536,3 +536,37 @@ def test_create_booking_sends_log_notifications_while_the_venue_decides(asgi_ser
     assert booked["booking"]["status"] == "confirmed"
     assert logged[0].startswith(f"Asking the booking agent of {venue.slug} for a table for 2")
     assert logged[-1] == f"Booking {reference} is confirmed."
+
+
+def test_logging_is_declared_and_set_level_filters_the_keys_later_notifications(asgi_server, venue, key_pair):
+    day = days_ahead(3)
+    logged: list[tuple[str, str]] = []
+
+    async def on_log(params) -> None:
+        logged.append((params.level, str(params.data)))
+
+    async def book(session, at_time: str):
+        return structured(
+            await session.call_tool(
+                "create_booking", {"venue": venue.slug, "date": day.isoformat(), "time": at_time, "party_size": 2}
+            )
+        )
+
+    async def scenario():
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {key_pair[1]}"}, timeout=30) as http:
+            async with streamable_http_client(f"{asgi_server}/mcp", http_client=http) as (read, write):
+                async with ClientSession(read, write, logging_callback=on_log) as session:
+                    initialized = await session.initialize()
+                    assert await session.set_logging_level("warning") is not None
+                    await book(session, "19:00")
+                    quiet = list(logged)
+                    await session.set_logging_level("info")
+                    await book(session, "20:00")
+                    return initialized.capabilities, quiet
+
+    capabilities, quiet = run(scenario())
+
+    assert capabilities.logging is not None
+    assert quiet == []  # info notices are below "warning"
+    assert logged and {level for level, _ in logged} == {"info"}
+    assert logged[-1][1].endswith("is confirmed.")

@@ -40,13 +40,14 @@ from venues.textparse import (
     NUM_PATTERN,
     STOPWORDS,
     VenueRef,
+    children_count,
     find_category,
     find_place,
     find_price_cap,
     find_venue,
     normalize,
-    parse_party_size,
     parse_when,
+    party_size,
     places,
     query_words,
     venue_aliases,
@@ -1687,40 +1688,6 @@ def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
     return changes
 
 
-def party_size(text: str) -> int | None:
-    """Party size from the phrases guests use: "for 2", "me and my wife", "2 adults and 2 kids"."""
-    text = _digits(text)
-    adults, children = adults_and_children(text)
-    if adults or children:
-        return (adults or 0) + (children or 0)
-    if re.search(
-        r"\b(?:me and my|with my) (?:wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|friend|mum|mom|dad|son|daughter)\b|\bjust the two of us\b|\bthe two of us\b|\bfor us two\b",
-        text,
-    ):
-        return 2
-    m = re.search(rf"\bthe {NUM_PATTERN} of us\b", text)
-    if m:
-        from venues.textparse import _to_int
-
-        return _to_int(m.group(1))
-    return parse_party_size(text)
-
-
-def children_count(text: str) -> int:
-    """How many children a party phrase names ("2 adults and 2 kids" → 2; none → 0)."""
-    return adults_and_children(_digits(text))[1] or 0
-
-
-def adults_and_children(text: str) -> tuple[int | None, int | None]:
-    from venues.textparse import _to_int
-
-    adults = re.search(rf"\b{NUM_PATTERN}\s+(?:adults?|grown[- ]?ups?)\b", text)
-    kids = re.search(rf"\b{NUM_PATTERN}\s+(?:kids?|children|child|toddlers?|babies|baby)\b", text)
-    if not adults and not kids:
-        return None, None
-    return (_to_int(adults.group(1)) if adults else None), (_to_int(kids.group(1)) if kids else None)
-
-
 def _dialogue_venue(t: str, ctx: ToolContext):
     """A venue the message points at through the dialogue: "the second one", "1", or "it"/"there"."""
     state = ctx.dialogue or {}
@@ -1971,17 +1938,3 @@ def fuzzy_category(text: str) -> tuple[str | None, str]:
         if match:
             return _CATEGORY_WORDS[match[0]], " ".join(w for w in text.split() if w != word)
     return None, text
-
-
-def _digits(text: str) -> str:
-    """Numbers written in words as digits ("fourteen people" → "14 people"), by number-parser."""
-    if not re.search(
-        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty)\b", text
-    ):
-        return text
-    from number_parser import parse as parse_numbers
-
-    try:
-        return parse_numbers(text, language="en")
-    except Exception:  # noqa: BLE001 - an odd phrase stays as written
-        return text

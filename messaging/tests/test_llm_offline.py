@@ -312,7 +312,7 @@ def test_parse_when_understands_common_phrases():
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from messaging.concierge.offline import parse_party_size, parse_when
+    from venues.textparse import parse_party_size, parse_when
 
     now = datetime(2026, 3, 11, 14, 0, tzinfo=ZoneInfo("Asia/Makassar"))  # a Wednesday
     when, rest = parse_when("tomorrow at 7pm for 4", now, prefer_evening=True)
