@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-webhooks bench-bookings bench-api bench-credits bench-chat bench-serving bench-admin bench-hosted clean-data help
+.PHONY: run test bench bench-webhooks bench-bookings bench-api bench-credits bench-chat bench-chat-cpu bench-serving bench-admin bench-hosted bench-conversations clean-data help
 
 help:
 	@echo "make run    run the platform (embedded PostgreSQL + Redis, demo data, admin user)"
@@ -14,9 +14,11 @@ help:
 	@echo "make bench-bookings  chat booking latency through the built-in gateway (bench/booking_latency.py)"
 	@echo "make bench-api  venue search through /a2a/v1 next to a trivial endpoint (bench/api_search.py)"
 	@echo "make bench-credits  credit debits/s on one hot row and spread, zero lost updates (bench/credits.py)"
+	@echo "make bench-chat-cpu  CPU ms, SQL statements and Redis round trips per concierge message (bench/chat_cpu.py)"
 	@echo "make bench-chat  concierge messages/s, p50/p95 per guest count, burst, kill and Redis outage, next to the baseline (bench/chat_load.py)"
 	@echo "make bench-serving  the old and new serving layouts side by side: CPU/request, req/s, p99 (bench/serving.py)"
 	@echo "make bench-admin  every admin page at 1x and 100x data: server time and queries (bench/admin_scale.py)"
+	@echo "make bench-conversations  reply time on a sample of the conversation set, current vs 5bb5bbd in the same run (bench/conversations.py)"
 	@echo "make bench-hosted  sandboxed hosted-agent run overhead vs in-process, runs/s with the pool busy (bench/hosted_runs.py)"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-model.txt
@@ -49,6 +51,9 @@ bench-credits: $(STAMP)
 bench-chat: $(STAMP)
 	@$(PY) bench/chat_load.py $(ARGS)
 
+bench-chat-cpu: $(STAMP)
+	@$(PY) bench/chat_cpu.py $(ARGS)
+
 bench-serving: $(STAMP)
 	@$(PY) bench/serving.py $(ARGS)
 
@@ -57,6 +62,9 @@ bench-admin: $(STAMP)
 
 bench-hosted: $(STAMP)
 	@$(PY) bench/hosted_runs.py $(ARGS)
+
+bench-conversations: $(STAMP)
+	@$(PY) bench/conversations.py $(ARGS)
 
 clean-data:
 	@AGNT_DATA_DIR=$(CURDIR)/.data $(PY) -m agnt.devinfra stop || true

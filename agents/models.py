@@ -533,12 +533,14 @@ class A2ATaskState(models.TextChoices):
 
 
 class A2ATask(TimestampedModel):
-    """One A2A Task a caller started on a JSON-RPC endpoint (the platform agent's or a venue's).
+    """One A2A Task a caller started on a JSON-RPC endpoint (the platform agent's, a venue's or
+    a hosted agent's).
 
     ``task`` is the protocol's Task object as JSON (status, history, artifacts), rewritten
     on every change; ``version`` counts the changes so a stream can skip what it has seen.
-    A booking request's task follows its booking (agents.platform.a2a_tasks), and it
-    belongs to the API key that started it: nobody else can read, cancel or watch it.
+    A booking request's task follows its booking and a hosted agent's task follows its run
+    (agents.platform.a2a_tasks); a task belongs to the API key that started it and to the
+    endpoint it was started on: nobody else can read, cancel or watch it.
     """
 
     Status = A2ATaskState
@@ -556,6 +558,19 @@ class A2ATask(TimestampedModel):
     )
     booking = models.ForeignKey(
         "bookings.VenueBooking", null=True, blank=True, on_delete=models.SET_NULL, related_name="a2a_tasks"
+    )
+    hosted_name = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The hosted agent's friendly name whose endpoint was called; empty otherwise.",
+    )
+    hosted_run = models.ForeignKey(
+        "agents.AgentRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="a2a_tasks",
+        help_text="The hosted-agent run this task follows.",
     )
     skill = models.CharField(max_length=40, blank=True)
     arguments = models.JSONField(default=dict, blank=True, help_text="What the caller asked for, as read so far.")

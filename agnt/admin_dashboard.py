@@ -15,6 +15,7 @@ from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
+from agnt.money import money_from_minor
 from agnt.roles import is_platform_staff
 from venues.selectors import owned_venue_ids
 
@@ -110,7 +111,7 @@ def dashboard_numbers(user) -> dict:
 
 
 def _money(cents: int) -> str:
-    return f"IDR {cents / 100:,.0f}"
+    return money_from_minor(cents, "IDR")
 
 
 def _chart(series: dict, label: str, color: str, scale: float = 1) -> str:

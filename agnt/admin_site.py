@@ -27,11 +27,34 @@ def _admin(title: str, icon: str, app: str, model: str) -> dict:
 
 
 def sidebar_navigation(request) -> list[dict]:
-    """Venue owners get a sidebar in their own words; staff get every application."""
+    """Venue owners and hosted-agent owners get a sidebar in their own words (each the part
+    their permissions open); staff get their own navigation and every application."""
     from agnt.roles import is_platform_staff
 
     if is_platform_staff(request.user):
-        return []
+        return staff_navigation()
+    sections = []
+    if request.user.has_perm("bookings.view_venuebooking"):
+        sections += _venue_owner_sections()
+    if request.user.has_perm("agents.view_hostedagent"):
+        sections.append(
+            {
+                "title": _("Your hosted agents"),
+                "items": [
+                    _admin("Agents", "smart_toy", "agents", "hostedagent"),
+                    _admin("Deployments", "rocket_launch", "agents", "deployment"),
+                    _admin("Runs", "play_circle", "agents", "agentrun"),
+                    _admin("Demo pages", "web", "agents", "demoapp"),
+                    _admin("Usage", "receipt_long", "agents", "usageentry"),
+                    _admin("Allowance", "savings", "agents", "allowance"),
+                    _admin("Provider keys", "key", "agents", "providerkey"),
+                ],
+            }
+        )
+    return sections
+
+
+def _venue_owner_sections() -> list[dict]:
     return [
         {
             "title": _("Your venue"),
@@ -52,6 +75,41 @@ def sidebar_navigation(request) -> list[dict]:
                 _admin("Invoices", "receipt_long", "billing", "accountingdocument"),
                 _admin("Booking fees", "payments", "billing", "commerceledger"),
                 _admin("Plan", "workspace_premium", "billing", "stripesubscription"),
+            ],
+        },
+    ]
+
+
+def staff_navigation() -> list[dict]:
+    """Staff start from the venues and their bookings (most of the day's work), then the
+    venue-owner pipeline, guests and money; every other model stays under "All applications".
+    Each link shows only to someone allowed to view that model."""
+    return [
+        {
+            "title": _("Venues and bookings"),
+            "items": [
+                _admin("Venues", "storefront", "venues", "venue"),
+                _admin("Bookings", "event_seat", "bookings", "venuebooking"),
+                _admin("Reviews", "star", "bookings", "bookingrating"),
+                _admin("Waitlist", "hourglass_top", "bookings", "waitlistentry"),
+            ],
+        },
+        {
+            "title": _("Venue owners"),
+            "items": [
+                _admin("Claims queue", "verified_user", "venues", "venueclaim"),
+                _admin("Onboarding", "checklist", "venues", "b2bonboardingsession"),
+                _admin("CRM contacts", "groups", "crm", "crmcontact"),
+                _admin("CRM deals", "handshake", "crm", "crmdeal"),
+            ],
+        },
+        {
+            "title": _("Money"),
+            "items": [
+                _admin("Commerce ledger", "payments", "billing", "commerceledger"),
+                _admin("Credit ledger", "toll", "billing", "credittransaction"),
+                _admin("API usage ledger", "data_usage", "billing", "apikeyusageevent"),
+                _admin("Invoices", "receipt_long", "billing", "accountingdocument"),
             ],
         },
     ]

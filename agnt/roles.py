@@ -7,11 +7,13 @@ OPERATIONS = "Operations"
 FINANCE = "Finance"
 SUPPORT = "Support"
 VENUE_OWNERS = "Venue owners"
+HOSTED_AGENT_OWNERS = "Hosted agent owners"
 PLATFORM_GROUPS = (OPERATIONS, FINANCE, SUPPORT)
 
 
 def is_platform_staff(user) -> bool:
-    """Superusers and members of a platform group see everything; venue owners see their own."""
+    """Superusers and members of a platform group see everything; venue and hosted-agent owners
+    see their own."""
     if not user.is_authenticated or not user.is_staff:
         return False
     if user.is_superuser:

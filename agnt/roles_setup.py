@@ -60,6 +60,7 @@ def roles_sync() -> dict[str, int]:
         | core_view
         | _perms([("agnt", "change_user"), ("bookings", "change_venuebooking")]),
         roles.VENUE_OWNERS: _perms(_from_apps("venue_owner_permission_codenames")),
+        roles.HOSTED_AGENT_OWNERS: _perms(_from_apps("hosted_agent_owner_permission_codenames")),
     }
     counts = {}
     for name, permissions in plan.items():

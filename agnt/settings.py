@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "unfold",
     "unfold.contrib.filters",
     "unfold.contrib.inlines",
+    "unfold.contrib.import_export",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "ninja",
     "channels",
     "django_celery_beat",
+    "import_export",
     "oauth2_provider",
     "agnt",
     "venues",
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "crm",
     "knowledge",
     "messaging",
+    "owners",
 ]
 
 MIDDLEWARE = [
@@ -395,6 +398,9 @@ HOSTED_SANDBOX_WORKERS = E.int_("HOSTED_SANDBOX_WORKERS", 2)  # monty worker sub
 HOSTED_SANDBOX_CHECKOUT_TIMEOUT = E.int_("HOSTED_SANDBOX_CHECKOUT_TIMEOUT", 10)  # wait for a free worker
 HOSTED_SANDBOX_REQUEST_TIMEOUT = E.int_("HOSTED_SANDBOX_REQUEST_TIMEOUT", 60)  # kill a worker silent this long
 HOSTED_SYNC_WAIT_SECONDS = E.int_("HOSTED_SYNC_WAIT_SECONDS", 30)  # POST /agents/{name}/run waits at most this
+# A2A SendMessage to a hosted agent answers with the finished task if the run ends this soon,
+# else with the task still submitted/working (GetTask, streaming and push follow it)
+HOSTED_A2A_WAIT_SECONDS = E.int_("HOSTED_A2A_WAIT_SECONDS", 3)
 HOSTED_STUCK_AFTER_SECONDS = E.int_(
     "HOSTED_STUCK_AFTER_SECONDS", 30
 )  # a running run with no heartbeat this long is stuck
@@ -533,6 +539,13 @@ AFFILIATE_PARAMS = {
         ("other", "utm_source=agnt"),
     )
 }
+
+# --- Back-office CSV export (django-import-export; agnt/admin_export.py) ---------------
+# Export only: rows enter through the services, never through a spreadsheet upload.
+# A cell a guest typed that starts with = + - @ is escaped, so a spreadsheet opening the
+# file never runs it as a formula.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # --- Retention / housekeeping -------------------------------------------------------
 ERROR_LOG_RETENTION_DAYS = E.int_("ERROR_LOG_RETENTION_DAYS", 30)

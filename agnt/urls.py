@@ -8,11 +8,11 @@ from agnt import views
 from billing.views import affiliate_redirect
 from billing.webhooks import stripe_webhook
 from messaging.views import chat_page
-from venues.owners import urls as owner_urls
+from owners import urls as owner_urls
 
 urlpatterns = [
     path("", views.home, name="home"),  # owners and guests: /for-venues/; staff: the back office
-    path("for-venues/", include("venues.owners.urls")),
+    path("for-venues/", include("owners.urls")),
     path("venue/", include(owner_urls.console_patterns)),  # the owner console
     path("admin/", admin.site.urls),
     path("health", views.health, name="health"),

@@ -89,6 +89,7 @@ class Run:
     def closed_loop(self, n: int, seconds: float) -> dict:
         chats = self.new_chats(n)
         samples: list = []
+        cpu_before = self.cpu()
         start = time.monotonic()
         until = start + seconds
         threads = [threading.Thread(target=self.converse, args=(chat, until, samples)) for chat in chats]
@@ -99,8 +100,10 @@ class Run:
         done = [(a, b) for _, a, b in samples if b is not None]
         window = [b - a for a, b in done if b <= until]
         latencies = [b - a for a, b in done]
+        cpu = {name: (after - cpu_before[name]) / max(1, len(done)) * 1000 for name, after in self.cpu().items()}
         return {
             "guests": n,
+            "cpu_ms_per_message": cpu,
             "answered": len(done),
             "lost": len(samples) - len(done),
             "messages_per_s": len(window) / seconds,
@@ -129,6 +132,14 @@ class Run:
             "guests": n,
             "answered": len(answered),
             "seconds": (max(answered) - start) if answered else float("nan"),
+        }
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds so far of the web server and of the workers answering messages."""
+        workers = [name for name in self.pipeline.processes if name.startswith("worker")]
+        return {
+            "web": self.pipeline.cpu_seconds("web"),
+            "workers": sum(self.pipeline.cpu_seconds(name) for name in workers),
         }
 
     def exactly_once(self, settle: float = 3.0) -> dict:
@@ -342,6 +353,15 @@ def _report(results: dict) -> None:
         ratio = f"{row['messages_per_s'] / b['messages_per_s']:.2f}×" if b and b["messages_per_s"] else "—"
         lines.append(
             f"{row['guests']:6d} | {left} | {row['messages_per_s']:13.1f} {row['p50']:6.2f} {row['p95']:6.2f} | {ratio}"
+        )
+    lines += ["", "CPU ms per answered message (all processes of each kind; baseline → current)"]
+    for row in current["closed_loop"]:
+        b = base_rows.get(row["guests"])
+        cb = (b or {}).get("cpu_ms_per_message") or {}
+        cc = row["cpu_ms_per_message"]
+        lines.append(
+            f"{row['guests']:6d} guests | web {cb.get('web', float('nan')):6.1f} → {cc['web']:6.1f} | "
+            f"workers {cb.get('workers', float('nan')):6.1f} → {cc['workers']:6.1f}"
         )
     sat_c = max(r["messages_per_s"] for r in current["closed_loop"])
     sat_b = max((r["messages_per_s"] for r in base_rows.values()), default=float("nan"))

@@ -190,7 +190,7 @@ async def _exchange(reader, writer, raw: bytes) -> int:
     if not status_line:
         raise ConnectionError("server closed the connection")
     status = int(status_line.split()[1])
-    length = 0
+    length, chunked = 0, False
     while True:
         line = await reader.readline()
         if line in (b"\r\n", b"\n", b""):
@@ -198,7 +198,17 @@ async def _exchange(reader, writer, raw: bytes) -> int:
         name, _, value = line.decode("latin-1").partition(":")
         if name.strip().lower() == "content-length":
             length = int(value.strip())
-    if length:
+        elif name.strip().lower() == "transfer-encoding" and "chunked" in value.lower():
+            chunked = True
+    if chunked:  # a streamed answer (the MCP server's SSE): read every chunk to the last
+        while True:
+            size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while (await reader.readline()) not in (b"\r\n", b"\n", b""):  # trailers
+                    pass
+                break
+            await reader.readexactly(size + 2)
+    elif length:
         await reader.readexactly(length)
     return status
 

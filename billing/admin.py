@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from unfold.admin import TabularInline
 from unfold.decorators import action, display
 
+from agnt.admin_export import CsvExportAdminMixin
 from agnt.admin_tools import (
     AgntModelAdmin,
     EstimatedCountPaginator,
@@ -34,6 +35,7 @@ from agnt.admin_tools import (
     VenueScopedAdminMixin,
     static_choices_filter,
 )
+from agnt.money import money, money_from_minor
 from agnt.roles import is_platform_staff
 from billing import plans, services
 from billing.collection_admin import FeeCollectionOnLedgerMixin, UsageBillingOnUsageMixin  # also registers their admins
@@ -65,6 +67,7 @@ from billing.models import (
     SubscriptionStatus,
     VenueStripeCustomer,
 )
+from billing.resources import ApiKeyUsageEventResource, CommerceLedgerResource, CreditTransactionResource
 from billing.services.commerce import USAGE_PRICES_CENTS
 from venues.selectors import owned_venue_ids
 
@@ -90,7 +93,7 @@ WATCH_STATUS_LABELS = {
 
 
 def _cents(cents: int, currency: str) -> str:
-    return f"{cents / 100:+,.2f} {currency}"
+    return money_from_minor(cents, currency, signed=True)
 
 
 class _ServiceActionsMixin:
@@ -142,7 +145,10 @@ class CreditNoteForm(forms.Form):
             if not amount:
                 self.add_error("net_amount", "Enter the amount to credit.")
             elif amount > self.invoice.subtotal:
-                self.add_error("net_amount", f"At most the invoice subtotal, {self.invoice.subtotal:,.2f}.")
+                self.add_error(
+                    "net_amount",
+                    f"At most the invoice subtotal, {money(self.invoice.subtotal, self.invoice.currency)}.",
+                )
         return data
 
 
@@ -165,7 +171,8 @@ class UserCreditTransactionInline(RecentRowsInline):
 
 
 @admin.register(CreditTransaction)
-class CreditTransactionAdmin(UserSearchMixin, ReadOnlyAdminMixin, AgntModelAdmin):
+class CreditTransactionAdmin(CsvExportAdminMixin, UserSearchMixin, ReadOnlyAdminMixin, AgntModelAdmin):
+    resource_classes = [CreditTransactionResource]
     list_display = (
         "created_at",
         "user",
@@ -262,9 +269,15 @@ class ReferralAdmin(_ServiceActionsMixin, AgntModelAdmin):
 
 @admin.register(CommerceLedger)
 class CommerceLedgerAdmin(
-    FeeCollectionOnLedgerMixin, _ServiceActionsMixin, ReadOnlyAdminMixin, VenueScopedAdminMixin, AgntModelAdmin
+    CsvExportAdminMixin,
+    FeeCollectionOnLedgerMixin,
+    _ServiceActionsMixin,
+    ReadOnlyAdminMixin,
+    VenueScopedAdminMixin,
+    AgntModelAdmin,
 ):
     venue_path = "venue"
+    resource_classes = [CommerceLedgerResource]
     list_display = (
         "occurred_at",
         "entry_type",
@@ -298,7 +311,8 @@ class CommerceLedgerAdmin(
 
 
 @admin.register(ApiKeyUsageEvent)
-class ApiKeyUsageEventAdmin(UsageBillingOnUsageMixin, ReadOnlyAdminMixin, AgntModelAdmin):
+class ApiKeyUsageEventAdmin(CsvExportAdminMixin, UsageBillingOnUsageMixin, ReadOnlyAdminMixin, AgntModelAdmin):
+    resource_classes = [ApiKeyUsageEventResource]
     list_display = (
         "occurred_at",
         "api_key",
@@ -338,11 +352,11 @@ class ApiKeyUsageEventAdmin(UsageBillingOnUsageMixin, ReadOnlyAdminMixin, AgntMo
 
     @display(description="Unit price", ordering="unit_price_cents")
     def unit_price(self, obj: ApiKeyUsageEvent) -> str:
-        return f"{obj.unit_price_cents / 100:,.2f} {obj.currency}"
+        return money_from_minor(obj.unit_price_cents, obj.currency)
 
-    @display(description="Amount")
+    @display(description="Amount", ordering="amount_cents")
     def amount(self, obj: ApiKeyUsageEvent) -> str:
-        return f"{obj.amount_cents / 100:,.2f} {obj.currency}"
+        return money_from_minor(obj.amount_cents, obj.currency)
 
 
 # --------------------------------------------------------------------------- accounting
@@ -358,16 +372,39 @@ class DocumentLineInline(TabularInline):
         "unit_price",
         "tax_rate",
         "account",
-        "amount",
+        "amount_display",
         "booking",
         "commerce_entry",
     )
-    readonly_fields = ("amount",)
+    readonly_fields = ("amount_display",)
     autocomplete_fields = ("booking", "commerce_entry")
     ordering = ("position", "created_at")
 
     def _editable(self, obj) -> bool:
         return obj is None or obj.status == DocumentStatus.DRAFT
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("document")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self._editable(obj):
+            return fields
+        # an issued document's lines are read, not typed: the price as money too
+        return tuple("unit_price_display" if name == "unit_price" else name for name in fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._editable(obj):
+            return self.readonly_fields
+        return self.get_fields(request, obj)
+
+    @display(description="Unit price")
+    def unit_price_display(self, obj: AccountingDocumentLine) -> str:
+        return money(obj.unit_price, obj.document.currency) if obj.pk else ""
+
+    @display(description="Amount")
+    def amount_display(self, obj: AccountingDocumentLine) -> str:
+        return money(obj.amount, obj.document.currency) if obj.pk else ""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return self._editable(obj) and super().has_add_permission(request, obj)
@@ -386,11 +423,11 @@ class DocumentLedgerInline(ReadOnlyInline):
 
     @display(description="Debit")
     def debit(self, obj: AccountingLedgerEntry) -> str:
-        return f"{obj.debit_cents / 100:,.2f}" if obj.debit_cents else ""
+        return money_from_minor(obj.debit_cents, obj.currency) if obj.debit_cents else ""
 
     @display(description="Credit")
     def credit(self, obj: AccountingLedgerEntry) -> str:
-        return f"{obj.credit_cents / 100:,.2f}" if obj.credit_cents else ""
+        return money_from_minor(obj.credit_cents, obj.currency) if obj.credit_cents else ""
 
 
 class DocumentEventInline(EventLogInline):
@@ -406,9 +443,9 @@ DOCUMENT_SYSTEM_FIELDS = (
     "paid_at",
     "voided_at",
     "void_reason",
-    "subtotal",
-    "tax",
-    "total",
+    "subtotal_display",
+    "tax_display",
+    "total_display",
     "created_by",
     "created_at",
     "updated_at",
@@ -482,7 +519,7 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
                 )
             },
         ),
-        ("Amounts", {"fields": ("currency", "subtotal", "tax", "total")}),
+        ("Amounts", {"fields": ("currency", "subtotal_display", "tax_display", "total_display")}),
         ("Other", {"fields": ("stripe_invoice_id", "notes", "created_by", "created_at", "updated_at")}),
     )
 
@@ -500,9 +537,17 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
     def status_badge(self, obj: AccountingDocument):
         return obj.status, obj.get_status_display()
 
+    @display(description="Subtotal", ordering="subtotal")
+    def subtotal_display(self, obj: AccountingDocument) -> str:
+        return money(obj.subtotal, obj.currency)
+
+    @display(description="Tax", ordering="tax")
+    def tax_display(self, obj: AccountingDocument) -> str:
+        return money(obj.tax, obj.currency)
+
     @display(description="Total", ordering="total")
     def total_display(self, obj: AccountingDocument) -> str:
-        return f"{obj.total:,.2f} {obj.currency}"
+        return money(obj.total, obj.currency)
 
     def save_model(self, request, obj: AccountingDocument, form, change: bool) -> None:
         if change:
@@ -620,7 +665,7 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
             else:
                 self.message_user(
                     request,
-                    f"Credit note {note} ({note.total:,.2f} {note.currency}) for {invoice.number}"
+                    f"Credit note {note} ({money(note.total, note.currency)}) for {invoice.number}"
                     f"{' issued' if note.number else ' drafted'}.",
                     messages.SUCCESS,
                 )
@@ -628,7 +673,8 @@ class AccountingDocumentAdmin(_ServiceActionsMixin, VenueScopedAdminMixin, AgntM
         context = {
             **self.admin_site.each_context(request),
             "title": f"Credit note for {invoice.number}",
-            "subtitle": f"Invoice total {invoice.total:,.2f} {invoice.currency} (subtotal {invoice.subtotal:,.2f} + tax {invoice.tax:,.2f})",
+            "subtitle": f"Invoice total {money(invoice.total, invoice.currency)} "
+            f"(subtotal {money(invoice.subtotal, invoice.currency)} + tax {money(invoice.tax, invoice.currency)})",
             "form": form,
             "opts": self.model._meta,
             "original": invoice,
@@ -653,10 +699,27 @@ class AccountingDocumentLineAdmin(ReadOnlyAdminMixin, VenueScopedAdminMixin, Agn
     """Lines are edited on their document while it is a draft; this list is for searching."""
 
     venue_path = "document__venue"
-    list_display = ("document", "position", "description", "quantity", "unit_price", "tax_rate", "amount", "account")
+    list_display = (
+        "document",
+        "position",
+        "description",
+        "quantity",
+        "unit_price_display",
+        "tax_rate",
+        "amount_display",
+        "account",
+    )
     list_filter = ("account",)
     list_select_related = ("document",)
     search_fields = ("description", "document__number", "booking__external_ref")
+
+    @display(description="Unit price", ordering="unit_price")
+    def unit_price_display(self, obj: AccountingDocumentLine) -> str:
+        return money(obj.unit_price, obj.document.currency)
+
+    @display(description="Amount", ordering="amount")
+    def amount_display(self, obj: AccountingDocumentLine) -> str:
+        return money(obj.amount, obj.document.currency)
 
 
 @admin.register(AccountingLedgerEntry)
@@ -670,11 +733,11 @@ class AccountingLedgerEntryAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 
     @display(description="Debit", ordering="debit_cents")
     def debit(self, obj: AccountingLedgerEntry) -> str:
-        return f"{obj.debit_cents / 100:,.2f}" if obj.debit_cents else ""
+        return money_from_minor(obj.debit_cents, obj.currency) if obj.debit_cents else ""
 
     @display(description="Credit", ordering="credit_cents")
     def credit(self, obj: AccountingLedgerEntry) -> str:
-        return f"{obj.credit_cents / 100:,.2f}" if obj.credit_cents else ""
+        return money_from_minor(obj.credit_cents, obj.currency) if obj.credit_cents else ""
 
 
 @admin.register(AccountingDocumentEvent)
@@ -700,9 +763,13 @@ class DocumentSequenceAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 
 class PricePointInline(ReadOnlyInline):
     model = PricePoint
-    fields = ("checked_at", "price", "currency")
+    fields = ("checked_at", "price_display")
     ordering = ("-checked_at",)
     verbose_name_plural = "price history"
+
+    @display(description="Price")
+    def price_display(self, obj: PricePoint) -> str:
+        return money(obj.price, obj.currency)
 
 
 @admin.register(PriceWatcher)
@@ -711,9 +778,9 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
         "product",
         "user",
         "marketplace",
-        "target_price",
-        "last_price",
-        "lowest_price",
+        "target_price_display",
+        "last_price_display",
+        "lowest_price_display",
         "status_badge",
         "last_checked_at",
         "notify_channel",
@@ -723,10 +790,12 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
     search_fields = ("product_title", "product_url", "product_id", "user__username", "user__email")
     date_hierarchy = "created_at"
     autocomplete_fields = ("user",)
+    # the prices the checks saw are shown as money; the form never edits them
+    exclude = ("last_price", "lowest_price")
     readonly_fields = (
         "status",
-        "last_price",
-        "lowest_price",
+        "last_price_display",
+        "lowest_price_display",
         "last_checked_at",
         "check_failures",
         "triggered_at",
@@ -740,6 +809,18 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
     @display(description="Product", ordering="product_title")
     def product(self, obj: PriceWatcher) -> str:
         return obj.product_title or obj.product_url[:60]
+
+    @display(description="Target price", ordering="target_price")
+    def target_price_display(self, obj: PriceWatcher) -> str:
+        return money(obj.target_price, obj.currency)
+
+    @display(description="Last price", ordering="last_price")
+    def last_price_display(self, obj: PriceWatcher) -> str:
+        return money(obj.last_price, obj.currency) or "—"
+
+    @display(description="Lowest price", ordering="lowest_price")
+    def lowest_price_display(self, obj: PriceWatcher) -> str:
+        return money(obj.lowest_price, obj.currency) or "—"
 
     @display(description="Status", ordering="status", label=WATCH_STATUS_LABELS)
     def status_badge(self, obj: PriceWatcher):
@@ -765,11 +846,15 @@ class PriceWatcherAdmin(_ServiceActionsMixin, AgntModelAdmin):
 class PricePointAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     """Prices price_watch_check saw, per watch (also shown on each watch's page)."""
 
-    list_display = ("checked_at", "watcher", "price", "currency")
+    list_display = ("checked_at", "watcher", "price_display")
     list_select_related = ("watcher",)
     search_fields = ("watcher__product_title", "watcher__product_url")
     date_hierarchy = "checked_at"
     paginator = EstimatedCountPaginator
+
+    @display(description="Price", ordering="price")
+    def price_display(self, obj: PricePoint) -> str:
+        return money(obj.price, obj.currency)
 
 
 @admin.register(AffiliateClickDaily)
@@ -795,7 +880,7 @@ class ApiKeyUsageDailyAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
 
     @display(description="Amount", ordering="amount_cents")
     def amount(self, obj: ApiKeyUsageDaily) -> str:
-        return f"{obj.amount_cents / 100:,.2f} {obj.currency}"
+        return money_from_minor(obj.amount_cents, obj.currency)
 
 
 @admin.register(AffiliateClick)

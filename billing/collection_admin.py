@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from unfold.decorators import action, display
 
 from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin
+from agnt.money import money_from_minor
 from agnt.roles import is_platform_staff
 from billing import reconciliation, services
 from billing.models import (
@@ -42,7 +43,7 @@ RECONCILIATION_PERMISSION = "billing.view_reconciliation"
 
 
 def _money(cents: int, currency: str) -> str:
-    return f"{cents / 100:+,.2f} {currency}"
+    return money_from_minor(cents, currency, signed=True)
 
 
 def _change_link(obj, label: str | None = None) -> str:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 from unfold.decorators import display
 
+from agnt.admin_export import CsvExportAdminMixin
 from agnt.admin_tools import (
     AgntModelAdmin,
     EstimatedCountPaginator,
@@ -21,6 +24,7 @@ from agnt.admin_tools import (
     UserSearchMixin,
     VenueScopedAdminMixin,
 )
+from agnt.money import money
 from agnt.roles import is_platform_staff
 from bookings import services
 from bookings.models import (
@@ -36,8 +40,10 @@ from bookings.models import (
     VenueBooking,
     WaitlistEntry,
 )
+from bookings.resources import VenueBookingResource
 from bookings.state import BookingStatus, ReminderStatus, TransportStatus
 from venues.models import Venue
+from venues.selectors import venue_timezone
 
 BOOKING_STATUS_LABELS = {
     BookingStatus.REQUESTED: "info",
@@ -114,6 +120,24 @@ BOOKING_OWNER_READONLY_FIELDS = (
 )
 
 
+BOOKING_MONEY_DISPLAY_FIELDS = ("deposit_display", "spend_estimate_display", "currency")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def booking_title(booking: VenueBooking) -> str:
+    """``BK-7Q2M · Warung Biru · Sat 5 Dec 2026, 19:30 WITA · 4 guests``: the slot on the venue's clock."""
+    local = timezone.localtime(booking.slot_start, venue_timezone(booking.venue))
+    guests = f"{booking.party_size} guest{'s' if booking.party_size != 1 else ''}"
+    return f"{_ref(booking)} · {booking.venue.name} · {local:%a %-d %b %Y, %H:%M} {local.tzname()} · {guests}"
+
+
 class VenueBookingForm(forms.ModelForm):
     """Runs the booking service's request checks when a booking is added by hand."""
 
@@ -159,8 +183,10 @@ class VenueBookingForm(forms.ModelForm):
 
 
 @admin.register(VenueBooking)
-class VenueBookingAdmin(UserSearchMixin, VenueScopedAdminMixin, AgntModelAdmin):
+class VenueBookingAdmin(CsvExportAdminMixin, UserSearchMixin, VenueScopedAdminMixin, AgntModelAdmin):
     venue_path = "venue"
+    resource_classes = [VenueBookingResource]
+    owners_may_export = True  # their own venues' bookings only: the export runs on the scoped list
     form = VenueBookingForm
     list_display = ("external_ref", "venue", "user", "slot_start", "party_size", "status_badge", "source")
     # every city (a small table), not the cities that have bookings (a DISTINCT over all of
@@ -212,7 +238,40 @@ class VenueBookingAdmin(UserSearchMixin, VenueScopedAdminMixin, AgntModelAdmin):
             return BOOKING_SYSTEM_FIELDS
         if is_platform_staff(request.user):
             return BOOKING_SYSTEM_FIELDS + ("venue", "api_key", "idempotency_key")
-        return BOOKING_SYSTEM_FIELDS + BOOKING_OWNER_READONLY_FIELDS
+        return BOOKING_SYSTEM_FIELDS + BOOKING_OWNER_READONLY_FIELDS + BOOKING_MONEY_DISPLAY_FIELDS
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or is_platform_staff(request.user):
+            return fieldsets
+        # An owner reads the amounts (nothing to type): shown as money, "IDR 250,000".
+        return [
+            (name, {**opts, "fields": BOOKING_MONEY_DISPLAY_FIELDS}) if name == "Money" else (name, opts)
+            for name, opts in fieldsets
+        ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Not wrapped in one transaction as Django's is: a move is a durable command of its
+        # own (the booking, its event and the guest's envelope commit together), and a
+        # booking taken by hand is created by one service call.
+        if object_id is not None:
+            booking = (
+                self.get_queryset(request).select_related("venue__city").filter(pk=unquote(object_id)).first()
+                if _is_uuid(unquote(object_id))
+                else None
+            )
+            if booking is not None:
+                # The page is about a visit at the venue: its time as the venue's clock shows it.
+                extra_context = {"subtitle": booking_title(booking), **(extra_context or {})}
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
+    @display(description="Deposit")
+    def deposit_display(self, obj: VenueBooking) -> str:
+        return money(obj.deposit_amount, obj.currency) or "—"
+
+    @display(description="Spend estimate")
+    def spend_estimate_display(self, obj: VenueBooking) -> str:
+        return money(obj.spend_estimate, obj.currency) or "—"
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # A booking is a record (fees, disputes, the append-only event log): cancel it instead.
@@ -220,12 +279,6 @@ class VenueBookingAdmin(UserSearchMixin, VenueScopedAdminMixin, AgntModelAdmin):
 
     def get_changeform_initial_data(self, request):
         return {"source": BookingSource.ADMIN, **super().get_changeform_initial_data(request)}
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # Not wrapped in one transaction as Django's is: a move is a durable command of its
-        # own (the booking, its event and the guest's envelope commit together), and a
-        # booking taken by hand is created by one service call.
-        return self._changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj: VenueBooking, form, change: bool) -> None:
         if change:
@@ -535,7 +588,7 @@ class TransportBookingAdmin(AgntModelAdmin):
         ),
         (
             "Quote",
-            {"fields": ("quote_id", "price_amount", "currency", "distance_m", "quote_expires_at", "quote_payload")},
+            {"fields": ("quote_id", "price", "distance_m", "quote_expires_at", "quote_payload")},
         ),
         (
             "Pickup",
@@ -598,7 +651,7 @@ class TransportBookingAdmin(AgntModelAdmin):
 
     @display(description="Price", ordering="price_amount")
     def price(self, obj: TransportBooking) -> str:
-        return f"{obj.price_amount:,.0f} {obj.currency}"
+        return money(obj.price_amount, obj.currency)
 
     @display(description="Status", ordering="status", label=TRANSPORT_STATUS_LABELS)
     def status_badge(self, obj: TransportBooking):
@@ -683,10 +736,14 @@ class WaitlistEntryAdmin(VenueScopedAdminMixin, AgntModelAdmin):
 
 
 @admin.register(GuestReliability)
-class GuestReliabilityAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
+class GuestReliabilityAdmin(UserSearchMixin, ReadOnlyAdminMixin, AgntModelAdmin):
     """No-shows per guest (recomputed hourly); the flag makes venue agents ask the owner."""
 
     list_display = ("user", "no_show_count", "window_days", "last_no_show_at", "needs_owner_approval", "computed_at")
     list_filter = ("needs_owner_approval",)
     list_select_related = ("user",)
-    search_fields = ("user__username", "user__display_name", "user__email")
+    # one row per guest who ever missed a booking: found through the user table's indexes (the
+    # start of a username or e-mail, agnt.User's UPPER(...) text_pattern_ops indexes), never a
+    # '%…%' scan of every guest's name joined in
+    search_fields = ("^user__username", "^user__email")
+    search_help_text = "Start of the guest's username or e-mail"

@@ -68,33 +68,48 @@ class FreeSlots(NamedTuple):
     reason: str = ""
 
 
+REASON_TEXTS = {
+    Unavailable.TIME_PASSED: "that time has already passed",
+    Unavailable.AFTER_LAST_SEATING: "that is after the last seating{last}",
+    Unavailable.BEFORE_FIRST_SEATING: "that is before the first seating{first}",
+    Unavailable.OUTSIDE_HOURS: "{venue} is not open at that time",
+    Unavailable.NOT_A_SEATING: "{venue} seats guests every {step} minutes, on the grid{first}",
+    Unavailable.KIDS_NOT_ALLOWED: "{venue} is adults only: children are not admitted",
+    Unavailable.MINIMUM_AGE: "{venue} admits guests aged {min_age} and over only",
+    Unavailable.CLOSED: "{venue} is closed that day",
+    Unavailable.BLACKOUT: "{venue} does not take bookings that day",
+    Unavailable.PARTY_TOO_SMALL: "{venue} takes parties of at least {min_party}",
+    Unavailable.PARTY_TOO_LARGE: "{venue} takes parties of up to {max_party} through the concierge",
+    Unavailable.PAST: "that date has passed",
+    Unavailable.OUTSIDE_WINDOW: "{venue} takes bookings only up to {window_days} days ahead",
+    Unavailable.LEAD_TIME: "{venue} needs bookings at least {lead_minutes} minutes ahead",
+    Unavailable.FULLY_BOOKED: "{venue} is fully booked that day for that party size",
+}
+
+
+def reason_values(venue: Venue, *, at: datetime | None = None) -> dict[str, object]:
+    """The venue's figures a reason names (``first``/``last``: the day's first and last
+    seating as " (HH:MM)", or "" when ``at`` is not given): the guest-facing templates, in
+    any language, fill themselves from these."""
+    seatings = _seatings_on(venue, at.astimezone(venue_timezone(venue)).date()) if at is not None else []
+    return {
+        "venue": venue.name,
+        "first": f" ({seatings[0]:%H:%M})" if seatings else "",
+        "last": f" ({seatings[-1]:%H:%M})" if seatings else "",
+        "step": max(5, venue.slot_minutes or 30),
+        "min_age": venue.min_guest_age,
+        "min_party": venue.min_party_size,
+        "max_party": venue.max_party_size,
+        "window_days": venue.booking_window_days,
+        "lead_minutes": venue.booking_lead_minutes,
+    }
+
+
 def describe(reason: str, venue: Venue, *, at: datetime | None = None) -> str:
     """A sentence a guest can read for a reason code (``at``: the requested time, for the
     reasons that name the day's seatings)."""
-    seatings = _seatings_on(venue, at.astimezone(venue_timezone(venue)).date()) if at is not None else []
-    first = f" ({seatings[0]:%H:%M})" if seatings else ""
-    last = f" ({seatings[-1]:%H:%M})" if seatings else ""
-    step = max(5, venue.slot_minutes or 30)
-    return {
-        Unavailable.TIME_PASSED: "that time has already passed",
-        Unavailable.AFTER_LAST_SEATING: f"that is after the last seating{last}",
-        Unavailable.BEFORE_FIRST_SEATING: f"that is before the first seating{first}",
-        Unavailable.OUTSIDE_HOURS: f"{venue.name} is not open at that time",
-        Unavailable.NOT_A_SEATING: f"{venue.name} seats guests every {step} minutes, on the grid{first}",
-        Unavailable.KIDS_NOT_ALLOWED: f"{venue.name} is adults only: children are not admitted",
-        Unavailable.MINIMUM_AGE: f"{venue.name} admits guests aged {venue.min_guest_age} and over only",
-        Unavailable.CLOSED: f"{venue.name} is closed that day",
-        Unavailable.BLACKOUT: f"{venue.name} does not take bookings that day",
-        Unavailable.PARTY_TOO_SMALL: f"{venue.name} takes parties of at least {venue.min_party_size}",
-        Unavailable.PARTY_TOO_LARGE: f"{venue.name} takes parties of up to {venue.max_party_size} through the concierge",
-        Unavailable.PAST: "that date has passed",
-        Unavailable.OUTSIDE_WINDOW: f"{venue.name} takes bookings only up to {venue.booking_window_days} days ahead",
-        Unavailable.LEAD_TIME: (
-            f"{venue.name} needs bookings at least {venue.booking_lead_minutes} minutes ahead, "
-            "and no later slot is left that day"
-        ),
-        Unavailable.FULLY_BOOKED: f"{venue.name} is fully booked that day for that party size",
-    }.get(reason, reason)
+    template = REASON_TEXTS.get(reason)
+    return template.format(**reason_values(venue, at=at)) if template else reason
 
 
 def _candidate_starts(venue: Venue, day: date) -> list[datetime]:

@@ -14,10 +14,13 @@ from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import display
 
+from agnt.admin_export import CsvExportAdminMixin
 from agnt.admin_tools import AgntModelAdmin, VenueScopedAdminMixin
+from agnt.money import money
 from agnt.roles import is_platform_staff
 from crm import services
 from crm.models import ActivityKind, CrmActivity, CrmContact, CrmDeal, CrmNote, LifecycleStage
+from crm.resources import CrmContactResource
 from crm.state import DealStage
 
 STAGE_LABELS = {
@@ -83,9 +86,13 @@ class DealInline(TabularInline):
     extra = 0
     max_num = 0
     can_delete = False
-    fields = ("title", "stage", "value", "currency", "expected_close_date", "owner")
+    fields = ("title", "stage", "value_display", "expected_close_date", "owner")
     readonly_fields = fields
     show_change_link = True
+
+    @display(description="Value")
+    def value_display(self, obj: CrmDeal) -> str:
+        return money(obj.value, obj.currency)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -95,9 +102,22 @@ class DealInline(TabularInline):
 
 
 @admin.register(CrmContact)
-class CrmContactAdmin(_OwnerMustPickVenueMixin, VenueScopedAdminMixin, AgntModelAdmin):
+class CrmContactAdmin(CsvExportAdminMixin, _OwnerMustPickVenueMixin, VenueScopedAdminMixin, AgntModelAdmin):
     venue_path = "venue"
-    list_display = ("full_name", "company", "email", "phone", "venue", "stage_badge", "owner", "last_contacted_at")
+    resource_classes = [CrmContactResource]
+    owners_may_export = True  # their own venues' guests only: the export runs on the scoped list
+    list_display = (
+        "full_name",
+        "company",
+        "email",
+        "phone",
+        "venue",
+        "stage_badge",
+        "visits",
+        "allergies_display",
+        "owner",
+        "last_contacted_at",
+    )
     list_filter = (
         "lifecycle_stage",
         "source",
@@ -108,14 +128,28 @@ class CrmContactAdmin(_OwnerMustPickVenueMixin, VenueScopedAdminMixin, AgntModel
     search_fields = ("full_name", "email", "phone", "company", "tags")
     search_help_text = "Name, e-mail, phone, company or tag"
     autocomplete_fields = ("venue", "owner", "user")
-    readonly_fields = ("last_contacted_at", "created_at", "updated_at")
+    # visits, no-shows and allergies come from the venue's bookings (crm_contact_sync)
+    readonly_fields = (
+        "last_contacted_at",
+        "visits",
+        "no_shows",
+        "last_visit_at",
+        "allergies_display",
+        "created_at",
+        "updated_at",
+    )
     inlines = [NoteInline, DealInline, ActivityInline]
     actions = ("mark_customer", "mark_churned")
     fieldsets = (
         (None, {"fields": ("full_name", "venue", "lifecycle_stage", "source", "owner")}),
         ("Reach", {"fields": ("email", "phone", "company", "role", "user")}),
+        ("From their bookings here", {"fields": ("visits", "no_shows", "last_visit_at", "allergies_display")}),
         ("Tags & dates", {"fields": ("tags", "last_contacted_at", "created_at", "updated_at")}),
     )
+
+    @display(description="Allergies (told this venue)")
+    def allergies_display(self, obj: CrmContact) -> str:
+        return ", ".join(obj.allergies) or "—"
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else [NoteInline]  # deals and the timeline come once the contact exists
@@ -221,7 +255,7 @@ class CrmDealAdmin(VenueScopedAdminMixin, AgntModelAdmin):
 
     @display(description="Value", ordering="value")
     def value_display(self, obj: CrmDeal) -> str:
-        return f"{obj.value:,.2f} {obj.currency}"
+        return money(obj.value, obj.currency)
 
     def save_model(self, request, obj: CrmDeal, form, change: bool) -> None:
         if change:

@@ -75,11 +75,24 @@ class CrmContact(TimestampedModel):
     source = models.CharField(max_length=12, choices=ContactSource.choices, default=ContactSource.OTHER)
     tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     last_contacted_at = models.DateTimeField(null=True, blank=True)
+    # Kept by crm_contacts_sync_from_bookings (the crm_contact_sync job) from this venue's
+    # own bookings; the venue's typed fields (name, e-mail, stage, tags) are never overwritten.
+    visits = models.PositiveIntegerField(default=0, help_text="Completed bookings at this venue.")
+    no_shows = models.PositiveIntegerField(default=0, help_text="Bookings at this venue the guest did not come to.")
+    last_visit_at = models.DateTimeField(null=True, blank=True, help_text="Start of the last completed booking.")
+    allergies = ArrayField(
+        models.CharField(max_length=60),
+        default=list,
+        blank=True,
+        help_text="What the guest told this venue in their booking requests; never another venue's data.",
+    )
 
     class Meta(TimestampedModel.Meta):
         ordering = ["full_name"]
         verbose_name = "CRM contact"
         constraints = [
+            # one contact per guest account per CRM: the booking sync upserts on it
+            models.UniqueConstraint(fields=["venue", "user"], name="crm_contact_venue_user_unique"),
             choices_check("lifecycle_stage", LifecycleStage, name="crm_contact_lifecycle_stage_valid"),
             choices_check("source", ContactSource, name="crm_contact_source_valid"),
             models.CheckConstraint(condition=Q(email=Lower("email")), name="crm_contact_email_lowercase"),
@@ -127,6 +140,11 @@ class CrmDeal(TimestampedModel):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     lost_reason = models.CharField(max_length=300, blank=True)
+    stale_reminded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the owner was told this deal had stalled; cleared when its stage moves.",
+    )
 
     class Meta(TimestampedModel.Meta):
         verbose_name = "CRM deal"

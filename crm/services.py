@@ -8,9 +8,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from crm import state
+from agnt.scheduling import advisory_xact_lock
+from crm import selectors, state
+from crm.allergies import allergies_in
 from crm.models import (
     TOUCH_KINDS,
     ActivityKind,
@@ -21,6 +24,7 @@ from crm.models import (
     CrmNote,
     LifecycleStage,
 )
+from crm.phones import phone_key
 from crm.state import DealStage
 
 if TYPE_CHECKING:
@@ -176,7 +180,8 @@ def crm_deal_move_stage(*, deal: CrmDeal, to_stage: str, actor: User | None, los
     from_stage = deal.stage
     deal.stage = to_stage
     deal.stage_changed_at = now
-    fields = ["stage", "stage_changed_at", "closed_at", "lost_reason", "updated_at"]
+    deal.stale_reminded_at = None  # moving again: a later stall is news again
+    fields = ["stage", "stage_changed_at", "stale_reminded_at", "closed_at", "lost_reason", "updated_at"]
     if to_stage in state.CLOSED_STAGES:
         deal.closed_at = now
     else:
@@ -274,3 +279,302 @@ def crm_activity_complete(
     if activity.kind in TOUCH_KINDS and activity.contact is not None:
         crm_contact_touch(contact=activity.contact, at=activity.completed_at)
     return activity
+
+
+# --------------------------------------------------------------------------- booking sync
+
+SYNC_BATCH = 1000
+
+
+def crm_contacts_sync_from_bookings(*, venue_ids: Iterable | None = None) -> int:
+    """Make every guest who booked a venue a contact in that venue's CRM, with their visits,
+    no-shows, last visit and the allergies they wrote to that venue; returns rows written.
+    Guests with an account are matched by account; the ones the venue booked itself with a
+    name and a phone number, by that number (:func:`crm_contacts_sync_from_walk_ins`).
+
+    Set-based: one grouped query over the bookings, then an upsert per batch of a thousand
+    guests on (venue, user). Figures are recomputed from the bookings every run, so the job
+    is idempotent and heals itself. The venue's own edits (name, e-mail, stage, tags, owner)
+    are left alone; a contact the venue typed in with the guest's e-mail is linked, not doubled.
+    """
+    from bookings.models import VenueBooking
+    from bookings.state import BookingStatus
+
+    venue_ids = list(venue_ids) if venue_ids is not None else None
+    bookings = VenueBooking.objects.filter(user__isnull=False)
+    if venue_ids is not None:
+        bookings = bookings.filter(venue_id__in=venue_ids)
+    _link_typed_contacts_to_guests(bookings)
+    rows = (
+        bookings.values("venue_id", "user_id")
+        .annotate(
+            visits=Count("pk", filter=Q(status=BookingStatus.COMPLETED)),
+            no_shows=Count("pk", filter=Q(status=BookingStatus.NO_SHOW)),
+            last_visit_at=Max("slot_start", filter=Q(status=BookingStatus.COMPLETED)),
+            booked_at=Max("created_at"),
+        )
+        .order_by("venue_id", "user_id")
+    )
+    written = 0
+    batch: list[dict] = []
+    for row in rows.iterator(chunk_size=SYNC_BATCH):
+        batch.append(row)
+        if len(batch) >= SYNC_BATCH:
+            written += _upsert_guest_contacts(batch)
+            batch = []
+    if batch:
+        written += _upsert_guest_contacts(batch)
+    return written + crm_contacts_sync_from_walk_ins(venue_ids=venue_ids)
+
+
+def _link_typed_contacts_to_guests(bookings) -> int:
+    """A contact the venue added by hand (no account linked) whose e-mail is a guest's who
+    booked there becomes that guest's contact: one UPDATE."""
+    guest_booking = bookings.filter(venue_id=OuterRef("venue_id"), user__email__iexact=OuterRef("email")).exclude(
+        Exists(CrmContact.objects.filter(venue_id=OuterRef("venue_id"), user_id=OuterRef("user_id")))
+    )
+    return (
+        CrmContact.objects.filter(user__isnull=True, venue__isnull=False)
+        .exclude(email="")
+        .filter(Exists(guest_booking))
+        .update(user_id=Subquery(guest_booking.values("user_id")[:1]), updated_at=timezone.now())
+    )
+
+
+@transaction.atomic
+def _upsert_guest_contacts(rows: list[dict]) -> int:
+    from django.contrib.auth import get_user_model
+
+    from bookings.models import VenueBooking
+
+    venue_ids = {row["venue_id"] for row in rows}
+    user_ids = {row["user_id"] for row in rows}
+    users = {
+        user.pk: user
+        for user in get_user_model()
+        .objects.filter(pk__in=user_ids)
+        .only("pk", "username", "email", "display_name", "phone")
+    }
+    # what each guest wrote to each of these venues (latest name and phone they gave, and
+    # every special request): read once for the whole batch
+    written_to: dict[tuple, dict] = {}
+    for booking in (
+        VenueBooking.objects.filter(venue_id__in=venue_ids, user_id__in=user_ids)
+        .order_by("created_at")
+        .values("venue_id", "user_id", "contact_name", "contact_phone", "special_requests")
+    ):
+        seen = written_to.setdefault((booking["venue_id"], booking["user_id"]), {"requests": []})
+        if booking["contact_name"]:
+            seen["name"] = booking["contact_name"]
+        if booking["contact_phone"]:
+            seen["phone"] = booking["contact_phone"]
+        if booking["special_requests"]:
+            seen["requests"].append(booking["special_requests"])
+    taken_emails = set(
+        CrmContact.objects.filter(venue_id__in=venue_ids)
+        .exclude(email="")
+        .exclude(user_id__in=user_ids)
+        .values_list("venue_id", "email")
+    )
+    now = timezone.now()
+    contacts = []
+    for row in rows:
+        user = users.get(row["user_id"])
+        if user is None:
+            continue
+        seen = written_to.get((row["venue_id"], row["user_id"]), {"requests": []})
+        email = normalize_email(user.email)
+        if (row["venue_id"], email) in taken_emails:
+            email = ""  # the venue has that address on another contact: keep theirs
+        elif email:
+            taken_emails.add((row["venue_id"], email))
+        contacts.append(
+            CrmContact(
+                venue_id=row["venue_id"],
+                user_id=row["user_id"],
+                full_name=(user.display_name or seen.get("name") or user.get_username())[:160],
+                email=email,
+                phone=(seen.get("phone") or user.phone or "")[:32],
+                source=ContactSource.BOOKING,
+                lifecycle_stage=LifecycleStage.CUSTOMER if row["visits"] else LifecycleStage.LEAD,
+                visits=row["visits"],
+                no_shows=row["no_shows"],
+                last_visit_at=row["last_visit_at"],
+                allergies=allergies_in("\n".join(seen["requests"])),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    CrmContact.objects.bulk_create(
+        contacts,
+        update_conflicts=True,
+        unique_fields=["venue", "user"],
+        update_fields=["visits", "no_shows", "last_visit_at", "allergies", "updated_at"],
+    )
+    return len(contacts)
+
+
+def _walk_in_guests(bookings) -> dict[tuple, dict]:
+    """The venue's own bookings grouped by (venue id, phone key): figures, latest name and
+    number as typed, and every special request. Phone keys need Python, so this reads the
+    bookings once, in creation order, in chunks."""
+    from bookings.state import BookingStatus
+
+    guests: dict[tuple, dict] = {}
+    rows = bookings.order_by("created_at").values(
+        "venue_id",
+        "venue__city__country_code",
+        "contact_name",
+        "contact_phone",
+        "special_requests",
+        "status",
+        "slot_start",
+    )
+    for booking in rows.iterator(chunk_size=SYNC_BATCH):
+        key = phone_key(booking["contact_phone"], region=booking["venue__city__country_code"] or "")
+        if not key:
+            continue
+        guest = guests.setdefault(
+            (booking["venue_id"], key),
+            {"visits": 0, "no_shows": 0, "last_visit_at": None, "name": "", "phone": "", "requests": []},
+        )
+        if booking["status"] == BookingStatus.COMPLETED:
+            guest["visits"] += 1
+            last = guest["last_visit_at"]
+            guest["last_visit_at"] = booking["slot_start"] if last is None else max(last, booking["slot_start"])
+        elif booking["status"] == BookingStatus.NO_SHOW:
+            guest["no_shows"] += 1
+        if booking["contact_name"].strip():
+            guest["name"] = booking["contact_name"].strip()
+        guest["phone"] = booking["contact_phone"].strip()
+        if booking["special_requests"]:
+            guest["requests"].append(booking["special_requests"])
+    return guests
+
+
+def crm_contacts_sync_from_walk_ins(*, venue_ids: Iterable | None = None) -> int:
+    """Make every guest a venue booked itself — by phone or at the door, with a name and a
+    phone number and no account — a contact of that venue, one per phone number; returns
+    rows written.
+
+    The number is matched in the venue's country (``crm.phones.phone_key``), so "0812-3845-
+    2210" today and "+62 812 3845 2210" next month are one contact and both walk-ins count
+    as its visits. A contact the venue typed in by hand with that number is the one that
+    gets the figures (the oldest, if several); its name, stage, tags and owner stay the
+    venue's. A number that already belongs to a contact linked to a guest's account is left
+    to that contact: its figures come from the account's bookings. Figures are recomputed
+    from the bookings every run (idempotent), under an advisory lock so two runs never
+    create the same contact twice.
+    """
+    from bookings.models import BookingSource, VenueBooking
+    from venues.models import Venue
+
+    bookings = VenueBooking.objects.filter(user__isnull=True, source=BookingSource.ADMIN).exclude(contact_phone="")
+    if venue_ids is not None:
+        bookings = bookings.filter(venue_id__in=list(venue_ids))
+    guests = _walk_in_guests(bookings)
+    if not guests:
+        return 0
+    with transaction.atomic(), advisory_xact_lock("crm.walk_in_contacts") as locked:
+        if not locked:
+            return 0  # another run is writing the same contacts right now
+        venues_seen = {venue_id for venue_id, _ in guests}
+        regions = dict(Venue.objects.filter(pk__in=venues_seen).values_list("pk", "city__country_code"))
+        typed: dict[tuple, CrmContact] = {}
+        with_account: set[tuple] = set()
+        for contact in (
+            CrmContact.objects.filter(venue_id__in=venues_seen)
+            .exclude(phone="")
+            .order_by("created_at", "pk")
+            .only("pk", "venue_id", "user_id", "phone", "visits", "no_shows", "last_visit_at", "allergies")
+        ):
+            key = (contact.venue_id, phone_key(contact.phone, region=regions.get(contact.venue_id) or ""))
+            if not key[1]:
+                continue
+            if contact.user_id is not None:
+                with_account.add(key)
+            else:
+                typed.setdefault(key, contact)
+        now = timezone.now()
+        new, changed = [], []
+        for key, guest in guests.items():
+            if key in with_account and key not in typed:
+                continue
+            allergies = allergies_in("\n".join(guest["requests"]))
+            contact = typed.get(key)
+            if contact is None:
+                new.append(
+                    CrmContact(
+                        venue_id=key[0],
+                        full_name=(guest["name"] or guest["phone"])[:160],
+                        phone=guest["phone"][:32],
+                        source=ContactSource.WALK_IN,
+                        lifecycle_stage=LifecycleStage.CUSTOMER if guest["visits"] else LifecycleStage.LEAD,
+                        visits=guest["visits"],
+                        no_shows=guest["no_shows"],
+                        last_visit_at=guest["last_visit_at"],
+                        allergies=allergies,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            elif (contact.visits, contact.no_shows, contact.last_visit_at, contact.allergies) != (
+                guest["visits"],
+                guest["no_shows"],
+                guest["last_visit_at"],
+                allergies,
+            ):
+                contact.visits, contact.no_shows = guest["visits"], guest["no_shows"]
+                contact.last_visit_at, contact.allergies, contact.updated_at = guest["last_visit_at"], allergies, now
+                changed.append(contact)
+        CrmContact.objects.bulk_create(new, batch_size=SYNC_BATCH)
+        CrmContact.objects.bulk_update(
+            changed, ["visits", "no_shows", "last_visit_at", "allergies", "updated_at"], batch_size=SYNC_BATCH
+        )
+    return len(new) + len(changed)
+
+
+# --------------------------------------------------------------------------- stale deals
+
+
+def crm_deals_remind_stale(*, now: dt.datetime | None = None, older_than: dt.timedelta = dt.timedelta(days=14)) -> int:
+    """Tell each owner of a deal that stalled (no stage move for ``older_than``) once; returns how many.
+
+    The deals are claimed with one UPDATE (``stale_reminded_at``), so two runs never remind
+    twice, and each claimed deal gets a follow-up task on its owner's list in the same
+    transaction. Messaging sends the message once the claim has committed (deal_went_stale).
+    A deal that moves stage clears the mark and may be reminded again when it stalls again.
+    """
+    from crm.signals import deal_went_stale
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = selectors.deals_stale(older_than=older_than, now=now).filter(
+            owner__isnull=False, stale_reminded_at__isnull=True
+        )
+        claimed = list(
+            CrmDeal.objects.filter(pk__in=due.values("pk"), stale_reminded_at__isnull=True)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("contact")
+            .order_by("pk")
+        )
+        if not claimed:
+            return 0
+        CrmDeal.objects.filter(pk__in=[d.pk for d in claimed]).update(stale_reminded_at=now, updated_at=now)
+        CrmActivity.objects.bulk_create(
+            [
+                CrmActivity(
+                    kind=ActivityKind.TASK,
+                    deal=deal,
+                    contact_id=deal.contact_id,
+                    actor_id=deal.owner_id,
+                    subject=f"Follow up: {deal.title[:150]} has not moved for {(now - deal.stage_changed_at).days} days",
+                    due_at=now,
+                    data={"stale_since": deal.stage_changed_at.isoformat(), "stage": deal.stage},
+                )
+                for deal in claimed
+            ]
+        )
+        for deal in claimed:
+            transaction.on_commit(lambda deal_id=deal.pk: deal_went_stale.send(sender=CrmDeal, deal_id=deal_id))
+    return len(claimed)

@@ -25,12 +25,14 @@ class MessagingConfig(AppConfig):
         from agents.signals import booking_awaits_owner, booking_request_undeliverable
         from billing.signals import price_watch_triggered
         from bookings.signals import booking_message_due, booking_moved, booking_status_changed, waitlist_offer_made
+        from crm.signals import deal_went_stale
         from messaging.notifications import (
             on_booking_awaits_owner,
             on_booking_message_due,
             on_booking_moved,
             on_booking_request_undeliverable,
             on_booking_status_changed,
+            on_deal_went_stale,
             on_price_watch_triggered,
             on_waitlist_offer_made,
         )
@@ -44,6 +46,7 @@ class MessagingConfig(AppConfig):
             on_booking_request_undeliverable, dispatch_uid="messaging.booking_request_undeliverable"
         )
         price_watch_triggered.connect(on_price_watch_triggered, dispatch_uid="messaging.price_drop")
+        deal_went_stale.connect(on_deal_went_stale, dispatch_uid="messaging.crm_stale_deal")
 
         from agnt.signals import broker_connected
 

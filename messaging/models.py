@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 
 from agnt.db import BaseModel, TimestampedModel, choices_check
@@ -168,6 +170,9 @@ class Interaction(TimestampedModel):
                 name="interaction_outbound_msg_id",
                 condition=models.Q(provider_message_id__isnull=False, direction="outbound"),
             ),
+            # the admin's free-text search of message text: PostgreSQL full-text search with the
+            # 'simple' configuration (no stemming, no stop words: names, numbers and any language)
+            GinIndex(SearchVector("text", config="simple"), name="interaction_text_search"),
             models.Index(
                 fields=["next_attempt_at"],
                 name="interaction_retry_due",

@@ -547,3 +547,39 @@ def price_watch_notify(*, watcher_id) -> Interaction | None:
         user=watcher.user, key=key, text=text, source=InteractionSource.SYSTEM, payload={"price_watch": str(watcher.pk)}
     )
     return sent.interaction if sent is not None else None
+
+
+# --------------------------------------------------------------------------- CRM
+
+
+def on_deal_went_stale(sender, *, deal_id, **kwargs) -> None:
+    from messaging.tasks import notify_stale_deal
+
+    notify_stale_deal.delay(str(deal_id))
+
+
+def stale_deal_text(deal, *, days: int) -> str:
+    where = f" ({deal.venue.name})" if deal.venue_id else ""
+    return (
+        f'⏳ Your deal "{deal.title}" with {deal.contact.full_name}{where} has been at '
+        f"{deal.get_stage_display().lower()} for {days} days. A follow-up task is on your CRM list."
+    )
+
+
+def stale_deal_notify(*, deal_id) -> Interaction | None:
+    """Tell a deal's owner, once per stall, that the deal has not moved (crm.signals.deal_went_stale)."""
+    from django.utils import timezone
+
+    from crm.models import CrmDeal
+
+    deal = CrmDeal.objects.select_related("owner", "contact", "venue").filter(pk=deal_id).first()
+    if deal is None or deal.owner is None or deal.stale_reminded_at is None or deal.stage_changed_at is None:
+        return None
+    days = (timezone.now() - deal.stage_changed_at).days
+    sent = notify_user(
+        user=deal.owner,
+        key=f"crm-stale-deal:{deal.pk}:{deal.stage_changed_at:%Y%m%d%H%M%S}",
+        text=stale_deal_text(deal, days=days),
+        payload={"crm_deal": str(deal.pk)},
+    )
+    return sent.interaction if sent is not None else None

@@ -214,13 +214,40 @@ class ChannelLock:
             logger.warning("could not release %s", self.key, exc_info=True)
 
 
+def _next_message(channel_id) -> Interaction | None:
+    """The channel's oldest unanswered message, after recovering a dead holder's (we hold the lock).
+
+    One query in the common case: the unanswered and in-progress rows come together, and
+    an in-progress one (an orphan) is recovered first, then looked for again.
+    """
+    rows = list(
+        Interaction.objects.filter(
+            channel_id=channel_id,
+            direction=InteractionDirection.INBOUND,
+            status__in=(InteractionStatus.RECEIVED, InteractionStatus.PROCESSING),
+        ).order_by("created_at", "id")[:DRAIN_BATCH]
+    )
+    orphans = [row for row in rows if row.status == InteractionStatus.PROCESSING]
+    if orphans:
+        _recover_orphans(channel_id, orphans)
+        return _pending(channel_id)
+    return rows[0] if rows else None
+
+
 def _pending(channel_id) -> Interaction | None:
     return (
-        Interaction.objects.select_related("channel__user", "channel__user__city")
-        .filter(channel_id=channel_id, direction=InteractionDirection.INBOUND, status=InteractionStatus.RECEIVED)
+        Interaction.objects.filter(
+            channel_id=channel_id, direction=InteractionDirection.INBOUND, status=InteractionStatus.RECEIVED
+        )
         .order_by("created_at", "id")
         .first()
     )
+
+
+def _has_unanswered(channel_id) -> bool:
+    return Interaction.objects.filter(
+        channel_id=channel_id, direction=InteractionDirection.INBOUND, status=InteractionStatus.RECEIVED
+    ).exists()
 
 
 def channel_has_pending(*, channel_id) -> bool:
@@ -237,44 +264,44 @@ def channel_drain(*, channel_id, wait_seconds: float = 0) -> int:
 
     Raises ChannelBusy when another holder has the channel: the Celery task does not wait
     (``wait_seconds=0``) but comes back shortly; the blocking web chat waits a little.
+
+    One message per lock hold: the holder answers the oldest message, releases the lock,
+    then looks for more (a task that found the lock taken meanwhile went away trusting it
+    to) and takes the lock again for the next — one cheap look per message, and the
+    guest's channel, user and city are read once per drain.
     """
     lock = ChannelLock(channel_id)
     if not lock.acquire(wait_seconds=wait_seconds):
         raise ChannelBusy(f"channel {channel_id} is busy")
     answered = 0
+    channel: UserChannel | None = None
     while True:
         try:
-            _recover_orphans(channel_id)
-            while answered < DRAIN_BATCH and not lock.lost:
-                interaction = _pending(channel_id)
-                if interaction is None:
-                    break
+            interaction = _next_message(channel_id)
+            if interaction is not None:
+                if channel is None:
+                    channel = UserChannel.objects.select_related("user", "user__city").get(pk=channel_id)
+                interaction.channel = channel
                 interaction_process(interaction=interaction)
                 answered += 1
         finally:
             lock.release()
-        if answered >= DRAIN_BATCH or lock.lost:
-            if _pending(channel_id) is not None:
-                _enqueue_drain(str(channel_id))
+        if not _has_unanswered(channel_id):
             return answered
-        # A task that found the lock taken just now went away trusting us: look once more
-        # after releasing, and answer what arrived during our last turn ourselves.
-        if _pending(channel_id) is None:
+        if answered >= DRAIN_BATCH or lock.lost:
+            _enqueue_drain(str(channel_id))  # yield the worker; the rest comes back as a new task
             return answered
         lock = ChannelLock(channel_id)
         if not lock.acquire():
             return answered  # another holder has it, and with it the new message
 
 
-def _recover_orphans(channel_id) -> None:
+def _recover_orphans(channel_id, orphans: list[Interaction]) -> None:
     """Messages left ``processing`` by a holder that died (we hold the lock, so it is not running).
 
     Answered again in order — or, when its reply was already queued before the crash,
     only marked processed, so the guest hears once. Each leaves an ErrorLog row and a metric.
     """
-    orphans = Interaction.objects.filter(
-        channel_id=channel_id, direction=InteractionDirection.INBOUND, status=InteractionStatus.PROCESSING
-    ).order_by("created_at", "id")
     for orphan in orphans:
         replies = list(Interaction.objects.filter(reply_to=orphan, direction=InteractionDirection.OUTBOUND))
         replied = bool(replies)
@@ -364,10 +391,13 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
     typed_code = _typed_ambassador_code(user, text)
     if typed_code:
         return [_reply(channel, typed_code, interaction, payload={"handled_by": "referral_code"})]
-    handled = _meal_photo_or_confirmation(ctx, interaction, text)
+    from messaging.tools.confirmation import pending_action_get
+
+    pending = pending_action_get(user=user) if text else None  # read once, used by both checks
+    handled = _meal_photo_or_confirmation(ctx, interaction, text, pending)
     if handled is not None:
         return [_reply(channel, handled, interaction, payload={"handled_by": "meal_photo"})]
-    answered_pending = _resolve_confirmation(ctx, text)
+    answered_pending = _resolve_confirmation(ctx, text, pending)
     if text and not answered_pending:
         # a tap on a reminder/rating button, or "keep" / "cancel" / "rate 4" right after one
         from messaging.booking_replies import booking_reply_handle
@@ -419,7 +449,9 @@ def _yes_no_buttons(dialogue: dict) -> list[dict[str, str]]:
     return [{"id": "yes", "title": say("yes_button", language)}, {"id": "no", "title": say("no_button", language)}]
 
 
-def _meal_photo_or_confirmation(ctx: ToolContext, interaction: Interaction, text: str) -> str | None:
+def _meal_photo_or_confirmation(
+    ctx: ToolContext, interaction: Interaction, text: str, pending: dict | None
+) -> str | None:
     """A photo is a meal for the food diary; a reply to a pending meal confirms or corrects it.
 
     Decided here, before any model turn, so nothing is logged without the guest's yes.
@@ -433,22 +465,18 @@ def _meal_photo_or_confirmation(ctx: ToolContext, interaction: Interaction, text
         return meals.meal_photo_answer(ctx=ctx, media=images[0], caption=caption, interaction_id=interaction.pk)
     if not text:
         return None
-    from messaging.tools.confirmation import pending_action_get
-
-    pending = pending_action_get(user=ctx.user)
     if meals.is_pending_meal(pending):
         return meals.meal_pending_reply(ctx=ctx, action=pending, text=text)
     return None
 
 
-def _resolve_confirmation(ctx: ToolContext, text: str) -> bool:
+def _resolve_confirmation(ctx: ToolContext, text: str, pending: dict | None) -> bool:
     """Confirmation is decided here, from the user's own words — never by the model.
 
-    Returns True when the message was a yes or no to a pending action.
+    Returns True when the message was a yes or no to the pending action (``pending``).
     """
-    from messaging.tools.confirmation import is_affirmative, is_negative, pending_action_clear, pending_action_get
+    from messaging.tools.confirmation import is_affirmative, is_negative, pending_action_clear
 
-    pending = pending_action_get(user=ctx.user)
     if pending is None or not text:
         return False
     if is_affirmative(text):

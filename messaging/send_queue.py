@@ -51,6 +51,7 @@ from messaging.services import (
     InteractionTransitionError,
     interaction_mark_status,
     interaction_payload_merge,
+    interaction_send_reclaim,
     user_channel_deactivate,
 )
 from messaging.state import InteractionStatus
@@ -296,6 +297,13 @@ def _whatsapp_template(interaction: Interaction, channel: UserChannel, text: str
     return wamid
 
 
+def send_claim_seconds(parts: int) -> float:
+    """How long a sender may stay in the provider calls of ``parts`` messages: each call's
+    connect (5 s) and read timeouts, plus a margin. A claim older than this is a dead sender's."""
+    per_call = float(_setting("CHANNEL_HTTP_TIMEOUT_SECONDS", 10)) + 5.0
+    return max(1, parts) * per_call + 2.0
+
+
 def interaction_send(*, interaction_id: str, interaction: Interaction | None = None) -> SendOutcome:
     """One attempt to deliver a queued outbound Interaction (see the module docstring).
 
@@ -306,6 +314,14 @@ def interaction_send(*, interaction_id: str, interaction: Interaction | None = N
         interaction = Interaction.objects.select_related("channel").filter(pk=interaction_id).first()
     if interaction is None or interaction.direction != InteractionDirection.OUTBOUND:
         return SendOutcome("skipped", detail="no such outbound message")
+    if interaction.status == S.SENDING and interaction.next_attempt_at is not None:
+        # a redelivered task (its worker died mid-call) or a duplicate: the claim decides
+        left = (interaction.next_attempt_at - timezone.now()).total_seconds()
+        if left > 0:
+            return SendOutcome("deferred", retry_in=left + 0.5, detail="another worker's claim is running")
+        if not interaction_send_reclaim(interaction_id=interaction.pk, now=timezone.now()):
+            return SendOutcome("skipped", detail="claimed again meanwhile")
+        interaction.refresh_from_db()
     if interaction.status != S.QUEUED:
         return SendOutcome("skipped", detail=f"already {interaction.status}")
     channel = interaction.channel
@@ -333,8 +349,13 @@ def interaction_send(*, interaction_id: str, interaction: Interaction | None = N
     if wait > 0:
         return SendOutcome("deferred", retry_in=wait, detail="rate limited (ours)")
 
-    # the claim: queued → sending under the row lock; False when another worker got there first
-    if not interaction_mark_status(interaction=interaction, status=S.SENDING, expect=S.QUEUED):
+    # the claim: queued → sending under the row lock; False when another worker got there first.
+    # It runs out when the calls must have ended (timeouts): still ``sending`` then, the
+    # sender died and the relay (every 5 s) or the redelivered task sends it again.
+    claim_until = timezone.now() + timedelta(seconds=send_claim_seconds(len(parts)))
+    if not interaction_mark_status(
+        interaction=interaction, status=S.SENDING, expect=S.QUEUED, next_attempt_at=claim_until
+    ):
         return SendOutcome("skipped", detail=f"already {interaction.status}")
 
     new_ids: list[str] = []
@@ -470,6 +491,23 @@ def sends_requeue_due(*, limit: int = 200) -> list[str]:
             message=f"{len(stale_ids)} outbound message(s) were re-queued by the retry_failed_sends sweep",
             context={"interaction_ids": stale_ids[:50]},
         )
+    return ids
+
+
+def sends_reclaim_dead(*, now=None, limit: int = 200) -> list[str]:
+    """Send again the messages whose sender died mid-call: still ``sending`` after their
+    claim ran out (seconds, see send_claim_seconds) — not after the ten-minute sweep.
+    Called by the pipeline relay every 5 s; returns the ids re-queued (enqueued on commit)."""
+    now = now or timezone.now()
+    ids: list[str] = []
+    dead = Interaction.objects.filter(
+        direction=InteractionDirection.OUTBOUND, status=S.SENDING, next_attempt_at__lte=now
+    ).values_list("pk", flat=True)[:limit]
+    for interaction_id in list(dead):
+        with transaction.atomic():
+            if interaction_send_reclaim(interaction_id=interaction_id, now=now):
+                ids.append(str(interaction_id))
+                transaction.on_commit(lambda i=str(interaction_id): _enqueue(i))
     return ids
 
 

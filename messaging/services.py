@@ -187,7 +187,16 @@ _STATUS_TIMESTAMPS = {
 }
 
 
-@transaction.atomic
+# The steps every answered message takes (inbound received → processing → processed,
+# its reply queued → sending → sent): one conditional UPDATE each, see _mark_status_step.
+_PIPELINE_STEPS = {
+    (InteractionStatus.RECEIVED, InteractionStatus.PROCESSING),
+    (InteractionStatus.PROCESSING, InteractionStatus.PROCESSED),
+    (InteractionStatus.QUEUED, InteractionStatus.SENDING),
+    (InteractionStatus.SENDING, InteractionStatus.SENT),
+}
+
+
 def interaction_mark_status(
     *,
     interaction: Interaction,
@@ -205,6 +214,91 @@ def interaction_mark_status(
     current one (``delivered`` after ``read``) is ignored rather than treated as an error.
     Anything else the state machine forbids raises InteractionTransitionError.
     """
+    known = expect or interaction.status
+    if (known, status) in _PIPELINE_STEPS and not error and at is None:
+        if _mark_status_step(interaction, known, status, provider_message_id, next_attempt_at, payload):
+            return True
+        # the row was not where the caller thought: decide under the row lock, as below
+    return _mark_status_locked(
+        interaction=interaction,
+        status=status,
+        error=error,
+        provider_message_id=provider_message_id,
+        next_attempt_at=next_attempt_at,
+        at=at,
+        expect=expect,
+        payload=payload,
+    )
+
+
+def _mark_status_step(
+    interaction: Interaction,
+    current: str,
+    status: str,
+    provider_message_id: str | None,
+    next_attempt_at: datetime | None,
+    payload: dict[str, Any] | None,
+) -> bool:
+    """One of the pipeline's own forward steps as a single conditional UPDATE … RETURNING
+    (``WHERE status = current``): the same row changes as the locked path below makes,
+    in one round trip instead of BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT. False (and
+    nothing written) when the row had moved on; the caller then takes the locked path.
+    """
+    import json
+
+    from django.db import connection
+
+    now = timezone.now()
+    sets = ["status = %s", "updated_at = %s"]
+    params: list[Any] = [status, now]
+    if status in (InteractionStatus.SENDING, InteractionStatus.PROCESSING):
+        sets.append("attempts = attempts + 1")
+    if status == InteractionStatus.SENDING:
+        sets.append("next_attempt_at = %s")
+        params.append(next_attempt_at)
+    elif current == InteractionStatus.SENDING:
+        sets.append("next_attempt_at = NULL")
+    if status == InteractionStatus.SENT:
+        sets.append("sent_at = COALESCE(sent_at, %s)")
+        params.append(now)
+    if provider_message_id:
+        sets.append("provider_message_id = COALESCE(NULLIF(provider_message_id, ''), %s)")
+        params.append(provider_message_id)
+    if payload:
+        sets.append("payload = COALESCE(payload, '{}'::jsonb) || %s::jsonb")
+        params.append(json.dumps(payload))
+    table = Interaction._meta.db_table
+    returned = ("status", "updated_at", "attempts", "next_attempt_at", "sent_at", "provider_message_id", "payload")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" SET {", ".join(sets)} WHERE id = %s AND status = %s '  # noqa: S608 - fixed column names
+            f"RETURNING {', '.join(returned)}",
+            [*params, interaction.pk, current],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    for field, value in zip(returned, row, strict=True):
+        if field == "payload" and isinstance(value, str):
+            value = json.loads(value)
+        setattr(interaction, field, value)
+    if status == InteractionStatus.SENT and interaction.channel_id:
+        UserChannel.objects.filter(pk=interaction.channel_id).update(last_outbound_at=now)
+    return True
+
+
+@transaction.atomic
+def _mark_status_locked(
+    *,
+    interaction: Interaction,
+    status: str,
+    error: str = "",
+    provider_message_id: str | None = None,
+    next_attempt_at: datetime | None = None,
+    at: datetime | None = None,
+    expect: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> bool:
     locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
     current = locked.status
     if current == status or (expect is not None and current != expect):
@@ -230,6 +324,13 @@ def interaction_mark_status(
         locked.error = error or "failed"
         locked.next_attempt_at = next_attempt_at
         fields += ["error", "next_attempt_at"]
+    elif status == InteractionStatus.SENDING:
+        # the send claim's deadline: still ``sending`` after it, the sender died mid-call
+        locked.next_attempt_at = next_attempt_at
+        fields.append("next_attempt_at")
+    elif current == InteractionStatus.SENDING and locked.next_attempt_at is not None:
+        locked.next_attempt_at = None
+        fields.append("next_attempt_at")
     if status in (InteractionStatus.SENDING, InteractionStatus.PROCESSING):
         locked.attempts += 1
         fields.append("attempts")
@@ -250,6 +351,35 @@ def interaction_mark_status(
         UserChannel.objects.filter(pk=locked.channel_id).update(last_outbound_at=now)
     for field in fields:
         setattr(interaction, field, getattr(locked, field))
+    return True
+
+
+@transaction.atomic
+def interaction_send_reclaim(*, interaction_id, now: datetime) -> bool:
+    """A send whose claim ran out while still ``sending`` (its worker died during the
+    provider call): back to ``queued`` so it goes out again, with an ErrorLog row and a
+    metric. False when the row moved on meanwhile (sent, or claimed again by a live sender).
+
+    The provider may have received the first call, so a rare duplicate is possible —
+    better than the guest hearing nothing.
+    """
+    from agnt.services import fault_record
+
+    locked = Interaction.objects.select_for_update().filter(pk=interaction_id).first()
+    if (
+        locked is None
+        or locked.status != InteractionStatus.SENDING
+        or locked.next_attempt_at is None
+        or locked.next_attempt_at > now
+    ):
+        return False
+    interaction_mark_status(interaction=locked, status=InteractionStatus.QUEUED, expect=InteractionStatus.SENDING)
+    fault_record(
+        kind="send_worker_lost",
+        logger_name="messaging.send",
+        message=f"outbound message {locked.pk} was still sending after its claim ran out; sending it again",
+        context={"interaction_id": str(locked.pk), "attempts": locked.attempts},
+    )
     return True
 
 
@@ -420,18 +550,20 @@ def _broker_lost_its_queue() -> bool:
 
 
 def pipeline_catch_up(*, settle_seconds: float = 2.0) -> int:
-    """Make sure everything accepted is queued: publish the task outbox and, when the
-    broker lost its queue, re-enqueue every conversation with unanswered messages and
-    every reply still waiting to be sent. Returns how many tasks were published.
+    """Make sure everything accepted is queued: publish the task outbox, send again the
+    replies whose sender died mid-call (their claim ran out) and, when the broker lost its
+    queue, re-enqueue every conversation with unanswered messages and every reply still
+    waiting to be sent. Returns how many tasks were published.
 
     Re-enqueueing is safe: a drain answers only ``received`` messages under the guest's
     lock, and a send only moves a ``queued`` row.
     """
     from agnt.services import fault_record, task_enqueue, task_outbox_relay
-    from messaging.send_queue import send_interaction
+    from messaging.send_queue import send_interaction, sends_reclaim_dead
     from messaging.tasks import process_channel_messages
 
     published = task_outbox_relay()
+    published += len(sends_reclaim_dead())  # a sender that died mid-call: its claim ran out
     if not _broker_lost_its_queue():
         return published
     # rows younger than a moment may still have their own task on the way

@@ -95,6 +95,13 @@ def notify_price_drop(watcher_id: str) -> str | None:
     return str(sent.pk) if sent is not None else None
 
 
+@shared_task(name="messaging.notify_stale_deal", queue="messaging", acks_late=True)
+def notify_stale_deal(deal_id: str) -> str | None:
+    """Tell a deal's owner that it has stalled (once per stall)."""
+    sent = notifications.stale_deal_notify(deal_id=deal_id)
+    return str(sent.pk) if sent is not None else None
+
+
 @periodic_job(name="send_push_notifications", schedule=timedelta(minutes=1), queue="messaging", expires=55)
 @shared_task(name="messaging.send_push_notifications")
 def send_push_notifications() -> int:

@@ -3,7 +3,7 @@
 ones that run against the layers, and any cycle among domain modules.
 
 The layers (lowest first): agnt <- venues <- bookings <- {billing, crm, knowledge}
-<- agents <- messaging. An app may import only apps below it; billing, crm and
+<- agents <- messaging <- owners. An app may import only apps below it; billing, crm and
 knowledge are independent siblings (none imports another). Modules that sit on top
 (admin, api, management commands, tests, migrations and the project wiring in agnt)
 may import anything and are left out.
@@ -36,6 +36,8 @@ RANK = {
     "knowledge": 3,
     "agents": 4,
     "messaging": 5,
+    # product surfaces for people that span the apps (the venue owners' pages and console)
+    "owners": 6,
 }
 
 # Modules that sit on top of every layer: they wire apps together or are entry points.

@@ -9,6 +9,7 @@ from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RelatedDropdownFilter
 from unfold.decorators import display
 
+from agnt.admin_export import CsvExportAdminMixin
 from agnt.admin_tools import (
     AgntModelAdmin,
     EventLogInline,
@@ -31,6 +32,7 @@ from venues.models import (
     VenueClaimEvent,
     VenueClient,
 )
+from venues.resources import VenueResource
 from venues.state import (
     OPEN_CLAIM_STATUSES,
     OPEN_ONBOARDING_STEPS,
@@ -146,7 +148,8 @@ class RecentBookingInline(ReadOnlyInline):
     verbose_name_plural = "recent bookings"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user").order_by("-slot_start")
+        # each row's title is the booking's __str__, which names its venue: joined, not one query a row
+        return super().get_queryset(request).select_related("user", "venue").order_by("-slot_start")
 
 
 # The knowledge app appends its source inline here (knowledge/admin.py is imported after
@@ -169,8 +172,9 @@ COMPUTED_VENUE_FIELDS = ("rating_average", "rating_count", "created_at", "update
 
 
 @admin.register(Venue)
-class VenueAdmin(VenueScopedAdminMixin, AgntModelAdmin):
+class VenueAdmin(CsvExportAdminMixin, VenueScopedAdminMixin, AgntModelAdmin):
     venue_path = ""
+    resource_classes = [VenueResource]  # staff only (owners_may_export stays False)
     inlines = VENUE_INLINES
     list_display = (
         "name",

@@ -7,10 +7,13 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db import connections
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
@@ -259,6 +262,77 @@ def venue_search_queryset(
     return qs
 
 
+# Distinct filter combinations whose compiled SQL is kept (per process). Agents repeat the
+# same few city × category × party-size searches; a free-text query is its own entry.
+SEARCH_SQL_CACHE_SIZE = 512
+
+
+@lru_cache(maxsize=SEARCH_SQL_CACHE_SIZE)
+def _venue_search_sql(
+    fields: tuple[str, ...],
+    query: str,
+    city: str | None,
+    area: str | None,
+    category: str | None,
+    tags: tuple[str, ...],
+    price_level_max: int | None,
+    party_size: int | None,
+) -> tuple[str, str, tuple[Any, ...], tuple[str, ...], tuple]:
+    """(database alias, SQL without LIMIT, its parameters, the row's keys, converters) of
+    ``venue_search_queryset(...).values(*fields)``.
+
+    Building the queryset and compiling it cost about as much server CPU as the rest of a
+    search request together (bench/README.md, serving); the result depends only on the
+    arguments, so it is compiled once per combination. Only the SQL is kept: every call
+    still runs the query, so a venue listed or hidden a second ago is (or isn't) found.
+    """
+    qs = venue_search_queryset(
+        query=query,
+        city=city,
+        area=area,
+        category=category,
+        tags=tags,
+        price_level_max=price_level_max,
+        party_size=party_size,
+    ).values(*fields)
+    compiler = qs.query.get_compiler(using=qs.db)
+    sql, params = compiler.as_sql()
+    names = (*qs.query.extra_select, *qs.query.values_select, *qs.query.annotation_select)
+    converters = tuple(compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]]).items())
+    return qs.db, sql, tuple(params), names, converters
+
+
+def venue_search_rows(
+    *,
+    fields: tuple[str, ...],
+    offset: int,
+    limit: int,
+    query: str = "",
+    city: str | None = None,
+    area: str | None = None,
+    category: str | None = None,
+    tags: Sequence[str] = (),
+    price_level_max: int | None = None,
+    party_size: int | None = None,
+) -> list[dict[str, Any]]:
+    """``venue_search_queryset(...).values(*fields)[offset:offset + limit]``, with the SQL
+    compiled once per filter combination (see :func:`_venue_search_sql`). One query."""
+    alias, sql, params, names, converters = _venue_search_sql(
+        tuple(fields), query or "", city, area, category, tuple(tags or ()), price_level_max, party_size
+    )
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s OFFSET %s", (*params, int(limit), int(offset)))
+        rows = cursor.fetchall()
+    if converters:
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for position, (functions, expression) in converters:
+                for function in functions:
+                    row[position] = function(row[position], expression, connection)
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
 def venue_search(
     *,
     query: str = "",
@@ -320,23 +394,25 @@ def city_slugs_starting(*, prefix: str, limit: int = COMPLETION_MAX) -> list[str
 # --------------------------------------------------------------------------- owner pages
 
 
+def _word_similarity(q: str, word: str) -> float:
+    """0–1: 1 for the same word or a prefix ("pota" of "potato"); otherwise the better of the
+    Indel ratio (letters missing or extra: "hed"/"head") and Damerau-Levenshtein (swapped
+    letters count once: "brsia"/"brisa"), both from rapidfuzz."""
+    from rapidfuzz.distance import DamerauLevenshtein, Indel
+
+    if word.startswith(q):
+        return 1.0
+    return max(Indel.normalized_similarity(q, word), DamerauLevenshtein.normalized_similarity(q, word))
+
+
 def _fuzzy_score(query_words: list[str], text: str) -> float:
     """How well every query word matches some word of ``text`` (0–1), tolerant of typos."""
-    from difflib import SequenceMatcher
-
     words = _query_words(text)
     if not query_words or not words:
         return 0.0
-    total = 0.0
-    for q in query_words:
-        best = 0.0
-        for w in words:
-            if w.startswith(q) or q == w:
-                best = 1.0
-                break
-            best = max(best, SequenceMatcher(None, q, w).ratio())
-        total += best
-    return total / len(query_words)
+    # two neighbouring words written as one ("potatohead", "labrisa") match their pair
+    candidates = words + [a + b for a, b in zip(words, words[1:], strict=False)]
+    return sum(max(_word_similarity(q, w) for w in candidates) for q in query_words) / len(query_words)
 
 
 def venue_public_search(*, query: str, limit: int = 20) -> list[Venue]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,6 +68,10 @@ class VenueError(Exception):
 
 class VenueClaimError(VenueError):
     pass
+
+
+class ClaimLinkExpired(VenueClaimError):
+    """A genuine claim e-mail link followed after CLAIM_EMAIL_LINK_MAX_AGE."""
 
 
 class OnboardingError(VenueError):
@@ -354,12 +359,28 @@ def venue_claim_email_token(*, claim: VenueClaim, email: str) -> str:
     return signing.TimestampSigner(salt=_CLAIM_EMAIL_SALT).sign_object({"claim": str(claim.pk), "email": email})
 
 
+def venue_claim_email_token_read(*, token: str) -> dict | None:
+    """What a genuine link names (``{"claim": id, "email": address}``), expired or not; None
+    for a forged or garbled one. For answering an expired link; never approves anything."""
+    try:
+        data = signing.TimestampSigner(salt=_CLAIM_EMAIL_SALT).unsign_object(token)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
+        return None
+    try:
+        data["claim"] = str(uuid.UUID(str(data.get("claim"))))
+    except ValueError:
+        return None
+    return data
+
+
 def venue_claim_email_verify(*, token: str, user) -> VenueClaim:
     """Follow a mailed link: a valid, unexpired token for the user's own open claim approves it."""
     try:
         data = signing.TimestampSigner(salt=_CLAIM_EMAIL_SALT).unsign_object(token, max_age=CLAIM_EMAIL_LINK_MAX_AGE)
     except signing.SignatureExpired as exc:
-        raise VenueClaimError("this link has expired; send a new one from your claim") from exc
+        raise ClaimLinkExpired("this link has expired; send a new one from your claim") from exc
     except signing.BadSignature as exc:
         raise VenueClaimError("this link is not valid") from exc
     claim = VenueClaim.objects.select_related("venue").filter(pk=data.get("claim")).first()

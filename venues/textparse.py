@@ -3,7 +3,8 @@ kind of place, what price.
 
 Used by the concierge's offline planner (messaging) and by the A2A JSON-RPC endpoint
 (agents), so it lives below both. The functions are pure over the text except
-``venue_aliases()`` and ``places()``, which read the searchable venues and cities.
+``venue_aliases()`` and ``places()``, which read the searchable venues and cities, and
+``catalogue()``, both of them cached per process until a venue or city changes.
 Every ``find_*`` returns what it found and the text without it, so a caller peels one
 fact after another off the same sentence.
 """
@@ -465,6 +466,59 @@ def places() -> list[Place]:
     ):
         found.setdefault(normalize(area), Place(name=area, kind="area", city=city))
     return sorted(found.values(), key=lambda p: len(p.name), reverse=True)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The venue aliases and places at one catalogue version (read-only; shared by every caller)."""
+
+    aliases: list[VenueRef]
+    places: list[Place]
+
+
+_CATALOGUE: tuple[tuple | None, Catalogue | None] = (None, None)
+
+
+def catalogue_version() -> tuple:
+    """Changes whenever a venue or city is added, deleted or saved: for both tables the row
+    count, the latest ``updated_at`` and the newest id (a row replaced within one clock tick
+    still moves it), in one indexed statement without ORM compilation — it runs every turn."""
+    from django.db import connection
+
+    from venues.models import City, Venue
+
+    parts = []
+    for table in (Venue._meta.db_table, City._meta.db_table):
+        parts += [
+            f'(SELECT count(*) FROM "{table}")',
+            f'(SELECT max(updated_at) FROM "{table}")',
+            f'(SELECT id FROM "{table}" ORDER BY id DESC LIMIT 1)',
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))  # table names come from the models
+        return tuple(cursor.fetchone())
+
+
+def catalogue() -> Catalogue:
+    """``venue_aliases()`` and ``places()``, rebuilt only when ``catalogue_version()`` moved.
+
+    One cheap statement per call instead of three queries and the alias building: the
+    concierge asks for both several times a turn, on every message. Every worker process
+    keeps its own copy, so a venue edited in the admin is seen at the next call anywhere.
+    """
+    global _CATALOGUE
+    version = catalogue_version()
+    cached_version, cached = _CATALOGUE
+    if cached is None or cached_version != version:
+        cached = Catalogue(aliases=venue_aliases(), places=places())
+        _CATALOGUE = (version, cached)
+    return cached
+
+
+def catalogue_forget(**_kwargs) -> None:
+    """Drop this process's cached catalogue (a venue or city was saved or deleted here)."""
+    global _CATALOGUE
+    _CATALOGUE = (None, None)
 
 
 def find_place(text: str, known: list[Place]) -> tuple[Place | None, str]:

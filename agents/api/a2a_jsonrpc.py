@@ -1,6 +1,8 @@
 """The A2A JSON-RPC endpoints (a2a-sdk 1.3.0 dispatcher, protocol 1.0 with 0.3 compatibility):
-POST /a2a/jsonrpc for the platform agent and POST /agents/<slug>/a2a/jsonrpc for one venue's
-agent (the same operations, bound to that venue). A trailing slash is the same endpoint.
+POST /a2a/jsonrpc for the platform agent, POST /agents/<slug>/a2a/jsonrpc for one venue's
+agent (the same operations, bound to that venue) and, through agents.hosted.a2a, POST
+/agents/hosted/<friendly_name>/a2a/jsonrpc for a deployed hosted agent (a message starts a
+run; the task follows it). A trailing slash is the same endpoint.
 
 Every ``SendMessage`` starts (or, with ``taskId``, continues) a Task kept in PostgreSQL
 (agents.platform.a2a_tasks, scoped to the calling API key). The message is
@@ -75,6 +77,7 @@ from a2a.utils.errors import (
     UnsupportedOperationError,
 )
 from a2a.utils.task import apply_history_length, validate_history_length, validate_page_size
+from django.conf import settings
 from google.protobuf.json_format import MessageToDict, ParseDict
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -90,6 +93,7 @@ from bookings.state import BookingStatus
 
 JSONRPC_PATH = "/a2a/jsonrpc"
 VENUE_SCOPE = "agnt.venue_slug"  # set for a venue's own endpoint, /agents/<slug>/a2a/jsonrpc
+HOSTED_SCOPE = "agnt.hosted_name"  # set for a hosted agent's, /agents/hosted/<friendly_name>/a2a/jsonrpc
 SKILLS = ("venue.search", "booking.request", "booking.status", "booking.cancel")
 # How long a booking.request waits for the venue agent's decision before answering with
 # the booking as it stands ("requested"; booking.status tells the rest).
@@ -451,6 +455,25 @@ def _start_task(api_key: ApiKey, venue_slug: str | None, message: Message, push:
     return _task_commit(task, push)
 
 
+def _start_hosted_task(api_key: ApiKey, friendly_name: str, message: Message, push: dict | None) -> A2ATask:
+    """A task running a hosted agent: the message's first DataPart (or JSON text) is its input."""
+    from django.db import transaction
+
+    from agents.hosted.a2a import read_input
+
+    with transaction.atomic():
+        task = a2a_tasks.a2a_task_run_start(
+            api_key=api_key,
+            friendly_name=friendly_name,
+            message=_message_json(message),
+            payload=read_input(message.parts),
+            context_id=message.context_id,
+        )
+        if push is not None:
+            _push_set(task, push)
+    return _reload(api_key, task.task_id, None, friendly_name) or task
+
+
 def _follow_up(api_key: ApiKey, venue_slug: str | None, message: Message) -> A2ATask:
     """A message on an existing task: a missing booking detail, or the answer to a counter-offer."""
     venue = network.venue_get(ref=venue_slug) if venue_slug else None
@@ -606,9 +629,9 @@ class TaskWatch:
             pass
 
 
-def _reload(api_key: ApiKey, task_id: str, venue_slug: str | None) -> A2ATask | None:
+def _reload(api_key: ApiKey, task_id: str, venue_slug: str | None, hosted_name: str = "") -> A2ATask | None:
     venue = network.venue_get(ref=venue_slug) if venue_slug else None
-    return a2a_tasks.a2a_task_get_for_key(api_key=api_key, task_id=task_id, venue=venue)
+    return a2a_tasks.a2a_task_get_for_key(api_key=api_key, task_id=task_id, venue=venue, hosted_name=hosted_name)
 
 
 def _events_between(before: A2ATask | None, after: A2ATask) -> list:
@@ -654,8 +677,17 @@ class AgntRequestHandler(RequestHandler):
     def _venue(context: ServerCallContext) -> str | None:
         return context.state.get("venue_slug") if context else None
 
+    @staticmethod
+    def _hosted(context: ServerCallContext) -> str:
+        return (context.state.get("hosted_name") if context else None) or ""
+
+    @classmethod
+    def _where(cls, context: ServerCallContext) -> tuple[str | None, str]:
+        """The endpoint a task belongs to: (venue slug, hosted agent's friendly name)."""
+        return cls._venue(context), cls._hosted(context)
+
     async def _get(self, task_id: str, context: ServerCallContext) -> A2ATask:
-        task = await run_orm(_reload, self._key(context), task_id, self._venue(context))
+        task = await run_orm(_reload, self._key(context), task_id, *self._where(context))
         if task is None:
             raise TaskNotFoundError(message=f"no task {task_id!r} for this API key")
         return task
@@ -687,16 +719,25 @@ class AgntRequestHandler(RequestHandler):
 
     async def _begin(self, params: SendMessageRequest, context: ServerCallContext) -> A2ATask:
         validate_history_length(params.configuration)
-        api_key, venue = self._key(context), self._venue(context)
+        api_key, venue, hosted_name = self._key(context), self._venue(context), self._hosted(context)
         message = params.message
         if not message.message_id:
             raise InvalidParamsError(message="message.messageId is required")
         if message.task_id:
+            if hosted_name:
+                task = await run_orm(_reload, api_key, message.task_id, None, hosted_name)
+                if task is None:
+                    raise TaskNotFoundError(message=f"no task {message.task_id!r} for this API key")
+                raise UnsupportedOperationError(
+                    message=f"task {task.task_id} is one run of this agent; send a new message to start another"
+                )
             return await run_orm(_follow_up, api_key, venue, message)
         push = None
         if params.configuration.HasField("task_push_notification_config"):
             push = MessageToDict(params.configuration.task_push_notification_config)
         try:
+            if hosted_name:
+                return await run_orm(_start_hosted_task, api_key, hosted_name, message, push)
             return await run_orm(_start_task, api_key, venue, message, push)
         except network.NotFound as exc:
             raise InvalidParamsError(message=exc.detail) from None
@@ -705,11 +746,12 @@ class AgntRequestHandler(RequestHandler):
         task = await self._begin(params, context)
         if task.state in (A2ATaskState.SUBMITTED, A2ATaskState.WORKING) and not params.configuration.return_immediately:
             # a booking the venue's agent usually decides within a second: answer with the decision
-            api_key, venue = self._key(context), self._venue(context)
+            api_key, where = self._key(context), self._where(context)
+            wait = float(settings.HOSTED_A2A_WAIT_SECONDS) if task.hosted_name else DECISION_WAIT_SECONDS
             async with TaskWatch(task.task_id) as watch:
-                deadline = monotonic_time.monotonic() + DECISION_WAIT_SECONDS
+                deadline = monotonic_time.monotonic() + wait
                 while True:
-                    task = await run_orm(_reload, api_key, task.task_id, venue) or task
+                    task = await run_orm(_reload, api_key, task.task_id, *where) or task
                     left = deadline - monotonic_time.monotonic()
                     if task.state not in (A2ATaskState.SUBMITTED, A2ATaskState.WORKING) or left <= 0:
                         break
@@ -740,12 +782,12 @@ class AgntRequestHandler(RequestHandler):
 
         if finished(task):
             return
-        api_key, venue = self._key(context), self._venue(context)
+        api_key, where = self._key(context), self._where(context)
         deadline = monotonic_time.monotonic() + a2a_tasks.stream_max_seconds()
         async with TaskWatch(task.task_id) as watch:
             current = task
             while monotonic_time.monotonic() < deadline:
-                latest = await run_orm(_reload, api_key, task.task_id, venue)
+                latest = await run_orm(_reload, api_key, task.task_id, *where)
                 if latest is None:
                     return
                 if latest.version > current.version:
@@ -794,7 +836,7 @@ class DjangoTaskStore(TaskStore):
 
     async def save(self, task: Task, context: ServerCallContext) -> None:
         def write() -> None:
-            row = _reload(AgntRequestHandler._key(context), task.id, AgntRequestHandler._venue(context))
+            row = _reload(AgntRequestHandler._key(context), task.id, *AgntRequestHandler._where(context))
             if row is None:
                 raise TaskNotFoundError(message=f"no task {task.id!r} for this API key")
             row.task = MessageToDict(task)
@@ -804,7 +846,7 @@ class DjangoTaskStore(TaskStore):
         await run_orm(write)
 
     async def get(self, task_id: str, context: ServerCallContext) -> Task | None:
-        row = await run_orm(_reload, AgntRequestHandler._key(context), task_id, AgntRequestHandler._venue(context))
+        row = await run_orm(_reload, AgntRequestHandler._key(context), task_id, *AgntRequestHandler._where(context))
         return _task_proto(row) if row is not None else None
 
     async def list(self, params: ListTasksRequest, context: ServerCallContext) -> ListTasksResponse:
@@ -820,6 +862,7 @@ class DjangoTaskStore(TaskStore):
                 return a2a_tasks.a2a_task_list_for_key(
                     api_key=AgntRequestHandler._key(context),
                     venue=network.venue_get(ref=venue_slug) if venue_slug else None,
+                    hosted_name=AgntRequestHandler._hosted(context),
                     context_id=params.context_id,
                     state=state,
                     updated_after=after,
@@ -839,7 +882,7 @@ class DjangoTaskStore(TaskStore):
 
     async def delete(self, task_id: str, context: ServerCallContext) -> None:
         def remove() -> None:
-            row = _reload(AgntRequestHandler._key(context), task_id, AgntRequestHandler._venue(context))
+            row = _reload(AgntRequestHandler._key(context), task_id, *AgntRequestHandler._where(context))
             if row is not None:
                 row.delete()
 
@@ -853,7 +896,7 @@ class DjangoPushConfigStore(PushNotificationConfigStore):
         self, task_id: str, notification_config: TaskPushNotificationConfig, context: ServerCallContext
     ) -> TaskPushNotificationConfig:
         def write() -> dict[str, Any]:
-            task = _reload(AgntRequestHandler._key(context), task_id, AgntRequestHandler._venue(context))
+            task = _reload(AgntRequestHandler._key(context), task_id, *AgntRequestHandler._where(context))
             if task is None:
                 raise TaskNotFoundError(message=f"no task {task_id!r} for this API key")
             return _push_set(task, MessageToDict(notification_config))
@@ -862,7 +905,7 @@ class DjangoPushConfigStore(PushNotificationConfigStore):
 
     async def get_info(self, task_id: str, context: ServerCallContext) -> list[TaskPushNotificationConfig]:
         def read() -> list[dict[str, Any]]:
-            task = _reload(AgntRequestHandler._key(context), task_id, AgntRequestHandler._venue(context))
+            task = _reload(AgntRequestHandler._key(context), task_id, *AgntRequestHandler._where(context))
             if task is None:
                 return []
             return [a2a_tasks.push_config_public(c) for c in a2a_tasks.a2a_push_configs_for_task(task=task)]
@@ -880,7 +923,7 @@ class DjangoPushConfigStore(PushNotificationConfigStore):
 
     async def delete_info(self, task_id: str, context: ServerCallContext, config_id: str | None = None) -> None:
         def remove() -> None:
-            task = _reload(AgntRequestHandler._key(context), task_id, AgntRequestHandler._venue(context))
+            task = _reload(AgntRequestHandler._key(context), task_id, *AgntRequestHandler._where(context))
             if task is not None:
                 a2a_tasks.a2a_push_config_delete(task=task, config_id=config_id or task.task_id)
 
@@ -943,6 +986,7 @@ class ApiKeyCallContextBuilder(DefaultServerCallContextBuilder):
         context = super().build(request)
         context.state["api_key"] = scope_api_key(request.scope)
         context.state["venue_slug"] = request.scope.get(VENUE_SCOPE)
+        context.state["hosted_name"] = request.scope.get(HOSTED_SCOPE) or ""
         return context
 
 

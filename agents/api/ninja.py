@@ -303,7 +303,10 @@ class VenueFilters(Schema):
 @venues.get("/venues", response=_responses({200: schemas.VenuePage}), summary="Search venues (cursor pages of ≤ 100)")
 def venue_search(request: HttpRequest, filters: Query[VenueFilters]):
     page = network.venue_list(**filters.model_dump())
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    # The items are built in VenueSummary's exact shape (field order and types, checked by
+    # test_search_page_is_rendered_exactly_as_its_schema_would), so the page is rendered as
+    # is: validating every row again through the response schema cost a sixth of the request.
+    return api.create_response(request, {"items": page.items, "next_cursor": page.next_cursor}, status=200)
 
 
 @venues.get(
@@ -535,6 +538,16 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+def _too_big(limit: int) -> HttpResponse:
+    return problem(
+        status=413,
+        code="body_too_large",
+        title="The request body is too large",
+        detail=f"request bodies may be at most {limit} bytes",
+        extra={"max_bytes": limit},
+    )
+
+
 def _refuse_body(request: HttpRequest) -> HttpResponse | None:
     limit = settings.API_MAX_BODY_BYTES
     try:
@@ -543,20 +556,13 @@ def _refuse_body(request: HttpRequest) -> HttpResponse | None:
         return problem(
             status=400, code="bad_request", title="Bad Content-Length", detail="Content-Length is not a number"
         )
-    too_big = problem(
-        status=413,
-        code="body_too_large",
-        title="The request body is too large",
-        detail=f"request bodies may be at most {limit} bytes",
-        extra={"max_bytes": limit},
-    )
     if declared > limit:
-        return too_big
+        return _too_big(limit)
     if request.method not in BODY_METHODS:
         return None
     body = request.body
     if len(body) > limit:
-        return too_big
+        return _too_big(limit)
     if body and not _is_json(request.content_type or ""):
         return problem(
             status=415,

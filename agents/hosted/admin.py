@@ -10,6 +10,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.html import format_html
 
 from agents.hosted import allowance as allowances
@@ -26,7 +27,9 @@ from agents.hosted.models import (
     RunEvent,
     UsageEntry,
 )
+from agents.hosted.resources import UsageEntryResource
 from agents.hosted.state import TERMINAL_RUN_STATUSES
+from agnt.admin_export import CsvExportAdminMixin
 from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin, ReadOnlyInline
 from agnt.roles import is_platform_staff
 
@@ -39,15 +42,32 @@ def _pretty(value) -> str:
 
 
 class OwnerScopedMixin:
-    """Staff see every row; other admin users only rows of their own agents."""
+    """Staff see every row; other admin users (the "Hosted agent owners" group) only rows of
+    their own agents: lists, pages by URL (404 for anyone else's), and the rows a form may
+    point at."""
 
     owner_path = "agent__owner"
+    # foreign keys a form may set, and the path from each target row to its owner
+    owned_choices = {"agent": "owner", "version": "agent__owner"}
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         if is_platform_staff(request.user):
             return qs
         return qs.filter(**{self.owner_path: request.user})
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # someone else's row looks like no row at all (as in VenueScopedAdminMixin)
+        if not is_platform_staff(request.user):
+            raise Http404(f"No {opts.verbose_name} with id {object_id!r}")
+        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        path = self.owned_choices.get(db_field.name)
+        if field is not None and path and not is_platform_staff(request.user):
+            field.queryset = field.queryset.filter(**{path: request.user})
+        return field
 
 
 class VersionInline(ReadOnlyInline):
@@ -63,6 +83,12 @@ class DeploymentInline(admin.StackedInline):
     fields = ("friendly_name", "version", "visibility")
     extra = 0
     can_delete = True
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "version" and field is not None and not is_platform_staff(request.user):
+            field.queryset = field.queryset.filter(agent__owner=request.user)
+        return field
 
 
 class HostedAgentForm(forms.ModelForm):
@@ -100,6 +126,15 @@ class HostedAgentAdmin(OwnerScopedMixin, AgntModelAdmin):
         deployment = getattr(obj, "deployment", None)
         return deployment.friendly_name if deployment else "—"
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if is_platform_staff(request.user):
+            return fields
+        return [f for f in fields if f != "owner"]  # an owner's agents are their own
+
+    def get_autocomplete_fields(self, request):
+        return self.autocomplete_fields if is_platform_staff(request.user) else ()
+
     def save_model(self, request, obj, form, change):
         # every save goes through the service, which writes the new version
         data = {name: form.cleaned_data[name] for name in services.VERSIONED_FIELDS if name in form.cleaned_data}
@@ -107,7 +142,8 @@ class HostedAgentAdmin(OwnerScopedMixin, AgntModelAdmin):
             if change:
                 saved = services.hosted_agent_update(agent=obj, actor=request.user, **data)
             else:
-                saved = services.hosted_agent_create(owner=form.cleaned_data["owner"], **data)
+                owner = form.cleaned_data.get("owner") if is_platform_staff(request.user) else request.user
+                saved = services.hosted_agent_create(owner=owner or request.user, **data)
         except services.NetworkError as exc:
             raise forms.ValidationError(exc.detail) from exc
         obj.pk = saved.pk
@@ -192,8 +228,9 @@ class AgentRunAdmin(OwnerScopedMixin, ReadOnlyAdminMixin, AgntModelAdmin):
 
 
 @admin.register(UsageEntry)
-class UsageEntryAdmin(ReadOnlyAdminMixin, OwnerScopedMixin, AgntModelAdmin):
+class UsageEntryAdmin(CsvExportAdminMixin, ReadOnlyAdminMixin, OwnerScopedMixin, AgntModelAdmin):
     owner_path = "user"
+    resource_classes = [UsageEntryResource]  # staff only
     list_display = (
         "created_at",
         "user",
@@ -303,14 +340,64 @@ class ProviderKeyAdmin(OwnerScopedMixin, ReadOnlyAdminMixin, AgntModelAdmin):
         return is_platform_staff(request.user)
 
 
+class DemoAppForm(forms.ModelForm):
+    """The checks demo_app_create / demo_app_update make, as form errors on their fields."""
+
+    class Meta:
+        model = DemoApp
+        fields = (
+            "agent",
+            "slug",
+            "title",
+            "description",
+            "is_public",
+            "rate_limit_per_minute",
+            "spend_cap_micros",
+            "is_active",
+        )
+
+    def clean_slug(self):
+        import re
+
+        from agents.hosted.models import FRIENDLY_NAME_PATTERN
+
+        slug = self.cleaned_data["slug"]
+        if not re.fullmatch(FRIENDLY_NAME_PATTERN, slug or ""):
+            raise forms.ValidationError("lowercase letters, digits and inner hyphens")
+        return slug
+
+    def clean_rate_limit_per_minute(self):
+        value = self.cleaned_data["rate_limit_per_minute"]
+        if not 1 <= value <= 600:
+            raise forms.ValidationError("from 1 to 600")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        agent = data.get("agent")
+        if agent is not None and not Deployment.objects.filter(agent=agent).exists():
+            self.add_error("agent", "deploy the agent before giving it a demo page")
+        return data
+
+
 @admin.register(DemoApp)
 class DemoAppAdmin(OwnerScopedMixin, AgntModelAdmin):
+    form = DemoAppForm
     list_display = ("slug", "title", "agent", "is_public", "is_active", "spent_micros", "spend_cap_micros")
     list_filter = ("is_public", "is_active")
     search_fields = ("slug", "title", "agent__name")
     list_select_related = ("agent",)
     raw_id_fields = ("agent",)
     readonly_fields = ("spent_micros",)
+
+    def save_model(self, request, obj, form, change):
+        # through the services, like the /a2a/v1 demo routes (the agent must be deployed)
+        data = {name: form.cleaned_data[name] for name in services.DEMO_FIELDS if name in form.cleaned_data}
+        if change:
+            saved = services.demo_app_update(demo=obj, **{k: v for k, v in data.items() if k in form.changed_data})
+        else:
+            saved = services.demo_app_create(agent=form.cleaned_data["agent"], **data)
+        obj.pk = saved.pk
 
 
 @admin.register(AgentSession)

@@ -29,6 +29,7 @@ from django.utils import timezone
 from agents.hosted.models import Allowance, UsageEntry, UsageKind
 from agents.hosted.plans import plan_for
 from agnt.models import ApiTier
+from agnt.roles import is_platform_staff
 
 MICROS_PER_CENT = 10_000
 _TIER_RANK = {ApiTier.FREE: 0, ApiTier.PRO: 1, ApiTier.ENTERPRISE: 2}
@@ -212,7 +213,7 @@ def _meter_overage(allowance: Allowance, *, api_key=None) -> None:
 @transaction.atomic
 def allowance_adjust(*, user, amount: int, reason: str, actor, now: datetime | None = None) -> Allowance:
     """Staff only: add (or take back) ``amount`` µ$ of this period's allowance, with a reason."""
-    if actor is None or not actor.is_staff:
+    if actor is None or not is_platform_staff(actor):
         raise PermissionError("only staff may adjust an allowance")
     reason = (reason or "").strip()
     if not reason:
@@ -229,7 +230,7 @@ def allowance_adjust(*, user, amount: int, reason: str, actor, now: datetime | N
 @transaction.atomic
 def allowance_reset(*, user, reason: str, actor, now: datetime | None = None) -> Allowance:
     """Staff only: start the period over (unused remainder expires, the plan's allowance is granted)."""
-    if actor is None or not actor.is_staff:
+    if actor is None or not is_platform_staff(actor):
         raise PermissionError("only staff may reset an allowance")
     if not (reason or "").strip():
         raise ValueError("a reset needs a reason")

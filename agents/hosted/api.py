@@ -1,5 +1,5 @@
 """Hosted agents on the external API (/a2a/v1, django-ninja): definitions, deployments,
-runs, usage and provider keys. Same keys, limits and problem+json as the rest of the API
+demo pages, runs, usage and provider keys. Same keys, limits and problem+json as the rest of the API
 (agents/api/ninja.py adds this router). Each route validates, calls a service or
 selector, serializes."""
 
@@ -91,6 +91,48 @@ class ProviderKeyIn(Schema):
     key: str = Field(min_length=8, max_length=500)
 
 
+SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+
+
+class DemoIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: str = Field(
+        max_length=64, pattern=SLUG, description="The page's address, /demos/<slug>: lowercase, digits, hyphens."
+    )
+    title: str = Field(min_length=1, max_length=120)
+    description: str = Field("", max_length=4000)
+    visibility: Literal["public", "private"] = Field(
+        "private", description="public: anyone with the link; private: only you, signed in."
+    )
+    rate_limit_per_minute: int = Field(10, ge=1, le=600, description="Runs per visitor (IP address) per minute.")
+    spend_cap_micros: int = Field(
+        100_000, ge=0, le=10**12, description="Micro-dollars the demo may spend in total (charged to you)."
+    )
+    active: bool = True
+
+
+class DemoPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: str | None = Field(None, max_length=64, pattern=SLUG)
+    title: str | None = Field(None, min_length=1, max_length=120)
+    description: str | None = Field(None, max_length=4000)
+    visibility: Literal["public", "private"] | None = None
+    rate_limit_per_minute: int | None = Field(None, ge=1, le=600)
+    spend_cap_micros: int | None = Field(None, ge=0, le=10**12)
+    active: bool | None = None
+
+
+def _demo_fields(data: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in data.items() if v is not None}
+    if "visibility" in fields:
+        fields["is_public"] = fields.pop("visibility") == "public"
+    if "active" in fields:
+        fields["is_active"] = fields.pop("active")
+    return fields
+
+
 def _owner(request: HttpRequest):
     return request.auth.owner
 
@@ -155,6 +197,46 @@ def deployment_create(request: HttpRequest, agent_id: str, data: DeploymentIn):
 @router.delete("/hosted-agents/{agent_id}/deployment", response=ANY, summary="Undeploy")
 def deployment_delete(request: HttpRequest, agent_id: str):
     services.deployment_delete(agent=selectors.agent_of(owner=_owner(request), agent_id=agent_id))
+    return Status(204, None)
+
+
+@router.get("/hosted-agents/{agent_id}/demos", response=ANY, summary="The agent's demo pages")
+def demo_list(request: HttpRequest, agent_id: str):
+    agent = selectors.agent_of(owner=_owner(request), agent_id=agent_id)
+    return {"items": [selectors.demo_public(d) for d in selectors.demos_of(agent=agent)]}
+
+
+@router.post(
+    "/hosted-agents/{agent_id}/demos", response=ANY, summary="Give the deployed agent a demo page at /demos/{slug}"
+)
+def demo_create(request: HttpRequest, agent_id: str, data: DemoIn):
+    agent = selectors.agent_of(owner=_owner(request), agent_id=agent_id)
+    demo = services.demo_app_create(agent=agent, **_demo_fields(data.model_dump()))
+    return Status(201, selectors.demo_public(demo))
+
+
+@router.get("/hosted-agents/{agent_id}/demos/{slug}", response=ANY, summary="One of the agent's demo pages")
+def demo_get(request: HttpRequest, agent_id: str, slug: str):
+    agent = selectors.agent_of(owner=_owner(request), agent_id=agent_id)
+    return selectors.demo_public(selectors.demo_of(agent=agent, slug=slug))
+
+
+@router.patch(
+    "/hosted-agents/{agent_id}/demos/{slug}",
+    response=ANY,
+    summary="Change a demo page (slug, title, visibility, rate limit, spend cap, active)",
+)
+def demo_update(request: HttpRequest, agent_id: str, slug: str, data: DemoPatch):
+    agent = selectors.agent_of(owner=_owner(request), agent_id=agent_id)
+    demo = selectors.demo_of(agent=agent, slug=slug)
+    demo = services.demo_app_update(demo=demo, **_demo_fields(data.model_dump(exclude_unset=True)))
+    return selectors.demo_public(demo)
+
+
+@router.delete("/hosted-agents/{agent_id}/demos/{slug}", response=ANY, summary="Delete a demo page")
+def demo_delete(request: HttpRequest, agent_id: str, slug: str):
+    agent = selectors.agent_of(owner=_owner(request), agent_id=agent_id)
+    services.demo_app_delete(demo=selectors.demo_of(agent=agent, slug=slug))
     return Status(204, None)
 
 

@@ -254,6 +254,7 @@ class RunHost:
     def log(self, *values: Any) -> None:
         if self.abort is not None:
             return
+        self._check()  # a host call like the others: a cancelled or overdue run stops here
         text = " ".join(v if isinstance(v, str) else json.dumps(v, default=str) for v in values)
         self._event(RunEventKind.LOG, {"message": text[:LOG_MAX_CHARS]})
 

@@ -7,7 +7,16 @@ from typing import Any
 from django.db.models import Q
 
 from agents.hosted.errors import NotFound
-from agents.hosted.models import AgentRun, Deployment, HostedAgent, ProviderKey, RunEvent, UsageEntry, Visibility
+from agents.hosted.models import (
+    AgentRun,
+    DemoApp,
+    Deployment,
+    HostedAgent,
+    ProviderKey,
+    RunEvent,
+    UsageEntry,
+    Visibility,
+)
 
 
 def _uuid_ok(value: str) -> bool:
@@ -183,3 +192,35 @@ def deployments_runnable_by(*, owner_id) -> list[Deployment]:
         .filter(Q(agent__owner_id=owner_id) | Q(visibility=Visibility.PUBLIC))
         .order_by("friendly_name")[:200]
     )
+
+
+def demos_of(*, agent: HostedAgent) -> list[DemoApp]:
+    return list(DemoApp.objects.filter(agent=agent).order_by("-created_at"))
+
+
+def demo_of(*, agent: HostedAgent, slug: str) -> DemoApp:
+    """One of the agent's demos by slug (404 for any other, whoever's it is)."""
+    demo = DemoApp.objects.filter(agent=agent, slug=(slug or "")[:64]).first()
+    if demo is None:
+        raise NotFound(f"no demo {slug!r} on this agent")
+    return demo
+
+
+def demo_public(demo: DemoApp) -> dict[str, Any]:
+    from django.conf import settings
+
+    return {
+        "id": str(demo.pk),
+        "agent_id": str(demo.agent_id),
+        "slug": demo.slug,
+        "url": f"{settings.PUBLIC_BASE_URL.rstrip('/')}/demos/{demo.slug}",
+        "title": demo.title,
+        "description": demo.description,
+        "visibility": "public" if demo.is_public else "private",
+        "active": demo.is_active,
+        "rate_limit_per_minute": demo.rate_limit_per_minute,
+        "spend_cap_micros": demo.spend_cap_micros,
+        "spent_micros": demo.spent_micros,
+        "created_at": demo.created_at,
+        "updated_at": demo.updated_at,
+    }

@@ -26,6 +26,7 @@ from agents.hosted.models import (
     FRIENDLY_NAME_PATTERN,
     AgentRun,
     CallerKind,
+    DemoApp,
     Deployment,
     HostedAgent,
     HostedAgentVersion,
@@ -122,12 +123,28 @@ def _version_save(agent: HostedAgent, actor) -> HostedAgentVersion:
 
 @transaction.atomic
 def hosted_agent_create(*, owner, name: str, code: str, **fields: Any) -> HostedAgent:
+    """A new agent at version 1; its owner gets the hosted-agent back office (scoped to them)."""
     data = _clean_definition({"name": name, "code": code, **fields})
     data.setdefault("input_schema", {"type": "object"})
     data.setdefault("output_schema", {"type": "object"})
     agent = HostedAgent.objects.create(owner=owner, **data)
     _version_save(agent, owner)
+    _owner_back_office_grant(owner)
     return agent
+
+
+def _owner_back_office_grant(user) -> None:
+    """A user who writes an agent manages it in the back office: ``is_staff`` (admin login)
+    and the "Hosted agent owners" group, whose admins show them only their own rows."""
+    from django.contrib.auth.models import Group
+
+    from agnt.roles import HOSTED_AGENT_OWNERS
+
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    group, _ = Group.objects.get_or_create(name=HOSTED_AGENT_OWNERS)
+    user.groups.add(group)
 
 
 @transaction.atomic
@@ -228,7 +245,16 @@ def _transition(run: AgentRun, to: str, **fields: Any) -> AgentRun:
         setattr(locked, name, value)
     locked.save(update_fields=["status", "updated_at", *fields])
     run_event_add(run=locked, kind=RunEventKind.STATUS, data={"from": previous, "to": to})
+    _announce_on_commit(locked.pk, previous, to)
     return locked
+
+
+def _announce_on_commit(run_id, previous: str, to: str) -> None:
+    from agents.hosted.signals import run_status_changed
+
+    transaction.on_commit(
+        lambda: run_status_changed.send(sender=AgentRun, run_id=run_id, from_status=previous, to_status=to)
+    )
 
 
 @transaction.atomic
@@ -457,6 +483,70 @@ def runs_sweep_stuck(*, now: datetime | None = None) -> dict[str, int]:
         hosted_run_execute.delay(str(run.pk))
         requeued += 1
     return {"failed": failed, "requeued": requeued}
+
+
+# --- demo apps -----------------------------------------------------------------------------
+
+DEMO_FIELDS = ("slug", "title", "description", "is_public", "rate_limit_per_minute", "spend_cap_micros", "is_active")
+
+
+def _clean_demo(changes: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - set(DEMO_FIELDS)
+    if unknown:
+        raise InvalidRequest(f"unknown demo field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
+    if "slug" in changes:
+        slug = str(changes["slug"] or "")
+        if not re.fullmatch(FRIENDLY_NAME_PATTERN, slug):
+            raise InvalidRequest(
+                "slug: lowercase letters, digits and inner hyphens, at most 64 characters", field="slug"
+            )
+    if "title" in changes and not str(changes["title"] or "").strip():
+        raise InvalidRequest("title: required", field="title")
+    if "rate_limit_per_minute" in changes and not 1 <= int(changes["rate_limit_per_minute"]) <= 600:
+        raise InvalidRequest("rate_limit_per_minute: from 1 to 600", field="rate_limit_per_minute")
+    if "spend_cap_micros" in changes and int(changes["spend_cap_micros"]) < 0:
+        raise InvalidRequest("spend_cap_micros: not negative", field="spend_cap_micros")
+    return changes
+
+
+def _demo_save(demo: DemoApp, fields: list[str] | None = None) -> DemoApp:
+    # a slug taken by any demo (anyone's) is a conflict on that field, not a 500
+    if DemoApp.objects.filter(slug=demo.slug).exclude(pk=demo.pk).exists():
+        raise Conflict(f"the demo slug {demo.slug!r} is taken", field="slug")
+    try:
+        with transaction.atomic():
+            if fields is None:
+                demo.save()
+            else:
+                demo.save(update_fields=[*fields, "updated_at"])
+    except IntegrityError:
+        raise Conflict(f"the demo slug {demo.slug!r} is taken", field="slug") from None
+    return demo
+
+
+@transaction.atomic
+def demo_app_create(*, agent: HostedAgent, slug: str, title: str, **fields: Any) -> DemoApp:
+    """A demo page /demos/<slug> for a deployed agent (its owner pays, up to the spend cap)."""
+    if agent.deleted_at is not None or not Deployment.objects.filter(agent=agent).exists():
+        raise Conflict("deploy the agent before giving it a demo page", field="agent")
+    data = _clean_demo({"slug": slug, "title": title, **fields})
+    return _demo_save(DemoApp(agent=agent, **data))
+
+
+@transaction.atomic
+def demo_app_update(*, demo: DemoApp, **changes: Any) -> DemoApp:
+    """Change a demo's slug, title, description, visibility, rate limit, spend cap or activity."""
+    changes = _clean_demo(changes)
+    demo = DemoApp.objects.select_for_update().get(pk=demo.pk)
+    for name, value in changes.items():
+        setattr(demo, name, value)
+    return _demo_save(demo, list(changes)) if changes else demo
+
+
+@transaction.atomic
+def demo_app_delete(*, demo: DemoApp) -> None:
+    """Delete a demo page (its runs stay, unlinked; its chat sessions go with it)."""
+    DemoApp.objects.filter(pk=demo.pk).delete()
 
 
 # --- provider keys -------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""A2A Tasks: what a JSON-RPC caller started, kept in PostgreSQL and following its booking.
+"""A2A Tasks: what a JSON-RPC caller started, kept in PostgreSQL and following its booking
+(or, on a hosted agent's endpoint, its run).
 
 A ``SendMessage`` to the platform agent (or to a venue's agent) starts a Task. A search or
 a status question completes at once with its answer as an artifact; a booking request
@@ -12,6 +13,14 @@ owner's console, a deadline job); bookings.signals.booking_status_changed (after
 enqueues :func:`a2a_task_booking_sync`, which rewrites the task, bumps its version,
 publishes the change on Redis (streams in any web process pick it up) and queues one
 push delivery per push config through the outbound webhook machinery.
+
+A message to a hosted agent's endpoint starts an async run (the ``hosted`` queue) and a
+task that follows it the same way, through agents.hosted.signals.run_status_changed:
+
+    run          pending     running   succeeded   failed  timed_out  cancelled
+    task state   submitted   working   completed   failed  failed     canceled
+
+The completed task carries the run's output as its artifact (a text part and a DataPart).
 
 The Task is stored as the protocol's JSON (camelCase, as a2a-sdk's MessageToDict writes
 it); agents.api.a2a_jsonrpc turns it into protobuf. Everything here is scoped to the API
@@ -212,6 +221,108 @@ def a2a_task_booking_sync(*, booking_id, now: datetime | None = None) -> list[A2
     return changed
 
 
+# --- hosted-agent run tasks -------------------------------------------------------------------------
+
+RUN_TASK_STATE = {
+    "pending": S.SUBMITTED,
+    "running": S.WORKING,
+    "succeeded": S.COMPLETED,
+    "failed": S.FAILED,
+    "timed_out": S.FAILED,
+    "cancelled": S.CANCELED,
+}
+
+
+def run_state_text(run) -> tuple[str, str, dict[str, Any]]:
+    """(task state, what the agent says, its DataPart) for a hosted-agent run as it stands."""
+    state = RUN_TASK_STATE.get(run.status, S.WORKING)
+    data: dict[str, Any] = {"run": str(run.pk), "status": run.status, "cost_micros": run.cost_micros}
+    if run.status == "pending":
+        return state, f"Run {run.pk} is queued.", data
+    if run.status == "running":
+        return state, f"Run {run.pk} is running.", data
+    if run.status == "succeeded":
+        return state, json.dumps(run.output, ensure_ascii=False, default=str), data
+    if run.status == "cancelled":
+        return state, f"Run {run.pk} was cancelled.", data
+    error = {"code": run.error_code or run.status, "message": run.error or run.status}
+    return state, f"{error['code']}: {error['message']}", {**data, "error": error}
+
+
+def apply_run(task: A2ATask, run, *, now: datetime | None = None) -> bool:
+    """Bring the task's JSON in line with its run; False when nothing changed. A finished
+    run's output is the task's artifact (a text part and a DataPart)."""
+    state, text, data = run_state_text(run)
+    if task.state in TERMINAL_STATES or state == task.state:
+        return False
+    artifact = None
+    if state == S.COMPLETED:
+        output = run.output if isinstance(run.output, dict) else {"output": run.output}
+        artifact = result_artifact(name="output", text=text, data=output)
+    _set_state(task, state, text=text, data=data, artifact=artifact, now=now)
+    task.task["metadata"] = {**(task.task.get("metadata") or {}), "runStatus": run.status}
+    return True
+
+
+def a2a_task_run_start(
+    *, api_key: ApiKey, friendly_name: str, message: dict[str, Any], payload: Any, context_id: str = ""
+) -> A2ATask:
+    """A task that runs a deployed hosted agent: the run is created async (queued on the
+    hosted queue at commit) and the task follows it. A refused run (bad input, allowance
+    used up) is a failed task naming the reason."""
+    from agents.hosted import services as hosted
+    from agents.hosted.models import CallerKind
+
+    task = task_new(api_key=api_key, message=message, context_id=context_id)
+    task.hosted_name = friendly_name
+    task.skill = "hosted.run"
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                deployment = hosted.deployment_for_caller(friendly_name=friendly_name, owner_id=api_key.owner_id)
+                run, _ = hosted.run_create(
+                    deployment=deployment,
+                    input=payload,
+                    caller_kind=CallerKind.API_KEY,
+                    caller_ref=f"apikey:{api_key.pk}",
+                    payer=api_key.owner,
+                    api_key=api_key,
+                    is_async=True,
+                    # the task id is the run's Idempotency-Key: GET /a2a/v1/runs finds the same run
+                    idempotency_key=task.task_id,
+                )
+        except hosted.NetworkError as exc:
+            error = {"code": exc.code, "message": exc.detail, "field": exc.field}
+            _set_state(task, S.FAILED, text=f"{exc.code}: {exc.detail}", data={"error": error})
+        else:
+            task.hosted_run = run
+            apply_run(task, run)
+        a2a_task_save(task=task)
+    return task
+
+
+def a2a_task_run_sync(*, run_id, now: datetime | None = None) -> list[A2ATask]:
+    """Every task following the run takes the run's current state; returns the changed ones."""
+    from agents.hosted.models import AgentRun
+
+    changed = []
+    for task_pk in A2ATask.objects.filter(hosted_run_id=run_id).values_list("pk", flat=True):
+        with transaction.atomic():
+            task = A2ATask.objects.select_for_update().get(pk=task_pk)
+            run = AgentRun.objects.get(pk=run_id)
+            if apply_run(task, run, now=now):
+                a2a_task_save(task=task, fields=["state", "task"])
+                changed.append(task)
+    return changed
+
+
+def on_run_status_changed(sender, *, run_id, from_status: str, to_status: str, **kwargs) -> None:
+    """agents.hosted.signals.run_status_changed receiver (after commit): the tasks following
+    the run move at once (a query when none does)."""
+    if A2ATask.objects.filter(hosted_run_id=run_id).exists():
+        a2a_task_run_sync(run_id=run_id)
+
+
 # --- announcing: Redis for streams, webhooks for push ----------------------------------------------
 
 
@@ -285,9 +396,12 @@ def push_headers(subscription: WebhookSubscription) -> dict[str, str]:
 # --- reads (scoped to the key) -----------------------------------------------------------------------
 
 
-def a2a_task_get_for_key(*, api_key: ApiKey, task_id: str, venue=None) -> A2ATask | None:
+def a2a_task_get_for_key(*, api_key: ApiKey, task_id: str, venue=None, hosted_name: str = "") -> A2ATask | None:
+    """The key's task on one endpoint: the platform agent's, a venue's or a hosted agent's."""
     return (
-        A2ATask.objects.filter(api_key=api_key, task_id=(task_id or "")[:64], venue=venue)
+        A2ATask.objects.filter(
+            api_key=api_key, task_id=(task_id or "")[:64], venue=venue, hosted_name=hosted_name or ""
+        )
         .select_related("booking")
         .first()
     )
@@ -320,6 +434,7 @@ def a2a_task_list_for_key(
     *,
     api_key: ApiKey,
     venue=None,
+    hosted_name: str = "",
     context_id: str = "",
     state: str = "",
     updated_after: datetime | None = None,
@@ -327,7 +442,7 @@ def a2a_task_list_for_key(
     page_token: str = "",
 ) -> TaskPage:
     """The key's tasks, most recently updated first, one keyset page at a time."""
-    qs = A2ATask.objects.filter(api_key=api_key, venue=venue)
+    qs = A2ATask.objects.filter(api_key=api_key, venue=venue, hosted_name=hosted_name or "")
     if context_id:
         qs = qs.filter(context_id=context_id)
     if state:
@@ -357,6 +472,17 @@ def a2a_task_cancel(*, task: A2ATask) -> A2ATask:
 
     if task.state in TERMINAL_STATES:
         raise TaskError("not_cancelable", f"task {task.task_id} is {task.state}")
+    if task.hosted_run_id is not None:
+        from agents.hosted import services as hosted
+
+        try:
+            hosted.run_cancel(run=task.hosted_run)
+        except hosted.NetworkError as exc:  # it finished meanwhile
+            a2a_task_run_sync(run_id=task.hosted_run_id)
+            raise TaskError("not_cancelable", exc.detail) from None
+        a2a_task_run_sync(run_id=task.hosted_run_id)
+        task.refresh_from_db()
+        return task
     if task.booking_id is not None:
         booking = task.booking
         try:

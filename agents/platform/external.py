@@ -35,7 +35,13 @@ from agnt.models import ApiTier
 from bookings.models import BookingSource, VenueBooking
 from bookings.state import BookingStatus
 from venues.models import Venue
-from venues.selectors import SEARCHABLE_STATUSES, venue_is_open_at, venue_search_queryset, venue_timezone
+from venues.selectors import (
+    SEARCHABLE_STATUSES,
+    venue_is_open_at,
+    venue_search_queryset,
+    venue_search_rows,
+    venue_timezone,
+)
 
 PAGE_MAX = 100  # venue.list / GET /venues return at most this many per page
 PAGE_DEFAULT = 20
@@ -289,28 +295,29 @@ def venue_list(
     offset = _decode_cursor(cursor, digest) if cursor else 0
     from venues.selectors import VenueSearchError
 
+    search = {
+        "query": query,
+        "city": city,
+        "area": area,
+        "category": category,
+        "tags": tuple(tags or ()),
+        "price_level_max": price_level_max,
+        "party_size": party_size,
+    }
     try:
-        qs = venue_search_queryset(
-            query=query,
-            city=city,
-            area=area,
-            category=category,
-            tags=tags,
-            price_level_max=price_level_max,
-            party_size=party_size,
-        )
+        if open_at is None:
+            # a page needs the summary's columns as plain rows, not Venue instances
+            batch = venue_search_rows(fields=VENUE_ROW_FIELDS, offset=offset, limit=limit + 1, **search)
+            rows, more = batch[:limit], len(batch) > limit
+            return VenuePage(
+                items=[venue_summary_row(row) for row in rows],
+                next_cursor=_encode_cursor(offset + len(rows), digest) if more else None,
+                filters=filters,
+            )
+        qs = venue_search_queryset(**search)
     except VenueSearchError as exc:  # the only filter it refuses is an unknown category
         raise InvalidRequest(str(exc), field="category") from None
     position = offset
-    if open_at is None:
-        # a page needs the summary's columns as plain rows, not Venue instances
-        batch = list(qs.values(*VENUE_ROW_FIELDS)[offset : offset + limit + 1])
-        rows, more = batch[:limit], len(batch) > limit
-        return VenuePage(
-            items=[venue_summary_row(row) for row in rows],
-            next_cursor=_encode_cursor(offset + len(rows), digest) if more else None,
-            filters=filters,
-        )
     # a page needs the summary's columns, not descriptions, knowledge text or menus
     qs = qs.only(*VENUE_SUMMARY_COLUMNS)
     items: list[Venue] = []

@@ -227,6 +227,36 @@ def test_venue_search_makes_a_bounded_number_of_queries(client, pro, django_asse
     assert len(response.json()["items"]) == 30
 
 
+def test_search_page_is_rendered_exactly_as_its_schema_would(client, pro):
+    """The search page skips response validation: its body must be byte for byte what
+    VenuePage's validation and ninja's renderer would produce."""
+    from decimal import Decimal
+
+    from ninja.renderers import JSONRenderer
+
+    from agents.api.schemas import VenuePage
+
+    city = make_city(name="Shapeville", slug="shapeville")
+    make_venue(city=city, name="Rated", slug="shape-rated", rating_average=Decimal("4.50"), rating_count=12, area="")
+    make_venue(
+        city=city,
+        name="Unrated — «ünïcode»",
+        slug="shape-unrated",
+        rating_average=None,
+        price_level=4,
+        area="Batu Bolong",
+        tags=["sunset", "live-dj"],
+        cuisines=["balinese"],
+    )
+    for query in ("city=shapeville", "city=shapeville&limit=1", "query=sunset&city=shapeville"):
+        response = client.get(f"{BASE}/venues?{query}", **bearer(pro))
+        assert response.status_code == 200 and response["Content-Type"] == "application/json; charset=utf-8"
+        validated = VenuePage.model_validate(json.loads(response.content)).model_dump()
+        rendered = JSONRenderer().render(None, validated, response_status=200)
+        assert response.content.decode() == rendered
+    assert json.loads(response.content)["items"][0]["party_size"].keys() == {"min", "max"}
+
+
 def test_ask_answers_from_venue_knowledge_with_citations(client, pro, venue):
     venue.knowledge_text = "We have a kids area with a sandpit."
     venue.save(update_fields=["knowledge_text"])

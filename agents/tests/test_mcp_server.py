@@ -485,7 +485,7 @@ def test_prompts_guide_the_tool_use_and_a_bad_prompt_is_invalid_params(asgi_serv
 def test_completion_offers_venue_slugs_and_cities(asgi_server, venue, key_pair):
     from mcp_types import PromptReference, ResourceTemplateReference
 
-    other = make_test_venue(name="Tanjung Sari", slug="tanjung-sari")
+    other = make_test_venue(name="Tanjung Sari", slug="tanjung-sari", city_name="Sanur")
 
     async def scenario():
         async with mcp_session(asgi_server, "http", key_pair[1]) as session:

@@ -283,7 +283,7 @@ def _tool_loop(
     max_rounds = max(0, int(settings.LLM_MAX_TOOL_ITERATIONS))
     rounds = 0
     while True:
-        slot.refresh()
+        slot.refresh_if_due()
         try:
             response: ModelResponse = provider.complete(system=system, messages=messages, tools=schemas, ctx=ctx)
         except ProviderError as exc:
@@ -291,7 +291,8 @@ def _tool_loop(
             return _finish(result, messages, REPLY_PROVIDER_DOWN)
         result.tokens_in += response.tokens_in
         result.tokens_out += response.tokens_out
-        limits.token_usage_add(user=ctx.user, tokens=response.tokens_in + response.tokens_out)
+        if response.tokens_in + response.tokens_out > 0:  # the offline planner spends none: no Redis call
+            limits.token_usage_add(user=ctx.user, tokens=response.tokens_in + response.tokens_out)
         assistant = {"role": "assistant", "content": response.content or [{"type": "text", "text": REPLY_EMPTY}]}
         messages.append(assistant)
         new_messages.append(assistant)

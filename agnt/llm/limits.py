@@ -128,6 +128,7 @@ class UserSlot:
         self.token = token
         self.lease = lease
         self.held = held
+        self.renewed_at = time.monotonic()
 
     def refresh(self) -> bool:
         """Push the lease expiry out again (called before each model call of a long turn)."""
@@ -135,10 +136,20 @@ class UserSlot:
             return False
         now_ms = int(time.time() * 1000)
         try:
-            return bool(redis_client().eval(_REFRESH, 1, self.key, now_ms, int(self.lease * 1000), self.token))
+            kept = bool(redis_client().eval(_REFRESH, 1, self.key, now_ms, int(self.lease * 1000), self.token))
         except redis.RedisError:
             log.warning("llm concurrency: redis unavailable on refresh", exc_info=True)
             return True
+        if kept:
+            self.renewed_at = time.monotonic()
+        return kept
+
+    def refresh_if_due(self) -> bool:
+        """Refresh once a quarter of the lease has passed since the last renewal: a turn's
+        quick model calls (the offline planner's take milliseconds) cost no Redis call."""
+        if self.held and time.monotonic() - self.renewed_at >= self.lease / 4:
+            return self.refresh()
+        return self.held
 
     def release(self) -> None:
         if not self.held:

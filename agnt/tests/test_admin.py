@@ -97,3 +97,22 @@ def _request_for(client):
     request = RequestFactory().get("/")
     request.user = User.objects.get(pk=client.session["_auth_user_id"])
     return request
+
+
+@pytest.mark.django_db
+def test_staff_see_venues_then_bookings_first_in_the_sidebar(staff_client):
+    html = staff_client.get("/admin/").content.decode()
+    venues = html.index('href="/admin/venues/venue/"')
+    bookings = html.index('href="/admin/bookings/venuebooking/"')
+    assert html.index("Venues and bookings") < venues < bookings
+    for later in ("/admin/crm/crmcontact/", "/admin/billing/commerceledger/", "/admin/billing/credittransaction/"):
+        assert html.index(f'href="{later}"') > bookings, later
+
+
+@pytest.mark.django_db
+def test_a_venue_owner_keeps_their_own_sidebar(client):
+    from venues.tests.factories import make_owner, make_venue
+
+    client.force_login(make_owner(make_venue()))
+    html = client.get("/admin/").content.decode()
+    assert "Your venue" in html and "Venues and bookings" not in html

@@ -267,3 +267,122 @@ def test_the_set_based_strikes_job_gives_each_guest_what_the_one_guest_recompute
     for user in (twice, once, lapsed):
         record = guest_reliability_recompute(user=user, now=now)
         assert (record.no_show_count, record.needs_owner_approval, record.last_no_show_at) == got[user.pk][:3]
+
+
+# --- free-text search of message text (full-text, GIN index) ---------------------------------
+
+
+def _say(user: User, text: str) -> Interaction:
+    serial = next(_serial)
+    return Interaction.objects.create(
+        user=user,
+        platform="telegram",
+        direction="inbound",
+        source="user",
+        status="processed",
+        text=text,
+        provider_message_id=f"tg-{serial}",
+    )
+
+
+def test_message_search_finds_messages_by_the_words_of_their_text(staff_client, guest):
+    sunset = _say(guest, "A table for 4 at the sunset bar, tonight?")
+    brunch = _say(guest, "Vegan brunch tomorrow — table for two")
+    _say(guest, "thanks!")
+    url = reverse("admin:messaging_interaction_changelist")
+
+    def found(term):
+        return {message.pk for message in staff_client.get(url, {"q": term}).context["cl"].result_list}
+
+    assert found("table") == {sunset.pk, brunch.pk}
+    assert found("TABLE Sunset") == {sunset.pk}  # every word, any case
+    assert found("table -vegan") == {sunset.pk}  # web-search syntax: -word excludes
+    assert found('"sunset bar"') == {sunset.pk}  # a quoted phrase
+    assert found('"bar sunset"') == set()
+    assert found("tonight?") == {sunset.pk}  # punctuation is not part of a word
+    assert found("sunse") == set()  # whole words ('simple' configuration: no stemming, no prefixes)
+    assert found("'; drop table x; --") == set()  # hostile input is only words
+
+
+def test_message_text_search_runs_the_same_queries_for_2_and_8_matches(staff_client, guest):
+    url = reverse("admin:messaging_interaction_changelist") + "?q=sunset+table"
+    for _ in range(2):
+        _say(guest, "sunset table please")
+    with_2, _ = _queries(staff_client, url)
+    for _ in range(6):
+        _say(guest, "a sunset table again")
+    with_8, _ = _queries(staff_client, url)
+    # the signed-in user, the user ids of an exact username, the channels of an exact chat id,
+    # the table's size estimate, the count, the page and the page's users
+    assert with_2 == with_8 == 7
+    assert staff_client.get(url).context["cl"].result_count == 8
+
+
+def test_message_text_search_can_use_its_gin_index(guest):
+    from django.contrib.postgres.search import SearchQuery
+
+    from messaging.admin import TEXT_DOCUMENT
+
+    _say(guest, "sunset table please")
+    queryset = (
+        Interaction.objects.alias(text_document=TEXT_DOCUMENT)
+        .filter(text_document=SearchQuery("sunset", config="simple", search_type="websearch"))
+        .order_by()  # the match alone: with an order, a one-row table is as cheap to walk by created_at
+    )
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")  # only a bitmap scan of an index is left
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "interaction_text_search" in plan
+
+
+# --- the pages that were over 300 ms at 100× ----------------------------------------------
+
+
+def test_a_venues_page_runs_the_same_queries_for_2_and_8_recent_bookings(staff_client):
+    venue = make_venue()
+    url = reverse("admin:venues_venue_change", args=[venue.pk])
+    for hours in (1, 2):
+        make_booking(venue=venue, hours_ahead=hours)
+    with_2, _ = _queries(staff_client, url)
+    for hours in range(3, 9):
+        make_booking(venue=venue, hours_ahead=hours)
+    with_8, html = _queries(staff_client, url)
+    assert with_8 == with_2
+    assert html.count(str(venue)) >= 8  # each booking row names its venue, joined into the page query
+
+
+def test_guest_reliability_search_finds_a_guest_by_the_start_of_the_username_or_email(staff_client, guest):
+    from bookings.models import GuestReliability
+
+    now = timezone.now()
+    other = User.objects.create_user(username="lightweight", email="light@example.com", password="pw-light-123!")
+    for user in (guest, other):
+        GuestReliability.objects.create(user=user, no_show_count=1, window_days=180, computed_at=now)
+    url = reverse("admin:bookings_guestreliability_changelist")
+
+    def found(term):
+        return {record.user_id for record in staff_client.get(url, {"q": term}).context["cl"].result_list}
+
+    assert found("HEA") == {guest.pk}
+    assert found("light@") == {other.pk}
+    assert found("weight") == set()  # the start of a name, not any part of it
+    count, _ = _queries(staff_client, url + "?q=hea")
+    assert count == 4  # the signed-in user, the exact-username ids, the count, the page
+
+
+def test_a_users_page_offers_groups_and_permissions_by_autocomplete_not_as_full_lists(staff_client, guest):
+    from django.contrib.auth.models import Permission
+
+    _, html = _queries(staff_client, reverse("admin:agnt_user_change", args=[guest.pk]))
+    assert html.count("<option") < 50  # not one option per permission
+    assert "admin-autocomplete" in html
+    permission = Permission.objects.get(codename="view_venue")
+    answer = staff_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "view_venue", "app_label": "agnt", "model_name": "user", "field_name": "user_permissions"},
+    )
+    assert answer.status_code == 200
+    assert str(permission.pk) in {result["id"] for result in answer.json()["results"]}

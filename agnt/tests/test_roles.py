@@ -9,7 +9,7 @@ from django.utils import timezone
 from model_bakery import baker
 
 from agnt.models import User
-from agnt.roles import FINANCE, OPERATIONS, SUPPORT, VENUE_OWNERS
+from agnt.roles import FINANCE, HOSTED_AGENT_OWNERS, OPERATIONS, SUPPORT, VENUE_OWNERS
 from agnt.roles_setup import roles_sync
 from bookings.services import booking_create
 from venues.models import Venue
@@ -61,7 +61,7 @@ def network(db):
 
 def test_setup_roles_creates_every_group_with_permissions(db):
     counts = roles_sync()
-    assert set(counts) == {OPERATIONS, FINANCE, SUPPORT, VENUE_OWNERS}
+    assert set(counts) == {OPERATIONS, FINANCE, SUPPORT, VENUE_OWNERS, HOSTED_AGENT_OWNERS}
     assert all(count > 0 for count in counts.values())
     assert roles_sync() == counts  # idempotent
 

@@ -127,6 +127,52 @@ def test_the_printable_document_runs_under_the_policy(staff_client):
     assert_page_runs_under_its_policy(staff_client.get(f"/billing/documents/{document.pk}/print"))
 
 
+def _directives(header: str) -> dict[str, set[str]]:
+    return {words[0]: set(words[1:]) for part in header.split(";") if (words := part.split())}
+
+
+@pytest.mark.parametrize("path", ["/health", "/a2a/v1/venues", "/admin/login/"])
+def test_answers_without_a_nonce_carry_the_policy_django_csp_would_build(client, path):
+    from csp.middleware import CSPMiddleware
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from agnt.csp import AgntCSPMiddleware
+
+    class Unoptimised(AgntCSPMiddleware):
+        process_response = CSPMiddleware.process_response  # the library's: built on every response
+
+    request = RequestFactory().get(path)
+    expected = Unoptimised(lambda r: HttpResponse()).process_response(request, HttpResponse())
+    served = client.get(path)
+    assert _directives(served["Content-Security-Policy"]) == _directives(expected["Content-Security-Policy"])
+    assert ("'unsafe-eval'" in served["Content-Security-Policy"]) is path.startswith("/admin/")
+
+
+def test_a_changed_policy_setting_is_served_at_once(client, settings):
+    assert "https://cdn.example" not in client.get("/health")["Content-Security-Policy"]
+    policy = {**settings.CONTENT_SECURITY_POLICY}
+    policy["DIRECTIVES"] = {**policy["DIRECTIVES"], "img-src": ["'self'", "https://cdn.example"]}
+    settings.CONTENT_SECURITY_POLICY = policy
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'self'"]}}
+    response = client.get("/health")
+    assert "https://cdn.example" in response["Content-Security-Policy"]
+    assert response["Content-Security-Policy-Report-Only"] == "default-src 'self'"
+
+
+def test_a_view_policy_of_its_own_still_applies(client):
+    """The owners' pages widen form-action for Stripe per response (``_csp_update``)."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from agnt.csp import AgntCSPMiddleware
+
+    response = HttpResponse()
+    response._csp_update = {"form-action": ["https://checkout.stripe.com"]}
+    served = AgntCSPMiddleware(lambda r: response).process_response(RequestFactory().get("/for-venues/"), response)
+    assert "https://checkout.stripe.com" in _directives(served["Content-Security-Policy"])["form-action"]
+
+
 # --------------------------------------------------------------------------- /metrics
 
 

@@ -262,8 +262,11 @@ class AccountingLedgerEntry(BaseModel):
         ]
 
     def __str__(self) -> str:
-        side = f"Dr {self.debit_cents / 100:,.2f}" if self.debit_cents else f"Cr {self.credit_cents / 100:,.2f}"
-        return f"{self.get_account_display()} {side} {self.currency}"
+        from agnt.money import money_from_minor
+
+        if self.debit_cents:
+            return f"{self.get_account_display()} Dr {money_from_minor(self.debit_cents, self.currency)}"
+        return f"{self.get_account_display()} Cr {money_from_minor(self.credit_cents, self.currency)}"
 
 
 class AccountingDocumentEvent(BaseModel):

@@ -283,3 +283,32 @@ def test_the_demo_seed_is_idempotent_and_every_page_renders_with_it(staff_client
         assert staff_client.get(_url(model, "changelist")).status_code == 200, model
         for obj in model.objects.all()[:3]:
             assert staff_client.get(_url(model, "change", obj.pk)).status_code == 200, model
+
+
+def test_money_in_the_ledger_and_invoice_pages_is_written_as_rupiah_with_separators(staff_client, scene):
+    from billing.models import CommerceLedger
+
+    services.commerce_ledger_record(
+        entry_type="booking_fee",
+        amount_cents=125_000_000,
+        venue=scene["mine"],
+        idempotency_key="big-fee",
+        description="BIG-FEE",
+    )
+    ledger = staff_client.get(_url(CommerceLedger, "changelist")).content.decode()
+    assert "IDR +1,250,000" in ledger and "IDR +77" in ledger
+    assert "1,250,000.00" not in ledger
+
+    invoice = staff_client.get(_url(AccountingDocument, "change", scene["issued"].pk)).content.decode()
+    # the read-only totals (100 + 11% tax) and the ledger postings inline
+    for text in ("IDR 100", "IDR 11", "IDR 111"):
+        assert text in invoice, text
+    assert "111.00" not in invoice
+    listing = staff_client.get(_url(AccountingDocument, "changelist")).content.decode()
+    assert "IDR 111" in listing
+    from billing.models import PriceWatcher
+
+    watches = staff_client.get(_url(PriceWatcher, "changelist")).content.decode()
+    assert "IDR 99,000" in watches and "IDR 120,000" in watches and "120000.00" not in watches
+    watch = staff_client.get(_url(PriceWatcher, "change", PriceWatcher.objects.get().pk)).content.decode()
+    assert "IDR 120,000" in watch and 'name="last_price"' not in watch

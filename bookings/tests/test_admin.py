@@ -245,3 +245,31 @@ def test_every_bookings_changelist_and_change_page_renders_for_staff(staff_clien
         "transportevent": TransportBooking.objects.first().events.first(),
     }[model_name]
     assert staff_client.get(_change_url(obj)).status_code == 200
+
+
+def _title(html: str) -> str:
+    return html.split("<title>", 1)[1].split("</title>", 1)[0]
+
+
+def test_the_booking_page_title_shows_the_time_on_the_venues_own_clock(staff_client):
+    # A Jakarta venue (WIB, UTC+7) seen from a back office that runs on Bali time (UTC+8):
+    # 19:30 at the venue is 12:30 UTC and 20:30 in Bali; only 19:30 is right.
+    jakarta = make_city(name="Jakarta", slug="jakarta", timezone="Asia/Jakarta")
+    venue = make_venue(name="Kopi Senayan", city=jakarta)
+    start = datetime(2026, 12, 12, 19, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
+    booking = make_booking(venue=venue, external_ref="AG-JKT777", party_size=4)
+    VenueBooking.objects.filter(pk=booking.pk).update(slot_start=start, slot_end=start + timedelta(hours=2))
+
+    html = staff_client.get(_change_url(booking)).content.decode()
+
+    assert "AG-JKT777 · Kopi Senayan · Sat 12 Dec 2026, 19:30 WIB · 4 guests" in _title(html)
+    assert "12:30" not in _title(html) and "20:30" not in _title(html)
+
+
+def test_an_owner_reads_the_deposit_and_spend_as_rupiah_with_separators(owner_client, scene):
+    VenueBooking.objects.filter(pk=scene["my_booking"].pk).update(
+        deposit_amount=Decimal("250000.00"), spend_estimate=Decimal("1250000.00"), currency="IDR"
+    )
+    html = owner_client.get(_change_url(scene["my_booking"])).content.decode()
+    assert "IDR 250,000" in html and "IDR 1,250,000" in html
+    assert "250000.00" not in html and "1250000.00" not in html

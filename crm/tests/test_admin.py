@@ -201,3 +201,42 @@ def test_the_owner_role_names_real_crm_permissions():
     existing = set(Permission.objects.filter(content_type__app_label="crm").values_list("codename", flat=True))
     assert {codename for _, codename in pairs} <= existing
     assert ("crm", "change_crmdeal") in pairs and ("crm", "delete_crmdeal") not in pairs
+
+
+def test_deal_values_read_as_rupiah_on_the_list_and_the_contacts_deal_inline(staff_client, scene):
+    listing = staff_client.get(_url(CrmDeal, "changelist")).content.decode()
+    assert "IDR 9,000,000" in listing and "9,000,000.00" not in listing
+    contact = staff_client.get(_url(CrmContact, "change", scene["my_contact"].pk)).content.decode()
+    assert "IDR 9,000,000" in contact
+
+
+def test_an_owner_reaches_no_page_of_another_venues_contact_by_editing_the_url(owner_client, scene):
+    theirs = scene["their_contact"].pk
+    for view in ("change", "history"):
+        assert owner_client.get(_url(CrmContact, view, theirs)).status_code == 404, view
+    deleting = owner_client.get(_url(CrmContact, "delete", theirs))  # owners may not delete contacts at all
+    assert deleting.status_code == 403 and "Ketut Theirs" not in deleting.content.decode()
+    assert owner_client.post(_url(CrmContact, "change", theirs), {"full_name": "Hijacked"}).status_code == 404
+    scene["their_contact"].refresh_from_db()
+    assert scene["their_contact"].full_name == "Ketut Theirs"
+    # a list filter naming the other venue shows nothing of it
+    filtered = owner_client.get(_url(CrmContact, "changelist"), {"venue__id__exact": scene["theirs"].pk})
+    assert "Ketut Theirs" not in filtered.content.decode()
+
+
+def test_an_owner_sees_the_booking_figures_and_allergies_of_their_own_guests_only(
+    owner_client, scene, django_user_model
+):
+    from bookings.models import VenueBooking
+    from venues.tests.factories import make_booking
+
+    guest = django_user_model.objects.create_user(username="sari", email="sari@example.com", display_name="Sari Dewi")
+    make_booking(venue=scene["mine"], user=guest, status="completed", special_requests="Allergic to cashews")
+    make_booking(venue=scene["theirs"], user=guest, status="completed", special_requests="Allergic to sesame")
+    services.crm_contacts_sync_from_bookings()
+    assert VenueBooking.objects.filter(user=guest).count() == 2
+
+    html = owner_client.get(_url(CrmContact, "changelist")).content.decode()
+    assert "Sari Dewi" in html and "cashews" in html and "sesame" not in html
+    theirs = CrmContact.objects.get(venue=scene["theirs"], user=guest)
+    assert owner_client.get(_url(CrmContact, "change", theirs.pk)).status_code == 404

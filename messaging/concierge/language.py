@@ -164,6 +164,7 @@ _LEXICON: dict[str, dict[str, str]] = {
         "ganti jadi": "change to",
         "ganti": "change",
         "bawa": "bring",
+        "dewasa": "adults",
     },
     "ru": {
         "найди": "find",
@@ -204,6 +205,13 @@ _LEXICON: dict[str, dict[str, str]] = {
         "в пятницу": "friday",
         "в субботу": "saturday",
         "в воскресенье": "sunday",
+        "понедельник": "monday",
+        "вторник": "tuesday",
+        "среду": "wednesday",
+        "четверг": "thursday",
+        "пятниц": "friday",
+        "суббот": "saturday",
+        "воскресень": "sunday",
         "на двоих": "for 2",
         "на троих": "for 3",
         "на четверых": "for 4",
@@ -236,6 +244,9 @@ _LEXICON: dict[str, dict[str, str]] = {
         "можно": "can",
         "мою": "my",
         "лучше": "instead",
+        "взросл": "adults",
+        "ребен": "kid",
+        "ребён": "kid",
         "в ": "in ",
         " в": " at",
         "на ": "for ",
@@ -297,6 +308,8 @@ _LEXICON: dict[str, dict[str, str]] = {
         "stornieren": "cancel",
         "meine buchungen": "my bookings",
         "meine reservierung": "my booking",
+        "meine buchung": "my booking",
+        "reservierung": "reservation",
         "öffnungszeiten": "opening hours",
         "wo ist": "where is",
         "bitte": "please",
@@ -319,6 +332,12 @@ _PATTERNS = {
     )
     for lang, words in _LEXICON.items()
 }
+
+
+def lexicon_entries() -> list[tuple[str, str]]:
+    """Every (phrase, English) pair the planner reads, all languages: the words that must not
+    be taken for anything else (a venue's first-word name, for one)."""
+    return [(phrase, english) for words in _LEXICON.values() for phrase, english in words.items()]
 
 
 def to_english(text: str, language: str) -> str:

@@ -45,36 +45,117 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "what's up",
     ),
 }
+# The same intents in the other languages guests write in. all-MiniLM-L6-v2 is English-
+# trained: it still places a message near examples in its own language (shared words,
+# shared word pieces), so each language gets its own labelled phrases (bench/meaning_languages.py
+# measured the choice; the figures are in bench/README.md).
+EXAMPLES_BY_LANGUAGE: dict[str, dict[str, tuple[str, ...]]] = {
+    "id": {
+        "list_bookings": (
+            "booking saya apa saja",
+            "reservasi saya minggu ini di mana",
+            "saya sudah pesan meja di mana",
+            "tunjukkan pesanan meja saya",
+            "rencana makan saya yang akan datang",
+            "kamu sudah reservasi apa untuk saya",
+        ),
+        "recall": (
+            "apa yang kamu ingat tentang saya",
+            "kamu tahu apa tentang saya",
+            "preferensi saya yang kamu simpan",
+            "informasi apa yang kamu punya tentang saya",
+        ),
+        "weather": (
+            "apakah akan hujan",
+            "bagaimana cuaca hari ini",
+            "perlu payung tidak",
+            "besok cerah atau hujan",
+            "suhu besok berapa",
+        ),
+        "help": ("kamu bisa bantu apa", "bagaimana cara pakainya", "siapa kamu", "halo"),
+    },
+    "ru": {
+        "list_bookings": (
+            "мои брони",
+            "какие у меня бронирования",
+            "где я забронировал столик",
+            "покажи мои заказы столиков",
+            "куда у меня бронь на этой неделе",
+            "что ты для меня забронировал",
+        ),
+        "recall": (
+            "что ты помнишь обо мне",
+            "что ты знаешь про меня",
+            "какие мои предпочтения ты сохранил",
+            "какие данные обо мне у тебя есть",
+        ),
+        "weather": (
+            "будет ли дождь",
+            "какая сегодня погода",
+            "нужен ли зонт",
+            "завтра будет солнечно или дождливо",
+            "какая температура завтра",
+        ),
+        "help": ("что ты можешь", "как тобой пользоваться", "кто ты", "привет"),
+    },
+    "de": {
+        "list_bookings": (
+            "meine Buchungen",
+            "welche Reservierungen habe ich",
+            "wo habe ich einen Tisch reserviert",
+            "zeig mir meine Reservierungen",
+            "was habe ich diese Woche gebucht",
+            "was hast du für mich reserviert",
+        ),
+        "recall": (
+            "was merkst du dir über mich",
+            "was weißt du von mir",
+            "welche Vorlieben von mir kennst du",
+            "welche Informationen hast du über mich",
+        ),
+        "weather": (
+            "wird es regnen",
+            "wie ist das Wetter heute",
+            "brauche ich einen Schirm",
+            "wird es morgen sonnig oder regnerisch",
+            "wie viel Grad hat es morgen",
+        ),
+        "help": ("was kannst du", "wie benutze ich dich", "wer bist du denn", "hallo"),
+    },
+}
 THRESHOLD = 0.6
 MARGIN = 0.05
 
 _lock = threading.Lock()
-_cache: tuple[list[str], np.ndarray] | None = None
+_cache: dict[str, tuple[list[str], np.ndarray]] = {}
 
 
-def _examples() -> tuple[list[str], np.ndarray]:
-    global _cache
-    if _cache is None:
+def _examples(language: str = "en") -> tuple[list[str], np.ndarray]:
+    """The labelled examples a message in ``language`` is ranked against, embedded once per
+    process: English always, plus the language's own."""
+    language = language if language in EXAMPLES_BY_LANGUAGE else "en"
+    if language not in _cache:
         with _lock:
-            if _cache is None:
+            if language not in _cache:
                 from knowledge.embeddings import LocalMiniLMProvider
 
-                labels = [intent for intent, phrases in EXAMPLES.items() for _ in phrases]
-                texts = [phrase for phrases in EXAMPLES.values() for phrase in phrases]
-                _cache = labels, LocalMiniLMProvider().embed(texts)
-    return _cache
+                sets = [EXAMPLES] + ([EXAMPLES_BY_LANGUAGE[language]] if language != "en" else [])
+                labels = [intent for examples in sets for intent, phrases in examples.items() for _ in phrases]
+                texts = [phrase for examples in sets for phrases in examples.values() for phrase in phrases]
+                _cache[language] = labels, LocalMiniLMProvider().embed(texts)
+    return _cache[language]
 
 
-def intent_by_meaning(text: str) -> str | None:
-    """The intent whose examples ``text`` is closest to, or None (help included: the caller
-    then answers with its own help text)."""
+def rank(text: str, *, language: str = "en") -> str | None:
+    """The intent (``help`` included) whose examples ``text`` is closest to, when it is close
+    enough and clearly ahead of the runner-up; else None."""
     text = (text or "").strip()
     if not text or len(text) > 300:
         return None
     try:
         from knowledge.embeddings import LocalMiniLMProvider
 
-        labels, examples = _examples()
+        labels, examples = _examples(language)
         scores = examples @ LocalMiniLMProvider().embed([text])[0]
     except Exception:  # noqa: BLE001 - no model means no guess, never a broken reply
         return None
@@ -83,6 +164,13 @@ def intent_by_meaning(text: str) -> str | None:
         best[label] = max(best.get(label, -1.0), float(score))
     ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
     (intent, score), runner_up = ranked[0], ranked[1][1]
-    if intent == "help" or score < THRESHOLD or score - runner_up < MARGIN:
+    if score < THRESHOLD or score - runner_up < MARGIN:
         return None
     return intent
+
+
+def intent_by_meaning(text: str, *, language: str = "en") -> str | None:
+    """The intent whose examples ``text`` (written in ``language``) is closest to, or None
+    (help included: the caller then answers with its own help text)."""
+    intent = rank(text, language=language)
+    return None if intent == "help" else intent

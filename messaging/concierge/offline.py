@@ -30,8 +30,10 @@ from messaging.concierge.dialogue import (
     refers_to_focus,
     remember_tool_calls,
 )
-from messaging.concierge.language import detect, to_english
+from messaging.concierge.language import detect, lexicon_entries, to_english
 from messaging.concierge.meaning import intent_by_meaning
+from messaging.concierge.messages import DAY_KEYS, date_words, weekday_name
+from messaging.concierge.messages import reason as t_reason
 from messaging.concierge.messages import say as t_say
 from messaging.concierge.soul import local_now
 from venues.textparse import (
@@ -39,7 +41,9 @@ from venues.textparse import (
     GENERIC_WORDS,
     NUM_PATTERN,
     STOPWORDS,
+    Catalogue,
     VenueRef,
+    catalogue,
     children_count,
     find_category,
     find_place,
@@ -48,41 +52,55 @@ from venues.textparse import (
     normalize,
     parse_when,
     party_size,
-    places,
     query_words,
-    venue_aliases,
 )
 
-_ALIAS_CACHE: tuple[Any, list] = (None, [])
+# The venue catalogue (aliases and place names) the parsers read: refreshed once per
+# planner call (one version statement, see venues.textparse.catalogue), then read from
+# memory however many times a turn asks. The planner adds the venues' first-word names
+# ("luma", "kaito") to the shared catalogue's aliases, once per catalogue version.
+_CURRENT: Catalogue | None = None
+_WITH_FIRST_WORDS: tuple[Catalogue | None, Catalogue | None] = (None, None)
+
+
+def refresh_catalogue() -> None:
+    """Venue aliases and place names, rebuilt only when a venue or a city changed."""
+    global _CURRENT, _WITH_FIRST_WORDS
+    shared = catalogue()
+    base, extended = _WITH_FIRST_WORDS
+    if base is not shared or extended is None:
+        refs = shared.aliases
+        aliases = sorted(refs + _first_word_aliases(refs, shared.places), key=lambda ref: len(ref.alias), reverse=True)
+        extended = Catalogue(aliases=aliases, places=shared.places)
+        _WITH_FIRST_WORDS = (shared, extended)
+    _CURRENT = extended
+
+
+def _catalogue() -> Catalogue:
+    if _CURRENT is None:
+        refresh_catalogue()
+    return _CURRENT
 
 
 def _aliases() -> list:
-    """The venue aliases, rebuilt only when a venue changed (one turn asks for them several times)."""
-    global _ALIAS_CACHE
-    from django.db.models import Count, Max
-
-    from venues.models import Venue
-
-    version = tuple(Venue.objects.aggregate(n=Count("id"), changed=Max("updated_at")).values())
-    if _ALIAS_CACHE[0] != version:
-        refs = venue_aliases()
-        _ALIAS_CACHE = (version, sorted(refs + _first_word_aliases(refs), key=lambda ref: len(ref.alias), reverse=True))
-    return _ALIAS_CACHE[1]
+    return _catalogue().aliases
 
 
-def _first_word_aliases(refs: list) -> list:
+def _places() -> list:
+    return _catalogue().places
+
+
+def _first_word_aliases(refs: list, known_places: list) -> list:
     """Guests shorten names to their first word ("book luma", "how much is Kaito?"). A first
     word is an alias only when it is that venue's alone: no other venue uses it in its name,
     description, knowledge, tags or cuisines, and it is no place, kind of place or word the
     planner reads in any language ("morning", "kopi" and "sayan" stay ordinary words)."""
-    from messaging.concierge.language import _LEXICON
     from venues.models import Venue
     from venues.selectors import SEARCHABLE_STATUSES
 
-    reserved = {normalize(p.name) for p in places()} | STOPWORDS | GENERIC_WORDS
-    for lexicon in _LEXICON.values():
-        for phrase, english in lexicon.items():
-            reserved.update(normalize(phrase).split() + normalize(english).split())
+    reserved = {normalize(p.name) for p in known_places} | STOPWORDS | GENERIC_WORDS
+    for phrase, english in lexicon_entries():
+        reserved.update(normalize(phrase).split() + normalize(english).split())
     rows = list(
         Venue.objects.filter(status__in=SEARCHABLE_STATUSES).values_list(
             "name", "slug", "description", "knowledge_text", "tags", "cuisines"
@@ -246,6 +264,11 @@ WOULD_PICK = re.compile(r"\bwhat would (?P<who>@?[\w.\-]+) (?:pick|choose|go for
 FREE_FROM = re.compile(r"\b(gluten|dairy|nut|sugar|lactose|alcohol|meat|egg|soy|msg|wheat|peanut)[- ]free\b")
 
 
+AVAILABILITY_WORDS = re.compile(
+    r"(?<![-\w])(free(?!-| wifi| parking| entry| of charge)|available|availability|any (?:tables?|space|room|slots?)|space for|slots?|fully booked|(?:have|has|got) (?:a |any )?(?:free )?tables?)\b"
+)
+
+
 @dataclass
 class Intent:
     kind: str
@@ -327,16 +350,17 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
     if venue is None:
         venue = _dialogue_venue(t, ctx)
     data = {"venue": venue, "rest": rest}
+    asks_if_free = venue and re.search(AVAILABILITY_WORDS, t)
+    if asks_if_free and (QUESTION_START.match(t) or "?" in turn.text) and not re.search(r"\b(book|reserve)\b", t):
+        # "is there a free table at X tomorrow for 4?" asks, it does not book ("table at" / "table for")
+        return Intent("availability", data)
     if re.search(
         r"\b(book|reserve|reservation|get (?:us |me |the \w+ of us )?a table|table for|(?:a )?table at|make a booking)\b|"
         r"^(?:a |one )?table\b|(?:^|\b(?:bisa|mau|want to|wanna|can you|can u|could you|pls|please)\s+)booking\b|\bbooking (?:for|at)\b",
         t,
     ) and not re.search(r"\bbook(?:ing)?s\b", t):
         return Intent("book", data)
-    if venue and re.search(
-        r"(?<![-\w])(free(?!-| wifi| parking| entry| of charge)|available|availability|any (?:tables?|space|room|slots?)|space for|slots?|fully booked|(?:have|has|got) (?:a |any )?(?:free )?tables?)\b",
-        t,
-    ):
+    if asks_if_free:
         return Intent("availability", data)
     if PREFERENCE.search(t) and not SEARCH_VERBS.search(t):
         return Intent("remember")
@@ -353,14 +377,16 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
     if (
         SEARCH_VERBS.search(t)
         or find_category(t)[0]
-        or find_place(t, places())[0]
+        or find_place(t, _places())[0]
         or re.search(
             r"\b(eat|food|dinner|lunch|breakfast|sushi|pizza|vegan|tacos?|burgers?|seafood|steak|ramen|thai|italian|indonesian|balinese|japanese|mexican|indian)\b",
             t,
         )
     ):
         return Intent("search")
-    meant = intent_by_meaning(t) if turn.language == "en" else None
+    # Other languages by their own labelled examples, on the words as written (the lexicon's
+    # partial English scored worse: bench/meaning_languages.py)
+    meant = intent_by_meaning(t if turn.language == "en" else turn.text.lower(), language=turn.language)
     if meant == "list_bookings":
         return Intent("list_bookings", {"include_past": False})
     if meant:
@@ -445,12 +471,17 @@ def _venue_line(i: int, venue: dict) -> str:
     return line + (f"\n   {summary}" if summary else "")
 
 
-def _day_label(day: date | str, now: datetime) -> str:
+def _day_label(day: date | str, now: datetime, language: str = "en") -> str:
     if isinstance(day, str):
         try:
             day = date.fromisoformat(day)
         except ValueError:
             return day
+    if language != "en":
+        words = date_words(day, language)
+        if day in (now.date(), now.date() + timedelta(days=1)):
+            return f"{t_say('today' if day == now.date() else 'tomorrow', language)} ({words})"
+        return words
     if day == now.date():
         return f"today ({day:%a %d %b})"
     if day == now.date() + timedelta(days=1):
@@ -515,6 +546,7 @@ class OfflinePlanner:
         ctx: ToolContext,
     ) -> ModelResponse:
         turn = read_turn(messages)
+        refresh_catalogue()
         now = local_now(ctx)
         state = ctx.dialogue if isinstance(ctx.dialogue, dict) else {}
         ctx.dialogue = state
@@ -602,7 +634,7 @@ def _plan_confirm(turn, ctx, now, intent) -> Step:
             "sent",
             _lang(turn),
             venue=result.get("venue"),
-            day=_day_label(result.get("date", ""), now) if _lang(turn) == "en" else result.get("date"),
+            day=_day_label(result.get("date", ""), now, _lang(turn)),
             time=result.get("time"),
             party=result.get("party_size"),
         )
@@ -639,7 +671,7 @@ def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple
         " ",
         text,
     )
-    place, text = find_place(text, places())
+    place, text = find_place(text, _places())
     if place is None:
         place = fuzzy_place(text)
         if place is not None:
@@ -777,7 +809,7 @@ def _plan_details(turn, ctx, now, intent) -> Step:
         return _call("venue_details", venue=venue.slug)
     if done.is_error:
         return _say(_error_text(done.result))
-    text = render_details(done.result, now, focus=turn.norm)
+    text = render_details(done.result, now, focus=turn.norm, language=_lang(turn))
     concerns = [f"{a} allergy" for a in _allergies(ctx)] + ([d] if (d := _diet_word(ctx)) else [])
     if concerns:
         asked = turn.last("ask_venue")
@@ -796,11 +828,12 @@ def _plan_details(turn, ctx, now, intent) -> Step:
             if found
             else f"For your {', '.join(concerns)}: {venue.name}'s information doesn't say — ask them before you go."
         )
-        text = text.replace("\n\nWant a table?", f"\n{note}\n\nWant a table?", 1)
+        body, _, offer = text.rpartition("\n\n")  # the note goes above the closing "want a table?"
+        text = f"{body}\n{note}\n\n{offer}"
     return _say(text)
 
 
-def render_details(d: dict, now: datetime, *, focus: str = "") -> str:
+def render_details(d: dict, now: datetime, *, focus: str = "", language: str = "en") -> str:
     category = (
         CATEGORY_LABELS.get(d.get("category", ""), d.get("category", "")).rstrip("s") if d.get("category") else ""
     )
@@ -814,7 +847,7 @@ def render_details(d: dict, now: datetime, *, focus: str = "") -> str:
     if d.get("average_spend"):
         facts.append(f"about {d['average_spend']} per person")
     if d.get("open_now") is not None:
-        facts.append("open now" if d["open_now"] else "closed now")
+        facts.append(t_say("open_now" if d["open_now"] else "closed_now", language))
     if facts:
         lines.append(" · ".join(facts))
     if d.get("description"):
@@ -823,33 +856,38 @@ def render_details(d: dict, now: datetime, *, focus: str = "") -> str:
     if hours:
         today_key = now.strftime("%a").lower()[:3]
         if re.search(r"\b(open|opens|opening|close|closes|closing|hours)\b", focus):
-            lines.append("Opening hours:")
-            lines.extend(f"  {day.capitalize()}: {value}" for day, value in hours.items())
+            lines.append(t_say("opening_hours", language))
+            lines.extend(
+                f"  {weekday_name(DAY_KEYS.index(day), language) if day in DAY_KEYS else day.capitalize()}: {value}"
+                for day, value in hours.items()
+            )
         elif today_key in hours:
-            lines.append(f"Today: {hours[today_key]}")
+            lines.append(t_say("hours_today", language, hours=hours[today_key]))
     if d.get("address"):
-        lines.append(f"Address: {d['address']}")
+        lines.append(t_say("address", language, address=d["address"]))
     policy = d.get("policy") or {}
     rules = []
     party = policy.get("party_size") or {}
     if party.get("min") or party.get("max"):
-        rules.append(f"groups of {party.get('min', 1)}–{party.get('max')}")
+        rules.append(t_say("rule_groups", language, min=party.get("min", 1), max=party.get("max")))
     if policy.get("deposit"):
-        rules.append(f"deposit {policy['deposit']}")
+        rules.append(t_say("rule_deposit", language, x=policy["deposit"]))
     if policy.get("minimum_spend"):
-        rules.append(f"minimum spend {policy['minimum_spend']}")
+        rules.append(t_say("rule_min_spend", language, x=policy["minimum_spend"]))
     if policy.get("kids_allowed") is not None:
-        rules.append("kids welcome" if policy["kids_allowed"] else "no kids")
+        rules.append(t_say("rule_kids" if policy["kids_allowed"] else "rule_no_kids", language))
+    if policy.get("min_guest_age"):
+        rules.append(t_say("rule_min_age", language, age=policy["min_guest_age"]))
     if policy.get("dress_code"):
-        rules.append(f"dress code: {policy['dress_code']}")
+        rules.append(t_say("rule_dress", language, x=policy["dress_code"]))
     if policy.get("cancellation_window_hours"):
-        rules.append(f"free cancellation up to {policy['cancellation_window_hours']}h before")
+        rules.append(t_say("rule_cancel", language, h=policy["cancellation_window_hours"]))
     if rules:
-        lines.append("Bookings: " + "; ".join(rules))
+        lines.append(t_say("booking_rules", language, rules="; ".join(rules)))
     contact = {k: v for k, v in (d.get("contact") or {}).items() if v}
     if contact:
-        lines.append("Contact: " + " · ".join(f"{k} {v}" for k, v in contact.items()))
-    lines.append(f'\nWant a table? Say e.g. "is {d.get("name")} free tomorrow at 7pm for 2?"')
+        lines.append(t_say("contact", language, contact=" · ".join(f"{k} {v}" for k, v in contact.items())))
+    lines.append("\n" + t_say("want_table", language, name=d.get("name")))
     return "\n".join(lines)
 
 
@@ -880,7 +918,7 @@ def _plan_ask(turn, ctx, now, intent) -> Step:
 def _plan_ask_general(turn, ctx, now, intent) -> Step:
     asked = turn.last("ask_venue")
     if asked is None:
-        place, _ = find_place(turn.norm, places())
+        place, _ = find_place(turn.norm, _places())
         return _call("ask_venue", question=turn.text[:480], city=place.city if place else None)
     passages = (
         (asked.result or {}).get("passages") or [] if isinstance(asked.result, dict) and not asked.is_error else []
@@ -993,39 +1031,53 @@ def _plan_availability(turn, ctx, now, intent) -> Step:
         return _call("check_availability", venue=venue.slug, date=day.isoformat(), party_size=party or 2, time=at)
     if done.is_error:
         return _say(_error_text(done.result))
-    text = render_availability(done.result, now)
+    text = render_availability(done.result, now, _lang(turn))
     if not party:
-        text += "\n(I assumed 2 people — tell me if you're more.)"
+        text += "\n" + t_say("assumed_two", _lang(turn))
     return _say(text)
 
 
-def render_availability(r: dict, now: datetime) -> str:
-    day = _day_label(r.get("date", ""), now)
+def _reason_words(r: dict, language: str) -> str:
+    """The tool's reason in the guest's language (its own English words when it sent no code)."""
+    if r.get("reason_code"):
+        return t_reason(r["reason_code"], language, r.get("reason_values") or {}, fallback=str(r.get("reason") or ""))
+    return str(r.get("reason") or "")
+
+
+def render_availability(r: dict, now: datetime, language: str = "en") -> str:
+    day = _day_label(r.get("date", ""), now, language)
     name, party = r.get("venue"), r.get("party_size")
     slots = r.get("free_slots") or []
+    why = _reason_words(r, language)
     if r.get("requested_time"):
         wanted = r["requested_time"]
         if r.get("available"):
+            if language != "en":
+                return t_say("free_at", language, time=wanted, day=day, name=name, party=party)
             return (
                 f"Good news: {wanted} {day} is free at {name} for {party}.\n"
                 f'Shall I request it? Say "book {name} {r.get("date")} {wanted} for {party}".'
             )
         alternatives = r.get("alternatives") or []
-        text = (
-            f"{wanted} {day} isn't available at {name} for {party}"
-            + (f" ({r['reason']})" if r.get("reason") else "")
-            + "."
+        text = t_say(
+            "not_free_at", language, time=wanted, day=day, name=name, party=party, why=f" ({why})" if why else ""
         )
         if alternatives:
-            text += f"\nClosest free times: {_slots_text(alternatives)}."
+            text += "\n" + t_say("closest_times", language, slots=_slots_text(alternatives))
         elif slots:
-            text += f"\nFree times that day: {_slots_text(slots)}."
+            text += "\n" + t_say("free_times_day", language, day=day, party=party, slots=_slots_text(slots))
         return text
     if not slots:
-        return f"No free tables at {name} {day} for {party}" + (f": {r['reason']}" if r.get("reason") else ".")
-    return (
-        f"Free times at {name} {day} for {party}: {_slots_text(slots)}.\n"
-        f'Pick one and say e.g. "book {name} {r.get("date")} {slots[0]} for {party}".'
+        return t_say("no_tables", language, name=name, day=day, party=party, why=f": {why}" if why else "")
+    return t_say(
+        "free_times_at",
+        language,
+        name=name,
+        day=day,
+        party=party,
+        slots=_slots_text(slots),
+        date=r.get("date"),
+        first=slots[0],
     )
 
 
@@ -1070,7 +1122,7 @@ def _plan_book(turn, ctx, now, intent) -> Step:
             return _call("check_availability", venue=venue.slug, date=day.isoformat(), party_size=party)
         if availability.is_error:
             return _say(_error_text(availability.result))
-        return _say(render_availability(availability.result, now))
+        return _say(render_availability(availability.result, now, _lang(turn)))
     if booking is None:
         special = _special_requests(turn.norm)
         children = children_count(rest) if party_size(rest) else defaults.get("children", 0)
@@ -1120,21 +1172,61 @@ def _booking_answer(turn, ctx, now, booking, slug, day_iso, party) -> Step:
     if booking.is_error:
         if availability is None:
             return _call("check_availability", venue=slug, date=day.isoformat(), party_size=party)
-        text = f"I can't request that: {_error_text(booking.result)}"
+        language = _lang(turn)
+        failure = booking.result if isinstance(booking.result, dict) else {}
+        if failure.get("reason_code"):
+            text = t_say("cant_request", language, reason=_reason_words(failure, language))
+        else:
+            text = f"I can't request that: {_error_text(booking.result)}"
         if (
             not availability.is_error
             and isinstance(availability.result, dict)
             and availability.result.get("free_slots")
         ):
-            text += (
-                f"\nFree times {_day_label(day, now)} for {party}: {_slots_text(availability.result['free_slots'])}."
+            text += "\n" + t_say(
+                "free_times_day",
+                language,
+                day=_day_label(day, now, language),
+                party=party,
+                slots=_slots_text(availability.result["free_slots"]),
             )
         return _say(text)
     if result.get("status") == "needs_confirmation":
-        return _say(t_say("ask_confirm", _lang(turn), summary=result.get("summary")))
+        summary = result.get("summary")
+        if _lang(turn) != "en" and isinstance(result.get("facts"), dict):
+            summary = _confirm_summary(result["facts"], _lang(turn), now)
+        return _say(t_say("ask_confirm", _lang(turn), summary=summary))
     if result.get("reference"):
         return _say(f"Requested — reference {result['reference']}. The venue will confirm and I'll let you know.")
     return _say(_render_generic(result))
+
+
+def _confirm_summary(facts: dict, language: str, now: datetime) -> str:
+    """The booking to confirm in the guest's language, from the tool's facts (the same ones its
+    English summary is made of: party, venue, time, deposit, dress code, age limit)."""
+    party, children = int(facts.get("party_size") or 0), int(facts.get("children") or 0)
+    who = str(party) + (t_say("children_of", language, adults=party - children, children=children) if children else "")
+    text = t_say(
+        "confirm_summary",
+        language,
+        who=who,
+        venue=facts.get("venue"),
+        where=facts.get("where"),
+        day=_day_label(facts.get("date", ""), now, language),
+        time=facts.get("time"),
+    )
+    if facts.get("special_requests"):
+        text += t_say("note", language, text=facts["special_requests"])
+    if facts.get("deposit"):
+        text += t_say("deposit_note", language, deposit=facts["deposit"])
+    if facts.get("dress_code"):
+        text += t_say("dress_code_note", language, dress_code=facts["dress_code"])
+    age = facts.get("min_guest_age")
+    if age and children and age < 18:
+        text += t_say("children_age_note", language, age=age)
+    elif age and not children:
+        text += t_say("guest_age_note", language, age=age)
+    return text
 
 
 def _special_requests(text: str) -> str | None:
@@ -1156,37 +1248,42 @@ def _plan_cancel(turn, ctx, now, intent) -> Step:
         if done is None:
             return _call("cancel_booking", reference=reference)
         if done.is_error:
-            return _say(f"I couldn't cancel {reference}: {_error_text(done.result)}")
+            return _say(t_say("cancel_failed", _lang(turn), reference=reference, error=_error_text(done.result)))
         r = done.result if isinstance(done.result, dict) else {}
-        return _say(
-            f"Cancelled: {r.get('reference', reference)}"
-            + (f" at {r['venue']}" if r.get("venue") else "")
-            + ". The venue has been told."
-        )
+        at = t_say("cancelled_at", _lang(turn), venue=r["venue"]) if r.get("venue") else ""
+        return _say(t_say("cancelled", _lang(turn), reference=r.get("reference", reference), at=at))
     listed = turn.last("list_my_bookings")
     if listed is None:
         return _call("list_my_bookings")
     rows = (listed.result or {}).get("upcoming") or [] if isinstance(listed.result, dict) else []
     if not rows:
-        return _say("You have no upcoming bookings to cancel.")
+        return _say(t_say("nothing_to_cancel", _lang(turn)))
     named, _ = find_venue(turn.norm, _aliases())
     at_venue = [row for row in rows if named and row.get("venue") == named.name]
     if len(at_venue) == 1 and at_venue[0].get("reference"):
         return _call("cancel_booking", reference=at_venue[0]["reference"])
-    if not named and len(rows) == 1 and rows[0].get("reference"):
-        return _call("cancel_booking", reference=rows[0]["reference"])  # "cancel my booking": there is only one
+    if named is None and len(rows) == 1 and rows[0].get("reference"):
+        # "cancel my booking" with one upcoming booking (made in this conversation or before)
+        return _call("cancel_booking", reference=rows[0]["reference"])
     return _say(
-        'Which booking should I cancel? Reply with its reference, e.g. "cancel '
-        + rows[0].get("reference", "AG-…")
-        + '":\n'
-        + _booking_lines(rows, now)
+        t_say("which_cancel", _lang(turn), reference=rows[0].get("reference", "AG-…"))
+        + "\n"
+        + _booking_lines(rows, now, _lang(turn))
     )
 
 
-def _booking_lines(rows: list[dict], now: datetime) -> str:
+def _booking_lines(rows: list[dict], now: datetime, language: str = "en") -> str:
     return "\n".join(
-        f"• {row.get('reference')} — {row.get('venue')}, {_day_label(row.get('date', ''), now)} {row.get('time')}, "
-        f"{row.get('party_size')} people ({str(row.get('status', '')).replace('_', ' ')})"
+        t_say(
+            "booking_line",
+            language,
+            reference=row.get("reference"),
+            venue=row.get("venue"),
+            day=_day_label(row.get("date", ""), now, language),
+            time=row.get("time"),
+            party=row.get("party_size"),
+            status=str(row.get("status", "")).replace("_", " "),
+        )
         for row in rows
     )
 
@@ -1200,12 +1297,13 @@ def _plan_list_bookings(turn, ctx, now, intent) -> Step:
     r = done.result if isinstance(done.result, dict) else {}
     upcoming, past = r.get("upcoming") or [], r.get("past") or []
     parts = []
+    language = _lang(turn)
     if upcoming:
-        parts.append("Your upcoming bookings:\n" + _booking_lines(upcoming, now))
+        parts.append(t_say("upcoming", language) + "\n" + _booking_lines(upcoming, now, language))
     else:
-        parts.append("You have no upcoming bookings.")
+        parts.append(t_say("no_upcoming", language))
     if past:
-        parts.append("Recent past bookings:\n" + _booking_lines(past, now))
+        parts.append(t_say("past", language) + "\n" + _booking_lines(past, now, language))
     return _say("\n\n".join(parts))
 
 
@@ -1321,7 +1419,7 @@ def _plan_recall(turn, ctx, now, intent) -> Step:
 def _plan_weather(turn, ctx, now, intent) -> Step:
     done = turn.last("get_weather")
     if done is None:
-        place, _ = find_place(turn.norm, places())
+        place, _ = find_place(turn.norm, _places())
         when, _ = parse_when(turn.norm, now, prefer_evening=False, **_date_hints(turn))
         day = when.day if when.day and when.day != now.date() else None
         return _call("get_weather", city=place.city if place else None, date=day.isoformat() if day else None)
@@ -1602,7 +1700,7 @@ def _plan_follow(turn, ctx, now, intent) -> Step:
 def _plan_taste_picks(turn, ctx, now, intent) -> Step:
     done = turn.last("taste_picks")
     if done is None:
-        place, _ = find_place(turn.norm, places())
+        place, _ = find_place(turn.norm, _places())
         category, _ = find_category(turn.norm)
         return _call(
             "taste_picks",
@@ -1695,7 +1793,7 @@ def _dialogue_venue(t: str, ctx: ToolContext):
     if picked:
         return _ref_for(picked["slug"])
     focus = state.get("focus")
-    if focus and refers_to_focus(t) and not find_place(t, places())[0] and not find_category(t)[0]:
+    if focus and refers_to_focus(t) and not find_place(t, _places())[0] and not find_category(t)[0]:
         return _ref_for(focus["slug"])
     return None
 
@@ -1792,7 +1890,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
                 return Intent("book", {"venue": ref, "rest": t, "defaults": availability})
     filters = state.get("filters")
     if filters and INSTEAD.match(t) and len(t.split()) <= 8:
-        place, _ = find_place(t, places())
+        place, _ = find_place(t, _places())
         if place is None:
             place = fuzzy_place(t)
         if place and not find_category(t)[0] and not find_venue(t, _aliases())[0]:
@@ -1816,7 +1914,7 @@ def _completes_draft(turn: Turn, ctx: ToolContext, now: datetime, draft: dict) -
     when, rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))
     if not (party_size(rest) or when.day or when.moment or (when.at and not when.soft) or re.fullmatch(r"\d{1,2}", t)):
         return None
-    if find_category(t)[0] or (find_place(t, places())[0] and named is None):
+    if find_category(t)[0] or (find_place(t, _places())[0] and named is None):
         return None  # a new search, not an answer
     ref = _ref_for(draft["slug"])
     if ref is None:
@@ -1828,7 +1926,7 @@ def _completes_draft(turn: Turn, ctx: ToolContext, now: datetime, draft: dict) -
 def fuzzy_place(t: str):
     from rapidfuzz import fuzz, process
 
-    known = {normalize(p.name): p for p in places()}
+    known = {normalize(p.name): p for p in _places()}
     for word in t.split():
         if len(word) < 4:
             continue

@@ -247,6 +247,9 @@ class Fake360Dialog(FakeServer):
             body = request.json or {}
             if body.get("messaging_product") != "whatsapp" or not body.get("to"):
                 return 400, {"error": {"code": 100, "message": "Invalid parameter", "type": "OAuthException"}}, {}
+            problem = whatsapp_interactive_problem(body) if body.get("type") == "interactive" else ""
+            if problem:
+                return 400, {"error": {"code": 131009, "message": problem, "type": "OAuthException"}}, {}
             wamid = f"wamid.FAKE{next(self._ids):06d}"
             return (
                 200,
@@ -283,7 +286,16 @@ class Fake360Dialog(FakeServer):
         return [r.json for r in self.requests if r.method == "POST" and urlsplit(r.path).path == "/messages"]
 
     def texts(self) -> list[str]:
-        return [m["text"]["body"] for m in self.sent() if m.get("type") == "text"]
+        """Every text the guest saw: plain texts and the bodies of interactive (button) messages."""
+        return [
+            m["text"]["body"] if m.get("type") == "text" else m["interactive"]["body"]["text"]
+            for m in self.sent()
+            if m.get("type") in ("text", "interactive")
+        ]
+
+    def buttons(self) -> list[list[dict]]:
+        """The reply buttons of each interactive message sent, as the Cloud API got them."""
+        return [m["interactive"]["action"]["buttons"] for m in self.sent() if m.get("type") == "interactive"]
 
     def templates(self) -> list[dict]:
         return [m["template"] for m in self.sent() if m.get("type") == "template"]
@@ -345,6 +357,9 @@ class FakeInstagram(FakeServer):
                     {"error": {"message": "(#100) Param recipient is required", "type": "OAuthException", "code": 100}},
                     {},
                 )
+            problem = instagram_quick_replies_problem(body.get("message") or {})
+            if problem:
+                return 400, {"error": {"message": f"(#100) {problem}", "type": "OAuthException", "code": 100}}, {}
             return 200, {"recipient_id": recipient, "message_id": f"aWdfZAG1fake{next(self._ids):06d}"}, {}
         return 404, {"error": {"message": "Unknown path", "code": 803}}, {}
 
@@ -363,6 +378,58 @@ class FakeInstagram(FakeServer):
             times=times,
             path_contains="/me/messages",
         )
+
+
+def whatsapp_interactive_problem(body: dict) -> str:
+    """What the Cloud API refuses in an interactive reply-button message ("" when it is valid).
+
+    The documented limits: ``interactive.type`` "button"; a ``body.text`` of at most 1024
+    characters; one to three ``action.buttons``, each ``{"type": "reply", "reply": {"id",
+    "title"}}`` with an id of at most 256 characters and a title of at most 20, both unique."""
+    interactive = body.get("interactive") or {}
+    if interactive.get("type") != "button":
+        return "interactive.type must be button for reply buttons"
+    text = (interactive.get("body") or {}).get("text")
+    if not isinstance(text, str) or not text or len(text) > 1024:
+        return "interactive.body.text is required, at most 1024 characters"
+    buttons = (interactive.get("action") or {}).get("buttons")
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        return "interactive.action.buttons needs 1 to 3 buttons"
+    ids, titles = [], []
+    for button in buttons:
+        reply = button.get("reply") if isinstance(button, dict) else None
+        if button.get("type") != "reply" or not isinstance(reply, dict):
+            return "each button is {type: reply, reply: {id, title}}"
+        if not isinstance(reply.get("id"), str) or not 1 <= len(reply["id"]) <= 256:
+            return "button reply.id is required, at most 256 characters"
+        if not isinstance(reply.get("title"), str) or not 1 <= len(reply["title"]) <= 20:
+            return "button reply.title is required, at most 20 characters"
+        ids.append(reply["id"])
+        titles.append(reply["title"])
+    if len(set(ids)) != len(ids) or len(set(titles)) != len(titles):
+        return "button ids and titles must be unique"
+    return ""
+
+
+def instagram_quick_replies_problem(message: dict) -> str:
+    """What the Instagram Messaging API refuses in a message's quick replies ("" when valid):
+    a text to carry them, at most 13, each ``{"content_type": "text", "title", "payload"}``
+    with a title of at most 20 characters and a payload of at most 1000."""
+    replies = message.get("quick_replies")
+    if replies is None:
+        return ""
+    if not message.get("text"):
+        return "quick_replies need a text"
+    if not isinstance(replies, list) or not 1 <= len(replies) <= 13:
+        return "quick_replies takes 1 to 13 items"
+    for reply in replies:
+        if not isinstance(reply, dict) or reply.get("content_type") != "text":
+            return "quick reply content_type must be text"
+        if not isinstance(reply.get("title"), str) or not 1 <= len(reply["title"]) <= 20:
+            return "quick reply title is required, at most 20 characters"
+        if not isinstance(reply.get("payload"), str) or not 1 <= len(reply["payload"]) <= 1000:
+            return "quick reply payload is required, at most 1000 characters"
+    return ""
 
 
 def _serving(fake: FakeServer, settings, *, base_url_setting: str, credential_setting: str, credential: str):

@@ -283,12 +283,19 @@ class Pipeline:
         else:
             self.stop()
             raise RuntimeError("the web server did not start")
-        self.wait_workers_ready(deadline)
+        try:
+            self.wait_workers_ready(deadline)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def wait_workers_ready(self, deadline: float) -> None:
         """A worker is ready when its pool children exist (the pool forks after connecting)."""
         for name in self.commands:
             if not name.startswith("worker"):
+                continue
+            if "threads" in self.commands[name]:  # a thread pool has no children: give it the start-up time
+                time.sleep(3.0)
                 continue
             while not self.pool_children(name):
                 if time.monotonic() > deadline:
@@ -303,6 +310,25 @@ class Pipeline:
         except FileNotFoundError:
             return []
         return [int(pid) for pid in out.split()]
+
+    def cpu_seconds(self, name: str) -> float:
+        """User + system CPU of process ``name`` and every live descendant (pool children,
+        uvicorn workers) so far. A child that exited took its count with it."""
+        import psutil
+
+        try:
+            root = psutil.Process(self.processes[name].pid)
+            tree = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        total = 0.0
+        for proc in tree:
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
 
     def stop(self) -> None:
         for proc in self.processes.values():

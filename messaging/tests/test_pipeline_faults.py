@@ -102,6 +102,30 @@ def test_a_pool_child_killed_mid_message_delays_only_its_guest_who_is_answered_o
     assert _faults(private).get("worker_lost", 0) >= 1
 
 
+def test_a_send_task_killed_mid_call_delivers_once_within_seconds_not_after_the_ten_minute_sweep(stack):
+    from agnt.models import ErrorLog
+
+    pipeline, telegram, private, guests = stack
+    (chat,) = _chats(1)
+    telegram.rate_limit(chat, times=1, retry_after=1)  # the inline send is refused: a send task takes the reply
+    guests.say(chat, "/help")
+    deadline = time.monotonic() + ANSWER_BOUND
+    while not any(refused == chat for _, refused in telegram.refused):
+        assert time.monotonic() < deadline, "the inline send never reached the provider"
+        time.sleep(0.02)
+    telegram.hold(chat)  # the send task's call hangs…
+    child = telegram.caller_pid(chat)
+    assert child in pipeline.pool_children("worker")
+    os.kill(child, 9)  # …and the pool child making it is killed there
+    killed = time.monotonic()
+    telegram.release(chat, drop=True)  # the call never reached "Telegram"
+
+    arrived = telegram.wait_count(chat, 1, ANSWER_BOUND)
+    assert arrived is not None and arrived - killed <= ANSWER_BOUND
+    _answered_once(telegram, {chat: 1}, 5)
+    assert ErrorLog.objects.filter(exception_type="send_worker_lost").exists()
+
+
 def test_messages_accepted_while_redis_is_down_are_answered_once_soon_after_it_returns(stack):
     pipeline, telegram, private, guests = stack
     chats = _chats(3)

@@ -355,3 +355,83 @@ def test_replies_in_two_chats_may_share_telegrams_per_chat_message_id(fake_teleg
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.provider_message_id == second.provider_message_id == "1001"
+
+
+# --------------------------------------------------------------------------- a sender that dies mid-call
+
+
+class _Killed(BaseException):
+    """The worker dying inside the provider call (SIGKILL, out of memory): no handler of ours runs."""
+
+
+def _die_mid_call(monkeypatch, interaction) -> None:
+    from messaging import send_queue
+
+    def dies(*args, **kwargs):
+        raise _Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(send_queue, "_deliver", dies)
+        with pytest.raises(_Killed):
+            interaction_send(interaction_id=interaction.pk)
+    interaction.refresh_from_db()
+
+
+def test_a_send_whose_worker_died_mid_call_goes_out_once_its_claim_runs_out_not_after_ten_minutes(
+    fake_telegram, monkeypatch, django_capture_on_commit_callbacks
+):
+    from agnt.models import ErrorLog
+    from messaging.send_queue import send_claim_seconds, sends_reclaim_dead
+
+    interaction = queue(tg_channel(), "Your table at La Brisa is booked.")
+    _die_mid_call(monkeypatch, interaction)
+    assert interaction.status == "sending" and fake_telegram.sent() == []
+    claim_until = interaction.next_attempt_at
+    assert claim_until <= interaction.updated_at + timedelta(seconds=send_claim_seconds(1))
+    assert send_claim_seconds(1) < 30  # seconds, not the ten-minute sweep
+
+    # within the claim the sender may still be in the call: the relay leaves it alone
+    assert sends_reclaim_dead(now=claim_until - timedelta(seconds=1)) == []
+    interaction.refresh_from_db()
+    assert interaction.status == "sending"
+
+    # once it ran out: queued again and sent, once; staff see why
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sends_reclaim_dead(now=claim_until + timedelta(seconds=1)) == [str(interaction.pk)]
+    interaction.refresh_from_db()
+    assert interaction.status == "sent" and interaction.next_attempt_at is None
+    assert [m["text"] for m in fake_telegram.sent()] == ["Your table at La Brisa is booked."]
+    assert ErrorLog.objects.filter(exception_type="send_worker_lost").count() == 1
+    assert sends_reclaim_dead(now=claim_until + timedelta(minutes=5)) == []
+
+
+def test_the_redelivered_task_of_a_dead_sender_waits_for_the_claim_then_sends_once(fake_telegram, monkeypatch):
+    from messaging.send_queue import send_claim_seconds
+
+    interaction = queue(tg_channel(), "See you at 7pm.")
+    _die_mid_call(monkeypatch, interaction)
+
+    # redelivered at once (acks_late + reject_on_worker_lost): comes back when the claim ends
+    outcome = interaction_send(interaction_id=interaction.pk)
+    assert outcome.status == "deferred" and 0 < outcome.retry_in <= send_claim_seconds(1) + 1
+    assert fake_telegram.sent() == []
+
+    Interaction.objects.filter(pk=interaction.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert interaction_send(interaction_id=interaction.pk).status == "sent"
+    assert interaction_send(interaction_id=interaction.pk).status == "skipped"
+    assert [m["text"] for m in fake_telegram.sent()] == ["See you at 7pm."]
+
+
+def test_a_live_senders_claim_is_not_taken_over(fake_telegram):
+    from messaging.services import interaction_mark_status
+
+    interaction = queue(tg_channel(), "hello")
+    claim_until = timezone.now() + timedelta(seconds=15)
+    assert interaction_mark_status(
+        interaction=interaction, status="sending", expect="queued", next_attempt_at=claim_until
+    )
+    assert interaction_send(interaction_id=interaction.pk).status == "deferred"
+    from messaging.send_queue import sends_reclaim_dead
+
+    assert sends_reclaim_dead(now=claim_until - timedelta(seconds=1)) == []
+    assert fake_telegram.sent() == []

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pydantic import Field
 
 from agents.booking.commands import booking_guest_cancel, booking_request
-from bookings.availability import describe, nearest_free_slots, slot_is_free
+from bookings.availability import describe, nearest_free_slots, reason_values, slot_is_free
 from bookings.decision import booking_notes, request_refusal
 from bookings.models import BookingSource, ReminderChannel, VenueBooking
 from bookings.selectors import booking_for_guest, bookings_past_for_user, bookings_upcoming_for_user
@@ -57,7 +57,11 @@ def _check_slot(venue: Venue, start: datetime, party_size: int, now: datetime, c
         raise ToolFailure(f"the party of {party_size} cannot include {children} children")
     refusal = request_refusal(venue=venue, party_size=party_size, children=children, slot_start=start, now=now)
     if refusal:
-        raise ToolFailure(f"{venue.name} cannot take this booking: {describe(refusal, venue, at=start)}")
+        raise ToolFailure(
+            f"{venue.name} cannot take this booking: {describe(refusal, venue, at=start)}",
+            reason_code=refusal,
+            reason_values=reason_values(venue, at=start),
+        )
     free = slot_is_free(venue=venue, start=start, party_size=party_size, now=now)
     if free.slots:
         return
@@ -66,6 +70,8 @@ def _check_slot(venue: Venue, start: datetime, party_size: int, now: datetime, c
         f"{venue.name} cannot take {party_size} at {start:%H:%M} on {start:%a %d %b}: "
         f"{describe(free.reason, venue, at=start)}",
         alternatives=[slot.strftime("%H:%M") for slot in alternatives],
+        reason_code=free.reason,
+        reason_values=reason_values(venue, at=start),
     )
 
 
@@ -105,6 +111,21 @@ def run_create_booking(args: CreateBookingArgs, ctx) -> dict:
             "status": "needs_confirmation",
             "confirmation_id": pending["id"],
             "summary": summary,
+            # the same facts, for replies written in the guest's language
+            "facts": {
+                "venue": venue.name,
+                "where": venue.area or venue.city.name,
+                "date": start.date().isoformat(),
+                "time": start.strftime("%H:%M"),
+                "party_size": args.party_size,
+                "children": args.children,
+                "special_requests": args.special_requests or "",
+                "deposit": money(venue.deposit_amount, venue.currency)
+                if venue.deposit_required and venue.deposit_amount
+                else "",
+                "dress_code": venue.dress_code or "",
+                "min_guest_age": venue.min_guest_age,
+            },
             "instructions": "Ask the user to confirm (reply YES). Nothing is booked until they do.",
         }
 

@@ -117,8 +117,10 @@ _SCHEMAS: list[dict[str, Any]] = [
 
 
 def tool_schemas() -> list[dict[str, Any]]:
-    """The tool definitions in Anthropic format (a fresh copy: callers add cache_control)."""
-    return copy.deepcopy(_SCHEMAS)
+    """The tool definitions in Anthropic format: a fresh list of fresh top-level dicts (a
+    caller may add ``cache_control`` to one); the nested ``input_schema`` is shared and
+    read-only — a deep copy of every schema cost a few ms of CPU per message."""
+    return [dict(schema) for schema in _SCHEMAS]
 
 
 # --------------------------------------------------------------------------- execution

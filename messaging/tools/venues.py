@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from bookings.availability import describe, free_slots, nearest_free_slots, slot_is_free
+from bookings.availability import describe, free_slots, nearest_free_slots, reason_values, slot_is_free
 from messaging.tools.base import (
     Tool,
     ToolArgs,
@@ -125,6 +125,7 @@ def run_venue_details(args: VenueDetailsArgs, ctx) -> dict:
             "cancellation_window_hours": venue.cancellation_window_hours,
             "minimum_spend": money(venue.minimum_spend, venue.currency),
             "kids_allowed": venue.kids_allowed,
+            "min_guest_age": venue.min_guest_age,
             "dress_code": venue.dress_code or None,
             "takes_bookings": venue.status in ("listed", "active"),
         },
@@ -180,6 +181,7 @@ def run_check_availability(args: CheckAvailabilityArgs, ctx) -> dict:
     if not result.slots:
         out["available"] = False
         out["reason"] = describe(result.reason, venue)
+        out["reason_code"], out["reason_values"] = result.reason, reason_values(venue)
     if args.time:
         wanted = datetime.combine(day, parse_time(args.time), tzinfo=venue_tz(venue))
         wanted = _night_adjusted(venue, wanted)
@@ -192,7 +194,9 @@ def run_check_availability(args: CheckAvailabilityArgs, ctx) -> dict:
                 for s in nearest_free_slots(venue=venue, start=wanted, party_size=args.party_size, now=now)
             ]
             if result.slots:
-                out["reason"] = f"{wanted:%H:%M} is not a free slot for {args.party_size}"
+                # the day has room, so the reason is about this time: the last seating, the grid, taken…
+                out["reason"] = describe(free.reason, venue, at=wanted)
+                out["reason_code"], out["reason_values"] = free.reason, reason_values(venue, at=wanted)
     else:
         out.setdefault("available", bool(result.slots))
     out["note"] = "availability follows the venue's diary; the venue confirms each request"

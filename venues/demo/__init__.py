@@ -83,6 +83,7 @@ class Venue(_Strict):
     cancellation_window_hours: int = Field(ge=0)
     minimum_spend: Money | None
     kids_allowed: bool
+    min_guest_age: int | None = Field(None, ge=1, le=21)
     dress_code: str = Field(max_length=120)
     referral_fee_pct: Money
     priority_rank: int = Field(ge=0, le=100)
@@ -125,6 +126,8 @@ class Venue(_Strict):
             fail("zero-length opening interval")
         if not self.covers_per_slot <= self.capacity or not self.min_party_size <= self.max_party_size <= self.capacity:
             fail("covers_per_slot, party sizes and capacity disagree")
+        if (self.min_guest_age or 0) >= 18 and self.kids_allowed:
+            fail(f"min_guest_age {self.min_guest_age} admits no children, so kids_allowed must be false")
         if self.deposit_required != (self.deposit_amount is not None):
             fail("deposit_amount goes with deposit_required, and only with it")
         if not Decimal("5") <= Decimal(self.referral_fee_pct) <= Decimal("15"):

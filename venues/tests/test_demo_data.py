@@ -43,3 +43,31 @@ def test_a_mistake_in_the_file_is_refused_with_where_it_is(raw, change, complain
     with pytest.raises(ValidationError) as refused:
         DemoNetwork.model_validate(broken)
     assert complaint in str(refused.value)
+
+
+def test_every_venue_whose_text_states_an_age_limit_carries_it_as_min_guest_age():
+    """The guest policy (bookings.decision) reads min_guest_age, not the prose: a venue that
+    says "strictly 18+" or "guests must be 16 or older" must also say it in the field."""
+    import re
+
+    said = re.compile(
+        r"\b(\d{1,2})\+|over-(\d{1,2})s only|must be (\d{1,2}) or older|minimum age (\d{1,2})|aged (\d{1,2}) and over"
+        r"|under (\d{1,2}) are not admitted",
+        re.IGNORECASE,
+    )
+    for venue in load()["venues"]:
+        # a limit that only applies after a time of day ("after 20:00 it is 18+") is no admission rule
+        text = re.sub(r"[^.]*\b(?:until|after) \d{1,2}:\d{2}[^.]*\.", " ", venue["knowledge_text"])
+        ages = {int(next(g for g in m.groups() if g)) for m in said.finditer(text)}
+        if "adults-only" in venue["tags"]:
+            assert venue["min_guest_age"], venue["slug"]
+        if ages:
+            assert venue["min_guest_age"] == min(ages), (venue["slug"], ages)
+
+
+def test_an_adults_only_age_with_kids_allowed_is_refused(raw):
+    broken = copy.deepcopy(raw)
+    broken["venues"][0].update(min_guest_age=18, kids_allowed=True)
+    with pytest.raises(ValidationError) as refused:
+        DemoNetwork.model_validate(broken)
+    assert "min_guest_age 18 admits no children" in str(refused.value)

@@ -189,3 +189,51 @@ def test_the_search_document_has_a_gin_index_postgres_can_use(bali):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "venue_search_document_gin" in plan
+
+
+ROW_FIELDS = ("slug", "name", "city__slug", "rating_average", "tags", "cuisines", "min_party_size", "max_party_size")
+FILTER_SETS = [
+    {},
+    {"city": "canggu"},
+    {"city": "Canggu", "category": "restaurant"},
+    {"area": "batu-bolong"},
+    {"city": "canggu", "tags": ["sun"]},
+    {"tags": ["vegan", "brunch"]},
+    {"price_level_max": 2, "party_size": 4},
+    {"query": "sushi ramen", "city": "canggu"},
+    {"query": "budget sushi"},
+    {"query": "50% off_the menu", "area": "50%_"},  # LIKE wildcards in input are matched literally
+]
+
+
+@pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda f: ",".join(f) or "none")
+def test_search_rows_are_the_querysets_values_page_for_page(bali, filters):
+    from venues.selectors import venue_search_queryset, venue_search_rows
+
+    expected = list(venue_search_queryset(**filters).values(*ROW_FIELDS))
+    for offset, limit in ((0, 100), (0, 2), (1, 2), (3, 5)):
+        rows = venue_search_rows(fields=ROW_FIELDS, offset=offset, limit=limit, **filters)
+        again = venue_search_rows(fields=ROW_FIELDS, offset=offset, limit=limit, **filters)  # compiled SQL reused
+        assert rows == again == expected[offset : offset + limit]
+
+
+def test_search_rows_keep_the_sql_not_the_rows_so_changes_show_at_once(bali):
+    from venues.selectors import venue_search_rows
+
+    def slugs():
+        return [row["slug"] for row in venue_search_rows(fields=("slug",), offset=0, limit=10, city="ubud")]
+
+    assert slugs() == ["green-leaf"]
+    make_venue(city=bali["vegan_cafe"].city, name="Another Ubud Cafe", slug="another-ubud", priority_rank=99)
+    bali["vegan_cafe"].status = "closed"
+    bali["vegan_cafe"].save(update_fields=["status"])
+    assert slugs() == ["another-ubud"]
+
+
+def test_search_rows_are_one_query_and_refuse_an_unknown_category(bali, django_assert_num_queries):
+    from venues.selectors import venue_search_rows
+
+    with django_assert_num_queries(1):
+        venue_search_rows(fields=ROW_FIELDS, offset=0, limit=10, query="sushi", city="canggu")
+    with pytest.raises(VenueSearchError):
+        venue_search_rows(fields=ROW_FIELDS, offset=0, limit=10, category="spaceship")

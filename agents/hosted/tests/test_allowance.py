@@ -32,7 +32,7 @@ ECHO = "def handler(event):\n    return {'ok': True}\n"
 
 @pytest.fixture
 def staff(django_user_model):
-    return django_user_model.objects.create_user(username="ops", password="x", is_staff=True)
+    return django_user_model.objects.create_user(username="ops", password="x", is_staff=True, is_superuser=True)
 
 
 def _ledger_sum(user) -> int:

@@ -186,7 +186,7 @@ def test_generate_returns_a_working_template_offline(client, dev):
 def test_an_exhausted_allowance_is_a_402_problem(client, dev, django_user_model):
     from agents.hosted.allowance import allowance_adjust, allowance_snapshot
 
-    staff = django_user_model.objects.create_user(username="ops", password="x", is_staff=True)
+    staff = django_user_model.objects.create_user(username="ops", password="x", is_staff=True, is_superuser=True)
     _create_and_deploy(client, dev)
     owner = dev[0].owner
     allowance_adjust(user=owner, amount=-allowance_snapshot(user=owner).remaining_micros, reason="test", actor=staff)

@@ -206,6 +206,8 @@ def test_cancel_while_running_stops_at_the_next_host_call(owner):
     finally:
         runner.RunHost.log = original
     assert run_now_run.status == RunStatus.CANCELLED and run_now_run.output is None
+    # 'before', 0, 1, 2 were logged; the call for 3 found the run cancelled
+    assert run_now_run.events.filter(kind="log").count() == 4
 
 
 def test_the_sweeper_fails_a_run_whose_worker_died_and_releases_its_hold(owner):

@@ -8,7 +8,7 @@ from agnt.roles_setup import roles_sync
 
 
 class Command(BaseCommand):
-    help = "Create/refresh the Operations, Finance, Support and Venue owners groups with their permissions."
+    help = "Create/refresh the Operations, Finance, Support, Venue owners and Hosted agent owners groups."
 
     def handle(self, *args, **options):
         for group, count in roles_sync().items():

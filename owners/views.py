@@ -24,10 +24,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from agnt.ratelimit import rate_limit_allow
+from owners import forms
 from venues import selectors, services
 from venues.hours import WEEKDAYS
 from venues.models import B2BOnboardingSession, Venue, VenueClaim, VenueStatus
-from venues.owners import forms
 from venues.state import OPEN_CLAIM_STATUSES, OPEN_ONBOARDING_STEPS, OnboardingStep
 
 logger = logging.getLogger(__name__)
@@ -174,7 +174,9 @@ def claim_start(request: HttpRequest, slug: str) -> HttpResponse:
     if venue.status == VenueStatus.DRAFT and not VenueClaim.objects.filter(venue=venue, claimant=request.user).exists():
         if not request.session.get(f"proposed:{venue.pk}"):
             raise Http404
-    if selectors.venue_has_owner(venue):
+    if selectors.venue_has_owner(venue) and request.method != "POST":
+        # (a form sent just after someone else got the venue is answered on the form itself,
+        # by the service's refusal, with what was typed kept)
         return render(request, "owners/has_owner.html", {"venue": venue})
     open_claim = VenueClaim.objects.filter(venue=venue, claimant=request.user, status__in=OPEN_CLAIM_STATUSES).first()
     if open_claim is not None:
@@ -321,6 +323,24 @@ def claim_email_send(request: HttpRequest, claim_id) -> HttpResponse:
 def claim_email_verify(request: HttpRequest, token: str) -> HttpResponse:
     try:
         claim = services.venue_claim_email_verify(token=token, user=request.user)
+    except services.ClaimLinkExpired as exc:
+        sent = services.venue_claim_email_token_read(token=token) or {}
+        claim = VenueClaim.objects.select_related("venue").filter(pk=sent.get("claim"), claimant=request.user).first()
+        if claim is None or claim.status not in OPEN_CLAIM_STATUSES or claim.venue.status != VenueStatus.LISTED:
+            return render(request, "owners/link_problem.html", {"problem": str(exc).capitalize() + "."}, status=400)
+        # The claimant's own link, too old: the claim page, the address filled in again and
+        # the reason next to it, so one click sends a fresh link.
+        email_form = forms.EmailLinkForm({"email": sent["email"]})
+        email_form.is_valid()
+        email_form.add_error("email", "This link has expired; send a fresh one to this address.")
+        context = {
+            "claim": claim,
+            "code_form": forms.CodeForm(),
+            "email_form": email_form,
+            "self_verifiable": True,
+            "listed_phone": bool(services.venue_listed_phone(claim.venue)),
+        }
+        return render(request, "owners/claim.html", context, status=400)
     except services.VenueClaimError as exc:
         return render(request, "owners/link_problem.html", {"problem": str(exc).capitalize() + "."}, status=400)
     messages.success(request, f"Verified: you now manage {claim.venue.name}.")

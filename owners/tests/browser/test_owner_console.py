@@ -12,7 +12,7 @@ from bookings.models import VenueBooking
 from bookings.services import booking_create
 from messaging.models import UserChannel
 from messaging.tests.fakes import fake_telegram  # noqa: F401 (fixture)
-from venues.tests.browser.conftest import shot
+from owners.tests.browser.conftest import shot
 from venues.tests.factories import make_booking, make_owner
 
 pytestmark = pytest.mark.django_db(transaction=True)

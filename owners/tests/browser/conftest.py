@@ -30,7 +30,7 @@ def pytest_collection_modifyitems(config, items):
         return
     skip = pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} is missing (apt-get install chromium)")
     for item in items:
-        if "venues/tests/browser" in str(item.fspath):
+        if "owners/tests/browser" in str(item.fspath):
             item.add_marker(skip)
 
 

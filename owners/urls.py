@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from venues.owners import console, views
+from owners import console, views
 
 app_name = "owners"
 

@@ -10,8 +10,8 @@ import pytest
 from billing.tests.fake_stripe import fake_stripe  # noqa: F401 (fixture)
 from knowledge.tests.fixtures.web import menu_pdf
 from messaging.tests.fakes import fake_360dialog  # noqa: F401 (fixture)
+from owners.tests.browser.conftest import shot
 from venues.models import B2BOnboardingSession, VenueClaim, VenueStatus
-from venues.tests.browser.conftest import shot
 from venues.tests.factories import make_city, make_venue
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,10 +8,10 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from billing.tests.fake_stripe import fake_stripe  # noqa: F401 (fixture)
+from owners.forms import HoursForm
 from venues import services
 from venues.hours import validate_opening_hours
 from venues.models import B2BOnboardingSession, VenueClaim, VenueStatus
-from venues.owners.forms import HoursForm
 from venues.state import OnboardingStep
 from venues.tests.factories import make_city, make_owner, make_venue
 
@@ -32,6 +32,10 @@ def test_search_forgives_typos_over_name_area_and_city(client):
     assert found("echo beech") == ["La Brisa"]
     assert found("la brisa cangu") == ["La Brisa"]
     assert found("hidden draft") == []
+    # swapped letters and two words typed as one
+    assert found("la brsia") == ["La Brisa"]
+    assert found("potatohead") == ["Potato Head"]
+    assert found("labrisa echo") == ["La Brisa"]
 
 
 def test_the_root_sends_visitors_to_the_owner_pages_owners_to_the_console_and_staff_to_the_admin(client, staff_user):

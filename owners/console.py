@@ -21,10 +21,10 @@ from agents.booking import commands
 from bookings import selectors as booking_selectors
 from bookings.models import ActorKind, VenueBooking
 from bookings.services import BookingError
+from owners import forms
+from owners.views import allow_stripe_form_redirects, owner_login_required
 from venues import selectors
 from venues.models import Venue
-from venues.owners import forms
-from venues.owners.views import allow_stripe_form_redirects, owner_login_required
 
 
 def _venue(request: HttpRequest, venue_id) -> Venue:
