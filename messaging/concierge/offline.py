@@ -1878,7 +1878,10 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
     availability = state.get("availability")
     if availability and (turn.called("create_booking") or _pending(ctx) is None):
         wants_booking = _is_affirmative(turn.text) or re.fullmatch(
-            r"(?:(?:great|ok(?:ay)?|perfect|cool|nice|yes|yeah|yep|sure)[ ,!.]*)?(?:please )?(?:book|reserve|take)(?: it| that| that one| this)?(?: please| for me)?[ !.]*",
+            # "book it", "great, lock it in", "ok grab that one", "let's do it"
+            r"(?:(?:great|ok(?:ay)?|perfect|cool|nice|awesome|lovely|yes|yeah|yep|sure)[ ,!.]*)?(?:please )?"
+            r"(?:(?:book|reserve|take|grab|secure|hold)(?: it| that| that one| this)?|lock (?:it|that|this)(?: one)? in"
+            r"|go for it|let'?s do (?:it|that))(?: please| for me)?[ !.]*",
             t,
         )
         booking_a_time = (
