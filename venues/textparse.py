@@ -223,6 +223,8 @@ def parse_when(
             when.day = now.date() + timedelta(days=(5 - now.weekday()) % 7)
             cut(m)
 
+    # "7ish", "7:30-ish": about then, read as the time itself
+    t = re.sub(r"\b(\d{1,2}(?:[:.]\d{2})?)\s*-?\s*ish\b", r"around \1", t)
     m = re.search(rf"\b(half|quarter) (past|to) {NUM_PATTERN}\b", t)
     if m:  # "half past seven" → 7:30 (the evening for a booking)
         hour = _to_int(m.group(3)) or 0
@@ -239,7 +241,8 @@ def parse_when(
         cut(m)
     else:
         m = re.search(r"\b(?:at\s+|@\s*|around\s+|by\s+)?(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.|o'?clock)\b", t) or re.search(
-            r"\b(?:at|around|by)\s+(\d{1,2})\b(?!\s*(?:people|persons|pax|guests|ppl|of us|minutes?|mins?|hours?))()", t
+            r"\b(?:at|around|about|by)\s+(\d{1,2})\b(?!\s*(?:people|persons|pax|guests|ppl|of us|minutes?|mins?|hours?))()",
+            t,
         )
         if m and 0 < int(m.group(1)) <= 24:
             suffix = m.group(2) if m.group(2) and "clock" not in m.group(2) else None
@@ -564,7 +567,8 @@ STOPWORDS = set(
     in at near around of to on with and or that this it do does have has open now tonight today tomorrow go going
     eat eating food dinner lunch breakfast meal something anything like options option also just really very
     people person pax guests one two three four five six seven eight nine ten table hi hey hello tell about
-    book reserve available availability free right let lets let's new try fun bitte tolong dong eats studio""".split()
+    book reserve available availability free right let lets let's new try fun bitte tolong dong eats studio
+    booking bookings reservation reservations make i'd we'd""".split()
 )
 
 

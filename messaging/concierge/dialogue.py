@@ -12,7 +12,9 @@ prompt for the model providers:
 - ``filters``: the guest's standing search filters — "what about Seminyak instead?" keeps
   "cheap cafe";
 - ``language``: the language the guest writes in (en, id, ru, de);
-- ``forget_all``: a "forget me" waiting for its yes.
+- ``forget_all``: a "forget me" waiting for its yes;
+- ``draft``: a booking the guest started without every detail ("book Luma tomorrow") — the
+  answer to the follow-up question ("2 of us at 6pm") completes it.
 
 Only facts that came back from tools are stored (names and slugs of real venues, the
 arguments of a real pending action), so nothing in it can invent a venue.
@@ -55,7 +57,7 @@ ORDINALS = {
 }
 ORDINAL_RE = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|pertama|kedua|ketiga|erste[n]?|zweite[n]?|dritte[n]?)(?:\s+(?:one|place|option|venue|restaurant|cafe|club|bar|spa))?\b"
-    r"|\b(?:number|no\.?|#)\s*([1-9])\b"
+    r"|(?:\b(?:number|no\.?|nr\.?|num|option|opt)|#)\s*([1-9])\b"
 )
 FOCUS_RE = re.compile(
     r"\b(it|its|it's|there|they|them|their|that one|this one|that place|this place|the place|that restaurant|"

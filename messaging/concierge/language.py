@@ -151,9 +151,23 @@ _LEXICON: dict[str, dict[str, str]] = {
         "makasih": "thanks",
         "dimana": "where is",
         "alamat": "address",
-        "dewasa": "adults",
+        "utk": "for",
+        "buat": "for",
+        "org": "people",
+        "ingatkan saya untuk": "remind me to",
+        "ingatkan saya": "remind me",
+        "ingatkan": "remind",
+        "ingetin": "remind",
+        "jam berapa": "what time",
+        "buka": "open",
+        "tutup": "close",
         "anak-anak": "kids",
         "anak": "kids",
+        "boleh": "allowed",
+        "ganti jadi": "change to",
+        "ganti": "change",
+        "bawa": "bring",
+        "dewasa": "adults",
     },
     "ru": {
         "прогноз погоды": "weather forecast",
@@ -223,8 +237,19 @@ _LEXICON: dict[str, dict[str, str]] = {
         "чангу": "canggu",
         "улувату": "uluwatu",
         "санур": "sanur",
-        "взросл": "adults",
+        "напомни": "remind",
+        "мне": "me",
+        "утра": "am",
+        "вечера": "pm",
+        "во сколько": "what time",
+        "открыва": "open",
+        "закрыва": "close",
+        "с детьми": "with kids",
         "дет": "kids",
+        "можно": "can",
+        "мою": "my",
+        "лучше": "instead",
+        "взросл": "adults",
         "ребен": "kid",
         "ребён": "kid",
         "в ": "in ",
@@ -239,6 +264,14 @@ _LEXICON: dict[str, dict[str, str]] = {
         "reserviere einen tisch": "book a table",
         "reservier einen tisch": "book a table",
         "reservieren": "book",
+        "reservier": "book",
+        "erinnere mich": "remind me",
+        "erinnere": "remind",
+        "erwachsene": "adults",
+        "kinder": "kids",
+        "buchung": "booking",
+        "meine": "my",
+        "lieber": "instead",
         "reserviere": "book",
         "buche": "book",
         "buchen": "book",
@@ -281,10 +314,7 @@ _LEXICON: dict[str, dict[str, str]] = {
         "meine buchungen": "my bookings",
         "meine reservierung": "my booking",
         "meine buchung": "my booking",
-        "buchung": "booking",
         "reservierung": "reservation",
-        "erwachsene": "adults",
-        "kinder": "kids",
         "öffnungszeiten": "opening hours",
         "wo ist": "where is",
         "wettervorhersage": "weather forecast",
@@ -301,14 +331,20 @@ _PATTERNS = {
         "|".join(
             (r"(?<![\w])" if not k.startswith(" ") else "")
             + re.escape(k)
-            # Russian keys are stems ("ресторан" → "ресторана"), except the bare preposition " в"
-            + ("" if k.endswith(" ") else r"\w*" if lang == "ru" and k.strip() != "в" else r"(?![\w])")
+            # Russian stems take any ending ("ресторан" → "ресторанах"); a preposition (" в") takes none
+            + ("" if k.endswith(" ") else r"\w*" if lang == "ru" and not k.startswith(" ") else r"(?![\w])")
             for k in sorted(words, key=len, reverse=True)
         ),
         re.IGNORECASE,
     )
     for lang, words in _LEXICON.items()
 }
+
+
+def lexicon_entries() -> list[tuple[str, str]]:
+    """Every (phrase, English) pair the planner reads, all languages: the words that must not
+    be taken for anything else (a venue's first-word name, for one)."""
+    return [(phrase, english) for words in _LEXICON.values() for phrase, english in words.items()]
 
 
 def to_english(text: str, language: str) -> str:

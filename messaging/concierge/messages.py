@@ -334,6 +334,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Хорошо — напомню: {text}, {when}.",
         "de": "Okay — ich erinnere Sie an: {text}, am {when}.",
     },
+    "diet_dropped": {
+        "en": "OK — I won't assume you're {diet} any more.",
+        "id": "Oke — saya tidak akan menganggap Anda {diet} lagi.",
+        "ru": "Хорошо — больше не буду считать, что вы {diet}.",
+        "de": "Okay — ich gehe nicht mehr davon aus, dass Sie {diet} sind.",
+    },
     "reminder_failed": {
         "en": "I couldn't set that reminder: {error}",
         "id": "Saya tidak bisa memasang pengingat itu: {error}",

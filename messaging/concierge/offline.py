@@ -30,7 +30,7 @@ from messaging.concierge.dialogue import (
     refers_to_focus,
     remember_tool_calls,
 )
-from messaging.concierge.language import detect, to_english
+from messaging.concierge.language import detect, lexicon_entries, to_english
 from messaging.concierge.meaning import intent_by_meaning
 from messaging.concierge.messages import DAY_KEYS, date_words, weekday_name
 from messaging.concierge.messages import reason as t_reason
@@ -38,8 +38,11 @@ from messaging.concierge.messages import say as t_say
 from messaging.concierge.soul import local_now
 from venues.textparse import (
     CATEGORY_LABELS,
+    GENERIC_WORDS,
     NUM_PATTERN,
+    STOPWORDS,
     Catalogue,
+    VenueRef,
     catalogue,
     children_count,
     find_category,
@@ -54,14 +57,23 @@ from venues.textparse import (
 
 # The venue catalogue (aliases and place names) the parsers read: refreshed once per
 # planner call (one version statement, see venues.textparse.catalogue), then read from
-# memory however many times a turn asks.
+# memory however many times a turn asks. The planner adds the venues' first-word names
+# ("luma", "kaito") to the shared catalogue's aliases, once per catalogue version.
 _CURRENT: Catalogue | None = None
+_WITH_FIRST_WORDS: tuple[Catalogue | None, Catalogue | None] = (None, None)
 
 
 def refresh_catalogue() -> None:
     """Venue aliases and place names, rebuilt only when a venue or a city changed."""
-    global _CURRENT
-    _CURRENT = catalogue()
+    global _CURRENT, _WITH_FIRST_WORDS
+    shared = catalogue()
+    base, extended = _WITH_FIRST_WORDS
+    if base is not shared or extended is None:
+        refs = shared.aliases
+        aliases = sorted(refs + _first_word_aliases(refs, shared.places), key=lambda ref: len(ref.alias), reverse=True)
+        extended = Catalogue(aliases=aliases, places=shared.places)
+        _WITH_FIRST_WORDS = (shared, extended)
+    _CURRENT = extended
 
 
 def _catalogue() -> Catalogue:
@@ -76,6 +88,45 @@ def _aliases() -> list:
 
 def _places() -> list:
     return _catalogue().places
+
+
+def _first_word_aliases(refs: list, known_places: list) -> list:
+    """Guests shorten names to their first word ("book luma", "how much is Kaito?"). A first
+    word is an alias only when it is that venue's alone: no other venue uses it in its name,
+    description, knowledge, tags or cuisines, and it is no place, kind of place or word the
+    planner reads in any language ("morning", "kopi" and "sayan" stay ordinary words)."""
+    from venues.models import Venue
+    from venues.selectors import SEARCHABLE_STATUSES
+
+    reserved = {normalize(p.name) for p in known_places} | STOPWORDS | GENERIC_WORDS
+    for phrase, english in lexicon_entries():
+        reserved.update(normalize(phrase).split() + normalize(english).split())
+    rows = list(
+        Venue.objects.filter(status__in=SEARCHABLE_STATUSES).values_list(
+            "name", "slug", "description", "knowledge_text", "tags", "cuisines"
+        )
+    )
+    words_of = {
+        slug: set(
+            re.findall(r"[a-z]+", normalize(" ".join([name, desc or "", know or "", *(tags or []), *(cuis or [])])))
+        )
+        for name, slug, desc, know, tags, cuis in rows
+    }
+    taken = {ref.alias for ref in refs}
+    found = []
+    for name, slug, *_ in rows:
+        words = normalize(name).split()
+        if words and words[0] == "the":
+            words = words[1:]
+        if len(words) < 2:
+            continue
+        first = words[0]
+        if len(first) < 4 or first in reserved or first in taken or find_category(first)[0]:
+            continue
+        if any(first in other for other_slug, other in words_of.items() if other_slug != slug):
+            continue
+        found.append(VenueRef(name=name, slug=slug, alias=first))
+    return found
 
 
 MAX_SEARCHES = 4  # the first search plus up to three relaxed retries
@@ -174,7 +225,8 @@ GREETING = re.compile(
     r"/start|/help|help|menu|start|what can you do|who are you|what are you|how does this work)\b[\s!.?]*"
 )
 THANKS = re.compile(
-    r"^(?:thanks?|thank you|thx|ty|terima kasih|makasih|cheers|great|cool|awesome|perfect|ok(?:ay)?)\b[\s!.]*$"
+    r"^(?:thanks?|thank you|thx|ty|terima kasih|makasih|cheers|great|cool|awesome|perfect|ok(?:ay)?)"
+    r"(?:\s+(?:so much|very much|a lot|a bunch|heaps|again|mate|man|bro|guys|dude|buddy|sis|ya|yaa|ya|banyak))*\b[\s!.]*$"
 )
 SEARCH_VERBS = re.compile(
     r"\b(find|recommend|suggest|looking for|look for|search|show me|where (?:can|should|to|do|is a good)|any (?:good|nice)|"
@@ -189,8 +241,8 @@ QUESTION_START = re.compile(
     r"^(?:does|do|is|are|can|could|will|would|has|have|any|what|which|how|where|who|when|should)\b"
 )
 PREFERENCE = re.compile(
-    r"^(?:please\s+)?remember\b|\bi(?:'m| am) (?:a |an )?(?:vegetarian|vegan|pescatarian|allergic|gluten|lactose|halal|kosher|coeliac|celiac|diabetic|pregnant|sober|teetotal)|"
-    r"\ballergic to\b|\bi (?:don't|do not|never|can't|cannot) (?:eat|drink)\b|\bi (?:really )?(?:like|love|prefer|hate|dislike|enjoy|adore)\b|"
+    r"^(?:please\s+)?remember\b|\b(?:i(?:'m| am)?|we(?:'re| are)?) (?:a |an |now |only )?(?:vegetarian|vegan|pescatarian|allergic|gluten|lactose|halal|kosher|coeliac|celiac|diabetic|pregnant|sober|teetotal)|"
+    r"\ballergic to\b|\b(?:not|no longer) (?:a |an )?(?:vegan|vegetarian|pescatarian)\b(?: any ?more)?|\bi (?:don't|do not|never|can't|cannot) (?:eat|drink)\b|\bi (?:really )?(?:like|love|prefer|hate|dislike|enjoy|adore)\b|"
     r"\bmy (?:budget|favou?rite|usual)\b|\bwe(?:'re| are) usually\b|\bi usually\b|\bi always\b|\bi live in\b|\bi(?:'m| am) staying in\b"
 )
 FOOD_LOG = re.compile(
@@ -244,7 +296,7 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         return Intent("remind")
     if re.search(
         r"\b(?:my|our) (?:bookings?|reservations?|tables?)\b|\b(?:list|show|see|check)\b.*\b(?:bookings?|reservations?)\b|"
-        r"\bwhat (?:have|did) i book|\bupcoming (?:bookings?|reservations?)\b|\bdo i have (?:a |any )?(?:bookings?|reservations?)\b|"
+        r"\bwhat (?:have|did) i (?:got )?book|\bhave i got (?:anything )?booked\b|\bwhat(?:'s| is) booked\b|\bupcoming (?:bookings?|reservations?)\b|\bdo i have (?:a |any )?(?:bookings?|reservations?)\b|"
         r"\b(?:bookings?|reservations?) (?:do|have) i\b|\bwhat (?:bookings?|reservations?)\b",
         t,
     ) and not re.search(r"\bbook (?:a|me)\b", t):
@@ -303,7 +355,8 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         # "is there a free table at X tomorrow for 4?" asks, it does not book ("table at" / "table for")
         return Intent("availability", data)
     if re.search(
-        r"\b(book|reserve|reservation|get (?:us |me |the \w+ of us )?a table|table for|(?:a )?table at|make a booking)\b",
+        r"\b(book|reserve|reservation|get (?:us |me |the \w+ of us )?a table|table for|(?:a )?table at|make a booking)\b|"
+        r"^(?:a |one )?table\b|(?:^|\b(?:bisa|mau|want to|wanna|can you|can u|could you|pls|please)\s+)booking\b|\bbooking (?:for|at)\b",
         t,
     ) and not re.search(r"\bbook(?:ing)?s\b", t):
         return Intent("book", data)
@@ -314,7 +367,9 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
     if venue:
         if QUESTION_START.match(t) or "?" in t:
             if DETAIL_WORDS.search(t) and not re.search(
-                r"\b(menu|vegan|vegetarian|gluten|halal|kids?|children|parking|wifi|pool|dogs?|pets?|music)\b", t
+                r"\b(menu|vegan|vegetarian|gluten|halal|kids?|children|parking|wifi|pool|dogs?|pets?|music|"
+                r"how much|prices?|costs?|expensive)\b",
+                t,
             ):
                 return Intent("details", data)
             return Intent("ask", data)
@@ -684,7 +739,11 @@ def _plan_search(turn, ctx, now, intent) -> Step:
             return Step(calls=[("venue_search", args)])
         args, _ = _search_args(turn, now)
         if "category" not in args and re.search(r"\b(dinner|lunch|eat|eats|food|meal|cuisine|dine)\b", turn.norm):
-            args["category"] = "restaurant"
+            # "dinner" is a restaurant; "vegan food" may well be a café
+            if re.search(r"\b(dinner|lunch|meal|dine)\b", turn.norm) or not any(
+                diet in args.get("query", "") for diet in DIETS
+            ):
+                args["category"] = "restaurant"
         diet = _diet_word(ctx)
         if diet and args.get("category", "restaurant") in {"restaurant", "cafe"} and diet not in args.get("query", ""):
             args["query"] = (args.get("query", "") + " " + diet).strip()
@@ -837,7 +896,8 @@ def _plan_ask(turn, ctx, now, intent) -> Step:
     venue = intent.data["venue"]
     asked = turn.last("ask_venue")
     if asked is None:
-        return _call("ask_venue", question=turn.text[:480], venue=venue.slug)
+        question = turn.text if _lang(turn) == "en" else turn.norm  # the venue knowledge is in English
+        return _call("ask_venue", question=question[:480], venue=venue.slug)
     if asked.is_error:
         return _say(_error_text(asked.result))
     passages = (asked.result or {}).get("passages") or [] if isinstance(asked.result, dict) else []
@@ -1031,6 +1091,7 @@ def _plan_book(turn, ctx, now, intent) -> Step:
             args.pop("open_at", None)
             if len(args) > 1:
                 return Step(calls=[("venue_search", args)])
+            _keep_draft(ctx, turn, now, None)
             return _say(
                 'Which venue would you like to book? Tell me its name (or ask me to find one, e.g. "find a sushi place in Seminyak").'
             )
@@ -1039,6 +1100,7 @@ def _plan_book(turn, ctx, now, intent) -> Step:
         )
         if not venues:
             return _say("Which venue would you like to book? I couldn't tell from your message.")
+        _keep_draft(ctx, turn, now, None)
         lines = ["Which one should I book?"] + [_venue_line(i, v) for i, v in enumerate(venues, 1)]
         lines.append(f'\nSay e.g. "book {venues[0].get("name")} tomorrow 7pm for 2".')
         return _say("\n".join(lines))
@@ -1052,6 +1114,7 @@ def _plan_book(turn, ctx, now, intent) -> Step:
     if at is None and when.at:
         at = when.at
     if not party:
+        _keep_draft(ctx, turn, now, venue.slug, defaults)
         return _say(f"Happy to book {venue.name}. For how many people, and what day and time?")
     booking = turn.last("create_booking")
     availability = turn.last("check_availability")
@@ -1075,6 +1138,25 @@ def _plan_book(turn, ctx, now, intent) -> Step:
             **args,
         )
     return _booking_answer(turn, ctx, now, booking, venue.slug, day.isoformat(), party)
+
+
+def _keep_draft(ctx: ToolContext, turn: Turn, now: datetime, slug: str | None, defaults: dict | None = None) -> None:
+    """A booking the guest started but left incomplete ("book luma tomorrow", "I want to book
+    dinner"): what they did say, so the answer to the question ("2 ppl at 6pm", "Karang Cliff
+    Kitchen, Saturday 6pm") completes it."""
+    when, rest = parse_when(turn.norm, now, prefer_evening=True, **_date_hints(turn))
+    draft = {k: v for k, v in (defaults or {}).items() if k in {"date", "time", "party_size", "children"} and v}
+    draft["slug"] = slug
+    day = when.moment.date() if when.moment else when.day
+    at = when.moment.time() if when.moment else (when.at if when.at and not when.soft else None)
+    if day:
+        draft["date"] = day.isoformat()
+    if at:
+        draft["time"] = at.strftime("%H:%M")
+    if party_size(rest):
+        draft["party_size"] = party_size(rest)
+        draft["children"] = children_count(rest)
+    ctx.dialogue["draft"] = draft
 
 
 def _iso_day(value: str | None) -> date | None:
@@ -1181,10 +1263,9 @@ def _plan_cancel(turn, ctx, now, intent) -> Step:
     at_venue = [row for row in rows if named and row.get("venue") == named.name]
     if len(at_venue) == 1 and at_venue[0].get("reference"):
         return _call("cancel_booking", reference=at_venue[0]["reference"])
-    just_made = (ctx.dialogue or {}).get("last_booking")
-    if named is None and len(rows) == 1 and just_made and rows[0].get("reference") == just_made:
-        # "cancel my booking" with one upcoming booking, the one made in this conversation
-        return _call("cancel_booking", reference=just_made)
+    if named is None and len(rows) == 1 and rows[0].get("reference"):
+        # "cancel my booking" with one upcoming booking (made in this conversation or before)
+        return _call("cancel_booking", reference=rows[0]["reference"])
     return _say(
         t_say("which_cancel", _lang(turn), reference=rows[0].get("reference", "AG-…"))
         + "\n"
@@ -1237,7 +1318,9 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
             return _say(t_say("reminder_failed", _lang(turn), error=_error_text(done.result)))
         r = done.result if isinstance(done.result, dict) else {}
         return _say(t_say("reminder_set", _lang(turn), text=r.get("text"), when=r.get("when") or r.get("due_at")))
-    text = re.sub(r"^.*?\bremind(?:er)?\b\s*(?:me|us)?\s*(?:(?:to|about|that|of)\b)?\s*", "", turn.norm, count=1)
+    # the reminder's own words as written (normalising would drop Cyrillic), its request words in English
+    source = turn.norm if _lang(turn) == "en" else " ".join(to_english(turn.text, _lang(turn)).lower().split())
+    text = re.sub(r"^.*?\bremind(?:er)?\b\s*(?:me|us)?\s*(?:(?:to|about|that|of)\b)?\s*", "", source, count=1)
     when, what = parse_when(text, now, prefer_evening=False, **_date_hints(turn))
     what = re.sub(r"\b(?:at|on|in|by)\s*$", "", what).strip(" .,!")
     what = re.sub(r"^(?:to|about|that)\s+", "", what)
@@ -1257,10 +1340,32 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
     return _call("set_reminder", text=what[:200], due_at=due.replace(second=0, microsecond=0).isoformat())
 
 
+NOT_DIET = re.compile(r"\b(?:not|no longer)\s+(?:a |an )?(vegan|vegetarian|pescatarian)\b(?:\s*any ?more)?")
+BARE_DIET = re.compile(r"\b(vegan|vegetarian|pescatarian|halal|kosher|gluten[- ]free|coeliac|celiac)\b")
+DIET_SUBJECT = re.compile(
+    r"\b(?:i|i'm|i am|im|we|we're|we are)\s+(?:(?:a|an|now|only|just|strictly|also|eat|only eat)\s+)*"
+    r"(?:vegan|vegetarian|pescatarian|halal|kosher|gluten|coeliac|celiac)"
+)
+
+
 def _plan_remember(turn, ctx, now, intent) -> Step:
-    done = turn.last("remember_preference")
+    # "I'm not vegan anymore, just vegetarian": the old diet goes before the new one is kept
+    dropped = NOT_DIET.search(turn.norm)
+    forgot = [call for call in turn.called("remember_preference") if call.input.get("forget")]
+    if dropped and not forgot:
+        return _call("remember_preference", text=dropped.group(1), forget=True)
+    done = next((call for call in reversed(turn.called("remember_preference")) if not call.input.get("forget")), None)
     if done is None:
         text = re.sub(r"^(?:please\s+)?remember\s+(?:that\s+)?", "", turn.text.strip(), flags=re.I) or turn.text
+        rest = NOT_DIET.sub(" ", turn.norm)
+        diet = BARE_DIET.search(rest)
+        if diet and not DIET_SUBJECT.search(rest):
+            # a diet said without "I'm" ("just vegetarian", "saya vegetarian"): say whose it is
+            text = f"{text} (I'm {diet.group(1)})"
+        if dropped:
+            if not diet:
+                return _say(t_say("diet_dropped", _lang(turn), diet=dropped.group(1)))
+            text = f"I'm {diet.group(1)}"
         return _call("remember_preference", text=text[:480])
     if done.is_error:
         return _say(t_say("remember_failed", _lang(turn), error=_error_text(done.result)))
@@ -1642,6 +1747,8 @@ def _lang(turn: Turn) -> str:
 def remember_turn(turn: Turn, state: dict[str, Any]) -> None:
     """Fold this turn's tool results into the dialogue state (only what the tools returned)."""
     remember_tool_calls(state, turn.calls)
+    if turn.called("create_booking"):
+        state.pop("draft", None)  # the booking in progress became a request
 
 
 def _venue_name(slug: str | None) -> str:
@@ -1725,7 +1832,13 @@ def fuzzy_venue(t: str, refs):
     return candidates[best[0]] if best else None
 
 
-INSTEAD = re.compile(r"^(?:and|what about|how about|ok(?:ay)?|maybe|or|then)\b.*|.*\binstead\b.*")
+INSTEAD = re.compile(
+    r"^(?:(?:hmm+|um+|uh+|oh|ah|well|so)\b[ ,.]*)?(?:and|what about|how about|ok(?:ay)?|maybe|or|then)\b.*|.*\binstead\b.*"
+)
+STARTS_WITH_NO = re.compile(r"^\W*(?:no|nope|nah|нет|nein|tidak|gak|nggak|enggak)\b", re.IGNORECASE)
+SWITCH_CUES = re.compile(
+    r"\b(instead|rather|switch|change|let'?s (?:do|go|try)|go with|how about|what about|make it|prefer)\b"
+)
 
 
 def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent | None:
@@ -1741,15 +1854,27 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
         if _is_negative(turn.text):
             return Intent("decline")
     if state.get("pending"):
-        if _is_negative(turn.text):
+        # "no wait, make it 9pm" and "no, let's do Arang instead" change the request, they don't drop it
+        if _pending(ctx) is not None and not _is_affirmative(turn.text):
+            other = find_venue(t, _aliases())[0]
+            pending = state["pending"]
+            if other and other.slug != pending.get("slug") and SWITCH_CUES.search(t):
+                return Intent("book", {"venue": other, "rest": t, "defaults": pending})
+            changes = _is_edit(turn, now)
+            if changes and not other:
+                return Intent("edit_pending", {"changes": changes})
+        if _is_negative(turn.text) or STARTS_WITH_NO.match(turn.text):
             state.pop("pending", None)
             return Intent("decline")
-        if _pending(ctx) is not None and not _is_affirmative(turn.text):
-            changes = _is_edit(turn, now)
-            if changes and not find_venue(t, _aliases())[0]:
-                return Intent("edit_pending", {"changes": changes})
+    draft = state.get("draft")
+    if draft and not state.get("pending"):
+        intent = _completes_draft(turn, ctx, now, draft)
+        if intent is not None:
+            return intent
+        if not turn.calls:
+            state.pop("draft", None)  # the guest moved on
     if re.search(
-        r"^(?:please\s+|can you\s+)?cancel (?:it|that booking|that reservation|the booking)\b", t
+        r"\bcancel (?:it|that|that booking|that reservation|the booking|the reservation|my booking|my reservation)\b", t
     ) and state.get("last_booking"):
         return Intent("cancel", {"reference": state["last_booking"]})
     if re.search(r"^(?:please\s+)?forget (?:me|everything|all)\b|\bdelete (?:all )?my data\b|\bforget everything\b", t):
@@ -1757,7 +1882,10 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
     availability = state.get("availability")
     if availability and (turn.called("create_booking") or _pending(ctx) is None):
         wants_booking = _is_affirmative(turn.text) or re.fullmatch(
-            r"(?:(?:great|ok(?:ay)?|perfect|cool|nice|yes|yeah|yep|sure)[ ,!.]*)?(?:please )?(?:book|reserve|take)(?: it| that| that one| this)?(?: please| for me)?[ !.]*",
+            # "book it", "great, lock it in", "ok grab that one", "let's do it"
+            r"(?:(?:great|ok(?:ay)?|perfect|cool|nice|awesome|lovely|yes|yeah|yep|sure)[ ,!.]*)?(?:please )?"
+            r"(?:(?:book|reserve|take|grab|secure|hold)(?: it| that| that one| this)?|lock (?:it|that|this)(?: one)? in"
+            r"|go for it|let'?s do (?:it|that))(?: please| for me)?[ !.]*",
             t,
         )
         booking_a_time = (
@@ -1775,6 +1903,31 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
         if place and not find_category(t)[0] and not find_venue(t, _aliases())[0]:
             return Intent("search", {"filters": filters, "place": place})
     return None
+
+
+def _completes_draft(turn: Turn, ctx: ToolContext, now: datetime, draft: dict) -> Intent | None:
+    """The answer to "for how many, what day and time?" or "which venue?" for a booking in progress."""
+    t = turn.norm
+    if _is_negative(turn.text) or re.search(r"\b(cancel|forget|remind|weather|my bookings?)\b", t):
+        return None
+    refs = _aliases()
+    named = find_venue(t, refs)[0] or fuzzy_venue(t, refs) or _dialogue_venue(t, ctx)
+    if draft.get("slug") is None:
+        if named is None or (QUESTION_START.match(t) and not party_size(t)):
+            return None
+        return Intent("book", {"venue": named, "rest": t, "defaults": draft})
+    if named is not None and named.slug != draft["slug"]:
+        return None
+    when, rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))
+    if not (party_size(rest) or when.day or when.moment or (when.at and not when.soft) or re.fullmatch(r"\d{1,2}", t)):
+        return None
+    if find_category(t)[0] or (find_place(t, _places())[0] and named is None):
+        return None  # a new search, not an answer
+    ref = _ref_for(draft["slug"])
+    if ref is None:
+        return None
+    rest_text = f"for {t}" if re.fullmatch(r"\d{1,2}", t) else t
+    return Intent("book", {"venue": ref, "rest": rest_text, "defaults": draft})
 
 
 def fuzzy_place(t: str):

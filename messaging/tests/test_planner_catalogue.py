@@ -39,3 +39,33 @@ def test_a_venue_renamed_within_one_clock_tick_is_seen_in_the_same_process(bali)
     venue.save()  # the save signal drops this process's copy, whatever the clock says
     offline.refresh_catalogue()
     assert any(ref.alias == "kebun pagi" for ref in offline._aliases())
+
+
+def test_a_new_venue_is_known_by_its_first_word_on_the_next_message(bali):  # noqa: F811
+    offline.refresh_catalogue()
+    assert not any(ref.alias == "zirkon" for ref in offline._aliases())
+    baker.make(
+        "venues.Venue",
+        name="Zirkon Malam",
+        slug="zirkon-malam-ubud",
+        city=bali["ubud"],
+        status="listed",
+        description="",
+        knowledge_text="",
+    )
+    offline.refresh_catalogue()
+    assert any(ref.alias == "zirkon" and ref.slug == "zirkon-malam-ubud" for ref in offline._aliases())
+
+
+def test_a_word_the_planner_reads_is_never_a_venue_first_word(bali):  # noqa: F811
+    baker.make(
+        "venues.Venue",
+        name="Besok Pagi Kitchen",
+        slug="besok-pagi-ubud",
+        city=bali["ubud"],
+        status="listed",
+        description="",
+        knowledge_text="",
+    )
+    offline.refresh_catalogue()
+    assert not any(ref.alias == "besok" for ref in offline._aliases())  # Indonesian for "tomorrow"

@@ -269,6 +269,10 @@ _NEGATIVE_PHRASES = (
     "changed my mind",
     "not anymore",
 )
+_A_CHANGE = re.compile(
+    r"\d|\b(?:instead|rather|make it|how about|what about|let's (?:do|go|try|book)|lets (?:do|go|try|book)|switch|"
+    r"лучше|вместо|lieber|stattdessen|ganti)\b"
+)
 _WORD = re.compile(r"[\w']+|[👍✅👌👎❌?]")
 
 
@@ -286,8 +290,8 @@ def is_affirmative(text: str) -> bool:
         return False
     for size in (3, 2, 1):
         if " ".join(words[:size]) in _AFFIRMATIVE_PHRASES:
-            rest = words[size:]
-            return all(word in _AFFIRMATIVE_FILLERS for word in rest)
+            rest = words[size:]  # "yes please", "да, подтверждаю": fillers or more yes
+            return all(word in _AFFIRMATIVE_FILLERS or word in _AFFIRMATIVE_PHRASES for word in rest)
     return False
 
 
@@ -299,4 +303,6 @@ def is_negative(text: str) -> bool:
     joined = " ".join(words)
     if any(joined.startswith(phrase) for phrase in _NEGATIVE_PHRASES):
         return True
+    if len(words) > 2 and _A_CHANGE.search(" ".join(words[1:])):
+        return False  # "no wait, make it 9pm", "нет, лучше в 21:00": a change to the request, not a no
     return words[0] in _NEGATIVE_FIRST or " ".join(words[:2]) in _NEGATIVE_FIRST
