@@ -57,8 +57,14 @@ pytestmark = pytest.mark.django_db
 BALI = ZoneInfo("Asia/Makassar")
 DEFAULT_AT = "2026-03-10 10:00"  # a Tuesday morning
 SECRET = "tg-secret-conversations"
-DATA = Path(__file__).with_name("conversations.yaml")
-CONVERSATIONS = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+# The tuned set first, then held-out sets written blind to measure the planner on unseen messages;
+# the summary at the end of a run reports each set's pass rate (messaging/tests/conftest.py).
+SETS = {"conversations": "conversations.yaml", "unseen": "conversations_unseen.yaml"}
+SET_ITEMS = {
+    name: yaml.safe_load(Path(__file__).with_name(file).read_text(encoding="utf-8")) for name, file in SETS.items()
+}
+CONVERSATIONS = [item for items in SET_ITEMS.values() for item in items]
+SET_OF = {item["id"]: name for name, items in SET_ITEMS.items() for item in items}
 REPLY_SECONDS: list[float] = []  # every turn's reply time in this run (reported by conftest)
 
 BOOKING_CLAIM = re.compile(
@@ -85,8 +91,10 @@ def _params():
 
 def test_the_conversation_set_is_well_formed():
     ids = [item["id"] for item in CONVERSATIONS]
-    assert len(ids) == len(set(ids)), "conversation ids must be unique"
-    assert len(ids) >= 100
+    assert len(ids) == len(set(ids)), "conversation ids must be unique across all sets"
+    assert len(SET_ITEMS["conversations"]) >= 100
+    assert len(SET_ITEMS["unseen"]) >= 70
+    assert all(item.get("outcome") for item in SET_ITEMS["unseen"]), "every held-out conversation checks an outcome"
     for item in CONVERSATIONS:
         assert item.get("turns"), item["id"]
         assert all(("say" in turn) != ("press" in turn) for turn in item["turns"]), item["id"]
@@ -278,6 +286,11 @@ def test_conversation(conversation, client, bali, fake_telegram, fake_weather, d
             _check_reply_is_true(reply, user=user, memories_before=before)
             assert not Interaction.objects.filter(direction="inbound", status="failed").exists(), where
         _check_outcome(conversation.get("outcome") or {}, user=user, now=at)
+
+
+def conversation_set(nodeid: str) -> str:
+    """The set ("conversations", "unseen") a test_conversation node id belongs to."""
+    return SET_OF.get(nodeid.partition("test_conversation[")[2].rstrip("]"), "conversations")
 
 
 def reply_time_summary() -> str:
