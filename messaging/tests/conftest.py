@@ -26,4 +26,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         f"conversations: {passed}/{total} pass ({100 * passed / total:.0f} %); "
         f"known failures {outcomes.get('xfailed', 0)}, failed {outcomes.get('failed', 0)}; {reply_time_summary()}"
     )
-    terminalreporter.write_line("; ".join(f"{name}: {passed}/{count}" for name, (passed, count) in per_set.items()))
+    terminalreporter.write_line(
+        "sets — " + "; ".join(f"{name}: {passed}/{count}" for name, (passed, count) in per_set.items())
+    )

@@ -59,7 +59,7 @@ DEFAULT_AT = "2026-03-10 10:00"  # a Tuesday morning
 SECRET = "tg-secret-conversations"
 # The tuned set first, then held-out sets written blind to measure the planner on unseen messages;
 # the summary at the end of a run reports each set's pass rate (messaging/tests/conftest.py).
-SETS = {"conversations": "conversations.yaml", "unseen": "conversations_unseen.yaml"}
+SETS = {"tuned": "conversations.yaml", "unseen": "conversations_unseen.yaml"}
 SET_ITEMS = {
     name: yaml.safe_load(Path(__file__).with_name(file).read_text(encoding="utf-8")) for name, file in SETS.items()
 }
@@ -92,7 +92,7 @@ def _params():
 def test_the_conversation_set_is_well_formed():
     ids = [item["id"] for item in CONVERSATIONS]
     assert len(ids) == len(set(ids)), "conversation ids must be unique across all sets"
-    assert len(SET_ITEMS["conversations"]) >= 100
+    assert len(SET_ITEMS["tuned"]) >= 100
     assert len(SET_ITEMS["unseen"]) >= 70
     assert all(item.get("outcome") for item in SET_ITEMS["unseen"]), "every held-out conversation checks an outcome"
     for item in CONVERSATIONS:
@@ -289,8 +289,8 @@ def test_conversation(conversation, client, bali, fake_telegram, fake_weather, d
 
 
 def conversation_set(nodeid: str) -> str:
-    """The set ("conversations", "unseen") a test_conversation node id belongs to."""
-    return SET_OF.get(nodeid.partition("test_conversation[")[2].rstrip("]"), "conversations")
+    """The set ("tuned", "unseen") a test_conversation node id belongs to."""
+    return SET_OF.get(nodeid.partition("test_conversation[")[2].rstrip("]"), "tuned")
 
 
 def reply_time_summary() -> str:
