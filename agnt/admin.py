@@ -20,13 +20,12 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
-from unfold.admin import TabularInline
 from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminTextInputWidget
 
 from agnt import services
-from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin
+from agnt.admin_tools import AgntModelAdmin, EstimatedCountPaginator, ReadOnlyAdminMixin, RecentRowsInline
 from agnt.models import (
     AnalyticsDailyRollup,
     AnalyticsEvent,
@@ -49,20 +48,16 @@ def _user_extra_inlines() -> list:
     return [UserChannelInline, UserBookingInline, UserCreditTransactionInline]
 
 
-class SessionInline(TabularInline):
+class SessionInline(RecentRowsInline):
+    """A user's ten latest logins (they grow with every login), then "see all N →" to the
+    sessions changelist filtered to the user."""
+
     model = Session
-    per_page = 10  # Unfold pages the inline: a user's sessions grow with every login
-    extra = 0
-    max_num = 0
-    can_delete = False
     fields = ("created_at", "last_used_at", "expires_at", "revoked_at", "revoked_reason", "ip_address")
-    readonly_fields = fields
     ordering = ("-created_at",)
     show_change_link = True
+    see_all_filter = "user__id__exact"
     verbose_name_plural = "login sessions"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).order_by("-created_at")
 
 
 class CreditAdjustmentForm(forms.Form):

@@ -6,8 +6,11 @@ from django.contrib.admin import SimpleListFilter
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.forms import PaginationInlineFormSet
 
 from agnt.roles import is_platform_staff
 from venues.selectors import owned_venue_ids
@@ -176,13 +179,66 @@ class ReadOnlyInline(TabularInline):
         return False
 
 
-class RecentRowsInline(ReadOnlyInline):
-    """A read-only inline for rows that grow without bound (ledgers, messages, bookings):
-    ``per_page`` rows at a time (Unfold pages the inline; one indexed count, one page query),
-    never the whole history on the parent's page. The full list is the model's changelist,
-    filtered to the parent (link it from the parent's page)."""
+class RecentRowsFormSet(PaginationInlineFormSet):
+    """The parent's newest ``limit`` rows and no more: one query with a LIMIT, no paginator,
+    no count of the parent's whole history. ``total_label`` counts the rest only when the
+    list is full, and stops counting at ``count_cap`` ("1,000+")."""
 
-    per_page = 10
+    limit = 10
+    count_cap = 1000
+    see_all_url = ""
+
+    def get_queryset(self):
+        if not hasattr(self, "_recent"):
+            self._recent = super().get_queryset()[: self.limit]
+            for row in self._recent:  # the rows' parent is the page's object: no query per row
+                self.fk.set_cached_value(row, self.instance)
+        return self._recent
+
+    @cached_property
+    def shown(self) -> int:
+        return len(self.get_queryset())
+
+    @cached_property
+    def total_label(self) -> str:
+        """How many rows the parent has, "1,000+" past ``count_cap`` (a bounded count)."""
+        if self.shown < self.limit:
+            return f"{self.shown:,}"
+        total = self.queryset.order_by()[: self.count_cap + 1].count()
+        return f"{self.count_cap:,}+" if total > self.count_cap else f"{total:,}"
+
+    @cached_property
+    def has_more(self) -> bool:
+        return self.shown == self.limit and self.total_label != f"{self.shown:,}"
+
+
+class RecentRowsInline(ReadOnlyInline):
+    """A read-only inline for rows that grow without bound (ledgers, messages, bookings,
+    sessions): the ``limit`` newest rows (``ordering``), then "see all N →" to the model's
+    changelist filtered to the parent (``see_all_filter``, a changelist query parameter such
+    as ``user__id__exact``). No paging on the parent's page: every cell rendered is CPU on the
+    busiest page of the back office, and the changelist is the place to browse a history."""
+
+    formset = RecentRowsFormSet
+    per_page = None
+    limit = 10
+    see_all_filter = ""
+    template_after = "admin/edit_inline/recent_rows_footer.html"
+
+    def see_all_url(self, request, obj) -> str:
+        if obj is None or not self.see_all_filter:
+            return ""
+        model_admin = self.admin_site._registry.get(self.model)
+        if model_admin is None or not model_admin.has_view_permission(request):
+            return ""
+        opts = self.model._meta
+        changelist = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
+        return f"{changelist}?{urlencode({self.see_all_filter: obj.pk})}"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        attrs = {"limit": self.limit, "see_all_url": self.see_all_url(request, obj)}
+        return type(formset.__name__, (formset,), attrs)
 
 
 class EventLogInline(ReadOnlyInline):

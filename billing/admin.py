@@ -156,15 +156,16 @@ class CreditNoteForm(forms.Form):
 
 
 class UserCreditTransactionInline(RecentRowsInline):
-    """The user's credit ledger on the user page, newest first, ten rows a page (agnt.admin
-    adds it, with a link to the whole ledger in Billing → Credit transactions)."""
+    """The user's credit ledger on the user page: the ten newest rows, then "see all N →" to
+    Billing → Credit transactions filtered to the user (agnt.admin adds it)."""
 
     model = CreditTransaction
     fk_name = "user"
     fields = ("created_at", "amount", "balance_after", "kind", "reason", "expires_at", "created_by")
     ordering = ("-created_at",)
     show_change_link = True
-    verbose_name_plural = "credit ledger (newest first; the full ledger is under Billing)"
+    see_all_filter = "user__id__exact"
+    verbose_name_plural = "credit ledger (newest first)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by")

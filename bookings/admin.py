@@ -20,7 +20,7 @@ from agnt.admin_tools import (
     EstimatedCountPaginator,
     EventLogInline,
     ReadOnlyAdminMixin,
-    ReadOnlyInline,
+    RecentRowsInline,
     UserSearchMixin,
     VenueScopedAdminMixin,
 )
@@ -686,12 +686,13 @@ class TransportEventAdmin(ReadOnlyAdminMixin, AgntModelAdmin):
     date_hierarchy = "created_at"
 
 
-class UserBookingInline(ReadOnlyInline):
-    """On the user page: their bookings, newest first (change them from the booking)."""
+class UserBookingInline(RecentRowsInline):
+    """On the user page: their ten latest bookings by slot, then "see all N →" to the bookings
+    changelist filtered to the user (change a booking from its own page)."""
 
     model = VenueBooking
     fk_name = "user"
-    per_page = 10
+    see_all_filter = "user__id__exact"
     show_change_link = True
     fields = ("external_ref", "venue", "slot_start", "party_size", "status", "source")
     ordering = ("-slot_start",)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from bookings.models import ActorKind, BookingMessageKind, VenueBooking, WaitlistEntry
 from bookings.state import BookingStatus
+from messaging.concierge.messages import day_words, guest_language, guests_words, notice, when_words
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,10 @@ _TEXT_RATE = re.compile(
     rf"^rate\s+(?:({_REF})\s+)?([1-5])\s*(?:/\s*5|stars?|★+)?(?:\s*[,.:;!-]?\s+(.+))?$", re.IGNORECASE | re.DOTALL
 )
 _TEXT_WAITLIST = re.compile(
-    r"^(?:(?:please\s+)?(?:put me on|add me to|join)\s+(?:the\s+)?)?wait\s*-?\s*list(?:\s+me)?$", re.IGNORECASE
+    r"^(?:(?:please\s+)?(?:put me on|add me to|join)\s+(?:the\s+)?)?wait\s*-?\s*list(?:\s+me)?$"
+    # the word the translated rejection asks for: id, ru, de
+    r"|^(?:masukkan saya ke\s+)?daftar tunggu$|^(?:в\s+)?лист ожидания$|^(?:auf die\s+)?warteliste$",
+    re.IGNORECASE,
 )
 WAITLIST_REPLY_WINDOW = timedelta(hours=24)
 _TEXT_BARE_SCORE = re.compile(r"^([1-5])\s*(?:/\s*5|stars?|★+)?$", re.IGNORECASE)
@@ -53,18 +57,19 @@ def _local(booking_or_venue_time: datetime, venue) -> datetime:
     return booking_or_venue_time.astimezone(venue_timezone(venue))
 
 
-def _guests(n: int) -> str:
-    return f"{n} {'guest' if n == 1 else 'guests'}"
+def _guests(n: int, language: str = "en") -> str:
+    return guests_words(n, language)
 
 
 def booking_reply_markup(booking: VenueBooking) -> dict:
     """Telegram inline keyboard of a reminder: keep or cancel this booking."""
     ref = booking.external_ref
+    language = guest_language(booking.user)
     return {
         "inline_keyboard": [
             [
-                {"text": "✅ Keep", "callback_data": f"booking:keep:{ref}"},
-                {"text": "❌ Cancel", "callback_data": f"booking:cancel:{ref}"},
+                {"text": notice("keep_button", language), "callback_data": f"booking:keep:{ref}"},
+                {"text": notice("cancel_button", language), "callback_data": f"booking:cancel:{ref}"},
             ]
         ]
     }
@@ -78,43 +83,42 @@ def rating_reply_markup(booking: VenueBooking) -> dict:
 
 def reminder_text(booking: VenueBooking, *, kind: str, platform: str, now: datetime | None = None) -> str:
     now = now or timezone.now()
+    language = guest_language(booking.user)
     venue = booking.venue
     local = _local(booking.slot_start, venue)
-    today = _local(now, venue).date()
-    if local.date() == today:
-        day = "today"
-    elif local.date() == today + timedelta(days=1):
-        day = "tomorrow"
-    else:
-        day = f"{local:%a %d %b}"
-    where = f" ({venue.address})" if venue.address else ""
-    if kind == BookingMessageKind.REMINDER_TWO_HOURS:
-        head = f"⏰ See you soon: {venue.name}{where}, {day} at {local:%H:%M} for {_guests(booking.party_size)}."
-    else:
-        head = f"⏰ Reminder: your table at {venue.name}{where} is {day} at {local:%H:%M} for {_guests(booking.party_size)}."
-    ask = (
-        "Still coming?" if platform == "telegram" else 'Still coming? Reply "keep" to keep it or "cancel" to cancel it.'
+    head = notice(
+        "reminder_soon" if kind == BookingMessageKind.REMINDER_TWO_HOURS else "reminder",
+        language,
+        venue=venue.name,
+        where=f" ({venue.address})" if venue.address else "",
+        when=when_words(local, language, now_local=_local(now, venue)),
+        who=_guests(booking.party_size, language),
     )
-    return f"{head} Reference {booking.external_ref}. {ask}"
+    ask = notice("still_coming" if platform == "telegram" else "still_coming_reply", language)
+    return f"{head} {notice('reference', language, ref=booking.external_ref)} {ask}"
 
 
 def rating_request_text(booking: VenueBooking, *, platform: str) -> str:
+    language = guest_language(booking.user)
     local = _local(booking.slot_start, booking.venue)
-    how = (
-        "Tap a star" if platform == "telegram" else 'Reply "rate" and a score from 1 to 5, e.g. "rate 4 lovely sunset"'
-    )
-    return (
-        f"How was {booking.venue.name} on {local:%a %d %b}? Rate your visit from 1 to 5 — {how}. "
-        f"It helps other guests and the venue ({booking.external_ref})."
+    return notice(
+        "rating_request",
+        language,
+        venue=booking.venue.name,
+        day=day_words(local, language),
+        how=notice("rate_tap" if platform == "telegram" else "rate_reply", language),
+        ref=booking.external_ref,
     )
 
 
 def waitlist_offer_text(entry: WaitlistEntry, *, slot: datetime, venue) -> str:
-    local = _local(slot, venue)
-    return (
-        f"Good news — a table for {_guests(entry.party_size)} just opened up at {venue.name} on "
-        f"{local:%a %d %b} at {local:%H:%M}. You were on the waitlist; want me to book it? "
-        "Reply soon: the first guest to book gets it."
+    language = guest_language(entry.user)
+    return notice(
+        "waitlist_offer",
+        language,
+        who=_guests(entry.party_size, language),
+        venue=venue.name,
+        when=when_words(_local(slot, venue), language),
     )
 
 
@@ -195,9 +199,8 @@ def _last_prompted(user, kinds, window: timedelta) -> VenueBooking | None:
     return message.booking if message is not None else None
 
 
-def _when(booking: VenueBooking) -> str:
-    local = _local(booking.slot_start, booking.venue)
-    return f"{local:%a %d %b} at {local:%H:%M}"
+def _when(booking: VenueBooking, language: str = "en") -> str:
+    return when_words(_local(booking.slot_start, booking.venue), language)
 
 
 def _keep_or_cancel(user, booking: VenueBooking, action: str) -> str:
@@ -205,6 +208,7 @@ def _keep_or_cancel(user, booking: VenueBooking, action: str) -> str:
     from bookings.services import BookingError, booking_attendance_confirm
 
     venue, ref = booking.venue, booking.external_ref
+    language = guest_language(user)
     if booking.status != BookingStatus.CONFIRMED:
         return f"Your booking {ref} at {venue.name} is {booking.get_status_display().lower()}, so there is nothing to {action}."
     if booking.slot_start <= timezone.now():
@@ -212,7 +216,7 @@ def _keep_or_cancel(user, booking: VenueBooking, action: str) -> str:
     try:
         if action == "keep":
             booking_attendance_confirm(booking=booking, user=user)
-            return f"Great — see you at {venue.name} on {_when(booking)}! ({ref})"
+            return notice("kept", language, venue=venue.name, when=_when(booking, language), ref=ref)
         booking_guest_cancel(booking=booking, user=user, actor_kind=ActorKind.CONSUMER, reason=REMINDER_CANCEL_REASON)
     except BookingError as exc:
         logger.info("reminder reply %s on %s refused: %s", action, ref, exc)
@@ -220,8 +224,8 @@ def _keep_or_cancel(user, booking: VenueBooking, action: str) -> str:
     note = ""
     hours_left = (booking.slot_start - timezone.now()).total_seconds() / 3600
     if booking.deposit_amount and hours_left < venue.cancellation_window_hours:
-        note = f" It was within {venue.cancellation_window_hours} h of the booking, so the venue's policy may keep the deposit."
-    return f"Done — your booking at {venue.name} on {_when(booking)} ({ref}) is cancelled.{note}"
+        note = notice("deposit_kept", language, hours=venue.cancellation_window_hours)
+    return notice("guest_cancelled", language, venue=venue.name, when=_when(booking, language), ref=ref, note=note)
 
 
 def _rate(user, booking: VenueBooking | None, score: int, comment: str) -> str:
@@ -233,7 +237,8 @@ def _rate(user, booking: VenueBooking | None, score: int, comment: str) -> str:
         booking_rate(booking=booking, user=user, score=score, comment=comment[:2000])
     except RatingError as exc:
         return f"I couldn't record that rating: {exc}."
-    return f"Thank you! {'★' * score}{'☆' * (5 - score)} for {booking.venue.name} is recorded."
+    stars = f"{'★' * score}{'☆' * (5 - score)}"
+    return notice("rated", guest_language(user), stars=stars, venue=booking.venue.name)
 
 
 def _join_waitlist(user) -> str | None:
@@ -244,11 +249,15 @@ def _join_waitlist(user) -> str | None:
     booking = booking_recently_refused_for_user(user=user, since=timezone.now() - WAITLIST_REPLY_WINDOW)
     if booking is None:
         return None  # nothing to wait for: let the concierge answer
+    language = guest_language(user)
     try:
         waitlist_join(user=user, venue=booking.venue, party_size=booking.party_size, slot_start=booking.slot_start)
     except WaitlistError as exc:
-        return f"I couldn't put you on the waitlist: {exc}."
-    return (
-        f"You're on the waitlist for {booking.venue.name}, {_when(booking)}, {_guests(booking.party_size)}. "
-        "I'll message you as soon as a table opens up."
+        return notice("waitlist_failed", language, error=exc)
+    return notice(
+        "waitlist_joined",
+        language,
+        venue=booking.venue.name,
+        when=_when(booking, language),
+        who=_guests(booking.party_size, language),
     )

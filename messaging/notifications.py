@@ -20,6 +20,16 @@ from django.db import IntegrityError, transaction
 
 from bookings.models import ActorKind, BookingEvent, VenueBooking
 from bookings.state import BookingStatus
+from messaging.concierge.messages import (
+    REASONS,
+    WEEKDAYS,
+    guest_language,
+    guests_words,
+    notice,
+    reason,
+    say,
+    when_words,
+)
 from messaging.models import Interaction, InteractionSource, Notification
 from messaging.services import user_channel_preferred
 
@@ -87,13 +97,17 @@ def on_booking_moved(sender, *, booking_id, event_id, **kwargs) -> None:
     notify_booking_moved.delay(str(booking_id), str(event_id))
 
 
-def booking_moved_text(booking: VenueBooking) -> str:
+def booking_moved_text(booking: VenueBooking, language: str | None = None) -> str:
+    language = language or guest_language(booking.user)
     venue = booking.venue
     local = booking.slot_start.astimezone(_tz(venue))
-    return (
-        f"🕒 Your booking at {venue.name} ({booking.external_ref}) has moved: it is now "
-        f"{local:%a %d %b} at {local:%H:%M} for {booking.party_size} "
-        f"{'guest' if booking.party_size == 1 else 'guests'}. Reply here if that time does not suit you."
+    return notice(
+        "moved",
+        language,
+        venue=venue.name,
+        ref=booking.external_ref,
+        when=when_words(local, language),
+        who=guests_words(booking.party_size, language),
     )
 
 
@@ -120,37 +134,32 @@ def on_booking_status_changed(sender, *, booking_id, from_status: str, to_status
     notify_booking_status.delay(str(booking_id), to_status)
 
 
-def booking_status_text(booking: VenueBooking) -> str:
+def booking_status_text(booking: VenueBooking, language: str | None = None) -> str:
+    """The news about ``booking``'s status, in ``language`` (default: the guest's own)."""
+    language = language or guest_language(booking.user)
     venue = booking.venue
     local = booking.slot_start.astimezone(_tz(venue))
-    when = f"{local:%a %d %b} at {local:%H:%M}"
-    who = f"{booking.party_size} {'guest' if booking.party_size == 1 else 'guests'}"
+    when = when_words(local, language)
+    who = guests_words(booking.party_size, language)
     if booking.children:
-        who += f" ({booking.party_size - booking.children} adults, {booking.children} children)"
-    ref = booking.external_ref
-    reason = f" Reason: {booking.status_reason}." if booking.status_reason else ""
+        who += say("children_of", language, adults=booking.party_size - booking.children, children=booking.children)
+    names = {"venue": venue.name, "when": when, "ref": booking.external_ref}
     status = booking.status
     if status == BookingStatus.CONFIRMED:
         from bookings.calendar import booking_calendar_url
-        from bookings.decision import booking_notes
 
-        notes = "".join(f"\n{note}." for note in booking_notes(venue=venue, children=booking.children or 0))
-        return (
-            f"✅ Confirmed: {venue.name}, {when}, {who}. Reference {ref}. Enjoy!{notes}\n"
-            f"Add it to your calendar: {booking_calendar_url(booking)}"
-        )
+        notes = "".join(f"\n{note}." for note in _confirmation_notes(venue, booking.children or 0, language))
+        return notice("confirmed", language, **names, who=who, notes=notes, url=booking_calendar_url(booking))
     if status == BookingStatus.REJECTED:
-        return (
-            f"Sorry — {venue.name} couldn't take your booking for {when} ({ref}).{reason} Want me to find another "
-            "place or time? Or reply “waitlist” and I'll tell you if a table opens up."
-        )
+        return notice("rejected", language, **names, reason=_refusal_words(booking, language))
     if status == BookingStatus.COUNTER_OFFERED:
-        slots = ", ".join(_slot_label(slot, venue) for slot in booking.counter_offer_slots[:3]) or "another time"
-        return f"{venue.name} can't do {when}, but offers {slots} for {who} ({ref}). Shall I book one of those?"
+        slots = ", ".join(_slot_label(slot, venue, language) for slot in booking.counter_offer_slots[:3])
+        return notice("counter_offered", language, **names, who=who, slots=slots or notice("another_time", language))
     if status == BookingStatus.PENDING_OWNER:
-        return f"{venue.name} needs to approve your request for {when} ({ref}) personally. I'll tell you as soon as they answer."
+        return notice("pending_owner", language, **names)
+    reason = notice("reason", language, reason=booking.status_reason) if booking.status_reason else ""
     if status == BookingStatus.CANCELLED:
-        return f"Your booking at {venue.name} for {when} ({ref}) was cancelled.{reason}"
+        return notice("cancelled", language, **names, reason=reason)
     if status == BookingStatus.EXPIRED:
         expired_from = (
             BookingEvent.objects.filter(booking=booking, to_status=BookingStatus.EXPIRED)
@@ -158,10 +167,46 @@ def booking_status_text(booking: VenueBooking) -> str:
             .values_list("from_status", flat=True)
             .first()
         )
-        if expired_from == BookingStatus.COUNTER_OFFERED:
-            return f"The other times {venue.name} offered instead of {when} ({ref}) have lapsed.{reason} Shall I look again?"
-        return f"{venue.name} didn't answer your request for {when} in time ({ref}), so it has lapsed.{reason} Shall I try somewhere else?"
-    return f"Your booking {ref} at {venue.name} is now {booking.get_status_display().lower()}."
+        key = "offer_lapsed" if expired_from == BookingStatus.COUNTER_OFFERED else "expired"
+        return notice(key, language, **names, reason=reason)
+    return notice("status_now", language, **names, status=booking.get_status_display().lower())
+
+
+def _confirmation_notes(venue, children: int, language: str) -> list[str]:
+    """bookings.decision.booking_notes, in the guest's language."""
+    notes = []
+    if venue.dress_code:
+        notes.append(notice("dress_code", language, x=venue.dress_code))
+    if children > 0 and venue.min_guest_age and venue.min_guest_age < 18:
+        notes.append(notice("children_age", language, age=venue.min_guest_age))
+    elif venue.min_guest_age and children == 0:
+        notes.append(notice("guest_age", language, age=venue.min_guest_age))
+    return notes
+
+
+def _refusal_words(booking: VenueBooking, language: str) -> str:
+    """Why the venue said no: from the reason code stored with the venue's answer (the
+    rejection's event), filled with the venue's figures, in the guest's language; the
+    venue's own words (``status_reason``) when it gave no code, e.g. an owner's decline."""
+    from bookings.availability import reason_values
+
+    event = (
+        BookingEvent.objects.filter(booking=booking, to_status=BookingStatus.REJECTED).order_by("-created_at").first()
+    )
+    data = (event.data or {}) if event is not None else {}
+    code = str(data.get("reason_code") or "")
+    if not code or code not in REASONS:
+        return notice("reason", language, reason=booking.status_reason) if booking.status_reason else ""
+    # the figures stored with the venue's answer; today's for an answer recorded without them
+    values = data.get("reason_values")
+    if not isinstance(values, dict):
+        values = reason_values(booking.venue, at=booking.slot_start)
+    words = reason(code, language, values, fallback=booking.status_reason)
+    text = notice("reason", language, reason=words)
+    if booking.counter_offer_slots:
+        slots = ", ".join(_slot_label(slot, booking.venue, language) for slot in booking.counter_offer_slots[:3])
+        text += notice("free_instead", language, slots=slots)
+    return text
 
 
 def _tz(venue):
@@ -170,13 +215,16 @@ def _tz(venue):
     return ZoneInfo(venue.city.timezone if venue.city_id else "Asia/Makassar")
 
 
-def _slot_label(slot, venue) -> str:
+def _slot_label(slot, venue, language: str = "en") -> str:
     from datetime import datetime
 
     try:
-        return f"{datetime.fromisoformat(str(slot)).astimezone(_tz(venue)):%a %H:%M}"
+        local = datetime.fromisoformat(str(slot)).astimezone(_tz(venue))
     except ValueError:
         return str(slot)
+    if language in WEEKDAYS:
+        return f"{WEEKDAYS[language][local.weekday()]} {local:%H:%M}"
+    return f"{local:%a %H:%M}"
 
 
 @transaction.atomic
@@ -288,11 +336,6 @@ def owner_notify_pending(*, booking_id) -> int:
 
 # --------------------------------------------------------------------------- a venue that can't be reached
 
-UNREACHABLE_TEXT = (
-    "{venue}'s booking agent can't be reached right now, so your request {ref} isn't confirmed yet. "
-    "I'll keep trying and tell you as soon as they answer."
-)
-
 
 def on_booking_request_undeliverable(sender, *, booking_id, envelope_id: str, **kwargs) -> None:
     venue_unreachable_notify(booking_id=booking_id, envelope_id=envelope_id)
@@ -306,7 +349,7 @@ def venue_unreachable_notify(*, booking_id, envelope_id: str) -> Interaction | N
     sent = notify_user(
         user=booking.user,
         key=f"envelope:{envelope_id}:undeliverable",
-        text=UNREACHABLE_TEXT.format(venue=booking.venue.name, ref=booking.external_ref),
+        text=notice("unreachable", guest_language(booking.user), venue=booking.venue.name, ref=booking.external_ref),
         booking=booking,
         source=InteractionSource.SYSTEM,
     )

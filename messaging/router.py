@@ -56,6 +56,7 @@ from messaging.services import (
     interaction_record_inbound,
     interaction_record_usage,
     user_channel_bind,
+    user_language_remember,
 )
 from messaging.state import InteractionStatus
 from messaging.types import InboundMessage, MediaRef
@@ -418,6 +419,7 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
     if result.provider != "offline":  # the offline planner keeps the dialogue state itself
         remember_tool_calls(ctx.dialogue, result.tool_calls)
     interaction_record_usage(interaction=interaction, tokens_in=result.tokens_in, tokens_out=result.tokens_out)
+    _remember_language(user, text, ctx.dialogue)
     if text and not result.refused and not is_forget_message(text):
         # "forget that I'm vegan" must not teach "vegan" again
         _learn(user, text, interaction)
@@ -439,6 +441,19 @@ def _answer(interaction: Interaction, channel: UserChannel) -> list[Interaction]
             },
         )
     ]
+
+
+def _remember_language(user, text: str, dialogue: dict) -> None:
+    """Keep the guest's language on their account: the offline planner's detection of this
+    turn, or (a model answered) the same detector on the guest's words."""
+    from messaging.concierge.language import detect
+    from messaging.concierge.messages import guest_language
+
+    language = dialogue.get("language") if isinstance(dialogue, dict) else None
+    if not language and text:
+        language = detect(text, previous=guest_language(user))
+    if language:
+        user_language_remember(user=user, language=language)
 
 
 def _yes_no_buttons(dialogue: dict) -> list[dict[str, str]]:

@@ -410,6 +410,22 @@ def _parse_ts(value: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def user_language_remember(*, user, language: str) -> bool:
+    """Store the language the guest last wrote in, so news that reaches them later (a
+    venue's answer, reminders, waitlist offers) is written in it. An English regional
+    variant already chosen (en-AU) is kept for English; True when the row changed."""
+    from agnt.models import Language
+
+    if not language or language not in Language.values:
+        return False
+    current = str(user.language or "")
+    if current == language or (language == "en" and current.split("-")[0] == "en"):
+        return False
+    user.language = language
+    user.save(update_fields=["language", "updated_at"])
+    return True
+
+
 def interaction_record_usage(*, interaction: Interaction, tokens_in: int, tokens_out: int) -> None:
     """Store the LLM tokens a turn spent on the inbound message it answered."""
     if not (tokens_in or tokens_out):

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from agents.models import A2AEnvelope, Agent, AgentStatus, EnvelopeIntent
 from agents.network.handlers import EnvelopeRejected
-from bookings.availability import slot_is_free
+from bookings.availability import reason_values, slot_is_free
 from bookings.decision import (
     DEFAULT_OWNER_DECISION_MINUTES,
     Decision,
@@ -159,6 +159,10 @@ def _answer(
 
 def _apply(booking: VenueBooking, venue: Venue, decision: Decision, policy: VenuePolicy, now: datetime) -> None:
     data = {"reason_code": decision.reason_code, "slots": [slot.isoformat() for slot in decision.slots]}
+    if decision.reason_code:
+        # the venue's figures the reason names, as they were when it decided: the guest's
+        # message words the reason from these in their own language
+        data["reason_values"] = reason_values(venue, at=booking.slot_start)
     if decision.outcome == Outcome.ACCEPT:
         booking_confirm(booking=booking, actor_kind=ActorKind.VENUE_AGENT, reason="within the venue's rules")
     elif decision.outcome == Outcome.REJECT:

@@ -76,12 +76,13 @@ class RunHost:
     def _check(self) -> None:
         if self.abort is not None:
             raise Refused(f"{self.abort.code}: {self.abort.message}")
+        # a cancel is the caller's word and wins over a limit passed meanwhile
+        if AgentRun.objects.filter(pk=self.root_id or self.run.pk, status=RunStatus.CANCELLED).exists():
+            raise self._refuse("cancelled", "the run was cancelled", RunStatus.CANCELLED)
         if time.monotonic() > self.deadline:
             raise self._refuse(
                 "timed_out", f"the run passed its {self.limits.wall_seconds:g} s limit", RunStatus.TIMED_OUT
             )
-        if AgentRun.objects.filter(pk=self.root_id or self.run.pk, status=RunStatus.CANCELLED).exists():
-            raise self._refuse("cancelled", "the run was cancelled", RunStatus.CANCELLED)
 
     def _charge(self, *, estimate: int, description: str, work):
         """Reserve ``estimate``, do the work, settle its real cost (work returns (result, cost))."""

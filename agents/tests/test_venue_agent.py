@@ -219,6 +219,9 @@ def test_the_booking_window_refuses_requests_too_far_ahead(venue):
     decision = decide(booking)
     assert decision.reason_code == Unavailable.OUTSIDE_WINDOW and booking.status == "rejected"
     assert "30 days ahead" in booking.status_reason
+    # the code and the venue's figures are kept with the answer, for the guest's own language
+    event = booking.events.get(to_status="rejected")
+    assert event.data["reason_code"] == Unavailable.OUTSIDE_WINDOW and event.data["reason_values"]["window_days"] == 30
     assert decide(request(venue, at(days_ahead(29), "19:00"))).outcome == Outcome.ACCEPT
 
 

@@ -19,7 +19,7 @@ from model_bakery import baker
 
 from agents.models import ApiKey
 from agents.services import api_key_create
-from agnt.models import User
+from agnt.models import Session, User
 from billing.models import ApiKeyUsageEvent, CreditTransaction
 from bookings.models import VenueBooking
 from messaging.models import Interaction, UserChannel
@@ -28,6 +28,10 @@ from venues.tests.factories import make_booking, make_venue
 pytestmark = pytest.mark.django_db
 
 _serial = itertools.count(1)
+# The user change page with long histories: the signed-in user, the user, their groups and
+# permissions, their channels, the city choices, and per history (sessions, bookings, credits) its ten newest rows
+# and one count bounded by a LIMIT.
+USER_PAGE_QUERIES = 12
 
 
 @pytest.fixture
@@ -102,6 +106,78 @@ def test_a_users_page_shows_ten_ledger_rows_of_a_long_history_and_links_the_rest
     ledger = staff_client.get(reverse("admin:billing_credittransaction_changelist") + f"?user__id__exact={guest.pk}")
     assert ledger.status_code == 200
     assert ledger.context["cl"].result_count == 25
+
+
+def _sessions(user: User, n: int) -> None:
+    for _ in range(n):
+        Session.objects.create(
+            user=user, refresh_jti=f"jti-{next(_serial)}", expires_at=timezone.now() + timedelta(days=30)
+        )
+
+
+def _history(user: User, n: int) -> None:
+    venue = make_venue()
+    _credits(user, n)
+    _sessions(user, n)
+    for hours in range(1, n + 1):
+        make_booking(venue=venue, user=user, hours_ahead=hours)
+
+
+def _inlines(response) -> dict[str, object]:
+    return {
+        inline.formset.model._meta.model_name: inline.formset for inline in response.context["inline_admin_formsets"]
+    }
+
+
+def test_a_users_page_shows_the_ten_newest_of_each_long_history_and_links_to_all_of_them(staff_client, guest):
+    _history(guest, 25)
+    url = reverse("admin:agnt_user_change", args=[guest.pk])
+    response = staff_client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    formsets = _inlines(response)
+    newest_credits = list(CreditTransaction.objects.filter(user=guest).order_by("-created_at")[:10])
+    assert [form.instance for form in formsets["credittransaction"].forms] == newest_credits
+    latest_bookings = list(VenueBooking.objects.filter(user=guest).order_by("-slot_start")[:10])
+    assert [form.instance for form in formsets["venuebooking"].forms] == latest_bookings
+    assert len(formsets["session"].forms) == 10
+    for changelist in ("billing_credittransaction", "bookings_venuebooking", "agnt_session"):
+        link = reverse(f"admin:{changelist}_changelist") + f"?user__id__exact={guest.pk}"
+        assert f'href="{link}"' in html
+        # the link lands on the user's rows, all 25 of them
+        assert staff_client.get(link).context["cl"].result_count == 25
+    assert html.count("See all 25 →") == 3
+    # read-only: no form fields to edit or delete the rows
+    assert "credittransaction_set-0-amount" not in html and "auth_sessions-0-DELETE" not in html
+
+
+def test_a_users_page_counts_a_huge_history_only_up_to_a_cap(staff_client, guest, monkeypatch):
+    from agnt.admin_tools import RecentRowsFormSet
+
+    monkeypatch.setattr(RecentRowsFormSet, "count_cap", 15)
+    _credits(guest, 20)
+    html = staff_client.get(reverse("admin:agnt_user_change", args=[guest.pk])).content.decode()
+    assert "See all 15+ →" in html
+
+
+def test_a_users_page_with_a_short_history_lists_it_whole_without_a_see_all_link(staff_client, guest):
+    _history(guest, 3)
+    response = staff_client.get(reverse("admin:agnt_user_change", args=[guest.pk]))
+    assert {name: len(formset.forms) for name, formset in _inlines(response).items() if name != "userchannel"} == {
+        "session": 3,
+        "venuebooking": 3,
+        "credittransaction": 3,
+    }
+    assert "See all" not in response.content.decode()
+
+
+def test_a_users_page_runs_a_fixed_number_of_queries_for_a_long_history(staff_client, guest):
+    url = reverse("admin:agnt_user_change", args=[guest.pk])
+    _history(guest, 12)
+    with_12, _ = _queries(staff_client, url)
+    _history(guest, 30)
+    with_42, _ = _queries(staff_client, url)
+    assert with_42 == with_12 == USER_PAGE_QUERIES
 
 
 def test_a_credit_rows_title_does_not_read_its_user(guest):

@@ -33,7 +33,8 @@ _ID_MARKERS = re.compile(
 )
 _DE_MARKERS = re.compile(
     r"\b(ich|suche|bitte|morgen|uhr|für|personen|tisch|reservier\w*|heute|abend|einen|eine|ein|bei|und|wir|frei|"
-    r"hat|gibt|es|wo|ist|am|um|zum|essen|danke|nicht|stornier\w*|öffnungszeiten|freitag|samstag|sonntag|montag)\b"
+    r"hat|gibt|es|wo|ist|am|um|zum|essen|danke|nicht|stornier\w*|öffnungszeiten|freitag|samstag|sonntag|montag|"
+    r"du|dich|mich|mir|über|weißt|kannst|wie|wetter|meine|erinnere)\b"
 )
 
 
@@ -91,6 +92,8 @@ _LEXICON: dict[str, dict[str, str]] = {
         "sarapan": "breakfast",
         "pantai": "beach",
         "murah": "cheap",
+        "prakiraan cuaca": "weather forecast",
+        "cuaca": "weather",
         "pesankan meja": "book a table",
         "pesan meja": "book a table",
         "reservasi meja": "book a table",
@@ -153,6 +156,8 @@ _LEXICON: dict[str, dict[str, str]] = {
         "anak": "kids",
     },
     "ru": {
+        "прогноз погоды": "weather forecast",
+        "погод": "weather",
         "найди": "find",
         "найти": "find",
         "ищу": "find",
@@ -282,6 +287,8 @@ _LEXICON: dict[str, dict[str, str]] = {
         "kinder": "kids",
         "öffnungszeiten": "opening hours",
         "wo ist": "where is",
+        "wettervorhersage": "weather forecast",
+        "wetter": "weather",
         "bitte": "please",
         "danke": "thanks",
         "bei": "at",

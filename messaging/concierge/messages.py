@@ -75,21 +75,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
             '• mencari tempat — "cari kafe di Ubud", "restoran murah di Canggu"\n'
             '• info tempat — "jam buka Kaito Omakase"\n'
             '• cek meja dan pesan — "pesan meja di Luma Trattoria besok jam 7 malam untuk 2 orang"\n'
-            '• booking Anda — "booking saya", "batalkan booking saya"'
+            '• booking Anda — "booking saya", "batalkan booking saya"\n'
+            '• pengingat — "ingatkan saya telepon ibu jam 6 sore"\n'
+            '• mengingat selera Anda — "saya vegetarian", "apa yang kamu tahu tentang saya?"\n'
+            '• cuaca — "cuaca di Ubud besok"'
         ),
         "ru": (
             "Я консьерж AGNT на Бали. Я умею:\n"
             '• искать места — "найди кафе в Убуде", "пляжный клуб в Чангу"\n'
             '• рассказывать о заведениях — "часы работы Kaito Omakase"\n'
             '• проверять столики и бронировать — "забронируй столик в Luma Trattoria завтра в 19:00 на двоих"\n'
-            '• ваши брони — "мои брони", "отмени бронь"'
+            '• ваши брони — "мои брони", "отмени бронь"\n'
+            '• напоминания — "напомни позвонить маме в 18:00"\n'
+            '• запоминать ваши вкусы — "я вегетарианец", "что ты обо мне знаешь?"\n'
+            '• погода — "погода в Убуде завтра"'
         ),
         "de": (
             "Ich bin Ihr AGNT-Concierge für Bali. Ich kann:\n"
             '• Orte finden — "Ich suche ein Restaurant in Sanur", "Beach Club in Canggu"\n'
             '• über Lokale erzählen — "Öffnungszeiten Kaito Omakase"\n'
             '• Tische prüfen und reservieren — "Reserviere einen Tisch bei Dapur Rempah morgen um 19 Uhr für 2 Personen"\n'
-            '• Ihre Buchungen — "meine Buchungen", "storniere meine Buchung"'
+            '• Ihre Buchungen — "meine Buchungen", "storniere meine Buchung"\n'
+            '• Erinnerungen — "erinnere mich um 18 Uhr daran, Mama anzurufen"\n'
+            '• mir merken, was Sie mögen — "ich bin Vegetarier", "was weißt du über mich?"\n'
+            '• das Wetter — "Wetter in Ubud morgen"'
         ),
     },
     "free_at": {
@@ -311,6 +320,114 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": 'Нужен столик? Напишите, например: "есть ли свободный столик в {name} завтра в 19:00 на двоих?"',
         "de": 'Einen Tisch? Schreiben Sie z. B. "Hat {name} morgen um 19 Uhr einen Tisch für 2 frei?"',
     },
+    "hi": {"en": "Hi! ", "id": "Halo! ", "ru": "Здравствуйте! ", "de": "Hallo! "},
+    "hi_name": {"en": "Hi {name}! ", "id": "Halo {name}! ", "ru": "Здравствуйте, {name}! ", "de": "Hallo {name}! "},
+    "what_mood": {
+        "en": "What are you in the mood for?",
+        "id": "Lagi ingin apa?",
+        "ru": "Чего бы вам хотелось?",
+        "de": "Worauf haben Sie Lust?",
+    },
+    "reminder_set": {
+        "en": "OK — I'll remind you to {text} on {when}.",
+        "id": "Oke — saya akan mengingatkan Anda: {text}, pada {when}.",
+        "ru": "Хорошо — напомню: {text}, {when}.",
+        "de": "Okay — ich erinnere Sie an: {text}, am {when}.",
+    },
+    "reminder_failed": {
+        "en": "I couldn't set that reminder: {error}",
+        "id": "Saya tidak bisa memasang pengingat itu: {error}",
+        "ru": "Не получилось поставить напоминание: {error}",
+        "de": "Ich konnte die Erinnerung nicht setzen: {error}",
+    },
+    "reminder_when": {
+        "en": 'When should I remind you? For example "remind me to call the villa at 6pm" or "… in 2 hours".',
+        "id": 'Kapan saya harus mengingatkan? Misalnya "ingatkan saya telepon vila jam 6 sore" atau "… dalam 2 jam".',
+        "ru": 'Когда напомнить? Например: "напомни позвонить на виллу в 18:00" или "… через 2 часа".',
+        "de": 'Wann soll ich Sie erinnern? Zum Beispiel "erinnere mich um 18 Uhr, die Villa anzurufen" oder "… in 2 Stunden".',
+    },
+    "reminder_what": {
+        "en": "What should I remind you about?",
+        "id": "Saya harus mengingatkan tentang apa?",
+        "ru": "О чём напомнить?",
+        "de": "Woran soll ich Sie erinnern?",
+    },
+    "remember_failed": {
+        "en": "I couldn't save that: {error}",
+        "id": "Saya tidak bisa menyimpannya: {error}",
+        "ru": "Не получилось сохранить: {error}",
+        "de": "Ich konnte das nicht speichern: {error}",
+    },
+    "remember_nothing": {
+        "en": 'Noted — though I couldn\'t pick out a specific preference from that. Try e.g. "I\'m vegetarian" or "I love sunset bars".',
+        "id": 'Dicatat — tapi saya tidak menemukan preferensi yang jelas. Coba misalnya "saya vegetarian" atau "saya suka bar sunset".',
+        "ru": 'Принято — но я не нашёл в этом конкретного предпочтения. Попробуйте, например: "я вегетарианец" или "люблю бары с закатом".',
+        "de": 'Notiert — allerdings konnte ich keine konkrete Vorliebe herauslesen. Versuchen Sie z. B. "ich bin Vegetarier" oder "ich liebe Sunset-Bars".',
+    },
+    "remembered": {
+        "en": "Got it, I'll remember: {items}.",
+        "id": "Siap, saya akan ingat: {items}.",
+        "ru": "Понял, запомню: {items}.",
+        "de": "Alles klar, ich merke mir: {items}.",
+    },
+    "forget_failed": {
+        "en": "I couldn't forget that: {error}",
+        "id": "Saya tidak bisa menghapusnya: {error}",
+        "ru": "Не получилось забыть это: {error}",
+        "de": "Ich konnte das nicht vergessen: {error}",
+    },
+    "forget_no_match": {
+        "en": 'I don\'t have anything remembered that matches that. Ask "what do you know about me?" to see it all.',
+        "id": 'Saya tidak menyimpan apa pun yang cocok dengan itu. Tanyakan "apa yang kamu tahu tentang saya?" untuk melihat semuanya.',
+        "ru": 'Я не помню ничего подходящего. Спросите "что ты обо мне знаешь?", чтобы увидеть всё.',
+        "de": 'Dazu habe ich nichts gespeichert. Fragen Sie "was weißt du über mich?", um alles zu sehen.',
+    },
+    "recall_empty": {
+        "en": 'I don\'t remember anything about you yet. Tell me things like "I\'m vegetarian" or "we\'re usually 4".',
+        "id": 'Saya belum mengingat apa pun tentang Anda. Ceritakan misalnya "saya vegetarian" atau "biasanya kami 4 orang".',
+        "ru": 'Я пока ничего о вас не помню. Расскажите, например: "я вегетарианец" или "нас обычно четверо".',
+        "de": 'Ich weiß noch nichts über Sie. Erzählen Sie mir z. B. "ich bin Vegetarier" oder "wir sind meistens zu viert".',
+    },
+    "recall": {
+        "en": "Here's what I remember about you:",
+        "id": "Ini yang saya ingat tentang Anda:",
+        "ru": "Вот что я о вас помню:",
+        "de": "Das weiß ich über Sie:",
+    },
+    "weather_now": {
+        "en": "Right now in {city}: {summary}. (Source: {source})",
+        "id": "Saat ini di {city}: {summary}. (Sumber: {source})",
+        "ru": "Сейчас в {city}: {summary}. (Источник: {source})",
+        "de": "Gerade in {city}: {summary}. (Quelle: {source})",
+    },
+    "weather_forecast": {
+        "en": "Forecast for {city} {day}: {summary}.",
+        "id": "Prakiraan cuaca {city} {day}: {summary}.",
+        "ru": "Прогноз для {city} {day}: {summary}.",
+        "de": "Vorhersage für {city} {day}: {summary}.",
+    },
+    "weather_failed": {
+        "en": "Sorry, {error}.",
+        "id": "Maaf, cuaca tidak bisa diambil: {error}.",
+        "ru": "Извините, не удалось узнать погоду: {error}.",
+        "de": "Entschuldigung, das Wetter ist gerade nicht abrufbar: {error}.",
+    },
+    "your_area": {"en": "your area", "id": "daerah Anda", "ru": "вашем районе", "de": "Ihrer Gegend"},
+    "that_day": {"en": "that day", "id": "hari itu", "ru": "на этот день", "de": "an dem Tag"},
+    "rain_mm": {"en": "{x} mm of rain", "id": "hujan {x} mm", "ru": "осадки {x} мм", "de": "{x} mm Regen"},
+    "wind": {"en": "wind {x} km/h", "id": "angin {x} km/jam", "ru": "ветер {x} км/ч", "de": "Wind {x} km/h"},
+    "rain_chance": {
+        "en": "{x}% chance of rain",
+        "id": "peluang hujan {x}%",
+        "ru": "вероятность дождя {x}%",
+        "de": "{x}% Regenwahrscheinlichkeit",
+    },
+    "rain_expected": {
+        "en": "{x} mm expected",
+        "id": "perkiraan {x} mm",
+        "ru": "ожидается {x} мм",
+        "de": "{x} mm erwartet",
+    },
     "yes_button": {"en": "Yes", "id": "Ya", "ru": "Да", "de": "Ja"},
     "no_button": {"en": "No", "id": "Tidak", "ru": "Нет", "de": "Nein"},
 }
@@ -454,3 +571,246 @@ def say(key: str, language: str | None = None, **values) -> str:
     templates = CATALOGUE[key]
     template = templates.get(language or "en") or templates["en"]
     return template.format(**values)
+
+
+# --------------------------------------------------------------------------- booking news
+# What the guest hears later, unprompted (messaging.notifications, messaging.booking_replies),
+# in the language stored on them (``guest_language``).
+
+NOTICES: dict[str, dict[str, str]] = {
+    "guests": {"en": "{n} guests", "id": "{n} orang", "ru": "{n} чел.", "de": "{n} Personen"},
+    "guest": {"en": "{n} guest", "id": "{n} orang", "ru": "{n} чел.", "de": "{n} Person"},
+    "when": {"en": "{day} at {time}", "id": "{day} jam {time}", "ru": "{day}, {time}", "de": "{day} um {time}"},
+    "confirmed": {
+        "en": "✅ Confirmed: {venue}, {when}, {who}. Reference {ref}. Enjoy!{notes}\nAdd it to your calendar: {url}",
+        "id": "✅ Dikonfirmasi: {venue}, {when}, {who}. Kode {ref}. Selamat menikmati!{notes}\nTambahkan ke kalender: {url}",
+        "ru": "✅ Подтверждено: {venue}, {when}, {who}. Номер брони {ref}. Приятного вечера!{notes}\nДобавить в календарь: {url}",
+        "de": "✅ Bestätigt: {venue}, {when}, {who}. Buchungsnummer {ref}. Viel Spaß!{notes}\nZum Kalender hinzufügen: {url}",
+    },
+    "dress_code": {
+        "en": "Dress code: {x}",
+        "id": "Aturan berpakaian: {x}",
+        "ru": "Дресс-код: {x}",
+        "de": "Dresscode: {x}",
+    },
+    "children_age": {
+        "en": "Children must be {age} or older",
+        "id": "Anak-anak minimal berusia {age} tahun",
+        "ru": "Детям должно быть не меньше {age} лет",
+        "de": "Kinder müssen mindestens {age} Jahre alt sein",
+    },
+    "guest_age": {
+        "en": "Guests must be {age} or older",
+        "id": "Tamu minimal berusia {age} tahun",
+        "ru": "Гостям должно быть не меньше {age} лет",
+        "de": "Gäste müssen mindestens {age} Jahre alt sein",
+    },
+    "rejected": {
+        "en": "Sorry — {venue} couldn't take your booking for {when} ({ref}).{reason} Want me to find another "
+        "place or time? Or reply “waitlist” and I'll tell you if a table opens up.",
+        "id": "Maaf — {venue} tidak bisa menerima booking Anda untuk {when} ({ref}).{reason} Mau saya carikan "
+        "tempat atau jam lain? Atau balas “daftar tunggu” dan saya kabari kalau ada meja kosong.",
+        "ru": "К сожалению, {venue} не может принять вашу бронь на {when} ({ref}).{reason} Поискать другое "
+        "место или время? Или ответьте «лист ожидания», и я сообщу, если столик освободится.",
+        "de": "Leider kann {venue} Ihre Buchung für {when} ({ref}) nicht annehmen.{reason} Soll ich einen anderen "
+        "Ort oder eine andere Zeit suchen? Oder antworten Sie „Warteliste“, und ich sage Bescheid, wenn ein Tisch frei wird.",
+    },
+    "reason": {
+        "en": " Reason: {reason}.",
+        "id": " Alasan: {reason}.",
+        "ru": " Причина: {reason}.",
+        "de": " Grund: {reason}.",
+    },
+    "free_instead": {
+        "en": " Free instead: {slots}.",
+        "id": " Yang tersedia: {slots}.",
+        "ru": " Свободно: {slots}.",
+        "de": " Stattdessen frei: {slots}.",
+    },
+    "counter_offered": {
+        "en": "{venue} can't do {when}, but offers {slots} for {who} ({ref}). Shall I book one of those?",
+        "id": "{venue} tidak bisa {when}, tapi menawarkan {slots} untuk {who} ({ref}). Mau saya pesankan salah satunya?",
+        "ru": "{venue} не может принять вас {when}, но предлагает {slots} на {who} ({ref}). Забронировать один из вариантов?",
+        "de": "{venue} kann {when} nicht, bietet aber {slots} für {who} an ({ref}). Soll ich eine davon buchen?",
+    },
+    "another_time": {"en": "another time", "id": "waktu lain", "ru": "другое время", "de": "eine andere Zeit"},
+    "pending_owner": {
+        "en": "{venue} needs to approve your request for {when} ({ref}) personally. I'll tell you as soon as they answer.",
+        "id": "{venue} perlu menyetujui permintaan Anda untuk {when} ({ref}) secara langsung. Saya kabari begitu mereka menjawab.",
+        "ru": "{venue} должен лично одобрить ваш запрос на {when} ({ref}). Я сообщу, как только они ответят.",
+        "de": "{venue} muss Ihre Anfrage für {when} ({ref}) persönlich freigeben. Ich sage Bescheid, sobald sie antworten.",
+    },
+    "cancelled": {
+        "en": "Your booking at {venue} for {when} ({ref}) was cancelled.{reason}",
+        "id": "Booking Anda di {venue} untuk {when} ({ref}) dibatalkan.{reason}",
+        "ru": "Ваша бронь в {venue} на {when} ({ref}) отменена.{reason}",
+        "de": "Ihre Buchung bei {venue} für {when} ({ref}) wurde storniert.{reason}",
+    },
+    "offer_lapsed": {
+        "en": "The other times {venue} offered instead of {when} ({ref}) have lapsed.{reason} Shall I look again?",
+        "id": "Waktu lain yang ditawarkan {venue} sebagai ganti {when} ({ref}) sudah kedaluwarsa.{reason} Mau saya cari lagi?",
+        "ru": "Другие варианты, которые {venue} предлагал вместо {when} ({ref}), больше не действуют.{reason} Поискать снова?",
+        "de": "Die anderen Zeiten, die {venue} statt {when} ({ref}) angeboten hat, sind verfallen.{reason} Soll ich erneut suchen?",
+    },
+    "expired": {
+        "en": "{venue} didn't answer your request for {when} in time ({ref}), so it has lapsed.{reason} Shall I try somewhere else?",
+        "id": "{venue} tidak menjawab permintaan Anda untuk {when} tepat waktu ({ref}), jadi permintaan itu kedaluwarsa.{reason} Mau saya coba tempat lain?",
+        "ru": "{venue} не ответил вовремя на ваш запрос на {when} ({ref}), поэтому он истёк.{reason} Попробовать другое место?",
+        "de": "{venue} hat auf Ihre Anfrage für {when} nicht rechtzeitig geantwortet ({ref}), daher ist sie verfallen.{reason} Soll ich es woanders versuchen?",
+    },
+    "status_now": {
+        "en": "Your booking {ref} at {venue} is now {status}.",
+        "id": "Booking {ref} Anda di {venue} sekarang berstatus: {status}.",
+        "ru": "Статус вашей брони {ref} в {venue}: {status}.",
+        "de": "Ihre Buchung {ref} bei {venue} hat jetzt den Status: {status}.",
+    },
+    "moved": {
+        "en": "🕒 Your booking at {venue} ({ref}) has moved: it is now {when} for {who}. "
+        "Reply here if that time does not suit you.",
+        "id": "🕒 Booking Anda di {venue} ({ref}) dipindah: sekarang {when} untuk {who}. "
+        "Balas di sini kalau waktunya tidak cocok.",
+        "ru": "🕒 Ваша бронь в {venue} ({ref}) перенесена: теперь {when} на {who}. "
+        "Напишите сюда, если это время вам не подходит.",
+        "de": "🕒 Ihre Buchung bei {venue} ({ref}) wurde verschoben: jetzt {when} für {who}. "
+        "Antworten Sie hier, wenn Ihnen die Zeit nicht passt.",
+    },
+    "unreachable": {
+        "en": "{venue}'s booking agent can't be reached right now, so your request {ref} isn't confirmed yet. "
+        "I'll keep trying and tell you as soon as they answer.",
+        "id": "Agen booking {venue} sedang tidak bisa dihubungi, jadi permintaan Anda {ref} belum dikonfirmasi. "
+        "Saya akan terus mencoba dan mengabari begitu mereka menjawab.",
+        "ru": "Агент бронирования {venue} сейчас недоступен, поэтому ваш запрос {ref} ещё не подтверждён. "
+        "Я продолжу попытки и сообщу, как только они ответят.",
+        "de": "Der Buchungsagent von {venue} ist gerade nicht erreichbar, daher ist Ihre Anfrage {ref} noch nicht bestätigt. "
+        "Ich versuche es weiter und sage Bescheid, sobald sie antworten.",
+    },
+    "reminder_soon": {
+        "en": "⏰ See you soon: {venue}{where}, {when} for {who}.",
+        "id": "⏰ Sampai jumpa: {venue}{where}, {when} untuk {who}.",
+        "ru": "⏰ До скорой встречи: {venue}{where}, {when}, {who}.",
+        "de": "⏰ Bis gleich: {venue}{where}, {when} für {who}.",
+    },
+    "reminder": {
+        "en": "⏰ Reminder: your table at {venue}{where} is {when} for {who}.",
+        "id": "⏰ Pengingat: meja Anda di {venue}{where} {when} untuk {who}.",
+        "ru": "⏰ Напоминание: ваш столик в {venue}{where} — {when}, {who}.",
+        "de": "⏰ Erinnerung: Ihr Tisch bei {venue}{where} ist {when} für {who}.",
+    },
+    "reference": {
+        "en": "Reference {ref}.",
+        "id": "Kode {ref}.",
+        "ru": "Номер брони {ref}.",
+        "de": "Buchungsnummer {ref}.",
+    },
+    "still_coming": {"en": "Still coming?", "id": "Tetap datang?", "ru": "Всё в силе?", "de": "Kommen Sie noch?"},
+    "still_coming_reply": {
+        "en": 'Still coming? Reply "keep" to keep it or "cancel" to cancel it.',
+        "id": 'Tetap datang? Balas "keep" untuk mempertahankan atau "cancel" untuk membatalkan.',
+        "ru": 'Всё в силе? Ответьте "keep", чтобы оставить бронь, или "cancel", чтобы отменить.',
+        "de": 'Kommen Sie noch? Antworten Sie "keep" zum Behalten oder "cancel" zum Stornieren.',
+    },
+    "keep_button": {"en": "✅ Keep", "id": "✅ Tetap", "ru": "✅ Оставить", "de": "✅ Behalten"},
+    "cancel_button": {"en": "❌ Cancel", "id": "❌ Batalkan", "ru": "❌ Отменить", "de": "❌ Stornieren"},
+    "rating_request": {
+        "en": "How was {venue} on {day}? Rate your visit from 1 to 5 — {how}. It helps other guests and the venue ({ref}).",
+        "id": "Bagaimana {venue} pada {day}? Beri nilai kunjungan Anda dari 1 sampai 5 — {how}. Ini membantu tamu lain dan tempatnya ({ref}).",
+        "ru": "Как вам {venue} ({day})? Оцените визит от 1 до 5 — {how}. Это поможет другим гостям и заведению ({ref}).",
+        "de": "Wie war es bei {venue} am {day}? Bewerten Sie Ihren Besuch von 1 bis 5 — {how}. Das hilft anderen Gästen und dem Lokal ({ref}).",
+    },
+    "rate_tap": {
+        "en": "Tap a star",
+        "id": "Ketuk bintang",
+        "ru": "Нажмите на звезду",
+        "de": "Tippen Sie auf einen Stern",
+    },
+    "rate_reply": {
+        "en": 'Reply "rate" and a score from 1 to 5, e.g. "rate 4 lovely sunset"',
+        "id": 'Balas "rate" dan nilai 1 sampai 5, misalnya "rate 4 sunset indah"',
+        "ru": 'Ответьте "rate" и оценкой от 1 до 5, например "rate 4 чудесный закат"',
+        "de": 'Antworten Sie "rate" und eine Note von 1 bis 5, z. B. "rate 4 schöner Sonnenuntergang"',
+    },
+    "waitlist_offer": {
+        "en": "Good news — a table for {who} just opened up at {venue} on {when}. You were on the waitlist; "
+        "want me to book it? Reply soon: the first guest to book gets it.",
+        "id": "Kabar baik — meja untuk {who} baru saja kosong di {venue} pada {when}. Anda ada di daftar tunggu; "
+        "mau saya pesankan? Balas segera: tamu pertama yang memesan yang dapat.",
+        "ru": "Хорошие новости — в {venue} освободился столик на {who}: {when}. Вы были в листе ожидания; "
+        "забронировать? Ответьте поскорее: столик достанется тому, кто забронирует первым.",
+        "de": "Gute Nachricht — bei {venue} ist gerade ein Tisch für {who} frei geworden: {when}. Sie standen auf der Warteliste; "
+        "soll ich ihn buchen? Antworten Sie bald: Wer zuerst bucht, bekommt ihn.",
+    },
+    "waitlist_joined": {
+        "en": "You're on the waitlist for {venue}, {when}, {who}. I'll message you as soon as a table opens up.",
+        "id": "Anda masuk daftar tunggu untuk {venue}, {when}, {who}. Saya kabari begitu ada meja kosong.",
+        "ru": "Вы в листе ожидания {venue}: {when}, {who}. Я напишу, как только освободится столик.",
+        "de": "Sie stehen auf der Warteliste für {venue}, {when}, {who}. Ich melde mich, sobald ein Tisch frei wird.",
+    },
+    "waitlist_failed": {
+        "en": "I couldn't put you on the waitlist: {error}.",
+        "id": "Saya tidak bisa memasukkan Anda ke daftar tunggu: {error}.",
+        "ru": "Не получилось поставить вас в лист ожидания: {error}.",
+        "de": "Ich konnte Sie nicht auf die Warteliste setzen: {error}.",
+    },
+    "kept": {
+        "en": "Great — see you at {venue} on {when}! ({ref})",
+        "id": "Sip — sampai jumpa di {venue} pada {when}! ({ref})",
+        "ru": "Отлично — ждём вас в {venue}: {when}! ({ref})",
+        "de": "Prima — bis bald bei {venue}, {when}! ({ref})",
+    },
+    "guest_cancelled": {
+        "en": "Done — your booking at {venue} on {when} ({ref}) is cancelled.{note}",
+        "id": "Beres — booking Anda di {venue} pada {when} ({ref}) dibatalkan.{note}",
+        "ru": "Готово — ваша бронь в {venue} на {when} ({ref}) отменена.{note}",
+        "de": "Erledigt — Ihre Buchung bei {venue} am {when} ({ref}) ist storniert.{note}",
+    },
+    "deposit_kept": {
+        "en": " It was within {hours} h of the booking, so the venue's policy may keep the deposit.",
+        "id": " Pembatalan kurang dari {hours} jam sebelumnya, jadi sesuai kebijakan tempatnya deposit bisa hangus.",
+        "ru": " До визита оставалось меньше {hours} ч, поэтому по правилам заведения депозит может не вернуться.",
+        "de": " Das war weniger als {hours} Std. vorher, daher kann das Lokal laut seinen Regeln die Anzahlung behalten.",
+    },
+    "rated": {
+        "en": "Thank you! {stars} for {venue} is recorded.",
+        "id": "Terima kasih! {stars} untuk {venue} sudah dicatat.",
+        "ru": "Спасибо! Оценка {stars} для {venue} сохранена.",
+        "de": "Danke! {stars} für {venue} ist gespeichert.",
+    },
+}
+
+GUEST_LANGUAGES = ("en", "id", "ru", "de")
+
+
+def guest_language(user) -> str:
+    """The language to write to ``user`` in: the one stored on them (the last one detected
+    in their conversation), English for a language without templates here."""
+    code = str(getattr(user, "language", "") or "en").split("-")[0].lower()
+    return code if code in GUEST_LANGUAGES else "en"
+
+
+def notice(key: str, language: str | None = None, **values) -> str:
+    """A booking-news template of ``NOTICES`` in ``language`` (English when missing)."""
+    templates = NOTICES[key]
+    template = templates.get(language or "en") or templates["en"]
+    return template.format(**values)
+
+
+def when_words(local, language: str | None, now_local=None) -> str:
+    """ "Fri 13 Mar at 19:30" in the guest's language; "today"/"tomorrow" when ``now_local`` is given."""
+    language = language or "en"
+    day = None
+    if now_local is not None:
+        if local.date() == now_local.date():
+            day = CATALOGUE["today"].get(language, "today")
+        elif (local.date() - now_local.date()).days == 1:
+            day = CATALOGUE["tomorrow"].get(language, "tomorrow")
+    if day is None:
+        day = f"{local:%a %d %b}" if language not in WEEKDAYS else date_words(local.date(), language)
+    return notice("when", language, day=day, time=f"{local:%H:%M}")
+
+
+def day_words(local, language: str | None) -> str:
+    return f"{local:%a %d %b}" if (language or "en") not in WEEKDAYS else date_words(local.date(), language)
+
+
+def guests_words(n: int, language: str | None) -> str:
+    return notice("guest" if n == 1 else "guests", language, n=n)

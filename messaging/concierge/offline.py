@@ -525,14 +525,15 @@ def plan(turn: Turn, ctx: ToolContext, now: datetime) -> Step:
 
 
 def _plan_help(turn, ctx, now, intent) -> Step:
-    if _lang(turn) != "en":
-        return _say(t_say("help", _lang(turn)))
+    language = _lang(turn)
+    help_text = HELP if language == "en" else t_say("help", language)
     if intent.data.get("greeting"):
         name = getattr(ctx.user, "display_name", "") or getattr(ctx.user, "first_name", "")
-        return _say((f"Hi {name}! " if name else "Hi! ") + HELP + "\n\nWhat are you in the mood for?")
-    if turn.norm:
-        return _say("Sorry, I didn't catch that. " + HELP)
-    return _say(HELP)
+        hello = t_say("hi_name", language, name=name) if name else t_say("hi", language)
+        return _say(hello + help_text + "\n\n" + t_say("what_mood", language))
+    if turn.norm and language == "en":
+        return _say(t_say("didnt_catch", language) + help_text)
+    return _say(help_text)
 
 
 def _plan_thanks(turn, ctx, now, intent) -> Step:
@@ -1233,9 +1234,9 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
     done = turn.last("set_reminder")
     if done is not None:
         if done.is_error:
-            return _say(f"I couldn't set that reminder: {_error_text(done.result)}")
+            return _say(t_say("reminder_failed", _lang(turn), error=_error_text(done.result)))
         r = done.result if isinstance(done.result, dict) else {}
-        return _say(f"OK — I'll remind you to {r.get('text')} on {r.get('when') or r.get('due_at')}.")
+        return _say(t_say("reminder_set", _lang(turn), text=r.get("text"), when=r.get("when") or r.get("due_at")))
     text = re.sub(r"^.*?\bremind(?:er)?\b\s*(?:me|us)?\s*(?:(?:to|about|that|of)\b)?\s*", "", turn.norm, count=1)
     when, what = parse_when(text, now, prefer_evening=False, **_date_hints(turn))
     what = re.sub(r"\b(?:at|on|in|by)\s*$", "", what).strip(" .,!")
@@ -1250,9 +1251,9 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
             later = due + timedelta(hours=12) if at.hour < 12 else None
             due = later if later and later > now else due + timedelta(days=1)
     else:
-        return _say('When should I remind you? For example "remind me to call the villa at 6pm" or "… in 2 hours".')
+        return _say(t_say("reminder_when", _lang(turn)))
     if not what:
-        return _say("What should I remind you about?")
+        return _say(t_say("reminder_what", _lang(turn)))
     return _call("set_reminder", text=what[:200], due_at=due.replace(second=0, microsecond=0).isoformat())
 
 
@@ -1262,13 +1263,11 @@ def _plan_remember(turn, ctx, now, intent) -> Step:
         text = re.sub(r"^(?:please\s+)?remember\s+(?:that\s+)?", "", turn.text.strip(), flags=re.I) or turn.text
         return _call("remember_preference", text=text[:480])
     if done.is_error:
-        return _say(f"I couldn't save that: {_error_text(done.result)}")
+        return _say(t_say("remember_failed", _lang(turn), error=_error_text(done.result)))
     remembered = (done.result or {}).get("remembered") or [] if isinstance(done.result, dict) else []
     if not remembered:
-        return _say(
-            'Noted — though I couldn\'t pick out a specific preference from that. Try e.g. "I\'m vegetarian" or "I love sunset bars".'
-        )
-    return _say("Got it, I'll remember: " + "; ".join(m.get("content", "") for m in remembered) + ".")
+        return _say(t_say("remember_nothing", _lang(turn)))
+    return _say(t_say("remembered", _lang(turn), items="; ".join(m.get("content", "") for m in remembered)))
 
 
 def _plan_forget(turn, ctx, now, intent) -> Step:
@@ -1287,14 +1286,12 @@ def _plan_forget(turn, ctx, now, intent) -> Step:
             what = "everything"
         return _call("remember_preference", text=what[:480], forget=True)
     if done.is_error:
-        return _say(f"I couldn't forget that: {_error_text(done.result)}")
+        return _say(t_say("forget_failed", _lang(turn), error=_error_text(done.result)))
     result = done.result if isinstance(done.result, dict) else {}
     count = int(result.get("forgotten") or 0)
     if not count:
-        return _say(
-            'I don\'t have anything remembered that matches that. Ask "what do you know about me?" to see it all.'
-        )
-    return _say(f"Done — I've deleted {count} thing{'s' if count != 1 else ''} I remembered about you.")
+        return _say(t_say("forget_no_match", _lang(turn)))
+    return _say(t_say("forgot", _lang(turn), count=count, s="s" if count != 1 else ""))
 
 
 def _plan_recall(turn, ctx, now, intent) -> Step:
@@ -1305,10 +1302,8 @@ def _plan_recall(turn, ctx, now, intent) -> Step:
         return _say(_error_text(done.result))
     memories = (done.result or {}).get("memories") or [] if isinstance(done.result, dict) else []
     if not memories:
-        return _say(
-            'I don\'t remember anything about you yet. Tell me things like "I\'m vegetarian" or "we\'re usually 4".'
-        )
-    return _say("Here's what I remember about you:\n" + "\n".join(f"• {m.get('content')}" for m in memories))
+        return _say(t_say("recall_empty", _lang(turn)))
+    return _say(t_say("recall", _lang(turn)) + "\n" + "\n".join(f"• {m.get('content')}" for m in memories))
 
 
 def _plan_weather(turn, ctx, now, intent) -> Step:
@@ -1318,8 +1313,10 @@ def _plan_weather(turn, ctx, now, intent) -> Step:
         when, _ = parse_when(turn.norm, now, prefer_evening=False, **_date_hints(turn))
         day = when.day if when.day and when.day != now.date() else None
         return _call("get_weather", city=place.city if place else None, date=day.isoformat() if day else None)
+    language = _lang(turn)
     if done.is_error:
-        return _say(f"Sorry, {_error_text(done.result)[0].lower() + _error_text(done.result)[1:]}.")
+        error = _error_text(done.result)
+        return _say(t_say("weather_failed", language, error=(error[:1].lower() + error[1:]).rstrip(".")))
     r = done.result if isinstance(done.result, dict) else {}
     if r.get("current"):
         c = r["current"]
@@ -1328,13 +1325,17 @@ def _plan_weather(turn, ctx, now, intent) -> Step:
             f"{c.get('temperature_c')}°C" if c.get("temperature_c") is not None else "",
         ]
         if c.get("precipitation_mm"):
-            bits.append(f"{c['precipitation_mm']} mm of rain")
+            bits.append(t_say("rain_mm", language, x=c["precipitation_mm"]))
         if c.get("wind_kmh") is not None:
-            bits.append(f"wind {c['wind_kmh']} km/h")
+            bits.append(t_say("wind", language, x=c["wind_kmh"]))
         return _say(
-            f"Right now in {c.get('city', 'your area')}: "
-            + ", ".join(b for b in bits if b)
-            + f". (Source: {r.get('source', 'Open-Meteo')})"
+            t_say(
+                "weather_now",
+                language,
+                city=c.get("city") or t_say("your_area", language),
+                summary=", ".join(b for b in bits if b),
+                source=r.get("source", "Open-Meteo"),
+            )
         )
     if r.get("forecast"):
         f = r["forecast"]
@@ -1348,12 +1349,15 @@ def _plan_weather(turn, ctx, now, intent) -> Step:
                 bits.append(f"{lows}–{highs}°C")
             rain = f.get("precipitation_probability_max", f.get("precipitation_probability"))
             if rain is not None:
-                bits.append(f"{rain}% chance of rain")
+                bits.append(t_say("rain_chance", language, x=rain))
             if f.get("precipitation_mm", f.get("precipitation_sum")):
-                bits.append(f"{f.get('precipitation_mm', f.get('precipitation_sum'))} mm expected")
-            label = _day_label(f.get("date", ""), now) if f.get("date") else "that day"
+                bits.append(t_say("rain_expected", language, x=f.get("precipitation_mm", f.get("precipitation_sum"))))
+            label = _day_label(f.get("date", ""), now, language) if f.get("date") else t_say("that_day", language)
             summary = ", ".join(b for b in bits if b)
-            return _say(f"Forecast for {f.get('city', 'your area')} {label}: " + (summary or _render_generic(f)) + ".")
+            city = f.get("city") or t_say("your_area", language)
+            return _say(
+                t_say("weather_forecast", language, city=city, day=label, summary=summary or _render_generic(f))
+            )
     return _say(_render_generic(r))
 
 

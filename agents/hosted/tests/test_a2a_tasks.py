@@ -180,7 +180,7 @@ def test_send_message_answers_working_for_a_long_run_and_cancel_task_cancels_the
     deadline = time.monotonic() + 30
     while not stopped.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert stopped.exists()
+    assert stopped.exists(), list(run.events.order_by("-seq").values_list("kind", "data")[:4])
     assert run.events.filter(kind="log").count() < 190
     run.refresh_from_db()
     assert run.status == "cancelled" and run.output is None
