@@ -132,6 +132,15 @@ def parse_when(
     """
     t = text
     when = When()
+    evening = False  # "tonight at 6", "tomorrow night at 8": a bare hour is in the evening
+    # "brunch around 10", "lunch at 1": a bare hour is the one nearest that meal
+    daytime_word = re.search(r"\b(breakfast|brunch|morning|lunch)\b", t)
+    daytime = SOFT_TIMES[daytime_word.group(1)] if daytime_word else None
+
+    def hour_of(hour: int, suffix: str | None, evening_first: bool) -> int:
+        if daytime is not None and not (suffix or "").strip() and 1 <= hour <= 11 and not evening:
+            return min((hour, hour + 12), key=lambda h: abs(h * 60 - (daytime.hour * 60 + daytime.minute)))
+        return _hour12(hour, suffix, evening_first)
 
     def cut(match: re.Match) -> None:
         nonlocal t
@@ -197,14 +206,15 @@ def parse_when(
         for pattern, offset in (
             (r"\bday after tomorrow\b", 2),
             (r"\byesterday\b", -1),
-            (r"\b(tomorrow|tmrw|tmr|tomorow)\b", 1),
+            (r"\b(tomorrow|tmrw|tmr|tomorow)(?:\s+(?:night|evening))?\b", 1),
             (r"\b(today|tonight|this evening|(?<!from )now)\b", 0),
         ):
             m = re.search(pattern, t)
             if m:
                 when.day = now.date() + timedelta(days=offset)
-                if "tonight" in m.group(0) or "evening" in m.group(0):
+                if re.search(r"night|evening", m.group(0)):
                     when.at, when.soft = SOFT_TIMES["tonight"], True
+                    evening = True
                 if m.group(0) != "now":
                     cut(m)
                 break
@@ -236,7 +246,7 @@ def parse_when(
     if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
         # "10:00" / "09:30" read as the 24-hour clock they look like; "7:30" for a dinner
         # booking still means the evening
-        hour = _hour12(int(m.group(1)), m.group(3), prefer_evening and len(m.group(1)) == 1)
+        hour = hour_of(int(m.group(1)), m.group(3), (prefer_evening or evening) and len(m.group(1)) == 1)
         when.at, when.soft = time(hour, int(m.group(2))), False
         cut(m)
     else:
@@ -246,7 +256,7 @@ def parse_when(
         )
         if m and 0 < int(m.group(1)) <= 24:
             suffix = m.group(2) if m.group(2) and "clock" not in m.group(2) else None
-            when.at, when.soft = time(_hour12(int(m.group(1)), suffix, prefer_evening) % 24, 0), False
+            when.at, when.soft = time(hour_of(int(m.group(1)), suffix, prefer_evening or evening) % 24, 0), False
             cut(m)
         else:
             for word, value in (("noon", time(12, 0)), ("midday", time(12, 0)), ("midnight", time(0, 0))):

@@ -23,6 +23,7 @@ arguments of a real pending action), so nothing in it can invent a venue.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 FORGET_MESSAGE = re.compile(
@@ -115,6 +116,16 @@ def remember_tool_calls(state: dict[str, Any], calls) -> None:
             state["results"] = [venue_ref(v["slug"], v["name"]) for v in r["venues"] if v.get("slug")]
             first = searches[0].input
             state["filters"] = {k: v for k, v in first.items() if k not in {"limit", "open_at", "party_size"}}
+            # the day, time and party the guest searched with stand for a booking of one of the results
+            request = {"party_size": first.get("party_size")} if first.get("party_size") else {}
+            if first.get("open_at"):
+                try:
+                    at = datetime.fromisoformat(str(first["open_at"]))
+                except ValueError:
+                    at = None
+                if at is not None:
+                    request.update(date=at.date().isoformat(), time=at.strftime("%H:%M"))
+            state["request"] = request
             if len(state["results"]) > 1:
                 state.pop("focus", None)
             else:

@@ -362,6 +362,11 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         return Intent("book", data)
     if asks_if_free:
         return Intent("availability", data)
+    if venue and not QUESTION_START.match(t) and "?" not in turn.text:
+        # "omakase at kaito tonight 6pm for 2": a venue, a day or time and a party is a booking request
+        when, left = parse_when(rest, now, prefer_evening=True, **_date_hints(turn))
+        if party_size(left) and (when.day or when.moment or (when.at and not when.soft)):
+            return Intent("book", data)
     if PREFERENCE.search(t) and not SEARCH_VERBS.search(t):
         return Intent("remember")
     if venue:
@@ -930,13 +935,22 @@ def _plan_ask_general(turn, ctx, now, intent) -> Step:
 
 
 _ASK_SYNONYMS = {
-    "kid": ("kid", "child", "famil", "older", "18+", "adult"),
-    "child": ("kid", "child", "famil", "older", "18+", "adult"),
+    "kid": ("kid", "child", "famil", "older", "18+", "adult", "aged"),
+    "child": ("kid", "child", "famil", "older", "18+", "adult", "aged"),
+    "year": ("aged", "older", "child", "kid", "18+"),
+    "toddl": ("child", "kid", "aged", "older"),
+    "baby": ("child", "kid", "aged", "older"),
+    "wheel": ("wheelchair", "step-free", "accessib", "ramp"),
+    "acces": ("wheelchair", "step-free", "accessib", "ramp"),
+    "disab": ("wheelchair", "step-free", "accessib", "ramp"),
+    "wlan": ("wifi", "wi-fi", "laptop"),
+    "wi-fi": ("wifi", "wi-fi", "laptop"),
+    "internet": ("wifi", "wi-fi"),
     "park": ("parking", "valet", "park "),
     "card": ("card", "cash", "qris", "visa", "amex", "mastercard"),
     "pay": ("card", "cash", "qris", "visa", "amex", "mastercard"),
     "cash": ("card", "cash", "qris"),
-    "wifi": ("wifi", "laptop"),
+    "wifi": ("wifi", "wi-fi", "laptop"),
     "vegan": ("vegan", "plant"),
     "veget": ("vegetarian", "vegan"),
     "glute": ("gluten",),
@@ -956,20 +970,31 @@ _ASK_STOP = set(
 )
 
 
-def answer_sentences(text: str, question: str, *, limit: int = 2) -> list[str]:
-    """The whole sentences of ``text`` that answer ``question`` best (in their original order)."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])", " ".join(text.split())) if s.strip()]
-    words = [w for w in re.findall(r"[a-z0-9+]+", normalize(question)) if w not in _ASK_STOP and len(w) > 2]
+def _ask_needles(question: str) -> set[str]:
+    """What an answer to ``question`` would mention: its words' stems and their synonyms
+    ("wheelchair" → step-free, accessible; "5 year old" → aged, children; "WLAN" → wifi)."""
+    words = [w for w in re.findall(r"[a-z0-9+-]+", normalize(question)) if w not in _ASK_STOP and len(w) > 2]
     needles: set[str] = set()
     for word in words:
         needles.add(word[:5])
         for key, synonyms in _ASK_SYNONYMS.items():
             if word.startswith(key):
                 needles.update(synonyms)
+    return needles
+
+
+def _ask_score(sentence: str, needles: set[str]) -> int:
+    lower = sentence.lower()
+    return sum(1 for needle in needles if needle and needle in lower)
+
+
+def answer_sentences(text: str, question: str, *, limit: int = 2) -> list[str]:
+    """The whole sentences of ``text`` that answer ``question`` best (in their original order)."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])", " ".join(text.split())) if s.strip()]
+    needles = _ask_needles(question)
     scored = []
     for index, sentence in enumerate(sentences):
-        lower = sentence.lower()
-        score = sum(1 for needle in needles if needle and needle in lower)
+        score = _ask_score(sentence, needles)
         if score:
             scored.append((score, index))
     if not scored:
@@ -987,6 +1012,9 @@ def answer_sentences(text: str, question: str, *, limit: int = 2) -> list[str]:
 
 def render_passages(passages: list[dict], *, venue_name: str | None = None, question: str = "") -> str:
     lines = [f"Here's what I know{' about ' + venue_name if venue_name else ''}:"]
+    # the passages that mention what was asked first (the search ranks by words, not meaning)
+    needles = _ask_needles(question)
+    passages = sorted(passages, key=lambda p: -_ask_score(str(p.get("text", "")), needles))
     for passage in passages[:3]:
         citation = passage.get("citation") or {}
         source = citation.get("title") or citation.get("source") or "venue information"
@@ -1105,7 +1133,7 @@ def _plan_book(turn, ctx, now, intent) -> Step:
         lines.append(f'\nSay e.g. "book {venues[0].get("name")} tomorrow 7pm for 2".')
         return _say("\n".join(lines))
     when, rest = parse_when(intent.data["rest"], now, prefer_evening=True, **_date_hints(turn))
-    defaults = intent.data.get("defaults") or {}
+    defaults = intent.data.get("defaults") or _standing_request(ctx, venue.slug)
     party = party_size(rest) or defaults.get("party_size")
     day = when.moment.date() if when.moment else when.day or _iso_day(defaults.get("date")) or now.date()
     at = when.moment.time() if when.moment else (when.at if when.at and not when.soft else None)
@@ -1138,6 +1166,15 @@ def _plan_book(turn, ctx, now, intent) -> Step:
             **args,
         )
     return _booking_answer(turn, ctx, now, booking, venue.slug, day.isoformat(), party)
+
+
+def _standing_request(ctx: ToolContext, slug: str) -> dict:
+    """The day, time and party of the search that listed ``slug`` ("brunch in ubud sat for 3
+    around 10" → "book awan brunch house then")."""
+    state = ctx.dialogue or {}
+    if any(ref.get("slug") == slug for ref in state.get("results") or []):
+        return dict(state.get("request") or {})
+    return {}
 
 
 def _keep_draft(ctx: ToolContext, turn: Turn, now: datetime, slug: str | None, defaults: dict | None = None) -> None:
@@ -1337,7 +1374,22 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
         return _say(t_say("reminder_when", _lang(turn)))
     if not what:
         return _say(t_say("reminder_what", _lang(turn)))
+    if _lang(turn) != "en":
+        what = _own_words(turn.text, what, _lang(turn))
     return _call("set_reminder", text=what[:200], due_at=due.replace(second=0, microsecond=0).isoformat())
+
+
+def _own_words(original: str, english: str, language: str) -> str:
+    """The stretch of the guest's own message that reads as ``english`` once its request
+    words are in English ("позвонить в банк", not the lexicon's "позвонить at банк")."""
+    words = original.split()
+    wanted = " ".join(english.lower().split())
+    for size in range(len(words), 0, -1):
+        for start in range(len(words) - size + 1):
+            span = " ".join(words[start : start + size])
+            if " ".join(to_english(span, language).lower().split()).strip(" .,!?") == wanted:
+                return span.strip(" .,!?")
+    return english
 
 
 NOT_DIET = re.compile(r"\b(?:not|no longer)\s+(?:a |an )?(vegan|vegetarian|pescatarian)\b(?:\s*any ?more)?")
@@ -1776,7 +1828,9 @@ def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
     when, rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))
     party = party_size(rest)
     changes: dict[str, Any] = {}
-    if when.day and not re.fullmatch(r"\s*now\s*", t):
+    # "we're 6 now", "now": "now" marks the change, it does not move the booking to today
+    said_now = re.search(r"\bnow\b", t) and not re.search(r"\b(today|tonight|this evening)\b", t)
+    if when.day and not (said_now and when.day == now.date()):
         changes["date"] = when.day.isoformat()
     if when.at and not when.soft:
         changes["time"] = when.at.strftime("%H:%M")
