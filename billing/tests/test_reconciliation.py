@@ -95,7 +95,8 @@ def test_the_page_shows_both_sides_per_day_with_differences_and_links(books, adm
     assert html.count("recon-mismatch") == 1
     assert html.count("recon-waiting") == 2  # the waiting fee day and the waiting usage day
     assert html.count("recon-ok") == 2
-    assert "+120,000.00 IDR" in html and "+90,000.00 IDR" in html and "<strong>+10,000.00 IDR</strong>" in html
+    # amounts as the back office writes money: rupiah without decimals, thousands separated
+    assert "IDR +120,000" in html and "IDR +90,000" in html and "<strong>IDR +10,000</strong>" in html
     waiting = books["waiting"]
     assert reverse("admin:billing_commerceledger_change", args=[waiting.pk]) in html
     day = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
