@@ -53,6 +53,7 @@ class Unavailable:
     # Why one requested time is not a free slot when the day has others (slot_is_free):
     TIME_PASSED = "time_passed"
     AFTER_LAST_SEATING = "after_last_seating"
+    AFTER_CLOSING = "after_closing"
     BEFORE_FIRST_SEATING = "before_first_seating"
     OUTSIDE_HOURS = "outside_hours"
     NOT_A_SEATING = "not_a_seating"
@@ -71,6 +72,7 @@ class FreeSlots(NamedTuple):
 REASON_TEXTS = {
     Unavailable.TIME_PASSED: "that time has already passed",
     Unavailable.AFTER_LAST_SEATING: "that is after the last seating{last}",
+    Unavailable.AFTER_CLOSING: "{venue} closes at {closes} that day (last seating {last_time})",
     Unavailable.BEFORE_FIRST_SEATING: "that is before the first seating{first}",
     Unavailable.OUTSIDE_HOURS: "{venue} is not open at that time",
     Unavailable.NOT_A_SEATING: "{venue} seats guests every {step} minutes, on the grid{first}",
@@ -89,13 +91,18 @@ REASON_TEXTS = {
 
 def reason_values(venue: Venue, *, at: datetime | None = None) -> dict[str, object]:
     """The venue's figures a reason names (``first``/``last``: the day's first and last
-    seating as " (HH:MM)", or "" when ``at`` is not given): the guest-facing templates, in
-    any language, fill themselves from these."""
-    seatings = _seatings_on(venue, at.astimezone(venue_timezone(venue)).date()) if at is not None else []
+    seating as " (HH:MM)", or "" when ``at`` is not given; ``last_time``/``closes``: the last
+    seating and the day's closing time as "HH:MM"): the guest-facing templates, in any
+    language, fill themselves from these."""
+    day = at.astimezone(venue_timezone(venue)).date() if at is not None else None
+    seatings = _seatings_on(venue, day) if day is not None else []
+    closing = _closing_on(venue, day) if day is not None else None
     return {
         "venue": venue.name,
         "first": f" ({seatings[0]:%H:%M})" if seatings else "",
         "last": f" ({seatings[-1]:%H:%M})" if seatings else "",
+        "last_time": f"{seatings[-1]:%H:%M}" if seatings else "",
+        "closes": f"{closing:%H:%M}" if closing else "",
         "step": max(5, venue.slot_minutes or 30),
         "min_age": venue.min_guest_age,
         "min_party": venue.min_party_size,
@@ -132,6 +139,12 @@ def _seatings_on(venue: Venue, day: date) -> list[datetime]:
     return sorted(set(starts + _candidate_starts(venue, day)))
 
 
+def _closing_on(venue: Venue, day: date) -> datetime | None:
+    """When the venue's last opening that starts on the local ``day`` closes (None: closed)."""
+    intervals = venue_opening_intervals(venue, day)
+    return max(closes for _, closes in intervals) if intervals else None
+
+
 def time_unavailable_reason(*, venue: Venue, start: datetime, now: datetime) -> str:
     """Why the exact time ``start`` cannot be a booking, from the venue's rules alone
     (not its diary): "" when it is a seating the diary may still have room at."""
@@ -145,7 +158,10 @@ def time_unavailable_reason(*, venue: Venue, start: datetime, now: datetime) -> 
     if local in seatings:
         return Unavailable.LEAD_TIME if local < now + timedelta(minutes=venue.booking_lead_minutes) else ""
     if local > seatings[-1]:
-        return Unavailable.AFTER_LAST_SEATING
+        closing = _closing_on(venue, local.date())
+        # Past the day's closing time the guest needs to hear when it closes, not only
+        # that seatings ended (a 19:00 dinner at a place that closes at 15:00).
+        return Unavailable.AFTER_CLOSING if closing is not None and local >= closing else Unavailable.AFTER_LAST_SEATING
     if local < seatings[0]:
         return Unavailable.BEFORE_FIRST_SEATING
     step = timedelta(minutes=max(5, venue.slot_minutes or 30))

@@ -28,6 +28,7 @@ from messaging.concierge.messages import (
     notice,
     reason,
     say,
+    status_words,
     when_words,
 )
 from messaging.models import Interaction, InteractionSource, Notification
@@ -169,7 +170,9 @@ def booking_status_text(booking: VenueBooking, language: str | None = None) -> s
         )
         key = "offer_lapsed" if expired_from == BookingStatus.COUNTER_OFFERED else "expired"
         return notice(key, language, **names, reason=reason)
-    return notice("status_now", language, **names, status=booking.get_status_display().lower())
+    return notice(
+        "status_now", language, **names, status=status_words(status, language, booking.get_status_display().lower())
+    )
 
 
 def _confirmation_notes(venue, children: int, language: str) -> list[str]:
@@ -237,14 +240,16 @@ def booking_status_notify(*, booking_id, to_status: str) -> Interaction | None:
     if to_status == BookingStatus.CANCELLED and last_event is not None and last_event.actor_kind in GUEST_ACTORS:
         return None
     key = f"booking:{booking.pk}:{to_status}"
-    text = booking_status_text(booking)
+    language = guest_language(booking.user)
+    text = booking_status_text(booking, language)
+    status = status_words(booking.status, language, booking.get_status_display())
     from messaging.push import push_notification_enqueue
 
     # the guest's subscribed browsers hear of it too (once per booking and status)
     push_notification_enqueue(
         user_id=booking.user_id,
         kind="booking",
-        title=f"{booking.venue.name} · {booking.get_status_display()}",
+        title=f"{booking.venue.name} · {status}",
         body=text,
         dedupe_key=key,
         url=f"/bookings/{booking.external_ref}",
@@ -268,31 +273,28 @@ def on_booking_awaits_owner(sender, *, booking_id, **kwargs) -> None:
     notify_owners_pending.delay(str(booking_id))
 
 
-def owner_review_text(booking: VenueBooking) -> str:
+def owner_review_text(booking: VenueBooking, language: str | None = None) -> str:
+    """The approval request an owner reads, in ``language`` (the owner's own)."""
     from django.conf import settings
     from django.urls import NoReverseMatch, reverse
 
     venue = booking.venue
     tz = _tz(venue)
-    when = f"{booking.slot_start.astimezone(tz):%a %d %b at %H:%M}"
+    when = when_words(booking.slot_start.astimezone(tz), language)
     deadline = booking.owner_decision_deadline
     try:
         path = reverse("admin:bookings_venuebooking_change", args=[booking.pk])
     except NoReverseMatch:
         path = "/admin/"
-    lines = [
-        f"New booking request for {venue.name} needs your approval: {booking.party_size} guests, {when} "
-        f"({booking.external_ref}).",
-    ]
+    who = guests_words(booking.party_size, language)
+    lines = [notice("owner_review", language, venue=venue.name, who=who, when=when, ref=booking.external_ref)]
     if booking.contact_name:
-        lines.append(f"Guest: {booking.contact_name}.")
+        lines.append(notice("owner_guest", language, name=booking.contact_name))
     if booking.special_requests:
-        lines.append(f"Special requests: {booking.special_requests[:300]}")
-    lines.append(
-        f"Approve or decline in the back office{f' by {deadline.astimezone(tz):%H:%M}' if deadline else ''}: "
-        f"{getattr(settings, 'PUBLIC_BASE_URL', '').rstrip('/')}{path}. Without an answer, the guest is "
-        "declined politely with other times."
-    )
+        lines.append(notice("owner_requests", language, text=booking.special_requests[:300]))
+    by = notice("owner_by", language, time=f"{deadline.astimezone(tz):%H:%M}") if deadline else ""
+    url = f"{getattr(settings, 'PUBLIC_BASE_URL', '').rstrip('/')}{path}"
+    lines.append(notice("owner_approve", language, by=by, url=url))
     return "\n".join(lines)
 
 
@@ -310,21 +312,24 @@ def owner_notify_pending(*, booking_id) -> int:
     booking = VenueBooking.objects.select_related("venue__city").filter(pk=booking_id).first()
     if booking is None or booking.status != BookingStatus.PENDING_OWNER:
         return 0
-    text = owner_review_text(booking)
     told = 0
     clients = VenueClient.objects.filter(
         venue_id=booking.venue_id, is_active=True, notify_on_booking=True
     ).select_related("user")
     for client in clients:
         owner = client.user
+        language = guest_language(owner)
+        text = owner_review_text(booking, language)
         key = f"owner:{booking.pk}:pending_owner"
         if user_channel_preferred(user=owner) is not None:
             if notify_user(user=owner, key=key, text=text, booking=booking, source=InteractionSource.VENUE_AGENT):
                 told += 1
         elif owner.email:
-            subject = f"Approve booking {booking.external_ref} at {booking.venue.name}?"
+            subject = notice("owner_subject", language, ref=booking.external_ref, venue=booking.venue.name)
             transaction.on_commit(
-                lambda email=owner.email, subject=subject: send_mail(subject, text, None, [email], fail_silently=True)
+                lambda email=owner.email, subject=subject, text=text: send_mail(
+                    subject, text, None, [email], fail_silently=True
+                )
             )
             told += 1
         else:

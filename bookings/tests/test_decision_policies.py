@@ -96,6 +96,16 @@ def test_a_time_after_the_last_seating_says_so_with_the_last_seating(club):
     assert at(THU, "20:00") in decision.slots
 
 
+def test_a_time_after_closing_names_the_closing_time_and_the_last_seating(club):
+    decision = diary_decide(booking=request(club, at(THU, "22:30")), venue=club, now=NOW)
+    assert decision.reason_code == Unavailable.AFTER_CLOSING
+    assert decision.reason.endswith(": Lava Sands closes at 22:00 that day (last seating 20:00)")
+    assert slot_is_free(venue=club, start=at(THU, "22:00"), party_size=2, now=NOW).reason == Unavailable.AFTER_CLOSING
+    assert slot_is_free(venue=club, start=at(THU, "21:59"), party_size=2, now=NOW).reason == (
+        Unavailable.AFTER_LAST_SEATING
+    )
+
+
 def test_a_fully_booked_evening_is_still_refused_as_fully_booked(club):
     club.capacity = 4
     club.save()

@@ -352,6 +352,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": 'Когда напомнить? Например: "напомни позвонить на виллу в 18:00" или "… через 2 часа".',
         "de": 'Wann soll ich Sie erinnern? Zum Beispiel "erinnere mich um 18 Uhr, die Villa anzurufen" oder "… in 2 Stunden".',
     },
+    "reminder_past": {
+        "en": "{when} has already passed. When should I remind you instead?",
+        "id": "{when} sudah lewat. Kapan saya harus mengingatkan Anda?",
+        "ru": "{when} уже прошло. Когда напомнить вместо этого?",
+        "de": "{when} ist schon vorbei. Wann soll ich Sie stattdessen erinnern?",
+    },
     "reminder_what": {
         "en": "What should I remind you about?",
         "id": "Saya harus mengingatkan tentang apa?",
@@ -455,6 +461,12 @@ REASONS: dict[str, dict[str, str]] = {
         "ru": "это позже последней посадки{last}",
         "de": "das ist nach der letzten Platzierung{last}",
     },
+    "after_closing": {
+        "en": "{venue} closes at {closes} that day (last seating {last_time})",
+        "id": "{venue} tutup jam {closes} hari itu (jam duduk terakhir {last_time})",
+        "ru": "в этот день {venue} закрывается в {closes} (последняя посадка в {last_time})",
+        "de": "{venue} schließt an dem Tag um {closes} Uhr (letzte Platzierung {last_time} Uhr)",
+    },
     "before_first_seating": {
         "en": "that is before the first seating{first}",
         "id": "itu sebelum jam duduk pertama{first}",
@@ -547,6 +559,49 @@ def reason(code: str, language: str | None, values: dict, fallback: str = "") ->
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
         return fallback or templates["en"].format_map({**values})
+
+
+# Open-Meteo's WMO weather codes (messaging.clients.weather.WMO_CODES has the English).
+WEATHER: dict[int, dict[str, str]] = {
+    0: {"id": "cerah", "ru": "ясно", "de": "klarer Himmel"},
+    1: {"id": "umumnya cerah", "ru": "преимущественно ясно", "de": "überwiegend klar"},
+    2: {"id": "berawan sebagian", "ru": "переменная облачность", "de": "teilweise bewölkt"},
+    3: {"id": "mendung", "ru": "пасмурно", "de": "bedeckt"},
+    45: {"id": "berkabut", "ru": "туман", "de": "Nebel"},
+    48: {"id": "kabut beku", "ru": "изморозь и туман", "de": "Reifnebel"},
+    51: {"id": "gerimis ringan", "ru": "слабая морось", "de": "leichter Nieselregen"},
+    53: {"id": "gerimis", "ru": "морось", "de": "Nieselregen"},
+    55: {"id": "gerimis lebat", "ru": "сильная морось", "de": "starker Nieselregen"},
+    56: {"id": "gerimis beku ringan", "ru": "слабая ледяная морось", "de": "leichter gefrierender Nieselregen"},
+    57: {"id": "gerimis beku", "ru": "ледяная морось", "de": "gefrierender Nieselregen"},
+    61: {"id": "hujan ringan", "ru": "небольшой дождь", "de": "leichter Regen"},
+    63: {"id": "hujan", "ru": "дождь", "de": "Regen"},
+    65: {"id": "hujan lebat", "ru": "сильный дождь", "de": "starker Regen"},
+    66: {"id": "hujan beku ringan", "ru": "слабый ледяной дождь", "de": "leichter gefrierender Regen"},
+    67: {"id": "hujan beku", "ru": "ледяной дождь", "de": "gefrierender Regen"},
+    71: {"id": "salju ringan", "ru": "небольшой снег", "de": "leichter Schneefall"},
+    73: {"id": "salju", "ru": "снег", "de": "Schneefall"},
+    75: {"id": "salju lebat", "ru": "сильный снег", "de": "starker Schneefall"},
+    77: {"id": "butiran salju", "ru": "снежная крупа", "de": "Schneegriesel"},
+    80: {"id": "hujan lokal ringan", "ru": "небольшой ливень", "de": "leichte Regenschauer"},
+    81: {"id": "hujan lokal", "ru": "ливень", "de": "Regenschauer"},
+    82: {"id": "hujan lokal sangat lebat", "ru": "сильный ливень", "de": "heftige Regenschauer"},
+    85: {"id": "hujan salju", "ru": "снегопад", "de": "Schneeschauer"},
+    86: {"id": "hujan salju lebat", "ru": "сильный снегопад", "de": "starke Schneeschauer"},
+    95: {"id": "badai petir", "ru": "гроза", "de": "Gewitter"},
+    96: {"id": "badai petir dengan hujan es", "ru": "гроза с градом", "de": "Gewitter mit Hagel"},
+    99: {"id": "badai petir dengan hujan es lebat", "ru": "гроза с сильным градом", "de": "Gewitter mit starkem Hagel"},
+}
+
+
+def weather_words(code, language: str | None, english: str = "") -> str:
+    """The weather code's words in the guest's language (``english``, the client's own
+    description, for English or a code without words here)."""
+    try:
+        words = WEATHER.get(int(code), {})
+    except (TypeError, ValueError):
+        words = {}
+    return words.get(language or "en") or english
 
 
 WEEKDAYS = {
@@ -663,6 +718,32 @@ NOTICES: dict[str, dict[str, str]] = {
         "id": "{venue} tidak menjawab permintaan Anda untuk {when} tepat waktu ({ref}), jadi permintaan itu kedaluwarsa.{reason} Mau saya coba tempat lain?",
         "ru": "{venue} не ответил вовремя на ваш запрос на {when} ({ref}), поэтому он истёк.{reason} Попробовать другое место?",
         "de": "{venue} hat auf Ihre Anfrage für {when} nicht rechtzeitig geantwortet ({ref}), daher ist sie verfallen.{reason} Soll ich es woanders versuchen?",
+    },
+    "owner_review": {
+        "en": "New booking request for {venue} needs your approval: {who}, {when} ({ref}).",
+        "id": "Permintaan booking baru untuk {venue} perlu persetujuan Anda: {who}, {when} ({ref}).",
+        "ru": "Новый запрос брони в {venue} ждёт вашего решения: {who}, {when} ({ref}).",
+        "de": "Neue Buchungsanfrage für {venue} wartet auf Ihre Freigabe: {who}, {when} ({ref}).",
+    },
+    "owner_guest": {"en": "Guest: {name}.", "id": "Tamu: {name}.", "ru": "Гость: {name}.", "de": "Gast: {name}."},
+    "owner_requests": {
+        "en": "Special requests: {text}",
+        "id": "Permintaan khusus: {text}",
+        "ru": "Особые пожелания: {text}",
+        "de": "Besondere Wünsche: {text}",
+    },
+    "owner_approve": {
+        "en": "Approve or decline in the back office{by}: {url}. Without an answer, the guest is declined politely with other times.",
+        "id": "Setujui atau tolak di back office{by}: {url}. Tanpa jawaban, tamu akan ditolak dengan sopan dan ditawari jam lain.",
+        "ru": "Подтвердите или отклоните в панели управления{by}: {url}. Без ответа гостю вежливо откажут и предложат другое время.",
+        "de": "Bestätigen oder ablehnen im Backoffice{by}: {url}. Ohne Antwort wird der Gast höflich abgelehnt und bekommt andere Zeiten.",
+    },
+    "owner_by": {"en": " by {time}", "id": " sebelum jam {time}", "ru": " до {time}", "de": " bis {time} Uhr"},
+    "owner_subject": {
+        "en": "Approve booking {ref} at {venue}?",
+        "id": "Setujui booking {ref} di {venue}?",
+        "ru": "Подтвердить бронь {ref} в {venue}?",
+        "de": "Buchung {ref} bei {venue} bestätigen?",
     },
     "status_now": {
         "en": "Your booking {ref} at {venue} is now {status}.",
@@ -784,6 +865,29 @@ NOTICES: dict[str, dict[str, str]] = {
 }
 
 GUEST_LANGUAGES = ("en", "id", "ru", "de")
+
+
+# A booking's status as the guest reads it (push titles, "is now …"); English from the model.
+BOOKING_STATUS_WORDS: dict[str, dict[str, str]] = {
+    "requested": {"id": "diminta", "ru": "запрошена", "de": "angefragt"},
+    "pending_owner": {
+        "id": "menunggu persetujuan tempat",
+        "ru": "ждёт подтверждения заведения",
+        "de": "wartet auf Freigabe",
+    },
+    "counter_offered": {"id": "ditawari waktu lain", "ru": "предложено другое время", "de": "Gegenangebot"},
+    "confirmed": {"id": "dikonfirmasi", "ru": "подтверждена", "de": "bestätigt"},
+    "rejected": {"id": "ditolak", "ru": "отклонена", "de": "abgelehnt"},
+    "cancelled": {"id": "dibatalkan", "ru": "отменена", "de": "storniert"},
+    "expired": {"id": "kedaluwarsa", "ru": "истекла", "de": "verfallen"},
+    "completed": {"id": "selesai", "ru": "завершена", "de": "abgeschlossen"},
+    "no_show": {"id": "tidak datang", "ru": "неявка", "de": "nicht erschienen"},
+}
+
+
+def status_words(status: str, language: str | None, english: str) -> str:
+    """A booking status in the guest's language (``english``: the model's label)."""
+    return BOOKING_STATUS_WORDS.get(status, {}).get(language or "en") or english
 
 
 def guest_language(user) -> str:

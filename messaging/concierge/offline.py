@@ -32,7 +32,7 @@ from messaging.concierge.dialogue import (
 )
 from messaging.concierge.language import detect, lexicon_entries, to_english
 from messaging.concierge.meaning import intent_by_meaning
-from messaging.concierge.messages import DAY_KEYS, date_words, weekday_name
+from messaging.concierge.messages import DAY_KEYS, date_words, weather_words, weekday_name
 from messaging.concierge.messages import reason as t_reason
 from messaging.concierge.messages import say as t_say
 from messaging.concierge.soul import local_now
@@ -1374,6 +1374,9 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
         return _say(t_say("reminder_when", _lang(turn)))
     if not what:
         return _say(t_say("reminder_what", _lang(turn)))
+    if due <= now + timedelta(seconds=30):
+        # said in words rather than the tool's "due_at … is not in the future"
+        return _say(t_say("reminder_past", _lang(turn), when=f"{date_words(due.date(), _lang(turn))} {due:%H:%M}"))
     if _lang(turn) != "en":
         what = _own_words(turn.text, what, _lang(turn))
     return _call("set_reminder", text=what[:200], due_at=due.replace(second=0, microsecond=0).isoformat())
@@ -1478,7 +1481,7 @@ def _plan_weather(turn, ctx, now, intent) -> Step:
     if r.get("current"):
         c = r["current"]
         bits = [
-            f"{c.get('description')}" if c.get("description") else "",
+            weather_words(c.get("weather_code"), language, str(c.get("description") or "")),
             f"{c.get('temperature_c')}°C" if c.get("temperature_c") is not None else "",
         ]
         if c.get("precipitation_mm"):
@@ -1501,7 +1504,7 @@ def _plan_weather(turn, ctx, now, intent) -> Step:
                 f.get("temperature_min_c", f.get("temperature_min")),
                 f.get("temperature_max_c", f.get("temperature_max")),
             )
-            bits = [str(f.get("description") or "")]
+            bits = [weather_words(f.get("weather_code"), language, str(f.get("description") or ""))]
             if lows is not None and highs is not None:
                 bits.append(f"{lows}–{highs}°C")
             rain = f.get("precipitation_probability_max", f.get("precipitation_probability"))

@@ -122,3 +122,50 @@ def test_an_english_guest_still_hears_english(client, bali, fake_telegram, djang
     booking = VenueBooking.objects.select_related("user").get()
     assert booking.user.language == "en"
     assert fake_telegram.texts()[-1].startswith("✅ Confirmed: Luma Trattoria")
+
+
+def test_an_indonesian_owner_reads_the_approval_request_in_indonesian(bali, django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+    from django.core import mail
+
+    from messaging.notifications import owner_notify_pending
+    from venues.models import Venue, VenueClient
+
+    venue = Venue.objects.get(name="Luma Trattoria")
+    owner = get_user_model().objects.create_user(
+        username="made", email="made@luma.example", password="x", language="id"
+    )
+    VenueClient.objects.create(venue=venue, user=owner, notify_on_booking=True)
+    guest = get_user_model().objects.create_user(username="guest", password="x")
+    booking = services.booking_create(
+        venue=venue,
+        user=guest,
+        party_size=4,
+        slot_start=services_slot(venue),
+        source="telegram",
+        special_requests="kursi bayi",
+    )
+    services.booking_transition(booking=booking, to_status=BookingStatus.PENDING_OWNER, actor_kind=ActorKind.VENUE_AGENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert owner_notify_pending(booking_id=booking.pk) == 1
+    message = mail.outbox[-1]
+    assert message.subject == f"Setujui booking {booking.external_ref} di Luma Trattoria?"
+    assert message.body.startswith("Permintaan booking baru untuk Luma Trattoria perlu persetujuan Anda: 4 orang")
+    assert "Permintaan khusus: kursi bayi" in message.body
+    assert "Setujui atau tolak di back office" in message.body
+    assert "needs your approval" not in message.body
+
+
+def services_slot(venue):
+    """Tomorrow's first seating at ``venue`` (its local time)."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from bookings.availability import free_slots
+    from venues.selectors import venue_timezone
+
+    tz = venue_timezone(venue)
+    tomorrow = (timezone.now().astimezone(tz) + timedelta(days=1)).date()
+    slots = free_slots(venue=venue, day=tomorrow, party_size=4).slots
+    return slots[0] if slots else datetime.combine(tomorrow, time(19), tzinfo=tz)

@@ -65,6 +65,7 @@ SETS = {
     "tuned": "conversations.yaml",
     "holdout": "conversations_holdout.yaml",
     "unseen": "conversations_unseen.yaml",
+    "unseen2": "conversations_unseen2.yaml",
 }
 SET_ITEMS = {
     name: yaml.safe_load(Path(__file__).with_name(file).read_text(encoding="utf-8")) for name, file in SETS.items()
@@ -101,7 +102,9 @@ def test_the_conversation_set_is_well_formed():
     assert len(SET_ITEMS["tuned"]) >= 100
     assert len(SET_ITEMS["holdout"]) >= 80
     assert len(SET_ITEMS["unseen"]) >= 70
-    assert all(item.get("outcome") for item in SET_ITEMS["unseen"]), "every held-out conversation checks an outcome"
+    assert len(SET_ITEMS["unseen2"]) >= 100
+    for name in ("unseen", "unseen2"):
+        assert all(item.get("outcome") for item in SET_ITEMS[name]), "every held-out conversation checks an outcome"
     for item in CONVERSATIONS:
         assert item.get("turns"), item["id"]
         assert all(("say" in turn) != ("press" in turn) for turn in item["turns"]), item["id"]

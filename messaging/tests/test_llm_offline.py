@@ -258,6 +258,16 @@ def test_a_reminder_in_two_hours_is_scheduled(user):
     assert "call the villa" in result.reply_text
 
 
+def test_a_reminder_for_a_time_already_gone_asks_again_in_words(user):
+    from bookings.models import Reminder
+
+    with time_machine.travel(datetime(2026, 12, 9, 15, 0, tzinfo=BALI), tick=False):
+        result = Chat(user).say("remind me to call mum today at 9am")
+    assert not Reminder.objects.filter(user=user).exists()
+    assert "Wednesday 09 December 09:00 has already passed" in result.reply_text
+    assert "due_at" not in result.reply_text
+
+
 def test_preferences_are_remembered_and_recalled(user):
     chat = Chat(user)
     saved = chat.say("I'm vegetarian")
