@@ -145,7 +145,9 @@ def test_an_indonesian_owner_reads_the_approval_request_in_indonesian(bali, djan
         source="telegram",
         special_requests="kursi bayi",
     )
-    services.booking_transition(booking=booking, to_status=BookingStatus.PENDING_OWNER, actor_kind=ActorKind.VENUE_AGENT)
+    services.booking_transition(
+        booking=booking, to_status=BookingStatus.PENDING_OWNER, actor_kind=ActorKind.VENUE_AGENT
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert owner_notify_pending(booking_id=booking.pk) == 1
     message = mail.outbox[-1]
