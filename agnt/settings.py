@@ -282,6 +282,9 @@ OLLAMA_BASE_URL = E.str_("OLLAMA_BASE_URL", "http://127.0.0.1:11434")
 TELEGRAM_BOT_TOKEN = E.str_("TELEGRAM_BOT_TOKEN")
 TELEGRAM_WEBHOOK_SECRET = E.str_("TELEGRAM_WEBHOOK_SECRET")
 TELEGRAM_API_BASE_URL = E.str_("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
+# Telegram lets a bot send ~30 messages/s in all; above that every message must be a paid
+# broadcast (allow_paid_broadcast, up to 1000/s, billed in Stars). The send queue paces to this.
+TELEGRAM_MESSAGES_PER_SECOND = E.int_("TELEGRAM_MESSAGES_PER_SECOND", 30)
 META_APP_SECRET = E.str_("META_APP_SECRET")
 WHATSAPP_VERIFY_TOKEN = E.str_("WHATSAPP_VERIFY_TOKEN")
 D360_API_KEY = E.str_("D360_API_KEY")

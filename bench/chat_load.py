@@ -262,6 +262,13 @@ def main() -> None:
     parser.add_argument("--no-faults", dest="faults", action="store_false", help="skip the kill and outage runs")
     parser.add_argument("--concurrency", type=int, default=0, help="messaging worker pool (0: as make run sizes it)")
     parser.add_argument("--pool", default="prefork", help="messaging worker pool: prefork or threads")
+    parser.add_argument(
+        "--telegram-rate",
+        type=int,
+        default=1000,
+        help="TELEGRAM_MESSAGES_PER_SECOND for the current code (30: Telegram's free bot-wide limit, "
+        "which caps any bot at 30 answers/s; up to 1000 as paid broadcasts)",
+    )
     args = parser.parse_args()
     args.guests = [int(n) for n in args.guests.split(",") if n]
 
@@ -321,6 +328,7 @@ def main() -> None:
             },
             beat=True,
             web_workers=2,
+            extra_env={"TELEGRAM_MESSAGES_PER_SECOND": str(args.telegram_rate)},
         )
         if args.pool != "prefork":
             current.commands["worker"] += ["-P", args.pool]
@@ -341,8 +349,9 @@ def _report(results: dict) -> None:
     current, baseline = results["current"], results.get("baseline")
     lines = [
         f"=== chat load benchmark — {datetime.now(UTC).isoformat(timespec='seconds')} — {results['cpus']} CPUs ===",
-        f"current: messaging worker -c {results['messaging_concurrency']} ({results['args']['pool']}) + jobs worker -c 2;"
-        " baseline: one worker, every queue, -c 2; uvicorn --workers 2; offline LLM",
+        f"current: messaging worker -c {results['messaging_concurrency']} ({results['args']['pool']}) + jobs worker -c 2,"
+        f" Telegram paced to {results['args'].get('telegram_rate', 30)} msg/s per bot and 1 msg/s per chat;"
+        " baseline: one worker, every queue, -c 2, paced to 30 msg/s per bot; uvicorn --workers 2; offline LLM",
         "",
         "guests | baseline msg/s  p50 s  p95 s | current msg/s  p50 s  p95 s | ratio msg/s",
     ]

@@ -128,15 +128,24 @@ class Limit:
     burst: int  # messages allowed back to back
 
 
-# Provider guidance: Telegram ~1 msg/s in one chat and 30 msg/s per bot; WhatsApp Cloud API
-# 80 msg/s per business number and a per-user "pair rate limit" (~1 msg / 6 s, short bursts
-# tolerated; error 131056 otherwise); Instagram Send API 100 calls/s per account — per
-# user we stay conversational.
+# Provider guidance: Telegram ~1 msg/s in one chat and 30 msg/s per bot (more only as paid
+# broadcasts: TELEGRAM_MESSAGES_PER_SECOND); WhatsApp Cloud API 80 msg/s per business number
+# and a per-user "pair rate limit" (~1 msg / 6 s, short bursts tolerated; error 131056
+# otherwise); Instagram Send API 100 calls/s per account — per user we stay conversational.
 LIMITS: dict[str, tuple[Limit, ...]] = {
     ChannelPlatform.TELEGRAM: (Limit("chat", True, 1.0, 3), Limit("bot", False, 1 / 30, 30)),
     ChannelPlatform.WHATSAPP: (Limit("pair", True, 6.0, 10), Limit("number", False, 1 / 80, 80)),
     ChannelPlatform.INSTAGRAM: (Limit("user", True, 1.0, 3), Limit("account", False, 1 / 100, 100)),
 }
+
+
+def limits_for(platform: str) -> tuple[Limit, ...]:
+    """The platform's limits, with the Telegram bot-wide rate from settings."""
+    limits = LIMITS.get(platform, ())
+    if platform == ChannelPlatform.TELEGRAM:
+        rate = max(1, int(getattr(settings, "TELEGRAM_MESSAGES_PER_SECOND", 30) or 30))
+        limits = tuple(Limit(lim.scope, False, 1 / rate, rate) if lim.scope == "bot" else lim for lim in limits)
+    return limits
 
 # GCRA over several keys at once: either every limit has room (all are charged) or none
 # is charged and the script answers how many ms to wait. Redis TIME keeps every worker
@@ -184,7 +193,7 @@ def _limit_key(platform: str, limit: Limit, recipient: str) -> str:
 
 def rate_acquire(*, platform: str, recipient: str, cost: int = 1) -> float:
     """Take ``cost`` message tokens for ``recipient``; returns 0 when granted, else seconds to wait."""
-    limits = LIMITS.get(platform, ())
+    limits = limits_for(platform)
     if not limits:
         return 0.0
     keys, args = [], []
@@ -198,7 +207,7 @@ def rate_acquire(*, platform: str, recipient: str, cost: int = 1) -> float:
 
 def rate_pause(*, platform: str, recipient: str, seconds: float) -> None:
     """The provider said 429: hold this recipient's limiter for ``seconds`` in every worker."""
-    for limit in LIMITS.get(platform, ()):
+    for limit in limits_for(platform):
         if not limit.per_recipient:
             continue
         interval_ms = int(limit.interval * 1000)

@@ -76,6 +76,9 @@ def send_message(chat_id: str | int, text: str, reply_markup: dict | None = None
     params: dict[str, Any] = {"chat_id": chat_id, "text": text, "disable_web_page_preview": True}
     if reply_markup:
         params["reply_markup"] = reply_markup
+    if settings.TELEGRAM_MESSAGES_PER_SECOND > 30:
+        # above the free 30 msg/s Telegram accepts only paid broadcasts (0.1 Star a message)
+        params["allow_paid_broadcast"] = True
     result = call("sendMessage", params)
     if not isinstance(result, dict) or "message_id" not in result:
         raise ProviderTemporaryError("telegram sendMessage: no message_id in the answer")

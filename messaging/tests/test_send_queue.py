@@ -96,6 +96,21 @@ def test_the_per_bot_limit_is_shared_across_chats():
     assert granted[:30] == [0.0] * 30 and 0 < granted[30] <= 0.05
 
 
+def test_a_higher_telegram_rate_paces_the_bot_to_it_and_sends_paid_broadcasts(fake_telegram, settings):
+    assert "allow_paid_broadcast" not in _send_one(fake_telegram, "at the free rate")
+    settings.TELEGRAM_MESSAGES_PER_SECOND = 100
+    granted = [rate_acquire(platform="telegram", recipient=f"paid-{i}") for i in range(130)]
+    # a burst of 100 (the 30/s default stops at 30), then waits of ~1/100 s
+    assert 95 <= granted.count(0.0) < 120 and 0 < max(granted) <= 0.05
+    time.sleep(0.05)
+    assert _send_one(fake_telegram, "above 30 a second", chat="999")["allow_paid_broadcast"] is True
+
+
+def _send_one(fake_telegram, text: str, chat: str = "777") -> dict:
+    assert interaction_send(interaction_id=queue(tg_channel(chat), text).pk).status == "sent"
+    return fake_telegram.sent()[-1]
+
+
 def test_a_deferred_task_reenqueues_itself_with_a_countdown_instead_of_sleeping(fake_telegram, monkeypatch):
     from messaging import send_queue
 
