@@ -128,12 +128,16 @@ def guest_policy_refusal(*, venue: Venue, party_size: int, children: int = 0) ->
     """The venue's guest rules a request breaks, as a reason code ("" when none):
     the party size, then the kids policy (``kids_allowed``) and the minimum age
     (``min_guest_age`` of 18 or more excludes every child; a lower limit cannot be
-    checked from a count, so it is only said in the confirmation — see :func:`booking_notes`)."""
+    checked from a count, so it is only said in the confirmation — see :func:`booking_notes`).
+    A venue that takes no children but has an age limit under 18 ("children under 10 are not
+    admitted") refuses them by that limit, and says so, rather than as adults only."""
     if party_size < venue.min_party_size:
         return Unavailable.PARTY_TOO_SMALL
     if party_size > venue.max_party_size:
         return Unavailable.PARTY_TOO_LARGE
     if children > 0 and not venue.kids_allowed:
+        if 0 < (venue.min_guest_age or 0) < 18:
+            return Unavailable.MINIMUM_AGE
         return Unavailable.KIDS_NOT_ALLOWED
     if children > 0 and (venue.min_guest_age or 0) >= 18:
         return Unavailable.MINIMUM_AGE

@@ -567,7 +567,11 @@ CATEGORY_LABELS = {
     "activity": "activities",
 }
 PRICE_WORDS = [
-    (r"\b(cheap|cheapest|budget|affordable|inexpensive|not (?:too )?expensive|low[- ]cost)\b", 2),
+    (
+        r"\b(cheap|cheapest|budget|affordable|inexpensive|not (?:too )?expensive|low[- ]cost|no[- ]frills|"
+        r"(?:nothing|not|none) (?:too |that |very |overly |super )?(?:fancy|posh|upscale|pricey|high[- ]end))\b",
+        2,
+    ),
     (r"\b(mid[- ]?range|moderate(?:ly priced)?|reasonabl[ey](?: priced)?)\b", 3),
 ]
 STOPWORDS = set(

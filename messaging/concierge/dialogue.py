@@ -13,6 +13,7 @@ prompt for the model providers:
   "cheap cafe";
 - ``language``: the language the guest writes in (en, id, ru, de);
 - ``forget_all``: a "forget me" waiting for its yes;
+- ``remembered``: what the last "remember …" stored — "forget that" deletes it;
 - ``draft``: a booking the guest started without every detail ("book Luma tomorrow") — the
   answer to the follow-up question ("2 of us at 6pm") completes it.
 
@@ -132,6 +133,9 @@ def remember_tool_calls(state: dict[str, Any], calls) -> None:
                 state["focus"] = state["results"][0]
         elif call.name in {"venue_details", "check_availability"} and r.get("slug"):
             state["focus"] = venue_ref(r["slug"], r.get("name") or r.get("venue"))
+        elif call.name == "remember_preference" and not call.input.get("forget") and r.get("remembered"):
+            # "forget that" right after means these
+            state["remembered"] = [m["content"] for m in r["remembered"] if m.get("content")][:5]
         elif call.name == "ask_venue" and call.input.get("venue"):
             passages = r.get("passages") or []
             name = passages[0].get("venue") if passages else None

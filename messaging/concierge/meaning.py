@@ -37,6 +37,18 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "how warm will it be tomorrow",
         "is it a good day for the beach, sky wise",
     ),
+    # a question about the venue the conversation is on (answered only when one is in focus)
+    "venue_question": (
+        "do they take credit cards",
+        "is there wifi there",
+        "can I bring my children",
+        "is there somewhere to park",
+        "what should I wear there",
+        "do I have to pay a deposit",
+        "is it ok to bring a dog",
+        "can we smoke there",
+        "do they have a high chair for the baby",
+    ),
     "help": (
         "what can you do",
         "how does this work",
@@ -72,6 +84,15 @@ EXAMPLES_BY_LANGUAGE: dict[str, dict[str, tuple[str, ...]]] = {
             "besok cerah atau hujan",
             "suhu besok berapa",
         ),
+        "venue_question": (
+            "bisa bayar pakai kartu",
+            "di sana ada wifi tidak",
+            "boleh bawa anak kecil",
+            "ada tempat parkir mobil",
+            "harus pakai baju apa ke sana",
+            "perlu bayar uang muka",
+            "boleh bawa anjing",
+        ),
         "help": ("kamu bisa bantu apa", "bagaimana cara pakainya", "siapa kamu", "halo"),
     },
     "ru": {
@@ -96,6 +117,15 @@ EXAMPLES_BY_LANGUAGE: dict[str, dict[str, tuple[str, ...]]] = {
             "завтра будет солнечно или дождливо",
             "какая температура завтра",
         ),
+        "venue_question": (
+            "можно расплатиться картой",
+            "там есть вайфай",
+            "можно прийти с ребенком",
+            "есть ли там парковка",
+            "в чем туда можно прийти",
+            "нужна ли предоплата",
+            "можно прийти с собакой",
+        ),
         "help": ("что ты можешь", "как тобой пользоваться", "кто ты", "привет"),
     },
     "de": {
@@ -119,6 +149,15 @@ EXAMPLES_BY_LANGUAGE: dict[str, dict[str, tuple[str, ...]]] = {
             "brauche ich einen Schirm",
             "wird es morgen sonnig oder regnerisch",
             "wie viel Grad hat es morgen",
+        ),
+        "venue_question": (
+            "kann man dort mit Karte zahlen",
+            "gibt es dort WLAN",
+            "darf ich mein Kind mitbringen",
+            "kann man dort parken",
+            "was soll ich dort anziehen",
+            "muss man eine Anzahlung leisten",
+            "darf man den Hund mitbringen",
         ),
         "help": ("was kannst du", "wie benutze ich dich", "wer bist du denn", "hallo"),
     },
@@ -171,6 +210,7 @@ def rank(text: str, *, language: str = "en") -> str | None:
 
 def intent_by_meaning(text: str, *, language: str = "en") -> str | None:
     """The intent whose examples ``text`` (written in ``language``) is closest to, or None
-    (help included: the caller then answers with its own help text)."""
+    (help included: the caller then answers with its own help text). ``venue_question``: a
+    question about a venue's facilities or rules, for the venue the conversation is on."""
     intent = rank(text, language=language)
     return None if intent == "help" else intent

@@ -320,6 +320,81 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": 'Нужен столик? Напишите, например: "есть ли свободный столик в {name} завтра в 19:00 на двоих?"',
         "de": 'Einen Tisch? Schreiben Sie z. B. "Hat {name} morgen um 19 Uhr einen Tisch für 2 frei?"',
     },
+    "closed_word": {"en": "closed", "id": "tutup", "ru": "закрыто", "de": "geschlossen"},
+    "rule_no_deposit": {"en": "no deposit", "id": "tanpa deposit", "ru": "без депозита", "de": "keine Anzahlung"},
+    "on_day": {"en": "on {day}", "id": "pada hari {day}", "ru": "{day}", "de": "am {day}"},
+    "hours_on": {
+        "en": "{name} is open {day}: {hours}.",
+        "id": "{name} buka {day}: {hours}.",
+        "ru": "{name}: {day} — открыто {hours}.",
+        "de": "{name} hat {day} geöffnet: {hours}.",
+    },
+    "closed_on": {
+        "en": "{name} is closed {day}.",
+        "id": "{name} tutup {day}.",
+        "ru": "{name}: {day} — закрыто, выходной.",
+        "de": "{name} hat {day} geschlossen.",
+    },
+    "hours_daily": {
+        "en": "{name} is open every day: {hours}.",
+        "id": "{name} buka setiap hari: {hours}.",
+        "ru": "{name}: открыто ежедневно, {hours}.",
+        "de": "{name} hat täglich geöffnet: {hours}.",
+    },
+    "hours_of": {
+        "en": "{name} — opening hours:",
+        "id": "{name} — jam buka:",
+        "ru": "{name} — часы работы:",
+        "de": "{name} — Öffnungszeiten:",
+    },
+    "known_about": {
+        "en": "Here's what I know about {name}:",
+        "id": "Ini yang saya tahu tentang {name}:",
+        "ru": "Вот что я знаю о {name}:",
+        "de": "Das weiß ich über {name}:",
+    },
+    "known": {
+        "en": "Here's what I know:",
+        "id": "Ini yang saya tahu:",
+        "ru": "Вот что я знаю:",
+        "de": "Das weiß ich:",
+    },
+    "no_answer": {
+        "en": "I don't have anything in {name}'s information that answers that, so I won't guess.",
+        "id": "Informasi tentang {name} tidak menjawab itu, jadi saya tidak mau menebak.",
+        "ru": "В сведениях о {name} ответа на это нет, и гадать я не буду.",
+        "de": "In den Angaben zu {name} steht dazu nichts, und raten möchte ich nicht.",
+    },
+    "ask_them": {
+        "en": " You could ask them directly: {contact}",
+        "id": " Anda bisa tanya langsung: {contact}",
+        "ru": " Можно спросить у них напрямую: {contact}",
+        "de": " Sie können direkt nachfragen: {contact}",
+    },
+    "policy_says": {
+        "en": "From {name}'s booking rules: {rules}.",
+        "id": "Dari aturan pemesanan {name}: {rules}.",
+        "ru": "По правилам бронирования {name}: {rules}.",
+        "de": "Laut den Buchungsregeln von {name}: {rules}.",
+    },
+    "places_for": {
+        "en": 'places for "{query}"',
+        "id": 'tempat untuk "{query}"',
+        "ru": "места по запросу «{query}»",
+        "de": "Orte für „{query}“",
+    },
+    "drop_query": {"en": "your keywords", "id": "kata kunci Anda", "ru": "ключевые слова", "de": "Ihre Suchbegriffe"},
+    "drop_time": {"en": "the time", "id": "waktu", "ru": "время", "de": "die Uhrzeit"},
+    "drop_price": {"en": "the price limit", "id": "batas harga", "ru": "цена", "de": "die Preisgrenze"},
+    "drop_party": {"en": "the party size", "id": "jumlah orang", "ru": "число гостей", "de": "die Personenzahl"},
+    "drop_area": {"en": "the area", "id": "area", "ru": "район", "de": "die Gegend"},
+    "drop_category": {
+        "en": "the type of place",
+        "id": "jenis tempat",
+        "ru": "тип заведения",
+        "de": "die Art des Lokals",
+    },
+    "drop_some": {"en": "some filters", "id": "beberapa filter", "ru": "часть условий", "de": "einige Filter"},
     "hi": {"en": "Hi! ", "id": "Halo! ", "ru": "Здравствуйте! ", "de": "Hallo! "},
     "hi_name": {"en": "Hi {name}! ", "id": "Halo {name}! ", "ru": "Здравствуйте, {name}! ", "de": "Hallo {name}! "},
     "what_mood": {
@@ -602,6 +677,25 @@ def weather_words(code, language: str | None, english: str = "") -> str:
     except (TypeError, ValueError):
         words = {}
     return words.get(language or "en") or english
+
+
+CATEGORY_WORDS: dict[str, dict[str, str]] = {
+    "restaurant": {"id": "restoran", "ru": "рестораны", "de": "Restaurants"},
+    "cafe": {"id": "kafe", "ru": "кафе", "de": "Cafés"},
+    "beach_club": {"id": "beach club", "ru": "пляжные клубы", "de": "Beachclubs"},
+    "bar": {"id": "bar", "ru": "бары", "de": "Bars"},
+    "spa": {"id": "spa", "ru": "спа", "de": "Spas"},
+    "wellness": {"id": "tempat yoga & wellness", "ru": "йога и велнес", "de": "Yoga & Wellness"},
+    "nightclub": {"id": "klub malam", "ru": "ночные клубы", "de": "Nachtclubs"},
+    "fitness": {"id": "tempat kebugaran", "ru": "фитнес", "de": "Fitness"},
+    "activity": {"id": "aktivitas", "ru": "развлечения", "de": "Aktivitäten"},
+    "places": {"id": "tempat", "ru": "места", "de": "Orte"},
+}
+
+
+def category_words(category: str, language: str | None, english: str) -> str:
+    """A kind of place in the guest's language (``english``: the English label)."""
+    return CATEGORY_WORDS.get(category, {}).get(language or "en") or english
 
 
 WEEKDAYS = {

@@ -32,7 +32,7 @@ from messaging.concierge.dialogue import (
 )
 from messaging.concierge.language import detect, lexicon_entries, to_english
 from messaging.concierge.meaning import intent_by_meaning
-from messaging.concierge.messages import DAY_KEYS, date_words, weather_words, weekday_name
+from messaging.concierge.messages import DAY_KEYS, category_words, date_words, weather_words, weekday_name
 from messaging.concierge.messages import reason as t_reason
 from messaging.concierge.messages import say as t_say
 from messaging.concierge.soul import local_now
@@ -240,6 +240,20 @@ DETAIL_WORDS = re.compile(
 QUESTION_START = re.compile(
     r"^(?:does|do|is|are|can|could|will|would|has|have|any|what|which|how|where|who|when|should)\b"
 )
+# A question anywhere in the message ("till what time can we order it"), not only at its start
+WH_WORDS = re.compile(r"\b(?:what|when|which|how|who|why|till|until|whether)\b")
+# What guests ask about a venue they are talking about (the words as read in English)
+VENUE_TOPIC = re.compile(
+    r"\b(?:wifi|wi-fi|internet|laptops?|sockets?|parking|park|scooters?|cards?|credit|visa|mastercard|amex|cash|qris|"
+    r"pay|paying|payment|deposit|prepa(?:id|y)|dress(?: code)?|attire|flip-?flops?|kids?|children|child|sons?|"
+    r"daughters?|bab(?:y|ies)|toddlers?|teens?|teenagers?|high ?chairs?|strollers?|prams?|\d+ ?(?:yo|y/?o|years? old)|"
+    r"age|adults? only|dogs?|pets?|wheelchairs?|accessible|stairs|steps|vegan|vegetarian|gluten(?:-free)?|halal|nuts?|"
+    r"allerg\w*|menu|prices?|costs?|how much|tasting|alcohol|smoking|view|pool|live music|cancell?ation|"
+    r"minimum spend|walk-?ins?|open|opens|opening|close|closes|closing|closed|hours|what time|until when|bring|"
+    r"allowed|order)\b"
+)
+HOURS_WORDS = re.compile(r"\b(?:open|opens|opening|close|closes|closing|closed|hours)\b")
+PLURAL_REF = re.compile(r"\b(?:they|them|their|there|those|these|both)\b")
 PREFERENCE = re.compile(
     r"^(?:please\s+)?remember\b|\b(?:i(?:'m| am)?|we(?:'re| are)?) (?:a |an |now |only )?(?:vegetarian|vegan|pescatarian|allergic|gluten|lactose|halal|kosher|coeliac|celiac|diabetic|pregnant|sober|teetotal)|"
     r"\ballergic to\b|\b(?:not|no longer) (?:a |an )?(?:vegan|vegetarian|pescatarian)\b(?: any ?more)?|\bi (?:don't|do not|never|can't|cannot) (?:eat|drink)\b|\bi (?:really )?(?:like|love|prefer|hate|dislike|enjoy|adore)\b|"
@@ -349,6 +363,11 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         venue = fuzzy_venue(t, refs)
     if venue is None:
         venue = _dialogue_venue(t, ctx)
+    if venue is None:
+        listed = _listed_venues(turn, ctx, now)
+        if listed:
+            return Intent("hours", {"venues": listed, "rest": t})
+        venue = _elliptic_focus(turn, ctx)
     data = {"venue": venue, "rest": rest}
     asks_if_free = venue and re.search(AVAILABILITY_WORDS, t)
     if asks_if_free and (QUESTION_START.match(t) or "?" in turn.text) and not re.search(r"\b(book|reserve)\b", t):
@@ -370,7 +389,10 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
     if PREFERENCE.search(t) and not SEARCH_VERBS.search(t):
         return Intent("remember")
     if venue:
-        if QUESTION_START.match(t) or "?" in t:
+        if HOURS_WORDS.search(t) and _asked_day(turn, rest, now) is not None:
+            # "is it open on sunday?", "Hat das Kelapa & Koji am Montag offen?": that day's hours
+            return Intent("hours", {"venues": [venue], "rest": rest})
+        if _asks(turn):
             if DETAIL_WORDS.search(t) and not re.search(
                 r"\b(menu|vegan|vegetarian|gluten|halal|kids?|children|parking|wifi|pool|dogs?|pets?|music|"
                 r"how much|prices?|costs?|expensive)\b",
@@ -392,6 +414,13 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
     # Other languages by their own labelled examples, on the words as written (the lexicon's
     # partial English scored worse: bench/meaning_languages.py)
     meant = intent_by_meaning(t if turn.language == "en" else turn.text.lower(), language=turn.language)
+    if meant == "venue_question":
+        # "do they let you smoke inside?": about the venue in focus, if there is one
+        focus = (ctx.dialogue or {}).get("focus")
+        ref = _ref_for(focus["slug"]) if focus else None
+        if ref:
+            return Intent("ask", {"venue": ref, "rest": t})
+        meant = None
     if meant == "list_bookings":
         return Intent("list_bookings", {"include_past": False})
     if meant:
@@ -399,6 +428,54 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
     if QUESTION_START.match(t) and "?" in turn.text:
         return Intent("ask_general")
     return Intent("help")
+
+
+def _asks(turn: Turn) -> bool:
+    """Is the message a question, wherever its question word stands?"""
+    t = turn.norm
+    return bool(QUESTION_START.match(t) or "?" in turn.text or WH_WORDS.search(t))
+
+
+def _asked_day(turn: Turn, text: str, now: datetime) -> date | None:
+    """The day a question names ("on sunday", "today", "am Montag"), if any."""
+    when, _ = parse_when(text, now, prefer_evening=True, **_date_hints(turn))
+    if when.moment:
+        return when.moment.date()
+    return when.day
+
+
+SEARCH_FOOD = re.compile(
+    r"\b(?:eat|food|dinner|lunch|breakfast|brunch|sushi|pizza|tacos?|burgers?|seafood|steak|ramen|thai|italian|"
+    r"indonesian|balinese|japanese|mexican|indian)\b"
+)
+
+
+def _elliptic_focus(turn: Turn, ctx: ToolContext):
+    """The venue in focus for a short question that names a topic but no venue ("and wifi?",
+    "can I bring my 12 yo son", "bisa bayar pakai kartu?"): the guest is still asking about it."""
+    t = turn.norm
+    focus = (ctx.dialogue or {}).get("focus")
+    if not focus or len(t.split()) > 12 or not VENUE_TOPIC.search(t):
+        return None
+    if not (_asks(turn) or INSTEAD.match(t)):
+        return None
+    if find_place(t, _places())[0] or find_category(t)[0] or SEARCH_VERBS.search(t) or SEARCH_FOOD.search(t):
+        return None  # a new search ("any vegan places in Ubud?")
+    return _ref_for(focus["slug"])
+
+
+def _listed_venues(turn: Turn, ctx: ToolContext, now: datetime) -> list:
+    """The venues of a short list an hours question points at together ("and what time do
+    they open?" after two places were shown, none of them in focus)."""
+    state = ctx.dialogue or {}
+    t = turn.norm
+    results = state.get("results") or []
+    if state.get("focus") or not 2 <= len(results) <= 3 or not HOURS_WORDS.search(t):
+        return []
+    if not (PLURAL_REF.search(t) and _asks(turn)) or find_place(t, _places())[0] or find_category(t)[0]:
+        return []
+    refs = [_ref_for(item.get("slug")) for item in results]
+    return [ref for ref in refs if ref is not None]
 
 
 def _is_affirmative(text: str) -> bool:
@@ -769,31 +846,33 @@ def _plan_search(turn, ctx, now, intent) -> Step:
     header = _search_header(last.input, now, _lang(turn))
     if len(searches) > 1:
         dropped = [
-            label
+            t_say(label, _lang(turn))
             for key, label in (
-                ("query", "your keywords"),
-                ("open_at", "the time"),
-                ("price_level_max", "the price limit"),
-                ("party_size", "the party size"),
-                ("area", "the area"),
-                ("category", "the type of place"),
+                ("query", "drop_query"),
+                ("open_at", "drop_time"),
+                ("price_level_max", "drop_price"),
+                ("party_size", "drop_party"),
+                ("area", "drop_area"),
+                ("category", "drop_category"),
             )
             if key in first_args and key not in last.input
         ]
-        header = t_say("relaxed", _lang(turn), dropped=", ".join(dropped) or "some filters")
+        header = t_say("relaxed", _lang(turn), dropped=", ".join(dropped) or t_say("drop_some", _lang(turn)))
     lines = [header] + [_venue_line(i, v) for i, v in enumerate(venues, 1)]
     lines.append("\n" + t_say("more", _lang(turn), name=venues[0].get("name")))
     return _say("\n".join(lines))
 
 
 def _search_header(args: dict[str, Any], now: datetime, language: str = "en") -> str:
-    what = CATEGORY_LABELS.get(args.get("category", ""), "places")
+    category = args.get("category", "")
+    what = category_words(category or "places", language, CATEGORY_LABELS.get(category, "places"))
     if args.get("query"):
-        what = f"{args['query']} — {what}" if args.get("category") else f'places for "{args["query"]}"'
+        what = f"{args['query']} — {what}" if category else t_say("places_for", language, query=args["query"])
     where = args.get("area") or args.get("city")
     header = t_say("found", language, what=what, where=t_say("where", language, place=where) if where else "")
     if language != "en":
         return header
+    header = header.rstrip(":")
     if args.get("open_at"):
         moment = datetime.fromisoformat(args["open_at"])
         header += f", open {_day_label(moment.date(), now).split(' (')[0]} at {moment:%H:%M}"
@@ -864,11 +943,15 @@ def render_details(d: dict, now: datetime, *, focus: str = "", language: str = "
         if re.search(r"\b(open|opens|opening|close|closes|closing|hours)\b", focus):
             lines.append(t_say("opening_hours", language))
             lines.extend(
-                f"  {weekday_name(DAY_KEYS.index(day), language) if day in DAY_KEYS else day.capitalize()}: {value}"
+                f"  {weekday_name(DAY_KEYS.index(day), language) if day in DAY_KEYS else day.capitalize()}: "
+                + (t_say("closed_word", language) if value == "closed" else value)
                 for day, value in hours.items()
             )
         elif today_key in hours:
-            lines.append(t_say("hours_today", language, hours=hours[today_key]))
+            today = hours[today_key]
+            lines.append(
+                t_say("hours_today", language, hours=t_say("closed_word", language) if today == "closed" else today)
+            )
     if d.get("address"):
         lines.append(t_say("address", language, address=d["address"]))
     policy = d.get("policy") or {}
@@ -878,6 +961,8 @@ def render_details(d: dict, now: datetime, *, focus: str = "", language: str = "
         rules.append(t_say("rule_groups", language, min=party.get("min", 1), max=party.get("max")))
     if policy.get("deposit"):
         rules.append(t_say("rule_deposit", language, x=policy["deposit"]))
+    elif "deposit" in policy and re.search(r"\b(?:deposit|prepa(?:id|y))\b", focus):
+        rules.append(t_say("rule_no_deposit", language))  # asked, and the venue takes none
     if policy.get("minimum_spend"):
         rules.append(t_say("rule_min_spend", language, x=policy["minimum_spend"]))
     if policy.get("kids_allowed") is not None:
@@ -899,9 +984,16 @@ def render_details(d: dict, now: datetime, *, focus: str = "", language: str = "
 
 def _plan_ask(turn, ctx, now, intent) -> Step:
     venue = intent.data["venue"]
+    language = _lang(turn)
+    # what was asked, without the venue's own name (its words are in every sentence about it)
+    topic = intent.data.get("rest") or turn.norm
+    if FOR_ME.search(topic):
+        # "is Dapur Rempah ok for me?": the guest's remembered allergies and diet are the question
+        concerns = [f"{a} allergy" for a in _allergies(ctx)] + ([d] if (d := _diet_word(ctx)) else [])
+        topic = " ".join([topic, *concerns])
     asked = turn.last("ask_venue")
     if asked is None:
-        question = turn.text if _lang(turn) == "en" else turn.norm  # the venue knowledge is in English
+        question = turn.text if language == "en" else turn.norm  # the venue knowledge is in English
         return _call("ask_venue", question=question[:480], venue=venue.slug)
     if asked.is_error:
         return _say(_error_text(asked.result))
@@ -909,16 +1001,132 @@ def _plan_ask(turn, ctx, now, intent) -> Step:
     if passages:
         if venue_name_only := [p for p in passages if p.get("venue_slug") in (None, venue.slug)]:
             passages = venue_name_only
-        return _say(render_passages(passages, venue_name=venue.name, question=turn.norm))
+    answered = bool(passages) and _passages_answer(passages, topic, language)
     details = turn.last("venue_details")
-    if details is None:
+    if details is None and (not answered or POLICY_TOPIC.search(topic)):
+        # the booking rules answer for kids, age and deposit whatever the knowledge says
         return _call("venue_details", venue=venue.slug)
-    text = f"I don't have anything in {venue.name}'s information that answers that, so I won't guess."
-    if not details.is_error and isinstance(details.result, dict):
-        contact = {k: v for k, v in (details.result.get("contact") or {}).items() if v}
-        if contact:
-            text += " You could ask them directly: " + " · ".join(f"{k} {v}" for k, v in contact.items())
+    result = details.result if details is not None and not details.is_error and isinstance(details.result, dict) else {}
+    rules = policy_facts(result, topic, language)
+    if answered:
+        text = render_passages(passages, venue_name=venue.name, question=topic, language=language)
+        if rules:
+            text += "\n" + t_say("policy_says", language, name=venue.name, rules="; ".join(rules))
+        return _say(text)
+    if rules:
+        return _say(t_say("policy_says", language, name=venue.name, rules="; ".join(rules)))
+    text = t_say("no_answer", language, name=venue.name)
+    contact = {k: v for k, v in (result.get("contact") or {}).items() if v}
+    if contact:
+        text += t_say("ask_them", language, contact=" · ".join(f"{k} {v}" for k, v in contact.items()))
     return _say(text)
+
+
+FOR_ME = re.compile(r"\b(?:(?:ok|okay|safe|suitable|good|fine|alright) for (?:me|us|my \w+)|can i eat|could i eat)\b")
+
+
+def _passages_answer(passages: list[dict], question: str, language: str = "en") -> bool:
+    """Does any sentence of the passages speak to what was asked? A question no sentence
+    mentions ("can I smoke inside?") is not answered by the venue's first sentences; a vague
+    one ("is it any good?") is, unless its words could not be read (Russian ones the lexicon
+    does not know are gone from the English reading)."""
+    needles = _ask_needles(question) - _VAGUE
+    if not needles:
+        return language != "ru"
+    return any(_ask_score(str(p.get("text", "")), needles) for p in passages)
+
+
+POLICY_TOPIC = re.compile(
+    r"\b(?:deposit|prepa(?:id|y)|kids?|child|children|sons?|daughters?|bab(?:y|ies)|toddlers?|teens?|teenagers?|"
+    r"adults? only|minimum age|\d+ ?(?:yo|y/?o|years? old))\b"
+)
+
+
+def policy_facts(d: dict, question: str, language: str = "en") -> list[str]:
+    """The venue's booking rules on the topic asked (deposit, kids and age, dress code,
+    cancellation, minimum spend), in the guest's language."""
+    policy = d.get("policy") or {}
+    facts = []
+    if re.search(r"\b(?:deposit|prepa(?:id|y))\b", question) and "deposit" in policy:
+        deposit = policy.get("deposit")
+        facts.append(t_say("rule_deposit", language, x=deposit) if deposit else t_say("rule_no_deposit", language))
+    if re.search(
+        r"\b(?:kids?|child|children|sons?|daughters?|bab(?:y|ies)|toddlers?|teens?|teenagers?|age|adults?|\d+ ?(?:yo|y/?o|years? old))\b",
+        question,
+    ):
+        if policy.get("kids_allowed") is not None:
+            facts.append(t_say("rule_kids" if policy["kids_allowed"] else "rule_no_kids", language))
+        if policy.get("min_guest_age"):
+            facts.append(t_say("rule_min_age", language, age=policy["min_guest_age"]))
+    if re.search(r"\bdress\b|\battire\b", question) and policy.get("dress_code"):
+        facts.append(t_say("rule_dress", language, x=policy["dress_code"]))
+    if re.search(r"\bcancell?(?:ation|ing)?\b", question) and policy.get("cancellation_window_hours"):
+        facts.append(t_say("rule_cancel", language, h=policy["cancellation_window_hours"]))
+    if re.search(r"\bminimum spend\b", question) and policy.get("minimum_spend"):
+        facts.append(t_say("rule_min_spend", language, x=policy["minimum_spend"]))
+    return facts
+
+
+def _on_day(day: date, now: datetime, language: str) -> str:
+    if day == now.date():
+        return t_say("today", language)
+    if day == now.date() + timedelta(days=1):
+        return t_say("tomorrow", language)
+    return t_say("on_day", language, day=date_words(day, language))
+
+
+def hours_answer(d: dict, day: date | None, now: datetime, language: str = "en") -> str:
+    """A venue's opening hours as an answer: that day's when a day was asked, else the week."""
+    name = d.get("name") or ""
+    hours = d.get("opening_hours") or {}
+    if day is not None:
+        value = hours.get(DAY_KEYS[day.weekday()])
+        if value is None:
+            return render_details(d, now, focus="hours", language=language).split("\n\n")[0]
+        on = _on_day(day, now, language)
+        if value == "closed":
+            return t_say("closed_on", language, name=name, day=on)
+        text = t_say("hours_on", language, name=name, day=on, hours=value)
+        if day == now.date() and d.get("open_now") is not None:
+            text = f"{text.rstrip('.')} ({t_say('open_now' if d['open_now'] else 'closed_now', language)})."
+        return text
+    values = [hours.get(key) for key in DAY_KEYS]
+    if values and all(v == values[0] and v and v != "closed" for v in values):
+        return t_say("hours_daily", language, name=name, hours=values[0])
+    lines = [t_say("hours_of", language, name=name)]
+    lines.extend(
+        f"  {weekday_name(index, language)}: {t_say('closed_word', language) if v == 'closed' else v}"
+        for index, v in enumerate(values)
+        if v
+    )
+    return "\n".join(lines)
+
+
+def _plan_hours(turn, ctx, now, intent) -> Step:
+    """ "Is it open on Sunday?", "а во сколько они открываются?": the hours of the venue (or
+    of each listed venue) asked about, for the day named or the week."""
+    refs = intent.data["venues"]
+    language = _lang(turn)
+    done = {call.input.get("venue"): call for call in turn.called("venue_details")}
+    missing = [ref for ref in refs if ref.slug not in done]
+    if missing:
+        return Step(calls=[("venue_details", {"venue": ref.slug}) for ref in missing])
+    day = _asked_day(turn, intent.data.get("rest") or turn.norm, now)
+    if len(refs) == 1:
+        call = done[refs[0].slug]
+        if call.is_error:
+            return _say(_error_text(call.result))
+        if day is None:
+            return _say(render_details(call.result, now, focus="hours", language=language))
+        text = hours_answer(call.result, day, now, language)
+        return _say(text + "\n\n" + t_say("want_table", language, name=call.result.get("name")))
+    answers = [
+        _error_text(done[ref.slug].result)
+        if done[ref.slug].is_error
+        else hours_answer(done[ref.slug].result, day, now, language)
+        for ref in refs
+    ]
+    return _say("\n".join(answers))
 
 
 def _plan_ask_general(turn, ctx, now, intent) -> Step:
@@ -930,16 +1138,22 @@ def _plan_ask_general(turn, ctx, now, intent) -> Step:
         (asked.result or {}).get("passages") or [] if isinstance(asked.result, dict) and not asked.is_error else []
     )
     if passages:
-        return _say(render_passages(passages, question=turn.norm))
+        return _say(render_passages(passages, question=turn.norm, language=_lang(turn)))
     return _say("I don't have information that answers that, so I won't guess. " + HELP.split("\n", 1)[1])
 
 
 _ASK_SYNONYMS = {
-    "kid": ("kid", "child", "famil", "older", "18+", "adult", "aged"),
-    "child": ("kid", "child", "famil", "older", "18+", "adult", "aged"),
+    "kid": ("kid", "child", "famil", "older", "18+", "adult", "aged", "over-"),
+    "child": ("kid", "child", "famil", "older", "18+", "adult", "aged", "over-"),
     "year": ("aged", "older", "child", "kid", "18+"),
     "toddl": ("child", "kid", "aged", "older"),
     "baby": ("child", "kid", "aged", "older"),
+    "son": ("kid", "child", "famil", "older", "18+", "adult", "aged"),
+    "daugh": ("kid", "child", "famil", "older", "18+", "adult", "aged"),
+    "teen": ("kid", "child", "older", "18+", "adult", "aged"),
+    "yo": ("aged", "older", "child", "kid", "18+", "adult"),
+    "open": ("open", "close", "closed", "until"),
+    "close": ("open", "close", "closed", "until"),
     "wheel": ("wheelchair", "step-free", "accessib", "ramp"),
     "acces": ("wheelchair", "step-free", "accessib", "ramp"),
     "disab": ("wheelchair", "step-free", "accessib", "ramp"),
@@ -965,27 +1179,34 @@ _ASK_SYNONYMS = {
     "peanu": ("nut", "peanut"),
     "shell": ("shellfish", "seafood"),
 }
+_WHOLE_WORD_KEYS = {"son", "yo"}
+# words too vague to show that a sentence answers the question
+_VAGUE = {"good", "nice", "like", "worth", "place", "speci", "great", "cool", "best", "really", "allow", "bring"}
 _ASK_STOP = set(
-    "does do is are can could there have has any what whats the a an at in of for to it they them their my i me".split()
+    "does do is are can could there have has any what whats the a an at in of for to it they them their my i me "
+    "and with about tell you your we our us get how much till until".split()
 )
 
 
 def _ask_needles(question: str) -> set[str]:
     """What an answer to ``question`` would mention: its words' stems and their synonyms
     ("wheelchair" → step-free, accessible; "5 year old" → aged, children; "WLAN" → wifi)."""
-    words = [w for w in re.findall(r"[a-z0-9+-]+", normalize(question)) if w not in _ASK_STOP and len(w) > 2]
+    words = [w for w in re.findall(r"[a-z0-9+-]+", normalize(question)) if w not in _ASK_STOP]
     needles: set[str] = set()
     for word in words:
-        needles.add(word[:5])
+        if len(word) > 2:
+            needles.add(word[:5])
         for key, synonyms in _ASK_SYNONYMS.items():
-            if word.startswith(key):
+            # "son" and "yo" ("12 yo") name themselves only, not "sonic" or "yoga"
+            if word in (key, key + "s") if key in _WHOLE_WORD_KEYS else word.startswith(key):
                 needles.update(synonyms)
     return needles
 
 
 def _ask_score(sentence: str, needles: set[str]) -> int:
+    """How many of the needles start a word of ``sentence`` ("nut" in "nut-free", not "coconut")."""
     lower = sentence.lower()
-    return sum(1 for needle in needles if needle and needle in lower)
+    return sum(1 for needle in needles if needle and re.search(r"(?<![a-z-])" + re.escape(needle), lower))
 
 
 def answer_sentences(text: str, question: str, *, limit: int = 2) -> list[str]:
@@ -1010,8 +1231,10 @@ def answer_sentences(text: str, question: str, *, limit: int = 2) -> list[str]:
     return out
 
 
-def render_passages(passages: list[dict], *, venue_name: str | None = None, question: str = "") -> str:
-    lines = [f"Here's what I know{' about ' + venue_name if venue_name else ''}:"]
+def render_passages(
+    passages: list[dict], *, venue_name: str | None = None, question: str = "", language: str = "en"
+) -> str:
+    lines = [t_say("known_about", language, name=venue_name) if venue_name else t_say("known", language)]
     # the passages that mention what was asked first (the search ranks by words, not meaning)
     needles = _ask_needles(question)
     passages = sorted(passages, key=lambda p: -_ask_score(str(p.get("text", "")), needles))
@@ -1430,25 +1653,34 @@ def _plan_remember(turn, ctx, now, intent) -> Step:
     return _say(t_say("remembered", _lang(turn), items="; ".join(m.get("content", "") for m in remembered)))
 
 
+FORGET_VERB = re.compile(
+    r"\b(?:forget|delete|erase|remove|stop remembering|lupakan|hapus|забудь|удали|vergiss|lösche)\b\s*", re.IGNORECASE
+)
+# "forget that", "забудь это", "vergiss das", "lupakan itu": what was just remembered
+FORGET_THAT = re.compile(
+    r"^(?:that|this|it|what i (?:just )?(?:said|told you)|the last (?:one|thing)|это|то|das|es|itu|yang tadi)\s*(?:[,.;!?]|$)",
+    re.IGNORECASE,
+)
+
+
 def _plan_forget(turn, ctx, now, intent) -> Step:
-    done = turn.last("remember_preference")
-    if done is None:
-        what = (
-            re.sub(
-                r"^(?:please\s+)?(?:forget|delete|erase|stop remembering)\s+(?:that\s+|about\s+)?",
-                "",
-                turn.text.strip(),
-                flags=re.I,
-            ).strip(" .!?")
-            or "everything"
-        )
+    done = turn.called("remember_preference")
+    if not done:
+        verb = FORGET_VERB.search(turn.text)
+        said = turn.text[verb.end() :] if verb else turn.text
+        just_remembered = (ctx.dialogue or {}).get("remembered") or []
+        if FORGET_THAT.match(said.strip()) and just_remembered:
+            return Step(calls=[("remember_preference", {"text": m, "forget": True}) for m in just_remembered[:5]])
+        what = re.sub(r"^(?:that|about)\s+", "", said.strip(), flags=re.I)
+        what = re.split(r"\s*[,;.!?]\s*", what, maxsplit=1)[0].strip() or "everything"
         if re.fullmatch(r"(?:all|everything|it all|all of it|what you know(?: about me)?|my data)", what, flags=re.I):
             what = "everything"
         return _call("remember_preference", text=what[:480], forget=True)
-    if done.is_error:
-        return _say(t_say("forget_failed", _lang(turn), error=_error_text(done.result)))
-    result = done.result if isinstance(done.result, dict) else {}
-    count = int(result.get("forgotten") or 0)
+    failed = [call for call in done if call.is_error]
+    if len(failed) == len(done):
+        return _say(t_say("forget_failed", _lang(turn), error=_error_text(failed[0].result)))
+    (ctx.dialogue or {}).pop("remembered", None)
+    count = sum(int(call.result.get("forgotten") or 0) for call in done if isinstance(call.result, dict))
     if not count:
         return _say(t_say("forget_no_match", _lang(turn)))
     return _say(t_say("forgot", _lang(turn), count=count, s="s" if count != 1 else ""))
@@ -1802,6 +2034,8 @@ def _lang(turn: Turn) -> str:
 def remember_turn(turn: Turn, state: dict[str, Any]) -> None:
     """Fold this turn's tool results into the dialogue state (only what the tools returned)."""
     remember_tool_calls(state, turn.calls)
+    if len({call.input.get("venue") for call in turn.called("venue_details")}) > 1:
+        state.pop("focus", None)  # the hours of each listed venue: "they" still means the list
     if turn.called("create_booking"):
         state.pop("draft", None)  # the booking in progress became a request
 
@@ -1898,6 +2132,16 @@ SWITCH_CUES = re.compile(
 )
 
 
+FORGET_ALL = re.compile(
+    r"^(?:please\s+)?forget (?:me|everything|all)\b|\bdelete (?:all )?my data\b|\bforget everything\b|"
+    r"\b(?:forget|delete|erase|wipe|remove|clear)\s+(?:everything|all|it all)\s+(?:(?:that\s+)?you\s+(?:know|have|remember|stored?|saved?)|about me|of my data)\b|"
+    r"\b(?:forget|delete|erase|wipe|clear)\s+(?:all\s+)?(?:of\s+)?my\s+(?:data|memories|profile|info(?:rmation)?)\b|"
+    r"\bforget (?:all )?about me\b"
+)
+# "yes, all of it", "да, всё", "ja, alles löschen": a yes that says more
+YES_FIRST = re.compile(r"^\W*(?:yes|yeah|yep|yup|sure|ok(?:ay)?|ya|iya|да|ja)\b", re.IGNORECASE)
+
+
 def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent | None:
     """Messages that only make sense in the conversation so far (pending booking, last answer, filters)."""
     if ctx.confirmed_action:
@@ -1905,7 +2149,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
     state = ctx.dialogue or {}
     t = turn.norm
     if state.get("forget_all"):
-        if _is_affirmative(turn.text):
+        if _is_affirmative(turn.text) or (YES_FIRST.match(turn.text) and not _is_negative(turn.text)):
             return Intent("forget_all_do")
         state.pop("forget_all", None)
         if _is_negative(turn.text):
@@ -1934,7 +2178,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
         r"\bcancel (?:it|that|that booking|that reservation|the booking|the reservation|my booking|my reservation)\b", t
     ) and state.get("last_booking"):
         return Intent("cancel", {"reference": state["last_booking"]})
-    if re.search(r"^(?:please\s+)?forget (?:me|everything|all)\b|\bdelete (?:all )?my data\b|\bforget everything\b", t):
+    if FORGET_ALL.search(t):
         return Intent("forget_all")
     availability = state.get("availability")
     if availability and (turn.called("create_booking") or _pending(ctx) is None):
