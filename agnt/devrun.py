@@ -196,6 +196,9 @@ def ensure_dotenv() -> None:
         print(f"Added a development METRICS_TOKEN to {DOTENV_PATH.name}.")
 
 
+CHANNELS_STANDIN = "http://127.0.0.1:12115"
+
+
 def _local_standin_port(base: str) -> int | None:
     """The port to serve a stand-in on when ``base`` is a free port on 127.0.0.1 (else None: a real
     provider is configured, or another run already serves the stand-in and is reused)."""
@@ -343,6 +346,28 @@ def main() -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             if sock.connect_ex(("127.0.0.1", 12114)) != 0:  # not already served by another run
                 commands["weather"] = [sys.executable, "-m", "messaging.tests.fake_weather", "--port", "12114"]
+    # Telegram, WhatsApp and Instagram without credentials: one local stand-in of their APIs
+    # (messaging/tests/fake_channels.py), so replies are delivered and readable on its page.
+    channel_standins = []
+    for label, base_setting, credential_setting, provider_base, path in (
+        ("Telegram", "TELEGRAM_API_BASE_URL", "TELEGRAM_BOT_TOKEN", "https://api.telegram.org", "/telegram"),
+        ("WhatsApp", "WHATSAPP_API_BASE_URL", "D360_API_KEY", "https://waba-v2.360dialog.io", "/whatsapp"),
+        ("Instagram", "INSTAGRAM_API_BASE_URL", "INSTAGRAM_ACCESS_TOKEN", "https://graph.instagram.com", "/instagram"),
+    ):
+        if not getattr(settings, credential_setting) and getattr(settings, base_setting).rstrip("/") == provider_base:
+            env[base_setting] = CHANNELS_STANDIN + path
+            channel_standins.append(label)
+    if channel_standins and _local_standin_port(CHANNELS_STANDIN) is not None:
+        data_dir = Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data")
+        commands["channels"] = [
+            sys.executable,
+            "-m",
+            "messaging.tests.fake_channels",
+            "--port",
+            CHANNELS_STANDIN.rsplit(":", 1)[1],
+            "--state-file",
+            str(data_dir / "channels-standin.jsonl"),
+        ]
     # Web Push and the marketplace without real providers: their local stand-ins (state in the data dir)
     for name, module, base, state_file in (
         ("push", "agnt.tests.fake_push", settings.WEB_PUSH_SERVICE_BASE_URL, settings.WEB_PUSH_STANDIN_STATE_FILE),
@@ -375,7 +400,13 @@ def main() -> None:
         f"  Webhooks      {base}/webhooks/telegram · /webhooks/whatsapp · /webhooks/instagram"
         f" · /webhooks/stripe (secrets in .env; LLM provider: {settings.LLM_PROVIDER})\n"
         f"  Stripe        {'local stand-in on ' + settings.STRIPE_API_BASE + ' (its page lists every request)' if stripe_client.using_standin() else settings.STRIPE_API_BASE}\n"
-        f"  Weather       {'local stand-in on ' + settings.WEATHER_API_BASE_URL + ' (not real forecasts)' if weather_standin else settings.WEATHER_API_BASE_URL}\n"
+        + (
+            f"  Channels      local stand-in on {CHANNELS_STANDIN}/ for {', '.join(channel_standins)}"
+            " (its page lists every reply sent)\n"
+            if channel_standins
+            else ""
+        )
+        + f"  Weather       {'local stand-in on ' + settings.WEATHER_API_BASE_URL + ' (not real forecasts)' if weather_standin else settings.WEATHER_API_BASE_URL}\n"
         f"  Web Push      {settings.WEB_PUSH_SERVICE_BASE_URL or 'browsers’ push services'} (stand-in lists deliveries at /deliveries)\n"
         f"  Marketplace   {settings.MARKETPLACE_API_BASE_URL}\n"
         f"  Data          {'embedded under .data/' if settings.EMBEDDED_POSTGRES else 'DATABASE_URL'}"
