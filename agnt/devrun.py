@@ -197,6 +197,28 @@ def ensure_dotenv() -> None:
 
 
 CHANNELS_STANDIN = "http://127.0.0.1:12115"
+# channel → (its base URL setting, its credential setting); the provider's own base URL
+CHANNEL_PROVIDERS = {
+    "Telegram": ("TELEGRAM_API_BASE_URL", "TELEGRAM_BOT_TOKEN"),
+    "WhatsApp": ("WHATSAPP_API_BASE_URL", "D360_API_KEY"),
+    "Instagram": ("INSTAGRAM_API_BASE_URL", "INSTAGRAM_ACCESS_TOKEN"),
+}
+PROVIDER_BASES = {
+    "Telegram": "https://api.telegram.org",
+    "WhatsApp": "https://waba-v2.360dialog.io",
+    "Instagram": "https://graph.instagram.com",
+}
+
+
+def channel_standin_env(settings) -> dict[str, str]:
+    """Base URLs pointing the channels that have no credential, and still the provider's own
+    base URL, at the local stand-in (a channel with a key, or pointed elsewhere, is left alone)."""
+    env = {}
+    for label, (base_setting, credential_setting) in CHANNEL_PROVIDERS.items():
+        base = getattr(settings, base_setting).rstrip("/")
+        if not getattr(settings, credential_setting) and base == PROVIDER_BASES[label]:
+            env[base_setting] = f"{CHANNELS_STANDIN}/{label.lower()}"
+    return env
 
 
 def _local_standin_port(base: str) -> int | None:
@@ -348,15 +370,9 @@ def main() -> None:
                 commands["weather"] = [sys.executable, "-m", "messaging.tests.fake_weather", "--port", "12114"]
     # Telegram, WhatsApp and Instagram without credentials: one local stand-in of their APIs
     # (messaging/tests/fake_channels.py), so replies are delivered and readable on its page.
-    channel_standins = []
-    for label, base_setting, credential_setting, provider_base, path in (
-        ("Telegram", "TELEGRAM_API_BASE_URL", "TELEGRAM_BOT_TOKEN", "https://api.telegram.org", "/telegram"),
-        ("WhatsApp", "WHATSAPP_API_BASE_URL", "D360_API_KEY", "https://waba-v2.360dialog.io", "/whatsapp"),
-        ("Instagram", "INSTAGRAM_API_BASE_URL", "INSTAGRAM_ACCESS_TOKEN", "https://graph.instagram.com", "/instagram"),
-    ):
-        if not getattr(settings, credential_setting) and getattr(settings, base_setting).rstrip("/") == provider_base:
-            env[base_setting] = CHANNELS_STANDIN + path
-            channel_standins.append(label)
+    channel_env = channel_standin_env(settings)
+    env.update(channel_env)
+    channel_standins = [label for label, (setting, _) in CHANNEL_PROVIDERS.items() if setting in channel_env]
     if channel_standins and _local_standin_port(CHANNELS_STANDIN) is not None:
         data_dir = Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data")
         commands["channels"] = [

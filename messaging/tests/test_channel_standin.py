@@ -55,3 +55,12 @@ def test_the_standin_keeps_each_providers_error_format(standin):
     response = httpx.post(f"{standin.base_url}/telegram/bot0:x/sendMessage", json={"chat_id": 1, "text": ""})
     assert response.status_code == 400 and response.json()["description"] == "Bad Request: message text is empty"
     assert httpx.get(f"{standin.base_url}/nowhere").status_code == 404
+
+
+def test_make_run_points_only_unconfigured_channels_at_the_standin(settings):
+    from agnt.devrun import channel_standin_env
+
+    settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_API_BASE_URL = "", "https://api.telegram.org/"
+    settings.D360_API_KEY, settings.WHATSAPP_API_BASE_URL = "real-key", "https://waba-v2.360dialog.io"
+    settings.INSTAGRAM_ACCESS_TOKEN, settings.INSTAGRAM_API_BASE_URL = "", "http://127.0.0.1:9999"
+    assert channel_standin_env(settings) == {"TELEGRAM_API_BASE_URL": "http://127.0.0.1:12115/telegram"}
