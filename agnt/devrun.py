@@ -197,26 +197,28 @@ def ensure_dotenv() -> None:
 
 
 CHANNELS_STANDIN = "http://127.0.0.1:12115"
-# channel → (its base URL setting, its credential setting); the provider's own base URL
+# channel → (its base URL setting, its credential setting)
 CHANNEL_PROVIDERS = {
     "Telegram": ("TELEGRAM_API_BASE_URL", "TELEGRAM_BOT_TOKEN"),
     "WhatsApp": ("WHATSAPP_API_BASE_URL", "D360_API_KEY"),
     "Instagram": ("INSTAGRAM_API_BASE_URL", "INSTAGRAM_ACCESS_TOKEN"),
-}
-PROVIDER_BASES = {
-    "Telegram": "https://api.telegram.org",
-    "WhatsApp": "https://waba-v2.360dialog.io",
-    "Instagram": "https://graph.instagram.com",
 }
 
 
 def channel_standin_env(settings) -> dict[str, str]:
     """Base URLs pointing the channels that have no credential, and still the provider's own
     base URL, at the local stand-in (a channel with a key, or pointed elsewhere, is left alone)."""
+    from messaging.clients import instagram, telegram, whatsapp
+
+    provider_bases = {
+        "Telegram": telegram.PROVIDER_BASE_URL,
+        "WhatsApp": whatsapp.PROVIDER_BASE_URL,
+        "Instagram": instagram.PROVIDER_BASE_URL,
+    }
     env = {}
     for label, (base_setting, credential_setting) in CHANNEL_PROVIDERS.items():
         base = getattr(settings, base_setting).rstrip("/")
-        if not getattr(settings, credential_setting) and base == PROVIDER_BASES[label]:
+        if not getattr(settings, credential_setting) and base == provider_bases[label]:
             env[base_setting] = f"{CHANNELS_STANDIN}/{label.lower()}"
     return env
 
