@@ -102,6 +102,7 @@ _LEXICON: dict[str, dict[str, str]] = {
         "booking saya": "my booking",
         "pesanan saya": "my booking",
         "batalkan": "cancel",
+        "batalin": "cancel",
         "apakah": "is",
         "ada meja kosong": "free",
         "meja kosong": "free",
@@ -168,6 +169,12 @@ _LEXICON: dict[str, dict[str, str]] = {
         "ganti": "change",
         "bawa": "bring",
         "dewasa": "adults",
+        # "berdua" = the two of us, "bertiga" = three of us ...
+        "berdua": "2 people",
+        "bertiga": "3 people",
+        "berempat": "4 people",
+        "berlima": "5 people",
+        "berenam": "6 people",
     },
     "ru": {
         "прогноз погоды": "weather forecast",
@@ -344,6 +351,12 @@ _LEXICON: dict[str, dict[str, str]] = {
         "bei": "at",
         "um": "at",
         "in": "in",
+        # "wir sind zu dritt" = we are three
+        "zu zweit": "2 people",
+        "zu dritt": "3 people",
+        "zu viert": "4 people",
+        "zu fünft": "5 people",
+        "zu sechst": "6 people",
     },
 }
 _PATTERNS = {
@@ -383,6 +396,8 @@ def to_english(text: str, language: str) -> str:
 
     out = _PATTERNS[language].sub(swap, text)
     if language == "id":
+        # "setengah 8" is half an hour before eight: 7:30
+        out = re.sub(r"\bsetengah\s+(\d{1,2})\b(?![:.]\d)", lambda m: f"{(int(m.group(1)) - 1) % 24 or 12}:30", out)
         # "jam 7 malam" → "at 7 pm"; "2 orang" → "2 people"
         out = re.sub(
             r"\bat\s+(\d{1,2})(?::(\d{2}))?\s+pm\b",
