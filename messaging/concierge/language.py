@@ -105,6 +105,7 @@ _LEXICON: dict[str, dict[str, str]] = {
         "booking saya": "my booking",
         "pesanan saya": "my booking",
         "batalkan": "cancel",
+        "batalin": "cancel",
         "apakah": "is",
         "ada meja kosong": "free",
         "meja kosong": "free",
@@ -197,6 +198,12 @@ _LEXICON: dict[str, dict[str, str]] = {
         "umur": "age",
         "usia": "age",
         "anjing": "dog",
+        # "berdua" = the two of us, "bertiga" = three of us ...
+        "berdua": "2 people",
+        "bertiga": "3 people",
+        "berempat": "4 people",
+        "berlima": "5 people",
+        "berenam": "6 people",
     },
     "ru": {
         "прогноз погоды": "weather forecast",
@@ -480,6 +487,12 @@ _LEXICON: dict[str, dict[str, str]] = {
         "sohn": "son",
         "tochter": "daughter",
         "hund": "dog",
+        # "wir sind zu dritt" = we are three
+        "zu zweit": "2 people",
+        "zu dritt": "3 people",
+        "zu viert": "4 people",
+        "zu fünft": "5 people",
+        "zu sechst": "6 people",
     },
 }
 _PATTERNS = {
@@ -519,6 +532,8 @@ def to_english(text: str, language: str) -> str:
 
     out = _PATTERNS[language].sub(swap, text)
     if language == "id":
+        # "setengah 8" is half an hour before eight: 7:30
+        out = re.sub(r"\bsetengah\s+(\d{1,2})\b(?![:.]\d)", lambda m: f"{(int(m.group(1)) - 1) % 24 or 12}:30", out)
         # "jam 7 malam" → "at 7 pm"; "2 orang" → "2 people"
         out = re.sub(
             r"\bat\s+(\d{1,2})(?::(\d{2}))?\s+pm\b",
