@@ -196,6 +196,33 @@ def ensure_dotenv() -> None:
         print(f"Added a development METRICS_TOKEN to {DOTENV_PATH.name}.")
 
 
+CHANNELS_STANDIN = "http://127.0.0.1:12115"
+# channel → (its base URL setting, its credential setting)
+CHANNEL_PROVIDERS = {
+    "Telegram": ("TELEGRAM_API_BASE_URL", "TELEGRAM_BOT_TOKEN"),
+    "WhatsApp": ("WHATSAPP_API_BASE_URL", "D360_API_KEY"),
+    "Instagram": ("INSTAGRAM_API_BASE_URL", "INSTAGRAM_ACCESS_TOKEN"),
+}
+
+
+def channel_standin_env(settings) -> dict[str, str]:
+    """Base URLs pointing the channels that have no credential, and still the provider's own
+    base URL, at the local stand-in (a channel with a key, or pointed elsewhere, is left alone)."""
+    from messaging.clients import instagram, telegram, whatsapp
+
+    provider_bases = {
+        "Telegram": telegram.PROVIDER_BASE_URL,
+        "WhatsApp": whatsapp.PROVIDER_BASE_URL,
+        "Instagram": instagram.PROVIDER_BASE_URL,
+    }
+    env = {}
+    for label, (base_setting, credential_setting) in CHANNEL_PROVIDERS.items():
+        base = getattr(settings, base_setting).rstrip("/")
+        if not getattr(settings, credential_setting) and base == provider_bases[label]:
+            env[base_setting] = f"{CHANNELS_STANDIN}/{label.lower()}"
+    return env
+
+
 def _local_standin_port(base: str) -> int | None:
     """The port to serve a stand-in on when ``base`` is a free port on 127.0.0.1 (else None: a real
     provider is configured, or another run already serves the stand-in and is reused)."""
@@ -343,6 +370,22 @@ def main() -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             if sock.connect_ex(("127.0.0.1", 12114)) != 0:  # not already served by another run
                 commands["weather"] = [sys.executable, "-m", "messaging.tests.fake_weather", "--port", "12114"]
+    # Telegram, WhatsApp and Instagram without credentials: one local stand-in of their APIs
+    # (messaging/tests/fake_channels.py), so replies are delivered and readable on its page.
+    channel_env = channel_standin_env(settings)
+    env.update(channel_env)
+    channel_standins = [label for label, (setting, _) in CHANNEL_PROVIDERS.items() if setting in channel_env]
+    if channel_standins and _local_standin_port(CHANNELS_STANDIN) is not None:
+        data_dir = Path(os.environ.get("AGNT_DATA_DIR") or BASE_DIR / ".data")
+        commands["channels"] = [
+            sys.executable,
+            "-m",
+            "messaging.tests.fake_channels",
+            "--port",
+            CHANNELS_STANDIN.rsplit(":", 1)[1],
+            "--state-file",
+            str(data_dir / "channels-standin.jsonl"),
+        ]
     # Web Push and the marketplace without real providers: their local stand-ins (state in the data dir)
     for name, module, base, state_file in (
         ("push", "agnt.tests.fake_push", settings.WEB_PUSH_SERVICE_BASE_URL, settings.WEB_PUSH_STANDIN_STATE_FILE),
@@ -375,7 +418,13 @@ def main() -> None:
         f"  Webhooks      {base}/webhooks/telegram · /webhooks/whatsapp · /webhooks/instagram"
         f" · /webhooks/stripe (secrets in .env; LLM provider: {settings.LLM_PROVIDER})\n"
         f"  Stripe        {'local stand-in on ' + settings.STRIPE_API_BASE + ' (its page lists every request)' if stripe_client.using_standin() else settings.STRIPE_API_BASE}\n"
-        f"  Weather       {'local stand-in on ' + settings.WEATHER_API_BASE_URL + ' (not real forecasts)' if weather_standin else settings.WEATHER_API_BASE_URL}\n"
+        + (
+            f"  Channels      local stand-in on {CHANNELS_STANDIN}/ for {', '.join(channel_standins)}"
+            " (its page lists every reply sent)\n"
+            if channel_standins
+            else ""
+        )
+        + f"  Weather       {'local stand-in on ' + settings.WEATHER_API_BASE_URL + ' (not real forecasts)' if weather_standin else settings.WEATHER_API_BASE_URL}\n"
         f"  Web Push      {settings.WEB_PUSH_SERVICE_BASE_URL or 'browsers’ push services'} (stand-in lists deliveries at /deliveries)\n"
         f"  Marketplace   {settings.MARKETPLACE_API_BASE_URL}\n"
         f"  Data          {'embedded under .data/' if settings.EMBEDDED_POSTGRES else 'DATABASE_URL'}"

@@ -8,13 +8,18 @@ prompt for the model providers:
 - ``focus``: the venue the guest is talking about — "it", "there", "they", "that one";
 - ``pending``: the booking waiting for a yes (venue, date, time, party size) — editable
   before the yes ("make it 8pm", "for 3 instead", "Friday instead", "cancel that");
-- ``availability``: the last availability answer — "great, book it" books it;
+- ``availability``: the last availability answer — "great, book it" books it; "and Saturday?"
+  asks it again for another day;
 - ``filters``: the guest's standing search filters — "what about Seminyak instead?" keeps
   "cheap cafe";
 - ``language``: the language the guest writes in (en, id, ru, de);
 - ``forget_all``: a "forget me" waiting for its yes;
 - ``draft``: a booking the guest started without every detail ("book Luma tomorrow") — the
-  answer to the follow-up question ("2 of us at 6pm") completes it.
+  answer to the follow-up question ("2 of us at 6pm") completes it; also a venue only looked at
+  ("need a massage at Lotus Tide on Saturday" → "2pm, 2 people") and a request the venue
+  refused ("closed that day" → "fine, tomorrow then same time");
+- ``topic``: what the last answer was about (a search, one venue's opening hours or tables), so
+  "ok what about Thursday morning?" asks the same again.
 
 Only facts that came back from tools are stored (names and slugs of real venues, the
 arguments of a real pending action), so nothing in it can invent a venue.
@@ -144,6 +149,7 @@ def remember_tool_calls(state: dict[str, Any], calls) -> None:
                 "party_size": r.get("party_size"),
                 "time": r.get("requested_time") if r.get("available") and r.get("requested_time") else None,
                 "slots": (r.get("free_slots") or [])[:40],
+                "asked_time": r.get("requested_time"),  # free or not: "and Saturday?" asks it again
             }
         elif call.name == "create_booking":
             if r.get("status") == "needs_confirmation":

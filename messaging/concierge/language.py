@@ -102,6 +102,7 @@ _LEXICON: dict[str, dict[str, str]] = {
         "booking saya": "my booking",
         "pesanan saya": "my booking",
         "batalkan": "cancel",
+        "batalin": "cancel",
         "apakah": "is",
         "ada meja kosong": "free",
         "meja kosong": "free",
@@ -168,11 +169,12 @@ _LEXICON: dict[str, dict[str, str]] = {
         "ganti": "change",
         "bawa": "bring",
         "dewasa": "adults",
-        "berdua": "for 2",
-        "bertiga": "for 3",
-        "berempat": "for 4",
-        "berlima": "for 5",
-        "berenam": "for 6",
+        # "berdua" = the two of us, "bertiga" = three of us ...
+        "berdua": "2 people",
+        "bertiga": "3 people",
+        "berempat": "4 people",
+        "berlima": "5 people",
+        "berenam": "6 people",
         "sendirian": "just me",
         "suami": "husband",
         "istri": "wife",
@@ -373,11 +375,6 @@ _LEXICON: dict[str, dict[str, str]] = {
         "nachmittags": "pm",
         "nachmittag": "afternoon",
         "wir sind": "we are",
-        "zu zweit": "for 2",
-        "zu dritt": "for 3",
-        "zu viert": "for 4",
-        "zu fünft": "for 5",
-        "zu sechst": "for 6",
         "nur ich": "just me",
         "allein": "just me",
         "mit": "with",
@@ -413,6 +410,12 @@ _LEXICON: dict[str, dict[str, str]] = {
         "bei": "at",
         "um": "at",
         "in": "in",
+        # "wir sind zu dritt" = we are three
+        "zu zweit": "2 people",
+        "zu dritt": "3 people",
+        "zu viert": "4 people",
+        "zu fünft": "5 people",
+        "zu sechst": "6 people",
     },
 }
 _PATTERNS = {
@@ -459,6 +462,8 @@ def to_english(text: str, language: str) -> str:
 
     out = _PATTERNS[language].sub(swap, text)
     if language == "id":
+        # "setengah 8" is half an hour before eight: 7:30
+        out = re.sub(r"\bsetengah\s+(\d{1,2})\b(?![:.]\d)", lambda m: f"{(int(m.group(1)) - 1) % 24 or 12}:30", out)
         # "jam 7 malam" → "at 7 pm"; "2 orang" → "2 people"
         out = re.sub(
             r"\bat\s+(\d{1,2})(?::(\d{2}))?\s+pm\b",

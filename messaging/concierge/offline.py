@@ -46,6 +46,7 @@ from venues.textparse import (
     alias_order,
     catalogue,
     children_count,
+    digits_from_words,
     find_category,
     find_place,
     find_price_cap,
@@ -71,7 +72,8 @@ def refresh_catalogue() -> None:
     base, extended = _WITH_FIRST_WORDS
     if base is not shared or extended is None:
         refs = shared.aliases
-        aliases = sorted(refs + _first_word_aliases(refs, shared.places), key=alias_order)
+        extra = _first_word_aliases(refs, shared.places) + _tail_aliases(refs, shared.places)
+        aliases = sorted(refs + extra, key=alias_order)
         extended = Catalogue(aliases=aliases, places=shared.places)
         _WITH_FIRST_WORDS = (shared, extended)
     _CURRENT = extended
@@ -127,6 +129,50 @@ def _first_word_aliases(refs: list, known_places: list) -> list:
         if any(first in other for other_slug, other in words_of.items() if other_slug != slug):
             continue
         found.append(VenueRef(name=name, slug=slug, alias=first))
+    return found
+
+
+def _tail_aliases(refs: list, known_places: list) -> list:
+    """Guests also drop a name's first word ("nonna ayu" for Trattoria Nonna Ayu, "daun pisang"
+    for Warung Daun Pisang). The rest of a name of three or more words is an alias when it is
+    that venue's alone: no other venue's name, description or knowledge holds it, it does not
+    start with a small word ("& Koji") and it is not made only of generic or reserved words
+    ("Beach Club", "Tide Spa")."""
+    from venues.models import Venue
+    from venues.selectors import SEARCHABLE_STATUSES
+
+    reserved = {normalize(p.name) for p in known_places} | STOPWORDS | GENERIC_WORDS
+    for phrase, english in lexicon_entries():
+        reserved.update(normalize(phrase).split() + normalize(english).split())
+    rows = list(
+        Venue.objects.filter(status__in=SEARCHABLE_STATUSES).values_list(
+            "name", "slug", "description", "knowledge_text", "tags", "cuisines"
+        )
+    )
+    texts = {
+        slug: " ".join(
+            re.findall(r"[a-z0-9]+", normalize(" ".join([name, desc or "", know or "", *(tags or []), *(cuis or [])])))
+        )
+        for name, slug, desc, know, tags, cuis in rows
+    }
+    taken = {ref.alias for ref in refs}
+    found = []
+    for name, slug, *_ in rows:
+        words = re.findall(r"[a-z0-9]+", normalize(name))
+        if words and words[0] == "the":
+            words = words[1:]
+        if len(words) < 3:
+            continue
+        tail = words[1:]
+        alias = " ".join(tail)
+        if alias in taken or tail[0] in {"and", "of", "de", "la", "le", "di"} or find_category(alias)[0]:
+            continue
+        if not any(len(word) >= 4 and word not in reserved for word in tail):
+            continue
+        pattern = re.compile(rf"(?<![a-z0-9]){re.escape(alias)}(?![a-z0-9])")
+        if any(pattern.search(text) for other, text in texts.items() if other != slug):
+            continue
+        found.append(VenueRef(name=name, slug=slug, alias=alias))
     return found
 
 
@@ -276,6 +322,15 @@ AVAILABILITY_WORDS = re.compile(
 )
 
 
+# "cancel the breakfast one", "please cancel Kelapa": a request that starts by cancelling is about
+# a booking unless it names something else
+CANCEL_START = re.compile(
+    r"^(?:(?:please|pls|ok(?:ay)?|actually|oh|and|also|hmm+|sorry|so|can you|could you|i want to|i'd like to|"
+    r"we need to|need to|we want to|let's|lets)\s+)*cancel\b"
+)
+NOT_A_BOOKING = re.compile(r"\b(remind\w*|courier|delivery|watch|alert|subscription|membership|order)\b")
+
+
 @dataclass
 class Intent:
     kind: str
@@ -297,8 +352,14 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
     if THANKS.match(t):
         return Intent("thanks")
     ref = re.search(r"\bag-?[a-z0-9]{4,12}\b", t)
-    if re.search(r"\bcancel", t) and (ref or re.search(r"\b(booking|reservation|table)\b", t)):
-        return Intent("cancel", {"reference": ref.group(0).upper() if ref else None})
+    if re.search(r"\bcancel", t) and (
+        ref
+        or re.search(r"\b(booking|reservation|table)\b", t)
+        or (CANCEL_START.match(t) and not NOT_A_BOOKING.search(t))
+    ):
+        # without the word "booking" ("cancel the breakfast one") it names which one, or it is asked
+        loose = not ref and not re.search(r"\b(booking|reservation|table)\b", t)
+        return Intent("cancel", {"reference": ref.group(0).upper() if ref else None, "loose": loose})
     if re.search(r"\bremind(?:er)?\b", t) and not re.search(r"\b(?:my|list|show) reminders\b", t):
         return Intent("remind")
     if re.search(
@@ -629,7 +690,11 @@ def _plan_decline(turn, ctx, now, intent) -> Step:
         pending_action_clear(user=ctx.user)
     except Exception:
         pass
-    (ctx.dialogue or {}).pop("pending", None)
+    dropped = intent.data.get("dropped") or (ctx.dialogue or {}).pop("pending", None)
+    if dropped and dropped.get("name") and dropped.get("date") and dropped.get("time"):
+        # "actually cancel that": say which request was dropped (it was never sent)
+        day = _day_label(dropped["date"], now, _lang(turn))
+        return _say(t_say("declined_booking", _lang(turn), venue=dropped["name"], day=day, time=dropped["time"]))
     return _say(t_say("declined", _lang(turn)))
 
 
@@ -826,6 +891,10 @@ def _plan_details(turn, ctx, now, intent) -> Step:
         return _call("venue_details", venue=venue.slug)
     if done.is_error:
         return _say(_error_text(done.result))
+    if not (QUESTION_START.match(turn.norm) or "?" in turn.text):
+        # "need a massage at Lotus Tide on Saturday", "at Maison Frangipani" after a dinner
+        # search: the venue and the day or time said so far wait for "2pm, 2 people"
+        _keep_draft(ctx, turn, now, venue.slug, _looked_at_request(ctx, venue.slug), soft=True)
     text = render_details(done.result, now, focus=turn.norm, language=_lang(turn))
     concerns = [f"{a} allergy" for a in _allergies(ctx)] + ([d] if (d := _diet_word(ctx)) else [])
     if concerns:
@@ -1061,13 +1130,18 @@ def _plan_availability(turn, ctx, now, intent) -> Step:
         return need
     venue = intent.data["venue"]
     when, rest = parse_when(intent.data["rest"], now, prefer_evening=True, **_date_hints(turn))
-    party = party_size(rest)
+    # a follow-up ("and Saturday?", "what about 9pm?") keeps what the last check had
+    defaults = intent.data.get("defaults") or {}
+    party = party_size(rest) or defaults.get("party_size")
     done = turn.last("check_availability")
     if done is None:
         if when.moment:
             day, at = when.moment.date(), when.moment.strftime("%H:%M")
         else:
-            day, at = when.day or now.date(), when.at.strftime("%H:%M") if when.at and not when.soft else None
+            day = when.day or _iso_day(defaults.get("date")) or now.date()
+            at = when.at.strftime("%H:%M") if when.at and not when.soft else None
+            if at is None and not when.at and defaults.get("asked_time"):
+                at = defaults["asked_time"]
         return _call("check_availability", venue=venue.slug, date=day.isoformat(), party_size=party or 2, time=at)
     if done.is_error:
         return _say(_error_text(done.result))
@@ -1153,8 +1227,8 @@ def _plan_book(turn, ctx, now, intent) -> Step:
     if at is None and when.at:
         at = when.at
     if not party:
-        _keep_draft(ctx, turn, now, venue.slug, defaults)
-        return _say(f"Happy to book {venue.name}. For how many people, and what day and time?")
+        draft = _keep_draft(ctx, turn, now, venue.slug, defaults)
+        return _say(_ask_for_party(venue.name, draft, now, _lang(turn)))
     booking = turn.last("create_booking")
     availability = turn.last("check_availability")
     if at is None:
@@ -1164,7 +1238,7 @@ def _plan_book(turn, ctx, now, intent) -> Step:
             return _say(_error_text(availability.result))
         return _say(render_availability(availability.result, now, _lang(turn)))
     if booking is None:
-        special = _special_requests(turn.norm)
+        special = _special_requests(turn.norm) or defaults.get("special_requests")
         children = children_count(rest) if party_size(rest) else defaults.get("children", 0)
         args = {"children": children} if children else {}
         return _call(
@@ -1179,6 +1253,39 @@ def _plan_book(turn, ctx, now, intent) -> Step:
     return _booking_answer(turn, ctx, now, booking, venue.slug, day.isoformat(), party)
 
 
+def _looked_at_request(ctx: ToolContext, slug: str) -> dict:
+    """The day, time and party of the guest's search for a venue they look at: one it listed,
+    or any venue named right after it ("dinner tomorrow at 7:30" → "at Maison Frangipani")."""
+    state = ctx.dialogue or {}
+    if (state.get("topic") or {}).get("kind") == "search":
+        return dict(state.get("request") or {})
+    return _standing_request(ctx, slug)
+
+
+def _plan_hours_on(turn, ctx, now, intent) -> Step:
+    """The opening hours of the venue in focus on the day the follow-up names ("what about Thursday?")."""
+    venue = intent.data["venue"]
+    done = turn.last("venue_details")
+    if done is None:
+        return _call("venue_details", venue=venue.slug)
+    if done.is_error:
+        return _say(_error_text(done.result))
+    r = done.result if isinstance(done.result, dict) else {}
+    when, _ = parse_when(intent.data["rest"], now, prefer_evening=False, **_date_hints(turn))
+    day = when.moment.date() if when.moment else when.day or now.date()
+    hours = (r.get("opening_hours") or {}).get(DAY_KEYS[day.weekday()])
+    language = _lang(turn)
+    if not hours:
+        return _say(render_details(r, now, focus="opening hours", language=language))
+    label = _day_label(day, now, language)
+    name = r.get("name") or venue.name
+    if hours == "closed":
+        text = t_say("closed_on_day", language, name=name, day=label)
+    else:
+        text = t_say("hours_on_day", language, name=name, day=label, hours=hours)
+    return _say(text)
+
+
 def _standing_request(ctx: ToolContext, slug: str) -> dict:
     """The day, time and party of the search that listed ``slug`` ("brunch in ubud sat for 3
     around 10" → "book awan brunch house then")."""
@@ -1188,7 +1295,21 @@ def _standing_request(ctx: ToolContext, slug: str) -> dict:
     return {}
 
 
-def _keep_draft(ctx: ToolContext, turn: Turn, now: datetime, slug: str | None, defaults: dict | None = None) -> None:
+def _ask_for_party(name: str, draft: dict, now: datetime, language: str) -> str:
+    """The question for what a booking still lacks, saying back what the guest already gave."""
+    day = _iso_day(draft.get("date"))
+    known = ""
+    if day:
+        known = t_say("book_known_day", language, day=_day_label(day, now, language))
+        if draft.get("time"):
+            known = t_say("book_known_day_time", language, day=_day_label(day, now, language), time=draft["time"])
+    missing = "ask_party" if day and draft.get("time") else "ask_party_time" if day else "ask_party_day_time"
+    return t_say("happy_to_book", language, name=name, known=known) + " " + t_say(missing, language)
+
+
+def _keep_draft(
+    ctx: ToolContext, turn: Turn, now: datetime, slug: str | None, defaults: dict | None = None, *, soft: bool = False
+) -> dict:
     """A booking the guest started but left incomplete ("book luma tomorrow", "I want to book
     dinner"): what they did say, so the answer to the question ("2 ppl at 6pm", "Karang Cliff
     Kitchen, Saturday 6pm") completes it."""
@@ -1204,7 +1325,10 @@ def _keep_draft(ctx: ToolContext, turn: Turn, now: datetime, slug: str | None, d
     if party_size(rest):
         draft["party_size"] = party_size(rest)
         draft["children"] = children_count(rest)
+    if soft:
+        draft["soft"] = True
     ctx.dialogue["draft"] = draft
+    return draft
 
 
 def _iso_day(value: str | None) -> date | None:
@@ -1308,17 +1432,62 @@ def _plan_cancel(turn, ctx, now, intent) -> Step:
     if not rows:
         return _say(t_say("nothing_to_cancel", _lang(turn)))
     named, _ = find_venue(turn.norm, _aliases())
-    at_venue = [row for row in rows if named and row.get("venue") == named.name]
-    if len(at_venue) == 1 and at_venue[0].get("reference"):
-        return _call("cancel_booking", reference=at_venue[0]["reference"])
-    if named is None and len(rows) == 1 and rows[0].get("reference"):
-        # "cancel my booking" with one upcoming booking (made in this conversation or before)
-        return _call("cancel_booking", reference=rows[0]["reference"])
+    meant, clues = _bookings_meant(turn, now, rows, named)
+    if len(meant) == 1 and meant[0].get("reference") and (clues or (len(rows) == 1 and not intent.data.get("loose"))):
+        # "cancel the breakfast one", "cancel Kelapa", or "cancel my booking" when there is one
+        return _call("cancel_booking", reference=meant[0]["reference"])
+    shown = meant or rows
     return _say(
-        t_say("which_cancel", _lang(turn), reference=rows[0].get("reference", "AG-…"))
+        t_say("which_cancel", _lang(turn), reference=shown[0].get("reference", "AG-…"))
         + "\n"
-        + _booking_lines(rows, now, _lang(turn))
+        + _booking_lines(shown, now, _lang(turn))
     )
+
+
+# The hours of the day a meal or a part of the day names ("the breakfast one", "tonight's").
+DAY_PARTS = {
+    "breakfast": (5, 11),
+    "brunch": (8, 14),
+    "morning": (5, 12),
+    "lunch": (11, 16),
+    "afternoon": (12, 18),
+    "sunset": (16, 20),
+    "dinner": (17, 24),
+    "evening": (17, 24),
+    "night": (18, 24),
+}
+
+
+def _bookings_meant(turn: Turn, now: datetime, rows: list[dict], named) -> tuple[list[dict], bool]:
+    """The guest's upcoming bookings a message points at, and whether it named anything: the
+    venue ("cancel Kelapa", "the bakery one"), the day ("tomorrow's"), the time ("the 8pm one")
+    or the meal ("the breakfast one"). A day, time or meal no booking has leaves nothing."""
+    t = turn.norm
+    meant = list(rows)
+    clues = False
+    if named is not None:
+        meant = [row for row in meant if row.get("venue") == named.name]
+        clues = True
+    when, rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))
+    said_now = re.search(r"\bnow\b", t) and not re.search(r"\b(today|tonight|this evening)\b", t)
+    if when.day and not said_now:
+        meant = [row for row in meant if row.get("date") == when.day.isoformat()]
+        clues = True
+    if when.at and not when.soft:
+        meant = [row for row in meant if row.get("time") == when.at.strftime("%H:%M")]
+        clues = True
+    part = re.search(rf"\b({'|'.join(DAY_PARTS)})\b", t)
+    if part:
+        start, end = DAY_PARTS[part.group(1)]
+        meant = [row for row in meant if start <= int(str(row.get("time") or "0")[:2] or 0) < end]
+        clues = True
+    if named is None:
+        # a word of the venue's name ("the bakery one", "the spa"), when one of them has it
+        words = {w for w in re.findall(r"[a-z]{3,}", rest) if w not in STOPWORDS | BOOKING_FILLER | {"cancel"}}
+        by_name = [row for row in meant if words & set(re.findall(r"[a-z]+", normalize(str(row.get("venue") or ""))))]
+        if by_name:
+            meant, clues = by_name, True
+    return meant, clues
 
 
 def _booking_lines(rows: list[dict], now: datetime, language: str = "en") -> str:
@@ -1810,11 +1979,47 @@ def _lang(turn: Turn) -> str:
     return getattr(turn, "language", "en") or "en"
 
 
+HOURS_WORDS = re.compile(r"\b(open|opens|opening|close|closes|closing|closed|hours)\b")
+
+
 def remember_turn(turn: Turn, state: dict[str, Any]) -> None:
     """Fold this turn's tool results into the dialogue state (only what the tools returned)."""
     remember_tool_calls(state, turn.calls)
-    if turn.called("create_booking"):
+    booking = turn.last("create_booking")
+    if booking is not None:
         state.pop("draft", None)  # the booking in progress became a request
+        if booking.is_error and booking.input.get("venue"):
+            # a refused request stays the booking in progress: "tomorrow then", "what about 9pm?" retry it
+            tried = booking.input
+            state["draft"] = {
+                k: tried[k] for k in ("date", "time", "party_size", "children", "special_requests") if tried.get(k)
+            }
+            state["draft"].update(slug=tried["venue"], retry=True)
+    topic = _topic_of(turn)
+    if topic:
+        state["topic"] = topic
+    else:
+        state.pop("topic", None)
+
+
+def _topic_of(turn: Turn) -> dict[str, Any] | None:
+    """What this turn's answer was about, for a follow-up that only names another day or time
+    ("ok what about Thursday morning", "and Saturday?"): the opening hours or the tables of
+    one venue, or a search."""
+    if turn.called("create_booking") or turn.called("cancel_booking"):
+        return None
+
+    def result(name: str) -> dict:
+        call = turn.last(name)
+        return call.result if call is not None and not call.is_error and isinstance(call.result, dict) else {}
+
+    if result("venue_search").get("venues"):
+        return {"kind": "search"}
+    if result("check_availability").get("slug"):
+        return {"kind": "availability", "slug": result("check_availability")["slug"]}
+    if result("venue_details").get("slug") and HOURS_WORDS.search(turn.norm):
+        return {"kind": "hours", "slug": result("venue_details")["slug"]}
+    return None
 
 
 def _venue_name(slug: str | None) -> str:
@@ -1956,8 +2161,10 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
             if changes and not other:
                 return Intent("edit_pending", {"changes": changes})
         if _is_negative(turn.text) or STARTS_WITH_NO.match(turn.text):
-            state.pop("pending", None)
-            return Intent("decline")
+            return Intent("decline", {"dropped": state.pop("pending", None)})
+    follow_up = _follow_up(turn, ctx, now, state)
+    if follow_up is not None:
+        return follow_up
     draft = state.get("draft")
     if draft and not state.get("pending"):
         intent = _completes_draft(turn, ctx, now, draft)
@@ -1997,8 +2204,75 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
     return None
 
 
+# Words around the day, time and party of a short answer that add nothing else ("fine, tomorrow
+# then same time", "ok then thursday", "what about 9pm instead?", "just the 2 of us").
+BOOKING_FILLER = set(
+    """ok okay fine then so and or also well alright right sure great cool perfect please pls just actually
+    instead what how about same time day it that this make do let lets let's us we we're were are of for at on
+    in the a an one people persons person pax guests ppl adults adult kids kid children child book reserve
+    table booking again try can could would you i me my our is be there then maybe morning afternoon evening
+    night breakfast brunch lunch dinner sunset tonight today tomorrow hmm oh ah yes yeah no wait rather
+    around about by earlier later""".split()
+)
+ASKS_SEARCH = re.compile(
+    r"\b(find|search|recommend|suggest|show me|looking for|look for|any (?:good|nice)|options?|places?|spots?|"
+    r"somewhere|else|other|another|different)\b"
+)
+
+
+def _bare_details(turn: Turn, rest: str, venue=None) -> bool:
+    """Whether a message says nothing but a day, a time or a party (and filler words): an answer
+    about the booking or question in progress, not a new request."""
+    if ASKS_SEARCH.search(turn.norm):
+        return False
+    text = rest
+    if venue is not None:
+        text = find_venue(text, [ref for ref in _aliases() if ref.slug == venue.slug])[1]
+    text = re.sub(rf"\b{NUM_PATTERN}\b|\d+", " ", digits_from_words(text))
+    unknown = [w for w in re.findall(r"[a-z][a-z']*", text) if w not in BOOKING_FILLER and w not in STOPWORDS]
+    # the lexicon reads a request's words, not every word of another language ("dann", "aja")
+    return len(unknown) <= (0 if _lang(turn) == "en" else 2)
+
+
+def _follow_up(turn: Turn, ctx: ToolContext, now: datetime, state: dict) -> Intent | None:
+    """ "ok what about Thursday morning?" right after opening hours or a table check: the same
+    question about the same venue, on the day, time or party the message names."""
+    topic = state.get("topic") or {}
+    if topic.get("kind") not in {"hours", "availability"}:
+        return None
+    venue = _ref_for(topic.get("slug"))
+    if venue is None:
+        return None
+    t = turn.norm
+    if re.search(r"\b(book|reserve|reservation|booking|take|grab|lock|hold)\b", t):
+        return None  # "book 7:30pm": a booking, not the same question again
+    named = find_venue(t, _aliases())[0]
+    if (named and named.slug != venue.slug) or find_category(t)[0] or find_place(t, _places())[0]:
+        return None
+    when, rest = parse_when(t, now, prefer_evening=topic["kind"] != "hours", **_date_hints(turn))
+    party = party_size(rest)
+    if topic["kind"] == "hours" and party:
+        return None  # "tomorrow 8pm for 2" after the hours: a booking
+    if not (when.day or when.moment or (when.at and not when.soft) or party):
+        return None
+    if not _bare_details(turn, rest, venue):
+        return None
+    if topic["kind"] == "hours":
+        return Intent("hours_on", {"venue": venue, "rest": t})
+    asked = state.get("availability") or {}
+    defaults = asked if asked.get("slug") == venue.slug else {}
+    asks = QUESTION_START.match(t) or "?" in turn.text or re.search(r"\b(about|and|or|instead)\b", t)
+    if not asks and (when.day or when.moment or when.at):
+        # "tomorrow 8pm for 2" said, not asked: a request (it still waits for a yes); "we're 4"
+        # after "I assumed 2 people" checks again
+        defaults = {**defaults, "time": defaults.get("asked_time")}
+        return Intent("book", {"venue": venue, "rest": t, "defaults": defaults})
+    return Intent("availability", {"venue": venue, "rest": t, "defaults": defaults})
+
+
 def _completes_draft(turn: Turn, ctx: ToolContext, now: datetime, draft: dict) -> Intent | None:
-    """The answer to "for how many, what day and time?" or "which venue?" for a booking in progress."""
+    """The answer to "for how many, what day and time?" or "which venue?" for a booking in progress,
+    or a new day or time for one the venue refused ("ok then Thursday")."""
     t = turn.norm
     if _is_negative(turn.text) or re.search(r"\b(cancel|forget|remind|weather|my bookings?)\b", t):
         return None
@@ -2009,12 +2283,23 @@ def _completes_draft(turn: Turn, ctx: ToolContext, now: datetime, draft: dict) -
             return None
         return Intent("book", {"venue": named, "rest": t, "defaults": draft})
     if named is not None and named.slug != draft["slug"]:
+        switch = SWITCH_CUES.search(t) or re.search(r"\b(try|then)\b", t)
+        rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))[1]
+        if not draft.get("soft") and switch and _bare_details(turn, rest, named):
+            # "ok, let's try Luma instead": the same day, time and party at another venue
+            return Intent("book", {"venue": named, "rest": t, "defaults": draft})
         return None
     when, rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))
     if not (party_size(rest) or when.day or when.moment or (when.at and not when.soft) or re.fullmatch(r"\d{1,2}", t)):
         return None
     if find_category(t)[0] or (find_place(t, _places())[0] and named is None):
         return None  # a new search, not an answer
+    if draft.get("soft") or draft.get("retry"):
+        # a venue only looked at, or a refused request: only a bare answer goes on with it
+        if not _bare_details(turn, rest, named):
+            return None
+        if draft.get("soft") and (QUESTION_START.match(t) or "?" in turn.text) and not party_size(rest):
+            return None  # "is it free tomorrow?" asks
     ref = _ref_for(draft["slug"])
     if ref is None:
         return None

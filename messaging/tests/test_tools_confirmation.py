@@ -67,10 +67,31 @@ def test_hedged_or_unrelated_replies_are_not_a_yes(text):
     assert not is_affirmative(text)
 
 
-@pytest.mark.parametrize("text", ["no", "No thanks", "nope", "cancel", "don't book it", "never mind", "tidak", "nah"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no",
+        "No thanks",
+        "nope",
+        "cancel",
+        "don't book it",
+        "never mind",
+        "tidak",
+        "nah",
+        "actually cancel that, changed my mind",
+        "sorry, I changed my mind",
+        "oh never mind",
+        "nggak jadi deh",
+    ],
+)
 def test_negative_replies(text):
     assert is_negative(text)
     assert not is_affirmative(text)
+
+
+@pytest.mark.parametrize("text", ["actually make it 9pm", "wait, make it Nonna Ayu instead", "ok then thursday"])
+def test_a_change_is_not_a_no(text):
+    assert not is_negative(text)
 
 
 @pytest.fixture

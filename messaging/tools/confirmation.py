@@ -295,13 +295,27 @@ def is_affirmative(text: str) -> bool:
     return False
 
 
+# Words before the no that don't change it ("actually cancel that", "oh never mind", "sorry, no").
+_NEGATIVE_LEAD = frozenset({"actually", "oh", "ah", "hmm", "um", "umm", "uh", "sorry", "well", "ok", "okay", "wait"})
+# A no wherever it stands in a short message ("sorry, changed my mind", "hmm let's cancel that").
+_NEGATIVE_ANYWHERE = re.compile(
+    r"\b(?:changed? (?:my|our) minds?|never ?mind|cancel (?:that|it|this)|forget (?:it|that|about it)|"
+    r"don'?t (?:book|send) (?:it|that)|scrap (?:that|it)|(?:gak|nggak|ngga|enggak|tidak|ga|gk) jadi|"
+    r"передумал\w*|не надо|doch nicht|vergiss es)\b"
+)
+
+
 def is_negative(text: str) -> bool:
     """Does this message decline the pending action ("no", "cancel", "never mind")?"""
     words = _words(text)
+    while len(words) > 1 and words[0] in _NEGATIVE_LEAD:
+        words = words[1:]
     if not words:
         return False
     joined = " ".join(words)
     if any(joined.startswith(phrase) for phrase in _NEGATIVE_PHRASES):
+        return True
+    if len(words) <= 10 and _NEGATIVE_ANYWHERE.search(joined) and not _A_CHANGE.search(joined):
         return True
     if len(words) > 2 and _A_CHANGE.search(" ".join(words[1:])):
         return False  # "no wait, make it 9pm", "нет, лучше в 21:00": a change to the request, not a no
