@@ -155,13 +155,10 @@ def parse_when(
             amount, unit = _to_int(m.group(1)) or 0, m.group(2)
         else:
             amount, unit = (0.5 if m.group(3) == "half an" else 1), m.group(4)
-        if unit.startswith("m"):
-            delta = timedelta(minutes=amount)
-        elif unit.startswith("d"):
-            delta = timedelta(days=amount)
+        if unit.startswith("d"):  # "in 3 days": a day, its time said apart ("in 3 days at 12:30")
+            when.day = now.date() + timedelta(days=int(amount))
         else:
-            delta = timedelta(hours=amount)
-        when.moment = now + delta
+            when.moment = now + (timedelta(minutes=amount) if unit.startswith("m") else timedelta(hours=amount))
         cut(m)
 
     m = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", t)
@@ -204,7 +201,7 @@ def parse_when(
             cut(m)
     if when.day is None:
         for pattern, offset in (
-            (r"\bday after tomorrow\b", 2),
+            (r"\b(?:the )?day after (?:tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow)\b|\bovermorrow\b", 2),
             (r"\byesterday\b", -1),
             (r"\b(tomorrow|tmrw|tmr|tomorow)(?:\s+(?:night|evening))?\b", 1),
             (r"\b(today|tonight|this evening|(?<!from )now)\b", 0),
@@ -326,26 +323,99 @@ def parse_party_size(text: str) -> int | None:
 
 
 def party_size(text: str) -> int | None:
-    """Party size from the phrases guests use: "for 2", "me and my wife", "2 adults and 2 kids"
-    (adults and children together)."""
-    text = digits_from_words(text)
-    adults, children = adults_and_children(text)
-    if adults or children:
-        return (adults or 0) + (children or 0)
-    if re.search(
-        r"\b(?:me and my|with my) (?:wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|friend|mum|mom|dad|son|daughter)\b|\bjust the two of us\b|\bthe two of us\b|\bfor us two\b",
-        text,
-    ):
-        return 2
-    m = re.search(rf"\bthe {NUM_PATTERN} of us\b", text)
-    if m:
-        return _to_int(m.group(1))
-    return parse_party_size(text)
+    """Party size from the phrases guests use: "for 2", "me and my wife", "2 adults and 2 kids",
+    "me, my husband and our 2 kids", "just me" (adults and children together)."""
+    return party(text)[0]
 
 
 def children_count(text: str) -> int:
     """How many children a party phrase names ("2 adults and 2 kids" → 2; none → 0)."""
-    return adults_and_children(digits_from_words(text))[1] or 0
+    return party(text)[1]
+
+
+# The people a guest names instead of a number ("me and my gf", "my wife and I", "me, my
+# husband and our 2 kids", "with my mum"): each counts one, a number before a word counts
+# that many, a couple of words for two count two; a plural without a number ("my kids")
+# leaves the size unknown (asking beats guessing).
+_ONE = (
+    r"wife|husband|hubby|partner|girlfriend|gf|boyfriend|bf|fiance|fiancee|fiancé|fiancée|friend|mate|buddy|bestie|"
+    r"mum|mom|mother|mama|dad|father|papa|son|daughter|sister|brother|sis|bro|colleague|date|plus[- ]one|"
+    r"kid|child|toddler|baby|boy|girl|nanny|grandma|grandpa|granny|grandmother|grandfather|aunt|uncle|cousin"
+)
+_MANY = (
+    r"friends|mates|buddies|colleagues|kids|children|toddlers|babies|boys|girls|sons|daughters|sisters|brothers|"
+    r"cousins|guests|parents|grandparents|in-laws|inlaws"
+)
+_CHILD = re.compile(r"^(?:kids?|child|children|toddlers?|bab(?:y|ies))$")
+_PAIRS = {"parents", "grandparents", "in-laws", "inlaws"}
+_MEMBER = rf"(?:(?:my|our|the|his|her|a)\s+)?(?:(?:little|young|small|two|\d{{1,2}})\s+)*(?:{_MANY}|{_ONE})\b"
+_JOIN = r"(?:\s*[,&+]\s*|\s+)(?:(?:and|plus|with|n|&)\s+)?"
+_SPEAKER = r"(?:me|myself|i)"
+_GROUPS = (
+    re.compile(rf"\b{_SPEAKER}(?:{_JOIN}{_MEMBER})+"),  # me and my wife (and our 2 kids)
+    re.compile(rf"\b{_MEMBER}(?:{_JOIN}{_MEMBER})*{_JOIN}{_SPEAKER}\b"),  # my wife and i
+    re.compile(rf"(?:\bwith|\bw/|\bw)\s+{_MEMBER}(?:{_JOIN}{_MEMBER})*"),  # (me) with my mum
+)
+_SOLO = re.compile(
+    r"\b(?:just|only)\s+(?:me|myself|for me|1 person|one person)\b|\bme alone\b|\bby myself\b|\bon my own\b|"
+    r"\bjust myself\b|\bsolo\b|\bparty of one\b|\bfor one person\b|\btable for one\b"
+)
+
+
+def _named_people(text: str) -> tuple[int | None, int, tuple[int, int]] | None:
+    """(people, children, span) of the first group of people named in ``text``; people is
+    None when a plural without a number leaves the count open."""
+    for pattern in _GROUPS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        words = re.finditer(rf"\b(?:(\d{{1,2}}|two)\s+)?(?:(?:little|young|small)\s+)*({_MANY}|{_ONE})\b", m.group(0))
+        people, children = 1, 0  # the speaker, named or not ("with my mum" is the speaker and mum)
+        for word in words:
+            count = int(word.group(1)) if word.group(1) and word.group(1).isdigit() else 2 if word.group(1) else None
+            noun = word.group(2)
+            if count is None:
+                if re.fullmatch(_MANY, noun) and noun not in _PAIRS:
+                    return None, 0, m.span()  # "me and my kids": how many?
+                count = 2 if noun in _PAIRS else 1
+            people += count
+            if _CHILD.match(noun):
+                children += count
+        return people, children, m.span()
+    return None
+
+
+def party(text: str) -> tuple[int | None, int]:
+    """(party size, children among them) of a booking phrase; (None, 0) when it names none."""
+    text = digits_from_words(text)
+    adults, children = adults_and_children(text)
+    if adults:
+        return adults + (children or 0), children or 0
+    named = _named_people(text)
+    if named is not None:
+        people, kids, (start, end) = named
+        outside = text[:start] + " , " + text[end:]
+        stated = parse_party_size(outside)  # "for 4: me, my wife and 2 kids" says the size itself
+        if not kids and children:
+            kids = children  # "me and my wife, plus 2 kids" named apart
+            people = people + children if people else None
+        if stated and stated >= kids:
+            return stated, kids
+        return people, kids if people else 0
+    stated = parse_party_size(text)
+    if children:
+        # "for 4 with 2 kids" is four; "2 kids" alone is the two of them
+        return (stated if stated and stated >= children else children), children
+    if stated:
+        return stated, 0
+    if re.search(r"\bjust the two of us\b|\bthe two of us\b|\bfor us two\b|\bus two\b", text):
+        return 2, 0
+    m = re.search(rf"\bthe {NUM_PATTERN} of us\b", text)
+    if m:
+        return _to_int(m.group(1)), 0
+    if _SOLO.search(text):
+        return 1, 0
+    return None, 0
 
 
 def adults_and_children(text: str) -> tuple[int | None, int | None]:
@@ -430,7 +500,13 @@ def venue_aliases() -> list[VenueRef]:
     from venues.selectors import SEARCHABLE_STATUSES
 
     refs: list[VenueRef] = []
-    for name, slug in Venue.objects.filter(status__in=SEARCHABLE_STATUSES).values_list("name", "slug"):
+    rows = list(Venue.objects.filter(status__in=SEARCHABLE_STATUSES).values_list("name", "slug"))
+    heads: dict[str, set[str]] = {}
+    for name, slug in rows:
+        words = normalize(name).removeprefix("the ").split()
+        if len(words) >= 2:
+            heads.setdefault(" ".join(words[:2]), set()).add(slug)
+    for name, slug in rows:
         full = normalize(name)
         aliases = {full, slug.replace("-", " ")}
         if full.startswith("the "):
@@ -441,8 +517,24 @@ def venue_aliases() -> list[VenueRef]:
                 short = short[: -len(suffix) - 1].strip()
         if short != full and len(short) >= 5 and short not in GENERIC_WORDS:
             aliases.add(short)
+        # "rumah laut" for Rumah Laut Seafood: the first two words of a longer name, when no
+        # other venue's name starts with them and they are more than ordinary words
+        head = " ".join(full.removeprefix("the ").split()[:2])
+        if (
+            len(full.removeprefix("the ").split()) >= 3
+            and heads.get(head) == {slug}
+            and not set(head.split()) <= (GENERIC_WORDS | STOPWORDS)
+        ):
+            if head.split()[-1] not in STOPWORDS and len(head) >= 8:
+                aliases.add(head)
         refs.extend(VenueRef(name=name, slug=slug, alias=alias) for alias in aliases if alias)
-    return sorted(refs, key=lambda ref: len(ref.alias), reverse=True)
+    return sorted(refs, key=alias_order)
+
+
+def alias_order(ref: VenueRef) -> tuple[int, int]:
+    """Names of several words before single words, longer before shorter: "sunrise breakfast at
+    rumah laut" names Rumah Laut, not the café whose short name is the ordinary word "sunrise"."""
+    return (-min(len(ref.alias.split()), 2), -len(ref.alias))
 
 
 def find_venue(text: str, refs: list[VenueRef]) -> tuple[VenueRef | None, str]:

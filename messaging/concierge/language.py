@@ -204,6 +204,12 @@ _LEXICON: dict[str, dict[str, str]] = {
         "berempat": "4 people",
         "berlima": "5 people",
         "berenam": "6 people",
+        "sendirian": "just me",
+        "suami": "husband",
+        "istri": "wife",
+        "pacar": "girlfriend",
+        "teman": "friend",
+        "dan": "and",
     },
     "ru": {
         "прогноз погоды": "weather forecast",
@@ -253,6 +259,28 @@ _LEXICON: dict[str, dict[str, str]] = {
         "пятниц": "friday",
         "суббот": "saturday",
         "воскресень": "sunday",
+        "нас ": "we are ",
+        "двое": "2",
+        "трое": "3",
+        "четверо": "4",
+        "пятеро": "5",
+        "шестеро": "6",
+        "семеро": "7",
+        "на одного": "for 1",
+        "на пятерых": "for 5",
+        "на шестерых": "for 6",
+        "я один": "just me",
+        "я одна": "just me",
+        "только я": "just me",
+        "с женой": "with my wife",
+        "с мужем": "with my husband",
+        "с девушкой": "with my girlfriend",
+        "с парнем": "with my boyfriend",
+        "с другом": "with my friend",
+        "с подругой": "with my friend",
+        "с мамой": "with my mum",
+        "с ребенком": "with 1 kid",
+        "с ребёнком": "with 1 kid",
         "на двоих": "for 2",
         "на троих": "for 3",
         "на четверых": "for 4",
@@ -412,6 +440,37 @@ _LEXICON: dict[str, dict[str, str]] = {
         "vier": "four",
         "fünf": "five",
         "sechs": "six",
+        "eins": "1",
+        "sieben": "7",
+        "acht": "8",
+        "neun": "9",
+        "zehn": "10",
+        "elf": "11",
+        "zwölf": "12",
+        "abends": "pm",
+        "am abend": "in the evening",
+        "abend": "evening",
+        "morgens": "am",
+        "nachmittags": "pm",
+        "nachmittag": "afternoon",
+        "wir sind": "we are",
+        "nur ich": "just me",
+        "allein": "just me",
+        "mit": "with",
+        "und": "and",
+        "und ich": "and i",
+        "meine frau": "my wife",
+        "meiner frau": "my wife",
+        "mein mann": "my husband",
+        "meinem mann": "my husband",
+        "meine freundin": "my girlfriend",
+        "meiner freundin": "my girlfriend",
+        "mein freund": "my boyfriend",
+        "meinem freund": "my boyfriend",
+        "unsere": "our",
+        "unseren": "our",
+        "kindern": "kids",
+        "kind": "kid",
         "frei": "free",
         "hat": "does",
         "gibt es": "is there",
@@ -516,6 +575,13 @@ def lexicon_entries() -> list[tuple[str, str]]:
     return [(phrase, english) for words in _LEXICON.values() for phrase, english in words.items()]
 
 
+_HOURS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}  # the lexicon's own number words
+
+
+def _hour(word: str) -> int:
+    return int(word) if word.isdigit() else _HOURS[word]
+
+
 def to_english(text: str, language: str) -> str:
     """The message with its request words in English (venue and place names kept)."""
     if language not in _LEXICON or not text:
@@ -540,6 +606,20 @@ def to_english(text: str, language: str) -> str:
             lambda m: f"at {m.group(1)}{':' + m.group(2) if m.group(2) else ''}pm",
             out,
         )
+    if language == "id":
+        # "jam 11 siang" is late morning, "jam 2 siang" early afternoon
+        out = re.sub(
+            r"\bat\s+(\d{1,2})(?::(\d{2}))?\s+siang\b",
+            lambda m: (
+                f"at {m.group(1)}{':' + m.group(2) if m.group(2) else ''}{'am' if 9 <= int(m.group(1)) <= 11 else 'pm'}"
+            ),
+            out,
+        )
     if language == "de":
+        # "halb acht" is 7:30, "viertel nach acht" 8:15, "viertel vor acht" 7:45
+        hour = rf"(\d{{1,2}}|{'|'.join(_HOURS)})"
+        out = re.sub(rf"\bhalb\s+{hour}\b", lambda m: f"{(_hour(m.group(1)) - 1) or 12}:30", out)
+        out = re.sub(rf"\bviertel\s+nach\s+{hour}\b", lambda m: f"{_hour(m.group(1))}:15", out)
+        out = re.sub(rf"\bviertel\s+vor\s+{hour}\b", lambda m: f"{(_hour(m.group(1)) - 1) or 12}:45", out)
         out = re.sub(r"\b(\d{1,2})\s+o'clock\b", lambda m: f"{int(m.group(1)):02d}:00", out)
     return out

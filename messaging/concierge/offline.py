@@ -43,6 +43,7 @@ from venues.textparse import (
     STOPWORDS,
     Catalogue,
     VenueRef,
+    alias_order,
     catalogue,
     children_count,
     digits_from_words,
@@ -72,7 +73,7 @@ def refresh_catalogue() -> None:
     if base is not shared or extended is None:
         refs = shared.aliases
         extra = _first_word_aliases(refs, shared.places) + _tail_aliases(refs, shared.places)
-        aliases = sorted(refs + extra, key=lambda ref: len(ref.alias), reverse=True)
+        aliases = sorted(refs + extra, key=alias_order)
         extended = Catalogue(aliases=aliases, places=shared.places)
         _WITH_FIRST_WORDS = (shared, extended)
     _CURRENT = extended
@@ -324,6 +325,12 @@ WOULD_PICK = re.compile(r"\bwhat would (?P<who>@?[\w.\-]+) (?:pick|choose|go for
 FREE_FROM = re.compile(r"\b(gluten|dairy|nut|sugar|lactose|alcohol|meat|egg|soy|msg|wheat|peanut)[- ]free\b")
 
 
+# A question about the venue itself, not a request for a table ("can we bring the dog to
+# Luma on Friday at 7 for 2?")
+VENUE_FACT_WORDS = re.compile(
+    r"\b(menu|vegan|vegetarian|gluten|halal|parking|wifi|pool|dogs?|pets?|music|allow(?:ed|s)?|welcome|"
+    r"bring|friendly|suitable|serve[sd]?|offer|dress|busy|crowded|worth|good|best|recommend)\b"
+)
 AVAILABILITY_WORDS = re.compile(
     r"(?<![-\w])(free(?!-| wifi| parking| entry| of charge)|available|availability|any (?:tables?|space|room|slots?)|space for|slots?|fully booked|(?:have|has|got) (?:a |any )?(?:free )?tables?)\b"
 )
@@ -442,8 +449,12 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         return Intent("book", data)
     if asks_if_free:
         return Intent("availability", data)
-    if venue and not QUESTION_START.match(t) and "?" not in turn.text:
-        # "omakase at kaito tonight 6pm for 2": a venue, a day or time and a party is a booking request
+    if venue and not (
+        (QUESTION_START.match(t) or "?" in turn.text) and (DETAIL_WORDS.search(t) or VENUE_FACT_WORDS.search(t))
+    ):
+        # "omakase at kaito tonight 6pm for 2?", "Lumbung, thursday, 18:30, party of 5. can you
+        # lock it in?": a venue, a day or time and a party is a booking request, asked or not
+        # (a question about the place itself, "is it open…", "can kids come…", stays a question)
         when, left = parse_when(rest, now, prefer_evening=True, **_date_hints(turn))
         if party_size(left) and (when.day or when.moment or (when.at and not when.soft)):
             return Intent("book", data)
@@ -2297,6 +2308,9 @@ def fuzzy_venue(t: str, refs):
     for head, owners in sorted(prefixes.items(), key=lambda item: -len(item[0])):
         if len(owners) == 1 and re.search(rf"(?<![a-z0-9]){re.escape(head)}(?![a-z0-9])", t):
             return owners[0]
+    scattered = _scattered_name(words, refs)
+    if scattered is not None:
+        return scattered
     candidates = {ref.alias: ref for ref in refs if len(ref.alias) >= 6}
     best = None
     for size in (3, 2, 1):
@@ -2308,6 +2322,27 @@ def fuzzy_venue(t: str, refs):
             if match and (best is None or match[1] > best[1]):
                 best = match
     return candidates[best[0]] if best else None
+
+
+def _scattered_name(words: list[str], refs):
+    """A venue whose name's words all come close together in another order ("snorkel trip with
+    jukung" for Jukung Snorkel Trips): names of three words or more, the one venue that fits."""
+    found = {}
+    for ref in refs:
+        name = [w for w in ref.alias.split() if w not in {"the", "and"}]
+        if len(name) < 3 or ref.slug in found:
+            continue
+        stems = [w[:-1] if len(w) > 4 and w.endswith("s") else w for w in name]
+        spots = []
+        for stem in stems:
+            at = [i for i, word in enumerate(words) if word.strip(".,!?") in (stem, stem + "s")]
+            if not at:
+                break
+            spots.append(at[0])
+        else:
+            if max(spots) - min(spots) < len(name) + 2:
+                found[ref.slug] = ref
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 INSTEAD = re.compile(

@@ -1,14 +1,18 @@
 """The concierge in Indonesian, Russian and German: refusal reasons in the guest's words,
-and intents found by meaning from each language's own labelled examples."""
+intents found by meaning from each language's own labelled examples, and the times and party
+sizes of a booking message read from each language's own phrases."""
 
-from datetime import datetime
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from model_bakery import baker
 
 from bookings.availability import REASON_TEXTS, Unavailable, describe, reason_values
 from messaging.concierge import meaning
+from messaging.concierge.language import to_english
 from messaging.concierge.messages import CATALOGUE, REASONS, reason
+from venues.textparse import normalize, parse_when, party
 
 LANGUAGES = ("en", "id", "ru", "de")
 CODES = sorted(value for name, value in vars(Unavailable).items() if name.isupper())
@@ -75,3 +79,26 @@ def test_the_english_examples_alone_miss_a_russian_paraphrase():
     """Why each language has its own examples: the English-trained model does not carry
     Russian to the English phrases (bench/meaning_languages.py measures all three languages)."""
     assert meaning.intent_by_meaning("где у меня забронировано на этой неделе", language="en") is None
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "at", "size"),
+    [
+        ("ru", "забронируй столик на завтра на 8 вечера, нас трое", time(20, 0), 3),
+        ("ru", "забронируй на воскресенье на 18:00, нас 4", time(18, 0), 4),
+        ("de", "Tisch für 4 am Samstag um halb acht abends bitte", time(19, 30), 4),
+        ("de", "Tisch am Samstag um viertel nach sieben, wir sind zu zweit", time(19, 15), 2),
+        ("id", "pesan meja hari minggu jam 11 siang, 3 dewasa 2 anak", time(11, 0), 5),
+        ("id", "pesan meja besok jam 1 siang, kami berdua", time(13, 0), 2),
+    ],
+)
+def test_booking_times_and_parties_read_in_other_languages(language, text, at, size):
+    english = normalize(to_english(text, language))
+    when, rest = parse_when(
+        english,
+        datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Asia/Makassar")),
+        prefer_evening=True,
+        language=language,
+        original=text,
+    )
+    assert when.at == at and party(rest)[0] == size

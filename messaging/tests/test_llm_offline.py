@@ -247,6 +247,29 @@ def test_booking_without_a_time_offers_the_free_slots(user):
     assert "Luma Trattoria" in result.reply_text
 
 
+@pytest.mark.parametrize(
+    ("text", "venue", "party", "children"),
+    [
+        # a venue, a day or time and a party is a booking, asked as a question or not
+        ("Lumbung Smokehouse, thursday, 18:30, party of 5. can you lock it in?", "lumbung-smokehouse-ubud", 5, 0),
+        ("massage at pandan cliff spa friday 5pm for me and my gf", "pandan-cliff-spa-uluwatu", 2, 0),
+        ("table at luma for sunday 6pm, me my husband and our 2 kids", "luma-trattoria-canggu", 4, 2),
+        # the venue's name words in another order
+        ("snorkel trip with jukung tomorrow 8am, 2 adults 2 kids", "jukung-snorkel-trips-sanur", 4, 2),
+    ],
+)
+def test_a_booking_message_without_the_word_book(user, text, venue, party, children):
+    result = Chat(user).say(text)
+    call = result.tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == venue
+    assert call.input["party_size"] == party and call.input.get("children", 0) == children
+
+
+def test_a_question_about_the_venue_with_a_day_and_party_stays_a_question(user):
+    result = Chat(user).say("can we bring our dog to luma friday 7pm for 2?")
+    assert "create_booking" not in [c.name for c in result.tool_calls]
+
+
 def test_a_reminder_in_two_hours_is_scheduled(user):
     from bookings.models import Reminder
 

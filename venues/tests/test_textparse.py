@@ -1,0 +1,61 @@
+"""Reading one booking message: who comes (numbers, named people, children), when (relative
+days) and which venue (several named, the specific one wins)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from venues.textparse import find_venue, parse_when, party, venue_aliases
+
+BALI = ZoneInfo("Asia/Makassar")
+NOW = datetime(2026, 3, 10, 10, 0, tzinfo=BALI)  # a Tuesday morning
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("for me and my gf", (2, 0)),
+        ("my wife and i", (2, 0)),
+        ("with my mum", (2, 0)),
+        ("me and 2 friends", (3, 0)),
+        ("me my husband and our 2 kids", (4, 2)),
+        ("me and my wife, plus 2 kids", (4, 2)),
+        ("me, my husband, my parents and 3 kids", (7, 3)),
+        ("for 4, me my wife and 2 kids", (4, 2)),
+        ("table for 4 with 2 kids", (4, 2)),
+        ("2 adults 2 kids (6 and 9)", (4, 2)),
+        ("just me", (1, 0)),
+        ("table for one", (1, 0)),
+        ("just me and my wife", (2, 0)),
+        ("me and my kids", (None, 0)),  # how many kids? asked, not guessed
+        ("book me a table", (None, 0)),
+        ("dinner with friends", (None, 0)),
+    ],
+)
+def test_party_phrases(text, expected):
+    assert party(text) == expected
+
+
+def test_in_some_days_is_a_day_with_its_own_time():
+    when, rest = parse_when("book saffron jetty in 3 days at 12:30 for four of us", NOW, prefer_evening=True)
+    assert (when.day, when.at, when.moment) == (date(2026, 3, 13), time(12, 30), None)
+    assert party(rest) == (4, 0)
+
+
+@pytest.mark.parametrize("said", ["day after tomorrow", "day after tmrw", "the day after tmr"])
+def test_the_day_after_tomorrow_however_written(said):
+    assert parse_when(f"{said}, lunch at 12pm", NOW, prefer_evening=True)[0].day == date(2026, 3, 12)
+
+
+@pytest.mark.django_db
+def test_a_venue_named_in_full_wins_over_another_venues_short_name():
+    from venues.tests.factories import make_venue
+
+    make_venue(name="Sunrise Roastery", slug="sunrise-roastery-sanur")
+    make_venue(name="Rumah Laut Seafood", slug="rumah-laut-seafood-sanur")
+    refs = venue_aliases()
+    assert find_venue("sunrise breakfast at rumah laut tomorrow 7am for 2", refs)[0].slug == "rumah-laut-seafood-sanur"
+    assert find_venue("coffee at sunrise tomorrow", refs)[0].slug == "sunrise-roastery-sanur"
