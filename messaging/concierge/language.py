@@ -209,7 +209,6 @@ _LEXICON: dict[str, dict[str, str]] = {
         "istri": "wife",
         "pacar": "girlfriend",
         "teman": "friend",
-        "dan": "and",
     },
     "ru": {
         "прогноз погоды": "weather forecast",
@@ -539,7 +538,6 @@ _LEXICON: dict[str, dict[str, str]] = {
         "gutes": "good",
         "gute": "good",
         "guten": "good",
-        "und": "and",
         "oder": "or",
         "bis wann": "until what time",
         "wann": "when",
