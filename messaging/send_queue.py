@@ -147,6 +147,7 @@ def limits_for(platform: str) -> tuple[Limit, ...]:
         limits = tuple(Limit(lim.scope, False, 1 / rate, rate) if lim.scope == "bot" else lim for lim in limits)
     return limits
 
+
 # GCRA over several keys at once: either every limit has room (all are charged) or none
 # is charged and the script answers how many ms to wait. Redis TIME keeps every worker
 # on one clock.
