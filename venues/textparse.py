@@ -179,7 +179,11 @@ def parse_when(
             when.day = _future_date(now.date(), month, day_num)
             cut(m)
     if when.day is None:
-        m = re.search(r"\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b|\bon\s+(\d{1,2})(?:st|nd|rd|th)\b", t)
+        m = re.search(
+            r"\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:one|option|place|venue|restaurant|cafe|club|bar|spa|choice)\b)"
+            r"|\bon\s+(\d{1,2})(?:st|nd|rd|th)\b",
+            t,
+        )  # "the 2nd one" picks from a list, it is not a day
         if m:  # "on the 9th": this month's 9th, or next month's once it has passed
             day_num = int(m.group(1) or m.group(2))
             today = now.date()

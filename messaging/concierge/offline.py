@@ -456,7 +456,12 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         # lock it in?": a venue, a day or time and a party is a booking request, asked or not
         # (a question about the place itself, "is it open…", "can kids come…", stays a question)
         when, left = parse_when(rest, now, prefer_evening=True, **_date_hints(turn))
-        if party_size(left) and (when.day or when.moment or (when.at and not when.soft)):
+        said_when = when.day or when.moment or (when.at and not when.soft)
+        if party_size(left) and said_when:
+            return Intent("book", data)
+        # "dapur rempah at 7pm then" after a search for 8 people: one of the results, on the
+        # search's day and party
+        if said_when and _standing_request(ctx, venue.slug).get("party_size") and _bare_details(turn, left, venue):
             return Intent("book", data)
     if PREFERENCE.search(t) and not SEARCH_VERBS.search(t):
         return Intent("remember")
@@ -1410,7 +1415,7 @@ def render_availability(r: dict, now: datetime, language: str = "en") -> str:
 
 
 def _plan_book(turn, ctx, now, intent) -> Step:
-    venue = intent.data.get("venue")
+    venue = intent.data.get("venue") or _booking_target(turn, ctx)
     if venue is None:
         search = turn.last("venue_search")
         if search is None:
@@ -1465,6 +1470,24 @@ def _plan_book(turn, ctx, now, intent) -> Step:
             **args,
         )
     return _booking_answer(turn, ctx, now, booking, venue.slug, day.isoformat(), party)
+
+
+def _booking_target(turn: Turn, ctx: ToolContext):
+    """The venue a booking that names none is for: the one just talked about ("ok cool, book a
+    booth Thursday 9pm for 4" after a question about it), or the top one of the list just shown
+    ("nice, book it for Saturday") — the summary names it before the guest's yes. A message
+    naming a kind of place or an area asks for a new search instead."""
+    t = turn.norm
+    if turn.called("venue_search") or find_category(t)[0] or find_place(t, _places())[0]:
+        return None
+    state = ctx.dialogue or {}
+    focus = state.get("focus")
+    if focus:
+        return _ref_for(focus["slug"])
+    results = state.get("results") or []
+    if results and refers_to_focus(t):
+        return _ref_for(results[0]["slug"])
+    return None
 
 
 def _looked_at_request(ctx: ToolContext, slug: str) -> dict:
@@ -2282,13 +2305,24 @@ def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
 def _dialogue_venue(t: str, ctx: ToolContext):
     """A venue the message points at through the dialogue: "the second one", "1", or "it"/"there"."""
     state = ctx.dialogue or {}
-    picked = pick_from_results(state, t)
+    picked = pick_from_results(state, t) or _described_result(state, t)
     if picked:
         return _ref_for(picked["slug"])
     focus = state.get("focus")
     if focus and refers_to_focus(t) and not find_place(t, _places())[0] and not find_category(t)[0]:
         return _ref_for(focus["slug"])
     return None
+
+
+def _described_result(state: dict, t: str) -> dict | None:
+    """The one listed venue "the thai one" or "the seafood place" points at: the word is in its
+    name and in no other listed venue's name."""
+    m = re.search(r"\bthe ([a-z][a-z'-]+) (?:one|place|spot)\b", t)
+    if not m or m.group(1) in {"first", "second", "third", "last", "other", "same", "next", "cheap", "cheaper"}:
+        return None
+    word = re.compile(rf"\b{re.escape(m.group(1))}\b", re.IGNORECASE)
+    named = [ref for ref in state.get("results") or [] if word.search(ref.get("name") or "")]
+    return named[0] if len(named) == 1 else None
 
 
 def fuzzy_venue(t: str, refs):
@@ -2438,7 +2472,7 @@ BOOKING_FILLER = set(
     in the a an one people persons person pax guests ppl adults adult kids kid children child book reserve
     table booking again try can could would you i me my our is be there then maybe morning afternoon evening
     night breakfast brunch lunch dinner sunset tonight today tomorrow hmm oh ah yes yeah no wait rather
-    around about by earlier later""".split()
+    around about by earlier later works work suits good""".split()
 )
 ASKS_SEARCH = re.compile(
     r"\b(find|search|recommend|suggest|show me|looking for|look for|any (?:good|nice)|options?|places?|spots?|"

@@ -195,6 +195,12 @@ _AFFIRMATIVE_FILLERS = frozenset(
         "its",
         "fine",
         "is",
+        "works",
+        "passt",  # "ja, passt", "ja, das passt"
+        "das",
+        "gut",
+        "super",
+        "genau",
     }
 )
 # Words that turn a "yes" into something else ("yes but at 8", "ok wait", "yes change it").
