@@ -313,7 +313,7 @@ def _future_date(today: date, month: int, day_num: int) -> date | None:
 
 def parse_party_size(text: str) -> int | None:
     m = re.search(
-        rf"\b(?:for|party of|table for|group of|we are|we're|were|us)\s+(?:a\s+)?{NUM_PATTERN}\b(?!\s*(?::|\.\d|am\b|pm\b|o'?clock|h\b|hours?|hrs?|mins?|minutes?|days?|nights?))",
+        rf"\b(?:for|party of|family of|table for|group of|we are|we're|were|us)\s+(?:a\s+)?{NUM_PATTERN}\b(?!\s*(?::|\.\d|am\b|pm\b|o'?clock|h\b|hours?|hrs?|mins?|minutes?|days?|nights?))",
         text,
     )
     if m:
@@ -351,8 +351,17 @@ _MANY = (
     r"cousins|guests|parents|grandparents|in-laws|inlaws"
 )
 _CHILD = re.compile(r"^(?:kids?|child|children|toddlers?|bab(?:y|ies))$")
+_OFFSPRING = re.compile(r"^(?:sons?|daughters?|boys?|girls?)$")
+_AGE = re.compile(
+    r"\b(?:he|she)(?:'s|\s+is)\s+(?:only\s+|just\s+)?(\d{1,2})\b(?!\s*(?::|\.\d|am\b|pm\b|o'?clock|h\b))"
+    r"|\b(\d{1,2})[- ]?(?:yo|y/o|years?[- ]old|yrs? old)\b|\baged?\s+(\d{1,2})\b"
+)
+CHILD_AGE = 13  # under this a guest's son or daughter books as a child
 _PAIRS = {"parents", "grandparents", "in-laws", "inlaws"}
-_MEMBER = rf"(?:(?:my|our|the|his|her|a)\s+)?(?:(?:little|young|small|two|\d{{1,2}})\s+)*(?:{_MANY}|{_ONE})\b"
+_MEMBER = (
+    rf"(?:(?:my|our|the|his|her|a)\s+)?(?:(?:little|young|small|two|\d{{1,2}})\s+|\d{{1,2}}[- ]?(?:years?|yrs?)[- ]old\s+)*"
+    rf"(?:{_MANY}|{_ONE})\b"
+)
 _JOIN = r"(?:\s*[,&+]\s*|\s+)(?:(?:and|plus|with|n|&)\s+)?"
 _SPEAKER = r"(?:me|myself|i)"
 _GROUPS = (
@@ -374,7 +383,7 @@ def _named_people(text: str) -> tuple[int | None, int, tuple[int, int]] | None:
         if not m:
             continue
         words = re.finditer(rf"\b(?:(\d{{1,2}}|two)\s+)?(?:(?:little|young|small)\s+)*({_MANY}|{_ONE})\b", m.group(0))
-        people, children = 1, 0  # the speaker, named or not ("with my mum" is the speaker and mum)
+        people, children, young = 1, 0, 0  # the speaker, named or not ("with my mum" is the speaker and mum)
         for word in words:
             count = int(word.group(1)) if word.group(1) and word.group(1).isdigit() else 2 if word.group(1) else None
             noun = word.group(2)
@@ -385,6 +394,13 @@ def _named_people(text: str) -> tuple[int | None, int, tuple[int, int]] | None:
             people += count
             if _CHILD.match(noun):
                 children += count
+            elif _OFFSPRING.match(noun):
+                young += count
+        if young:
+            # "me and my son, he's 10": a son or daughter whose age says child counts as one
+            children += min(
+                young, sum(1 for age in _AGE.finditer(text) if int(next(g for g in age.groups() if g)) < CHILD_AGE)
+            )
         return people, children, m.span()
     return None
 

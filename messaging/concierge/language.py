@@ -30,14 +30,14 @@ _CODES = {"ENGLISH": "en", "INDONESIAN": "id", "RUSSIAN": "ru", "GERMAN": "de"}
 _ID_MARKERS = re.compile(
     r"\b(cari|carikan|di|yang|untuk|besok|jam|orang|meja|pesan|pesankan|apakah|ada|murah|makan|malam|siang|kafe|"
     r"restoran|tolong|saya|aku|mau|bisa|hari|ini|batalkan|batal|buka|dimana|mana|terima|kasih|kosong|lusa|nanti|"
-    r"boleh|bawa|anak|kecil|bayar|kartu|tunai|parkir|pakai|enak|tutup|mereka|sana|kalau)\b"
+    r"boleh|bawa|anak|kecil|bayar|kartu|tunai|parkir|pakai|enak|tutup|mereka|sana|kalau|batalin|pesenin|tadi|jadi|gak|nggak|enggak|aja|dong|deh|udah|sudah)\b"
 )
 _DE_MARKERS = re.compile(
     r"\b(ich|suche|bitte|morgen|uhr|für|personen|tisch|reservier\w*|heute|abend|einen|eine|ein|bei|und|wir|frei|"
     r"hat|gibt|es|wo|ist|am|um|zum|essen|danke|nicht|stornier\w*|öffnungszeiten|freitag|samstag|sonntag|montag|"
     r"du|dich|mich|mir|über|weißt|kannst|wie|wetter|meine|erinnere|vegane|veganes|veganen|vegetarisch\w*|gutes|gute|"
     r"offen|geöffnet|geschlossen|dienstag|mittwoch|donnerstag|parkplätze|parkplatz|kleiderordnung|indisch\w*|"
-    r"wann|kann|können|oder|kinder)\b"
+    r"wann|kann|können|oder|kinder|passt|genau|stimmt|dritt|viert|zweit)\b"
 )
 
 

@@ -2276,7 +2276,8 @@ def _ref_for(slug: str | None):
 
 
 EDIT_CUES = re.compile(
-    r"\b(instead|make it|change|actually|rather|move it|switch|but at|but for|and for|no,? at|can we do|how about)\b"
+    r"\b(instead|make it|change|actually|rather|move it|switch|but at|but for|and for|no,? at|can we do|how about|"
+    r"now|sorry|coming too|joining|join us|come along)\b"
 )
 
 
@@ -2472,7 +2473,7 @@ BOOKING_FILLER = set(
     in the a an one people persons person pax guests ppl adults adult kids kid children child book reserve
     table booking again try can could would you i me my our is be there then maybe morning afternoon evening
     night breakfast brunch lunch dinner sunset tonight today tomorrow hmm oh ah yes yeah no wait rather
-    around about by earlier later works work suits good""".split()
+    around about by earlier later works work suits good we'll split up sorry now too coming""".split()
 )
 ASKS_SEARCH = re.compile(
     r"\b(find|search|recommend|suggest|show me|looking for|look for|any (?:good|nice)|options?|places?|spots?|"
@@ -2550,7 +2551,14 @@ def _completes_draft(turn: Turn, ctx: ToolContext, now: datetime, draft: dict) -
             return Intent("book", {"venue": named, "rest": t, "defaults": draft})
         return None
     when, rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))
-    if not (party_size(rest) or when.day or when.moment or (when.at and not when.soft) or re.fullmatch(r"\d{1,2}", t)):
+    count = (
+        int(t)
+        if re.fullmatch(r"\d{1,2}", t)
+        else _lone_count(rest, draft)
+        if not (party_size(rest) or when.moment or (when.at and not when.soft))
+        else None
+    )
+    if not (party_size(rest) or when.day or when.moment or (when.at and not when.soft) or count):
         return None
     if find_category(t)[0] or (find_place(t, _places())[0] and named is None):
         return None  # a new search, not an answer
@@ -2563,8 +2571,19 @@ def _completes_draft(turn: Turn, ctx: ToolContext, now: datetime, draft: dict) -
     ref = _ref_for(draft["slug"])
     if ref is None:
         return None
-    rest_text = f"for {t}" if re.fullmatch(r"\d{1,2}", t) else t
+    rest_text = f"for {count}, {t}" if count else t
     return Intent("book", {"venue": ref, "rest": rest_text, "defaults": draft})
+
+
+def _lone_count(rest: str, draft: dict) -> int | None:
+    """A bare number answering for a booking whose day and time are known ("12", "ok, book 12
+    then" after a party too large): the party."""
+    if not (draft.get("date") and draft.get("time")):
+        return None
+    numbers = re.findall(r"(?<![:.\d])\b(\d{1,2})\b(?![:.]\d)", rest)
+    if len(numbers) != 1 or not 0 < int(numbers[0]) <= 60:
+        return None
+    return int(numbers[0])
 
 
 def fuzzy_place(t: str):
