@@ -84,7 +84,7 @@ REASON_TEXTS = {
     Unavailable.PARTY_TOO_LARGE: "{venue} takes parties of up to {max_party} through the concierge",
     Unavailable.PAST: "that date has passed",
     Unavailable.OUTSIDE_WINDOW: "{venue} takes bookings only up to {window_days} days ahead",
-    Unavailable.LEAD_TIME: "{venue} needs bookings at least {lead_minutes} minutes ahead",
+    Unavailable.LEAD_TIME: "{venue} needs bookings at least {lead} ahead",
     Unavailable.FULLY_BOOKED: "{venue} is fully booked that day for that party size",
 }
 
@@ -109,7 +109,26 @@ def reason_values(venue: Venue, *, at: datetime | None = None) -> dict[str, obje
         "max_party": venue.max_party_size,
         "window_days": venue.booking_window_days,
         "lead_minutes": venue.booking_lead_minutes,
+        "lead": notice_words(venue.booking_lead_minutes),
     }
+
+
+def notice_amount(minutes: int | None) -> tuple[int, str]:
+    """A notice period in the unit a person would say it in: whole days from two days up,
+    whole hours from one hour up, minutes otherwise (1440 → (24, "hours"), 2880 → (2, "days"),
+    90 → (90, "minutes"))."""
+    minutes = int(minutes or 0)
+    if minutes >= 2 * 1440 and minutes % 1440 == 0:
+        return minutes // 1440, "days"
+    if minutes >= 60 and minutes % 60 == 0:
+        return minutes // 60, "hours"
+    return minutes, "minutes"
+
+
+def notice_words(minutes: int | None) -> str:
+    """A notice period in English, in natural units ("24 hours", "2 days", "90 minutes")."""
+    amount, unit = notice_amount(minutes)
+    return f"{amount} {unit[:-1] if amount == 1 else unit}"
 
 
 def describe(reason: str, venue: Venue, *, at: datetime | None = None) -> str:

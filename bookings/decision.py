@@ -228,7 +228,7 @@ def diary_decide(*, booking: VenueBooking, venue: Venue, now: datetime, alternat
         return Decision(
             Outcome.REJECT,
             Unavailable.LEAD_TIME,
-            f"{venue.name} needs bookings at least {venue.booking_lead_minutes} minutes ahead",
+            describe(Unavailable.LEAD_TIME, venue),
             booking_alternatives(venue=venue, booking=booking, now=now, count=count),
         )
 

@@ -209,7 +209,7 @@ def test_lead_time_refuses_a_table_too_soon_and_suggests_later_ones(db):
     booking = request(venue, soon, 2)
     decision = decide(booking)
     assert decision.outcome == Outcome.REJECT and decision.reason_code == Unavailable.LEAD_TIME
-    assert "180 minutes ahead" in booking.status_reason
+    assert "3 hours ahead" in booking.status_reason
     earliest = timezone.now() + timedelta(minutes=180)
     assert all(slot >= earliest - timedelta(seconds=5) for slot in decision.slots)
 

@@ -645,10 +645,10 @@ REASONS: dict[str, dict[str, str]] = {
         "de": "{venue} nimmt Buchungen nur bis {window_days} Tage im Voraus an",
     },
     "lead_time": {
-        "en": "{venue} needs bookings at least {lead_minutes} minutes ahead",
-        "id": "{venue} perlu pemesanan minimal {lead_minutes} menit sebelumnya",
-        "ru": "{venue} принимает брони минимум за {lead_minutes} минут",
-        "de": "{venue} braucht Buchungen mindestens {lead_minutes} Minuten im Voraus",
+        "en": "{venue} needs bookings at least {lead} ahead",
+        "id": "{venue} perlu pemesanan minimal {lead} sebelumnya",
+        "ru": "{venue} принимает брони минимум за {lead}",
+        "de": "{venue} braucht Buchungen mindestens {lead} im Voraus",
     },
     "fully_booked": {
         "en": "{venue} is fully booked that day for that party size",
@@ -659,6 +659,46 @@ REASONS: dict[str, dict[str, str]] = {
 }
 
 
+# A notice period's units per language: (one, few, many) — Russian counts 1 / 2–4 / 5+ apart
+# ("за 1 час", "за 2 часа", "за 24 часа", "за 5 часов"), the others singular and plural.
+NOTICE_UNITS: dict[str, dict[str, tuple[str, str, str]]] = {
+    "en": {
+        "days": ("day", "days", "days"),
+        "hours": ("hour", "hours", "hours"),
+        "minutes": ("minute", "minutes", "minutes"),
+    },
+    "id": {"days": ("hari", "hari", "hari"), "hours": ("jam", "jam", "jam"), "minutes": ("menit", "menit", "menit")},
+    "ru": {
+        "days": ("день", "дня", "дней"),
+        "hours": ("час", "часа", "часов"),
+        "minutes": ("минуту", "минуты", "минут"),
+    },
+    "de": {
+        "days": ("Tag", "Tage", "Tage"),
+        "hours": ("Stunde", "Stunden", "Stunden"),
+        "minutes": ("Minute", "Minuten", "Minuten"),
+    },
+}
+
+
+def notice_words(minutes: object, language: str | None) -> str:
+    """A notice period in natural units in the guest's language ("24 hours", "за 24 часа",
+    "2 Tage", "90 menit")."""
+    from bookings.availability import notice_amount
+
+    try:
+        amount, unit = notice_amount(int(minutes or 0))
+    except (TypeError, ValueError):
+        amount, unit = notice_amount(0)
+    one, few, many = NOTICE_UNITS.get(language or "en", NOTICE_UNITS["en"])[unit]
+    if language == "ru":
+        tail, tens = amount % 10, amount % 100
+        word = one if tail == 1 and tens != 11 else few if 2 <= tail <= 4 and not 12 <= tens <= 14 else many
+    else:
+        word = one if amount == 1 else many
+    return f"{amount} {word}"
+
+
 def reason(code: str, language: str | None, values: dict, fallback: str = "") -> str:
     """The reason ``code`` in the guest's language, filled from the tool's ``values``;
     ``fallback`` (the tool's own English sentence) for a code without words here."""
@@ -666,6 +706,8 @@ def reason(code: str, language: str | None, values: dict, fallback: str = "") ->
     if not templates:
         return fallback or code
     template = templates.get(language or "en") or templates["en"]
+    if values.get("lead_minutes") is not None:
+        values = {**values, "lead": notice_words(values["lead_minutes"], language)}
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):

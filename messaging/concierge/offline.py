@@ -374,7 +374,9 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         # without the word "booking" ("cancel the breakfast one") it names which one, or it is asked
         loose = not ref and not re.search(r"\b(booking|reservation|table)\b", t)
         return Intent("cancel", {"reference": ref.group(0).upper() if ref else None, "loose": loose})
-    if re.search(r"\bremind(?:er)?\b", t) and not re.search(r"\b(?:my|list|show) reminders\b", t):
+    if (re.search(r"\bremind(?:er)?\b", t) or NUDGE_ME.search(t)) and not re.search(
+        r"\b(?:my|list|show) reminders\b", t
+    ):
         return Intent("remind")
     if re.search(
         r"\b(?:my|our) (?:bookings?|reservations?|tables?)\b|\b(?:list|show|see|check)\b.*\b(?:bookings?|reservations?)\b|"
@@ -1414,6 +1416,18 @@ def render_availability(r: dict, now: datetime, language: str = "en") -> str:
     )
 
 
+def _named_among(venues: list[dict], text: str) -> VenueRef | None:
+    """The one venue among ``venues`` whose name holds a distinctive word of ``text``."""
+    said = set(re.findall(r"[a-z]{4,}", text)) - STOPWORDS - GENERIC_WORDS
+    said -= {w for w in said if find_category(w)[0] or find_place(w, _places())[0]}
+    hits = [
+        v for v in venues if v.get("slug") and said & set(re.findall(r"[a-z]{4,}", normalize(str(v.get("name") or ""))))
+    ]
+    if len(hits) != 1:
+        return None
+    return VenueRef(name=str(hits[0].get("name")), slug=str(hits[0]["slug"]), alias="")
+
+
 def _plan_book(turn, ctx, now, intent) -> Step:
     venue = intent.data.get("venue") or _booking_target(turn, ctx)
     if venue is None:
@@ -1432,6 +1446,11 @@ def _plan_book(turn, ctx, now, intent) -> Step:
         )
         if not venues:
             return _say("Which venue would you like to book? I couldn't tell from your message.")
+        named = _named_among(venues, turn.norm)
+        if named is not None:
+            # "booking Boreh …": a word of one found venue's own name, shared by no other
+            # venue found, names it (the word may be too common in descriptions to be an alias)
+            return _plan_book(turn, ctx, now, Intent("book", {**intent.data, "venue": named}))
         _keep_draft(ctx, turn, now, None)
         lines = ["Which one should I book?"] + [_venue_line(i, v) for i, v in enumerate(venues, 1)]
         lines.append(f'\nSay e.g. "book {venues[0].get("name")} tomorrow 7pm for 2".')
@@ -1755,6 +1774,14 @@ def _plan_list_bookings(turn, ctx, now, intent) -> Step:
 # -- reminders, memory, weather, food, commerce, courier -------------------------------
 
 
+# "ping me at 5 to …", "nudge me tomorrow …", "text me in 2 hours …": a reminder asked for
+# with another verb, known by the time that follows it (group 1: the verb and whom)
+NUDGE_ME = re.compile(
+    r"\b((?:ping|nudge|text|message|msg|buzz|poke|alert|notify)\s+(?:me|us))\s+"
+    r"(?=(?:at|in|on|by|around|tomorrow|tmrw|tonight|this|next|later|before|every|\d)\b)"
+)
+
+
 def _plan_remind(turn, ctx, now, intent) -> Step:
     done = turn.last("set_reminder")
     if done is not None:
@@ -1764,10 +1791,14 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
         return _say(t_say("reminder_set", _lang(turn), text=r.get("text"), when=r.get("when") or r.get("due_at")))
     # the reminder's own words as written (normalising would drop Cyrillic), its request words in English
     source = turn.norm if _lang(turn) == "en" else " ".join(to_english(turn.text, _lang(turn)).lower().split())
-    text = re.sub(r"^.*?\bremind(?:er)?\b\s*(?:me|us)?\s*(?:(?:to|about|that|of)\b)?\s*", "", source, count=1)
+    nudge = NUDGE_ME.search(source)
+    if nudge and not re.search(r"\bremind(?:er)?\b", source):
+        source = source[: nudge.start()] + "remind me " + source[nudge.end(1) :]
+    # "remind me", and "remind i" where another language's "me" reads as "i" ("ingetin aku")
+    text = re.sub(r"^.*?\bremind(?:er)?\b\s*(?:me|us|i)?\s*(?:(?:to|about|that|of)\b)?\s*", "", source, count=1)
     when, what = parse_when(text, now, prefer_evening=False, **_date_hints(turn))
     what = re.sub(r"\b(?:at|on|in|by)\s*$", "", what).strip(" .,!")
-    what = re.sub(r"^(?:to|about|that)\s+", "", what)
+    what = re.sub(r"^(?:to|about|that|for)\s+", "", what)
     if when.moment:
         due = when.moment
     elif when.at or when.day:
@@ -2460,9 +2491,35 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
         place, _ = find_place(t, _places())
         if place is None:
             place = fuzzy_place(t)
-        if place and not find_category(t)[0] and not find_venue(t, _aliases())[0]:
-            return Intent("search", {"filters": filters, "place": place})
+        if place and not find_venue(t, _aliases())[0]:
+            return Intent("search", {"filters": _filters_named(filters, t, place), "place": place})
     return None
+
+
+def _filters_named(filters: dict, text: str, place) -> dict:
+    """The standing search filters with what a follow-up names in their place ("ok and japanese
+    in canggu?" after Italian in Sanur): a newly named kind of place or cuisine replaces the
+    standing one, the other filters (price limit, diet) stay."""
+    rest = find_place(text, _places())[1] if place else text
+    category, rest = find_category(rest)
+    price_cap, rest = find_price_cap(rest)
+    named = " ".join(w for w in query_words(rest).split() if w not in BOOKING_FILLER and not INSTEAD_WORDS.search(w))
+    out = dict(filters)
+    if category:
+        out["category"] = category
+    if price_cap:
+        out["price_level_max"] = price_cap
+    if category or named:
+        # the standing keywords gave way; a standing diet stays
+        diets = [w for w in str(filters.get("query", "")).split() if w in DIETS]
+        query = " ".join(dict.fromkeys(named.split() + diets))
+        out.pop("query", None)
+        if query:
+            out["query"] = query
+    return out
+
+
+INSTEAD_WORDS = re.compile(r"^(?:instead|hmm+|um+|uh+|oh|ah|well|so|and|what|how|about|maybe|then|okay|ok)$")
 
 
 # Words around the day, time and party of a short answer that add nothing else ("fine, tomorrow
