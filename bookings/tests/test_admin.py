@@ -120,17 +120,17 @@ def test_completed_and_no_show_actions_call_the_services(staff_client, scene):
 
 
 def test_a_booking_added_in_the_back_office_goes_through_the_service(staff_client, scene, staff_user):
-    start = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    day = (timezone.localtime() + timedelta(days=2)).date()  # an evening seating, whatever the hour now
     response = staff_client.post(
         reverse("admin:bookings_venuebooking_add"),
         {
             "venue": scene["mine"].pk,
             "source": "admin",
             "party_size": 4,
-            "slot_start_0": start.strftime("%Y-%m-%d"),
-            "slot_start_1": start.strftime("%H:%M:%S"),
-            "slot_end_0": start.strftime("%Y-%m-%d"),
-            "slot_end_1": (start + timedelta(hours=2)).strftime("%H:%M:%S"),
+            "slot_start_0": day.isoformat(),
+            "slot_start_1": "19:00:00",
+            "slot_end_0": day.isoformat(),
+            "slot_end_1": "21:00:00",
             "contact_name": "Phone guest",
             "counter_offer_slots": "[]",
             "currency": "IDR",
