@@ -26,8 +26,8 @@ from messaging.concierge.messages import (
     guest_language,
     guests_words,
     notice,
+    party_breakdown,
     reason,
-    say,
     status_words,
     when_words,
 )
@@ -142,8 +142,7 @@ def booking_status_text(booking: VenueBooking, language: str | None = None) -> s
     local = booking.slot_start.astimezone(_tz(venue))
     when = when_words(local, language)
     who = guests_words(booking.party_size, language)
-    if booking.children:
-        who += say("children_of", language, adults=booking.party_size - booking.children, children=booking.children)
+    who += party_breakdown(booking.party_size, booking.children, language)
     names = {"venue": venue.name, "when": when, "ref": booking.external_ref}
     status = booking.status
     if status == BookingStatus.CONFIRMED:

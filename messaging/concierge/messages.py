@@ -222,12 +222,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Столик на {who} чел. в {venue} ({where}), {day}, {time}",
         "de": "Tisch für {who} bei {venue} ({where}) am {day} um {time}",
     },
-    "children_of": {
-        "en": " ({adults} adults, {children} children)",
-        "id": " ({adults} dewasa, {children} anak)",
-        "ru": " ({adults} взр., {children} дет.)",
-        "de": " ({adults} Erwachsene, {children} Kinder)",
-    },
+    # A party's make-up, one form per language and per number: "1 adult", "2 adults"...
+    "adults_one": {"en": "{n} adult", "id": "{n} dewasa", "ru": "{n} взр.", "de": "{n} Erwachsener"},
+    "adults_many": {"en": "{n} adults", "id": "{n} dewasa", "ru": "{n} взр.", "de": "{n} Erwachsene"},
+    "children_one": {"en": "{n} child", "id": "{n} anak", "ru": "{n} реб.", "de": "{n} Kind"},
+    "children_many": {"en": "{n} children", "id": "{n} anak", "ru": "{n} дет.", "de": "{n} Kinder"},
     "note": {
         "en": " — note: {text}",
         "id": " — catatan: {text}",
@@ -804,6 +803,16 @@ def say(key: str, language: str | None = None, **values) -> str:
     templates = CATALOGUE[key]
     template = templates.get(language or "en") or templates["en"]
     return template.format(**values)
+
+
+def party_breakdown(party: int, children: int, language: str | None = None) -> str:
+    """ " (2 adults, 1 child)" for a party with children, "" without: the words agree in number."""
+    if not children:
+        return ""
+    adults = party - children
+    adult_words = say("adults_one" if adults == 1 else "adults_many", language, n=adults)
+    child_words = say("children_one" if children == 1 else "children_many", language, n=children)
+    return f" ({adult_words}, {child_words})"
 
 
 # --------------------------------------------------------------------------- booking news

@@ -32,7 +32,14 @@ from messaging.concierge.dialogue import (
 )
 from messaging.concierge.language import detect, lexicon_entries, to_english
 from messaging.concierge.meaning import intent_by_meaning
-from messaging.concierge.messages import DAY_KEYS, category_words, date_words, weather_words, weekday_name
+from messaging.concierge.messages import (
+    DAY_KEYS,
+    category_words,
+    date_words,
+    party_breakdown,
+    weather_words,
+    weekday_name,
+)
 from messaging.concierge.messages import reason as t_reason
 from messaging.concierge.messages import say as t_say
 from messaging.concierge.soul import local_now
@@ -1624,7 +1631,7 @@ def _confirm_summary(facts: dict, language: str, now: datetime) -> str:
     """The booking to confirm in the guest's language, from the tool's facts (the same ones its
     English summary is made of: party, venue, time, deposit, dress code, age limit)."""
     party, children = int(facts.get("party_size") or 0), int(facts.get("children") or 0)
-    who = str(party) + (t_say("children_of", language, adults=party - children, children=children) if children else "")
+    who = str(party) + party_breakdown(party, children, language)
     text = t_say(
         "confirm_summary",
         language,

@@ -11,7 +11,7 @@ from model_bakery import baker
 from bookings.availability import REASON_TEXTS, Unavailable, describe, reason_values
 from messaging.concierge import meaning
 from messaging.concierge.language import to_english
-from messaging.concierge.messages import CATALOGUE, REASONS, reason
+from messaging.concierge.messages import CATALOGUE, REASONS, party_breakdown, reason
 from venues.textparse import normalize, parse_when, party
 
 LANGUAGES = ("en", "id", "ru", "de")
@@ -58,6 +58,21 @@ def test_a_reason_code_without_words_falls_back_to_the_tools_sentence():
 def test_every_reply_template_exists_in_every_language():
     for key, templates in CATALOGUE.items():
         assert set(templates) == set(LANGUAGES), key
+
+
+@pytest.mark.parametrize(
+    ("party", "children", "language", "words"),
+    [
+        (2, 1, "en", " (1 adult, 1 child)"),
+        (5, 3, "en", " (2 adults, 3 children)"),
+        (2, 1, "de", " (1 Erwachsener, 1 Kind)"),
+        (4, 2, "de", " (2 Erwachsene, 2 Kinder)"),
+        (3, 1, "id", " (2 dewasa, 1 anak)"),
+        (4, 0, "en", ""),
+    ],
+)
+def test_a_partys_make_up_agrees_in_number(party, children, language, words):
+    assert party_breakdown(party, children, language) == words
 
 
 @pytest.mark.parametrize(

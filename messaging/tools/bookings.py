@@ -12,6 +12,7 @@ from bookings.decision import booking_notes, request_refusal
 from bookings.models import BookingSource, ReminderChannel, VenueBooking
 from bookings.selectors import booking_for_guest, bookings_past_for_user, bookings_upcoming_for_user
 from bookings.services import BookingError, ReminderError, reminder_create
+from messaging.concierge.messages import party_breakdown
 from messaging.tools.base import (
     Tool,
     ToolArgs,
@@ -96,9 +97,7 @@ def run_create_booking(args: CreateBookingArgs, ctx) -> dict:
             "children": args.children,
             "special_requests": args.special_requests or "",
         }
-        who = str(args.party_size)
-        if args.children:
-            who += f" ({args.party_size - args.children} adults, {args.children} children)"
+        who = str(args.party_size) + party_breakdown(args.party_size, args.children)
         summary = f"Table for {who} at {venue.name} ({venue.area or venue.city.name}) on {start:%A %d %B at %H:%M}"
         if args.special_requests:
             summary += f" — note: {args.special_requests}"
