@@ -760,7 +760,7 @@ def _plan_help(turn, ctx, now, intent) -> Step:
 
 
 def _plan_thanks(turn, ctx, now, intent) -> Step:
-    return _say("You're welcome! Anything else I can find or book for you?")
+    return _say(t_say("welcome", _lang(turn)))
 
 
 def _plan_photo(turn, ctx, now, intent) -> Step:
@@ -971,9 +971,9 @@ def _search_header(args: dict[str, Any], now: datetime, language: str = "en") ->
     return header + ":"
 
 
-def _venue_required(intent: Intent, what: str) -> Step | None:
+def _venue_required(intent: Intent, language: str) -> Step | None:
     if intent.data.get("venue") is None:
-        return _say(f"Which venue do you mean? Tell me its name and I'll {what}.")
+        return _say(t_say("which_venue_tables", language))
     return None
 
 
@@ -1224,7 +1224,9 @@ def _plan_ask_general(turn, ctx, now, intent) -> Step:
     )
     if passages:
         return _say(render_passages(passages, question=turn.norm, language=_lang(turn)))
-    return _say("I don't have information that answers that, so I won't guess. " + HELP.split("\n", 1)[1])
+    language = _lang(turn)
+    help_text = HELP.split("\n", 1)[1] if language == "en" else t_say("help", language)
+    return _say(t_say("no_info", language) + " " + help_text)
 
 
 _ASK_SYNONYMS = {
@@ -1353,7 +1355,7 @@ def _slots_text(slots: list[str], limit: int = 12) -> str:
 
 
 def _plan_availability(turn, ctx, now, intent) -> Step:
-    need = _venue_required(intent, "check its tables")
+    need = _venue_required(intent, _lang(turn))
     if need:
         return need
     venue = intent.data["venue"]
@@ -1445,22 +1447,20 @@ def _plan_book(turn, ctx, now, intent) -> Step:
             if len(args) > 1:
                 return Step(calls=[("venue_search", args)])
             _keep_draft(ctx, turn, now, None)
-            return _say(
-                'Which venue would you like to book? Tell me its name (or ask me to find one, e.g. "find a sushi place in Seminyak").'
-            )
+            return _say(t_say("which_venue_book", _lang(turn)))
         venues = (
             (search.result or {}).get("venues") or [] if isinstance(search.result, dict) and not search.is_error else []
         )
         if not venues:
-            return _say("Which venue would you like to book? I couldn't tell from your message.")
+            return _say(t_say("which_venue_unclear", _lang(turn)))
         named = _named_among(venues, turn.norm)
         if named is not None:
             # "booking Boreh …": a word of one found venue's own name, shared by no other
             # venue found, names it (the word may be too common in descriptions to be an alias)
             return _plan_book(turn, ctx, now, Intent("book", {**intent.data, "venue": named}))
         _keep_draft(ctx, turn, now, None)
-        lines = ["Which one should I book?"] + [_venue_line(i, v) for i, v in enumerate(venues, 1)]
-        lines.append(f'\nSay e.g. "book {venues[0].get("name")} tomorrow 7pm for 2".')
+        lines = [t_say("which_one_book", _lang(turn))] + [_venue_line(i, v) for i, v in enumerate(venues, 1)]
+        lines.append("\n" + t_say("which_one_example", _lang(turn), name=venues[0].get("name")))
         return _say("\n".join(lines))
     when, rest = parse_when(intent.data["rest"], now, prefer_evening=True, **_date_hints(turn))
     defaults = intent.data.get("defaults") or _standing_request(ctx, venue.slug)
@@ -1623,7 +1623,7 @@ def _booking_answer(turn, ctx, now, booking, slug, day_iso, party) -> Step:
             summary = _confirm_summary(result["facts"], _lang(turn), now)
         return _say(t_say("ask_confirm", _lang(turn), summary=summary))
     if result.get("reference"):
-        return _say(f"Requested — reference {result['reference']}. The venue will confirm and I'll let you know.")
+        return _say(t_say("requested_ref", _lang(turn), reference=result["reference"]))
     return _say(_render_generic(result))
 
 
@@ -2705,7 +2705,7 @@ def _plan_forget_all_do(turn, ctx, now, intent) -> Step:
     ctx.dialogue.pop("forget_all", None)
     count = int((done.result or {}).get("forgotten") or 0) if isinstance(done.result, dict) else 0
     if not count:
-        return _say("There was nothing left to delete.")
+        return _say(t_say("nothing_left", _lang(turn)))
     return _say(t_say("forgot", _lang(turn), count=count, s="s" if count != 1 else ""))
 
 
