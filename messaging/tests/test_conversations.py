@@ -67,6 +67,8 @@ SETS = {
     "unseen": "conversations_unseen.yaml",
     "unseen2": "conversations_unseen2.yaml",
     "unseen3": "conversations_unseen3.yaml",
+    "unseen4": "conversations_unseen4.yaml",
+    "unseen5": "conversations_unseen5.yaml",
 }
 SET_ITEMS = {
     name: yaml.safe_load(Path(__file__).with_name(file).read_text(encoding="utf-8")) for name, file in SETS.items()
@@ -105,7 +107,9 @@ def test_the_conversation_set_is_well_formed():
     assert len(SET_ITEMS["unseen"]) >= 70
     assert len(SET_ITEMS["unseen2"]) >= 100
     assert len(SET_ITEMS["unseen3"]) >= 80
-    for name in ("unseen", "unseen2", "unseen3"):
+    assert len(SET_ITEMS["unseen4"]) >= 90
+    assert len(SET_ITEMS["unseen5"]) >= 90
+    for name in ("unseen", "unseen2", "unseen3", "unseen4", "unseen5"):
         assert all(item.get("outcome") for item in SET_ITEMS[name]), "every held-out conversation checks an outcome"
     for item in CONVERSATIONS:
         assert item.get("turns"), item["id"]
