@@ -197,6 +197,7 @@ def venue_search_queryset(
     tags: Sequence[str] = (),
     price_level_max: int | None = None,
     party_size: int | None = None,
+    kids: bool = False,
 ) -> QuerySet[Venue]:
     """The ordered queryset behind :func:`venue_search` (every filter but ``open_at``, which
     needs each venue's own timezone). The external API pages through it with a cursor."""
@@ -222,6 +223,8 @@ def venue_search_queryset(
         qs = qs.filter(price_level__lte=price_level_max)
     if party_size:
         qs = qs.filter(min_party_size__lte=party_size, max_party_size__gte=party_size)
+    if kids:
+        qs = qs.filter(kids_allowed=True)
     words = _query_words(query or "")
     if words:
         search = SearchQuery(_tsquery(words), config="english", search_type="raw")
@@ -335,6 +338,7 @@ def venue_search(
     price_level_max: int | None = None,
     open_at: datetime | None = None,
     party_size: int | None = None,
+    kids: bool = False,
     limit: int = 5,
 ) -> list[Venue]:
     """Guest-visible venues matching the filters, best first.
@@ -342,7 +346,8 @@ def venue_search(
     Ranking: full-text rank of ``query`` over name, tags, cuisines, area and description
     (Postgres ``ts_rank`` on the indexed document), then the venue's priority rank and
     rating. Without a query, priority and rating alone. ``open_at`` keeps venues open at
-    that moment in their own timezone (nights past midnight included). Each venue comes
+    that moment in their own timezone (nights past midnight included); ``kids`` only
+    venues that welcome children. Each venue comes
     with ``search_rank`` set. One query; ``city`` is joined, not fetched per row.
     """
     limit = max(1, min(int(limit or 5), SEARCH_MAX_LIMIT))
@@ -354,6 +359,7 @@ def venue_search(
         tags=tags,
         price_level_max=price_level_max,
         party_size=party_size,
+        kids=kids,
     )
     if open_at is None:
         return list(qs[:limit])

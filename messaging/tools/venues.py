@@ -44,6 +44,7 @@ class VenueSearchArgs(ToolArgs):
         None, description="ISO date-time the venue must be open at (user's local time if naive)."
     )
     party_size: int | None = Field(None, ge=1, le=200)
+    kids: bool = Field(False, description="Only venues that welcome children (kid-friendly, coming with kids).")
     limit: int = Field(5, ge=1, le=10)
 
 
@@ -80,6 +81,7 @@ def run_venue_search(args: VenueSearchArgs, ctx) -> dict:
             price_level_max=args.price_level_max,
             open_at=open_at,
             party_size=args.party_size,
+            kids=args.kids,
             limit=args.limit,
         )
     except VenueSearchError as exc:
