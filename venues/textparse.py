@@ -680,7 +680,7 @@ CATEGORY_LABELS = {
 }
 PRICE_WORDS = [
     (
-        r"\b(cheap|cheapest|budget|affordable|inexpensive|not (?:too )?expensive|low[- ]cost|no[- ]frills|"
+        r"\b(cheap|cheaper|cheapest|budget|affordable|less expensive|inexpensive|not (?:too )?expensive|low[- ]cost|no[- ]frills|"
         r"(?:nothing|not|none) (?:too |that |very |overly |super )?(?:fancy|posh|upscale|pricey|high[- ]end))\b",
         2,
     ),
@@ -704,6 +704,23 @@ def find_category(text: str) -> tuple[str | None, str]:
         if m:
             return value, " ".join((text[: m.start()] + " " + text[m.end() :]).split())
     return None, text
+
+
+# A search for places that welcome children: "kid-friendly", "family friendly", "with the kids",
+# "with 2 toddlers", "good for children" (the words as read in English)
+KIDS_WORDS = re.compile(
+    r"\b(?:kids?|child|children|family|families)[- ]?friendly\b|"
+    r"\b(?:with|bring(?:ing)?|for|good for|suitable for|ok for) (?:the |our |my |\d+ |two |three |four |small |little |young )*"
+    r"(?:kids|kid|children|child|toddlers?|bab(?:y|ies)|little ones|teens|teenagers|families|family)\b"
+)
+
+
+def find_kids(text: str) -> tuple[bool, str]:
+    """Whether a search asks for places that welcome children, and the text without those words."""
+    m = KIDS_WORDS.search(text)
+    if not m:
+        return False, text
+    return True, " ".join((text[: m.start()] + " " + text[m.end() :]).split())
 
 
 def find_price_cap(text: str) -> tuple[int | None, str]:

@@ -55,6 +55,7 @@ from venues.textparse import (
     children_count,
     digits_from_words,
     find_category,
+    find_kids,
     find_place,
     find_price_cap,
     find_venue,
@@ -311,7 +312,13 @@ PLURAL_REF = re.compile(r"\b(?:they|them|their|there|those|these|both)\b")
 PREFERENCE = re.compile(
     r"^(?:please\s+)?remember\b|\b(?:i(?:'m| am)?|we(?:'re| are)?) (?:a |an |now |only )?(?:vegetarian|vegan|pescatarian|allergic|gluten|lactose|halal|kosher|coeliac|celiac|diabetic|pregnant|sober|teetotal)|"
     r"\ballergic to\b|\b(?:not|no longer) (?:a |an )?(?:vegan|vegetarian|pescatarian)\b(?: any ?more)?|\bi (?:don't|do not|never|can't|cannot) (?:eat|drink)\b|\bi (?:really )?(?:like|love|prefer|hate|dislike|enjoy|adore)\b|"
-    r"\bmy (?:budget|favou?rite|usual)\b|\bwe(?:'re| are) usually\b|\bi usually\b|\bi always\b|\bi live in\b|\bi(?:'m| am) staying in\b"
+    r"\bmy (?:budget|favou?rite|usual)\b|\bwe(?:'re| are) usually\b|\bi usually\b|\bi always\b|\bi live in\b|\bi(?:'m| am) staying in\b|"
+    # "please remember" anywhere ("we eat halal only, please remember"); a diet eaten ("my family
+    # and I only eat halal"); an allergy someone has ("my son has a severe peanut allergy")
+    r"\b(?:please|pls) remember\b|\bremember (?:this|that)\s*[.!]?$|"
+    r"\b(?:i|we|family|wife|husband|partner|son|daughter|kids|children)(?: and [a-z]+(?: [a-z]+)?)? (?:only |just |strictly |always )?eats? "
+    r"(?:only |just |strictly )?(?:halal|kosher|vegan|vegetarian|pescatarian|gluten[- ]free|plant[- ]based)\b|"
+    r"\b(?:has|have|got) (?:a |an )?(?:[a-z-]+ ){1,3}allerg(?:y|ies)\b"
 )
 FOOD_LOG = re.compile(
     r"\b(?:i|we)\s+(?:just\s+)?(?:had|ate|have eaten|eaten|drank)\b|\blog (?:my |a |this |the )?(?:meal|food|breakfast|lunch|dinner|snack)\b|"
@@ -330,6 +337,15 @@ WOULD_PICK = re.compile(r"\bwhat would (?P<who>@?[\w.\-]+) (?:pick|choose|go for
 
 
 FREE_FROM = re.compile(r"\b(gluten|dairy|nut|sugar|lactose|alcohol|meat|egg|soy|msg|wheat|peanut)[- ]free\b")
+
+
+# A question about the weather itself, whatever the guest plans around it ("will it rain in Ubud
+# tomorrow? we're planning a bike tour", "what's the forecast for our beach club day?")
+FORECAST_QUESTION = re.compile(
+    r"\b(?:will|is|does|would) it (?:going to |gonna )?(?:be )?(?:rain|raining|rainy|sunny|stormy)\b|"
+    r"\bwill it be (?:hot|cold|windy|cloudy|wet|dry)\b|\bgoing to rain\b|\bgonna rain\b|\bchance of rain\b|\b(?:the |a )?weather (?:forecast|like)\b|"
+    r"\bwhat(?:'s| is| will be) the (?:weather|forecast)\b|\b(?:check|how is|how's) the (?:weather|forecast)\b"
+)
 
 
 # A question about the venue itself, not a request for a table ("can we bring the dog to
@@ -430,9 +446,10 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
         return Intent("taste_picks", {"who": pick.group("who")})
     if FOOD_LOG.search(t) and not re.search(r"\b(book|find|recommend|where)\b", t):
         return Intent("food_log")
-    if re.search(
-        r"\b(weather|forecast|raining|rain|rainy|sunny|temperature|storm|hot outside|cold outside)\b", t
-    ) and not (re.search(r"\brainy day\b", t) or find_category(t)[0]):
+    if FORECAST_QUESTION.search(t) or (
+        re.search(r"\b(weather|forecast|raining|rain|rainy|sunny|temperature|storm|hot outside|cold outside)\b", t)
+        and not (re.search(r"\brainy day\b", t) or find_category(t)[0])
+    ):
         return Intent("weather")
     refs = _aliases()
     venue, rest = find_venue(t, refs)
@@ -853,6 +870,7 @@ def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple
     if category is None:
         category, text = fuzzy_category(text)
     price_cap, text = find_price_cap(text)
+    kids, text = find_kids(text)
     text = re.sub(r"\bgluten[- ]?free\b", "gluten-free", text)
     args: dict[str, Any] = {"limit": 5}
     query = query_words(text)
@@ -866,6 +884,8 @@ def _search_args(turn: Turn, now: datetime, *, rest: str | None = None) -> tuple
         args["price_level_max"] = price_cap
     if party:
         args["party_size"] = party
+    if kids:
+        args["kids"] = True
     if when.day or when.at:
         moment = datetime.combine(
             when.day or now.date(),
@@ -904,9 +924,11 @@ def _plan_search(turn, ctx, now, intent) -> Step:
     searches = turn.called("venue_search")
     if not searches:
         if intent.data.get("filters"):
-            place = intent.data["place"]
-            args = {k: v for k, v in intent.data["filters"].items() if k not in {"city", "area"}}
-            args["city" if place.kind == "city" else "area"] = place.name
+            place = intent.data.get("place")
+            args = dict(intent.data["filters"])
+            if place is not None:
+                args = {k: v for k, v in args.items() if k not in {"city", "area"}}
+                args["city" if place.kind == "city" else "area"] = place.name
             args["limit"] = 5
             return Step(calls=[("venue_search", args)])
         args, _ = _search_args(turn, now)
@@ -968,6 +990,8 @@ def _search_header(args: dict[str, Any], now: datetime, language: str = "en") ->
         header += f", open {_day_label(moment.date(), now).split(' (')[0]} at {moment:%H:%M}"
     if args.get("price_level_max"):
         header += f", up to {_price(args['price_level_max'])}"
+    if args.get("kids"):
+        header += ", welcoming kids"
     return header + ":"
 
 
@@ -990,6 +1014,17 @@ def _plan_details(turn, ctx, now, intent) -> Step:
         _keep_draft(ctx, turn, now, venue.slug, _looked_at_request(ctx, venue.slug), soft=True)
     text = render_details(done.result, now, focus=turn.norm, language=_lang(turn))
     concerns = [f"{a} allergy" for a in _allergies(ctx)] + ([d] if (d := _diet_word(ctx)) else [])
+    if MORE_ABOUT.search(turn.norm) and not concerns:
+        # "tell me more about it": the venue's own highlights (dishes, treatments) from its knowledge
+        asked = turn.last("ask_venue")
+        if asked is None:
+            return _call("ask_venue", question=HIGHLIGHTS, venue=venue.slug)
+        passages = (asked.result or {}).get("passages") or [] if isinstance(asked.result, dict) else []
+        passages = [p for p in passages if p.get("venue_slug") == venue.slug][:1]
+        if passages:
+            body, _, offer = text.rpartition("\n\n")
+            quote = render_passages(passages, venue_name=venue.name, question=HIGHLIGHTS, language=_lang(turn))
+            text = f"{body}\n\n{quote}\n\n{offer}"
     if concerns:
         asked = turn.last("ask_venue")
         if asked is None:
@@ -1012,6 +1047,11 @@ def _plan_details(turn, ctx, now, intent) -> Step:
     return _say(text)
 
 
+MORE_ABOUT = re.compile(r"\b(?:tell me more|more about|more info(?:rmation)?|more details)\b")
+# what a venue's knowledge says it is known for, asked when the guest wants to hear more
+HIGHLIGHTS = "signature dishes favourites specialities treatments highlights"
+
+
 def render_details(d: dict, now: datetime, *, focus: str = "", language: str = "en") -> str:
     category = (
         CATEGORY_LABELS.get(d.get("category", ""), d.get("category", "")).rstrip("s") if d.get("category") else ""
@@ -1030,7 +1070,8 @@ def render_details(d: dict, now: datetime, *, focus: str = "", language: str = "
     if facts:
         lines.append(" · ".join(facts))
     if d.get("description"):
-        lines.append(_first_sentence(d["description"], 240))
+        more = MORE_ABOUT.search(focus) and len(d["description"]) <= 400
+        lines.append(" ".join(d["description"].split()) if more else _first_sentence(d["description"], 240))
     hours = d.get("opening_hours") or {}
     if hours:
         today_key = now.strftime("%a").lower()[:3]
@@ -1088,6 +1129,8 @@ def _plan_ask(turn, ctx, now, intent) -> Step:
     asked = turn.last("ask_venue")
     if asked is None:
         question = turn.text if language == "en" else turn.norm  # the venue knowledge is in English
+        if topic != (intent.data.get("rest") or turn.norm):
+            question = f"{question} {topic}"  # the remembered allergies and diet are asked too
         return _call("ask_venue", question=question[:480], venue=venue.slug)
     if asked.is_error:
         return _say(_error_text(asked.result))
@@ -1116,7 +1159,10 @@ def _plan_ask(turn, ctx, now, intent) -> Step:
     return _say(text)
 
 
-FOR_ME = re.compile(r"\b(?:(?:ok|okay|safe|suitable|good|fine|alright) for (?:me|us|my \w+)|can i eat|could i eat)\b")
+FOR_ME = re.compile(
+    r"\b(?:(?:ok|okay|safe|suitable|good|fine|alright) for (?:me|us|him|her|them|my \w+|our \w+|the \w+)|"
+    r"can (?:i|he|she|we|they) eat|could (?:i|he|she|we|they) eat)\b"
+)
 
 
 def _passages_answer(passages: list[dict], question: str, language: str = "en") -> bool:
@@ -2355,13 +2401,28 @@ def _dialogue_venue(t: str, ctx: ToolContext):
 
 def _described_result(state: dict, t: str) -> dict | None:
     """The one listed venue "the thai one" or "the seafood place" points at: the word is in its
-    name and in no other listed venue's name."""
-    m = re.search(r"\bthe ([a-z][a-z'-]+) (?:one|place|spot)\b", t)
+    name and in no other listed venue's name, or else in its cuisines or tags ("the french
+    one" for Maison Frangipani) and in no other listed venue's."""
+    m = re.search(r"\bthe ([a-z][a-z'-]+) (?:one|place|spot|restaurant|cafe|bar|spa)\b", t)
     if not m or m.group(1) in {"first", "second", "third", "last", "other", "same", "next", "cheap", "cheaper"}:
         return None
+    results = [ref for ref in state.get("results") or [] if ref.get("slug")]
     word = re.compile(rf"\b{re.escape(m.group(1))}\b", re.IGNORECASE)
-    named = [ref for ref in state.get("results") or [] if word.search(ref.get("name") or "")]
-    return named[0] if len(named) == 1 else None
+    named = [ref for ref in results if word.search(ref.get("name") or "")]
+    if len(named) == 1:
+        return named[0]
+    if named or not results:
+        return None
+    from venues.models import Venue
+
+    kinds = {
+        slug: " ".join([*(cuisines or []), *(tags or [])]).replace("-", " ")
+        for slug, cuisines, tags in Venue.objects.filter(slug__in=[ref["slug"] for ref in results]).values_list(
+            "slug", "cuisines", "tags"
+        )
+    }
+    described = [ref for ref in results if word.search(kinds.get(ref["slug"], ""))]
+    return described[0] if len(described) == 1 else None
 
 
 def fuzzy_venue(t: str, refs):
@@ -2494,6 +2555,9 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
             if ref is not None:
                 return Intent("book", {"venue": ref, "rest": t, "defaults": availability})
     filters = state.get("filters")
+    cheaper = _cheaper_search(turn, state)
+    if cheaper is not None:
+        return cheaper
     if filters and INSTEAD.match(t) and len(t.split()) <= 8:
         place, _ = find_place(t, _places())
         if place is None:
@@ -2501,6 +2565,37 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
         if place and not find_venue(t, _aliases())[0]:
             return Intent("search", {"filters": _filters_named(filters, t, place), "place": place})
     return None
+
+
+# "something cheaper?", "anything less pricey", "а подешевле?", "etwas Günstigeres?", "yang lebih
+# murah?" (the words as read in English): the last search again, at a lower price
+CHEAPER = re.compile(
+    r"\b(?:cheaper|less (?:expensive|pricey|costly)|not (?:so|as) (?:expensive|pricey)|more (?:affordable|budget)|"
+    r"lower[- ]priced|(?:on|have) a (?:tight |small |limited )?budget|budget[- ]friendly)\b"
+)
+
+
+def _cheaper_search(turn: Turn, state: dict) -> Intent | None:
+    """A follow-up asking for cheaper places than the ones just listed: the standing filters
+    with a price limit below the dearest venue shown (at most "cheap", $$), in a place the
+    message names instead, if it names one."""
+    filters = state.get("filters")
+    t = turn.norm
+    if not filters or not CHEAPER.search(t) or len(t.split()) > 14 or re.search(r"https?://", turn.text):
+        return None
+    if find_venue(t, _aliases())[0] or find_category(t)[0]:
+        return None  # a venue or a new kind of place: a question about it, or a new search
+    from venues.models import Venue
+
+    slugs = [ref["slug"] for ref in state.get("results") or [] if ref.get("slug")]
+    levels = [level for level in Venue.objects.filter(slug__in=slugs).values_list("price_level", flat=True) if level]
+    caps = [2] + [max(levels) - 1] * bool(levels)
+    if filters.get("price_level_max"):
+        caps.append(int(filters["price_level_max"]) - 1)
+    out = dict(filters, price_level_max=max(1, min(caps)))
+    if find_kids(t)[0]:
+        out["kids"] = True  # "we're on a budget with 2 teens"
+    return Intent("search", {"filters": out, "place": find_place(t, _places())[0]})
 
 
 def _filters_named(filters: dict, text: str, place) -> dict:
@@ -2738,7 +2833,17 @@ def _allergies(ctx: ToolContext) -> list[str]:
     for content in UserMemory.objects.filter(user=user).values_list("content", flat=True)[:50]:
         for m in re.finditer(r"allergic to ([a-z ]+?)(?:$|[,.;]| and )", content.lower()):
             found.append(m.group(1).strip())
-    return found
+        # "my son has a severe peanut allergy", "shellfish allergies"
+        for m in re.finditer(r"\b([a-z]+) allerg(?:y|ies)\b", content.lower()):
+            if m.group(1) not in ALLERGY_NOT_A_FOOD:
+                found.append(m.group(1))
+    return list(dict.fromkeys(found))
+
+
+# words before "allergy" that name no food ("a severe allergy", "his allergy")
+ALLERGY_NOT_A_FOOD = set(
+    "a an the severe serious mild bad strong slight deadly threatening real big food my his her their our no any some".split()
+)
 
 
 _CATEGORY_WORDS = {

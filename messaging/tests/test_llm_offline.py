@@ -392,3 +392,88 @@ def test_a_two_digit_clock_time_is_read_as_24_hour_but_7_30_for_dinner_is_evenin
     now = datetime(2026, 11, 22, 9, 0)
     assert parse_when("book it tomorrow at 10:00 for 2", now, prefer_evening=True)[0].at.hour == 10
     assert parse_when("book it tomorrow at 7:30 for 2", now, prefer_evening=True)[0].at.hour == 19
+
+
+@pytest.mark.parametrize(
+    "first, cheaper",
+    [
+        ("spas in ubud", "anything less pricey?"),
+        ("спа в Убуде", "а есть дешевле?"),
+        ("Spa in Ubud bitte", "gibt es was Billigeres?"),
+        ("cari spa di ubud", "ada yang lebih murah?"),
+    ],
+)
+def test_asking_for_cheaper_after_a_search_searches_again_below_the_dearest_shown(user, first, cheaper):
+    chat = Chat(user)
+    listed = chat.say(first)
+    assert "Tirta Sari" in listed.reply_text
+    result = chat.say(cheaper)
+    call = result.tool_calls[-1]
+    assert call.name == "venue_search" and call.input["category"] == "spa" and call.input["city"] == "Ubud"
+    assert call.input["price_level_max"] <= 2
+    assert "Boreh" in result.reply_text and "Tirta Sari" not in result.reply_text
+
+
+def test_a_listed_venue_is_picked_by_its_cuisine_or_kind(user):
+    chat = Chat(user)
+    listed = chat.say("date night restaurants in seminyak")
+    assert "Kaito" in listed.reply_text
+    result = chat.say("what's the sushi place like?")
+    assert [c.input.get("venue") for c in result.tool_calls if c.name == "venue_details"] == ["kaito-omakase-seminyak"]
+
+
+def test_tell_me_more_adds_the_venues_highlights_from_its_knowledge(user):
+    result = Chat(user).say("tell me more about Bale Bengong")
+    assert {c.name for c in result.tool_calls} == {"venue_details", "ask_venue"}
+    assert "Grandparents, toddlers" in result.reply_text  # the whole description
+    assert re.search(r"• .*(nasi goreng|gado-gado|playground).*\n  — Bale Bengong", result.reply_text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kid friendly cafe in uluwatu",
+        "a café in Uluwatu where we can go with our 2 kids",
+        "Gibt es ein familienfreundliches Café in Uluwatu?",
+    ],
+)
+def test_a_search_with_children_keeps_out_venues_that_do_not_take_them(user, text):
+    result = Chat(user).say(text)
+    call = result.tool_calls[-1]
+    assert call.name == "venue_search" and call.input.get("kids") is True
+    assert "Matcha Ombak" not in result.reply_text and "Cliffside Crema" in result.reply_text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is it going to rain in canggu on saturday? we want to do a surf lesson",
+        "will it be sunny for our snorkelling tour?",
+    ],
+)
+def test_a_weather_question_wins_over_the_plans_made_around_it(user, fake_weather, text):  # noqa: F811
+    result = Chat(user).say(text)
+    assert result.tool_calls[0].name == "get_weather"
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("kami makan halal saja, tolong diingat", "halal"),
+        ("my wife and I only eat kosher, please remember", "kosher"),
+        ("heads up: my daughter has a mild shellfish allergy", "shellfish"),
+    ],
+)
+def test_a_diet_or_allergy_told_in_passing_is_remembered(user, text, kept):
+    from knowledge.models import UserMemory
+
+    result = Chat(user).say(text)
+    assert result.tool_calls[0].name == "remember_preference"
+    assert kept in " ".join(UserMemory.objects.filter(user=user).values_list("content", flat=True)).lower()
+
+
+def test_is_it_ok_for_someone_checks_the_venue_against_their_remembered_allergy(user):
+    chat = Chat(user)
+    chat.say("just so you know, my daughter has a tree nut allergy")
+    result = chat.say("can she eat at tanah ember kitchen?")
+    assert "nut-free" in result.reply_text
