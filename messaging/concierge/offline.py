@@ -2403,9 +2403,11 @@ def _described_result(state: dict, t: str) -> dict | None:
     """The one listed venue "the thai one" or "the seafood place" points at: the word is in its
     name and in no other listed venue's name, or else in its cuisines or tags ("the french
     one" for Maison Frangipani) and in no other listed venue's."""
-    m = re.search(r"\bthe ([a-z][a-z'-]+) (?:one|place|spot|restaurant|cafe|bar|spa)\b", t)
+    m = re.search(r"\bthe ([a-z][a-z'-]+) (one|place|spot|restaurant|cafe|bar|spa)\b", t)
     if not m or m.group(1) in {"first", "second", "third", "last", "other", "same", "next", "cheap", "cheaper"}:
         return None
+    if m.group(2) not in {"one", "place", "spot"} and find_place(t, _places())[0]:
+        return None  # "the italian restaurant in Sanur": a new search
     results = [ref for ref in state.get("results") or [] if ref.get("slug")]
     word = re.compile(rf"\b{re.escape(m.group(1))}\b", re.IGNORECASE)
     named = [ref for ref in results if word.search(ref.get("name") or "")]

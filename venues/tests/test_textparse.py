@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from venues.textparse import find_venue, parse_when, party, venue_aliases
+from venues.textparse import find_kids, find_venue, parse_when, party, venue_aliases
 
 BALI = ZoneInfo("Asia/Makassar")
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=BALI)  # a Tuesday morning
@@ -59,3 +59,20 @@ def test_a_venue_named_in_full_wins_over_another_venues_short_name():
     refs = venue_aliases()
     assert find_venue("sunrise breakfast at rumah laut tomorrow 7am for 2", refs)[0].slug == "rumah-laut-seafood-sanur"
     assert find_venue("coffee at sunrise tomorrow", refs)[0].slug == "sunrise-roastery-sanur"
+
+
+@pytest.mark.parametrize(
+    "text, rest",
+    [
+        ("kid-friendly cafe in uluwatu", "cafe in uluwatu"),
+        ("family friendly brunch", "brunch"),
+        ("pizza place we can go to with our 3 kids", "pizza place we can go to"),
+        ("somewhere good for toddlers", "somewhere"),
+    ],
+)
+def test_a_search_for_children_is_read_as_the_kids_filter(text, rest):
+    assert find_kids(text) == (True, rest)
+
+
+def test_a_search_without_children_has_no_kids_filter():
+    assert find_kids("adults only rooftop bar") == (False, "adults only rooftop bar")

@@ -137,6 +137,15 @@ def test_tags_price_and_party_size_filters(bali):
     assert "La Ola Beach Club" in names(venue_search(party_size=15, limit=10))
 
 
+def test_the_kids_filter_keeps_only_venues_that_welcome_children(bali):
+    from venues.models import Venue
+
+    Venue.objects.filter(slug="koji-sushi").update(kids_allowed=False)
+    Venue.objects.filter(slug="warung-maki").update(kids_allowed=True)
+    assert names(venue_search(query="sushi", kids=True)) == ["Warung Maki"]
+    assert set(names(venue_search(query="sushi"))) == {"Koji Sushi Bar", "Warung Maki"}
+
+
 def test_open_at_uses_the_venue_timezone_and_nights_past_midnight(bali):
     # Saturday 00:30 in Bali: the beach club (Fri 10:00–01:00) and the club (Fri 22:00–04:00) are open.
     saturday_small_hours = datetime(2026, 3, 14, 0, 30, tzinfo=BALI)
