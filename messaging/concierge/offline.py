@@ -39,6 +39,7 @@ from messaging.concierge.messages import (
     party_breakdown,
     weather_words,
     weekday_name,
+    when_words,
 )
 from messaging.concierge.messages import reason as t_reason
 from messaging.concierge.messages import say as t_say
@@ -1795,7 +1796,13 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
         if done.is_error:
             return _say(t_say("reminder_failed", _lang(turn), error=_error_text(done.result)))
         r = done.result if isinstance(done.result, dict) else {}
-        return _say(t_say("reminder_set", _lang(turn), text=r.get("text"), when=r.get("when") or r.get("due_at")))
+        when = r.get("when") or r.get("due_at")
+        if _lang(turn) != "en" and r.get("due_at"):
+            try:  # the day and time in the guest's language ("ср 11 мар, 09:00")
+                when = when_words(datetime.fromisoformat(str(r["due_at"])), _lang(turn), now)
+            except ValueError:
+                pass
+        return _say(t_say("reminder_set", _lang(turn), text=r.get("text"), when=when))
     # the reminder's own words as written (normalising would drop Cyrillic), its request words in English
     source = turn.norm if _lang(turn) == "en" else " ".join(to_english(turn.text, _lang(turn)).lower().split())
     nudge = NUDGE_ME.search(source)

@@ -291,6 +291,13 @@ def test_a_reminder_for_a_time_already_gone_asks_again_in_words(user):
     assert "due_at" not in result.reply_text
 
 
+def test_a_reminder_in_another_language_names_its_day_in_that_language(user):
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, tzinfo=BALI), tick=False):
+        result = Chat(user).say("напомни мне завтра в 9 утра забрать бельё из прачечной")
+    assert "забрать бельё из прачечной, завтра, 09:00" in result.reply_text
+    assert "Wednesday" not in result.reply_text
+
+
 def test_preferences_are_remembered_and_recalled(user):
     chat = Chat(user)
     saved = chat.say("I'm vegetarian")
