@@ -399,3 +399,22 @@ def test_a_two_digit_clock_time_is_read_as_24_hour_but_7_30_for_dinner_is_evenin
     now = datetime(2026, 11, 22, 9, 0)
     assert parse_when("book it tomorrow at 10:00 for 2", now, prefer_evening=True)[0].at.hour == 10
     assert parse_when("book it tomorrow at 7:30 for 2", now, prefer_evening=True)[0].at.hour == 19
+
+
+@pytest.mark.parametrize(
+    ("search", "pick"),
+    [
+        ("ресторан в Убуде", "давайте второй, завтра в 19:00, нас двое"),
+        ("Restaurant in Ubud", "Den zweiten bitte, morgen 19 Uhr, 2 Personen"),
+        ("cari restoran di Ubud", "yang kedua aja, besok jam 7 malam, 2 orang"),
+        ("restaurant in Ubud", "the second one, 7pm tomorrow for 2"),
+    ],
+)
+def test_an_ordinal_of_the_list_just_shown_books_that_venue_in_every_language(user, search, pick):
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, tzinfo=BALI), tick=False):
+        chat = Chat(user)
+        listed = chat.say(search).tool_calls[0].result["venues"]
+        call = chat.say(pick).tool_calls[0]
+    assert call.name == "create_booking"
+    assert call.input["venue"] == listed[1]["slug"] and call.input["party_size"] == 2
+    assert (call.input["date"], call.input["time"]) == ("2026-03-11", "19:00")
