@@ -1205,6 +1205,7 @@ def _plan_hours(turn, ctx, now, intent) -> Step:
             return _say(_error_text(call.result))
         if day is None:
             return _say(render_details(call.result, now, focus="hours", language=language))
+        _remember_asked_day(ctx, refs[0].slug, day)
         return _say(hours_answer(call.result, day, now, language))
     answers = [
         _error_text(done[ref.slug].result)
@@ -1537,7 +1538,14 @@ def _plan_hours_on(turn, ctx, now, intent) -> Step:
     r = done.result if isinstance(done.result, dict) else {}
     when, _ = parse_when(intent.data["rest"], now, prefer_evening=False, **_date_hints(turn))
     day = when.moment.date() if when.moment else when.day or now.date()
+    _remember_asked_day(ctx, venue.slug, day)
     return _say(hours_answer({"name": venue.name, **r}, day, now, _lang(turn)))
+
+
+def _remember_asked_day(ctx: ToolContext, slug: str, day: date) -> None:
+    """The day a guest asked a venue's hours for: "ok book us in for 6:30pm then" means that day."""
+    if ctx.dialogue is not None:
+        ctx.dialogue["asked_day"] = {"slug": slug, "date": day.isoformat()}
 
 
 def _standing_request(ctx: ToolContext, slug: str) -> dict:
@@ -1546,6 +1554,9 @@ def _standing_request(ctx: ToolContext, slug: str) -> dict:
     state = ctx.dialogue or {}
     if any(ref.get("slug") == slug for ref in state.get("results") or []):
         return dict(state.get("request") or {})
+    asked = state.get("asked_day") or {}
+    if asked.get("slug") == slug and asked.get("date"):
+        return {"date": asked["date"]}
     return {}
 
 

@@ -418,3 +418,12 @@ def test_an_ordinal_of_the_list_just_shown_books_that_venue_in_every_language(us
     assert call.name == "create_booking"
     assert call.input["venue"] == listed[1]["slug"] and call.input["party_size"] == 2
     assert (call.input["date"], call.input["time"]) == ("2026-03-11", "19:00")
+
+
+def test_a_booking_after_asking_the_hours_of_a_day_is_for_that_day(user):
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, tzinfo=BALI), tick=False):
+        chat = Chat(user)
+        chat.say("Is Karang Cliff Kitchen open on Monday?")
+        call = chat.say("ok book us in for 6:30pm then, 2 people").tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == "karang-cliff-kitchen-uluwatu"
+    assert (call.input["date"], call.input["time"], call.input["party_size"]) == ("2026-03-16", "18:30", 2)
