@@ -471,7 +471,13 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
             return Intent("book", data)
         # "dapur rempah at 7pm then" after a search for 8 people: one of the results, on the
         # search's day and party
-        if said_when and _standing_request(ctx, venue.slug).get("party_size") and _bare_details(turn, left, venue):
+        if (
+            said_when
+            and _bare_details(turn, left, venue)
+            and (_standing_request(ctx, venue.slug).get("party_size") or pick_from_results(ctx.dialogue or {}, t))
+        ):
+            # ... or "the first one looks good, 12:30 please": a listed venue and a time (the
+            # party is asked for when the search had none)
             return Intent("book", data)
     if PREFERENCE.search(t) and not SEARCH_VERBS.search(t):
         return Intent("remember")
@@ -2555,7 +2561,8 @@ BOOKING_FILLER = set(
     in the a an one people persons person pax guests ppl adults adult kids kid children child book reserve
     table booking again try can could would you i me my our is be there then maybe morning afternoon evening
     night breakfast brunch lunch dinner sunset tonight today tomorrow hmm oh ah yes yeah no wait rather
-    around about by earlier later works work suits good we'll split up sorry now too coming""".split()
+    around about by earlier later works work suits good we'll split up sorry now too coming looks look sounds
+    nice lovely first second third last""".split()
 )
 ASKS_SEARCH = re.compile(
     r"\b(find|search|recommend|suggest|show me|looking for|look for|any (?:good|nice)|options?|places?|spots?|"

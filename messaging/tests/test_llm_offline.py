@@ -427,3 +427,15 @@ def test_a_booking_after_asking_the_hours_of_a_day_is_for_that_day(user):
         call = chat.say("ok book us in for 6:30pm then, 2 people").tool_calls[0]
     assert call.name == "create_booking" and call.input["venue"] == "karang-cliff-kitchen-uluwatu"
     assert (call.input["date"], call.input["time"], call.input["party_size"]) == ("2026-03-16", "18:30", 2)
+
+
+def test_a_listed_venue_and_a_time_is_a_booking_that_asks_for_the_party(user):
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, tzinfo=BALI), tick=False):
+        chat = Chat(user)
+        listed = chat.say("lunch in sanur tomorrow").tool_calls[0].result["venues"]
+        asked = chat.say("the first one looks good, 12:30 please")
+        assert "create_booking" not in [c.name for c in asked.tool_calls]
+        assert listed[0]["name"] in asked.reply_text and "12:30" in asked.reply_text
+        call = chat.say("3 people").tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == listed[0]["slug"]
+    assert (call.input["date"], call.input["time"], call.input["party_size"]) == ("2026-03-11", "12:30", 3)
