@@ -117,3 +117,11 @@ def test_booking_times_and_parties_read_in_other_languages(language, text, at, s
         original=text,
     )
     assert when.at == at and party(rest)[0] == size
+
+
+def test_a_value_ending_in_an_abbreviation_takes_one_full_stop():
+    from messaging.concierge.messages import notice
+
+    text = notice("confirmed", "ru", venue="Luma", when="пятница, 19:00", who="3 чел.", ref="AG-1", notes="", url="u")
+    assert "3 чел. Номер брони" in text
+    assert ".." not in text
