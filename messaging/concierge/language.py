@@ -159,7 +159,6 @@ _LEXICON: dict[str, dict[str, str]] = {
         "diingat": "remember",
         "keluarga": "family",
         "kami": "we",
-        "makan": "eat",
         "saja": "only",
         "hujan": "rain",
         "pemula": "beginner",
