@@ -137,9 +137,12 @@ _LEXICON: dict[str, dict[str, str]] = {
         "jam buka": "opening hours",
         "jam": "at",
         "pukul": "at",
-        "malam": "pm",
-        "sore": "pm",
-        "pagi": "am",
+        "malam": "{pm}",
+        "sore": "{afternoon}",
+        "pagi": "{am}",
+        "pagi ini": "this morning",
+        "sore ini": "this afternoon",
+        "siang ini": "this afternoon",
         "untuk": "for",
         "orang": "people",
         "dua": "two",
@@ -315,8 +318,10 @@ _LEXICON: dict[str, dict[str, str]] = {
         "веган": "vegan",
         "вегетариан": "vegetarian",
         "мне": "me",
-        "утра": "am",
-        "вечера": "pm",
+        "утр": "{am}",
+        "вечер": "{pm}",
+        "днём": "{afternoon}",
+        "днем": "{afternoon}",
         "во сколько": "what time",
         "открыва": "open",
         "закрыва": "close",
@@ -453,11 +458,16 @@ _LEXICON: dict[str, dict[str, str]] = {
         "zehn": "10",
         "elf": "11",
         "zwölf": "12",
-        "abends": "pm",
+        "abends": "{pm}",
+        "heute morgen": "this morning",
+        "heute früh": "this morning",
+        "morgen früh": "tomorrow morning",
+        "heute nachmittag": "this afternoon",
+        "vormittags": "{am}",
         "am abend": "in the evening",
         "abend": "evening",
-        "morgens": "am",
-        "nachmittags": "pm",
+        "morgens": "{am}",
+        "nachmittags": "{afternoon}",
         "nachmittag": "afternoon",
         "wir sind": "we are",
         "nur ich": "just me",
@@ -477,6 +487,12 @@ _LEXICON: dict[str, dict[str, str]] = {
         "unseren": "our",
         "kindern": "kids",
         "kind": "kid",
+        "kleinkind": "toddler",
+        "baby": "baby",
+        "ein": "a",
+        "eine": "a",
+        "einem": "a",
+        "einer": "a",
         "frei": "free",
         "hat": "does",
         "gibt es": "is there",
@@ -577,7 +593,7 @@ _PATTERNS = {
 def lexicon_entries() -> list[tuple[str, str]]:
     """Every (phrase, English) pair the planner reads, all languages: the words that must not
     be taken for anything else (a venue's first-word name, for one)."""
-    return [(phrase, english) for words in _LEXICON.values() for phrase, english in words.items()]
+    return [(phrase, english.strip("{}")) for words in _LEXICON.values() for phrase, english in words.items()]
 
 
 _HOURS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}  # the lexicon's own number words
@@ -602,6 +618,13 @@ def to_english(text: str, language: str) -> str:
         return found
 
     out = _PATTERNS[language].sub(swap, text)
+    if language == "ru":
+        # "в 3 дня" is 3 in the afternoon ("на 3 дня" stays three days)
+        out = re.sub(
+            r"\bat\s+(\d{1,2})(?::(\d{2}))?\s+дня\b",
+            lambda m: f"at {m.group(1)}{':' + m.group(2) if m.group(2) else ''} {{afternoon}}",
+            out,
+        )
     if language == "id":
         # "setengah 8" is half an hour before eight: 7:30
         out = re.sub(r"\bsetengah\s+(\d{1,2})\b(?![:.]\d)", lambda m: f"{(int(m.group(1)) - 1) % 24 or 12}:30", out)
@@ -627,4 +650,20 @@ def to_english(text: str, language: str) -> str:
         out = re.sub(rf"\bviertel\s+nach\s+{hour}\b", lambda m: f"{_hour(m.group(1))}:15", out)
         out = re.sub(rf"\bviertel\s+vor\s+{hour}\b", lambda m: f"{(_hour(m.group(1)) - 1) or 12}:45", out)
         out = re.sub(r"\b(\d{1,2})\s+o'clock\b", lambda m: f"{int(m.group(1)):02d}:00", out)
-    return out
+    return _dayparts(out)
+
+
+_DAYPART_SUFFIX = {"am": "am", "pm": "pm", "afternoon": "pm"}
+_DAYPART_WORD = {"am": "morning", "pm": "evening", "afternoon": "afternoon"}
+
+
+def _dayparts(text: str) -> str:
+    """The words for a part of the day ("pagi", "вечером", "abends") bind the hour in every
+    language: right after an hour they are its am/pm ("jam 8 pagi" → "8 am"), elsewhere the
+    English word the parser binds a bare hour to ("pagi ini jam 8" → "this morning at 8")."""
+    text = re.sub(
+        r"(\d)(\s*(?:o'clock\s*)?)\{(am|pm|afternoon)\}",
+        lambda m: f"{m.group(1)}{m.group(2) or ' '}{_DAYPART_SUFFIX[m.group(3)]}",
+        text,
+    )
+    return re.sub(r"\{(am|pm|afternoon)\}", lambda m: _DAYPART_WORD[m.group(1)], text)

@@ -108,6 +108,42 @@ def test_the_english_examples_alone_miss_a_russian_paraphrase():
     ],
 )
 def test_booking_times_and_parties_read_in_other_languages(language, text, at, size):
+    assert _read(language, text) == (at, size)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "at"),
+    [
+        ("id", "besok pagi jam 7, 2 orang", time(7, 0)),
+        ("id", "sabtu malam jam 9, 2 orang", time(21, 0)),
+        ("id", "sore ini jam 4, 2 orang", time(16, 0)),
+        ("id", "besok jam 7 pagi, 2 orang", time(7, 0)),
+        ("ru", "завтра утром в 9, нас двое", time(9, 0)),
+        ("ru", "в субботу вечером в 9, нас двое", time(21, 0)),
+        ("ru", "завтра в 2 дня, нас двое", time(14, 0)),
+        ("de", "morgen früh um 9, zu zweit", time(9, 0)),
+        ("de", "am Samstag abends um 9, zu zweit", time(21, 0)),
+        ("de", "am Samstag um 4 Uhr nachmittags, zu zweit", time(16, 0)),
+    ],
+)
+def test_a_part_of_the_day_binds_the_hour_in_every_language(language, text, at):
+    assert _read(language, text) == (at, 2)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "party_of"),
+    [
+        ("de", "um 19 Uhr, zwei Erwachsene und ein Kind", (3, 1)),
+        ("id", "jam 7 malam, 2 dewasa dan 1 anak", (3, 1)),
+    ],
+)
+def test_children_in_a_party_read_in_other_languages(language, text, party_of):
+    english = normalize(to_english(text, language))
+    _, rest = parse_when(english, datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Asia/Makassar")), prefer_evening=True)
+    assert party(rest) == party_of
+
+
+def _read(language, text):
     english = normalize(to_english(text, language))
     when, rest = parse_when(
         english,
@@ -116,4 +152,4 @@ def test_booking_times_and_parties_read_in_other_languages(language, text, at, s
         language=language,
         original=text,
     )
-    assert when.at == at and party(rest)[0] == size
+    return when.at, party(rest)[0]
