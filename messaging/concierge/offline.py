@@ -2323,7 +2323,9 @@ def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
     """What a message changes in the pending booking ("make it 8pm", "for 3 instead", "Friday instead")."""
     t = turn.norm
     when, rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))
-    party = party_size(rest)
+    # "2 friends are coming, make it 5": the size said last is the new one
+    grown = not (when.at and not when.soft) and _grown_party(rest, t)
+    party = grown or party_size(rest)
     changes: dict[str, Any] = {}
     # "we're 6 now", "now": "now" marks the change, it does not move the booking to today
     said_now = re.search(r"\bnow\b", t) and not re.search(r"\b(today|tonight|this evening)\b", t)
@@ -2333,12 +2335,31 @@ def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
         changes["time"] = when.at.strftime("%H:%M")
     if party:
         changes["party_size"] = party
-        changes["children"] = children_count(rest)
+        kids = children_count(rest)
+        if not grown or 0 < kids < party:  # "make it 9" keeps the children already counted
+            changes["children"] = kids
     if not changes:
         return None
     if len(t.split()) > 9 and not EDIT_CUES.search(t):
         return None
     return changes
+
+
+def _grown_party(rest: str, t: str) -> int | None:
+    """A bare "make it 9" about people joining or leaving is the party's new size ("my sister's
+    family is joining, make it 9"); without such a word it could as well be the hour."""
+    m = re.search(
+        r"\b(?:make|change|bump|up)\s+(?:it|that|us|the party|the table)?\s*(?:to\s+)?(\d{1,2})\b(?!\s*[:.]?\d)", rest
+    )
+    if not m or re.match(r"\s*(?:am|pm|a\.m|p\.m|o'?clock|h)\b", rest[m.end() :]):
+        return None
+    if not re.search(
+        r"\b(?:join(?:s|ing)?|coming|come along|tagging along|family|friends?|people|guests?|more of us|extra|"
+        r"party|pax|drop(?:ped|ping)? out|can'?t come|not coming)\b",
+        t,
+    ):
+        return None
+    return int(m.group(1)) or None
 
 
 def _dialogue_venue(t: str, ctx: ToolContext):
@@ -2457,7 +2478,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
             if other and other.slug != pending.get("slug") and SWITCH_CUES.search(t):
                 return Intent("book", {"venue": other, "rest": t, "defaults": pending})
             changes = _is_edit(turn, now)
-            if changes and not other:
+            if changes and (not other or other.slug == pending.get("slug")):
                 return Intent("edit_pending", {"changes": changes})
         if _is_negative(turn.text) or STARTS_WITH_NO.match(turn.text):
             return Intent("decline", {"dropped": state.pop("pending", None)})

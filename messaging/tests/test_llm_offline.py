@@ -241,6 +241,19 @@ def test_a_no_drops_the_pending_booking(user):
     assert "won't go ahead" in reply.reply_text
 
 
+@pytest.mark.parametrize(
+    "said", ["two friends are coming along, make it 5", "oh my brother's family joins us, make it 5"]
+)
+def test_people_joining_grow_the_pending_booking_by_a_bare_number(user, said):
+    from messaging.tools.confirmation import pending_action_get
+
+    venue, day, slot = _bookable_slot("Bale Bengong Family Kitchen", 5)
+    chat = Chat(user)
+    chat.say(f"book {venue.name} {day:%Y-%m-%d} {slot:%H:%M} for 3")
+    chat.say(said)
+    assert pending_action_get(user=user)["arguments"]["party_size"] == 5
+
+
 def test_booking_without_a_time_offers_the_free_slots(user):
     result = Chat(user).say("book Luma Trattoria tomorrow for 2")
     assert [c.name for c in result.tool_calls] == ["check_availability"]
