@@ -153,3 +153,11 @@ def _read(language, text):
         original=text,
     )
     return when.at, party(rest)[0]
+
+
+def test_a_value_ending_in_an_abbreviation_takes_one_full_stop():
+    from messaging.concierge.messages import notice
+
+    text = notice("confirmed", "ru", venue="Luma", when="пятница, 19:00", who="3 чел.", ref="AG-1", notes="", url="u")
+    assert "3 чел. Номер брони" in text
+    assert ".." not in text
