@@ -117,3 +117,18 @@ def test_booking_times_and_parties_read_in_other_languages(language, text, at, s
         original=text,
     )
     assert when.at == at and party(rest)[0] == size
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "size"),
+    [
+        ("ru", "столик на завтра в 19:00 для меня и жены", 2),
+        ("ru", "спа в пятницу в 11:00 для меня, мамы и подруги", 3),
+        ("de", "Tisch morgen um 19 Uhr für meinen Vater und mich", 2),
+        ("de", "Spa am Freitag um 11 Uhr für mich und meine Schwester", 2),
+        ("id", "pesan meja besok jam 7 malam untuk saya dan ibu saya", 2),
+    ],
+)
+def test_a_party_named_as_the_guest_and_a_relative_counts_everyone_in_other_languages(language, text, size):
+    english = normalize(to_english(text, language))
+    assert party(english)[0] == size
