@@ -2481,9 +2481,11 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
     if availability and (turn.called("create_booking") or _pending(ctx) is None):
         wants_booking = _is_affirmative(turn.text) or re.fullmatch(
             # "book it", "great, lock it in", "ok grab that one", "let's do it"
-            r"(?:(?:great|ok(?:ay)?|perfect|cool|nice|awesome|lovely|yes|yeah|yep|sure)[ ,!.]*)?(?:please )?"
-            r"(?:(?:book|reserve|take|grab|secure|hold)(?: it| that| that one| this)?|lock (?:it|that|this)(?: one)? in"
-            r"|go for it|let'?s do (?:it|that))(?: please| for me)?[ !.]*",
+            # "super, then book", "ok go ahead and book it" (other languages as the lexicon reads them)
+            r"[ ,!.]*(?:(?:great|ok(?:ay)?|perfect|cool|nice|awesome|lovely|super|excellent|fine|good|yes|yeah|yep|"
+            r"sure|alright|ja|ya|then|so)[ ,!.]*)*(?:please )?(?:then )?(?:go ahead and )?"
+            r"(?:(?:book|reserve|take|grab|secure|hold)(?: it| that| that one| this| us| me)?|lock (?:it|that|this)(?: one)? in"
+            r"|go for it|let'?s do (?:it|that)|do it)(?: please| for me| for us| then| now)*[ !.]*",
             t,
         )
         booking_a_time = (

@@ -265,6 +265,41 @@ def test_a_booking_message_without_the_word_book(user, text, venue, party, child
     assert call.input["party_size"] == party and call.input.get("children", 0) == children
 
 
+@pytest.mark.parametrize(
+    ("text", "venue", "party"),
+    [
+        # the guest and one relative, in the guest's own language, with no verb to book
+        ("Luma Trattoria послезавтра в 19:30 для меня и жены", "luma-trattoria-canggu", 2),
+        ("Pandan Cliff Spa am Freitag um 16 Uhr für meinen Vater und mich", "pandan-cliff-spa-uluwatu", 2),
+        ("Luma Trattoria hari Sabtu jam 8 malam untuk saya dan ibu saya", "luma-trattoria-canggu", 2),
+    ],
+)
+def test_a_booking_message_without_the_word_book_in_other_languages(user, text, venue, party):
+    result = Chat(user).say(text)
+    call = result.tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == venue
+    assert call.input["party_size"] == party
+
+
+@pytest.mark.parametrize(
+    ("question", "go_ahead"),
+    [
+        ("Есть ли места в Luma Trattoria в субботу в 19:00 на четверых?", "супер, тогда бронируй"),
+        ("Hat Luma Trattoria am Samstag um 19 Uhr noch Platz für 4?", "prima, dann buch es"),
+        ("Masih ada meja di Luma Trattoria hari Sabtu jam 7 malam untuk 4 orang?", "bagus, pesan aja"),
+        ("is Luma Trattoria free on Saturday at 7pm for 4?", "super, go ahead and book it then"),
+    ],
+)
+def test_book_it_after_a_table_check_in_other_languages(user, question, go_ahead):
+    chat = Chat(user)
+    asked = chat.say(question)
+    assert [c.name for c in asked.tool_calls] == ["check_availability"]
+    booked = chat.say(go_ahead)
+    call = booked.tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == "luma-trattoria-canggu"
+    assert call.input["party_size"] == 4 and call.input["time"] == "19:00"
+
+
 def test_a_question_about_the_venue_with_a_day_and_party_stays_a_question(user):
     result = Chat(user).say("can we bring our dog to luma friday 7pm for 2?")
     assert "create_booking" not in [c.name for c in result.tool_calls]
