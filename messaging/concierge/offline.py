@@ -782,6 +782,14 @@ def _plan_decline(turn, ctx, now, intent) -> Step:
     except Exception:
         pass
     dropped = intent.data.get("dropped") or (ctx.dialogue or {}).pop("pending", None)
+    if dropped and dropped.get("slug") and ctx.dialogue is not None:
+        # "cancel that" then "Luma instead, same time same people": the dropped request's day,
+        # time and party at the venue named next (only another venue, named as a switch)
+        keep = ("date", "time", "party_size", "children", "special_requests")
+        ctx.dialogue["draft"] = {k: dropped[k] for k in keep if dropped.get(k)} | {
+            "slug": dropped["slug"],
+            "dropped": True,
+        }
     if dropped and dropped.get("name") and dropped.get("date") and dropped.get("time"):
         # "actually cancel that": say which request was dropped (it was never sent)
         day = _day_label(dropped["date"], now, _lang(turn))
@@ -2609,8 +2617,10 @@ def _completes_draft(turn: Turn, ctx: ToolContext, now: datetime, draft: dict) -
         if named is None or (QUESTION_START.match(t) and not party_size(t)):
             return None
         return Intent("book", {"venue": named, "rest": t, "defaults": draft})
+    if draft.get("dropped") and (named is None or named.slug == draft["slug"]):
+        return None  # a declined request is only carried over to another venue
     if named is not None and named.slug != draft["slug"]:
-        switch = SWITCH_CUES.search(t) or re.search(r"\b(try|then)\b", t)
+        switch = SWITCH_CUES.search(t) or re.search(r"\b(try|then|same)\b", t)
         rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))[1]
         if not draft.get("soft") and switch and _bare_details(turn, rest, named):
             # "ok, let's try Luma instead": the same day, time and party at another venue

@@ -241,6 +241,19 @@ def test_a_no_drops_the_pending_booking(user):
     assert "won't go ahead" in reply.reply_text
 
 
+def test_another_venue_named_after_a_declined_request_keeps_its_day_time_and_party(user):
+    first, day, slot = _bookable_slot("Tanah Ember Kitchen", 3)
+    chat = Chat(user)
+    asked = chat.say(f"book {first.name} on {day:%Y-%m-%d} at {slot:%H:%M} for 3")
+    assert [c.name for c in asked.tool_calls] == ["create_booking"]
+    chat.say("actually scrap that")
+    switched = chat.say("let's do luma instead, same day and time")
+    call = switched.tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == "luma-trattoria-canggu"
+    assert call.input["date"] == day.isoformat() and call.input["time"] == f"{slot:%H:%M}"
+    assert call.input["party_size"] == 3
+
+
 def test_booking_without_a_time_offers_the_free_slots(user):
     result = Chat(user).say("book Luma Trattoria tomorrow for 2")
     assert [c.name for c in result.tool_calls] == ["check_availability"]
