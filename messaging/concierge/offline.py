@@ -1095,6 +1095,11 @@ def _plan_ask(turn, ctx, now, intent) -> Step:
         topic = " ".join([topic, *concerns])
     asked = turn.last("ask_venue")
     if asked is None:
+        when = parse_when(turn.norm, now, prefer_evening=True, **_date_hints(turn))[0]
+        if when.day or when.moment or (when.at and not when.soft):
+            # "thinking Sayan Ridge on saturday, what do you think?": the venue and the day said
+            # so far wait for "let's say 6pm, the two of us"
+            _keep_draft(ctx, turn, now, venue.slug, _looked_at_request(ctx, venue.slug), soft=True)
         question = turn.text if language == "en" else turn.norm  # the venue knowledge is in English
         return _call("ask_venue", question=question[:480], venue=venue.slug)
     if asked.is_error:
@@ -2547,7 +2552,7 @@ BOOKING_FILLER = set(
     in the a an one people persons person pax guests ppl adults adult kids kid children child book reserve
     table booking again try can could would you i me my our is be there then maybe morning afternoon evening
     night breakfast brunch lunch dinner sunset tonight today tomorrow hmm oh ah yes yeah no wait rather
-    around about by earlier later works work suits good we'll split up sorry now too coming""".split()
+    around about by earlier later works work suits good we'll split up sorry now too coming say""".split()
 )
 ASKS_SEARCH = re.compile(
     r"\b(find|search|recommend|suggest|show me|looking for|look for|any (?:good|nice)|options?|places?|spots?|"

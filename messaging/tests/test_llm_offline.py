@@ -4,7 +4,7 @@ driven through the gateway exactly as a chat message would be."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -252,6 +252,17 @@ def test_another_venue_named_after_a_declined_request_keeps_its_day_time_and_par
     assert call.name == "create_booking" and call.input["venue"] == "luma-trattoria-canggu"
     assert call.input["date"] == day.isoformat() and call.input["time"] == f"{slot:%H:%M}"
     assert call.input["party_size"] == 3
+
+
+def test_a_question_about_a_venue_on_a_day_then_a_time_and_party_books_that_day(user):
+    chat = Chat(user)
+    asked = chat.say("considering Luma Trattoria on friday, is it good for a family dinner?")
+    assert "create_booking" not in [c.name for c in asked.tool_calls]
+    answered = chat.say("ok let's say 7pm, the 3 of us")
+    call = answered.tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == "luma-trattoria-canggu"
+    assert date.fromisoformat(call.input["date"]).weekday() == 4
+    assert call.input["time"] == "19:00" and call.input["party_size"] == 3
 
 
 def test_booking_without_a_time_offers_the_free_slots(user):
