@@ -2496,7 +2496,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
             # "book it", "great, lock it in", "ok grab that one", "let's do it"
             # "super, then book", "ok go ahead and book it" (other languages as the lexicon reads them)
             r"[ ,!.]*(?:(?:great|ok(?:ay)?|perfect|cool|nice|awesome|lovely|super|excellent|fine|good|yes|yeah|yep|"
-            r"sure|alright|ja|ya|then|so)[ ,!.]*)*(?:please )?(?:then )?(?:go ahead and )?"
+            r"sure|alright|ja|ya|then|so|sounds good|that works)[ ,!.]*)*(?:please )?(?:then )?(?:go ahead and |let'?s )?"
             r"(?:(?:book|reserve|take|grab|secure|hold)(?: it| that| that one| this| us| me)?|lock (?:it|that|this)(?: one)? in"
             r"|go for it|let'?s do (?:it|that)|do it)(?: please| for me| for us| then| now)*[ !.]*",
             t,

@@ -127,6 +127,9 @@ def test_booking_times_and_parties_read_in_other_languages(language, text, at, s
         ("de", "Tisch morgen um 19 Uhr für meinen Vater und mich", 2),
         ("de", "Spa am Freitag um 11 Uhr für mich und meine Schwester", 2),
         ("id", "pesan meja besok jam 7 malam untuk saya dan ibu saya", 2),
+        ("ru", "столик в пятницу в 20:00 для нас двоих", 2),
+        ("de", "Tisch morgen um 19 Uhr für uns zwei", 2),
+        ("id", "pesan meja besok jam 7 malam bersama istri", 2),
     ],
 )
 def test_a_party_named_as_the_guest_and_a_relative_counts_everyone_in_other_languages(language, text, size):

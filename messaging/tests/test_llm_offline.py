@@ -312,6 +312,9 @@ def test_a_booking_message_without_the_word_book_in_other_languages(user, text, 
         ("Hat Luma Trattoria am Samstag um 19 Uhr noch Platz für 4?", "prima, dann buch es"),
         ("Masih ada meja di Luma Trattoria hari Sabtu jam 7 malam untuk 4 orang?", "bagus, pesan aja"),
         ("is Luma Trattoria free on Saturday at 7pm for 4?", "super, go ahead and book it then"),
+        ("Hat Luma Trattoria am Samstag um 19 Uhr noch Platz für 4?", "ja, machen wir"),
+        ("Masih ada meja di Luma Trattoria hari Sabtu jam 7 malam untuk 4 orang?", "ok, lanjut pesan"),
+        ("is Luma Trattoria free on Saturday at 7pm for 4?", "sounds good, let's book it"),
     ],
 )
 def test_book_it_after_a_table_check_in_other_languages(user, question, go_ahead):
