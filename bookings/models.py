@@ -53,8 +53,9 @@ class VenueBooking(TimestampedModel):
     status = models.CharField(max_length=20, choices=BookingStatus.choices, default=BookingStatus.REQUESTED)
     source = models.CharField(max_length=12, choices=BookingSource.choices, default=BookingSource.WEB)
     party_size = models.PositiveSmallIntegerField()
+    # db_default too: code that predates the column (a rolling deploy's old workers) still inserts rows
     children = models.PositiveSmallIntegerField(
-        default=0, help_text="How many of the party are children (under 18); the rest are adults."
+        default=0, db_default=0, help_text="How many of the party are children (under 18); the rest are adults."
     )
     slot_start = models.DateTimeField()
     slot_end = models.DateTimeField()

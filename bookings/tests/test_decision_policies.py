@@ -141,3 +141,17 @@ def test_the_concierge_pre_check_names_the_last_seating_too(club):
         Unavailable.BEFORE_FIRST_SEATING
     )
     assert slot_is_free(venue=club, start=at(THU, "19:10"), party_size=2, now=NOW).reason == Unavailable.NOT_A_SEATING
+
+
+def test_a_booking_written_without_children_counts_none_at_the_database():
+    """Workers still running code from before the column existed (a rolling deploy) insert
+    bookings without it: the database fills in no children rather than failing NOT NULL."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_default, is_nullable FROM information_schema.columns WHERE table_name = %s AND column_name = 'children'",
+            [VenueBooking._meta.db_table],
+        )
+        default, nullable = cursor.fetchone()
+    assert (default, nullable) == ("0", "NO")

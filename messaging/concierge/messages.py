@@ -6,6 +6,8 @@ back to English. Venue names, venue texts and quotes stay as they are in the dat
 
 from __future__ import annotations
 
+import re
+
 CATALOGUE: dict[str, dict[str, str]] = {
     "found": {
         "en": "Here's what I found: {what}{where}:",
@@ -1136,7 +1138,11 @@ def notice(key: str, language: str | None = None, **values) -> str:
     """A booking-news template of ``NOTICES`` in ``language`` (English when missing)."""
     templates = NOTICES[key]
     template = templates.get(language or "en") or templates["en"]
-    return template.format(**values)
+    # an abbreviation ending a value ("3 чел.") takes the sentence's full stop: one stop, not two
+    return _DOUBLE_STOP.sub(".", template.format(**values))
+
+
+_DOUBLE_STOP = re.compile(r"(?<=\w)\.\.(?=\s|$)")
 
 
 def when_words(local, language: str | None, now_local=None) -> str:

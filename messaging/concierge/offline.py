@@ -39,6 +39,7 @@ from messaging.concierge.messages import (
     party_breakdown,
     weather_words,
     weekday_name,
+    when_words,
 )
 from messaging.concierge.messages import reason as t_reason
 from messaging.concierge.messages import say as t_say
@@ -470,7 +471,13 @@ def classify(turn: Turn, ctx: ToolContext, now: datetime) -> Intent:
             return Intent("book", data)
         # "dapur rempah at 7pm then" after a search for 8 people: one of the results, on the
         # search's day and party
-        if said_when and _standing_request(ctx, venue.slug).get("party_size") and _bare_details(turn, left, venue):
+        if (
+            said_when
+            and _bare_details(turn, left, venue)
+            and (_standing_request(ctx, venue.slug).get("party_size") or pick_from_results(ctx.dialogue or {}, t))
+        ):
+            # ... or "the first one looks good, 12:30 please": a listed venue and a time (the
+            # party is asked for when the search had none)
             return Intent("book", data)
     if PREFERENCE.search(t) and not SEARCH_VERBS.search(t):
         return Intent("remember")
@@ -1217,6 +1224,7 @@ def _plan_hours(turn, ctx, now, intent) -> Step:
             return _say(_error_text(call.result))
         if day is None:
             return _say(render_details(call.result, now, focus="hours", language=language))
+        _remember_asked_day(ctx, refs[0].slug, day)
         return _say(hours_answer(call.result, day, now, language))
     answers = [
         _error_text(done[ref.slug].result)
@@ -1549,7 +1557,14 @@ def _plan_hours_on(turn, ctx, now, intent) -> Step:
     r = done.result if isinstance(done.result, dict) else {}
     when, _ = parse_when(intent.data["rest"], now, prefer_evening=False, **_date_hints(turn))
     day = when.moment.date() if when.moment else when.day or now.date()
+    _remember_asked_day(ctx, venue.slug, day)
     return _say(hours_answer({"name": venue.name, **r}, day, now, _lang(turn)))
+
+
+def _remember_asked_day(ctx: ToolContext, slug: str, day: date) -> None:
+    """The day a guest asked a venue's hours for: "ok book us in for 6:30pm then" means that day."""
+    if ctx.dialogue is not None:
+        ctx.dialogue["asked_day"] = {"slug": slug, "date": day.isoformat()}
 
 
 def _standing_request(ctx: ToolContext, slug: str) -> dict:
@@ -1558,6 +1573,9 @@ def _standing_request(ctx: ToolContext, slug: str) -> dict:
     state = ctx.dialogue or {}
     if any(ref.get("slug") == slug for ref in state.get("results") or []):
         return dict(state.get("request") or {})
+    asked = state.get("asked_day") or {}
+    if asked.get("slug") == slug and asked.get("date"):
+        return {"date": asked["date"]}
     return {}
 
 
@@ -1808,7 +1826,13 @@ def _plan_remind(turn, ctx, now, intent) -> Step:
         if done.is_error:
             return _say(t_say("reminder_failed", _lang(turn), error=_error_text(done.result)))
         r = done.result if isinstance(done.result, dict) else {}
-        return _say(t_say("reminder_set", _lang(turn), text=r.get("text"), when=r.get("when") or r.get("due_at")))
+        when = r.get("when") or r.get("due_at")
+        if _lang(turn) != "en" and r.get("due_at"):
+            try:  # the day and time in the guest's language ("ср 11 мар, 09:00")
+                when = when_words(datetime.fromisoformat(str(r["due_at"])), _lang(turn), now)
+            except ValueError:
+                pass
+        return _say(t_say("reminder_set", _lang(turn), text=r.get("text"), when=when))
     # the reminder's own words as written (normalising would drop Cyrillic), its request words in English
     source = turn.norm if _lang(turn) == "en" else " ".join(to_english(turn.text, _lang(turn)).lower().split())
     nudge = NUDGE_ME.search(source)
@@ -2552,7 +2576,8 @@ BOOKING_FILLER = set(
     in the a an one people persons person pax guests ppl adults adult kids kid children child book reserve
     table booking again try can could would you i me my our is be there then maybe morning afternoon evening
     night breakfast brunch lunch dinner sunset tonight today tomorrow hmm oh ah yes yeah no wait rather
-    around about by earlier later works work suits good we'll split up sorry now too coming say""".split()
+    around about by earlier later works work suits good we'll split up sorry now too coming looks look sounds say
+    nice lovely first second third last""".split()
 )
 ASKS_SEARCH = re.compile(
     r"\b(find|search|recommend|suggest|show me|looking for|look for|any (?:good|nice)|options?|places?|spots?|"

@@ -135,3 +135,11 @@ def test_booking_times_and_parties_read_in_other_languages(language, text, at, s
 def test_a_party_named_as_the_guest_and_a_relative_counts_everyone_in_other_languages(language, text, size):
     english = normalize(to_english(text, language))
     assert party(english)[0] == size
+
+
+def test_a_value_ending_in_an_abbreviation_takes_one_full_stop():
+    from messaging.concierge.messages import notice
+
+    text = notice("confirmed", "ru", venue="Luma", when="пятница, 19:00", who="3 чел.", ref="AG-1", notes="", url="u")
+    assert "3 чел. Номер брони" in text
+    assert ".." not in text

@@ -353,6 +353,13 @@ def test_a_reminder_for_a_time_already_gone_asks_again_in_words(user):
     assert "due_at" not in result.reply_text
 
 
+def test_a_reminder_in_another_language_names_its_day_in_that_language(user):
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, tzinfo=BALI), tick=False):
+        result = Chat(user).say("напомни мне завтра в 9 утра забрать бельё из прачечной")
+    assert "забрать бельё из прачечной, завтра, 09:00" in result.reply_text
+    assert "Wednesday" not in result.reply_text
+
+
 def test_preferences_are_remembered_and_recalled(user):
     chat = Chat(user)
     saved = chat.say("I'm vegetarian")
@@ -454,3 +461,43 @@ def test_a_two_digit_clock_time_is_read_as_24_hour_but_7_30_for_dinner_is_evenin
     now = datetime(2026, 11, 22, 9, 0)
     assert parse_when("book it tomorrow at 10:00 for 2", now, prefer_evening=True)[0].at.hour == 10
     assert parse_when("book it tomorrow at 7:30 for 2", now, prefer_evening=True)[0].at.hour == 19
+
+
+@pytest.mark.parametrize(
+    ("search", "pick"),
+    [
+        ("ресторан в Убуде", "давайте второй, завтра в 19:00, нас двое"),
+        ("Restaurant in Ubud", "Den zweiten bitte, morgen 19 Uhr, 2 Personen"),
+        ("cari restoran di Ubud", "yang kedua aja, besok jam 7 malam, 2 orang"),
+        ("restaurant in Ubud", "the second one, 7pm tomorrow for 2"),
+    ],
+)
+def test_an_ordinal_of_the_list_just_shown_books_that_venue_in_every_language(user, search, pick):
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, tzinfo=BALI), tick=False):
+        chat = Chat(user)
+        listed = chat.say(search).tool_calls[0].result["venues"]
+        call = chat.say(pick).tool_calls[0]
+    assert call.name == "create_booking"
+    assert call.input["venue"] == listed[1]["slug"] and call.input["party_size"] == 2
+    assert (call.input["date"], call.input["time"]) == ("2026-03-11", "19:00")
+
+
+def test_a_booking_after_asking_the_hours_of_a_day_is_for_that_day(user):
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, tzinfo=BALI), tick=False):
+        chat = Chat(user)
+        chat.say("Is Karang Cliff Kitchen open on Monday?")
+        call = chat.say("ok book us in for 6:30pm then, 2 people").tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == "karang-cliff-kitchen-uluwatu"
+    assert (call.input["date"], call.input["time"], call.input["party_size"]) == ("2026-03-16", "18:30", 2)
+
+
+def test_a_listed_venue_and_a_time_is_a_booking_that_asks_for_the_party(user):
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, tzinfo=BALI), tick=False):
+        chat = Chat(user)
+        listed = chat.say("lunch in sanur tomorrow").tool_calls[0].result["venues"]
+        asked = chat.say("the first one looks good, 12:30 please")
+        assert "create_booking" not in [c.name for c in asked.tool_calls]
+        assert listed[0]["name"] in asked.reply_text and "12:30" in asked.reply_text
+        call = chat.say("3 people").tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == listed[0]["slug"]
+    assert (call.input["date"], call.input["time"], call.input["party_size"]) == ("2026-03-11", "12:30", 3)

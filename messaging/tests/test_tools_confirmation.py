@@ -39,6 +39,12 @@ from messaging.tools.confirmation import (
         "sounds good",
         "let's do it",
         "Yes please, thanks!",
+        "great, lock it in",
+        "да, бронируйте",
+        "отлично, бронируй",
+        "iya, pesan aja",
+        "ja, bitte buchen",
+        "super, dann buchen",
     ],
 )
 def test_affirmative_replies(text):
@@ -67,6 +73,9 @@ def test_everyday_yes_in_russian_indonesian_and_german(text):
         "sure, but can you change it to 5 people",
         "not yet",
         "yes I want to book a different place for tomorrow night instead",
+        "ja, aber um 20 Uhr",
+        "да, но на завтра",
+        "iya tapi besok",
     ],
 )
 def test_hedged_or_unrelated_replies_are_not_a_yes(text):
