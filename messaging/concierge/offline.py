@@ -789,6 +789,14 @@ def _plan_decline(turn, ctx, now, intent) -> Step:
     except Exception:
         pass
     dropped = intent.data.get("dropped") or (ctx.dialogue or {}).pop("pending", None)
+    if dropped and dropped.get("slug") and ctx.dialogue is not None:
+        # "cancel that" then "Luma instead, same time same people": the dropped request's day,
+        # time and party at the venue named next (only another venue, named as a switch)
+        keep = ("date", "time", "party_size", "children", "special_requests")
+        ctx.dialogue["draft"] = {k: dropped[k] for k in keep if dropped.get(k)} | {
+            "slug": dropped["slug"],
+            "dropped": True,
+        }
     if dropped and dropped.get("name") and dropped.get("date") and dropped.get("time"):
         # "actually cancel that": say which request was dropped (it was never sent)
         day = _day_label(dropped["date"], now, _lang(turn))
@@ -1094,6 +1102,11 @@ def _plan_ask(turn, ctx, now, intent) -> Step:
         topic = " ".join([topic, *concerns])
     asked = turn.last("ask_venue")
     if asked is None:
+        when = parse_when(turn.norm, now, prefer_evening=True, **_date_hints(turn))[0]
+        if when.day or when.moment or (when.at and not when.soft):
+            # "thinking Sayan Ridge on saturday, what do you think?": the venue and the day said
+            # so far wait for "let's say 6pm, the two of us"
+            _keep_draft(ctx, turn, now, venue.slug, _looked_at_request(ctx, venue.slug), soft=True)
         question = turn.text if language == "en" else turn.norm  # the venue knowledge is in English
         return _call("ask_venue", question=question[:480], venue=venue.slug)
     if asked.is_error:
@@ -2526,9 +2539,11 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
     if availability and (turn.called("create_booking") or _pending(ctx) is None):
         wants_booking = _is_affirmative(turn.text) or re.fullmatch(
             # "book it", "great, lock it in", "ok grab that one", "let's do it"
-            r"(?:(?:great|ok(?:ay)?|perfect|cool|nice|awesome|lovely|yes|yeah|yep|sure)[ ,!.]*)?(?:please )?"
-            r"(?:(?:book|reserve|take|grab|secure|hold)(?: it| that| that one| this)?|lock (?:it|that|this)(?: one)? in"
-            r"|go for it|let'?s do (?:it|that))(?: please| for me)?[ !.]*",
+            # "super, then book", "ok go ahead and book it" (other languages as the lexicon reads them)
+            r"[ ,!.]*(?:(?:great|ok(?:ay)?|perfect|cool|nice|awesome|lovely|super|excellent|fine|good|yes|yeah|yep|"
+            r"sure|alright|ja|ya|then|so|sounds good|that works)[ ,!.]*)*(?:please )?(?:then )?(?:go ahead and |let'?s )?"
+            r"(?:(?:book|reserve|take|grab|secure|hold)(?: it| that| that one| this| us| me)?|lock (?:it|that|this)(?: one)? in"
+            r"|go for it|let'?s do (?:it|that)|do it)(?: please| for me| for us| then| now)*[ !.]*",
             t,
         )
         booking_a_time = (
@@ -2582,7 +2597,7 @@ BOOKING_FILLER = set(
     in the a an one people persons person pax guests ppl adults adult kids kid children child book reserve
     table booking again try can could would you i me my our is be there then maybe morning afternoon evening
     night breakfast brunch lunch dinner sunset tonight today tomorrow hmm oh ah yes yeah no wait rather
-    around about by earlier later works work suits good we'll split up sorry now too coming looks look sounds
+    around about by earlier later works work suits good we'll split up sorry now too coming looks look sounds say
     nice lovely first second third last""".split()
 )
 ASKS_SEARCH = re.compile(
@@ -2653,8 +2668,10 @@ def _completes_draft(turn: Turn, ctx: ToolContext, now: datetime, draft: dict) -
         if named is None or (QUESTION_START.match(t) and not party_size(t)):
             return None
         return Intent("book", {"venue": named, "rest": t, "defaults": draft})
+    if draft.get("dropped") and (named is None or named.slug == draft["slug"]):
+        return None  # a declined request is only carried over to another venue
     if named is not None and named.slug != draft["slug"]:
-        switch = SWITCH_CUES.search(t) or re.search(r"\b(try|then)\b", t)
+        switch = SWITCH_CUES.search(t) or re.search(r"\b(try|then|same)\b", t)
         rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))[1]
         if not draft.get("soft") and switch and _bare_details(turn, rest, named):
             # "ok, let's try Luma instead": the same day, time and party at another venue

@@ -155,6 +155,24 @@ def _read(language, text):
     return when.at, party(rest)[0]
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "size"),
+    [
+        ("ru", "столик на завтра в 19:00 для меня и жены", 2),
+        ("ru", "спа в пятницу в 11:00 для меня, мамы и подруги", 3),
+        ("de", "Tisch morgen um 19 Uhr für meinen Vater und mich", 2),
+        ("de", "Spa am Freitag um 11 Uhr für mich und meine Schwester", 2),
+        ("id", "pesan meja besok jam 7 malam untuk saya dan ibu saya", 2),
+        ("ru", "столик в пятницу в 20:00 для нас двоих", 2),
+        ("de", "Tisch morgen um 19 Uhr für uns zwei", 2),
+        ("id", "pesan meja besok jam 7 malam bersama istri", 2),
+    ],
+)
+def test_a_party_named_as_the_guest_and_a_relative_counts_everyone_in_other_languages(language, text, size):
+    english = normalize(to_english(text, language))
+    assert party(english)[0] == size
+
+
 def test_a_value_ending_in_an_abbreviation_takes_one_full_stop():
     from messaging.concierge.messages import notice
 
