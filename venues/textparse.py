@@ -111,6 +111,15 @@ SOFT_TIMES = {
 }
 
 
+# A word for the part of the day binds a bare hour to it: the hour nearest these times
+DAYPART_TIMES = {**SOFT_TIMES, "afternoon": time(15, 0), "evening": time(19, 0), "night": time(20, 0)}
+_GREETING = re.compile(r"\bgood\s+(?:morning|afternoon|evening|night)\b|^\W*(?:morning|evening)\b(?=\s*[!,.])")
+
+
+def _without_greeting(text: str) -> str:
+    return _GREETING.sub(" ", text)
+
+
 @dataclass
 class When:
     day: date | None = None
@@ -134,8 +143,10 @@ def parse_when(
     when = When()
     evening = False  # "tonight at 6", "tomorrow night at 8": a bare hour is in the evening
     # "brunch around 10", "lunch at 1": a bare hour is the one nearest that meal
-    daytime_word = re.search(r"\b(breakfast|brunch|morning|lunch)\b", t)
-    daytime = SOFT_TIMES[daytime_word.group(1)] if daytime_word else None
+    # and "this morning at 8", "saturday evening at 8", "sore jam 4" bind it the same way (a
+    # greeting, "good morning!", says nothing of the time)
+    daytime_word = re.search(r"\b(breakfast|brunch|morning|lunch|afternoon|evening|night)\b", _without_greeting(t))
+    daytime = DAYPART_TIMES[daytime_word.group(1)] if daytime_word else None
 
     def hour_of(hour: int, suffix: str | None, evening_first: bool) -> int:
         if daytime is not None and not (suffix or "").strip() and 1 <= hour <= 11 and not evening:
@@ -206,9 +217,8 @@ def parse_when(
     if when.day is None:
         for pattern, offset in (
             (r"\b(?:the )?day after (?:tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow)\b|\bovermorrow\b", 2),
-            (r"\byesterday\b", -1),
             (r"\b(tomorrow|tmrw|tmr|tomorow)(?:\s+(?:night|evening))?\b", 1),
-            (r"\b(today|tonight|this evening|(?<!from )now)\b", 0),
+            (r"\b(today|tonight|this evening|this morning|this afternoon|(?<!from )now)\b", 0),
         ):
             m = re.search(pattern, t)
             if m:
@@ -232,6 +242,12 @@ def parse_when(
         m = re.search(r"\b(?:this\s+)?weekend\b", t)
         if m:
             when.day = now.date() + timedelta(days=(5 - now.weekday()) % 7)
+            cut(m)
+    if when.day is None:
+        # last of all: "we got here yesterday … on saturday night" books saturday
+        m = re.search(r"\byesterday\b", t)
+        if m:
+            when.day = now.date() - timedelta(days=1)
             cut(m)
 
     # "7ish", "7:30-ish": about then, read as the time itself
@@ -350,7 +366,7 @@ _MANY = (
     r"friends|mates|buddies|colleagues|kids|children|toddlers|babies|boys|girls|sons|daughters|sisters|brothers|"
     r"cousins|guests|parents|grandparents|in-laws|inlaws"
 )
-_CHILD = re.compile(r"^(?:kids?|child|children|toddlers?|bab(?:y|ies))$")
+_CHILD = re.compile(r"^(?:kids?|child|children|toddlers?|bab(?:y|ies)|infants?|little ones?|littles|kiddos?)$")
 _OFFSPRING = re.compile(r"^(?:sons?|daughters?|boys?|girls?)$")
 _AGE = re.compile(
     r"\b(?:he|she)(?:'s|\s+is)\s+(?:only\s+|just\s+)?(\d{1,2})\b(?!\s*(?::|\.\d|am\b|pm\b|o'?clock|h\b))"
@@ -398,16 +414,64 @@ def _named_people(text: str) -> tuple[int | None, int, tuple[int, int]] | None:
                 young += count
         if young:
             # "me and my son, he's 10": a son or daughter whose age says child counts as one
-            children += min(
-                young, sum(1 for age in _AGE.finditer(text) if int(next(g for g in age.groups() if g)) < CHILD_AGE)
-            )
+            children += min(young, sum(1 for age in _ages(text) if age < CHILD_AGE))
         return people, children, m.span()
     return None
 
 
 def party(text: str) -> tuple[int | None, int]:
-    """(party size, children among them) of a booking phrase; (None, 0) when it names none."""
+    """(party size, children among them) of a booking phrase; (None, 0) when it names none.
+
+    Children said apart from the size count among it: "family of 4, the kids are 6 and 9",
+    "the 4 of us (2 are kids)" are four with two children."""
     text = digits_from_words(text)
+    size, children = _party(text)
+    if size and not children:
+        aside = _children_aside(text)
+        if aside and aside < size:
+            children = aside
+    return size, children
+
+
+_CHILD_WORDS = r"(?:kids?|children|child|toddlers?|bab(?:y|ies)|infants?|little ones?|littles|kiddos?)"
+_AGE_LIST = re.compile(
+    r"(?:\(\s*(?:aged?\s+|ages\s+)?|\b(?:are|aged?|ages)\s+)(\d{1,2}(?:\s*(?:,|&|and)\s*\d{1,2})*)\b"
+    r"(?!\s*(?::|\.\d|am\b|pm\b|o'?clock|h\b|people|persons|pax|guests|ppl|of us|adults))"
+)
+
+
+def _ages(text: str) -> list[int]:
+    """The ages a guest gives: "he's 10", "6 yo", "aged 6 and 9", "my daughters (6 and 9)"."""
+    ages, spans = [], []
+    for m in _AGE_LIST.finditer(text):
+        ages += [int(n) for n in re.findall(r"\d{1,2}", m.group(1))]
+        spans.append(m.span())
+    for m in _AGE.finditer(text):
+        if not any(start <= m.start() < end for start, end in spans):
+            ages.append(int(next(g for g in m.groups() if g)))
+    return ages
+
+
+def _children_aside(text: str) -> int:
+    """Children named apart from the party's size: "2 are kids", "2 of them are toddlers",
+    "the kids are 6 and 9", "our daughters (6 and 9)"."""
+    m = re.search(
+        rf"\b{NUM_PATTERN}\s+(?:of\s+(?:us|them|whom|which)\s+)?(?:are|r|being)\s+(?:(?:little|young|small)\s+)?"
+        rf"(?:{_CHILD_WORDS}|minors|under[- ]?\d+s?)\b",
+        text,
+    )
+    if m:
+        return _to_int(m.group(1)) or 0
+    m = re.search(rf"\b({_CHILD_WORDS}|sons|daughters|boys|girls)\s*(?=\(|\b(?:are|aged?|ages)\b)", text)
+    if m:
+        ages = _AGE_LIST.match(text, m.end())
+        if ages:
+            found = [int(n) for n in re.findall(r"\d{1,2}", ages.group(1))]
+            return len(found) if _CHILD.match(m.group(1)) else sum(1 for age in found if age < CHILD_AGE)
+    return 0
+
+
+def _party(text: str) -> tuple[int | None, int]:
     adults, children = adults_and_children(text)
     if adults:
         return adults + (children or 0), children or 0
@@ -440,7 +504,16 @@ def party(text: str) -> tuple[int | None, int]:
 
 def adults_and_children(text: str) -> tuple[int | None, int | None]:
     adults = re.search(rf"\b{NUM_PATTERN}\s+(?:adults?|grown[- ]?ups?)\b", text)
-    kids = re.search(rf"\b{NUM_PATTERN}\s+(?:kids?|children|child|toddlers?|babies|baby)\b", text)
+    kids = re.search(rf"\b{NUM_PATTERN}\s+(?:(?:little|young|small)\s+)?{_CHILD_WORDS}\b", text)
+    if adults and not kids:
+        # "2 adults and a toddler", "2 adults + baby": one child
+        kids = re.search(
+            r"\b(?:adults?|grown[- ]?ups?)\s*(?:,|&|\+|and|with|plus)\s*(a|an|one|1)?\s*(?:(?:little|young|small)\s+)?"
+            r"(?:kid|child|toddler|baby|infant|little one|kiddo)\b",
+            text,
+        )
+        if kids:
+            return _to_int(adults.group(1)), 1
     if not adults and not kids:
         return None, None
     return (_to_int(adults.group(1)) if adults else None), (_to_int(kids.group(1)) if kids else None)

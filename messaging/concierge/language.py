@@ -37,7 +37,7 @@ _DE_MARKERS = re.compile(
     r"hat|gibt|es|wo|ist|am|um|zum|essen|danke|nicht|stornier\w*|öffnungszeiten|freitag|samstag|sonntag|montag|"
     r"du|dich|mich|mir|über|weißt|kannst|wie|wetter|meine|erinnere|vegane|veganes|veganen|vegetarisch\w*|gutes|gute|"
     r"offen|geöffnet|geschlossen|dienstag|mittwoch|donnerstag|parkplätze|parkplatz|kleiderordnung|indisch\w*|"
-    r"wann|kann|können|oder|kinder|passt|genau|stimmt|dritt|viert|zweit)\b"
+    r"wann|kann|können|oder|kinder|passt|genau|stimmt|dritt|viert|zweit|dann|buchen|buche|nehmen|nimm)\b"
 )
 
 
@@ -106,12 +106,32 @@ _LEXICON: dict[str, dict[str, str]] = {
         "reservasi meja": "book a table",
         "reservasi": "book",
         "pesan": "book",
+        # "book it" after a table check ("oke, pesan aja", "bagus, ambil aja")
+        "pesan aja": "book it",
+        "pesankan": "book",
+        "pesenin": "book",
+        "bookingkan": "book",
+        "lanjut pesan": "go ahead and book",
+        "lanjut booking": "go ahead and book",
+        "pesan saja": "book it",
+        "pesankan aja": "book it",
+        "booking aja": "book it",
+        "ambil aja": "take it",
+        "ambil saja": "take it",
+        "ambil": "take",
+        "bagus": "great",
+        "mantap": "great",
+        "oke": "ok",
+        "sekarang": "now",
         "booking saya": "my booking",
         "pesanan saya": "my booking",
         "batalkan": "cancel",
         "batalin": "cancel",
         "apakah": "is",
         "ada meja kosong": "free",
+        "masih ada meja": "any tables",
+        "ada meja": "any tables",
+        "masih ada tempat": "any space",
         "meja kosong": "free",
         "kosong": "free",
         "tersedia": "available",
@@ -137,9 +157,12 @@ _LEXICON: dict[str, dict[str, str]] = {
         "jam buka": "opening hours",
         "jam": "at",
         "pukul": "at",
-        "malam": "pm",
-        "sore": "pm",
-        "pagi": "am",
+        "malam": "{pm}",
+        "sore": "{afternoon}",
+        "pagi": "{am}",
+        "pagi ini": "this morning",
+        "sore ini": "this afternoon",
+        "siang ini": "this afternoon",
         "untuk": "for",
         "orang": "people",
         "dua": "two",
@@ -236,6 +259,12 @@ _LEXICON: dict[str, dict[str, str]] = {
         "berenam": "6 people",
         "sendirian": "just me",
         "suami": "husband",
+        "bersama": "with",
+        "dengan": "with",
+        "ibu saya": "my mother",
+        "ibuku": "my mother",
+        "ayah saya": "my father",
+        "ayahku": "my father",
         "istri": "wife",
         "pacar": "girlfriend",
         "teman": "friend",
@@ -252,6 +281,22 @@ _LEXICON: dict[str, dict[str, str]] = {
         "забронировать столик": "book a table",
         "забронируй": "book",
         "забронировать": "book",
+        # "book it" after a table check ("отлично, бронируй", "супер, берём")
+        "бронируй": "book it",
+        "бронируем": "book it",
+        "запиши меня": "book me",
+        "запишите меня": "book me",
+        "запиши нас": "book us",
+        "запишите нас": "book us",
+        "записаться": "book",
+        "оформляй": "book it",
+        "берём": "take it",
+        "берем": "take it",
+        "бери": "take it",
+        "отлично": "great",
+        "супер": "great",
+        "хорошо": "ok",
+        "тогда": "then",
         "бронь": "booking",
         "столик": "table",
         "ресторан": "restaurant",
@@ -321,12 +366,41 @@ _LEXICON: dict[str, dict[str, str]] = {
         "с подругой": "with my friend",
         "с мамой": "with my mum",
         "с ребенком": "with 1 kid",
+        # the people of a party in other cases ("для меня и мужа", "меня с женой")
+        "для": "for",
+        "меня": "me",
+        "мужа": "my husband",
+        "брата": "my brother",
+        "сестры": "my sister",
+        "сестру": "my sister",
+        "с сестрой": "with my sister",
+        "с братом": "with my brother",
+        "двоих": "2 people",
+        "троих": "3 people",
+        "четверых": "4 people",
+        "пятерых": "5 people",
+        "мужу": "my husband",
+        "жену": "my wife",
+        "жены": "my wife",
+        "жене": "my wife",
+        "мамы": "my mum",
+        "маму": "my mum",
+        "мамой": "my mum",
+        "папы": "my dad",
+        "папой": "my dad",
+        "подруги": "my friend",
+        "подругу": "my friend",
         "с ребёнком": "with 1 kid",
         "на двоих": "for 2",
         "на троих": "for 3",
         "на четверых": "for 4",
         "человек": "people",
         "свободн": "free",
+        # "есть места в X в четверг?": a table check
+        "есть ли места": "is there any space",
+        "есть места": "any space",
+        "есть ли столик": "is there any tables",
+        "есть столик": "any tables",
         "есть ли": "is",
         "отмени": "cancel",
         "мои брони": "my bookings",
@@ -350,8 +424,10 @@ _LEXICON: dict[str, dict[str, str]] = {
         "веган": "vegan",
         "вегетариан": "vegetarian",
         "мне": "me",
-        "утра": "am",
-        "вечера": "pm",
+        "утр": "{am}",
+        "вечер": "{pm}",
+        "днём": "{afternoon}",
+        "днем": "{afternoon}",
         "во сколько": "what time",
         "открыва": "open",
         "закрыва": "close",
@@ -433,6 +509,28 @@ _LEXICON: dict[str, dict[str, str]] = {
         "reservier einen tisch": "book a table",
         "reservieren": "book",
         "reservier": "book",
+        # "book it" after a table check ("super, dann buchen", "prima, nehmen wir")
+        "buch es": "book it",
+        "buche es": "book it",
+        "reservier es": "book it",
+        "reserviere es": "book it",
+        "nehmen wir": "take it",
+        "machen wir": "let's do it",
+        "uns zwei": "2 people",
+        "uns beide": "2 people",
+        "wir zwei": "2 people",
+        "wir beide": "2 people",
+        "uns drei": "3 people",
+        "wir drei": "3 people",
+        "wir nehmen es": "take it",
+        "nimm es": "take it",
+        "mach das": "do it",
+        "mach es": "do it",
+        "dann": "then",
+        "prima": "great",
+        "toll": "great",
+        "klasse": "great",
+        "perfekt": "perfect",
         "erinnere mich": "remind me",
         "bitte merken": "please remember",
         "merk dir": "remember",
@@ -552,11 +650,16 @@ _LEXICON: dict[str, dict[str, str]] = {
         "zehn": "10",
         "elf": "11",
         "zwölf": "12",
-        "abends": "pm",
+        "abends": "{pm}",
+        "heute morgen": "this morning",
+        "heute früh": "this morning",
+        "morgen früh": "tomorrow morning",
+        "heute nachmittag": "this afternoon",
+        "vormittags": "{am}",
         "am abend": "in the evening",
         "abend": "evening",
-        "morgens": "am",
-        "nachmittags": "pm",
+        "morgens": "{am}",
+        "nachmittags": "{afternoon}",
         "nachmittag": "afternoon",
         "wir sind": "we are",
         "nur ich": "just me",
@@ -572,11 +675,33 @@ _LEXICON: dict[str, dict[str, str]] = {
         "meiner freundin": "my girlfriend",
         "mein freund": "my boyfriend",
         "meinem freund": "my boyfriend",
+        "meine mutter": "my mother",
+        "meiner mutter": "my mother",
+        "meinen vater": "my father",
+        "meinem vater": "my father",
+        "meinen mann": "my husband",
+        "meine schwester": "my sister",
+        "meiner schwester": "my sister",
+        "meinen bruder": "my brother",
+        "meinem bruder": "my brother",
+        "mutter": "mother",
+        "vater": "father",
+        "mama": "mum",
+        "papa": "dad",
+        "mich": "me",
         "unsere": "our",
         "unseren": "our",
         "kindern": "kids",
         "kind": "kid",
+        "kleinkind": "toddler",
+        "baby": "baby",
+        "ein": "a",
+        "eine": "a",
+        "einem": "a",
+        "einer": "a",
         "frei": "free",
+        "noch platz": "any space",
+        "platz für": "space for",
         "hat": "does",
         "gibt es": "is there",
         "storniere": "cancel",
@@ -676,7 +801,7 @@ _PATTERNS = {
 def lexicon_entries() -> list[tuple[str, str]]:
     """Every (phrase, English) pair the planner reads, all languages: the words that must not
     be taken for anything else (a venue's first-word name, for one)."""
-    return [(phrase, english) for words in _LEXICON.values() for phrase, english in words.items()]
+    return [(phrase, english.strip("{}")) for words in _LEXICON.values() for phrase, english in words.items()]
 
 
 _HOURS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}  # the lexicon's own number words
@@ -701,6 +826,13 @@ def to_english(text: str, language: str) -> str:
         return found
 
     out = _PATTERNS[language].sub(swap, text)
+    if language == "ru":
+        # "в 3 дня" is 3 in the afternoon ("на 3 дня" stays three days)
+        out = re.sub(
+            r"\bat\s+(\d{1,2})(?::(\d{2}))?\s+дня\b",
+            lambda m: f"at {m.group(1)}{':' + m.group(2) if m.group(2) else ''} {{afternoon}}",
+            out,
+        )
     if language == "id":
         # "setengah 8" is half an hour before eight: 7:30
         out = re.sub(r"\bsetengah\s+(\d{1,2})\b(?![:.]\d)", lambda m: f"{(int(m.group(1)) - 1) % 24 or 12}:30", out)
@@ -726,4 +858,20 @@ def to_english(text: str, language: str) -> str:
         out = re.sub(rf"\bviertel\s+nach\s+{hour}\b", lambda m: f"{_hour(m.group(1))}:15", out)
         out = re.sub(rf"\bviertel\s+vor\s+{hour}\b", lambda m: f"{(_hour(m.group(1)) - 1) or 12}:45", out)
         out = re.sub(r"\b(\d{1,2})\s+o'clock\b", lambda m: f"{int(m.group(1)):02d}:00", out)
-    return out
+    return _dayparts(out)
+
+
+_DAYPART_SUFFIX = {"am": "am", "pm": "pm", "afternoon": "pm"}
+_DAYPART_WORD = {"am": "morning", "pm": "evening", "afternoon": "afternoon"}
+
+
+def _dayparts(text: str) -> str:
+    """The words for a part of the day ("pagi", "вечером", "abends") bind the hour in every
+    language: right after an hour they are its am/pm ("jam 8 pagi" → "8 am"), elsewhere the
+    English word the parser binds a bare hour to ("pagi ini jam 8" → "this morning at 8")."""
+    text = re.sub(
+        r"(\d)(\s*(?:o'clock\s*)?)\{(am|pm|afternoon)\}",
+        lambda m: f"{m.group(1)}{m.group(2) or ' '}{_DAYPART_SUFFIX[m.group(3)]}",
+        text,
+    )
+    return re.sub(r"\{(am|pm|afternoon)\}", lambda m: _DAYPART_WORD[m.group(1)], text)

@@ -806,6 +806,14 @@ def _plan_decline(turn, ctx, now, intent) -> Step:
     except Exception:
         pass
     dropped = intent.data.get("dropped") or (ctx.dialogue or {}).pop("pending", None)
+    if dropped and dropped.get("slug") and ctx.dialogue is not None:
+        # "cancel that" then "Luma instead, same time same people": the dropped request's day,
+        # time and party at the venue named next (only another venue, named as a switch)
+        keep = ("date", "time", "party_size", "children", "special_requests")
+        ctx.dialogue["draft"] = {k: dropped[k] for k in keep if dropped.get(k)} | {
+            "slug": dropped["slug"],
+            "dropped": True,
+        }
     if dropped and dropped.get("name") and dropped.get("date") and dropped.get("time"):
         # "actually cancel that": say which request was dropped (it was never sent)
         day = _day_label(dropped["date"], now, _lang(turn))
@@ -1135,6 +1143,11 @@ def _plan_ask(turn, ctx, now, intent) -> Step:
         topic = " ".join([topic, *concerns])
     asked = turn.last("ask_venue")
     if asked is None:
+        when = parse_when(turn.norm, now, prefer_evening=True, **_date_hints(turn))[0]
+        if when.day or when.moment or (when.at and not when.soft):
+            # "thinking Sayan Ridge on saturday, what do you think?": the venue and the day said
+            # so far wait for "let's say 6pm, the two of us"
+            _keep_draft(ctx, turn, now, venue.slug, _looked_at_request(ctx, venue.slug), soft=True)
         question = turn.text if language == "en" else turn.norm  # the venue knowledge is in English
         if topic != (intent.data.get("rest") or turn.norm):
             question = f"{question} {topic}"  # the remembered allergies and diet are asked too
@@ -2393,7 +2406,9 @@ def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
     """What a message changes in the pending booking ("make it 8pm", "for 3 instead", "Friday instead")."""
     t = turn.norm
     when, rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))
-    party = party_size(rest)
+    # "2 friends are coming, make it 5": the size said last is the new one
+    grown = not (when.at and not when.soft) and _grown_party(rest, t)
+    party = grown or party_size(rest)
     changes: dict[str, Any] = {}
     # "we're 6 now", "now": "now" marks the change, it does not move the booking to today
     said_now = re.search(r"\bnow\b", t) and not re.search(r"\b(today|tonight|this evening)\b", t)
@@ -2403,12 +2418,31 @@ def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
         changes["time"] = when.at.strftime("%H:%M")
     if party:
         changes["party_size"] = party
-        changes["children"] = children_count(rest)
+        kids = children_count(rest)
+        if not grown or 0 < kids < party:  # "make it 9" keeps the children already counted
+            changes["children"] = kids
     if not changes:
         return None
     if len(t.split()) > 9 and not EDIT_CUES.search(t):
         return None
     return changes
+
+
+def _grown_party(rest: str, t: str) -> int | None:
+    """A bare "make it 9" about people joining or leaving is the party's new size ("my sister's
+    family is joining, make it 9"); without such a word it could as well be the hour."""
+    m = re.search(
+        r"\b(?:make|change|bump|up)\s+(?:it|that|us|the party|the table)?\s*(?:to\s+)?(\d{1,2})\b(?!\s*[:.]?\d)", rest
+    )
+    if not m or re.match(r"\s*(?:am|pm|a\.m|p\.m|o'?clock|h)\b", rest[m.end() :]):
+        return None
+    if not re.search(
+        r"\b(?:join(?:s|ing)?|coming|come along|tagging along|family|friends?|people|guests?|more of us|extra|"
+        r"party|pax|drop(?:ped|ping)? out|can'?t come|not coming)\b",
+        t,
+    ):
+        return None
+    return int(m.group(1)) or None
 
 
 def _dialogue_venue(t: str, ctx: ToolContext):
@@ -2544,7 +2578,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
             if other and other.slug != pending.get("slug") and SWITCH_CUES.search(t):
                 return Intent("book", {"venue": other, "rest": t, "defaults": pending})
             changes = _is_edit(turn, now)
-            if changes and not other:
+            if changes and (not other or other.slug == pending.get("slug")):
                 return Intent("edit_pending", {"changes": changes})
         if _is_negative(turn.text) or STARTS_WITH_NO.match(turn.text):
             return Intent("decline", {"dropped": state.pop("pending", None)})
@@ -2568,9 +2602,11 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
     if availability and (turn.called("create_booking") or _pending(ctx) is None):
         wants_booking = _is_affirmative(turn.text) or re.fullmatch(
             # "book it", "great, lock it in", "ok grab that one", "let's do it"
-            r"(?:(?:great|ok(?:ay)?|perfect|cool|nice|awesome|lovely|yes|yeah|yep|sure)[ ,!.]*)?(?:please )?"
-            r"(?:(?:book|reserve|take|grab|secure|hold)(?: it| that| that one| this)?|lock (?:it|that|this)(?: one)? in"
-            r"|go for it|let'?s do (?:it|that))(?: please| for me)?[ !.]*",
+            # "super, then book", "ok go ahead and book it" (other languages as the lexicon reads them)
+            r"[ ,!.]*(?:(?:great|ok(?:ay)?|perfect|cool|nice|awesome|lovely|super|excellent|fine|good|yes|yeah|yep|"
+            r"sure|alright|ja|ya|then|so|sounds good|that works)[ ,!.]*)*(?:please )?(?:then )?(?:go ahead and |let'?s )?"
+            r"(?:(?:book|reserve|take|grab|secure|hold)(?: it| that| that one| this| us| me)?|lock (?:it|that|this)(?: one)? in"
+            r"|go for it|let'?s do (?:it|that)|do it)(?: please| for me| for us| then| now)*[ !.]*",
             t,
         )
         booking_a_time = (
@@ -2658,7 +2694,7 @@ BOOKING_FILLER = set(
     in the a an one people persons person pax guests ppl adults adult kids kid children child book reserve
     table booking again try can could would you i me my our is be there then maybe morning afternoon evening
     night breakfast brunch lunch dinner sunset tonight today tomorrow hmm oh ah yes yeah no wait rather
-    around about by earlier later works work suits good we'll split up sorry now too coming looks look sounds
+    around about by earlier later works work suits good we'll split up sorry now too coming looks look sounds say
     nice lovely first second third last""".split()
 )
 ASKS_SEARCH = re.compile(
@@ -2729,8 +2765,10 @@ def _completes_draft(turn: Turn, ctx: ToolContext, now: datetime, draft: dict) -
         if named is None or (QUESTION_START.match(t) and not party_size(t)):
             return None
         return Intent("book", {"venue": named, "rest": t, "defaults": draft})
+    if draft.get("dropped") and (named is None or named.slug == draft["slug"]):
+        return None  # a declined request is only carried over to another venue
     if named is not None and named.slug != draft["slug"]:
-        switch = SWITCH_CUES.search(t) or re.search(r"\b(try|then)\b", t)
+        switch = SWITCH_CUES.search(t) or re.search(r"\b(try|then|same)\b", t)
         rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))[1]
         if not draft.get("soft") and switch and _bare_details(turn, rest, named):
             # "ok, let's try Luma instead": the same day, time and party at another venue

@@ -108,6 +108,42 @@ def test_the_english_examples_alone_miss_a_russian_paraphrase():
     ],
 )
 def test_booking_times_and_parties_read_in_other_languages(language, text, at, size):
+    assert _read(language, text) == (at, size)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "at"),
+    [
+        ("id", "besok pagi jam 7, 2 orang", time(7, 0)),
+        ("id", "sabtu malam jam 9, 2 orang", time(21, 0)),
+        ("id", "sore ini jam 4, 2 orang", time(16, 0)),
+        ("id", "besok jam 7 pagi, 2 orang", time(7, 0)),
+        ("ru", "завтра утром в 9, нас двое", time(9, 0)),
+        ("ru", "в субботу вечером в 9, нас двое", time(21, 0)),
+        ("ru", "завтра в 2 дня, нас двое", time(14, 0)),
+        ("de", "morgen früh um 9, zu zweit", time(9, 0)),
+        ("de", "am Samstag abends um 9, zu zweit", time(21, 0)),
+        ("de", "am Samstag um 4 Uhr nachmittags, zu zweit", time(16, 0)),
+    ],
+)
+def test_a_part_of_the_day_binds_the_hour_in_every_language(language, text, at):
+    assert _read(language, text) == (at, 2)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "party_of"),
+    [
+        ("de", "um 19 Uhr, zwei Erwachsene und ein Kind", (3, 1)),
+        ("id", "jam 7 malam, 2 dewasa dan 1 anak", (3, 1)),
+    ],
+)
+def test_children_in_a_party_read_in_other_languages(language, text, party_of):
+    english = normalize(to_english(text, language))
+    _, rest = parse_when(english, datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Asia/Makassar")), prefer_evening=True)
+    assert party(rest) == party_of
+
+
+def _read(language, text):
     english = normalize(to_english(text, language))
     when, rest = parse_when(
         english,
@@ -116,7 +152,25 @@ def test_booking_times_and_parties_read_in_other_languages(language, text, at, s
         language=language,
         original=text,
     )
-    assert when.at == at and party(rest)[0] == size
+    return when.at, party(rest)[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "size"),
+    [
+        ("ru", "столик на завтра в 19:00 для меня и жены", 2),
+        ("ru", "спа в пятницу в 11:00 для меня, мамы и подруги", 3),
+        ("de", "Tisch morgen um 19 Uhr für meinen Vater und mich", 2),
+        ("de", "Spa am Freitag um 11 Uhr für mich und meine Schwester", 2),
+        ("id", "pesan meja besok jam 7 malam untuk saya dan ibu saya", 2),
+        ("ru", "столик в пятницу в 20:00 для нас двоих", 2),
+        ("de", "Tisch morgen um 19 Uhr für uns zwei", 2),
+        ("id", "pesan meja besok jam 7 malam bersama istri", 2),
+    ],
+)
+def test_a_party_named_as_the_guest_and_a_relative_counts_everyone_in_other_languages(language, text, size):
+    english = normalize(to_english(text, language))
+    assert party(english)[0] == size
 
 
 def test_a_value_ending_in_an_abbreviation_takes_one_full_stop():

@@ -4,7 +4,7 @@ driven through the gateway exactly as a chat message would be."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -241,6 +241,43 @@ def test_a_no_drops_the_pending_booking(user):
     assert "won't go ahead" in reply.reply_text
 
 
+@pytest.mark.parametrize(
+    "said", ["two friends are coming along, make it 5", "oh my brother's family joins us, make it 5"]
+)
+def test_people_joining_grow_the_pending_booking_by_a_bare_number(user, said):
+    from messaging.tools.confirmation import pending_action_get
+
+    venue, day, slot = _bookable_slot("Bale Bengong Family Kitchen", 5)
+    chat = Chat(user)
+    chat.say(f"book {venue.name} {day:%Y-%m-%d} {slot:%H:%M} for 3")
+    chat.say(said)
+    assert pending_action_get(user=user)["arguments"]["party_size"] == 5
+
+
+def test_another_venue_named_after_a_declined_request_keeps_its_day_time_and_party(user):
+    first, day, slot = _bookable_slot("Tanah Ember Kitchen", 3)
+    chat = Chat(user)
+    asked = chat.say(f"book {first.name} on {day:%Y-%m-%d} at {slot:%H:%M} for 3")
+    assert [c.name for c in asked.tool_calls] == ["create_booking"]
+    chat.say("actually scrap that")
+    switched = chat.say("let's do luma instead, same day and time")
+    call = switched.tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == "luma-trattoria-canggu"
+    assert call.input["date"] == day.isoformat() and call.input["time"] == f"{slot:%H:%M}"
+    assert call.input["party_size"] == 3
+
+
+def test_a_question_about_a_venue_on_a_day_then_a_time_and_party_books_that_day(user):
+    chat = Chat(user)
+    asked = chat.say("considering Luma Trattoria on friday, is it good for a family dinner?")
+    assert "create_booking" not in [c.name for c in asked.tool_calls]
+    answered = chat.say("ok let's say 7pm, the 3 of us")
+    call = answered.tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == "luma-trattoria-canggu"
+    assert date.fromisoformat(call.input["date"]).weekday() == 4
+    assert call.input["time"] == "19:00" and call.input["party_size"] == 3
+
+
 def test_booking_without_a_time_offers_the_free_slots(user):
     result = Chat(user).say("book Luma Trattoria tomorrow for 2")
     assert [c.name for c in result.tool_calls] == ["check_availability"]
@@ -263,6 +300,44 @@ def test_a_booking_message_without_the_word_book(user, text, venue, party, child
     call = result.tool_calls[0]
     assert call.name == "create_booking" and call.input["venue"] == venue
     assert call.input["party_size"] == party and call.input.get("children", 0) == children
+
+
+@pytest.mark.parametrize(
+    ("text", "venue", "party"),
+    [
+        # the guest and one relative, in the guest's own language, with no verb to book
+        ("Luma Trattoria послезавтра в 19:30 для меня и жены", "luma-trattoria-canggu", 2),
+        ("Pandan Cliff Spa am Freitag um 16 Uhr für meinen Vater und mich", "pandan-cliff-spa-uluwatu", 2),
+        ("Luma Trattoria hari Sabtu jam 8 malam untuk saya dan ibu saya", "luma-trattoria-canggu", 2),
+    ],
+)
+def test_a_booking_message_without_the_word_book_in_other_languages(user, text, venue, party):
+    result = Chat(user).say(text)
+    call = result.tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == venue
+    assert call.input["party_size"] == party
+
+
+@pytest.mark.parametrize(
+    ("question", "go_ahead"),
+    [
+        ("Есть ли места в Luma Trattoria в субботу в 19:00 на четверых?", "супер, тогда бронируй"),
+        ("Hat Luma Trattoria am Samstag um 19 Uhr noch Platz für 4?", "prima, dann buch es"),
+        ("Masih ada meja di Luma Trattoria hari Sabtu jam 7 malam untuk 4 orang?", "bagus, pesan aja"),
+        ("is Luma Trattoria free on Saturday at 7pm for 4?", "super, go ahead and book it then"),
+        ("Hat Luma Trattoria am Samstag um 19 Uhr noch Platz für 4?", "ja, machen wir"),
+        ("Masih ada meja di Luma Trattoria hari Sabtu jam 7 malam untuk 4 orang?", "ok, lanjut pesan"),
+        ("is Luma Trattoria free on Saturday at 7pm for 4?", "sounds good, let's book it"),
+    ],
+)
+def test_book_it_after_a_table_check_in_other_languages(user, question, go_ahead):
+    chat = Chat(user)
+    asked = chat.say(question)
+    assert [c.name for c in asked.tool_calls] == ["check_availability"]
+    booked = chat.say(go_ahead)
+    call = booked.tool_calls[0]
+    assert call.name == "create_booking" and call.input["venue"] == "luma-trattoria-canggu"
+    assert call.input["party_size"] == 4 and call.input["time"] == "19:00"
 
 
 def test_a_question_about_the_venue_with_a_day_and_party_stays_a_question(user):

@@ -52,6 +52,12 @@ def test_affirmative_replies(text):
     assert not is_negative(text)
 
 
+@pytest.mark.parametrize("text", ["ок", "Окей, давай", "да, всё верно", "iya, lanjut", "oke deh", "jap", "jo, klar"])
+def test_everyday_yes_in_russian_indonesian_and_german(text):
+    assert is_affirmative(text)
+    assert not is_negative(text)
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -39,6 +39,48 @@ def test_party_phrases(text, expected):
     assert party(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3 adults and a baby", (4, 1)),
+        ("2 grown ups + toddler", (3, 1)),
+        ("2 adults, 3 little ones", (5, 3)),
+        ("a party of 5, 2 of them are kids", (5, 2)),
+        ("the five of us, three are children", (5, 3)),
+        ("family of 5, our kids are 4, 7 and 11", (5, 3)),
+        ("me and my 2 sons (5 and 15)", (3, 1)),  # a son of 15 books as an adult
+        ("my kids are 6 and 9", (None, 0)),  # no size said: not a booking party
+        ("for 2, 2 are kids", (2, 0)),  # a party needs a grown-up
+    ],
+)
+def test_children_said_apart_from_the_party_size_count_among_it(text, expected):
+    assert party(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("this morning at 7 for 2", time(7, 0)),
+        ("friday evening at 9", time(21, 0)),
+        ("tomorrow afternoon at 2", time(14, 0)),
+        ("sunday night at 8", time(20, 0)),
+        ("good morning! friday at 8 please", time(20, 0)),  # a greeting binds nothing
+    ],
+)
+def test_a_part_of_the_day_binds_a_bare_hour(text, at):
+    assert parse_when(text, NOW, prefer_evening=True)[0].at == at
+
+
+def test_this_morning_is_today():
+    assert parse_when("this morning at 8", NOW, prefer_evening=True)[0].day == date(2026, 3, 10)
+
+
+def test_a_past_day_in_a_side_remark_does_not_override_the_booking_day():
+    when, _ = parse_when("we landed yesterday, want dinner on friday at 8", NOW, prefer_evening=True)
+    assert (when.day, when.at) == (date(2026, 3, 13), time(20, 0))
+    assert parse_when("was it open yesterday", NOW, prefer_evening=True)[0].day == date(2026, 3, 9)
+
+
 def test_in_some_days_is_a_day_with_its_own_time():
     when, rest = parse_when("book saffron jetty in 3 days at 12:30 for four of us", NOW, prefer_evening=True)
     assert (when.day, when.at, when.moment) == (date(2026, 3, 13), time(12, 30), None)
