@@ -2554,6 +2554,12 @@ FORGET_ALL = re.compile(
     r"\b(?:forget|delete|erase|wipe|clear)\s+(?:all\s+)?(?:of\s+)?my\s+(?:data|memories|profile|info(?:rmation)?)\b|"
     r"\bforget (?:all )?about me\b"
 )
+# the same in the guest's own words, read from the message as written
+FORGET_ALL_WRITTEN = re.compile(
+    r"(?:^|(?<=\W))(?:забудь(?:те)?|удали(?:те)?|сотри(?:те)?)\s+(?:вс[её]|всю информацию)(?=\W|$)|"
+    r"\b(?:vergiss|vergessen sie|lösche|löschen sie)\s+alles\b|\b(?:lupakan|hapus)\s+semua\b",
+    re.IGNORECASE,
+)
 # "yes, all of it", "да, всё", "ja, alles löschen": a yes that says more
 YES_FIRST = re.compile(r"^\W*(?:yes|yeah|yep|yup|sure|ok(?:ay)?|ya|iya|да|ja)\b", re.IGNORECASE)
 
@@ -2596,7 +2602,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
         r"\bcancel (?:it|that|that booking|that reservation|the booking|the reservation|my booking|my reservation)\b", t
     ) and state.get("last_booking"):
         return Intent("cancel", {"reference": state["last_booking"]})
-    if FORGET_ALL.search(t):
+    if FORGET_ALL.search(t) or FORGET_ALL_WRITTEN.search(turn.text):
         return Intent("forget_all")
     availability = state.get("availability")
     if availability and (turn.called("create_booking") or _pending(ctx) is None):

@@ -599,3 +599,23 @@ def test_a_listed_venue_and_a_time_is_a_booking_that_asks_for_the_party(user):
         call = chat.say("3 people").tool_calls[0]
     assert call.name == "create_booking" and call.input["venue"] == listed[0]["slug"]
     assert (call.input["date"], call.input["time"], call.input["party_size"]) == ("2026-03-11", "12:30", 3)
+
+
+@pytest.mark.parametrize(
+    ("told", "forget"),
+    [
+        ("Запомни: я вегетарианка", "Забудь всё обо мне"),
+        ("Ich bin Vegetarierin", "Vergiss alles über mich"),
+        ("saya vegetarian", "tolong lupakan semua tentang saya"),
+    ],
+)
+def test_forget_everything_in_other_languages_asks_then_deletes_it_all(user, told, forget):
+    from knowledge.models import UserMemory
+
+    chat = Chat(user)
+    chat.say(told)
+    assert UserMemory.objects.filter(user=user).exists()
+    chat.say(forget)
+    assert UserMemory.objects.filter(user=user).exists()  # not before the yes
+    chat.say("да" if "Забудь" in forget else "ja" if "Vergiss" in forget else "ya")
+    assert not UserMemory.objects.filter(user=user).exists()
