@@ -69,6 +69,7 @@ SETS = {
     "unseen3": "conversations_unseen3.yaml",
     "unseen4": "conversations_unseen4.yaml",
     "unseen5": "conversations_unseen5.yaml",
+    "unseen6": "conversations_unseen6.yaml",
 }
 SET_ITEMS = {
     name: yaml.safe_load(Path(__file__).with_name(file).read_text(encoding="utf-8")) for name, file in SETS.items()
@@ -109,6 +110,7 @@ def test_the_conversation_set_is_well_formed():
     assert len(SET_ITEMS["unseen3"]) >= 80
     assert len(SET_ITEMS["unseen4"]) >= 90
     assert len(SET_ITEMS["unseen5"]) >= 90
+    assert len(SET_ITEMS["unseen6"]) >= 100
     for name in ("unseen", "unseen2", "unseen3"):  # later sets may check a search by its replies alone
         assert all(item.get("outcome") for item in SET_ITEMS[name]), "every held-out conversation checks an outcome"
     for item in CONVERSATIONS:
