@@ -334,7 +334,11 @@ def parse_party_size(text: str) -> int | None:
     )
     if m:
         return _to_int(m.group(1))
-    m = re.search(rf"\b{NUM_PATTERN}\s*(?:people|persons|person|pax|guests|adults|of us|ppl|friends)\b", text)
+    m = re.search(
+        rf"\b{NUM_PATTERN}\s*(?:people|persons|person|pax|guests|adults|of us|ppl|friends|mates|pals|guys|girls|ladies|"
+        rf"lads|gals|dudes|men|women)\b",
+        text,
+    )
     if m:
         return _to_int(m.group(1))
     if re.search(r"\bfor (?:a )?couple\b|\bfor (?:the )?two of us\b|\bdate night\b", text):
@@ -508,8 +512,8 @@ def adults_and_children(text: str) -> tuple[int | None, int | None]:
     if adults and not kids:
         # "2 adults and a toddler", "2 adults + baby": one child
         kids = re.search(
-            r"\b(?:adults?|grown[- ]?ups?)\s*(?:,|&|\+|and|with|plus)\s*(a|an|one|1)?\s*(?:(?:little|young|small)\s+)?"
-            r"(?:kid|child|toddler|baby|infant|little one|kiddo)\b",
+            r"\b(?:adults?|grown[- ]?ups?)\s*(?:,|&|\+|and|with|plus)\s*(a|an|one|1)?\s*(?:(?:our|my|little|young|small)\s+)*"
+            r"(?:kid|child|toddler|baby|infant|little one|kiddo|(?:1[0-7]|[1-9])\s*(?:yo|y/o|years?[- ]old|yrs? old)(?!\s*(?:and|&|,)\s*\d))\b",
             text,
         )
         if kids:

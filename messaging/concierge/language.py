@@ -220,6 +220,10 @@ _LEXICON: dict[str, dict[str, str]] = {
         "ganti": "change",
         "bawa": "bring",
         "dewasa": "adults",
+        # "batalkan bookingnya": the booking just talked about
+        "bookingnya": "the booking",
+        "reservasinya": "the reservation",
+        "pesanannya": "the booking",
         # ordinals of a list just shown: "yang kedua aja"
         "pertama": "first",
         "kedua": "second",
@@ -548,6 +552,14 @@ _LEXICON: dict[str, dict[str, str]] = {
         "wlan": "wifi",
         "erinnere": "remind",
         "erwachsene": "adults",
+        # nuts, for allergies and menus: "nussfreie Optionen", "Nussallergie"
+        "nussfreie": "nut-free",
+        "nussfreies": "nut-free",
+        "nussfrei": "nut-free",
+        "nussallergie": "nut allergy",
+        "erdnussallergie": "peanut allergy",
+        "erdnüsse": "peanuts",
+        "nüsse": "nuts",
         # ordinals of a list just shown: "den zweiten bitte"
         "erste": "first",
         "ersten": "first",
@@ -811,6 +823,10 @@ def _hour(word: str) -> int:
     return int(word) if word.isdigit() else _HOURS[word]
 
 
+def _ordinal_suffix(day: int) -> str:
+    return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
 def to_english(text: str, language: str) -> str:
     """The message with its request words in English (venue and place names kept)."""
     if language not in _LEXICON or not text:
@@ -834,6 +850,13 @@ def to_english(text: str, language: str) -> str:
             out,
         )
     if language == "id":
+        # "tgl 14", "tanggal 3": a day of the month ("on the 14th")
+        out = re.sub(
+            r"\b(?:tanggal|tgl)\.?\s*(\d{1,2})\b(?![:.]\d)",
+            lambda m: f"on the {int(m.group(1))}{_ordinal_suffix(int(m.group(1)))}",
+            out,
+            flags=re.IGNORECASE,
+        )
         # "setengah 8" is half an hour before eight: 7:30
         out = re.sub(r"\bsetengah\s+(\d{1,2})\b(?![:.]\d)", lambda m: f"{(int(m.group(1)) - 1) % 24 or 12}:30", out)
         # "jam 7 malam" → "at 7 pm"; "2 orang" → "2 people"

@@ -179,3 +179,17 @@ def test_a_value_ending_in_an_abbreviation_takes_one_full_stop():
     text = notice("confirmed", "ru", venue="Luma", when="пятница, 19:00", who="3 чел.", ref="AG-1", notes="", url="u")
     assert "3 чел. Номер брони" in text
     assert ".." not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "english"),
+    [
+        ("id", "booking Coralina tgl 14 jam 3 sore", "on the 14th"),
+        ("id", "tanggal 2 jam 7 malam", "on the 2nd"),
+        ("id", "batalkan bookingnya ya kak", "cancel the booking"),
+        ("de", "Hat Green Orbit Café nussfreie Optionen?", "nut-free"),
+        ("de", "Mein Sohn hat eine Nussallergie", "nut allergy"),
+    ],
+)
+def test_more_request_words_read_in_other_languages(language, text, english):
+    assert english in normalize(to_english(text, language))

@@ -619,3 +619,16 @@ def test_forget_everything_in_other_languages_asks_then_deletes_it_all(user, tol
     assert UserMemory.objects.filter(user=user).exists()  # not before the yes
     chat.say("да" if "Забудь" in forget else "ja" if "Vergiss" in forget else "ya")
     assert not UserMemory.objects.filter(user=user).exists()
+
+
+def test_cancel_the_booking_in_indonesian_cancels_the_one_just_made(user):
+    from bookings.models import VenueBooking
+
+    venue, day, slot = _bookable_slot("Bale Bengong Family Kitchen", 6)
+    chat = Chat(user)
+    chat.say(f"booking {venue.name} {day:%Y-%m-%d} jam {slot:%H:%M} 6 orang")
+    chat.say("ya", confirm=True)
+    booking = VenueBooking.objects.get()
+    cancelled = chat.say("batalkan bookingnya ya kak, anak lagi sakit")
+    assert [c.name for c in cancelled.tool_calls] == ["cancel_booking"]
+    assert cancelled.tool_calls[0].input["reference"] == booking.external_ref

@@ -45,6 +45,8 @@ from messaging.tools.confirmation import (
         "iya, pesan aja",
         "ja, bitte buchen",
         "super, dann buchen",
+        "ok kak, lanjut",
+        "siap mas",
     ],
 )
 def test_affirmative_replies(text):

@@ -285,6 +285,15 @@ _AFFIRMATIVE_FILLERS = frozenset(
         "lovely",
         "absolutely",
         "cheers",
+        # forms of address in a yes: "ok kak, lanjut", "siap mas", "yes bro"
+        "kak",
+        "ka",
+        "mas",
+        "mbak",
+        "pak",
+        "bu",
+        "bro",
+        "sis",
         "dann",
         "passt",  # "ja, passt", "ja, das passt"
         "das",

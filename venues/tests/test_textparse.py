@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from venues.textparse import find_kids, find_venue, parse_when, party, venue_aliases
+from venues.textparse import find_kids, find_venue, normalize, parse_when, party, venue_aliases
 
 BALI = ZoneInfo("Asia/Makassar")
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=BALI)  # a Tuesday morning
@@ -118,3 +118,16 @@ def test_a_search_for_children_is_read_as_the_kids_filter(text, rest):
 
 def test_a_search_without_children_has_no_kids_filter():
     assert find_kids("adults only rooftop bar") == (False, "adults only rooftop bar")
+
+
+@pytest.mark.parametrize(
+    ("text", "size", "children"),
+    [
+        ("tonight 8pm, 10 guys, stag do", 10, 0),
+        ("table for tonight, 6 ladies", 6, 0),
+        ("saturday 10am, 2 adults + our 4 yo", 3, 1),
+        ("2 adults and our 4 year old", 3, 1),
+    ],
+)
+def test_a_group_noun_or_a_child_given_by_age_counts_in_the_party(text, size, children):
+    assert party(normalize(text)) == (size, children)
