@@ -2402,8 +2402,9 @@ EDIT_CUES = re.compile(
 )
 
 
-def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
-    """What a message changes in the pending booking ("make it 8pm", "for 3 instead", "Friday instead")."""
+def _is_edit(turn: Turn, now: datetime, pending_time: str | None = None) -> dict[str, Any] | None:
+    """What a message changes in the pending booking ("make it 8pm", "for 3 instead", "Friday instead").
+    A bare hour ("yes but at 8" after 07:00) takes the half of the day nearest the pending time."""
     t = turn.norm
     when, rest = parse_when(t, now, prefer_evening=True, **_date_hints(turn))
     # "2 friends are coming, make it 5": the size said last is the new one
@@ -2415,7 +2416,7 @@ def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
     if when.day and not (said_now and when.day == now.date()):
         changes["date"] = when.day.isoformat()
     if when.at and not when.soft:
-        changes["time"] = when.at.strftime("%H:%M")
+        changes["time"] = _nearest_reading(when.at, t, pending_time).strftime("%H:%M")
     if party:
         changes["party_size"] = party
         kids = children_count(rest)
@@ -2426,6 +2427,27 @@ def _is_edit(turn: Turn, now: datetime) -> dict[str, Any] | None:
     if len(t.split()) > 9 and not EDIT_CUES.search(t):
         return None
     return changes
+
+
+def _nearest_reading(at: time, t: str, pending_time: str | None) -> time:
+    """An afternoon or evening hour the message gave bare ("at 8", no pm, no evening word) read
+    as the morning one when that is nearer the pending booking's time (07:00 → "at 8" is 08:00)."""
+    if not pending_time or at.hour < 13:
+        return at
+    bare = re.search(rf"(?<![\d:.]){at.hour - 12}(?![\d:.]|\s*(?:am|pm|a\.m|p\.m)\b)", t)
+    if not bare or re.search(r"\b(?:pm|p\.m|evening|night|tonight|dinner|sunset)\b", t):
+        return at
+    try:
+        pending = time.fromisoformat(pending_time)
+    except ValueError:
+        return at
+    morning = at.replace(hour=at.hour - 12)
+
+    def minutes(x: time) -> int:
+        return x.hour * 60 + x.minute
+
+    nearer = abs(minutes(morning) - minutes(pending)) < abs(minutes(at) - minutes(pending))
+    return morning if nearer else at
 
 
 def _grown_party(rest: str, t: str) -> int | None:
@@ -2583,7 +2605,7 @@ def classify_in_dialogue(turn: Turn, ctx: ToolContext, now: datetime) -> Intent 
             pending = state["pending"]
             if other and other.slug != pending.get("slug") and SWITCH_CUES.search(t):
                 return Intent("book", {"venue": other, "rest": t, "defaults": pending})
-            changes = _is_edit(turn, now)
+            changes = _is_edit(turn, now, pending.get("time"))
             if changes and (not other or other.slug == pending.get("slug")):
                 return Intent("edit_pending", {"changes": changes})
         if _is_negative(turn.text) or STARTS_WITH_NO.match(turn.text):

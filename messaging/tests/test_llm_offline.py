@@ -632,3 +632,15 @@ def test_cancel_the_booking_in_indonesian_cancels_the_one_just_made(user):
     cancelled = chat.say("batalkan bookingnya ya kak, anak lagi sakit")
     assert [c.name for c in cancelled.tool_calls] == ["cancel_booking"]
     assert cancelled.tool_calls[0].input["reference"] == booking.external_ref
+
+
+@pytest.mark.parametrize(
+    ("first", "said", "moved_to"), [("7am", "yes but at 8, surf first", "08:00"), ("7pm", "yes but at 8", "20:00")]
+)
+def test_a_bare_hour_in_an_edit_takes_the_half_of_the_day_nearest_the_pending_time(user, first, said, moved_to):
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, tzinfo=BALI), tick=False):
+        chat = Chat(user)
+        venue = "Cliffside Crema" if first == "7am" else "Luma Trattoria"
+        chat.say(f"reserve {venue} sat {first} 2 ppl")
+        call = chat.say(said).tool_calls[0]
+    assert call.name == "create_booking" and call.input["time"] == moved_to
