@@ -150,7 +150,6 @@ _AFFIRMATIVE_PHRASES = frozenset(
         "mau",
         "jadi",
         "gas",
-        "ya",
         "lanjut",
         "lanjutkan",
         "oke deh",
@@ -231,7 +230,6 @@ _AFFIRMATIVE_FILLERS = frozenset(
         "perfect",
         "sounds",
         "good",
-        "please",
         "lah",
         "dong",
         "ya",
@@ -297,7 +295,6 @@ _AFFIRMATIVE_FILLERS = frozenset(
         "dann",
         "passt",  # "ja, passt", "ja, das passt"
         "das",
-        "gut",
         "super",
         "genau",
         "klar",
